@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+/**
+ * knockon: the command line. `serve` runs the headless board, `check` probes once for scripts
+ * and CI, `demo` runs the demo lab on its own.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { startDemoLab } from '../demo/lab.ts';
+import { EngineHost } from '../engine/host.ts';
+import { startBoardServer } from '../server/board-server.ts';
+import { checkOnce, EXIT_BAD_CONFIG } from './check-once.ts';
+import { engineWorkerPath, rendererDir } from './paths.ts';
+
+const USAGE = `Usage: knockon <command> [options]
+
+Commands:
+  serve   [--config FILE] [--host 127.0.0.1] [--port 8080]
+          Run the engine and serve the board to browsers. Without --config, runs the
+          built-in demo lab (Hong Kong primary, Singapore backup) on loopback.
+  check   --config FILE --once [--json]
+          Probe every check once. Prints one line per check (JSON with --json).
+          Exit 0 when none is down, 1 when any is down, 2 when the config is invalid.
+  demo    Run the demo lab on its own and print its config.
+
+Options:
+  -h, --help  Show this help.`;
+
+const out = (line: string) => process.stdout.write(line + '\n');
+const err = (line: string) => process.stderr.write(line + '\n');
+const logLine = (level: string, message: string) => err(`${new Date().toISOString()} ${level.padEnd(5)} ${message}`);
+
+function onSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+async function serve(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '8080' },
+      'demo-outage-every': { type: 'string' },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    err(`--port: expected a port number 0-65535, got "${values.port}"`);
+    return 2;
+  }
+  const configPath = values.config ? resolve(values.config) : null;
+  const lab = configPath
+    ? null
+    : await startDemoLab({
+        log: (m) => logLine('info', m),
+        outageEveryMs: Number(values['demo-outage-every'] ?? 180_000),
+      });
+  const host = new EngineHost({
+    workerPath: engineWorkerPath,
+    configPath,
+    demoConfigText: lab?.configText ?? null,
+    log: logLine,
+  });
+  host.start();
+  const board = await startBoardServer({ source: host, staticDir: rendererDir, host: values.host, port });
+  if (values.host !== '127.0.0.1' && values.host !== '::1' && values.host !== 'localhost') {
+    logLine('warn', `the board is reachable from other machines on ${values.host}`);
+  }
+  logLine('info', `board on ${board.url} (${configPath ?? 'built-in demo'})`);
+  out(`Knockon board: ${board.url}`);
+  onSignals(async () => {
+    await board.close();
+    await host.stop();
+    await lab?.stop();
+  });
+  return new Promise(() => {});
+}
+
+async function check(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { config: { type: 'string' }, once: { type: 'boolean' }, json: { type: 'boolean' } },
+  });
+  if (!values.config) {
+    err('check: --config FILE is required');
+    return EXIT_BAD_CONFIG;
+  }
+  if (!values.once) {
+    err('check: only --once is supported (use "knockon serve" to probe continuously)');
+    return EXIT_BAD_CONFIG;
+  }
+  return checkOnce(resolve(values.config), out, err, values.json ?? false);
+}
+
+async function demo(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { 'outage-every': { type: 'string' } } });
+  const lab = await startDemoLab({
+    log: (m) => logLine('info', m),
+    outageEveryMs: Number(values['outage-every'] ?? 180_000),
+  });
+  out(lab.configText);
+  logLine('info', 'demo lab running; save the config above and point "knockon serve --config" at it. Ctrl-C stops.');
+  onSignals(() => lab.stop());
+  return new Promise(() => {});
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'check':
+      return check(rest);
+    case 'demo':
+      return demo(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      out(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      err(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    err(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  },
+);

@@ -1,0 +1,148 @@
+/**
+ * The demo lab: real HTTP servers on loopback standing in for an APAC deployment, with a
+ * scripted outage of the Hong Kong primary, so a newcomer sees a live board with real probes.
+ * Everything binds 127.0.0.1 (macOS has no other loopback address by default).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface DemoLabOptions {
+  /** Time from one outage's start to the next. */
+  outageEveryMs?: number;
+  /** How long the Hong Kong load balancer stays down. */
+  outageForMs?: number;
+  /** Delay before the first outage. */
+  firstOutageAfterMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface DemoLab {
+  configText: string;
+  /** True while the scripted outage is on. */
+  outage(): boolean;
+  /** Starts or ends the outage now (used by tests and the CLI). */
+  setOutage(on: boolean): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Service {
+  id: string;
+  name: string;
+  region: string;
+  /** Down when the HK primary is: sits behind the HK load balancer. */
+  behindHkLb: boolean;
+  latencyMs: number;
+}
+
+const SERVICES: Service[] = [
+  { id: 'hk-lb', name: 'HK edge load balancer', region: 'hk', behindHkLb: false, latencyMs: 2 },
+  { id: 'hk-api', name: 'HK orders API', region: 'hk', behindHkLb: true, latencyMs: 8 },
+  { id: 'hk-payments', name: 'HK payments', region: 'hk', behindHkLb: true, latencyMs: 12 },
+  { id: 'hk-auth', name: 'HK auth', region: 'hk', behindHkLb: true, latencyMs: 5 },
+  { id: 'sg-lb', name: 'SG edge load balancer', region: 'sg', behindHkLb: false, latencyMs: 3 },
+  { id: 'sg-api', name: 'SG orders API (backup)', region: 'sg', behindHkLb: false, latencyMs: 9 },
+  { id: 'tyo-quotes', name: 'Tokyo quotes (reads HK)', region: 'tyo', behindHkLb: true, latencyMs: 15 },
+];
+
+function listen(server: Server, port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function startDemoLab(options: DemoLabOptions = {}): Promise<DemoLab> {
+  const log = options.log ?? (() => {});
+  let outage = false;
+  const servers = new Map<string, { server: Server; port: number }>();
+
+  for (const service of SERVICES) {
+    const server = createServer((req, res) => {
+      const failing = outage && service.behindHkLb;
+      setTimeout(() => {
+        res.writeHead(failing ? 503 : 200, { 'content-type': 'application/json', connection: 'close' });
+        res.end(
+          JSON.stringify(
+            failing
+              ? { status: 'ERROR', reason: 'upstream hk-lb unreachable' }
+              : { status: 'OK', service: service.id, path: req.url },
+          ),
+        );
+      }, service.latencyMs);
+    });
+    servers.set(service.id, { server, port: await listen(server) });
+  }
+
+  const hkLb = servers.get('hk-lb')!;
+  const setOutage = async (on: boolean) => {
+    if (on === outage) return;
+    outage = on;
+    if (on) {
+      await close(hkLb.server);
+      log('demo: Hong Kong primary load balancer is DOWN (scripted outage)');
+    } else {
+      await listen(hkLb.server, hkLb.port);
+      log('demo: Hong Kong primary load balancer is back');
+    }
+  };
+
+  const every = options.outageEveryMs ?? 180_000;
+  const lasts = options.outageForMs ?? 60_000;
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  const cycle = () => {
+    void setOutage(true);
+    timers.push(setTimeout(() => void setOutage(false), lasts));
+    timers.push(setTimeout(cycle, every));
+  };
+  if (every > 0) timers.push(setTimeout(cycle, options.firstOutageAfterMs ?? 60_000));
+
+  return {
+    configText: demoConfigText(new Map([...servers].map(([id, s]) => [id, s.port]))),
+    outage: () => outage,
+    setOutage,
+    stop: async () => {
+      for (const t of timers) clearTimeout(t);
+      await Promise.all([...servers.values()].map((s) => close(s.server)));
+    },
+  };
+}
+
+function demoConfigText(ports: Map<string, number>): string {
+  const checks = SERVICES.map(
+    (s) => `  - id: ${s.id}
+    name: ${s.name}
+    region: ${s.region}
+    type: http
+    url: http://127.0.0.1:${ports.get(s.id)}/health
+    degraded_latency: 500ms
+    expect:
+      body_contains: '"status":"OK"'`,
+  ).join('\n');
+  return `# Knockon built-in demo: an APAC deployment on loopback, Hong Kong primary, Singapore backup.
+version: 1
+board:
+  title: APAC edge (demo)
+  timezone: Asia/Hong_Kong
+defaults:
+  interval: 2s
+  timeout: 1s
+  fall: 3
+  rise: 2
+regions:
+  - { id: hk, name: Hong Kong, lat: 22.32, lon: 114.17, provider_region: ap-east-1 }
+  - { id: sg, name: Singapore, lat: 1.35, lon: 103.82, provider_region: ap-southeast-1 }
+  - { id: tyo, name: Tokyo, lat: 35.68, lon: 139.69, provider_region: ap-northeast-1 }
+checks:
+${checks}
+`;
+}

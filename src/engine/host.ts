@@ -1,0 +1,99 @@
+/**
+ * Runs the engine in a worker thread and keeps it running: restarts it with back-off if it
+ * dies, and keeps the latest board so late subscribers start from a snapshot.
+ * Used by the Electron main process and by the headless server alike.
+ */
+import { Worker } from 'node:worker_threads';
+import { applyBoardMessage } from '../shared/board-state.ts';
+import type { BoardSnapshot } from '../shared/model.ts';
+import { isEngineEvent, type BoardMessage, type EngineCommand } from '../shared/protocol.ts';
+
+export interface EngineHostOptions {
+  /** Path of the worker entry: src/engine/worker.ts from a checkout, the bundled file when built. */
+  workerPath: string | URL;
+  configPath: string | null;
+  /** Config text to run when there is no config file (the demo). */
+  demoConfigText?: string | null;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+const MAX_RESTART_DELAY_MS = 30_000;
+
+export class EngineHost {
+  private worker: Worker | null = null;
+  private board: BoardSnapshot | null = null;
+  private readonly listeners = new Set<(message: BoardMessage) => void>();
+  private readonly options: EngineHostOptions;
+  private stopping = false;
+  private restarts = 0;
+  private restartTimer: ReturnType<typeof setTimeout> | null = null;
+  private snapshotWaiters: (() => void)[] = [];
+
+  constructor(options: EngineHostOptions) {
+    this.options = options;
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.spawn();
+  }
+
+  /** The latest board, or null before the engine's first snapshot. */
+  current(): BoardSnapshot | null {
+    return this.board;
+  }
+
+  /** Resolves once the engine has sent its first snapshot. */
+  ready(): Promise<void> {
+    if (this.board) return Promise.resolve();
+    return new Promise((resolve) => this.snapshotWaiters.push(resolve));
+  }
+
+  subscribe(listener: (message: BoardMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    const worker = this.worker;
+    this.worker = null;
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage({ v: 1, kind: 'stop' } satisfies EngineCommand);
+    const timer = setTimeout(() => void worker.terminate(), 2_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private spawn(): void {
+    const log = this.options.log ?? (() => {});
+    const worker = new Worker(this.options.workerPath, { name: 'knockon-engine' });
+    this.worker = worker;
+    worker.on('message', (event: unknown) => {
+      if (!isEngineEvent(event)) return log('warn', 'engine sent a malformed message; ignored');
+      if (event.kind === 'log') return log(event.level, event.message);
+      if (event.kind === 'stopped') return;
+      if (event.kind === 'snapshot') this.restarts = 0;
+      this.board = applyBoardMessage(this.board, event);
+      if (this.board) for (const resolve of this.snapshotWaiters.splice(0)) resolve();
+      for (const listener of this.listeners) listener(event);
+    });
+    worker.on('error', (error) => log('error', `engine worker failed: ${error.stack ?? String(error)}`));
+    worker.on('exit', (code) => {
+      if (this.worker !== worker) return;
+      this.worker = null;
+      if (this.stopping) return;
+      const delay = Math.min(MAX_RESTART_DELAY_MS, 250 * 2 ** this.restarts++);
+      log('error', `engine worker exited with code ${code}; restarting in ${delay} ms`);
+      this.restartTimer = setTimeout(() => this.spawn(), delay);
+    });
+    worker.postMessage({
+      v: 1,
+      kind: 'start',
+      configPath: this.options.configPath,
+      demoConfigText: this.options.demoConfigText ?? null,
+    } satisfies EngineCommand);
+  }
+}

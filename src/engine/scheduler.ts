@@ -1,0 +1,198 @@
+import type { Clock } from './clock.ts';
+import { MinHeap } from './heap.ts';
+
+export interface ScheduledJob {
+  id: string;
+  intervalMs: number;
+}
+
+interface ReadyItem {
+  id: string;
+  due: number;
+  generation: number;
+  /** The tick that queued it: started in a later tick or after a finish, it waited for a slot. */
+  tick: number;
+}
+
+interface Entry {
+  job: ScheduledJob;
+  due: number;
+  /** Bumped when a job is replaced or removed, so stale heap entries are ignored. */
+  generation: number;
+  running: boolean;
+}
+
+export interface SchedulerStats {
+  inFlight: number;
+  queued: number;
+  /** Probes started later than due because the in-flight limit was reached. */
+  delayedByLimit: number;
+  /** Due slots skipped because the previous probe of the same check was still running. */
+  skippedOverlaps: number;
+  /** Start lag (start time minus due time) percentiles over the recent window, ms. */
+  lagP50: number;
+  lagP99: number;
+}
+
+export interface SchedulerOptions {
+  clock: Clock;
+  maxInFlight: number;
+  run: (id: string, due: number) => Promise<void>;
+}
+
+/** Deterministic offset in [0, interval) from the id, so a restart keeps the same spread. */
+export function phaseOffset(id: string, intervalMs: number): number {
+  let h = 2166136261;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return (h >>> 0) % Math.max(1, intervalMs);
+}
+
+const LAG_WINDOW = 4096;
+
+/**
+ * Runs each job every `intervalMs`, spread over the interval by a hash of its id.
+ * Due times advance by whole intervals from the first one, so lateness never accumulates
+ * into drift; a probe still running when its next slot comes skips that slot rather than
+ * overlapping; a global in-flight limit queues the rest in due order.
+ */
+export class Scheduler {
+  private readonly clock: Clock;
+  private readonly maxInFlight: number;
+  private readonly run: SchedulerOptions['run'];
+  private readonly entries = new Map<string, Entry>();
+  private readonly heap = new MinHeap<{ due: number; id: string; generation: number }>((e) => e.due);
+  /** Due probes waiting for an in-flight slot, in due order; `head` avoids O(n) shifts. */
+  private ready: ReadyItem[] = [];
+  private head = 0;
+  private timer: unknown = null;
+  private timerAt = Infinity;
+  private inFlight = 0;
+  private generation = 0;
+  private tickNo = 0;
+  private stopped = false;
+  private delayedByLimit = 0;
+  private skippedOverlaps = 0;
+  private readonly lags = new Float64Array(LAG_WINDOW);
+  private lagCount = 0;
+
+  constructor(options: SchedulerOptions) {
+    this.clock = options.clock;
+    this.maxInFlight = Math.max(1, options.maxInFlight);
+    this.run = options.run;
+  }
+
+  /** Replaces the set of jobs. Unchanged jobs keep their phase; new ones start within one interval. */
+  setJobs(jobs: readonly ScheduledJob[]): void {
+    const now = this.clock.now();
+    const wanted = new Map(jobs.map((j) => [j.id, j]));
+    for (const [id, entry] of this.entries) {
+      if (!wanted.has(id)) {
+        this.entries.delete(id);
+        entry.generation = -1;
+      }
+    }
+    for (const job of jobs) {
+      const existing = this.entries.get(job.id);
+      if (existing && existing.job.intervalMs === job.intervalMs) {
+        existing.job = job;
+        continue;
+      }
+      const generation = ++this.generation;
+      const due = now + phaseOffset(job.id, job.intervalMs);
+      const entry: Entry = { job, due, generation, running: existing?.running ?? false };
+      if (existing) existing.generation = -1;
+      this.entries.set(job.id, entry);
+      this.heap.push({ due, id: job.id, generation });
+    }
+    this.arm();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.entries.clear();
+  }
+
+  stats(): SchedulerStats {
+    const n = Math.min(this.lagCount, LAG_WINDOW);
+    const sorted = Array.from(this.lags.subarray(0, n)).sort((a, b) => a - b);
+    const pct = (p: number) => (n === 0 ? 0 : sorted[Math.min(n - 1, Math.floor(p * n))]!);
+    return {
+      inFlight: this.inFlight,
+      queued: this.ready.length - this.head,
+      delayedByLimit: this.delayedByLimit,
+      skippedOverlaps: this.skippedOverlaps,
+      lagP50: pct(0.5),
+      lagP99: pct(0.99),
+    };
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    const next = this.heap.peek();
+    if (!next) return;
+    if (this.timer !== null && this.timerAt <= next.due) return;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timerAt = next.due;
+    this.timer = this.clock.setTimeout(() => this.tick(), Math.max(0, next.due - this.clock.now()));
+  }
+
+  private tick(): void {
+    this.timer = null;
+    this.timerAt = Infinity;
+    if (this.stopped) return;
+    const now = this.clock.now();
+    this.tickNo++;
+    for (let top = this.heap.peek(); top && top.due <= now; top = this.heap.peek()) {
+      this.heap.pop();
+      const entry = this.entries.get(top.id);
+      if (!entry || entry.generation !== top.generation) continue;
+      const interval = entry.job.intervalMs;
+      // The next slot is the first whole interval after now: late ticks never accumulate drift.
+      const next = top.due + interval * Math.max(1, Math.ceil((now - top.due + 1) / interval));
+      entry.due = next;
+      this.heap.push({ due: next, id: top.id, generation: entry.generation });
+      if (entry.running) {
+        this.skippedOverlaps++;
+        continue;
+      }
+      entry.running = true;
+      this.ready.push({ id: top.id, due: top.due, generation: entry.generation, tick: this.tickNo });
+    }
+    this.drain(true);
+    this.arm();
+  }
+
+  private drain(inTick: boolean): void {
+    while (this.inFlight < this.maxInFlight && this.head < this.ready.length) {
+      const item = this.ready[this.head++]!;
+      const entry = this.entries.get(item.id);
+      if (!entry || entry.generation !== item.generation) continue;
+      if (!inTick || item.tick !== this.tickNo) this.delayedByLimit++;
+      this.start(entry, item.due);
+    }
+    if (this.head === this.ready.length) {
+      this.ready = [];
+      this.head = 0;
+    } else if (this.head > 1024) {
+      this.ready = this.ready.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private start(entry: Entry, due: number): void {
+    const lag = this.clock.now() - due;
+    this.lags[this.lagCount++ % LAG_WINDOW] = lag;
+    this.inFlight++;
+    const finish = () => {
+      this.inFlight--;
+      entry.running = false;
+      if (!this.stopped) this.drain(false);
+    };
+    this.run(entry.job.id, due).then(finish, finish);
+  }
+}

@@ -1,0 +1,70 @@
+import type { ProbeResult, Status } from '../shared/model.ts';
+
+export interface StatusRules {
+  /** Consecutive failures before down (HAProxy's fall, Route 53's failure threshold). */
+  fall: number;
+  /** Consecutive successes before up again (HAProxy's rise). */
+  rise: number;
+  /** A success this slow or slower counts towards degraded; null disables it. */
+  degradedLatencyMs: number | null;
+}
+
+export interface CheckState {
+  status: Status;
+  since: number | null;
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  /** Consecutive successes at or above the degraded latency. */
+  consecutiveSlow: number;
+  /** Consecutive successes below the degraded latency. */
+  consecutiveFast: number;
+}
+
+export const INITIAL_STATE: CheckState = {
+  status: 'unknown',
+  since: null,
+  consecutiveFailures: 0,
+  consecutiveSuccesses: 0,
+  consecutiveSlow: 0,
+  consecutiveFast: 0,
+};
+
+/**
+ * The status rules, as a pure function of (state, result, time).
+ *
+ * - unknown -> up on the first success (nothing was known, and now something good is);
+ *   unknown -> down only after `fall` consecutive failures, like any other state.
+ * - up/degraded -> down after `fall` consecutive failures; down -> up after `rise` consecutive
+ *   successes. A single failure while up leaves the check up, with the count showing.
+ * - degraded after `fall` consecutive slow successes; back to up after `rise` fast ones.
+ * - A result of class `probe_error` says the observer could not probe; it is not evidence
+ *   about the target, so it changes nothing.
+ */
+export function nextState(prev: CheckState, result: ProbeResult, rules: StatusRules, now: number): CheckState {
+  if (result.errorClass === 'probe_error') return prev;
+  const slow =
+    result.ok &&
+    rules.degradedLatencyMs !== null &&
+    result.latencyMs !== null &&
+    result.latencyMs >= rules.degradedLatencyMs;
+  const consecutiveFailures = result.ok ? 0 : prev.consecutiveFailures + 1;
+  const consecutiveSuccesses = result.ok ? prev.consecutiveSuccesses + 1 : 0;
+  const consecutiveSlow = slow ? prev.consecutiveSlow + 1 : 0;
+  const consecutiveFast = result.ok && !slow ? prev.consecutiveFast + 1 : 0;
+
+  let status = prev.status;
+  if (consecutiveFailures >= rules.fall) status = 'down';
+  else if (prev.status === 'unknown' && result.ok) status = slow && consecutiveSlow >= rules.fall ? 'degraded' : 'up';
+  else if (prev.status === 'down' && consecutiveSuccesses >= rules.rise)
+    status = consecutiveSlow >= rules.fall ? 'degraded' : 'up';
+  else if (prev.status === 'up' && consecutiveSlow >= rules.fall) status = 'degraded';
+  else if (prev.status === 'degraded' && consecutiveFast >= rules.rise) status = 'up';
+  return {
+    status,
+    since: status !== prev.status ? now : prev.since,
+    consecutiveFailures,
+    consecutiveSuccesses,
+    consecutiveSlow,
+    consecutiveFast,
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * The engine worker thread's entry point. Plain Node.js: never imports electron.
+ * Speaks `EngineCommand` in and `EngineEvent` out over the worker's parent port.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { EngineCommand, EngineEvent } from '../shared/protocol.ts';
+import { systemClock } from './clock.ts';
+import { loadConfigFile } from './config/load.ts';
+import { parseConfigText } from './config/parse.ts';
+import { watchConfigFile } from './config/watch.ts';
+import { Engine } from './engine.ts';
+
+if (!parentPort) throw new Error('worker.ts must run in a worker thread');
+const port = parentPort;
+const send = (event: EngineEvent) => port.postMessage(event);
+let logSeq = 0;
+const log = (level: 'info' | 'warn' | 'error', message: string) =>
+  send({ v: 1, seq: ++logSeq, kind: 'log', level, message });
+
+const engine = new Engine({ clock: systemClock, emit: send });
+let unwatch: (() => void) | null = null;
+
+async function start(command: Extract<EngineCommand, { kind: 'start' }>): Promise<void> {
+  if (command.configPath === null) {
+    const outcome = parseConfigText(command.demoConfigText ?? 'checks: []', 'built-in demo');
+    if (!outcome.ok) throw new Error(`the built-in demo config is invalid: ${JSON.stringify(outcome.issues)}`);
+    engine.applyConfig(outcome.config, 'built-in demo');
+    return;
+  }
+  const path = command.configPath;
+  const outcome = await loadConfigFile(path);
+  if (outcome.ok) engine.applyConfig(outcome.config, path);
+  else engine.reportConfigError(outcome.issues);
+  unwatch = watchConfigFile(path, (text) => {
+    const next = parseConfigText(text, path);
+    if (next.ok) {
+      engine.applyConfig(next.config, path);
+      log('info', `config reloaded from ${path}`);
+    } else {
+      engine.reportConfigError(next.issues);
+      log('warn', `config ${path} is invalid; the last good config keeps running`);
+    }
+  });
+}
+
+port.on('message', (command: EngineCommand) => {
+  switch (command?.kind) {
+    case 'start':
+      start(command).catch((error: unknown) => log('error', String(error)));
+      break;
+    case 'stop':
+      unwatch?.();
+      engine.stop();
+      send({ v: 1, seq: ++logSeq, kind: 'stopped' });
+      port.close();
+      break;
+    default:
+      log('warn', `unknown command ${JSON.stringify(command)}`);
+  }
+});

@@ -1,0 +1,17 @@
+import type { Status } from '../../shared/model.ts';
+
+/**
+ * Status colours from the Okabe-Ito palette (safe for the common colour-vision deficiencies),
+ * always paired with a shape and a word so colour is never the only cue.
+ */
+export const STATUS_STYLE: Record<Status | 'stale', { label: string; glyph: string; className: string }> = {
+  up: { label: 'UP', glyph: '●', className: 'st-up' },
+  degraded: { label: 'DEGRADED', glyph: '▲', className: 'st-degraded' },
+  down: { label: 'DOWN', glyph: '■', className: 'st-down' },
+  unknown: { label: 'UNKNOWN', glyph: '?', className: 'st-unknown' },
+  maintenance: { label: 'MAINT', glyph: '◆', className: 'st-maintenance' },
+  stale: { label: 'STALE', glyph: '◌', className: 'st-stale' },
+};
+
+/** Worst first: the order the wall sorts by. */
+export const STATUS_RANK: Record<Status, number> = { down: 0, degraded: 1, unknown: 2, maintenance: 3, up: 4 };

@@ -1,0 +1,57 @@
+import { isBoardMessage, type BoardMessage } from '../../../shared/protocol.ts';
+import type { Transport } from './types.ts';
+
+/**
+ * Board messages from the headless server over Server-Sent Events. EventSource reconnects by
+ * itself; the server sends a fresh snapshot on every connection, so nothing needs a click.
+ * Messages arriving in one animation frame are applied as one batch.
+ */
+export function sseTransport(url = '/api/events'): Transport {
+  return {
+    name: 'sse',
+    connect({ onMessages, onConnection }) {
+      let source: EventSource | null = null;
+      let queue: BoardMessage[] = [];
+      let frame = 0;
+      let closed = false;
+      let retry: ReturnType<typeof setTimeout> | null = null;
+      const flush = () => {
+        frame = 0;
+        const batch = queue;
+        queue = [];
+        if (batch.length > 0) onMessages(batch);
+      };
+      const open = () => {
+        onConnection('connecting');
+        source = new EventSource(url);
+        source.addEventListener('board', (event) => {
+          let data: unknown;
+          try {
+            data = JSON.parse((event as MessageEvent<string>).data);
+          } catch {
+            return;
+          }
+          if (!isBoardMessage(data)) return;
+          queue.push(data);
+          if (frame === 0) frame = requestAnimationFrame(flush);
+        });
+        source.onopen = () => onConnection('live');
+        source.onerror = () => {
+          onConnection('lost');
+          // A closed EventSource (e.g. after HTTP 503) never retries on its own: retry here.
+          if (source?.readyState === EventSource.CLOSED && !closed) {
+            source.close();
+            retry = setTimeout(open, 2_000);
+          }
+        };
+      };
+      open();
+      return () => {
+        closed = true;
+        if (retry) clearTimeout(retry);
+        if (frame) cancelAnimationFrame(frame);
+        source?.close();
+      };
+    },
+  };
+}

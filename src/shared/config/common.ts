@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { duration } from './duration.ts';
+
+/** Ids are referenced from other parts of the config and appear in URLs and the database. */
+export const id = z
+  .string({ error: 'expected an id (letters, digits, "-", "_", ".")' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
+    error: 'expected an id of 1-64 letters, digits, "-", "_" or "." starting with a letter or digit',
+  });
+
+/** Fields every check type shares. Optional ones fall back to `defaults`. */
+export const checkCommon = {
+  id,
+  name: z.string().min(1).optional(),
+  region: id.optional(),
+  interval: duration.optional(),
+  timeout: duration.optional(),
+  fall: z.int().min(1).max(100).optional(),
+  rise: z.int().min(1).max(100).optional(),
+  /** Latency at or above this makes a successful probe count towards degraded. */
+  degraded_latency: duration.optional(),
+};

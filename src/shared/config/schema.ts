@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { duration } from './duration.ts';
+import { id } from './common.ts';
+import { httpCheckSchema } from './http-check.ts';
+
+export const regionSchema = z.strictObject({
+  id,
+  name: z.string().min(1),
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  /** The cloud provider's name for it, such as ap-east-1. */
+  provider_region: z.string().optional(),
+});
+
+export const checkSchema = z.discriminatedUnion('type', [httpCheckSchema], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'expected "type" to be one of: http' : undefined),
+});
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const configSchema = z
+  .strictObject({
+    version: z.literal(1, { error: 'expected version: 1' }).default(1),
+    board: z
+      .strictObject({
+        title: z.string().min(1).default('Knockon'),
+        timezone: z
+          .string()
+          .refine(isTimeZone, { error: 'expected an IANA time zone such as Asia/Hong_Kong' })
+          .default('UTC'),
+      })
+      .default({ title: 'Knockon', timezone: 'UTC' }),
+    defaults: z
+      .strictObject({
+        interval: duration.default(10_000),
+        timeout: duration.default(5_000),
+        fall: z.int().min(1).max(100).default(3),
+        rise: z.int().min(1).max(100).default(2),
+      })
+      .default({ interval: 10_000, timeout: 5_000, fall: 3, rise: 2 }),
+    regions: z.array(regionSchema).default([]),
+    checks: z.array(checkSchema).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const regionIds = new Set<string>();
+    config.regions.forEach((region, i) => {
+      if (regionIds.has(region.id)) {
+        ctx.addIssue({ code: 'custom', path: ['regions', i, 'id'], message: `duplicate region id "${region.id}"` });
+      }
+      regionIds.add(region.id);
+    });
+    const checkIds = new Set<string>();
+    config.checks.forEach((check, i) => {
+      if (checkIds.has(check.id)) {
+        ctx.addIssue({ code: 'custom', path: ['checks', i, 'id'], message: `duplicate check id "${check.id}"` });
+      }
+      checkIds.add(check.id);
+      if (check.region !== undefined && !regionIds.has(check.region)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['checks', i, 'region'],
+          message: `unknown region "${check.region}"; defined regions: ${[...regionIds].join(', ') || 'none'}`,
+        });
+      }
+      const timeout = check.timeout ?? config.defaults.timeout;
+      const interval = check.interval ?? config.defaults.interval;
+      if (timeout > interval) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['checks', i, check.timeout !== undefined ? 'timeout' : 'interval'],
+          message: `timeout (${timeout} ms) must not exceed interval (${interval} ms)`,
+        });
+      }
+    });
+  });
+
+/** The config as written (before defaults), which is what the JSON Schema describes. */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The config after validation, with defaults filled in and durations in milliseconds. */
+export type Config = z.output<typeof configSchema>;
+export type CheckConfig = Config['checks'][number];
+export type RegionConfig = Config['regions'][number];

@@ -1,0 +1,27 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../src/engine/config/parse.ts';
+import { startDemoLab } from '../../src/demo/lab.ts';
+
+const dir = new URL('../../resources/examples/', import.meta.url);
+
+describe('shipped configurations', () => {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+    it(`example ${file} is valid`, () => {
+      const outcome = parseConfigText(readFileSync(new URL(file, dir), 'utf8'), file);
+      expect(outcome.ok ? [] : outcome.issues).toEqual([]);
+    });
+  }
+
+  it('the built-in demo config is valid and covers Hong Kong and Singapore', async () => {
+    const lab = await startDemoLab({ outageEveryMs: 0 });
+    try {
+      const outcome = parseConfigText(lab.configText, 'demo');
+      expect(outcome.ok).toBe(true);
+      if (!outcome.ok) return;
+      expect(outcome.config.regions.map((r) => r.id)).toEqual(expect.arrayContaining(['hk', 'sg']));
+    } finally {
+      await lab.stop();
+    }
+  });
+});
