@@ -3,8 +3,10 @@
  * knockon: the command line. `serve` runs the headless board, `check` probes once for scripts
  * and CI, `demo` runs the demo lab on its own.
  */
+import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
 import { startDemoLab } from '../demo/lab.ts';
 import { EngineHost } from '../engine/host.ts';
 import { startBoardServer } from '../server/board-server.ts';
@@ -14,9 +16,12 @@ import { engineWorkerPath, rendererDir } from './paths.ts';
 const USAGE = `Usage: knockon <command> [options]
 
 Commands:
-  serve   [--config FILE] [--host 127.0.0.1] [--port 8080]
+  serve   [--config FILE] [--host 127.0.0.1] [--port 8080] [--token TOKEN] [--data-dir DIR]
           Run the engine and serve the board to browsers. Without --config, runs the
           built-in demo lab (Hong Kong primary, Singapore backup) on loopback.
+          Actions (acknowledge, failover) need the token (--token, KNOCKON_TOKEN, or a
+          random one printed at start). History goes to --data-dir (KNOCKON_DATA_DIR,
+          default $XDG_DATA_HOME/knockon).
   check   --config FILE --once [--json]
           Probe every check once. Prints one line per check (JSON with --json).
           Exit 0 when none is down, 1 when any is down, 2 when the config is invalid.
@@ -24,6 +29,11 @@ Commands:
 
 Options:
   -h, --help  Show this help.`;
+
+/** XDG's data directory, as Linux desktops expect; macOS and Windows users pass --data-dir. */
+function defaultDataDir(): string {
+  return join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'knockon');
+}
 
 const out = (line: string) => process.stdout.write(line + '\n');
 const err = (line: string) => process.stderr.write(line + '\n');
@@ -51,6 +61,8 @@ async function serve(args: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '8080' },
       'demo-outage-every': { type: 'string' },
+      token: { type: 'string' },
+      'data-dir': { type: 'string' },
     },
   });
   const port = Number(values.port);
@@ -65,14 +77,24 @@ async function serve(args: string[]): Promise<number> {
         log: (m) => logLine('info', m),
         outageEveryMs: Number(values['demo-outage-every'] ?? 180_000),
       });
+  const token = values.token ?? process.env.KNOCKON_TOKEN ?? randomBytes(18).toString('base64url');
+  const dataDir = resolve(values['data-dir'] ?? process.env.KNOCKON_DATA_DIR ?? defaultDataDir());
   const host = new EngineHost({
     workerPath: engineWorkerPath,
     configPath,
     demoConfigText: lab?.configText ?? null,
+    dataDir,
     log: logLine,
   });
   host.start();
-  const board = await startBoardServer({ source: host, staticDir: rendererDir, host: values.host, port });
+  const board = await startBoardServer({ source: host, staticDir: rendererDir, host: values.host, port, token });
+  if (!values.token && !process.env.KNOCKON_TOKEN) {
+    logLine(
+      'info',
+      `actions (acknowledge, failover) need this board token: ${token} (set --token or KNOCKON_TOKEN to fix it)`,
+    );
+  }
+  logLine('info', `history in ${dataDir}`);
   if (values.host !== '127.0.0.1' && values.host !== '::1' && values.host !== 'localhost') {
     logLine('warn', `the board is reachable from other machines on ${values.host}`);
   }

@@ -5,6 +5,7 @@ import { ChangeBatcher } from './batcher.ts';
 import { describeTarget, initialView, resolveChecks, type ResolvedCheck } from './checks.ts';
 import type { Clock } from './clock.ts';
 import { runProbe } from './probes/index.ts';
+import type { RpcRegistry } from './rpc.ts';
 import { Scheduler } from './scheduler.ts';
 import { INITIAL_STATE, nextState, type CheckState } from './status.ts';
 
@@ -16,6 +17,8 @@ export interface EngineOptions {
   /** Probes running at once across all checks. */
   maxInFlight?: number;
   probe?: ProbeFn;
+  /** Where modules register the board's queries and actions. */
+  rpc?: RpcRegistry;
   /** Called with every result, for history and benchmarks. */
   onResult?: (result: ProbeResult, check: ResolvedCheck) => void;
 }
@@ -100,6 +103,10 @@ export class Engine {
         providerRegion: r.provider_region ?? null,
       })),
       checks: [...this.tracked.values()].map((t) => t.view),
+      components: [],
+      incidents: [],
+      vantage: { id: 'local', name: 'this machine', online: true, reason: null },
+      failovers: [],
     };
   }
 

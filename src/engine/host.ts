@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { applyBoardMessage } from '../shared/board-state.ts';
 import type { BoardSnapshot } from '../shared/model.ts';
 import { isEngineEvent, type BoardMessage, type EngineCommand } from '../shared/protocol.ts';
+import type { RpcMethod, RpcParams, RpcResult } from '../shared/rpc.ts';
 
 export interface EngineHostOptions {
   /** Path of the worker entry: src/engine/worker.ts from a checkout, the bundled file when built. */
@@ -14,6 +15,8 @@ export interface EngineHostOptions {
   configPath: string | null;
   /** Config text to run when there is no config file (the demo). */
   demoConfigText?: string | null;
+  /** Where the engine keeps its history database; null keeps history in memory only. */
+  dataDir?: string | null;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -28,6 +31,11 @@ export class EngineHost {
   private restarts = 0;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
   private snapshotWaiters: (() => void)[] = [];
+  private nextRequestId = 1;
+  private readonly pending = new Map<
+    number,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: ReturnType<typeof setTimeout> }
+  >();
 
   constructor(options: EngineHostOptions) {
     this.options = options;
@@ -54,6 +62,34 @@ export class EngineHost {
     return () => this.listeners.delete(listener);
   }
 
+  /** A query or action on the engine; rejects with the engine's message, or after `timeoutMs`. */
+  request<M extends RpcMethod>(method: M, params: RpcParams<M>, timeoutMs = 15_000): Promise<RpcResult<M>> {
+    const worker = this.worker;
+    if (!worker) return Promise.reject(new Error('the engine is not running (restarting?)'));
+    const id = this.nextRequestId++;
+    return new Promise<RpcResult<M>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`the engine did not answer ${method} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
+      worker.postMessage({ v: 1, kind: 'request', id, method, params } satisfies EngineCommand);
+    });
+  }
+
+  private settle(id: number, outcome: { ok: true; result: unknown } | { ok: false; error: string }): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.pending.delete(id);
+    clearTimeout(entry.timer);
+    if (outcome.ok) entry.resolve(outcome.result);
+    else entry.reject(new Error(outcome.error));
+  }
+
+  private failPending(reason: string): void {
+    for (const [id] of this.pending) this.settle(id, { ok: false, error: reason });
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
@@ -75,6 +111,7 @@ export class EngineHost {
       if (!isEngineEvent(event)) return log('warn', 'engine sent a malformed message; ignored');
       if (event.kind === 'log') return log(event.level, event.message);
       if (event.kind === 'stopped') return;
+      if (event.kind === 'response') return this.settle(event.id, event);
       if (event.kind === 'snapshot') this.restarts = 0;
       this.board = applyBoardMessage(this.board, event);
       if (this.board) for (const resolve of this.snapshotWaiters.splice(0)) resolve();
@@ -84,6 +121,7 @@ export class EngineHost {
     worker.on('exit', (code) => {
       if (this.worker !== worker) return;
       this.worker = null;
+      this.failPending('the engine stopped before answering');
       if (this.stopping) return;
       const delay = Math.min(MAX_RESTART_DELAY_MS, 250 * 2 ** this.restarts++);
       log('error', `engine worker exited with code ${code}; restarting in ${delay} ms`);
@@ -94,6 +132,7 @@ export class EngineHost {
       kind: 'start',
       configPath: this.options.configPath,
       demoConfigText: this.options.demoConfigText ?? null,
+      dataDir: this.options.dataDir ?? null,
     } satisfies EngineCommand);
   }
 }

@@ -9,6 +9,7 @@ import { loadConfigFile } from './config/load.ts';
 import { parseConfigText } from './config/parse.ts';
 import { watchConfigFile } from './config/watch.ts';
 import { Engine } from './engine.ts';
+import { RpcRegistry } from './rpc.ts';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 const port = parentPort;
@@ -17,7 +18,8 @@ let logSeq = 0;
 const log = (level: 'info' | 'warn' | 'error', message: string) =>
   send({ v: 1, seq: ++logSeq, kind: 'log', level, message });
 
-const engine = new Engine({ clock: systemClock, emit: send });
+const rpc = new RpcRegistry();
+const engine = new Engine({ clock: systemClock, emit: send, rpc });
 let unwatch: (() => void) | null = null;
 
 async function start(command: Extract<EngineCommand, { kind: 'start' }>): Promise<void> {
@@ -47,6 +49,20 @@ port.on('message', (command: EngineCommand) => {
   switch (command?.kind) {
     case 'start':
       start(command).catch((error: unknown) => log('error', String(error)));
+      break;
+    case 'request':
+      rpc.dispatch(command.method, command.params).then(
+        (result) => send({ v: 1, seq: ++logSeq, kind: 'response', id: command.id, ok: true, result }),
+        (error: unknown) =>
+          send({
+            v: 1,
+            seq: ++logSeq,
+            kind: 'response',
+            id: command.id,
+            ok: false,
+            error: error instanceof Error ? error.message : String(error),
+          }),
+      );
       break;
     case 'stop':
       unwatch?.();

@@ -1,3 +1,4 @@
+import { app } from 'electron';
 import workerPath from '../engine/worker.ts?modulePath';
 import { startDemoLab, type DemoLab } from '../demo/lab.ts';
 import { EngineHost } from '../engine/host.ts';
@@ -15,7 +16,13 @@ export async function setupEngine(argv: string[]): Promise<{ host: EngineHost; s
   const configPath = configFromArgs(argv);
   const log = (level: string, message: string) => console.log(`[engine] ${level} ${message}`);
   const lab: DemoLab | null = configPath ? null : await startDemoLab({ log: (m) => log('info', m) });
-  const host = new EngineHost({ workerPath, configPath, demoConfigText: lab?.configText ?? null, log });
+  const host = new EngineHost({
+    workerPath,
+    configPath,
+    demoConfigText: lab?.configText ?? null,
+    dataDir: app.getPath('userData'),
+    log,
+  });
   host.start();
   return {
     host,

@@ -7,18 +7,24 @@ import { IPC, type KnockonApi } from '../shared/api.ts';
 import type { BoardSnapshot } from '../shared/model.ts';
 import { isBoardMessage, type BoardMessage } from '../shared/protocol.ts';
 
+function subscribe<T>(channel: string, accept: (value: unknown) => value is T, listener: (value: T) => void) {
+  const handler = (_event: IpcRendererEvent, value: unknown) => {
+    if (accept(value)) listener(value);
+  };
+  ipcRenderer.on(channel, handler);
+  return () => {
+    ipcRenderer.off(channel, handler);
+  };
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+
 const api: KnockonApi = {
   transport: 'ipc',
   getSnapshot: () => ipcRenderer.invoke(IPC.getSnapshot) as Promise<BoardSnapshot | null>,
-  onBoardMessage(listener: (message: BoardMessage) => void) {
-    const handler = (_event: IpcRendererEvent, message: unknown) => {
-      if (isBoardMessage(message)) listener(message);
-    };
-    ipcRenderer.on(IPC.boardMessage, handler);
-    return () => {
-      ipcRenderer.off(IPC.boardMessage, handler);
-    };
-  },
+  onBoardMessage: (listener: (message: BoardMessage) => void) => subscribe(IPC.boardMessage, isBoardMessage, listener),
+  call: (method, params) => ipcRenderer.invoke(IPC.rpc, method, params),
+  onOpenIncident: (listener) => subscribe(IPC.openIncident, isString, listener),
 };
 
 contextBridge.exposeInMainWorld('knockon', api);

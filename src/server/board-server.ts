@@ -2,15 +2,18 @@
  * The headless board: serves the built renderer and streams board messages to browsers over
  * Server-Sent Events. Binds to loopback unless told otherwise.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BoardSnapshot } from '../shared/model.ts';
 import { PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
+import { isRpcMethodName, RPC_ACTIONS, type RpcMethod, type RpcParams, type RpcResult } from '../shared/rpc.ts';
 import { readStatic } from './static-files.ts';
 
 export interface BoardSource {
   current(): BoardSnapshot | null;
   subscribe(listener: (message: BoardMessage) => void): () => void;
+  request<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>>;
 }
 
 export interface BoardServerOptions {
@@ -21,6 +24,49 @@ export interface BoardServerOptions {
   port?: number;
   /** SSE clients at once; more are refused with 503 rather than exhausting the engine's host. */
   maxClients?: number;
+  /** Bearer token required by every action (anything that changes state). */
+  token: string;
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
+      } catch {
+        reject(new HttpError(400, 'request body is not valid JSON'));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+class HttpError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** Constant-time comparison, so the token cannot be guessed byte by byte from timings. */
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 export const CSP =
@@ -60,6 +106,40 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...SECURITY_HEADERS });
+      res.end(JSON.stringify(body));
+    };
+    const rpc = /^\/api\/(query|action)\/([^/]+)$/.exec(url.pathname);
+    if (rpc) {
+      const [, kind, method] = rpc;
+      try {
+        if (!isRpcMethodName(method)) throw new HttpError(404, `unknown method "${method}"`);
+        const isAction = RPC_ACTIONS.has(method);
+        if (kind === 'query') {
+          if (req.method !== 'GET') throw new HttpError(405, 'queries use GET');
+          if (isAction) throw new HttpError(404, `"${method}" is an action: POST /api/action/${method}`);
+          let params: unknown = {};
+          try {
+            params = JSON.parse(url.searchParams.get('params') ?? '{}');
+          } catch {
+            throw new HttpError(400, 'the params query parameter is not valid JSON');
+          }
+          json(200, await source.request(method, params as never));
+        } else {
+          if (req.method !== 'POST') throw new HttpError(405, 'actions use POST');
+          if (!isAction) throw new HttpError(404, `"${method}" is not an action`);
+          if (!tokenMatches(req.headers.authorization, options.token)) {
+            throw new HttpError(401, 'actions need the board token: Authorization: Bearer <token>');
+          }
+          json(200, await source.request(method, (await readJsonBody(req)) as never));
+        }
+      } catch (error) {
+        const status = error instanceof HttpError ? error.status : 400;
+        json(status, { error: error instanceof Error ? error.message : String(error) });
+      }
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', ...SECURITY_HEADERS }).end();
       return;

@@ -1,4 +1,4 @@
-import type { BoardSnapshot } from './model.ts';
+import type { BoardSnapshot, IncidentView } from './model.ts';
 import type { BoardMessage } from './protocol.ts';
 
 /**
@@ -18,7 +18,32 @@ export function applyBoardMessage(board: BoardSnapshot | null, message: BoardMes
       const known = new Set(board.checks.map((c) => c.id));
       const checks = board.checks.filter((c) => !removed.has(c.id)).map((c) => changed.get(c.id) ?? c);
       for (const c of message.checks) if (!known.has(c.id)) checks.push(c);
-      return { ...board, generatedAt: message.at, checks };
+      return {
+        ...board,
+        generatedAt: message.at,
+        checks,
+        components: message.components ? mergeById(board.components, message.components) : board.components,
+        incidents: message.incidents ? mergeIncidents(board.incidents, message.incidents) : board.incidents,
+        failovers: message.failovers ? mergeById(board.failovers, message.failovers, 'policyId') : board.failovers,
+        vantage: message.vantage ?? board.vantage,
+      };
     }
   }
+}
+
+function mergeById<T, K extends keyof T>(current: T[], changed: T[], key: K = 'id' as K): T[] {
+  const byKey = new Map(changed.map((item) => [item[key], item]));
+  const merged = current.map((item) => byKey.get(item[key]) ?? item);
+  const known = new Set(current.map((item) => item[key]));
+  for (const item of changed) if (!known.has(item[key])) merged.push(item);
+  return merged;
+}
+
+/** Incidents stay newest first; at most MAX_BOARD_INCIDENTS are kept on the board. */
+export const MAX_BOARD_INCIDENTS = 50;
+
+function mergeIncidents(current: IncidentView[], changed: IncidentView[]): IncidentView[] {
+  return mergeById(current, changed)
+    .sort((a, b) => b.openedAt - a.openedAt)
+    .slice(0, MAX_BOARD_INCIDENTS);
 }

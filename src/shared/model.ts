@@ -14,6 +14,8 @@ export type ErrorClass =
   | 'dns_refused'
   | 'dns_timeout'
   | 'dns_error'
+  | 'dns_mismatch'
+  | 'dns_disagree'
   | 'connect_refused'
   | 'connect_timeout'
   | 'connect_reset'
@@ -22,13 +24,66 @@ export type ErrorClass =
   | 'tls_expired'
   | 'tls_hostname'
   | 'tls_self_signed'
+  | 'tls_expiring'
   | 'http_status'
   | 'http_protocol'
   | 'body_mismatch'
   | 'body_too_large'
+  | 'json_mismatch'
+  | 'http_redirect_loop'
+  | 'too_many_redirects'
+  | 'send_timeout'
   | 'read_timeout'
   | 'timeout'
+  | 'heartbeat_missed'
+  | 'heartbeat_reported_down'
   | 'probe_error';
+
+/** Time spent in each phase of one HTTP probe, ms; a phase that did not happen is 0. */
+export interface PhaseTimings {
+  dnsMs: number;
+  connectMs: number;
+  tlsMs: number;
+  /** From the request fully sent to the first response byte (server think time). */
+  ttfbMs: number;
+  /** From the first response byte to the end of what was read. */
+  transferMs: number;
+}
+
+/** The certificate chain a server presented, summarised for expiry warnings. */
+export interface TlsDetails {
+  /** Days until the earliest notAfter in the presented chain; negative once expired. */
+  daysLeft: number;
+  /** Earliest notAfter in the chain, ms since the epoch. */
+  notAfter: number;
+  subject: string;
+  issuer: string;
+  /** Whether the chain verified against the trust store and the hostname. */
+  authorized: boolean;
+}
+
+/** One resolver's answer to a DNS probe: the unit of "has the change propagated there yet". */
+export interface DnsResolverAnswer {
+  resolver: string;
+  /** NOERROR, NXDOMAIN, SERVFAIL, REFUSED, …; null when no valid reply arrived. */
+  rcode: string | null;
+  /** Answers of the asked type, normalised to text and sorted. */
+  answers: string[];
+  /** Smallest TTL among those answers, seconds; null without answers. */
+  ttl: number | null;
+  latencyMs: number | null;
+  errorClass: ErrorClass | null;
+  message: string;
+}
+
+export interface HeartbeatDetails {
+  /** Time of the last accepted heartbeat; null when none arrived since the engine started. */
+  lastBeatAt: number | null;
+  ageMs: number | null;
+  reportedStatus: 'up' | 'down' | null;
+  message: string | null;
+  value: number | null;
+}
 
 /** What one probe returned. */
 export interface ProbeResult {
@@ -42,6 +97,15 @@ export interface ProbeResult {
   message: string;
   /** HTTP status code, when there was one. */
   httpStatus?: number;
+  /** HTTP only: where the time went, on the last request of a redirect chain. */
+  phases?: PhaseTimings;
+  /** HTTPS and TLS checks: the certificate presented. */
+  tls?: TlsDetails;
+  /** DNS checks: every resolver's answer, in config order. */
+  dns?: DnsResolverAnswer[];
+  heartbeat?: HeartbeatDetails;
+  /** HTTP: the URL answered last, when redirects were followed. */
+  finalUrl?: string;
 }
 
 /** A check as the board shows it. Sent whole whenever any of it changes. */
@@ -98,4 +162,114 @@ export interface BoardSnapshot {
   config: ConfigState;
   regions: RegionView[];
   checks: CheckView[];
+  components: ComponentView[];
+  /** Open incidents and recently resolved ones, newest first. */
+  incidents: IncidentView[];
+  vantage: VantageView;
+  failovers: FailoverView[];
 }
+
+/** A component's dependency role in the current failure picture (Nagios's DOWN versus UNREACHABLE). */
+export type ImpactRole = 'healthy' | 'root_cause' | 'impacted';
+
+/** Something the NOC cares about (a load balancer, an API, a database, a DNS zone). */
+export interface ComponentView {
+  id: string;
+  name: string;
+  kind: string;
+  region: string | null;
+  site: string | null;
+  status: Status;
+  since: number | null;
+  role: ImpactRole;
+  /** For an impacted component: the root causes it is downstream of. */
+  impactedBy: string[];
+  checks: string[];
+  dependsOn: string[];
+  flapping: boolean;
+}
+
+export type IncidentEventKind =
+  | 'detected'
+  | 'pending'
+  | 'firing'
+  | 'escalated'
+  | 'impact_changed'
+  | 'acknowledged'
+  | 'silenced'
+  | 'notification'
+  | 'failover'
+  | 'dns_propagation'
+  | 'recovered'
+  | 'resolved'
+  | 'note';
+
+export interface IncidentEvent {
+  at: number;
+  kind: IncidentEventKind;
+  message: string;
+  /** Structured detail (receiver and outcome, failover step, resolver answers…). */
+  data?: Record<string, unknown>;
+}
+
+export type Severity = 'critical' | 'warning' | 'info';
+
+/** One problem over time: its root cause, blast radius and timeline. */
+export interface IncidentView {
+  id: string;
+  title: string;
+  severity: Severity;
+  state: 'open' | 'resolved';
+  /** The root cause: a component id, or a check id when the check belongs to no component. */
+  rootCause: { kind: 'component' | 'check'; id: string; name: string };
+  /** Components and checks impacted by the root cause (its blast radius). */
+  impacted: { kind: 'component' | 'check'; id: string; name: string; region: string | null }[];
+  openedAt: number;
+  /** When the first failing result was seen (for MTTD). */
+  detectedAt: number;
+  resolvedAt: number | null;
+  acknowledged: { by: string; note: string; at: number } | null;
+  events: IncidentEvent[];
+}
+
+/** Whether this observer can be trusted: reference checks failing means our own network is down. */
+export interface VantageView {
+  id: string;
+  name: string;
+  online: boolean;
+  reason: string | null;
+}
+
+export type FailoverState =
+  'idle' | 'awaiting_approval' | 'running' | 'failed_over' | 'failing_back' | 'failed' | 'cooldown';
+
+export interface FailoverView {
+  policyId: string;
+  name: string;
+  mode: 'automatic' | 'approval' | 'dry_run';
+  state: FailoverState;
+  /** What it watches (check or component id). */
+  watches: string;
+  since: number | null;
+  lastMessage: string;
+  /** Set while an approval is pending: the board asks an engineer to confirm before expiresAt. */
+  approval: { requestedAt: number; expiresAt: number; reason: string } | null;
+  /** DNS propagation per resolver after a record change. */
+  propagation: { resolver: string; answers: string[]; ttl: number | null; converged: boolean }[] | null;
+}
+
+/** One downsampled point of a check's latency history. */
+export interface SeriesPoint {
+  t: number;
+  count: number;
+  failures: number;
+  availability: number;
+  min: number | null;
+  avg: number | null;
+  max: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+export type SeriesRange = '1h' | '6h' | '24h' | '7d' | '30d';

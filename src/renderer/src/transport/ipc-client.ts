@@ -19,5 +19,6 @@ export function ipcTransport(api: KnockonApi): Transport {
         unsubscribe();
       };
     },
+    call: (method, params) => api.call(method, params),
   };
 }

@@ -1,5 +1,26 @@
 import { isBoardMessage, type BoardMessage } from '../../../shared/protocol.ts';
+import { RPC_ACTIONS, type RpcMethod, type RpcParams, type RpcResult } from '../../../shared/rpc.ts';
 import type { Transport } from './types.ts';
+
+/** Where the engineer's board token is kept in this browser (asked for on the first action). */
+export const TOKEN_STORAGE_KEY = 'knockon.token';
+
+async function httpCall<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>> {
+  const action = RPC_ACTIONS.has(method);
+  const response = action
+    ? await fetch(`/api/action/${method}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${localStorage.getItem(TOKEN_STORAGE_KEY) ?? ''}`,
+        },
+        body: JSON.stringify(params),
+      })
+    : await fetch(`/api/query/${method}?params=${encodeURIComponent(JSON.stringify(params))}`);
+  const body = (await response.json().catch(() => ({ error: `HTTP ${response.status}` }))) as { error?: string };
+  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
+  return body as RpcResult<M>;
+}
 
 /**
  * Board messages from the headless server over Server-Sent Events. EventSource reconnects by
@@ -53,5 +74,6 @@ export function sseTransport(url = '/api/events'): Transport {
         source?.close();
       };
     },
+    call: (method, params) => httpCall(method, params),
   };
 }

@@ -1,4 +1,5 @@
 import type { BoardMessage } from '../../../shared/protocol.ts';
+import type { RpcMethod, RpcParams, RpcResult } from '../../../shared/rpc.ts';
 
 /** How board messages reach the renderer: IPC in Electron, SSE in a browser. */
 export interface Transport {
@@ -7,4 +8,6 @@ export interface Transport {
     onMessages: (messages: BoardMessage[]) => void;
     onConnection: (state: 'connecting' | 'live' | 'lost') => void;
   }): () => void;
+  /** A query or action on the engine; rejects with a message fit to show the user. */
+  call<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>>;
 }
