@@ -23,6 +23,11 @@ export class ChangeBatcher {
     this.arm();
   }
 
+  /** Something other than a check changed: flush soon even if no check did. */
+  poke(): void {
+    this.arm();
+  }
+
   remove(id: string): void {
     this.pending.delete(id);
     this.removed.add(id);
@@ -44,7 +49,6 @@ export class ChangeBatcher {
     if (this.timer !== null) return;
     this.timer = this.clock.setTimeout(() => {
       this.timer = null;
-      if (this.pending.size === 0 && this.removed.size === 0) return;
       const changed = [...this.pending];
       const removed = [...this.removed];
       this.pending = new Set();

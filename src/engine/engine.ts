@@ -1,5 +1,16 @@
 import type { Config } from '../shared/config/schema.ts';
-import type { BoardSnapshot, CheckView, ConfigIssue, ConfigState, ProbeResult } from '../shared/model.ts';
+import type {
+  BoardSnapshot,
+  CheckView,
+  ComponentView,
+  ConfigIssue,
+  ConfigState,
+  FailoverView,
+  IncidentView,
+  Notice,
+  ProbeResult,
+  VantageView,
+} from '../shared/model.ts';
 import { DELTA_INTERVAL_MS, PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
 import { ChangeBatcher } from './batcher.ts';
 import { describeTarget, initialView, resolveChecks, type ResolvedCheck } from './checks.ts';
@@ -21,6 +32,39 @@ export interface EngineOptions {
   rpc?: RpcRegistry;
   /** Called with every result, for history and benchmarks. */
   onResult?: (result: ProbeResult, check: ResolvedCheck) => void;
+}
+
+/** What a module learns when a probe result has updated a check. */
+export interface CheckUpdate {
+  check: ResolvedCheck;
+  result: ProbeResult;
+  previous: CheckState;
+  state: CheckState;
+  view: CheckView;
+  now: number;
+}
+
+/** The parts of the board that modules own; published changes go out with the next delta. */
+export interface BoardPart {
+  components?: ComponentView[];
+  incidents?: IncidentView[];
+  failovers?: FailoverView[];
+  vantage?: VantageView;
+}
+
+/**
+ * A part of the engine that reacts to check updates (history, impact analysis, alerting,
+ * failover) and contributes to the board. Modules are called synchronously, in the order they
+ * were added; slow work (I/O) must be queued by the module, never done inline.
+ */
+export interface EngineModule {
+  readonly name: string;
+  /** A valid config was applied (also the first one at start). */
+  onConfig?(config: Config, checks: readonly ResolvedCheck[]): void;
+  onCheckUpdate?(update: CheckUpdate): void;
+  /** Adds the module's part to a full snapshot. */
+  contribute?(board: BoardSnapshot): void;
+  stop?(): void | Promise<void>;
 }
 
 interface Tracked {
@@ -47,6 +91,12 @@ export class Engine {
   private config: Config | null = null;
   private configState: ConfigState = { source: 'none', appliedAt: 0, error: null };
   private seq = 0;
+  private readonly modules: EngineModule[] = [];
+  private pendingPart: Required<Omit<BoardPart, 'vantage'>> & { vantage?: VantageView } = {
+    components: [],
+    incidents: [],
+    failovers: [],
+  };
 
   constructor(options: EngineOptions) {
     this.clock = options.clock;
@@ -61,6 +111,39 @@ export class Engine {
     this.batcher = new ChangeBatcher(this.clock, DELTA_INTERVAL_MS, (changed, removed) =>
       this.emitDelta(changed, removed),
     );
+  }
+
+  /** Adds a module; it sees every config applied and every check update from now on. */
+  use(module: EngineModule): void {
+    this.modules.push(module);
+    if (this.config)
+      module.onConfig?.(
+        this.config,
+        [...this.tracked.values()].map((t) => t.check),
+      );
+  }
+
+  /** A module's changed board parts: sent whole with the next delta, a few times a second. */
+  publish(part: BoardPart): void {
+    if (part.components) this.pendingPart.components.push(...part.components);
+    if (part.incidents) this.pendingPart.incidents.push(...part.incidents);
+    if (part.failovers) this.pendingPart.failovers.push(...part.failovers);
+    if (part.vantage) this.pendingPart.vantage = part.vantage;
+    this.batcher.poke();
+  }
+
+  /** A notice for people (a native notification on desktops, the browser's on walls): sent at once. */
+  notify(notice: Notice): void {
+    this.emit({ kind: 'notice', at: this.clock.now(), notice });
+  }
+
+  /** The current view of every check, for modules that need the whole picture. */
+  checkViews(): CheckView[] {
+    return [...this.tracked.values()].map((t) => t.view);
+  }
+
+  now(): number {
+    return this.clock.now();
   }
 
   /** Applies a valid config. Checks whose target is unchanged keep their state and phase. */
@@ -79,6 +162,9 @@ export class Engine {
     this.configState = { source, appliedAt: this.clock.now(), error: null };
     this.scheduler.setJobs([...next.values()].map((t) => ({ id: t.check.id, intervalMs: t.check.intervalMs })));
     this.batcher.clear();
+    const checks = [...next.values()].map((t) => t.check);
+    for (const module of this.modules) module.onConfig?.(config, checks);
+    this.clearPendingPart();
     this.emit({ kind: 'snapshot', snapshot: this.snapshot() });
   }
 
@@ -90,7 +176,7 @@ export class Engine {
 
   snapshot(): BoardSnapshot {
     const config = this.config;
-    return {
+    const board: BoardSnapshot = {
       title: config?.board.title ?? 'Knockon',
       timezone: config?.board.timezone ?? 'UTC',
       generatedAt: this.clock.now(),
@@ -108,16 +194,19 @@ export class Engine {
       vantage: { id: 'local', name: 'this machine', online: true, reason: null },
       failovers: [],
     };
+    for (const module of this.modules) module.contribute?.(board);
+    return board;
   }
 
   schedulerStats() {
     return this.scheduler.stats();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.abort.abort();
     this.scheduler.stop();
     this.batcher.stop();
+    for (const module of [...this.modules].reverse()) await module.stop?.();
   }
 
   private async probeOnce(id: string): Promise<void> {
@@ -127,7 +216,9 @@ export class Engine {
     // The config may have changed while the probe ran; a result for a replaced check is dropped.
     if (this.tracked.get(id) !== tracked || this.abort.signal.aborted) return;
     this.onResult?.(result, tracked.check);
-    const state = nextState(tracked.state, result, tracked.check, this.clock.now());
+    const now = this.clock.now();
+    const previous = tracked.state;
+    const state = nextState(previous, result, tracked.check, now);
     tracked.state = state;
     tracked.view = {
       ...tracked.view,
@@ -141,6 +232,9 @@ export class Engine {
       consecutiveSuccesses: state.consecutiveSuccesses,
     };
     this.batcher.changed(id);
+    for (const module of this.modules) {
+      module.onCheckUpdate?.({ check: tracked.check, result, previous, state, view: tracked.view, now });
+    }
   }
 
   private emitDelta(changed: string[], removed: string[]): void {
@@ -148,12 +242,32 @@ export class Engine {
       const t = this.tracked.get(id);
       return t ? [t.view] : [];
     });
-    this.emit({ kind: 'delta', at: this.clock.now(), checks, removed });
+    const part = this.pendingPart;
+    this.clearPendingPart();
+    this.emit({
+      kind: 'delta',
+      at: this.clock.now(),
+      checks,
+      removed,
+      ...(part.components.length > 0 ? { components: lastById(part.components, 'id') } : {}),
+      ...(part.incidents.length > 0 ? { incidents: lastById(part.incidents, 'id') } : {}),
+      ...(part.failovers.length > 0 ? { failovers: lastById(part.failovers, 'policyId') } : {}),
+      ...(part.vantage ? { vantage: part.vantage } : {}),
+    });
+  }
+
+  private clearPendingPart(): void {
+    this.pendingPart = { components: [], incidents: [], failovers: [] };
   }
 
   private emit(message: DistributiveOmit<BoardMessage, 'v' | 'seq'>): void {
     this.emitRaw({ ...message, v: PROTOCOL_VERSION, seq: ++this.seq } as BoardMessage);
   }
+}
+
+/** Keeps the last published version of each item. */
+function lastById<T, K extends keyof T>(items: T[], key: K): T[] {
+  return [...new Map(items.map((item) => [item[key], item])).values()];
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

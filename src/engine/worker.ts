@@ -9,6 +9,7 @@ import { loadConfigFile } from './config/load.ts';
 import { parseConfigText } from './config/parse.ts';
 import { watchConfigFile } from './config/watch.ts';
 import { Engine } from './engine.ts';
+import { installModules } from './modules.ts';
 import { RpcRegistry } from './rpc.ts';
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
@@ -23,6 +24,7 @@ const engine = new Engine({ clock: systemClock, emit: send, rpc });
 let unwatch: (() => void) | null = null;
 
 async function start(command: Extract<EngineCommand, { kind: 'start' }>): Promise<void> {
+  await installModules({ engine, rpc, dataDir: command.dataDir, log });
   if (command.configPath === null) {
     const outcome = parseConfigText(command.demoConfigText ?? 'checks: []', 'built-in demo');
     if (!outcome.ok) throw new Error(`the built-in demo config is invalid: ${JSON.stringify(outcome.issues)}`);
@@ -66,9 +68,11 @@ port.on('message', (command: EngineCommand) => {
       break;
     case 'stop':
       unwatch?.();
-      engine.stop();
-      send({ v: 1, seq: ++logSeq, kind: 'stopped' });
-      port.close();
+      // Modules flush what they hold (history, incidents) before the worker reports stopped.
+      void engine.stop().finally(() => {
+        send({ v: 1, seq: ++logSeq, kind: 'stopped' });
+        port.close();
+      });
       break;
     default:
       log('warn', `unknown command ${JSON.stringify(command)}`);

@@ -11,6 +11,8 @@ export function applyBoardMessage(board: BoardSnapshot | null, message: BoardMes
       return message.snapshot;
     case 'config':
       return board && { ...board, config: message.config };
+    case 'notice':
+      return board;
     case 'delta': {
       if (!board) return board;
       const changed = new Map(message.checks.map((c) => [c.id, c]));

@@ -273,3 +273,13 @@ export interface SeriesPoint {
 }
 
 export type SeriesRange = '1h' | '6h' | '24h' | '7d' | '30d';
+
+/** Something people should notice now: shown as a native notification on desktops and walls. */
+export interface Notice {
+  id: string;
+  title: string;
+  body: string;
+  severity: Severity;
+  /** The incident to open when the notification is clicked. */
+  incidentId: string | null;
+}

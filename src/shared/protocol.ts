@@ -12,6 +12,7 @@ import type {
   ConfigState,
   FailoverView,
   IncidentView,
+  Notice,
   VantageView,
 } from './model.ts';
 
@@ -37,7 +38,8 @@ export type BoardMessage =
       failovers?: FailoverView[];
       vantage?: VantageView;
     }
-  | { v: 1; seq: number; kind: 'config'; at: number; config: ConfigState };
+  | { v: 1; seq: number; kind: 'config'; at: number; config: ConfigState }
+  | { v: 1; seq: number; kind: 'notice'; at: number; notice: Notice };
 
 /** Host -> engine worker. */
 export type EngineCommand =
@@ -53,7 +55,7 @@ export type EngineEvent =
   | { v: 1; seq: number; kind: 'response'; id: number; ok: false; error: string }
   | { v: 1; seq: number; kind: 'stopped' };
 
-const BOARD_KINDS = new Set(['snapshot', 'delta', 'config']);
+const BOARD_KINDS = new Set(['snapshot', 'delta', 'config', 'notice']);
 
 /** Narrow validation where a message enters a process boundary; shape, not deep content. */
 export function isBoardMessage(value: unknown): value is BoardMessage {
