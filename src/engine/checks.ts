@@ -9,19 +9,40 @@ export type ResolvedCheck = CheckConfig & {
   fall: number;
   rise: number;
   degradedLatencyMs: number | null;
+  /** Interval while the check is changing state (HAProxy's fastinter); null to keep `intervalMs`. */
+  fastIntervalMs: number | null;
 };
 
 export function resolveChecks(config: Config): ResolvedCheck[] {
   const d = config.defaults;
-  return config.checks.map((check) => ({
-    ...check,
-    name: check.name ?? check.id,
-    intervalMs: check.interval ?? d.interval,
-    timeoutMs: check.timeout ?? d.timeout,
-    fall: check.fall ?? d.fall,
-    rise: check.rise ?? d.rise,
-    degradedLatencyMs: check.degraded_latency ?? null,
-  }));
+  return config.checks.map((check) => {
+    const resolved: ResolvedCheck = {
+      ...check,
+      name: check.name ?? check.id,
+      intervalMs: check.interval ?? d.interval,
+      timeoutMs: check.timeout ?? d.timeout,
+      fall: check.fall ?? d.fall,
+      rise: check.rise ?? d.rise,
+      degradedLatencyMs: check.degraded_latency ?? null,
+      fastIntervalMs: check.fast_interval ?? null,
+    };
+    return check.type === 'heartbeat' ? resolveHeartbeat(resolved, check) : resolved;
+  });
+}
+
+/**
+ * A heartbeat's thresholds are already durations, so by default one evaluation decides
+ * (fall and rise 1), and the check is evaluated often enough to notice the first threshold
+ * within a quarter of it.
+ */
+function resolveHeartbeat(resolved: ResolvedCheck, check: Extract<CheckConfig, { type: 'heartbeat' }>): ResolvedCheck {
+  const first = check.degraded_after ?? check.down_after;
+  return {
+    ...resolved,
+    intervalMs: check.interval ?? Math.min(resolved.intervalMs, Math.max(100, Math.floor(first / 4))),
+    fall: check.fall ?? 1,
+    rise: check.rise ?? 1,
+  };
 }
 
 /** What the board prints as the thing probed. */
@@ -29,7 +50,19 @@ export function describeTarget(check: CheckConfig): string {
   switch (check.type) {
     case 'http':
       return `${check.method} ${check.url}`;
+    case 'dns':
+      return `${check.record_type} ${check.name} @ ${check.resolvers.join(', ')}`;
+    case 'tcp':
+      return `tcp://${hostPort(check.host, check.port)}`;
+    case 'tls':
+      return `tls://${hostPort(check.host, check.port)}`;
+    case 'heartbeat':
+      return `heartbeat /heartbeat/${check.id}`;
   }
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 export function initialView(check: ResolvedCheck): CheckView {

@@ -16,14 +16,18 @@ interface ReadyItem {
 
 interface Entry {
   job: ScheduledJob;
+  /** The interval in force: the job's, or a faster one set by `retime` while a check changes state. */
+  intervalMs: number;
   due: number;
-  /** Bumped when a job is replaced or removed, so stale heap entries are ignored. */
+  /** The slot of the latest probe started, from which a re-timed interval counts. */
+  lastDue: number | null;
+  /** Bumped when a job is replaced, re-timed or removed, so stale heap entries are ignored. */
   generation: number;
-  running: boolean;
 }
 
 export interface SchedulerStats {
   inFlight: number;
+  maxInFlight: number;
   queued: number;
   /** Probes started later than due because the in-flight limit was reached. */
   delayedByLimit: number;
@@ -60,7 +64,7 @@ const LAG_WINDOW = 4096;
  */
 export class Scheduler {
   private readonly clock: Clock;
-  private readonly maxInFlight: number;
+  private maxInFlight: number;
   private readonly run: SchedulerOptions['run'];
   private readonly entries = new Map<string, Entry>();
   private readonly heap = new MinHeap<{ due: number; id: string; generation: number }>((e) => e.due);
@@ -70,6 +74,9 @@ export class Scheduler {
   private timer: unknown = null;
   private timerAt = Infinity;
   private inFlight = 0;
+  /** Ids with a probe running, and ids waiting in `ready`: never two of one check at once. */
+  private readonly running = new Set<string>();
+  private readonly queued = new Set<string>();
   private generation = 0;
   private tickNo = 0;
   private stopped = false;
@@ -102,12 +109,39 @@ export class Scheduler {
       }
       const generation = ++this.generation;
       const due = now + phaseOffset(job.id, job.intervalMs);
-      const entry: Entry = { job, due, generation, running: existing?.running ?? false };
+      const entry: Entry = { job, intervalMs: job.intervalMs, due, lastDue: null, generation };
       if (existing) existing.generation = -1;
       this.entries.set(job.id, entry);
       this.heap.push({ due, id: job.id, generation });
     }
     this.arm();
+  }
+
+  /**
+   * Changes one job's interval for now (a faster one while its check changes state, then back).
+   * The next slot is one new interval after the latest slot, or now if that has passed; the
+   * grid then continues from there.
+   */
+  retime(id: string, intervalMs: number): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.intervalMs === intervalMs || this.stopped) return;
+    const now = this.clock.now();
+    entry.intervalMs = intervalMs;
+    entry.generation = ++this.generation;
+    entry.due = Math.max(now, (entry.lastDue ?? now) + intervalMs);
+    this.heap.push({ due: entry.due, id, generation: entry.generation });
+    this.arm();
+  }
+
+  /** The interval a job currently runs at, or null when there is no such job. */
+  intervalOf(id: string): number | null {
+    return this.entries.get(id)?.intervalMs ?? null;
+  }
+
+  /** Changes the global in-flight limit; raising it starts waiting probes at once. */
+  setMaxInFlight(limit: number): void {
+    this.maxInFlight = Math.max(1, limit);
+    if (!this.stopped) this.drain(false);
   }
 
   stop(): void {
@@ -123,6 +157,7 @@ export class Scheduler {
     const pct = (p: number) => (n === 0 ? 0 : sorted[Math.min(n - 1, Math.floor(p * n))]!);
     return {
       inFlight: this.inFlight,
+      maxInFlight: this.maxInFlight,
       queued: this.ready.length - this.head,
       delayedByLimit: this.delayedByLimit,
       skippedOverlaps: this.skippedOverlaps,
@@ -151,16 +186,17 @@ export class Scheduler {
       this.heap.pop();
       const entry = this.entries.get(top.id);
       if (!entry || entry.generation !== top.generation) continue;
-      const interval = entry.job.intervalMs;
+      const interval = entry.intervalMs;
       // The next slot is the first whole interval after now: late ticks never accumulate drift.
       const next = top.due + interval * Math.max(1, Math.ceil((now - top.due + 1) / interval));
       entry.due = next;
       this.heap.push({ due: next, id: top.id, generation: entry.generation });
-      if (entry.running) {
+      if (this.running.has(top.id) || this.queued.has(top.id)) {
         this.skippedOverlaps++;
         continue;
       }
-      entry.running = true;
+      entry.lastDue = top.due;
+      this.queued.add(top.id);
       this.ready.push({ id: top.id, due: top.due, generation: entry.generation, tick: this.tickNo });
     }
     this.drain(true);
@@ -170,6 +206,7 @@ export class Scheduler {
   private drain(inTick: boolean): void {
     while (this.inFlight < this.maxInFlight && this.head < this.ready.length) {
       const item = this.ready[this.head++]!;
+      this.queued.delete(item.id);
       const entry = this.entries.get(item.id);
       if (!entry || entry.generation !== item.generation) continue;
       if (!inTick || item.tick !== this.tickNo) this.delayedByLimit++;
@@ -188,9 +225,11 @@ export class Scheduler {
     const lag = this.clock.now() - due;
     this.lags[this.lagCount++ % LAG_WINDOW] = lag;
     this.inFlight++;
+    const id = entry.job.id;
+    this.running.add(id);
     const finish = () => {
       this.inFlight--;
-      entry.running = false;
+      this.running.delete(id);
       if (!this.stopped) this.drain(false);
     };
     this.run(entry.job.id, due).then(finish, finish);

@@ -36,7 +36,9 @@ export const INITIAL_STATE: CheckState = {
  *   unknown -> down only after `fall` consecutive failures, like any other state.
  * - up/degraded -> down after `fall` consecutive failures; down -> up after `rise` consecutive
  *   successes. A single failure while up leaves the check up, with the count showing.
- * - degraded after `fall` consecutive slow successes; back to up after `rise` fast ones.
+ * - degraded after `fall` consecutive slow successes; back to up after `rise` fast ones. A
+ *   success the probe itself marks `degraded` (a certificate near expiry, a late heartbeat)
+ *   counts as slow whatever its latency.
  * - A result of class `probe_error` says the observer could not probe; it is not evidence
  *   about the target, so it changes nothing.
  */
@@ -44,9 +46,8 @@ export function nextState(prev: CheckState, result: ProbeResult, rules: StatusRu
   if (result.errorClass === 'probe_error') return prev;
   const slow =
     result.ok &&
-    rules.degradedLatencyMs !== null &&
-    result.latencyMs !== null &&
-    result.latencyMs >= rules.degradedLatencyMs;
+    (result.degraded === true ||
+      (rules.degradedLatencyMs !== null && result.latencyMs !== null && result.latencyMs >= rules.degradedLatencyMs));
   const consecutiveFailures = result.ok ? 0 : prev.consecutiveFailures + 1;
   const consecutiveSuccesses = result.ok ? prev.consecutiveSuccesses + 1 : 0;
   const consecutiveSlow = slow ? prev.consecutiveSlow + 1 : 0;
@@ -67,4 +68,24 @@ export function nextState(prev: CheckState, result: ProbeResult, rules: StatusRu
     consecutiveSlow,
     consecutiveFast,
   };
+}
+
+/**
+ * Whether the check is part-way through a change of status: failures short of `fall`, or
+ * successes (or slow successes) short of what would change it. While it is, a `fast_interval`
+ * applies, as HAProxy's fastinter does, so the change is confirmed or dismissed sooner.
+ */
+export function isChanging(state: CheckState): boolean {
+  switch (state.status) {
+    case 'down':
+      return state.consecutiveSuccesses > 0;
+    case 'up':
+      return state.consecutiveFailures > 0 || state.consecutiveSlow > 0;
+    case 'degraded':
+      return state.consecutiveFailures > 0 || state.consecutiveFast > 0;
+    case 'unknown':
+      return state.consecutiveFailures > 0;
+    default:
+      return false;
+  }
 }

@@ -97,6 +97,11 @@ export interface ProbeResult {
   message: string;
   /** HTTP status code, when there was one. */
   httpStatus?: number;
+  /**
+   * A success that still counts towards degraded, whatever its latency: a certificate close to
+   * expiry, a late heartbeat.
+   */
+  degraded?: boolean;
   /** HTTP only: where the time went, on the last request of a redirect chain. */
   phases?: PhaseTimings;
   /** HTTPS and TLS checks: the certificate presented. */

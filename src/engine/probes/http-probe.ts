@@ -1,95 +1,311 @@
+import { lookup } from 'node:dns/promises';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { Client } from 'undici';
-import type { ProbeResult } from '../../shared/model.ts';
+import type { ErrorClass, PhaseTimings, ProbeResult, TlsDetails } from '../../shared/model.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import { classifyError } from './classify.ts';
+import { matchBody } from './http-expect.ts';
+import { describeChain, expiryVerdict, trustedCas, verifyPeer } from './tls-cert.ts';
 
 type HttpCheck = Extract<ResolvedCheck, { type: 'http' }>;
 
-/** Body bytes read at most; the rest is discarded unread. */
-export const BODY_CAP_BYTES = 8 * 1024;
-/** Connect timeout unless the check's own timeout is shorter (nginx's proxy_connect_timeout). */
-const CONNECT_TIMEOUT_MS = 2_000;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const noop = () => {};
 
-function statusAccepted(check: HttpCheck, status: number): boolean {
-  const accepted = check.expect.status;
-  return accepted ? accepted.includes(status) : status >= 200 && status < 300;
+/** An error with a code classifyError knows, raised by this probe's own timers and checks. */
+class ProbeFailure extends Error {
+  readonly errorClass: ErrorClass;
+  constructor(errorClass: ErrorClass, message: string) {
+    super(message);
+    this.errorClass = errorClass;
+  }
+}
+
+interface Exchange {
+  status: number;
+  location: string | null;
+  body: Buffer;
+  truncated: boolean;
+  phases: PhaseTimings;
+  tls: TlsDetails | null;
+}
+
+interface Attempt {
+  url: URL;
+  method: string;
+  body: string | null;
 }
 
 /**
- * One HTTP probe on a fresh connection (so connect time is part of what is measured), bounded
- * by the check's timeout overall and by a cap on the body read.
+ * One HTTP probe: a fresh connection per request (so connect and TLS time are part of what is
+ * measured), redirects followed up to a limit, the body read up to a cap, every phase timed and
+ * bounded by its own timeout and by the check's timeout overall.
  */
 export async function httpProbe(check: HttpCheck, signal?: AbortSignal): Promise<ProbeResult> {
   const startedAt = Date.now();
   const t0 = performance.now();
-  const url = new URL(check.url);
-  const deadline = AbortSignal.timeout(check.timeoutMs);
-  const abort = signal ? AbortSignal.any([signal, deadline]) : deadline;
-  const client = new Client(url.origin, {
-    connectTimeout: Math.min(CONNECT_TIMEOUT_MS, check.timeoutMs),
-    headersTimeout: check.timeoutMs,
-    bodyTimeout: check.timeoutMs,
-    pipelining: 0,
-  });
-  const fail = (errorClass: ProbeResult['errorClass'], message: string, httpStatus?: number): ProbeResult => ({
+  const deadline = t0 + check.timeoutMs;
+  let tls: TlsDetails | null = null;
+  let phases: PhaseTimings | undefined;
+  let finalUrl: string | undefined;
+  const result = (
+    ok: boolean,
+    errorClass: ErrorClass | null,
+    message: string,
+    extra: Partial<ProbeResult> = {},
+  ): ProbeResult => ({
     checkId: check.id,
     startedAt,
-    ok: false,
+    ok,
     latencyMs: performance.now() - t0,
     errorClass,
     message,
-    ...(httpStatus === undefined ? {} : { httpStatus }),
+    ...(phases ? { phases } : {}),
+    ...(tls ? { tls } : {}),
+    ...(finalUrl ? { finalUrl } : {}),
+    ...extra,
   });
+
+  let attempt: Attempt = { url: new URL(check.url), method: check.method, body: check.body ?? null };
+  const visited = new Set<string>([attempt.url.href]);
   try {
-    const response = await client.request({
-      path: url.pathname + url.search,
-      method: check.method,
-      headers: { 'user-agent': 'Knockon/0.1', ...check.headers },
-      body: check.body ?? null,
-      signal: abort,
-    });
-    const needBody = check.expect.body_contains !== undefined;
-    let body = '';
-    let truncated = false;
-    if (needBody) {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        const room = BODY_CAP_BYTES - size;
-        chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-        size += Math.min(chunk.length, room);
-        if (chunk.length >= room) {
-          truncated = true;
-          break;
+    for (let redirects = 0; ; redirects++) {
+      const exchange = await exchangeOnce(check, attempt, deadline, signal);
+      phases = exchange.phases;
+      tls = exchange.tls ?? tls;
+      const { status } = exchange;
+      if (REDIRECTS.has(status) && exchange.location !== null && check.max_redirects > 0) {
+        const next = new URL(exchange.location, attempt.url);
+        if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+          return result(false, 'http_protocol', `redirect to unsupported URL ${next.href}`, { httpStatus: status });
         }
+        finalUrl = next.href;
+        if (visited.has(next.href)) {
+          return result(false, 'http_redirect_loop', `redirect loop back to ${next.href}`, { httpStatus: status });
+        }
+        if (redirects + 1 > check.max_redirects) {
+          return result(false, 'too_many_redirects', `more than ${check.max_redirects} redirects`, {
+            httpStatus: status,
+          });
+        }
+        visited.add(next.href);
+        // As browsers do: 303 always, and 301/302 after a POST, become a GET without a body.
+        const toGet = status === 303 || ((status === 301 || status === 302) && attempt.method === 'POST');
+        attempt = { url: next, method: toGet ? 'GET' : attempt.method, body: toGet ? null : attempt.body };
+        continue;
       }
-      body = Buffer.concat(chunks).toString('utf8');
+      const accepted = check.expect.status;
+      if (accepted ? !accepted.includes(status) : status < 200 || status >= 300) {
+        return result(false, 'http_status', `HTTP ${status}`, { httpStatus: status });
+      }
+      const mismatch = matchBody(check.expect, exchange.body, exchange.truncated, check.max_body_bytes);
+      if (mismatch) return result(false, mismatch.errorClass, mismatch.message, { httpStatus: status });
+      const expiry = expiryVerdict(tls, check.expect.min_days_left);
+      if (expiry?.fail) return result(false, 'tls_expiring', expiry.message, { httpStatus: status });
+      const via = redirects > 0 ? ` after ${redirects} redirect${redirects > 1 ? 's' : ''}` : '';
+      return result(true, null, expiry ? `HTTP ${status}${via}; ${expiry.message}` : `HTTP ${status}${via}`, {
+        httpStatus: status,
+        ...(expiry ? { degraded: true } : {}),
+      });
     }
-    // Discard the rest unread. Destroying an unread body emits an AbortError: expected here.
-    response.body.on('error', () => {});
-    response.body.destroy();
-    const latencyMs = performance.now() - t0;
-    const status = response.statusCode;
-    if (!statusAccepted(check, status)) return fail('http_status', `HTTP ${status}`, status);
-    if (needBody && !body.includes(check.expect.body_contains!)) {
-      return truncated
-        ? fail('body_too_large', `"${check.expect.body_contains}" not in the first ${BODY_CAP_BYTES} bytes`, status)
-        : fail('body_mismatch', `body does not contain "${check.expect.body_contains}"`, status);
-    }
-    return {
-      checkId: check.id,
-      startedAt,
-      ok: true,
-      latencyMs,
-      errorClass: null,
-      message: `HTTP ${status}`,
-      httpStatus: status,
-    };
   } catch (error) {
-    if (deadline.aborted) return fail('timeout', `no answer within ${check.timeoutMs} ms`);
+    tls = (error as { tls?: TlsDetails | null }).tls ?? tls;
+    if (error instanceof ProbeFailure) return result(false, error.errorClass, error.message);
+    if (performance.now() >= deadline - 1) return result(false, 'timeout', `no answer within ${check.timeoutMs} ms`);
     const { errorClass, message } = classifyError(error);
-    return fail(errorClass, message);
-  } finally {
-    client.destroy().catch(() => {});
+    return result(false, errorClass, message);
   }
+}
+
+/** One request on its own connection. Resolves with the answer or rejects with a classifiable error. */
+function exchangeOnce(check: HttpCheck, attempt: Attempt, deadline: number, signal?: AbortSignal): Promise<Exchange> {
+  const { url } = attempt;
+  const https = url.protocol === 'https:';
+  const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const servername = check.tls.server_name ?? (isIP(hostname) ? undefined : hostname);
+  const phases: PhaseTimings = { dnsMs: 0, connectMs: 0, tlsMs: 0, ttfbMs: 0, transferMs: 0 };
+  let tls: TlsDetails | null = null;
+
+  return new Promise<Exchange>((resolve, reject) => {
+    let settled = false;
+    let socket: Socket | null = null;
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    const client = new Client(url.origin, {
+      pipelining: 0,
+      allowH2: false,
+      headersTimeout: check.read_timeout,
+      bodyTimeout: check.read_timeout,
+      connect: (_opts, callback) => {
+        connectTimed(check, https, hostname, Number(url.port) || (https ? 443 : 80), servername, phases).then(
+          (connected) => {
+            socket = connected.socket;
+            tls = connected.tls;
+            if (settled) {
+              connected.socket.destroy();
+              return;
+            }
+            callback(null, connected.socket);
+          },
+          (error: unknown) => callback(error as Error, null),
+        );
+      },
+    });
+    const finish = (error: unknown, exchange?: Exchange) => {
+      if (settled) return;
+      settled = true;
+      for (const t of timers) clearTimeout(t);
+      signal?.removeEventListener('abort', onAbort);
+      client.destroy().catch(noop);
+      (socket as Socket | null)?.destroy();
+      if (exchange) resolve(exchange);
+      else reject(error);
+    };
+    const onAbort = () => finish(new ProbeFailure('probe_error', 'probe cancelled'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const remaining = Math.max(0, deadline - performance.now());
+    timers.push(setTimeout(() => finish(new ProbeFailure('timeout', `no answer within ${check.timeoutMs} ms`)), remaining));
+
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    let status = 0;
+    let location: string | null = null;
+    let tSent = 0;
+    let tFirst = 0;
+    let controllerRef: { abort(reason: Error): void } | null = null;
+    const done = () => {
+      const end = performance.now();
+      if (tFirst) phases.transferMs = end - tFirst;
+      finish(null, { status, location, body: Buffer.concat(chunks, size), truncated, phases, tls });
+    };
+
+    client.dispatch(
+      {
+        path: url.pathname + url.search,
+        method: attempt.method,
+        headers: { 'user-agent': 'Knockon/0.1', connection: 'close', ...check.headers },
+        body: attempt.body,
+        reset: true,
+      },
+      {
+        onRequestStart(controller) {
+          controllerRef = controller;
+          const sendMs = Math.min(check.send_timeout, Math.max(0, deadline - performance.now()));
+          timers.push(
+            setTimeout(() => {
+              if (!tSent) finish(new ProbeFailure('send_timeout', `request not sent within ${check.send_timeout} ms`));
+            }, sendMs),
+          );
+        },
+        onRequestSent() {
+          tSent = performance.now();
+        },
+        onResponseStarted() {
+          tFirst = performance.now();
+          phases.ttfbMs = tFirst - (tSent || tFirst);
+        },
+        onResponseStart(_controller, statusCode, headers) {
+          if (statusCode < 200) return;
+          status = statusCode;
+          const loc = headers.location;
+          location = typeof loc === 'string' ? loc : Array.isArray(loc) ? (loc[0] ?? null) : null;
+        },
+        onResponseData(_controller, chunk) {
+          const room = check.max_body_bytes - size;
+          if (chunk.length >= room) {
+            if (room > 0) chunks.push(chunk.subarray(0, room));
+            size += room;
+            truncated = chunk.length > room;
+            // Enough read: whatever else the server sends is never buffered.
+            done();
+            controllerRef?.abort(new ProbeFailure('body_too_large', 'body cap reached'));
+            return;
+          }
+          chunks.push(chunk);
+          size += chunk.length;
+        },
+        onResponseEnd() {
+          done();
+        },
+        onResponseError(_controller, error) {
+          finish(error);
+        },
+      },
+    );
+  });
+}
+
+interface Connected {
+  socket: Socket;
+  tls: TlsDetails | null;
+}
+
+/**
+ * Resolves the name, connects and completes TLS, timing each phase, within the connect timeout.
+ * Certificates are checked here, after a handshake that rejected nothing, so an expired or
+ * untrusted chain is still described in the result.
+ */
+function connectTimed(
+  check: HttpCheck,
+  https: boolean,
+  hostname: string,
+  port: number,
+  servername: string | undefined,
+  phases: PhaseTimings,
+): Promise<Connected> {
+  return new Promise<Connected>((resolve, reject) => {
+    const t0 = performance.now();
+    let socket: Socket | null = null;
+    let settled = false;
+    const settle = (error: unknown, connected?: Connected) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (connected) resolve(connected);
+      else {
+        socket?.destroy();
+        reject(error);
+      }
+    };
+    const timer = setTimeout(
+      () => settle(new ProbeFailure('connect_timeout', `no connection within ${check.connect_timeout} ms`)),
+      check.connect_timeout,
+    );
+    const address = isIP(hostname) ? Promise.resolve(hostname) : lookup(hostname).then((a) => a.address);
+    address.then((ip) => {
+      if (settled) return;
+      const tDns = performance.now();
+      phases.dnsMs = tDns - t0;
+      const tcp = netConnect({ host: ip, port, noDelay: true });
+      socket = tcp;
+      // Never unhandled, whoever owns the socket later: a hostile peer must not crash the worker.
+      tcp.on('error', noop);
+      tcp.once('error', (error) => settle(error));
+      tcp.once('connect', () => {
+        const tTcp = performance.now();
+        phases.connectMs = tTcp - tDns;
+        if (!https) return settle(null, { socket: tcp, tls: null });
+        const secure: TLSSocket = tlsConnect({
+          socket: tcp,
+          servername,
+          rejectUnauthorized: false,
+          ALPNProtocols: ['http/1.1'],
+          ca: trustedCas(check.tls),
+        });
+        socket = secure;
+        secure.on('error', noop);
+        secure.once('error', (error) => settle(error));
+        secure.once('secureConnect', () => {
+          phases.tlsMs = performance.now() - tTcp;
+          const details = describeChain(secure, Date.now());
+          if (!check.tls.insecure_skip_verify) {
+            const bad = verifyPeer(secure, check.tls.server_name ?? hostname, details);
+            if (bad) return settle(Object.assign(new ProbeFailure(bad.errorClass, bad.message), { tls: details }));
+          }
+          settle(null, { socket: secure, tls: details });
+        });
+      });
+    }, settle);
+  });
 }

@@ -19,4 +19,9 @@ export const checkCommon = {
   rise: z.int().min(1).max(100).optional(),
   /** Latency at or above this makes a successful probe count towards degraded. */
   degraded_latency: duration.optional(),
+  /**
+   * Probe this often while the check is changing state (failures short of `fall`, or successes
+   * short of `rise`), so a real change is confirmed sooner: HAProxy's fastinter.
+   */
+  fast_interval: duration.optional(),
 };

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { duration } from './duration.ts';
 import { id } from './common.ts';
+import { dnsCheckSchema } from './dns-check.ts';
+import { heartbeatCheckSchema } from './heartbeat-check.ts';
 import { httpCheckSchema } from './http-check.ts';
+import { tcpCheckSchema } from './tcp-check.ts';
+import { tlsCheckSchema } from './tls-check.ts';
 
 export const regionSchema = z.strictObject({
   id,
@@ -12,8 +16,27 @@ export const regionSchema = z.strictObject({
   provider_region: z.string().optional(),
 });
 
-export const checkSchema = z.discriminatedUnion('type', [httpCheckSchema], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'expected "type" to be one of: http' : undefined),
+export const checkSchema = z.discriminatedUnion(
+  'type',
+  [httpCheckSchema, dnsCheckSchema, tcpCheckSchema, tlsCheckSchema, heartbeatCheckSchema],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? 'expected "type" to be one of: http, dns, tcp, tls, heartbeat' : undefined,
+  },
+);
+
+/** Engine-wide limits. */
+export const engineSchema = z
+  .strictObject({
+    /** Probes running at once across all checks; the rest wait their turn (and are counted). */
+    max_in_flight: z.int().min(1).max(10_000).default(256),
+  })
+  .default({ max_in_flight: 256 });
+
+/** Where services push heartbeats. No listener at all unless this is set. */
+export const heartbeatListenerSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.int().min(0).max(65535),
 });
 
 function isTimeZone(name: string): boolean {
@@ -47,6 +70,8 @@ export const configSchema = z
       .default({ interval: 10_000, timeout: 5_000, fall: 3, rise: 2 }),
     regions: z.array(regionSchema).default([]),
     checks: z.array(checkSchema).default([]),
+    engine: engineSchema,
+    heartbeat_listener: heartbeatListenerSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const regionIds = new Set<string>();
@@ -71,7 +96,8 @@ export const configSchema = z
       }
       const timeout = check.timeout ?? config.defaults.timeout;
       const interval = check.interval ?? config.defaults.interval;
-      if (timeout > interval) {
+      // A heartbeat check only reads the time since the last beat: its timeout bounds nothing.
+      if (timeout > interval && check.type !== 'heartbeat') {
         ctx.addIssue({
           code: 'custom',
           path: ['checks', i, check.timeout !== undefined ? 'timeout' : 'interval'],

@@ -1,0 +1,114 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Beat, HeartbeatBook } from './book.ts';
+
+const MAX_BODY = 4 * 1024;
+const PATH = /^\/heartbeat\/([A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/;
+
+export interface ListenerAddress {
+  host: string;
+  port: number;
+}
+
+function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+function parseBeat(params: URLSearchParams, json: Record<string, unknown> | null): Beat | string {
+  const pick = (key: string): unknown => json?.[key] ?? params.get(key) ?? undefined;
+  const status = pick('status');
+  if (status !== undefined && status !== 'up' && status !== 'down') return 'status must be "up" or "down"';
+  const message = pick('message') ?? pick('msg');
+  const rawValue = pick('value');
+  const value = rawValue === undefined ? undefined : Number(rawValue);
+  if (value !== undefined && !Number.isFinite(value)) return 'value must be a number';
+  return { status, message: message === undefined ? undefined : String(message), value };
+}
+
+/**
+ * The endpoint services push heartbeats to: GET or POST /heartbeat/<check-id>, the token as
+ * `?token=` or `Authorization: Bearer`, optional `status` (up/down), `message` and `value` as
+ * query parameters or a small JSON body. Bounded: small bodies, short timeouts.
+ */
+export class HeartbeatListener {
+  private server: Server | null = null;
+  private readonly book: HeartbeatBook;
+  address: ListenerAddress | null = null;
+
+  constructor(book: HeartbeatBook) {
+    this.book = book;
+  }
+
+  async listen(where: ListenerAddress): Promise<ListenerAddress> {
+    const server = createServer({ headersTimeout: 5_000, requestTimeout: 5_000 }, (req, res) => this.handle(req, res));
+    server.on('clientError', (_error, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(where.port, where.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', () => {});
+    this.server = server;
+    const bound = server.address() as AddressInfo;
+    this.address = { host: where.host, port: bound.port };
+    return this.address;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    this.address = null;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    req.on('error', () => {});
+    const url = new URL(req.url ?? '/', 'http://listener.invalid');
+    const match = PATH.exec(url.pathname);
+    if (!match) return reply(res, 404, { ok: false, error: 'not found' });
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      res.setHeader('allow', 'GET, POST');
+      return reply(res, 405, { ok: false, error: 'use GET or POST' });
+    }
+    const auth = req.headers.authorization;
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : (url.searchParams.get('token') ?? '');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reply(res, 413, { ok: false, error: `body larger than ${MAX_BODY} bytes` });
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (res.headersSent) return;
+      let json: Record<string, unknown> | null = null;
+      const text = Buffer.concat(chunks).toString('utf8').trim();
+      if (text !== '') {
+        try {
+          const parsed: unknown = JSON.parse(text);
+          if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) json = parsed as Record<string, unknown>;
+          else return reply(res, 400, { ok: false, error: 'body must be a JSON object' });
+        } catch {
+          return reply(res, 400, { ok: false, error: 'body must be a JSON object' });
+        }
+      }
+      const beat = parseBeat(url.searchParams, json);
+      if (typeof beat === 'string') return reply(res, 400, { ok: false, error: beat });
+      if (this.book.record(match[1]!, token, beat) !== 'recorded') {
+        return reply(res, 401, { ok: false, error: 'unknown check or wrong token' });
+      }
+      reply(res, 200, { ok: true });
+    });
+  }
+}
