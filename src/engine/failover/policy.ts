@@ -1,0 +1,304 @@
+/**
+ * The failover decisions, as a pure function of (state, event, now): no I/O, no timers, the
+ * clock injected as `now`. The module around it persists the state and runs the effects.
+ *
+ *   idle ─▶ (awaiting_approval) ─▶ running ─▶ failed_over ─▶ failing_back ─▶ cooldown ─▶ idle
+ *                                      └──────────▶ failed ◀──────┘
+ *
+ * - A failover is decided when the watched thing is down by its rule as seen from at least
+ *   `minVantages` vantages. In approval mode the board asks first; unanswered, the request
+ *   expires. In dry-run mode everything is decided the same way but the runs execute nothing.
+ * - `failed` needs an engineer (start again, or fail back): an automatic retry of a half-done
+ *   switch is how outages get worse.
+ * - After a failback, `cooldown` holds for the configured time: a flapping primary can cause at
+ *   most one failover per cooldown. After a rejected or expired approval, nothing is asked again
+ *   until the watched thing has been seen up.
+ */
+import type { FailoverState, Status } from '../../shared/model.ts';
+
+export type FailoverMode = 'automatic' | 'approval' | 'dry_run';
+
+export interface PolicyRules {
+  mode: FailoverMode;
+  minVantages: number;
+  approvalTimeoutMs: number;
+  failback: { mode: 'automatic' | 'manual'; rise: number; holdMs: number };
+  cooldownMs: number;
+}
+
+export type Direction = 'failover' | 'failback';
+
+export interface PolicyState {
+  state: FailoverState;
+  since: number | null;
+  message: string;
+  /** Why the current (or last) failover happened. */
+  reason: string | null;
+  approval: { requestedAt: number; expiresAt: number; reason: string } | null;
+  /** The run in progress (or last run); results of other runs are ignored. */
+  run: number;
+  /** Direction of that run. */
+  direction: Direction | null;
+  failedOverAt: number | null;
+  cooldownUntil: number | null;
+  /** Whether the watched thing is down by the trigger's rule (as last observed). */
+  down: boolean;
+  /** Since when the watched thing has been up without a break; null when it is not up. */
+  upSince: number | null;
+  /** Consecutive successes of the watched thing, as last observed. */
+  successes: number;
+  /** Set after a rejected or expired approval: ask again only once the watched thing was up. */
+  rearmOnRecovery: boolean;
+}
+
+export const INITIAL_POLICY_STATE: PolicyState = {
+  state: 'idle',
+  since: null,
+  message: 'watching',
+  reason: null,
+  approval: null,
+  run: 0,
+  direction: null,
+  failedOverAt: null,
+  cooldownUntil: null,
+  down: false,
+  upSince: null,
+  successes: 0,
+  rearmOnRecovery: false,
+};
+
+export type PolicyEvent =
+  /** The watched thing's status after a probe; `downVantages` of the vantages see it down. */
+  | { kind: 'observe'; status: Status; downVantages: number; successes: number; detail: string }
+  /** Time passed (the module wakes the policy at `wakeAt`). */
+  | { kind: 'tick' }
+  | { kind: 'approve'; by: string }
+  | { kind: 'reject'; by: string }
+  | { kind: 'start'; by: string; reason: string }
+  | { kind: 'failback'; by: string }
+  | { kind: 'run_finished'; run: number; ok: boolean; message: string }
+  /** The engine restarted with this state loaded from the store. */
+  | { kind: 'restored' };
+
+export interface AuditNote {
+  step: string;
+  detail: Record<string, unknown>;
+}
+
+export interface RunRequest {
+  run: number;
+  direction: Direction;
+  reason: string;
+  dryRun: boolean;
+}
+
+export interface Decision {
+  state: PolicyState;
+  /** Written to the audit log (and the timeline) before anything else happens. */
+  audit: AuditNote[];
+  /** A run of the policy's actions to start, after the state is saved. */
+  run: RunRequest | null;
+  /** When the policy must be woken with a tick; null when nothing is time-dependent. */
+  wakeAt: number | null;
+  /** Set when a request (RPC) was refused: the message for the person who sent it. */
+  refused: string | null;
+}
+
+export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules, now: number): Decision {
+  const out: Decision = { state: prev, audit: [], run: null, wakeAt: null, refused: null };
+  const to = (state: FailoverState, message: string, patch: Partial<PolicyState> = {}) => {
+    out.state = { ...out.state, ...patch, state, since: state === out.state.state ? out.state.since : now, message };
+  };
+  const note = (step: string, detail: Record<string, unknown> = {}) => out.audit.push({ step, detail });
+  const refuse = (message: string) => {
+    out.refused = message;
+  };
+
+  const startRun = (direction: Direction, reason: string) => {
+    const run = out.state.run + 1;
+    const dryRun = rules.mode === 'dry_run';
+    const state: FailoverState = direction === 'failover' ? 'running' : 'failing_back';
+    const what = direction === 'failover' ? 'failing over' : 'failing back';
+    to(state, dryRun ? `dry run: ${what} (${reason})` : `${what}: ${reason}`, {
+      run,
+      direction,
+      approval: null,
+      ...(direction === 'failover' ? { reason } : {}),
+    });
+    out.run = { run, direction, reason, dryRun };
+  };
+
+  const trigger = (reason: string) => {
+    if (rules.mode === 'approval') {
+      const approval = { requestedAt: now, expiresAt: now + rules.approvalTimeoutMs, reason };
+      to('awaiting_approval', `approval needed: ${reason}`, { approval, reason });
+      note('approval_requested', { reason, expiresAt: approval.expiresAt });
+      return;
+    }
+    note('decided', { direction: 'failover', reason, mode: rules.mode });
+    startRun('failover', reason);
+  };
+
+  const failbackDue = () =>
+    rules.failback.mode === 'automatic' &&
+    out.state.upSince !== null &&
+    out.state.successes >= rules.failback.rise &&
+    now - out.state.upSince >= rules.failback.holdMs;
+
+  const failBackAutomatically = () => {
+    const reason = `primary up for ${out.state.successes} successes and ${now - out.state.upSince!} ms`;
+    note('decided', { direction: 'failback', reason, mode: rules.mode });
+    startRun('failback', reason);
+  };
+
+  switch (event.kind) {
+    case 'observe': {
+      const isDown = event.status === 'down' && event.downVantages >= rules.minVantages;
+      const isUp = event.status === 'up';
+      const wasDown = prev.down;
+      out.state = {
+        ...prev,
+        down: isDown,
+        upSince: isUp ? (prev.upSince ?? now) : null,
+        successes: isUp ? event.successes : 0,
+        rearmOnRecovery: prev.rearmOnRecovery && !isUp,
+      };
+      const reason = `watched ${event.detail} is down (${event.downVantages} of ${rules.minVantages} vantages needed)`;
+      switch (prev.state) {
+        case 'idle':
+          if (isDown && !out.state.rearmOnRecovery) trigger(reason);
+          break;
+        case 'cooldown':
+          if (isDown && !wasDown) {
+            note('suppressed', { reason, cooldownUntil: prev.cooldownUntil });
+            out.state = { ...out.state, message: `down again during cooldown (until ${iso(prev.cooldownUntil)}): not switching` };
+          }
+          break;
+        case 'awaiting_approval':
+          if (isUp) {
+            note('approval_cancelled', { reason: `watched ${event.detail} is up again` });
+            to('idle', 'recovered before approval; nothing ran', { approval: null });
+          }
+          break;
+        case 'failed_over':
+          if (failbackDue()) failBackAutomatically();
+          else if (isUp && rules.failback.mode === 'manual' && out.state.successes >= rules.failback.rise) {
+            out.state = { ...out.state, message: 'primary is up again; failback is manual' };
+          }
+          break;
+        default:
+          break;
+      }
+      break;
+    }
+    case 'tick':
+      if (prev.state === 'awaiting_approval' && prev.approval && now >= prev.approval.expiresAt) {
+        note('approval_expired', { requestedAt: prev.approval.requestedAt, expiresAt: prev.approval.expiresAt });
+        to('idle', 'approval request expired; nothing ran', { approval: null, rearmOnRecovery: true });
+      } else if (prev.state === 'failed_over' && failbackDue()) {
+        failBackAutomatically();
+      } else if (prev.state === 'cooldown' && prev.cooldownUntil !== null && now >= prev.cooldownUntil) {
+        note('cooldown_ended', {});
+        to('idle', 'watching', { cooldownUntil: null });
+        if (out.state.down) trigger('watched thing still down after the cooldown');
+      }
+      break;
+    case 'approve':
+      if (prev.state !== 'awaiting_approval' || !prev.approval) {
+        refuse(`nothing to approve: the policy is ${prev.state}`);
+      } else if (now >= prev.approval.expiresAt) {
+        note('approval_expired', { requestedAt: prev.approval.requestedAt, expiresAt: prev.approval.expiresAt });
+        to('idle', 'approval request expired; nothing ran', { approval: null, rearmOnRecovery: true });
+        refuse('the approval request has expired');
+      } else {
+        note('approved', { by: event.by, reason: prev.approval.reason });
+        note('decided', { direction: 'failover', reason: prev.approval.reason, mode: rules.mode, approvedBy: event.by });
+        startRun('failover', `${prev.approval.reason}; approved by ${event.by}`);
+      }
+      break;
+    case 'reject':
+      if (prev.state !== 'awaiting_approval') {
+        refuse(`nothing to reject: the policy is ${prev.state}`);
+      } else {
+        note('rejected', { by: event.by });
+        to('idle', `rejected by ${event.by}; nothing ran`, { approval: null, rearmOnRecovery: true });
+      }
+      break;
+    case 'start':
+      if (prev.state === 'running' || prev.state === 'failing_back') {
+        refuse(`a run is in progress (${prev.state})`);
+      } else if (prev.state === 'failed_over') {
+        refuse('already failed over');
+      } else {
+        const reason = `started by ${event.by}: ${event.reason}`;
+        if (prev.state === 'awaiting_approval') note('approved', { by: event.by });
+        note('decided', { direction: 'failover', reason, mode: rules.mode, manual: true });
+        startRun('failover', reason);
+      }
+      break;
+    case 'failback':
+      if (prev.state !== 'failed_over' && prev.state !== 'failed') {
+        refuse(`nothing to fail back: the policy is ${prev.state}`);
+      } else {
+        const reason = `failback by ${event.by}`;
+        note('decided', { direction: 'failback', reason, mode: rules.mode, manual: true });
+        startRun('failback', reason);
+      }
+      break;
+    case 'run_finished':
+      if (event.run !== prev.run || (prev.state !== 'running' && prev.state !== 'failing_back')) break;
+      if (!event.ok) {
+        note('failed', { direction: prev.direction, message: event.message });
+        to('failed', `${prev.direction === 'failback' ? 'failback' : 'failover'} failed: ${event.message}`);
+      } else if (prev.state === 'running') {
+        note('failed_over', { message: event.message, dryRun: rules.mode === 'dry_run' });
+        to('failed_over', rules.mode === 'dry_run' ? `dry run: would be failed over (${event.message})` : event.message, {
+          failedOverAt: now,
+        });
+        if (failbackDue()) failBackAutomatically();
+      } else {
+        const cooldownUntil = now + rules.cooldownMs;
+        note('failed_back', { message: event.message, cooldownUntil, dryRun: rules.mode === 'dry_run' });
+        to('cooldown', `${rules.mode === 'dry_run' ? 'dry run: would be failed back' : 'failed back'}; cooldown until ${iso(cooldownUntil)}`, {
+          cooldownUntil,
+          failedOverAt: null,
+        });
+      }
+      break;
+    case 'restored': {
+      // Observations from before the restart are no evidence now; the checks start afresh.
+      out.state = { ...prev, down: false, upSince: null, successes: 0 };
+      if (prev.state === 'running' || prev.state === 'failing_back') {
+        note('interrupted', { direction: prev.direction, run: prev.run });
+        to(
+          'failed',
+          `interrupted by a restart while ${prev.state === 'running' ? 'failing over' : 'failing back'}: ` +
+            'actions may have partly run; check, then start or fail back by hand',
+        );
+      }
+      break;
+    }
+  }
+  out.wakeAt = wakeAt(out.state, rules);
+  return out;
+}
+
+/** When time alone can change the decision. */
+export function wakeAt(state: PolicyState, rules: PolicyRules): number | null {
+  switch (state.state) {
+    case 'awaiting_approval':
+      return state.approval?.expiresAt ?? null;
+    case 'cooldown':
+      return state.cooldownUntil;
+    case 'failed_over':
+      return rules.failback.mode === 'automatic' && state.upSince !== null && state.successes >= rules.failback.rise
+        ? state.upSince + rules.failback.holdMs
+        : null;
+    default:
+      return null;
+  }
+}
+
+function iso(at: number | null): string {
+  return at === null ? '-' : new Date(at).toISOString();
+}
