@@ -15,10 +15,12 @@ import { DELTA_INTERVAL_MS, PROTOCOL_VERSION, type BoardMessage } from '../share
 import { ChangeBatcher } from './batcher.ts';
 import { describeTarget, initialView, resolveChecks, type ResolvedCheck } from './checks.ts';
 import type { Clock } from './clock.ts';
+import { HeartbeatBook } from './heartbeat/book.ts';
+import { HeartbeatModule } from './heartbeat/module.ts';
 import { runProbe } from './probes/index.ts';
 import type { RpcRegistry } from './rpc.ts';
 import { Scheduler } from './scheduler.ts';
-import { INITIAL_STATE, nextState, type CheckState } from './status.ts';
+import { INITIAL_STATE, isChanging, nextState, type CheckState } from './status.ts';
 
 export type ProbeFn = (check: ResolvedCheck, signal: AbortSignal) => Promise<ProbeResult>;
 
@@ -32,6 +34,8 @@ export interface EngineOptions {
   rpc?: RpcRegistry;
   /** Called with every result, for history and benchmarks. */
   onResult?: (result: ProbeResult, check: ResolvedCheck) => void;
+  /** Problems the engine can only report, such as a heartbeat listener that cannot bind. */
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
 /** What a module learns when a probe result has updated a check. */
@@ -98,10 +102,17 @@ export class Engine {
     failovers: [],
   };
 
+  /** Heartbeats received; heartbeat checks are "probed" by reading it. */
+  readonly heartbeats: HeartbeatBook;
+  readonly heartbeatModule: HeartbeatModule;
+
   constructor(options: EngineOptions) {
     this.clock = options.clock;
     this.emitRaw = options.emit;
-    this.probe = options.probe ?? runProbe;
+    this.heartbeats = new HeartbeatBook(options.clock);
+    this.heartbeatModule = new HeartbeatModule(this.heartbeats, options.log ?? (() => {}));
+    this.modules.push(this.heartbeatModule);
+    this.probe = options.probe ?? ((check, signal) => runProbe(check, signal, { heartbeats: this.heartbeats }));
     this.onResult = options.onResult;
     this.scheduler = new Scheduler({
       clock: this.clock,
@@ -160,6 +171,7 @@ export class Engine {
     this.tracked = next;
     this.config = config;
     this.configState = { source, appliedAt: this.clock.now(), error: null };
+    this.scheduler.setMaxInFlight(config.engine.max_in_flight);
     this.scheduler.setJobs([...next.values()].map((t) => ({ id: t.check.id, intervalMs: t.check.intervalMs })));
     this.batcher.clear();
     const checks = [...next.values()].map((t) => t.check);
@@ -220,6 +232,9 @@ export class Engine {
     const previous = tracked.state;
     const state = nextState(previous, result, tracked.check, now);
     tracked.state = state;
+    if (tracked.check.fastIntervalMs !== null) {
+      this.scheduler.retime(id, isChanging(state) ? tracked.check.fastIntervalMs : tracked.check.intervalMs);
+    }
     tracked.view = {
       ...tracked.view,
       status: state.status,

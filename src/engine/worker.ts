@@ -20,7 +20,21 @@ const log = (level: 'info' | 'warn' | 'error', message: string) =>
   send({ v: 1, seq: ++logSeq, kind: 'log', level, message });
 
 const rpc = new RpcRegistry();
-const engine = new Engine({ clock: systemClock, emit: send, rpc });
+const engine = new Engine({ clock: systemClock, emit: send, rpc, log });
+
+// Says so when the in-flight limit, rather than the targets, is what makes probes late.
+let delayedBefore = 0;
+setInterval(() => {
+  const stats = engine.schedulerStats();
+  const delayed = stats.delayedByLimit - delayedBefore;
+  delayedBefore = stats.delayedByLimit;
+  if (delayed > 0) {
+    log(
+      'warn',
+      `${delayed} probes waited for the in-flight limit (${stats.maxInFlight}) in the last minute; raise engine.max_in_flight`,
+    );
+  }
+}, 60_000).unref();
 let unwatch: (() => void) | null = null;
 
 async function start(command: Extract<EngineCommand, { kind: 'start' }>): Promise<void> {

@@ -101,3 +101,101 @@ describe('scheduler', () => {
     scheduler.stop();
   });
 });
+
+describe('scheduler: re-timing, limits and restarts', () => {
+  it('re-times one job to a faster interval and back, leaving the others on their grid', async () => {
+    const clock = new FakeClock(0);
+    const runs: { id: string; at: number }[] = [];
+    const scheduler = new Scheduler({
+      clock,
+      maxInFlight: 10,
+      run: async (id) => void runs.push({ id, at: clock.now() }),
+    });
+    scheduler.setJobs([
+      { id: 'changing', intervalMs: 10_000 },
+      { id: 'steady', intervalMs: 10_000 },
+    ]);
+    await clock.advance(10_000);
+    const firstRun = runs.find((r) => r.id === 'changing')!.at;
+    scheduler.retime('changing', 1_000);
+    expect(scheduler.intervalOf('changing')).toBe(1_000);
+    runs.length = 0;
+    await clock.advance(10_000);
+    const fast = runs.filter((r) => r.id === 'changing').map((r) => r.at);
+    expect(fast.length).toBeGreaterThanOrEqual(9);
+    expect(fast[0]).toBe(Math.max(10_000, firstRun + 1_000));
+    expect(fast.slice(1).every((t, i) => t - fast[i]! === 1_000)).toBe(true);
+    expect(runs.filter((r) => r.id === 'steady').map((r) => r.at)).toEqual([phaseOffset('steady', 10_000) + 10_000]);
+
+    scheduler.retime('changing', 10_000);
+    runs.length = 0;
+    await clock.advance(20_000);
+    expect(runs.filter((r) => r.id === 'changing').length).toBe(2);
+    scheduler.stop();
+  });
+
+  it('keeps a re-timed interval when the config is re-applied unchanged', async () => {
+    const clock = new FakeClock(0);
+    const scheduler = new Scheduler({ clock, maxInFlight: 10, run: async () => {} });
+    scheduler.setJobs([{ id: 'a', intervalMs: 10_000 }]);
+    await clock.advance(10_000);
+    scheduler.retime('a', 1_000);
+    scheduler.setJobs([{ id: 'a', intervalMs: 10_000 }]);
+    expect(scheduler.intervalOf('a')).toBe(1_000);
+    scheduler.stop();
+  });
+
+  it('starts waiting probes at once when the in-flight limit is raised, and reports the limit', async () => {
+    const clock = new FakeClock(0);
+    let started = 0;
+    const scheduler = new Scheduler({
+      clock,
+      maxInFlight: 1,
+      run: () => {
+        started++;
+        return new Promise<void>(() => {});
+      },
+    });
+    scheduler.setJobs(Array.from({ length: 4 }, (_, i) => ({ id: `j${i}`, intervalMs: 60_000 })));
+    await clock.advance(59_000);
+    expect(started).toBe(1);
+    expect(scheduler.stats()).toMatchObject({ maxInFlight: 1, queued: 3 });
+    scheduler.setMaxInFlight(10);
+    expect(started).toBe(4);
+    expect(scheduler.stats()).toMatchObject({ maxInFlight: 10, queued: 0, delayedByLimit: 3 });
+    scheduler.stop();
+  });
+
+  it('after a restart, probes every check within one interval, at the same phases as before', async () => {
+    const clock = new FakeClock(0);
+    const jobs = Array.from({ length: 200 }, (_, i) => ({ id: `check-${i}`, intervalMs: 5_000 }));
+    const first = new Scheduler({ clock, maxInFlight: 1000, run: async () => {} });
+    first.setJobs(jobs);
+    await clock.advance(7_300);
+    first.stop();
+    const restartedAt = clock.now();
+    const starts = new Map<string, number>();
+    const second = new Scheduler({
+      clock,
+      maxInFlight: 1000,
+      run: async (id) => void (starts.has(id) || starts.set(id, clock.now())),
+    });
+    second.setJobs(jobs);
+    await clock.advance(5_000);
+    expect(starts.size).toBe(200);
+    for (const [id, at] of starts) expect(at - restartedAt).toBe(phaseOffset(id, 5_000));
+    second.stop();
+  });
+
+  it('never probes again after stop', async () => {
+    const clock = new FakeClock(0);
+    let runs = 0;
+    const scheduler = new Scheduler({ clock, maxInFlight: 10, run: async () => void runs++ });
+    scheduler.setJobs([{ id: 'a', intervalMs: 1_000 }]);
+    await clock.advance(1_000);
+    const before = runs;
+    scheduler.stop();
+    await clock.advance(10_000);
+    expect(runs).toBe(before);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeResult } from '../../src/shared/model.ts';
-import { INITIAL_STATE, nextState, type CheckState, type StatusRules } from '../../src/engine/status.ts';
+import { INITIAL_STATE, isChanging, nextState, type CheckState, type StatusRules } from '../../src/engine/status.ts';
 
 const rules: StatusRules = { fall: 3, rise: 2, degradedLatencyMs: 500 };
 const ok = (latencyMs = 10): ProbeResult => ({
@@ -66,5 +66,23 @@ describe('status rules', () => {
     const up = run([ok()]).at(-1)!;
     const probeError: ProbeResult = { ...bad, errorClass: 'probe_error' };
     expect(run([probeError, probeError, probeError, probeError], up).at(-1)).toEqual(up);
+  });
+});
+
+describe('status rules: degraded marks and changing state', () => {
+  it('counts a success the probe marks degraded as slow, whatever its latency', () => {
+    const marked: ProbeResult = { ...ok(5), degraded: true };
+    expect(run([ok(), marked, marked, marked]).map((s) => s.status)).toEqual(['up', 'up', 'up', 'degraded']);
+  });
+
+  it('says a check is changing while failures or successes are short of the threshold', () => {
+    const [up, oneFailure, twoFailures, down] = run([ok(), bad, bad, bad]);
+    expect(isChanging(up!)).toBe(false);
+    expect(isChanging(oneFailure!)).toBe(true);
+    expect(isChanging(twoFailures!)).toBe(true);
+    expect(isChanging(down!)).toBe(false);
+    const [recovering, back] = run([ok(), ok()], down);
+    expect(isChanging(recovering!)).toBe(true);
+    expect(isChanging(back!)).toBe(false);
   });
 });

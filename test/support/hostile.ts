@@ -83,8 +83,12 @@ export class HttpServer {
 
 /** Streams a body that never ends, as fast as the client takes it. */
 export const endlessBody = () => {
-  const served = { bytes: 0 };
+  const served = { bytes: 0, hangUps: 0, listeners: new Set<() => void>() };
   const server = new HttpServer((_req, res) => {
+    res.on('close', () => {
+      served.hangUps++;
+      for (const l of served.listeners) l();
+    });
     res.writeHead(200, { 'content-type': 'text/plain' });
     const chunk = Buffer.alloc(64 * 1024, 'x');
     const pump = () => {

@@ -116,14 +116,21 @@ export class HeartbeatBook {
       return result(
         false,
         'heartbeat_missed',
-        last ? `no heartbeat for ${ageMs} ms (down after ${check.down_after} ms)` : `no heartbeat since the engine started ${ageMs} ms ago`,
+        last
+          ? `no heartbeat for ${ageMs} ms (down after ${check.down_after} ms)`
+          : `no heartbeat since the engine started ${ageMs} ms ago`,
       );
     }
     if (!last) return result(false, 'probe_error', 'waiting for the first heartbeat');
     const said = last.message ? `: ${last.message}` : '';
     if (last.status === 'down') return result(false, 'heartbeat_reported_down', `service reported down${said}`);
     if (check.degraded_after !== undefined && ageMs >= check.degraded_after) {
-      return result(true, null, `last heartbeat ${ageMs} ms ago (degraded after ${check.degraded_after} ms)${said}`, true);
+      return result(
+        true,
+        null,
+        `last heartbeat ${ageMs} ms ago (degraded after ${check.degraded_after} ms)${said}`,
+        true,
+      );
     }
     return result(true, null, `last heartbeat ${ageMs} ms ago${said}`);
   }

@@ -42,7 +42,7 @@ export function classifyError(error: unknown): { errorClass: ErrorClass; message
   const message = (e?.message ?? String(error)).split('\n')[0]!.slice(0, 300);
   const known = BY_CODE[code];
   if (known) return { errorClass: known, message: code && !message.includes(code) ? `${code}: ${message}` : message };
-  if (code.startsWith('HPE_')) return { errorClass: 'http_protocol', message };
+  if (code.startsWith('HPE_') || e?.name === 'HTTPParserError') return { errorClass: 'http_protocol', message };
   if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS')) return { errorClass: 'tls_error', message };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return { errorClass: 'timeout', message: 'timed out' };
   return { errorClass: 'connect_error', message: message || 'unknown error' };

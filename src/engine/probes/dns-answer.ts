@@ -58,7 +58,10 @@ export function expectedText(type: string, value: string): string {
     case 'MX':
     case 'SRV':
     case 'SOA':
-      return v.split(/\s+/).map((part) => (/^\d+$/.test(part) ? part : host(part))).join(' ');
+      return v
+        .split(/\s+/)
+        .map((part) => (/^\d+$/.test(part) ? part : host(part)))
+        .join(' ');
     default:
       return v;
   }

@@ -46,7 +46,8 @@ export async function dnsProbe(check: DnsCheck, signal?: AbortSignal): Promise<P
       return fail('dns_mismatch', `${a.resolver} answered ${list(a.answers)}, expected ${list(exact)}`);
     }
     const missing = contains?.filter((v) => !a.answers.includes(v)) ?? [];
-    if (missing.length > 0) return fail('dns_mismatch', `${a.resolver} answered ${list(a.answers)}, missing ${list(missing)}`);
+    if (missing.length > 0)
+      return fail('dns_mismatch', `${a.resolver} answered ${list(a.answers)}, missing ${list(missing)}`);
   }
   if (expected.agree) {
     const first = answers[0]!;
@@ -66,7 +67,12 @@ function list(values: string[]): string {
   return values.length === 0 ? '(none)' : values.join(', ');
 }
 
-function askResolver(check: DnsCheck, resolver: string, deadline: number, signal?: AbortSignal): Promise<DnsResolverAnswer> {
+function askResolver(
+  check: DnsCheck,
+  resolver: string,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<DnsResolverAnswer> {
   const t0 = performance.now();
   const target = parseResolver(resolver);
   const id = Math.floor(Math.random() * 65_536);

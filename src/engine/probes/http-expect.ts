@@ -60,7 +60,9 @@ export function matchBody(expect: Expect, body: Buffer, truncated: boolean, cap:
     try {
       parsed = JSON.parse(text);
     } catch {
-      return truncated ? tooLarge('a complete JSON document') : { errorClass: 'json_mismatch', message: 'body is not JSON' };
+      return truncated
+        ? tooLarge('a complete JSON document')
+        : { errorClass: 'json_mismatch', message: 'body is not JSON' };
     }
     for (const [path, expected] of Object.entries(expect.json)) {
       const actual = jsonPath(parsed, path);

@@ -164,7 +164,9 @@ function exchangeOnce(check: HttpCheck, attempt: Attempt, deadline: number, sign
     const onAbort = () => finish(new ProbeFailure('probe_error', 'probe cancelled'));
     signal?.addEventListener('abort', onAbort, { once: true });
     const remaining = Math.max(0, deadline - performance.now());
-    timers.push(setTimeout(() => finish(new ProbeFailure('timeout', `no answer within ${check.timeoutMs} ms`)), remaining));
+    timers.push(
+      setTimeout(() => finish(new ProbeFailure('timeout', `no answer within ${check.timeoutMs} ms`)), remaining),
+    );
 
     const chunks: Buffer[] = [];
     let size = 0;

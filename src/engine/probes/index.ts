@@ -13,7 +13,11 @@ export interface ProbeContext {
 }
 
 /** Runs one probe of any check type. Never throws: an unexpected failure is a probe_error. */
-export async function runProbe(check: ResolvedCheck, signal?: AbortSignal, context?: ProbeContext): Promise<ProbeResult> {
+export async function runProbe(
+  check: ResolvedCheck,
+  signal?: AbortSignal,
+  context?: ProbeContext,
+): Promise<ProbeResult> {
   try {
     switch (check.type) {
       case 'http':

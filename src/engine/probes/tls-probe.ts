@@ -43,7 +43,10 @@ export function tlsProbe(check: TlsCheck, signal?: AbortSignal): Promise<ProbeRe
     };
     const onAbort = () => settle(false, 'probe_error', 'probe cancelled');
     signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => settle(false, 'timeout', `no handshake within ${check.timeoutMs} ms`), check.timeoutMs);
+    const timer = setTimeout(
+      () => settle(false, 'timeout', `no handshake within ${check.timeoutMs} ms`),
+      check.timeoutMs,
+    );
     try {
       socket = connect({
         host: check.host,

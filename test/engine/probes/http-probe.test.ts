@@ -45,7 +45,8 @@ describe('HTTP probe', () => {
     expect(result).toMatchObject({ ok: true, errorClass: null, httpStatus: 200, message: 'HTTP 200' });
     expect(result.phases).toBeDefined();
     const p = result.phases!;
-    for (const phase of [p.dnsMs, p.connectMs, p.tlsMs, p.ttfbMs, p.transferMs]) expect(phase).toBeGreaterThanOrEqual(0);
+    for (const phase of [p.dnsMs, p.connectMs, p.tlsMs, p.ttfbMs, p.transferMs])
+      expect(phase).toBeGreaterThanOrEqual(0);
     expect(p.tlsMs).toBe(0);
     expect(p.dnsMs + p.connectMs + p.ttfbMs + p.transferMs).toBeLessThanOrEqual(result.latencyMs!);
   });
@@ -72,11 +73,18 @@ describe('HTTP probe', () => {
   });
 
   it('checks JSON fields by top-level name and dotted path', async () => {
-    const check = http({ url: `${server.url}/health`, expect: { json: { status: 'OK', 'db.ok': true, 'db.lag': '3' } } });
+    const check = http({
+      url: `${server.url}/health`,
+      expect: { json: { status: 'OK', 'db.ok': true, 'db.lag': '3' } },
+    });
     expect((await httpProbe(check)).ok).toBe(true);
     health.body = '{"status":"ERROR","db":{"ok":true,"lag":3}}';
     const failed = await httpProbe(check);
-    expect(failed).toMatchObject({ ok: false, errorClass: 'json_mismatch', message: 'status is "ERROR", expected "OK"' });
+    expect(failed).toMatchObject({
+      ok: false,
+      errorClass: 'json_mismatch',
+      message: 'status is "ERROR", expected "OK"',
+    });
     health.body = 'not json';
     expect((await httpProbe(check)).errorClass).toBe('json_mismatch');
   });

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/engine/clock.ts';
+import { parseConfigText } from '../../src/engine/config/parse.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import type { ProbeResult } from '../../src/shared/model.ts';
+import type { BoardMessage } from '../../src/shared/protocol.ts';
+import { FakeClock } from '../support/fake-clock.ts';
+import { waitFor } from '../support/wait.ts';
+
+function config(text: object) {
+  const outcome = parseConfigText(JSON.stringify(text), 'test.yaml');
+  if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues));
+  return outcome.config;
+}
+
+describe('engine: fast interval and heartbeats', () => {
+  it('probes at fast_interval while a check is changing state, and at its interval otherwise', async () => {
+    const clock = new FakeClock(0);
+    let healthy = true;
+    const probes: number[] = [];
+    const engine = new Engine({
+      clock,
+      emit: () => {},
+      probe: async (check): Promise<ProbeResult> => {
+        probes.push(clock.now());
+        return {
+          checkId: check.id,
+          startedAt: clock.now(),
+          ok: healthy,
+          latencyMs: 1,
+          errorClass: healthy ? null : 'connect_refused',
+          message: healthy ? 'ok' : 'refused',
+        };
+      },
+    });
+    engine.applyConfig(
+      config({
+        checks: [
+          { id: 'a', type: 'tcp', host: '127.0.0.1', port: 1, interval: '10s', fast_interval: '1s', timeout: '1s' },
+        ],
+      }),
+      'test.yaml',
+    );
+    await clock.advance(10_000);
+    expect(probes.length).toBe(1);
+    healthy = false;
+    probes.length = 0;
+    // The next probe at the 10 s slot fails; the two confirming ones follow a second apart each.
+    await clock.advance(12_000);
+    const gaps = probes.slice(1).map((t, i) => t - probes[i]!);
+    expect(gaps.slice(0, 2)).toEqual([1_000, 1_000]);
+    expect(engine.snapshot().checks[0]!.status).toBe('down');
+    // Down and steady: back to the normal interval.
+    probes.length = 0;
+    await clock.advance(30_000);
+    expect(probes.slice(1).map((t, i) => t - probes[i]!)).toEqual([10_000, 10_000]);
+    await engine.stop();
+  });
+
+  it('listens for heartbeats only where configured and turns them into status', async () => {
+    const messages: BoardMessage[] = [];
+    const listeners = new Set<() => void>();
+    const engine = new Engine({
+      clock: systemClock,
+      emit: (m) => {
+        messages.push(m);
+        for (const l of listeners) l();
+      },
+    });
+    process.env.KNOCKON_TEST_BEAT_TOKEN = 'secret-token-for-the-test';
+    const checks = [
+      { id: 'batch', type: 'heartbeat', token_env: 'KNOCKON_TEST_BEAT_TOKEN', down_after: '5s', interval: '50ms' },
+    ];
+    engine.applyConfig(config({ checks }), 'test.yaml');
+    expect(await engine.heartbeatModule.ready).toBeNull();
+
+    engine.applyConfig(config({ checks, heartbeat_listener: { host: '127.0.0.1', port: 0 } }), 'test.yaml');
+    const bound = await engine.heartbeatModule.ready;
+    expect(bound?.host).toBe('127.0.0.1');
+    const reply = await fetch(`http://127.0.0.1:${bound!.port}/heartbeat/batch`, {
+      headers: { authorization: 'Bearer secret-token-for-the-test' },
+    });
+    expect(reply.status).toBe(200);
+    const status = () => engine.snapshot().checks.find((c) => c.id === 'batch')?.status;
+    await waitFor(
+      (onChange) => {
+        listeners.add(onChange);
+        return () => listeners.delete(onChange);
+      },
+      () => status() === 'up',
+      'the heartbeat check to be up',
+    );
+    await engine.stop();
+    await expect(fetch(`http://127.0.0.1:${bound!.port}/heartbeat/batch`)).rejects.toThrow();
+    delete process.env.KNOCKON_TEST_BEAT_TOKEN;
+  });
+});
