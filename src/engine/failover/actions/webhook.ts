@@ -1,0 +1,74 @@
+/**
+ * Webhook: one POST per run, either a Slack-compatible message ({"text": …}, which Slack,
+ * Mattermost and Rocket.Chat incoming webhooks accept) or the whole event as JSON.
+ * The URL is a secret (it embeds the token), so it comes from the environment only.
+ */
+import { request } from 'undici';
+import type { FailoverActionConfig } from '../../../shared/config/failover.ts';
+import { errorMessage, secretFrom, type ActionContext, type ActionOutcome, type FailoverAction } from './types.ts';
+
+type Config = Extract<FailoverActionConfig, { type: 'webhook' }>;
+
+/** A receiver's reply is read only this far: enough for an error message, never a memory risk. */
+const MAX_REPLY_BYTES = 4_096;
+
+export function webhookBody(format: Config['format'], ctx: Omit<ActionContext, 'signal'>): Record<string, unknown> {
+  const verb = ctx.direction === 'failover' ? 'Failing over' : 'Failing back';
+  const record = ctx.record ? ` ${ctx.record.name} ${ctx.record.type}` : '';
+  const text = `${verb} ${ctx.policyName}:${record} ${ctx.previous} → ${ctx.value}. Reason: ${ctx.reason}`;
+  if (format === 'slack') return { text };
+  return {
+    event: ctx.direction,
+    policy: { id: ctx.policyId, name: ctx.policyName },
+    reason: ctx.reason,
+    primary: ctx.primary,
+    backup: ctx.backup,
+    from: ctx.previous,
+    to: ctx.value,
+    record: ctx.record ? { name: ctx.record.name, type: ctx.record.type, ttl: Math.round(ctx.record.ttlMs / 1000) } : null,
+    text,
+  };
+}
+
+export function webhookAction(config: Config): FailoverAction {
+  return {
+    type: 'webhook',
+    name: config.name ?? `webhook (${config.format})`,
+    changesDns: false,
+    describe: (ctx) => ({ url_env: config.url_env, format: config.format, body: webhookBody(config.format, ctx) }),
+    run: async (ctx): Promise<ActionOutcome> => {
+      try {
+        const url = secretFrom(ctx.env, config.url_env);
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (config.token_env) headers.authorization = `Bearer ${secretFrom(ctx.env, config.token_env)}`;
+        const response = await request(url, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(webhookBody(config.format, ctx)),
+          signal: ctx.signal,
+          maxRedirections: 0,
+        } as Parameters<typeof request>[1]);
+        const reply = await readBounded(response.body);
+        const detail = { status: response.statusCode, reply };
+        if (response.statusCode < 200 || response.statusCode > 299) {
+          return { ok: false, message: `receiver answered HTTP ${response.statusCode}`, detail };
+        }
+        return { ok: true, message: `delivered (HTTP ${response.statusCode})`, detail };
+      } catch (error) {
+        return { ok: false, message: errorMessage(error) };
+      }
+    },
+  };
+}
+
+async function readBounded(body: AsyncIterable<Buffer> & { destroy?: () => void }): Promise<string> {
+  let text = '';
+  for await (const chunk of body) {
+    text += chunk.toString('utf8');
+    if (text.length >= MAX_REPLY_BYTES) {
+      body.destroy?.();
+      return text.slice(0, MAX_REPLY_BYTES);
+    }
+  }
+  return text;
+}

@@ -1,0 +1,92 @@
+/**
+ * A real HAProxy on loopback, configured by the test in a temp dir, with an admin stats
+ * socket. When haproxy is not installed, `haproxyPath()` returns null and the tests skip,
+ * saying why.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { freePort } from './ports.ts';
+
+export function haproxyPath(): string | null {
+  for (const candidate of ['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/haproxy']) {
+    if (existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+export const HAPROXY_MISSING = 'haproxy is not installed (apt-get install haproxy): skipping the tests against a real HAProxy';
+
+export class HaproxyServer {
+  socket = '';
+  port = 0;
+  private dir = '';
+  private child: ChildProcess | null = null;
+  private readonly servers: { name: string; address: string }[];
+
+  constructor(servers: { name: string; address: string }[]) {
+    this.servers = servers;
+  }
+
+  async start(): Promise<this> {
+    const binary = haproxyPath();
+    if (!binary) throw new Error(HAPROXY_MISSING);
+    this.dir = await mkdtemp(join(tmpdir(), 'knockon-haproxy-'));
+    this.socket = join(this.dir, 'admin.sock');
+    this.port = await freePort();
+    await writeFile(
+      join(this.dir, 'haproxy.cfg'),
+      `global
+  stats socket ${this.socket} level admin
+defaults
+  mode http
+  timeout connect 1s
+  timeout client 5s
+  timeout server 5s
+frontend edge
+  bind 127.0.0.1:${this.port}
+  default_backend apac
+backend apac
+${this.servers.map((s) => `  server ${s.name} ${s.address}`).join('\n')}
+`,
+    );
+    let log = '';
+    const child = spawn(binary, ['-db', '-f', join(this.dir, 'haproxy.cfg')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout!.on('data', (c: Buffer) => (log += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+    // HAProxy logs nothing when it is ready; the stats socket accepting a connection is the sign.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`haproxy exited with ${child.exitCode}:\n${log}`);
+      if (await this.accepts()) return this;
+      if (Date.now() > deadline) throw new Error(`haproxy did not open its stats socket within 10 s:\n${log}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  private accepts(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const s = connect(this.socket);
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+}
