@@ -1,0 +1,121 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { migrate } from './migrations.ts';
+
+export const DB_FILE = 'knockon.db';
+
+/**
+ * The SQLite connection with what every part of the store needs: cached statements, check
+ * ids mapped to small integer keys, and transactions in two strengths.
+ *
+ * Durability: the file is in WAL mode. Result batches commit with synchronous=NORMAL: a
+ * commit is in the WAL (the OS has it) when it returns, so a killed process loses nothing
+ * committed; only a power cut can lose the last batches, which are samples. Incidents, their
+ * events, acknowledgements, the failover audit and module state commit with synchronous=FULL
+ * (the WAL is fsynced before the call returns), so they survive a power cut too. They are rare,
+ * so the fsync costs nothing that matters.
+ */
+export class StoreDatabase {
+  readonly db: DatabaseSync;
+  readonly path: string;
+  private readonly statements = new Map<string, StatementSync>();
+  private readonly keys = new Map<string, number>();
+  private inTransaction = false;
+
+  constructor(dataDir: string | null) {
+    if (dataDir !== null) mkdirSync(dataDir, { recursive: true });
+    this.path = dataDir === null ? ':memory:' : join(dataDir, DB_FILE);
+    this.db = new DatabaseSync(this.path);
+    try {
+      // Another process holding the write lock makes a write fail fast rather than stall probes.
+      this.db.exec('PRAGMA busy_timeout = 250');
+      this.db.exec('PRAGMA journal_mode = WAL');
+      this.db.exec('PRAGMA synchronous = NORMAL');
+      migrate(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+  }
+
+  stmt(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  all<T>(sql: string, ...params: SQLInputValue[]): T[] {
+    return this.stmt(sql).all(...params) as T[];
+  }
+
+  get<T>(sql: string, ...params: SQLInputValue[]): T | undefined {
+    return this.stmt(sql).get(...params) as T | undefined;
+  }
+
+  run(sql: string, ...params: SQLInputValue[]): number {
+    return Number(this.stmt(sql).run(...params).changes);
+  }
+
+  /** A check's integer key; created on first write, undefined on reads of an unknown check. */
+  keyOf(checkId: string, create: true): number;
+  keyOf(checkId: string, create?: false): number | undefined;
+  keyOf(checkId: string, create = false): number | undefined {
+    const cached = this.keys.get(checkId);
+    if (cached !== undefined) return cached;
+    let row = this.get<{ key: number }>('SELECT key FROM checks WHERE id = ?', checkId);
+    if (!row && create) row = this.get<{ key: number }>('INSERT INTO checks (id) VALUES (?) RETURNING key', checkId);
+    if (row) this.keys.set(checkId, row.key);
+    return row?.key;
+  }
+
+  idOf(key: number): string | undefined {
+    return this.get<{ id: string }>('SELECT id FROM checks WHERE key = ?', key)?.id;
+  }
+
+  /** Runs `fn` in one write transaction; nothing of it is kept if it throws. */
+  transaction<T>(fn: () => T): T {
+    if (this.inTransaction) return fn();
+    this.db.exec('BEGIN IMMEDIATE');
+    this.inTransaction = true;
+    try {
+      const value = fn();
+      this.db.exec('COMMIT');
+      return value;
+    } catch (error) {
+      try {
+        this.db.exec('ROLLBACK');
+      } catch {
+        // SQLite may already have rolled back (disk full does); the original error is what matters.
+      }
+      // Keys created inside the rolled-back transaction no longer exist.
+      this.keys.clear();
+      throw error;
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+
+  /** A transaction that is on disk (fsynced) when it returns: see the class comment. */
+  durableTransaction<T>(fn: () => T): T {
+    if (this.inTransaction) return fn();
+    this.db.exec('PRAGMA synchronous = FULL');
+    try {
+      return this.transaction(fn);
+    } finally {
+      this.db.exec('PRAGMA synchronous = NORMAL');
+    }
+  }
+
+  /** Moves the WAL into the main file and truncates it (on close, and before measuring size). */
+  checkpoint(): void {
+    this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

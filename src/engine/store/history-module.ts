@@ -1,0 +1,89 @@
+import type { Config } from '../../shared/config/schema.ts';
+import { describeTarget, type ResolvedCheck } from '../checks.ts';
+import type { Clock } from '../clock.ts';
+import type { CheckUpdate, EngineModule, RestoredCheck } from '../engine.ts';
+import type { RpcRegistry } from '../rpc.ts';
+import { INITIAL_STATE } from '../status.ts';
+import { registerHistoryRpc } from './history-rpc.ts';
+import { HistoryStore, type SavedCheckState, type StoreLog } from './history-store.ts';
+
+export interface HistoryModuleOptions {
+  dataDir: string | null;
+  clock: Clock;
+  log: StoreLog;
+  rpc?: RpcRegistry;
+}
+
+/**
+ * Keeps every result and each check's last state in the history store, serves the board's
+ * history queries, and gives the engine the last known states at start-up.
+ */
+export class HistoryModule implements EngineModule {
+  readonly name = 'history';
+  readonly store: HistoryStore;
+  private readonly log: StoreLog;
+  /** States from before the restart, offered once: to the first config applied. */
+  private restorable: Map<string, SavedCheckState> | null;
+
+  constructor(store: HistoryStore, log: StoreLog, rpc?: RpcRegistry) {
+    this.store = store;
+    this.log = log;
+    this.restorable = store.loadCheckStates();
+    if (rpc) registerHistoryRpc(rpc, store);
+  }
+
+  /**
+   * Opens `<dataDir>/knockon.db`. When it cannot be opened (unwritable directory, a newer
+   * schema, a corrupt file) the engine still runs, with history in memory, and the log says why.
+   */
+  static open(options: HistoryModuleOptions): HistoryModule {
+    const common = { clock: options.clock, log: options.log };
+    let store: HistoryStore;
+    try {
+      store = new HistoryStore({ ...common, dataDir: options.dataDir });
+      if (options.dataDir !== null) options.log('info', `history in ${store.path}`);
+    } catch (error) {
+      options.log(
+        'error',
+        `history: cannot open the database in ${options.dataDir}: ${error instanceof Error ? error.message : String(error)}; ` +
+          'keeping history in memory until restart',
+      );
+      store = new HistoryStore({ ...common, dataDir: null });
+    }
+    return new HistoryModule(store, options.log, options.rpc);
+  }
+
+  onConfig(config: Config): void {
+    if (config.history) this.store.setRetention(config.history.retention);
+    // Later configs only add checks that are new in this run: nothing from before applies.
+    this.restorable = null;
+  }
+
+  restore(check: ResolvedCheck): RestoredCheck | null {
+    const saved = this.restorable?.get(check.id);
+    // A check whose target changed while the engine was down starts afresh, as on a reload.
+    if (!saved || saved.view.type !== check.type || saved.view.target !== describeTarget(check)) return null;
+    return { state: { ...INITIAL_STATE, ...saved.state }, view: saved.view };
+  }
+
+  onCheckUpdate(update: CheckUpdate): void {
+    this.store.record(update.result);
+    this.store.queueCheckState(update.check.id, {
+      state: update.state,
+      view: update.view,
+      lastResult: update.result,
+      savedAt: update.now,
+    });
+  }
+
+  stop(): void {
+    try {
+      this.store.close();
+    } catch (error) {
+      this.log(
+        'error',
+        `history: closing the database failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,495 @@
+import type { Clock } from '../clock.ts';
+import type { CheckState } from '../status.ts';
+import type {
+  CheckView,
+  IncidentEvent,
+  IncidentView,
+  ProbeResult,
+  SeriesPoint,
+  SeriesRange,
+} from '../../shared/model.ts';
+import { HISTORY_DEFAULTS } from '../../shared/config/history.ts';
+import { StoreDatabase } from './database.ts';
+import { Rollups, type Retention } from './rollups.ts';
+import { queryAvailability, queryAvailabilityAll, querySeries } from './series.ts';
+
+export type { Retention } from './rollups.ts';
+export type StoreLog = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+export interface HistoryStoreOptions {
+  /** Directory of knockon.db (created if missing); null keeps everything in memory. */
+  dataDir: string | null;
+  clock: Clock;
+  log?: StoreLog;
+  retention?: Retention;
+  /** How often queued results are written, in one transaction. */
+  flushIntervalMs?: number;
+  /** How often rollups and pruning run (sooner while they have work left). */
+  maintenanceIntervalMs?: number;
+  /** Results held in memory at most; beyond it the oldest are dropped and counted. */
+  queueLimit?: number;
+  /** False for bulk loads and tests that drive flush() and maintain() themselves. */
+  timers?: boolean;
+  /** Called after each committed batch: (results in it, results committed since open). */
+  onFlush?: (flushed: number, total: number) => void;
+}
+
+/** A check's last known state, saved so a restarted board starts from it. */
+export interface SavedCheckState {
+  state: CheckState;
+  view: CheckView;
+  lastResult: ProbeResult | null;
+  savedAt: number;
+}
+
+export interface AuditEntry {
+  policyId: string;
+  at: number;
+  step: string;
+  detail: Record<string, unknown>;
+}
+
+export interface StoreStats {
+  path: string;
+  queued: number;
+  flushed: number;
+  /** Results dropped because the queue overflowed (writes failing or too slow). */
+  dropped: number;
+  flushFailures: number;
+  lastError: string | null;
+}
+
+export const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
+export const DEFAULT_MAINTENANCE_INTERVAL_MS = 10_000;
+export const DEFAULT_QUEUE_LIMIT = 100_000;
+/** Pause between maintenance steps while rollups or pruning catch up. */
+const CATCH_UP_DELAY_MS = 50;
+
+/** The durable history: see index.ts for the API at a glance and database.ts for durability. */
+export class HistoryStore {
+  private readonly store: StoreDatabase;
+  private readonly rollups: Rollups;
+  private readonly clock: Clock;
+  private readonly log: StoreLog;
+  private readonly queueLimit: number;
+  private readonly flushIntervalMs: number;
+  private readonly maintenanceIntervalMs: number;
+  private readonly onFlush: HistoryStoreOptions['onFlush'];
+  private retention: Retention;
+  private queue: ProbeResult[] = [];
+  /** Index of the oldest kept result in `queue`: dropping the oldest is O(1). */
+  private head = 0;
+  private pendingStates = new Map<string, SavedCheckState>();
+  private flushed = 0;
+  private dropped = 0;
+  private droppedReported = 0;
+  private flushFailures = 0;
+  private lastError: string | null = null;
+  private failing = { flush: false, maintain: false };
+  private flushTimer: unknown = null;
+  private maintenanceTimer: unknown = null;
+  private closed = false;
+
+  constructor(options: HistoryStoreOptions) {
+    this.clock = options.clock;
+    this.log = options.log ?? (() => {});
+    this.retention = options.retention ?? { ...HISTORY_DEFAULTS };
+    this.queueLimit = options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
+    this.flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
+    this.maintenanceIntervalMs = options.maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_INTERVAL_MS;
+    this.onFlush = options.onFlush;
+    this.store = new StoreDatabase(options.dataDir);
+    this.rollups = new Rollups(this.store);
+    if (options.timers !== false) {
+      this.scheduleFlush();
+      this.scheduleMaintenance(this.maintenanceIntervalMs);
+    }
+  }
+
+  get path(): string {
+    return this.store.path;
+  }
+
+  setRetention(retention: Retention): void {
+    this.retention = { ...retention };
+  }
+
+  /** Queues a result; it is written with the next batch. Cheap: safe on the probe path. */
+  record(result: ProbeResult): void {
+    if (this.closed) return;
+    this.queue.push(result);
+    if (this.queue.length - this.head > this.queueLimit) {
+      this.head++;
+      this.dropped++;
+    }
+  }
+
+  /** Queues a check's latest state; written with the next batch (only the newest per check). */
+  queueCheckState(checkId: string, saved: SavedCheckState): void {
+    if (!this.closed) this.pendingStates.set(checkId, saved);
+  }
+
+  /**
+   * Writes every queued result and state in one transaction. On failure (disk full, database
+   * locked) they go back to the queue, the failure is logged once until writes recover, and
+   * nothing is thrown: the probes go on.
+   */
+  flush(): number {
+    if (this.closed) return 0;
+    this.reportDrops();
+    const batch = this.head > 0 ? this.queue.slice(this.head) : this.queue;
+    const states = this.pendingStates;
+    this.queue = [];
+    this.head = 0;
+    this.pendingStates = new Map();
+    if (batch.length === 0 && states.size === 0) return 0;
+    try {
+      this.store.transaction(() => {
+        const insert = this.store.stmt(
+          'INSERT INTO results (check_key, started_at, ok, latency_ms, error_class, message, details) ' +
+            'VALUES (?, ?, ?, ?, ?, ?, ?)',
+        );
+        for (const r of batch) {
+          insert.run(
+            this.store.keyOf(r.checkId, true),
+            r.startedAt,
+            r.ok ? 1 : 0,
+            r.latencyMs,
+            r.errorClass,
+            r.message,
+            detailsOf(r),
+          );
+        }
+        for (const [id, saved] of states) this.writeCheckState(id, saved);
+      });
+    } catch (error) {
+      this.requeue(batch, states);
+      this.failed('flush', `history: writing ${batch.length} results failed, kept in memory to retry`, error);
+      return 0;
+    }
+    this.recovered('flush', 'history: writes work again');
+    for (const r of batch) this.rollups.noteLate(r.startedAt);
+    this.flushed += batch.length;
+    this.onFlush?.(batch.length, this.flushed);
+    return batch.length;
+  }
+
+  /**
+   * Rolls up closed minutes and hours and prunes expired rows, a bounded amount per call.
+   * Returns true while work is left. Failures are logged, never thrown.
+   */
+  maintain(now = this.clock.now()): boolean {
+    if (this.closed) return false;
+    try {
+      const more = this.rollups.maintain(now, this.retention);
+      this.recovered('maintain', 'history: rollups and pruning work again');
+      return more;
+    } catch (error) {
+      this.failed('maintain', 'history: rollups or pruning failed; will retry', error);
+      return false;
+    }
+  }
+
+  /** Writes results straight to the database in one transaction (imports, benchmarks). */
+  importResults(results: Iterable<ProbeResult>): number {
+    let n = 0;
+    this.store.transaction(() => {
+      const insert = this.store.stmt(
+        'INSERT INTO results (check_key, started_at, ok, latency_ms, error_class, message, details) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const r of results) {
+        insert.run(
+          this.store.keyOf(r.checkId, true),
+          r.startedAt,
+          r.ok ? 1 : 0,
+          r.latencyMs,
+          r.errorClass,
+          r.message,
+          detailsOf(r),
+        );
+        this.rollups.noteLate(r.startedAt);
+        n++;
+      }
+    });
+    return n;
+  }
+
+  series(checkId: string, range: SeriesRange, points: number, now = this.clock.now()): SeriesPoint[] {
+    return querySeries(this.store, this.rollups, checkId, range, points, now);
+  }
+
+  availability(checkId: string, range: SeriesRange, now = this.clock.now()): number | null {
+    return queryAvailability(this.store, this.rollups, checkId, range, now);
+  }
+
+  /** Availability of every check with data in the range. */
+  availabilityAll(range: SeriesRange, now = this.clock.now()): Map<string, number> {
+    return queryAvailabilityAll(this.store, this.rollups, range, now);
+  }
+
+  /** A check's latest results, newest first, with their details (phases, tls, dns…). */
+  recent(checkId: string, limit: number): ProbeResult[] {
+    const key = this.store.keyOf(checkId);
+    if (key === undefined) return [];
+    const rows = this.store.all<ResultRow>(
+      'SELECT started_at, ok, latency_ms, error_class, message, details FROM results ' +
+        'WHERE check_key = ? ORDER BY started_at DESC LIMIT ?',
+      key,
+      limit,
+    );
+    return rows.map((row) => ({
+      ...parseJson<Record<string, unknown>>(row.details, {}),
+      checkId,
+      startedAt: row.started_at,
+      ok: row.ok === 1,
+      latencyMs: row.latency_ms,
+      errorClass: row.error_class as ProbeResult['errorClass'],
+      message: row.message,
+    }));
+  }
+
+  /** Upserts an incident's header (everything but `events`, which appendIncidentEvent adds). Durable on return. */
+  saveIncident(incident: IncidentView): void {
+    const { events: _events, ...header } = incident;
+    this.store.durableTransaction(() =>
+      this.store.run(
+        'INSERT INTO incidents (id, opened_at, state, resolved_at, header) VALUES (?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (id) DO UPDATE SET opened_at = excluded.opened_at, state = excluded.state, ' +
+          'resolved_at = excluded.resolved_at, header = excluded.header',
+        incident.id,
+        incident.openedAt,
+        incident.state,
+        incident.resolvedAt,
+        JSON.stringify(header),
+      ),
+    );
+  }
+
+  /** Appends one event to an incident's timeline. Durable on return. */
+  appendIncidentEvent(incidentId: string, event: IncidentEvent): void {
+    this.store.durableTransaction(() =>
+      this.store.run(
+        'INSERT INTO incident_events (incident_id, at, body) VALUES (?, ?, ?)',
+        incidentId,
+        event.at,
+        JSON.stringify(event),
+      ),
+    );
+  }
+
+  /**
+   * Incidents open at or after `since` (opened, resolved or still open then), newest opened
+   * first, each with its events in the order they were appended.
+   */
+  loadIncidents(options: { since?: number; limit?: number; openOnly?: boolean } = {}): IncidentView[] {
+    const since = options.since ?? 0;
+    const rows = this.store.all<{ id: string; header: string }>(
+      "SELECT id, header FROM incidents WHERE (state = 'open' OR opened_at >= ? OR resolved_at >= ?) " +
+        (options.openOnly ? "AND state = 'open' " : '') +
+        'ORDER BY opened_at DESC, id LIMIT ?',
+      since,
+      since,
+      options.limit ?? 100,
+    );
+    return rows.flatMap((row) => {
+      const header = parseJson<Omit<IncidentView, 'events'> | null>(row.header, null);
+      if (!header) return [];
+      const events = this.store
+        .all<{ body: string }>('SELECT body FROM incident_events WHERE incident_id = ? ORDER BY seq', row.id)
+        .flatMap((e) => {
+          const event = parseJson<IncidentEvent | null>(e.body, null);
+          return event ? [event] : [];
+        });
+      return [{ ...header, events }];
+    });
+  }
+
+  /** Deletes an incident and its timeline (incidents are otherwise kept for ever). */
+  deleteIncident(incidentId: string): void {
+    this.store.durableTransaction(() => {
+      this.store.run('DELETE FROM incident_events WHERE incident_id = ?', incidentId);
+      this.store.run('DELETE FROM incidents WHERE id = ?', incidentId);
+    });
+  }
+
+  /** Appends a failover audit entry. Durable on return. */
+  appendAudit(entry: AuditEntry): void {
+    this.store.durableTransaction(() =>
+      this.store.run(
+        'INSERT INTO failover_audit (policy_id, at, step, detail) VALUES (?, ?, ?, ?)',
+        entry.policyId,
+        entry.at,
+        entry.step,
+        JSON.stringify(entry.detail),
+      ),
+    );
+  }
+
+  /** A policy's latest audit entries, oldest first. */
+  loadAudit(policyId: string, limit = 100): AuditEntry[] {
+    const rows = this.store.all<{ at: number; step: string; detail: string }>(
+      'SELECT at, step, detail FROM (SELECT seq, at, step, detail FROM failover_audit WHERE policy_id = ? ' +
+        'ORDER BY seq DESC LIMIT ?) ORDER BY seq',
+      policyId,
+      limit,
+    );
+    return rows.map((r) => ({ policyId, at: r.at, step: r.step, detail: parseJson(r.detail, {}) }));
+  }
+
+  /** Saves a module's durable state (failover, alerting) under `key`. Durable on return. */
+  saveState(key: string, value: unknown): void {
+    this.store.durableTransaction(() =>
+      this.store.run(
+        'INSERT OR REPLACE INTO module_state (key, saved_at, body) VALUES (?, ?, ?)',
+        key,
+        this.clock.now(),
+        JSON.stringify(value),
+      ),
+    );
+  }
+
+  loadState<T = unknown>(key: string): T | null {
+    const row = this.store.get<{ body: string }>('SELECT body FROM module_state WHERE key = ?', key);
+    return row ? parseJson<T | null>(row.body, null) : null;
+  }
+
+  /** Writes check states now, in one transaction (the module queues them with results instead). */
+  saveCheckStates(states: ReadonlyMap<string, SavedCheckState>): void {
+    this.store.transaction(() => {
+      for (const [id, saved] of states) this.writeCheckState(id, saved);
+    });
+  }
+
+  loadCheckStates(): Map<string, SavedCheckState> {
+    const out = new Map<string, SavedCheckState>();
+    for (const row of this.store.all<{ check_id: string; body: string }>('SELECT check_id, body FROM check_states')) {
+      const saved = parseJson<SavedCheckState | null>(row.body, null);
+      if (saved?.state && saved.view) out.set(row.check_id, saved);
+    }
+    return out;
+  }
+
+  /** Moves the WAL into the database file (before measuring its size). */
+  checkpoint(): void {
+    this.store.checkpoint();
+  }
+
+  stats(): StoreStats {
+    return {
+      path: this.store.path,
+      queued: this.queue.length - this.head,
+      flushed: this.flushed,
+      dropped: this.dropped,
+      flushFailures: this.flushFailures,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Writes what is queued, then closes the database. Safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    if (this.flushTimer !== null) this.clock.clearTimeout(this.flushTimer);
+    if (this.maintenanceTimer !== null) this.clock.clearTimeout(this.maintenanceTimer);
+    this.flush();
+    this.closed = true;
+    try {
+      this.store.checkpoint();
+    } catch {
+      // A checkpoint is an optimisation; the WAL is replayed on the next open anyway.
+    }
+    this.store.close();
+  }
+
+  private writeCheckState(id: string, saved: SavedCheckState): void {
+    this.store.run(
+      'INSERT OR REPLACE INTO check_states (check_id, saved_at, body) VALUES (?, ?, ?)',
+      id,
+      saved.savedAt,
+      JSON.stringify(saved),
+    );
+  }
+
+  private requeue(batch: ProbeResult[], states: Map<string, SavedCheckState>): void {
+    let queue = batch.concat(this.queue.slice(this.head));
+    const excess = queue.length - this.queueLimit;
+    if (excess > 0) {
+      queue = queue.slice(excess);
+      this.dropped += excess;
+    }
+    this.queue = queue;
+    this.head = 0;
+    for (const [id, saved] of states) if (!this.pendingStates.has(id)) this.pendingStates.set(id, saved);
+  }
+
+  private reportDrops(): void {
+    if (this.dropped === this.droppedReported) return;
+    this.log(
+      'warn',
+      `history: queue full, dropped the ${this.dropped - this.droppedReported} oldest results ` +
+        `(${this.dropped} since start)`,
+    );
+    this.droppedReported = this.dropped;
+  }
+
+  private failed(what: 'flush' | 'maintain', message: string, error: unknown): void {
+    if (what === 'flush') this.flushFailures++;
+    this.lastError = error instanceof Error ? error.message : String(error);
+    if (!this.failing[what]) this.log('error', `${message}: ${this.lastError}`);
+    this.failing[what] = true;
+  }
+
+  private recovered(what: 'flush' | 'maintain', message: string): void {
+    if (!this.failing[what]) return;
+    this.failing[what] = false;
+    this.log('info', message);
+  }
+
+  private scheduleFlush(): void {
+    this.flushTimer = this.clock.setTimeout(() => {
+      this.flushTimer = null;
+      if (this.closed) return;
+      this.flush();
+      this.scheduleFlush();
+    }, this.flushIntervalMs);
+  }
+
+  private scheduleMaintenance(delay: number): void {
+    this.maintenanceTimer = this.clock.setTimeout(() => {
+      this.maintenanceTimer = null;
+      if (this.closed) return;
+      const more = this.maintain();
+      this.scheduleMaintenance(more ? CATCH_UP_DELAY_MS : this.maintenanceIntervalMs);
+    }, delay);
+  }
+}
+
+interface ResultRow {
+  started_at: number;
+  ok: number;
+  latency_ms: number | null;
+  error_class: string | null;
+  message: string;
+  details: string | null;
+}
+
+const COLUMNS = new Set(['checkId', 'startedAt', 'ok', 'latencyMs', 'errorClass', 'message']);
+
+/** Every field of a result beyond the columns, as JSON: new optional fields are kept without a migration. */
+function detailsOf(result: ProbeResult): string | null {
+  let extra: Record<string, unknown> | null = null;
+  for (const [k, v] of Object.entries(result)) {
+    if (COLUMNS.has(k) || v === undefined) continue;
+    (extra ??= {})[k] = v;
+  }
+  return extra ? JSON.stringify(extra) : null;
+}
+
+function parseJson<T>(text: string | null, fallback: T): T {
+  if (text === null) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}

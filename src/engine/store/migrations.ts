@@ -1,0 +1,117 @@
+import type { DatabaseSync } from 'node:sqlite';
+
+/**
+ * The database's schema, one step per version. A step runs once, in a transaction with the
+ * version bump, so a kill during an upgrade leaves the previous version intact. Steps are
+ * append-only: never edit one that has shipped, add the next.
+ */
+const MIGRATIONS: readonly string[] = [
+  // 1: raw results, rollups, last state per check, incidents, failover audit, module state.
+  `
+  CREATE TABLE checks (key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
+
+  -- One row per probe result. Checks are stored by integer key: it halves the bytes per row.
+  CREATE TABLE results (
+    check_key INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    latency_ms REAL,
+    error_class TEXT,
+    message TEXT NOT NULL,
+    -- The result's other fields (phases, tls, dns answers, …) as JSON; null when there are none.
+    details TEXT
+  );
+  CREATE INDEX results_by_check ON results (check_key, started_at);
+  -- Rollups and pruning walk results by time across all checks.
+  CREATE INDEX results_by_time ON results (started_at);
+
+  CREATE TABLE rollup_minute (
+    check_key INTEGER NOT NULL,
+    t INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    failures INTEGER NOT NULL,
+    lat_count INTEGER NOT NULL,
+    lat_min REAL,
+    lat_sum REAL,
+    lat_max REAL,
+    p50 REAL,
+    p95 REAL,
+    p99 REAL,
+    PRIMARY KEY (check_key, t)
+  ) WITHOUT ROWID;
+  CREATE INDEX rollup_minute_by_time ON rollup_minute (t);
+
+  CREATE TABLE rollup_hour (
+    check_key INTEGER NOT NULL,
+    t INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    failures INTEGER NOT NULL,
+    lat_count INTEGER NOT NULL,
+    lat_min REAL,
+    lat_sum REAL,
+    lat_max REAL,
+    p50 REAL,
+    p95 REAL,
+    p99 REAL,
+    PRIMARY KEY (check_key, t)
+  ) WITHOUT ROWID;
+  CREATE INDEX rollup_hour_by_time ON rollup_hour (t);
+
+  CREATE TABLE check_states (check_id TEXT PRIMARY KEY, saved_at INTEGER NOT NULL, body TEXT NOT NULL);
+
+  CREATE TABLE incidents (
+    id TEXT PRIMARY KEY,
+    opened_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    resolved_at INTEGER,
+    -- The IncidentView without its events, as JSON (acknowledgement included).
+    header TEXT NOT NULL
+  );
+  CREATE INDEX incidents_by_opened ON incidents (opened_at);
+  CREATE TABLE incident_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    body TEXT NOT NULL
+  );
+  CREATE INDEX incident_events_by_incident ON incident_events (incident_id, seq);
+
+  CREATE TABLE failover_audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    policy_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    step TEXT NOT NULL,
+    detail TEXT NOT NULL
+  );
+  CREATE INDEX failover_audit_by_policy ON failover_audit (policy_id, seq);
+
+  CREATE TABLE module_state (key TEXT PRIMARY KEY, saved_at INTEGER NOT NULL, body TEXT NOT NULL);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the database to SCHEMA_VERSION; refuses a database written by a newer Knockon. */
+export function migrate(db: DatabaseSync): number {
+  db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+  const current = row ? Number(row.value) : 0;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `the history database has schema version ${current}, newer than this Knockon's ${SCHEMA_VERSION}; ` +
+        'upgrade Knockon or point --data-dir elsewhere',
+    );
+  }
+  for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(MIGRATIONS[version - 1]!);
+      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(version));
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+  return SCHEMA_VERSION;
+}

@@ -1,0 +1,214 @@
+import type { SeriesPoint, SeriesRange } from '../../shared/model.ts';
+import type { StoreDatabase } from './database.ts';
+import { cellFromSamples, mergeCells, toPoint, type Cell, type Sample } from './rollup-math.ts';
+import { HOUR, MINUTE, floorTo, type RollupLevel, type Rollups } from './rollups.ts';
+
+export const RANGE_MS: Record<SeriesRange, number> = {
+  '1h': HOUR,
+  '6h': 6 * HOUR,
+  '24h': 24 * HOUR,
+  '7d': 7 * 24 * HOUR,
+  '30d': 30 * 24 * HOUR,
+};
+
+type Level = 'raw' | RollupLevel;
+
+/** The finest data worth reading for a range: raw up to 6 h (≤ 2,160 rows at 10 s), then rollups. */
+const LEVEL: Record<SeriesRange, Level> = { '1h': 'raw', '6h': 'raw', '24h': 'minute', '7d': 'minute', '30d': 'hour' };
+const GRAIN: Record<Level, number> = { raw: 1000, minute: MINUTE, hour: HOUR };
+
+interface Segment {
+  level: Level;
+  from: number;
+  to: number;
+}
+
+/**
+ * Where to read [from, now] at `level`: rollups up to their watermark, then the next finer
+ * level, ending with raw results for the minutes not rolled up yet (so the newest point is
+ * never missing).
+ */
+function segments(level: Level, from: number, now: number, rollups: Rollups): Segment[] {
+  const out: Segment[] = [];
+  let at = from;
+  const order: RollupLevel[] = level === 'hour' ? ['hour', 'minute'] : level === 'minute' ? ['minute'] : [];
+  for (const l of order) {
+    const w = rollups.watermark(l);
+    if (w !== null && w > at) {
+      out.push({ level: l, from: at, to: w });
+      at = w;
+    }
+  }
+  out.push({ level: 'raw', from: at, to: now + 1 });
+  return out;
+}
+
+interface CellRow {
+  t: number;
+  count: number;
+  failures: number;
+  lat_count: number;
+  lat_min: number | null;
+  lat_sum: number | null;
+  lat_max: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+function rowToCell(r: CellRow): Cell {
+  return {
+    t: r.t,
+    count: r.count,
+    failures: r.failures,
+    latCount: r.lat_count,
+    latMin: r.lat_min,
+    latSum: r.lat_sum,
+    latMax: r.lat_max,
+    p50: r.p50,
+    p95: r.p95,
+    p99: r.p99,
+  };
+}
+
+/**
+ * Cells of one check in `bucket`-wide buckets over [from, now]. Raw results are summarised per
+ * bucket (exact); rollup rows are cells already and are merged by the caller.
+ */
+function collect(
+  store: StoreDatabase,
+  rollups: Rollups,
+  key: number,
+  level: Level,
+  from: number,
+  now: number,
+  bucket: number,
+): Map<number, Cell[]> {
+  const groups = new Map<number, Cell[]>();
+  const add = (cell: Cell) => {
+    const t = floorTo(cell.t, bucket);
+    const list = groups.get(t);
+    if (list) list.push(cell);
+    else groups.set(t, [cell]);
+  };
+  for (const seg of segments(level, from, now, rollups)) {
+    if (seg.level === 'raw') {
+      const rows = store.all<Sample & { t: number }>(
+        'SELECT started_at AS t, ok, latency_ms AS latencyMs, error_class AS errorClass FROM results ' +
+          'WHERE check_key = ? AND started_at >= ? AND started_at < ? ORDER BY started_at',
+        key,
+        seg.from,
+        seg.to,
+      );
+      const byBucket = new Map<number, Sample[]>();
+      for (const row of rows) {
+        const t = floorTo(row.t, bucket);
+        const list = byBucket.get(t);
+        if (list) list.push(row);
+        else byBucket.set(t, [row]);
+      }
+      for (const [t, samples] of byBucket) {
+        const cell = cellFromSamples(t, samples);
+        if (cell) add(cell);
+      }
+    } else {
+      const table = seg.level === 'minute' ? 'rollup_minute' : 'rollup_hour';
+      const rows = store.all<CellRow>(
+        `SELECT * FROM ${table} WHERE check_key = ? AND t >= ? AND t < ? ORDER BY t`,
+        key,
+        seg.from,
+        seg.to,
+      );
+      for (const row of rows) add(rowToCell(row));
+    }
+  }
+  return groups;
+}
+
+/**
+ * A check's series over `range`, in at most `points` buckets aligned to multiples of the
+ * bucket width (so a chart polled again keeps its grid). Buckets without data are left out:
+ * a gap in `t` is a gap in the data, never a made-up zero.
+ */
+export function querySeries(
+  store: StoreDatabase,
+  rollups: Rollups,
+  checkId: string,
+  range: SeriesRange,
+  points: number,
+  now: number,
+): SeriesPoint[] {
+  const key = store.keyOf(checkId);
+  if (key === undefined) return [];
+  const rangeMs = RANGE_MS[range];
+  const level = LEVEL[range];
+  const grain = GRAIN[level];
+  const bucket = Math.max(grain, Math.ceil(rangeMs / points / grain) * grain);
+  const from = floorTo(now - rangeMs, bucket);
+  const groups = collect(store, rollups, key, level, from, now, bucket);
+  const series = [...groups.entries()].sort(([a], [b]) => a - b).map(([t, cells]) => toPoint(mergeCells(t, cells)));
+  // Aligning the first bucket down can add one bucket: the oldest goes, never the newest.
+  return series.length > points ? series.slice(series.length - points) : series;
+}
+
+/** Availability (0..1) over [now - range, now]; null when nothing was measured. */
+export function queryAvailability(
+  store: StoreDatabase,
+  rollups: Rollups,
+  checkId: string,
+  range: SeriesRange,
+  now: number,
+): number | null {
+  const key = store.keyOf(checkId);
+  if (key === undefined) return null;
+  const rangeMs = RANGE_MS[range];
+  const groups = collect(store, rollups, key, LEVEL[range], now - rangeMs, now, rangeMs * 2);
+  let count = 0;
+  let failures = 0;
+  for (const cells of groups.values()) {
+    for (const c of cells) {
+      count += c.count;
+      failures += c.failures;
+    }
+  }
+  return count === 0 ? null : (count - failures) / count;
+}
+
+/** Availability of every check with data over [now - range, now], in one pass per segment. */
+export function queryAvailabilityAll(
+  store: StoreDatabase,
+  rollups: Rollups,
+  range: SeriesRange,
+  now: number,
+): Map<string, number> {
+  const totals = new Map<number, { count: number; failures: number }>();
+  const add = (key: number, count: number, failures: number) => {
+    const t = totals.get(key);
+    if (t) {
+      t.count += count;
+      t.failures += failures;
+    } else totals.set(key, { count, failures });
+  };
+  for (const seg of segments(LEVEL[range], now - RANGE_MS[range], now, rollups)) {
+    const rows =
+      seg.level === 'raw'
+        ? store.all<{ key: number; count: number; failures: number }>(
+            "SELECT check_key AS key, count(*) AS count, sum(ok = 0) AS failures FROM results WHERE started_at >= ? AND started_at < ? AND (error_class IS NULL OR error_class != 'probe_error') GROUP BY check_key",
+            seg.from,
+            seg.to,
+          )
+        : store.all<{ key: number; count: number; failures: number }>(
+            `SELECT check_key AS key, sum(count) AS count, sum(failures) AS failures FROM ${seg.level === 'minute' ? 'rollup_minute' : 'rollup_hour'} WHERE t >= ? AND t < ? GROUP BY check_key`,
+            seg.from,
+            seg.to,
+          );
+    for (const r of rows) add(r.key, r.count, r.failures);
+  }
+  const ids = new Map(store.all<{ key: number; id: string }>('SELECT key, id FROM checks').map((r) => [r.key, r.id]));
+  const out = new Map<string, number>();
+  for (const [key, t] of totals) {
+    const id = ids.get(key);
+    if (id !== undefined && t.count > 0) out.set(id, (t.count - t.failures) / t.count);
+  }
+  return out;
+}

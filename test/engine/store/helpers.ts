@@ -1,0 +1,37 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HistoryStore, type HistoryStoreOptions } from '../../../src/engine/store/index.ts';
+import type { ProbeResult } from '../../../src/shared/model.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
+
+/** A temp directory per test, removed afterwards: every test uses a real SQLite file. */
+export function tempDir(): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), 'knockon-store-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** 2023-11-14T22:13:20Z: a whole minute is easier to reason about, so tests start on one. */
+export const T0 = 1_700_000_040_000;
+
+export function openStore(dataDir: string, clock: FakeClock, extra: Partial<HistoryStoreOptions> = {}) {
+  const logs: { level: string; message: string }[] = [];
+  const store = new HistoryStore({
+    dataDir,
+    clock,
+    log: (level, message) => logs.push({ level, message }),
+    ...extra,
+  });
+  return { store, logs };
+}
+
+export function result(checkId: string, startedAt: number, latencyMs: number | null, ok = true): ProbeResult {
+  return {
+    checkId,
+    startedAt,
+    ok,
+    latencyMs,
+    errorClass: ok ? null : 'connect_refused',
+    message: ok ? 'HTTP 200' : 'connection refused',
+  };
+}

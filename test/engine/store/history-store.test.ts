@@ -1,0 +1,223 @@
+import { DatabaseSync } from 'node:sqlite';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DB_FILE, HistoryStore } from '../../../src/engine/store/index.ts';
+import { SCHEMA_VERSION } from '../../../src/engine/store/migrations.ts';
+import type { IncidentView, ProbeResult } from '../../../src/shared/model.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
+import { T0, openStore, result, tempDir } from './helpers.ts';
+
+function incident(id: string, openedAt: number, state: 'open' | 'resolved' = 'open'): IncidentView {
+  return {
+    id,
+    title: `HK edge load balancer down (${id})`,
+    severity: 'critical',
+    state,
+    rootCause: { kind: 'component', id: 'hk-lb', name: 'HK edge load balancer' },
+    impacted: [{ kind: 'component', id: 'hk-api', name: 'HK API', region: 'hk' }],
+    openedAt,
+    detectedAt: openedAt - 5_000,
+    resolvedAt: state === 'resolved' ? openedAt + 60_000 : null,
+    acknowledged: null,
+    events: [],
+  };
+}
+
+describe('HistoryStore', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let clock: FakeClock;
+  const open: HistoryStore[] = [];
+  const openHere = (extra = {}) => {
+    const opened = openStore(dir.path, clock, extra);
+    open.push(opened.store);
+    return opened;
+  };
+
+  beforeEach(() => {
+    dir = tempDir();
+    clock = new FakeClock(T0);
+  });
+
+  afterEach(() => {
+    for (const store of open.splice(0)) store.close();
+    dir.remove();
+  });
+
+  it('creates knockon.db in WAL mode with the current schema version', () => {
+    openHere();
+    const db = new DatabaseSync(join(dir.path, DB_FILE));
+    expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({
+      value: String(SCHEMA_VERSION),
+    });
+    db.close();
+  });
+
+  it('refuses a database written by a newer version, naming both versions', () => {
+    openHere().store.close();
+    const db = new DatabaseSync(join(dir.path, DB_FILE));
+    db.prepare("UPDATE meta SET value = '99' WHERE key = 'schema_version'").run();
+    db.close();
+    expect(() => new HistoryStore({ dataDir: dir.path, clock })).toThrow(/schema version 99, newer than .* 1/);
+  });
+
+  it('writes queued results only when the flush timer fires, all in one batch', async () => {
+    const flushes: number[] = [];
+    const { store } = openHere({ onFlush: (n: number) => flushes.push(n) });
+    for (let i = 0; i < 5; i++) store.record(result('hk-lb', T0 + i * 100, 10 + i));
+    expect(store.recent('hk-lb', 10)).toEqual([]);
+    await clock.advance(1_000);
+    expect(flushes).toEqual([5]);
+    expect(store.recent('hk-lb', 10).map((r) => r.latencyMs)).toEqual([14, 13, 12, 11, 10]);
+  });
+
+  it('keeps a result’s details (phases, certificate, DNS answers) and returns them newest first', () => {
+    const { store } = openHere({ timers: false });
+    const detailed: ProbeResult = {
+      ...result('hk-lb', T0, 42.5),
+      httpStatus: 200,
+      phases: { dnsMs: 1, connectMs: 2, tlsMs: 3, ttfbMs: 30, transferMs: 6.5 },
+      tls: { daysLeft: 12, notAfter: T0 + 12 * 86_400_000, subject: 'CN=hk', issuer: 'CN=ca', authorized: true },
+      finalUrl: 'https://hk-lb.example.net/health',
+    };
+    store.record(detailed);
+    store.record(result('hk-lb', T0 + 5_000, null, false));
+    store.flush();
+    const [newest, older] = store.recent('hk-lb', 10);
+    expect(newest).toMatchObject({ ok: false, errorClass: 'connect_refused', latencyMs: null });
+    expect(newest).not.toHaveProperty('phases');
+    expect(older).toEqual(detailed);
+  });
+
+  it('drops the oldest results when the queue overflows, counts them and says so in the log', () => {
+    const { store, logs } = openHere({ timers: false, queueLimit: 3 });
+    for (let i = 0; i < 5; i++) store.record(result('hk-lb', T0 + i, i));
+    expect(store.stats()).toMatchObject({ queued: 3, dropped: 2 });
+    expect(store.flush()).toBe(3);
+    expect(store.recent('hk-lb', 10).map((r) => r.latencyMs)).toEqual([4, 3, 2]);
+    expect(logs).toContainEqual({ level: 'warn', message: expect.stringMatching(/dropped the 2 oldest results/) });
+  });
+
+  it('survives a locked database: logs once, keeps the batch and writes it when the lock is gone', () => {
+    const { store, logs } = openHere({ timers: false });
+    const other = new DatabaseSync(join(dir.path, DB_FILE));
+    other.exec('BEGIN IMMEDIATE');
+    store.record(result('hk-lb', T0, 1));
+    expect(store.flush()).toBe(0);
+    store.record(result('hk-lb', T0 + 1, 2));
+    expect(store.flush()).toBe(0);
+    expect(logs.filter((l) => l.level === 'error')).toHaveLength(1);
+    expect(logs[0]!.message).toMatch(/locked/);
+    expect(store.stats()).toMatchObject({ queued: 2, flushFailures: 2 });
+    other.exec('ROLLBACK');
+    other.close();
+    expect(store.flush()).toBe(2);
+    expect(store.recent('hk-lb', 10)).toHaveLength(2);
+    expect(logs.at(-1)).toEqual({ level: 'info', message: 'history: writes work again' });
+  });
+
+  it('flushes on close, so a clean stop loses nothing', () => {
+    const first = openStore(dir.path, clock).store;
+    first.record(result('hk-lb', T0, 7));
+    first.close();
+    expect(openHere().store.recent('hk-lb', 1)[0]?.latencyMs).toBe(7);
+  });
+
+  it('keeps incidents, their timeline in order and acknowledgements across a reopen', () => {
+    const first = openStore(dir.path, clock).store;
+    first.saveIncident(incident('inc-1', T0));
+    first.appendIncidentEvent('inc-1', { at: T0, kind: 'detected', message: 'hk-lb down' });
+    first.appendIncidentEvent('inc-1', { at: T0 + 60_000, kind: 'firing', message: 'for 1m', data: { rule: 'down' } });
+    first.saveIncident({
+      ...incident('inc-1', T0),
+      acknowledged: { by: 'mei', note: 'on it', at: T0 + 90_000 },
+    });
+    first.appendIncidentEvent('inc-1', { at: T0 + 90_000, kind: 'acknowledged', message: 'mei: on it' });
+    first.close();
+
+    const [loaded] = openHere().store.loadIncidents();
+    expect(loaded?.acknowledged).toEqual({ by: 'mei', note: 'on it', at: T0 + 90_000 });
+    expect(loaded?.events.map((e) => e.kind)).toEqual(['detected', 'firing', 'acknowledged']);
+    expect(loaded?.events[1]?.data).toEqual({ rule: 'down' });
+  });
+
+  it('lists incidents newest first, by window, limit and open-only', () => {
+    const { store } = openHere();
+    store.saveIncident(incident('old-resolved', T0 - 10 * 86_400_000, 'resolved'));
+    store.saveIncident(incident('old-open', T0 - 9 * 86_400_000));
+    store.saveIncident(incident('recent-resolved', T0 - 3_600_000, 'resolved'));
+    store.saveIncident(incident('newest', T0));
+    const since = T0 - 86_400_000;
+    expect(store.loadIncidents({ since }).map((i) => i.id)).toEqual(['newest', 'recent-resolved', 'old-open']);
+    expect(store.loadIncidents({ since, openOnly: true }).map((i) => i.id)).toEqual(['newest', 'old-open']);
+    expect(store.loadIncidents({ since: 0, limit: 2 }).map((i) => i.id)).toEqual(['newest', 'recent-resolved']);
+    store.deleteIncident('newest');
+    expect(store.loadIncidents({ since }).map((i) => i.id)).toEqual(['recent-resolved', 'old-open']);
+  });
+
+  it('keeps the failover audit per policy, the latest entries oldest first', () => {
+    const { store } = openHere();
+    for (let i = 0; i < 5; i++) {
+      store.appendAudit({ policyId: 'hk-to-sg', at: T0 + i, step: `step-${i}`, detail: { i } });
+    }
+    store.appendAudit({ policyId: 'other', at: T0, step: 'x', detail: {} });
+    expect(store.loadAudit('hk-to-sg', 2)).toEqual([
+      { policyId: 'hk-to-sg', at: T0 + 3, step: 'step-3', detail: { i: 3 } },
+      { policyId: 'hk-to-sg', at: T0 + 4, step: 'step-4', detail: { i: 4 } },
+    ]);
+  });
+
+  it('keeps module state by key across a reopen', () => {
+    const first = openStore(dir.path, clock).store;
+    first.saveState('failover:hk-to-sg', { state: 'failed_over', since: T0 });
+    first.saveState('failover:hk-to-sg', { state: 'cooldown', since: T0 + 1 });
+    first.close();
+    const { store } = openHere();
+    expect(store.loadState('failover:hk-to-sg')).toEqual({ state: 'cooldown', since: T0 + 1 });
+    expect(store.loadState('missing')).toBeNull();
+  });
+
+  it('keeps the newest queued state per check and writes it with the results', () => {
+    const first = openStore(dir.path, clock, { timers: false }).store;
+    const view = {
+      id: 'hk-lb',
+      name: 'HK',
+      type: 'http',
+      target: 'GET http://x/',
+      region: null,
+      intervalMs: 5_000,
+      timeoutMs: 1_000,
+      status: 'down' as const,
+      since: T0,
+      lastProbeAt: T0,
+      latencyMs: null,
+      errorClass: 'connect_refused' as const,
+      message: 'refused',
+      consecutiveFailures: 3,
+      consecutiveSuccesses: 0,
+    };
+    const state = {
+      status: 'down' as const,
+      since: T0,
+      consecutiveFailures: 3,
+      consecutiveSuccesses: 0,
+      consecutiveSlow: 0,
+      consecutiveFast: 0,
+    };
+    first.queueCheckState('hk-lb', { state: { ...state, consecutiveFailures: 2 }, view, lastResult: null, savedAt: 1 });
+    first.queueCheckState('hk-lb', { state, view, lastResult: null, savedAt: 2 });
+    first.flush();
+    first.close();
+    const saved = openHere().store.loadCheckStates().get('hk-lb');
+    expect(saved).toMatchObject({ savedAt: 2, state: { status: 'down', consecutiveFailures: 3 } });
+  });
+
+  it('keeps everything in memory when there is no data directory', () => {
+    const store = new HistoryStore({ dataDir: null, clock, timers: false });
+    store.record(result('a', T0, 1));
+    store.flush();
+    expect(store.path).toBe(':memory:');
+    expect(store.recent('a', 5)).toHaveLength(1);
+    store.close();
+  });
+});
