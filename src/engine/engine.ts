@@ -68,7 +68,18 @@ export interface EngineModule {
   onCheckUpdate?(update: CheckUpdate): void;
   /** Adds the module's part to a full snapshot. */
   contribute?(board: BoardSnapshot): void;
+  /**
+   * A check's last known state from before a restart (the history store), or null. Asked for
+   * each check the engine does not track yet when a config is applied; the first answer wins.
+   * The restored lastProbeAt is old, so the board shows the check stale until a fresh result.
+   */
+  restore?(check: ResolvedCheck): RestoredCheck | null;
   stop?(): void | Promise<void>;
+}
+
+export interface RestoredCheck {
+  state: CheckState;
+  view: CheckView;
 }
 
 interface Tracked {
@@ -165,7 +176,7 @@ export class Engine {
       if (old && old.check.type === check.type && describeTarget(old.check) === describeTarget(check)) {
         next.set(check.id, { check, state: old.state, view: { ...old.view, ...pickStatic(initialView(check)) } });
       } else {
-        next.set(check.id, { check, state: INITIAL_STATE, view: initialView(check) });
+        next.set(check.id, this.restored(check) ?? { check, state: INITIAL_STATE, view: initialView(check) });
       }
     }
     this.tracked = next;
@@ -250,6 +261,15 @@ export class Engine {
     for (const module of this.modules) {
       module.onCheckUpdate?.({ check: tracked.check, result, previous, state, view: tracked.view, now });
     }
+  }
+
+  private restored(check: ResolvedCheck): Tracked | null {
+    for (const module of this.modules) {
+      const restored = module.restore?.(check);
+      if (restored)
+        return { check, state: restored.state, view: { ...restored.view, ...pickStatic(initialView(check)) } };
+    }
+    return null;
   }
 
   private emitDelta(changed: string[], removed: string[]): void {

@@ -1,5 +1,7 @@
+import { systemClock, type Clock } from './clock.ts';
 import type { Engine } from './engine.ts';
 import type { RpcRegistry } from './rpc.ts';
+import { HistoryModule, type HistoryStore } from './store/index.ts';
 
 export interface ModuleContext {
   engine: Engine;
@@ -7,6 +9,10 @@ export interface ModuleContext {
   /** Where durable state lives; null keeps everything in memory (tests, `check --once`). */
   dataDir: string | null;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** The durable history (src/engine/store/index.ts lists its API); opened before any module. */
+  store: HistoryStore;
+  /** Defaults to the system clock; tests inject a fake one. */
+  clock?: Clock;
 }
 
 /**
@@ -14,4 +20,9 @@ export interface ModuleContext {
  * anything reacts to them), then analysis and alerting, then failover.
  * Each module adds one line here.
  */
-export async function installModules(_context: ModuleContext): Promise<void> {}
+export async function installModules(base: Omit<ModuleContext, 'store'>): Promise<ModuleContext> {
+  const history = HistoryModule.open({ ...base, clock: base.clock ?? systemClock });
+  const context: ModuleContext = { ...base, store: history.store };
+  context.engine.use(history);
+  return context;
+}

@@ -3,6 +3,7 @@ import { duration } from './duration.ts';
 import { id } from './common.ts';
 import { dnsCheckSchema } from './dns-check.ts';
 import { heartbeatCheckSchema } from './heartbeat-check.ts';
+import { historySchema } from './history.ts';
 import { httpCheckSchema } from './http-check.ts';
 import { tcpCheckSchema } from './tcp-check.ts';
 import { tlsCheckSchema } from './tls-check.ts';
@@ -72,6 +73,7 @@ export const configSchema = z
     checks: z.array(checkSchema).default([]),
     engine: engineSchema,
     heartbeat_listener: heartbeatListenerSchema.optional(),
+    history: historySchema,
   })
   .superRefine((config, ctx) => {
     const regionIds = new Set<string>();
