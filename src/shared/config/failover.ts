@@ -73,7 +73,7 @@ const route53Action = z.strictObject({
   /** Route 53 is global; SigV4 signs for us-east-1. */
   region: z.string().min(1).default('us-east-1'),
   /** Another endpoint (a VPC endpoint, a test server speaking the Route 53 API). */
-  endpoint_env: envName.optional(),
+  endpoint: z.url({ error: 'expected an http(s) URL' }).optional(),
   /** How often to ask GetChange whether the change is INSYNC; bounded by `timeout`. */
   poll_interval: duration.default(2_000),
 });
