@@ -1,5 +1,7 @@
 import { systemClock, type Clock } from './clock.ts';
 import type { Engine } from './engine.ts';
+import type { IncidentLog } from './incidents/api.ts';
+import { installKnockOn } from './incidents/install.ts';
 import type { RpcRegistry } from './rpc.ts';
 import { HistoryModule, type HistoryStore } from './store/index.ts';
 
@@ -13,6 +15,8 @@ export interface ModuleContext {
   store: HistoryStore;
   /** Defaults to the system clock; tests inject a fake one. */
   clock?: Clock;
+  /** Incidents (set by the knock-on module): failover adds its events to the root cause's incident. */
+  incidents?: IncidentLog;
 }
 
 /**
@@ -24,5 +28,6 @@ export async function installModules(base: Omit<ModuleContext, 'store'>): Promis
   const history = HistoryModule.open({ ...base, clock: base.clock ?? systemClock });
   const context: ModuleContext = { ...base, store: history.store };
   context.engine.use(history);
+  context.incidents = installKnockOn(context);
   return context;
 }

@@ -235,6 +235,14 @@ export interface IncidentView {
   resolvedAt: number | null;
   acknowledged: { by: string; note: string; at: number } | null;
   events: IncidentEvent[];
+  /** Time to detect: from the first failing result to the incident opening (openedAt - detectedAt). */
+  mttdMs?: number | null;
+  /** Time to resolve: from the first failing result to resolution; null while open. */
+  mttrMs?: number | null;
+  /** Notifications are held until then (incidents.silence); null or absent when not silenced. */
+  silencedUntil?: number | null;
+  /** Set when this incident was folded into another one whose root cause is upstream of its own. */
+  mergedInto?: string | null;
 }
 
 /** Whether this observer can be trusted: reference checks failing means our own network is down. */

@@ -7,6 +7,9 @@ import { historySchema } from './history.ts';
 import { httpCheckSchema } from './http-check.ts';
 import { tcpCheckSchema } from './tcp-check.ts';
 import { tlsCheckSchema } from './tls-check.ts';
+import { alertRuleSchema, notificationsSchema, receiverSchema } from './alerts.ts';
+import { checkReferences } from './references.ts';
+import { componentSchema, flapDetectionSchema, siteSchema, vantageSchema } from './topology.ts';
 
 export const regionSchema = z.strictObject({
   id,
@@ -15,6 +18,7 @@ export const regionSchema = z.strictObject({
   lon: z.number().min(-180).max(180),
   /** The cloud provider's name for it, such as ap-east-1. */
   provider_region: z.string().optional(),
+  sites: z.array(siteSchema).default([]),
 });
 
 export const checkSchema = z.discriminatedUnion(
@@ -74,6 +78,12 @@ export const configSchema = z
     engine: engineSchema,
     heartbeat_listener: heartbeatListenerSchema.optional(),
     history: historySchema,
+    components: z.array(componentSchema).default([]),
+    vantage: vantageSchema,
+    flap_detection: flapDetectionSchema,
+    alerts: z.array(alertRuleSchema).default([]),
+    receivers: z.array(receiverSchema).default([]),
+    notifications: notificationsSchema,
   })
   .superRefine((config, ctx) => {
     const regionIds = new Set<string>();
@@ -107,6 +117,7 @@ export const configSchema = z
         });
       }
     });
+    for (const issue of checkReferences(config)) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 /** The config as written (before defaults), which is what the JSON Schema describes. */

@@ -1,0 +1,98 @@
+/**
+ * Turns alert rules and the live picture into evaluation inputs: one candidate per (rule,
+ * subject), with whether its condition holds now, its value, and whether it is held (flapping,
+ * vantage offline).
+ */
+import { alertTargetsChecks } from '../../shared/config/references.ts';
+import type { AlertRuleConfig } from '../../shared/config/alerts.ts';
+import type { Topology, SubjectRef } from '../analysis/topology.ts';
+import type { AlertCandidate } from './evaluate.ts';
+import { average, percentile, type LatencyWindows } from './latency-window.ts';
+
+export function subjectsOf(rule: AlertRuleConfig, topology: Topology): SubjectRef[] {
+  const kind = alertTargetsChecks(rule) ? 'check' : 'component';
+  const all = kind === 'check' ? topology.checkIds() : topology.componentIds();
+  const ids = rule.ids ? rule.ids.filter((id) => all.includes(id)) : all;
+  return ids.map((id) => ({ kind, id }));
+}
+
+export function alertKey(rule: string, subject: SubjectRef): string {
+  return `${rule}/${subject.kind}:${subject.id}`;
+}
+
+/** Whether the rule's condition holds for the subject now, and the value shown as {{ $value }}. */
+export function condition(
+  rule: AlertRuleConfig,
+  subject: SubjectRef,
+  topology: Topology,
+  latencies: LatencyWindows,
+  now: number,
+): { active: boolean; value: number | null } {
+  const described = topology.describe(subject);
+  if (!described) return { active: false, value: null };
+  const checks = topology.checksOf(subject);
+  switch (rule.condition) {
+    case 'down':
+      return { active: described.status === 'down', value: described.status === 'down' ? 1 : 0 };
+    case 'degraded':
+      return { active: described.status === 'degraded', value: described.status === 'degraded' ? 1 : 0 };
+    case 'latency': {
+      const values = latencies.values(checks, now, rule.window);
+      const value = rule.stat === 'avg' ? average(values) : percentile(values, 95);
+      return {
+        active: value !== null && value > rule.above,
+        value: value === null ? null : Math.round(value * 10) / 10,
+      };
+    }
+    case 'cert_expiry': {
+      const days = checks.map((id) => topology.checkInfo(id)?.daysLeft ?? null).filter((d): d is number => d !== null);
+      const value = days.length > 0 ? Math.min(...days) : null;
+      return { active: value !== null && value <= rule.days, value };
+    }
+    case 'heartbeat_missing': {
+      const missing = checks.filter((id) => topology.checkInfo(id)?.errorClass === 'heartbeat_missed').length;
+      return { active: missing > 0, value: missing };
+    }
+  }
+}
+
+export function buildCandidates(
+  rules: readonly AlertRuleConfig[],
+  topology: Topology,
+  latencies: LatencyWindows,
+  now: number,
+): AlertCandidate[] {
+  const vantageOffline = !topology.vantage().online;
+  const out: AlertCandidate[] = [];
+  for (const rule of rules) {
+    for (const subject of subjectsOf(rule, topology)) {
+      const { active, value } = condition(rule, subject, topology, latencies, now);
+      out.push({
+        key: alertKey(rule.name, subject),
+        rule: rule.name,
+        subject,
+        severity: rule.severity,
+        forMs: rule.for,
+        keepFiringForMs: rule.keep_firing_for,
+        active,
+        value,
+        hold: vantageOffline || topology.flapping(subject),
+      });
+    }
+  }
+  return out;
+}
+
+/** The labels of one alert: the rule's, plus alertname, instance, kind, region and severity. */
+export function alertLabels(rule: AlertRuleConfig, subject: SubjectRef, topology: Topology): Record<string, string> {
+  const d = topology.describe(subject);
+  return {
+    ...rule.labels,
+    alertname: rule.name,
+    instance: subject.id,
+    name: d?.name ?? subject.id,
+    kind: subject.kind,
+    region: d?.region ?? '',
+    severity: rule.severity,
+  };
+}

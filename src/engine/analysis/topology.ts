@@ -1,0 +1,267 @@
+/**
+ * The live picture of components: their status from their checks, their role (root cause or
+ * impacted), flapping, and the vantage. State, but no I/O and no clock of its own: every change
+ * comes in with its time.
+ */
+import type { Config } from '../../shared/config/schema.ts';
+import type { ComponentConfig, StatusRule } from '../../shared/config/topology.ts';
+import type { CheckView, ComponentView, ImpactRole, ProbeResult, Status, VantageView } from '../../shared/model.ts';
+import { componentStatus } from './component-status.ts';
+import { INITIAL_FLAP, recordFlapState, type FlapState, type FlapThresholds } from './flap.ts';
+import { analyseImpact, blastRadius } from './impact.ts';
+import { vantageState } from './vantage.ts';
+
+export interface SubjectRef {
+  kind: 'component' | 'check';
+  id: string;
+}
+
+interface ComponentEntry {
+  config: ComponentConfig;
+  name: string;
+  rule: StatusRule;
+  status: Status;
+  since: number | null;
+  role: ImpactRole;
+  impactedBy: string[];
+  flap: FlapState;
+}
+
+interface CheckEntry {
+  name: string;
+  region: string | null;
+  type: string;
+  status: Status;
+  /** Start of the current run of failing results; null while the latest result succeeded. */
+  failingSince: number | null;
+  errorClass: string | null;
+  daysLeft: number | null;
+  flap: FlapState;
+}
+
+export function subjectKey(subject: SubjectRef): string {
+  return `${subject.kind}:${subject.id}`;
+}
+
+export class Topology {
+  private components = new Map<string, ComponentEntry>();
+  private checks = new Map<string, CheckEntry>();
+  private componentsOfCheck = new Map<string, string[]>();
+  private flapEnabled = true;
+  private thresholds: FlapThresholds = { start: 50, stop: 25 };
+  private vantageConfig: Config['vantage'] = {
+    id: 'local',
+    name: 'this machine',
+    reference_checks: [],
+    offline_when: 'all',
+  };
+  private vantageView: VantageView = { id: 'local', name: 'this machine', online: true, reason: null };
+
+  /** Applies a config, keeping what is known about checks and components that remain. */
+  configure(
+    config: Config,
+    checkViews: readonly Pick<CheckView, 'id' | 'name' | 'region' | 'type' | 'status'>[],
+  ): void {
+    this.flapEnabled = config.flap_detection.enabled;
+    this.thresholds = { start: config.flap_detection.start_threshold, stop: config.flap_detection.stop_threshold };
+    const checks = new Map<string, CheckEntry>();
+    for (const view of checkViews) {
+      const old = this.checks.get(view.id);
+      checks.set(view.id, {
+        name: view.name,
+        region: view.region,
+        type: view.type,
+        status: old?.status ?? view.status,
+        failingSince: old?.failingSince ?? null,
+        errorClass: old?.errorClass ?? null,
+        daysLeft: old?.daysLeft ?? null,
+        flap: old?.flap ?? INITIAL_FLAP,
+      });
+    }
+    this.checks = checks;
+    const components = new Map<string, ComponentEntry>();
+    this.componentsOfCheck = new Map();
+    for (const c of config.components) {
+      const old = this.components.get(c.id);
+      components.set(c.id, {
+        config: c,
+        name: c.name ?? c.id,
+        rule: c.status_rule,
+        status: old?.status ?? 'unknown',
+        since: old?.since ?? null,
+        role: 'healthy',
+        impactedBy: [],
+        flap: old?.flap ?? INITIAL_FLAP,
+      });
+      for (const checkId of c.checks) {
+        const list = this.componentsOfCheck.get(checkId) ?? [];
+        list.push(c.id);
+        this.componentsOfCheck.set(checkId, list);
+      }
+    }
+    this.components = components;
+    this.vantageConfig = config.vantage;
+    this.recompute(null);
+  }
+
+  /**
+   * A check's new result and status. Returns the ids of components whose view changed.
+   * `now` stamps status changes of components.
+   */
+  update(checkId: string, status: Status, result: ProbeResult, now: number): string[] {
+    const check = this.checks.get(checkId);
+    if (!check) return [];
+    if (result.errorClass === 'probe_error') return [];
+    check.status = status;
+    check.errorClass = result.errorClass;
+    check.failingSince = result.ok ? null : (check.failingSince ?? result.startedAt);
+    const daysLeft = (result.tls as { daysLeft?: unknown } | undefined)?.daysLeft;
+    if (typeof daysLeft === 'number' && Number.isFinite(daysLeft)) check.daysLeft = daysLeft;
+    const raw = !result.ok ? 'down' : result.degraded ? 'degraded' : 'up';
+    check.flap = this.flapEnabled ? recordFlapState(check.flap, raw, this.thresholds) : INITIAL_FLAP;
+    const affected = this.componentsOfCheck.get(checkId) ?? [];
+    for (const id of affected) {
+      const c = this.components.get(id)!;
+      const next = componentStatus(
+        c.rule,
+        c.config.checks.map((cid) => this.checks.get(cid)?.status ?? 'unknown'),
+      );
+      if (next !== c.status) {
+        c.status = next;
+        c.since = now;
+      }
+      c.flap = this.flapEnabled ? recordFlapState(c.flap, c.status, this.thresholds) : INITIAL_FLAP;
+    }
+    return this.recompute(affected);
+  }
+
+  /** Recomputes roles and the vantage; returns components whose view changed (all when `touched` is null). */
+  private recompute(touched: string[] | null): string[] {
+    const before = new Map([...this.components].map(([id, c]) => [id, `${c.role}|${c.impactedBy.join(',')}`]));
+    const impact = analyseImpact(
+      [...this.components.values()].map((c) => ({ id: c.config.id, status: c.status, dependsOn: c.config.depends_on })),
+    );
+    const changed = new Set(touched ?? this.components.keys());
+    for (const [id, c] of this.components) {
+      c.role = impact.role.get(id) ?? 'healthy';
+      c.impactedBy = impact.impactedBy.get(id) ?? [];
+      if (before.get(id) !== `${c.role}|${c.impactedBy.join(',')}`) changed.add(id);
+    }
+    const v = vantageState({
+      offlineWhen: this.vantageConfig.offline_when,
+      references: this.vantageConfig.reference_checks.map((id) => ({
+        id,
+        name: this.checks.get(id)?.name ?? id,
+        status: this.checks.get(id)?.status ?? 'unknown',
+      })),
+    });
+    this.vantageView = { id: this.vantageConfig.id, name: this.vantageConfig.name, ...v };
+    return [...changed];
+  }
+
+  vantage(): VantageView {
+    return this.vantageView;
+  }
+
+  componentIds(): string[] {
+    return [...this.components.keys()];
+  }
+
+  checkIds(): string[] {
+    return [...this.checks.keys()];
+  }
+
+  componentView(id: string): ComponentView | null {
+    const c = this.components.get(id);
+    if (!c) return null;
+    return {
+      id,
+      name: c.name,
+      kind: c.config.kind,
+      region: c.config.region ?? null,
+      site: c.config.site ?? null,
+      status: c.status,
+      since: c.since,
+      role: c.role,
+      impactedBy: c.impactedBy,
+      checks: c.config.checks,
+      dependsOn: c.config.depends_on,
+      flapping: c.flap.flapping || c.config.checks.some((cid) => this.checks.get(cid)?.flap.flapping === true),
+    };
+  }
+
+  componentViews(): ComponentView[] {
+    return this.componentIds().map((id) => this.componentView(id)!);
+  }
+
+  isCheckFlapping(id: string): boolean {
+    return this.checks.get(id)?.flap.flapping ?? false;
+  }
+
+  /** Status, name, region of a subject; null when it no longer exists. */
+  describe(subject: SubjectRef): { name: string; region: string | null; status: Status } | null {
+    if (subject.kind === 'component') {
+      const c = this.components.get(subject.id);
+      return c ? { name: c.name, region: c.config.region ?? null, status: c.status } : null;
+    }
+    const k = this.checks.get(subject.id);
+    return k ? { name: k.name, region: k.region, status: k.status } : null;
+  }
+
+  checksOf(subject: SubjectRef): string[] {
+    return subject.kind === 'check' ? [subject.id] : (this.components.get(subject.id)?.config.checks ?? []);
+  }
+
+  checkInfo(id: string): { type: string; errorClass: string | null; daysLeft: number | null } | null {
+    const k = this.checks.get(id);
+    return k ? { type: k.type, errorClass: k.errorClass, daysLeft: k.daysLeft } : null;
+  }
+
+  flapping(subject: SubjectRef): boolean {
+    if (subject.kind === 'check') return this.isCheckFlapping(subject.id);
+    return this.componentView(subject.id)?.flapping ?? false;
+  }
+
+  /** When the subject's current failure started (its earliest failing check); null when not failing. */
+  failingSince(subject: SubjectRef): number | null {
+    let earliest: number | null = null;
+    for (const id of this.checksOf(subject)) {
+      const since = this.checks.get(id)?.failingSince ?? null;
+      if (since !== null && (earliest === null || since < earliest)) earliest = since;
+    }
+    return earliest;
+  }
+
+  /**
+   * The root cause an alert on `subject` belongs to: the root cause upstream of an impacted
+   * component; the component itself otherwise; for a check, the same through the components it
+   * belongs to (impacted ones first); a check in no component is its own root.
+   */
+  rootOf(subject: SubjectRef): SubjectRef {
+    if (subject.kind === 'component') {
+      const c = this.components.get(subject.id);
+      if (c && c.role === 'impacted' && c.impactedBy.length > 0) return { kind: 'component', id: c.impactedBy[0]! };
+      return subject;
+    }
+    const owners = this.componentsOfCheck.get(subject.id) ?? [];
+    if (owners.length === 0) return subject;
+    const impacted = owners.find((id) => this.components.get(id)?.role === 'impacted');
+    return this.rootOf({ kind: 'component', id: impacted ?? owners[0]! });
+  }
+
+  /** The blast radius of a root cause: every transitive dependent, across regions. */
+  blastRadius(root: SubjectRef): { kind: 'component'; id: string; name: string; region: string | null }[] {
+    const roots = root.kind === 'component' ? [root.id] : (this.componentsOfCheck.get(root.id) ?? []);
+    const nodes = [...this.components.values()].map((c) => ({ id: c.config.id, dependsOn: c.config.depends_on }));
+    const ids = new Set(roots.flatMap((id) => blastRadius(id, nodes)));
+    return [...ids].sort().map((id) => {
+      const c = this.components.get(id)!;
+      return { kind: 'component' as const, id, name: c.name, region: c.config.region ?? null };
+    });
+  }
+
+  role(componentId: string): { role: ImpactRole; impactedBy: string[] } | null {
+    const c = this.components.get(componentId);
+    return c ? { role: c.role, impactedBy: c.impactedBy } : null;
+  }
+}

@@ -1,0 +1,431 @@
+/**
+ * Incidents: one per root cause. Firing alerts on the root cause open it; alerts on the
+ * components it impacts fold into it instead of opening their own (Alertmanager's inhibition,
+ * made automatic by the topology). Every change is written to the repository before the
+ * caller publishes it. Time always comes in as an argument.
+ */
+import type { IncidentEvent, IncidentView, Severity } from '../../shared/model.ts';
+import type { AlertInstance, AlertTransition } from '../alerting/evaluate.ts';
+import { subjectKey, type SubjectRef, type Topology } from '../analysis/topology.ts';
+import type { IncidentRepository } from './repository.ts';
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 1, warning: 2, critical: 3 };
+/** Resolved incidents stay on the board this long. */
+export const RECENT_MS = 24 * 3_600_000;
+const MAX_RECENT = 50;
+/** Events waiting for an incident that has not opened yet, per root cause. */
+const MAX_EARLY_EVENTS = 50;
+
+interface OpenIncident {
+  view: IncidentView;
+  root: SubjectRef;
+  alerts: Map<string, AlertInstance>;
+  /** Whether the root cause has been down during this incident ("recovered" needs it). */
+  rootWasDown: boolean;
+  recovered: boolean;
+}
+
+export interface AlertDescription {
+  /** The rendered summary annotation, or a sentence made from the rule. */
+  summary(alert: AlertInstance): string;
+  /** The incident's title when this alert opens it. */
+  title(alert: AlertInstance, rootName: string, rootDown: boolean): string;
+  /** Rendered annotations, kept in the timeline. */
+  annotations(alert: AlertInstance): Record<string, string>;
+}
+
+export class IncidentBook {
+  private readonly open = new Map<string, OpenIncident>();
+  private recent: IncidentView[] = [];
+  /** Which incident each firing alert belongs to: sticky until the alert resolves. */
+  private readonly alertIncident = new Map<string, string>();
+  /** Pending alerts not yet in an incident: their "pending" events join the incident that opens. */
+  private readonly pendingEvents = new Map<string, IncidentEvent>();
+  /** Events added for a root cause before its incident opened (failover starting first). */
+  private readonly earlyEvents = new Map<string, IncidentEvent[]>();
+  private changed = new Set<string>();
+  private readonly repository: IncidentRepository;
+  private readonly describe: AlertDescription;
+
+  constructor(repository: IncidentRepository, describe: AlertDescription) {
+    this.repository = repository;
+    this.describe = describe;
+  }
+
+  /** Loads open and recent incidents from the repository (at start-up). */
+  restore(now: number): void {
+    for (const view of this.repository.loadIncidents({ since: now - RECENT_MS, limit: 200 })) {
+      if (view.state === 'open') {
+        const root = { kind: view.rootCause.kind, id: view.rootCause.id };
+        this.open.set(subjectKey(root), { view, root, alerts: new Map(), rootWasDown: true, recovered: false });
+      } else this.recent.push(view);
+    }
+    this.recent = this.recent.slice(0, MAX_RECENT);
+  }
+
+  /** Open incidents, then recently resolved ones; newest first within each. */
+  views(now: number): IncidentView[] {
+    const open = [...this.open.values()].map((o) => o.view).sort((a, b) => b.openedAt - a.openedAt);
+    const recent = this.recent.filter((v) => (v.resolvedAt ?? v.openedAt) >= now - RECENT_MS);
+    return [...open, ...recent];
+  }
+
+  byId(id: string): IncidentView | null {
+    for (const o of this.open.values()) if (o.view.id === id) return o.view;
+    return this.recent.find((v) => v.id === id) ?? null;
+  }
+
+  /** The open incident a subject belongs to: as root cause, as an impacted component, or through its component. */
+  openFor(subject: SubjectRef, topology: Topology): IncidentView | null {
+    const direct = this.open.get(subjectKey(subject));
+    if (direct) return direct.view;
+    return this.open.get(subjectKey(topology.rootOf(subject)))?.view ?? null;
+  }
+
+  /** Incidents changed since the last call: persisted already, to be published. */
+  takeChanged(): IncidentView[] {
+    const ids = this.changed;
+    this.changed = new Set();
+    return [...ids].flatMap((id) => {
+      const v = this.byId(id);
+      return v ? [v] : [];
+    });
+  }
+
+  applyTransitions(transitions: readonly AlertTransition[], topology: Topology, now: number): void {
+    for (const t of transitions) {
+      switch (t.kind) {
+        case 'pending': {
+          const root = topology.rootOf(t.alert.subject);
+          const event: IncidentEvent = {
+            at: t.alert.activeAt,
+            kind: 'pending',
+            message: `${t.alert.rule} pending: ${this.describe.summary(t.alert)}`,
+            data: { alert: t.alert.rule, subject: t.alert.subject, severity: t.alert.severity },
+          };
+          const incident = this.open.get(subjectKey(root));
+          // Pending alerts on impacted components are noise in an open incident's timeline.
+          if (incident && subjectKey(root) === subjectKey(t.alert.subject)) this.addEvent(incident, event);
+          else if (!incident) this.pendingEvents.set(t.alert.key, event);
+          break;
+        }
+        case 'cleared':
+          this.pendingEvents.delete(t.alert.key);
+          break;
+        case 'firing':
+          this.onFiring(t.alert, topology, now);
+          break;
+        case 'resolved':
+          this.onResolved(t.alert, topology, now);
+          break;
+      }
+    }
+  }
+
+  private onFiring(alert: AlertInstance, topology: Topology, now: number): void {
+    const root = topology.rootOf(alert.subject);
+    const key = subjectKey(root);
+    let incident = this.open.get(key);
+    const isRoot = subjectKey(alert.subject) === key;
+    if (!incident) {
+      incident = this.openIncident(root, alert, topology, now);
+    } else {
+      const subject = topology.describe(alert.subject);
+      this.addEvent(incident, {
+        at: now,
+        kind: isRoot ? 'firing' : 'impact_changed',
+        message: isRoot
+          ? `${alert.rule} firing: ${this.describe.summary(alert)}`
+          : `${subject?.name ?? alert.subject.id} is affected too (${alert.rule}): folded into this incident`,
+        data: { alert: alert.rule, subject: alert.subject, severity: alert.severity, folded: !isRoot },
+      });
+      if (SEVERITY_RANK[alert.severity] > SEVERITY_RANK[incident.view.severity]) {
+        const from = incident.view.severity;
+        incident.view = { ...incident.view, severity: alert.severity };
+        this.addEvent(incident, {
+          at: now,
+          kind: 'escalated',
+          message: `severity raised from ${from} to ${alert.severity} by ${alert.rule}`,
+          data: { from, to: alert.severity, alert: alert.rule },
+        });
+      }
+    }
+    incident.alerts.set(alert.key, alert);
+    this.alertIncident.set(alert.key, incident.view.id);
+    this.pendingEvents.delete(alert.key);
+    this.save(incident);
+  }
+
+  private openIncident(root: SubjectRef, alert: AlertInstance, topology: Topology, now: number): OpenIncident {
+    const described = topology.describe(root);
+    const name = described?.name ?? root.id;
+    const rootDown = described?.status === 'down';
+    const pending = [...this.pendingEvents].filter(
+      ([alertKey]) => subjectKey(topology.rootOf(subjectOfKey(alertKey))) === subjectKey(root),
+    );
+    for (const [alertKey] of pending) this.pendingEvents.delete(alertKey);
+    const pendingEvents = pending.map(([, e]) => e).sort((a, b) => a.at - b.at);
+    const failingSince = topology.failingSince(root);
+    const detectedAt = Math.min(failingSince ?? alert.activeAt, alert.activeAt, ...pendingEvents.map((e) => e.at));
+    const id = `${root.kind === 'component' ? 'cmp' : 'chk'}-${root.id}-${now.toString(36)}`;
+    const view: IncidentView = {
+      id,
+      title: this.describe.title(alert, name, rootDown),
+      severity: alert.severity,
+      state: 'open',
+      rootCause: { kind: root.kind, id: root.id, name },
+      impacted: topology.blastRadius(root),
+      openedAt: now,
+      detectedAt,
+      resolvedAt: null,
+      acknowledged: null,
+      events: [],
+      mttdMs: now - detectedAt,
+      mttrMs: null,
+      silencedUntil: null,
+      mergedInto: null,
+    };
+    const incident: OpenIncident = { view, root, alerts: new Map(), rootWasDown: rootDown, recovered: false };
+    this.open.set(subjectKey(root), incident);
+    this.repository.saveIncident(view);
+    const subjectName = topology.describe(alert.subject)?.name ?? alert.subject.id;
+    const impactedNote = view.impacted.length > 0 ? `; blast radius: ${view.impacted.map((i) => i.id).join(', ')}` : '';
+    const timeline: IncidentEvent[] = [
+      {
+        at: detectedAt,
+        kind: 'detected',
+        message: `${name}: first failing result${impactedNote}`,
+        data: { rootCause: root, impacted: view.impacted.map((i) => i.id) },
+      },
+      ...(pendingEvents.length > 0
+        ? pendingEvents
+        : [
+            {
+              at: alert.activeAt,
+              kind: 'pending' as const,
+              message: `${alert.rule} pending: ${this.describe.summary(alert)}`,
+              data: { alert: alert.rule, subject: alert.subject, severity: alert.severity },
+            },
+          ]),
+      ...(this.earlyEvents.get(subjectKey(root)) ?? []),
+      {
+        at: now,
+        kind: 'firing',
+        message: `${alert.rule} firing on ${subjectName}: ${this.describe.summary(alert)}`,
+        data: {
+          alert: alert.rule,
+          subject: alert.subject,
+          severity: alert.severity,
+          value: alert.value,
+          annotations: this.describe.annotations(alert),
+        },
+      },
+    ];
+    this.earlyEvents.delete(subjectKey(root));
+    for (const event of timeline) this.addEvent(incident, event);
+    this.mergeDownstream(incident, topology, now);
+    return incident;
+  }
+
+  private onResolved(alert: AlertInstance, topology: Topology, now: number): void {
+    this.pendingEvents.delete(alert.key);
+    const id = this.alertIncident.get(alert.key);
+    this.alertIncident.delete(alert.key);
+    const incident = [...this.open.values()].find((o) => o.view.id === id);
+    if (!incident) return;
+    incident.alerts.delete(alert.key);
+    if (incident.alerts.size === 0) this.resolve(incident, topology, now, `${alert.rule} resolved; no alert firing`);
+    else this.save(incident);
+  }
+
+  /**
+   * Keeps open incidents true to the topology: "recovered" when the root cause is back, the blast
+   * radius refreshed, incidents whose root cause turned out to be downstream of another folded
+   * into that one, and incidents restored after a restart resolved once their root cause is up.
+   */
+  reconcile(topology: Topology, now: number): void {
+    for (const incident of [...this.open.values()]) {
+      const described = topology.describe(incident.root);
+      if (described?.status === 'down') incident.rootWasDown = true;
+      if (
+        incident.rootWasDown &&
+        !incident.recovered &&
+        described &&
+        described.status !== 'down' &&
+        described.status !== 'unknown'
+      ) {
+        incident.recovered = true;
+        this.addEvent(incident, {
+          at: now,
+          kind: 'recovered',
+          message: `${incident.view.rootCause.name} is ${described.status} again`,
+          data: { status: described.status },
+        });
+      } else if (incident.recovered && described?.status === 'down') {
+        incident.recovered = false;
+      }
+      const impacted = topology.blastRadius(incident.root);
+      if (described && JSON.stringify(impacted) !== JSON.stringify(incident.view.impacted)) {
+        incident.view = { ...incident.view, impacted };
+        this.changed.add(incident.view.id);
+        this.repository.saveIncident(incident.view);
+      }
+      if (incident.alerts.size === 0 && (!described || incident.recovered)) {
+        this.resolve(
+          incident,
+          topology,
+          now,
+          described ? 'root cause up after a restart' : 'root cause removed from the config',
+        );
+      }
+    }
+    for (const incident of [...this.open.values()]) {
+      const upstream = this.open.get(subjectKey(topology.rootOf(incident.root)));
+      if (upstream && upstream !== incident) this.merge(incident, upstream, topology, now);
+    }
+  }
+
+  private mergeDownstream(upstream: OpenIncident, topology: Topology, now: number): void {
+    for (const incident of [...this.open.values()]) {
+      if (incident === upstream) continue;
+      if (subjectKey(topology.rootOf(incident.root)) === subjectKey(upstream.root))
+        this.merge(incident, upstream, topology, now);
+    }
+  }
+
+  /** Folds an incident into the one whose root cause is upstream of its own. */
+  private merge(from: OpenIncident, into: OpenIncident, topology: Topology, now: number): void {
+    for (const [key, alert] of from.alerts) {
+      into.alerts.set(key, alert);
+      this.alertIncident.set(key, into.view.id);
+    }
+    from.alerts.clear();
+    this.addEvent(into, {
+      at: now,
+      kind: 'impact_changed',
+      message: `${from.view.rootCause.name} is impacted by ${into.view.rootCause.name}: incident ${from.view.id} folded into this one`,
+      data: { merged: from.view.id },
+    });
+    if (SEVERITY_RANK[from.view.severity] > SEVERITY_RANK[into.view.severity]) {
+      const previous = into.view.severity;
+      into.view = { ...into.view, severity: from.view.severity };
+      this.addEvent(into, {
+        at: now,
+        kind: 'escalated',
+        message: `severity raised from ${previous} to ${from.view.severity} by the folded incident`,
+        data: { from: previous, to: from.view.severity },
+      });
+    }
+    from.view = { ...from.view, mergedInto: into.view.id };
+    this.resolve(from, topology, now, `folded into ${into.view.id}: its root cause is ${into.view.rootCause.name}`);
+    this.save(into);
+  }
+
+  private resolve(incident: OpenIncident, _topology: Topology, now: number, why: string): void {
+    if (!incident.recovered && incident.rootWasDown && incident.view.mergedInto == null) {
+      incident.recovered = true;
+      this.addEvent(incident, { at: now, kind: 'recovered', message: `${incident.view.rootCause.name} recovered` });
+    }
+    this.addEvent(incident, { at: now, kind: 'resolved', message: `resolved: ${why}` });
+    incident.view = {
+      ...incident.view,
+      state: 'resolved',
+      resolvedAt: now,
+      mttrMs: now - incident.view.detectedAt,
+    };
+    this.open.delete(subjectKey(incident.root));
+    for (const [key, id] of this.alertIncident) if (id === incident.view.id) this.alertIncident.delete(key);
+    this.recent = [incident.view, ...this.recent].slice(0, MAX_RECENT);
+    this.save(incident);
+  }
+
+  acknowledge(incidentId: string, by: string, note: string, now: number): IncidentView | null {
+    const incident = this.findOpen(incidentId);
+    if (!incident) return null;
+    incident.view = { ...incident.view, acknowledged: { by, note, at: now } };
+    this.addEvent(incident, {
+      at: now,
+      kind: 'acknowledged',
+      message: `acknowledged by ${by}${note ? `: ${note}` : ''}`,
+      data: { by, note },
+    });
+    this.save(incident);
+    return incident.view;
+  }
+
+  silence(incidentId: string, by: string, forMs: number, now: number): IncidentView | null {
+    const incident = this.findOpen(incidentId);
+    if (!incident) return null;
+    incident.view = { ...incident.view, silencedUntil: now + forMs };
+    this.addEvent(incident, {
+      at: now,
+      kind: 'silenced',
+      message: `notifications silenced by ${by} for ${Math.round(forMs / 60_000)} min`,
+      data: { by, forMs, until: now + forMs },
+    });
+    this.save(incident);
+    return incident.view;
+  }
+
+  /**
+   * Adds an event to the open incident of `subjectId`'s root cause (a component or check id).
+   * With no incident open yet, the event waits for it (failover can start before the alert
+   * fires) and the function returns null.
+   */
+  addEventFor(subjectId: string, event: IncidentEvent, topology: Topology): string | null {
+    const subject: SubjectRef = topology.componentIds().includes(subjectId)
+      ? { kind: 'component', id: subjectId }
+      : { kind: 'check', id: subjectId };
+    const root = topology.rootOf(subject);
+    const incident = this.open.get(subjectKey(subject)) ?? this.open.get(subjectKey(root));
+    if (incident) {
+      this.addEvent(incident, event);
+      this.save(incident);
+      return incident.view.id;
+    }
+    const early = this.earlyEvents.get(subjectKey(root)) ?? [];
+    early.push(event);
+    this.earlyEvents.set(subjectKey(root), early.slice(-MAX_EARLY_EVENTS));
+    return null;
+  }
+
+  /** Adds an event to a known incident (open or recently resolved: late notification outcomes). */
+  addEventTo(incidentId: string, event: IncidentEvent): boolean {
+    const open = this.findOpen(incidentId);
+    if (open) {
+      this.addEvent(open, event);
+      this.save(open);
+      return true;
+    }
+    const index = this.recent.findIndex((v) => v.id === incidentId);
+    if (index < 0) return false;
+    const view = { ...this.recent[index]!, events: [...this.recent[index]!.events, event] };
+    this.repository.appendIncidentEvent(incidentId, event);
+    this.recent[index] = view;
+    this.changed.add(incidentId);
+    return true;
+  }
+
+  private findOpen(id: string): OpenIncident | null {
+    for (const o of this.open.values()) if (o.view.id === id) return o;
+    return null;
+  }
+
+  private addEvent(incident: OpenIncident, event: IncidentEvent): void {
+    this.repository.appendIncidentEvent(incident.view.id, event);
+    incident.view = { ...incident.view, events: [...incident.view.events, event] };
+    this.changed.add(incident.view.id);
+  }
+
+  private save(incident: OpenIncident): void {
+    this.repository.saveIncident(incident.view);
+    this.changed.add(incident.view.id);
+  }
+}
+
+/** The subject of an alert key (`rule/kind:id`). */
+function subjectOfKey(key: string): SubjectRef {
+  const rest = key.slice(key.indexOf('/') + 1);
+  const colon = rest.indexOf(':');
+  return { kind: rest.slice(0, colon) as SubjectRef['kind'], id: rest.slice(colon + 1) };
+}

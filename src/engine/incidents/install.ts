@@ -1,0 +1,20 @@
+import { systemClock } from '../clock.ts';
+import type { ModuleContext } from '../modules.ts';
+import type { IncidentLog } from './api.ts';
+import { KnockOnModule } from './module.ts';
+
+/** Adds the knock-on module to the engine; returns the incident log other modules (failover) use. */
+export function installKnockOn(context: ModuleContext): IncidentLog {
+  const { engine } = context;
+  const module = new KnockOnModule({
+    clock: context.clock ?? systemClock,
+    repository: context.store,
+    publish: (part) => engine.publish(part),
+    notify: (notice) => engine.notify(notice),
+    checkViews: () => engine.checkViews(),
+    rpc: context.rpc,
+    log: context.log,
+  });
+  engine.use(module);
+  return module;
+}

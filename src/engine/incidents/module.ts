@@ -1,0 +1,267 @@
+/**
+ * The knock-on module: topology and impact, vantage, flap detection, alerting, incidents and
+ * notifications, wired to the engine. Every hook is guarded: bad input is logged and the engine
+ * keeps running.
+ */
+import { z } from 'zod';
+import type { AlertRuleConfig } from '../../shared/config/alerts.ts';
+import type { Config } from '../../shared/config/schema.ts';
+import type { BoardSnapshot, CheckView, IncidentEvent, IncidentView, Notice, VantageView } from '../../shared/model.ts';
+import { buildCandidates } from '../alerting/conditions.ts';
+import { evaluateAlerts, type AlertInstance } from '../alerting/evaluate.ts';
+import { LatencyWindows } from '../alerting/latency-window.ts';
+import { Topology, type SubjectRef } from '../analysis/topology.ts';
+import type { ResolvedCheck } from '../checks.ts';
+import type { Clock } from '../clock.ts';
+import type { BoardPart, CheckUpdate, EngineModule } from '../engine.ts';
+import { Notifier } from '../notify/notifier.ts';
+import { RpcError, type RpcRegistry } from '../rpc.ts';
+import type { IncidentLog } from './api.ts';
+import { IncidentBook } from './book.ts';
+import { alertDescription } from './describe.ts';
+import type { IncidentRepository } from './repository.ts';
+
+export interface KnockOnOptions {
+  clock: Clock;
+  repository: IncidentRepository;
+  publish: (part: BoardPart) => void;
+  notify: (notice: Notice) => void;
+  /** The engine's current check views (statuses at config time). */
+  checkViews: () => CheckView[];
+  rpc?: RpcRegistry;
+  /** Where receivers' secrets are read from; process.env by default. */
+  env?: Readonly<Record<string, string | undefined>>;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+const incidentId = z.string().min(1).max(200);
+const person = z.string().trim().min(1, { error: 'say who you are' }).max(100);
+const acknowledgeParams = z.strictObject({ incidentId, by: person, note: z.string().max(2000) });
+const silenceParams = z.strictObject({
+  incidentId,
+  by: person,
+  forMs: z
+    .int()
+    .min(60_000)
+    .max(30 * 86_400_000),
+});
+
+function parse<T>(schema: z.ZodType<T>, params: unknown): T {
+  const result = schema.safeParse(params);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new RpcError(`invalid parameters: ${issue?.path.join('.') || '(params)'}: ${issue?.message ?? 'invalid'}`);
+}
+
+export class KnockOnModule implements EngineModule, IncidentLog {
+  readonly name = 'knock-on';
+  private readonly options: KnockOnOptions;
+  private readonly log: NonNullable<KnockOnOptions['log']>;
+  private readonly topology = new Topology();
+  private readonly latencies = new LatencyWindows();
+  private readonly book: IncidentBook;
+  private readonly notifier: Notifier;
+  private rules = new Map<string, AlertRuleConfig>();
+  private alerts = new Map<string, AlertInstance>();
+  private timer: unknown = null;
+  private timerAt: number | null = null;
+  private restored = false;
+  private stopped = false;
+  private lastVantage: VantageView | null = null;
+  private flapping = new Set<string>();
+
+  constructor(options: KnockOnOptions) {
+    this.options = options;
+    this.log = options.log ?? (() => {});
+    this.book = new IncidentBook(
+      options.repository,
+      alertDescription(() => this.rules, this.topology),
+    );
+    this.notifier = new Notifier({
+      clock: options.clock,
+      env: options.env ?? process.env,
+      showNotice: options.notify,
+      record: (id, event) => this.guard('notification outcome', () => this.addEventToIncident(id, event)),
+      log: this.log,
+    });
+    options.rpc?.register('incidents.acknowledge', (params) => this.acknowledge(params));
+    options.rpc?.register('incidents.silence', (params) => this.silence(params));
+  }
+
+  onConfig(config: Config, _checks: readonly ResolvedCheck[]): void {
+    this.guard('config', () => {
+      const now = this.options.clock.now();
+      if (!this.restored) {
+        this.restored = true;
+        this.book.restore(now);
+      }
+      this.rules = new Map(config.alerts.map((r) => [r.name, r]));
+      this.topology.configure(config, this.options.checkViews());
+      const windows = config.alerts.flatMap((r) => (r.condition === 'latency' ? [r.window] : []));
+      this.latencies.setRetention(Math.max(0, ...windows));
+      this.latencies.forget(new Set(this.topology.checkIds()));
+      this.notifier.configure(config.receivers, {
+        groupWaitMs: config.notifications.group_wait,
+        groupIntervalMs: config.notifications.group_interval,
+        repeatIntervalMs: config.notifications.repeat_interval,
+      });
+      this.lastVantage = this.topology.vantage();
+      this.evaluate(now);
+    });
+  }
+
+  onCheckUpdate(update: CheckUpdate): void {
+    this.guard(`check ${update.check.id}`, () => {
+      const { result, now } = update;
+      const changed = this.topology.update(update.check.id, update.state.status, result, now);
+      if (result.ok && result.latencyMs !== null) this.latencies.add(update.check.id, now, result.latencyMs);
+      const components = changed.flatMap((id) => {
+        const view = this.topology.componentView(id);
+        return view ? [view] : [];
+      });
+      this.noteFlapping(components, now);
+      if (components.length > 0) this.options.publish({ components });
+      this.evaluate(now);
+    });
+  }
+
+  contribute(board: BoardSnapshot): void {
+    this.guard('snapshot', () => {
+      board.components = this.topology.componentViews();
+      board.incidents = this.book.views(this.options.clock.now());
+      board.vantage = this.topology.vantage();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
+    this.timer = null;
+    await this.notifier.stop();
+  }
+
+  // IncidentLog, for the failover module.
+
+  addEvent(subjectId: string, event: IncidentEvent): string | null {
+    const id = this.book.addEventFor(subjectId, event, this.topology);
+    this.flush();
+    return id;
+  }
+
+  addEventToIncident(id: string, event: IncidentEvent): boolean {
+    const ok = this.book.addEventTo(id, event);
+    this.flush();
+    return ok;
+  }
+
+  openIncidentFor(subjectId: string): IncidentView | null {
+    const subject: SubjectRef = this.topology.componentIds().includes(subjectId)
+      ? { kind: 'component', id: subjectId }
+      : { kind: 'check', id: subjectId };
+    return this.book.openFor(subject, this.topology);
+  }
+
+  list(): IncidentView[] {
+    return this.book.views(this.options.clock.now());
+  }
+
+  private acknowledge(params: unknown): IncidentView {
+    const { incidentId: id, by, note } = parse(acknowledgeParams, params);
+    const view = this.book.acknowledge(id, by, note, this.options.clock.now());
+    if (!view) throw new RpcError(`no open incident "${id}"`);
+    this.flush();
+    this.notifier.acknowledged(view);
+    return view;
+  }
+
+  private silence(params: unknown): IncidentView {
+    const { incidentId: id, by, forMs } = parse(silenceParams, params);
+    const view = this.book.silence(id, by, forMs, this.options.clock.now());
+    if (!view) throw new RpcError(`no open incident "${id}"`);
+    this.flush();
+    this.notifier.update([view]);
+    return view;
+  }
+
+  /** Re-evaluates every rule, applies the transitions to incidents, and schedules the next evaluation. */
+  private evaluate(now: number): void {
+    if (this.stopped) return;
+    const candidates = buildCandidates([...this.rules.values()], this.topology, this.latencies, now);
+    const evaluation = evaluateAlerts(this.alerts, candidates, now);
+    this.alerts = evaluation.alerts;
+    this.book.applyTransitions(evaluation.transitions, this.topology, now);
+    this.book.reconcile(this.topology, now);
+    const changed = this.flush();
+    if (changed.length > 0) this.notifier.update(changed);
+    this.publishVantage(now);
+    this.schedule(evaluation.nextDueAt);
+  }
+
+  /** Publishes incidents already written to the repository. */
+  private flush(): IncidentView[] {
+    const changed = this.book.takeChanged();
+    if (changed.length > 0) this.options.publish({ incidents: changed });
+    return changed;
+  }
+
+  private publishVantage(now: number): void {
+    const vantage = this.topology.vantage();
+    const last = this.lastVantage;
+    if (last && last.online === vantage.online && last.reason === vantage.reason) return;
+    this.lastVantage = vantage;
+    this.options.publish({ vantage });
+    if (last?.online !== vantage.online) {
+      this.options.notify({
+        id: `vantage:${vantage.id}:${now}`,
+        title: vantage.online ? `${vantage.name} is online again` : `${vantage.name} is offline`,
+        body: vantage.reason ?? 'Reference checks are up: alerts are evaluated again.',
+        severity: vantage.online ? 'info' : 'warning',
+        incidentId: null,
+      });
+    }
+  }
+
+  /** A flapping component's incident says so once, rather than notifying on every change. */
+  private noteFlapping(components: readonly { id: string; flapping: boolean }[], now: number): void {
+    for (const c of components) {
+      if (c.flapping === this.flapping.has(c.id)) continue;
+      if (c.flapping) this.flapping.add(c.id);
+      else this.flapping.delete(c.id);
+      const incident = this.book.openFor({ kind: 'component', id: c.id }, this.topology);
+      if (!incident) continue;
+      this.book.addEventTo(incident.id, {
+        at: now,
+        kind: 'note',
+        message: c.flapping ? `${c.id} is flapping: notifications held until it settles` : `${c.id} stopped flapping`,
+        data: { flapping: c.flapping, component: c.id },
+      });
+    }
+  }
+
+  private schedule(at: number | null): void {
+    if (at === this.timerAt || this.stopped) return;
+    if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = at;
+    if (at === null) return;
+    this.timer = this.options.clock.setTimeout(
+      () => {
+        this.timer = null;
+        this.timerAt = null;
+        this.guard('timer', () => this.evaluate(this.options.clock.now()));
+      },
+      Math.max(0, at - this.options.clock.now()),
+    );
+  }
+
+  private guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.log(
+        'error',
+        `knock-on analysis failed on ${what}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+    }
+  }
+}

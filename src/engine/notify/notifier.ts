@@ -1,0 +1,216 @@
+/**
+ * Sends incidents to receivers with Alertmanager's timing (see grouping.ts). Each send runs in
+ * the background, bounded (timeouts, retries with back-off), and its outcome is recorded in the
+ * incident's timeline.
+ */
+import type { ReceiverConfig } from '../../shared/config/alerts.ts';
+import type { IncidentEvent, IncidentView, Notice, Severity } from '../../shared/model.ts';
+import type { Clock } from '../clock.ts';
+import { postJson, type DeliveryOutcome } from './deliver.ts';
+import { afterSend, decide, NEW_GROUP, type GroupState, type GroupTiming } from './grouping.ts';
+import { desktopNotice, pagerDutyEvent, slackMessage, webhookMessage, type NotifyAction } from './messages.ts';
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 1, warning: 2, critical: 3 };
+/** How long stop() waits for sends in flight. */
+const STOP_GRACE_MS = 3_000;
+
+export interface NotifierOptions {
+  clock: Clock;
+  /** Where `url_env` and `routing_key_env` are looked up, at send time. */
+  env: Readonly<Record<string, string | undefined>>;
+  showNotice: (notice: Notice) => void;
+  record: (incidentId: string, event: IncidentEvent) => void;
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+export class Notifier {
+  private readonly options: NotifierOptions;
+  private receivers: ReceiverConfig[] = [];
+  private timing: GroupTiming = { groupWaitMs: 30_000, groupIntervalMs: 300_000, repeatIntervalMs: 14_400_000 };
+  private readonly incidents = new Map<string, IncidentView>();
+  private readonly groups = new Map<string, GroupState>();
+  private timer: unknown = null;
+  private timerAt: number | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private sequence = 0;
+
+  constructor(options: NotifierOptions) {
+    this.options = options;
+  }
+
+  configure(receivers: readonly ReceiverConfig[], timing: GroupTiming): void {
+    this.receivers = [...receivers];
+    this.timing = timing;
+    for (const r of receivers) {
+      const name =
+        r.type === 'slack'
+          ? r.url_env
+          : r.type === 'webhook'
+            ? r.url_env
+            : r.type === 'pagerduty'
+              ? r.routing_key_env
+              : undefined;
+      if (name !== undefined && !this.options.env[name]) {
+        this.options.log('warn', `receiver ${r.id}: environment variable ${name} is not set; its messages will fail`);
+      }
+    }
+    this.run();
+  }
+
+  /** The latest views of incidents that changed. */
+  update(incidents: readonly IncidentView[]): void {
+    for (const incident of incidents) this.incidents.set(incident.id, incident);
+    this.run();
+  }
+
+  /** An engineer acknowledged: receivers that track acknowledgement (PagerDuty) are told at once. */
+  acknowledged(incident: IncidentView): void {
+    this.incidents.set(incident.id, incident);
+    for (const receiver of this.receivers) {
+      if (receiver.type !== 'pagerduty') continue;
+      if (this.groups.get(groupKey(incident.id, receiver.id))?.sentSignature == null) continue;
+      this.dispatch(receiver, incident, 'acknowledged');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.abort.abort();
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((resolve) => (grace = setTimeout(resolve, STOP_GRACE_MS))),
+    ]);
+    clearTimeout(grace);
+  }
+
+  /** Sends what is due and sets the timer for the next decision. */
+  private run(): void {
+    if (this.abort.signal.aborted) return;
+    const now = this.options.clock.now();
+    let next: number | null = null;
+    for (const [id, incident] of this.incidents) {
+      let pending = false;
+      for (const receiver of this.receivers) {
+        const key = groupKey(id, receiver.id);
+        const group = this.groups.get(key) ?? NEW_GROUP;
+        const view = {
+          state: incident.state,
+          openedAt: incident.openedAt,
+          severity: incident.severity,
+          silencedUntil: incident.silencedUntil ?? null,
+        };
+        const options = {
+          sendResolved: receiver.send_resolved,
+          eligible: SEVERITY_RANK[incident.severity] >= SEVERITY_RANK[receiver.min_severity],
+        };
+        let decision = decide(group, view, this.timing, options, now);
+        if (decision.send) {
+          const sent = afterSend(group, view, decision.send, now);
+          this.groups.set(key, sent);
+          this.dispatch(receiver, incident, decision.send);
+          decision = decide(sent, view, this.timing, options, now);
+        }
+        if (decision.nextAt !== null) {
+          pending = true;
+          next = next === null ? decision.nextAt : Math.min(next, decision.nextAt);
+        }
+      }
+      if (!pending && incident.state === 'resolved') {
+        this.incidents.delete(id);
+        for (const receiver of this.receivers) this.groups.delete(groupKey(id, receiver.id));
+      }
+    }
+    this.schedule(next);
+  }
+
+  private schedule(at: number | null): void {
+    if (at === this.timerAt) return;
+    if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = at;
+    if (at === null) return;
+    this.timer = this.options.clock.setTimeout(
+      () => {
+        this.timer = null;
+        this.timerAt = null;
+        this.run();
+      },
+      Math.max(0, at - this.options.clock.now()),
+    );
+  }
+
+  private dispatch(receiver: ReceiverConfig, incident: IncidentView, action: NotifyAction): void {
+    const task = this.send(receiver, incident, action)
+      .catch((error: unknown): DeliveryOutcome => ({ ok: false, attempts: 1, status: null, error: String(error) }))
+      .then((outcome) => this.recordOutcome(receiver, incident.id, action, outcome));
+    this.inFlight.add(task);
+    void task.finally(() => this.inFlight.delete(task));
+  }
+
+  private async send(receiver: ReceiverConfig, incident: IncidentView, action: NotifyAction): Promise<DeliveryOutcome> {
+    const delivery = {
+      timeoutMs: receiver.timeout,
+      maxAttempts: receiver.max_attempts,
+      backoffMs: receiver.backoff,
+      clock: this.options.clock,
+      signal: this.abort.signal,
+    };
+    switch (receiver.type) {
+      case 'desktop':
+        this.options.showNotice(desktopNotice(incident, action, ++this.sequence));
+        return { ok: true, attempts: 1, status: null, error: null };
+      case 'slack': {
+        const url = this.options.env[receiver.url_env];
+        if (!url) return missing(receiver.url_env);
+        return postJson(url, slackMessage(incident, action), delivery);
+      }
+      case 'webhook': {
+        const url = receiver.url ?? (receiver.url_env ? this.options.env[receiver.url_env] : undefined);
+        if (!url) return missing(receiver.url_env ?? 'url');
+        return postJson(url, webhookMessage(incident, action), delivery);
+      }
+      case 'pagerduty': {
+        const key = this.options.env[receiver.routing_key_env];
+        if (!key) return missing(receiver.routing_key_env);
+        return postJson(receiver.url, pagerDutyEvent(incident, action, key), delivery);
+      }
+    }
+  }
+
+  private recordOutcome(
+    receiver: ReceiverConfig,
+    incidentId: string,
+    action: NotifyAction,
+    outcome: DeliveryOutcome,
+  ): void {
+    const attempts = `${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'}`;
+    this.options.record(incidentId, {
+      at: this.options.clock.now(),
+      kind: 'notification',
+      message: outcome.ok
+        ? `${action} message sent to ${receiver.id} (${receiver.type}, ${attempts})`
+        : `${action} message to ${receiver.id} (${receiver.type}) failed after ${attempts}: ${outcome.error}`,
+      data: {
+        receiver: receiver.id,
+        type: receiver.type,
+        action,
+        outcome: outcome.ok ? 'sent' : 'failed',
+        attempts: outcome.attempts,
+        status: outcome.status,
+        error: outcome.error,
+      },
+    });
+    if (!outcome.ok) this.options.log('warn', `notification to ${receiver.id} failed: ${outcome.error}`);
+  }
+}
+
+function groupKey(incidentId: string, receiverId: string): string {
+  return `${incidentId}\u0000${receiverId}`;
+}
+
+function missing(name: string): DeliveryOutcome {
+  return { ok: false, attempts: 0, status: null, error: `environment variable ${name} is not set` };
+}
