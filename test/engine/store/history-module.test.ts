@@ -1,0 +1,162 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../../src/engine/config/parse.ts';
+import { Engine } from '../../../src/engine/engine.ts';
+import { installModules, type ModuleContext } from '../../../src/engine/modules.ts';
+import { RpcRegistry } from '../../../src/engine/rpc.ts';
+import type { ProbeResult } from '../../../src/shared/model.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
+import { T0, tempDir } from './helpers.ts';
+
+function config(port = 1) {
+  const outcome = parseConfigText(
+    JSON.stringify({
+      defaults: { interval: '10s', timeout: '1s', fall: 3, rise: 2 },
+      checks: [{ id: 'hk-lb', type: 'tcp', host: '127.0.0.1', port }],
+    }),
+    'test.yaml',
+  );
+  if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues));
+  return outcome.config;
+}
+
+describe('history module in the engine', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let clock: FakeClock;
+  let healthy: boolean;
+  const logs: string[] = [];
+  const running: Engine[] = [];
+
+  async function start(
+    dataDir: string | null = dir.path,
+  ): Promise<{ engine: Engine; rpc: RpcRegistry; context: ModuleContext }> {
+    const rpc = new RpcRegistry();
+    const engine = new Engine({
+      clock,
+      emit: () => {},
+      rpc,
+      probe: async (check): Promise<ProbeResult> => ({
+        checkId: check.id,
+        startedAt: clock.now(),
+        ok: healthy,
+        latencyMs: healthy ? 12 : null,
+        errorClass: healthy ? null : 'connect_refused',
+        message: healthy ? 'connected' : 'connection refused',
+      }),
+    });
+    const context = await installModules({
+      engine,
+      rpc,
+      dataDir,
+      clock,
+      log: (level, m) => logs.push(`${level} ${m}`),
+    });
+    running.push(engine);
+    return { engine, rpc, context };
+  }
+
+  beforeEach(() => {
+    dir = tempDir();
+    clock = new FakeClock(T0);
+    healthy = true;
+    logs.length = 0;
+  });
+
+  afterEach(async () => {
+    for (const engine of running.splice(0)) await engine.stop();
+    dir.remove();
+  });
+
+  it('restores each check’s last status at start-up, with its old probe time so it shows stale', async () => {
+    const first = await start();
+    first.engine.applyConfig(config(), 'test.yaml');
+    healthy = false;
+    await clock.advance(60_000);
+    const before = first.engine.snapshot().checks[0]!;
+    expect(before.status).toBe('down');
+    await first.engine.stop();
+    running.length = 0;
+
+    await clock.advance(3_600_000);
+    const second = await start();
+    second.engine.applyConfig(config(), 'test.yaml');
+    const restored = second.engine.snapshot().checks[0]!;
+    expect(restored).toMatchObject({
+      status: 'down',
+      since: before.since,
+      lastProbeAt: before.lastProbeAt,
+      consecutiveFailures: before.consecutiveFailures,
+      errorClass: 'connect_refused',
+    });
+    // The restored counters carry on: `rise` successes bring it back up.
+    healthy = true;
+    await clock.advance(20_000);
+    expect(second.engine.snapshot().checks[0]!.status).toBe('up');
+  });
+
+  it('starts a check afresh when its target changed while the engine was stopped', async () => {
+    const first = await start();
+    first.engine.applyConfig(config(1), 'test.yaml');
+    healthy = false;
+    await clock.advance(60_000);
+    await first.engine.stop();
+    running.length = 0;
+
+    const second = await start();
+    second.engine.applyConfig(config(2), 'test.yaml');
+    expect(second.engine.snapshot().checks[0]).toMatchObject({ status: 'unknown', lastProbeAt: null });
+  });
+
+  it('records every result, and the store is there for other modules as context.store', async () => {
+    const { engine, context } = await start();
+    engine.applyConfig(config(), 'test.yaml');
+    await clock.advance(60_000);
+    await clock.advance(1_000);
+    expect(context.store.recent('hk-lb', 100).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('answers the board’s history queries and refuses bad parameters with a clear message', async () => {
+    const { engine, rpc, context } = await start();
+    engine.applyConfig(config(), 'test.yaml');
+    await clock.advance(61_000);
+    const recent = (await rpc.dispatch('history.recent', { checkId: 'hk-lb', limit: 2 })) as ProbeResult[];
+    expect(recent.map((r) => r.message)).toEqual(['connected', 'connected']);
+    const series = (await rpc.dispatch('history.series', { checkId: 'hk-lb', range: '1h', points: 60 })) as unknown[];
+    expect(series.length).toBeGreaterThan(0);
+    expect(await rpc.dispatch('history.availability', { checkId: 'hk-lb', range: '24h' })).toBe(1);
+    context.store.saveIncident({
+      id: 'inc-1',
+      title: 't',
+      severity: 'critical',
+      state: 'open',
+      rootCause: { kind: 'check', id: 'hk-lb', name: 'hk-lb' },
+      impacted: [],
+      openedAt: T0,
+      detectedAt: T0,
+      resolvedAt: null,
+      acknowledged: null,
+      events: [],
+    });
+    expect(await rpc.dispatch('incidents.list', { since: 0, limit: 10 })).toMatchObject([{ id: 'inc-1', events: [] }]);
+
+    await expect(rpc.dispatch('history.series', { checkId: 'hk-lb', range: '2h', points: 60 })).rejects.toThrow(
+      'history.series: invalid params: range: expected one of 1h, 6h, 24h, 7d, 30d',
+    );
+    await expect(rpc.dispatch('history.recent', { checkId: 'hk-lb', limit: 1e9 })).rejects.toThrow(
+      'limit: expected at most 1000',
+    );
+    await expect(rpc.dispatch('history.availability', null)).rejects.toThrow(/checkId: expected a check id/);
+  });
+
+  it('keeps the engine running with history in memory when the database cannot be opened', async () => {
+    const notADirectory = join(dir.path, 'file');
+    writeFileSync(notADirectory, 'x');
+    const { engine, context } = await start(notADirectory);
+    expect(context.store.path).toBe(':memory:');
+    expect(logs.some((l) => l.startsWith('error history: cannot open the database'))).toBe(true);
+    engine.applyConfig(config(), 'test.yaml');
+    await clock.advance(11_000);
+    expect(engine.snapshot().checks[0]!.status).toBe('up');
+  });
+});

@@ -1,0 +1,122 @@
+import { DatabaseSync } from 'node:sqlite';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DB_FILE, type HistoryStore } from '../../../src/engine/store/index.ts';
+import { PRUNE_BATCH, ROLLUP_LATENESS_MS } from '../../../src/engine/store/rollups.ts';
+import type { ProbeResult } from '../../../src/shared/model.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
+import { T0, openStore, result, tempDir } from './helpers.ts';
+
+const MIN = 60_000;
+const HOUR = 3_600_000;
+
+/** Latencies 1..n in a scrambled order, one result each, inside the minute starting at `t`. */
+function minuteOf(checkId: string, t: number, n: number): ProbeResult[] {
+  return Array.from({ length: n }, (_, i) => result(checkId, t + ((i * 37) % n) * 10, ((i * 37) % n) + 1));
+}
+
+describe('rollups and pruning', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let clock: FakeClock;
+  let store: HistoryStore;
+  let db: DatabaseSync;
+  const rows = (table: string) => db.prepare(`SELECT * FROM ${table} ORDER BY check_key, t`).all();
+  const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+
+  beforeEach(() => {
+    dir = tempDir();
+    clock = new FakeClock(T0);
+    store = openStore(dir.path, clock, { timers: false }).store;
+    db = new DatabaseSync(join(dir.path, DB_FILE));
+  });
+
+  afterEach(() => {
+    db.close();
+    store.close();
+    dir.remove();
+  });
+
+  it('rolls a closed minute up with exact nearest-rank percentiles over successes only', () => {
+    store.importResults(minuteOf('hk-lb', T0, 100));
+    store.importResults([
+      result('hk-lb', T0 + 1, 5_000, false),
+      result('hk-lb', T0 + 2, 5_000, false),
+      { ...result('hk-lb', T0 + 3, 1, false), errorClass: 'probe_error' },
+    ]);
+    store.maintain(T0 + MIN + ROLLUP_LATENESS_MS);
+    expect(rows('rollup_minute')).toEqual([
+      {
+        check_key: 1,
+        t: T0,
+        count: 102, // the probe_error result says nothing about the target: not counted
+        failures: 2,
+        lat_count: 100,
+        lat_min: 1,
+        lat_sum: 5050,
+        lat_max: 100,
+        p50: 50,
+        p95: 95,
+        p99: 99,
+      },
+    ]);
+  });
+
+  it('waits for a minute to close, plus lateness for probes still running, before rolling it up', () => {
+    store.importResults(minuteOf('hk-lb', T0, 10));
+    store.maintain(T0 + MIN + ROLLUP_LATENESS_MS - 1);
+    expect(count('rollup_minute')).toBe(0);
+    store.maintain(T0 + MIN + ROLLUP_LATENESS_MS);
+    expect(count('rollup_minute')).toBe(1);
+  });
+
+  it('rolls a minute up again when a result for it arrives after its rollup', () => {
+    store.importResults(minuteOf('hk-lb', T0, 10));
+    store.maintain(T0 + 2 * MIN);
+    store.record(result('hk-lb', T0 + 59_000, 1_000));
+    store.flush();
+    store.maintain(T0 + 2 * MIN + 1);
+    expect(rows('rollup_minute')).toMatchObject([{ t: T0, count: 11, lat_max: 1_000 }]);
+  });
+
+  it('computes hour rollups from raw results, so their p99 is exact rather than a max of minutes', () => {
+    const hour = Math.floor(T0 / HOUR) * HOUR + HOUR;
+    // 60 minutes; in each, 19 fast results and one slow one: the slow ones are 5 % of the hour.
+    const results: ProbeResult[] = [];
+    for (let m = 0; m < 60; m++) {
+      for (let i = 0; i < 19; i++) results.push(result('hk-lb', hour + m * MIN + i * 100, 10));
+      results.push(result('hk-lb', hour + m * MIN + 5_000, 500 + m));
+    }
+    store.importResults(results);
+    while (store.maintain(hour + HOUR + ROLLUP_LATENESS_MS));
+    const [hourRow] = rows('rollup_hour') as { count: number; p95: number; p99: number }[];
+    // Nearest rank: p99 is the 1,188th of 1,200, the 48th slow one (500 + 47).
+    expect(hourRow).toMatchObject({ count: 1_200, p95: 10, p99: 547 });
+    // Every minute's own p99 is its slow result: merging minutes would have said 559.
+    expect(Math.max(...(rows('rollup_minute') as { p99: number }[]).map((r) => r.p99))).toBe(559);
+  });
+
+  it('prunes expired rows in batches, and never raw results that are not rolled up yet', () => {
+    const old = T0 - 8 * 86_400_000;
+    const batch = Array.from({ length: PRUNE_BATCH + 500 }, (_, i) => result('hk-lb', old + i * 100, 1));
+    store.importResults(batch);
+    // Rollups are missing for these minutes: the first pass rolls them up before deleting.
+    expect(store.maintain(T0)).toBe(true);
+    expect(count('results')).toBe(500);
+    expect(store.maintain(T0)).toBe(false);
+    expect(count('results')).toBe(0);
+    // The minute and hour rollups are within their retention: kept.
+    expect(count('rollup_minute')).toBe(5);
+    expect(count('rollup_hour')).toBe(1);
+
+    store.setRetention({ raw: 2 * HOUR, minute: 7 * 86_400_000, hour: 365 * 86_400_000 });
+    store.maintain(T0);
+    expect(count('rollup_minute')).toBe(0);
+    expect(count('rollup_hour')).toBe(1);
+  });
+
+  it('keeps raw results within retention', () => {
+    store.importResults([result('hk-lb', T0 - 86_400_000, 1), result('hk-lb', T0 - 8 * 86_400_000, 1)]);
+    while (store.maintain(T0));
+    expect(store.recent('hk-lb', 10).map((r) => r.startedAt)).toEqual([T0 - 86_400_000]);
+  });
+});
