@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HistoryStore, type HistoryStoreOptions } from '../../../src/engine/store/index.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
-import { FakeClock } from '../../support/fake-clock.ts';
+import type { FakeClock } from '../../support/fake-clock.ts';
 
 /** A temp directory per test, removed afterwards: every test uses a real SQLite file. */
 export function tempDir(): { path: string; remove: () => void } {
