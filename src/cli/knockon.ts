@@ -61,6 +61,7 @@ async function serve(args: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '8080' },
       'demo-outage-every': { type: 'string' },
+      'demo-first-outage': { type: 'string' },
       token: { type: 'string' },
       'data-dir': { type: 'string' },
     },
@@ -76,6 +77,8 @@ async function serve(args: string[]): Promise<number> {
     : await startDemoLab({
         log: (m) => logLine('info', m),
         outageEveryMs: Number(values['demo-outage-every'] ?? 180_000),
+        // End-to-end tests need the outage within seconds, not after the default minute.
+        ...(values['demo-first-outage'] ? { firstOutageAfterMs: Number(values['demo-first-outage']) } : {}),
       });
   const token = values.token ?? process.env.KNOCKON_TOKEN ?? randomBytes(18).toString('base64url');
   const dataDir = resolve(values['data-dir'] ?? process.env.KNOCKON_DATA_DIR ?? defaultDataDir());

@@ -82,5 +82,6 @@ export function initialView(check: ResolvedCheck): CheckView {
     message: 'not probed yet',
     consecutiveFailures: 0,
     consecutiveSuccesses: 0,
+    degradedLatencyMs: check.degradedLatencyMs,
   };
 }

@@ -308,6 +308,6 @@ function lastById<T, K extends keyof T>(items: T[], key: K): T[] {
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 function pickStatic(view: CheckView): Partial<CheckView> {
-  const { name, type, target, region, intervalMs, timeoutMs } = view;
-  return { name, type, target, region, intervalMs, timeoutMs };
+  const { name, type, target, region, intervalMs, timeoutMs, degradedLatencyMs } = view;
+  return { name, type, target, region, intervalMs, timeoutMs, degradedLatencyMs };
 }

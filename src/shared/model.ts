@@ -131,6 +131,8 @@ export interface CheckView {
   message: string;
   consecutiveFailures: number;
   consecutiveSuccesses: number;
+  /** The check's degraded_latency threshold, so charts can draw it; null when not set. */
+  degradedLatencyMs?: number | null;
 }
 
 export interface RegionView {

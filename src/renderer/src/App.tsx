@@ -1,47 +1,115 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import { ConfigBanner } from './components/ConfigBanner.tsx';
+import { ConfirmDialog } from './components/ConfirmDialog.tsx';
 import { Header } from './components/Header.tsx';
+import { Nav } from './components/Nav.tsx';
+import { Notifier } from './components/Notifier.tsx';
+import { VantageBanner } from './components/VantageBanner.tsx';
+import { usePixelShift, useRotation, useWakeLock } from './hooks/use-wall.ts';
+import { NAV_VIEWS, navigate, useRoute, wallOptions, type Route, type ViewName } from './route.ts';
 import { useBoard } from './store.ts';
-import { useNow } from './use-now.ts';
+import { CheckDetail } from './views/CheckDetail.tsx';
+import { IncidentsView } from './views/IncidentsView.tsx';
+import { LatencyView } from './views/LatencyView.tsx';
+import { RegionMap } from './views/RegionMap.tsx';
 import { StatusGrid } from './views/StatusGrid.tsx';
+import { WallOverview } from './views/WallOverview.tsx';
 
 export function App() {
-  const board = useBoard((s) => s.board);
+  const route = useRoute();
+  const wall = useMemo(() => wallOptions(route), [route]);
+  const view = useRotation(wall, route.view);
+  const hasBoard = useBoard((s) => s.board !== null);
+  const config = useBoard((s) => s.board?.config);
   const connection = useBoard((s) => s.connection);
-  const now = useNow(1000);
-  const counts = useMemo(() => {
-    const c = { down: 0, degraded: 0, up: 0, total: board?.checks.length ?? 0 };
-    for (const check of board?.checks ?? []) {
-      if (check.status === 'down') c.down++;
-      else if (check.status === 'degraded') c.degraded++;
-      else if (check.status === 'up') c.up++;
-    }
-    return c;
-  }, [board?.checks]);
-  const newestDataAt = useMemo(() => {
-    let newest: number | null = null;
-    for (const check of board?.checks ?? []) {
-      if (check.lastProbeAt !== null && (newest === null || check.lastProbeAt > newest)) newest = check.lastProbeAt;
-    }
-    return newest;
-  }, [board?.checks]);
+  const [dx, dy] = usePixelShift(wall.wall);
+  useWakeLock(wall.wall);
+
+  useEffect(() => {
+    document.documentElement.classList.toggle('is-wall', wall.wall);
+  }, [wall.wall]);
+  useEffect(() => {
+    const unsubscribe = window.knockon?.onOpenIncident((id) => navigate('incidents', id));
+    return unsubscribe;
+  }, []);
+  useEffect(() => (wall.wall ? undefined : keyboardShortcuts()), [wall.wall]);
 
   return (
-    <div className="app" data-connection={connection}>
-      <Header
-        title={board?.title ?? 'Knockon'}
-        timezone={board?.timezone ?? 'UTC'}
-        now={now}
-        connection={connection}
-        newestDataAt={newestDataAt}
-        counts={counts}
-      />
-      {board && <ConfigBanner config={board.config} />}
-      {board ? (
-        <StatusGrid board={board} now={now} connected={connection === 'live'} />
-      ) : (
-        <p className="empty">Waiting for the engine…</p>
-      )}
+    <div
+      className={`app${wall.wall ? ' is-wall' : ''}`}
+      data-connection={connection}
+      data-view={view}
+      data-wall={wall.wall ? 'true' : 'false'}
+      data-rotating={wall.dwellMs !== null ? 'true' : 'false'}
+      style={wall.wall ? { transform: `translate(${dx}px, ${dy}px)` } : undefined}
+    >
+      <Header />
+      {!wall.wall && <Nav current={view} />}
+      <VantageBanner />
+      {config && <ConfigBanner config={config} />}
+      <main className="view" id="main">
+        {hasBoard ? (
+          <View view={view} route={route} wall={wall.wall} />
+        ) : (
+          <p className="empty">Waiting for the engine…</p>
+        )}
+      </main>
+      {wall.dwellMs !== null && <RotationDots views={wall.views} current={view} dwellMs={wall.dwellMs} />}
+      <Notifier wall={wall.wall} />
+      <ConfirmDialog />
     </div>
   );
+}
+
+function View({ view, route, wall }: { view: ViewName; route: Route; wall: boolean }) {
+  const id = view === route.view ? route.id : null;
+  switch (view) {
+    case 'wall':
+      return <WallOverview wall={wall} />;
+    case 'map':
+      return <RegionMap />;
+    case 'latency':
+      return <LatencyView wall={wall} focus={id} params={route.params} />;
+    case 'incidents':
+      return <IncidentsView wall={wall} focus={id} />;
+    case 'check':
+      return id ? <CheckDetail id={id} params={route.params} /> : <StatusGrid wall={wall} />;
+    case 'checks':
+      return <StatusGrid wall={wall} />;
+  }
+}
+
+/** Which view the wall shows, and that it will move on: people across the room see it rotate. */
+function RotationDots({ views, current, dwellMs }: { views: ViewName[]; current: ViewName; dwellMs: number }) {
+  return (
+    <div className="rotation" aria-hidden="true" data-testid="rotation">
+      {views.map((v) => (
+        <span key={v} className={v === current ? 'is-current' : undefined}>
+          {NAV_VIEWS.find((n) => n.view === v)?.label ?? v}
+        </span>
+      ))}
+      <span className="muted">every {Math.round(dwellMs / 1000)}s</span>
+    </div>
+  );
+}
+
+/** Engineer-mode keys: 1–5 switch views, / searches checks. Ignored while typing. */
+function keyboardShortcuts(): () => void {
+  const onKey = (event: KeyboardEvent) => {
+    const target = event.target as HTMLElement | null;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    if (document.querySelector('dialog[open]')) return;
+    const item = NAV_VIEWS.find((n) => n.key === event.key);
+    if (item) {
+      navigate(item.view);
+      event.preventDefault();
+    } else if (event.key === '/') {
+      if (!document.getElementById('check-search')) navigate('checks');
+      requestAnimationFrame(() => document.getElementById('check-search')?.focus());
+      event.preventDefault();
+    }
+  };
+  window.addEventListener('keydown', onKey);
+  return () => window.removeEventListener('keydown', onKey);
 }

@@ -1,13 +1,16 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
+import { setTransport } from './rpc.ts';
 import { useBoard } from './store.ts';
 import { pickTransport } from './transport/index.ts';
 import './styles.css';
 
 // The transport feeds the store from outside React; components only read the store.
+const transport = pickTransport();
+setTransport(transport);
 const { applyMessages, setConnection } = useBoard.getState();
-pickTransport().connect({ onMessages: applyMessages, onConnection: setConnection });
+transport.connect({ onMessages: applyMessages, onConnection: setConnection });
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -15,3 +15,10 @@ export const STATUS_STYLE: Record<Status | 'stale', { label: string; glyph: stri
 
 /** Worst first: the order the wall sorts by. */
 export const STATUS_RANK: Record<Status, number> = { down: 0, degraded: 1, unknown: 2, maintenance: 3, up: 4 };
+
+/** The worst of some statuses (what a region or a link shows); unknown when there are none. */
+export function worstStatus(statuses: Iterable<Status>): Status {
+  let worst: Status | null = null;
+  for (const s of statuses) if (worst === null || STATUS_RANK[s] < STATUS_RANK[worst]) worst = s;
+  return worst ?? 'unknown';
+}

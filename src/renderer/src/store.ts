@@ -1,7 +1,8 @@
 import { create } from 'zustand';
 import { applyBoardMessage } from '../../shared/board-state.ts';
-import type { BoardSnapshot } from '../../shared/model.ts';
+import type { BoardSnapshot, Notice } from '../../shared/model.ts';
 import type { BoardMessage } from '../../shared/protocol.ts';
+import { recordApply } from './perf.ts';
 
 export type Connection = 'connecting' | 'live' | 'lost';
 
@@ -10,19 +11,31 @@ export interface BoardState {
   connection: Connection;
   /** When the transport last delivered anything, ms since the epoch. */
   lastMessageAt: number | null;
+  /** Notices received in this session, newest first (the engine does not replay them). */
+  notices: Notice[];
   applyMessages: (messages: BoardMessage[]) => void;
   setConnection: (connection: Connection) => void;
 }
+
+const MAX_NOTICES = 20;
 
 export const useBoard = create<BoardState>()((set) => ({
   board: null,
   connection: 'connecting',
   lastMessageAt: null,
-  applyMessages: (messages) =>
+  notices: [],
+  applyMessages: (messages) => {
+    const start = performance.now();
     set((state) => {
       let board = state.board;
-      for (const message of messages) board = applyBoardMessage(board, message);
-      return { board, lastMessageAt: Date.now(), connection: 'live' };
-    }),
+      let notices = state.notices;
+      for (const message of messages) {
+        if (message.kind === 'notice') notices = [message.notice, ...notices].slice(0, MAX_NOTICES);
+        else board = applyBoardMessage(board, message);
+      }
+      return { board, notices, lastMessageAt: Date.now(), connection: 'live' };
+    });
+    recordApply(start, messages.length);
+  },
   setConnection: (connection) => set({ connection }),
 }));

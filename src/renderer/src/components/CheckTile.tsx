@@ -1,18 +1,16 @@
 import { memo } from 'react';
 import type { CheckView } from '../../../shared/model.ts';
+import { formatLatency } from '../format.ts';
 import { formatAge } from '../freshness.ts';
+import { href } from '../route.ts';
 import { STATUS_STYLE } from '../status-style.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 
 interface Props {
   check: CheckView;
   stale: boolean;
+  /** Coarse time (a few seconds' resolution) so thousands of tiles do not all re-render every second. */
   now: number;
-}
-
-function formatLatency(ms: number | null): string {
-  if (ms === null) return '–';
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
 }
 
 export const CheckTile = memo(function CheckTile({ check, stale, now }: Props) {
@@ -31,7 +29,9 @@ export const CheckTile = memo(function CheckTile({ check, stale, now }: Props) {
           <span className="stale-tag">STALE {check.lastProbeAt ? formatAge(now - check.lastProbeAt) : ''}</span>
         )}
       </header>
-      <h3 className="tile-name">{check.name}</h3>
+      <h3 className="tile-name">
+        <a href={href('check', check.id)}>{check.name}</a>
+      </h3>
       <div className="tile-metrics">
         <span className="latency">{formatLatency(check.latencyMs)}</span>
         {check.since !== null && <span className="since">for {formatAge(now - check.since)}</span>}

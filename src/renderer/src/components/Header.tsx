@@ -1,37 +1,56 @@
-import type { Connection } from '../store.ts';
+import { useMemo } from 'react';
 import { formatAge } from '../freshness.ts';
+import { useBoard } from '../store.ts';
+import { useNow } from '../use-now.ts';
 
-interface Props {
-  title: string;
-  timezone: string;
-  now: number;
-  connection: Connection;
-  newestDataAt: number | null;
-  counts: { down: number; degraded: number; up: number; total: number };
-}
-
-export function Header({ title, timezone, now, connection, newestDataAt, counts }: Props) {
-  const time = new Intl.DateTimeFormat('en-GB', {
-    timeZone: timezone,
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  }).format(now);
+/** Title, status counts, connection and data age, and the clock in the board's time zone. */
+export function Header() {
+  const title = useBoard((s) => s.board?.title ?? 'Knockon');
+  const timezone = useBoard((s) => s.board?.timezone ?? 'UTC');
+  const checks = useBoard((s) => s.board?.checks);
+  const connection = useBoard((s) => s.connection);
+  const now = useNow(1000);
+  const { counts, newestDataAt } = useMemo(() => {
+    const c = { down: 0, degraded: 0, up: 0, other: 0 };
+    let newest: number | null = null;
+    for (const check of checks ?? []) {
+      if (check.status === 'down') c.down++;
+      else if (check.status === 'degraded') c.degraded++;
+      else if (check.status === 'up') c.up++;
+      else c.other++;
+      if (check.lastProbeAt !== null && (newest === null || check.lastProbeAt > newest)) newest = check.lastProbeAt;
+    }
+    return { counts: c, newestDataAt: newest };
+  }, [checks]);
+  const time = useMemo(() => clockFormat(timezone), [timezone]).format(now);
   const city = timezone.split('/').pop()?.replace(/_/g, ' ') ?? timezone;
+  const age = newestDataAt !== null ? now - newestDataAt : null;
   return (
     <header className="board-header">
       <h1>{title}</h1>
       <div className="summary" aria-live="polite">
         <span className="count st-down" data-testid="count-down">
-          ■ {counts.down} down
+          <span aria-hidden="true">■</span> {counts.down} down
         </span>
-        <span className="count st-degraded">▲ {counts.degraded} degraded</span>
-        <span className="count st-up">● {counts.up} up</span>
+        <span className="count st-degraded" data-testid="count-degraded">
+          <span aria-hidden="true">▲</span> {counts.degraded} degraded
+        </span>
+        <span className="count st-up" data-testid="count-up">
+          <span aria-hidden="true">●</span> {counts.up} up
+        </span>
       </div>
       <div className={`connection conn-${connection}`} data-testid="connection" data-state={connection}>
-        {connection === 'live' ? 'LIVE' : connection === 'connecting' ? 'CONNECTING…' : 'CONNECTION LOST: reconnecting'}
-        {newestDataAt !== null && <span className="data-age"> · data {formatAge(now - newestDataAt)} old</span>}
+        {connection === 'live'
+          ? '● LIVE'
+          : connection === 'connecting'
+            ? 'CONNECTING…'
+            : '■ CONNECTION LOST: reconnecting'}
+        {age !== null && (
+          <span className={`data-age${age > 30_000 ? ' is-old' : ''}`} data-testid="data-age">
+            {' '}
+            · newest data {formatAge(age)} old
+          </span>
+        )}
       </div>
       <div className="clock" data-testid="clock">
         <span className="clock-time">{time}</span>
@@ -39,4 +58,19 @@ export function Header({ title, timezone, now, connection, newestDataAt, counts 
       </div>
     </header>
   );
+}
+
+function clockFormat(timezone: string): Intl.DateTimeFormat {
+  const options: Intl.DateTimeFormatOptions = {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  };
+  try {
+    return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: timezone });
+  } catch {
+    // An unknown zone must not take the board down: fall back to UTC, which the label then shows.
+    return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' });
+  }
 }

@@ -1,14 +1,19 @@
 import type { Status } from '../../../shared/model.ts';
 import { STATUS_STYLE } from '../status-style.ts';
 
-export function StatusBadge({ status, stale }: { status: Status; stale?: boolean }) {
+/** A status as glyph and word: colour is never the only cue. `compact` keeps only the glyph visible. */
+export function StatusBadge({ status, stale, compact }: { status: Status; stale?: boolean; compact?: boolean }) {
   const style = STATUS_STYLE[status];
   return (
-    <span className={`badge ${style.className}${stale ? ' is-stale' : ''}`} data-status={status}>
+    <span
+      className={`badge ${style.className}${stale ? ' is-stale' : ''}${compact ? ' is-compact' : ''}`}
+      data-status={status}
+      title={compact ? style.label : undefined}
+    >
       <span className="glyph" aria-hidden="true">
         {style.glyph}
       </span>
-      {style.label}
+      {compact ? <span className="sr-only">{style.label}</span> : style.label}
     </span>
   );
 }

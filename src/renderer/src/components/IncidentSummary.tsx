@@ -1,0 +1,66 @@
+import { memo } from 'react';
+import type { IncidentView } from '../../../shared/model.ts';
+import { formatDuration } from '../format.ts';
+import { href } from '../route.ts';
+
+const SEVERITY_GLYPH = { critical: '■', warning: '▲', info: '●' } as const;
+
+/** One incident as the wall shows it: the one cause first, then how far it spread. */
+export const IncidentSummary = memo(function IncidentSummary({
+  incident,
+  now,
+  big,
+}: {
+  incident: IncidentView;
+  now: number;
+  big?: boolean;
+}) {
+  const byRegion = new Map<string, string[]>();
+  for (const item of incident.impacted) {
+    const key = item.region ?? '—';
+    byRegion.set(key, [...(byRegion.get(key) ?? []), item.name]);
+  }
+  const open = incident.state === 'open';
+  return (
+    <article
+      className={`incident-summary sev-${incident.severity}${open ? '' : ' is-resolved'}${big ? ' is-big' : ''}`}
+      data-testid={`incident-${incident.id}`}
+      data-state={incident.state}
+    >
+      <header>
+        <span className="sev-tag">
+          <span aria-hidden="true">{SEVERITY_GLYPH[incident.severity]}</span> {incident.severity.toUpperCase()}
+        </span>
+        <span className="incident-age">
+          {open ? `open ${formatDuration(now - incident.openedAt)}` : 'resolved'}
+          {incident.acknowledged ? ` · ack by ${incident.acknowledged.by}` : open ? ' · not acknowledged' : ''}
+        </span>
+      </header>
+      <h3>
+        <a href={href('incidents', incident.id)}>{incident.title}</a>
+      </h3>
+      <p className="root-cause">
+        <span className="label">Root cause</span> <strong data-testid="root-cause">{incident.rootCause.name}</strong>
+      </p>
+      <div className="blast">
+        <span className="label">Blast radius</span>{' '}
+        {incident.impacted.length === 0 ? (
+          <span>nothing downstream</span>
+        ) : (
+          <>
+            <strong>
+              {incident.impacted.length} impacted in {byRegion.size} region{byRegion.size === 1 ? '' : 's'}
+            </strong>
+            <ul>
+              {[...byRegion].map(([region, names]) => (
+                <li key={region}>
+                  <span className="blast-region">{region.toUpperCase()}</span> {names.join(', ')}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </div>
+    </article>
+  );
+});

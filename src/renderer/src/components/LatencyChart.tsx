@@ -1,0 +1,182 @@
+import { memo, useLayoutEffect, useMemo, useRef } from 'react';
+import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { formatLatency, formatTime } from '../format.ts';
+import { recordChart } from '../perf.ts';
+
+export interface ChartSeries {
+  key: string;
+  label: string;
+  color: string;
+  dash?: string;
+  width?: number;
+}
+
+export type ChartRow = { t: number } & Record<string, number | null>;
+
+interface Props {
+  rows: ChartRow[];
+  series: ChartSeries[];
+  width: number;
+  height: number;
+  /** The check's degraded latency threshold, drawn as a line. */
+  thresholdMs: number | null;
+  domain: [number, number];
+  timezone: string;
+  rem: number;
+  interactive: boolean;
+}
+
+/**
+ * Keeps the worst value of each key per bucket: a latency spike must survive downsampling.
+ * The last line of defence: data should already arrive at about one point per two pixels.
+ */
+export function downsampleRows(rows: ChartRow[], max: number, keys: string[]): ChartRow[] {
+  if (max < 1 || rows.length <= max) return rows;
+  const size = Math.ceil(rows.length / max);
+  const out: ChartRow[] = [];
+  for (let i = 0; i < rows.length; i += size) {
+    const row: ChartRow = { t: rows[i]!.t };
+    for (const key of keys) {
+      let worst: number | null = null;
+      for (let j = i; j < i + size && j < rows.length; j++) {
+        const v = rows[j]![key];
+        if (v !== null && v !== undefined && (worst === null || v > worst)) worst = v;
+      }
+      row[key] = worst;
+    }
+    out.push(row);
+  }
+  return out;
+}
+
+export const LatencyChart = memo(function LatencyChart({
+  rows,
+  series,
+  width,
+  height,
+  thresholdMs,
+  domain,
+  timezone,
+  rem,
+  interactive,
+}: Props) {
+  const keys = useMemo(() => series.map((s) => s.key), [series]);
+  const data = useMemo(() => downsampleRows(rows, Math.max(30, Math.floor(width / 2)), keys), [rows, width, keys]);
+  // Render time for the UI benchmark: from a data change to commit, and to the next frame.
+  const started = useRef({ at: 0, data: null as ChartRow[] | null });
+  if (started.current.data !== data) started.current = { at: performance.now(), data };
+  useLayoutEffect(() => {
+    const { at } = started.current;
+    if (at === 0) return;
+    started.current.at = 0;
+    const entry = { points: rows.length, series: series.length, commitMs: performance.now() - at, frameMs: NaN };
+    requestAnimationFrame(() => {
+      entry.frameMs = performance.now() - at;
+    });
+    recordChart(entry);
+  }, [data, rows.length, series.length]);
+
+  const dataMax = useMemo(() => {
+    let m = 0;
+    for (const row of data) for (const k of keys) m = Math.max(m, row[k] ?? 0);
+    return m;
+  }, [data, keys]);
+  // A threshold far above the data would flatten every line to the floor: draw it only when it
+  // is within reach, and say where it is otherwise.
+  const showThreshold = thresholdMs !== null && (dataMax === 0 || thresholdMs <= dataMax * 3);
+  const top = Math.max(dataMax, showThreshold ? thresholdMs! : 0) * 1.1 || 1;
+  const span = domain[1] - domain[0];
+  const font = Math.round(0.75 * rem);
+  if (width <= 0 || height <= 0) return null;
+  return (
+    <LineChart width={width} height={height} data={data} margin={{ top: rem * 0.6, right: rem, bottom: 0, left: 0 }}>
+      <CartesianGrid stroke="#2a3344" strokeDasharray="3 6" vertical={false} />
+      <XAxis
+        dataKey="t"
+        type="number"
+        scale="time"
+        domain={domain}
+        allowDataOverflow
+        tickFormatter={(t: number) =>
+          formatTime(t, timezone, span > 36 * 3_600_000).slice(0, span > 36 * 3_600_000 ? 12 : 5)
+        }
+        stroke="#a9b4c4"
+        tick={{ fontSize: font, fill: '#c9d2de' }}
+        minTickGap={rem * 3}
+      />
+      <YAxis
+        stroke="#a9b4c4"
+        tick={{ fontSize: font, fill: '#c9d2de' }}
+        width={rem * 4}
+        domain={[0, top]}
+        tickFormatter={(v: number) => formatLatency(v)}
+      />
+      {showThreshold && (
+        <ReferenceLine
+          y={thresholdMs!}
+          stroke="#f0b429"
+          strokeDasharray="10 6"
+          strokeWidth={2}
+          ifOverflow="extendDomain"
+          label={{
+            value: `▲ degraded ≥ ${formatLatency(thresholdMs)}`,
+            fill: '#f0b429',
+            fontSize: font,
+            position: 'insideTopRight',
+          }}
+        />
+      )}
+      {interactive && (
+        <Tooltip
+          isAnimationActive={false}
+          contentStyle={{ background: '#151a22', border: '1px solid #3a4558', fontSize: font }}
+          labelFormatter={(t) => formatTime(Number(t), timezone, true)}
+          formatter={(v) => formatLatency(typeof v === 'number' ? v : null)}
+        />
+      )}
+      {series.map((s) => (
+        <Line
+          key={s.key}
+          dataKey={s.key}
+          name={s.label}
+          stroke={s.color}
+          strokeWidth={s.width ?? 2}
+          strokeDasharray={s.dash}
+          dot={false}
+          activeDot={interactive ? { r: 4 } : false}
+          isAnimationActive={false}
+          connectNulls={false}
+          type="linear"
+        />
+      ))}
+    </LineChart>
+  );
+});
+
+/** Colour-blind-safe series colours (Okabe-Ito), each with its own dash so print and grey still work. */
+export const PERCENTILE_SERIES: ChartSeries[] = [
+  { key: 'p50', label: 'p50', color: '#56b4e9', width: 2 },
+  { key: 'p95', label: 'p95', color: '#e69f00', dash: '8 4', width: 2 },
+  { key: 'p99', label: 'p99', color: '#cc79a7', dash: '2 4', width: 2.5 },
+];
+
+export const PALETTE = [
+  '#56b4e9',
+  '#e69f00',
+  '#009e73',
+  '#f0e442',
+  '#0072b2',
+  '#d55e00',
+  '#cc79a7',
+  '#ffffff',
+  '#999999',
+  '#88ccee',
+];
+
+export const RANGE_MS = {
+  '1h': 3_600_000,
+  '6h': 21_600_000,
+  '24h': 86_400_000,
+  '7d': 604_800_000,
+  '30d': 2_592_000_000,
+} as const;

@@ -1,0 +1,31 @@
+import { NAV_VIEWS, href, type ViewName } from '../route.ts';
+import { NotificationButton } from './Notifier.tsx';
+
+/** Engineer mode only: the wall never shows navigation. Keys 1–5 switch views too. */
+export function Nav({ current }: { current: ViewName }) {
+  const active = current === 'check' ? 'checks' : current;
+  return (
+    <nav className="nav" aria-label="Views">
+      <ul>
+        {NAV_VIEWS.map((item) => (
+          <li key={item.view}>
+            <a
+              href={href(item.view)}
+              aria-current={active === item.view ? 'page' : undefined}
+              aria-keyshortcuts={item.key}
+              data-testid={`nav-${item.view}`}
+            >
+              {item.label}
+            </a>
+          </li>
+        ))}
+      </ul>
+      <div className="nav-tools">
+        <NotificationButton />
+        <a href="?wall=1#/wall" className="nav-wall" data-testid="nav-wall-mode">
+          Wall mode
+        </a>
+      </div>
+    </nav>
+  );
+}

@@ -1,0 +1,110 @@
+import { useEffect, useRef, useState } from 'react';
+import type { Notice } from '../../../shared/model.ts';
+import { navigate } from '../route.ts';
+import { transportName } from '../rpc.ts';
+import { useBoard } from '../store.ts';
+import { useUi } from '../ui-store.ts';
+
+const TOAST_MS = 12_000;
+
+function notificationsGranted(): boolean {
+  return typeof Notification !== 'undefined' && Notification.permission === 'granted';
+}
+
+/**
+ * Turns engine notices into something people notice. In Electron the main process shows the
+ * native notification; in a browser, the Notification API when the engineer allowed it, and an
+ * in-page toast otherwise. The wall always gets the toast: a kiosk may hide native popups.
+ */
+export function Notifier({ wall }: { wall: boolean }) {
+  const notices = useBoard((s) => s.notices);
+  const toast = useUi((s) => s.toast);
+  const seen = useRef(new Set<string>());
+  useEffect(() => {
+    for (const notice of [...notices].reverse()) {
+      if (seen.current.has(notice.id)) continue;
+      seen.current.add(notice.id);
+      const native = transportName() === 'ipc' || (!wall && notificationsGranted() && showBrowserNotification(notice));
+      if (!native || wall) {
+        toast({
+          id: `notice-${notice.id}`,
+          title: notice.title,
+          body: notice.body,
+          tone: notice.severity === 'critical' ? 'critical' : notice.severity === 'warning' ? 'warning' : 'info',
+          incidentId: notice.incidentId,
+        });
+      }
+    }
+  }, [notices, toast, wall]);
+  return <Toasts />;
+}
+
+function showBrowserNotification(notice: Notice): boolean {
+  try {
+    const n = new Notification(notice.title, { body: notice.body, tag: notice.id });
+    n.onclick = () => {
+      window.focus();
+      if (notice.incidentId) navigate('incidents', notice.incidentId);
+      n.close();
+    };
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function Toasts() {
+  const toasts = useUi((s) => s.toasts);
+  const dismiss = useUi((s) => s.dismiss);
+  useEffect(() => {
+    if (toasts.length === 0) return;
+    const timers = toasts.map((t) => setTimeout(() => dismiss(t.id), TOAST_MS));
+    return () => timers.forEach(clearTimeout);
+  }, [toasts, dismiss]);
+  return (
+    <div className="toasts" aria-live="assertive" data-testid="toasts">
+      {toasts.map((t) => (
+        <div key={t.id} className={`toast tone-${t.tone}`} role="status" data-testid="toast">
+          <strong>{t.title}</strong>
+          {t.body && <span>{t.body}</span>}
+          <div className="toast-actions">
+            {t.incidentId && (
+              <button
+                type="button"
+                onClick={() => {
+                  navigate('incidents', t.incidentId);
+                  dismiss(t.id);
+                }}
+              >
+                Open incident
+              </button>
+            )}
+            <button type="button" onClick={() => dismiss(t.id)} aria-label={`Dismiss ${t.title}`}>
+              Dismiss
+            </button>
+          </div>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** Asks for notification permission only on an explicit click, as browsers expect. */
+export function NotificationButton() {
+  const [permission, setPermission] = useState(() =>
+    typeof Notification === 'undefined' ? 'unsupported' : Notification.permission,
+  );
+  if (transportName() === 'ipc' || permission === 'unsupported') return null;
+  if (permission === 'granted') return <span className="nav-note">Notifications on</span>;
+  return (
+    <button
+      type="button"
+      className="nav-button"
+      disabled={permission === 'denied'}
+      title={permission === 'denied' ? 'Blocked in this browser: notices appear as toasts' : undefined}
+      onClick={() => void Notification.requestPermission().then(setPermission)}
+    >
+      {permission === 'denied' ? 'Notifications blocked' : 'Enable notifications'}
+    </button>
+  );
+}

@@ -1,0 +1,51 @@
+/** Display formats shared by the views: one place, so every view says times the same way. */
+
+export function formatLatency(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms >= 10) return `${Math.round(ms)} ms`;
+  return `${ms.toFixed(1)} ms`;
+}
+
+/** A duration such as MTTR: "42s", "3m 05s", "2h 10m". */
+export function formatDuration(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return '–';
+  if (ms < 0) ms = 0;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** A wall-clock time in the board's time zone (the zone the NOC works in, not the browser's). */
+export function formatTime(at: number, timezone: string, withDate = false): string {
+  const key = `${timezone}|${withDate}`;
+  let format = timeFormats.get(key);
+  if (!format) {
+    try {
+      format = new Intl.DateTimeFormat('en-GB', {
+        timeZone: timezone,
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hour12: false,
+        ...(withDate ? { day: '2-digit', month: 'short' } : {}),
+      });
+    } catch {
+      format = new Intl.DateTimeFormat('en-GB', { hour12: false, timeStyle: 'medium' });
+    }
+    timeFormats.set(key, format);
+  }
+  return format.format(at);
+}
+
+export function formatPercent(ratio: number | null): string {
+  if (ratio === null || !Number.isFinite(ratio)) return '–';
+  const pct = ratio * 100;
+  return `${pct >= 99.995 ? '100' : pct.toFixed(pct >= 99 ? 2 : 1)}%`;
+}

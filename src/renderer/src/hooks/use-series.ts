@@ -1,0 +1,54 @@
+import { useEffect, useState } from 'react';
+import type { SeriesPoint, SeriesRange } from '../../../shared/model.ts';
+import { call } from '../rpc.ts';
+
+export interface SeriesState {
+  /** One series per check id, in the order asked. */
+  series: Map<string, SeriesPoint[]> | null;
+  error: string | null;
+  loading: boolean;
+}
+
+/** Short ranges change visibly within seconds; long ones only need a refresh now and then. */
+const REFRESH_MS: Record<SeriesRange, number> = {
+  '1h': 15_000,
+  '6h': 30_000,
+  '24h': 60_000,
+  '7d': 300_000,
+  '30d': 600_000,
+};
+
+/**
+ * Latency series of some checks from the history store, asking for about as many points as the
+ * chart has pixels for (already downsampled by the engine). Refetches on its own clock.
+ */
+export function useSeries(checkIds: string[], range: SeriesRange, points: number): SeriesState {
+  const key = checkIds.join('\u0000');
+  const [state, setState] = useState<SeriesState>({ series: null, error: null, loading: true });
+  useEffect(() => {
+    if (points <= 0 || key === '') return;
+    let active = true;
+    const ids = key.split('\u0000');
+    const run = () =>
+      Promise.all(ids.map((checkId) => call('history.series', { checkId, range, points }))).then(
+        (results) =>
+          active &&
+          setState({ series: new Map(ids.map((id, i) => [id, results[i] ?? []])), error: null, loading: false }),
+        (error: unknown) =>
+          active &&
+          setState((prev) => ({
+            ...prev,
+            loading: false,
+            error: error instanceof Error ? error.message : String(error),
+          })),
+      );
+    setState({ series: null, error: null, loading: true });
+    void run();
+    const timer = setInterval(() => void run(), REFRESH_MS[range]);
+    return () => {
+      active = false;
+      clearInterval(timer);
+    };
+  }, [key, range, points]);
+  return state;
+}

@@ -1,0 +1,34 @@
+/**
+ * Always-on, cheap performance figures (a few performance.now() calls per batch or chart), read
+ * by the UI benchmark from `window.knockonPerf`. With `?perf=1` batches are also
+ * performance.measure entries, for the DevTools timeline.
+ */
+export const perf = {
+  apply: { batches: 0, messages: 0, totalMs: 0, maxMs: 0, over5ms: 0 },
+  charts: [] as { points: number; series: number; commitMs: number; frameMs: number }[],
+};
+
+const measureEntries = typeof location !== 'undefined' && new URLSearchParams(location.search).has('perf');
+
+export function recordApply(start: number, messages: number): void {
+  const ms = performance.now() - start;
+  const a = perf.apply;
+  a.batches++;
+  a.messages += messages;
+  a.totalMs += ms;
+  if (ms > a.maxMs) a.maxMs = ms;
+  if (ms > 5) a.over5ms++;
+  if (measureEntries) performance.measure('knockon:apply', { start, duration: ms });
+}
+
+export function recordChart(entry: (typeof perf.charts)[number]): void {
+  perf.charts.push(entry);
+  if (perf.charts.length > 50) perf.charts.shift();
+}
+
+declare global {
+  interface Window {
+    knockonPerf?: typeof perf;
+  }
+}
+if (typeof window !== 'undefined') window.knockonPerf = perf;

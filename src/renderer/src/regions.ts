@@ -1,0 +1,63 @@
+import type { CheckView, ComponentView, RegionView, Status } from '../../shared/model.ts';
+import { STATUS_RANK, worstStatus } from './status-style.ts';
+
+/** One region's health, from its components when it has any, else from its checks. */
+export interface RegionSummary {
+  id: string;
+  name: string;
+  region: RegionView | null;
+  status: Status;
+  counts: Record<Status, number>;
+  total: number;
+  /** Worst first: what the wall lists under the region. */
+  items: { id: string; name: string; status: Status; kind: 'component' | 'check'; role?: string }[];
+}
+
+const emptyCounts = (): Record<Status, number> => ({ up: 0, degraded: 0, down: 0, unknown: 0, maintenance: 0 });
+
+export function summariseRegions(
+  regions: RegionView[],
+  checks: CheckView[],
+  components: ComponentView[],
+): RegionSummary[] {
+  const byId = new Map<string, RegionSummary>();
+  const ensure = (id: string | null): RegionSummary => {
+    const key = id ?? '';
+    let summary = byId.get(key);
+    if (!summary) {
+      const region = regions.find((r) => r.id === key) ?? null;
+      summary = {
+        id: key,
+        name: region?.name ?? (key || 'No region'),
+        region,
+        status: 'unknown',
+        counts: emptyCounts(),
+        total: 0,
+        items: [],
+      };
+      byId.set(key, summary);
+    }
+    return summary;
+  };
+  for (const r of regions) ensure(r.id);
+  for (const c of checks) {
+    const s = ensure(c.region);
+    s.counts[c.status]++;
+    s.total++;
+    if (components.length === 0) s.items.push({ id: c.id, name: c.name, status: c.status, kind: 'check' });
+  }
+  for (const c of components) {
+    ensure(c.region).items.push({ id: c.id, name: c.name, status: c.status, kind: 'component', role: c.role });
+  }
+  for (const s of byId.values()) {
+    s.items.sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || a.name.localeCompare(b.name));
+    // A check not probed yet says nothing about the region: unknown only when all are.
+    const known = [...s.items.map((i) => i.status), ...statusesOf(s.counts)].filter((x) => x !== 'unknown');
+    s.status = worstStatus(known);
+  }
+  return [...byId.values()].filter((s) => s.region !== null || s.total > 0 || s.items.length > 0);
+}
+
+function* statusesOf(counts: Record<Status, number>): Iterable<Status> {
+  for (const [status, n] of Object.entries(counts) as [Status, number][]) if (n > 0) yield status;
+}

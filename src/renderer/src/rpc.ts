@@ -1,0 +1,61 @@
+import { RPC_ACTIONS, type RpcMethod, type RpcParams, type RpcResult } from '../../shared/rpc.ts';
+import { TOKEN_STORAGE_KEY } from './transport/sse-client.ts';
+import type { Transport } from './transport/types.ts';
+
+/**
+ * The renderer's one way to query or act on the engine. The transport is set once at start-up
+ * (outside React); views call `call()` and never see IPC or HTTP.
+ */
+let transport: Transport | null = null;
+
+export function setTransport(value: Transport): void {
+  transport = value;
+}
+
+export function transportName(): 'ipc' | 'sse' | null {
+  return transport?.name ?? null;
+}
+
+export function call<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>> {
+  if (!transport) return Promise.reject(new Error('not connected to the engine'));
+  return transport.call(method, params);
+}
+
+/** Actions over HTTP need the board token; the desktop app is trusted through IPC instead. */
+export function needsToken(method: RpcMethod): boolean {
+  return transport?.name === 'sse' && RPC_ACTIONS.has(method) && !storedToken();
+}
+
+export function storedToken(): string | null {
+  try {
+    return localStorage.getItem(TOKEN_STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function storeToken(token: string | null): void {
+  try {
+    if (token) localStorage.setItem(TOKEN_STORAGE_KEY, token);
+    else localStorage.removeItem(TOKEN_STORAGE_KEY);
+  } catch {
+    // Private browsing without storage: the token is asked for again next time.
+  }
+}
+
+/** Who the engine records as having acted; engineers can name themselves once per browser. */
+const ACTOR_KEY = 'knockon.actor';
+export function actorName(): string {
+  try {
+    return localStorage.getItem(ACTOR_KEY) || (transport?.name === 'ipc' ? 'desktop' : 'board');
+  } catch {
+    return 'board';
+  }
+}
+export function storeActorName(name: string): void {
+  try {
+    if (name.trim()) localStorage.setItem(ACTOR_KEY, name.trim());
+  } catch {
+    // As above.
+  }
+}

@@ -1,0 +1,226 @@
+import { memo, useEffect, useMemo } from 'react';
+import type { IncidentEventKind, IncidentView } from '../../../shared/model.ts';
+import { acknowledgeIncident, silenceIncident } from '../actions.ts';
+import { formatDuration, formatTime } from '../format.ts';
+import { useQuery } from '../hooks/use-query.ts';
+import { href } from '../route.ts';
+import { useBoard } from '../store.ts';
+import { useNow } from '../use-now.ts';
+
+/** Each kind of event has its own glyph and tone, so the timeline reads without colour too. */
+export const EVENT_STYLE: Record<IncidentEventKind, { glyph: string; label: string; tone: string }> = {
+  detected: { glyph: '◉', label: 'detected', tone: 'bad' },
+  pending: { glyph: '◌', label: 'pending', tone: 'warn' },
+  firing: { glyph: '■', label: 'firing', tone: 'bad' },
+  escalated: { glyph: '▲', label: 'escalated', tone: 'bad' },
+  impact_changed: { glyph: '◈', label: 'impact changed', tone: 'warn' },
+  acknowledged: { glyph: '✓', label: 'acknowledged', tone: 'info' },
+  silenced: { glyph: '◍', label: 'silenced', tone: 'info' },
+  notification: { glyph: '✉', label: 'notified', tone: 'info' },
+  failover: { glyph: '⇄', label: 'failover', tone: 'info' },
+  dns_propagation: { glyph: '◎', label: 'DNS propagation', tone: 'info' },
+  recovered: { glyph: '●', label: 'recovered', tone: 'ok' },
+  resolved: { glyph: '✔', label: 'resolved', tone: 'ok' },
+  note: { glyph: '✎', label: 'note', tone: 'info' },
+};
+
+const HISTORY_MS = 7 * 86_400_000;
+const SILENCE_MS = 3_600_000;
+
+/** Incidents with their events on a time axis, root cause, blast radius, MTTD and MTTR. */
+export function IncidentsView({ wall, focus }: { wall: boolean; focus: string | null }) {
+  const live = useBoard((s) => s.board?.incidents);
+  const timezone = useBoard((s) => s.board?.timezone ?? 'UTC');
+  const now = useNow(1000);
+  // Older incidents come from the store; the board's own copy wins for the recent ones.
+  const since = useMemo(() => Math.floor((Date.now() - HISTORY_MS) / 60_000) * 60_000, []);
+  const older = useQuery('incidents.list', wall ? null : { since, limit: 50 }, 60_000);
+  const incidents = useMemo(() => {
+    const byId = new Map<string, IncidentView>();
+    for (const i of older.data ?? []) byId.set(i.id, i);
+    for (const i of live ?? []) byId.set(i.id, i);
+    const all = [...byId.values()].sort(
+      (a, b) => Number(b.state === 'open') - Number(a.state === 'open') || b.openedAt - a.openedAt,
+    );
+    return wall
+      ? all
+          .filter((i) => i.state === 'open')
+          .concat(all.filter((i) => i.state !== 'open').slice(0, 1))
+          .slice(0, 3)
+      : all;
+  }, [live, older.data, wall]);
+
+  useEffect(() => {
+    if (focus) document.getElementById(`incident-${focus}`)?.scrollIntoView({ block: 'start' });
+  }, [focus, incidents.length]);
+
+  return (
+    <div className="incidents-view" data-testid="view-incidents">
+      {incidents.length === 0 ? (
+        <div className="all-clear" data-testid="no-incidents">
+          <span className="all-clear-glyph" aria-hidden="true">
+            ●
+          </span>
+          <div>
+            <strong>No incidents</strong>
+            <p className="muted">
+              Incidents appear here with their timeline when a root cause is found.
+              {older.error && !wall ? ` (History: ${older.error})` : ''}
+            </p>
+          </div>
+        </div>
+      ) : (
+        incidents.map((incident) => (
+          <IncidentTimeline
+            key={incident.id}
+            incident={incident}
+            now={incident.state === 'open' ? now : 0}
+            timezone={timezone}
+            focused={incident.id === focus}
+            actions={!wall}
+          />
+        ))
+      )}
+    </div>
+  );
+}
+
+const IncidentTimeline = memo(function IncidentTimeline({
+  incident,
+  now,
+  timezone,
+  focused,
+  actions,
+}: {
+  incident: IncidentView;
+  now: number;
+  timezone: string;
+  focused: boolean;
+  actions: boolean;
+}) {
+  const open = incident.state === 'open';
+  const start = Math.min(incident.detectedAt, incident.openedAt, ...incident.events.map((e) => e.at));
+  const end = Math.max(incident.resolvedAt ?? 0, open ? now : 0, ...incident.events.map((e) => e.at), start + 1000);
+  const span = end - start;
+  const position = (at: number) => `${(((at - start) / span) * 100).toFixed(2)}%`;
+  const mttd = incident.openedAt - incident.detectedAt;
+  const mtta = incident.acknowledged ? incident.acknowledged.at - incident.openedAt : null;
+  const mttr = incident.resolvedAt !== null ? incident.resolvedAt - incident.detectedAt : null;
+  const events = [...incident.events].sort((a, b) => a.at - b.at);
+  return (
+    <article
+      id={`incident-${incident.id}`}
+      className={`incident sev-${incident.severity}${open ? ' is-open' : ' is-resolved'}${focused ? ' is-focused' : ''}`}
+      data-testid={`timeline-${incident.id}`}
+      data-state={incident.state}
+      aria-labelledby={`incident-title-${incident.id}`}
+    >
+      <header className="incident-head">
+        <span className="sev-tag">
+          <span aria-hidden="true">
+            {incident.severity === 'critical' ? '■' : incident.severity === 'warning' ? '▲' : '●'}
+          </span>{' '}
+          {incident.severity.toUpperCase()}
+        </span>
+        <h2 id={`incident-title-${incident.id}`}>
+          <a href={href('incidents', incident.id)}>{incident.title}</a>
+        </h2>
+        <span className={`state-tag ${open ? 'is-open' : 'is-resolved'}`}>{open ? 'OPEN' : 'RESOLVED'}</span>
+        {incident.acknowledged && (
+          <span className="ack-tag">
+            ✓ ack {incident.acknowledged.by}
+            {incident.acknowledged.note ? `: ${incident.acknowledged.note}` : ''}
+          </span>
+        )}
+        {actions && open && (
+          <span className="buttons">
+            {!incident.acknowledged && (
+              <button type="button" onClick={() => acknowledgeIncident(incident)} data-testid="acknowledge">
+                Acknowledge…
+              </button>
+            )}
+            <button type="button" onClick={() => silenceIncident(incident, SILENCE_MS)} data-testid="silence">
+              Silence 1h…
+            </button>
+          </span>
+        )}
+      </header>
+      <div className="incident-body">
+        <dl className="incident-facts">
+          <div>
+            <dt>Root cause</dt>
+            <dd data-testid="root-cause">
+              <strong>{incident.rootCause.name}</strong>{' '}
+              <span className="muted">
+                {incident.rootCause.kind} <code>{incident.rootCause.id}</code>
+              </span>
+            </dd>
+          </div>
+          <div>
+            <dt>Impacted ({incident.impacted.length})</dt>
+            <dd data-testid="impacted">
+              {incident.impacted.length === 0
+                ? 'nothing downstream'
+                : incident.impacted.map((x) => `${x.name}${x.region ? ` (${x.region})` : ''}`).join(', ')}
+            </dd>
+          </div>
+          <div className="durations">
+            <dt>Durations</dt>
+            <dd>
+              <span title="Mean time to detect: first failing result to incident opened">
+                MTTD {formatDuration(mttd)}
+              </span>
+              <span title="Time to acknowledge">MTTA {formatDuration(mtta)}</span>
+              <span title="Time to resolve, from the first failing result" data-testid="mttr">
+                MTTR {mttr !== null ? formatDuration(mttr) : `open ${formatDuration(now - incident.detectedAt)}`}
+              </span>
+            </dd>
+          </div>
+        </dl>
+        <div className="timeline" aria-hidden="true">
+          <div className="timeline-bar">
+            <div
+              className="timeline-span"
+              style={{
+                left: position(incident.detectedAt),
+                width: `calc(${position(incident.resolvedAt ?? end)} - ${position(incident.detectedAt)})`,
+              }}
+            />
+            {events.map((e, i) => (
+              <span
+                key={i}
+                className={`timeline-mark tone-${EVENT_STYLE[e.kind]?.tone ?? 'info'}`}
+                style={{ left: position(e.at) }}
+                title={`${formatTime(e.at, timezone)} ${e.kind}: ${e.message}`}
+              >
+                {EVENT_STYLE[e.kind]?.glyph ?? '•'}
+              </span>
+            ))}
+          </div>
+          <div className="timeline-axis">
+            <span>{formatTime(start, timezone)}</span>
+            <span>{formatDuration(span)}</span>
+            <span>{open ? 'now' : formatTime(end, timezone)}</span>
+          </div>
+        </div>
+        <ol className="event-list" aria-label={`Timeline of ${incident.title}`}>
+          {events.map((e, i) => (
+            <li
+              key={i}
+              className={`tone-${EVENT_STYLE[e.kind]?.tone ?? 'info'}`}
+              data-kind={e.kind}
+              data-testid="timeline-event"
+            >
+              <time dateTime={new Date(e.at).toISOString()}>{formatTime(e.at, timezone)}</time>
+              <span className="event-kind">
+                <span aria-hidden="true">{EVENT_STYLE[e.kind]?.glyph ?? '•'}</span>{' '}
+                {EVENT_STYLE[e.kind]?.label ?? e.kind}
+              </span>
+              <span className="event-message">{e.message}</span>
+            </li>
+          ))}
+        </ol>
+      </div>
+    </article>
+  );
+});

@@ -1,0 +1,324 @@
+import { memo, useMemo, useState } from 'react';
+import type { CheckView, SeriesPoint, SeriesRange } from '../../../shared/model.ts';
+import {
+  LatencyChart,
+  PALETTE,
+  PERCENTILE_SERIES,
+  RANGE_MS,
+  type ChartRow,
+  type ChartSeries,
+} from '../components/LatencyChart.tsx';
+import { StatusBadge } from '../components/StatusBadge.tsx';
+import { downsampleSeries, pointsForWidth } from '../downsample.ts';
+import { formatLatency } from '../format.ts';
+import { remPx, useSize } from '../hooks/use-size.ts';
+import { useSeries } from '../hooks/use-series.ts';
+import { href, navigate } from '../route.ts';
+import { useBoard } from '../store.ts';
+import { STATUS_RANK } from '../status-style.ts';
+import { useNow } from '../use-now.ts';
+
+export const RANGES: SeriesRange[] = ['1h', '6h', '24h', '7d', '30d'];
+const CHARTS_PER_PAGE = 6;
+const SERIES_PER_REGION_CHART = 10;
+
+type Mode = 'checks' | 'regions';
+
+/** p50/p95/p99 per check, and per region (p95 of each of its checks), over 1 hour to 30 days. */
+export function LatencyView({ wall, focus, params }: { wall: boolean; focus: string | null; params: URLSearchParams }) {
+  const checks = useBoard((s) => s.board?.checks);
+  const regions = useBoard((s) => s.board?.regions);
+  const range = (RANGES.includes(params.get('range') as SeriesRange) ? params.get('range') : '1h') as SeriesRange;
+  const mode: Mode = params.get('by') === 'region' ? 'regions' : 'checks';
+  const [page, setPage] = useState(0);
+
+  const setParam = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    next.set(key, value);
+    for (const k of ['wall', 'rotate', 'dwell', 'views']) next.delete(k);
+    navigate('latency', focus, Object.fromEntries(next));
+  };
+
+  // Worst first, so the charts a NOC needs are on the first page (and on the wall).
+  const ordered = useMemo(
+    () =>
+      [...(checks ?? [])].sort(
+        (a, b) =>
+          STATUS_RANK[a.status] - STATUS_RANK[b.status] ||
+          (b.latencyMs ?? 0) - (a.latencyMs ?? 0) ||
+          a.name.localeCompare(b.name),
+      ),
+    [checks],
+  );
+  const focused = focus ? ordered.find((c) => c.id === focus) : undefined;
+  const pages = Math.max(1, Math.ceil(ordered.length / CHARTS_PER_PAGE));
+  const shown = focused ? [focused] : ordered.slice(page * CHARTS_PER_PAGE, (page + 1) * CHARTS_PER_PAGE);
+
+  const regionGroups = useMemo(() => {
+    const groups = (regions ?? []).map((r) => ({
+      id: r.id,
+      name: r.name,
+      checks: (checks ?? []).filter((c) => c.region === r.id).slice(0, SERIES_PER_REGION_CHART),
+    }));
+    return groups.filter((g) => g.checks.length > 0);
+  }, [regions, checks]);
+
+  return (
+    <div className="latency-view" data-testid="view-latency">
+      {!wall && (
+        <div className="toolbar">
+          <div role="group" aria-label="Range" className="segmented">
+            {RANGES.map((r) => (
+              <button
+                key={r}
+                type="button"
+                aria-pressed={r === range}
+                onClick={() => setParam('range', r)}
+                data-testid={`range-${r}`}
+              >
+                {r}
+              </button>
+            ))}
+          </div>
+          <div role="group" aria-label="Group by" className="segmented">
+            <button type="button" aria-pressed={mode === 'checks'} onClick={() => setParam('by', 'check')}>
+              Per check
+            </button>
+            <button
+              type="button"
+              aria-pressed={mode === 'regions'}
+              onClick={() => setParam('by', 'region')}
+              data-testid="by-region"
+            >
+              Per region
+            </button>
+          </div>
+          {focused && <a href={href('latency', null, { range })}>All checks</a>}
+          {!focused && mode === 'checks' && pages > 1 && (
+            <div className="pager">
+              <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)}>
+                ‹ Prev
+              </button>
+              <span>
+                {page + 1} / {pages}
+              </span>
+              <button type="button" disabled={page >= pages - 1} onClick={() => setPage(page + 1)}>
+                Next ›
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+      {(checks ?? []).length === 0 ? (
+        <p className="empty">No checks configured.</p>
+      ) : mode === 'regions' ? (
+        <div className="chart-grid">
+          {regionGroups.map((g) => (
+            <RegionChart key={g.id} name={g.name} checks={g.checks} range={range} interactive={!wall} />
+          ))}
+        </div>
+      ) : (
+        <div className={`chart-grid${focused ? ' is-single' : ''}`}>
+          {shown.map((c) => (
+            <CheckChart key={c.id} check={c} range={range} interactive={!wall} />
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function toRows(points: SeriesPoint[], max: number): ChartRow[] {
+  return downsampleSeries(points, max).map((p) => ({ t: p.t, p50: p.p50, p95: p.p95, p99: p.p99 }));
+}
+
+/** One check's p50/p95/p99 with its degraded threshold. */
+export const CheckChart = memo(function CheckChart({
+  check,
+  range,
+  interactive,
+  title = true,
+}: {
+  check: CheckView;
+  range: SeriesRange;
+  interactive: boolean;
+  title?: boolean;
+}) {
+  const [ref, size] = useSize<HTMLDivElement>();
+  const points = size.width > 0 ? Math.round(pointsForWidth(size.width) / 50) * 50 : 0;
+  const { series, error, loading } = useSeries([check.id], range, points);
+  const timezone = useBoard((s) => s.board?.timezone ?? 'UTC');
+  const now = useNow(15_000);
+  const rows = useMemo(() => toRows(series?.get(check.id) ?? [], Math.max(30, points)), [series, check.id, points]);
+  const latest = rows.at(-1);
+  const dataMax = useMemo(
+    () => rows.reduce((m, r) => Math.max(m, r.p50 ?? 0, r.p95 ?? 0, r.p99 ?? 0), 0) || null,
+    [rows],
+  );
+  return (
+    <section className="chart-card" data-testid={`latency-${check.id}`} aria-label={`Latency of ${check.name}`}>
+      {title && (
+        <header>
+          <StatusBadge status={check.status} compact />
+          <h3>
+            <a href={href('check', check.id)}>{check.name}</a>
+          </h3>
+          <span className="muted chart-now">
+            now {formatLatency(check.latencyMs)}
+            {latest?.p95 != null ? ` · p95 ${formatLatency(latest.p95)}` : ''}
+          </span>
+        </header>
+      )}
+      <ChartLegend series={PERCENTILE_SERIES} thresholdMs={check.degradedLatencyMs ?? null} dataMax={dataMax} />
+      <div className="chart-box" ref={ref}>
+        <ChartBody
+          rows={rows}
+          series={PERCENTILE_SERIES}
+          size={size}
+          thresholdMs={check.degradedLatencyMs ?? null}
+          range={range}
+          now={now}
+          timezone={timezone}
+          interactive={interactive}
+          error={error}
+          loading={loading}
+        />
+      </div>
+    </section>
+  );
+});
+
+/** A region's checks, p95 of each, on one chart (at most ten series, one colour and dash each). */
+const RegionChart = memo(function RegionChart({
+  name,
+  checks,
+  range,
+  interactive,
+}: {
+  name: string;
+  checks: CheckView[];
+  range: SeriesRange;
+  interactive: boolean;
+}) {
+  const [ref, size] = useSize<HTMLDivElement>();
+  const points = size.width > 0 ? Math.round(pointsForWidth(size.width) / 50) * 50 : 0;
+  const ids = useMemo(() => checks.map((c) => c.id), [checks]);
+  const { series, error, loading } = useSeries(ids, range, points);
+  const timezone = useBoard((s) => s.board?.timezone ?? 'UTC');
+  const now = useNow(15_000);
+  const chartSeries: ChartSeries[] = useMemo(
+    () =>
+      checks.map((c, i) => ({
+        key: `s${i}`,
+        label: c.name,
+        color: PALETTE[i % PALETTE.length]!,
+        dash: i % 3 === 1 ? '8 4' : i % 3 === 2 ? '2 4' : undefined,
+      })),
+    [checks],
+  );
+  const rows = useMemo(() => mergeP95(ids, series), [ids, series]);
+  return (
+    <section className="chart-card" data-testid={`latency-region-${name}`} aria-label={`Latency in ${name}`}>
+      <header>
+        <h3>{name}</h3>
+        <span className="muted">p95 per check</span>
+      </header>
+      <ChartLegend series={chartSeries} thresholdMs={null} />
+      <div className="chart-box" ref={ref}>
+        <ChartBody
+          rows={rows}
+          series={chartSeries}
+          size={size}
+          thresholdMs={null}
+          range={range}
+          now={now}
+          timezone={timezone}
+          interactive={interactive}
+          error={error}
+          loading={loading}
+        />
+      </div>
+    </section>
+  );
+});
+
+/** Joins several checks' series on time (the store buckets them on the same grid). */
+export function mergeP95(ids: string[], series: Map<string, SeriesPoint[]> | null): ChartRow[] {
+  if (!series) return [];
+  const byT = new Map<number, ChartRow>();
+  ids.forEach((id, i) => {
+    for (const p of series.get(id) ?? []) {
+      let row = byT.get(p.t);
+      if (!row) byT.set(p.t, (row = { t: p.t }));
+      row[`s${i}`] = p.p95;
+    }
+  });
+  return [...byT.values()].sort((a, b) => a.t - b.t);
+}
+
+function ChartBody(props: {
+  rows: ChartRow[];
+  series: ChartSeries[];
+  size: { width: number; height: number };
+  thresholdMs: number | null;
+  range: SeriesRange;
+  now: number;
+  timezone: string;
+  interactive: boolean;
+  error: string | null;
+  loading: boolean;
+}) {
+  const { rows, size, error, loading } = props;
+  if (rows.length === 0) {
+    return (
+      <p className="chart-empty" data-testid="chart-empty">
+        {error ? `History unavailable: ${error}` : loading ? 'Loading history…' : 'No history in this range yet.'}
+      </p>
+    );
+  }
+  return (
+    <LatencyChart
+      rows={rows}
+      series={props.series}
+      width={size.width}
+      height={size.height}
+      thresholdMs={props.thresholdMs}
+      domain={[props.now - RANGE_MS[props.range], props.now]}
+      timezone={props.timezone}
+      rem={remPx()}
+      interactive={props.interactive}
+    />
+  );
+}
+
+function ChartLegend({
+  series,
+  thresholdMs,
+  dataMax = null,
+}: {
+  series: ChartSeries[];
+  thresholdMs: number | null;
+  dataMax?: number | null;
+}) {
+  return (
+    <ul className="chart-legend" aria-label="Series">
+      {series.map((s) => (
+        <li key={s.key}>
+          <svg width="28" height="10" aria-hidden="true">
+            <line x1="0" y1="5" x2="28" y2="5" stroke={s.color} strokeWidth="3" strokeDasharray={s.dash} />
+          </svg>
+          {s.label}
+        </li>
+      ))}
+      {thresholdMs !== null && (
+        <li>
+          <svg width="28" height="10" aria-hidden="true">
+            <line x1="0" y1="5" x2="28" y2="5" stroke="#f0b429" strokeWidth="2" strokeDasharray="6 3" />
+          </svg>
+          degraded ≥ {formatLatency(thresholdMs)}
+          {dataMax !== null && thresholdMs > dataMax * 3 ? ' (far above, not drawn)' : ''}
+        </li>
+      )}
+    </ul>
+  );
+}

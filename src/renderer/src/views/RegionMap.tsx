@@ -1,0 +1,311 @@
+import { useMemo } from 'react';
+import type { ComponentView, IncidentView, Status } from '../../../shared/model.ts';
+import { StatusShape } from '../components/StatusShape.tsx';
+import { remPx, useSize } from '../hooks/use-size.ts';
+import { countryPaths, curve, fitProjection } from '../map-geometry.ts';
+import { summariseRegions } from '../regions.ts';
+import { useBoard } from '../store.ts';
+import { STATUS_STYLE, worstStatus } from '../status-style.ts';
+
+interface Node {
+  key: string;
+  id: string;
+  name: string;
+  status: Status;
+  x: number;
+  y: number;
+  role: ComponentView['role'] | null;
+  anchor?: 'start' | 'middle' | 'end';
+  labelDx?: number;
+  labelDy?: number;
+  /** Region markers: how far out their items sit, so the labels clear them. */
+  radius?: number;
+}
+
+interface Edge {
+  key: string;
+  from: Node;
+  to: Node;
+  status: Status;
+  cross: boolean;
+  /** Part of a knock-on chain from a root cause: drawn moving, from cause to effect. */
+  spread: boolean;
+}
+
+const MAX_ITEMS_PER_REGION = 12;
+
+/**
+ * The offline region map: regions as big markers, their components (or checks) around them,
+ * dependency links coloured by the health of what is depended on, and the knock-on spread from
+ * a root cause drawn as moving arrows from cause to effect.
+ */
+export function RegionMap() {
+  const regions = useBoard((s) => s.board?.regions);
+  const checks = useBoard((s) => s.board?.checks);
+  const components = useBoard((s) => s.board?.components);
+  const incidents = useBoard((s) => s.board?.incidents);
+  const [ref, size] = useSize<HTMLDivElement>();
+  // The root font size follows the viewport (CSS), so re-read it whenever the size changes.
+  const rem = useMemo(() => (size.width >= 0 ? remPx() : 16), [size.width]);
+
+  const projection = useMemo(
+    () => (size.width > 0 ? fitProjection(regions ?? [], size.width, size.height, 4 * rem) : null),
+    [regions, size.width, size.height, rem],
+  );
+  const land = useMemo(() => (projection ? countryPaths(projection) : []), [projection]);
+  const summaries = useMemo(
+    () => summariseRegions(regions ?? [], checks ?? [], components ?? []),
+    [regions, checks, components],
+  );
+  const openIncidents = useMemo(() => (incidents ?? []).filter((i) => i.state === 'open'), [incidents]);
+
+  const layout = useMemo(() => {
+    if (!projection) return null;
+    const regionNodes: (Node & { counts: string })[] = [];
+    const items = new Map<string, Node>();
+    for (const s of summaries) {
+      if (!s.region) continue;
+      const p = projection([s.region.lon, s.region.lat]);
+      if (!p) continue;
+      const [x, y] = p;
+      const down = s.counts.down;
+      regionNodes.push({
+        key: `region:${s.id}`,
+        id: s.id,
+        name: s.name,
+        status: s.status,
+        x,
+        y,
+        role: null,
+        counts: down > 0 ? `${down} of ${s.total} down` : `${s.total} check${s.total === 1 ? '' : 's'}`,
+      });
+      const shown = s.items.slice(0, MAX_ITEMS_PER_REGION);
+      const radius = (2.6 + Math.max(0, shown.length - 4) * 0.3) * rem;
+      // Offset by half a step so no item sits straight above or below the region's own labels.
+      shown.forEach((item, i) => {
+        const angle = -Math.PI / 2 + (2 * Math.PI * (i + 0.5)) / Math.max(shown.length, 1);
+        const cos = Math.cos(angle);
+        const node: Node = {
+          key: `${item.kind}:${item.id}`,
+          id: item.id,
+          name: item.name,
+          status: item.status,
+          x: x + cos * radius,
+          y: y + Math.sin(angle) * radius,
+          role: (item.role as Node['role']) ?? null,
+          anchor: cos > 0.25 ? 'start' : cos < -0.25 ? 'end' : 'middle',
+          labelDx: cos > 0.25 ? 0.7 * rem : cos < -0.25 ? -0.7 * rem : 0,
+          labelDy: Math.abs(cos) > 0.25 ? 0.3 * rem : Math.sin(angle) > 0 ? 1.3 * rem : -0.8 * rem,
+        };
+        items.set(node.key, node);
+      });
+      regionNodes[regionNodes.length - 1]!.radius = shown.length > 0 ? radius : 0;
+    }
+    return { regionNodes, items, edges: buildEdges(components ?? [], openIncidents, items, checks ?? []) };
+  }, [projection, summaries, components, openIncidents, checks, rem]);
+
+  const crossBorder = layout?.edges.filter((e) => e.cross).length ?? 0;
+  return (
+    <div className="map-view" data-testid="view-map">
+      <div className="map-canvas" ref={ref}>
+        {layout && (
+          <svg
+            width={size.width}
+            height={size.height}
+            viewBox={`0 0 ${size.width} ${size.height}`}
+            role="img"
+            aria-label={`Region map: ${layout.regionNodes.map((r) => `${r.name} ${r.status}`).join(', ')}`}
+            data-testid="region-map"
+          >
+            <defs>
+              {(['down', 'degraded', 'up', 'unknown', 'maintenance'] as Status[]).map((s) => (
+                <marker
+                  key={s}
+                  id={`arrow-${s}`}
+                  viewBox="0 0 10 10"
+                  refX="9"
+                  refY="5"
+                  markerWidth="5"
+                  markerHeight="5"
+                  orient="auto-start-reverse"
+                >
+                  <path d="M0,0 L10,5 L0,10 z" className={`arrowhead ${STATUS_STYLE[s].className}`} />
+                </marker>
+              ))}
+            </defs>
+            <g className="land" aria-hidden="true">
+              {land.map((c) => (
+                <path key={c.id} d={c.d} />
+              ))}
+            </g>
+            <g className="links" aria-hidden="true">
+              {layout.edges.map((e) => (
+                <path
+                  key={e.key}
+                  d={curve(shorten(e.from, e.to, 0.7 * rem), shorten(e.to, e.from, 0.8 * rem), e.cross ? 0.2 : 0.12)}
+                  className={`link ${STATUS_STYLE[e.status].className}${e.spread ? ' spread' : ''}${e.cross ? ' cross' : ''}`}
+                  strokeWidth={(e.spread ? 0.28 : e.cross ? 0.16 : 0.1) * rem}
+                  markerEnd={`url(#arrow-${e.status})`}
+                  data-testid={e.spread ? 'spread-link' : 'dependency-link'}
+                />
+              ))}
+            </g>
+            <g className="items">
+              {[...layout.items.values()].map((n) => (
+                <g
+                  key={n.key}
+                  className={`map-item${n.role === 'root_cause' ? ' is-root' : ''}`}
+                  data-testid={`map-item-${n.id}`}
+                  data-status={n.status}
+                >
+                  {n.role === 'root_cause' && <circle cx={n.x} cy={n.y} r={0.95 * rem} className="root-ring" />}
+                  <StatusShape status={n.status} x={n.x} y={n.y} r={0.42 * rem} />
+                  <text
+                    x={n.x + (n.labelDx ?? 0)}
+                    y={n.y + (n.labelDy ?? 0)}
+                    textAnchor={n.anchor ?? 'middle'}
+                    className="item-label"
+                    fontSize={0.72 * rem}
+                  >
+                    {n.name.length > 22 ? `${n.name.slice(0, 21)}…` : n.name}
+                  </text>
+                </g>
+              ))}
+            </g>
+            <g className="regions">
+              {layout.regionNodes.map((r) => (
+                <g key={r.key} className="region-marker" data-testid={`map-region-${r.id}`} data-status={r.status}>
+                  <StatusShape status={r.status} x={r.x} y={r.y} r={0.9 * rem} />
+                  <text
+                    x={r.x}
+                    y={r.y - Math.max(1.3 * rem, (r.radius ?? 0) + 0.5 * rem) - 1.1 * rem}
+                    textAnchor="middle"
+                    className="region-label"
+                    fontSize={1.15 * rem}
+                  >
+                    {r.name}
+                  </text>
+                  <text
+                    x={r.x}
+                    y={r.y - Math.max(1.3 * rem, (r.radius ?? 0) + 0.5 * rem)}
+                    textAnchor="middle"
+                    className={`region-state ${STATUS_STYLE[r.status].className}`}
+                    fontSize={0.85 * rem}
+                  >
+                    {STATUS_STYLE[r.status].label} · {r.counts}
+                  </text>
+                </g>
+              ))}
+            </g>
+          </svg>
+        )}
+      </div>
+      <aside className="map-side" aria-label="Map legend and knock-on effects">
+        <h2>Knock-on</h2>
+        {openIncidents.length === 0 ? (
+          <p className="muted" data-testid="map-no-spread">
+            No active incident: nothing is spreading.
+          </p>
+        ) : (
+          <ul className="spread-list" data-testid="map-spread">
+            {openIncidents.map((i) => (
+              <li key={i.id}>
+                <strong className="c-down">■ {i.rootCause.name}</strong>
+                <span aria-hidden="true"> ➜ </span>
+                <span className="sr-only"> impacts </span>
+                {i.impacted.length === 0 ? 'nothing downstream' : i.impacted.map((x) => x.name).join(', ')}
+              </li>
+            ))}
+          </ul>
+        )}
+        <h2>Links</h2>
+        <p className="muted">
+          {layout?.edges.length ?? 0} dependencies, {crossBorder} cross-border
+          {(components ?? []).length === 0 && ' (no components configured: markers show checks)'}
+        </p>
+        <h2>Legend</h2>
+        <ul className="legend">
+          {(['up', 'degraded', 'down', 'unknown', 'maintenance'] as Status[]).map((s) => (
+            <li key={s}>
+              <span className={`badge ${STATUS_STYLE[s].className}`}>
+                <span aria-hidden="true">{STATUS_STYLE[s].glyph}</span> {STATUS_STYLE[s].label}
+              </span>
+            </li>
+          ))}
+          <li>
+            <svg width="60" height="14" aria-hidden="true">
+              <path d="M2,7 L50,7" className="link st-down spread" strokeWidth="4" markerEnd="url(#arrow-down)" />
+            </svg>{' '}
+            knock-on, cause ➜ effect
+          </li>
+        </ul>
+      </aside>
+    </div>
+  );
+}
+
+/** Pulls an end point back towards the other so arrows stop at the marker's edge. */
+function shorten(a: { x: number; y: number }, b: { x: number; y: number }, by: number) {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const len = Math.hypot(dx, dy) || 1;
+  const k = Math.min(by, len / 3) / len;
+  return { x: a.x + dx * k, y: a.y + dy * k };
+}
+
+function buildEdges(
+  components: ComponentView[],
+  incidents: IncidentView[],
+  items: Map<string, Node>,
+  checks: { id: string; region: string | null }[],
+): Edge[] {
+  const byId = new Map(components.map((c) => [c.id, c]));
+  const edges: Edge[] = [];
+  for (const c of components) {
+    for (const depId of c.dependsOn) {
+      const dep = byId.get(depId);
+      const from = items.get(`component:${depId}`);
+      const to = items.get(`component:${c.id}`);
+      if (!dep || !from || !to) continue;
+      const sharedRoot =
+        c.role === 'impacted' &&
+        (dep.role === 'root_cause'
+          ? c.impactedBy.includes(dep.id)
+          : dep.role === 'impacted' && dep.impactedBy.some((r) => c.impactedBy.includes(r)));
+      edges.push({
+        key: `${depId}->${c.id}`,
+        from,
+        to,
+        status: sharedRoot ? 'down' : worstStatus([dep.status]),
+        cross: dep.region !== c.region,
+        spread: sharedRoot,
+      });
+    }
+  }
+  // Incidents whose spread the dependency graph does not show (a check as root cause, or no
+  // components configured): draw cause to effect directly.
+  const spreadTargets = new Set(edges.filter((e) => e.spread).map((e) => e.to.key));
+  const regionOfCheck = new Map(checks.map((c) => [c.id, c.region]));
+  for (const incident of incidents) {
+    const from = items.get(`${incident.rootCause.kind}:${incident.rootCause.id}`);
+    if (!from) continue;
+    for (const target of incident.impacted) {
+      const key = `${target.kind}:${target.id}`;
+      const to = items.get(key);
+      if (!to || spreadTargets.has(key)) continue;
+      const fromRegion =
+        incident.rootCause.kind === 'check'
+          ? regionOfCheck.get(incident.rootCause.id)
+          : byId.get(incident.rootCause.id)?.region;
+      edges.push({
+        key: `${incident.id}:${key}`,
+        from,
+        to,
+        status: 'down',
+        cross: (fromRegion ?? null) !== target.region,
+        spread: true,
+      });
+    }
+  }
+  return edges;
+}

@@ -1,0 +1,132 @@
+import { useMemo } from 'react';
+import type { CheckView } from '../../../shared/model.ts';
+import { FailoverPanel } from '../components/FailoverPanel.tsx';
+import { IncidentSummary } from '../components/IncidentSummary.tsx';
+import { StatusBadge } from '../components/StatusBadge.tsx';
+import { formatDuration } from '../format.ts';
+import { summariseRegions } from '../regions.ts';
+import { href } from '../route.ts';
+import { useBoard } from '../store.ts';
+import { STATUS_STYLE } from '../status-style.ts';
+import { useNow } from '../use-now.ts';
+
+const ITEMS_PER_REGION = 7;
+const RECENT_CHANGES = 6;
+
+/** The latest status changes: what moved, and when, for whoever looks up at the wall. */
+function RecentChanges({ checks, now }: { checks: CheckView[]; now: number }) {
+  const recent = useMemo(
+    () =>
+      checks
+        .filter((c) => c.since !== null)
+        .sort((a, b) => b.since! - a.since!)
+        .slice(0, RECENT_CHANGES),
+    [checks],
+  );
+  if (recent.length === 0) return null;
+  return (
+    <section className="recent-changes" aria-label="Latest status changes" data-testid="recent-changes">
+      <h2>Latest changes</h2>
+      <ul>
+        {recent.map((c) => (
+          <li key={c.id}>
+            <StatusBadge status={c.status} />
+            <a href={href('check', c.id)}>{c.name}</a>
+            <span className="muted">{formatDuration(now - c.since!)} ago</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** Regions at a glance and what is wrong right now: the view a NOC reads from across the room. */
+export function WallOverview({ wall }: { wall: boolean }) {
+  const regions = useBoard((s) => s.board?.regions);
+  const checks = useBoard((s) => s.board?.checks);
+  const components = useBoard((s) => s.board?.components);
+  const incidents = useBoard((s) => s.board?.incidents);
+  const failovers = useBoard((s) => s.board?.failovers);
+  const now = useNow(1000);
+  const summaries = useMemo(
+    () => summariseRegions(regions ?? [], checks ?? [], components ?? []),
+    [regions, checks, components],
+  );
+  const open = useMemo(() => (incidents ?? []).filter((i) => i.state === 'open'), [incidents]);
+  const lastResolved = useMemo(() => (incidents ?? []).find((i) => i.state === 'resolved'), [incidents]);
+
+  return (
+    <div className="overview" data-testid="view-wall">
+      <section className="overview-regions" aria-label="Regions">
+        {summaries.map((s) => (
+          <article
+            key={s.id}
+            className={`region-card ${STATUS_STYLE[s.status].className}`}
+            data-testid={`region-card-${s.id || 'other'}`}
+            data-status={s.status}
+          >
+            <header>
+              <h2>{s.name}</h2>
+              {s.region?.providerRegion && <span className="muted">{s.region.providerRegion}</span>}
+            </header>
+            <div className="region-status">
+              <span className="region-glyph" aria-hidden="true">
+                {STATUS_STYLE[s.status].glyph}
+              </span>
+              <span>{STATUS_STYLE[s.status].label}</span>
+            </div>
+            <p className="region-counts">
+              {s.counts.down > 0 && <span className="c-down">■ {s.counts.down} down</span>}
+              {s.counts.degraded > 0 && <span className="c-degraded">▲ {s.counts.degraded} degraded</span>}
+              <span className="c-up">● {s.counts.up} up</span>
+              <span className="muted">
+                of {s.total} check{s.total === 1 ? '' : 's'}
+              </span>
+            </p>
+            <ul className="region-items">
+              {s.items.slice(0, ITEMS_PER_REGION).map((item) => (
+                <li key={`${item.kind}-${item.id}`} data-status={item.status}>
+                  <StatusBadge status={item.status} compact />
+                  <a href={item.kind === 'check' ? href('check', item.id) : href('map')}>{item.name}</a>
+                  {item.role === 'root_cause' && <span className="role-tag">ROOT CAUSE</span>}
+                  {item.role === 'impacted' && <span className="role-tag is-impacted">KNOCK-ON</span>}
+                </li>
+              ))}
+              {s.items.length > ITEMS_PER_REGION && (
+                <li className="muted">+ {s.items.length - ITEMS_PER_REGION} more</li>
+              )}
+            </ul>
+          </article>
+        ))}
+        {summaries.length === 0 && <p className="empty">No regions or checks configured.</p>}
+      </section>
+      <section className="overview-incidents" aria-label="Active incidents" data-testid="active-incidents">
+        <h2>
+          Active incidents <span className="muted">{open.length}</span>
+        </h2>
+        {open.length === 0 ? (
+          <div className="all-clear" data-testid="no-incidents">
+            <span className="all-clear-glyph" aria-hidden="true">
+              ●
+            </span>
+            <div>
+              <strong>No active incidents</strong>
+              {lastResolved?.resolvedAt ? (
+                <p className="muted">
+                  Last: {lastResolved.title}, resolved {formatDuration(now - lastResolved.resolvedAt)} ago
+                </p>
+              ) : (
+                <p className="muted">Nothing has needed an incident since the engine started.</p>
+              )}
+            </div>
+          </div>
+        ) : (
+          open.slice(0, 4).map((incident) => <IncidentSummary key={incident.id} incident={incident} now={now} big />)
+        )}
+        {open.length > 4 && <p className="muted">+ {open.length - 4} more incidents</p>}
+        <FailoverPanel failovers={failovers ?? []} now={now} actions={!wall} />
+        <RecentChanges checks={checks ?? []} now={now} />
+      </section>
+    </div>
+  );
+}
