@@ -18,7 +18,7 @@ export function queryRecords(server: { host: string; port: number }, name: strin
       const records = (packet.answers ?? []).filter((a) => a.type === type);
       resolve({
         rcode: (packet as { rcode?: string }).rcode ?? 'NOERROR',
-        answers: records.map((a) => String(a.data)).sort(),
+        answers: records.map((a) => String((a as { data?: unknown }).data)).sort(),
         ttl: records.length > 0 ? Math.min(...records.map((a) => (a as { ttl?: number }).ttl ?? 0)) : null,
       });
     });

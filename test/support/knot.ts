@@ -25,6 +25,8 @@ export interface KnotOptions {
   /** Records in zone-file syntax, relative to the zone (e.g. "app 60 IN A 192.0.2.1"). */
   records: string[];
   keyName?: string;
+  /** Loopback addresses to listen on (same port on each); each one can stand for a resolver. */
+  addresses?: string[];
 }
 
 export class KnotServer {
@@ -42,6 +44,11 @@ export class KnotServer {
 
   get address(): string {
     return `127.0.0.1:${this.port}`;
+  }
+
+  /** Every address it answers on, as resolver strings. */
+  get resolvers(): string[] {
+    return (this.options.addresses ?? ['127.0.0.1']).map((a) => `${a}:${this.port}`);
   }
 
   async start(): Promise<this> {
@@ -67,7 +74,7 @@ export class KnotServer {
       join(this.dir, 'knot.conf'),
       `server:
   rundir: "${this.dir}"
-${user}  listen: 127.0.0.1@${this.port}
+${user}  listen: [${(this.options.addresses ?? ['127.0.0.1']).map((a) => `${a}@${this.port}`).join(', ')}]
 database:
   storage: "${this.dir}"
 log:

@@ -268,6 +268,7 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
     case 'restored': {
       // Observations from before the restart are no evidence now; the checks start afresh.
       out.state = { ...prev, down: false, upSince: null, successes: 0 };
+      note('restored', { state: prev.state, since: prev.since, run: prev.run });
       if (prev.state === 'running' || prev.state === 'failing_back') {
         note('interrupted', { direction: prev.direction, run: prev.run });
         to(

@@ -28,7 +28,10 @@ class Driver {
   runs: { run: number; direction: string; dryRun: boolean }[] = [];
   lastRefusal: string | null = null;
   wake: number | null = null;
-  constructor(readonly rules: PolicyRules) {}
+  readonly rules: PolicyRules;
+  constructor(rules: PolicyRules) {
+    this.rules = rules;
+  }
 
   send(event: PolicyEvent) {
     const d = decide(this.state, event, this.rules, this.clock.now());

@@ -1,0 +1,233 @@
+/**
+ * Runs one failover or failback: the policy's actions in order, each bounded by its timeout
+ * and retried with a doubling back-off; after a DNS change, propagation is followed through
+ * the resolvers; then the result is verified. Every step is audited before it runs and after
+ * it ends. A dry run audits exactly what would run and runs nothing.
+ *
+ * Never throws: whatever an action does (rejects, hangs, throws synchronously), the run ends
+ * with an outcome, so a failing action can never take the engine down.
+ */
+import type { FailoverPolicyConfig } from '../../shared/config/failover.ts';
+import type { Status } from '../../shared/model.ts';
+import { errorMessage, type ActionContext, type FailoverAction } from './actions/types.ts';
+import type { RunRequest } from './policy.ts';
+import { followPropagation, type PropagationRow, type ResolverQuery } from './propagation.ts';
+
+const MAX_BACKOFF_MS = 60_000;
+
+export interface RunEnvironment {
+  /** Durable before it returns; also puts the step on the timeline. */
+  audit(step: string, detail: Record<string, unknown>): void;
+  propagation(rows: PropagationRow[] | null): void;
+  query: ResolverQuery;
+  env: Readonly<Record<string, string | undefined>>;
+  now(): number;
+  /** The watched or verified check's current status. */
+  checkStatus(id: string): Status | undefined;
+  /** Aborted when the engine stops: the run ends early, reported as failed. */
+  signal: AbortSignal;
+}
+
+export interface RunOutcome {
+  ok: boolean;
+  message: string;
+}
+
+/** The context the actions see: the value moves to the backup on failover, back on failback. */
+export function actionContext(policy: FailoverPolicyConfig, request: RunRequest, env: RunEnvironment): Omit<ActionContext, 'signal'> {
+  const toBackup = request.direction === 'failover';
+  return {
+    policyId: policy.id,
+    policyName: policy.name ?? policy.id,
+    direction: request.direction,
+    reason: request.reason,
+    primary: policy.primary,
+    backup: policy.backup,
+    value: toBackup ? policy.backup : policy.primary,
+    previous: toBackup ? policy.primary : policy.backup,
+    record: policy.record ? { name: policy.record.name, type: policy.record.type, ttlMs: policy.record.ttl } : null,
+    env: env.env,
+  };
+}
+
+export async function runPolicy(
+  policy: FailoverPolicyConfig,
+  actions: readonly { config: FailoverPolicyConfig['actions'][number]; action: FailoverAction }[],
+  request: RunRequest,
+  env: RunEnvironment,
+): Promise<RunOutcome> {
+  try {
+    return await runSteps(policy, actions, request, env);
+  } catch (error) {
+    const message = `internal error: ${errorMessage(error)}`;
+    env.audit('finished', { run: request.run, direction: request.direction, ok: false, message });
+    return { ok: false, message };
+  }
+}
+
+async function runSteps(
+  policy: FailoverPolicyConfig,
+  actions: readonly { config: FailoverPolicyConfig['actions'][number]; action: FailoverAction }[],
+  request: RunRequest,
+  env: RunEnvironment,
+): Promise<RunOutcome> {
+  const base = actionContext(policy, request, env);
+  const selected = actions.filter((a) => a.config.on.includes(request.direction));
+  const runInfo = { run: request.run, direction: request.direction, dryRun: request.dryRun };
+  env.audit('started', { ...runInfo, reason: request.reason, actions: selected.map((a) => a.action.name) });
+  let dnsChanged = false;
+
+  for (const [index, { config, action }] of selected.entries()) {
+    const label = { ...runInfo, index, action: action.name, type: action.type };
+    if (request.dryRun) {
+      env.audit('would_run', { ...label, request: action.describe(base) });
+      dnsChanged ||= action.changesDns;
+      continue;
+    }
+    let outcome = { ok: false, message: 'not run' } as { ok: boolean; message: string; detail?: Record<string, unknown> };
+    const attempts = config.retries + 1;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (env.signal.aborted) return finish(env, runInfo, false, 'stopped: the engine is shutting down');
+      env.audit('action_request', { ...label, attempt, of: attempts, timeoutMs: config.timeout, request: action.describe(base) });
+      outcome = await attemptOnce(action, base, config.timeout, env.signal);
+      env.audit('action_result', { ...label, attempt, ok: outcome.ok, message: outcome.message, ...(outcome.detail ? { detail: outcome.detail } : {}) });
+      if (outcome.ok) break;
+      if (attempt < attempts) await pause(Math.min(MAX_BACKOFF_MS, config.backoff * 2 ** (attempt - 1)), env.signal);
+    }
+    if (!outcome.ok) return finish(env, runInfo, false, `${action.name}: ${outcome.message}`);
+    if (action.changesDns) {
+      dnsChanged = true;
+      const followed = await propagate(policy, base.value, env, runInfo);
+      if (followed && !followed.converged) {
+        env.audit('verify_failed', { ...runInfo, message: followed.message });
+        return finish(env, runInfo, false, `verification failed: ${followed.message}`);
+      }
+    }
+  }
+
+  const verified = await verify(policy, base.value, request, dnsChanged, env, runInfo);
+  if (!verified.ok) return finish(env, runInfo, false, `verification failed: ${verified.message}`);
+  return finish(env, runInfo, true, request.dryRun ? `would switch ${base.previous} → ${base.value}` : `switched ${base.previous} → ${base.value}; ${verified.message}`);
+}
+
+function finish(env: RunEnvironment, runInfo: Record<string, unknown>, ok: boolean, message: string): RunOutcome {
+  env.audit('finished', { ...runInfo, ok, message });
+  return { ok, message };
+}
+
+/** One attempt, bounded even if the action ignores its signal. */
+async function attemptOnce(
+  action: FailoverAction,
+  base: Omit<ActionContext, 'signal'>,
+  timeoutMs: number,
+  stop: AbortSignal,
+): Promise<{ ok: boolean; message: string; detail?: Record<string, unknown> }> {
+  const controller = new AbortController();
+  const onStop = () => controller.abort();
+  stop.addEventListener('abort', onStop, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<{ ok: false; message: string }>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve({ ok: false, message: `timed out after ${timeoutMs} ms` });
+    }, timeoutMs);
+  });
+  try {
+    const running = Promise.resolve().then(() => action.run({ ...base, signal: controller.signal }));
+    // A command killed at the timeout reports its own (better) outcome; give it a moment.
+    const first = await Promise.race([running, timedOut]);
+    if (first.ok || !controller.signal.aborted) return first;
+    return await Promise.race([running, new Promise<typeof first>((resolve) => setTimeout(() => resolve(first), 2_500))]);
+  } catch (error) {
+    return { ok: false, message: errorMessage(error) };
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', onStop);
+  }
+}
+
+async function propagate(
+  policy: FailoverPolicyConfig,
+  value: string,
+  env: RunEnvironment,
+  runInfo: Record<string, unknown>,
+): Promise<{ converged: boolean; message: string } | null> {
+  if (!policy.record || policy.resolvers.length === 0) return null;
+  const record = { name: policy.record.name, type: policy.record.type };
+  env.audit('dns_propagation', { ...runInfo, phase: 'following', record: `${record.name} ${record.type}`, value, resolvers: policy.resolvers });
+  let lastConverged = '';
+  const outcome = await followPropagation({
+    resolvers: policy.resolvers,
+    record,
+    value,
+    oldTtlMs: policy.record.ttl,
+    timeoutMs: policy.verify.timeout,
+    intervalMs: policy.verify.interval,
+    query: env.query,
+    now: env.now,
+    signal: env.signal,
+    onRound: (rows) => {
+      env.propagation(rows);
+      // Audit when the set of converged resolvers changes, not on every round.
+      const converged = rows.filter((r) => r.converged).map((r) => r.resolver).join(',');
+      if (converged !== lastConverged) {
+        lastConverged = converged;
+        env.audit('dns_propagation', { ...runInfo, phase: 'progress', rows });
+      }
+    },
+  });
+  const stale = outcome.rows.filter((r) => !r.converged).map((r) => `${r.resolver} answers ${r.answers.join(', ') || 'nothing'}`);
+  const message = outcome.converged
+    ? `all ${outcome.rows.length} resolvers return ${value} after ${outcome.elapsedMs} ms`
+    : `${stale.join('; ')} (${outcome.end.replace('_', ' ')} after ${outcome.elapsedMs} ms)`;
+  env.audit('dns_propagation', { ...runInfo, phase: 'done', converged: outcome.converged, end: outcome.end, rounds: outcome.rounds, elapsedMs: outcome.elapsedMs, rows: outcome.rows, message });
+  return { converged: outcome.converged, message };
+}
+
+async function verify(
+  policy: FailoverPolicyConfig,
+  value: string,
+  request: RunRequest,
+  dnsChanged: boolean,
+  env: RunEnvironment,
+  runInfo: Record<string, unknown>,
+): Promise<{ ok: boolean; message: string }> {
+  const what: string[] = [];
+  if (dnsChanged && policy.record && policy.resolvers.length > 0) what.push(`resolvers ${policy.resolvers.join(', ')} return ${value}`);
+  const check = request.direction === 'failover' ? policy.verify.check : undefined;
+  if (check) what.push(`check ${check} is up`);
+  if (what.length === 0) return { ok: true, message: 'nothing to verify' };
+  if (request.dryRun) {
+    env.audit('would_verify', { ...runInfo, verify: what });
+    return { ok: true, message: 'dry run' };
+  }
+  env.audit('verify_started', { ...runInfo, verify: what });
+  // Propagation was already followed and required after each DNS change; what is left is the check.
+  if (check) {
+    const deadline = env.now() + policy.verify.timeout;
+    while (env.checkStatus(check) !== 'up') {
+      if (env.now() >= deadline || env.signal.aborted) {
+        const message = `check ${check} is ${env.checkStatus(check) ?? 'unknown'} after ${policy.verify.timeout} ms`;
+        env.audit('verify_failed', { ...runInfo, message });
+        return { ok: false, message };
+      }
+      await pause(policy.verify.interval, env.signal);
+    }
+  }
+  const message = `verified: ${what.join('; ')}`;
+  env.audit('verified', { ...runInfo, message });
+  return { ok: true, message };
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
