@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from './clock.ts';
 import type { Engine } from './engine.ts';
 import type { IncidentLog } from './incidents/api.ts';
+import { installFailover } from './failover/module.ts';
 import { installKnockOn } from './incidents/install.ts';
 import type { RpcRegistry } from './rpc.ts';
 import { HistoryModule, type HistoryStore } from './store/index.ts';
@@ -29,5 +30,6 @@ export async function installModules(base: Omit<ModuleContext, 'store'>): Promis
   const context: ModuleContext = { ...base, store: history.store };
   context.engine.use(history);
   context.incidents = installKnockOn(context);
+  installFailover(context);
   return context;
 }

@@ -2,7 +2,11 @@ import { createSocket } from 'node:dgram';
 import dnsPacket, { type RecordType } from 'dns-packet';
 
 /** Asks one server directly over UDP and returns the answers of the asked type, as text. */
-export function queryRecords(server: { host: string; port: number }, name: string, type: RecordType = 'A'): Promise<{ rcode: string; answers: string[]; ttl: number | null }> {
+export function queryRecords(
+  server: { host: string; port: number },
+  name: string,
+  type: RecordType = 'A',
+): Promise<{ rcode: string; answers: string[]; ttl: number | null }> {
   return new Promise((resolve, reject) => {
     const socket = createSocket('udp4');
     const id = Math.floor(Math.random() * 65_536);

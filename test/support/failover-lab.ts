@@ -206,7 +206,9 @@ failover:
   /** What each resolver (Knot on each address) answers for the record now. */
   async answers(): Promise<string[][]> {
     return Promise.all(
-      [PRIMARY, BACKUP].map(async (host) => (await queryRecords({ host, port: this.knot.port }, 'app.example.test')).answers),
+      [PRIMARY, BACKUP].map(
+        async (host) => (await queryRecords({ host, port: this.knot.port }, 'app.example.test')).answers,
+      ),
     );
   }
 

@@ -18,7 +18,8 @@ export function haproxyPath(): string | null {
   return null;
 }
 
-export const HAPROXY_MISSING = 'haproxy is not installed (apt-get install haproxy): skipping the tests against a real HAProxy';
+export const HAPROXY_MISSING =
+  'haproxy is not installed (apt-get install haproxy): skipping the tests against a real HAProxy';
 
 export class HaproxyServer {
   socket = '';

@@ -18,7 +18,8 @@ export function knotPath(): string | null {
   return null;
 }
 
-export const KNOT_MISSING = 'knotd is not installed (apt-get install knot): skipping the tests against a real authoritative server';
+export const KNOT_MISSING =
+  'knotd is not installed (apt-get install knot): skipping the tests against a real authoritative server';
 
 export interface KnotOptions {
   zone: string;

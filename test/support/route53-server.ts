@@ -61,7 +61,8 @@ export class Route53Server {
 
     const rrset = /^\/2013-04-01\/hostedzone\/([^/]+)\/rrset\/?$/.exec(path);
     if (req.method === 'POST' && rrset) {
-      if (rrset[1] !== this.options.zoneId) return this.error(res, 404, 'NoSuchHostedZone', `No hosted zone found with ID: ${rrset[1]}`);
+      if (rrset[1] !== this.options.zoneId)
+        return this.error(res, 404, 'NoSuchHostedZone', `No hosted zone found with ID: ${rrset[1]}`);
       const change = parseChange(rrset[1]!, body);
       if (!change) return this.error(res, 400, 'InvalidChangeBatch', 'Could not parse the change batch');
       this.changes.push(change);
@@ -69,7 +70,11 @@ export class Route53Server {
       const id = `C${String(this.nextChange++).padStart(12, '0')}`;
       const submittedAt = new Date().toISOString();
       this.changeStatus.set(id, { polls: 0, submittedAt });
-      return this.xml(res, 200, `<ChangeResourceRecordSetsResponse xmlns="${NS}"><ChangeInfo><Id>/change/${id}</Id><Status>PENDING</Status><SubmittedAt>${submittedAt}</SubmittedAt><Comment>${change.comment ?? ''}</Comment></ChangeInfo></ChangeResourceRecordSetsResponse>`);
+      return this.xml(
+        res,
+        200,
+        `<ChangeResourceRecordSetsResponse xmlns="${NS}"><ChangeInfo><Id>/change/${id}</Id><Status>PENDING</Status><SubmittedAt>${submittedAt}</SubmittedAt><Comment>${change.comment ?? ''}</Comment></ChangeInfo></ChangeResourceRecordSetsResponse>`,
+      );
     }
     const change = /^\/2013-04-01\/change\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && change) {
@@ -77,7 +82,11 @@ export class Route53Server {
       if (!entry) return this.error(res, 404, 'NoSuchChange', `A change with the specified change ID does not exist.`);
       entry.polls++;
       const status = entry.polls > this.options.pendingPolls ? 'INSYNC' : 'PENDING';
-      return this.xml(res, 200, `<GetChangeResponse xmlns="${NS}"><ChangeInfo><Id>/change/${change[1]}</Id><Status>${status}</Status><SubmittedAt>${entry.submittedAt}</SubmittedAt></ChangeInfo></GetChangeResponse>`);
+      return this.xml(
+        res,
+        200,
+        `<GetChangeResponse xmlns="${NS}"><ChangeInfo><Id>/change/${change[1]}</Id><Status>${status}</Status><SubmittedAt>${entry.submittedAt}</SubmittedAt></ChangeInfo></GetChangeResponse>`,
+      );
     }
     this.error(res, 404, 'NotFound', `no route for ${req.method} ${path}`);
   }
@@ -88,7 +97,11 @@ export class Route53Server {
   }
 
   private error(res: ServerResponse, status: number, code: string, message: string): void {
-    this.xml(res, status, `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>req-${Date.now()}</RequestId></ErrorResponse>`);
+    this.xml(
+      res,
+      status,
+      `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>req-${Date.now()}</RequestId></ErrorResponse>`,
+    );
   }
 }
 
@@ -122,9 +135,11 @@ function verifySigV4(
   const [, credential, signedHeaders, signature] = match as unknown as [string, string, string, string];
   const [accessKeyId, date, region, service, terminator] = credential.split('/');
   if (accessKeyId !== creds.accessKeyId) return { ok: false, reason: 'unknown access key', credential };
-  if (service !== 'route53' || terminator !== 'aws4_request') return { ok: false, reason: `wrong scope ${credential}`, credential };
+  if (service !== 'route53' || terminator !== 'aws4_request')
+    return { ok: false, reason: `wrong scope ${credential}`, credential };
   const amzDate = String(req.headers['x-amz-date'] ?? '');
-  if (!amzDate.startsWith(date!)) return { ok: false, reason: 'x-amz-date does not match the credential scope', credential };
+  if (!amzDate.startsWith(date!))
+    return { ok: false, reason: 'x-amz-date does not match the credential scope', credential };
   const url = new URL(req.url ?? '/', 'http://x');
   const query = [...url.searchParams.entries()]
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
@@ -135,13 +150,22 @@ function verifySigV4(
     return { ok: false, reason: 'host and x-amz-date must be signed', credential };
   }
   const canonicalHeaders = headerNames
-    .map((name) => `${name}:${String(req.headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`)
+    .map(
+      (name) =>
+        `${name}:${String(req.headers[name] ?? '')
+          .trim()
+          .replace(/\s+/g, ' ')}\n`,
+    )
     .join('');
   const payloadHash = sha256(body);
   const claimed = req.headers['x-amz-content-sha256'];
-  if (claimed !== undefined && claimed !== payloadHash) return { ok: false, reason: 'payload hash mismatch', credential };
+  if (claimed !== undefined && claimed !== payloadHash)
+    return { ok: false, reason: 'payload hash mismatch', credential };
   // Route 53 is not S3: the path is URI-encoded twice, which leaves these plain paths as they are.
-  const canonicalPath = url.pathname.split('/').map((s) => encodeURIComponent(encodeURIComponent(decodeURIComponent(s)))).join('/');
+  const canonicalPath = url.pathname
+    .split('/')
+    .map((s) => encodeURIComponent(encodeURIComponent(decodeURIComponent(s))))
+    .join('/');
   const canonicalRequest = [req.method, canonicalPath, query, canonicalHeaders, signedHeaders, payloadHash].join('\n');
   const scope = `${date}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonicalRequest)].join('\n');

@@ -17,14 +17,24 @@ import type { IncidentLog } from '../incidents/api.ts';
 import { RpcError, type RpcRegistry } from '../rpc.ts';
 import { createAction } from './actions/index.ts';
 import type { FailoverAction } from './actions/types.ts';
-import { INITIAL_POLICY_STATE, decide, type PolicyEvent, type PolicyRules, type PolicyState, type RunRequest } from './policy.ts';
+import {
+  INITIAL_POLICY_STATE,
+  decide,
+  type PolicyEvent,
+  type PolicyRules,
+  type PolicyState,
+  type RunRequest,
+} from './policy.ts';
 import { dnsCheckQuery, type PropagationRow, type ResolverQuery } from './propagation.ts';
 import { runPolicy } from './runner.ts';
 
 /** What the module needs from the store: durable on return (src/engine/store). */
 export interface FailoverStore {
   appendAudit(entry: { policyId: string; at: number; step: string; detail: Record<string, unknown> }): void;
-  loadAudit(policyId: string, limit?: number): { policyId: string; at: number; step: string; detail: Record<string, unknown> }[];
+  loadAudit(
+    policyId: string,
+    limit?: number,
+  ): { policyId: string; at: number; step: string; detail: Record<string, unknown> }[];
   saveState(key: string, value: unknown): void;
   loadState<T = unknown>(key: string): T | null;
 }
@@ -88,8 +98,7 @@ export class FailoverModule implements EngineModule {
   }
 
   onConfig(config: Config, _checks: readonly ResolvedCheck[]): void {
-    const components = (config as { components?: { id: string; checks: string[]; status_rule: StatusRule }[] }).components ?? [];
-    this.components = new Map(components.map((c) => [c.id, { checks: c.checks, rule: c.status_rule }]));
+    this.components = new Map(config.components.map((c) => [c.id, { checks: c.checks, rule: c.status_rule }]));
     const wanted = config.failover?.policies ?? [];
     const ids = new Set(wanted.map((p) => p.id));
     for (const [id, runtime] of this.policies) {
@@ -139,7 +148,10 @@ export class FailoverModule implements EngineModule {
         const component = this.components.get(watch.component);
         if (!component || !component.checks.includes(update.check.id)) continue;
         const statuses = new Map(this.options.engine.checkViews().map((v) => [v.id, v.status]));
-        const status = componentStatus(component.rule, component.checks.map((id) => statuses.get(id) ?? 'unknown'));
+        const status = componentStatus(
+          component.rule,
+          component.checks.map((id) => statuses.get(id) ?? 'unknown'),
+        );
         runtime.componentSuccesses = status === 'up' ? runtime.componentSuccesses + 1 : 0;
         this.observe(runtime, status, runtime.componentSuccesses, `component ${watch.component}`);
       }
@@ -192,10 +204,13 @@ export class FailoverModule implements EngineModule {
     this.clock.clearTimeout(runtime.timer);
     runtime.timer = null;
     if (wakeAt === null) return;
-    runtime.timer = this.clock.setTimeout(() => {
-      runtime.timer = null;
-      this.apply(runtime, { kind: 'tick' });
-    }, Math.max(0, wakeAt - this.clock.now()));
+    runtime.timer = this.clock.setTimeout(
+      () => {
+        runtime.timer = null;
+        this.apply(runtime, { kind: 'tick' });
+      },
+      Math.max(0, wakeAt - this.clock.now()),
+    );
   }
 
   private startRun(runtime: Runtime, request: RunRequest): void {
@@ -302,7 +317,9 @@ export class FailoverModule implements EngineModule {
     const policyId = text(params, 'policyId', 'a policy id');
     const runtime = this.policies.get(policyId);
     if (!runtime) {
-      throw new RpcError(`unknown failover policy "${policyId}"; policies: ${[...this.policies.keys()].join(', ') || 'none'}`);
+      throw new RpcError(
+        `unknown failover policy "${policyId}"; policies: ${[...this.policies.keys()].join(', ') || 'none'}`,
+      );
     }
     return { runtime, by: text(params, 'by', 'who is asking') };
   }
@@ -310,7 +327,8 @@ export class FailoverModule implements EngineModule {
 
 function text(params: object, field: string, what: string): string {
   const value = (params as Record<string, unknown>)[field];
-  if (typeof value !== 'string' || value.trim() === '') throw new RpcError(`${field}: expected ${what} (a non-empty string)`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new RpcError(`${field}: expected ${what} (a non-empty string)`);
   if (value.length > MAX_TEXT) throw new RpcError(`${field}: longer than ${MAX_TEXT} characters`);
   return value.trim();
 }
@@ -343,8 +361,10 @@ function timelineText(policy: FailoverPolicyConfig, step: string, d: Record<stri
     case 'action_result':
       return `${name}: ${String(d.action)} ${d.ok ? 'succeeded' : 'failed'}: ${String(d.message)}`;
     case 'dns_propagation':
-      if (d.phase === 'following') return `${name}: following ${String(d.record)} → ${String(d.value)} through ${(d.resolvers as string[]).length} resolvers`;
-      if (d.phase === 'done') return `${name}: propagation ${d.converged ? 'complete' : 'incomplete'}: ${String(d.message)}`;
+      if (d.phase === 'following')
+        return `${name}: following ${String(d.record)} → ${String(d.value)} through ${(d.resolvers as string[]).length} resolvers`;
+      if (d.phase === 'done')
+        return `${name}: propagation ${d.converged ? 'complete' : 'incomplete'}: ${String(d.message)}`;
       return `${name}: ${(d.rows as PropagationRow[]).filter((r) => r.converged).length} of ${(d.rows as PropagationRow[]).length} resolvers return the new value`;
     case 'verify_started':
       return `${name}: verifying ${(d.verify as string[]).join('; ')}`;

@@ -171,7 +171,10 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
         case 'cooldown':
           if (isDown && !wasDown) {
             note('suppressed', { reason, cooldownUntil: prev.cooldownUntil });
-            out.state = { ...out.state, message: `down again during cooldown (until ${iso(prev.cooldownUntil)}): not switching` };
+            out.state = {
+              ...out.state,
+              message: `down again during cooldown (until ${iso(prev.cooldownUntil)}): not switching`,
+            };
           }
           break;
         case 'awaiting_approval':
@@ -212,7 +215,12 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
         refuse('the approval request has expired');
       } else {
         note('approved', { by: event.by, reason: prev.approval.reason });
-        note('decided', { direction: 'failover', reason: prev.approval.reason, mode: rules.mode, approvedBy: event.by });
+        note('decided', {
+          direction: 'failover',
+          reason: prev.approval.reason,
+          mode: rules.mode,
+          approvedBy: event.by,
+        });
         startRun('failover', `${prev.approval.reason}; approved by ${event.by}`);
       }
       break;
@@ -252,17 +260,25 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
         to('failed', `${prev.direction === 'failback' ? 'failback' : 'failover'} failed: ${event.message}`);
       } else if (prev.state === 'running') {
         note('failed_over', { message: event.message, dryRun: rules.mode === 'dry_run' });
-        to('failed_over', rules.mode === 'dry_run' ? `dry run: would be failed over (${event.message})` : event.message, {
-          failedOverAt: now,
-        });
+        to(
+          'failed_over',
+          rules.mode === 'dry_run' ? `dry run: would be failed over (${event.message})` : event.message,
+          {
+            failedOverAt: now,
+          },
+        );
         if (failbackDue()) failBackAutomatically();
       } else {
         const cooldownUntil = now + rules.cooldownMs;
         note('failed_back', { message: event.message, cooldownUntil, dryRun: rules.mode === 'dry_run' });
-        to('cooldown', `${rules.mode === 'dry_run' ? 'dry run: would be failed back' : 'failed back'}; cooldown until ${iso(cooldownUntil)}`, {
-          cooldownUntil,
-          failedOverAt: null,
-        });
+        to(
+          'cooldown',
+          `${rules.mode === 'dry_run' ? 'dry run: would be failed back' : 'failed back'}; cooldown until ${iso(cooldownUntil)}`,
+          {
+            cooldownUntil,
+            failedOverAt: null,
+          },
+        );
       }
       break;
     case 'restored': {

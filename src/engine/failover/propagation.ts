@@ -73,10 +73,15 @@ export async function followPropagation(options: PropagationOptions): Promise<Pr
   const ttlEnd = start + options.oldTtlMs + options.intervalMs;
   const hardEnd = start + options.timeoutMs;
   const queryTimeout = Math.max(100, Math.min(2_000, options.intervalMs));
-  let rows: PropagationRow[] = [];
   for (let round = 1; ; round++) {
-    const answers = await options.query(options.resolvers, options.record.name, options.record.type, queryTimeout, options.signal);
-    rows = options.resolvers.map((resolver, i) => {
+    const answers = await options.query(
+      options.resolvers,
+      options.record.name,
+      options.record.type,
+      queryTimeout,
+      options.signal,
+    );
+    const rows: PropagationRow[] = options.resolvers.map((resolver, i) => {
       const a = answers[i];
       const values = a?.answers ?? [];
       return {

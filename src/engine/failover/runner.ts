@@ -34,7 +34,11 @@ export interface RunOutcome {
 }
 
 /** The context the actions see: the value moves to the backup on failover, back on failback. */
-export function actionContext(policy: FailoverPolicyConfig, request: RunRequest, env: RunEnvironment): Omit<ActionContext, 'signal'> {
+export function actionContext(
+  policy: FailoverPolicyConfig,
+  request: RunRequest,
+  env: RunEnvironment,
+): Omit<ActionContext, 'signal'> {
   const toBackup = request.direction === 'failover';
   return {
     policyId: policy.id,
@@ -84,13 +88,29 @@ async function runSteps(
       dnsChanged ||= action.changesDns;
       continue;
     }
-    let outcome = { ok: false, message: 'not run' } as { ok: boolean; message: string; detail?: Record<string, unknown> };
+    let outcome = { ok: false, message: 'not run' } as {
+      ok: boolean;
+      message: string;
+      detail?: Record<string, unknown>;
+    };
     const attempts = config.retries + 1;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (env.signal.aborted) return finish(env, runInfo, false, 'stopped: the engine is shutting down');
-      env.audit('action_request', { ...label, attempt, of: attempts, timeoutMs: config.timeout, request: action.describe(base) });
+      env.audit('action_request', {
+        ...label,
+        attempt,
+        of: attempts,
+        timeoutMs: config.timeout,
+        request: action.describe(base),
+      });
       outcome = await attemptOnce(action, base, config.timeout, env.signal);
-      env.audit('action_result', { ...label, attempt, ok: outcome.ok, message: outcome.message, ...(outcome.detail ? { detail: outcome.detail } : {}) });
+      env.audit('action_result', {
+        ...label,
+        attempt,
+        ok: outcome.ok,
+        message: outcome.message,
+        ...(outcome.detail ? { detail: outcome.detail } : {}),
+      });
       if (outcome.ok) break;
       if (attempt < attempts) await pause(Math.min(MAX_BACKOFF_MS, config.backoff * 2 ** (attempt - 1)), env.signal);
     }
@@ -107,7 +127,14 @@ async function runSteps(
 
   const verified = await verify(policy, base.value, request, dnsChanged, env, runInfo);
   if (!verified.ok) return finish(env, runInfo, false, `verification failed: ${verified.message}`);
-  return finish(env, runInfo, true, request.dryRun ? `would switch ${base.previous} → ${base.value}` : `switched ${base.previous} → ${base.value}; ${verified.message}`);
+  return finish(
+    env,
+    runInfo,
+    true,
+    request.dryRun
+      ? `would switch ${base.previous} → ${base.value}`
+      : `switched ${base.previous} → ${base.value}; ${verified.message}`,
+  );
 }
 
 function finish(env: RunEnvironment, runInfo: Record<string, unknown>, ok: boolean, message: string): RunOutcome {
@@ -137,7 +164,10 @@ async function attemptOnce(
     // A command killed at the timeout reports its own (better) outcome; give it a moment.
     const first = await Promise.race([running, timedOut]);
     if (first.ok || !controller.signal.aborted) return first;
-    return await Promise.race([running, new Promise<typeof first>((resolve) => setTimeout(() => resolve(first), 2_500))]);
+    return await Promise.race([
+      running,
+      new Promise<typeof first>((resolve) => setTimeout(() => resolve(first), 2_500)),
+    ]);
   } catch (error) {
     return { ok: false, message: errorMessage(error) };
   } finally {
@@ -154,7 +184,13 @@ async function propagate(
 ): Promise<{ converged: boolean; message: string } | null> {
   if (!policy.record || policy.resolvers.length === 0) return null;
   const record = { name: policy.record.name, type: policy.record.type };
-  env.audit('dns_propagation', { ...runInfo, phase: 'following', record: `${record.name} ${record.type}`, value, resolvers: policy.resolvers });
+  env.audit('dns_propagation', {
+    ...runInfo,
+    phase: 'following',
+    record: `${record.name} ${record.type}`,
+    value,
+    resolvers: policy.resolvers,
+  });
   let lastConverged = '';
   const outcome = await followPropagation({
     resolvers: policy.resolvers,
@@ -169,18 +205,32 @@ async function propagate(
     onRound: (rows) => {
       env.propagation(rows);
       // Audit when the set of converged resolvers changes, not on every round.
-      const converged = rows.filter((r) => r.converged).map((r) => r.resolver).join(',');
+      const converged = rows
+        .filter((r) => r.converged)
+        .map((r) => r.resolver)
+        .join(',');
       if (converged !== lastConverged) {
         lastConverged = converged;
         env.audit('dns_propagation', { ...runInfo, phase: 'progress', rows });
       }
     },
   });
-  const stale = outcome.rows.filter((r) => !r.converged).map((r) => `${r.resolver} answers ${r.answers.join(', ') || 'nothing'}`);
+  const stale = outcome.rows
+    .filter((r) => !r.converged)
+    .map((r) => `${r.resolver} answers ${r.answers.join(', ') || 'nothing'}`);
   const message = outcome.converged
     ? `all ${outcome.rows.length} resolvers return ${value} after ${outcome.elapsedMs} ms`
     : `${stale.join('; ')} (${outcome.end.replace('_', ' ')} after ${outcome.elapsedMs} ms)`;
-  env.audit('dns_propagation', { ...runInfo, phase: 'done', converged: outcome.converged, end: outcome.end, rounds: outcome.rounds, elapsedMs: outcome.elapsedMs, rows: outcome.rows, message });
+  env.audit('dns_propagation', {
+    ...runInfo,
+    phase: 'done',
+    converged: outcome.converged,
+    end: outcome.end,
+    rounds: outcome.rounds,
+    elapsedMs: outcome.elapsedMs,
+    rows: outcome.rows,
+    message,
+  });
   return { converged: outcome.converged, message };
 }
 
@@ -193,7 +243,8 @@ async function verify(
   runInfo: Record<string, unknown>,
 ): Promise<{ ok: boolean; message: string }> {
   const what: string[] = [];
-  if (dnsChanged && policy.record && policy.resolvers.length > 0) what.push(`resolvers ${policy.resolvers.join(', ')} return ${value}`);
+  if (dnsChanged && policy.record && policy.resolvers.length > 0)
+    what.push(`resolvers ${policy.resolvers.join(', ')} return ${value}`);
   const check = request.direction === 'failover' ? policy.verify.check : undefined;
   if (check) what.push(`check ${check} is up`);
   if (what.length === 0) return { ok: true, message: 'nothing to verify' };

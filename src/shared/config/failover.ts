@@ -10,7 +10,9 @@ import { duration } from './duration.ts';
 
 const envName = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected the name of an environment variable, such as SLACK_WEBHOOK_URL' });
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+    error: 'expected the name of an environment variable, such as SLACK_WEBHOOK_URL',
+  });
 
 /** "192.0.2.53", "192.0.2.53:5353", "[2001:db8::53]:53" or "2001:db8::53" (as DNS checks write it). */
 const server = z
@@ -65,7 +67,9 @@ const dnsUpdateAction = z.strictObject({
 const route53Action = z.strictObject({
   ...actionCommon,
   type: z.literal('route53'),
-  hosted_zone_id: z.string().regex(/^(\/hostedzone\/)?[A-Z0-9]{1,32}$/, { error: 'expected a hosted zone id such as Z123456ABCDEFG' }),
+  hosted_zone_id: z
+    .string()
+    .regex(/^(\/hostedzone\/)?[A-Z0-9]{1,32}$/, { error: 'expected a hosted zone id such as Z123456ABCDEFG' }),
   /** Credentials come from these environment variables, never from the file. */
   access_key_id_env: envName.default('AWS_ACCESS_KEY_ID'),
   secret_access_key_env: envName.default('AWS_SECRET_ACCESS_KEY'),
@@ -163,10 +167,12 @@ export const failoverPolicySchema = z.strictObject({
     .strictObject({
       /** Longest wait for every resolver to return the new value (at least the old TTL is waited). */
       timeout: duration.default(120_000),
+      /** How often the resolvers are asked while a change propagates. */
+      interval: duration.default(1_000),
       /** A check that must be up after the switch (the backup's health). */
       check: id.optional(),
     })
-    .default({ timeout: 120_000 }),
+    .default({ timeout: 120_000, interval: 1_000 }),
   failback: z
     .strictObject({
       mode: z.enum(['automatic', 'manual']).default('manual'),
@@ -208,7 +214,8 @@ export function validateFailover(
   const list = (ids: readonly string[]) => ids.join(', ') || 'none';
   failover.policies.forEach((policy, i) => {
     const at = (...rest: PropertyKey[]) => ['failover', 'policies', i, ...rest];
-    if (seen.has(policy.id)) ctx.addIssue({ code: 'custom', path: at('id'), message: `duplicate policy id "${policy.id}"` });
+    if (seen.has(policy.id))
+      ctx.addIssue({ code: 'custom', path: at('id'), message: `duplicate policy id "${policy.id}"` });
     seen.add(policy.id);
     if ('check' in policy.watch && !known.checks.includes(policy.watch.check)) {
       ctx.addIssue({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration } from './duration.ts';
 import { id } from './common.ts';
 import { dnsCheckSchema } from './dns-check.ts';
+import { failoverSchema, validateFailover } from './failover.ts';
 import { heartbeatCheckSchema } from './heartbeat-check.ts';
 import { historySchema } from './history.ts';
 import { httpCheckSchema } from './http-check.ts';
@@ -77,6 +78,8 @@ export const configSchema = z
     checks: z.array(checkSchema).default([]),
     engine: engineSchema,
     heartbeat_listener: heartbeatListenerSchema.optional(),
+    /** Failover policies (see README, Failover). */
+    failover: failoverSchema.optional(),
     history: historySchema,
     components: z.array(componentSchema).default([]),
     vantage: vantageSchema,
@@ -86,6 +89,11 @@ export const configSchema = z
     notifications: notificationsSchema,
   })
   .superRefine((config, ctx) => {
+    validateFailover(
+      config.failover,
+      { checks: config.checks.map((c) => c.id), components: config.components.map((c) => c.id) },
+      ctx,
+    );
     const regionIds = new Set<string>();
     config.regions.forEach((region, i) => {
       if (regionIds.has(region.id)) {

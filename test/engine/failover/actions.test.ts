@@ -29,7 +29,14 @@ const context = (patch: Partial<ActionContext> = {}): ActionContext => ({
 describe('command action', () => {
   it('passes the context in environment variables and captures the output', async () => {
     const action = commandAction(
-      parse({ type: 'command', run: ['/bin/sh', '-c', 'echo "$KNOCKON_PRIMARY>$KNOCKON_BACKUP $KNOCKON_RECORD $KNOCKON_REASON"; echo oops >&2'] }),
+      parse({
+        type: 'command',
+        run: [
+          '/bin/sh',
+          '-c',
+          'echo "$KNOCKON_PRIMARY>$KNOCKON_BACKUP $KNOCKON_RECORD $KNOCKON_REASON"; echo oops >&2',
+        ],
+      }),
     );
     const outcome = await action.run(context({ env: { PATH: process.env.PATH } }));
     expect(outcome).toMatchObject({
@@ -39,7 +46,9 @@ describe('command action', () => {
   });
 
   it('reports a non-zero exit as a failure with its output', async () => {
-    const outcome = await commandAction(parse({ type: 'command', run: ['/bin/sh', '-c', 'echo no; exit 3'] })).run(context());
+    const outcome = await commandAction(parse({ type: 'command', run: ['/bin/sh', '-c', 'echo no; exit 3'] })).run(
+      context(),
+    );
     expect(outcome).toMatchObject({ ok: false, message: '/bin/sh exited 3', detail: { stdout: 'no\n' } });
   });
 
@@ -54,7 +63,9 @@ describe('command action', () => {
   });
 
   it('caps captured output', async () => {
-    const action = commandAction(parse({ type: 'command', run: ['/bin/sh', '-c', 'head -c 100000 /dev/zero | tr "\\0" x'] }));
+    const action = commandAction(
+      parse({ type: 'command', run: ['/bin/sh', '-c', 'head -c 100000 /dev/zero | tr "\\0" x'] }),
+    );
     const outcome = await action.run(context({ env: { PATH: process.env.PATH } }));
     const stdout = String(outcome.detail?.stdout);
     expect(stdout.startsWith('x'.repeat(MAX_OUTPUT_BYTES))).toBe(true);
@@ -62,7 +73,9 @@ describe('command action', () => {
   });
 
   it('fails cleanly when the program does not exist', async () => {
-    const outcome = await commandAction(parse({ type: 'command', run: ['/nonexistent/knockon-script'] })).run(context());
+    const outcome = await commandAction(parse({ type: 'command', run: ['/nonexistent/knockon-script'] })).run(
+      context(),
+    );
     expect(outcome.ok).toBe(false);
     expect(outcome.message).toContain('could not start /nonexistent/knockon-script');
   });
@@ -90,7 +103,9 @@ describe('webhook action against a local Slack-compatible receiver', () => {
 
   it('posts a Slack message with the URL taken from the environment', async () => {
     received.length = 0;
-    const outcome = await webhookAction(parse({ type: 'webhook', url_env: 'SLACK_URL' })).run(context({ env: { SLACK_URL: url } }));
+    const outcome = await webhookAction(parse({ type: 'webhook', url_env: 'SLACK_URL' })).run(
+      context({ env: { SLACK_URL: url } }),
+    );
     expect(outcome).toMatchObject({ ok: true, detail: { status: 200, reply: 'ok' } });
     expect(received).toHaveLength(1);
     expect(received[0]!.body).toEqual({
@@ -101,16 +116,34 @@ describe('webhook action against a local Slack-compatible receiver', () => {
   it('posts generic JSON with a bearer token from the environment', async () => {
     received.length = 0;
     const action = webhookAction(parse({ type: 'webhook', url_env: 'HOOK', format: 'json', token_env: 'HOOK_TOKEN' }));
-    await action.run(context({ direction: 'failback', value: '192.0.2.10', previous: '198.51.100.20', env: { HOOK: url, HOOK_TOKEN: 't0k' } }));
+    await action.run(
+      context({
+        direction: 'failback',
+        value: '192.0.2.10',
+        previous: '198.51.100.20',
+        env: { HOOK: url, HOOK_TOKEN: 't0k' },
+      }),
+    );
     expect(received[0]!.headers.authorization).toBe('Bearer t0k');
-    expect(received[0]!.body).toMatchObject({ event: 'failback', from: '198.51.100.20', to: '192.0.2.10', record: { ttl: 60 } });
+    expect(received[0]!.body).toMatchObject({
+      event: 'failback',
+      from: '198.51.100.20',
+      to: '192.0.2.10',
+      record: { ttl: 60 },
+    });
   });
 
   it('reports a receiver error as a failure', async () => {
     status = 403;
-    const outcome = await webhookAction(parse({ type: 'webhook', url_env: 'SLACK_URL' })).run(context({ env: { SLACK_URL: url } }));
+    const outcome = await webhookAction(parse({ type: 'webhook', url_env: 'SLACK_URL' })).run(
+      context({ env: { SLACK_URL: url } }),
+    );
     status = 200;
-    expect(outcome).toMatchObject({ ok: false, message: 'receiver answered HTTP 403', detail: { reply: 'invalid_token' } });
+    expect(outcome).toMatchObject({
+      ok: false,
+      message: 'receiver answered HTTP 403',
+      detail: { reply: 'invalid_token' },
+    });
   });
 
   it('fails without sending when the URL variable is missing', async () => {
@@ -145,7 +178,10 @@ describe.skipIf(!haveHaproxy)('haproxy action against a real HAProxy', () => {
     expect(await action().run(context())).toMatchObject({ ok: true, message: 'apac/hk1 is maint' });
     expect(await stateOf('hk1')).toBe('maint');
     expect(await stateOf('sg1')).toBe('ready');
-    expect(await action().run(context({ direction: 'failback' }))).toMatchObject({ ok: true, message: 'apac/hk1 is ready' });
+    expect(await action().run(context({ direction: 'failback' }))).toMatchObject({
+      ok: true,
+      message: 'apac/hk1 is ready',
+    });
     expect(await stateOf('hk1')).toBe('ready');
   });
 

@@ -52,7 +52,9 @@ describe.skipIf(!haveKnot)('RFC 2136 update with TSIG against a real Knot DNS', 
 
   it('is refused with a wrong key, and the record is unchanged', async () => {
     const before = await queryRecords({ host: '127.0.0.1', port: knot.port }, 'app.example.test');
-    const outcome = await action().run(context('203.0.113.99', { TSIG_SECRET: Buffer.alloc(32, 7).toString('base64') }));
+    const outcome = await action().run(
+      context('203.0.113.99', { TSIG_SECRET: Buffer.alloc(32, 7).toString('base64') }),
+    );
     expect(outcome.ok).toBe(false);
     expect(outcome.message).toMatch(/NOTAUTH|BADSIG/);
     expect(await queryRecords({ host: '127.0.0.1', port: knot.port }, 'app.example.test')).toEqual(before);

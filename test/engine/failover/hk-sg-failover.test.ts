@@ -12,7 +12,8 @@ const haveKnot = knotPath() !== null;
 if (!haveKnot) console.warn(KNOT_MISSING);
 
 const steps = (rows: AuditRow[]) => rows.map((r) => r.step);
-const dnsResult = (rows: AuditRow[]) => rows.find((r) => r.step === 'action_result' && r.detail.type === 'dns_update' && r.detail.ok);
+const dnsResult = (rows: AuditRow[]) =>
+  rows.find((r) => r.step === 'action_result' && r.detail.type === 'dns_update' && r.detail.ok);
 
 describe.skipIf(!haveKnot)('Hong Kong → Singapore failover end to end', () => {
   let lab: FailoverLab;
@@ -23,7 +24,10 @@ describe.skipIf(!haveKnot)('Hong Kong → Singapore failover end to end', () => 
   it('switches the record within threshold × interval + one interval, once, and fails back after rise + hold', async () => {
     lab = new FailoverLab();
     await lab.start({ failback: '{ mode: automatic, rise: 3, hold: 1s }' });
-    await lab.until('primary up and the policy idle', () => lab.check('hk-lb')?.status === 'up' && lab.failover()?.state === 'idle');
+    await lab.until(
+      'primary up and the policy idle',
+      () => lab.check('hk-lb')?.status === 'up' && lab.failover()?.state === 'idle',
+    );
     expect(await lab.answers()).toEqual([[PRIMARY], [PRIMARY]]);
 
     const killedAt = Date.now();
@@ -41,7 +45,9 @@ describe.skipIf(!haveKnot)('Hong Kong → Singapore failover end to end', () => 
     const firstFailure = results.find((r) => !r.ok)!.startedAt;
     const audit = lab.audit();
     const updated = dnsResult(audit)!;
-    console.info(`failover: record updated ${updated.at - firstFailure} ms after the first failed probe (bound ${(FALL + 1) * INTERVAL_MS} ms)`);
+    console.info(
+      `failover: record updated ${updated.at - firstFailure} ms after the first failed probe (bound ${(FALL + 1) * INTERVAL_MS} ms)`,
+    );
     expect(updated.at - firstFailure).toBeLessThanOrEqual(FALL * INTERVAL_MS + INTERVAL_MS);
     expect(updated.at).toBeGreaterThanOrEqual(firstFailure);
 
@@ -81,9 +87,16 @@ describe.skipIf(!haveKnot)('Hong Kong → Singapore failover end to end', () => 
 
     // The incident timeline shows the steps too.
     const incident = await lab.until('the incident with failover events', () =>
-      lab.incidents().find((i) => i.rootCause.id === 'hk-lb' && i.events.some((e) => e.kind === 'failover' && e.data?.step === 'failed_over')),
+      lab
+        .incidents()
+        .find(
+          (i) =>
+            i.rootCause.id === 'hk-lb' && i.events.some((e) => e.kind === 'failover' && e.data?.step === 'failed_over'),
+        ),
     );
-    const timeline = incident.events.filter((e) => e.kind === 'failover' || e.kind === 'dns_propagation').map((e) => e.data?.step);
+    const timeline = incident.events
+      .filter((e) => e.kind === 'failover' || e.kind === 'dns_propagation')
+      .map((e) => e.data?.step);
     expect(timeline).toEqual(steps(audit));
 
     // A restart during the outage: the new engine knows it already failed over.
@@ -121,10 +134,15 @@ describe.skipIf(!haveKnot)('Hong Kong → Singapore failover end to end', () => 
     await lab.until('failed over', () => lab.failover()?.state === 'failed_over', 10_000);
     await lab.primary.start();
     await lab.until('the primary up for a while', () => (lab.check('hk-lb')?.consecutiveSuccesses ?? 0) >= 6);
-    expect(lab.failover()).toMatchObject({ state: 'failed_over', lastMessage: 'primary is up again; failback is manual' });
+    expect(lab.failover()).toMatchObject({
+      state: 'failed_over',
+      lastMessage: 'primary is up again; failback is manual',
+    });
     expect(await lab.answers()).toEqual([[BACKUP], [BACKUP]]);
 
-    await expect(lab.host!.request('failover.failback', { policyId: 'nope', by: 'ana' })).rejects.toThrow(/unknown failover policy "nope"/);
+    await expect(lab.host!.request('failover.failback', { policyId: 'nope', by: 'ana' })).rejects.toThrow(
+      /unknown failover policy "nope"/,
+    );
     await expect(lab.host!.request('failover.failback', { policyId: POLICY, by: '' })).rejects.toThrow(/by: expected/);
     expect(await lab.host!.request('failover.failback', { policyId: POLICY, by: 'ana' })).toEqual({
       ok: true,
@@ -132,7 +150,9 @@ describe.skipIf(!haveKnot)('Hong Kong → Singapore failover end to end', () => 
     });
     await lab.until('failed back', () => lab.failover()?.state === 'cooldown', 10_000);
     expect(await lab.answers()).toEqual([[PRIMARY], [PRIMARY]]);
-    expect(lab.audit().find((r) => r.step === 'decided' && r.detail.direction === 'failback')!.detail).toMatchObject({ manual: true });
+    expect(lab.audit().find((r) => r.step === 'decided' && r.detail.direction === 'failback')!.detail).toMatchObject({
+      manual: true,
+    });
   });
 
   it('in dry-run mode records exactly what would have happened and changes nothing', async () => {
@@ -142,7 +162,15 @@ describe.skipIf(!haveKnot)('Hong Kong → Singapore failover end to end', () => 
     await lab.primary.stop();
     await lab.until('dry run finished', () => lab.failover()?.state === 'failed_over', 10_000);
     const audit = lab.audit();
-    expect(steps(audit)).toEqual(['decided', 'started', 'would_run', 'would_run', 'would_verify', 'finished', 'failed_over']);
+    expect(steps(audit)).toEqual([
+      'decided',
+      'started',
+      'would_run',
+      'would_run',
+      'would_verify',
+      'finished',
+      'failed_over',
+    ]);
     expect(audit.find((r) => r.step === 'would_run' && r.detail.type === 'dns_update')!.detail.request).toMatchObject({
       update: `app.example.test 1 IN A ${BACKUP} (replacing ${PRIMARY})`,
     });
@@ -159,7 +187,9 @@ describe.skipIf(!haveKnot)('Hong Kong → Singapore failover end to end', () => 
     await lab.start({ mode: 'approval', approvalTimeout: '1m' });
     await lab.until('primary up', () => lab.check('hk-lb')?.status === 'up');
     await lab.primary.stop();
-    const asking = await lab.until('approval requested', () => (lab.failover()?.state === 'awaiting_approval' ? lab.failover() : null));
+    const asking = await lab.until('approval requested', () =>
+      lab.failover()?.state === 'awaiting_approval' ? lab.failover() : null,
+    );
     expect(asking.approval!.expiresAt - asking.approval!.requestedAt).toBe(60_000);
     expect(await lab.answers()).toEqual([[PRIMARY], [PRIMARY]]);
     expect(lab.messages).toHaveLength(0);

@@ -18,7 +18,13 @@ const rules = (patch: Partial<PolicyRules> = {}): PolicyRules => ({
 });
 
 const down: PolicyEvent = { kind: 'observe', status: 'down', downVantages: 1, successes: 0, detail: 'check hk' };
-const up = (successes: number): PolicyEvent => ({ kind: 'observe', status: 'up', downVantages: 0, successes, detail: 'check hk' });
+const up = (successes: number): PolicyEvent => ({
+  kind: 'observe',
+  status: 'up',
+  downVantages: 0,
+  successes,
+  detail: 'check hk',
+});
 
 /** Drives the policy like the module does, keeping every decision for assertions. */
 class Driver {
@@ -172,7 +178,11 @@ describe('failover policy decisions', () => {
     const p = new Driver(rules({ mode: 'approval' }));
     const d = p.send(down);
     expect(d.state.state).toBe('awaiting_approval');
-    expect(d.state.approval).toEqual({ requestedAt: p.clock.now(), expiresAt: p.clock.now() + 60_000, reason: expect.any(String) });
+    expect(d.state.approval).toEqual({
+      requestedAt: p.clock.now(),
+      expiresAt: p.clock.now() + 60_000,
+      reason: expect.any(String),
+    });
     expect(d.run).toBeNull();
     expect(d.wakeAt).toBe(p.clock.now() + 60_000);
     p.send({ kind: 'approve', by: 'ana' });

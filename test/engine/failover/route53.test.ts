@@ -61,7 +61,11 @@ describe('Route 53 action (against a local server speaking the Route 53 wire for
       },
     ]);
     expect(server.signatures.length).toBe(4);
-    expect(server.signatures.every((s) => s.ok && /^AKIAKNOCKONTEST00001\/\d{8}\/us-east-1\/route53\/aws4_request$/.test(s.credential))).toBe(true);
+    expect(
+      server.signatures.every(
+        (s) => s.ok && /^AKIAKNOCKONTEST00001\/\d{8}\/us-east-1\/route53\/aws4_request$/.test(s.credential),
+      ),
+    ).toBe(true);
   });
 
   it('is refused when signed with the wrong secret', async () => {
@@ -72,7 +76,9 @@ describe('Route 53 action (against a local server speaking the Route 53 wire for
   });
 
   it('reports an unknown hosted zone', async () => {
-    const outcome = await action({ hosted_zone_id: 'ZNOPE' }).run(context({ R53_KEY: creds.accessKeyId, R53_SECRET: creds.secretAccessKey }));
+    const outcome = await action({ hosted_zone_id: 'ZNOPE' }).run(
+      context({ R53_KEY: creds.accessKeyId, R53_SECRET: creds.secretAccessKey }),
+    );
     expect(outcome).toMatchObject({ ok: false, message: expect.stringContaining('NoSuchHostedZone') });
   });
 

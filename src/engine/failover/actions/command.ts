@@ -83,7 +83,9 @@ function runCommand(config: Config, ctx: ActionContext): Promise<ActionOutcome> 
       if (killTimer) clearTimeout(killTimer);
       resolve(outcome);
     };
-    child.once('error', (error) => finish({ ok: false, message: `could not start ${program}: ${errorMessage(error)}` }));
+    child.once('error', (error) =>
+      finish({ ok: false, message: `could not start ${program}: ${errorMessage(error)}` }),
+    );
     child.once('close', (code, signal) => {
       // The group may hold children that outlived the leader: they go too.
       killGroup('SIGKILL');

@@ -19,7 +19,12 @@ type Config = Extract<FailoverActionConfig, { type: 'dns_update' }>;
 const OPCODE_UPDATE = 5;
 const MAX_REPLY = 65_535;
 
-export function buildUpdate(zone: string, record: NonNullable<ActionContext['record']>, value: string, id: number): Buffer {
+export function buildUpdate(
+  zone: string,
+  record: NonNullable<ActionContext['record']>,
+  value: string,
+  id: number,
+): Buffer {
   const name = record.name.replace(/\.$/, '');
   const updates = [
     // Class ANY, TTL 0 and no RDATA deletes the whole RRset (RFC 2136 §2.5.2). dns-packet
@@ -64,7 +69,11 @@ async function runUpdate(config: Config, ctx: ActionContext): Promise<ActionOutc
   if (!ctx.record) return { ok: false, message: 'the policy has no record to update' };
   let key: TsigKey;
   try {
-    key = { name: config.tsig.key_name, algorithm: config.tsig.algorithm, secret: Buffer.from(secretFrom(ctx.env, config.tsig.secret_env), 'base64') };
+    key = {
+      name: config.tsig.key_name,
+      algorithm: config.tsig.algorithm,
+      secret: Buffer.from(secretFrom(ctx.env, config.tsig.secret_env), 'base64'),
+    };
   } catch (error) {
     return { ok: false, message: errorMessage(error) };
   }
@@ -80,20 +89,38 @@ async function runUpdate(config: Config, ctx: ActionContext): Promise<ActionOutc
   const rcode = rcodeOf(reply);
   const tsig = verifyReply(reply, key, requestMac, Math.floor(Date.now() / 1000));
   const detail = { rcode, tsig: tsig.message, server: config.server };
-  if (rcode !== 'NOERROR') return { ok: false, message: `${config.server} refused the update: ${rcode} (${tsig.message})`, detail };
+  if (rcode !== 'NOERROR')
+    return { ok: false, message: `${config.server} refused the update: ${rcode} (${tsig.message})`, detail };
   // An unverified NOERROR could be forged; the server's own signature is the proof it applied the change.
   if (!tsig.ok) return { ok: false, message: `${config.server} answered NOERROR but ${tsig.message}`, detail };
   return { ok: true, message: `${ctx.record.name} ${ctx.record.type} set to ${ctx.value} on ${config.server}`, detail };
 }
 
 function rcodeOf(reply: Buffer): string {
-  const names = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];
+  const names = [
+    'NOERROR',
+    'FORMERR',
+    'SERVFAIL',
+    'NXDOMAIN',
+    'NOTIMP',
+    'REFUSED',
+    'YXDOMAIN',
+    'YXRRSET',
+    'NXRRSET',
+    'NOTAUTH',
+    'NOTZONE',
+  ];
   const code = reply.readUInt16BE(2) & 0xf;
   return names[code] ?? `RCODE_${code}`;
 }
 
 /** One UDP exchange with the server, matched by id, bounded by the attempt's signal. */
-function exchange(target: { host: string; port: number }, message: Buffer, id: number, signal: AbortSignal): Promise<Buffer> {
+function exchange(
+  target: { host: string; port: number },
+  message: Buffer,
+  id: number,
+  signal: AbortSignal,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new Error('timed out'));
     const socket = createSocket(isIPv6(target.host) ? 'udp6' : 'udp4');

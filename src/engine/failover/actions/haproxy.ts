@@ -69,7 +69,8 @@ export function adminState(showServersState: string, server: string): 'maint' | 
 
 export function haproxyAction(config: Config): FailoverAction {
   const target = `${config.backend}/${config.server}`;
-  const stateFor = (ctx: Pick<ActionContext, 'direction'>) => (ctx.direction === 'failover' ? config.state : config.failback_state);
+  const stateFor = (ctx: Pick<ActionContext, 'direction'>) =>
+    ctx.direction === 'failover' ? config.state : config.failback_state;
   return {
     type: 'haproxy',
     name: config.name ?? `haproxy ${target}`,
@@ -87,7 +88,11 @@ export function haproxyAction(config: Config): FailoverAction {
         const shown = await runtimeCommand(config.socket, `show servers state ${config.backend}`, ctx.signal);
         const now = adminState(shown, config.server);
         if (now !== state) {
-          return { ok: false, message: `${target} is ${now ?? 'not listed'} after setting ${state}`, detail: { shown: shown.slice(0, 4_096) } };
+          return {
+            ok: false,
+            message: `${target} is ${now ?? 'not listed'} after setting ${state}`,
+            detail: { shown: shown.slice(0, 4_096) },
+          };
         }
         return { ok: true, message: `${target} is ${state}`, detail: { adminState: now } };
       } catch (error) {

@@ -79,7 +79,14 @@ export function signMessage(message: Buffer, key: TsigKey, timeSigned: number, f
     u16(0), // error
     u16(0), // other len
   ]);
-  const rr = Buffer.concat([wireName(key.name), u16(TYPE_TSIG), u16(CLASS_ANY), Buffer.alloc(4), u16(rdata.length), rdata]);
+  const rr = Buffer.concat([
+    wireName(key.name),
+    u16(TYPE_TSIG),
+    u16(CLASS_ANY),
+    Buffer.alloc(4),
+    u16(rdata.length),
+    rdata,
+  ]);
   const signed = Buffer.concat([message, rr]);
   signed.writeUInt16BE(signed.readUInt16BE(10) + 1, 10); // ARCOUNT
   return { signed, requestMac };
@@ -139,11 +146,18 @@ export function verifyReply(reply: Buffer, key: TsigKey, requestMac: Buffer, now
     const unsigned = Buffer.from(reply.subarray(0, rrStart));
     unsigned.writeUInt16BE(originalId, 0);
     unsigned.writeUInt16BE(unsigned.readUInt16BE(10) - 1, 10);
-    const expected = mac(key, u16(requestMac.length), requestMac, unsigned, variables(key, timeSigned, fudge, error, other));
+    const expected = mac(
+      key,
+      u16(requestMac.length),
+      requestMac,
+      unsigned,
+      variables(key, timeSigned, fudge, error, other),
+    );
     if (replyMac.length !== expected.length || !timingSafeEqual(replyMac, expected)) {
       return { ok: false, error: 16, message: 'reply MAC does not verify (BADSIG)' };
     }
-    if (Math.abs(nowS - timeSigned) > fudge) return { ok: false, error: 18, message: 'reply time outside the fudge (BADTIME)' };
+    if (Math.abs(nowS - timeSigned) > fudge)
+      return { ok: false, error: 18, message: 'reply time outside the fudge (BADTIME)' };
     return { ok: true, error: 0, message: 'reply signature verified' };
   } catch (error) {
     return { ok: false, error: 0, message: `malformed signed reply: ${(error as Error).message}` };

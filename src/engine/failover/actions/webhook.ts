@@ -25,7 +25,9 @@ export function webhookBody(format: Config['format'], ctx: Omit<ActionContext, '
     backup: ctx.backup,
     from: ctx.previous,
     to: ctx.value,
-    record: ctx.record ? { name: ctx.record.name, type: ctx.record.type, ttl: Math.round(ctx.record.ttlMs / 1000) } : null,
+    record: ctx.record
+      ? { name: ctx.record.name, type: ctx.record.type, ttl: Math.round(ctx.record.ttlMs / 1000) }
+      : null,
     text,
   };
 }
