@@ -53,7 +53,7 @@ export const alertRuleSchema = z.discriminatedUnion(
 );
 
 const envName = z
-  .string()
+  .string({ error: 'expected the name of an environment variable holding the secret, such as SLACK_URL' })
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected the name of an environment variable such as SLACK_URL' });
 
 const receiverCommon = {

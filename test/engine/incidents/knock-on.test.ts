@@ -1,0 +1,318 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryIncidentRepository } from '../../../src/engine/incidents/repository.ts';
+import type { IncidentView } from '../../../src/shared/model.ts';
+import { Harness, TOPOLOGY } from './harness.ts';
+
+const MINUTE = 60_000;
+const DOWN_RULE = `alerts:
+  - { name: ServerDown, condition: down, for: 1m, severity: critical, annotations: { summary: '{{ $labels.name }} is down' } }
+`;
+
+function allUp(h: Harness, ids = ['lb', 'api', 'auth', 'quotes', 'gw']) {
+  for (const id of ids) h.result(id, 'up');
+}
+
+describe('knock-on analysis: one incident per root cause', () => {
+  it('opens one incident for the load balancer and folds the alerts of everything it impacts into it', async () => {
+    const h = new Harness(TOPOLOGY + DOWN_RULE);
+    allUp(h);
+    const failedAt = h.clock.now();
+    h.result('lb', 'down');
+    await h.clock.advance(1_000);
+    h.result('api', 'down');
+    h.result('auth', 'down');
+    h.result('quotes', 'down');
+    const board = h.board();
+    expect(board.components.find((c) => c.id === 'lb')).toMatchObject({ role: 'root_cause', status: 'down' });
+    expect(board.components.find((c) => c.id === 'quotes')).toMatchObject({ role: 'impacted', impactedBy: ['lb'] });
+
+    await h.clock.advance(MINUTE - 1_001);
+    expect(h.incidents()).toEqual([]);
+    await h.clock.advance(1);
+    const [incident] = h.open();
+    expect(incident).toMatchObject({
+      title: 'HK LB is down',
+      severity: 'critical',
+      rootCause: { kind: 'component', id: 'lb', name: 'HK LB' },
+      openedAt: failedAt + MINUTE,
+      detectedAt: failedAt,
+      mttdMs: MINUTE,
+    });
+    expect(incident!.impacted).toEqual([
+      { kind: 'component', id: 'api', name: 'HK API', region: 'hk' },
+      { kind: 'component', id: 'auth', name: 'HK auth', region: 'hk' },
+      { kind: 'component', id: 'quotes', name: 'Tokyo quotes', region: 'tyo' },
+    ]);
+
+    await h.clock.advance(1_000);
+    const folded = h.open();
+    expect(folded).toHaveLength(1);
+    expect(folded[0]!.events.map((e) => e.kind)).toEqual([
+      'detected',
+      'pending',
+      'pending',
+      'pending',
+      'pending',
+      'firing',
+      'impact_changed',
+      'impact_changed',
+      'impact_changed',
+    ]);
+  });
+
+  it('resolves when the root cause and everything folded into it recover, with MTTR', async () => {
+    const h = new Harness(TOPOLOGY + DOWN_RULE);
+    allUp(h);
+    const failedAt = h.clock.now();
+    h.result('lb', 'down');
+    h.result('api', 'down');
+    await h.clock.advance(MINUTE);
+    expect(h.open()).toHaveLength(1);
+    h.result('lb', 'up');
+    const partly = h.open()[0]!;
+    // The API's alert is still firing: the incident stays open, its root cause recovered.
+    expect(partly.events.at(-1)).toMatchObject({ kind: 'recovered' });
+    await h.clock.advance(5_000);
+    h.result('api', 'up');
+    const [resolved] = h.incidents();
+    expect(resolved).toMatchObject({
+      state: 'resolved',
+      resolvedAt: failedAt + MINUTE + 5_000,
+      mttrMs: MINUTE + 5_000,
+    });
+    expect(resolved!.events.map((e) => e.kind)).toEqual([
+      'detected',
+      'pending',
+      'pending',
+      'firing',
+      'impact_changed',
+      'recovered',
+      'resolved',
+    ]);
+  });
+});
+
+describe('knock-on analysis: topology changes, held alerts, failover events, restarts', () => {
+  it('folds an incident opened for a component into the one of its root cause found later', async () => {
+    const h = new Harness(TOPOLOGY + DOWN_RULE.replace('for: 1m', 'for: 0s'));
+    allUp(h);
+    h.result('api', 'down');
+    const early = h.open()[0]!;
+    expect(early.rootCause.id).toBe('api');
+    await h.clock.advance(2_000);
+    h.result('lb', 'down');
+    const [merged, root] = [h.incidents().find((i) => i.id === early.id)!, h.open()];
+    expect(root).toHaveLength(1);
+    expect(root[0]!.rootCause.id).toBe('lb');
+    expect(merged).toMatchObject({ state: 'resolved', mergedInto: root[0]!.id });
+    expect(root[0]!.events.some((e) => e.kind === 'impact_changed' && e.data?.merged === early.id)).toBe(true);
+    // The API's alert now belongs to the load balancer's incident: its recovery alone resolves nothing.
+    h.result('lb', 'up');
+    expect(h.open()).toHaveLength(1);
+    h.result('api', 'up');
+    expect(h.open()).toHaveLength(0);
+  });
+
+  it('writes every incident change to the repository before publishing it', async () => {
+    const h = new Harness(TOPOLOGY + DOWN_RULE);
+    allUp(h);
+    h.result('lb', 'down');
+    h.result('api', 'down');
+    await h.clock.advance(MINUTE);
+    h.result('lb', 'up');
+    h.result('api', 'up');
+    expect(h.published.some((p) => p.incidents?.length)).toBe(true);
+    expect(h.unsaved).toEqual([]);
+  });
+
+  it('while the vantage is offline alerts nothing as down, says why, then evaluates again', async () => {
+    const h = new Harness(`${TOPOLOGY}vantage: { id: hk-noc, name: HK NOC, reference_checks: [gw] }\n${DOWN_RULE}`);
+    allUp(h);
+    h.result('gw', 'down');
+    h.result('lb', 'down');
+    expect(h.board().vantage).toMatchObject({ id: 'hk-noc', online: false });
+    expect(h.board().vantage.reason).toContain('gw');
+    expect(h.notices.at(-1)).toMatchObject({ title: 'HK NOC is offline', incidentId: null });
+    await h.clock.advance(10 * MINUTE);
+    h.result('lb', 'down');
+    expect(h.incidents()).toEqual([]);
+
+    h.result('gw', 'up');
+    expect(h.board().vantage.online).toBe(true);
+    await h.clock.advance(MINUTE);
+    expect(h.open().map((i) => i.rootCause.id)).toEqual(['lb']);
+  });
+
+  it('shows a flapping component as flapping and stops opening and resolving incidents for each change', async () => {
+    const h = new Harness(TOPOLOGY + DOWN_RULE.replace('for: 1m', 'for: 0s'));
+    allUp(h);
+    let flappingAfter: number | null = null;
+    for (let i = 0; i < 40; i++) {
+      h.result('lb', i % 2 === 0 ? 'down' : 'up');
+      await h.clock.advance(1_000);
+      if (flappingAfter === null && h.board().components.find((c) => c.id === 'lb')!.flapping) {
+        flappingAfter = h.incidents().length;
+      }
+    }
+    expect(flappingAfter).not.toBeNull();
+    // Without flap detection there would be 20 incidents, one per down period.
+    expect(h.incidents()).toHaveLength(flappingAfter!);
+    expect(flappingAfter!).toBeLessThan(10);
+    for (let i = 0; i < 25; i++) h.result('lb', 'up');
+    expect(h.board().components.find((c) => c.id === 'lb')!.flapping).toBe(false);
+    expect(h.open()).toEqual([]);
+  });
+
+  it('fires "latency above 500 ms for 5 minutes" as a warning, exactly 5 minutes after the average crossed it', async () => {
+    const h = new Harness(`${TOPOLOGY}alerts:
+  - name: SlowResponses
+    condition: latency
+    ids: [api]
+    stat: avg
+    window: 5m
+    above: 500ms
+    for: 5m
+    severity: warning
+    annotations: { summary: '{{ $labels.instance }} answers in {{ $value }} ms on average' }
+`);
+    allUp(h, ['lb', 'auth', 'quotes', 'gw']);
+    const start = h.clock.now();
+    for (let t = 0; t < 5 * 60; t += 10) {
+      h.result('api', 'up', { latencyMs: 600 });
+      await h.clock.advance(10_000);
+      if (h.clock.now() - start < 5 * MINUTE) expect(h.incidents()).toEqual([]);
+    }
+    h.result('api', 'up', { latencyMs: 600 });
+    const [incident] = h.open();
+    expect(incident).toMatchObject({
+      severity: 'warning',
+      title: 'api answers in 600 ms on average',
+      rootCause: { kind: 'component', id: 'api' },
+      openedAt: start + 5 * MINUTE,
+    });
+  });
+
+  it('fires on a certificate expiring within N days and on a missing heartbeat, reading probe details defensively', () => {
+    const h = new Harness(`${TOPOLOGY}alerts:
+  - { name: CertExpiring, condition: cert_expiry, ids: [auth], days: 14, annotations: { summary: 'certificate of {{ $labels.instance }} expires in {{ $value }} days' } }
+  - { name: HeartbeatMissing, condition: heartbeat_missing, ids: [gw], severity: critical }
+`);
+    allUp(h);
+    h.result('auth', 'up', { tls: { daysLeft: 'soon' } as never });
+    expect(h.incidents()).toEqual([]);
+    h.result('auth', 'up', {
+      tls: { daysLeft: 5, notAfter: 0, subject: 'CN=auth', issuer: 'CN=ca', authorized: true },
+    });
+    expect(h.open().map((i) => i.title)).toEqual(['certificate of auth expires in 5 days']);
+    h.result('gw', 'down', { errorClass: 'heartbeat_missed' });
+    expect(h.open().find((i) => i.rootCause.id === 'gw')).toMatchObject({
+      rootCause: { kind: 'check', id: 'gw' },
+      severity: 'critical',
+    });
+  });
+
+  it('adds failover events to the root cause incident, including ones that came before it opened', async () => {
+    const h = new Harness(TOPOLOGY + DOWN_RULE);
+    allUp(h);
+    h.result('lb', 'down');
+    h.result('api', 'down');
+    const early = { at: h.clock.now(), kind: 'failover' as const, message: 'failover to Singapore started' };
+    expect(h.module.addEvent('api', early)).toBeNull();
+    await h.clock.advance(MINUTE);
+    const incident = h.open()[0]!;
+    expect(incident.events.some((e) => e.message === early.message)).toBe(true);
+    expect(h.module.openIncidentFor('quotes')).toBeNull();
+    h.result('quotes', 'down');
+    expect(h.module.openIncidentFor('quotes')?.id).toBe(incident.id);
+    expect(h.module.openIncidentFor('api')?.id).toBe(incident.id);
+    const done = { at: h.clock.now(), kind: 'failover' as const, message: 'DNS now points at Singapore' };
+    expect(h.module.addEvent('lb', done)).toBe(incident.id);
+    expect(h.open()[0]!.events.at(-1)).toEqual(done);
+    expect(h.module.addEventToIncident('nope', done)).toBe(false);
+  });
+
+  it('restores open incidents after a restart and resolves them once their root cause is up', async () => {
+    const repository = new MemoryIncidentRepository();
+    const before = new Harness(TOPOLOGY + DOWN_RULE, { repository });
+    allUp(before);
+    before.result('lb', 'down');
+    await before.clock.advance(MINUTE);
+    const open = before.open()[0]!;
+    await before.module.stop();
+
+    const after = new Harness(TOPOLOGY + DOWN_RULE, { repository });
+    expect(after.open().map((i) => i.id)).toEqual([open.id]);
+    after.result('lb', 'up');
+    const resolved = after.incidents().find((i) => i.id === open.id) as IncidentView;
+    expect(resolved.state).toBe('resolved');
+    expect(resolved.events.at(-1)?.message).toContain('after a restart');
+    expect(repository.loadIncidents({})[0]!.state).toBe('resolved');
+  });
+
+  it('survives a hook fed garbage: the error is logged, the engine keeps going', () => {
+    const h = new Harness(TOPOLOGY + DOWN_RULE);
+    expect(() => h.module.onCheckUpdate({ check: { id: 'lb' }, result: null } as never)).not.toThrow();
+    expect(h.logs.some((l) => l.startsWith('error: knock-on analysis failed'))).toBe(true);
+    h.result('lb', 'down');
+    expect(h.board().components.find((c) => c.id === 'lb')?.status).toBe('down');
+  });
+});
+
+describe('knock-on analysis: acknowledging and silencing', () => {
+  const withDesktop = `${TOPOLOGY}${DOWN_RULE.replace('for: 1m', 'for: 0s')}receivers:
+  - { id: wall, type: desktop }
+notifications: { group_wait: 30s, group_interval: 5m, repeat_interval: 4h }
+`;
+
+  it('acknowledges through the RPC with who and why, refusing invalid parameters', async () => {
+    const h = new Harness(withDesktop);
+    allUp(h);
+    h.result('lb', 'down');
+    const id = h.open()[0]!.id;
+    await expect(h.rpc.dispatch('incidents.acknowledge', { incidentId: id, by: ' ', note: '' })).rejects.toThrow(
+      /invalid parameters: by/,
+    );
+    await expect(h.rpc.dispatch('incidents.acknowledge', { incidentId: 'nope', by: 'ana', note: '' })).rejects.toThrow(
+      'no open incident "nope"',
+    );
+    await expect(h.rpc.dispatch('incidents.acknowledge', 'junk')).rejects.toThrow(/invalid parameters/);
+    const view = (await h.rpc.dispatch('incidents.acknowledge', {
+      incidentId: id,
+      by: 'ana',
+      note: 'on it, calling the DC',
+    })) as IncidentView;
+    expect(view.acknowledged).toEqual({ by: 'ana', note: 'on it, calling the DC', at: h.clock.now() });
+    expect(h.open()[0]!.events.at(-1)).toMatchObject({ kind: 'acknowledged', data: { by: 'ana' } });
+  });
+
+  it('sends the first desktop notification exactly at group_wait, and nothing while silenced', async () => {
+    const h = new Harness(withDesktop);
+    allUp(h);
+    h.result('lb', 'down');
+    const id = h.open()[0]!.id;
+    await h.clock.advance(30_000 - 1);
+    expect(h.notices).toEqual([]);
+    await h.clock.advance(1);
+    expect(h.notices.map((n) => n.incidentId)).toEqual([id]);
+  });
+
+  it('sends nothing while an incident is silenced, then resumes', async () => {
+    const h = new Harness(withDesktop);
+    allUp(h);
+    h.result('lb', 'down');
+    const id = h.open()[0]!.id;
+    await expect(h.rpc.dispatch('incidents.silence', { incidentId: id, by: 'ana', forMs: 10 })).rejects.toThrow(
+      /forMs/,
+    );
+    const silenced = (await h.rpc.dispatch('incidents.silence', {
+      incidentId: id,
+      by: 'ana',
+      forMs: 3_600_000,
+    })) as IncidentView;
+    expect(silenced.silencedUntil).toBe(h.clock.now() + 3_600_000);
+    await h.clock.advance(3_600_000 - 1);
+    expect(h.notices).toEqual([]);
+    await h.clock.advance(1);
+    expect(h.notices.map((n) => n.incidentId)).toEqual([id]);
+  });
+});
