@@ -14,6 +14,8 @@ import type { RunRequest } from './policy.ts';
 import { followPropagation, type PropagationRow, type ResolverQuery } from './propagation.ts';
 
 const MAX_BACKOFF_MS = 60_000;
+/** After a timeout, how long an action may take to report how it ended (a killed command's output). */
+const KILL_REPORT_GRACE_MS = 500;
 
 export interface RunEnvironment {
   /** Durable before it returns; also puts the step on the timeline. */
@@ -166,7 +168,7 @@ async function attemptOnce(
     if (first.ok || !controller.signal.aborted) return first;
     return await Promise.race([
       running,
-      new Promise<typeof first>((resolve) => setTimeout(() => resolve(first), 2_500)),
+      new Promise<typeof first>((resolve) => setTimeout(() => resolve(first), KILL_REPORT_GRACE_MS)),
     ]);
   } catch (error) {
     return { ok: false, message: errorMessage(error) };
