@@ -8,11 +8,9 @@ import { duration } from './duration.ts';
  * environment variables that hold them (`*_env`).
  */
 
-const envName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-    error: 'expected the name of an environment variable, such as SLACK_WEBHOOK_URL',
-  });
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+  error: 'expected the name of an environment variable, such as SLACK_WEBHOOK_URL',
+});
 
 /** "192.0.2.53", "192.0.2.53:5353", "[2001:db8::53]:53" or "2001:db8::53" (as DNS checks write it). */
 const server = z
