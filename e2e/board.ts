@@ -1,6 +1,8 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 import type { Status } from '../src/shared/model.ts';
 
+export type ViewName = 'checks' | 'wall' | 'map' | 'latency' | 'incidents' | 'check';
+
 /** The board as a user sees it. Tests talk to this, not to selectors. */
 export class Board {
   readonly page: Page;
@@ -9,9 +11,23 @@ export class Board {
     this.page = page;
   }
 
-  async open(url: string): Promise<void> {
-    await this.page.goto(url);
+  async open(url: string, hash = ''): Promise<void> {
+    await this.page.goto(url + hash);
     await expect(this.connection()).toHaveAttribute('data-state', 'live');
+  }
+
+  /** Opens a view by its hash route, as a kiosk would be pointed at it. */
+  async openView(url: string, view: string, query = ''): Promise<void> {
+    await this.open(`${url}${query ? `?${query}` : ''}`, `#/${view}`);
+    await expect(this.app()).toHaveAttribute('data-view', view.split('/')[0]!);
+  }
+
+  app(): Locator {
+    return this.page.locator('.app');
+  }
+
+  view(name: ViewName): Locator {
+    return this.page.getByTestId(`view-${name}`);
   }
 
   check(id: string): Locator {
@@ -26,8 +42,45 @@ export class Board {
     return this.page.getByTestId('config-error');
   }
 
+  regionCard(id: string): Locator {
+    return this.page.getByTestId(`region-card-${id}`);
+  }
+
+  mapRegion(id: string): Locator {
+    return this.page.getByTestId(`map-region-${id}`);
+  }
+
+  mapItem(id: string): Locator {
+    return this.page.getByTestId(`map-item-${id}`);
+  }
+
+  /** An incident's timeline (incidents view) or summary (overview), whatever its id. */
+  timelines(): Locator {
+    return this.page.locator('[data-testid^="timeline-"]');
+  }
+
+  openIncidents(): Locator {
+    return this.page.locator('[data-testid^="incident-"][data-state="open"]');
+  }
+
   async waitForStatus(id: string, status: Status, timeout = 20_000): Promise<void> {
     await expect(this.check(id)).toHaveAttribute('data-status', status, { timeout });
+  }
+
+  async waitForRegionStatus(id: string, status: Status, timeout = 20_000): Promise<void> {
+    await expect(this.regionCard(id)).toHaveAttribute('data-status', status, { timeout });
+  }
+
+  async waitForMapStatus(id: string, status: Status, timeout = 20_000): Promise<void> {
+    await expect(this.mapRegion(id)).toHaveAttribute('data-status', status, { timeout });
+  }
+
+  async waitForView(view: ViewName, timeout = 20_000): Promise<void> {
+    await expect(this.app()).toHaveAttribute('data-view', view, { timeout });
+  }
+
+  async waitForConnection(state: 'live' | 'lost' | 'connecting', timeout = 20_000): Promise<void> {
+    await expect(this.connection()).toHaveAttribute('data-state', state, { timeout });
   }
 
   async screenshot(name: string): Promise<string> {

@@ -2,25 +2,47 @@
  * The Electron main process: thin. One setup function per concern; the engine runs in a
  * worker thread and never imports electron.
  */
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, screen } from 'electron';
 import { setupEngine } from './engine.ts';
 import { setupIpc } from './ipc.ts';
+import { setupNotifications } from './notifications.ts';
+import { parseDesktopOptions } from './options.ts';
+import { setupPowerSave } from './power.ts';
 import { setupSecurity } from './security.ts';
 import { createBoardWindow } from './window.ts';
 
+const options = parseDesktopOptions(process.argv, process.env);
+
 async function onReady(): Promise<void> {
+  if (options.listDisplays) {
+    screen.getAllDisplays().forEach((d, i) => console.log(`${i}: ${d.label || d.id} ${d.size.width}x${d.size.height}`));
+    app.exit(0);
+    return;
+  }
   setupSecurity();
-  const engine = await setupEngine(process.argv);
+  const engine = await setupEngine(options.configPath);
   setupIpc(engine.host, () => BrowserWindow.getAllWindows());
-  createBoardWindow();
+  let win = createBoardWindow(options);
+  setupNotifications(engine.host, () => win);
+  const stopPowerSave = setupPowerSave(options.wall);
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createBoardWindow();
+    if (BrowserWindow.getAllWindows().length === 0) win = createBoardWindow(options);
   });
-  app.on('before-quit', () => void engine.stop());
+  app.on('before-quit', () => {
+    stopPowerSave();
+    void engine.stop();
+  });
 }
 
 if (!app.requestSingleInstanceLock()) app.quit();
 else {
+  app.on('second-instance', () => {
+    const win = BrowserWindow.getAllWindows()[0];
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });

@@ -1,13 +1,23 @@
-import { BrowserWindow } from 'electron';
+import { BrowserWindow, screen } from 'electron';
 import { fileURLToPath } from 'node:url';
+import type { DesktopOptions } from './options.ts';
 
-export function createBoardWindow(): BrowserWindow {
+/** The board's one window: an ordinary window for engineers, a kiosk on the chosen display for the wall. */
+export function createBoardWindow(options: DesktopOptions): BrowserWindow {
+  const displays = screen.getAllDisplays();
+  const display =
+    options.display !== null && displays[options.display] ? displays[options.display]! : screen.getPrimaryDisplay();
+  if (options.display !== null && !displays[options.display]) {
+    console.warn(`--display ${options.display}: only ${displays.length} display(s); using the primary one`);
+  }
+  const { x, y, width, height } = display.bounds;
   const win = new BrowserWindow({
-    width: 1600,
-    height: 900,
-    backgroundColor: '#0b0e13',
+    ...(options.wall ? { x, y, width, height } : { width: 1600, height: 900 }),
+    backgroundColor: '#05070a',
     show: false,
     autoHideMenuBar: true,
+    kiosk: options.wall,
+    fullscreen: options.wall,
     title: 'Knockon',
     webPreferences: {
       preload: fileURLToPath(new URL('../preload/index.cjs', import.meta.url)),
@@ -15,11 +25,23 @@ export function createBoardWindow(): BrowserWindow {
       sandbox: true,
       nodeIntegration: false,
       webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+      // The wall must keep updating and rotating while nobody looks at the machine.
+      backgroundThrottling: !options.wall,
     },
   });
   win.once('ready-to-show', () => win.show());
+  const query: Record<string, string> = {};
+  if (options.wall) {
+    query.wall = '1';
+    if (options.dwellSeconds !== null) query.dwell = String(options.dwellSeconds);
+    if (options.views !== null) query.views = options.views;
+  }
+  const hash = options.wall ? '/wall' : '/checks';
   const devUrl = process.env.ELECTRON_RENDERER_URL;
-  if (devUrl) void win.loadURL(devUrl);
-  else void win.loadFile(fileURLToPath(new URL('../renderer/index.html', import.meta.url)));
+  if (devUrl) void win.loadURL(`${devUrl}?${new URLSearchParams(query)}#${hash}`);
+  else void win.loadFile(fileURLToPath(new URL('../renderer/index.html', import.meta.url)), { query, hash });
   return win;
 }

@@ -80,7 +80,7 @@ export function RegionMap() {
         counts: down > 0 ? `${down} of ${s.total} down` : `${s.total} check${s.total === 1 ? '' : 's'}`,
       });
       const shown = s.items.slice(0, MAX_ITEMS_PER_REGION);
-      const radius = (2.6 + Math.max(0, shown.length - 4) * 0.3) * rem;
+      const radius = (3.6 + Math.max(0, shown.length - 4) * 0.35) * rem;
       // Offset by half a step so no item sits straight above or below the region's own labels.
       shown.forEach((item, i) => {
         const angle = -Math.PI / 2 + (2 * Math.PI * (i + 0.5)) / Math.max(shown.length, 1);
@@ -125,8 +125,9 @@ export function RegionMap() {
                   viewBox="0 0 10 10"
                   refX="9"
                   refY="5"
-                  markerWidth="5"
-                  markerHeight="5"
+                  markerUnits="userSpaceOnUse"
+                  markerWidth={0.75 * rem}
+                  markerHeight={0.75 * rem}
                   orient="auto-start-reverse"
                 >
                   <path d="M0,0 L10,5 L0,10 z" className={`arrowhead ${STATUS_STYLE[s].className}`} />
@@ -175,7 +176,7 @@ export function RegionMap() {
             <g className="regions">
               {layout.regionNodes.map((r) => (
                 <g key={r.key} className="region-marker" data-testid={`map-region-${r.id}`} data-status={r.status}>
-                  <StatusShape status={r.status} x={r.x} y={r.y} r={0.9 * rem} />
+                  <StatusShape status={r.status} x={r.x} y={r.y} r={(r.radius ? 0.7 : 0.9) * rem} />
                   <text
                     x={r.x}
                     y={r.y - Math.max(1.3 * rem, (r.radius ?? 0) + 0.5 * rem) - 1.1 * rem}

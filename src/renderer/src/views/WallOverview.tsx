@@ -88,7 +88,7 @@ export function WallOverview({ wall }: { wall: boolean }) {
                 <li key={`${item.kind}-${item.id}`} data-status={item.status}>
                   <StatusBadge status={item.status} compact />
                   <a href={item.kind === 'check' ? href('check', item.id) : href('map')}>{item.name}</a>
-                  {item.role === 'root_cause' && <span className="role-tag">ROOT CAUSE</span>}
+                  {item.role === 'root_cause' && <span className="role-tag">CAUSE</span>}
                   {item.role === 'impacted' && <span className="role-tag is-impacted">KNOCK-ON</span>}
                 </li>
               ))}
