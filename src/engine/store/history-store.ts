@@ -168,7 +168,7 @@ export class HistoryStore {
       return 0;
     }
     this.recovered('flush', 'history: writes work again');
-    for (const r of batch) this.rollups.noteLate(r.startedAt);
+    for (const r of batch) this.rollups.noteLate(this.store.keyOf(r.checkId, true), r.startedAt);
     this.flushed += batch.length;
     this.onFlush?.(batch.length, this.flushed);
     return batch.length;
@@ -191,7 +191,7 @@ export class HistoryStore {
   }
 
   /** Writes results straight to the database in one transaction (imports, benchmarks). */
-  importResults(results: Iterable<ProbeResult>): number {
+  importResults(results: readonly ProbeResult[]): number {
     let n = 0;
     this.store.transaction(() => {
       const insert = this.store.stmt(
@@ -208,10 +208,10 @@ export class HistoryStore {
           r.message,
           detailsOf(r),
         );
-        this.rollups.noteLate(r.startedAt);
         n++;
       }
     });
+    for (const r of results) this.rollups.noteLate(this.store.keyOf(r.checkId, true), r.startedAt);
     return n;
   }
 

@@ -7,7 +7,7 @@ export const HOUR = 3_600_000;
 /**
  * A minute (or hour) is rolled up this long after it ends, so results of probes that started
  * in it and were still running, or still queued, are in. Results that arrive later still are
- * caught: their minute and hour are marked dirty and rolled up again.
+ * caught: their check's minute and hour are rolled up again.
  */
 export const ROLLUP_LATENESS_MS = 30_000;
 
@@ -25,22 +25,34 @@ const TABLE = { minute: 'rollup_minute', hour: 'rollup_hour' } as const;
 const SPAN = { minute: MINUTE, hour: HOUR } as const;
 const WATERMARK = { minute: 'minute_rolled_until', hour: 'hour_rolled_until' } as const;
 
+/** A maintenance step stops starting new work after this long: the engine thread stays responsive. */
+export const STEP_BUDGET_MS = 20;
+/** Checks per hour-rollup piece: an hour of 1,000 checks at 10 s is 360,000 results, too many at once. */
+export const HOUR_CHUNK = 50;
+
 interface RawRow extends Sample {
   check_key: number;
-  ok: number;
-  latencyMs: number | null;
-  errorClass: string | null;
+}
+
+interface Dirty {
+  level: RollupLevel;
+  t: number;
+  key: number;
 }
 
 /**
  * Rollups and pruning. Every rollup is computed from raw results, so percentiles are exact for
  * minutes and hours alike (raw results are kept at least 2 hours, longer than an hour takes
- * to close). A watermark per level says up to where rollups are complete.
+ * to close). A watermark per level says up to where rollups are complete; queries read
+ * rollups before it and raw results after it.
  */
 export class Rollups {
   private readonly store: StoreDatabase;
-  private readonly dirty = { minute: new Set<number>(), hour: new Set<number>() };
+  /** (level, unit, check) rolled up already when a late result for it was written. */
+  private readonly dirty = new Map<string, Dirty>();
   private readonly watermarks: Record<RollupLevel, number | null>;
+  /** The hour being rolled up, piece by piece, and the next check key to do. */
+  private hourCursor: { t: number; nextKey: number } | null = null;
 
   constructor(store: StoreDatabase) {
     this.store = store;
@@ -52,56 +64,100 @@ export class Rollups {
     return this.watermarks[level];
   }
 
-  /** Results written behind a watermark: their minute and hour are rolled up again. */
-  noteLate(startedAt: number): void {
+  /** A result written behind a watermark: its check's minute and hour are rolled up again. */
+  noteLate(key: number, startedAt: number): void {
     for (const level of ['minute', 'hour'] as const) {
       const w = this.watermarks[level];
-      if (w !== null && startedAt < w) this.dirty[level].add(floorTo(startedAt, SPAN[level]));
+      if (w === null || startedAt >= w) continue;
+      const t = floorTo(startedAt, SPAN[level]);
+      this.dirty.set(`${level}:${t}:${key}`, { level, t, key });
     }
   }
 
   /**
-   * Does at most `budget` units of work (one unit rolls up one minute; an hour costs 10), then
-   * prunes one batch per table. Returns true when work is left, so the caller comes back soon
-   * rather than blocking the engine for long.
+   * Rolls up what is due for about `budgetMs` (always at least one piece), in one transaction,
+   * then prunes one batch per table. Returns true when work is left, so the caller comes back
+   * soon rather than blocking the engine for long. Throws when the database fails (the caller
+   * logs it); nothing of a failed step is kept.
    */
-  maintain(now: number, retention: Retention, budget = 120): boolean {
-    let spent = 0;
-    for (const level of ['minute', 'hour'] as const) {
-      const cost = level === 'minute' ? 1 : 10;
-      for (const t of [...this.dirty[level]]) {
-        if (spent >= budget) return true;
-        this.store.transaction(() => this.rollUp(level, t));
-        this.dirty[level].delete(t);
-        spent += cost;
+  maintain(now: number, retention: Retention, budgetMs = STEP_BUDGET_MS): boolean {
+    const deadline = performance.now() + budgetMs;
+    const done: string[] = [];
+    let more: boolean;
+    try {
+      // One transaction for the whole step: a commit per minute would cost more than the minute.
+      more = this.store.transaction(() => this.rollUpDue(now, deadline, done));
+    } catch (error) {
+      this.watermarks.minute = this.readWatermark('minute');
+      this.watermarks.hour = this.readWatermark('hour');
+      this.hourCursor = null;
+      throw error;
+    }
+    for (const id of done) this.dirty.delete(id);
+    return this.prune(now, retention) || more;
+  }
+
+  private rollUpDue(now: number, deadline: number, done: string[]): boolean {
+    let worked = false;
+    // Always make progress, however slow the machine: the budget only stops the next piece.
+    const outOfTime = () => worked && performance.now() >= deadline;
+    for (const [id, d] of this.dirty) {
+      if (outOfTime()) return true;
+      this.rollUpCheck(d.level, d.t, d.key);
+      done.push(id);
+      worked = true;
+    }
+
+    const minuteClose = floorTo(now - ROLLUP_LATENESS_MS, MINUTE);
+    let w = this.watermarks.minute ?? this.firstResultAt(minuteClose);
+    while (w < minuteClose) {
+      if (outOfTime()) {
+        this.saveWatermark('minute', w);
+        return true;
       }
-      const closeBefore = floorTo(now - ROLLUP_LATENESS_MS, SPAN[level]);
-      let w = this.watermarks[level] ?? this.firstResultAt(closeBefore);
-      while (w < closeBefore) {
-        if (spent >= budget) {
-          this.saveWatermark(level, w);
-          return true;
-        }
-        const next = this.store.get<{ t: number | null }>(
-          'SELECT min(started_at) AS t FROM results WHERE started_at >= ? AND started_at < ?',
-          w,
-          closeBefore,
-        )?.t;
-        if (next === null || next === undefined) {
-          w = closeBefore;
+      const next = this.nextResultAt(w, minuteClose);
+      if (next === null) {
+        w = minuteClose;
+        break;
+      }
+      const t = floorTo(next, MINUTE);
+      this.rollUpMinute(t);
+      w = t + MINUTE;
+      worked = true;
+    }
+    this.saveWatermark('minute', w);
+
+    const hourClose = floorTo(now - ROLLUP_LATENESS_MS, HOUR);
+    w = this.watermarks.hour ?? floorTo(this.firstResultAt(hourClose), HOUR);
+    while (w < hourClose) {
+      if (outOfTime()) {
+        this.saveWatermark('hour', w);
+        return true;
+      }
+      if (!this.hourCursor || this.hourCursor.t < w) {
+        const next = this.nextResultAt(w, hourClose);
+        if (next === null) {
+          w = hourClose;
           break;
         }
-        const t = floorTo(next, SPAN[level]);
-        this.store.transaction(() => {
-          this.rollUp(level, t);
-          this.saveWatermark(level, t + SPAN[level]);
-        });
-        w = t + SPAN[level];
-        spent += cost;
+        this.hourCursor = { t: floorTo(next, HOUR), nextKey: 0 };
+        this.store.run('DELETE FROM rollup_hour WHERE t = ?', this.hourCursor.t);
       }
-      this.saveWatermark(level, w);
+      const cursor = this.hourCursor;
+      const keys = this.store
+        .all<{ key: number }>('SELECT key FROM checks WHERE key >= ? ORDER BY key LIMIT ?', cursor.nextKey, HOUR_CHUNK)
+        .map((r) => r.key);
+      for (const key of keys) this.rollUpCheck('hour', cursor.t, key);
+      worked = true;
+      if (keys.length < HOUR_CHUNK) {
+        w = cursor.t + HOUR;
+        this.hourCursor = null;
+      } else {
+        cursor.nextKey = keys.at(-1)! + 1;
+      }
     }
-    return this.prune(now, retention);
+    this.saveWatermark('hour', w);
+    return false;
   }
 
   /** Deletes one batch of expired rows per table; true when a batch was full (more to delete). */
@@ -126,12 +182,13 @@ export class Rollups {
     return full;
   }
 
-  private rollUp(level: RollupLevel, t: number): void {
+  /** One minute of every check, in one read (a minute of 1,000 checks at 10 s is 6,000 rows). */
+  private rollUpMinute(t: number): void {
     const rows = this.store.all<RawRow>(
       'SELECT check_key, ok, latency_ms AS latencyMs, error_class AS errorClass FROM results ' +
         'WHERE started_at >= ? AND started_at < ?',
       t,
-      t + SPAN[level],
+      t + MINUTE,
     );
     const byCheck = new Map<number, RawRow[]>();
     for (const row of rows) {
@@ -139,12 +196,35 @@ export class Rollups {
       if (list) list.push(row);
       else byCheck.set(row.check_key, [row]);
     }
-    const table = TABLE[level];
-    this.store.run(`DELETE FROM ${table} WHERE t = ?`, t);
+    this.store.run('DELETE FROM rollup_minute WHERE t = ?', t);
     for (const [key, samples] of byCheck) {
       const cell = cellFromSamples(t, samples);
-      if (cell) insertCell(this.store, table, key, cell);
+      if (cell) insertCell(this.store, 'rollup_minute', key, cell);
     }
+  }
+
+  /** One check's minute or hour, read through the (check, time) index. */
+  private rollUpCheck(level: RollupLevel, t: number, key: number): void {
+    const samples = this.store.all<Sample>(
+      'SELECT ok, latency_ms AS latencyMs, error_class AS errorClass FROM results ' +
+        'WHERE check_key = ? AND started_at >= ? AND started_at < ?',
+      key,
+      t,
+      t + SPAN[level],
+    );
+    const table = TABLE[level];
+    this.store.run(`DELETE FROM ${table} WHERE check_key = ? AND t = ?`, key, t);
+    const cell = cellFromSamples(t, samples);
+    if (cell) insertCell(this.store, table, key, cell);
+  }
+
+  private nextResultAt(from: number, before: number): number | null {
+    const t = this.store.get<{ t: number | null }>(
+      'SELECT min(started_at) AS t FROM results WHERE started_at >= ? AND started_at < ?',
+      from,
+      before,
+    )?.t;
+    return t === null || t === undefined ? null : t;
   }
 
   private firstResultAt(fallback: number): number {

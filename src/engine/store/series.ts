@@ -17,6 +17,19 @@ type Level = 'raw' | RollupLevel;
 const LEVEL: Record<SeriesRange, Level> = { '1h': 'raw', '6h': 'raw', '24h': 'minute', '7d': 'minute', '30d': 'hour' };
 const GRAIN: Record<Level, number> = { raw: 1000, minute: MINUTE, hour: HOUR };
 
+/**
+ * Availability needs no resolution, only counts, so it reads the coarsest rollups that keep the
+ * range honest: whole units are counted, so the range starts up to one unit early (at most
+ * 1/60 of 1 h, 1/360 of 6 h, 1/1440 of 24 h, 1/168 of 7 d, 1/720 of 30 d).
+ */
+const AVAILABILITY_LEVEL: Record<SeriesRange, Level> = {
+  '1h': 'minute',
+  '6h': 'minute',
+  '24h': 'minute',
+  '7d': 'hour',
+  '30d': 'hour',
+};
+
 interface Segment {
   level: Level;
   from: number;
@@ -161,8 +174,9 @@ export function queryAvailability(
 ): number | null {
   const key = store.keyOf(checkId);
   if (key === undefined) return null;
-  const rangeMs = RANGE_MS[range];
-  const groups = collect(store, rollups, key, LEVEL[range], now - rangeMs, now, rangeMs * 2);
+  const level = AVAILABILITY_LEVEL[range];
+  const from = floorTo(now - RANGE_MS[range], GRAIN[level]);
+  const groups = collect(store, rollups, key, level, from, now, RANGE_MS[range] * 2);
   let count = 0;
   let failures = 0;
   for (const cells of groups.values()) {
@@ -189,7 +203,8 @@ export function queryAvailabilityAll(
       t.failures += failures;
     } else totals.set(key, { count, failures });
   };
-  for (const seg of segments(LEVEL[range], now - RANGE_MS[range], now, rollups)) {
+  const level = AVAILABILITY_LEVEL[range];
+  for (const seg of segments(level, floorTo(now - RANGE_MS[range], GRAIN[level]), now, rollups)) {
     const rows =
       seg.level === 'raw'
         ? store.all<{ key: number; count: number; failures: number }>(

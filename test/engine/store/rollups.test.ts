@@ -2,7 +2,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, type HistoryStore } from '../../../src/engine/store/index.ts';
-import { PRUNE_BATCH, ROLLUP_LATENESS_MS } from '../../../src/engine/store/rollups.ts';
+import { HOUR_CHUNK, PRUNE_BATCH, ROLLUP_LATENESS_MS } from '../../../src/engine/store/rollups.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { T0, openStore, result, tempDir } from './helpers.ts';
@@ -95,11 +95,14 @@ describe('rollups and pruning', () => {
     expect(Math.max(...(rows('rollup_minute') as { p99: number }[]).map((r) => r.p99))).toBe(559);
   });
 
-  it('prunes expired rows in batches, and never raw results that are not rolled up yet', () => {
+  it('prunes expired rows in batches of PRUNE_BATCH, never one huge delete', () => {
     const old = T0 - 8 * 86_400_000;
-    const batch = Array.from({ length: PRUNE_BATCH + 500 }, (_, i) => result('hk-lb', old + i * 100, 1));
-    store.importResults(batch);
-    // Rollups are missing for these minutes: the first pass rolls them up before deleting.
+    store.importResults(Array.from({ length: PRUNE_BATCH + 500 }, (_, i) => result('hk-lb', old + i * 100, 1)));
+    store.setRetention({ raw: 30 * 86_400_000, minute: 90 * 86_400_000, hour: 365 * 86_400_000 });
+    while (store.maintain(T0));
+    expect(count('results')).toBe(PRUNE_BATCH + 500);
+
+    store.setRetention({ raw: 7 * 86_400_000, minute: 90 * 86_400_000, hour: 365 * 86_400_000 });
     expect(store.maintain(T0)).toBe(true);
     expect(count('results')).toBe(500);
     expect(store.maintain(T0)).toBe(false);
@@ -112,6 +115,42 @@ describe('rollups and pruning', () => {
     store.maintain(T0);
     expect(count('rollup_minute')).toBe(0);
     expect(count('rollup_hour')).toBe(1);
+  });
+
+  it('never prunes raw results that are not rolled up yet', () => {
+    const old = T0 - 8 * 86_400_000;
+    store.importResults([result('hk-lb', old, 1), result('hk-lb', old + 2 * HOUR, 2)]);
+    // Rollups are due for both results; whatever a step gets to, no result goes before its rollups.
+    const units = (table: string) =>
+      new Set((db.prepare(`SELECT t FROM ${table}`).all() as { t: number }[]).map((r) => r.t));
+    do {
+      const left = new Set(
+        (db.prepare('SELECT started_at AS t FROM results').all() as { t: number }[]).map((r) => r.t),
+      );
+      const minutes = units('rollup_minute');
+      const hours = units('rollup_hour');
+      for (const t of [old, old + 2 * HOUR].filter((t) => !left.has(t))) {
+        expect(minutes.has(Math.floor(t / MIN) * MIN)).toBe(true);
+        expect(hours.has(Math.floor(t / HOUR) * HOUR)).toBe(true);
+      }
+    } while (store.maintain(T0));
+    expect(count('results')).toBe(0);
+    expect(count('rollup_hour')).toBe(2);
+    expect(count('rollup_minute')).toBe(2);
+  });
+
+  it('rolls an hour of many checks up in pieces, each check exact', () => {
+    const hour = Math.floor(T0 / HOUR) * HOUR + HOUR;
+    const checks = HOUR_CHUNK * 2 + 7;
+    const results: ProbeResult[] = [];
+    for (let c = 0; c < checks; c++) {
+      for (let i = 0; i < 10; i++) results.push(result(`check-${c}`, hour + i * 6 * MIN, c + i));
+    }
+    store.importResults(results);
+    while (store.maintain(hour + HOUR + ROLLUP_LATENESS_MS));
+    const hourRows = rows('rollup_hour') as { count: number; lat_min: number; lat_max: number }[];
+    expect(hourRows).toHaveLength(checks);
+    expect(hourRows.every((r, c) => r.count === 10 && r.lat_min === c && r.lat_max === c + 9)).toBe(true);
   });
 
   it('keeps raw results within retention', () => {
