@@ -67,7 +67,7 @@ function writeRate() {
   const total = 500_000;
   const batch = 10_000;
   const start = performance.now();
-  for (let i = 0; i < total; ) {
+  for (let i = 0; i < total;) {
     for (let j = 0; j < batch; j++, i++) store.record(httpResult(`check-${i % 1_000}`, now - DAY + i * 10, i));
     store.flush();
   }
