@@ -9,6 +9,7 @@ export function installKnockOn(context: ModuleContext): IncidentLog {
   const module = new KnockOnModule({
     clock: context.clock ?? systemClock,
     repository: context.store,
+    state: context.store,
     publish: (part) => engine.publish(part),
     notify: (notice) => engine.notify(notice),
     checkViews: () => engine.checkViews(),

@@ -14,6 +14,7 @@ import { Topology, type SubjectRef } from '../analysis/topology.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import type { Clock } from '../clock.ts';
 import type { BoardPart, CheckUpdate, EngineModule } from '../engine.ts';
+import type { GroupState } from '../notify/grouping.ts';
 import { Notifier } from '../notify/notifier.ts';
 import { RpcError, type RpcRegistry } from '../rpc.ts';
 import type { IncidentLog } from './api.ts';
@@ -32,7 +33,11 @@ export interface KnockOnOptions {
   /** Where receivers' secrets are read from; process.env by default. */
   env?: Readonly<Record<string, string | undefined>>;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Durable module state (the history store's saveState/loadState); nothing survives a restart without it. */
+  state?: { saveState(key: string, value: unknown): void; loadState<T>(key: string): T | null };
 }
+
+const NOTIFY_STATE_KEY = 'knock-on.notifications';
 
 const incidentId = z.string().min(1).max(200);
 const person = z.string().trim().min(1, { error: 'say who you are' }).max(100);
@@ -83,6 +88,10 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       showNotice: options.notify,
       record: (id, event) => this.guard('notification outcome', () => this.addEventToIncident(id, event)),
       log: this.log,
+      persist: options.state && {
+        save: (groups) => options.state!.saveState(NOTIFY_STATE_KEY, groups),
+        load: () => options.state!.loadState<[string, GroupState][]>(NOTIFY_STATE_KEY),
+      },
     });
     options.rpc?.register('incidents.acknowledge', (params) => this.acknowledge(params));
     options.rpc?.register('incidents.silence', (params) => this.silence(params));
@@ -107,6 +116,8 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       });
       this.lastVantage = this.topology.vantage();
       this.evaluate(now);
+      // Incidents still open from before a restart: the notifier takes up where it left off.
+      this.notifier.update(this.book.views(now).filter((i) => i.state === 'open'));
     });
   }
 

@@ -21,6 +21,14 @@ export interface NotifierOptions {
   showNotice: (notice: Notice) => void;
   record: (incidentId: string, event: IncidentEvent) => void;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /**
+   * Where what was sent survives a restart, so a restarted engine neither repeats a message
+   * early nor forgets to send the resolved one.
+   */
+  persist?: {
+    save(groups: [string, GroupState][]): void;
+    load(): [string, GroupState][] | null;
+  };
 }
 
 export class Notifier {
@@ -37,6 +45,11 @@ export class Notifier {
 
   constructor(options: NotifierOptions) {
     this.options = options;
+    try {
+      for (const [key, group] of options.persist?.load() ?? []) this.groups.set(key, group);
+    } catch (error) {
+      options.log('warn', `notification state could not be restored: ${String(error)}`);
+    }
   }
 
   configure(receivers: readonly ReceiverConfig[], timing: GroupTiming): void {
@@ -91,6 +104,7 @@ export class Notifier {
     if (this.abort.signal.aborted) return;
     const now = this.options.clock.now();
     let next: number | null = null;
+    let changed = false;
     for (const [id, incident] of this.incidents) {
       let pending = false;
       for (const receiver of this.receivers) {
@@ -110,6 +124,7 @@ export class Notifier {
         if (decision.send) {
           const sent = afterSend(group, view, decision.send, now);
           this.groups.set(key, sent);
+          changed = true;
           this.dispatch(receiver, incident, decision.send);
           decision = decide(sent, view, this.timing, options, now);
         }
@@ -120,10 +135,19 @@ export class Notifier {
       }
       if (!pending && incident.state === 'resolved') {
         this.incidents.delete(id);
-        for (const receiver of this.receivers) this.groups.delete(groupKey(id, receiver.id));
+        for (const receiver of this.receivers) changed = this.groups.delete(groupKey(id, receiver.id)) || changed;
       }
     }
+    if (changed) this.persist();
     this.schedule(next);
+  }
+
+  private persist(): void {
+    try {
+      this.options.persist?.save([...this.groups]);
+    } catch (error) {
+      this.options.log('warn', `notification state could not be saved: ${String(error)}`);
+    }
   }
 
   private schedule(at: number | null): void {

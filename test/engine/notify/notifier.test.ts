@@ -198,3 +198,39 @@ describe('receivers', () => {
     });
   });
 });
+
+describe('notification state across a restart', () => {
+  it('neither repeats the firing message nor forgets the resolved one after a restart', async () => {
+    let saved: unknown = null;
+    const persist = {
+      save: (groups: unknown) => void (saved = structuredClone(groups)),
+      load: () => saved as never,
+    };
+    const make = () => {
+      const notices: Notice[] = [];
+      const events: IncidentEvent[] = [];
+      const n = new Notifier({
+        clock: systemClock,
+        env: {},
+        showNotice: (notice) => notices.push(notice),
+        record: (_id, event) => events.push(event),
+        log: () => {},
+        persist,
+      });
+      notifiers.push(n);
+      n.configure(receiversFrom('  - { id: wall, type: desktop }'), noWait);
+      return { n, notices };
+    };
+    const first = make();
+    const open = incident();
+    first.n.update([open]);
+    expect(first.notices.map((x) => x.title)).toEqual([expect.stringContaining('FIRING')]);
+    await first.n.stop();
+
+    const second = make();
+    second.n.update([open]);
+    expect(second.notices).toEqual([]);
+    second.n.update([{ ...open, state: 'resolved', resolvedAt: Date.now() }]);
+    expect(second.notices.map((x) => x.title)).toEqual([expect.stringContaining('RESOLVED')]);
+  });
+});
