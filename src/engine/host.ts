@@ -8,6 +8,7 @@ import { applyBoardMessage } from '../shared/board-state.ts';
 import type { BoardSnapshot } from '../shared/model.ts';
 import { isEngineEvent, type BoardMessage, type EngineCommand } from '../shared/protocol.ts';
 import type { RpcMethod, RpcParams, RpcResult } from '../shared/rpc.ts';
+import { ENGINE_RESOURCE_LIMITS } from './worker-limits.ts';
 
 export interface EngineHostOptions {
   /** Path of the worker entry: src/engine/worker.ts from a checkout, the bundled file when built. */
@@ -105,7 +106,10 @@ export class EngineHost {
 
   private spawn(): void {
     const log = this.options.log ?? (() => {});
-    const worker = new Worker(this.options.workerPath, { name: 'knockon-engine' });
+    const worker = new Worker(this.options.workerPath, {
+      name: 'knockon-engine',
+      resourceLimits: ENGINE_RESOURCE_LIMITS,
+    });
     this.worker = worker;
     worker.on('message', (event: unknown) => {
       if (!isEngineEvent(event)) return log('warn', 'engine sent a malformed message; ignored');

@@ -36,8 +36,21 @@ export function makeCerts(): TestCerts {
   const at = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   openssl(
-    'req', '-x509', ...EC, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '3650', '-subj', '/CN=Knockon Test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    ...EC,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=Knockon Test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   );
   writeFileSync(at('index.txt'), '');
   writeFileSync(at('serial'), '1000\n');
@@ -50,11 +63,45 @@ export function makeCerts(): TestCerts {
     openssl('req', '-new', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
     writeFileSync(at(`${name}.ext`), `subjectAltName = ${san}\nbasicConstraints = CA:FALSE\n`);
     if ('days' in dates) {
-      openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-        '-days', String(dates.days), '-out', `${name}.crt`, '-extfile', `${name}.ext`);
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        String(dates.days),
+        '-out',
+        `${name}.crt`,
+        '-extfile',
+        `${name}.ext`,
+      );
     } else {
-      openssl('ca', '-batch', '-config', 'ca.cnf', '-cert', 'ca.crt', '-keyfile', 'ca.key', '-in', `${name}.csr`,
-        '-out', `${name}.crt`, '-startdate', dates.start, '-enddate', dates.end, '-extfile', `${name}.ext`, '-notext');
+      openssl(
+        'ca',
+        '-batch',
+        '-config',
+        'ca.cnf',
+        '-cert',
+        'ca.crt',
+        '-keyfile',
+        'ca.key',
+        '-in',
+        `${name}.csr`,
+        '-out',
+        `${name}.crt`,
+        '-startdate',
+        dates.start,
+        '-enddate',
+        dates.end,
+        '-extfile',
+        `${name}.ext`,
+        '-notext',
+      );
     }
     return { key: readFileSync(at(`${name}.key`), 'utf8'), cert: readFileSync(at(`${name}.crt`), 'utf8') };
   };
@@ -63,8 +110,21 @@ export function makeCerts(): TestCerts {
   const expiringSoon = leaf('soon', local, { days: 5 });
   const wrongHost = leaf('wrong', 'DNS:wrong.example.net', { days: 30 });
   const expired = leaf('expired', local, { start: '20200101000000Z', end: '20200201000000Z' });
-  openssl('req', '-x509', ...EC, '-keyout', 'self.key', '-out', 'self.crt', '-days', '30', '-subj', '/CN=localhost',
-    '-addext', `subjectAltName=${local}`);
+  openssl(
+    'req',
+    '-x509',
+    ...EC,
+    '-keyout',
+    'self.key',
+    '-out',
+    'self.crt',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    `subjectAltName=${local}`,
+  );
   const selfSigned = { key: readFileSync(at('self.key'), 'utf8'), cert: readFileSync(at('self.crt'), 'utf8') };
   return {
     dir,

@@ -1,0 +1,140 @@
+/**
+ * npm run bench:engine [-- --duration 40 --checks 5000 --interval 10s --ports 8]
+ *
+ * Runs the real engine (scheduler, HTTP probes on fresh connections, status rules, batching)
+ * in a worker thread with the product's resource limits, against a target farm in a separate
+ * process on loopback, and prints one JSON line per scenario. Without --checks, runs the two
+ * scenarios of the issue: 5,000 checks at 10 s, then 1,000 checks at 1 s. The first interval
+ * (at most a third of --duration) is warm-up; figures cover the rest. CPU and RSS are the
+ * whole process's: engine thread, main thread and Node itself, not the targets.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { parseDuration } from '../src/shared/config/duration.ts';
+import { ENGINE_RESOURCE_LIMITS } from '../src/engine/worker-limits.ts';
+import type { BenchWorkerEvent, BenchWorkerInput } from './engine-worker.ts';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '40' },
+    checks: { type: 'string' },
+    interval: { type: 'string', default: '10s' },
+    ports: { type: 'string', default: '8' },
+  },
+});
+const durationMs = Number(values.duration) * 1000;
+const scenarios = values.checks
+  ? [{ checks: Number(values.checks), intervalMs: parseDuration(values.interval!)! }]
+  : [
+      { checks: 5_000, intervalMs: 10_000 },
+      { checks: 1_000, intervalMs: 1_000 },
+    ];
+
+async function startFarm(count: number) {
+  const farm = spawn(process.execPath, [new URL('./target-farm.ts', import.meta.url).pathname, String(count)], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    farm.once('exit', (code) => reject(new Error(`target farm exited with ${code}`)));
+    createInterface({ input: farm.stdout! }).once('line', resolve);
+  });
+  return { ports: (JSON.parse(line) as { ports: number[] }).ports, stop: () => farm.kill() };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+async function runScenario(ports: number[], checks: number, intervalMs: number) {
+  const configText = JSON.stringify({
+    defaults: { interval: `${intervalMs}ms`, timeout: `${Math.min(intervalMs, 5_000)}ms` },
+    engine: { max_in_flight: 256 },
+    checks: Array.from({ length: checks }, (_, i) => ({
+      id: `c${i}`,
+      type: 'http',
+      url: `http://127.0.0.1:${ports[i % ports.length]}/health?c=${i}`,
+      expect: { json: { status: 'OK' } },
+    })),
+  });
+  const warmupMs = Math.min(intervalMs, durationMs / 3);
+  const probesPerS = checks / (intervalMs / 1000);
+  const input: BenchWorkerInput = {
+    configText,
+    warmupMs,
+    measureMs: durationMs - warmupMs,
+    // The scheduler keeps lag over its last 4,096 starts: sample before the window turns over.
+    sampleEveryMs: Math.max(250, Math.floor((4096 / probesPerS) * 1000 * 0.8)),
+  };
+  const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), {
+    workerData: input,
+    resourceLimits: ENGINE_RESOURCE_LIMITS,
+  });
+  let cpu0 = process.cpuUsage();
+  let t0 = performance.now();
+  let peakRss = 0;
+  const rssSampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 500);
+  const done = new Promise<Extract<BenchWorkerEvent, { kind: 'done' }>>((resolve, reject) => {
+    worker.on('error', reject);
+    worker.on('message', (event: BenchWorkerEvent) => {
+      if (event.kind === 'measuring') {
+        cpu0 = process.cpuUsage();
+        t0 = performance.now();
+        peakRss = 0;
+      } else resolve(event);
+    });
+  });
+  const result = await done;
+  const cpu = process.cpuUsage(cpu0);
+  const elapsedS = (performance.now() - t0) / 1000;
+  clearInterval(rssSampler);
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  await once(worker, 'exit');
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  const failures = Object.values(result.failures).reduce((a, b) => a + b, 0);
+  return {
+    bench: 'engine',
+    checks,
+    interval_ms: intervalMs,
+    duration_s: round(elapsedS),
+    probes: result.probes,
+    probes_per_s: round(result.probes / elapsedS),
+    cpu_s_per_1000_probes: round((cpuS / Math.max(1, result.probes)) * 1000, 3),
+    rss_mb: Math.round(peakRss / 1048576),
+    lag_p50_ms: round(median(result.lagP50s)),
+    lag_p99_ms: round(Math.max(0, ...result.lagP99s)),
+    cpu_cores: round(cpuS / elapsedS, 2),
+    failures,
+    ...(failures > 0 ? { failure_classes: result.failures } : {}),
+    delayed_by_limit: result.delayedByLimit,
+    board_messages: result.messages,
+  };
+}
+
+if (values.checks) {
+  const farm = await startFarm(Number(values.ports));
+  try {
+    for (const s of scenarios) console.log(JSON.stringify(await runScenario(farm.ports, s.checks, s.intervalMs)));
+  } finally {
+    farm.stop();
+  }
+} else {
+  // One process per scenario, so the second's resident memory does not include the first's.
+  for (const s of scenarios) {
+    const args = ['--checks', String(s.checks), '--interval', `${s.intervalMs}ms`];
+    const child = spawn(
+      process.execPath,
+      [process.argv[1]!, ...args, '--duration', values.duration!, '--ports', values.ports!],
+      {
+        stdio: 'inherit',
+      },
+    );
+    const [code] = (await once(child, 'exit')) as [number | null];
+    if (code !== 0) process.exitCode = 1;
+  }
+}
