@@ -10,6 +10,7 @@ import type { StatusRule } from '../../shared/config/topology.ts';
 import type { BoardSnapshot, FailoverView, IncidentEventKind, Status } from '../../shared/model.ts';
 import type { RpcParams } from '../../shared/rpc.ts';
 import { componentStatus } from '../analysis/component-status.ts';
+import { vantageState } from '../analysis/vantage.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { BoardPart, CheckUpdate, EngineModule } from '../engine.ts';
@@ -88,6 +89,7 @@ export class FailoverModule implements EngineModule {
   private readonly clock: Clock;
   private readonly policies = new Map<string, Runtime>();
   private components = new Map<string, { checks: string[]; rule: StatusRule }>();
+  private vantage: Config['vantage'] | null = null;
   private readonly stopController = new AbortController();
   private stopped = false;
 
@@ -99,6 +101,7 @@ export class FailoverModule implements EngineModule {
 
   onConfig(config: Config, _checks: readonly ResolvedCheck[]): void {
     this.components = new Map(config.components.map((c) => [c.id, { checks: c.checks, rule: c.status_rule }]));
+    this.vantage = config.vantage;
     const wanted = config.failover?.policies ?? [];
     const ids = new Set(wanted.map((p) => p.id));
     for (const [id, runtime] of this.policies) {
@@ -180,9 +183,20 @@ export class FailoverModule implements EngineModule {
   }
 
   private observe(runtime: Runtime, status: Status, successes: number, detail: string): void {
-    // One vantage (this machine) in this version: it either sees the thing down or it does not.
-    const downVantages = status === 'down' ? 1 : 0;
+    // One vantage (this machine) in this version. While its own network is failing (its
+    // reference checks down), what it sees down is no evidence: it counts as no vantage at all.
+    const downVantages = status === 'down' && this.vantageOnline() ? 1 : 0;
     this.apply(runtime, { kind: 'observe', status, downVantages, successes, detail });
+  }
+
+  private vantageOnline(): boolean {
+    const config = this.vantage;
+    if (!config || config.reference_checks.length === 0) return true;
+    const views = new Map(this.options.engine.checkViews().map((v) => [v.id, v.status]));
+    return vantageState({
+      offlineWhen: config.offline_when,
+      references: config.reference_checks.map((id) => ({ id, name: id, status: views.get(id) ?? 'unknown' })),
+    }).online;
   }
 
   /** Decides, then: audit (durable), save the state (durable), publish, and only then act. */

@@ -163,7 +163,7 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
         successes: isUp ? event.successes : 0,
         rearmOnRecovery: prev.rearmOnRecovery && !isUp,
       };
-      const reason = `watched ${event.detail} is down (${event.downVantages} of ${rules.minVantages} vantages needed)`;
+      const reason = `watched ${event.detail} is down (seen from ${vantages(event.downVantages)}, ${rules.minVantages} required)`;
       switch (prev.state) {
         case 'idle':
           if (isDown && !out.state.rearmOnRecovery) trigger(reason);
@@ -314,6 +314,10 @@ export function wakeAt(state: PolicyState, rules: PolicyRules): number | null {
     default:
       return null;
   }
+}
+
+function vantages(n: number): string {
+  return n === 1 ? '1 vantage' : `${n} vantages`;
 }
 
 function iso(at: number | null): string {

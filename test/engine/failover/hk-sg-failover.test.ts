@@ -82,7 +82,7 @@ describe.skipIf(!haveKnot)('Hong Kong → Singapore failover end to end', () => 
     await lab.until('the Slack message', () => lab.messages.length >= 1);
     expect(lab.messages).toHaveLength(1);
     expect(lab.messages[0]!.text).toBe(
-      `Failing over Hong Kong to Singapore: app.example.test A ${PRIMARY} → ${BACKUP}. Reason: watched check hk-lb is down (1 of 1 vantages needed)`,
+      `Failing over Hong Kong to Singapore: app.example.test A ${PRIMARY} → ${BACKUP}. Reason: watched check hk-lb is down (seen from 1 vantage, 1 required)`,
     );
 
     // The incident timeline shows the steps too.

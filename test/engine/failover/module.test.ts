@@ -1,0 +1,151 @@
+/**
+ * The module inside a real engine (no worker), with real HTTP servers as targets and the real
+ * store in memory: the wiring the end-to-end test does not reach (components, the vantage, a
+ * run interrupted by a restart).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../../src/engine/config/parse.ts';
+import { systemClock } from '../../../src/engine/clock.ts';
+import { Engine } from '../../../src/engine/engine.ts';
+import { FailoverModule } from '../../../src/engine/failover/module.ts';
+import { INITIAL_POLICY_STATE } from '../../../src/engine/failover/policy.ts';
+import { RpcRegistry } from '../../../src/engine/rpc.ts';
+import { HistoryStore } from '../../../src/engine/store/index.ts';
+import type { BoardMessage } from '../../../src/shared/protocol.ts';
+import { HttpTarget } from '../../support/http-target.ts';
+import { waitFor } from '../../support/wait.ts';
+
+interface Rig {
+  engine: Engine;
+  module: FailoverModule;
+  store: HistoryStore;
+  rpc: RpcRegistry;
+  until<T>(what: string, test: () => T | undefined | null | false): Promise<T>;
+}
+
+const rigs: { engine: Engine; store: HistoryStore }[] = [];
+const targets: HttpTarget[] = [];
+
+async function target(): Promise<HttpTarget> {
+  const t = await new HttpTarget().start();
+  targets.push(t);
+  return t;
+}
+
+function rig(yaml: string, store = new HistoryStore({ dataDir: null, clock: systemClock })): Rig {
+  const listeners = new Set<() => void>();
+  const rpc = new RpcRegistry();
+  const engine = new Engine({ clock: systemClock, emit: (_m: BoardMessage) => listeners.forEach((l) => l()), rpc });
+  const module = new FailoverModule({ engine, rpc, store, log: () => {}, incidents: null });
+  engine.use(module);
+  const outcome = parseConfigText(yaml, 'test.yaml');
+  if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues));
+  engine.applyConfig(outcome.config, 'test.yaml');
+  rigs.push({ engine, store });
+  return {
+    engine,
+    module,
+    store,
+    rpc,
+    until: (what, test) =>
+      waitFor(
+        (onChange) => {
+          listeners.add(onChange);
+          return () => listeners.delete(onChange);
+        },
+        test,
+        what,
+        10_000,
+      ),
+  };
+}
+
+const state = (r: Rig) => r.module.views()[0]!.state;
+const check = (r: Rig, id: string) => r.engine.checkViews().find((c) => c.id === id);
+
+afterEach(async () => {
+  for (const r of rigs.splice(0)) {
+    await r.engine.stop();
+    r.store.close();
+  }
+  for (const t of targets.splice(0)) await t.stop().catch(() => {});
+});
+
+const policy = (watch: string, extra = '') => `failover:
+  policies:
+    - id: p
+      watch: ${watch}
+      primary: hk
+      backup: sg
+      actions: [{ type: command, run: [/bin/true] }]
+${extra}`;
+
+describe('failover module in a real engine', () => {
+  it('fails over when a watched component is down by its status rule', async () => {
+    const a = await target();
+    const b = await target();
+    const r = rig(`defaults: { interval: 100ms, timeout: 80ms, fall: 2, rise: 1 }
+checks:
+  - { id: hk-a, type: http, url: "${a.url}/" }
+  - { id: hk-b, type: http, url: "${b.url}/" }
+components:
+  - { id: hk-edge, checks: [hk-a, hk-b], status_rule: any }
+${policy('{ component: hk-edge }')}`);
+    await r.until('both up', () => check(r, 'hk-a')?.status === 'up' && check(r, 'hk-b')?.status === 'up');
+    await a.stop();
+    await r.until('hk-a down', () => check(r, 'hk-a')?.status === 'down');
+    // One of two checks down leaves an `any` component up: nothing to do.
+    expect(state(r)).toBe('idle');
+    await b.stop();
+    await r.until('failed over', () => state(r) === 'failed_over');
+    expect(r.module.audit('p').map((e) => e.step)).toContain('failed_over');
+    expect(r.module.audit('p')[0]!.detail.reason).toBe(
+      'watched component hk-edge is down (seen from 1 vantage, 1 required)',
+    );
+  });
+
+  it('does not fail over while this vantage is offline (its reference checks down)', async () => {
+    const hk = await target();
+    const gateway = await target();
+    const r = rig(`defaults: { interval: 100ms, timeout: 80ms, fall: 2, rise: 1 }
+checks:
+  - { id: hk-lb, type: http, url: "${hk.url}/" }
+  - { id: gateway, type: http, url: "${gateway.url}/" }
+vantage: { reference_checks: [gateway] }
+${policy('{ check: hk-lb }')}`);
+    await r.until('both up', () => check(r, 'hk-lb')?.status === 'up' && check(r, 'gateway')?.status === 'up');
+    await gateway.stop();
+    await r.until('gateway down', () => check(r, 'gateway')?.status === 'down');
+    await hk.stop();
+    await r.until('hk-lb seen down a while', () => (check(r, 'hk-lb')?.consecutiveFailures ?? 0) >= 4);
+    expect(state(r)).toBe('idle');
+    await gateway.start();
+    await r.until('failed over once the vantage is back', () => state(r) === 'failed_over');
+  });
+
+  it('turns a run interrupted by a restart into failed, audited, without running anything', async () => {
+    const store = new HistoryStore({ dataDir: null, clock: systemClock });
+    store.saveState('failover:p', { ...INITIAL_POLICY_STATE, state: 'running', run: 3, direction: 'failover' });
+    const hk = await target();
+    const r = rig(
+      `checks:
+  - { id: hk-lb, type: http, url: "${hk.url}/" }
+${policy('{ check: hk-lb }')}`,
+      store,
+    );
+    expect(r.module.views()[0]).toMatchObject({
+      state: 'failed',
+      lastMessage: expect.stringContaining('interrupted by a restart'),
+    });
+    expect(store.loadAudit('p').map((e) => e.step)).toEqual(['restored', 'interrupted']);
+    expect(store.loadState<{ state: string }>('failover:p')!.state).toBe('failed');
+    expect(await r.rpc.dispatch('failover.approve', { policyId: 'p', by: 'ana' })).toEqual({
+      ok: false,
+      message: 'nothing to approve: the policy is failed',
+    });
+    await expect(r.rpc.dispatch('failover.start', { policyId: 'p', by: 'ana' })).rejects.toThrow(
+      'reason: expected a reason',
+    );
+    await expect(r.rpc.dispatch('failover.start', null)).rejects.toThrow('expected { policyId, by }');
+  });
+});
