@@ -43,13 +43,13 @@ export function webhookAction(config: Config): FailoverAction {
         const url = secretFrom(ctx.env, config.url_env);
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (config.token_env) headers.authorization = `Bearer ${secretFrom(ctx.env, config.token_env)}`;
+        // undici's request never follows redirects: a 3xx is reported, not chased.
         const response = await request(url, {
           method: 'POST',
           headers,
           body: JSON.stringify(webhookBody(config.format, ctx)),
           signal: ctx.signal,
-          maxRedirections: 0,
-        } as Parameters<typeof request>[1]);
+        });
         const reply = await readBounded(response.body);
         const detail = { status: response.statusCode, reply };
         if (response.statusCode < 200 || response.statusCode > 299) {
