@@ -41,8 +41,23 @@ export class DnsServer {
   }
 
   async start(): Promise<this> {
+    // UDP and TCP on one port: a free UDP port may be taken for TCP, so try a few.
+    for (let attempt = 0; ; attempt++) {
+      const udp = await this.bindUdp();
+      try {
+        this.tcp = await this.listenTcp(udp.address().port);
+        this.udp = udp;
+        this.port = udp.address().port;
+        return this;
+      } catch (error) {
+        udp.close();
+        if (attempt >= 10) throw error;
+      }
+    }
+  }
+
+  private async bindUdp(): Promise<UdpSocket> {
     const udp = createSocket('udp4');
-    this.udp = udp;
     udp.on('message', (msg, rinfo) => {
       this.queries++;
       const b = this.behaviour;
@@ -57,8 +72,11 @@ export class DnsServer {
       udp.send(this.reply(query, b.kind === 'truncated'), rinfo.port, rinfo.address);
     });
     await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
-    this.port = udp.address().port;
-    this.tcp = createServer((socket) => {
+    return udp;
+  }
+
+  private async listenTcp(port: number): Promise<Server> {
+    const tcp = createServer((socket) => {
       socket.on('error', () => {});
       let buffer = Buffer.alloc(0);
       socket.on('data', (chunk: Buffer) => {
@@ -72,8 +90,14 @@ export class DnsServer {
         socket.end(framed);
       });
     });
-    await new Promise<void>((resolve) => this.tcp!.listen(this.port, '127.0.0.1', resolve));
-    return this;
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(port, '127.0.0.1', () => {
+        tcp.off('error', reject);
+        resolve();
+      });
+    });
+    return tcp;
   }
 
   async stop(): Promise<void> {

@@ -18,6 +18,7 @@ const noop = () => {};
  * tenth of the engine's CPU in the benchmark.
  */
 const PROBE_DONE = Object.assign(new Error('probe finished'), { code: 'KNOCKON_PROBE_DONE' });
+const BODY_CAP_REACHED = Object.assign(new Error('body cap reached'), { code: 'KNOCKON_BODY_CAP' });
 
 /** An error with a code classifyError knows, raised by this probe's own timers and checks. */
 class ProbeFailure extends Error {
@@ -140,8 +141,9 @@ function exchangeOnce(check: HttpCheck, attempt: Attempt, deadline: number, sign
     const client = new Client(url.origin, {
       pipelining: 0,
       allowH2: false,
-      headersTimeout: check.read_timeout,
-      bodyTimeout: check.read_timeout,
+      // Our own timers below: undici's round up to half a second past one second.
+      headersTimeout: 0,
+      bodyTimeout: 0,
       connect: (_opts, callback) => {
         connectTimed(check, https, hostname, Number(url.port) || (https ? 443 : 80), servername, phases).then(
           (connected) => {
@@ -157,10 +159,17 @@ function exchangeOnce(check: HttpCheck, attempt: Attempt, deadline: number, sign
         );
       },
     });
+    let phaseTimer: ReturnType<typeof setTimeout> | null = null;
+    /** One timer per phase in turn: sending the request, awaiting headers, then each body read. */
+    const armPhase = (ms: number, errorClass: ErrorClass, message: string) => {
+      if (phaseTimer) clearTimeout(phaseTimer);
+      phaseTimer = setTimeout(() => finish(new ProbeFailure(errorClass, message)), ms);
+    };
     const finish = (error: unknown, exchange?: Exchange) => {
       if (settled) return;
       settled = true;
       for (const t of timers) clearTimeout(t);
+      if (phaseTimer) clearTimeout(phaseTimer);
       signal?.removeEventListener('abort', onAbort);
       client.destroy(PROBE_DONE).catch(noop);
       (socket as Socket | null)?.destroy(PROBE_DONE);
@@ -199,15 +208,11 @@ function exchangeOnce(check: HttpCheck, attempt: Attempt, deadline: number, sign
       {
         onRequestStart(controller) {
           controllerRef = controller;
-          const sendMs = Math.min(check.send_timeout, Math.max(0, deadline - performance.now()));
-          timers.push(
-            setTimeout(() => {
-              if (!tSent) finish(new ProbeFailure('send_timeout', `request not sent within ${check.send_timeout} ms`));
-            }, sendMs),
-          );
+          armPhase(check.send_timeout, 'send_timeout', `request not sent within ${check.send_timeout} ms`);
         },
         onRequestSent() {
           tSent = performance.now();
+          armPhase(check.read_timeout, 'read_timeout', `no response headers within ${check.read_timeout} ms`);
         },
         onResponseStarted() {
           tFirst = performance.now();
@@ -216,6 +221,7 @@ function exchangeOnce(check: HttpCheck, attempt: Attempt, deadline: number, sign
         onResponseStart(_controller, statusCode, headers) {
           if (statusCode < 200) return;
           status = statusCode;
+          armPhase(check.read_timeout, 'read_timeout', `body stalled for ${check.read_timeout} ms`);
           const loc = headers.location;
           location = typeof loc === 'string' ? loc : Array.isArray(loc) ? (loc[0] ?? null) : null;
         },
@@ -227,11 +233,12 @@ function exchangeOnce(check: HttpCheck, attempt: Attempt, deadline: number, sign
             truncated = chunk.length > room;
             // Enough read: whatever else the server sends is never buffered.
             done();
-            controllerRef?.abort(new ProbeFailure('body_too_large', 'body cap reached'));
+            controllerRef?.abort(BODY_CAP_REACHED);
             return;
           }
           chunks.push(chunk);
           size += chunk.length;
+          phaseTimer?.refresh();
         },
         onResponseEnd() {
           done();

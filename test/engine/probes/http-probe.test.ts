@@ -132,7 +132,7 @@ describe('HTTPS probe certificates', () => {
     const server = createHttpsServer({ key: pair.key, cert: pair.cert }, (_req, res) => res.end('ok'));
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `https://localhost:${(server.address() as AddressInfo).port}/`;
+    return `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   };
 
   beforeAll(() => {

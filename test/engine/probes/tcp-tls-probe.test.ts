@@ -29,7 +29,7 @@ describe('TLS probe', () => {
     return (server.address() as AddressInfo).port;
   };
   const tls = (port: number, fields: Record<string, unknown> = {}) =>
-    checkFrom('tls', { host: 'localhost', port, tls: { ca_file: certs.caFile }, ...fields });
+    checkFrom('tls', { host: '127.0.0.1', port, tls: { ca_file: certs.caFile }, ...fields });
 
   beforeAll(() => {
     certs = makeCerts();
@@ -50,11 +50,11 @@ describe('TLS probe', () => {
     expect((await tlsProbe(tls(await serve(certs.expired)))).errorClass).toBe('tls_expired');
     expect((await tlsProbe(tls(await serve(certs.wrongHost)))).errorClass).toBe('tls_hostname');
     const selfSigned = await serve(certs.selfSigned);
-    expect((await tlsProbe(checkFrom('tls', { host: 'localhost', port: selfSigned }))).errorClass).toBe(
+    expect((await tlsProbe(checkFrom('tls', { host: '127.0.0.1', port: selfSigned }))).errorClass).toBe(
       'tls_self_signed',
     );
     const skipped = await tlsProbe(
-      checkFrom('tls', { host: 'localhost', port: selfSigned, tls: { insecure_skip_verify: true } }),
+      checkFrom('tls', { host: '127.0.0.1', port: selfSigned, tls: { insecure_skip_verify: true } }),
     );
     expect(skipped.ok).toBe(true);
   });
