@@ -7,7 +7,7 @@
 import type { Config } from '../../shared/config/schema.ts';
 import type { FailoverPolicyConfig } from '../../shared/config/failover.ts';
 import type { StatusRule } from '../../shared/config/topology.ts';
-import type { BoardSnapshot, FailoverView, IncidentEventKind, Status } from '../../shared/model.ts';
+import type { BoardSnapshot, FailoverView, IncidentEventKind, Notice, Status } from '../../shared/model.ts';
 import type { RpcParams } from '../../shared/rpc.ts';
 import { componentStatus } from '../analysis/component-status.ts';
 import { vantageState } from '../analysis/vantage.ts';
@@ -43,6 +43,7 @@ export interface FailoverStore {
 export interface FailoverModuleOptions {
   engine: {
     publish(part: BoardPart): void;
+    notify(notice: Notice): void;
     checkViews(): { id: string; status: Status }[];
   };
   rpc: RpcRegistry | null;
@@ -205,7 +206,9 @@ export class FailoverModule implements EngineModule {
     const now = this.clock.now();
     const decision = decide(runtime.state, event, runtime.rules, now);
     for (const note of decision.audit) this.record(runtime, note.step, note.detail, now);
-    const changed = JSON.stringify(decision.state) !== JSON.stringify(runtime.state);
+    // Observations (down, upSince, successes) are cleared on restore, so saving them would only
+    // cost a durable write per probe of the watched check.
+    const changed = JSON.stringify(persisted(decision.state)) !== JSON.stringify(persisted(runtime.state));
     runtime.state = decision.state;
     if (changed) this.options.store.saveState(STATE_KEY(runtime.config.id), decision.state);
     this.schedule(runtime, decision.wakeAt);
@@ -261,10 +264,11 @@ export class FailoverModule implements EngineModule {
       // The audit is the record of what ran: failing to write it is loud, never silent.
       this.options.log('error', `failover ${policyId}: audit write failed for ${step}: ${(error as Error).message}`);
     }
-    const incidents = this.options.incidents;
-    if (!incidents) return;
     const watch = runtime.config.watch;
     const subject = 'check' in watch ? watch.check : watch.component;
+    this.noticeFor(runtime, step, detail, at, subject);
+    const incidents = this.options.incidents;
+    if (!incidents) return;
     const kind: IncidentEventKind = step === 'dns_propagation' ? 'dns_propagation' : 'failover';
     try {
       incidents.addEvent(subject, {
@@ -275,6 +279,39 @@ export class FailoverModule implements EngineModule {
       });
     } catch (error) {
       this.options.log('warn', `failover ${policyId}: timeline event ${step} not added: ${(error as Error).message}`);
+    }
+  }
+
+  /** The steps people must see at once, as native notifications: asked to approve, or a switch that failed. */
+  private noticeFor(
+    runtime: Runtime,
+    step: string,
+    detail: Record<string, unknown>,
+    at: number,
+    subject: string,
+  ): void {
+    const name = runtime.config.name ?? runtime.config.id;
+    const notice = (title: string, severity: Notice['severity']) => {
+      const incidentId = this.incidentOf(subject);
+      this.options.engine.notify({
+        id: `failover:${runtime.config.id}:${step}:${at}`,
+        title,
+        body: timelineText(runtime.config, step, detail),
+        severity,
+        incidentId,
+      });
+    };
+    if (step === 'approval_requested') notice(`${name}: failover needs approval`, 'critical');
+    else if (step === 'failed' || step === 'interrupted') notice(`${name}: failover needs an engineer`, 'critical');
+    else if (step === 'failed_over' && !detail.dryRun) notice(`${name}: failed over`, 'warning');
+    else if (step === 'failed_back' && !detail.dryRun) notice(`${name}: failed back`, 'info');
+  }
+
+  private incidentOf(subject: string): string | null {
+    try {
+      return this.options.incidents?.openIncidentFor(subject)?.id ?? null;
+    } catch {
+      return null;
     }
   }
 
@@ -337,6 +374,11 @@ export class FailoverModule implements EngineModule {
     }
     return { runtime, by: text(params, 'by', 'who is asking') };
   }
+}
+
+function persisted(state: PolicyState): Omit<PolicyState, 'down' | 'upSince' | 'successes'> {
+  const { down: _down, upSince: _upSince, successes: _successes, ...rest } = state;
+  return rest;
 }
 
 function text(params: object, field: string, what: string): string {

@@ -194,6 +194,13 @@ describe.skipIf(!haveKnot)('Hong Kong → Singapore failover end to end', () => 
     expect(await lab.answers()).toEqual([[PRIMARY], [PRIMARY]]);
     expect(lab.messages).toHaveLength(0);
     expect(steps(lab.audit())).toEqual(['approval_requested']);
+    // The board asks at once, as a native notification, not only on the failover panel.
+    const notice = await lab.until('the approval notice', () =>
+      lab.board.find(
+        (m) => m.kind === 'notice' && m.notice.title === 'Hong Kong to Singapore: failover needs approval',
+      ),
+    );
+    expect(notice.kind === 'notice' && notice.notice.severity).toBe('critical');
 
     expect(await lab.host!.request('failover.approve', { policyId: POLICY, by: 'ana' })).toEqual({
       ok: true,

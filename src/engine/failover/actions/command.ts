@@ -67,7 +67,8 @@ function runCommand(config: Config, ctx: ActionContext): Promise<ActionOutcome> 
         // Negative pid: the whole process group the detached child leads.
         if (child.pid !== undefined) process.kill(-child.pid, signal);
       } catch {
-        // Already gone.
+        // Already gone, or no process groups (Windows): the child at least.
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       }
     };
     const onAbort = () => {
