@@ -5,7 +5,7 @@
  */
 import { alertTargetsChecks } from '../../shared/config/references.ts';
 import type { AlertRuleConfig } from '../../shared/config/alerts.ts';
-import type { Topology, SubjectRef } from '../analysis/topology.ts';
+import type { SubjectRef, Topology } from '../analysis/topology.ts';
 import type { AlertCandidate } from './evaluate.ts';
 import { average, percentile, type LatencyWindows } from './latency-window.ts';
 
@@ -14,6 +14,22 @@ export function subjectsOf(rule: AlertRuleConfig, topology: Topology): SubjectRe
   const all = kind === 'check' ? topology.checkIds() : topology.componentIds();
   const ids = rule.ids ? rule.ids.filter((id) => all.includes(id)) : all;
   return ids.map((id) => ({ kind, id }));
+}
+
+/** The rule's subjects among `only` (`kind:id` keys): what one result can have changed. */
+function subjectsIn(rule: AlertRuleConfig, only: ReadonlySet<string>, topology: Topology): SubjectRef[] {
+  const kind = alertTargetsChecks(rule) ? 'check' : 'component';
+  const out: SubjectRef[] = [];
+  for (const key of only) {
+    const subject: SubjectRef = {
+      kind: key.startsWith('check:') ? 'check' : 'component',
+      id: key.slice(key.indexOf(':') + 1),
+    };
+    if (subject.kind !== kind || !topology.describe(subject)) continue;
+    if (rule.ids && !rule.ids.includes(subject.id)) continue;
+    out.push(subject);
+  }
+  return out;
 }
 
 export function alertKey(rule: string, subject: SubjectRef): string {
@@ -61,11 +77,13 @@ export function buildCandidates(
   topology: Topology,
   latencies: LatencyWindows,
   now: number,
+  /** Only these subjects (`kind:id`); every subject when absent. */
+  only?: ReadonlySet<string>,
 ): AlertCandidate[] {
   const vantageOffline = !topology.vantage().online;
   const out: AlertCandidate[] = [];
   for (const rule of rules) {
-    for (const subject of subjectsOf(rule, topology)) {
+    for (const subject of only ? subjectsIn(rule, only, topology) : subjectsOf(rule, topology)) {
       const { active, value } = condition(rule, subject, topology, latencies, now);
       out.push({
         key: alertKey(rule.name, subject),

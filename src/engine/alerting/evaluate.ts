@@ -61,6 +61,11 @@ export function evaluateAlerts(
   previous: ReadonlyMap<string, AlertInstance>,
   candidates: readonly AlertCandidate[],
   now: number,
+  /**
+   * `some`: the candidates are only those whose inputs changed (one check's result); alerts of
+   * other candidates are carried over unchanged, and `nextDueAt` covers the given ones only.
+   */
+  scope: 'all' | 'some' = 'all',
 ): Evaluation {
   const alerts = new Map<string, AlertInstance>();
   const transitions: AlertTransition[] = [];
@@ -115,17 +120,19 @@ export function evaluateAlerts(
       alerts.set(c.key, next);
     }
   }
-  // Rules or subjects removed by a config change: their alerts end.
   for (const [key, prev] of previous) {
     if (seen.has(key)) continue;
-    transitions.push({ kind: prev.state === 'firing' ? 'resolved' : 'cleared', alert: prev });
+    if (scope === 'some') alerts.set(key, prev);
+    // Rules or subjects removed by a config change: their alerts end.
+    else transitions.push({ kind: prev.state === 'firing' ? 'resolved' : 'cleared', alert: prev });
   }
 
   let nextDueAt: number | null = null;
   const due = (at: number) => (nextDueAt = nextDueAt === null ? at : Math.min(nextDueAt, at));
   const byKey = new Map(candidates.map((c) => [c.key, c]));
   for (const alert of alerts.values()) {
-    const c = byKey.get(alert.key)!;
+    const c = byKey.get(alert.key);
+    if (!c) continue;
     if (alert.state === 'pending' && !c.hold) due(alert.activeAt + c.forMs);
     else if (alert.state === 'firing' && !c.active && !c.hold) due(alert.lastActiveAt + c.keepFiringForMs);
   }

@@ -48,6 +48,8 @@ export class Topology {
   private checks = new Map<string, CheckEntry>();
   private componentsOfCheck = new Map<string, string[]>();
   private flapEnabled = true;
+  /** Blast radius per root cause: it depends on the config only. */
+  private blastCache = new Map<string, { kind: 'component'; id: string; name: string; region: string | null }[]>();
   private thresholds: FlapThresholds = { start: 50, stop: 25 };
   private vantageConfig: Config['vantage'] = {
     id: 'local',
@@ -100,6 +102,18 @@ export class Topology {
       }
     }
     this.components = components;
+    // Statuses restored from the store (or kept across a reload) count from the start.
+    for (const c of components.values()) {
+      const status = componentStatus(
+        c.rule,
+        c.config.checks.map((cid) => checks.get(cid)?.status ?? 'unknown'),
+      );
+      if (status !== c.status) {
+        c.status = status;
+        c.since = null;
+      }
+    }
+    this.blastCache = new Map();
     this.vantageConfig = config.vantage;
     this.recompute(null);
   }
@@ -112,6 +126,7 @@ export class Topology {
     const check = this.checks.get(checkId);
     if (!check) return [];
     if (result.errorClass === 'probe_error') return [];
+    const checkChanged = check.status !== status;
     check.status = status;
     check.errorClass = result.errorClass;
     check.failingSince = result.ok ? null : (check.failingSince ?? result.startedAt);
@@ -120,6 +135,7 @@ export class Topology {
     const raw = !result.ok ? 'down' : result.degraded ? 'degraded' : 'up';
     check.flap = this.flapEnabled ? recordFlapState(check.flap, raw, this.thresholds) : INITIAL_FLAP;
     const affected = this.componentsOfCheck.get(checkId) ?? [];
+    let componentChanged = false;
     for (const id of affected) {
       const c = this.components.get(id)!;
       const next = componentStatus(
@@ -129,9 +145,12 @@ export class Topology {
       if (next !== c.status) {
         c.status = next;
         c.since = now;
+        componentChanged = true;
       }
       c.flap = this.flapEnabled ? recordFlapState(c.flap, c.status, this.thresholds) : INITIAL_FLAP;
     }
+    // Roles and the vantage only move when a status does: most results change nothing.
+    if (!componentChanged && !checkChanged) return [...affected];
     return this.recompute(affected);
   }
 
@@ -208,6 +227,11 @@ export class Topology {
     return k ? { name: k.name, region: k.region, status: k.status } : null;
   }
 
+  /** The components a check belongs to. */
+  componentsOf(checkId: string): readonly string[] {
+    return this.componentsOfCheck.get(checkId) ?? [];
+  }
+
   checksOf(subject: SubjectRef): string[] {
     return subject.kind === 'check' ? [subject.id] : (this.components.get(subject.id)?.config.checks ?? []);
   }
@@ -251,13 +275,18 @@ export class Topology {
 
   /** The blast radius of a root cause: every transitive dependent, across regions. */
   blastRadius(root: SubjectRef): { kind: 'component'; id: string; name: string; region: string | null }[] {
+    const key = subjectKey(root);
+    const cached = this.blastCache.get(key);
+    if (cached) return cached;
     const roots = root.kind === 'component' ? [root.id] : (this.componentsOfCheck.get(root.id) ?? []);
     const nodes = [...this.components.values()].map((c) => ({ id: c.config.id, dependsOn: c.config.depends_on }));
     const ids = new Set(roots.flatMap((id) => blastRadius(id, nodes)));
-    return [...ids].sort().map((id) => {
+    const radius = [...ids].sort().map((id) => {
       const c = this.components.get(id)!;
       return { kind: 'component' as const, id, name: c.name, region: c.config.region ?? null };
     });
+    this.blastCache.set(key, radius);
+    return radius;
   }
 
   role(componentId: string): { role: ImpactRole; impactedBy: string[] } | null {

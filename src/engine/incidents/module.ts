@@ -10,7 +10,7 @@ import type { BoardSnapshot, CheckView, IncidentEvent, IncidentView, Notice, Van
 import { buildCandidates } from '../alerting/conditions.ts';
 import { evaluateAlerts, type AlertInstance } from '../alerting/evaluate.ts';
 import { LatencyWindows } from '../alerting/latency-window.ts';
-import { Topology, type SubjectRef } from '../analysis/topology.ts';
+import { subjectKey, Topology, type SubjectRef } from '../analysis/topology.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import type { Clock } from '../clock.ts';
 import type { BoardPart, CheckUpdate, EngineModule } from '../engine.ts';
@@ -132,7 +132,15 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       });
       this.noteFlapping(components, now);
       if (components.length > 0) this.options.publish({ components });
-      this.evaluate(now);
+      // Only this check and its components have new inputs, unless the vantage changed (it holds
+      // or releases every alert): evaluating every rule on every result would not scale.
+      const vantage = this.topology.vantage();
+      const vantageChanged = this.lastVantage?.online !== vantage.online;
+      const only = new Set([
+        subjectKey({ kind: 'check', id: update.check.id }),
+        ...this.topology.componentsOf(update.check.id).map((id) => subjectKey({ kind: 'component', id })),
+      ]);
+      this.evaluate(now, vantageChanged ? undefined : only);
     });
   }
 
@@ -194,18 +202,29 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     return view;
   }
 
-  /** Re-evaluates every rule, applies the transitions to incidents, and schedules the next evaluation. */
-  private evaluate(now: number): void {
+  /**
+   * Re-evaluates the rules (for `only` these subjects, or all), applies the transitions to
+   * incidents, and schedules the next evaluation.
+   */
+  private evaluate(now: number, only?: ReadonlySet<string>): void {
     if (this.stopped) return;
-    const candidates = buildCandidates([...this.rules.values()], this.topology, this.latencies, now);
-    const evaluation = evaluateAlerts(this.alerts, candidates, now);
+    const candidates = buildCandidates([...this.rules.values()], this.topology, this.latencies, now, only);
+    const evaluation = evaluateAlerts(this.alerts, candidates, now, only ? 'some' : 'all');
     this.alerts = evaluation.alerts;
     this.book.applyTransitions(evaluation.transitions, this.topology, now);
     this.book.reconcile(this.topology, now);
     const changed = this.flush();
     if (changed.length > 0) this.notifier.update(changed);
     this.publishVantage(now);
-    this.schedule(evaluation.nextDueAt);
+    // A partial evaluation knows only its own due times: keep an earlier timer (a full
+    // evaluation when it fires sets the exact next one).
+    const next =
+      only && this.timerAt !== null && evaluation.nextDueAt !== null
+        ? Math.min(this.timerAt, evaluation.nextDueAt)
+        : only && evaluation.nextDueAt === null
+          ? this.timerAt
+          : evaluation.nextDueAt;
+    this.schedule(next);
   }
 
   /** Publishes incidents already written to the repository. */

@@ -114,4 +114,13 @@ describe('alert evaluation (Prometheus semantics)', () => {
     e.step([candidate(true, { forMs: 0 })]);
     expect(e.step([]).transitions.map((t) => t.kind)).toEqual(['resolved']);
   });
+
+  it('in a partial evaluation, carries over the alerts of subjects it was not given', () => {
+    const e = new Evaluator();
+    e.step([candidate(true, { forMs: 0 })]);
+    const other = candidate(true, { key: 'ServerDown/component:hk-api', subject: { kind: 'component', id: 'hk-api' } });
+    const partial = evaluateAlerts(e.alerts, [other], e.clock.now(), 'some');
+    expect(partial.transitions.map((t) => `${t.kind} ${t.alert.key}`)).toEqual(['pending ServerDown/component:hk-api']);
+    expect([...partial.alerts.keys()].sort()).toEqual(['ServerDown/component:hk-api', 'ServerDown/component:hk-lb']);
+  });
 });
