@@ -130,12 +130,16 @@ export class Topology {
     check.status = status;
     check.errorClass = result.errorClass;
     check.failingSince = result.ok ? null : (check.failingSince ?? result.startedAt);
+    const wasFlapping = new Map(
+      (this.componentsOfCheck.get(checkId) ?? []).map((id) => [id, this.componentView(id)?.flapping]),
+    );
     const daysLeft = (result.tls as { daysLeft?: unknown } | undefined)?.daysLeft;
     if (typeof daysLeft === 'number' && Number.isFinite(daysLeft)) check.daysLeft = daysLeft;
     const raw = !result.ok ? 'down' : result.degraded ? 'degraded' : 'up';
     check.flap = this.flapEnabled ? recordFlapState(check.flap, raw, this.thresholds) : INITIAL_FLAP;
     const affected = this.componentsOfCheck.get(checkId) ?? [];
     let componentChanged = false;
+    const touched: string[] = [];
     for (const id of affected) {
       const c = this.components.get(id)!;
       const next = componentStatus(
@@ -146,12 +150,14 @@ export class Topology {
         c.status = next;
         c.since = now;
         componentChanged = true;
+        touched.push(id);
       }
       c.flap = this.flapEnabled ? recordFlapState(c.flap, c.status, this.thresholds) : INITIAL_FLAP;
+      if (!touched.includes(id) && this.componentView(id)?.flapping !== wasFlapping.get(id)) touched.push(id);
     }
     // Roles and the vantage only move when a status does: most results change nothing.
-    if (!componentChanged && !checkChanged) return [...affected];
-    return this.recompute(affected);
+    if (!componentChanged && !checkChanged) return touched;
+    return this.recompute(touched);
   }
 
   /** Recomputes roles and the vantage; returns components whose view changed (all when `touched` is null). */
