@@ -86,10 +86,16 @@ export const LatencyChart = memo(function LatencyChart({
   const showThreshold = thresholdMs !== null && (dataMax === 0 || thresholdMs <= dataMax * 3);
   const top = Math.max(dataMax, showThreshold ? thresholdMs! : 0) * 1.1 || 1;
   const span = domain[1] - domain[0];
+  const ticks = useMemo(() => timeTicks(domain, Math.max(3, Math.floor(width / (rem * 6)))), [domain, width, rem]);
   const font = Math.round(0.75 * rem);
   if (width <= 0 || height <= 0) return null;
   return (
-    <LineChart width={width} height={height} data={data} margin={{ top: rem * 0.6, right: rem, bottom: 0, left: 0 }}>
+    <LineChart
+      width={width}
+      height={height}
+      data={data}
+      margin={{ top: rem * 0.6, right: rem * 1.5, bottom: 0, left: 0 }}
+    >
       <CartesianGrid stroke="#2a3344" strokeDasharray="3 6" vertical={false} />
       <XAxis
         dataKey="t"
@@ -97,6 +103,7 @@ export const LatencyChart = memo(function LatencyChart({
         scale="time"
         domain={domain}
         allowDataOverflow
+        ticks={ticks}
         tickFormatter={(t: number) =>
           formatTime(t, timezone, span > 36 * 3_600_000).slice(0, span > 36 * 3_600_000 ? 12 : 5)
         }
@@ -142,7 +149,8 @@ export const LatencyChart = memo(function LatencyChart({
           stroke={s.color}
           strokeWidth={s.width ?? 2}
           strokeDasharray={s.dash}
-          dot={false}
+          // A line needs two points: with fewer, show the lone value as a dot rather than nothing.
+          dot={data.length < 3 ? { r: Math.max(3, rem * 0.2), fill: s.color } : false}
           activeDot={interactive ? { r: 4 } : false}
           isAnimationActive={false}
           connectNulls={false}
@@ -152,6 +160,19 @@ export const LatencyChart = memo(function LatencyChart({
     </LineChart>
   );
 });
+
+const TICK_STEPS = [
+  60_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
+  172_800_000, 604_800_000,
+];
+
+/** Round-time ticks across the whole range (recharts would otherwise tick only where data is). */
+export function timeTicks([from, to]: [number, number], max = 7): number[] {
+  const step = TICK_STEPS.find((s) => (to - from) / s <= max) ?? TICK_STEPS.at(-1)!;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(from / step) * step; t <= to; t += step) ticks.push(t);
+  return ticks;
+}
 
 /** Colour-blind-safe series colours (Okabe-Ito), each with its own dash so print and grey still work. */
 export const PERCENTILE_SERIES: ChartSeries[] = [

@@ -114,7 +114,7 @@ export function LatencyView({ wall, focus, params }: { wall: boolean; focus: str
       ) : mode === 'regions' ? (
         <div className="chart-grid">
           {regionGroups.map((g) => (
-            <RegionChart key={g.id} name={g.name} checks={g.checks} range={range} interactive={!wall} />
+            <RegionChart key={g.id} id={g.id} name={g.name} checks={g.checks} range={range} interactive={!wall} />
           ))}
         </div>
       ) : (
@@ -190,11 +190,13 @@ export const CheckChart = memo(function CheckChart({
 
 /** A region's checks, p95 of each, on one chart (at most ten series, one colour and dash each). */
 const RegionChart = memo(function RegionChart({
+  id,
   name,
   checks,
   range,
   interactive,
 }: {
+  id: string;
   name: string;
   checks: CheckView[];
   range: SeriesRange;
@@ -218,7 +220,7 @@ const RegionChart = memo(function RegionChart({
   );
   const rows = useMemo(() => mergeP95(ids, series), [ids, series]);
   return (
-    <section className="chart-card" data-testid={`latency-region-${name}`} aria-label={`Latency in ${name}`}>
+    <section className="chart-card" data-testid={`latency-region-${id}`} aria-label={`Latency in ${name}`}>
       <header>
         <h3>{name}</h3>
         <span className="muted">p95 per check</span>
@@ -268,7 +270,8 @@ function ChartBody(props: {
   error: string | null;
   loading: boolean;
 }) {
-  const { rows, size, error, loading } = props;
+  const { rows, size, error, loading, now, range } = props;
+  const domain = useMemo<[number, number]>(() => [now - RANGE_MS[range], now], [now, range]);
   if (rows.length === 0) {
     return (
       <p className="chart-empty" data-testid="chart-empty">
@@ -283,7 +286,7 @@ function ChartBody(props: {
       width={size.width}
       height={size.height}
       thresholdMs={props.thresholdMs}
-      domain={[props.now - RANGE_MS[props.range], props.now]}
+      domain={domain}
       timezone={props.timezone}
       rem={remPx()}
       interactive={props.interactive}

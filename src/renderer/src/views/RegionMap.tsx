@@ -234,8 +234,9 @@ export function RegionMap() {
             </li>
           ))}
           <li>
-            <svg width="60" height="14" aria-hidden="true">
-              <path d="M2,7 L50,7" className="link st-down spread" strokeWidth="4" markerEnd="url(#arrow-down)" />
+            <svg width="48" height="16" viewBox="0 0 48 16" aria-hidden="true" className="legend-arrow">
+              <path d="M2,8 L34,8" className="link st-down spread" strokeWidth="4" />
+              <path d="M34,2 L46,8 L34,14 z" className="arrowhead st-down" />
             </svg>{' '}
             knock-on, cause ➜ effect
           </li>

@@ -1,0 +1,50 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Locator } from '@playwright/test';
+import { Board } from './board.ts';
+import { demoBoard, type DemoBoard } from './support/demo.ts';
+
+/**
+ * axe-core on every view, engineer and wall mode, during an outage (so incidents, toasts and the
+ * knock-on are on screen): no serious or critical violations.
+ */
+test.describe('accessibility', () => {
+  let demo: DemoBoard;
+
+  test.beforeAll(async () => {
+    demo = await demoBoard();
+    await demo.lab.setOutage(true);
+  });
+  test.afterAll(async () => {
+    await demo?.stop();
+  });
+
+  /** What shows each view is rendered with the outage's data, not just its frame. */
+  const views: Record<string, (board: Board) => Locator> = {
+    checks: (b) => b.page.locator('[data-testid="check-hk-lb"][data-status="down"]'),
+    wall: (b) => b.openIncidents().first(),
+    map: (b) => b.page.getByTestId('spread-link').first(),
+    latency: (b) => b.page.locator('.chart-card .recharts-surface').first(),
+    incidents: (b) => b.timelines().first(),
+    'check/hk-lb': (b) => b.page.getByTestId('recent-errors'),
+  };
+  for (const mode of ['engineer', 'wall'] as const) {
+    for (const [view, ready] of Object.entries(views)) {
+      test(`${view} (${mode}) has no serious or critical violations`, async ({ page }) => {
+        const board = new Board(page);
+        await board.openView(demo.served.url, view, mode === 'wall' ? 'wall=1&rotate=0' : '');
+        await expect(ready(board)).toBeVisible({ timeout: 30_000 });
+        const results = await new AxeBuilder({ page }).analyze();
+        const serious = results.violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map(
+            (v) =>
+              `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+                .map((n) => n.target.join(' '))
+                .slice(0, 3)
+                .join(', ')}`,
+          );
+        expect(serious).toEqual([]);
+      });
+    }
+  }
+});
