@@ -258,6 +258,37 @@ describe('knock-on analysis: topology changes, held alerts, failover events, res
   });
 });
 
+describe('knock-on analysis: rules on checks, escalation', () => {
+  it('folds a check-level alert on an impacted component into the root cause incident, and escalates on a worse one', async () => {
+    const h = new Harness(`${TOPOLOGY}alerts:
+  - { name: CheckDown, condition: down, on: checks, for: 0s, severity: warning }
+  - { name: ComponentDown, condition: down, ids: [lb], for: 30s, severity: critical }
+`);
+    allUp(h);
+    h.result('lb', 'down');
+    h.result('api', 'down');
+    const [incident] = h.open();
+    expect(incident).toMatchObject({ severity: 'warning', rootCause: { kind: 'component', id: 'lb' } });
+    expect(incident!.events.at(-1)).toMatchObject({
+      kind: 'impact_changed',
+      data: { subject: { kind: 'check', id: 'api' } },
+    });
+    await h.clock.advance(30_000);
+    const escalated = h.open()[0]!;
+    expect(escalated.id).toBe(incident!.id);
+    expect(escalated.severity).toBe('critical');
+    expect(escalated.events.slice(-2).map((e) => e.kind)).toEqual(['firing', 'escalated']);
+  });
+
+  it('makes a failing check that belongs to no component its own root cause', () => {
+    const h = new Harness(`${TOPOLOGY}alerts:
+  - { name: CheckDown, condition: down, on: checks, ids: [gw], severity: info }
+`);
+    h.result('gw', 'down');
+    expect(h.open()[0]).toMatchObject({ rootCause: { kind: 'check', id: 'gw' }, impacted: [] });
+  });
+});
+
 describe('knock-on analysis: acknowledging and silencing', () => {
   const withDesktop = `${TOPOLOGY}${DOWN_RULE.replace('for: 1m', 'for: 0s')}receivers:
   - { id: wall, type: desktop }
