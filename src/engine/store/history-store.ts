@@ -10,7 +10,7 @@ import type {
 } from '../../shared/model.ts';
 import { HISTORY_DEFAULTS } from '../../shared/config/history.ts';
 import { StoreDatabase } from './database.ts';
-import { Rollups, type Retention } from './rollups.ts';
+import { Rollups, STEP_BUDGET_MS, type Retention } from './rollups.ts';
 import { queryAvailability, queryAvailabilityAll, querySeries } from './series.ts';
 
 export type { Retention } from './rollups.ts';
@@ -175,13 +175,14 @@ export class HistoryStore {
   }
 
   /**
-   * Rolls up closed minutes and hours and prunes expired rows, a bounded amount per call.
-   * Returns true while work is left. Failures are logged, never thrown.
+   * Rolls up closed minutes and hours and prunes expired rows, for about `budgetMs` per call
+   * (bulk loads pass more: each step has a fixed cost). Returns true while work is left.
+   * Failures are logged, never thrown.
    */
-  maintain(now = this.clock.now()): boolean {
+  maintain(now = this.clock.now(), budgetMs = STEP_BUDGET_MS): boolean {
     if (this.closed) return false;
     try {
-      const more = this.rollups.maintain(now, this.retention);
+      const more = this.rollups.maintain(now, this.retention, budgetMs);
       this.recovered('maintain', 'history: rollups and pruning work again');
       return more;
     } catch (error) {
@@ -475,14 +476,24 @@ interface ResultRow {
 
 const COLUMNS = new Set(['checkId', 'startedAt', 'ok', 'latencyMs', 'errorClass', 'message']);
 
-/** Every field of a result beyond the columns, as JSON: new optional fields are kept without a migration. */
+/**
+ * Every field of a result beyond the columns, as JSON: new optional fields are kept without a
+ * migration. Timings (fields named …Ms) are kept to the microsecond: the digits beyond are
+ * timer noise, and on a real probe they are most of the bytes.
+ */
 function detailsOf(result: ProbeResult): string | null {
   let extra: Record<string, unknown> | null = null;
   for (const [k, v] of Object.entries(result)) {
     if (COLUMNS.has(k) || v === undefined) continue;
     (extra ??= {})[k] = v;
   }
-  return extra ? JSON.stringify(extra) : null;
+  return extra ? JSON.stringify(extra, roundTimings) : null;
+}
+
+function roundTimings(key: string, value: unknown): unknown {
+  return typeof value === 'number' && key.endsWith('Ms') && !Number.isInteger(value)
+    ? Math.round(value * 1_000) / 1_000
+    : value;
 }
 
 function parseJson<T>(text: string | null, fallback: T): T {

@@ -89,6 +89,20 @@ describe('HistoryStore', () => {
     expect(older).toEqual(detailed);
   });
 
+  it('keeps detail timings to the microsecond, the digits beyond being timer noise', () => {
+    const { store } = openHere({ timers: false });
+    store.record({
+      ...result('hk-lb', T0, 12.3456789),
+      phases: { dnsMs: 1.23456789, connectMs: 2, tlsMs: 0, ttfbMs: 9.0004999, transferMs: 0.1 },
+      heartbeat: { lastBeatAt: T0, ageMs: 1_000.5555, reportedStatus: 'up', message: null, value: 0.123456789 },
+    });
+    store.flush();
+    const [stored] = store.recent('hk-lb', 1);
+    expect(stored?.phases).toEqual({ dnsMs: 1.235, connectMs: 2, tlsMs: 0, ttfbMs: 9, transferMs: 0.1 });
+    expect(stored?.heartbeat).toMatchObject({ ageMs: 1_000.556, value: 0.123456789 });
+    expect(stored?.latencyMs).toBe(12.3456789);
+  });
+
   it('drops the oldest results when the queue overflows, counts them and says so in the log', () => {
     const { store, logs } = openHere({ timers: false, queueLimit: 3 });
     for (let i = 0; i < 5; i++) store.record(result('hk-lb', T0 + i, i));
