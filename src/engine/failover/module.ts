@@ -170,7 +170,9 @@ export class FailoverModule implements EngineModule {
     this.stopController.abort();
     for (const runtime of this.policies.values()) this.clock.clearTimeout(runtime.timer);
     const running = [...this.policies.values()].flatMap((r) => (r.running ? [r.running] : []));
-    await Promise.race([Promise.all(running), new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS))]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.all(running), new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
+    clearTimeout(timer);
     this.stopped = true;
   }
 
@@ -210,11 +212,23 @@ export class FailoverModule implements EngineModule {
     // cost a durable write per probe of the watched check.
     const changed = JSON.stringify(persisted(decision.state)) !== JSON.stringify(persisted(runtime.state));
     runtime.state = decision.state;
-    if (changed) this.options.store.saveState(STATE_KEY(runtime.config.id), decision.state);
+    if (changed) this.save(runtime.config.id, decision.state);
     this.schedule(runtime, decision.wakeAt);
     this.publish(runtime);
     if (decision.run) this.startRun(runtime, decision.run);
     return decision.refused;
+  }
+
+  private save(policyId: string, state: PolicyState): void {
+    try {
+      this.options.store.saveState(STATE_KEY(policyId), state);
+    } catch (error) {
+      // Loud, but the engine keeps probing: a store failure must not take the board down too.
+      this.options.log(
+        'error',
+        `failover ${policyId}: state not saved (${(error as Error).message}); a restart may not know it`,
+      );
+    }
   }
 
   private schedule(runtime: Runtime, wakeAt: number | null): void {
@@ -244,10 +258,15 @@ export class FailoverModule implements EngineModule {
       now: () => this.clock.now(),
       checkStatus: (id) => this.options.engine.checkViews().find((v) => v.id === id)?.status,
       signal: this.stopController.signal,
-    }).then((outcome) => {
-      runtime.running = null;
-      this.apply(runtime, { kind: 'run_finished', run: request.run, ok: outcome.ok, message: outcome.message });
-    });
+    })
+      .then((outcome) => {
+        runtime.running = null;
+        this.apply(runtime, { kind: 'run_finished', run: request.run, ok: outcome.ok, message: outcome.message });
+      })
+      .catch((error: unknown) => {
+        runtime.running = null;
+        this.options.log('error', `failover ${policy.id}: ${error instanceof Error ? error.message : String(error)}`);
+      });
     runtime.running = running;
   }
 
