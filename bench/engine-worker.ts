@@ -7,12 +7,16 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../src/engine/clock.ts';
 import { parseConfigText } from '../src/engine/config/parse.ts';
 import { Engine } from '../src/engine/engine.ts';
+import { installModules } from '../src/engine/modules.ts';
+import { RpcRegistry } from '../src/engine/rpc.ts';
 
 export interface BenchWorkerInput {
   configText: string;
   warmupMs: number;
   measureMs: number;
   sampleEveryMs: number;
+  /** Where the history store writes; null runs the bare engine without its modules. */
+  dataDir: string | null;
 }
 
 export type BenchWorkerEvent =
@@ -45,6 +49,9 @@ const engine = new Engine({
     if (!result.ok) failures[result.errorClass ?? '?'] = (failures[result.errorClass ?? '?'] ?? 0) + 1;
   },
 });
+if (input.dataDir !== null) {
+  await installModules({ engine, rpc: new RpcRegistry(), dataDir: input.dataDir, log: () => {} });
+}
 engine.applyConfig(outcome.config, 'bench');
 
 setTimeout(() => {

@@ -1,7 +1,9 @@
 /**
- * npm run bench:engine [-- --duration 40 --checks 5000 --interval 10s --ports 8]
+ * npm run bench:engine [-- --duration 40 --checks 5000 --interval 10s --ports 8 --bare]
  *
- * Runs the real engine (scheduler, HTTP probes on fresh connections, status rules, batching)
+ * Runs the real engine (scheduler, HTTP probes on fresh connections, status rules, batching,
+ * and its modules: the history store on a temp directory, knock-on analysis, failover; --bare
+ * leaves the modules out)
  * in a worker thread with the product's resource limits, against a target farm in a separate
  * process on loopback, and prints one JSON line per scenario. Without --checks, runs the two
  * scenarios of the issue: 5,000 checks at 10 s, then 1,000 checks at 1 s. The first interval
@@ -10,6 +12,9 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -23,6 +28,8 @@ const { values } = parseArgs({
     checks: { type: 'string' },
     interval: { type: 'string', default: '10s' },
     ports: { type: 'string', default: '8' },
+    /** Run the bare engine, without the history store, knock-on analysis and failover. */
+    bare: { type: 'boolean', default: false },
   },
 });
 const durationMs = Number(values.duration) * 1000;
@@ -70,7 +77,10 @@ async function runScenario(ports: number[], checks: number, intervalMs: number) 
     measureMs: durationMs - warmupMs,
     // The scheduler keeps lag over its last 4,096 starts: sample before the window turns over.
     sampleEveryMs: Math.max(250, Math.floor((4096 / probesPerS) * 1000 * 0.8)),
+    dataDir: null,
   };
+  const dataDir = values.bare ? null : mkdtempSync(join(tmpdir(), 'knockon-bench-'));
+  input.dataDir = dataDir;
   const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), {
     workerData: input,
     resourceLimits: ENGINE_RESOURCE_LIMITS,
@@ -95,10 +105,12 @@ async function runScenario(ports: number[], checks: number, intervalMs: number) 
   clearInterval(rssSampler);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   await once(worker, 'exit');
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const failures = Object.values(result.failures).reduce((a, b) => a + b, 0);
   return {
     bench: 'engine',
+    modules: values.bare ? 'none' : 'history, knock-on, failover',
     checks,
     interval_ms: intervalMs,
     duration_s: round(elapsedS),
@@ -126,7 +138,7 @@ if (values.checks) {
 } else {
   // One process per scenario, so the second's resident memory does not include the first's.
   for (const s of scenarios) {
-    const args = ['--checks', String(s.checks), '--interval', `${s.intervalMs}ms`];
+    const args = ['--checks', String(s.checks), '--interval', `${s.intervalMs}ms`, ...(values.bare ? ['--bare'] : [])];
     const child = spawn(
       process.execPath,
       [process.argv[1]!, ...args, '--duration', values.duration!, '--ports', values.ports!],

@@ -1,5 +1,5 @@
 import type { CheckConfig, Config } from '../shared/config/schema.ts';
-import type { CheckView } from '../shared/model.ts';
+import type { CheckView, ProbeDetails, ProbeResult } from '../shared/model.ts';
 
 /** A check with its defaults applied: what the scheduler, probes and status rules work on. */
 export type ResolvedCheck = CheckConfig & {
@@ -84,4 +84,16 @@ export function initialView(check: ResolvedCheck): CheckView {
     consecutiveSuccesses: 0,
     degradedLatencyMs: check.degradedLatencyMs,
   };
+}
+
+/** The parts of a result the board keeps for the last probe; undefined when there are none. */
+export function probeDetails(result: ProbeResult): ProbeDetails | undefined {
+  const details: ProbeDetails = {};
+  if (result.httpStatus !== undefined) details.httpStatus = result.httpStatus;
+  if (result.phases) details.phases = result.phases;
+  if (result.tls) details.tls = result.tls;
+  if (result.dns) details.dns = result.dns;
+  if (result.heartbeat) details.heartbeat = result.heartbeat;
+  if (result.finalUrl) details.finalUrl = result.finalUrl;
+  return Object.keys(details).length > 0 ? details : undefined;
 }

@@ -13,7 +13,7 @@ import type {
 } from '../shared/model.ts';
 import { DELTA_INTERVAL_MS, PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
 import { ChangeBatcher } from './batcher.ts';
-import { describeTarget, initialView, resolveChecks, type ResolvedCheck } from './checks.ts';
+import { describeTarget, initialView, probeDetails, resolveChecks, type ResolvedCheck } from './checks.ts';
 import type { Clock } from './clock.ts';
 import { HeartbeatBook } from './heartbeat/book.ts';
 import { HeartbeatModule } from './heartbeat/module.ts';
@@ -256,6 +256,7 @@ export class Engine {
       message: result.message,
       consecutiveFailures: state.consecutiveFailures,
       consecutiveSuccesses: state.consecutiveSuccesses,
+      details: probeDetails(result),
     };
     this.batcher.changed(id);
     for (const module of this.modules) {

@@ -133,7 +133,12 @@ export interface CheckView {
   consecutiveSuccesses: number;
   /** The check's degraded_latency threshold, so charts can draw it; null when not set. */
   degradedLatencyMs?: number | null;
+  /** What the last probe saw beyond status and latency, for drill-down and DNS propagation. */
+  details?: ProbeDetails;
 }
+
+/** The optional parts of a probe result, as the board shows them for the last probe. */
+export type ProbeDetails = Pick<ProbeResult, 'httpStatus' | 'phases' | 'tls' | 'dns' | 'heartbeat' | 'finalUrl'>;
 
 export interface RegionView {
   id: string;

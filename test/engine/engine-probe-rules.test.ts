@@ -95,3 +95,52 @@ describe('engine: fast interval and heartbeats', () => {
     delete process.env.KNOCKON_TEST_BEAT_TOKEN;
   });
 });
+
+describe('engine: what the board sees of a probe', () => {
+  it('keeps the last probe’s details (per-resolver DNS answers) on the check view', async () => {
+    const clock = new FakeClock(0);
+    const engine = new Engine({
+      clock,
+      emit: () => {},
+      probe: async (check): Promise<ProbeResult> => ({
+        checkId: check.id,
+        startedAt: clock.now(),
+        ok: false,
+        latencyMs: 3,
+        errorClass: 'dns_disagree',
+        message: 'resolvers disagree',
+        dns: [
+          {
+            resolver: '192.0.2.1',
+            rcode: 'NOERROR',
+            answers: ['203.0.113.20'],
+            ttl: 60,
+            latencyMs: 1,
+            errorClass: null,
+            message: 'NOERROR',
+          },
+          {
+            resolver: '192.0.2.2',
+            rcode: 'NOERROR',
+            answers: ['203.0.113.10'],
+            ttl: 45,
+            latencyMs: 2,
+            errorClass: null,
+            message: 'NOERROR',
+          },
+        ],
+      }),
+    });
+    engine.applyConfig(
+      config({ checks: [{ id: 'zone', type: 'dns', name: 'api.example.net', resolvers: ['192.0.2.1', '192.0.2.2'] }] }),
+      'test.yaml',
+    );
+    await clock.advance(10_000);
+    const view = engine.snapshot().checks[0]!;
+    expect(view.details?.dns?.map((d) => [d.resolver, d.answers[0], d.ttl])).toEqual([
+      ['192.0.2.1', '203.0.113.20', 60],
+      ['192.0.2.2', '203.0.113.10', 45],
+    ]);
+    await engine.stop();
+  });
+});
