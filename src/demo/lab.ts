@@ -144,5 +144,30 @@ regions:
   - { id: tyo, name: Tokyo, lat: 35.68, lon: 139.69, provider_region: ap-northeast-1 }
 checks:
 ${checks}
+components:
+  - { id: hk-lb, name: HK edge load balancer, kind: load_balancer, region: hk, checks: [hk-lb] }
+  - { id: hk-api, name: HK orders API, kind: api, region: hk, checks: [hk-api], depends_on: [hk-lb] }
+  - { id: hk-payments, name: HK payments, kind: service, region: hk, checks: [hk-payments], depends_on: [hk-lb] }
+  - { id: hk-auth, name: HK auth, kind: service, region: hk, checks: [hk-auth], depends_on: [hk-lb] }
+  - { id: sg-lb, name: SG edge load balancer, kind: load_balancer, region: sg, checks: [sg-lb] }
+  - { id: sg-api, name: SG orders API (backup), kind: api, region: sg, checks: [sg-api], depends_on: [sg-lb] }
+  - { id: tyo-quotes, name: Tokyo quotes, kind: service, region: tyo, checks: [tyo-quotes], depends_on: [hk-api] }
+alerts:
+  - name: ServerDown
+    condition: down
+    for: 10s
+    severity: critical
+    annotations: { summary: '{{ $labels.name }} is down' }
+  - name: SlowResponses
+    condition: latency
+    stat: p95
+    window: 5m
+    above: 500ms
+    for: 5m
+    severity: warning
+    annotations: { summary: '{{ $labels.name }}: p95 latency {{ $value }} ms' }
+receivers:
+  - { id: board, type: desktop }
+notifications: { group_wait: 5s, group_interval: 30s, repeat_interval: 4h }
 `;
 }

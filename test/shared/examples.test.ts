@@ -20,6 +20,10 @@ describe('shipped configurations', () => {
       expect(outcome.ok).toBe(true);
       if (!outcome.ok) return;
       expect(outcome.config.regions.map((r) => r.id)).toEqual(expect.arrayContaining(['hk', 'sg']));
+      // The outage must have a root cause to show: the HK load balancer, with dependents across regions.
+      const tokyo = outcome.config.components.find((c) => c.id === 'tyo-quotes');
+      expect(tokyo?.depends_on).toEqual(['hk-api']);
+      expect(outcome.config.components.find((c) => c.id === 'hk-api')?.depends_on).toEqual(['hk-lb']);
     } finally {
       await lab.stop();
     }
