@@ -169,5 +169,26 @@ alerts:
 receivers:
   - { id: board, type: desktop }
 notifications: { group_wait: 5s, group_interval: 30s, repeat_interval: 4h }
+# A dry run: the demo records what it would do (no DNS server or webhook is contacted).
+failover:
+  policies:
+    - id: hk-to-sg
+      name: Hong Kong to Singapore (dry run)
+      watch: { check: hk-lb }
+      mode: dry_run
+      record: { name: app.example.net, type: A, ttl: 60s }
+      primary: 203.0.113.10
+      backup: 198.51.100.20
+      resolvers: [192.0.2.53]
+      actions:
+        - type: dns_update
+          server: 192.0.2.53
+          zone: example.net
+          tsig: { key_name: knockon, secret_env: KNOCKON_DEMO_TSIG }
+        - type: webhook
+          url_env: KNOCKON_DEMO_SLACK_URL
+      verify: { check: sg-lb }
+      failback: { mode: automatic, rise: 3, hold: 20s }
+      cooldown: 1m
 `;
 }
