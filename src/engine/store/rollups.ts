@@ -27,11 +27,19 @@ const WATERMARK = { minute: 'minute_rolled_until', hour: 'hour_rolled_until' } a
 
 /** A maintenance step stops starting new work after this long: the engine thread stays responsive. */
 export const STEP_BUDGET_MS = 20;
-/** Checks per hour-rollup piece: an hour of 1,000 checks at 10 s is 360,000 results, too many at once. */
-export const HOUR_CHUNK = 50;
+/** Results read at once when rolling up; a bigger minute or hour is done in pieces of checks. */
+export const READ_LIMIT = 20_000;
 
 interface RawRow extends Sample {
   check_key: number;
+}
+
+interface UnitCursor {
+  t: number;
+  /** The next check key to roll up. */
+  nextKey: number;
+  /** Checks per piece; null when the whole unit is read at once. */
+  chunk: number | null;
 }
 
 interface Dirty {
@@ -51,8 +59,8 @@ export class Rollups {
   /** (level, unit, check) rolled up already when a late result for it was written. */
   private readonly dirty = new Map<string, Dirty>();
   private readonly watermarks: Record<RollupLevel, number | null>;
-  /** The hour being rolled up, piece by piece, and the next check key to do. */
-  private hourCursor: { t: number; nextKey: number } | null = null;
+  /** The minute or hour being rolled up, piece by piece. */
+  private readonly cursors: Record<RollupLevel, UnitCursor | null> = { minute: null, hour: null };
 
   constructor(store: StoreDatabase) {
     this.store = store;
@@ -90,7 +98,8 @@ export class Rollups {
     } catch (error) {
       this.watermarks.minute = this.readWatermark('minute');
       this.watermarks.hour = this.readWatermark('hour');
-      this.hourCursor = null;
+      this.cursors.minute = null;
+      this.cursors.hour = null;
       throw error;
     }
     for (const id of done) this.dirty.delete(id);
@@ -107,56 +116,65 @@ export class Rollups {
       done.push(id);
       worked = true;
     }
-
-    const minuteClose = floorTo(now - ROLLUP_LATENESS_MS, MINUTE);
-    let w = this.watermarks.minute ?? this.firstResultAt(minuteClose);
-    while (w < minuteClose) {
-      if (outOfTime()) {
-        this.saveWatermark('minute', w);
-        return true;
-      }
-      const next = this.nextResultAt(w, minuteClose);
-      if (next === null) {
-        w = minuteClose;
-        break;
-      }
-      const t = floorTo(next, MINUTE);
-      this.rollUpMinute(t);
-      w = t + MINUTE;
-      worked = true;
-    }
-    this.saveWatermark('minute', w);
-
-    const hourClose = floorTo(now - ROLLUP_LATENESS_MS, HOUR);
-    w = this.watermarks.hour ?? floorTo(this.firstResultAt(hourClose), HOUR);
-    while (w < hourClose) {
-      if (outOfTime()) {
-        this.saveWatermark('hour', w);
-        return true;
-      }
-      if (!this.hourCursor || this.hourCursor.t < w) {
-        const next = this.nextResultAt(w, hourClose);
-        if (next === null) {
-          w = hourClose;
-          break;
+    for (const level of ['minute', 'hour'] as const) {
+      const close = floorTo(now - ROLLUP_LATENESS_MS, SPAN[level]);
+      let w = this.watermarks[level] ?? floorTo(this.firstResultAt(close), SPAN[level]);
+      while (w < close) {
+        if (outOfTime()) {
+          this.saveWatermark(level, w);
+          return true;
         }
-        this.hourCursor = { t: floorTo(next, HOUR), nextKey: 0 };
-        this.store.run('DELETE FROM rollup_hour WHERE t = ?', this.hourCursor.t);
+        let cursor = this.cursors[level];
+        if (!cursor || cursor.t < w) {
+          const next = this.nextResultAt(w, close);
+          if (next === null) {
+            w = close;
+            break;
+          }
+          cursor = this.startUnit(level, floorTo(next, SPAN[level]));
+        }
+        worked = true;
+        if (cursor.chunk === null || this.rollUpChunk(level, cursor)) {
+          if (cursor.chunk === null) this.rollUpUnit(level, cursor.t);
+          w = cursor.t + SPAN[level];
+          this.cursors[level] = null;
+        }
       }
-      const cursor = this.hourCursor;
-      const keys = this.store
-        .all<{ key: number }>('SELECT key FROM checks WHERE key >= ? ORDER BY key LIMIT ?', cursor.nextKey, HOUR_CHUNK)
-        .map((r) => r.key);
-      for (const key of keys) this.rollUpCheck('hour', cursor.t, key);
-      worked = true;
-      if (keys.length < HOUR_CHUNK) {
-        w = cursor.t + HOUR;
-        this.hourCursor = null;
-      } else {
-        cursor.nextKey = keys.at(-1)! + 1;
-      }
+      this.saveWatermark(level, w);
     }
-    this.saveWatermark('hour', w);
+    return false;
+  }
+
+  /**
+   * Begins rolling up one minute or hour. A unit with few enough results is read at once; a
+   * bigger one (an hour of 1,000 checks at 10 s is 360,000 results) is done a piece of checks
+   * at a time, each piece about READ_LIMIT results, so no step blocks the engine for long.
+   */
+  private startUnit(level: RollupLevel, t: number): UnitCursor {
+    const rows = this.store.get<{ n: number }>(
+      'SELECT count(*) AS n FROM results WHERE started_at >= ? AND started_at < ?',
+      t,
+      t + SPAN[level],
+    )!.n;
+    let chunk: number | null = null;
+    if (rows > READ_LIMIT) {
+      const checks = this.store.get<{ n: number }>('SELECT count(*) AS n FROM checks')!.n;
+      chunk = Math.max(1, Math.floor(READ_LIMIT / Math.max(1, rows / Math.max(1, checks))));
+      this.store.run(`DELETE FROM ${TABLE[level]} WHERE t = ?`, t);
+    }
+    const cursor = { t, nextKey: 0, chunk };
+    this.cursors[level] = cursor;
+    return cursor;
+  }
+
+  /** Rolls up the next piece of checks of a big unit; true when the unit is complete. */
+  private rollUpChunk(level: RollupLevel, cursor: UnitCursor): boolean {
+    const keys = this.store
+      .all<{ key: number }>('SELECT key FROM checks WHERE key >= ? ORDER BY key LIMIT ?', cursor.nextKey, cursor.chunk!)
+      .map((r) => r.key);
+    for (const key of keys) this.rollUpCheck(level, cursor.t, key);
+    if (keys.length < cursor.chunk!) return true;
+    cursor.nextKey = keys.at(-1)! + 1;
     return false;
   }
 
@@ -182,13 +200,13 @@ export class Rollups {
     return full;
   }
 
-  /** One minute of every check, in one read (a minute of 1,000 checks at 10 s is 6,000 rows). */
-  private rollUpMinute(t: number): void {
+  /** A whole minute or hour of every check, in one read (at most READ_LIMIT results). */
+  private rollUpUnit(level: RollupLevel, t: number): void {
     const rows = this.store.all<RawRow>(
       'SELECT check_key, ok, latency_ms AS latencyMs, error_class AS errorClass FROM results ' +
         'WHERE started_at >= ? AND started_at < ?',
       t,
-      t + MINUTE,
+      t + SPAN[level],
     );
     const byCheck = new Map<number, RawRow[]>();
     for (const row of rows) {
@@ -196,10 +214,11 @@ export class Rollups {
       if (list) list.push(row);
       else byCheck.set(row.check_key, [row]);
     }
-    this.store.run('DELETE FROM rollup_minute WHERE t = ?', t);
+    const table = TABLE[level];
+    this.store.run(`DELETE FROM ${table} WHERE t = ?`, t);
     for (const [key, samples] of byCheck) {
       const cell = cellFromSamples(t, samples);
-      if (cell) insertCell(this.store, 'rollup_minute', key, cell);
+      if (cell) insertCell(this.store, table, key, cell);
     }
   }
 

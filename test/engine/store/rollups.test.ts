@@ -2,7 +2,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, type HistoryStore } from '../../../src/engine/store/index.ts';
-import { HOUR_CHUNK, PRUNE_BATCH, ROLLUP_LATENESS_MS } from '../../../src/engine/store/rollups.ts';
+import { PRUNE_BATCH, READ_LIMIT, ROLLUP_LATENESS_MS } from '../../../src/engine/store/rollups.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { T0, openStore, result, tempDir } from './helpers.ts';
@@ -139,18 +139,22 @@ describe('rollups and pruning', () => {
     expect(count('rollup_minute')).toBe(2);
   });
 
-  it('rolls an hour of many checks up in pieces, each check exact', () => {
+  it('rolls an hour too big to read at once up in pieces of checks, each check exact', () => {
     const hour = Math.floor(T0 / HOUR) * HOUR + HOUR;
-    const checks = HOUR_CHUNK * 2 + 7;
+    const checks = 60;
+    const perCheck = Math.ceil((READ_LIMIT * 1.2) / checks);
     const results: ProbeResult[] = [];
     for (let c = 0; c < checks; c++) {
-      for (let i = 0; i < 10; i++) results.push(result(`check-${c}`, hour + i * 6 * MIN, c + i));
+      for (let i = 0; i < perCheck; i++) results.push(result(`check-${c}`, hour + i * 8_000, c + (i % 10)));
     }
     store.importResults(results);
-    while (store.maintain(hour + HOUR + ROLLUP_LATENESS_MS));
+    // A zero budget does one piece per step: some step left the hour half done.
+    const hourRowsSeen = new Set<number>();
+    while (store.maintain(hour + HOUR + ROLLUP_LATENESS_MS, 0)) hourRowsSeen.add(count('rollup_hour'));
+    expect([...hourRowsSeen].some((n) => n > 0 && n < checks)).toBe(true);
     const hourRows = rows('rollup_hour') as { count: number; lat_min: number; lat_max: number }[];
     expect(hourRows).toHaveLength(checks);
-    expect(hourRows.every((r, c) => r.count === 10 && r.lat_min === c && r.lat_max === c + 9)).toBe(true);
+    expect(hourRows.every((r, c) => r.count === perCheck && r.lat_min === c && r.lat_max === c + 9)).toBe(true);
   });
 
   it('keeps raw results within retention', () => {
