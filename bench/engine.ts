@@ -51,9 +51,15 @@ async function startFarm(count: number) {
   return { ports: (JSON.parse(line) as { ports: number[] }).ports, stop: () => farm.kill() };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
+/** The lag in whole ms below which a fraction p of the starts fell. */
+function histogramPercentile(histogram: number[], p: number): number {
+  const total = histogram.reduce((a, b) => a + b, 0);
+  let seen = 0;
+  for (let ms = 0; ms < histogram.length; ms++) {
+    seen += histogram[ms]!;
+    if (seen >= p * total) return ms;
+  }
+  return histogram.length - 1;
 }
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -118,8 +124,10 @@ async function runScenario(ports: number[], checks: number, intervalMs: number) 
     probes_per_s: round(result.probes / elapsedS),
     cpu_s_per_1000_probes: round((cpuS / Math.max(1, result.probes)) * 1000, 3),
     rss_mb: Math.round(peakRss / 1048576),
-    lag_p50_ms: round(median(result.lagP50s)),
-    lag_p99_ms: round(Math.max(0, ...result.lagP99s)),
+    lag_p50_ms: histogramPercentile(result.lagHistogram, 0.5),
+    lag_p99_ms: histogramPercentile(result.lagHistogram, 0.99),
+    lag_p999_ms: histogramPercentile(result.lagHistogram, 0.999),
+    lag_worst_window_p99_ms: Math.max(0, ...result.lagP99s),
     cpu_cores: round(cpuS / elapsedS, 2),
     failures,
     ...(failures > 0 ? { failure_classes: result.failures } : {}),

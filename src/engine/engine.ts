@@ -225,6 +225,11 @@ export class Engine {
     return this.scheduler.stats();
   }
 
+  /** Start lags per whole millisecond since the engine began (see Scheduler.lagHistogram). */
+  schedulerLagHistogram(): number[] {
+    return this.scheduler.lagHistogram();
+  }
+
   async stop(): Promise<void> {
     this.abort.abort();
     this.scheduler.stop();

@@ -199,3 +199,29 @@ describe('scheduler: re-timing, limits and restarts', () => {
     expect(runs).toBe(before);
   });
 });
+
+describe('scheduler: lag histogram', () => {
+  it('counts every start lag per millisecond since start, beyond the 4,096-start window', async () => {
+    const clock = new FakeClock(0);
+    const release: (() => void)[] = [];
+    const scheduler = new Scheduler({
+      clock,
+      maxInFlight: 1,
+      run: () => new Promise<void>((resolve) => release.push(resolve)),
+    });
+    scheduler.setJobs([
+      { id: 'a', intervalMs: 60_000 },
+      { id: 'b', intervalMs: 60_000 },
+    ]);
+    await clock.advance(60_000);
+    // One ran on time; the other waits for the single slot, released 7 ms later.
+    await clock.advance(7);
+    release.shift()!();
+    await clock.advance(0);
+    const histogram = scheduler.lagHistogram();
+    expect(histogram.reduce((a, b) => a + b, 0)).toBe(2);
+    expect(histogram[0]).toBe(1);
+    expect(histogram.findIndex((n, ms) => ms > 0 && n > 0)).toBeGreaterThanOrEqual(7);
+    scheduler.stop();
+  });
+});

@@ -71,7 +71,7 @@ export function verifyPeer(
   hostname: string,
   details: TlsDetails | null,
 ): { errorClass: ErrorClass; message: string } | null {
-  if (details && details.daysLeft < 0 && Date.now() > details.notAfter) {
+  if (details && Date.now() > details.notAfter) {
     return { errorClass: 'tls_expired', message: `certificate expired on ${new Date(details.notAfter).toISOString()}` };
   }
   const cert = socket.getPeerCertificate();
