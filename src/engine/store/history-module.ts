@@ -1,4 +1,5 @@
 import type { Config } from '../../shared/config/schema.ts';
+import type { ProbeResult } from '../../shared/model.ts';
 import { describeTarget, type ResolvedCheck } from '../checks.ts';
 import type { Clock } from '../clock.ts';
 import type { CheckUpdate, EngineModule, RestoredCheck } from '../engine.ts';
@@ -71,7 +72,9 @@ export class HistoryModule implements EngineModule {
     this.store.queueCheckState(update.check.id, {
       state: update.state,
       view: update.view,
-      lastResult: update.result,
+      // The full result (phases, certificate, DNS answers) is in the results table; this row is
+      // rewritten on every probe, so it keeps only what the board shows.
+      lastResult: summary(update.result),
       savedAt: update.now,
     });
   }
@@ -86,4 +89,17 @@ export class HistoryModule implements EngineModule {
       );
     }
   }
+}
+
+function summary(result: ProbeResult): ProbeResult {
+  const { checkId, startedAt, ok, latencyMs, errorClass, message, httpStatus } = result;
+  return {
+    checkId,
+    startedAt,
+    ok,
+    latencyMs,
+    errorClass,
+    message,
+    ...(httpStatus === undefined ? {} : { httpStatus }),
+  };
 }

@@ -114,6 +114,11 @@ describe('history module in the engine', () => {
     await clock.advance(60_000);
     await clock.advance(1_000);
     expect(context.store.recent('hk-lb', 100).length).toBeGreaterThanOrEqual(5);
+    expect(context.store.loadCheckStates().get('hk-lb')).toMatchObject({
+      state: { status: 'up' },
+      view: { status: 'up' },
+      lastResult: { ok: true, message: 'connected' },
+    });
   });
 
   it('answers the board’s history queries and refuses bad parameters with a clear message', async () => {
