@@ -5,6 +5,7 @@
  *   Results (batched; never blocks the probe path)
  *     record(result: ProbeResult): void                 queued, written within 1 s in one transaction
  *     flush(): number                                    writes the queue now (also on close)
+ *     importResults(results: ProbeResult[]): number      bulk path: straight in, one transaction
  *     recent(checkId, limit): ProbeResult[]              newest first, details included
  *     series(checkId, range, points, now?): SeriesPoint[]   range '1h'|'6h'|'24h'|'7d'|'30d'
  *     availability(checkId, range, now?): number | null
@@ -21,9 +22,11 @@
  *     loadState<T>(key): T | null
  *
  *   Check states (the board restores them at start-up through HistoryModule.restore)
+ *     queueCheckState(checkId, SavedCheckState): void    written with the next batch
  *     saveCheckStates(Map<checkId, SavedCheckState>): void
  *     loadCheckStates(): Map<checkId, SavedCheckState>
  *
+ *   maintain(now?, budgetMs = 20): boolean   rollups and pruning (a timer calls it; true = more to do)
  *   stats(): { queued, flushed, dropped, flushFailures, lastError }    close(): flush, then close
  */
 export {
