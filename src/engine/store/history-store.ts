@@ -55,6 +55,8 @@ export interface StoreStats {
   flushed: number;
   /** Results dropped because the queue overflowed (writes failing or too slow). */
   dropped: number;
+  /** Results refused by record(): no check id or no valid start time. */
+  malformed: number;
   flushFailures: number;
   lastError: string | null;
 }
@@ -83,6 +85,8 @@ export class HistoryStore {
   private flushed = 0;
   private dropped = 0;
   private droppedReported = 0;
+  private malformed = 0;
+  private malformedReported = 0;
   private flushFailures = 0;
   private lastError: string | null = null;
   private failing = { flush: false, maintain: false };
@@ -117,7 +121,12 @@ export class HistoryStore {
   /** Queues a result; it is written with the next batch. Cheap: safe on the probe path. */
   record(result: ProbeResult): void {
     if (this.closed) return;
-    this.queue.push(result);
+    const clean = sanitize(result);
+    if (!clean) {
+      this.malformed++;
+      return;
+    }
+    this.queue.push(clean);
     if (this.queue.length - this.head > this.queueLimit) {
       this.head++;
       this.dropped++;
@@ -382,6 +391,7 @@ export class HistoryStore {
       queued: this.queue.length - this.head,
       flushed: this.flushed,
       dropped: this.dropped,
+      malformed: this.malformed,
       flushFailures: this.flushFailures,
       lastError: this.lastError,
     };
@@ -424,6 +434,13 @@ export class HistoryStore {
   }
 
   private reportDrops(): void {
+    if (this.malformed !== this.malformedReported) {
+      this.log(
+        'warn',
+        `history: skipped ${this.malformed - this.malformedReported} malformed results (no check id or start time)`,
+      );
+      this.malformedReported = this.malformed;
+    }
     if (this.dropped === this.droppedReported) return;
     this.log(
       'warn',
@@ -487,7 +504,42 @@ function detailsOf(result: ProbeResult): string | null {
     if (COLUMNS.has(k) || v === undefined) continue;
     (extra ??= {})[k] = v;
   }
-  return extra ? JSON.stringify(extra, roundTimings) : null;
+  if (!extra) return null;
+  try {
+    return JSON.stringify(extra, roundTimings);
+  } catch {
+    // Not JSON-able (a BigInt, a cycle): the columns are still worth keeping.
+    return null;
+  }
+}
+
+/** Messages are capped: a hostile target's error text must not bloat the database. */
+export const MAX_MESSAGE_CHARS = 2_000;
+
+/**
+ * A result fit to store, or null. One bad result must never fail a whole batch: a batch that
+ * fails is retried, so a result SQLite refuses would block every write after it.
+ */
+function sanitize(r: ProbeResult): ProbeResult | null {
+  if (typeof r !== 'object' || r === null || typeof r.checkId !== 'string' || r.checkId === '') return null;
+  if (typeof r.startedAt !== 'number' || !Number.isFinite(r.startedAt)) return null;
+  const latencyOk = r.latencyMs === null || (typeof r.latencyMs === 'number' && Number.isFinite(r.latencyMs));
+  const messageOk = typeof r.message === 'string' && r.message.length <= MAX_MESSAGE_CHARS;
+  if (
+    typeof r.ok === 'boolean' &&
+    latencyOk &&
+    messageOk &&
+    (r.errorClass === null || typeof r.errorClass === 'string')
+  ) {
+    return r;
+  }
+  return {
+    ...r,
+    ok: r.ok === true,
+    latencyMs: latencyOk ? r.latencyMs : null,
+    errorClass: typeof r.errorClass === 'string' ? r.errorClass : null,
+    message: String(r.message ?? '').slice(0, MAX_MESSAGE_CHARS),
+  };
 }
 
 function roundTimings(key: string, value: unknown): unknown {

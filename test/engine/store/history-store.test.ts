@@ -2,6 +2,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, HistoryStore } from '../../../src/engine/store/index.ts';
+import { MAX_MESSAGE_CHARS } from '../../../src/engine/store/history-store.ts';
 import { SCHEMA_VERSION } from '../../../src/engine/store/migrations.ts';
 import type { IncidentView, ProbeResult } from '../../../src/shared/model.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
@@ -101,6 +102,24 @@ describe('HistoryStore', () => {
     expect(stored?.phases).toEqual({ dnsMs: 1.235, connectMs: 2, tlsMs: 0, ttfbMs: 9, transferMs: 0.1 });
     expect(stored?.heartbeat).toMatchObject({ ageMs: 1_000.556, value: 0.123456789 });
     expect(stored?.latencyMs).toBe(12.3456789);
+  });
+
+  it('never lets one malformed result block the batch it is in', () => {
+    const { store, logs } = openHere({ timers: false });
+    store.record({ ...result('hk-lb', T0, 1), startedAt: Number.NaN });
+    store.record({ ...result('', T0, 1) });
+    store.record({ ...result('hk-lb', T0 + 1, Number.POSITIVE_INFINITY), message: 'x'.repeat(100_000) });
+    store.record({ ...result('hk-lb', T0 + 2, 3), finalUrl: 10n as unknown as string });
+    store.record(result('hk-lb', T0 + 3, 4));
+    expect(store.flush()).toBe(3);
+    const [last, withBigInt, capped] = store.recent('hk-lb', 10);
+    expect(last?.latencyMs).toBe(4);
+    expect(withBigInt).toMatchObject({ latencyMs: 3 });
+    expect(withBigInt).not.toHaveProperty('finalUrl');
+    expect(capped?.latencyMs).toBeNull();
+    expect(capped?.message).toHaveLength(MAX_MESSAGE_CHARS);
+    expect(store.stats().malformed).toBe(2);
+    expect(logs).toContainEqual({ level: 'warn', message: expect.stringMatching(/skipped 2 malformed results/) });
   });
 
   it('drops the oldest results when the queue overflows, counts them and says so in the log', () => {
