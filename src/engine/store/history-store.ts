@@ -55,7 +55,7 @@ export interface StoreStats {
   flushed: number;
   /** Results dropped because the queue overflowed (writes failing or too slow). */
   dropped: number;
-  /** Results refused by record(): no check id or no valid start time. */
+  /** Results refused by record() (no check id or start time) and check states that were not JSON. */
   malformed: number;
   flushFailures: number;
   lastError: string | null;
@@ -152,6 +152,15 @@ export class HistoryStore {
     this.head = 0;
     this.pendingStates = new Map();
     if (batch.length === 0 && states.size === 0) return 0;
+    // Serialised before the transaction: a state that cannot be is skipped, not the batch.
+    const stateBodies = new Map<string, { savedAt: number; json: string }>();
+    for (const [id, saved] of states) {
+      try {
+        stateBodies.set(id, { savedAt: saved.savedAt, json: JSON.stringify(saved) });
+      } catch {
+        this.malformed++;
+      }
+    }
     try {
       this.store.transaction(() => {
         const insert = this.store.stmt(
@@ -169,7 +178,7 @@ export class HistoryStore {
             detailsOf(r),
           );
         }
-        for (const [id, saved] of states) this.writeCheckState(id, saved);
+        for (const [id, body] of stateBodies) this.writeCheckState(id, body.savedAt, body.json);
       });
     } catch (error) {
       this.requeue(batch, states);
@@ -367,7 +376,7 @@ export class HistoryStore {
   /** Writes check states now, in one transaction (the module queues them with results instead). */
   saveCheckStates(states: ReadonlyMap<string, SavedCheckState>): void {
     this.store.transaction(() => {
-      for (const [id, saved] of states) this.writeCheckState(id, saved);
+      for (const [id, saved] of states) this.writeCheckState(id, saved.savedAt, JSON.stringify(saved));
     });
   }
 
@@ -412,12 +421,12 @@ export class HistoryStore {
     this.store.close();
   }
 
-  private writeCheckState(id: string, saved: SavedCheckState): void {
+  private writeCheckState(id: string, savedAt: number, json: string): void {
     this.store.run(
       'INSERT OR REPLACE INTO check_states (check_id, saved_at, body) VALUES (?, ?, ?)',
       id,
-      saved.savedAt,
-      JSON.stringify(saved),
+      savedAt,
+      json,
     );
   }
 

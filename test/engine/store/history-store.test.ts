@@ -1,7 +1,7 @@
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DB_FILE, HistoryStore } from '../../../src/engine/store/index.ts';
+import { DB_FILE, HistoryStore, type SavedCheckState } from '../../../src/engine/store/index.ts';
 import { MAX_MESSAGE_CHARS } from '../../../src/engine/store/history-store.ts';
 import { SCHEMA_VERSION } from '../../../src/engine/store/migrations.ts';
 import type { IncidentView, ProbeResult } from '../../../src/shared/model.ts';
@@ -111,6 +111,7 @@ describe('HistoryStore', () => {
     store.record({ ...result('hk-lb', T0 + 1, Number.POSITIVE_INFINITY), message: 'x'.repeat(100_000) });
     store.record({ ...result('hk-lb', T0 + 2, 3), finalUrl: 10n as unknown as string });
     store.record(result('hk-lb', T0 + 3, 4));
+    store.queueCheckState('hk-lb', { savedAt: 10n } as unknown as SavedCheckState);
     expect(store.flush()).toBe(3);
     const [last, withBigInt, capped] = store.recent('hk-lb', 10);
     expect(last?.latencyMs).toBe(4);
@@ -118,7 +119,8 @@ describe('HistoryStore', () => {
     expect(withBigInt).not.toHaveProperty('finalUrl');
     expect(capped?.latencyMs).toBeNull();
     expect(capped?.message).toHaveLength(MAX_MESSAGE_CHARS);
-    expect(store.stats().malformed).toBe(2);
+    expect(store.stats().malformed).toBe(3);
+    expect(store.loadCheckStates().size).toBe(0);
     expect(logs).toContainEqual({ level: 'warn', message: expect.stringMatching(/skipped 2 malformed results/) });
   });
 
