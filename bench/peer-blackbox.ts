@@ -5,7 +5,7 @@
  * prometheus-blackbox-exporter (apt-get install prometheus prometheus-blackbox-exporter),
  * probing the same target farm over fresh connections with the same expectation (a 2xx whose
  * body contains "status":"OK"). CPU and RSS are the two processes' together, read from /proc;
- * probes are targets × window ÷ interval, checked against Prometheus's count of successes.
+ * probes are the samples Prometheus stored over the window.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -101,11 +101,14 @@ try {
   clearInterval(sampler);
   const elapsedS = (performance.now() - t0) / 1000;
   const cpu = pids.map((pid, i) => cpuSeconds(pid) - cpu0[i]!);
-  const query = await fetch(`http://127.0.0.1:19090/api/v1/query?query=${encodeURIComponent('sum(probe_success)')}`);
-  const success = Number(
-    ((await query.json()) as { data: { result: { value: [number, string] }[] } }).data.result[0]?.value[1] ?? 0,
-  );
-  const probes = Math.round((checks * elapsedS * 1000) / intervalMs);
+  const ask = async (promql: string) => {
+    const reply = await fetch(`http://127.0.0.1:19090/api/v1/query?query=${encodeURIComponent(promql)}`);
+    const body = (await reply.json()) as { data: { result: { value: [number, string] }[] } };
+    return Number(body.data.result[0]?.value[1] ?? 0);
+  };
+  const success = await ask('sum(probe_success)');
+  // Probes actually made in the window, as Prometheus stored them (not targets × time).
+  const probes = await ask(`sum(count_over_time(probe_success[${Math.floor(elapsedS)}s]))`);
   const cpuS = cpu[0]! + cpu[1]!;
   console.log(
     JSON.stringify({
