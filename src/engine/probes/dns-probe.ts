@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { connect as netConnect, isIPv6 } from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket, type RecordType } from 'dns-packet';
@@ -75,7 +76,8 @@ function askResolver(
 ): Promise<DnsResolverAnswer> {
   const t0 = performance.now();
   const target = parseResolver(resolver);
-  const id = Math.floor(Math.random() * 65_536);
+  // Unpredictable, so an off-path spoofer cannot guess which reply would be accepted.
+  const id = randomInt(65_536);
   const query = {
     type: 'query' as const,
     id,

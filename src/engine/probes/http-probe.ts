@@ -42,6 +42,14 @@ interface Attempt {
   url: URL;
   method: string;
   body: string | null;
+  headers: Record<string, string>;
+}
+
+/** Credentials a redirect to another origin must not receive, as browsers and curl drop them. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())));
 }
 
 /**
@@ -74,7 +82,12 @@ export async function httpProbe(check: HttpCheck, signal?: AbortSignal): Promise
     ...extra,
   });
 
-  let attempt: Attempt = { url: new URL(check.url), method: check.method, body: check.body ?? null };
+  let attempt: Attempt = {
+    url: new URL(check.url),
+    method: check.method,
+    body: check.body ?? null,
+    headers: { 'user-agent': 'Knockon/0.1', connection: 'close', ...check.headers },
+  };
   const visited = new Set<string>([attempt.url.href]);
   try {
     for (let redirects = 0; ; redirects++) {
@@ -99,7 +112,12 @@ export async function httpProbe(check: HttpCheck, signal?: AbortSignal): Promise
         visited.add(next.href);
         // As browsers do: 303 always, and 301/302 after a POST, become a GET without a body.
         const toGet = status === 303 || ((status === 301 || status === 302) && attempt.method === 'POST');
-        attempt = { url: next, method: toGet ? 'GET' : attempt.method, body: toGet ? null : attempt.body };
+        attempt = {
+          url: next,
+          method: toGet ? 'GET' : attempt.method,
+          body: toGet ? null : attempt.body,
+          headers: next.origin === attempt.url.origin ? attempt.headers : withoutCredentials(attempt.headers),
+        };
         continue;
       }
       const accepted = check.expect.status;
@@ -201,7 +219,7 @@ function exchangeOnce(check: HttpCheck, attempt: Attempt, deadline: number, sign
       {
         path: url.pathname + url.search,
         method: attempt.method,
-        headers: { 'user-agent': 'Knockon/0.1', connection: 'close', ...check.headers },
+        headers: attempt.headers,
         body: attempt.body,
         reset: true,
       },

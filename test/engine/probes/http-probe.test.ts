@@ -10,9 +10,12 @@ const http = (fields: Record<string, unknown>) => checkFrom('http', { timeout: '
 
 describe('HTTP probe', () => {
   let server: HttpServer;
+  /** Another origin (another port) answering who called it. */
+  let other: HttpServer;
   let health = { status: 200, body: '{"status":"OK","db":{"ok":true,"lag":3}}' };
 
   beforeAll(async () => {
+    other = await new HttpServer((req, res) => res.end(`auth=${req.headers.authorization ?? 'none'}`)).start();
     server = await new HttpServer((req, res) => {
       if (req.url === '/health') {
         res.writeHead(health.status, { 'content-type': 'application/json' });
@@ -31,11 +34,27 @@ describe('HTTP probe', () => {
         res.writeHead(301, { location: '/health' });
         return res.end();
       }
+      const hop = /^\/hop\/(\d+)$/.exec(req.url ?? '');
+      if (hop) {
+        res.writeHead(302, { location: `/hop/${Number(hop[1]) + 1}` });
+        return res.end();
+      }
+      if (req.url === '/whoami') {
+        res.writeHead(200);
+        return res.end(`auth=${req.headers.authorization ?? 'none'}`);
+      }
+      if (req.url === '/elsewhere') {
+        res.writeHead(302, { location: `${other.url}/whoami` });
+        return res.end();
+      }
       res.writeHead(404);
       res.end('not here');
     }).start();
   });
-  afterAll(() => server.stop());
+  afterAll(async () => {
+    await server.stop();
+    await other.stop();
+  });
   afterEach(() => {
     health = { status: 200, body: '{"status":"OK","db":{"ok":true,"lag":3}}' };
   });
@@ -113,6 +132,23 @@ describe('HTTP probe', () => {
     expect(followed.finalUrl).toBe(`${server.url}/health`);
     const notFollowed = await httpProbe(http({ url: `${server.url}/moved`, max_redirects: 0 }));
     expect(notFollowed).toMatchObject({ ok: false, errorClass: 'http_status', httpStatus: 301 });
+  });
+
+  it('gives up on an endless chain of distinct redirects as too_many_redirects', async () => {
+    const result = await httpProbe(http({ url: `${server.url}/hop/0`, max_redirects: 3 }));
+    expect(result).toMatchObject({ ok: false, errorClass: 'too_many_redirects', httpStatus: 302 });
+  });
+
+  it('does not forward credentials to another origin when following a redirect', async () => {
+    const headers = { authorization: 'Bearer secret' };
+    const same = await httpProbe(
+      http({ url: `${server.url}/whoami`, headers, expect: { body_contains: 'auth=Bearer secret' } }),
+    );
+    expect(same.ok).toBe(true);
+    const moved = await httpProbe(
+      http({ url: `${server.url}/elsewhere`, headers, expect: { body_contains: 'auth=none' } }),
+    );
+    expect(moved).toMatchObject({ ok: true, finalUrl: `${other.url}/whoami` });
   });
 
   it('classifies a refused connection', async () => {
