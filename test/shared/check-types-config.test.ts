@@ -74,6 +74,12 @@ describe('check type config', () => {
     expect(issues([{ id: 'a', type: 'tcp', host: 'h', port: 1, interval: '100ms' }])[0]).toContain('must not exceed');
   });
 
+  it('wants fast_interval no longer than interval', () => {
+    expect(issues([{ id: 'a', type: 'tcp', host: 'h', port: 1, interval: '5s', fast_interval: '10s' }])).toEqual([
+      'checks[0].fast_interval: fast_interval (10000 ms) must not exceed interval (5000 ms)',
+    ]);
+  });
+
   it('refuses an invalid body_regex with the field named', () => {
     expect(issues([{ id: 'a', type: 'http', url: 'http://x.example/', expect: { body_regex: '(' } }])).toEqual([
       'checks[0].expect.body_regex: expected a valid regular expression',

@@ -124,6 +124,13 @@ export const configSchema = z
           message: `timeout (${timeout} ms) must not exceed interval (${interval} ms)`,
         });
       }
+      if (check.fast_interval !== undefined && check.fast_interval > interval) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['checks', i, 'fast_interval'],
+          message: `fast_interval (${check.fast_interval} ms) must not exceed interval (${interval} ms)`,
+        });
+      }
     });
     for (const issue of checkReferences(config)) ctx.addIssue({ code: 'custom', ...issue });
   });
