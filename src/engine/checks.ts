@@ -51,7 +51,7 @@ export function describeTarget(check: CheckConfig): string {
     case 'http':
       return `${check.method} ${check.url}`;
     case 'dns':
-      return `${check.record_type} ${check.name} @ ${check.resolvers.join(', ')}`;
+      return `${check.record_type} ${check.query_name} @ ${check.resolvers.join(', ')}`;
     case 'tcp':
       return `tcp://${hostPort(check.host, check.port)}`;
     case 'tls':

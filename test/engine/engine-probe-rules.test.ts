@@ -132,7 +132,9 @@ describe('engine: what the board sees of a probe', () => {
       }),
     });
     engine.applyConfig(
-      config({ checks: [{ id: 'zone', type: 'dns', name: 'api.example.net', resolvers: ['192.0.2.1', '192.0.2.2'] }] }),
+      config({
+        checks: [{ id: 'zone', type: 'dns', query_name: 'api.example.net', resolvers: ['192.0.2.1', '192.0.2.2'] }],
+      }),
       'test.yaml',
     );
     await clock.advance(10_000);

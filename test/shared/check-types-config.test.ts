@@ -23,7 +23,12 @@ describe('check type config', () => {
   it('accepts dns, tcp, tls and heartbeat checks, with engine and listener settings', () => {
     const outcome = parse(
       [
-        { id: 'd', type: 'dns', name: 'api.example.net', resolvers: ['192.0.2.53', '127.0.0.1:5353', '[::1]:53'] },
+        {
+          id: 'd',
+          type: 'dns',
+          query_name: 'api.example.net',
+          resolvers: ['192.0.2.53', '127.0.0.1:5353', '[::1]:53'],
+        },
         { id: 't', type: 'tcp', host: 'db.example.net', port: 5432 },
         { id: 's', type: 'tls', host: 'example.net', expect: { min_days_left: 14 } },
         { id: 'h', type: 'heartbeat', token_env: 'HB_TOKEN', degraded_after: '500ms', down_after: '2s' },
@@ -52,12 +57,12 @@ describe('check type config', () => {
   });
 
   it('refuses a resolver that is not an address, and an unknown record type', () => {
-    expect(issues([{ id: 'd', type: 'dns', name: 'x', resolvers: ['dns.google'] }])[0]).toContain(
+    expect(issues([{ id: 'd', type: 'dns', query_name: 'x', resolvers: ['dns.google'] }])[0]).toContain(
       'checks[0].resolvers[0]: expected a resolver IP address',
     );
-    expect(issues([{ id: 'd', type: 'dns', name: 'x', record_type: 'PTR', resolvers: ['192.0.2.1'] }])[0]).toContain(
-      'checks[0].record_type',
-    );
+    expect(
+      issues([{ id: 'd', type: 'dns', query_name: 'x', record_type: 'PTR', resolvers: ['192.0.2.1'] }])[0],
+    ).toContain('checks[0].record_type');
   });
 
   it('wants exactly one of token and token_env, and degraded_after before down_after', () => {

@@ -26,6 +26,7 @@ export const dnsCheckQuery: ResolverQuery = async (resolvers, name, type, timeou
     id: 'failover-propagation',
     type: 'dns',
     name,
+    query_name: name,
     record_type: type as Extract<ResolvedCheck, { type: 'dns' }>['record_type'],
     resolvers: [...resolvers],
     tcp_fallback: true,

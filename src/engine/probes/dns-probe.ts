@@ -82,7 +82,7 @@ function askResolver(
     type: 'query' as const,
     id,
     flags: dnsPacket.RECURSION_DESIRED,
-    questions: [{ type: check.record_type as RecordType, name: check.name }],
+    questions: [{ type: check.record_type as RecordType, name: check.query_name }],
   };
   const outcome = (packet: DecodedPacket | null, errorClass: ErrorClass | null, message: string): DnsResolverAnswer => {
     const latencyMs = performance.now() - t0;
@@ -106,7 +106,12 @@ function askResolver(
       () => settle(outcome(null, 'dns_timeout', `no answer within ${check.timeoutMs} ms`)),
       Math.max(0, deadline - performance.now()),
     );
-    socket.on('error', (error) => settle(outcome(null, 'dns_error', error.message)));
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      // An ICMP port unreachable: nothing listens there, which is not a DNS answer of any kind.
+      error.code === 'ECONNREFUSED'
+        ? settle(outcome(null, 'connect_refused', 'nothing listens on that port (port unreachable)'))
+        : settle(outcome(null, 'dns_error', error.message)),
+    );
     socket.on('message', (buffer) => {
       let packet: DecodedPacket;
       try {

@@ -14,7 +14,8 @@ const resolver = z
 export const dnsCheckSchema = z.strictObject({
   ...checkCommon,
   type: z.literal('dns'),
-  name: z.string().min(1),
+  /** The name asked (blackbox_exporter's word): `name` is the check's display name, as everywhere. */
+  query_name: z.string().min(1),
   record_type: z.enum(DNS_RECORD_TYPES).default('A'),
   /** Each is asked separately, never as a fallback for another. */
   resolvers: z.array(resolver).min(1, { error: 'expected at least one resolver' }),

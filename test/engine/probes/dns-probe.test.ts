@@ -11,7 +11,7 @@ const serve = async (behaviour: DnsBehaviour) => {
   return server;
 };
 const dns = (resolvers: string[], fields: Record<string, unknown> = {}) =>
-  checkFrom('dns', { name: 'api.example.net', resolvers, timeout: '300ms', ...fields });
+  checkFrom('dns', { query_name: 'api.example.net', resolvers, timeout: '300ms', ...fields });
 
 afterEach(async () => {
   for (const s of servers.splice(0)) await s.stop();
@@ -119,5 +119,15 @@ describe('DNS probe', () => {
     expect(parseResolver('127.0.0.1:5353')).toEqual({ host: '127.0.0.1', port: 5353 });
     expect(parseResolver('[::1]:5353')).toEqual({ host: '::1', port: 5353 });
     expect(parseResolver('2001:db8::53')).toEqual({ host: '2001:db8::53', port: 53 });
+  });
+});
+
+describe('DNS probe against a closed port', () => {
+  it('says connect_refused when nothing listens on the resolver port', async () => {
+    const server = await new DnsServer({ kind: 'silent' }).start();
+    const address = server.address;
+    await server.stop();
+    const result = await dnsProbe(dns([address]));
+    expect(result).toMatchObject({ ok: false, errorClass: 'connect_refused' });
   });
 });
