@@ -5,10 +5,17 @@
  */
 export const perf = {
   apply: { batches: 0, messages: 0, totalMs: 0, maxMs: 0, over5ms: 0 },
-  charts: [] as { points: number; series: number; commitMs: number; frameMs: number }[],
+  /**
+   * Chart renders, from the data's arrival: to React's commit, to every line drawn (recharts
+   * draws in passes after the commit), and to the frame after that.
+   */
+  charts: [] as { points: number; series: number; commitMs: number; drawnMs: number; frameMs: number }[],
 };
 
-const measureEntries = typeof location !== 'undefined' && new URLSearchParams(location.search).has('perf');
+const perfParam = typeof location !== 'undefined' ? new URLSearchParams(location.search).get('perf') : null;
+const measureEntries = perfParam !== null;
+/** `?perf=raw-charts`: the benchmark's comparison run, with the chart's downsampling guard off. */
+export const rawCharts = perfParam === 'raw-charts';
 
 export function recordApply(start: number, messages: number): void {
   const ms = performance.now() - start;

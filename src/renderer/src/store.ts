@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import { applyBoardMessage } from '../../shared/board-state.ts';
 import type { BoardSnapshot, Notice } from '../../shared/model.ts';
 import type { BoardMessage } from '../../shared/protocol.ts';
+import { applyCheckChanges } from './apply-checks.ts';
 import { recordApply } from './perf.ts';
 
 export type Connection = 'connecting' | 'live' | 'lost';
@@ -31,7 +32,12 @@ export const useBoard = create<BoardState>()((set) => ({
       let notices = state.notices;
       for (const message of messages) {
         if (message.kind === 'notice') notices = [message.notice, ...notices].slice(0, MAX_NOTICES);
-        else board = applyBoardMessage(board, message);
+        else if (message.kind === 'delta' && board) {
+          // Everything but the checks through the shared reducer; the checks, the bulk of every
+          // delta, through the allocation-light path.
+          const rest = applyBoardMessage({ ...board, checks: [] }, { ...message, checks: [], removed: [] })!;
+          board = { ...rest, checks: applyCheckChanges(board.checks, message.checks, message.removed) };
+        } else board = applyBoardMessage(board, message);
       }
       return { board, notices, lastMessageAt: Date.now(), connection: 'live' };
     });

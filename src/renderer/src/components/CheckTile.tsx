@@ -9,7 +9,10 @@ import { StatusBadge } from './StatusBadge.tsx';
 interface Props {
   check: CheckView;
   stale: boolean;
-  /** Coarse time (a few seconds' resolution) so thousands of tiles do not all re-render every second. */
+  /**
+   * Coarse time for the "for 3m" age, given only to tiles that show one (not up, or stale); 0
+   * otherwise, so thousands of healthy tiles never re-render because the clock moved.
+   */
   now: number;
 }
 
@@ -26,7 +29,9 @@ export const CheckTile = memo(function CheckTile({ check, stale, now }: Props) {
       <header className="tile-head">
         <StatusBadge status={check.status} />
         {stale && (
-          <span className="stale-tag">STALE {check.lastProbeAt ? formatAge(now - check.lastProbeAt) : ''}</span>
+          <span className="stale-tag">
+            STALE {now > 0 && check.lastProbeAt ? formatAge(now - check.lastProbeAt) : ''}
+          </span>
         )}
       </header>
       <h3 className="tile-name">
@@ -34,7 +39,7 @@ export const CheckTile = memo(function CheckTile({ check, stale, now }: Props) {
       </h3>
       <div className="tile-metrics">
         <span className="latency">{formatLatency(check.latencyMs)}</span>
-        {check.since !== null && <span className="since">for {formatAge(now - check.since)}</span>}
+        {now > 0 && check.since !== null && <span className="since">for {formatAge(now - check.since)}</span>}
       </div>
       <p className="tile-message" title={check.target}>
         {check.errorClass ? <code>{check.errorClass}</code> : null} {check.message}

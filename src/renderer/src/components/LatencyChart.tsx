@@ -1,7 +1,7 @@
 import { memo, useLayoutEffect, useMemo, useRef } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatLatency, formatTime } from '../format.ts';
-import { recordChart } from '../perf.ts';
+import { rawCharts, recordChart } from '../perf.ts';
 
 export interface ChartSeries {
   key: string;
@@ -24,6 +24,10 @@ interface Props {
   timezone: string;
   rem: number;
   interactive: boolean;
+  /** When the data arrived (performance.now()), so the benchmark times merge, downsampling and render. */
+  receivedAt?: number;
+  /** Points per series as they arrived, before downsampling (for the benchmark's record). */
+  sourcePoints?: number;
 }
 
 /**
@@ -59,22 +63,42 @@ export const LatencyChart = memo(function LatencyChart({
   timezone,
   rem,
   interactive,
+  receivedAt,
+  sourcePoints,
 }: Props) {
   const keys = useMemo(() => series.map((s) => s.key), [series]);
-  const data = useMemo(() => downsampleRows(rows, Math.max(30, Math.floor(width / 2)), keys), [rows, width, keys]);
+  const data = useMemo(
+    () => (rawCharts ? rows : downsampleRows(rows, Math.max(30, Math.floor(width / 2)), keys)),
+    [rows, width, keys],
+  );
   // Render time for the UI benchmark: from a data change to commit, and to the next frame.
   const started = useRef({ at: 0, data: null as ChartRow[] | null });
-  if (started.current.data !== data) started.current = { at: performance.now(), data };
+  if (started.current.data !== data) started.current = { at: receivedAt || performance.now(), data };
+  const surface = useRef<HTMLDivElement>(null);
   useLayoutEffect(() => {
     const { at } = started.current;
     if (at === 0) return;
     started.current.at = 0;
-    const entry = { points: rows.length, series: series.length, commitMs: performance.now() - at, frameMs: NaN };
-    requestAnimationFrame(() => {
-      entry.frameMs = performance.now() - at;
-    });
+    const entry = {
+      points: sourcePoints ?? rows.length,
+      series: series.length,
+      commitMs: performance.now() - at,
+      drawnMs: 0,
+      frameMs: 0,
+    };
     recordChart(entry);
-  }, [data, rows.length, series.length]);
+    // recharts 3 lays out in passes after React's commit: wait for every line's path.
+    let frames = 0;
+    const poll = () => {
+      const drawn = (surface.current?.querySelectorAll('.recharts-line-curve').length ?? 0) >= series.length;
+      if (!drawn && ++frames < 120) return void requestAnimationFrame(poll);
+      entry.drawnMs = performance.now() - at;
+      requestAnimationFrame(() => {
+        entry.frameMs = performance.now() - at;
+      });
+    };
+    poll();
+  }, [data, rows.length, series.length, sourcePoints]);
 
   const dataMax = useMemo(() => {
     let m = 0;
@@ -90,74 +114,76 @@ export const LatencyChart = memo(function LatencyChart({
   const font = Math.round(0.75 * rem);
   if (width <= 0 || height <= 0) return null;
   return (
-    <LineChart
-      width={width}
-      height={height}
-      data={data}
-      margin={{ top: rem * 0.6, right: rem * 1.5, bottom: 0, left: 0 }}
-    >
-      <CartesianGrid stroke="#2a3344" strokeDasharray="3 6" vertical={false} />
-      <XAxis
-        dataKey="t"
-        type="number"
-        scale="time"
-        domain={domain}
-        allowDataOverflow
-        ticks={ticks}
-        tickFormatter={(t: number) =>
-          formatTime(t, timezone, span > 36 * 3_600_000).slice(0, span > 36 * 3_600_000 ? 12 : 5)
-        }
-        stroke="#a9b4c4"
-        tick={{ fontSize: font, fill: '#c9d2de' }}
-        minTickGap={rem * 3}
-      />
-      <YAxis
-        stroke="#a9b4c4"
-        tick={{ fontSize: font, fill: '#c9d2de' }}
-        width={rem * 4}
-        domain={[0, top]}
-        tickFormatter={(v: number) => formatLatency(v)}
-      />
-      {showThreshold && (
-        <ReferenceLine
-          y={thresholdMs!}
-          stroke="#f0b429"
-          strokeDasharray="10 6"
-          strokeWidth={2}
-          ifOverflow="extendDomain"
-          label={{
-            value: `▲ degraded ≥ ${formatLatency(thresholdMs)}`,
-            fill: '#f0b429',
-            fontSize: font,
-            position: 'insideTopRight',
-          }}
+    <div className="chart-surface" ref={surface}>
+      <LineChart
+        width={width}
+        height={height}
+        data={data}
+        margin={{ top: rem * 0.6, right: rem * 1.5, bottom: 0, left: 0 }}
+      >
+        <CartesianGrid stroke="#2a3344" strokeDasharray="3 6" vertical={false} />
+        <XAxis
+          dataKey="t"
+          type="number"
+          scale="time"
+          domain={domain}
+          allowDataOverflow
+          ticks={ticks}
+          tickFormatter={(t: number) =>
+            formatTime(t, timezone, span > 36 * 3_600_000).slice(0, span > 36 * 3_600_000 ? 12 : 5)
+          }
+          stroke="#a9b4c4"
+          tick={{ fontSize: font, fill: '#c9d2de' }}
+          minTickGap={rem * 3}
         />
-      )}
-      {interactive && (
-        <Tooltip
-          isAnimationActive={false}
-          contentStyle={{ background: '#151a22', border: '1px solid #3a4558', fontSize: font }}
-          labelFormatter={(t) => formatTime(Number(t), timezone, true)}
-          formatter={(v) => formatLatency(typeof v === 'number' ? v : null)}
+        <YAxis
+          stroke="#a9b4c4"
+          tick={{ fontSize: font, fill: '#c9d2de' }}
+          width={rem * 4}
+          domain={[0, top]}
+          tickFormatter={(v: number) => formatLatency(v)}
         />
-      )}
-      {series.map((s) => (
-        <Line
-          key={s.key}
-          dataKey={s.key}
-          name={s.label}
-          stroke={s.color}
-          strokeWidth={s.width ?? 2}
-          strokeDasharray={s.dash}
-          // A line needs two points: with fewer, show the lone value as a dot rather than nothing.
-          dot={data.length < 3 ? { r: Math.max(3, rem * 0.2), fill: s.color } : false}
-          activeDot={interactive ? { r: 4 } : false}
-          isAnimationActive={false}
-          connectNulls={false}
-          type="linear"
-        />
-      ))}
-    </LineChart>
+        {showThreshold && (
+          <ReferenceLine
+            y={thresholdMs!}
+            stroke="#f0b429"
+            strokeDasharray="10 6"
+            strokeWidth={2}
+            ifOverflow="extendDomain"
+            label={{
+              value: `▲ degraded ≥ ${formatLatency(thresholdMs)}`,
+              fill: '#f0b429',
+              fontSize: font,
+              position: 'insideTopRight',
+            }}
+          />
+        )}
+        {interactive && (
+          <Tooltip
+            isAnimationActive={false}
+            contentStyle={{ background: '#151a22', border: '1px solid #3a4558', fontSize: font }}
+            labelFormatter={(t) => formatTime(Number(t), timezone, true)}
+            formatter={(v) => formatLatency(typeof v === 'number' ? v : null)}
+          />
+        )}
+        {series.map((s) => (
+          <Line
+            key={s.key}
+            dataKey={s.key}
+            name={s.label}
+            stroke={s.color}
+            strokeWidth={s.width ?? 2}
+            strokeDasharray={s.dash}
+            // A line needs two points: with fewer, show the lone value as a dot rather than nothing.
+            dot={data.length < 3 ? { r: Math.max(3, rem * 0.2), fill: s.color } : false}
+            activeDot={interactive ? { r: 4 } : false}
+            isAnimationActive={false}
+            connectNulls={false}
+            type="linear"
+          />
+        ))}
+      </LineChart>
+    </div>
   );
 });
 

@@ -7,6 +7,8 @@ export interface SeriesState {
   series: Map<string, SeriesPoint[]> | null;
   error: string | null;
   loading: boolean;
+  /** performance.now() when the series arrived: the start of the chart's render time. */
+  receivedAt: number;
 }
 
 /** Short ranges change visibly within seconds; long ones only need a refresh now and then. */
@@ -24,7 +26,7 @@ const REFRESH_MS: Record<SeriesRange, number> = {
  */
 export function useSeries(checkIds: string[], range: SeriesRange, points: number): SeriesState {
   const key = checkIds.join('\u0000');
-  const [state, setState] = useState<SeriesState>({ series: null, error: null, loading: true });
+  const [state, setState] = useState<SeriesState>({ series: null, error: null, loading: true, receivedAt: 0 });
   useEffect(() => {
     if (points <= 0 || key === '') return;
     let active = true;
@@ -33,7 +35,12 @@ export function useSeries(checkIds: string[], range: SeriesRange, points: number
       Promise.all(ids.map((checkId) => call('history.series', { checkId, range, points }))).then(
         (results) =>
           active &&
-          setState({ series: new Map(ids.map((id, i) => [id, results[i] ?? []])), error: null, loading: false }),
+          setState({
+            series: new Map(ids.map((id, i) => [id, results[i] ?? []])),
+            error: null,
+            loading: false,
+            receivedAt: performance.now(),
+          }),
         (error: unknown) =>
           active &&
           setState((prev) => ({
@@ -42,7 +49,7 @@ export function useSeries(checkIds: string[], range: SeriesRange, points: number
             error: error instanceof Error ? error.message : String(error),
           })),
       );
-    setState({ series: null, error: null, loading: true });
+    setState({ series: null, error: null, loading: true, receivedAt: 0 });
     void run();
     const timer = setInterval(() => void run(), REFRESH_MS[range]);
     return () => {

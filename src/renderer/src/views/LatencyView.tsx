@@ -14,6 +14,7 @@ import { formatLatency } from '../format.ts';
 import { remPx, useSize } from '../hooks/use-size.ts';
 import { useSeries } from '../hooks/use-series.ts';
 import { href, navigate } from '../route.ts';
+import { rawCharts } from '../perf.ts';
 import { useBoard } from '../store.ts';
 import { STATUS_RANK } from '../status-style.ts';
 import { useNow } from '../use-now.ts';
@@ -129,7 +130,12 @@ export function LatencyView({ wall, focus, params }: { wall: boolean; focus: str
 }
 
 function toRows(points: SeriesPoint[], max: number): ChartRow[] {
-  return downsampleSeries(points, max).map((p) => ({ t: p.t, p50: p.p50, p95: p.p95, p99: p.p99 }));
+  return downsampleSeries(points, rawCharts ? Infinity : max).map((p) => ({
+    t: p.t,
+    p50: p.p50,
+    p95: p.p95,
+    p99: p.p99,
+  }));
 }
 
 /** One check's p50/p95/p99 with its degraded threshold. */
@@ -146,10 +152,11 @@ export const CheckChart = memo(function CheckChart({
 }) {
   const [ref, size] = useSize<HTMLDivElement>();
   const points = size.width > 0 ? Math.round(pointsForWidth(size.width) / 50) * 50 : 0;
-  const { series, error, loading } = useSeries([check.id], range, points);
+  const { series, error, loading, receivedAt } = useSeries([check.id], range, points);
   const timezone = useBoard((s) => s.board?.timezone ?? 'UTC');
   const now = useNow(15_000);
   const rows = useMemo(() => toRows(series?.get(check.id) ?? [], Math.max(30, points)), [series, check.id, points]);
+  const sourcePoints = series?.get(check.id)?.length ?? 0;
   const latest = rows.at(-1);
   const dataMax = useMemo(
     () => rows.reduce((m, r) => Math.max(m, r.p50 ?? 0, r.p95 ?? 0, r.p99 ?? 0), 0) || null,
@@ -182,6 +189,8 @@ export const CheckChart = memo(function CheckChart({
           interactive={interactive}
           error={error}
           loading={loading}
+          receivedAt={receivedAt}
+          sourcePoints={sourcePoints}
         />
       </div>
     </section>
@@ -205,7 +214,7 @@ const RegionChart = memo(function RegionChart({
   const [ref, size] = useSize<HTMLDivElement>();
   const points = size.width > 0 ? Math.round(pointsForWidth(size.width) / 50) * 50 : 0;
   const ids = useMemo(() => checks.map((c) => c.id), [checks]);
-  const { series, error, loading } = useSeries(ids, range, points);
+  const { series, error, loading, receivedAt } = useSeries(ids, range, points);
   const timezone = useBoard((s) => s.board?.timezone ?? 'UTC');
   const now = useNow(15_000);
   const chartSeries: ChartSeries[] = useMemo(
@@ -218,7 +227,8 @@ const RegionChart = memo(function RegionChart({
       })),
     [checks],
   );
-  const rows = useMemo(() => mergeP95(ids, series), [ids, series]);
+  const rows = useMemo(() => mergeP95(ids, series, Math.max(30, points)), [ids, series, points]);
+  const sourcePoints = useMemo(() => Math.max(0, ...[...(series?.values() ?? [])].map((s) => s.length)), [series]);
   return (
     <section className="chart-card" data-testid={`latency-region-${id}`} aria-label={`Latency in ${name}`}>
       <header>
@@ -238,6 +248,8 @@ const RegionChart = memo(function RegionChart({
           interactive={interactive}
           error={error}
           loading={loading}
+          receivedAt={receivedAt}
+          sourcePoints={sourcePoints}
         />
       </div>
     </section>
@@ -245,14 +257,17 @@ const RegionChart = memo(function RegionChart({
 });
 
 /** Joins several checks' series on time (the store buckets them on the same grid). */
-export function mergeP95(ids: string[], series: Map<string, SeriesPoint[]> | null): ChartRow[] {
+export function mergeP95(ids: string[], series: Map<string, SeriesPoint[]> | null, maxPoints: number): ChartRow[] {
   if (!series) return [];
+  // Downsample each series first: merging then touches hundreds of points, not tens of thousands.
+  const parts = ids.map((id) => downsampleSeries(series.get(id) ?? [], rawCharts ? Infinity : maxPoints));
   const byT = new Map<number, ChartRow>();
-  ids.forEach((id, i) => {
-    for (const p of series.get(id) ?? []) {
+  parts.forEach((points, i) => {
+    const key = `s${i}`;
+    for (const p of points) {
       let row = byT.get(p.t);
       if (!row) byT.set(p.t, (row = { t: p.t }));
-      row[`s${i}`] = p.p95;
+      row[key] = p.p95;
     }
   });
   return [...byT.values()].sort((a, b) => a.t - b.t);
@@ -269,6 +284,8 @@ function ChartBody(props: {
   interactive: boolean;
   error: string | null;
   loading: boolean;
+  receivedAt: number;
+  sourcePoints: number;
 }) {
   const { rows, size, error, loading, now, range } = props;
   const domain = useMemo<[number, number]>(() => [now - RANGE_MS[range], now], [now, range]);
@@ -290,6 +307,8 @@ function ChartBody(props: {
       timezone={props.timezone}
       rem={remPx()}
       interactive={props.interactive}
+      receivedAt={props.receivedAt}
+      sourcePoints={props.sourcePoints}
     />
   );
 }

@@ -1,4 +1,4 @@
-import { useDeferredValue, useMemo, useState } from 'react';
+import { memo, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import type { CheckView, Status } from '../../../shared/model.ts';
 import { CheckTile } from '../components/CheckTile.tsx';
 import { isStale } from '../freshness.ts';
@@ -91,29 +91,86 @@ export function StatusGrid({ wall }: { wall: boolean }) {
         </div>
       )}
       {groups.length === 0 && <p className="empty">No checks match.</p>}
-      {groups.map((group) => {
-        const down = group.checks.filter((c) => c.status === 'down').length;
-        return (
-          <section
-            key={group.id}
-            className="region"
-            data-testid={`region-${group.id || 'other'}`}
-            aria-label={group.name}
-          >
-            <h2>
-              {group.name}
-              <span className="region-count">
-                {down > 0 ? `■ ${down} down` : `${group.checks.length} check${group.checks.length === 1 ? '' : 's'}`}
-              </span>
-            </h2>
-            <div className="tiles">
-              {group.checks.map((check) => (
-                <CheckTile key={check.id} check={check} now={tileNow} stale={isStale(check, now, connected)} />
-              ))}
-            </div>
-          </section>
-        );
-      })}
+      {groups.map((group) => (
+        <RegionSection
+          key={group.id}
+          id={group.id}
+          name={group.name}
+          checks={group.checks}
+          now={now}
+          tileNow={tileNow}
+          connected={connected}
+          lazy={checks.length > LAZY_ABOVE}
+        />
+      ))}
     </div>
   );
 }
+
+/** Above this many checks, regions off screen render no tiles (a plain placeholder instead). */
+const LAZY_ABOVE = 300;
+
+const RegionSection = memo(function RegionSection({
+  id,
+  name,
+  checks,
+  now,
+  tileNow,
+  connected,
+  lazy,
+}: {
+  id: string;
+  name: string;
+  checks: CheckView[];
+  now: number;
+  tileNow: number;
+  connected: boolean;
+  lazy: boolean;
+}) {
+  const ref = useRef<HTMLElement>(null);
+  const [visible, setVisible] = useState(!lazy);
+  const height = useRef(0);
+  useEffect(() => {
+    if (!lazy) return setVisible(true);
+    const el = ref.current;
+    if (!el) return;
+    // Thousands of tiles are not worth reconciling four times a second when nobody can see them.
+    const observer = new IntersectionObserver(
+      ([entry]) => {
+        if (!entry) return;
+        // The observer already measured the section: keep its height for the placeholder
+        // without forcing a layout of our own.
+        if (!entry.isIntersecting) height.current = entry.boundingClientRect.height;
+        setVisible(entry.isIntersecting);
+      },
+      { rootMargin: '400px 0px' },
+    );
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [lazy]);
+  const down = checks.reduce((n, c) => n + (c.status === 'down' ? 1 : 0), 0);
+  return (
+    <section ref={ref} className="region" data-testid={`region-${id || 'other'}`} aria-label={name}>
+      <h2>
+        {name}
+        <span className="region-count">
+          {down > 0 ? `■ ${down} down` : `${checks.length} check${checks.length === 1 ? '' : 's'}`}
+        </span>
+      </h2>
+      {visible ? (
+        <div className="tiles">
+          {checks.map((check) => {
+            const stale = isStale(check, now, connected);
+            const clock = stale || check.status !== 'up' ? tileNow : 0;
+            return <CheckTile key={check.id} check={check} now={clock} stale={stale} />;
+          })}
+        </div>
+      ) : (
+        <div
+          className="tiles-placeholder"
+          style={{ height: height.current || `${Math.ceil(checks.length / 6) * 9}rem` }}
+        />
+      )}
+    </section>
+  );
+});
