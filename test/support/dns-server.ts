@@ -5,6 +5,8 @@ import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
 export type DnsBehaviour =
   | { kind: 'answer'; answers: (question: { name: string; type: string }) => Answer[]; rcode?: string }
   | { kind: 'silent' }
+  /** Ignores the first query it receives (a lost datagram), then answers. */
+  | { kind: 'drop-first'; answers: (question: { name: string; type: string }) => Answer[] }
   | { kind: 'garbage' }
   /** Sets TC over UDP with no answers; the full answer comes over TCP on the same port. */
   | { kind: 'truncated'; answers: (question: { name: string; type: string }) => Answer[] };
@@ -30,7 +32,10 @@ export class DnsServer {
   private reply(query: DecodedPacket, truncated: boolean): Buffer {
     const b = this.behaviour;
     const question = query.questions?.[0] ?? { name: '', type: 'A' };
-    const answers = b.kind === 'answer' || (b.kind === 'truncated' && !truncated) ? b.answers(question) : [];
+    const answers =
+      b.kind === 'answer' || b.kind === 'drop-first' || (b.kind === 'truncated' && !truncated)
+        ? b.answers(question)
+        : [];
     const rcode = b.kind === 'answer' ? (b.rcode ?? 'NOERROR') : 'NOERROR';
     const flags =
       dnsPacket.RECURSION_DESIRED |
@@ -61,7 +66,7 @@ export class DnsServer {
     udp.on('message', (msg, rinfo) => {
       this.queries++;
       const b = this.behaviour;
-      if (b.kind === 'silent') return;
+      if (b.kind === 'silent' || (b.kind === 'drop-first' && this.queries === 1)) return;
       if (b.kind === 'garbage') return udp.send(Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x01]), rinfo.port, rinfo.address);
       let query: DecodedPacket;
       try {

@@ -96,16 +96,22 @@ function askResolver(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(retry);
       signal?.removeEventListener('abort', onAbort);
       socket.close();
       resolve(answer);
     };
     const onAbort = () => settle(outcome(null, 'probe_error', 'probe cancelled'));
     signal?.addEventListener('abort', onAbort, { once: true });
+    const remaining = Math.max(0, deadline - performance.now());
     const timer = setTimeout(
       () => settle(outcome(null, 'dns_timeout', `no answer within ${check.timeoutMs} ms`)),
-      Math.max(0, deadline - performance.now()),
+      remaining,
     );
+    // One datagram lost is not an outage: ask once more, as resolvers' own clients do, halfway
+    // through the timeout. The latency still counts from the first query.
+    const wire = dnsPacket.encode(query);
+    let retry: ReturnType<typeof setTimeout> | undefined;
     socket.on('error', (error: NodeJS.ErrnoException) =>
       // An ICMP port unreachable: nothing listens there, which is not a DNS answer of any kind.
       error.code === 'ECONNREFUSED'
@@ -134,7 +140,9 @@ function askResolver(
     });
     // A connected socket only receives datagrams from the resolver asked.
     socket.connect(target.port, target.host, () => {
-      if (!settled) socket.send(dnsPacket.encode(query));
+      if (settled) return;
+      socket.send(wire);
+      retry = setTimeout(() => settled || socket.send(wire), remaining / 2);
     });
   });
 }

@@ -80,6 +80,13 @@ describe('DNS probe', () => {
     expect(result.dns![1]!.errorClass).toBe('dns_timeout');
   });
 
+  it('asks once more halfway through the timeout when the first datagram is lost', async () => {
+    const server = await serve({ kind: 'drop-first', answers: aRecords(['203.0.113.10']) });
+    const result = await dnsProbe(dns([server.address]));
+    expect(result.ok).toBe(true);
+    expect(server.queries).toBe(2);
+  });
+
   it('classifies a garbage reply as dns_error', async () => {
     const server = await serve({ kind: 'garbage' });
     expect(await dnsProbe(dns([server.address]))).toMatchObject({ ok: false, errorClass: 'dns_error' });
