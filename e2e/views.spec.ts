@@ -51,6 +51,8 @@ test.describe('the board through a Hong Kong outage', () => {
       await expect(incident).toContainText(/4 impacted in 2 regions/);
       await expect(board.regionCard('hk')).toContainText('CAUSE');
       await expect(board.regionCard('tyo')).toContainText('KNOCK-ON');
+      // The demo's dry-run failover policy reacts to the same outage.
+      await expect(page.getByTestId('failover-hk-to-sg')).toHaveAttribute('data-state', /running|failed_over/);
       // In a browser without notification permission, notices arrive as toasts.
       await expect(page.getByTestId('toast').first()).toContainText('HK edge load balancer');
       await screenshotBoth(page, 'overview-outage');

@@ -21,7 +21,9 @@ Commands:
           built-in demo lab (Hong Kong primary, Singapore backup) on loopback.
           Actions (acknowledge, failover) need the token (--token, KNOCKON_TOKEN, or a
           random one printed at start). History goes to --data-dir (KNOCKON_DATA_DIR,
-          default $XDG_DATA_HOME/knockon).
+          default $XDG_DATA_HOME/knockon). The demo's outage cycle: --demo-outage-every MS
+          (default 180000; 0 for none) and --demo-first-outage MS (default 60000).
+          Open /?wall=1 for the rotating wall display.
   check   --config FILE --once [--json]
           Probe every check once. Prints one line per check (JSON with --json).
           Exit 0 when none is down, 1 when any is down, 2 when the config is invalid.

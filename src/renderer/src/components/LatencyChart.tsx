@@ -135,6 +135,7 @@ export const LatencyChart = memo(function LatencyChart({
           stroke="#a9b4c4"
           tick={{ fontSize: font, fill: '#c9d2de' }}
           minTickGap={rem * 3}
+          height={Math.round(font * 2.4)}
         />
         <YAxis
           stroke="#a9b4c4"

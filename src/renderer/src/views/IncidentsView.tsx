@@ -26,6 +26,7 @@ export const EVENT_STYLE: Record<IncidentEventKind, { glyph: string; label: stri
 
 const HISTORY_MS = 7 * 86_400_000;
 const SILENCE_MS = 3_600_000;
+const WALL_EVENTS = 7;
 
 /** Incidents with their events on a time axis, root cause, blast radius, MTTD and MTTR. */
 export function IncidentsView({ wall, focus }: { wall: boolean; focus: string | null }) {
@@ -107,6 +108,8 @@ const IncidentTimeline = memo(function IncidentTimeline({
   const mtta = incident.acknowledged ? incident.acknowledged.at - incident.openedAt : null;
   const mttr = incident.resolvedAt !== null ? incident.resolvedAt - incident.detectedAt : null;
   const events = [...incident.events].sort((a, b) => a.at - b.at);
+  // The wall has room for a few lines: the latest ones are what the room needs.
+  const listed = actions ? events : events.slice(-WALL_EVENTS);
   return (
     <article
       id={`incident-${incident.id}`}
@@ -204,7 +207,7 @@ const IncidentTimeline = memo(function IncidentTimeline({
           </div>
         </div>
         <ol className="event-list" aria-label={`Timeline of ${incident.title}`}>
-          {events.map((e, i) => (
+          {listed.map((e, i) => (
             <li
               key={i}
               className={`tone-${EVENT_STYLE[e.kind]?.tone ?? 'info'}`}

@@ -143,7 +143,7 @@ export function RegionMap() {
               {layout.edges.map((e) => (
                 <path
                   key={e.key}
-                  d={curve(shorten(e.from, e.to, 0.7 * rem), shorten(e.to, e.from, 0.8 * rem), e.cross ? 0.2 : 0.12)}
+                  d={curve(shorten(e.from, e.to, 0.7 * rem), shorten(e.to, e.from, 0.8 * rem), e.cross ? 0.2 : 0.32)}
                   className={`link ${STATUS_STYLE[e.status].className}${e.spread ? ' spread' : ''}${e.cross ? ' cross' : ''}`}
                   strokeWidth={(e.spread ? 0.28 : e.cross ? 0.16 : 0.1) * rem}
                   markerEnd={`url(#arrow-${e.status})`}

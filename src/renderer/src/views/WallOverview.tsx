@@ -54,6 +54,10 @@ export function WallOverview({ wall }: { wall: boolean }) {
   );
   const open = useMemo(() => (incidents ?? []).filter((i) => i.state === 'open'), [incidents]);
   const lastResolved = useMemo(() => (incidents ?? []).find((i) => i.state === 'resolved'), [incidents]);
+  const problems = useMemo(
+    () => (checks ?? []).reduce((n, c) => n + (c.status === 'down' || c.status === 'degraded' ? 1 : 0), 0),
+    [checks],
+  );
 
   return (
     <div className="overview" data-testid="view-wall">
@@ -105,21 +109,36 @@ export function WallOverview({ wall }: { wall: boolean }) {
           Active incidents <span className="muted">{open.length}</span>
         </h2>
         {open.length === 0 ? (
-          <div className="all-clear" data-testid="no-incidents">
-            <span className="all-clear-glyph" aria-hidden="true">
-              ●
-            </span>
-            <div>
-              <strong>No active incidents</strong>
-              {lastResolved?.resolvedAt ? (
+          problems > 0 ? (
+            <div className="all-clear is-pending" data-testid="no-incidents">
+              <span className="all-clear-glyph" aria-hidden="true">
+                ▲
+              </span>
+              <div>
+                <strong>No incident open yet</strong>
                 <p className="muted">
-                  Last: {lastResolved.title}, resolved {formatDuration(now - lastResolved.resolvedAt)} ago
+                  {problems} check{problems === 1 ? '' : 's'} down or degraded; alert rules decide when an incident
+                  opens.
                 </p>
-              ) : (
-                <p className="muted">Nothing has needed an incident since the engine started.</p>
-              )}
+              </div>
             </div>
-          </div>
+          ) : (
+            <div className="all-clear" data-testid="no-incidents">
+              <span className="all-clear-glyph" aria-hidden="true">
+                ●
+              </span>
+              <div>
+                <strong>No active incidents</strong>
+                {lastResolved?.resolvedAt ? (
+                  <p className="muted">
+                    Last: {lastResolved.title}, resolved {formatDuration(now - lastResolved.resolvedAt)} ago
+                  </p>
+                ) : (
+                  <p className="muted">Nothing has needed an incident since the engine started.</p>
+                )}
+              </div>
+            </div>
+          )
         ) : (
           open.slice(0, 4).map((incident) => <IncidentSummary key={incident.id} incident={incident} now={now} big />)
         )}
