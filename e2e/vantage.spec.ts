@@ -38,6 +38,7 @@ vantage: { id: noc, name: NOC Hong Kong, reference_checks: [gateway] }
     await expect(banner).toBeVisible();
     await expect(banner).toContainText('not our targets, our network');
     await expect(banner).toContainText('NOC Hong Kong');
+    await expect(page.getByTestId('no-incidents')).toContainText('alerts are held');
     await screenshotBoth(page, 'vantage-offline');
   } finally {
     await served?.stop();

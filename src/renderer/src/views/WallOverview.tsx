@@ -47,6 +47,7 @@ export function WallOverview({ wall }: { wall: boolean }) {
   const components = useBoard((s) => s.board?.components);
   const incidents = useBoard((s) => s.board?.incidents);
   const failovers = useBoard((s) => s.board?.failovers);
+  const offline = useBoard((s) => s.board?.vantage.online === false);
   const now = useNow(1000);
   const summaries = useMemo(
     () => summariseRegions(regions ?? [], checks ?? [], components ?? []),
@@ -117,8 +118,10 @@ export function WallOverview({ wall }: { wall: boolean }) {
               <div>
                 <strong>No incident open yet</strong>
                 <p className="muted">
-                  {problems} check{problems === 1 ? '' : 's'} down or degraded; alert rules decide when an incident
-                  opens.
+                  {problems} check{problems === 1 ? '' : 's'} down or degraded;{' '}
+                  {offline
+                    ? 'alerts are held while this observer is offline.'
+                    : 'alert rules decide when an incident opens.'}
                 </p>
               </div>
             </div>
