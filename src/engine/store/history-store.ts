@@ -163,21 +163,7 @@ export class HistoryStore {
     }
     try {
       this.store.transaction(() => {
-        const insert = this.store.stmt(
-          'INSERT INTO results (check_key, started_at, ok, latency_ms, error_class, message, details) ' +
-            'VALUES (?, ?, ?, ?, ?, ?, ?)',
-        );
-        for (const r of batch) {
-          insert.run(
-            this.store.keyOf(r.checkId, true),
-            r.startedAt,
-            r.ok ? 1 : 0,
-            r.latencyMs,
-            r.errorClass,
-            r.message,
-            detailsOf(r),
-          );
-        }
+        this.insertResults(batch);
         for (const [id, body] of stateBodies) this.writeCheckState(id, body.savedAt, body.json);
       });
     } catch (error) {
@@ -211,27 +197,28 @@ export class HistoryStore {
 
   /** Writes results straight to the database in one transaction (imports, benchmarks). */
   importResults(results: readonly ProbeResult[]): number {
-    let n = 0;
-    this.store.transaction(() => {
-      const insert = this.store.stmt(
-        'INSERT INTO results (check_key, started_at, ok, latency_ms, error_class, message, details) ' +
-          'VALUES (?, ?, ?, ?, ?, ?, ?)',
-      );
-      for (const r of results) {
-        insert.run(
-          this.store.keyOf(r.checkId, true),
-          r.startedAt,
-          r.ok ? 1 : 0,
-          r.latencyMs,
-          r.errorClass,
-          r.message,
-          detailsOf(r),
-        );
-        n++;
-      }
-    });
+    this.store.transaction(() => this.insertResults(results));
     for (const r of results) this.rollups.noteLate(this.store.keyOf(r.checkId, true), r.startedAt);
-    return n;
+    return results.length;
+  }
+
+  /** Inserts raw results; the caller holds the transaction. */
+  private insertResults(results: readonly ProbeResult[]): void {
+    const insert = this.store.stmt(
+      'INSERT INTO results (check_key, started_at, ok, latency_ms, error_class, message, details) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const r of results) {
+      insert.run(
+        this.store.keyOf(r.checkId, true),
+        r.startedAt,
+        r.ok ? 1 : 0,
+        r.latencyMs,
+        r.errorClass,
+        r.message,
+        detailsOf(r),
+      );
+    }
   }
 
   series(checkId: string, range: SeriesRange, points: number, now = this.clock.now()): SeriesPoint[] {
