@@ -8,6 +8,7 @@ import type { DnsResolverAnswer, FailoverView } from '../../shared/model.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import { expectedText } from '../probes/dns-answer.ts';
 import { dnsProbe } from '../probes/dns-probe.ts';
+import { pause } from './pause.ts';
 
 export type PropagationRow = NonNullable<FailoverView['propagation']>[number];
 
@@ -101,16 +102,4 @@ export async function followPropagation(options: PropagationOptions): Promise<Pr
     if (now >= hardEnd) return { ...base, converged: false, end: 'timeout' };
     await pause(Math.min(options.intervalMs, Math.max(0, Math.min(ttlEnd, hardEnd) - now)), options.signal);
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -12,6 +12,7 @@ import type { Status } from '../../shared/model.ts';
 import { errorMessage, type ActionContext, type FailoverAction } from './actions/types.ts';
 import type { RunRequest } from './policy.ts';
 import { followPropagation, type PropagationRow, type ResolverQuery } from './propagation.ts';
+import { pause } from './pause.ts';
 
 const MAX_BACKOFF_MS = 60_000;
 /** After a timeout, how long an action may take to report how it ended (a killed command's output). */
@@ -270,17 +271,4 @@ async function verify(
   const message = `verified: ${what.join('; ')}`;
   env.audit('verified', { ...runInfo, message });
   return { ok: true, message };
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
