@@ -239,6 +239,17 @@ if (cdp) {
 const overview = await watch('wall', SIDE_SECONDS);
 const map = await watch('map', SIDE_SECONDS);
 const apply = (await readPerf()).apply;
+// BENCH_SCREENSHOTS=dir: how the big board looks, for a human to check.
+if (process.env.BENCH_SCREENSHOTS) {
+  for (const view of ['checks', 'wall', 'map', 'incidents']) {
+    await page.evaluate(
+      (hash) => ((globalThis as unknown as { location: { hash: string } }).location.hash = hash),
+      `#/${view}`,
+    );
+    await sleep(1500);
+    await page.screenshot({ path: `${process.env.BENCH_SCREENSHOTS}/bench-${view}.png` });
+  }
+}
 
 /**
  * The region chart for Hong Kong: ten checks, p95 each, 8,640 points a series. Timed twice: the

@@ -33,6 +33,9 @@ interface Edge {
 }
 
 const MAX_ITEMS_PER_REGION = 12;
+const MAX_ITEMS_MANY_REGIONS = 6;
+/** Above this many items the map labels only root causes: a wall of overlapping names helps nobody. */
+const LABEL_ITEMS_UP_TO = 36;
 
 /**
  * The offline region map: regions as big markers, their components (or checks) around them,
@@ -79,7 +82,7 @@ export function RegionMap() {
         role: null,
         counts: down > 0 ? `${down} of ${s.total} down` : `${s.total} check${s.total === 1 ? '' : 's'}`,
       });
-      const shown = s.items.slice(0, MAX_ITEMS_PER_REGION);
+      const shown = s.items.slice(0, summaries.length > 4 ? MAX_ITEMS_MANY_REGIONS : MAX_ITEMS_PER_REGION);
       const radius = (3.6 + Math.max(0, shown.length - 4) * 0.35) * rem;
       // Offset by half a step so no item sits straight above or below the region's own labels.
       shown.forEach((item, i) => {
@@ -105,6 +108,7 @@ export function RegionMap() {
   }, [projection, summaries, components, openIncidents, checks, rem]);
 
   const crossBorder = layout?.edges.filter((e) => e.cross).length ?? 0;
+  const labelAll = (layout?.items.size ?? 0) <= LABEL_ITEMS_UP_TO;
   return (
     <div className="map-view" data-testid="view-map">
       <div className="map-canvas" ref={ref}>
@@ -161,15 +165,18 @@ export function RegionMap() {
                 >
                   {n.role === 'root_cause' && <circle cx={n.x} cy={n.y} r={0.95 * rem} className="root-ring" />}
                   <StatusShape status={n.status} x={n.x} y={n.y} r={0.42 * rem} />
-                  <text
-                    x={n.x + (n.labelDx ?? 0)}
-                    y={n.y + (n.labelDy ?? 0)}
-                    textAnchor={n.anchor ?? 'middle'}
-                    className="item-label"
-                    fontSize={0.72 * rem}
-                  >
-                    {n.name.length > 22 ? `${n.name.slice(0, 21)}…` : n.name}
-                  </text>
+                  {(labelAll || n.role === 'root_cause') && (
+                    <text
+                      x={n.x + (n.labelDx ?? 0)}
+                      y={n.y + (n.labelDy ?? 0)}
+                      textAnchor={n.anchor ?? 'middle'}
+                      className="item-label"
+                      fontSize={0.72 * rem}
+                    >
+                      {n.name.length > 22 ? `${n.name.slice(0, 21)}…` : n.name}
+                    </text>
+                  )}
+                  <title>{`${n.name}: ${n.status}`}</title>
                 </g>
               ))}
             </g>

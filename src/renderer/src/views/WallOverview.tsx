@@ -12,6 +12,8 @@ import { useNow } from '../use-now.ts';
 
 const ITEMS_PER_REGION = 7;
 const RECENT_CHANGES = 6;
+/** More regions than this and the cards drop their item lists, so every region stays on screen. */
+const COMPACT_ABOVE = 4;
 
 /** The latest status changes: what moved, and when, for whoever looks up at the wall. */
 function RecentChanges({ checks, now }: { checks: CheckView[]; now: number }) {
@@ -62,7 +64,10 @@ export function WallOverview({ wall }: { wall: boolean }) {
 
   return (
     <div className="overview" data-testid="view-wall">
-      <section className="overview-regions" aria-label="Regions">
+      <section
+        className={`overview-regions${summaries.length > COMPACT_ABOVE ? ' is-compact' : ''}`}
+        aria-label="Regions"
+      >
         {summaries.map((s) => (
           <article
             key={s.id}
