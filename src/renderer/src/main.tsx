@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
+import { warmUpCharts } from './chart-warmup.tsx';
 import { setTransport } from './rpc.ts';
 import { useBoard } from './store.ts';
 import { pickTransport } from './transport/index.ts';
@@ -17,3 +18,4 @@ createRoot(document.getElementById('root')!).render(
     <App />
   </StrictMode>,
 );
+warmUpCharts();
