@@ -3,8 +3,10 @@
  * scripted outage of the Hong Kong primary, so a newcomer sees a live board with real probes.
  * Everything binds 127.0.0.1 (macOS has no other loopback address by default).
  */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import dnsPacket, { type DecodedPacket } from 'dns-packet';
 
 export interface DemoLabOptions {
   /** Time from one outage's start to the next. */
@@ -18,6 +20,8 @@ export interface DemoLabOptions {
 
 export interface DemoLab {
   configText: string;
+  /** The demo DNS responders, as "127.0.0.1:PORT". */
+  dnsResolvers: string[];
   /** True while the scripted outage is on. */
   outage(): boolean;
   /** Starts or ends the outage now (used by tests and the CLI). */
@@ -32,6 +36,8 @@ interface Service {
   /** Down when the HK primary is: sits behind the HK load balancer. */
   behindHkLb: boolean;
   latencyMs: number;
+  /** Latency while the HK primary is down: the backup takes the load and slows down. */
+  outageLatencyMs?: number;
 }
 
 const SERVICES: Service[] = [
@@ -40,7 +46,7 @@ const SERVICES: Service[] = [
   { id: 'hk-payments', name: 'HK payments', region: 'hk', behindHkLb: true, latencyMs: 12 },
   { id: 'hk-auth', name: 'HK auth', region: 'hk', behindHkLb: true, latencyMs: 5 },
   { id: 'sg-lb', name: 'SG edge load balancer', region: 'sg', behindHkLb: false, latencyMs: 3 },
-  { id: 'sg-api', name: 'SG orders API (backup)', region: 'sg', behindHkLb: false, latencyMs: 9 },
+  { id: 'sg-api', name: 'SG orders API (backup)', region: 'sg', behindHkLb: false, latencyMs: 9, outageLatencyMs: 700 },
   { id: 'tyo-quotes', name: 'Tokyo quotes (reads HK)', region: 'tyo', behindHkLb: true, latencyMs: 15 },
 ];
 
@@ -50,6 +56,56 @@ function listen(server: Server, port = 0): Promise<number> {
     server.listen(port, '127.0.0.1', () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** The name the demo's DNS responders serve, and its address (the HK primary). */
+export const DEMO_DNS_NAME = 'app.apac.demo';
+export const DEMO_DNS_ADDRESS = '203.0.113.10';
+
+/**
+ * A tiny authoritative responder over UDP: A records for DEMO_DNS_NAME, NXDOMAIN for other
+ * names in apac.demo, REFUSED for the rest. The answers stay the same through the outage (the
+ * failover policy is a dry run), so the check shows per-resolver answers without muddying it.
+ */
+function startDnsResponder(): Promise<{ socket: UdpSocket; port: number }> {
+  const socket = createSocket('udp4');
+  socket.on('message', (msg, rinfo) => {
+    let query: DecodedPacket;
+    try {
+      query = dnsPacket.decode(msg);
+    } catch {
+      return; // Not DNS: ignore it, as a real server would.
+    }
+    if (query.type !== 'query') return;
+    const question = query.questions?.[0];
+    const name = question?.name.toLowerCase() ?? '';
+    const ours = name === DEMO_DNS_NAME;
+    const inZone = ours || name.endsWith('.apac.demo') || name === 'apac.demo';
+    const answers =
+      ours && question?.type === 'A'
+        ? [{ type: 'A' as const, name: question.name, ttl: 30, data: DEMO_DNS_ADDRESS }]
+        : [];
+    const rcode = !inZone ? 5 : ours ? 0 : 3; // REFUSED, NOERROR, NXDOMAIN
+    try {
+      const reply = dnsPacket.encode({
+        type: 'response',
+        id: query.id,
+        flags: dnsPacket.AUTHORITATIVE_ANSWER | rcode,
+        questions: query.questions,
+        answers,
+      });
+      socket.send(reply, rinfo.port, rinfo.address);
+    } catch {
+      // A question dns-packet cannot encode back: no answer.
+    }
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      socket.off('error', reject);
+      resolve({ socket, port: socket.address().port });
     });
   });
 }
@@ -69,6 +125,7 @@ export async function startDemoLab(options: DemoLabOptions = {}): Promise<DemoLa
   for (const service of SERVICES) {
     const server = createServer((req, res) => {
       const failing = outage && service.behindHkLb;
+      const latencyMs = outage ? (service.outageLatencyMs ?? service.latencyMs) : service.latencyMs;
       setTimeout(() => {
         res.writeHead(failing ? 503 : 200, { 'content-type': 'application/json', connection: 'close' });
         res.end(
@@ -78,10 +135,12 @@ export async function startDemoLab(options: DemoLabOptions = {}): Promise<DemoLa
               : { status: 'OK', service: service.id, path: req.url },
           ),
         );
-      }, service.latencyMs);
+      }, latencyMs);
     });
     servers.set(service.id, { server, port: await listen(server) });
   }
+  // Two responders standing in for two resolvers, so the DNS check shows each one's answer.
+  const dnsResponders = [await startDnsResponder(), await startDnsResponder()];
 
   const hkLb = servers.get('hk-lb')!;
   const setOutage = async (on: boolean) => {
@@ -107,17 +166,24 @@ export async function startDemoLab(options: DemoLabOptions = {}): Promise<DemoLa
   if (every > 0) timers.push(setTimeout(cycle, options.firstOutageAfterMs ?? 60_000));
 
   return {
-    configText: demoConfigText(new Map([...servers].map(([id, s]) => [id, s.port]))),
+    configText: demoConfigText(
+      new Map([...servers].map(([id, s]) => [id, s.port])),
+      dnsResponders.map((r) => r.port),
+    ),
+    dnsResolvers: dnsResponders.map((r) => `127.0.0.1:${r.port}`),
     outage: () => outage,
     setOutage,
     stop: async () => {
       for (const t of timers) clearTimeout(t);
-      await Promise.all([...servers.values()].map((s) => close(s.server)));
+      await Promise.all([
+        ...[...servers.values()].map((s) => close(s.server)),
+        ...dnsResponders.map((r) => new Promise<void>((resolve) => r.socket.close(() => resolve()))),
+      ]);
     },
   };
 }
 
-function demoConfigText(ports: Map<string, number>): string {
+function demoConfigText(ports: Map<string, number>, dnsPorts: number[]): string {
   const checks = SERVICES.map(
     (s) => `  - id: ${s.id}
     name: ${s.name}
@@ -128,6 +194,16 @@ function demoConfigText(ports: Map<string, number>): string {
     expect:
       body_contains: '"status":"OK"'`,
   ).join('\n');
+  const dnsCheck = `  - id: hk-dns
+    name: app.apac.demo (A)
+    region: hk
+    type: dns
+    query_name: ${DEMO_DNS_NAME}
+    record_type: A
+    resolvers: [${dnsPorts.map((p) => `"127.0.0.1:${p}"`).join(', ')}]
+    expect:
+      answers: [${DEMO_DNS_ADDRESS}]
+      agree: true`;
   return `# Knockon built-in demo: an APAC deployment on loopback, Hong Kong primary, Singapore backup.
 version: 1
 board:
@@ -144,6 +220,7 @@ regions:
   - { id: tyo, name: Tokyo, lat: 35.68, lon: 139.69, provider_region: ap-northeast-1 }
 checks:
 ${checks}
+${dnsCheck}
 components:
   - { id: hk-lb, name: HK edge load balancer, kind: load_balancer, region: hk, checks: [hk-lb] }
   - { id: hk-api, name: HK orders API, kind: api, region: hk, checks: [hk-api], depends_on: [hk-lb] }
@@ -152,6 +229,7 @@ components:
   - { id: sg-lb, name: SG edge load balancer, kind: load_balancer, region: sg, checks: [sg-lb] }
   - { id: sg-api, name: SG orders API (backup), kind: api, region: sg, checks: [sg-api], depends_on: [sg-lb] }
   - { id: tyo-quotes, name: Tokyo quotes, kind: service, region: tyo, checks: [tyo-quotes], depends_on: [hk-api] }
+  - { id: hk-dns, name: app.apac.demo zone, kind: dns_zone, region: hk, checks: [hk-dns] }
 alerts:
   - name: ServerDown
     condition: down

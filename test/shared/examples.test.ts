@@ -24,6 +24,10 @@ describe('shipped configurations', () => {
       const tokyo = outcome.config.components.find((c) => c.id === 'tyo-quotes');
       expect(tokyo?.depends_on).toEqual(['hk-api']);
       expect(outcome.config.components.find((c) => c.id === 'hk-api')?.depends_on).toEqual(['hk-lb']);
+      // The DNS check asks both of the lab's responders, so its detail shows per-resolver answers.
+      const dns = outcome.config.checks.find((c) => c.type === 'dns');
+      expect(dns).toMatchObject({ query_name: 'app.apac.demo', resolvers: lab.dnsResolvers });
+      expect(outcome.config.components.find((c) => c.checks.includes(dns!.id))?.kind).toBe('dns_zone');
     } finally {
       await lab.stop();
     }
