@@ -99,6 +99,7 @@ export class Engine {
   private readonly emitRaw: (message: BoardMessage) => void;
   private readonly probe: ProbeFn;
   private readonly onResult: EngineOptions['onResult'];
+  private readonly log: NonNullable<EngineOptions['log']>;
   private readonly scheduler: Scheduler;
   private readonly batcher: ChangeBatcher;
   private readonly abort = new AbortController();
@@ -121,7 +122,8 @@ export class Engine {
     this.clock = options.clock;
     this.emitRaw = options.emit;
     this.heartbeats = new HeartbeatBook(options.clock);
-    this.heartbeatModule = new HeartbeatModule(this.heartbeats, options.log ?? (() => {}));
+    this.log = options.log ?? (() => {});
+    this.heartbeatModule = new HeartbeatModule(this.heartbeats, this.log);
     this.modules.push(this.heartbeatModule);
     this.probe = options.probe ?? ((check, signal) => runProbe(check, signal, { heartbeats: this.heartbeats }));
     this.onResult = options.onResult;
@@ -138,11 +140,11 @@ export class Engine {
   /** Adds a module; it sees every config applied and every check update from now on. */
   use(module: EngineModule): void {
     this.modules.push(module);
-    if (this.config)
-      module.onConfig?.(
-        this.config,
-        [...this.tracked.values()].map((t) => t.check),
-      );
+    const config = this.config;
+    if (config) {
+      const checks = [...this.tracked.values()].map((t) => t.check);
+      this.guarded(module, 'onConfig', () => module.onConfig?.(config, checks));
+    }
   }
 
   /** A module's changed board parts: sent whole with the next delta, a few times a second. */
@@ -174,7 +176,10 @@ export class Engine {
     for (const check of resolveChecks(config)) {
       const old = this.tracked.get(check.id);
       if (old && old.check.type === check.type && describeTarget(old.check) === describeTarget(check)) {
-        next.set(check.id, { check, state: old.state, view: { ...old.view, ...pickStatic(initialView(check)) } });
+        // The same object, updated in place: a probe in flight during the reload keeps its result.
+        old.check = check;
+        old.view = { ...old.view, ...pickStatic(initialView(check)) };
+        next.set(check.id, old);
       } else {
         next.set(check.id, this.restored(check) ?? { check, state: INITIAL_STATE, view: initialView(check) });
       }
@@ -186,7 +191,7 @@ export class Engine {
     this.scheduler.setJobs([...next.values()].map((t) => ({ id: t.check.id, intervalMs: t.check.intervalMs })));
     this.batcher.clear();
     const checks = [...next.values()].map((t) => t.check);
-    for (const module of this.modules) module.onConfig?.(config, checks);
+    for (const module of this.modules) this.guarded(module, 'onConfig', () => module.onConfig?.(config, checks));
     this.clearPendingPart();
     this.emit({ kind: 'snapshot', snapshot: this.snapshot() });
   }
@@ -217,7 +222,7 @@ export class Engine {
       vantage: { id: 'local', name: 'this machine', online: true, reason: null },
       failovers: [],
     };
-    for (const module of this.modules) module.contribute?.(board);
+    for (const module of this.modules) this.guarded(module, 'contribute', () => module.contribute?.(board));
     return board;
   }
 
@@ -234,7 +239,13 @@ export class Engine {
     this.abort.abort();
     this.scheduler.stop();
     this.batcher.stop();
-    for (const module of [...this.modules].reverse()) await module.stop?.();
+    for (const module of [...this.modules].reverse()) {
+      try {
+        await module.stop?.();
+      } catch (error) {
+        this.log('error', `module ${module.name} failed to stop: ${describeError(error)}`);
+      }
+    }
   }
 
   private async probeOnce(id: string): Promise<void> {
@@ -251,11 +262,13 @@ export class Engine {
     if (tracked.check.fastIntervalMs !== null) {
       this.scheduler.retime(id, isChanging(state) ? tracked.check.fastIntervalMs : tracked.check.intervalMs);
     }
+    // A probe that could not run says nothing new about the target: the data stays as old as it is.
+    const observed = result.errorClass !== 'probe_error';
     tracked.view = {
       ...tracked.view,
       status: state.status,
       since: state.since,
-      lastProbeAt: result.startedAt,
+      lastProbeAt: observed ? result.startedAt : tracked.view.lastProbeAt,
       latencyMs: result.latencyMs === null ? null : Math.round(result.latencyMs * 10) / 10,
       errorClass: result.errorClass,
       message: result.message,
@@ -264,18 +277,32 @@ export class Engine {
       details: probeDetails(result),
     };
     this.batcher.changed(id);
-    for (const module of this.modules) {
-      module.onCheckUpdate?.({ check: tracked.check, result, previous, state, view: tracked.view, now });
-    }
+    const update: CheckUpdate = { check: tracked.check, result, previous, state, view: tracked.view, now };
+    for (const module of this.modules) this.guarded(module, 'onCheckUpdate', () => module.onCheckUpdate?.(update));
   }
 
   private restored(check: ResolvedCheck): Tracked | null {
     for (const module of this.modules) {
-      const restored = module.restore?.(check);
-      if (restored)
-        return { check, state: restored.state, view: { ...restored.view, ...pickStatic(initialView(check)) } };
+      let restored: ReturnType<NonNullable<EngineModule['restore']>> | null = null;
+      this.guarded(module, 'restore', () => {
+        restored = module.restore?.(check) ?? null;
+      });
+      const found = restored as ReturnType<NonNullable<EngineModule['restore']>> | null;
+      if (found) return { check, state: found.state, view: { ...found.view, ...pickStatic(initialView(check)) } };
     }
     return null;
+  }
+
+  /**
+   * Runs one module hook: a module that throws is logged and skipped for this call, and the
+   * modules after it still run. One broken module must not blind the others or kill the worker.
+   */
+  private guarded(module: EngineModule, hook: string, call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.log('error', `module ${module.name} failed in ${hook}: ${describeError(error)}`);
+    }
   }
 
   private emitDelta(changed: string[], removed: string[]): void {
@@ -316,4 +343,8 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 function pickStatic(view: CheckView): Partial<CheckView> {
   const { name, type, target, region, intervalMs, timeoutMs, degradedLatencyMs } = view;
   return { name, type, target, region, intervalMs, timeoutMs, degradedLatencyMs };
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

@@ -22,6 +22,7 @@ export interface EngineHostOptions {
 }
 
 const MAX_RESTART_DELAY_MS = 30_000;
+const STABLE_AFTER_MS = 60_000;
 
 export class EngineHost {
   private worker: Worker | null = null;
@@ -116,13 +117,15 @@ export class EngineHost {
       if (event.kind === 'log') return log(event.level, event.message);
       if (event.kind === 'stopped') return;
       if (event.kind === 'response') return this.settle(event.id, event);
-      if (event.kind === 'snapshot') this.restarts = 0;
       this.board = applyBoardMessage(this.board, event);
       if (this.board) for (const resolve of this.snapshotWaiters.splice(0)) resolve();
       for (const listener of this.listeners) listener(event);
     });
     worker.on('error', (error) => log('error', `engine worker failed: ${error.stack ?? String(error)}`));
+    const spawnedAt = Date.now();
     worker.on('exit', (code) => {
+      // Back-off resets only after a worker that lived a while: a crash loop keeps backing off.
+      if (Date.now() - spawnedAt > STABLE_AFTER_MS) this.restarts = 0;
       if (this.worker !== worker) return;
       this.worker = null;
       this.failPending('the engine stopped before answering');

@@ -19,6 +19,10 @@ let logSeq = 0;
 const log = (level: 'info' | 'warn' | 'error', message: string) =>
   send({ v: 1, seq: ++logSeq, kind: 'log', level, message });
 
+// Last line of defence: a stray rejection is logged, not allowed to take probing down with it.
+// (An uncaught exception still ends the worker; the host restarts it with back-off.)
+process.on('unhandledRejection', (reason) => log('error', `unhandled rejection in the engine: ${String(reason)}`));
+
 const rpc = new RpcRegistry();
 const engine = new Engine({ clock: systemClock, emit: send, rpc, log });
 

@@ -11,6 +11,9 @@ import { setupPowerSave } from './power.ts';
 import { setupSecurity } from './security.ts';
 import { createBoardWindow } from './window.ts';
 
+/** How long quitting waits for the engine to stop cleanly. */
+const QUIT_TIMEOUT_MS = 5_000;
+
 const options = parseDesktopOptions(process.argv, process.env);
 
 async function onReady(): Promise<void> {
@@ -28,9 +31,17 @@ async function onReady(): Promise<void> {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) win = createBoardWindow(options);
   });
-  app.on('before-quit', () => {
+  // Quit waits (briefly) for the engine to flush history and finish sends before exiting.
+  let stopped = false;
+  app.on('before-quit', (event) => {
+    if (stopped) return;
+    event.preventDefault();
     stopPowerSave();
-    void engine.stop();
+    const limit = new Promise<void>((resolve) => setTimeout(resolve, QUIT_TIMEOUT_MS));
+    void Promise.race([engine.stop(), limit]).finally(() => {
+      stopped = true;
+      app.quit();
+    });
   });
 }
 

@@ -81,6 +81,8 @@ const SECURITY_HEADERS = {
 };
 
 const KEEPALIVE_MS = 15_000;
+/** Unsent bytes a board client may fall behind by before it is dropped. */
+const MAX_CLIENT_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export interface RunningBoardServer {
   server: Server;
@@ -93,14 +95,25 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
   const maxClients = options.maxClients ?? 200;
   const clients = new Set<ServerResponse>();
 
+  // A client that stops reading (a suspended kiosk with its connection still open) would make
+  // the server buffer every message for it. Past the limit it is dropped; EventSource
+  // reconnects by itself and starts again from a snapshot.
+  const write = (res: ServerResponse, text: string) => {
+    if (res.writableLength > MAX_CLIENT_BUFFER_BYTES) {
+      clients.delete(res);
+      res.destroy();
+      return;
+    }
+    res.write(text);
+  };
   const send = (res: ServerResponse, message: BoardMessage) => {
-    res.write(`event: board\ndata: ${JSON.stringify(message)}\n\n`);
+    write(res, `event: board\ndata: ${JSON.stringify(message)}\n\n`);
   };
   const unsubscribe = source.subscribe((message) => {
     for (const res of clients) send(res, message);
   });
   const keepalive = setInterval(() => {
-    for (const res of clients) res.write(': keepalive\n\n');
+    for (const res of clients) write(res, ': keepalive\n\n');
   }, KEEPALIVE_MS);
   keepalive.unref();
 

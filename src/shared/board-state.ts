@@ -41,11 +41,12 @@ function mergeById<T, K extends keyof T>(current: T[], changed: T[], key: K = 'i
   return merged;
 }
 
-/** Incidents stay newest first; at most MAX_BOARD_INCIDENTS are kept on the board. */
+/** Resolved incidents kept on the board, newest first; open ones are never dropped. */
 export const MAX_BOARD_INCIDENTS = 50;
 
 function mergeIncidents(current: IncidentView[], changed: IncidentView[]): IncidentView[] {
-  return mergeById(current, changed)
-    .sort((a, b) => b.openedAt - a.openedAt)
-    .slice(0, MAX_BOARD_INCIDENTS);
+  const merged = mergeById(current, changed).sort((a, b) => b.openedAt - a.openedAt);
+  const open = merged.filter((i) => i.state === 'open');
+  const resolved = merged.filter((i) => i.state !== 'open').slice(0, MAX_BOARD_INCIDENTS);
+  return [...open, ...resolved].sort((a, b) => b.openedAt - a.openedAt);
 }

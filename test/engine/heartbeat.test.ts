@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HeartbeatBook } from '../../src/engine/heartbeat/book.ts';
 import { HeartbeatListener } from '../../src/engine/heartbeat/listener.ts';
@@ -101,5 +103,18 @@ describe('heartbeat listener', () => {
     );
     expect(huge === null || huge.status === 413).toBe(true);
     expect(book.evaluate(c).heartbeat?.lastBeatAt).toBeNull();
+  });
+
+  it('answers 400 to a request path no URL parser accepts, and keeps serving', async () => {
+    const book = bookAt(new FakeClock(0));
+    listener = new HeartbeatListener(book);
+    const { port } = await listener.listen({ host: '127.0.0.1', port: 0 });
+    const socket = connect(port, '127.0.0.1');
+    socket.write('GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    let reply = '';
+    socket.on('data', (d: Buffer) => (reply += d.toString()));
+    await once(socket, 'close');
+    expect(reply).toMatch(/^HTTP\/1\.1 400/);
+    expect((await fetch(`http://127.0.0.1:${port}/heartbeat/c?token=${TOKEN}`)).status).toBe(200);
   });
 });

@@ -70,7 +70,13 @@ export class HeartbeatListener {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     req.on('error', () => {});
-    const url = new URL(req.url ?? '/', 'http://listener.invalid');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://listener.invalid');
+    } catch {
+      // A request line no URL parser accepts (such as "//["): the sender's mistake, never the engine's end.
+      return reply(res, 400, { ok: false, error: 'malformed request path' });
+    }
     const match = PATH.exec(url.pathname);
     if (!match) return reply(res, 404, { ok: false, error: 'not found' });
     if (req.method !== 'GET' && req.method !== 'POST') {
