@@ -21,6 +21,7 @@ import type { IncidentLog } from './api.ts';
 import { IncidentBook } from './book.ts';
 import { alertDescription } from './describe.ts';
 import type { IncidentRepository } from './repository.ts';
+import { Alarm } from '../alarm.ts';
 
 export interface KnockOnOptions {
   clock: Clock;
@@ -68,8 +69,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   private readonly notifier: Notifier;
   private rules = new Map<string, AlertRuleConfig>();
   private alerts = new Map<string, AlertInstance>();
-  private timer: unknown = null;
-  private timerAt: number | null = null;
+  private readonly alarm: Alarm;
   private restored = false;
   private stopped = false;
   private lastVantage: VantageView | null = null;
@@ -78,6 +78,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   constructor(options: KnockOnOptions) {
     this.options = options;
     this.log = options.log ?? (() => {});
+    this.alarm = new Alarm(options.clock, () => this.guard('timer', () => this.evaluate(this.options.clock.now())));
     this.book = new IncidentBook(
       options.repository,
       alertDescription(() => this.rules, this.topology),
@@ -154,8 +155,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
-    this.timer = null;
+    this.alarm.cancel();
     await this.notifier.stop();
   }
 
@@ -219,10 +219,10 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     // A partial evaluation knows only its own due times: keep an earlier timer (a full
     // evaluation when it fires sets the exact next one).
     const next =
-      only && this.timerAt !== null && evaluation.nextDueAt !== null
-        ? Math.min(this.timerAt, evaluation.nextDueAt)
+      only && this.alarm.due !== null && evaluation.nextDueAt !== null
+        ? Math.min(this.alarm.due, evaluation.nextDueAt)
         : only && evaluation.nextDueAt === null
-          ? this.timerAt
+          ? this.alarm.due
           : evaluation.nextDueAt;
     this.schedule(next);
   }
@@ -269,19 +269,8 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   }
 
   private schedule(at: number | null): void {
-    if (at === this.timerAt || this.stopped) return;
-    if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
-    this.timer = null;
-    this.timerAt = at;
-    if (at === null) return;
-    this.timer = this.options.clock.setTimeout(
-      () => {
-        this.timer = null;
-        this.timerAt = null;
-        this.guard('timer', () => this.evaluate(this.options.clock.now()));
-      },
-      Math.max(0, at - this.options.clock.now()),
-    );
+    if (this.stopped) return;
+    this.alarm.set(at);
   }
 
   private guard(what: string, fn: () => void): void {

@@ -9,6 +9,7 @@ import type { Clock } from '../clock.ts';
 import { postJson, type DeliveryOutcome } from './deliver.ts';
 import { afterSend, decide, NEW_GROUP, type GroupState, type GroupTiming } from './grouping.ts';
 import { desktopNotice, pagerDutyEvent, slackMessage, webhookMessage, type NotifyAction } from './messages.ts';
+import { Alarm } from '../alarm.ts';
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 1, warning: 2, critical: 3 };
 /** How long stop() waits for sends in flight. */
@@ -37,14 +38,14 @@ export class Notifier {
   private timing: GroupTiming = { groupWaitMs: 30_000, groupIntervalMs: 300_000, repeatIntervalMs: 14_400_000 };
   private readonly incidents = new Map<string, IncidentView>();
   private readonly groups = new Map<string, GroupState>();
-  private timer: unknown = null;
-  private timerAt: number | null = null;
+  private readonly alarm: Alarm;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly abort = new AbortController();
   private sequence = 0;
 
   constructor(options: NotifierOptions) {
     this.options = options;
+    this.alarm = new Alarm(options.clock, () => this.run());
     try {
       for (const [key, group] of options.persist?.load() ?? []) this.groups.set(key, group);
     } catch (error) {
@@ -88,8 +89,7 @@ export class Notifier {
   }
 
   async stop(): Promise<void> {
-    if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
-    this.timer = null;
+    this.alarm.cancel();
     this.abort.abort();
     let grace: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -151,19 +151,7 @@ export class Notifier {
   }
 
   private schedule(at: number | null): void {
-    if (at === this.timerAt) return;
-    if (this.timer !== null) this.options.clock.clearTimeout(this.timer);
-    this.timer = null;
-    this.timerAt = at;
-    if (at === null) return;
-    this.timer = this.options.clock.setTimeout(
-      () => {
-        this.timer = null;
-        this.timerAt = null;
-        this.run();
-      },
-      Math.max(0, at - this.options.clock.now()),
-    );
+    this.alarm.set(at);
   }
 
   private dispatch(receiver: ReceiverConfig, incident: IncidentView, action: NotifyAction): void {
