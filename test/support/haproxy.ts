@@ -4,18 +4,15 @@
  * saying why.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
+import { findSbin } from './binaries.ts';
 import { freePort } from './ports.ts';
 
 export function haproxyPath(): string | null {
-  for (const candidate of ['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/haproxy']) {
-    if (existsSync(candidate)) return candidate;
-  }
-  return null;
+  return findSbin('haproxy');
 }
 
 export const HAPROXY_MISSING =

@@ -5,17 +5,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findSbin } from './binaries.ts';
 import { freePort } from './ports.ts';
 
 export function knotPath(): string | null {
-  for (const candidate of ['/usr/sbin/knotd', '/usr/bin/knotd', '/usr/local/sbin/knotd']) {
-    if (existsSync(candidate)) return candidate;
-  }
-  return null;
+  return findSbin('knotd');
 }
 
 export const KNOT_MISSING =
