@@ -3,20 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBoardServer, type BoardSource, type RunningBoardServer } from '../../src/server/board-server.ts';
-import type { BoardSnapshot } from '../../src/shared/model.ts';
+import { emptyBoard } from '../support/board.ts';
 
-const snapshot: BoardSnapshot = {
-  title: 'T',
-  timezone: 'UTC',
-  generatedAt: 1,
-  config: { source: 'test', appliedAt: 1, error: null },
-  regions: [],
-  checks: [],
-  components: [],
-  incidents: [],
-  vantage: { id: 'local', name: 'here', online: true, reason: null },
-  failovers: [],
-};
+const snapshot = emptyBoard(1);
 
 /** The engine side is a stand-in here: what is under test is the HTTP surface. */
 const calls: { method: string; params: unknown }[] = [];

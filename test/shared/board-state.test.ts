@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { applyBoardMessage, MAX_BOARD_INCIDENTS } from '../../src/shared/board-state.ts';
 import type { BoardSnapshot, IncidentView } from '../../src/shared/model.ts';
+import { emptyBoard } from '../support/board.ts';
 
-const board: BoardSnapshot = {
-  title: 'T',
-  timezone: 'UTC',
-  generatedAt: 0,
-  config: { source: 't', appliedAt: 0, error: null },
-  regions: [],
-  checks: [],
-  components: [],
-  incidents: [],
-  vantage: { id: 'local', name: 'here', online: true, reason: null },
-  failovers: [],
-};
+const board = emptyBoard(0);
 
 const incident = (id: string, openedAt: number, state: 'open' | 'resolved'): IncidentView => ({
   id,

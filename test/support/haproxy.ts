@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { findSbin } from './binaries.ts';
+import { findSbin, terminate } from './binaries.ts';
 import { freePort } from './ports.ts';
 
 export function haproxyPath(): string | null {
@@ -80,11 +80,7 @@ ${this.servers.map((s) => `  server ${s.name} ${s.address}`).join('\n')}
   async stop(): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await terminate(child);
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findSbin } from './binaries.ts';
+import { findSbin, terminate } from './binaries.ts';
 import { freePort } from './ports.ts';
 
 export function knotPath(): string | null {
@@ -127,11 +127,7 @@ zone:
   async stop(): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await terminate(child);
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 }

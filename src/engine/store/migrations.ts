@@ -5,6 +5,28 @@ import type { DatabaseSync } from 'node:sqlite';
  * version bump, so a kill during an upgrade leaves the previous version intact. Steps are
  * append-only: never edit one that has shipped, add the next.
  */
+/**
+ * Migration 1's rollup tables: minute and hour rollups have the same shape. Part of a shipped
+ * migration, so as frozen as the step itself: a later change to rollups is a new step.
+ */
+function v1RollupTable(name: string): string {
+  return `CREATE TABLE ${name} (
+    check_key INTEGER NOT NULL,
+    t INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    failures INTEGER NOT NULL,
+    lat_count INTEGER NOT NULL,
+    lat_min REAL,
+    lat_sum REAL,
+    lat_max REAL,
+    p50 REAL,
+    p95 REAL,
+    p99 REAL,
+    PRIMARY KEY (check_key, t)
+  ) WITHOUT ROWID;
+  CREATE INDEX ${name}_by_time ON ${name} (t);`;
+}
+
 const MIGRATIONS: readonly string[] = [
   // 1: raw results, rollups, last state per check, incidents, failover audit, module state.
   `
@@ -25,37 +47,9 @@ const MIGRATIONS: readonly string[] = [
   -- Rollups and pruning walk results by time across all checks.
   CREATE INDEX results_by_time ON results (started_at);
 
-  CREATE TABLE rollup_minute (
-    check_key INTEGER NOT NULL,
-    t INTEGER NOT NULL,
-    count INTEGER NOT NULL,
-    failures INTEGER NOT NULL,
-    lat_count INTEGER NOT NULL,
-    lat_min REAL,
-    lat_sum REAL,
-    lat_max REAL,
-    p50 REAL,
-    p95 REAL,
-    p99 REAL,
-    PRIMARY KEY (check_key, t)
-  ) WITHOUT ROWID;
-  CREATE INDEX rollup_minute_by_time ON rollup_minute (t);
+  ${v1RollupTable('rollup_minute')}
 
-  CREATE TABLE rollup_hour (
-    check_key INTEGER NOT NULL,
-    t INTEGER NOT NULL,
-    count INTEGER NOT NULL,
-    failures INTEGER NOT NULL,
-    lat_count INTEGER NOT NULL,
-    lat_min REAL,
-    lat_sum REAL,
-    lat_max REAL,
-    p50 REAL,
-    p95 REAL,
-    p99 REAL,
-    PRIMARY KEY (check_key, t)
-  ) WITHOUT ROWID;
-  CREATE INDEX rollup_hour_by_time ON rollup_hour (t);
+  ${v1RollupTable('rollup_hour')}
 
   CREATE TABLE check_states (check_id TEXT PRIMARY KEY, saved_at INTEGER NOT NULL, body TEXT NOT NULL);
 

@@ -138,6 +138,19 @@ function toRows(points: SeriesPoint[], max: number): ChartRow[] {
   }));
 }
 
+/**
+ * What every latency chart needs: its box's size, the series for that width (about one point
+ * per two pixels), and the time frame it is drawn in.
+ */
+function useChartSource(ids: string[], range: SeriesRange) {
+  const [ref, size] = useSize<HTMLDivElement>();
+  const points = size.width > 0 ? Math.round(pointsForWidth(size.width) / 50) * 50 : 0;
+  const { series, error, loading, receivedAt } = useSeries(ids, range, points);
+  const timezone = useBoard((s) => s.board?.timezone ?? 'UTC');
+  const now = useNow(15_000);
+  return { ref, points, series, body: { size, range, now, timezone, error, loading, receivedAt } };
+}
+
 /** One check's p50/p95/p99 with its degraded threshold. */
 export const CheckChart = memo(function CheckChart({
   check,
@@ -150,11 +163,7 @@ export const CheckChart = memo(function CheckChart({
   interactive: boolean;
   title?: boolean;
 }) {
-  const [ref, size] = useSize<HTMLDivElement>();
-  const points = size.width > 0 ? Math.round(pointsForWidth(size.width) / 50) * 50 : 0;
-  const { series, error, loading, receivedAt } = useSeries([check.id], range, points);
-  const timezone = useBoard((s) => s.board?.timezone ?? 'UTC');
-  const now = useNow(15_000);
+  const { ref, points, series, body } = useChartSource([check.id], range);
   const rows = useMemo(() => toRows(series?.get(check.id) ?? [], Math.max(30, points)), [series, check.id, points]);
   const sourcePoints = series?.get(check.id)?.length ?? 0;
   const latest = rows.at(-1);
@@ -179,17 +188,11 @@ export const CheckChart = memo(function CheckChart({
       <ChartLegend series={PERCENTILE_SERIES} thresholdMs={check.degradedLatencyMs ?? null} dataMax={dataMax} />
       <div className="chart-box" ref={ref}>
         <ChartBody
+          {...body}
           rows={rows}
           series={PERCENTILE_SERIES}
-          size={size}
           thresholdMs={check.degradedLatencyMs ?? null}
-          range={range}
-          now={now}
-          timezone={timezone}
           interactive={interactive}
-          error={error}
-          loading={loading}
-          receivedAt={receivedAt}
           sourcePoints={sourcePoints}
         />
       </div>
@@ -211,12 +214,8 @@ const RegionChart = memo(function RegionChart({
   range: SeriesRange;
   interactive: boolean;
 }) {
-  const [ref, size] = useSize<HTMLDivElement>();
-  const points = size.width > 0 ? Math.round(pointsForWidth(size.width) / 50) * 50 : 0;
   const ids = useMemo(() => checks.map((c) => c.id), [checks]);
-  const { series, error, loading, receivedAt } = useSeries(ids, range, points);
-  const timezone = useBoard((s) => s.board?.timezone ?? 'UTC');
-  const now = useNow(15_000);
+  const { ref, points, series, body } = useChartSource(ids, range);
   const chartSeries: ChartSeries[] = useMemo(
     () =>
       checks.map((c, i) => ({
@@ -238,17 +237,11 @@ const RegionChart = memo(function RegionChart({
       <ChartLegend series={chartSeries} thresholdMs={null} />
       <div className="chart-box" ref={ref}>
         <ChartBody
+          {...body}
           rows={rows}
           series={chartSeries}
-          size={size}
           thresholdMs={null}
-          range={range}
-          now={now}
-          timezone={timezone}
           interactive={interactive}
-          error={error}
-          loading={loading}
-          receivedAt={receivedAt}
           sourcePoints={sourcePoints}
         />
       </div>
