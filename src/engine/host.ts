@@ -31,6 +31,7 @@ export class EngineHost {
   private readonly options: EngineHostOptions;
   private stopping = false;
   private restarts = 0;
+  private exits = 0;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
   private snapshotWaiters: (() => void)[] = [];
   private nextRequestId = 1;
@@ -46,6 +47,11 @@ export class EngineHost {
   start(): void {
     this.stopping = false;
     this.spawn();
+  }
+
+  /** How many times the worker died and was restarted since start(): 0 on a healthy engine. */
+  workerRestarts(): number {
+    return this.exits;
   }
 
   /** The latest board, or null before the engine's first snapshot. */
@@ -130,6 +136,7 @@ export class EngineHost {
       this.worker = null;
       this.failPending('the engine stopped before answering');
       if (this.stopping) return;
+      this.exits++;
       const delay = Math.min(MAX_RESTART_DELAY_MS, 250 * 2 ** this.restarts++);
       log('error', `engine worker exited with code ${code}; restarting in ${delay} ms`);
       this.restartTimer = setTimeout(() => this.spawn(), delay);

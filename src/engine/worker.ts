@@ -3,7 +3,7 @@
  * Speaks `EngineCommand` in and `EngineEvent` out over the worker's parent port.
  */
 import { parentPort } from 'node:worker_threads';
-import type { EngineCommand, EngineEvent } from '../shared/protocol.ts';
+import { EngineCommandSchema, type EngineCommand, type EngineEvent } from '../shared/protocol.ts';
 import { systemClock } from './clock.ts';
 import { loadConfigFile } from './config/load.ts';
 import { parseConfigText } from './config/parse.ts';
@@ -65,8 +65,14 @@ async function start(command: Extract<EngineCommand, { kind: 'start' }>): Promis
   });
 }
 
-port.on('message', (command: EngineCommand) => {
-  switch (command?.kind) {
+port.on('message', (message: unknown) => {
+  const parsed = EngineCommandSchema.safeParse(message);
+  if (!parsed.success) {
+    log('warn', `ignored a malformed command from the host: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    return;
+  }
+  const command = parsed.data;
+  switch (command.kind) {
     case 'start':
       start(command).catch((error: unknown) => log('error', String(error)));
       break;
@@ -92,7 +98,5 @@ port.on('message', (command: EngineCommand) => {
         port.close();
       });
       break;
-    default:
-      log('warn', `unknown command ${JSON.stringify(command)}`);
   }
 });

@@ -5,6 +5,7 @@
  * renderer (over IPC or SSE). Every message carries the protocol version and a sequence number
  * so a receiver can tell a gap (and ask for a snapshot) from a duplicate.
  */
+import { z } from 'zod';
 import type {
   BoardSnapshot,
   CheckView,
@@ -41,11 +42,31 @@ export type BoardMessage =
   | { v: 1; seq: number; kind: 'config'; at: number; config: ConfigState }
   | { v: 1; seq: number; kind: 'notice'; at: number; notice: Notice };
 
-/** Host -> engine worker. */
-export type EngineCommand =
-  | { v: 1; kind: 'start'; configPath: string | null; demoConfigText: string | null; dataDir: string | null }
-  | { v: 1; kind: 'request'; id: number; method: string; params: unknown }
-  | { v: 1; kind: 'stop' };
+const MAX_PATH = 4_096;
+
+/**
+ * Host -> engine worker. A schema, because the worker must never act on a message it did not
+ * parse: the host is ours, but the boundary is where a bug or a stray message would otherwise
+ * become an exception inside the engine.
+ */
+export const EngineCommandSchema = z.discriminatedUnion('kind', [
+  z.object({
+    v: z.literal(1),
+    kind: z.literal('start'),
+    configPath: z.string().max(MAX_PATH).nullable(),
+    demoConfigText: z.string().nullable(),
+    dataDir: z.string().max(MAX_PATH).nullable(),
+  }),
+  z.object({
+    v: z.literal(1),
+    kind: z.literal('request'),
+    id: z.int().nonnegative(),
+    method: z.string().max(100),
+    params: z.unknown(),
+  }),
+  z.object({ v: z.literal(1), kind: z.literal('stop') }),
+]);
+export type EngineCommand = z.infer<typeof EngineCommandSchema>;
 
 /** Engine worker -> host: board messages, plus lifecycle messages the UI never sees. */
 export type EngineEvent =
@@ -55,18 +76,25 @@ export type EngineEvent =
   | { v: 1; seq: number; kind: 'response'; id: number; ok: false; error: string }
   | { v: 1; seq: number; kind: 'stopped' };
 
-const BOARD_KINDS = new Set(['snapshot', 'delta', 'config', 'notice']);
+const seq = z.int().nonnegative();
+const version = z.literal(PROTOCOL_VERSION);
+/**
+ * Board messages are checked for their envelope only: their bodies come from our own engine,
+ * and a deep parse of every delta would cost more than the rendering it feeds.
+ */
+const BoardEnvelope = z.looseObject({ v: version, seq, kind: z.enum(['snapshot', 'delta', 'config', 'notice']) });
+const LifecycleSchema = z.union([
+  z.object({ v: version, seq, kind: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+  z.object({ v: version, seq, kind: z.literal('response'), id: z.int(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ v: version, seq, kind: z.literal('response'), id: z.int(), ok: z.literal(false), error: z.string() }),
+  z.object({ v: version, seq, kind: z.literal('stopped') }),
+]);
 
-/** Narrow validation where a message enters a process boundary; shape, not deep content. */
+/** Validation where a board message enters a process boundary: the envelope, not deep content. */
 export function isBoardMessage(value: unknown): value is BoardMessage {
-  if (typeof value !== 'object' || value === null) return false;
-  const m = value as Record<string, unknown>;
-  return m.v === PROTOCOL_VERSION && typeof m.seq === 'number' && BOARD_KINDS.has(m.kind as string);
+  return BoardEnvelope.safeParse(value).success;
 }
 
 export function isEngineEvent(value: unknown): value is EngineEvent {
-  if (isBoardMessage(value)) return true;
-  if (typeof value !== 'object' || value === null) return false;
-  const m = value as Record<string, unknown>;
-  return m.v === PROTOCOL_VERSION && (m.kind === 'log' || m.kind === 'stopped' || m.kind === 'response');
+  return isBoardMessage(value) || LifecycleSchema.safeParse(value).success;
 }

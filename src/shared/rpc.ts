@@ -1,50 +1,155 @@
 /**
  * Requests from the board to the engine: queries (history, detail) and actions (acknowledge,
- * approve a failover). One typed table is the contract for every transport: worker messages,
- * Electron IPC (`knockon:rpc`) and the headless server (`GET /api/query/<method>` for queries,
+ * approve a failover). One table is the contract for every transport: worker messages, Electron
+ * IPC (`knockon:rpc`) and the headless server (`GET /api/query/<method>` for queries,
  * `POST /api/action/<method>` with the board token for actions).
  *
- * To add a method: add it here, register its handler in the engine (src/engine/rpc.ts), and
- * list actions in RPC_ACTIONS. Nothing else needs to change.
+ * Each method's params are a zod schema: every entry point (board server, IPC, the engine's
+ * registry) parses with it before anything touches the values, so a hostile or mistaken caller
+ * gets a message naming the field, never an exception inside the engine. Each method also
+ * declares its kind (query or action) and the role it needs.
+ *
+ * To add a method: add it to RPC_CONTRACT, register its handler in the engine. Nothing else
+ * needs to change.
  */
-import type { IncidentView, ProbeResult, SeriesPoint, SeriesRange } from './model.ts';
+import { z } from 'zod';
+import type { IncidentView, ProbeResult, SeriesPoint } from './model.ts';
 
-export interface RpcMethods {
-  /** A check's latency/availability series, downsampled to at most `points`. */
-  'history.series': { params: { checkId: string; range: SeriesRange; points: number }; result: SeriesPoint[] };
-  /** Availability (0..1) of a check over a range; null without data. */
-  'history.availability': { params: { checkId: string; range: SeriesRange }; result: number | null };
-  /** The latest raw results of a check, newest first (drill-down: phases, errors, DNS answers). */
-  'history.recent': { params: { checkId: string; limit: number }; result: ProbeResult[] };
-  /** Incidents in a time window, newest first (the board's snapshot holds only recent ones). */
-  'incidents.list': { params: { since: number; limit: number }; result: IncidentView[] };
-  'incidents.acknowledge': { params: { incidentId: string; by: string; note: string }; result: IncidentView };
-  'incidents.silence': { params: { incidentId: string; by: string; forMs: number }; result: IncidentView };
-  'failover.approve': { params: { policyId: string; by: string }; result: { ok: boolean; message: string } };
-  'failover.reject': { params: { policyId: string; by: string }; result: { ok: boolean; message: string } };
-  'failover.start': {
-    params: { policyId: string; by: string; reason: string };
-    result: { ok: boolean; message: string };
-  };
-  'failover.failback': { params: { policyId: string; by: string }; result: { ok: boolean; message: string } };
+/** Longest free text accepted from a caller (names, notes, reasons). */
+const MAX_TEXT = 2_000;
+/** Longest silence the board may ask for: the same 30 days Alertmanager users expect. */
+export const MAX_SILENCE_MS = 30 * 24 * 60 * 60 * 1000;
+
+const id = (field: string, what: string) =>
+  z
+    .string({ error: `${field}: expected ${what}` })
+    .min(1, `${field}: expected ${what}`)
+    .max(256, `${field}: at most 256 characters`);
+const text = (field: string, what: string) =>
+  z.string({ error: `${field}: expected ${what}` }).max(MAX_TEXT, `${field}: at most ${MAX_TEXT} characters`);
+const count = (field: string, max: number) =>
+  z
+    .int({ error: `${field}: expected a whole number from 1 to ${max}` })
+    .min(1, `${field}: expected at least 1`)
+    .max(max, `${field}: expected at most ${max}`);
+const range = z.enum(['1h', '6h', '24h', '7d', '30d'], { error: 'range: expected one of 1h, 6h, 24h, 7d, 30d' });
+const checkId = id('checkId', 'a check id');
+const incidentId = id('incidentId', 'an incident id');
+const policyId = id('policyId', 'a failover policy id');
+/** Who is acting, as the caller names themselves (identity from the entry point comes later). */
+const by = z
+  .string({ error: 'by: say who you are' })
+  .trim()
+  .min(1, 'by: say who you are')
+  .max(100, 'by: at most 100 characters');
+
+/** Who may call a method: viewers see, operators acknowledge and silence, admins fail over. */
+export type RpcRole = 'viewer' | 'operator' | 'admin';
+export type RpcKind = 'query' | 'action';
+
+interface MethodSpec<P extends z.ZodType, R> {
+  kind: RpcKind;
+  role: RpcRole;
+  params: P;
+  /** Phantom: the result's type (results travel from our own engine, not from a caller). */
+  result?: R;
 }
 
-export type RpcMethod = keyof RpcMethods;
-export type RpcParams<M extends RpcMethod> = RpcMethods[M]['params'];
-export type RpcResult<M extends RpcMethod> = RpcMethods[M]['result'];
+/** Curried so the result type is named while the params type is inferred from its schema. */
+const method =
+  <R>() =>
+  <P extends z.ZodType>(kind: RpcKind, role: RpcRole, params: P): MethodSpec<P, R> => ({ kind, role, params });
+
+type Outcome = { ok: boolean; message: string };
+
+export const RPC_CONTRACT = {
+  /** A check's latency/availability series, downsampled to at most `points`. */
+  'history.series': method<SeriesPoint[]>()(
+    'query',
+    'viewer',
+    z.strictObject({ checkId, range, points: count('points', 2_000) }),
+  ),
+  /** Availability (0..1) of a check over a range; null without data. */
+  'history.availability': method<number | null>()('query', 'viewer', z.strictObject({ checkId, range })),
+  /** The latest raw results of a check, newest first (drill-down: phases, errors, DNS answers). */
+  'history.recent': method<ProbeResult[]>()(
+    'query',
+    'viewer',
+    z.strictObject({ checkId, limit: count('limit', 1_000) }),
+  ),
+  /** Incidents in a time window, newest first (the board's snapshot holds only recent ones). */
+  'incidents.list': method<IncidentView[]>()(
+    'query',
+    'viewer',
+    z.strictObject({
+      since: z.number({ error: 'since: expected a time in ms since the epoch' }).min(0, 'since: expected a time ≥ 0'),
+      limit: count('limit', 1_000),
+    }),
+  ),
+  'incidents.acknowledge': method<IncidentView>()(
+    'action',
+    'operator',
+    z.strictObject({
+      incidentId,
+      by,
+      note: text('note', 'a note (may be empty)').max(2_000, 'note: at most 2000 characters'),
+    }),
+  ),
+  'incidents.silence': method<IncidentView>()(
+    'action',
+    'operator',
+    z.strictObject({
+      incidentId,
+      by,
+      forMs: z
+        .int({ error: 'forMs: expected a duration in whole milliseconds' })
+        .min(60_000, 'forMs: at least one minute')
+        .max(MAX_SILENCE_MS, 'forMs: at most 30 days'),
+    }),
+  ),
+  'failover.approve': method<Outcome>()('action', 'admin', z.strictObject({ policyId, by })),
+  'failover.reject': method<Outcome>()('action', 'admin', z.strictObject({ policyId, by })),
+  'failover.start': method<Outcome>()(
+    'action',
+    'admin',
+    z.strictObject({
+      policyId,
+      by,
+      reason: z
+        .string({ error: 'reason: expected a reason' })
+        .trim()
+        .min(1, 'reason: expected a reason')
+        .max(500, 'reason: at most 500 characters'),
+    }),
+  ),
+  'failover.failback': method<Outcome>()('action', 'admin', z.strictObject({ policyId, by })),
+} as const;
+
+type Contract = typeof RPC_CONTRACT;
+export type RpcMethod = keyof Contract;
+export type RpcParams<M extends RpcMethod> = z.infer<Contract[M]['params']>;
+export type RpcResult<M extends RpcMethod> = Exclude<Contract[M]['result'], undefined>;
 
 /** Methods that change state: they need the board token over HTTP and a confirmation in the UI. */
-export const RPC_ACTIONS: ReadonlySet<RpcMethod> = new Set<RpcMethod>([
-  'incidents.acknowledge',
-  'incidents.silence',
-  'failover.approve',
-  'failover.reject',
-  'failover.start',
-  'failover.failback',
-]);
-
-const METHOD_NAME = /^[a-z]+\.[a-zA-Z]+$/;
+export const RPC_ACTIONS: ReadonlySet<RpcMethod> = new Set(
+  (Object.keys(RPC_CONTRACT) as RpcMethod[]).filter((m) => RPC_CONTRACT[m].kind === 'action'),
+);
 
 export function isRpcMethodName(value: unknown): value is RpcMethod {
-  return typeof value === 'string' && METHOD_NAME.test(value);
+  return typeof value === 'string' && Object.hasOwn(RPC_CONTRACT, value);
+}
+
+/** The one error convention: a caller's mistake, with a message naming the method and field. */
+export type RpcParse<M extends RpcMethod> = { ok: true; params: RpcParams<M> } | { ok: false; error: string };
+
+/** Parses a caller's params for a method; never throws, whatever the input. */
+export function parseRpcParams<M extends RpcMethod>(method: M, params: unknown): RpcParse<M> {
+  const outcome = RPC_CONTRACT[method].params.safeParse(params ?? {});
+  if (outcome.success) return { ok: true, params: outcome.data as RpcParams<M> };
+  const problems = outcome.error.issues.map((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
+      : issue.message,
+  );
+  return { ok: false, error: `${method}: invalid params: ${problems.join('; ')}` };
 }

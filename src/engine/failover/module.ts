@@ -8,7 +8,6 @@ import type { Config } from '../../shared/config/schema.ts';
 import type { FailoverPolicyConfig } from '../../shared/config/failover.ts';
 import type { StatusRule } from '../../shared/config/topology.ts';
 import type { BoardSnapshot, FailoverView, IncidentEventKind, Notice, Status } from '../../shared/model.ts';
-import type { RpcParams } from '../../shared/rpc.ts';
 import { componentStatus } from '../analysis/component-status.ts';
 import { vantageState } from '../analysis/vantage.ts';
 import type { ResolvedCheck } from '../checks.ts';
@@ -72,7 +71,6 @@ interface Runtime {
 const STATE_KEY = (policyId: string) => `failover:${policyId}`;
 /** Longest a stopping engine waits for aborted runs to write their last audit entries. */
 const STOP_WAIT_MS = 3_000;
-const MAX_TEXT = 500;
 
 export function rulesOf(policy: FailoverPolicyConfig): PolicyRules {
   return {
@@ -373,7 +371,7 @@ export class FailoverModule implements EngineModule {
     });
     rpc.register('failover.start', (params) => {
       const { runtime, by } = this.validate(params);
-      const reason = text(params, 'reason', 'a reason');
+      const reason = params.reason;
       return answer(runtime, { kind: 'start', by, reason }, `failover started by ${by}`);
     });
     rpc.register('failover.failback', (params) => {
@@ -382,30 +380,20 @@ export class FailoverModule implements EngineModule {
     });
   }
 
-  private validate(params: RpcParams<'failover.approve'>): { runtime: Runtime; by: string } {
-    if (typeof params !== 'object' || params === null) throw new RpcError('expected { policyId, by }');
-    const policyId = text(params, 'policyId', 'a policy id');
+  private validate({ policyId, by }: { policyId: string; by: string }): { runtime: Runtime; by: string } {
     const runtime = this.policies.get(policyId);
     if (!runtime) {
       throw new RpcError(
         `unknown failover policy "${policyId}"; policies: ${[...this.policies.keys()].join(', ') || 'none'}`,
       );
     }
-    return { runtime, by: text(params, 'by', 'who is asking') };
+    return { runtime, by };
   }
 }
 
 function persisted(state: PolicyState): Omit<PolicyState, 'down' | 'upSince' | 'successes'> {
   const { down: _down, upSince: _upSince, successes: _successes, ...rest } = state;
   return rest;
-}
-
-function text(params: object, field: string, what: string): string {
-  const value = (params as Record<string, unknown>)[field];
-  if (typeof value !== 'string' || value.trim() === '')
-    throw new RpcError(`${field}: expected ${what} (a non-empty string)`);
-  if (value.length > MAX_TEXT) throw new RpcError(`${field}: longer than ${MAX_TEXT} characters`);
-  return value.trim();
 }
 
 /** One sentence per step for the timeline; the detail travels alongside as data. */

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
 import type { Beat, HeartbeatBook } from './book.ts';
 
 const MAX_BODY = 4 * 1024;
@@ -15,15 +16,42 @@ function reply(res: ServerResponse, status: number, body: Record<string, unknown
   res.end(JSON.stringify(body));
 }
 
+/**
+ * What a beat may say, as query parameters (always strings) or as a JSON body (strings or
+ * numbers). Anything else (objects, arrays, booleans where a string belongs) is refused here,
+ * before a value is touched: an object with its own toString must never reach String().
+ */
+const scalar = z.union([z.string().max(1_000), z.number()]);
+const BeatFields = z.object({
+  status: z.enum(['up', 'down'], { error: 'status must be "up" or "down"' }).optional(),
+  message: scalar.optional(),
+  msg: scalar.optional(),
+  value: z
+    .union([z.number(), z.string().max(64)], { error: 'value must be a number' })
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isFinite(n) || (typeof v === 'string' && v.trim() === '')) {
+        ctx.addIssue({ code: 'custom', message: 'value must be a number' });
+        return z.NEVER;
+      }
+      return n;
+    }),
+});
+const BeatBody = z.record(z.string(), z.unknown(), { error: 'body must be a JSON object' });
+
 function parseBeat(params: URLSearchParams, json: Record<string, unknown> | null): Beat | string {
-  const pick = (key: string): unknown => json?.[key] ?? params.get(key) ?? undefined;
-  const status = pick('status');
-  if (status !== undefined && status !== 'up' && status !== 'down') return 'status must be "up" or "down"';
-  const message = pick('message') ?? pick('msg');
-  const rawValue = pick('value');
-  const value = rawValue === undefined ? undefined : Number(rawValue);
-  if (value !== undefined && !Number.isFinite(value)) return 'value must be a number';
-  return { status, message: message === undefined ? undefined : String(message), value };
+  const fromQuery: Record<string, string> = {};
+  for (const key of ['status', 'message', 'msg', 'value']) {
+    const value = params.get(key);
+    if (value !== null) fromQuery[key] = value;
+  }
+  const fields = BeatFields.safeParse({ ...fromQuery, ...(json ?? {}) });
+  if (!fields.success) return fields.error.issues[0]?.message ?? 'invalid heartbeat';
+  const { status, message, msg, value } = fields.data;
+  const text = message ?? msg;
+  return { status, message: text === undefined ? undefined : String(text), value };
 }
 
 /**
@@ -83,15 +111,25 @@ export class HeartbeatListener {
       res.setHeader('allow', 'GET, POST');
       return reply(res, 405, { ok: false, error: 'use GET or POST' });
     }
-    const auth = req.headers.authorization;
-    const token = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : (url.searchParams.get('token') ?? '');
+    const auth = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    const token = auth ? auth[1]! : (url.searchParams.get('token') ?? '');
+    const id = match[1]!;
+    // Authentication first: a caller without the check's token never gets its body parsed.
+    if (!this.book.authorised(id, token)) {
+      req.resume();
+      return reply(res, 401, { ok: false, error: 'unknown check or wrong token' });
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
-        reply(res, 413, { ok: false, error: `body larger than ${MAX_BODY} bytes` });
-        req.destroy();
+        // Answer first, then close: a reset before the answer leaves the sender guessing.
+        if (!res.headersSent) {
+          res.setHeader('connection', 'close');
+          reply(res, 413, { ok: false, error: `body larger than ${MAX_BODY} bytes` });
+          res.once('finish', () => setImmediate(() => req.destroy()));
+        }
         return;
       }
       chunks.push(chunk);
@@ -102,16 +140,16 @@ export class HeartbeatListener {
       const text = Buffer.concat(chunks).toString('utf8').trim();
       if (text !== '') {
         try {
-          const parsed: unknown = JSON.parse(text);
-          if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) json = parsed as Record<string, unknown>;
-          else return reply(res, 400, { ok: false, error: 'body must be a JSON object' });
+          const parsed = BeatBody.safeParse(JSON.parse(text));
+          if (!parsed.success) return reply(res, 400, { ok: false, error: 'body must be a JSON object' });
+          json = parsed.data;
         } catch {
           return reply(res, 400, { ok: false, error: 'body must be a JSON object' });
         }
       }
       const beat = parseBeat(url.searchParams, json);
       if (typeof beat === 'string') return reply(res, 400, { ok: false, error: beat });
-      if (this.book.record(match[1]!, token, beat) !== 'recorded') {
+      if (this.book.record(id, token, beat) !== 'recorded') {
         return reply(res, 401, { ok: false, error: 'unknown check or wrong token' });
       }
       reply(res, 200, { ok: true });

@@ -3,9 +3,9 @@
  * notifications, wired to the engine. Every hook is guarded: bad input is logged and the engine
  * keeps running.
  */
-import { z } from 'zod';
 import type { AlertRuleConfig } from '../../shared/config/alerts.ts';
 import type { Config } from '../../shared/config/schema.ts';
+import type { RpcParams } from '../../shared/rpc.ts';
 import type { BoardSnapshot, CheckView, IncidentEvent, IncidentView, Notice, VantageView } from '../../shared/model.ts';
 import { buildCandidates } from '../alerting/conditions.ts';
 import { evaluateAlerts, type AlertInstance } from '../alerting/evaluate.ts';
@@ -39,25 +39,6 @@ export interface KnockOnOptions {
 }
 
 const NOTIFY_STATE_KEY = 'knock-on.notifications';
-
-const incidentId = z.string().min(1).max(200);
-const person = z.string().trim().min(1, { error: 'say who you are' }).max(100);
-const acknowledgeParams = z.strictObject({ incidentId, by: person, note: z.string().max(2000) });
-const silenceParams = z.strictObject({
-  incidentId,
-  by: person,
-  forMs: z
-    .int()
-    .min(60_000)
-    .max(30 * 86_400_000),
-});
-
-function parse<T>(schema: z.ZodType<T>, params: unknown): T {
-  const result = schema.safeParse(params);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw new RpcError(`invalid parameters: ${issue?.path.join('.') || '(params)'}: ${issue?.message ?? 'invalid'}`);
-}
 
 export class KnockOnModule implements EngineModule, IncidentLog {
   readonly name = 'knock-on';
@@ -184,8 +165,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     return this.book.views(this.options.clock.now());
   }
 
-  private acknowledge(params: unknown): IncidentView {
-    const { incidentId: id, by, note } = parse(acknowledgeParams, params);
+  private acknowledge({ incidentId: id, by, note }: RpcParams<'incidents.acknowledge'>): IncidentView {
     const view = this.book.acknowledge(id, by, note, this.options.clock.now());
     if (!view) throw new RpcError(`no open incident "${id}"`);
     this.flush();
@@ -193,8 +173,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     return view;
   }
 
-  private silence(params: unknown): IncidentView {
-    const { incidentId: id, by, forMs } = parse(silenceParams, params);
+  private silence({ incidentId: id, by, forMs }: RpcParams<'incidents.silence'>): IncidentView {
     const view = this.book.silence(id, by, forMs, this.options.clock.now());
     if (!view) throw new RpcError(`no open incident "${id}"`);
     this.flush();

@@ -146,6 +146,8 @@ ${policy('{ check: hk-lb }')}`,
     await expect(r.rpc.dispatch('failover.start', { policyId: 'p', by: 'ana' })).rejects.toThrow(
       'reason: expected a reason',
     );
-    await expect(r.rpc.dispatch('failover.start', null)).rejects.toThrow('expected { policyId, by }');
+    await expect(r.rpc.dispatch('failover.start', null)).rejects.toThrow(
+      'failover.start: invalid params: policyId: expected a failover policy id',
+    );
   });
 });

@@ -301,12 +301,12 @@ notifications: { group_wait: 30s, group_interval: 5m, repeat_interval: 4h }
     h.result('lb', 'down');
     const id = h.open()[0]!.id;
     await expect(h.rpc.dispatch('incidents.acknowledge', { incidentId: id, by: ' ', note: '' })).rejects.toThrow(
-      /invalid parameters: by/,
+      'incidents.acknowledge: invalid params: by: say who you are',
     );
     await expect(h.rpc.dispatch('incidents.acknowledge', { incidentId: 'nope', by: 'ana', note: '' })).rejects.toThrow(
       'no open incident "nope"',
     );
-    await expect(h.rpc.dispatch('incidents.acknowledge', 'junk')).rejects.toThrow(/invalid parameters/);
+    await expect(h.rpc.dispatch('incidents.acknowledge', 'junk')).rejects.toThrow(/invalid params/);
     const view = (await h.rpc.dispatch('incidents.acknowledge', {
       incidentId: id,
       by: 'ana',
