@@ -8,6 +8,7 @@ import { setupIpc } from './ipc.ts';
 import { setupNotifications } from './notifications.ts';
 import { parseDesktopOptions } from './options.ts';
 import { setupPowerSave } from './power.ts';
+import { registerAppScheme, setupAppProtocol } from './protocol.ts';
 import { setupSecurity } from './security.ts';
 import { createBoardWindow } from './window.ts';
 
@@ -23,6 +24,7 @@ async function onReady(): Promise<void> {
     return;
   }
   setupSecurity();
+  setupAppProtocol();
   const engine = await setupEngine(options.configPath);
   setupIpc(engine.host, () => BrowserWindow.getAllWindows());
   let win = createBoardWindow(options);
@@ -44,6 +46,9 @@ async function onReady(): Promise<void> {
     });
   });
 }
+
+// Privileged schemes can only be registered before the app is ready.
+registerAppScheme();
 
 if (!app.requestSingleInstanceLock()) app.quit();
 else {

@@ -1,27 +1,27 @@
 import { ipcMain, type BrowserWindow, type WebFrameMain } from 'electron';
 import { IPC } from '../shared/api.ts';
 import type { EngineHost } from '../engine/host.ts';
-import { validRpc } from './rpc-validate.ts';
-
-/** Only our own renderer, loaded from the app bundle or the dev server, may call in. */
-function trustedSender(frame: WebFrameMain | null): boolean {
-  if (!frame || frame.parent !== null) return false;
-  const url = frame.url;
-  const dev = process.env.ELECTRON_RENDERER_URL;
-  return url.startsWith('file://') || (dev !== undefined && url.startsWith(dev));
-}
+import { isTrustedSender } from './app-origin.ts';
+import { originPolicy } from './protocol.ts';
+import { isRpcMethodName, parseRpcParams } from '../shared/rpc.ts';
 
 export function setupIpc(host: EngineHost, windows: () => BrowserWindow[]): () => void {
+  const policy = originPolicy();
+  // Only our own renderer, from the app protocol (or the dev server in development), may call in.
+  const trustedSender = (frame: WebFrameMain | null) =>
+    isTrustedSender(frame && { url: frame.url, origin: frame.origin, topLevel: frame.parent === null }, policy);
   ipcMain.handle(IPC.getSnapshot, (event) => {
     if (!trustedSender(event.senderFrame)) throw new Error('untrusted sender');
     return host.current();
   });
   ipcMain.handle(IPC.rpc, (event, method: unknown, params: unknown) => {
     if (!trustedSender(event.senderFrame)) throw new Error('untrusted sender');
-    if (!validRpc(method, params)) throw new Error('malformed request');
+    if (!isRpcMethodName(method)) throw new Error('unknown method');
+    const parsed = parseRpcParams(method, params);
+    if (!parsed.ok) throw new Error(parsed.error);
     // The desktop user is at the machine: actions need no token here, but the renderer
     // confirms them before calling, and the engine records who did what.
-    return host.request(method, params as never);
+    return host.request(method, parsed.params);
   });
   const unsubscribe = host.subscribe((message) => {
     // Notices become native notifications in the main process; the renderer gets them too,

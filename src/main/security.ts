@@ -1,4 +1,5 @@
 import { app, session, type WebContents } from 'electron';
+import { isSamePage } from './app-origin.ts';
 
 /**
  * Electron's security checklist applied to every web contents: no navigation away from the
@@ -23,11 +24,5 @@ export function setupSecurity(): void {
 
 /** The board itself, ignoring the hash: anything else is a navigation away and refused. */
 function samePage(contents: WebContents, url: string): boolean {
-  try {
-    const target = new URL(url);
-    const current = new URL(contents.getURL());
-    return target.origin === current.origin && target.pathname === current.pathname;
-  } catch {
-    return false;
-  }
+  return isSamePage(contents.getURL(), url);
 }

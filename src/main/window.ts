@@ -1,6 +1,8 @@
 import { BrowserWindow, screen } from 'electron';
 import { fileURLToPath } from 'node:url';
+import { boardUrl } from './app-origin.ts';
 import type { DesktopOptions } from './options.ts';
+import { originPolicy } from './protocol.ts';
 
 /** The board's one window: an ordinary window for engineers, a kiosk on the chosen display for the wall. */
 export function createBoardWindow(options: DesktopOptions): BrowserWindow {
@@ -40,8 +42,6 @@ export function createBoardWindow(options: DesktopOptions): BrowserWindow {
     if (options.views !== null) query.views = options.views;
   }
   const hash = options.wall ? '/wall' : '/checks';
-  const devUrl = process.env.ELECTRON_RENDERER_URL;
-  if (devUrl) void win.loadURL(`${devUrl}?${new URLSearchParams(query)}#${hash}`);
-  else void win.loadFile(fileURLToPath(new URL('../renderer/index.html', import.meta.url)), { query, hash });
+  void win.loadURL(boardUrl(originPolicy(), query, hash));
   return win;
 }
