@@ -21,8 +21,15 @@ export interface CheckLine {
 
 const CONCURRENCY = 64;
 
+/**
+ * The verdict of one result, as serve's status rules would reach it with fall and rise of 1:
+ * a success the probe marks degraded (a certificate inside min_days_left) is degraded here too.
+ */
 function lineFor(check: ResolvedCheck, result: ProbeResult): CheckLine {
-  const slow = result.ok && check.degradedLatencyMs !== null && (result.latencyMs ?? 0) >= check.degradedLatencyMs;
+  const slow =
+    result.ok &&
+    (result.degraded === true ||
+      (check.degradedLatencyMs !== null && (result.latencyMs ?? 0) >= check.degradedLatencyMs));
   return {
     id: check.id,
     name: check.name,

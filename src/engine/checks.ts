@@ -1,5 +1,6 @@
 import type { CheckConfig, Config } from '../shared/config/schema.ts';
 import type { CheckView, ProbeDetails, ProbeResult } from '../shared/model.ts';
+import { redactUrl } from '../shared/redact.ts';
 
 /** A check with its defaults applied: what the scheduler, probes and status rules work on. */
 export type ResolvedCheck = CheckConfig & {
@@ -45,11 +46,11 @@ function resolveHeartbeat(resolved: ResolvedCheck, check: Extract<CheckConfig, {
   };
 }
 
-/** What the board prints as the thing probed. */
+/** What the board prints (and the store keeps) as the thing probed: never a credential. */
 export function describeTarget(check: CheckConfig): string {
   switch (check.type) {
     case 'http':
-      return `${check.method} ${check.url}`;
+      return `${check.method} ${redactUrl(check.url)}`;
     case 'dns':
       return `${check.record_type} ${check.query_name} @ ${check.resolvers.join(', ')}`;
     case 'tcp':

@@ -8,10 +8,13 @@ import type {
   FailoverView,
   IncidentView,
   Notice,
+  ObserverHealthView,
   ProbeResult,
   VantageView,
 } from '../shared/model.ts';
 import { DELTA_INTERVAL_MS, PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
+import { redactResult } from '../shared/redact.ts';
+import { ObserverHealth } from './analysis/observer-health.ts';
 import { ChangeBatcher } from './batcher.ts';
 import { describeTarget, initialView, probeDetails, resolveChecks, type ResolvedCheck } from './checks.ts';
 import type { Clock } from './clock.ts';
@@ -29,6 +32,8 @@ export interface EngineOptions {
   emit: (message: BoardMessage) => void;
   /** Probes running at once across all checks. */
   maxInFlight?: number;
+  /** Due probes waiting for a slot at most; beyond it a probe is dropped as probe_error. */
+  maxQueued?: number;
   probe?: ProbeFn;
   /** Where modules register the board's queries and actions. */
   rpc?: RpcRegistry;
@@ -90,6 +95,8 @@ interface Tracked {
 
 export const DEFAULT_MAX_IN_FLIGHT = 256;
 
+const LOCAL_VANTAGE: VantageView = { id: 'local', name: 'this machine', online: true, reason: null };
+
 /**
  * The engine's core, free of threads and files: config in, probes scheduled, results turned
  * into check states, changes batched out as board messages.
@@ -113,6 +120,13 @@ export class Engine {
     incidents: [],
     failovers: [],
   };
+  /** Probes that could not run for want of the observer's own resources, over a sliding window. */
+  private readonly observer = new ObserverHealth();
+  private observerView: ObserverHealthView;
+  private observerTimer: unknown = null;
+  private observerTimerAt: number | null = null;
+  /** The vantage as modules last described it, before observer health is added. */
+  private baseVantage: VantageView = LOCAL_VANTAGE;
 
   /** Heartbeats received; heartbeat checks are "probed" by reading it. */
   readonly heartbeats: HeartbeatBook;
@@ -127,10 +141,13 @@ export class Engine {
     this.modules.push(this.heartbeatModule);
     this.probe = options.probe ?? ((check, signal) => runProbe(check, signal, { heartbeats: this.heartbeats }));
     this.onResult = options.onResult;
+    this.observerView = this.observer.view(this.clock.now());
     this.scheduler = new Scheduler({
       clock: this.clock,
       maxInFlight: options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+      ...(options.maxQueued !== undefined ? { maxQueued: options.maxQueued } : {}),
       run: (id) => this.probeOnce(id),
+      onDropped: (id) => this.dropped(id),
     });
     this.batcher = new ChangeBatcher(this.clock, DELTA_INTERVAL_MS, (changed, removed) =>
       this.emitDelta(changed, removed),
@@ -152,7 +169,10 @@ export class Engine {
     if (part.components) this.pendingPart.components.push(...part.components);
     if (part.incidents) this.pendingPart.incidents.push(...part.incidents);
     if (part.failovers) this.pendingPart.failovers.push(...part.failovers);
-    if (part.vantage) this.pendingPart.vantage = part.vantage;
+    if (part.vantage) {
+      this.baseVantage = part.vantage;
+      this.pendingPart.vantage = this.withHealth(part.vantage);
+    }
     this.batcher.poke();
   }
 
@@ -219,10 +239,12 @@ export class Engine {
       checks: [...this.tracked.values()].map((t) => t.view),
       components: [],
       incidents: [],
-      vantage: { id: 'local', name: 'this machine', online: true, reason: null },
+      vantage: this.baseVantage,
       failovers: [],
     };
     for (const module of this.modules) this.guarded(module, 'contribute', () => module.contribute?.(board));
+    this.baseVantage = board.vantage;
+    board.vantage = this.withHealth(board.vantage);
     return board;
   }
 
@@ -237,6 +259,8 @@ export class Engine {
 
   async stop(): Promise<void> {
     this.abort.abort();
+    if (this.observerTimer !== null) this.clock.clearTimeout(this.observerTimer);
+    this.observerTimer = null;
     this.scheduler.stop();
     this.batcher.stop();
     for (const module of [...this.modules].reverse()) {
@@ -254,6 +278,30 @@ export class Engine {
     const result = await this.probe(tracked.check, this.abort.signal);
     // The config may have changed while the probe ran; a result for a replaced check is dropped.
     if (this.tracked.get(id) !== tracked || this.abort.signal.aborted) return;
+    this.apply(tracked, result);
+  }
+
+  /** A due probe the scheduler could not queue: the observer is overloaded, the target unjudged. */
+  private dropped(id: string): void {
+    const tracked = this.tracked.get(id);
+    if (!tracked || this.abort.signal.aborted) return;
+    const { maxQueued, inFlight } = this.scheduler.stats();
+    this.apply(tracked, {
+      checkId: id,
+      startedAt: this.clock.now(),
+      ok: false,
+      latencyMs: null,
+      errorClass: 'probe_error',
+      message: `observer overloaded: the probe queue is full (${inFlight} running, ${maxQueued} waiting), so this probe was not run`,
+      shortage: 'queue',
+    });
+  }
+
+  private apply(tracked: Tracked, probed: ProbeResult): void {
+    // Every result passes here before the board, the store and the modules see it.
+    const result = redactResult(probed);
+    const id = tracked.check.id;
+    if (result.errorClass === 'probe_error' && result.shortage) this.noteShortage(result);
     this.onResult?.(result, tracked.check);
     const now = this.clock.now();
     const previous = tracked.state;
@@ -322,6 +370,52 @@ export class Engine {
       ...(part.failovers.length > 0 ? { failovers: lastById(part.failovers, 'policyId') } : {}),
       ...(part.vantage ? { vantage: part.vantage } : {}),
     });
+  }
+
+  private noteShortage(result: ProbeResult): void {
+    this.observer.record(result.shortage!, this.clock.now());
+    this.refreshObserver();
+  }
+
+  /**
+   * Publishes the observer's health when it changed, and wakes up when the window next moves:
+   * recovery must show even if no probe reports anything new.
+   */
+  private refreshObserver(): void {
+    const now = this.clock.now();
+    const view = this.observer.view(now);
+    if (view.degraded !== this.observerView.degraded) {
+      const name = this.baseVantage.name;
+      const body = view.reason ?? 'Every probe could run over the last minute: results are fresh again.';
+      this.log(view.degraded ? 'warn' : 'info', `observer ${view.degraded ? 'degraded' : 'healthy again'}: ${body}`);
+      this.notify({
+        id: `observer:${this.baseVantage.id}:${now}`,
+        title: view.degraded ? `${name} is degraded: probes cannot run` : `${name} can probe again`,
+        body,
+        severity: view.degraded ? 'warning' : 'info',
+        incidentId: null,
+      });
+    }
+    if (view.reason !== this.observerView.reason || view.degraded !== this.observerView.degraded) {
+      this.observerView = view;
+      this.pendingPart.vantage = this.withHealth(this.baseVantage);
+      this.batcher.poke();
+    }
+    const next = this.observer.nextChangeAt(now);
+    if (next === this.observerTimerAt && this.observerTimer !== null) return;
+    if (this.observerTimer !== null) this.clock.clearTimeout(this.observerTimer);
+    this.observerTimer = null;
+    this.observerTimerAt = next;
+    if (next !== null && !this.abort.signal.aborted) {
+      this.observerTimer = this.clock.setTimeout(() => {
+        this.observerTimer = null;
+        this.refreshObserver();
+      }, next - now);
+    }
+  }
+
+  private withHealth(vantage: VantageView): VantageView {
+    return { ...vantage, health: this.observerView };
   }
 
   private clearPendingPart(): void {

@@ -33,6 +33,9 @@ export interface SchedulerStats {
   delayedByLimit: number;
   /** Due slots skipped because the previous probe of the same check was still running. */
   skippedOverlaps: number;
+  /** Due probes not run because the queue was full (each reported through `onDropped`). */
+  droppedByQueueLimit: number;
+  maxQueued: number;
   /** Start lag (start time minus due time) percentiles over the recent window, ms. */
   lagP50: number;
   lagP99: number;
@@ -41,7 +44,19 @@ export interface SchedulerStats {
 export interface SchedulerOptions {
   clock: Clock;
   maxInFlight: number;
+  /** Due probes waiting for an in-flight slot at most; defaults to `defaultMaxQueued(maxInFlight)`. */
+  maxQueued?: number;
   run: (id: string, due: number) => Promise<void>;
+  /** A due probe that found the queue full and will not run: the observer's overload, not the target's. */
+  onDropped?: (id: string, due: number) => void;
+}
+
+/**
+ * A queue many times the in-flight limit means probes wait several probe durations for a slot:
+ * the observer cannot keep up, and saying so beats probing every check ever later.
+ */
+export function defaultMaxQueued(maxInFlight: number): number {
+  return Math.max(1024, 8 * maxInFlight);
 }
 
 /** Deterministic offset in [0, interval) from the id, so a restart keeps the same spread. */
@@ -62,12 +77,17 @@ export const LAG_HISTOGRAM_MAX_MS = 1000;
  * Runs each job every `intervalMs`, spread over the interval by a hash of its id.
  * Due times advance by whole intervals from the first one, so lateness never accumulates
  * into drift; a probe still running when its next slot comes skips that slot rather than
- * overlapping; a global in-flight limit queues the rest in due order.
+ * overlapping; a global in-flight limit queues the rest in due order, up to `maxQueued`: a due
+ * probe beyond that is not run but reported through `onDropped`, so an overloaded observer says
+ * so instead of probing ever later.
  */
 export class Scheduler {
   private readonly clock: Clock;
   private maxInFlight: number;
+  private maxQueued: number;
+  private readonly fixedMaxQueued: boolean;
   private readonly run: SchedulerOptions['run'];
+  private readonly onDropped: NonNullable<SchedulerOptions['onDropped']>;
   private readonly entries = new Map<string, Entry>();
   private readonly heap = new MinHeap<{ due: number; id: string; generation: number }>((e) => e.due);
   /** Due probes waiting for an in-flight slot, in due order; `head` avoids O(n) shifts. */
@@ -84,6 +104,7 @@ export class Scheduler {
   private stopped = false;
   private delayedByLimit = 0;
   private skippedOverlaps = 0;
+  private droppedByQueueLimit = 0;
   private readonly lags = new Float64Array(LAG_WINDOW);
   private lagCount = 0;
   private readonly lagHistogramCounts = new Uint32Array(LAG_HISTOGRAM_MAX_MS + 2);
@@ -91,7 +112,10 @@ export class Scheduler {
   constructor(options: SchedulerOptions) {
     this.clock = options.clock;
     this.maxInFlight = Math.max(1, options.maxInFlight);
+    this.fixedMaxQueued = options.maxQueued !== undefined;
+    this.maxQueued = Math.max(1, options.maxQueued ?? defaultMaxQueued(this.maxInFlight));
     this.run = options.run;
+    this.onDropped = options.onDropped ?? (() => {});
   }
 
   /** Replaces the set of jobs. Unchanged jobs keep their phase; new ones start within one interval. */
@@ -153,6 +177,7 @@ export class Scheduler {
   /** Changes the global in-flight limit; raising it starts waiting probes at once. */
   setMaxInFlight(limit: number): void {
     this.maxInFlight = Math.max(1, limit);
+    if (!this.fixedMaxQueued) this.maxQueued = defaultMaxQueued(this.maxInFlight);
     if (!this.stopped) this.drain(false);
   }
 
@@ -173,6 +198,8 @@ export class Scheduler {
       queued: this.ready.length - this.head,
       delayedByLimit: this.delayedByLimit,
       skippedOverlaps: this.skippedOverlaps,
+      droppedByQueueLimit: this.droppedByQueueLimit,
+      maxQueued: this.maxQueued,
       lagP50: pct(0.5),
       lagP99: pct(0.99),
     };
@@ -194,6 +221,7 @@ export class Scheduler {
     if (this.stopped) return;
     const now = this.clock.now();
     this.tickNo++;
+    const dropped: { id: string; due: number }[] = [];
     for (let top = this.heap.peek(); top && top.due <= now; top = this.heap.peek()) {
       this.heap.pop();
       const entry = this.entries.get(top.id);
@@ -207,12 +235,19 @@ export class Scheduler {
         this.skippedOverlaps++;
         continue;
       }
+      if (this.inFlight + this.ready.length - this.head >= this.maxInFlight + this.maxQueued) {
+        this.droppedByQueueLimit++;
+        dropped.push({ id: top.id, due: top.due });
+        continue;
+      }
       entry.lastDue = top.due;
       this.queued.add(top.id);
       this.ready.push({ id: top.id, due: top.due, generation: entry.generation, tick: this.tickNo });
     }
     this.drain(true);
     this.arm();
+    // After the scheduler's own state is settled: the callback may re-enter (publish, retime).
+    for (const d of dropped) this.onDropped(d.id, d.due);
   }
 
   private drain(inTick: boolean): void {

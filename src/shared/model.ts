@@ -39,6 +39,12 @@ export type ErrorClass =
   | 'heartbeat_reported_down'
   | 'probe_error';
 
+/**
+ * What the observer itself ran short of when a probe could not run (set only on probe_error
+ * results): file descriptors, memory or network buffers, or room in the engine's probe queue.
+ */
+export type ObserverShortage = 'descriptors' | 'memory' | 'queue';
+
 /** Time spent in each phase of one HTTP probe, ms; a phase that did not happen is 0. */
 export interface PhaseTimings {
   dnsMs: number;
@@ -111,6 +117,8 @@ export interface ProbeResult {
   heartbeat?: HeartbeatDetails;
   /** HTTP: the URL answered last, when redirects were followed. */
   finalUrl?: string;
+  /** probe_error only: the probe could not run because the observer ran out of this. */
+  shortage?: ObserverShortage;
 }
 
 /** A check as the board shows it. Sent whole whenever any of it changes. */
@@ -258,6 +266,23 @@ export interface VantageView {
   name: string;
   online: boolean;
   reason: string | null;
+  /**
+   * The observer's own resources: degraded while probes recently could not run because this
+   * machine ran short (descriptors, memory, queue room). Absent from older engines: treat as
+   * healthy.
+   */
+  health?: ObserverHealthView;
+}
+
+export interface ObserverHealthView {
+  degraded: boolean;
+  /** For people: what ran short and how many probes could not run; null when healthy. */
+  reason: string | null;
+  /** Probes that could not run over the window, by what ran short. */
+  notRun: Record<ObserverShortage, number>;
+  windowMs: number;
+  /** When the current degraded spell began; null when healthy. */
+  since: number | null;
 }
 
 export type FailoverState =

@@ -1,12 +1,16 @@
 import { randomInt } from 'node:crypto';
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect as netConnect, isIPv6 } from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket, type RecordType } from 'dns-packet';
-import type { DnsResolverAnswer, ErrorClass, ProbeResult } from '../../shared/model.ts';
+import type { DnsResolverAnswer, ErrorClass, ObserverShortage, ProbeResult } from '../../shared/model.ts';
 import type { ResolvedCheck } from '../checks.ts';
+import { observerShortage } from './classify.ts';
 import { answerText, expectedText } from './dns-answer.ts';
 
 type DnsCheck = Extract<ResolvedCheck, { type: 'dns' }>;
+
+/** One resolver's answer, and what the observer ran short of when it could not even ask. */
+type Asked = DnsResolverAnswer & { shortage?: ObserverShortage };
 
 const RCODE_CLASS: Record<string, ErrorClass> = {
   NXDOMAIN: 'dns_nxdomain',
@@ -32,10 +36,20 @@ export async function dnsProbe(check: DnsCheck, signal?: AbortSignal): Promise<P
   const startedAt = Date.now();
   const t0 = performance.now();
   const deadline = t0 + check.timeoutMs;
-  const answers = await Promise.all(check.resolvers.map((r) => askResolver(check, r, deadline, signal)));
+  const asked = await Promise.all(check.resolvers.map((r) => askResolver(check, r, deadline, signal)));
+  const answers = asked.map(({ shortage: _, ...answer }) => answer);
   const base = { checkId: check.id, startedAt, latencyMs: performance.now() - t0, dns: answers };
   const fail = (errorClass: ErrorClass, message: string): ProbeResult => ({ ...base, ok: false, errorClass, message });
 
+  // A resolver this machine could not ask leaves the comparison incomplete (agree, propagation):
+  // the probe did not run, whatever the other resolvers said.
+  const unasked = asked.find((a) => a.errorClass === 'probe_error');
+  if (unasked) {
+    return {
+      ...fail('probe_error', `${unasked.resolver}: ${unasked.message}`),
+      ...(unasked.shortage ? { shortage: unasked.shortage } : {}),
+    };
+  }
   const broken = answers.find((a) => a.errorClass !== null);
   if (broken) return fail(broken.errorClass!, `${broken.resolver}: ${broken.message}`);
   const expected = check.expect;
@@ -68,12 +82,7 @@ function list(values: string[]): string {
   return values.length === 0 ? '(none)' : values.join(', ');
 }
 
-function askResolver(
-  check: DnsCheck,
-  resolver: string,
-  deadline: number,
-  signal?: AbortSignal,
-): Promise<DnsResolverAnswer> {
+function askResolver(check: DnsCheck, resolver: string, deadline: number, signal?: AbortSignal): Promise<Asked> {
   const t0 = performance.now();
   const target = parseResolver(resolver);
   // Unpredictable, so an off-path spoofer cannot guess which reply would be accepted.
@@ -89,16 +98,30 @@ function askResolver(
     if (!packet) return { resolver, rcode: null, answers: [], ttl: null, latencyMs, errorClass, message };
     return summarise(check, resolver, packet, latencyMs);
   };
-  return new Promise<DnsResolverAnswer>((resolve) => {
-    const socket = createSocket(isIPv6(target.host) ? 'udp6' : 'udp4');
+  /** The observer ran short (no descriptor for a socket, no buffer to send): nothing was asked. */
+  const unasked = (error: unknown): Asked | null => {
+    const short = observerShortage(error);
+    return short ? { ...outcome(null, 'probe_error', short.message), shortage: short.shortage } : null;
+  };
+  return new Promise<Asked>((resolve) => {
+    let socket: UdpSocket;
+    try {
+      socket = createSocket(isIPv6(target.host) ? 'udp6' : 'udp4');
+    } catch (error) {
+      return resolve(unasked(error) ?? outcome(null, 'probe_error', `could not open a UDP socket: ${String(error)}`));
+    }
     let settled = false;
-    const settle = (answer: DnsResolverAnswer) => {
+    const settle = (answer: Asked) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       clearTimeout(retry);
       signal?.removeEventListener('abort', onAbort);
-      socket.close();
+      try {
+        socket.close();
+      } catch {
+        // Already closed by a failed bind: nothing left to release.
+      }
       resolve(answer);
     };
     const onAbort = () => settle(outcome(null, 'probe_error', 'probe cancelled'));
@@ -116,8 +139,15 @@ function askResolver(
       // An ICMP port unreachable: nothing listens there, which is not a DNS answer of any kind.
       error.code === 'ECONNREFUSED'
         ? settle(outcome(null, 'connect_refused', 'nothing listens on that port (port unreachable)'))
-        : settle(outcome(null, 'dns_error', error.message)),
+        : settle(unasked(error) ?? outcome(null, 'dns_error', error.message)),
     );
+    const send = () => {
+      try {
+        socket.send(wire);
+      } catch (error) {
+        settle(unasked(error) ?? outcome(null, 'dns_error', String(error)));
+      }
+    };
     socket.on('message', (buffer) => {
       let packet: DecodedPacket;
       try {
@@ -132,18 +162,22 @@ function askResolver(
         askOverTcp(target, query, deadline).then(
           (tcpPacket) => settle(outcome(tcpPacket, null, '')),
           (error: Error & { errorClass?: ErrorClass }) =>
-            settle(outcome(null, error.errorClass ?? 'dns_error', `over TCP: ${error.message}`)),
+            settle(unasked(error) ?? outcome(null, error.errorClass ?? 'dns_error', `over TCP: ${error.message}`)),
         );
         return;
       }
       settle(outcome(packet, null, ''));
     });
     // A connected socket only receives datagrams from the resolver asked.
-    socket.connect(target.port, target.host, () => {
-      if (settled) return;
-      socket.send(wire);
-      retry = setTimeout(() => settled || socket.send(wire), remaining / 2);
-    });
+    try {
+      socket.connect(target.port, target.host, () => {
+        if (settled) return;
+        send();
+        retry = setTimeout(() => settled || send(), remaining / 2);
+      });
+    } catch (error) {
+      settle(unasked(error) ?? outcome(null, 'dns_error', String(error)));
+    }
   });
 }
 
@@ -168,15 +202,20 @@ function askOverTcp(
   deadline: number,
 ): Promise<DecodedPacket> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host: target.host, port: target.port });
+    let socket: ReturnType<typeof netConnect>;
+    try {
+      socket = netConnect({ host: target.host, port: target.port });
+    } catch (error) {
+      return reject(error);
+    }
     let received = Buffer.alloc(0);
-    const fail = (errorClass: ErrorClass, message: string) => {
+    const fail = (errorClass: ErrorClass, message: string, cause?: unknown) => {
       socket.destroy();
       clearTimeout(timer);
-      reject(Object.assign(new Error(message), { errorClass }));
+      reject(Object.assign(new Error(message, { cause }), { errorClass }));
     };
     const timer = setTimeout(() => fail('dns_timeout', 'no answer in time'), Math.max(0, deadline - performance.now()));
-    socket.on('error', (error) => fail('dns_error', error.message));
+    socket.on('error', (error) => fail('dns_error', error.message, error));
     socket.once('connect', () => socket.write(dnsPacket.streamEncode(query)));
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);

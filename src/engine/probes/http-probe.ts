@@ -3,8 +3,10 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { Client } from 'undici';
 import type { ErrorClass, PhaseTimings, ProbeResult, TlsDetails } from '../../shared/model.ts';
+import { redactText, redactUrl } from '../../shared/redact.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import { classifyError } from './classify.ts';
+import { httpRequestTarget } from './http-auth.ts';
 import { matchBody } from './http-expect.ts';
 import { describeChain, expiryVerdict, trustedCas, verifyPeer } from './tls-cert.ts';
 
@@ -23,9 +25,12 @@ const BODY_CAP_REACHED = Object.assign(new Error('body cap reached'), { code: 'K
 /** An error with a code classifyError knows, raised by this probe's own timers and checks. */
 class ProbeFailure extends Error {
   readonly errorClass: ErrorClass;
-  constructor(errorClass: ErrorClass, message: string) {
+  /** Set when the headers had arrived: the status is known even though the exchange failed. */
+  readonly httpStatus: number | undefined;
+  constructor(errorClass: ErrorClass, message: string, httpStatus?: number) {
     super(message);
     this.errorClass = errorClass;
+    this.httpStatus = httpStatus;
   }
 }
 
@@ -75,19 +80,17 @@ export async function httpProbe(check: HttpCheck, signal?: AbortSignal): Promise
     ok,
     latencyMs: performance.now() - t0,
     errorClass,
-    message,
+    // Redirect targets and library errors can carry a URL's credentials: hidden before anyone sees them.
+    message: redactText(message),
     ...(phases ? { phases } : {}),
     ...(tls ? { tls } : {}),
-    ...(finalUrl ? { finalUrl } : {}),
+    ...(finalUrl ? { finalUrl: redactUrl(finalUrl) } : {}),
     ...extra,
   });
 
-  let attempt: Attempt = {
-    url: new URL(check.url),
-    method: check.method,
-    body: check.body ?? null,
-    headers: { 'user-agent': 'Knockon/0.1', connection: 'close', ...check.headers },
-  };
+  const target = httpRequestTarget(check, { 'user-agent': 'Knockon/0.1', connection: 'close' });
+  if (!target.ok) return result(false, 'probe_error', target.message);
+  let attempt: Attempt = { url: target.url, method: check.method, body: check.body ?? null, headers: target.headers };
   const visited = new Set<string>([attempt.url.href]);
   try {
     for (let redirects = 0; ; redirects++) {
@@ -136,9 +139,12 @@ export async function httpProbe(check: HttpCheck, signal?: AbortSignal): Promise
     }
   } catch (error) {
     tls = (error as { tls?: TlsDetails | null }).tls ?? tls;
-    if (error instanceof ProbeFailure) return result(false, error.errorClass, error.message);
+    if (error instanceof ProbeFailure) {
+      return result(false, error.errorClass, error.message, error.httpStatus ? { httpStatus: error.httpStatus } : {});
+    }
+    const { errorClass, message, shortage } = classifyError(error);
+    if (shortage) return result(false, errorClass, message, { shortage });
     if (performance.now() >= deadline - 1) return result(false, 'timeout', `no answer within ${check.timeoutMs} ms`);
-    const { errorClass, message } = classifyError(error);
     return result(false, errorClass, message);
   }
 }
@@ -179,9 +185,9 @@ function exchangeOnce(check: HttpCheck, attempt: Attempt, deadline: number, sign
     });
     let phaseTimer: ReturnType<typeof setTimeout> | null = null;
     /** One timer per phase in turn: sending the request, awaiting headers, then each body read. */
-    const armPhase = (ms: number, errorClass: ErrorClass, message: string) => {
+    const armPhase = (ms: number, errorClass: ErrorClass, message: string, httpStatus?: number) => {
       if (phaseTimer) clearTimeout(phaseTimer);
-      phaseTimer = setTimeout(() => finish(new ProbeFailure(errorClass, message)), ms);
+      phaseTimer = setTimeout(() => finish(new ProbeFailure(errorClass, message, httpStatus)), ms);
     };
     const finish = (error: unknown, exchange?: Exchange) => {
       if (settled) return;
@@ -196,15 +202,23 @@ function exchangeOnce(check: HttpCheck, attempt: Attempt, deadline: number, sign
     };
     const onAbort = () => finish(new ProbeFailure('probe_error', 'probe cancelled'));
     signal?.addEventListener('abort', onAbort, { once: true });
-    const remaining = Math.max(0, deadline - performance.now());
-    timers.push(
-      setTimeout(() => finish(new ProbeFailure('timeout', `no answer within ${check.timeoutMs} ms`)), remaining),
-    );
-
     const chunks: Buffer[] = [];
     let size = 0;
     let truncated = false;
     let status = 0;
+    // Headers that arrived are an answer: a body that never finishes is a read timeout with a
+    // status, not "no answer".
+    const overall = () =>
+      status > 0
+        ? new ProbeFailure(
+            'read_timeout',
+            `headers arrived (HTTP ${status}) but the body did not finish within ${check.timeoutMs} ms`,
+            status,
+          )
+        : new ProbeFailure('timeout', `no answer within ${check.timeoutMs} ms`);
+    const remaining = Math.max(0, deadline - performance.now());
+    timers.push(setTimeout(() => finish(overall()), remaining));
+
     let location: string | null = null;
     let tSent = 0;
     let tFirst = 0;
@@ -239,7 +253,12 @@ function exchangeOnce(check: HttpCheck, attempt: Attempt, deadline: number, sign
         onResponseStart(_controller, statusCode, headers) {
           if (statusCode < 200) return;
           status = statusCode;
-          armPhase(check.read_timeout, 'read_timeout', `body stalled for ${check.read_timeout} ms`);
+          armPhase(
+            check.read_timeout,
+            'read_timeout',
+            `headers arrived (HTTP ${statusCode}) but the body stalled for ${check.read_timeout} ms`,
+            statusCode,
+          );
           const loc = headers.location;
           location = typeof loc === 'string' ? loc : Array.isArray(loc) ? (loc[0] ?? null) : null;
         },
@@ -310,7 +329,12 @@ function connectTimed(
       if (settled) return;
       const tDns = performance.now();
       phases.dnsMs = tDns - t0;
-      const tcp = netConnect({ host: ip, port, noDelay: true });
+      let tcp: Socket;
+      try {
+        tcp = netConnect({ host: ip, port, noDelay: true });
+      } catch (error) {
+        return settle(error);
+      }
       socket = tcp;
       // Never unhandled, whoever owns the socket later: a hostile peer must not crash the worker.
       tcp.on('error', noop);
@@ -319,13 +343,21 @@ function connectTimed(
         const tTcp = performance.now();
         phases.connectMs = tTcp - tDns;
         if (!https) return settle(null, { socket: tcp, tls: null });
-        const secure: TLSSocket = tlsConnect({
-          socket: tcp,
-          servername,
-          rejectUnauthorized: false,
-          ALPNProtocols: ['http/1.1'],
-          ca: trustedCas(check.tls),
-        });
+        let secure: TLSSocket;
+        try {
+          secure = tlsConnect({
+            socket: tcp,
+            // Without a host, Node checks identity against "localhost": an IP-only certificate
+            // addressed by its IP would be "not trusted" (ERR_TLS_CERT_ALTNAME_INVALID).
+            host: check.tls.server_name ?? hostname,
+            servername,
+            rejectUnauthorized: false,
+            ALPNProtocols: ['http/1.1'],
+            ca: trustedCas(check.tls),
+          });
+        } catch (error) {
+          return settle(error);
+        }
         socket = secure;
         secure.on('error', noop);
         secure.once('error', (error) => settle(error));

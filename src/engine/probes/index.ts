@@ -1,6 +1,7 @@
 import type { ProbeResult } from '../../shared/model.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import type { HeartbeatBook } from '../heartbeat/book.ts';
+import { observerShortage } from './classify.ts';
 import { dnsProbe } from './dns-probe.ts';
 import { httpProbe } from './http-probe.ts';
 import { tcpProbe } from './tcp-probe.ts';
@@ -12,12 +13,28 @@ export interface ProbeContext {
   heartbeats?: HeartbeatBook;
 }
 
+/**
+ * A heartbeat is judged from beats that only a running engine's listener receives: without one
+ * (`knockon check --once`) there is no evidence either way.
+ */
+export const HEARTBEAT_NEEDS_ENGINE =
+  'a heartbeat check needs a running engine (knockon serve) to receive its beats: status unknown, not a failure';
+
 /** Runs one probe of any check type. Never throws: an unexpected failure is a probe_error. */
 export async function runProbe(
   check: ResolvedCheck,
   signal?: AbortSignal,
   context?: ProbeContext,
 ): Promise<ProbeResult> {
+  const failed = (message: string, extra: Partial<ProbeResult> = {}): ProbeResult => ({
+    checkId: check.id,
+    startedAt: Date.now(),
+    ok: false,
+    latencyMs: null,
+    errorClass: 'probe_error',
+    message,
+    ...extra,
+  });
   try {
     switch (check.type) {
       case 'http':
@@ -29,17 +46,12 @@ export async function runProbe(
       case 'tls':
         return await tlsProbe(check, signal);
       case 'heartbeat':
-        if (!context?.heartbeats) throw new Error('no heartbeat book');
+        if (!context?.heartbeats) return failed(HEARTBEAT_NEEDS_ENGINE);
         return context.heartbeats.evaluate(check);
     }
   } catch (error) {
-    return {
-      checkId: check.id,
-      startedAt: Date.now(),
-      ok: false,
-      latencyMs: null,
-      errorClass: 'probe_error',
-      message: `probe failed to run: ${String(error)}`,
-    };
+    const short = observerShortage(error);
+    if (short) return failed(short.message, { shortage: short.shortage });
+    return failed(`probe failed to run: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import type { ProbeResult } from '../../shared/model.ts';
+import type { ObserverShortage, ProbeResult } from '../../shared/model.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import { classifyError } from './classify.ts';
 
@@ -12,13 +12,30 @@ export function tcpProbe(check: TcpCheck, signal?: AbortSignal): Promise<ProbeRe
   return new Promise<ProbeResult>((resolve) => {
     let socket: Socket | null = null;
     let settled = false;
-    const settle = (ok: boolean, errorClass: ProbeResult['errorClass'], message: string) => {
+    const settle = (
+      ok: boolean,
+      errorClass: ProbeResult['errorClass'],
+      message: string,
+      shortage?: ObserverShortage,
+    ) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       socket?.destroy();
-      resolve({ checkId: check.id, startedAt, ok, latencyMs: performance.now() - t0, errorClass, message });
+      resolve({
+        checkId: check.id,
+        startedAt,
+        ok,
+        latencyMs: performance.now() - t0,
+        errorClass,
+        message,
+        ...(shortage ? { shortage } : {}),
+      });
+    };
+    const failWith = (error: unknown) => {
+      const { errorClass, message, shortage } = classifyError(error);
+      settle(false, errorClass, message, shortage);
     };
     const onAbort = () => settle(false, 'probe_error', 'probe cancelled');
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -26,11 +43,12 @@ export function tcpProbe(check: TcpCheck, signal?: AbortSignal): Promise<ProbeRe
       () => settle(false, 'connect_timeout', `no connection within ${check.timeoutMs} ms`),
       check.timeoutMs,
     );
-    socket = connect({ host: check.host, port: check.port });
-    socket.on('error', (error) => {
-      const { errorClass, message } = classifyError(error);
-      settle(false, errorClass, message);
-    });
+    try {
+      socket = connect({ host: check.host, port: check.port });
+    } catch (error) {
+      return failWith(error);
+    }
+    socket.on('error', failWith);
     socket.once('connect', () => settle(true, null, 'connected'));
   });
 }

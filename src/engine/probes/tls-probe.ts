@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
-import type { ErrorClass, ProbeResult, TlsDetails } from '../../shared/model.ts';
+import type { ErrorClass, ObserverShortage, ProbeResult, TlsDetails } from '../../shared/model.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import { classifyError } from './classify.ts';
 import { describeChain, expiryVerdict, trustedCas, verifyPeer } from './tls-cert.ts';
@@ -24,6 +24,7 @@ export function tlsProbe(check: TlsCheck, signal?: AbortSignal): Promise<ProbeRe
       message: string,
       tls: TlsDetails | null = null,
       degraded = false,
+      shortage?: ObserverShortage,
     ) => {
       if (settled) return;
       settled = true;
@@ -39,7 +40,12 @@ export function tlsProbe(check: TlsCheck, signal?: AbortSignal): Promise<ProbeRe
         message,
         ...(tls ? { tls } : {}),
         ...(degraded ? { degraded } : {}),
+        ...(shortage ? { shortage } : {}),
       });
+    };
+    const failWith = (error: unknown) => {
+      const { errorClass, message, shortage } = classifyError(error);
+      settle(false, errorClass, message, null, false, shortage);
     };
     const onAbort = () => settle(false, 'probe_error', 'probe cancelled');
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -56,14 +62,10 @@ export function tlsProbe(check: TlsCheck, signal?: AbortSignal): Promise<ProbeRe
         ca: trustedCas(check.tls),
       });
     } catch (error) {
-      const { errorClass, message } = classifyError(error);
-      return settle(false, errorClass, message);
+      return failWith(error);
     }
     const secure = socket;
-    secure.on('error', (error) => {
-      const { errorClass, message } = classifyError(error);
-      settle(false, errorClass, message);
-    });
+    secure.on('error', failWith);
     secure.once('secureConnect', () => {
       const details = describeChain(secure, Date.now());
       if (!check.tls.insecure_skip_verify) {

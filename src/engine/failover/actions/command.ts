@@ -76,17 +76,19 @@ function runCommand(config: Config, ctx: ActionContext): Promise<ActionOutcome> 
       killGroup('SIGTERM');
       killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
     };
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    child.stdout.on('data', (chunk: Buffer) => stdout.add(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.add(chunk));
     const finish = (outcome: ActionOutcome) => {
       ctx.signal.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
       resolve(outcome);
     };
+    // The error listener goes first: a spawn that fails (EMFILE leaves no stdio pipes, so
+    // stdout is null) must be an action failure, never an unhandled 'error' that ends the engine.
     child.once('error', (error) =>
       finish({ ok: false, message: `could not start ${program}: ${errorMessage(error)}` }),
     );
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    child.stdout?.on('data', (chunk: Buffer) => stdout.add(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => stderr.add(chunk));
     child.once('close', (code, signal) => {
       // The group may hold children that outlived the leader: they go too.
       killGroup('SIGKILL');
