@@ -9,12 +9,14 @@ import type {
   IncidentView,
   Notice,
   ObserverHealthView,
+  StorageHealthView,
   ProbeResult,
   VantageView,
 } from '../shared/model.ts';
 import { DELTA_INTERVAL_MS, PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
 import { redactResult } from '../shared/redact.ts';
 import { ObserverHealth } from './analysis/observer-health.ts';
+import { RepeatedErrors } from './repeated-errors.ts';
 import { ChangeBatcher } from './batcher.ts';
 import { describeTarget, initialView, probeDetails, resolveChecks, type ResolvedCheck } from './checks.ts';
 import type { Clock } from './clock.ts';
@@ -123,6 +125,8 @@ export class Engine {
   /** Probes that could not run for want of the observer's own resources, over a sliding window. */
   private readonly observer = new ObserverHealth();
   private observerView: ObserverHealthView;
+  private readonly moduleErrors: RepeatedErrors;
+  private storage: StorageHealthView = { saving: true, reason: null, heldWrites: 0, heldResults: 0 };
   private observerTimer: unknown = null;
   private observerTimerAt: number | null = null;
   /** The vantage as modules last described it, before observer health is added. */
@@ -137,6 +141,7 @@ export class Engine {
     this.emitRaw = options.emit;
     this.heartbeats = new HeartbeatBook(options.clock);
     this.log = options.log ?? (() => {});
+    this.moduleErrors = new RepeatedErrors(options.clock, this.log);
     this.heartbeatModule = new HeartbeatModule(this.heartbeats, this.log);
     this.modules.push(this.heartbeatModule);
     this.probe = options.probe ?? ((check, signal) => runProbe(check, signal, { heartbeats: this.heartbeats }));
@@ -349,7 +354,8 @@ export class Engine {
     try {
       call();
     } catch (error) {
-      this.log('error', `module ${module.name} failed in ${hook}: ${describeError(error)}`);
+      const kind = `${module.name}:${hook}:${error instanceof Error ? error.message : String(error)}`;
+      this.moduleErrors.report(kind, `module ${module.name} failed in ${hook}: ${describeError(error)}`);
     }
   }
 
@@ -415,7 +421,14 @@ export class Engine {
   }
 
   private withHealth(vantage: VantageView): VantageView {
-    return { ...vantage, health: this.observerView };
+    return { ...vantage, health: this.observerView, ...(this.storage.saving ? {} : { storage: this.storage }) };
+  }
+
+  /** The store says whether it is saving (a full disk, a read-only file): the board shows it. */
+  setStorageHealth(health: StorageHealthView): void {
+    this.storage = health;
+    this.pendingPart.vantage = this.withHealth(this.baseVantage);
+    this.batcher.poke();
   }
 
   private clearPendingPart(): void {

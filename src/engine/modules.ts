@@ -26,7 +26,11 @@ export interface ModuleContext {
  * Each module adds one line here.
  */
 export async function installModules(base: Omit<ModuleContext, 'store'>): Promise<ModuleContext> {
-  const history = HistoryModule.open({ ...base, clock: base.clock ?? systemClock });
+  const history = HistoryModule.open({
+    ...base,
+    clock: base.clock ?? systemClock,
+    onHealth: (health) => base.engine.setStorageHealth(health),
+  });
   const context: ModuleContext = { ...base, store: history.store };
   context.engine.use(history);
   context.incidents = installKnockOn(context);

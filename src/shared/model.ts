@@ -272,6 +272,18 @@ export interface VantageView {
    * healthy.
    */
   health?: ObserverHealthView;
+  /** Whether history, incidents and the failover audit are being saved. Absent: they are. */
+  storage?: StorageHealthView;
+}
+
+export interface StorageHealthView {
+  saving: boolean;
+  /** For people ("history not being saved: disk full"); null while saving. */
+  reason: string | null;
+  /** Incident, acknowledgement, audit and state writes held in memory until the disk takes them. */
+  heldWrites: number;
+  /** Results waiting in memory to be written (the oldest go first past the queue's bound). */
+  heldResults: number;
 }
 
 export interface ObserverHealthView {

@@ -6,6 +6,7 @@
 import type { AlertRuleConfig } from '../../shared/config/alerts.ts';
 import type { Config } from '../../shared/config/schema.ts';
 import type { RpcParams } from '../../shared/rpc.ts';
+import { RepeatedErrors } from '../repeated-errors.ts';
 import type { BoardSnapshot, CheckView, IncidentEvent, IncidentView, Notice, VantageView } from '../../shared/model.ts';
 import { buildCandidates } from '../alerting/conditions.ts';
 import { evaluateAlerts, type AlertInstance } from '../alerting/evaluate.ts';
@@ -44,6 +45,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   readonly name = 'knock-on';
   private readonly options: KnockOnOptions;
   private readonly log: NonNullable<KnockOnOptions['log']>;
+  private readonly errors: RepeatedErrors;
   private readonly topology = new Topology();
   private readonly latencies = new LatencyWindows();
   private readonly book: IncidentBook;
@@ -59,6 +61,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   constructor(options: KnockOnOptions) {
     this.options = options;
     this.log = options.log ?? (() => {});
+    this.errors = new RepeatedErrors(options.clock, this.log);
     this.alarm = new Alarm(options.clock, () => this.guard('timer', () => this.evaluate(this.options.clock.now())));
     this.book = new IncidentBook(
       options.repository,
@@ -256,8 +259,9 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     try {
       fn();
     } catch (error) {
-      this.log(
-        'error',
+      const kind = error instanceof Error ? error.message : String(error);
+      this.errors.report(
+        kind,
         `knock-on analysis failed on ${what}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );
     }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { migrate } from './migrations.ts';
@@ -16,6 +16,17 @@ export const DB_FILE = 'knockon.db';
  * (the WAL is fsynced before the call returns), so they survive a power cut too. They are rare,
  * so the fsync costs nothing that matters.
  */
+/**
+ * History holds targets, incident notes and failover audit: readable by this user only. SQLite
+ * gives its -wal and -shm files the database file's own mode, so creating that file 0600 first
+ * covers all three; an existing file keeps its contents and loses other users' access.
+ */
+function createPrivately(dataDir: string, path: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+}
+
 export class StoreDatabase {
   readonly db: DatabaseSync;
   readonly path: string;
@@ -24,8 +35,8 @@ export class StoreDatabase {
   private inTransaction = false;
 
   constructor(dataDir: string | null) {
-    if (dataDir !== null) mkdirSync(dataDir, { recursive: true });
     this.path = dataDir === null ? ':memory:' : join(dataDir, DB_FILE);
+    if (dataDir !== null) createPrivately(dataDir, this.path);
     this.db = new DatabaseSync(this.path);
     try {
       // Another process holding the write lock makes a write fail fast rather than stall probes.

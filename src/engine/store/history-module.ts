@@ -6,13 +6,15 @@ import type { CheckUpdate, EngineModule, RestoredCheck } from '../engine.ts';
 import type { RpcRegistry } from '../rpc.ts';
 import { INITIAL_STATE } from '../status.ts';
 import { registerHistoryRpc } from './history-rpc.ts';
-import { HistoryStore, type SavedCheckState, type StoreLog } from './history-store.ts';
+import { HistoryStore, type HistoryStoreOptions, type SavedCheckState, type StoreLog } from './history-store.ts';
 
 export interface HistoryModuleOptions {
   dataDir: string | null;
   clock: Clock;
   log: StoreLog;
   rpc?: RpcRegistry;
+  /** Told when saving starts failing or works again. */
+  onHealth?: HistoryStoreOptions['onHealth'];
 }
 
 /**
@@ -38,7 +40,7 @@ export class HistoryModule implements EngineModule {
    * schema, a corrupt file) the engine still runs, with history in memory, and the log says why.
    */
   static open(options: HistoryModuleOptions): HistoryModule {
-    const common = { clock: options.clock, log: options.log };
+    const common = { clock: options.clock, log: options.log, onHealth: options.onHealth };
     let store: HistoryStore;
     try {
       store = new HistoryStore({ ...common, dataDir: options.dataDir });

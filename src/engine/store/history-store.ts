@@ -1,3 +1,4 @@
+import type { StorageHealthView } from '../../shared/model.ts';
 import type { Clock } from '../clock.ts';
 import type { CheckState } from '../status.ts';
 import type {
@@ -32,7 +33,19 @@ export interface HistoryStoreOptions {
   timers?: boolean;
   /** Called after each committed batch: (results in it, results committed since open). */
   onFlush?: (flushed: number, total: number) => void;
+  /** Called when saving starts failing or works again (the board says so). */
+  onHealth?: (health: StorageHealthView) => void;
 }
+
+/** A durable write that could not be made: kept, in order, until the disk takes it. */
+interface HeldWrite {
+  /** Upserts with the same key replace the held value in place (the latest header wins). */
+  key: string | null;
+  write: () => void;
+}
+
+/** Durable writes held in memory at most: past this the oldest go, counted and said. */
+const MAX_HELD_WRITES = 20_000;
 
 /** A check's last known state, saved so a restarted board starts from it. */
 export interface SavedCheckState {
@@ -59,6 +72,16 @@ export interface StoreStats {
   malformed: number;
   flushFailures: number;
   lastError: string | null;
+}
+
+/** SQLite's words for a full or failing disk, as the board says them. */
+function describeWriteError(message: string | null): string {
+  if (!message) return 'writes are failing';
+  if (/SQLITE_FULL|database or disk is full|ENOSPC/i.test(message)) return 'disk full';
+  if (/readonly|EROFS|SQLITE_READONLY/i.test(message)) return 'the database is read-only';
+  if (/SQLITE_IOERR|disk I\/O error|EIO/i.test(message)) return 'disk I/O error';
+  if (/locked|SQLITE_BUSY/i.test(message)) return 'the database is locked by another process';
+  return message.slice(0, 200);
 }
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
@@ -90,6 +113,10 @@ export class HistoryStore {
   private flushFailures = 0;
   private lastError: string | null = null;
   private failing = { flush: false, maintain: false };
+  private held: HeldWrite[] = [];
+  private heldDropped = 0;
+  private readonly onHealth: HistoryStoreOptions['onHealth'];
+  private lastHealth: StorageHealthView = { saving: true, reason: null, heldWrites: 0, heldResults: 0 };
   private flushTimer: unknown = null;
   private maintenanceTimer: unknown = null;
   private closed = false;
@@ -101,6 +128,7 @@ export class HistoryStore {
     this.queueLimit = options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
     this.flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
     this.maintenanceIntervalMs = options.maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_INTERVAL_MS;
+    this.onHealth = options.onHealth;
     this.onFlush = options.onFlush;
     this.store = new StoreDatabase(options.dataDir);
     this.rollups = new Rollups(this.store);
@@ -146,6 +174,7 @@ export class HistoryStore {
   flush(): number {
     if (this.closed) return 0;
     this.reportDrops();
+    this.writeHeld();
     const batch = this.head > 0 ? this.queue.slice(this.head) : this.queue;
     const states = this.pendingStates;
     this.queue = [];
@@ -169,9 +198,11 @@ export class HistoryStore {
     } catch (error) {
       this.requeue(batch, states);
       this.failed('flush', `history: writing ${batch.length} results failed, kept in memory to retry`, error);
+      this.reportHealth();
       return 0;
     }
     this.recovered('flush', 'history: writes work again');
+    this.reportHealth();
     for (const r of batch) this.rollups.noteLate(this.store.keyOf(r.checkId, true), r.startedAt);
     this.flushed += batch.length;
     this.onFlush?.(batch.length, this.flushed);
@@ -258,7 +289,7 @@ export class HistoryStore {
   /** Upserts an incident's header (everything but `events`, which appendIncidentEvent adds). Durable on return. */
   saveIncident(incident: IncidentView): void {
     const { events: _events, ...header } = incident;
-    this.store.durableTransaction(() =>
+    this.durably(`incident:${incident.id}`, () =>
       this.store.run(
         'INSERT INTO incidents (id, opened_at, state, resolved_at, header) VALUES (?, ?, ?, ?, ?) ' +
           'ON CONFLICT (id) DO UPDATE SET opened_at = excluded.opened_at, state = excluded.state, ' +
@@ -274,7 +305,7 @@ export class HistoryStore {
 
   /** Appends one event to an incident's timeline. Durable on return. */
   appendIncidentEvent(incidentId: string, event: IncidentEvent): void {
-    this.store.durableTransaction(() =>
+    this.durably(null, () =>
       this.store.run(
         'INSERT INTO incident_events (incident_id, at, body) VALUES (?, ?, ?)',
         incidentId,
@@ -313,7 +344,7 @@ export class HistoryStore {
 
   /** Deletes an incident and its timeline (incidents are otherwise kept for ever). */
   deleteIncident(incidentId: string): void {
-    this.store.durableTransaction(() => {
+    this.durably(null, () => {
       this.store.run('DELETE FROM incident_events WHERE incident_id = ?', incidentId);
       this.store.run('DELETE FROM incidents WHERE id = ?', incidentId);
     });
@@ -321,7 +352,7 @@ export class HistoryStore {
 
   /** Appends a failover audit entry. Durable on return. */
   appendAudit(entry: AuditEntry): void {
-    this.store.durableTransaction(() =>
+    this.durably(null, () =>
       this.store.run(
         'INSERT INTO failover_audit (policy_id, at, step, detail) VALUES (?, ?, ?, ?)',
         entry.policyId,
@@ -345,13 +376,10 @@ export class HistoryStore {
 
   /** Saves a module's durable state (failover, alerting) under `key`. Durable on return. */
   saveState(key: string, value: unknown): void {
-    this.store.durableTransaction(() =>
-      this.store.run(
-        'INSERT OR REPLACE INTO module_state (key, saved_at, body) VALUES (?, ?, ?)',
-        key,
-        this.clock.now(),
-        JSON.stringify(value),
-      ),
+    const body = JSON.stringify(value);
+    const at = this.clock.now();
+    this.durably(`state:${key}`, () =>
+      this.store.run('INSERT OR REPLACE INTO module_state (key, saved_at, body) VALUES (?, ?, ?)', key, at, body),
     );
   }
 
@@ -400,6 +428,12 @@ export class HistoryStore {
     if (this.maintenanceTimer !== null) this.clock.clearTimeout(this.maintenanceTimer);
     this.flush();
     this.closed = true;
+    if (this.held.length > 0) {
+      this.log(
+        'error',
+        `history: stopping with ${this.held.length} incident, audit and state writes the disk never took (${this.lastError}); they are lost`,
+      );
+    }
     try {
       this.store.checkpoint();
     } catch {
@@ -415,6 +449,83 @@ export class HistoryStore {
       savedAt,
       json,
     );
+  }
+
+  /** Whether history is being saved, and what is held in memory meanwhile: for the board. */
+  health(): StorageHealthView {
+    const failing = this.failing.flush || this.held.length > 0;
+    const heldResults = this.queue.length - this.head;
+    if (!failing) return { saving: true, reason: null, heldWrites: 0, heldResults: 0 };
+    return {
+      saving: false,
+      reason: `history not being saved: ${describeWriteError(this.lastError)}`,
+      heldWrites: this.held.length,
+      heldResults,
+    };
+  }
+
+  /**
+   * A write that must be durable before it is shown. When the disk refuses it (full, read-only,
+   * I/O error) it is held in memory, in order, and written first thing on every flush until the
+   * disk takes it; later durable writes queue behind it so the order on disk stays the order of
+   * events. Never throws: incidents, acknowledgements and failover go on, and the board says,
+   * loudly, that they are not being saved yet.
+   */
+  private durably(key: string | null, write: () => void): void {
+    if (this.held.length === 0) {
+      try {
+        this.store.durableTransaction(write);
+        return;
+      } catch (error) {
+        this.lastError = error instanceof Error ? error.message : String(error);
+        this.log(
+          'error',
+          `history: a durable write failed (${this.lastError}); incidents and failover go on, held in memory until the disk takes them`,
+        );
+      }
+    }
+    const same = key === null ? -1 : this.held.findIndex((h) => h.key === key);
+    if (same >= 0) this.held[same] = { key, write };
+    else this.held.push({ key, write });
+    if (this.held.length > MAX_HELD_WRITES) {
+      this.held.shift();
+      this.heldDropped++;
+    }
+    this.reportHealth();
+  }
+
+  /** Writes the held durable writes, oldest first, as far as the disk takes them. */
+  private writeHeld(): void {
+    if (this.held.length === 0) return;
+    const count = this.held.length;
+    try {
+      this.store.durableTransaction(() => {
+        for (const h of this.held) h.write();
+      });
+    } catch (error) {
+      this.lastError = error instanceof Error ? error.message : String(error);
+      return;
+    }
+    this.held = [];
+    const lost =
+      this.heldDropped > 0 ? `; ${this.heldDropped} older ones were dropped when memory's bound was reached` : '';
+    this.log(
+      'info',
+      `history: the disk takes writes again; ${count} held incident, audit and state writes saved${lost}`,
+    );
+    this.heldDropped = 0;
+    this.reportHealth();
+  }
+
+  private reportHealth(): void {
+    const next = this.health();
+    const last = this.lastHealth;
+    if (next.saving === last.saving && next.reason === last.reason) {
+      this.lastHealth = next;
+      return;
+    }
+    this.lastHealth = next;
+    this.onHealth?.(next);
   }
 
   private requeue(batch: ProbeResult[], states: Map<string, SavedCheckState>): void {

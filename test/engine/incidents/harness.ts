@@ -6,7 +6,7 @@
 import { parseConfigText } from '../../../src/engine/config/parse.ts';
 import { initialView, resolveChecks, type ResolvedCheck } from '../../../src/engine/checks.ts';
 import type { BoardPart } from '../../../src/engine/engine.ts';
-import { MemoryIncidentRepository } from '../../../src/engine/incidents/repository.ts';
+import { MemoryIncidentRepository, type IncidentRepository } from '../../../src/engine/incidents/repository.ts';
 import { KnockOnModule } from '../../../src/engine/incidents/module.ts';
 import { RpcRegistry } from '../../../src/engine/rpc.ts';
 import { INITIAL_STATE } from '../../../src/engine/status.ts';
@@ -15,7 +15,7 @@ import { FakeClock } from '../../support/fake-clock.ts';
 
 export class Harness {
   readonly clock = new FakeClock();
-  readonly repository: MemoryIncidentRepository;
+  readonly repository: IncidentRepository;
   readonly rpc = new RpcRegistry();
   readonly published: BoardPart[] = [];
   readonly notices: Notice[] = [];
@@ -26,7 +26,7 @@ export class Harness {
   private readonly checks: ResolvedCheck[];
   private readonly statuses = new Map<string, Status>();
 
-  constructor(yaml: string, options: { repository?: MemoryIncidentRepository; env?: Record<string, string> } = {}) {
+  constructor(yaml: string, options: { repository?: IncidentRepository; env?: Record<string, string> } = {}) {
     const outcome = parseConfigText(yaml, 'test.yaml');
     if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues));
     this.checks = resolveChecks(outcome.config);

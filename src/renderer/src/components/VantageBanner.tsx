@@ -6,11 +6,16 @@ import { useBoard } from '../store.ts';
  * machine ran short of descriptors or memory: probes could not run, and the board shows the
  * last results it had rather than a verdict it could not reach.
  */
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 export function VantageBanner() {
   const vantage = useBoard((s) => s.board?.vantage);
   if (!vantage) return null;
   const degraded = vantage.health?.degraded === true;
-  if (vantage.online && !degraded) return null;
+  const storage = vantage.storage && !vantage.storage.saving ? vantage.storage : null;
+  if (vantage.online && !degraded && !storage) return null;
   return (
     <>
       {!vantage.online && (
@@ -33,6 +38,19 @@ export function VantageBanner() {
             {vantage.name}
             {vantage.health?.reason ? ` — ${vantage.health.reason}` : ''}. Checks keep their last status until probes
             run again.
+          </span>
+        </section>
+      )}
+      {storage && (
+        <section className="vantage-banner is-storage-failing" role="alert" data-testid="storage-banner">
+          <strong>
+            <span aria-hidden="true">⚠</span> {capitalised(storage.reason ?? 'history not being saved')}
+          </strong>
+          <span>
+            Probing, status and alerts go on.{' '}
+            {storage.heldWrites > 0
+              ? `${storage.heldWrites} incident and failover changes are held in memory and will be written when the disk has room; a restart now would lose them.`
+              : 'Incidents and failover changes will be held in memory if the disk stays unwritable.'}
           </span>
         </section>
       )}

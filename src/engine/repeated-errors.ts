@@ -1,0 +1,40 @@
+import type { Clock } from './clock.ts';
+
+type Log = (level: 'error', message: string) => void;
+
+/** Distinct kinds of error remembered at once; a flood of distinct ones is bounded too. */
+const MAX_KINDS = 256;
+
+/**
+ * Says an error once, then counts its repeats: a fault that recurs on every result (a full
+ * disk, a broken module) gives one line a minute with a count, not thousands of stack traces
+ * that bury the log and fill the very disk that is full.
+ */
+export class RepeatedErrors {
+  private readonly seen = new Map<string, { since: number; repeats: number }>();
+  private readonly clock: Clock;
+  private readonly log: Log;
+  private readonly windowMs: number;
+
+  constructor(clock: Clock, log: Log, windowMs = 60_000) {
+    this.clock = clock;
+    this.log = log;
+    this.windowMs = windowMs;
+  }
+
+  /** Logs `message` unless an error of the same `kind` was logged within the window. */
+  report(kind: string, message: string): void {
+    const now = this.clock.now();
+    const entry = this.seen.get(kind);
+    if (entry && now - entry.since < this.windowMs) {
+      entry.repeats++;
+      return;
+    }
+    const repeats = entry?.repeats ?? 0;
+    const minutes = Math.round(this.windowMs / 60_000);
+    this.log('error', repeats > 0 ? `${message} (${repeats} more like it in the last ${minutes} min)` : message);
+    this.seen.delete(kind);
+    if (this.seen.size >= MAX_KINDS) this.seen.delete(this.seen.keys().next().value!);
+    this.seen.set(kind, { since: now, repeats: 0 });
+  }
+}
