@@ -4,6 +4,7 @@
  * and CI, `demo` runs the demo lab on its own.
  */
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,10 +18,14 @@ const USAGE = `Usage: knockon <command> [options]
 
 Commands:
   serve   [--config FILE] [--host 127.0.0.1] [--port 8080] [--token TOKEN] [--data-dir DIR]
+          [--allowed-host NAME]... [--max-connections 512]
           Run the engine and serve the board to browsers. Without --config, runs the
           built-in demo lab (Hong Kong primary, Singapore backup) on loopback.
           Actions (acknowledge, failover) need the token (--token, KNOCKON_TOKEN, or a
-          random one printed at start). History goes to --data-dir (KNOCKON_DATA_DIR,
+          random one written to DIR/board-token, mode 0600). The board answers only to
+          loopback names and the address it is bound to (all the machine's own names on
+          0.0.0.0); add others (a DNS name) with --allowed-host. --max-connections bounds
+          the sockets the board holds, so it can never starve the probes. History goes to --data-dir (KNOCKON_DATA_DIR,
           default $XDG_DATA_HOME/knockon). The demo's outage cycle: --demo-outage-every MS
           (default 180000; 0 for none) and --demo-first-outage MS (default 60000).
           Open /?wall=1 for the rotating wall display.
@@ -66,8 +71,15 @@ async function serve(args: string[]): Promise<number> {
       'demo-first-outage': { type: 'string' },
       token: { type: 'string' },
       'data-dir': { type: 'string' },
+      'allowed-host': { type: 'string', multiple: true },
+      'max-connections': { type: 'string' },
     },
   });
+  const maxConnections = values['max-connections'] === undefined ? undefined : Number(values['max-connections']);
+  if (maxConnections !== undefined && (!Number.isInteger(maxConnections) || maxConnections < 16)) {
+    err(`--max-connections: expected a whole number of at least 16, got "${values['max-connections']}"`);
+    return 2;
+  }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     err(`--port: expected a port number 0-65535, got "${values.port}"`);
@@ -92,11 +104,24 @@ async function serve(args: string[]): Promise<number> {
     log: logLine,
   });
   host.start();
-  const board = await startBoardServer({ source: host, staticDir: rendererDir, host: values.host, port, token });
+  const board = await startBoardServer({
+    source: host,
+    staticDir: rendererDir,
+    host: values.host,
+    port,
+    token,
+    allowedHosts: values['allowed-host'] ?? [],
+    ...(maxConnections === undefined ? {} : { maxConnections }),
+  });
   if (!values.token && !process.env.KNOCKON_TOKEN) {
+    // A log is read by many and kept for long: the token goes to a file only this user can read.
+    const tokenFile = join(dataDir, 'board-token');
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+    chmodSync(tokenFile, 0o600);
     logLine(
       'info',
-      `actions (acknowledge, failover) need this board token: ${token} (set --token or KNOCKON_TOKEN to fix it)`,
+      `actions (acknowledge, failover) need the board token in ${tokenFile} (or set --token or KNOCKON_TOKEN)`,
     );
   }
   logLine('info', `history in ${dataDir}`);

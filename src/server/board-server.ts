@@ -5,9 +5,17 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import type { BoardSnapshot } from '../shared/model.ts';
 import { PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
-import { isRpcMethodName, RPC_ACTIONS, type RpcMethod, type RpcParams, type RpcResult } from '../shared/rpc.ts';
+import {
+  isRpcMethodName,
+  parseRpcParams,
+  RPC_ACTIONS,
+  type RpcMethod,
+  type RpcParams,
+  type RpcResult,
+} from '../shared/rpc.ts';
 import { readStatic } from './static-files.ts';
 
 export interface BoardSource {
@@ -26,6 +34,17 @@ export interface BoardServerOptions {
   maxClients?: number;
   /** Bearer token required by every action (anything that changes state). */
   token: string;
+  /**
+   * Host names (with or without port) the board answers to, beyond loopback names and the bound
+   * address: anything else is refused, so a rebound DNS name cannot read the board.
+   */
+  allowedHosts?: readonly string[];
+  /** Open sockets at most (browsers, SSE streams, idle connections): the rest wait in the kernel. */
+  maxConnections?: number;
+  /** SSE streams one remote address may hold, so one client cannot take every slot. */
+  maxClientsPerAddress?: number;
+  /** A connection that sends no complete request within this is closed (default 10 s). */
+  idleTimeoutMs?: number;
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -34,15 +53,22 @@ function readJsonBody(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+      reject(new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`, true));
+      return;
+    }
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
+        // Answered, then closed: the rest of the body is never read or kept.
+        req.off('data', onData);
+        chunks.length = 0;
+        reject(new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`, true));
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => {
       try {
         resolve(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
@@ -54,17 +80,28 @@ function readJsonBody(req: IncomingMessage): Promise<unknown> {
   });
 }
 
+/** Parsed at the door with the method's schema: the engine never sees what the contract refuses. */
+function parsedParams<M extends RpcMethod>(method: M, params: unknown): RpcParams<M> {
+  const parsed = parseRpcParams(method, params);
+  if (!parsed.ok) throw new HttpError(400, parsed.error);
+  return parsed.params;
+}
+
 class HttpError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  /** Close the connection after answering (a body left unread). */
+  readonly close: boolean;
+  constructor(status: number, message: string, close = false) {
     super(message);
     this.status = status;
+    this.close = close;
   }
 }
 
 /** Constant-time comparison, so the token cannot be guessed byte by byte from timings. */
 function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  // RFC 9110: the scheme is case-insensitive.
+  const given = Buffer.from(/^bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? '');
   const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
@@ -81,8 +118,24 @@ const SECURITY_HEADERS = {
 };
 
 const KEEPALIVE_MS = 15_000;
-/** Unsent bytes a board client may fall behind by before it is dropped. */
-const MAX_CLIENT_BUFFER_BYTES = 4 * 1024 * 1024;
+/**
+ * Unsent bytes a board client may fall behind by before it is dropped: about two snapshots of a
+ * big board. Messages are serialised once and shared, so this is the only per-client cost.
+ */
+const MAX_CLIENT_BUFFER_BYTES = 1024 * 1024;
+const DEFAULT_MAX_CONNECTIONS = 512;
+const DEFAULT_MAX_PER_ADDRESS = 8;
+const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
+
+/** The host part of a Host header or origin, lower-cased, without the port. */
+function hostName(value: string): string | null {
+  try {
+    return new URL(`http://${value}`).hostname.toLowerCase();
+  } catch {
+    return null;
+  }
+}
 
 export interface RunningBoardServer {
   server: Server;
@@ -93,7 +146,14 @@ export interface RunningBoardServer {
 export async function startBoardServer(options: BoardServerOptions): Promise<RunningBoardServer> {
   const { source, staticDir } = options;
   const maxClients = options.maxClients ?? 200;
+  const maxPerAddress = options.maxClientsPerAddress ?? DEFAULT_MAX_PER_ADDRESS;
   const clients = new Set<ServerResponse>();
+  const perAddress = new Map<string, number>();
+  const allowed = new Set<string>(LOOPBACK_NAMES);
+  for (const name of options.allowedHosts ?? []) {
+    const parsed = hostName(name);
+    if (parsed) allowed.add(parsed);
+  }
 
   // A client that stops reading (a suspended kiosk with its connection still open) would make
   // the server buffer every message for it. Past the limit it is dropped; EventSource
@@ -106,11 +166,11 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
     }
     res.write(text);
   };
-  const send = (res: ServerResponse, message: BoardMessage) => {
-    write(res, `event: board\ndata: ${JSON.stringify(message)}\n\n`);
-  };
+  const frame = (message: BoardMessage) => `event: board\ndata: ${JSON.stringify(message)}\n\n`;
   const unsubscribe = source.subscribe((message) => {
-    for (const res of clients) send(res, message);
+    if (clients.size === 0) return;
+    const text = frame(message);
+    for (const res of clients) write(res, text);
   });
   const keepalive = setInterval(() => {
     for (const res of clients) write(res, ': keepalive\n\n');
@@ -118,9 +178,32 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
   keepalive.unref();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const json = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...SECURITY_HEADERS });
+    const plain = (status: number, text: string) =>
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS }).end(`${text}\n`);
+    // DNS rebinding: a page on evil.example that rebinds its name to 127.0.0.1 sends Host:
+    // evil.example. Only names the board is served on are answered.
+    const host = hostName(req.headers.host ?? '');
+    if (host === null || !allowed.has(host)) {
+      plain(
+        421,
+        `this board does not answer to host "${String(req.headers.host ?? '').slice(0, 100)}" (allow it with --allowed-host)`,
+      );
+      return;
+    }
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      plain(400, 'malformed request path');
+      return;
+    }
+    const json = (status: number, body: unknown, close = false) => {
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        ...(close ? { connection: 'close' } : {}),
+        ...SECURITY_HEADERS,
+      });
       res.end(JSON.stringify(body));
     };
     const rpc = /^\/api\/(query|action)\/([^/]+)$/.exec(url.pathname);
@@ -138,18 +221,27 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
           } catch {
             throw new HttpError(400, 'the params query parameter is not valid JSON');
           }
-          json(200, await source.request(method, params as never));
+          json(200, await source.request(method, parsedParams(method, params)));
         } else {
           if (req.method !== 'POST') throw new HttpError(405, 'actions use POST');
           if (!isAction) throw new HttpError(404, `"${method}" is not an action`);
+          // A browser always says where a request comes from: only the board's own pages may act.
+          const origin = req.headers.origin;
+          if (origin !== undefined && !allowed.has(hostName(origin.replace(/^[a-z]+:\/\//i, '')) ?? '')) {
+            throw new HttpError(403, `actions from origin ${origin.slice(0, 100)} are refused`);
+          }
           if (!tokenMatches(req.headers.authorization, options.token)) {
             throw new HttpError(401, 'actions need the board token: Authorization: Bearer <token>');
           }
-          json(200, await source.request(method, (await readJsonBody(req)) as never));
+          json(200, await source.request(method, parsedParams(method, await readJsonBody(req))));
         }
       } catch (error) {
         const status = error instanceof HttpError ? error.status : 400;
-        json(status, { error: error instanceof Error ? error.message : String(error) });
+        json(
+          status,
+          { error: error instanceof Error ? error.message : String(error) },
+          error instanceof HttpError && error.close,
+        );
       }
       return;
     }
@@ -158,10 +250,17 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
       return;
     }
     if (url.pathname === '/api/events') {
+      const address = req.socket.remoteAddress ?? 'unknown';
+      if ((perAddress.get(address) ?? 0) >= maxPerAddress) {
+        res.writeHead(429, { 'retry-after': '5' }).end(`too many board streams from ${address}`);
+        return;
+      }
       if (clients.size >= maxClients) {
         res.writeHead(503, { 'retry-after': '5' }).end('too many board clients');
         return;
       }
+      // A stream is long-lived by design: only the request timeouts before it apply.
+      req.socket.setTimeout(0);
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
@@ -170,9 +269,15 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
       });
       res.write('retry: 1000\n\n');
       const board = source.current();
-      if (board) send(res, { v: PROTOCOL_VERSION, seq: 0, kind: 'snapshot', snapshot: board });
+      if (board) write(res, frame({ v: PROTOCOL_VERSION, seq: 0, kind: 'snapshot', snapshot: board }));
       clients.add(res);
-      req.on('close', () => clients.delete(res));
+      perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+      req.on('close', () => {
+        clients.delete(res);
+        const left = (perAddress.get(address) ?? 1) - 1;
+        if (left > 0) perAddress.set(address, left);
+        else perAddress.delete(address);
+      });
       return;
     }
     if (url.pathname === '/api/snapshot') {
@@ -204,13 +309,46 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
     res.end(req.method === 'HEAD' ? undefined : file.body);
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
-    });
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const server = createServer(
+    // Bounded so connections to the board can never take the descriptors probes need: a
+    // connection that sends nothing, or a request slowly, is closed; keep-alive is short.
+    {
+      headersTimeout: idleTimeoutMs,
+      requestTimeout: 30_000,
+      keepAliveTimeout: 5_000,
+      connectionsCheckingInterval: 1_000,
+    },
+    (req, res) => {
+      // The idle bound is for sockets that never send a request; a request in progress is
+      // bounded by requestTimeout, a keep-alive socket between requests by keepAliveTimeout.
+      req.socket.setTimeout(0);
+      handle(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      });
+    },
+  );
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  server.on('connection', (socket) => {
+    socket.on('error', () => {});
+    // A socket that never sends a byte: headersTimeout starts only with a request.
+    socket.setTimeout(idleTimeoutMs, () => socket.destroy());
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
   });
   const host = options.host ?? '127.0.0.1';
+  const bound = hostName(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+  if (bound) allowed.add(bound);
+  // Served on every interface: the machine's own names and addresses are where people reach it.
+  if (host === '0.0.0.0' || host === '::' || host === '[::]') {
+    allowed.add(hostname().toLowerCase());
+    for (const list of Object.values(networkInterfaces())) {
+      for (const i of list ?? []) allowed.add(i.family === 'IPv6' ? `[${i.address.toLowerCase()}]` : i.address);
+    }
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8080, host, () => resolve());

@@ -78,8 +78,19 @@ describe('headless board server', () => {
   });
 
   it("passes the engine's error message through", async () => {
-    const res = await fetch(new URL('/api/query/history.availability?params={}', server.url));
+    const params = encodeURIComponent(JSON.stringify({ checkId: 'x', range: '1h' }));
+    const res = await fetch(new URL(`/api/query/history.availability?params=${params}`, server.url));
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: 'no such check "x"' });
+  });
+
+  it('refuses params the contract refuses before the engine sees them, naming the field', async () => {
+    const before = calls.length;
+    const res = await fetch(new URL('/api/query/history.availability?params={}', server.url));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: expect.stringMatching(/^history\.availability: invalid params: checkId: expected a check id/),
+    });
+    expect(calls.length).toBe(before);
   });
 });
