@@ -1,3 +1,5 @@
+import { clearLongTimeout, setLongTimeout, type LongTimer } from './long-timer.ts';
+
 /** Time as the engine sees it. Injected so status rules and the scheduler test exactly. */
 export interface Clock {
   now(): number;
@@ -5,11 +7,9 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/** Timers of any length: alarms, silences, repeat intervals and cooldowns may exceed 24.8 days. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    return t;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  setTimeout: (fn, ms) => setLongTimeout(fn, ms),
+  clearTimeout: (handle) => clearLongTimeout(handle as LongTimer),
 };

@@ -10,6 +10,10 @@ export function parseDuration(text: string): number | null {
   return Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
 }
 
+/** No setting needs more, and a bound keeps timers and arithmetic sane (history retention fits). */
+export const MAX_DURATION_DAYS = 3650;
+const MAX_DURATION_MS = MAX_DURATION_DAYS * 86_400_000;
+
 /**
  * A duration written with its unit. Bare numbers are refused on purpose: "5" could mean
  * seconds or milliseconds, and a wall display must not guess.
@@ -20,6 +24,7 @@ export const duration = z
     error: (issue) => `expected a duration with a unit (ms, s, m, h, d) such as "5s", got "${String(issue.input)}"`,
   })
   .transform((text) => parseDuration(text)!)
+  .refine((ms) => ms <= MAX_DURATION_MS, { error: `at most ${MAX_DURATION_DAYS}d (ten years)` })
   .meta({ description: 'A duration with its unit: "500ms", "5s", "1m", "1h", "7d".' });
 
 export function formatDuration(ms: number): string {
