@@ -224,7 +224,10 @@ export class Engine {
   /** The file on disk is invalid: say so, and keep running the last good config. */
   reportConfigError(issues: ConfigIssue[]): void {
     this.configState = { ...this.configState, error: { at: this.clock.now(), issues } };
-    this.emit({ kind: 'config', at: this.clock.now(), config: this.configState });
+    // A bad config at first start: the board still needs a snapshot to show the error on, or it
+    // would wait for the engine for ever.
+    if (this.config === null) this.emit({ kind: 'snapshot', snapshot: this.snapshot() });
+    else this.emit({ kind: 'config', at: this.clock.now(), config: this.configState });
   }
 
   snapshot(): BoardSnapshot {

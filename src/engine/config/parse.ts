@@ -19,6 +19,44 @@ function fieldName(path: readonly PropertyKey[]): string {
  * field, so the wall can say exactly what to fix.
  */
 export function parseConfigText(text: string, file: string): ParseOutcome {
+  const problem = (message: string, line: number | null = null, column: number | null = null): ParseOutcome => ({
+    ok: false,
+    issues: [{ file, line, column, field: '(file)', message }],
+  });
+  if (text.length > MAX_CONFIG_BYTES) return tooLarge(text.length, file);
+  if (text.replace(/#.*$/gm, '').trim() === '') return problem('config file is empty: add at least one check');
+  try {
+    return parseDocumentText(text, file);
+  } catch (error) {
+    // The yaml library refuses documents whose aliases expand beyond reason (a "billion laughs"
+    // bomb) by throwing from toJS(); point at the first alias so the fix is findable.
+    const message = error instanceof Error ? error.message : String(error);
+    const alias = /(^|[\s[{,:-])\*[^\s,\]}]+/m.exec(text);
+    const at = alias ? new LineCounter() : null;
+    if (at && alias) {
+      at.addNewLine(0);
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) at.addNewLine(i + 1);
+      const pos = at.linePos(alias.index + alias[1]!.length);
+      return problem(`cannot be read: ${message.split('\n')[0]}`, pos.line, pos.col);
+    }
+    return problem(`cannot be read: ${message.split('\n')[0]}`);
+  }
+}
+
+/** Large enough for thousands of checks; small enough that parsing cannot exhaust the worker's heap. */
+export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+
+/** The outcome for a file over MAX_CONFIG_BYTES, told before it is read. */
+export function tooLarge(size: number, file: string): ParseOutcome {
+  const message = `config file is ${formatBytes(size)}; the limit is ${formatBytes(MAX_CONFIG_BYTES)}`;
+  return { ok: false, issues: [{ file, line: null, column: null, field: '(file)', message }] };
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+}
+
+function parseDocumentText(text: string, file: string): ParseOutcome {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

@@ -1,12 +1,18 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { MAX_CONFIG_BYTES } from './parse.ts';
 import { basename, dirname } from 'node:path';
 
 /**
  * Calls `onChange(text)` when the file's content changes. Watches the directory rather than
  * the file, because editors often save by writing a new file and renaming it over the old one.
  */
-export function watchConfigFile(path: string, onChange: (text: string) => void, debounceMs = 150): () => void {
+export function watchConfigFile(
+  path: string,
+  onChange: (text: string) => void,
+  debounceMs = 150,
+  onTooLarge: (size: number) => void = () => {},
+): () => void {
   const name = basename(path);
   let last: string | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -15,6 +21,12 @@ export function watchConfigFile(path: string, onChange: (text: string) => void, 
     timer = null;
     let text: string;
     try {
+      const size = (await stat(path)).size;
+      if (size > MAX_CONFIG_BYTES) {
+        // Never read into the heap what could exhaust it: say so, keep the running config.
+        if (!closed) onTooLarge(size);
+        return;
+      }
       text = await readFile(path, 'utf8');
     } catch {
       return; // Mid-rename or deleted: the next event (or the file's return) brings it back.

@@ -146,7 +146,9 @@ describe.skipIf(!haveKnot)('Hong Kong → Singapore failover end to end', () => 
     await expect(lab.host!.request('failover.failback', { policyId: 'nope', by: 'ana' })).rejects.toThrow(
       /unknown failover policy "nope"/,
     );
-    await expect(lab.host!.request('failover.failback', { policyId: POLICY, by: '' })).rejects.toThrow(/invalid params: by: say who you are/);
+    await expect(lab.host!.request('failover.failback', { policyId: POLICY, by: '' })).rejects.toThrow(
+      /invalid params: by: say who you are/,
+    );
     expect(await lab.host!.request('failover.failback', { policyId: POLICY, by: 'ana' })).toEqual({
       ok: true,
       message: 'failback started by ana',
