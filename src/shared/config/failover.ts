@@ -80,14 +80,21 @@ const route53Action = z.strictObject({
   poll_interval: duration.default(2_000),
 });
 
+/**
+ * What HAProxy accepts as a proxy or server name, and nothing the runtime API would read as a
+ * second command (`;`, spaces, newlines): checked at load, not when a failover runs.
+ */
+export const HAPROXY_NAME = /^[A-Za-z0-9_.:-]+$/;
+const HAPROXY_NAME_ERROR = 'expected a HAProxy name: letters, digits, "_", ".", ":" and "-" only';
+
 /** HAProxy runtime API over the stats socket: `set server <backend>/<server> state <state>`. */
 const haproxyAction = z.strictObject({
   ...actionCommon,
   type: z.literal('haproxy'),
   /** Path of a stats socket with `level admin`. */
   socket: z.string().min(1),
-  backend: z.string().min(1),
-  server: z.string().min(1),
+  backend: z.string().regex(HAPROXY_NAME, { error: HAPROXY_NAME_ERROR }),
+  server: z.string().regex(HAPROXY_NAME, { error: HAPROXY_NAME_ERROR }),
   /** State set when failing over. */
   state: z.enum(['drain', 'maint', 'ready']).default('maint'),
   /** State set when failing back. */

@@ -30,6 +30,24 @@ const issuesOf = (text: string) => {
 };
 
 describe('failover config', () => {
+  it('refuses HAProxy names that the runtime API would read as a second command, at load', () => {
+    const issues = issuesOf(
+      policy(`      actions:
+        - type: haproxy
+          socket: /run/haproxy.sock
+          backend: "app;shutdown frontend web"
+          server: hk1
+`),
+    );
+    expect(issues).toContainEqual(
+      expect.objectContaining({
+        field: 'failover.policies[0].actions[0].backend',
+        message: expect.stringContaining('expected a HAProxy name'),
+        line: 15,
+      }),
+    );
+  });
+
   it('fills in safe defaults: manual failback, a cooldown, bounded actions', () => {
     const outcome = parseConfigText(policy(`      record: { name: app.example.net }\n${dnsAction}`), 'k.yaml');
     expect(outcome.ok).toBe(true);

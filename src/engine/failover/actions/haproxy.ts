@@ -4,13 +4,12 @@
  * Each command is one connection (HAProxy's non-interactive mode: it answers and closes).
  */
 import { connect } from 'node:net';
-import type { FailoverActionConfig } from '../../../shared/config/failover.ts';
+import { HAPROXY_NAME, type FailoverActionConfig } from '../../../shared/config/failover.ts';
 import { errorMessage, type ActionContext, type ActionOutcome, type FailoverAction } from './types.ts';
 
 type Config = Extract<FailoverActionConfig, { type: 'haproxy' }>;
 
 const MAX_REPLY_BYTES = 1_048_576;
-const NAME = /^[A-Za-z0-9_.:-]+$/;
 
 /** Sends one runtime API command and returns HAProxy's whole answer. */
 export function runtimeCommand(socketPath: string, command: string, signal: AbortSignal): Promise<string> {
@@ -77,7 +76,7 @@ export function haproxyAction(config: Config): FailoverAction {
     changesDns: false,
     describe: (ctx) => ({ socket: config.socket, command: `set server ${target} state ${stateFor(ctx)}` }),
     run: async (ctx): Promise<ActionOutcome> => {
-      if (!NAME.test(config.backend) || !NAME.test(config.server)) {
+      if (!HAPROXY_NAME.test(config.backend) || !HAPROXY_NAME.test(config.server)) {
         return { ok: false, message: `unsafe backend or server name "${target}"` };
       }
       const state = stateFor(ctx);
