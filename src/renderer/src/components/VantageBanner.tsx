@@ -35,9 +35,8 @@ export function VantageBanner() {
             <span aria-hidden="true">⚠</span> Observer degraded: this machine, not the targets
           </strong>
           <span>
-            {vantage.name}
-            {vantage.health?.reason ? ` — ${vantage.health.reason}` : ''}. Checks keep their last status until probes
-            run again.
+            {capitalised(vantage.health?.reason ?? `${vantage.name} cannot run every probe`)}. Checks keep their last
+            status until probes run again.
           </span>
         </section>
       )}
