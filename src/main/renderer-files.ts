@@ -5,6 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { APP_HOST, APP_SCHEME } from './app-origin.ts';
+import { CONTENT_TYPES } from '../shared/content-types.ts';
 
 /**
  * The page's policy, sent as a header so it holds even for responses without the HTML meta tag
@@ -14,17 +15,6 @@ import { APP_HOST, APP_SCHEME } from './app-origin.ts';
 export const RENDERER_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "connect-src 'none'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-};
 
 /**
  * The file a request URL names inside `root`, or null. Only `app://knockon/...`; each path
@@ -84,7 +74,7 @@ export async function readRendererFile(root: string, requestUrl: string): Promis
     const body = await readFile(file);
     return {
       status: 200,
-      headers: { ...SECURITY_HEADERS, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' },
+      headers: { ...SECURITY_HEADERS, 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' },
       body,
     };
   } catch {

@@ -1,16 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-};
+import { CONTENT_TYPES } from '../shared/content-types.ts';
 
 /** Resolves a URL path inside `root`, refusing anything that would escape it. */
 export async function readStatic(root: string, urlPath: string): Promise<{ body: Buffer; type: string } | null> {
@@ -25,7 +15,7 @@ export async function readStatic(root: string, urlPath: string): Promise<{ body:
   if (!full.startsWith(root.endsWith(sep) ? root : root + sep) || relative.includes('\0')) return null;
   try {
     if (!(await stat(full)).isFile()) return null;
-    return { body: await readFile(full), type: TYPES[extname(full)] ?? 'application/octet-stream' };
+    return { body: await readFile(full), type: CONTENT_TYPES[extname(full)] ?? 'application/octet-stream' };
   } catch {
     return null;
   }

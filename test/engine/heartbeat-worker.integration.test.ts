@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineHost } from '../../src/engine/host.ts';
+import { LISTENER_LINE, LogWatch } from '../support/log-watch.ts';
 import { waitFor } from '../support/wait.ts';
 
 const workerPath = new URL('../../src/engine/worker.ts', import.meta.url);
@@ -29,26 +30,11 @@ checks:
     down_after: 600ms
 `,
     );
-    const logs: string[] = [];
-    const logListeners = new Set<() => void>();
-    host = new EngineHost({
-      workerPath,
-      configPath: join(dir, 'knockon.yaml'),
-      log: (_level, message) => {
-        logs.push(message);
-        for (const l of logListeners) l();
-      },
-    });
+    const logs = new LogWatch();
+    host = new EngineHost({ workerPath, configPath: join(dir, 'knockon.yaml'), log: logs.log });
     const subscribe = (onChange: () => void) => host!.subscribe(onChange);
     host.start();
-    const address = await waitFor(
-      (onChange) => {
-        logListeners.add(onChange);
-        return () => logListeners.delete(onChange);
-      },
-      () => logs.map((l) => /heartbeat listener on (http:\/\/127\.0\.0\.1:\d+)/.exec(l)?.[1]).find(Boolean),
-      'the heartbeat listener to start',
-    );
+    const address = await logs.match(LISTENER_LINE, 'the heartbeat listener to start');
     const status = () => host!.current()?.checks.find((c) => c.id === 'batch')?.status;
 
     expect((await fetch(`${address}/heartbeat/batch?token=${TOKEN}&value=12`)).status).toBe(200);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHost } from '../../src/engine/host.ts';
 import { startBoardServer, type RunningBoardServer } from '../../src/server/board-server.ts';
 import { RPC_CONTRACT, type RpcMethod } from '../../src/shared/rpc.ts';
-import { waitFor } from '../support/wait.ts';
+import { LISTENER_LINE, LogWatch } from '../support/log-watch.ts';
 
 const workerPath = new URL('../../src/engine/worker.ts', import.meta.url);
 const TOKEN = 'fuzz-heartbeat-token-0123456789';
@@ -71,7 +71,8 @@ describe('hostile input through the engine worker', () => {
   let host: EngineHost;
   let board: RunningBoardServer;
   let heartbeatUrl: string;
-  const logs: string[] = [];
+  const watch = new LogWatch();
+  const logs = watch.lines;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'knockon-fuzz-'));
@@ -85,26 +86,10 @@ checks:
     down_after: 1h
 `,
     );
-    const logListeners = new Set<() => void>();
-    host = new EngineHost({
-      workerPath,
-      configPath: join(dir, 'knockon.yaml'),
-      dataDir: dir,
-      log: (_level, message) => {
-        logs.push(message);
-        for (const l of logListeners) l();
-      },
-    });
+    host = new EngineHost({ workerPath, configPath: join(dir, 'knockon.yaml'), dataDir: dir, log: watch.log });
     host.start();
     await host.ready();
-    heartbeatUrl = await waitFor(
-      (onChange) => {
-        logListeners.add(onChange);
-        return () => logListeners.delete(onChange);
-      },
-      () => logs.map((l) => /heartbeat listener on (http:\/\/127\.0\.0\.1:\d+)/.exec(l)?.[1]).find(Boolean),
-      'the heartbeat listener to start',
-    );
+    heartbeatUrl = await watch.match(LISTENER_LINE, 'the heartbeat listener to start');
     board = await startBoardServer({ source: host, staticDir: dir, port: 0, token: BOARD_TOKEN });
   });
 
