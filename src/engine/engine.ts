@@ -73,6 +73,8 @@ export interface EngineModule {
   /** A valid config was applied (also the first one at start). */
   onConfig?(config: Config, checks: readonly ResolvedCheck[]): void;
   onCheckUpdate?(update: CheckUpdate): void;
+  /** The observer's own health changed (probes could not run for want of its resources). */
+  onObserverHealth?(health: ObserverHealthView): void;
   /** Adds the module's part to a full snapshot. */
   contribute?(board: BoardSnapshot): void;
   /**
@@ -406,7 +408,12 @@ export class Engine {
       });
     }
     if (view.reason !== this.observerView.reason || view.degraded !== this.observerView.degraded) {
+      const flipped = view.degraded !== this.observerView.degraded;
       this.observerView = view;
+      if (flipped) {
+        for (const module of this.modules)
+          this.guarded(module, 'onObserverHealth', () => module.onObserverHealth?.(view));
+      }
       this.pendingPart.vantage = this.withHealth(this.baseVantage);
       this.batcher.poke();
     }
@@ -421,6 +428,11 @@ export class Engine {
         this.refreshObserver();
       }, next - now);
     }
+  }
+
+  /** Whether probes recently could not run for want of this machine's own resources. */
+  observerDegraded(): boolean {
+    return this.observerView.degraded;
   }
 
   private withHealth(vantage: VantageView): VantageView {

@@ -79,8 +79,10 @@ export function buildCandidates(
   now: number,
   /** Only these subjects (`kind:id`); every subject when absent. */
   only?: ReadonlySet<string>,
+  /** The observer cannot run its probes (descriptors, memory): what it sees now is not evidence. */
+  observerDegraded = false,
 ): AlertCandidate[] {
-  const vantageOffline = !topology.vantage().online;
+  const vantageOffline = !topology.vantage().online || observerDegraded;
   const out: AlertCandidate[] = [];
   for (const rule of rules) {
     for (const subject of only ? subjectsIn(rule, only, topology) : subjectsOf(rule, topology)) {

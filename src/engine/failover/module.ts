@@ -44,6 +44,8 @@ export interface FailoverModuleOptions {
     publish(part: BoardPart): void;
     notify(notice: Notice): void;
     checkViews(): { id: string; status: Status }[];
+    /** True while this machine cannot run its probes (absent: never). */
+    observerDegraded?(): boolean;
   };
   rpc: RpcRegistry | null;
   store: FailoverStore;
@@ -191,6 +193,8 @@ export class FailoverModule implements EngineModule {
   }
 
   private vantageOnline(): boolean {
+    // An observer short of descriptors or memory cannot tell a dead target from its own trouble.
+    if (this.options.engine.observerDegraded?.()) return false;
     const config = this.vantage;
     if (!config || config.reference_checks.length === 0) return true;
     const views = new Map(this.options.engine.checkViews().map((v) => [v.id, v.status]));

@@ -7,7 +7,15 @@ import type { AlertRuleConfig } from '../../shared/config/alerts.ts';
 import type { Config } from '../../shared/config/schema.ts';
 import type { RpcParams } from '../../shared/rpc.ts';
 import { RepeatedErrors } from '../repeated-errors.ts';
-import type { BoardSnapshot, CheckView, IncidentEvent, IncidentView, Notice, VantageView } from '../../shared/model.ts';
+import type {
+  BoardSnapshot,
+  CheckView,
+  IncidentEvent,
+  IncidentView,
+  Notice,
+  ObserverHealthView,
+  VantageView,
+} from '../../shared/model.ts';
 import { buildCandidates } from '../alerting/conditions.ts';
 import { evaluateAlerts, type AlertInstance } from '../alerting/evaluate.ts';
 import { LatencyWindows } from '../alerting/latency-window.ts';
@@ -46,6 +54,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   private readonly options: KnockOnOptions;
   private readonly log: NonNullable<KnockOnOptions['log']>;
   private readonly errors: RepeatedErrors;
+  private observerDegraded = false;
   private readonly topology = new Topology();
   private readonly latencies = new LatencyWindows();
   private readonly book: IncidentBook;
@@ -104,6 +113,13 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       // Incidents still open from before a restart: the notifier takes up where it left off.
       this.notifier.update(this.book.views(now).filter((i) => i.state === 'open'));
     });
+  }
+
+  /** While the observer is degraded, alerts are held as when it is offline; re-evaluated on each flip. */
+  onObserverHealth(health: ObserverHealthView): void {
+    if (health.degraded === this.observerDegraded) return;
+    this.observerDegraded = health.degraded;
+    this.guard('observer health', () => this.evaluate(this.options.clock.now()));
   }
 
   onCheckUpdate(update: CheckUpdate): void {
@@ -190,7 +206,14 @@ export class KnockOnModule implements EngineModule, IncidentLog {
    */
   private evaluate(now: number, only?: ReadonlySet<string>): void {
     if (this.stopped) return;
-    const candidates = buildCandidates([...this.rules.values()], this.topology, this.latencies, now, only);
+    const candidates = buildCandidates(
+      [...this.rules.values()],
+      this.topology,
+      this.latencies,
+      now,
+      only,
+      this.observerDegraded,
+    );
     const evaluation = evaluateAlerts(this.alerts, candidates, now, only ? 'some' : 'all');
     this.alerts = evaluation.alerts;
     this.book.applyTransitions(evaluation.transitions, this.topology, now);
