@@ -6,6 +6,7 @@ import { useQuery } from '../hooks/use-query.ts';
 import { href } from '../route.ts';
 import { useBoard } from '../store.ts';
 import { useNow } from '../use-now.ts';
+import { compareIncidents } from '../../../shared/incident-order.ts';
 
 /** Each kind of event has its own glyph and tone, so the timeline reads without colour too. */
 export const EVENT_STYLE: Record<IncidentEventKind, { glyph: string; label: string; tone: string }> = {
@@ -40,9 +41,7 @@ export function IncidentsView({ wall, focus }: { wall: boolean; focus: string | 
     const byId = new Map<string, IncidentView>();
     for (const i of older.data ?? []) byId.set(i.id, i);
     for (const i of live ?? []) byId.set(i.id, i);
-    const all = [...byId.values()].sort(
-      (a, b) => Number(b.state === 'open') - Number(a.state === 'open') || b.openedAt - a.openedAt,
-    );
+    const all = [...byId.values()].sort(compareIncidents);
     return wall
       ? all
           .filter((i) => i.state === 'open')

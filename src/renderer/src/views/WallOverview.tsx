@@ -9,6 +9,7 @@ import { href } from '../route.ts';
 import { useBoard } from '../store.ts';
 import { STATUS_STYLE } from '../status-style.ts';
 import { useNow } from '../use-now.ts';
+import { compareIncidents, describeRest } from '../../../shared/incident-order.ts';
 
 const ITEMS_PER_REGION = 7;
 const RECENT_CHANGES = 6;
@@ -55,7 +56,7 @@ export function WallOverview({ wall }: { wall: boolean }) {
     () => summariseRegions(regions ?? [], checks ?? [], components ?? []),
     [regions, checks, components],
   );
-  const open = useMemo(() => (incidents ?? []).filter((i) => i.state === 'open'), [incidents]);
+  const open = useMemo(() => (incidents ?? []).filter((i) => i.state === 'open').sort(compareIncidents), [incidents]);
   const lastResolved = useMemo(() => (incidents ?? []).find((i) => i.state === 'resolved'), [incidents]);
   const problems = useMemo(
     () => (checks ?? []).reduce((n, c) => n + (c.status === 'down' || c.status === 'degraded' ? 1 : 0), 0),
@@ -150,7 +151,11 @@ export function WallOverview({ wall }: { wall: boolean }) {
         ) : (
           open.slice(0, 4).map((incident) => <IncidentSummary key={incident.id} incident={incident} now={now} big />)
         )}
-        {open.length > 4 && <p className="muted">+ {open.length - 4} more incidents</p>}
+        {open.length > 4 && (
+          <p className="muted" data-testid="more-incidents">
+            {describeRest(open.slice(4))}
+          </p>
+        )}
         <FailoverPanel failovers={failovers ?? []} now={now} actions={!wall} />
         <RecentChanges checks={checks ?? []} now={now} />
       </section>
