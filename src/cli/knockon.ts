@@ -3,14 +3,14 @@
  * knockon: the command line. `serve` runs the headless board, `check` probes once for scripts
  * and CI, `demo` runs the demo lab on its own.
  */
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDemoLab } from '../demo/lab.ts';
 import { EngineHost } from '../engine/host.ts';
 import { startBoardServer } from '../server/board-server.ts';
+import { loadOrCreateBoardToken } from '../server/board-token.ts';
+import { hostNameOf } from '../server/client-address.ts';
 import { checkOnce, EXIT_BAD_CONFIG } from './check-once.ts';
 import { engineWorkerPath, rendererDir } from './paths.ts';
 
@@ -22,10 +22,11 @@ Commands:
           Run the engine and serve the board to browsers. Without --config, runs the
           built-in demo lab (Hong Kong primary, Singapore backup) on loopback.
           Actions (acknowledge, failover) need the token (--token, KNOCKON_TOKEN, or a
-          random one written to DIR/board-token, mode 0600). The board answers only to
+          random one kept in DIR/board-token, mode 0600). The board answers only to
           loopback names and the address it is bound to (all the machine's own names on
           0.0.0.0); add others (a DNS name) with --allowed-host. --max-connections bounds
-          the sockets the board holds, so it can never starve the probes. History goes to --data-dir (KNOCKON_DATA_DIR,
+          the sockets the board holds, so it can never starve the probes.
+          History goes to --data-dir (KNOCKON_DATA_DIR,
           default $XDG_DATA_HOME/knockon). The demo's outage cycle: --demo-outage-every MS
           (default 180000; 0 for none) and --demo-first-outage MS (default 60000).
           Open /?wall=1 for the rotating wall display.
@@ -80,6 +81,11 @@ async function serve(args: string[]): Promise<number> {
     err(`--max-connections: expected a whole number of at least 16, got "${values['max-connections']}"`);
     return 2;
   }
+  const badHost = (values['allowed-host'] ?? []).find((name) => hostNameOf(name) === null);
+  if (badHost !== undefined) {
+    err(`--allowed-host: expected a host name (name, name:port or [v6 address]), got "${badHost}"`);
+    return 2;
+  }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     err(`--port: expected a port number 0-65535, got "${values.port}"`);
@@ -94,8 +100,11 @@ async function serve(args: string[]): Promise<number> {
         // End-to-end tests need the outage within seconds, not after the default minute.
         ...(values['demo-first-outage'] ? { firstOutageAfterMs: Number(values['demo-first-outage']) } : {}),
       });
-  const token = values.token ?? process.env.KNOCKON_TOKEN ?? randomBytes(18).toString('base64url');
   const dataDir = resolve(values['data-dir'] ?? process.env.KNOCKON_DATA_DIR ?? defaultDataDir());
+  const given = values.token ?? process.env.KNOCKON_TOKEN;
+  // A log is read by many and kept for long: a generated token goes to a file only this user reads.
+  const tokenFile = given === undefined ? await loadOrCreateBoardToken(dataDir) : null;
+  const token = given ?? tokenFile!.token;
   const host = new EngineHost({
     workerPath: engineWorkerPath,
     configPath,
@@ -113,20 +122,19 @@ async function serve(args: string[]): Promise<number> {
     allowedHosts: values['allowed-host'] ?? [],
     ...(maxConnections === undefined ? {} : { maxConnections }),
   });
-  if (!values.token && !process.env.KNOCKON_TOKEN) {
-    // A log is read by many and kept for long: the token goes to a file only this user can read.
-    const tokenFile = join(dataDir, 'board-token');
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
-    chmodSync(tokenFile, 0o600);
+  if (tokenFile) {
     logLine(
       'info',
-      `actions (acknowledge, failover) need the board token in ${tokenFile} (or set --token or KNOCKON_TOKEN)`,
+      `actions (acknowledge, failover) need the board token in ${tokenFile.path}` +
+        `${tokenFile.created ? ' (new)' : ''} (or set --token or KNOCKON_TOKEN)`,
     );
   }
   logLine('info', `history in ${dataDir}`);
   if (values.host !== '127.0.0.1' && values.host !== '::1' && values.host !== 'localhost') {
     logLine('warn', `the board is reachable from other machines on ${values.host}`);
+    if (!values['allowed-host']?.length) {
+      logLine('info', 'a browser reaching it by a DNS name gets 421 until that name is given with --allowed-host');
+    }
   }
   logLine('info', `board on ${board.url} (${configPath ?? 'built-in demo'})`);
   out(`Knockon board: ${board.url}`);

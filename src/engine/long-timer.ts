@@ -9,13 +9,14 @@ export interface LongTimer {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
+/** `ms` of Infinity never fires (Node would fire it at once); NaN waits the longest step. */
 export function setLongTimeout(fn: () => void, ms: number): LongTimer {
   const handle: LongTimer = { timer: undefined };
   const arm = (left: number) => {
     const step = Math.min(left, MAX_TIMER_MS);
     handle.timer = setTimeout(() => (left > step ? arm(left - step) : fn()), step);
   };
-  arm(Number.isFinite(ms) ? Math.max(0, ms) : MAX_TIMER_MS);
+  arm(Number.isNaN(ms) ? MAX_TIMER_MS : Math.max(0, ms));
   return handle;
 }
 

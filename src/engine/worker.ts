@@ -5,9 +5,9 @@
 import { parentPort } from 'node:worker_threads';
 import { EngineCommandSchema, type EngineCommand, type EngineEvent } from '../shared/protocol.ts';
 import { systemClock } from './clock.ts';
-import { loadConfigFile } from './config/load.ts';
-import { formatIssue, parseConfigText, tooLarge } from './config/parse.ts';
-import type { ConfigIssue } from '../shared/model.ts';
+import { parseConfigText } from './config/parse.ts';
+import { readConfigFile } from './config/read.ts';
+import { configReloader } from './config/reload.ts';
 import { watchConfigFile } from './config/watch.ts';
 import { Engine } from './engine.ts';
 import { installModules } from './modules.ts';
@@ -51,31 +51,14 @@ async function start(command: Extract<EngineCommand, { kind: 'start' }>): Promis
     return;
   }
   const path = command.configPath;
-  const invalid = (issues: ConfigIssue[], what: string) => {
-    engine.reportConfigError(issues);
-    log('warn', `${what}:\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
-  };
-  const outcome = await loadConfigFile(path);
-  if (outcome.ok) engine.applyConfig(outcome.config, path);
-  else invalid(outcome.issues, `config ${path} is invalid; no checks run until it is fixed`);
-  // Watched whatever the first load found: fixing the file starts the engine's checks.
-  unwatch = watchConfigFile(
-    path,
-    (text) => {
-      const next = parseConfigText(text, path);
-      if (next.ok) {
-        engine.applyConfig(next.config, path);
-        log('info', `config reloaded from ${path}`);
-      } else {
-        invalid(next.issues, `config ${path} is invalid; the last good config keeps running`);
-      }
-    },
-    undefined,
-    (size) => {
-      const outcome = tooLarge(size, path);
-      if (!outcome.ok) invalid(outcome.issues, `config ${path} is too large; the last good config keeps running`);
-    },
-  );
+  const accept = configReloader(engine, path, log);
+  const first = await readConfigFile(path);
+  accept(first.ok ? parseConfigText(first.text, path) : { ok: false, issues: first.issues });
+  // Watched whatever the first read found: fixing the file starts the engine's checks.
+  unwatch = watchConfigFile(path, (text) => accept(parseConfigText(text, path)), {
+    initial: first,
+    onRefused: (issues) => accept({ ok: false, issues }),
+  });
 }
 
 port.on('message', (message: unknown) => {

@@ -4,7 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import type { BoardSnapshot } from '../shared/model.ts';
 import { PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
@@ -16,6 +16,7 @@ import {
   type RpcParams,
   type RpcResult,
 } from '../shared/rpc.ts';
+import { clientKey, hostNameOf, isLoopback, originHostName } from './client-address.ts';
 import { readStatic } from './static-files.ts';
 
 export interface BoardSource {
@@ -30,8 +31,16 @@ export interface BoardServerOptions {
   staticDir: string;
   host?: string;
   port?: number;
-  /** SSE clients at once; more are refused with 503 rather than exhausting the engine's host. */
+  /**
+   * SSE clients at once; more are refused with 503 rather than exhausting the engine's host.
+   * Default: 200, or half of maxConnections when that is smaller, so queries always find room.
+   */
   maxClients?: number;
+  /**
+   * Of maxClients, slots only this machine (loopback) and clients sending the board token may
+   * take: a kiosk browser on the board's own machine always gets its stream. Default: a tenth.
+   */
+  reservedClients?: number;
   /** Bearer token required by every action (anything that changes state). */
   token: string;
   /**
@@ -39,12 +48,21 @@ export interface BoardServerOptions {
    * address: anything else is refused, so a rebound DNS name cannot read the board.
    */
   allowedHosts?: readonly string[];
-  /** Open sockets at most (browsers, SSE streams, idle connections): the rest wait in the kernel. */
+  /** Open sockets at most (browsers, SSE streams, idle connections); more are closed at once. */
   maxConnections?: number;
-  /** SSE streams one remote address may hold, so one client cannot take every slot. */
+  /**
+   * SSE streams one remote address (an IPv6 /64) may hold, so one client cannot take every slot.
+   * Loopback is exempt: behind a reverse proxy on this machine every browser comes from it.
+   */
   maxClientsPerAddress?: number;
-  /** A connection that sends no complete request within this is closed (default 10 s). */
+  /**
+   * A connection whose request headers are not complete within this is answered 408 and closed
+   * (one that never sends a byte included); a keep-alive socket idle between requests is closed
+   * after the smaller of this and 5 s. Event streams are exempt once they are open. Default 10 s.
+   */
   idleTimeoutMs?: number;
+  /** Unsent bytes an SSE client may fall behind by before it is dropped. Default 1 MiB. */
+  maxClientBufferBytes?: number;
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -118,24 +136,29 @@ const SECURITY_HEADERS = {
 };
 
 const KEEPALIVE_MS = 15_000;
+const KEEPALIVE_FRAME = Buffer.from(': keepalive\n\n');
 /**
- * Unsent bytes a board client may fall behind by before it is dropped: about two snapshots of a
- * big board. Messages are serialised once and shared, so this is the only per-client cost.
+ * About two snapshots of a big board. Messages are serialised once into one Buffer that every
+ * client's queue shares, so 200 stalled clients cost this bound each in queue length, not in
+ * copies of the data.
  */
-const MAX_CLIENT_BUFFER_BYTES = 1024 * 1024;
+const DEFAULT_MAX_CLIENT_BUFFER_BYTES = 1024 * 1024;
+/**
+ * The board's share of the process's descriptors: far below a default `ulimit -n` of 1,024, so
+ * the probes (max_in_flight 256 by default, each needing one or two) always have room.
+ */
 const DEFAULT_MAX_CONNECTIONS = 512;
+const DEFAULT_MAX_CLIENTS = 200;
 const DEFAULT_MAX_PER_ADDRESS = 8;
 const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
+const MAX_KEEP_ALIVE_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
-/** The host part of a Host header or origin, lower-cased, without the port. */
-function hostName(value: string): string | null {
-  try {
-    return new URL(`http://${value}`).hostname.toLowerCase();
-  } catch {
-    return null;
-  }
-}
+const CLIENT_ERROR_STATUS: Record<string, string> = {
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+};
 
 export interface RunningBoardServer {
   server: Server;
@@ -145,35 +168,47 @@ export interface RunningBoardServer {
 
 export async function startBoardServer(options: BoardServerOptions): Promise<RunningBoardServer> {
   const { source, staticDir } = options;
-  const maxClients = options.maxClients ?? 200;
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const maxClients = options.maxClients ?? Math.min(DEFAULT_MAX_CLIENTS, Math.floor(maxConnections / 2));
+  const reservedClients = Math.min(options.reservedClients ?? Math.ceil(maxClients / 10), maxClients);
   const maxPerAddress = options.maxClientsPerAddress ?? DEFAULT_MAX_PER_ADDRESS;
+  const maxClientBuffer = options.maxClientBufferBytes ?? DEFAULT_MAX_CLIENT_BUFFER_BYTES;
   const clients = new Set<ServerResponse>();
   const perAddress = new Map<string, number>();
   const allowed = new Set<string>(LOOPBACK_NAMES);
   for (const name of options.allowedHosts ?? []) {
-    const parsed = hostName(name);
-    if (parsed) allowed.add(parsed);
+    const parsed = hostNameOf(name);
+    if (!parsed) throw new Error(`allowed host "${name}" is not a host name (name, name:port or [v6])`);
+    allowed.add(parsed);
   }
 
   // A client that stops reading (a suspended kiosk with its connection still open) would make
   // the server buffer every message for it. Past the limit it is dropped; EventSource
   // reconnects by itself and starts again from a snapshot.
-  const write = (res: ServerResponse, text: string) => {
-    if (res.writableLength > MAX_CLIENT_BUFFER_BYTES) {
+  const write = (res: ServerResponse, bytes: Buffer) => {
+    if (res.writableLength > maxClientBuffer) {
       clients.delete(res);
       res.destroy();
       return;
     }
-    res.write(text);
+    res.write(bytes);
   };
-  const frame = (message: BoardMessage) => `event: board\ndata: ${JSON.stringify(message)}\n\n`;
+  const frame = (message: BoardMessage) => Buffer.from(`event: board\ndata: ${JSON.stringify(message)}\n\n`);
+  // Reconnecting walls (after a restart, all at once) share one serialised snapshot.
+  let snapshotFrame: { board: BoardSnapshot; bytes: Buffer } | null = null;
+  const snapshotBytes = (board: BoardSnapshot) => {
+    if (snapshotFrame?.board !== board) {
+      snapshotFrame = { board, bytes: frame({ v: PROTOCOL_VERSION, seq: 0, kind: 'snapshot', snapshot: board }) };
+    }
+    return snapshotFrame.bytes;
+  };
   const unsubscribe = source.subscribe((message) => {
     if (clients.size === 0) return;
-    const text = frame(message);
-    for (const res of clients) write(res, text);
+    const bytes = frame(message);
+    for (const res of clients) write(res, bytes);
   });
   const keepalive = setInterval(() => {
-    for (const res of clients) write(res, ': keepalive\n\n');
+    for (const res of clients) write(res, KEEPALIVE_FRAME);
   }, KEEPALIVE_MS);
   keepalive.unref();
 
@@ -182,7 +217,7 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS }).end(`${text}\n`);
     // DNS rebinding: a page on evil.example that rebinds its name to 127.0.0.1 sends Host:
     // evil.example. Only names the board is served on are answered.
-    const host = hostName(req.headers.host ?? '');
+    const host = hostNameOf(req.headers.host ?? '');
     if (host === null || !allowed.has(host)) {
       plain(
         421,
@@ -227,7 +262,7 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
           if (!isAction) throw new HttpError(404, `"${method}" is not an action`);
           // A browser always says where a request comes from: only the board's own pages may act.
           const origin = req.headers.origin;
-          if (origin !== undefined && !allowed.has(hostName(origin.replace(/^[a-z]+:\/\//i, '')) ?? '')) {
+          if (origin !== undefined && !allowed.has(originHostName(origin) ?? '')) {
             throw new HttpError(403, `actions from origin ${origin.slice(0, 100)} are refused`);
           }
           if (!tokenMatches(req.headers.authorization, options.token)) {
@@ -250,17 +285,22 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
       return;
     }
     if (url.pathname === '/api/events') {
-      const address = req.socket.remoteAddress ?? 'unknown';
-      if ((perAddress.get(address) ?? 0) >= maxPerAddress) {
-        res.writeHead(429, { 'retry-after': '5' }).end(`too many board streams from ${address}`);
+      const remote = req.socket.remoteAddress;
+      const address = clientKey(remote);
+      const local = isLoopback(remote);
+      const privileged = local || tokenMatches(req.headers.authorization, options.token);
+      if (!local && (perAddress.get(address) ?? 0) >= maxPerAddress) {
+        res
+          .writeHead(429, { 'retry-after': '5', 'content-type': 'text/plain', ...SECURITY_HEADERS })
+          .end(`too many board streams from ${address}\n`);
         return;
       }
-      if (clients.size >= maxClients) {
-        res.writeHead(503, { 'retry-after': '5' }).end('too many board clients');
+      if (clients.size >= (privileged ? maxClients : maxClients - reservedClients)) {
+        res
+          .writeHead(503, { 'retry-after': '5', 'content-type': 'text/plain', ...SECURITY_HEADERS })
+          .end('too many board clients\n');
         return;
       }
-      // A stream is long-lived by design: only the request timeouts before it apply.
-      req.socket.setTimeout(0);
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
@@ -269,7 +309,7 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
       });
       res.write('retry: 1000\n\n');
       const board = source.current();
-      if (board) write(res, frame({ v: PROTOCOL_VERSION, seq: 0, kind: 'snapshot', snapshot: board }));
+      if (board) write(res, snapshotBytes(board));
       clients.add(res);
       perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
       req.on('close', () => {
@@ -311,36 +351,35 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
 
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const server = createServer(
-    // Bounded so connections to the board can never take the descriptors probes need: a
-    // connection that sends nothing, or a request slowly, is closed; keep-alive is short.
+    // Bounded so connections to the board can never take the descriptors probes need. Node's
+    // headersTimeout runs from the moment a connection opens, so it also closes a socket that
+    // never sends a byte; once a request is complete (an event stream's is at once) it no
+    // longer applies. requestTimeout bounds a body sent slowly.
     {
       headersTimeout: idleTimeoutMs,
-      requestTimeout: 30_000,
-      keepAliveTimeout: 5_000,
-      connectionsCheckingInterval: 1_000,
+      requestTimeout: Math.max(REQUEST_TIMEOUT_MS, idleTimeoutMs),
+      keepAliveTimeout: Math.min(MAX_KEEP_ALIVE_MS, idleTimeoutMs),
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(idleTimeoutMs / 4))),
     },
     (req, res) => {
-      // The idle bound is for sockets that never send a request; a request in progress is
-      // bounded by requestTimeout, a keep-alive socket between requests by keepAliveTimeout.
-      req.socket.setTimeout(0);
       handle(req, res).catch(() => {
         if (!res.headersSent) res.writeHead(500).end();
         else res.destroy();
       });
     },
   );
-  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-  server.on('connection', (socket) => {
-    socket.on('error', () => {});
-    // A socket that never sends a byte: headersTimeout starts only with a request.
-    socket.setTimeout(idleTimeoutMs, () => socket.destroy());
-  });
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    else socket.destroy();
+  server.maxConnections = maxConnections;
+  server.on('connection', (socket: Socket) => socket.on('error', () => {}));
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? '400 Bad Request';
+    // Destroyed once written, not just ended: a peer that never reads would hold a half-closed
+    // socket, and its descriptor, for good.
+    if (socket.writable) {
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, () => socket.destroy());
+    } else socket.destroy();
   });
   const host = options.host ?? '127.0.0.1';
-  const bound = hostName(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+  const bound = hostNameOf(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
   if (bound) allowed.add(bound);
   // Served on every interface: the machine's own names and addresses are where people reach it.
   if (host === '0.0.0.0' || host === '::' || host === '[::]') {
@@ -363,8 +402,10 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
       clearInterval(keepalive);
       for (const res of clients) res.end();
       clients.clear();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // After close() stops accepting: a socket still sending headers would otherwise hold it open.
       server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { id } from './common.ts';
-import { duration } from './duration.ts';
+import { duration, timeoutDuration } from './duration.ts';
 
 const severity = z.enum(['critical', 'warning', 'info']);
 const labelName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a label name such as team' });
@@ -34,7 +34,7 @@ export const alertRuleSchema = z.discriminatedUnion(
       stat: z.enum(['avg', 'p95']).default('avg'),
       window: duration.default(300_000),
       /** Fires while the statistic is above this. */
-      above: duration,
+      above: timeoutDuration,
     }),
     z.strictObject({
       ...ruleCommon,
@@ -62,10 +62,10 @@ const receiverCommon = {
   min_severity: severity.default('info'),
   send_resolved: z.boolean().default(true),
   /** Every attempt is bounded by this. */
-  timeout: duration.default(10_000),
+  timeout: timeoutDuration.default(10_000),
   /** Attempts per message, with exponential back-off from `backoff`. */
   max_attempts: z.int().min(1).max(10).default(4),
-  backoff: duration.default(1_000),
+  backoff: timeoutDuration.default(1_000),
 };
 
 export const receiverSchema = z.discriminatedUnion(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from './duration.ts';
+import { duration, timeoutDuration } from './duration.ts';
 
 /** Ids are referenced from other parts of the config and appear in URLs and the database. */
 export const id = z
@@ -14,11 +14,11 @@ export const checkCommon = {
   name: z.string().min(1).optional(),
   region: id.optional(),
   interval: duration.optional(),
-  timeout: duration.optional(),
+  timeout: timeoutDuration.optional(),
   fall: z.int().min(1).max(100).optional(),
   rise: z.int().min(1).max(100).optional(),
   /** Latency at or above this makes a successful probe count towards degraded. */
-  degraded_latency: duration.optional(),
+  degraded_latency: timeoutDuration.optional(),
   /**
    * Probe this often while the check is changing state (failures short of `fall`, or successes
    * short of `rise`), so a real change is confirmed sooner: HAProxy's fastinter.

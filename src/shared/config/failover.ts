@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { id } from './common.ts';
-import { duration } from './duration.ts';
+import { duration, timeoutDuration } from './duration.ts';
 
 /**
  * Failover policies: what to watch, when to switch, how (ordered actions), how to prove it
@@ -31,11 +31,11 @@ const dnsName = z
 const actionCommon = {
   /** Shown in the audit log and on the timeline; defaults to the action's type. */
   name: z.string().min(1).optional(),
-  timeout: duration.default(10_000),
+  timeout: timeoutDuration.default(10_000),
   /** Attempts after the first one fails. */
   retries: z.int().min(0).max(10).default(2),
   /** Wait before the first retry; doubles for each further retry, capped at one minute. */
-  backoff: duration.default(1_000),
+  backoff: timeoutDuration.default(1_000),
   /** Which runs this action takes part in: switching to the backup, switching back, or both. */
   on: z
     .array(z.enum(['failover', 'failback']))
@@ -77,7 +77,7 @@ const route53Action = z.strictObject({
   /** Another endpoint (a VPC endpoint, a test server speaking the Route 53 API). */
   endpoint: z.url({ error: 'expected an http(s) URL' }).optional(),
   /** How often to ask GetChange whether the change is INSYNC; bounded by `timeout`. */
-  poll_interval: duration.default(2_000),
+  poll_interval: timeoutDuration.default(2_000),
 });
 
 /**
@@ -173,7 +173,7 @@ export const failoverPolicySchema = z.strictObject({
       /** Longest wait for every resolver to return the new value (at least the old TTL is waited). */
       timeout: duration.default(120_000),
       /** How often the resolvers are asked while a change propagates. */
-      interval: duration.default(1_000),
+      interval: timeoutDuration.default(1_000),
       /** A check that must be up after the switch (the backup's health). */
       check: id.optional(),
     })

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, formatDuration } from './duration.ts';
+import { formatDuration, retentionDuration } from './duration.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -8,7 +8,7 @@ export const HISTORY_DEFAULTS = { raw: 7 * DAY, minute: 90 * DAY, hour: 365 * DA
 
 /** A retention that must be at least `min` (hour rollups are computed from raw results). */
 const retention = (min: number, fallback: number) =>
-  duration.refine((ms) => ms >= min, { error: `expected at least ${formatDuration(min)}` }).default(fallback);
+  retentionDuration.refine((ms) => ms >= min, { error: `expected at least ${formatDuration(min)}` }).default(fallback);
 
 /** How long the history database keeps each kind of data. Incidents are kept until deleted. */
 export const historySchema = z

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkCommon } from './common.ts';
-import { duration } from './duration.ts';
+import { timeoutDuration } from './duration.ts';
 
 const statusList = z.array(z.int().min(100).max(599)).min(1, { error: 'expected at least one HTTP status code' });
 
@@ -50,11 +50,11 @@ export const httpCheckSchema = z
     basic_auth: z.strictObject({ username: z.string(), password_env: envName }).optional(),
     body: z.string().optional(),
     /** nginx's proxy_connect_timeout: TCP and TLS set-up. */
-    connect_timeout: duration.default(2_000),
+    connect_timeout: timeoutDuration.default(2_000),
     /** nginx's proxy_send_timeout: writing the request. */
-    send_timeout: duration.default(5_000),
+    send_timeout: timeoutDuration.default(5_000),
     /** nginx's proxy_read_timeout: waiting for headers, and between two reads of the body. */
-    read_timeout: duration.default(5_000),
+    read_timeout: timeoutDuration.default(5_000),
     /** Redirects followed at most; 0 treats a redirect as the answer. */
     max_redirects: z.int().min(0).max(20).default(5),
     /** Body bytes read at most; the rest is discarded unread. */
