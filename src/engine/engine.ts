@@ -14,9 +14,9 @@ import type {
   VantageView,
 } from '../shared/model.ts';
 import { DELTA_INTERVAL_MS, PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
-import { redactResult } from '../shared/redact.ts';
+import { Alarm } from './alarm.ts';
 import { ObserverHealth } from './analysis/observer-health.ts';
-import { RepeatedErrors } from './repeated-errors.ts';
+import { describeError, RepeatedErrors } from './repeated-errors.ts';
 import { ChangeBatcher } from './batcher.ts';
 import { describeTarget, initialView, probeDetails, resolveChecks, type ResolvedCheck } from './checks.ts';
 import type { Clock } from './clock.ts';
@@ -129,8 +129,8 @@ export class Engine {
   private observerView: ObserverHealthView;
   private readonly moduleErrors: RepeatedErrors;
   private storage: StorageHealthView = { saving: true, reason: null, heldWrites: 0, heldResults: 0 };
-  private observerTimer: unknown = null;
-  private observerTimerAt: number | null = null;
+  /** Wakes the observer's health when its window next moves, so recovery shows without results. */
+  private readonly observerAlarm: Alarm;
   /** The vantage as modules last described it, before observer health is added. */
   private baseVantage: VantageView = LOCAL_VANTAGE;
 
@@ -149,6 +149,7 @@ export class Engine {
     this.probe = options.probe ?? ((check, signal) => runProbe(check, signal, { heartbeats: this.heartbeats }));
     this.onResult = options.onResult;
     this.observerView = this.observer.view(this.clock.now());
+    this.observerAlarm = new Alarm(this.clock, () => this.refreshObserver());
     this.scheduler = new Scheduler({
       clock: this.clock,
       maxInFlight: options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
@@ -269,8 +270,7 @@ export class Engine {
 
   async stop(): Promise<void> {
     this.abort.abort();
-    if (this.observerTimer !== null) this.clock.clearTimeout(this.observerTimer);
-    this.observerTimer = null;
+    this.observerAlarm.cancel();
     this.scheduler.stop();
     this.batcher.stop();
     for (const module of [...this.modules].reverse()) {
@@ -307,9 +307,7 @@ export class Engine {
     });
   }
 
-  private apply(tracked: Tracked, probed: ProbeResult): void {
-    // Every result passes here before the board, the store and the modules see it.
-    const result = redactResult(probed);
+  private apply(tracked: Tracked, result: ProbeResult): void {
     const id = tracked.check.id;
     if (result.errorClass === 'probe_error' && result.shortage) this.noteShortage(result);
     this.onResult?.(result, tracked.check);
@@ -359,8 +357,7 @@ export class Engine {
     try {
       call();
     } catch (error) {
-      const kind = `${module.name}:${hook}:${error instanceof Error ? error.message : String(error)}`;
-      this.moduleErrors.report(kind, `module ${module.name} failed in ${hook}: ${describeError(error)}`);
+      this.moduleErrors.reportError(`${module.name}:${hook}`, `module ${module.name} failed in ${hook}`, error);
     }
   }
 
@@ -388,14 +385,12 @@ export class Engine {
     this.refreshObserver();
   }
 
-  /**
-   * Publishes the observer's health when it changed, and wakes up when the window next moves:
-   * recovery must show even if no probe reports anything new.
-   */
+  /** Publishes the observer's health when it changed, and sets the alarm for its next change. */
   private refreshObserver(): void {
     const now = this.clock.now();
     const view = this.observer.view(now);
-    if (view.degraded !== this.observerView.degraded) {
+    const flipped = view.degraded !== this.observerView.degraded;
+    if (flipped) {
       const name = this.baseVantage.name;
       const body = view.reason ?? 'Every probe could run over the last minute: results are fresh again.';
       this.log(view.degraded ? 'warn' : 'info', `observer ${view.degraded ? 'degraded' : 'healthy again'}: ${body}`);
@@ -407,27 +402,17 @@ export class Engine {
         incidentId: null,
       });
     }
-    if (view.reason !== this.observerView.reason || view.degraded !== this.observerView.degraded) {
-      const flipped = view.degraded !== this.observerView.degraded;
+    if (flipped || view.reason !== this.observerView.reason) {
       this.observerView = view;
       if (flipped) {
-        for (const module of this.modules)
+        for (const module of this.modules) {
           this.guarded(module, 'onObserverHealth', () => module.onObserverHealth?.(view));
+        }
       }
       this.pendingPart.vantage = this.withHealth(this.baseVantage);
       this.batcher.poke();
     }
-    const next = this.observer.nextChangeAt(now);
-    if (next === this.observerTimerAt && this.observerTimer !== null) return;
-    if (this.observerTimer !== null) this.clock.clearTimeout(this.observerTimer);
-    this.observerTimer = null;
-    this.observerTimerAt = next;
-    if (next !== null && !this.abort.signal.aborted) {
-      this.observerTimer = this.clock.setTimeout(() => {
-        this.observerTimer = null;
-        this.refreshObserver();
-      }, next - now);
-    }
+    this.observerAlarm.set(this.abort.signal.aborted ? null : this.observer.nextChangeAt(now));
   }
 
   /** Whether probes recently could not run for want of this machine's own resources. */
@@ -465,8 +450,4 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 function pickStatic(view: CheckView): Partial<CheckView> {
   const { name, type, target, region, intervalMs, timeoutMs, degradedLatencyMs } = view;
   return { name, type, target, region, intervalMs, timeoutMs, degradedLatencyMs };
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

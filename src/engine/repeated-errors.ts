@@ -22,6 +22,17 @@ export class RepeatedErrors {
     this.windowMs = windowMs;
   }
 
+  /**
+   * An exception caught by a guard: the same `kind` of place with the same error message counts
+   * as one error, whatever else its context says (the check it happened on, say).
+   */
+  reportError(kind: string, context: string, error: unknown): void {
+    this.report(
+      `${kind}:${error instanceof Error ? error.message : String(error)}`,
+      `${context}: ${describeError(error)}`,
+    );
+  }
+
   /** Logs `message` unless an error of the same `kind` was logged within the window. */
   report(kind: string, message: string): void {
     const now = this.clock.now();
@@ -37,4 +48,9 @@ export class RepeatedErrors {
     if (this.seen.size >= MAX_KINDS) this.seen.delete(this.seen.keys().next().value!);
     this.seen.set(kind, { since: now, repeats: 0 });
   }
+}
+
+/** An error for the log: its stack where there is one. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

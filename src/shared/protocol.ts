@@ -68,14 +68,6 @@ export const EngineCommandSchema = z.discriminatedUnion('kind', [
 ]);
 export type EngineCommand = z.infer<typeof EngineCommandSchema>;
 
-/** Engine worker -> host: board messages, plus lifecycle messages the UI never sees. */
-export type EngineEvent =
-  | BoardMessage
-  | { v: 1; seq: number; kind: 'log'; level: 'info' | 'warn' | 'error'; message: string }
-  | { v: 1; seq: number; kind: 'response'; id: number; ok: true; result: unknown }
-  | { v: 1; seq: number; kind: 'response'; id: number; ok: false; error: string }
-  | { v: 1; seq: number; kind: 'stopped' };
-
 const seq = z.int().nonnegative();
 const version = z.literal(PROTOCOL_VERSION);
 /**
@@ -89,6 +81,9 @@ const LifecycleSchema = z.union([
   z.object({ v: version, seq, kind: z.literal('response'), id: z.int(), ok: z.literal(false), error: z.string() }),
   z.object({ v: version, seq, kind: z.literal('stopped') }),
 ]);
+
+/** Engine worker -> host: board messages, plus lifecycle messages the UI never sees. */
+export type EngineEvent = BoardMessage | z.infer<typeof LifecycleSchema>;
 
 /** Validation where a board message enters a process boundary: the envelope, not deep content. */
 export function isBoardMessage(value: unknown): value is BoardMessage {

@@ -22,6 +22,8 @@ export interface TestCerts {
   expired: KeyPair;
   /** Signed by itself for localhost. */
   selfSigned: KeyPair;
+  /** Another leaf signed by the CA, for the SAN given (`IP:127.0.0.1`, `DNS:x,IP:y`). */
+  issue(name: string, san: string, days?: number): KeyPair;
   cleanup(): void;
 }
 
@@ -134,6 +136,7 @@ export function makeCerts(): TestCerts {
     wrongHost,
     expired,
     selfSigned,
+    issue: (name, san, days = 30) => leaf(name, san, { days }),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

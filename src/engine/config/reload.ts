@@ -1,5 +1,6 @@
 import type { Config } from '../../shared/config/schema.ts';
 import type { ConfigIssue } from '../../shared/model.ts';
+import { describeError } from '../repeated-errors.ts';
 import { formatIssue, type ParseOutcome } from './parse.ts';
 
 /** What the reloader needs of the engine (Engine has both). */
@@ -24,7 +25,7 @@ export function configReloader(engine: ConfigTarget, path: string, log: Log): (o
     try {
       engine.reportConfigError(issues);
     } catch (error) {
-      log('error', `could not report the config error: ${describe(error)}`);
+      log('error', `could not report the config error: ${describeError(error)}`);
     }
   };
   return (outcome) => {
@@ -32,13 +33,13 @@ export function configReloader(engine: ConfigTarget, path: string, log: Log): (o
     try {
       engine.applyConfig(outcome.config, path);
     } catch (error) {
-      log('error', `config ${path} could not be applied: ${describe(error)}`);
+      log('error', `config ${path} could not be applied: ${describeError(error)}`);
       // Whatever the failed apply left half done, the last good config is put back whole.
       if (lastGood !== null) {
         try {
           engine.applyConfig(lastGood, path);
         } catch (again) {
-          log('error', `the last good config could not be put back: ${describe(again)}`);
+          log('error', `the last good config could not be put back: ${describeError(again)}`);
         }
       }
       const message = `could not be applied: ${error instanceof Error ? error.message : String(error)}`;
@@ -47,8 +48,4 @@ export function configReloader(engine: ConfigTarget, path: string, log: Log): (o
     log('info', lastGood === null ? `config loaded from ${path}` : `config reloaded from ${path}`);
     lastGood = outcome.config;
   };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

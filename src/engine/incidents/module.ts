@@ -282,11 +282,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     try {
       fn();
     } catch (error) {
-      const kind = error instanceof Error ? error.message : String(error);
-      this.errors.report(
-        kind,
-        `knock-on analysis failed on ${what}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-      );
+      this.errors.reportError('knock-on', `knock-on analysis failed on ${what}`, error);
     }
   }
 }

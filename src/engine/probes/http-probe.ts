@@ -3,7 +3,6 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { Client } from 'undici';
 import type { ErrorClass, PhaseTimings, ProbeResult, TlsDetails } from '../../shared/model.ts';
-import { redactText, redactUrl } from '../../shared/redact.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import { classifyError } from './classify.ts';
 import { httpRequestTarget } from './http-auth.ts';
@@ -80,11 +79,10 @@ export async function httpProbe(check: HttpCheck, signal?: AbortSignal): Promise
     ok,
     latencyMs: performance.now() - t0,
     errorClass,
-    // Redirect targets and library errors can carry a URL's credentials: hidden before anyone sees them.
-    message: redactText(message),
+    message,
     ...(phases ? { phases } : {}),
     ...(tls ? { tls } : {}),
-    ...(finalUrl ? { finalUrl: redactUrl(finalUrl) } : {}),
+    ...(finalUrl ? { finalUrl } : {}),
     ...extra,
   });
 

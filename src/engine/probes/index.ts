@@ -1,4 +1,5 @@
 import type { ProbeResult } from '../../shared/model.ts';
+import { redactResult } from '../../shared/redact.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import type { HeartbeatBook } from '../heartbeat/book.ts';
 import { observerShortage } from './classify.ts';
@@ -26,6 +27,12 @@ export async function runProbe(
   signal?: AbortSignal,
   context?: ProbeContext,
 ): Promise<ProbeResult> {
+  // The one place every result is made (engine and `knockon check` alike): URLs in messages and
+  // redirects lose their credentials here, before the board, the store or a terminal sees them.
+  return redactResult(await probeOnce(check, signal, context));
+}
+
+async function probeOnce(check: ResolvedCheck, signal?: AbortSignal, context?: ProbeContext): Promise<ProbeResult> {
   const failed = (message: string, extra: Partial<ProbeResult> = {}): ProbeResult => ({
     checkId: check.id,
     startedAt: Date.now(),

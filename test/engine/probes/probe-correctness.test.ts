@@ -1,8 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpProbe } from '../../../src/engine/probes/http-probe.ts';
 import { runProbe } from '../../../src/engine/probes/index.ts';
@@ -10,35 +7,6 @@ import { tlsProbe } from '../../../src/engine/probes/tls-probe.ts';
 import { makeCerts, type KeyPair, type TestCerts } from '../../support/certs.ts';
 import { checkFrom } from '../../support/checks.ts';
 import { RawServer } from '../../support/hostile.ts';
-
-/** A leaf signed by the test CA whose only name is an IP address, as internal services often have. */
-function ipOnlyLeaf(certs: TestCerts, ip: string): KeyPair {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: certs.dir, stdio: 'pipe' });
-  const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl('req', '-new', ...EC, '-keyout', 'ip.key', '-out', 'ip.csr', '-subj', '/CN=ip-only');
-  writeFileSync(join(certs.dir, 'ip.ext'), `subjectAltName = IP:${ip}\nbasicConstraints = CA:FALSE\n`);
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'ip.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '30',
-    '-out',
-    'ip.crt',
-    '-extfile',
-    'ip.ext',
-  );
-  return {
-    key: readFileSync(join(certs.dir, 'ip.key'), 'utf8'),
-    cert: readFileSync(join(certs.dir, 'ip.crt'), 'utf8'),
-  };
-}
 
 describe('HTTPS addressed by IP', () => {
   let certs: TestCerts;
@@ -53,7 +21,7 @@ describe('HTTPS addressed by IP', () => {
 
   beforeAll(() => {
     certs = makeCerts();
-    ipOnly = ipOnlyLeaf(certs, '127.0.0.1');
+    ipOnly = certs.issue('ip-only', 'IP:127.0.0.1');
   });
   afterAll(async () => {
     for (const s of servers) {
