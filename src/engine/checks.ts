@@ -1,5 +1,7 @@
 import type { CheckConfig, Config } from '../shared/config/schema.ts';
 import type { CheckView, ProbeDetails, ProbeResult } from '../shared/model.ts';
+import type { MissingVantage, QuorumRule } from '../shared/config/quorum.ts';
+import { checkVantages } from '../shared/config/vantages.ts';
 import { redactUrl } from '../shared/redact.ts';
 
 /** A check with its defaults applied: what the scheduler, probes and status rules work on. */
@@ -12,6 +14,10 @@ export type ResolvedCheck = CheckConfig & {
   degradedLatencyMs: number | null;
   /** Interval while the check is changing state (HAProxy's fastinter); null to keep `intervalMs`. */
   fastIntervalMs: number | null;
+  /** Vantage ids it is probed from, config order; this machine's id when only here. */
+  vantageIds: string[];
+  quorumRule: QuorumRule;
+  missingVantage: MissingVantage;
 };
 
 export function resolveChecks(config: Config): ResolvedCheck[] {
@@ -26,6 +32,9 @@ export function resolveChecks(config: Config): ResolvedCheck[] {
       rise: check.rise ?? d.rise,
       degradedLatencyMs: check.degraded_latency ?? null,
       fastIntervalMs: check.fast_interval ?? null,
+      vantageIds: checkVantages(check, d, config.vantage.id),
+      quorumRule: check.quorum ?? d.quorum,
+      missingVantage: check.missing_vantage ?? d.missing_vantage,
     };
     return check.type === 'heartbeat' ? resolveHeartbeat(resolved, check) : resolved;
   });

@@ -28,6 +28,7 @@ export function applyBoardMessage(board: BoardSnapshot | null, message: BoardMes
         incidents: message.incidents ? mergeIncidents(board.incidents, message.incidents) : board.incidents,
         failovers: message.failovers ? mergeById(board.failovers, message.failovers, 'policyId') : board.failovers,
         vantage: message.vantage ?? board.vantage,
+        ...(message.vantages ? { vantages: message.vantages } : {}),
       };
     }
   }

@@ -119,6 +119,42 @@ export interface ProbeResult {
   finalUrl?: string;
   /** probe_error only: the probe could not run because the observer ran out of this. */
   shortage?: ObserverShortage;
+  /** The vantage that probed it; absent means this machine (the local vantage). */
+  vantage?: string;
+  /**
+   * Set when the vantage's own network was failing (its reference checks down) as it probed:
+   * the result is the observer's, not evidence about the target, and does not vote.
+   */
+  observerOffline?: boolean;
+}
+
+/** One vantage's view of one check: the unit of observation is (check, vantage). */
+export interface CheckVantageView {
+  vantage: string;
+  status: Status;
+  since: number | null;
+  lastProbeAt: number | null;
+  latencyMs: number | null;
+  errorClass: ErrorClass | null;
+  message: string;
+  /** Whether this view counts now: fresh data from an online observer. */
+  voting: boolean;
+}
+
+/** How the vantages of a check decided its status. */
+export interface QuorumView {
+  /** For people: "majority of 3", "2 of 3", "route53 (more than 18% of 3 healthy)". */
+  rule: string;
+  /** Vantages with fresh data from an online observer. */
+  voters: number;
+  /** Vantages the check is probed from. */
+  of: number;
+  /** Voting vantages that see it down. */
+  failing: string[];
+  /** Too few voters to decide: the status is the last one decided. */
+  held: boolean;
+  /** Some voting vantages see it down, the quorum does not: a path problem, never an outage. */
+  pathProblem: boolean;
 }
 
 /** A check as the board shows it. Sent whole whenever any of it changes. */
@@ -143,6 +179,10 @@ export interface CheckView {
   degradedLatencyMs?: number | null;
   /** What the last probe saw beyond status and latency, for drill-down and DNS propagation. */
   details?: ProbeDetails;
+  /** Probed from more than this machine: each vantage's view, in config order. */
+  vantages?: CheckVantageView[];
+  /** Probed from more than this machine: how the vantages decided. */
+  quorum?: QuorumView;
 }
 
 /** The optional parts of a probe result, as the board shows them for the last probe. */
@@ -185,7 +225,10 @@ export interface BoardSnapshot {
   components: ComponentView[];
   /** Open incidents and recently resolved ones, newest first. */
   incidents: IncidentView[];
+  /** This machine as an observer (the local vantage). */
   vantage: VantageView;
+  /** Every vantage, this machine first, then the agents in config order. Absent from older engines. */
+  vantages?: VantageView[];
   failovers: FailoverView[];
 }
 
@@ -258,6 +301,8 @@ export interface IncidentView {
   silencedUntil?: number | null;
   /** Set when this incident was folded into another one whose root cause is upstream of its own. */
   mergedInto?: string | null;
+  /** The vantages that saw the root cause down when the incident opened (ids). */
+  seenBy?: string[];
 }
 
 /** Whether this observer can be trusted: reference checks failing means our own network is down. */
@@ -274,6 +319,30 @@ export interface VantageView {
   health?: ObserverHealthView;
   /** Whether history, incidents and the failover audit are being saved. Absent: they are. */
   storage?: StorageHealthView;
+  /** `local` for this machine, `agent` for a probe agent elsewhere. Absent: local. */
+  kind?: 'local' | 'agent';
+  region?: string | null;
+  lat?: number | null;
+  lon?: number | null;
+  /** Agents: the link to the centre. */
+  link?: AgentLinkView;
+}
+
+/** What the centre knows of an agent's connection. */
+export interface AgentLinkView {
+  connected: boolean;
+  /** Last sync received, centre time; null before the first. */
+  lastSeenAt: number | null;
+  /** Agent clock minus centre clock, ms (positive: the agent runs ahead); null before a sync. */
+  skewMs: number | null;
+  /** Results waiting at the agent to be sent, as of its last sync. */
+  buffered: number;
+  /** Results the agent dropped from a full buffer (oldest first) since it started. */
+  dropped: number;
+  /** The agent's Knockon version. */
+  version: string | null;
+  /** Checks assigned to the agent. */
+  checks: number;
 }
 
 export interface StorageHealthView {

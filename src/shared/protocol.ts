@@ -38,6 +38,8 @@ export type BoardMessage =
       incidents?: IncidentView[];
       failovers?: FailoverView[];
       vantage?: VantageView;
+      /** Every vantage, sent whole when any changed. */
+      vantages?: VantageView[];
     }
   | { v: 1; seq: number; kind: 'config'; at: number; config: ConfigState }
   | { v: 1; seq: number; kind: 'notice'; at: number; notice: Notice };

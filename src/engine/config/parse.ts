@@ -1,3 +1,4 @@
+import { rememberInput } from '../../shared/config/input.ts';
 import {
   CST,
   isAlias,
@@ -160,7 +161,10 @@ function parseDocumentText(text: string, file: string, problem: Problem): ParseO
     return problem(`cannot be read: ${message}`, firstAlias(doc));
   }
   const result = configSchema.safeParse(data);
-  if (result.success) return { ok: true, config: result.data };
+  if (result.success) {
+    rememberInput(result.data, data);
+    return { ok: true, config: result.data };
+  }
   return { ok: false, issues: result.error.issues.map((issue) => locate(issue, doc, lineCounter, file)) };
 }
 

@@ -38,6 +38,9 @@ export const dnsCheckQuery: ResolverQuery = async (resolvers, name, type, timeou
     rise: 1,
     degradedLatencyMs: null,
     fastIntervalMs: null,
+    vantageIds: ['local'],
+    quorumRule: 'majority',
+    missingVantage: 'abstain',
   };
   const result = await dnsProbe(check, signal);
   return result.dns ?? [];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, timeoutDuration } from './duration.ts';
+import { missingVantageSchema, quorumRuleSchema } from './quorum.ts';
 
 /** Ids are referenced from other parts of the config and appear in URLs and the database. */
 export const id = z
@@ -24,4 +25,9 @@ export const checkCommon = {
    * short of `rise`), so a real change is confirmed sooner: HAProxy's fastinter.
    */
   fast_interval: duration.optional(),
+  /** Where the check is probed from: vantage ids (this machine's `vantage.id`, or `vantages[].id`). */
+  vantages: z.array(id).min(1).max(64).optional(),
+  /** How those vantages decide together; defaults.quorum when absent. */
+  quorum: quorumRuleSchema.optional(),
+  missing_vantage: missingVantageSchema.optional(),
 };

@@ -201,9 +201,6 @@ export type FailoverActionConfig = z.output<typeof failoverActionSchema>;
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
-/** The vantages a check is probed from in this version: this machine only. */
-export const VANTAGES_AVAILABLE = 1;
-
 interface RefContext {
   addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string }): void;
 }
@@ -211,7 +208,12 @@ interface RefContext {
 /** Cross-references: ids unique, watched and verified things exist, k never above n. */
 export function validateFailover(
   failover: FailoverConfig | undefined,
-  known: { checks: readonly string[]; components: readonly string[] },
+  known: {
+    checks: readonly string[];
+    components: readonly string[];
+    /** How many vantages probe the watched thing (for a component, its most-probed check). */
+    vantageCount: (watch: FailoverPolicyConfig['watch']) => number;
+  },
   ctx: RefContext,
 ): void {
   if (!failover) return;
@@ -243,11 +245,12 @@ export function validateFailover(
         message: `unknown check "${policy.verify.check}"; defined checks: ${list(known.checks)}`,
       });
     }
-    if (policy.trigger.min_vantages > VANTAGES_AVAILABLE) {
+    const available = known.vantageCount(policy.watch);
+    if (policy.trigger.min_vantages > available) {
       ctx.addIssue({
         code: 'custom',
         path: at('trigger', 'min_vantages'),
-        message: `${policy.trigger.min_vantages} vantages can never agree: this engine probes from ${VANTAGES_AVAILABLE} (this machine)`,
+        message: `${policy.trigger.min_vantages} vantages can never agree: the watched ${'check' in policy.watch ? 'check is' : "component's checks are"} probed from ${available}`,
       });
     }
     const needsRecord = policy.actions.some((a) => a.type === 'dns_update' || a.type === 'route53');

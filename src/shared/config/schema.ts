@@ -11,6 +11,8 @@ import { tlsCheckSchema } from './tls-check.ts';
 import { alertRuleSchema, notificationsSchema, receiverSchema } from './alerts.ts';
 import { checkReferences } from './references.ts';
 import { componentSchema, flapDetectionSchema, siteSchema, vantageSchema } from './topology.ts';
+import { missingVantageSchema, quorumRuleSchema } from './quorum.ts';
+import { checkVantages, remoteVantageSchema, validateVantages } from './vantages.ts';
 
 export const regionSchema = z.strictObject({
   id,
@@ -79,8 +81,12 @@ export const configSchema = z
         timeout: timeoutDuration.default(5_000),
         fall: z.int().min(1).max(100).default(3),
         rise: z.int().min(1).max(100).default(2),
+        /** Where checks are probed from when they do not say; this machine (vantage.id) when absent. */
+        vantages: z.array(id).min(1).max(64).optional(),
+        quorum: quorumRuleSchema.default('majority'),
+        missing_vantage: missingVantageSchema.default('abstain'),
       })
-      .default({ interval: 10_000, timeout: 5_000, fall: 3, rise: 2 }),
+      .default({ interval: 10_000, timeout: 5_000, fall: 3, rise: 2, quorum: 'majority', missing_vantage: 'abstain' }),
     regions: z.array(regionSchema).default([]),
     checks: z
       .array(checkSchema)
@@ -93,15 +99,33 @@ export const configSchema = z
     history: historySchema,
     components: z.array(componentSchema).default([]),
     vantage: vantageSchema,
+    /** Probe agents in other regions (knockon agent): each probes the checks that list it. */
+    vantages: z.array(remoteVantageSchema).max(64).default([]),
     flap_detection: flapDetectionSchema,
     alerts: z.array(alertRuleSchema).default([]),
     receivers: z.array(receiverSchema).default([]),
     notifications: notificationsSchema,
   })
   .superRefine((config, ctx) => {
+    validateVantages(config, ctx);
+    const vantagesOf = new Map(
+      config.checks.map((c) => [c.id, checkVantages(c, config.defaults, config.vantage.id).length]),
+    );
     validateFailover(
       config.failover,
-      { checks: config.checks.map((c) => c.id), components: config.components.map((c) => c.id) },
+      {
+        checks: config.checks.map((c) => c.id),
+        components: config.components.map((c) => c.id),
+        vantageCount: (watch) =>
+          'check' in watch
+            ? (vantagesOf.get(watch.check) ?? 1)
+            : Math.max(
+                1,
+                ...(config.components.find((c) => c.id === watch.component)?.checks ?? []).map(
+                  (id) => vantagesOf.get(id) ?? 1,
+                ),
+              ),
+      },
       ctx,
     );
     const regionIds = new Set<string>();
