@@ -3,7 +3,7 @@ import { IPC } from '../shared/api.ts';
 import type { EngineHost } from '../engine/host.ts';
 import { isTrustedSender } from './app-origin.ts';
 import { originPolicy } from './protocol.ts';
-import { isRpcMethodName, parseRpcParams } from '../shared/rpc.ts';
+import { isBoardMethod, isRpcMethodName, parseRpcParams } from '../shared/rpc.ts';
 
 export function setupIpc(host: EngineHost, windows: () => BrowserWindow[]): () => void {
   const policy = originPolicy();
@@ -16,7 +16,7 @@ export function setupIpc(host: EngineHost, windows: () => BrowserWindow[]): () =
   });
   ipcMain.handle(IPC.rpc, (event, method: unknown, params: unknown) => {
     if (!trustedSender(event.senderFrame)) throw new Error('untrusted sender');
-    if (!isRpcMethodName(method)) throw new Error('unknown method');
+    if (!isRpcMethodName(method) || !isBoardMethod(method)) throw new Error('unknown method');
     const parsed = parseRpcParams(method, params);
     if (!parsed.ok) throw new Error(parsed.error);
     // The desktop user is at the machine: actions need no token here, but the renderer

@@ -12,6 +12,7 @@ import {
   isRpcMethodName,
   parseRpcParams,
   RPC_ACTIONS,
+  isBoardMethod,
   type RpcMethod,
   type RpcParams,
   type RpcResult,
@@ -245,7 +246,7 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
     if (rpc) {
       const [, kind, method] = rpc;
       try {
-        if (!isRpcMethodName(method)) throw new HttpError(404, `unknown method "${method}"`);
+        if (!isRpcMethodName(method) || !isBoardMethod(method)) throw new HttpError(404, `unknown method "${method}"`);
         const isAction = RPC_ACTIONS.has(method);
         if (kind === 'query') {
           if (req.method !== 'GET') throw new HttpError(405, 'queries use GET');

@@ -13,6 +13,7 @@
  * needs to change.
  */
 import { z } from 'zod';
+import { MAX_AGENT_BODY_BYTES } from './agent-protocol.ts';
 import type { IncidentView, ProbeResult, SeriesPoint } from './model.ts';
 
 /** Longest free text accepted from a caller (names, notes, reasons). */
@@ -32,6 +33,8 @@ const count = (field: string, max: number) =>
     .int({ error: `${field}: expected a whole number from 1 to ${max}` })
     .min(1, `${field}: expected at least 1`)
     .max(max, `${field}: expected at most ${max}`);
+/** A vantage id; absent means every vantage of the check together. */
+const vantage = id('vantage', 'a vantage id').optional();
 const range = z.enum(['1h', '6h', '24h', '7d', '30d'], { error: 'range: expected one of 1h, 6h, 24h, 7d, 30d' });
 const checkId = id('checkId', 'a check id');
 const incidentId = id('incidentId', 'an incident id');
@@ -43,9 +46,13 @@ const by = z
   .min(1, 'by: say who you are')
   .max(100, 'by: at most 100 characters');
 
-/** Who may call a method: viewers see, operators acknowledge and silence, admins fail over. */
-export type RpcRole = 'viewer' | 'operator' | 'admin';
-export type RpcKind = 'query' | 'action';
+/**
+ * Who may call a method: viewers see, operators acknowledge and silence, admins fail over;
+ * `agent` is a probe agent holding a token bound to one vantage (never a person).
+ */
+export type RpcRole = 'viewer' | 'operator' | 'admin' | 'agent';
+/** `agent` methods are served only on the agent door (POST /api/agent/v1/sync), never to the board. */
+export type RpcKind = 'query' | 'action' | 'agent';
 
 interface MethodSpec<P extends z.ZodType, R> {
   kind: RpcKind;
@@ -67,15 +74,15 @@ export const RPC_CONTRACT = {
   'history.series': method<SeriesPoint[]>()(
     'query',
     'viewer',
-    z.strictObject({ checkId, range, points: count('points', 2_000) }),
+    z.strictObject({ checkId, range, points: count('points', 2_000), vantage }),
   ),
   /** Availability (0..1) of a check over a range; null without data. */
-  'history.availability': method<number | null>()('query', 'viewer', z.strictObject({ checkId, range })),
+  'history.availability': method<number | null>()('query', 'viewer', z.strictObject({ checkId, range, vantage })),
   /** The latest raw results of a check, newest first (drill-down: phases, errors, DNS answers). */
   'history.recent': method<ProbeResult[]>()(
     'query',
     'viewer',
-    z.strictObject({ checkId, limit: count('limit', 1_000) }),
+    z.strictObject({ checkId, limit: count('limit', 1_000), vantage }),
   ),
   /** Incidents in a time window, newest first (the board's snapshot holds only recent ones). */
   'incidents.list': method<IncidentView[]>()(
@@ -123,7 +130,47 @@ export const RPC_CONTRACT = {
     }),
   ),
   'failover.failback': method<Outcome>()('action', 'admin', z.strictObject({ policyId, by })),
+  /**
+   * One sync from a probe agent (src/shared/agent-protocol.ts): the bearer token as sent, and the
+   * body unparsed (the engine parses it, after the token, with AgentSyncRequestSchema).
+   */
+  'agent.sync': method<AgentSyncOutcome>()(
+    'agent',
+    'agent',
+    z.strictObject({
+      token: z.string().max(512),
+      body: z.string().max(MAX_AGENT_BODY_BYTES),
+      /** The caller's address, for the log when a token is refused. */
+      from: z.string().max(200),
+    }),
+  ),
+  /** Agent tokens known to the centre (never the tokens themselves). */
+  'vantages.tokens': method<AgentTokenView[]>()('query', 'admin', z.strictObject({})),
+  'vantages.revokeToken': method<Outcome>()(
+    'action',
+    'admin',
+    z.strictObject({ tokenId: id('tokenId', 'an agent token id'), by }),
+  ),
 } as const;
+
+/** What the agent door answers: the HTTP status and the body (an AgentSyncResponse or an error). */
+export type AgentSyncOutcome = { status: number; body: unknown };
+
+export interface AgentTokenView {
+  id: string;
+  vantage: string;
+  name: string;
+  /** Where it is defined: the config (token_sha256/token_env) or the database (knockon agent-token). */
+  source: 'config' | 'database';
+  createdAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** Methods the board may call (queries and actions); agent methods have their own door. */
+export function isBoardMethod(method: RpcMethod): boolean {
+  return RPC_CONTRACT[method].kind !== 'agent';
+}
 
 type Contract = typeof RPC_CONTRACT;
 export type RpcMethod = keyof Contract;

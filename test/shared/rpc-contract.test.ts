@@ -47,6 +47,8 @@ describe('the RPC contract', () => {
     ];
     for (const method of methods) {
       for (const params of hostile) {
+        // A method without params takes null as "no params"; everything else is still refused.
+        if (params === null && parseRpcParams(method, {}).ok) continue;
         const outcome = parseRpcParams(method, params);
         expect(outcome.ok, `${method} ${JSON.stringify(params)}`).toBe(false);
       }
@@ -57,8 +59,10 @@ describe('the RPC contract', () => {
   it('gives every method a kind and a role, and lists exactly the actions as actions', () => {
     for (const method of methods) {
       const spec = RPC_CONTRACT[method];
-      expect(['query', 'action']).toContain(spec.kind);
-      expect(['viewer', 'operator', 'admin']).toContain(spec.role);
+      expect(['query', 'action', 'agent']).toContain(spec.kind);
+      expect(['viewer', 'operator', 'admin', 'agent']).toContain(spec.role);
+      // The agent door and the agent role go together: no person calls an agent method.
+      expect(spec.kind === 'agent').toBe(spec.role === 'agent');
       expect(RPC_ACTIONS.has(method)).toBe(spec.kind === 'action');
       if (spec.kind === 'action') expect(spec.role).not.toBe('viewer');
     }
