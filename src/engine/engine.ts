@@ -1,6 +1,8 @@
 import type { Config } from '../shared/config/schema.ts';
 import type {
+  AgentLinkView,
   BoardSnapshot,
+  CheckVantageView,
   CheckView,
   ComponentView,
   ConfigIssue,
@@ -11,8 +13,10 @@ import type {
   ObserverHealthView,
   StorageHealthView,
   ProbeResult,
+  QuorumView,
   VantageView,
 } from '../shared/model.ts';
+import { describeQuorum } from '../shared/config/vantages.ts';
 import { DELTA_INTERVAL_MS, PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
 import { Alarm } from './alarm.ts';
 import { ObserverHealth } from './analysis/observer-health.ts';
@@ -26,6 +30,8 @@ import { runProbe } from './probes/index.ts';
 import type { RpcRegistry } from './rpc.ts';
 import { Scheduler } from './scheduler.ts';
 import { INITIAL_STATE, isChanging, nextState, type CheckState } from './status.ts';
+import { VantageBook } from './vantages/book.ts';
+import { decideQuorum, type QuorumDecision } from './vantages/quorum.ts';
 
 export type ProbeFn = (check: ResolvedCheck, signal: AbortSignal) => Promise<ProbeResult>;
 
@@ -45,10 +51,35 @@ export interface EngineOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
-/** What a module learns when a probe result has updated a check. */
+/**
+ * What a module learns when a probe result has updated a check. The unit of observation is
+ * (check, vantage): `result` came from `vantage` (this machine's id for local probes), and
+ * `state`/`view` are the check's status as its vantages decide it together (the quorum).
+ */
 export interface CheckUpdate {
   check: ResolvedCheck;
   result: ProbeResult;
+  vantage: string;
+  /**
+   * The result as evidence about the target: `result` when its vantage votes and it agrees with
+   * the decided status; null when it does not bear on the decision (a path problem seen from
+   * one vantage, an observer offline), so analysis neither blames nor clears the target on it.
+   */
+  evidence: ProbeResult | null;
+  previous: CheckState;
+  state: CheckState;
+  view: CheckView;
+  now: number;
+}
+
+/**
+ * The decided status of a check changed without a new result from it: a vantage went stale or
+ * offline (or came back), so the quorum moved. `evidence` is the latest result that agrees with
+ * the new status, or a stand-in saying so when there is none.
+ */
+export interface QuorumChange {
+  check: ResolvedCheck;
+  evidence: ProbeResult;
   previous: CheckState;
   state: CheckState;
   view: CheckView;
@@ -73,6 +104,8 @@ export interface EngineModule {
   /** A valid config was applied (also the first one at start). */
   onConfig?(config: Config, checks: readonly ResolvedCheck[]): void;
   onCheckUpdate?(update: CheckUpdate): void;
+  /** The decided status moved because vantages went stale, offline or online, not on a result. */
+  onQuorumChange?(change: QuorumChange): void;
   /** The observer's own health changed (probes could not run for want of its resources). */
   onObserverHealth?(health: ObserverHealthView): void;
   /** Adds the module's part to a full snapshot. */
@@ -91,11 +124,33 @@ export interface RestoredCheck {
   view: CheckView;
 }
 
+/** One vantage's view of one check. */
+interface Observation {
+  vantage: string;
+  state: CheckState;
+  view: CheckVantageView;
+  /** Until when its data votes (engine clock); 0 before the first result. */
+  freshUntil: number;
+  /** Its latest result that said something about the target. */
+  last: ProbeResult | null;
+}
+
 interface Tracked {
   check: ResolvedCheck;
+  /** The check's status as its vantages decide it together. */
   state: CheckState;
   view: CheckView;
+  /** One per vantage the check is probed from, config order. */
+  obs: Map<string, Observation>;
+  /** Probed from more than this machine: the view carries the matrix and the quorum. */
+  multi: boolean;
+  decision: QuorumDecision | null;
 }
+
+/** Agents send results in batches: their data stays fresh this much longer than the interval says. */
+const AGENT_SLACK_MS = 5_000;
+/** How often vantages' freshness and agents' links are re-read when there are agents. */
+const SWEEP_MS = 1_000;
 
 export const DEFAULT_MAX_IN_FLIGHT = 256;
 
@@ -119,7 +174,7 @@ export class Engine {
   private configState: ConfigState = { source: 'none', appliedAt: 0, error: null };
   private seq = 0;
   private readonly modules: EngineModule[] = [];
-  private pendingPart: Required<Omit<BoardPart, 'vantage'>> & { vantage?: VantageView } = {
+  private pendingPart: Required<Omit<BoardPart, 'vantage'>> & { vantage?: VantageView; vantages?: VantageView[] } = {
     components: [],
     incidents: [],
     failovers: [],
@@ -133,6 +188,11 @@ export class Engine {
   private readonly observerAlarm: Alarm;
   /** The vantage as modules last described it, before observer health is added. */
   private baseVantage: VantageView = LOCAL_VANTAGE;
+  private readonly book = new VantageBook();
+  /** Re-reads freshness and links while agents are configured. */
+  private readonly sweepAlarm: Alarm;
+  /** Results from agents for checks they are not assigned (a stale agent config), counted. */
+  private unassigned = 0;
 
   /** Heartbeats received; heartbeat checks are "probed" by reading it. */
   readonly heartbeats: HeartbeatBook;
@@ -150,6 +210,7 @@ export class Engine {
     this.onResult = options.onResult;
     this.observerView = this.observer.view(this.clock.now());
     this.observerAlarm = new Alarm(this.clock, () => this.refreshObserver());
+    this.sweepAlarm = new Alarm(this.clock, () => this.sweep());
     this.scheduler = new Scheduler({
       clock: this.clock,
       maxInFlight: options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
@@ -180,6 +241,7 @@ export class Engine {
     if (part.vantage) {
       this.baseVantage = part.vantage;
       this.pendingPart.vantage = this.withHealth(part.vantage);
+      this.pendingPart.vantages = this.vantageViews();
     }
     this.batcher.poke();
   }
@@ -207,16 +269,37 @@ export class Engine {
         // The same object, updated in place: a probe in flight during the reload keeps its result.
         old.check = check;
         old.view = { ...old.view, ...pickStatic(initialView(check)) };
+        old.obs = observations(check, old.obs, old.state);
+        old.multi = isMulti(check, config.vantage.id);
         next.set(check.id, old);
       } else {
-        next.set(check.id, this.restored(check) ?? { check, state: INITIAL_STATE, view: initialView(check) });
+        const restored = this.restored(check);
+        const state = restored?.state ?? INITIAL_STATE;
+        next.set(check.id, {
+          check,
+          state,
+          view: restored?.view ?? initialView(check),
+          obs: observations(check, null, state),
+          multi: isMulti(check, config.vantage.id),
+          decision: null,
+        });
       }
     }
     this.tracked = next;
     this.config = config;
+    this.book.configure(config, (v) => [...next.values()].filter((t) => t.obs.has(v)).length);
+    this.book.setLocalDegraded(this.observerView.degraded);
+    this.book.refresh(this.statusAt, this.nameOf);
+    for (const t of next.values()) this.redecide(t, this.clock.now(), false);
+    this.sweepAlarm.set(config.vantages.length > 0 ? this.clock.now() + SWEEP_MS : null);
     this.configState = { source, appliedAt: this.clock.now(), error: null };
     this.scheduler.setMaxInFlight(config.engine.max_in_flight);
-    this.scheduler.setJobs([...next.values()].map((t) => ({ id: t.check.id, intervalMs: t.check.intervalMs })));
+    // This machine probes the checks listing it; the agents probe the rest.
+    this.scheduler.setJobs(
+      [...next.values()]
+        .filter((t) => t.obs.has(config.vantage.id))
+        .map((t) => ({ id: t.check.id, intervalMs: t.check.intervalMs })),
+    );
     this.batcher.clear();
     const checks = [...next.values()].map((t) => t.check);
     for (const module of this.modules) this.guarded(module, 'onConfig', () => module.onConfig?.(config, checks));
@@ -256,6 +339,7 @@ export class Engine {
     for (const module of this.modules) this.guarded(module, 'contribute', () => module.contribute?.(board));
     this.baseVantage = board.vantage;
     board.vantage = this.withHealth(board.vantage);
+    board.vantages = this.vantageViews();
     return board;
   }
 
@@ -271,6 +355,7 @@ export class Engine {
   async stop(): Promise<void> {
     this.abort.abort();
     this.observerAlarm.cancel();
+    this.sweepAlarm.cancel();
     this.scheduler.stop();
     this.batcher.stop();
     for (const module of [...this.modules].reverse()) {
@@ -307,44 +392,275 @@ export class Engine {
     });
   }
 
-  private apply(tracked: Tracked, result: ProbeResult): void {
+  private apply(tracked: Tracked, result: ProbeResult, vantage = this.book.local): void {
     const id = tracked.check.id;
-    if (result.errorClass === 'probe_error' && result.shortage) this.noteShortage(result);
+    const obs = tracked.obs.get(vantage);
+    if (!obs) return;
+    if (result.errorClass === 'probe_error' && result.shortage && vantage === this.book.local)
+      this.noteShortage(result);
     this.onResult?.(result, tracked.check);
     const now = this.clock.now();
-    const previous = tracked.state;
-    const state = nextState(previous, result, tracked.check, now);
-    tracked.state = state;
-    if (tracked.check.fastIntervalMs !== null) {
-      this.scheduler.retime(id, isChanging(state) ? tracked.check.fastIntervalMs : tracked.check.intervalMs);
+    // A probe that could not run, or ran while its observer's own network was failing, says
+    // nothing new about the target: that vantage's state and the data's age stay as they are.
+    const observed = result.errorClass !== 'probe_error' && result.observerOffline !== true;
+    obs.state = observed ? nextState(obs.state, result, tracked.check, now) : obs.state;
+    if (observed) {
+      obs.last = result;
+      obs.freshUntil = Math.max(obs.freshUntil, result.startedAt + this.staleAfter(tracked.check, vantage));
     }
-    // A probe that could not run says nothing new about the target: the data stays as old as it is.
-    const observed = result.errorClass !== 'probe_error';
-    tracked.view = {
+    obs.view = {
+      vantage,
+      status: obs.state.status,
+      since: obs.state.since,
+      lastProbeAt: observed ? result.startedAt : obs.view.lastProbeAt,
+      latencyMs: roundLatency(result.latencyMs),
+      errorClass: result.errorClass,
+      message: result.message,
+      voting: obs.view.voting,
+    };
+    if (vantage === this.book.local && tracked.check.fastIntervalMs !== null) {
+      this.scheduler.retime(id, isChanging(obs.state) ? tracked.check.fastIntervalMs : tracked.check.intervalMs);
+    }
+    const previous = tracked.state;
+    this.decide(tracked, now, vantage);
+    const agrees =
+      tracked.decision !== null &&
+      obs.view.voting &&
+      (tracked.multi ? result.ok === (tracked.state.status !== 'down') : true);
+    const evidence = observed && agrees ? result : null;
+    // The check's own line on the board: from this result when it bears on the decision (a
+    // single vantage's result always does, as before vantages existed).
+    if (!tracked.multi || evidence !== null || tracked.view.lastProbeAt === null) {
+      tracked.view = {
+        ...tracked.view,
+        lastProbeAt: observed ? result.startedAt : tracked.view.lastProbeAt,
+        latencyMs: roundLatency(result.latencyMs),
+        errorClass: result.errorClass,
+        message: result.message,
+        details: probeDetails(result),
+      };
+    }
+    tracked.view = this.decidedView(tracked);
+    this.batcher.changed(id);
+    const update: CheckUpdate = {
+      check: tracked.check,
+      result,
+      vantage,
+      evidence: tracked.multi ? evidence : observed ? result : null,
+      previous,
+      state: tracked.state,
+      view: tracked.view,
+      now,
+    };
+    for (const module of this.modules) this.guarded(module, 'onCheckUpdate', () => module.onCheckUpdate?.(update));
+    if (this.book.referencesOf(id).includes(vantage)) this.refreshVantages(now);
+  }
+
+  /** How long a vantage's data votes after the probe that made it. */
+  private staleAfter(check: ResolvedCheck, vantage: string): number {
+    const base = 2 * check.intervalMs + check.timeoutMs;
+    return vantage === this.book.local ? base : base + AGENT_SLACK_MS;
+  }
+
+  /** Decides the check's status from its vantages' views (the quorum); sets state and decision. */
+  private decide(tracked: Tracked, now: number, latest: string | null): void {
+    const votes = [];
+    for (const obs of tracked.obs.values()) {
+      const eligible =
+        obs.freshUntil > now && (this.book.online(obs.vantage) || this.book.isReference(tracked.check.id, obs.vantage));
+      obs.view = obs.view.voting === eligible ? obs.view : { ...obs.view, voting: eligible };
+      votes.push({ vantage: obs.vantage, status: obs.state.status, eligible });
+    }
+    const previous = tracked.state;
+    const decision = decideQuorum(tracked.check.quorumRule, tracked.check.missingVantage, votes, previous.status);
+    tracked.decision = decision;
+    const source = latest !== null ? tracked.obs.get(latest) : undefined;
+    if (!tracked.multi && source && !decision.held) {
+      // One vantage: its state is the check's, exactly as before vantages existed.
+      tracked.state = source.state;
+      return;
+    }
+    const counters = source?.state ?? previous;
+    tracked.state = {
+      ...counters,
+      status: decision.status,
+      since: decision.status !== previous.status ? now : previous.since,
+    };
+  }
+
+  /** The check's view with its decided status, and for several vantages the matrix and quorum. */
+  private decidedView(tracked: Tracked): CheckView {
+    const state = tracked.state;
+    const view: CheckView = {
       ...tracked.view,
       status: state.status,
       since: state.since,
-      lastProbeAt: observed ? result.startedAt : tracked.view.lastProbeAt,
-      latencyMs: result.latencyMs === null ? null : Math.round(result.latencyMs * 10) / 10,
-      errorClass: result.errorClass,
-      message: result.message,
       consecutiveFailures: state.consecutiveFailures,
       consecutiveSuccesses: state.consecutiveSuccesses,
-      details: probeDetails(result),
     };
-    this.batcher.changed(id);
-    const update: CheckUpdate = { check: tracked.check, result, previous, state, view: tracked.view, now };
-    for (const module of this.modules) this.guarded(module, 'onCheckUpdate', () => module.onCheckUpdate?.(update));
+    if (!tracked.multi || tracked.decision === null) return view;
+    const d = tracked.decision;
+    const quorum: QuorumView = {
+      rule: describeQuorum(tracked.check.quorumRule, tracked.obs.size),
+      voters: d.voters,
+      of: tracked.obs.size,
+      failing: d.failing,
+      held: d.held,
+      pathProblem: d.pathProblem,
+    };
+    return { ...view, vantages: [...tracked.obs.values()].map((o) => o.view), quorum };
   }
 
-  private restored(check: ResolvedCheck): Tracked | null {
+  /**
+   * Decides again without a new result (a vantage went stale, offline or online). Tells the
+   * modules when the decided status or the quorum's picture moved.
+   */
+  private redecide(tracked: Tracked, now: number, tell = true): void {
+    const before = tracked.decision;
+    const previous = tracked.state;
+    this.decide(tracked, now, null);
+    const after = tracked.decision!;
+    const same =
+      before !== null &&
+      before.status === after.status &&
+      before.voters === after.voters &&
+      before.held === after.held &&
+      before.failing.join() === after.failing.join();
+    tracked.view = this.decidedView(tracked);
+    if (same || !tell) return;
+    this.batcher.changed(tracked.check.id);
+    if (previous.status === tracked.state.status) return;
+    const change: QuorumChange = {
+      check: tracked.check,
+      evidence: this.agreeingResult(tracked, now),
+      previous,
+      state: tracked.state,
+      view: tracked.view,
+      now,
+    };
+    for (const module of this.modules) this.guarded(module, 'onQuorumChange', () => module.onQuorumChange?.(change));
+  }
+
+  /** The latest voting result that agrees with the decided status, or a stand-in saying what moved. */
+  private agreeingResult(tracked: Tracked, now: number): ProbeResult {
+    const down = tracked.state.status === 'down';
+    let best: ProbeResult | null = null;
+    for (const obs of tracked.obs.values()) {
+      if (!obs.view.voting || !obs.last || obs.last.ok === down) continue;
+      if (!best || obs.last.startedAt > best.startedAt) best = obs.last;
+    }
+    if (best) return best;
+    const d = tracked.decision!;
+    return {
+      checkId: tracked.check.id,
+      startedAt: now,
+      ok: !down,
+      latencyMs: null,
+      errorClass: down ? 'timeout' : null,
+      message: d.held
+        ? `no quorum: ${d.voters} of ${tracked.obs.size} vantages have fresh data`
+        : `decided by ${d.voters} of ${tracked.obs.size} vantages`,
+    };
+  }
+
+  /** A vantage's status of a check (reference checks are read this way). */
+  private readonly statusAt = (checkId: string, vantage: string) =>
+    this.tracked.get(checkId)?.obs.get(vantage)?.state.status ?? 'unknown';
+
+  private readonly nameOf = (checkId: string) => this.tracked.get(checkId)?.check.name ?? checkId;
+
+  /** Re-reads which vantages may vote; decides again every check of those that flipped. */
+  private refreshVantages(now: number): void {
+    const flipped = this.book.refresh(this.statusAt, this.nameOf);
+    if (flipped.length === 0) return;
+    for (const t of this.tracked.values()) {
+      if (flipped.some((v) => t.obs.has(v))) this.redecide(t, now);
+    }
+    this.pendingPart.vantages = this.vantageViews();
+    this.batcher.poke();
+  }
+
+  /** Once a second while agents exist: links that went quiet, and data that went stale. */
+  private sweep(): void {
+    if (this.abort.signal.aborted || !this.config) return;
+    const now = this.clock.now();
+    let linksChanged = false;
+    for (const id of this.book.ids()) {
+      const link = this.book.link(id);
+      if (!link?.connected || link.lastSeenAt === null) continue;
+      if (now - link.lastSeenAt > this.book.offlineAfter(id)) {
+        this.book.setLink(id, { ...link, connected: false }, { online: true, reason: null });
+        linksChanged = true;
+      }
+    }
+    if (linksChanged) {
+      this.refreshVantages(now);
+      this.pendingPart.vantages = this.vantageViews();
+      this.batcher.poke();
+    }
+    for (const t of this.tracked.values()) {
+      if (!t.multi || !t.decision) continue;
+      // Only checks whose votes would change: a vantage whose data just went stale.
+      let moved = false;
+      for (const obs of t.obs.values()) if (obs.view.voting && obs.freshUntil <= now) moved = true;
+      if (moved) this.redecide(t, now);
+    }
+    this.sweepAlarm.set(now + SWEEP_MS);
+  }
+
+  /**
+   * Results probed by an agent at a remote vantage, in the agent's order (its clock already
+   * corrected by the caller). Results for checks not assigned to that vantage are dropped and
+   * counted. Returns how many were applied.
+   */
+  ingest(vantageId: string, results: readonly ProbeResult[]): number {
+    if (vantageId === this.book.local || !this.book.has(vantageId) || this.abort.signal.aborted) return 0;
+    let applied = 0;
+    for (const result of results) {
+      const tracked = this.tracked.get(result.checkId);
+      if (!tracked?.obs.has(vantageId)) {
+        this.unassigned++;
+        continue;
+      }
+      this.apply(tracked, { ...result, vantage: vantageId }, vantageId);
+      applied++;
+    }
+    return applied;
+  }
+
+  /** An agent's link to this engine, and what it says of its own network, after each sync. */
+  setAgentLink(vantageId: string, link: AgentLinkView, observer: { online: boolean; reason: string | null }): void {
+    if (!this.book.has(vantageId)) return;
+    this.book.setLink(vantageId, link, observer);
+    this.refreshVantages(this.clock.now());
+    this.pendingPart.vantages = this.vantageViews();
+    this.batcher.poke();
+  }
+
+  /** The voting vantages that see a check down now (failover's k of n). */
+  failingVantages(checkId: string): string[] {
+    return this.tracked.get(checkId)?.decision?.failing ?? [];
+  }
+
+  /** Results from agents for checks not assigned to them, since start. */
+  unassignedResults(): number {
+    return this.unassigned;
+  }
+
+  /** Every vantage, this machine first (with its health and storage), then the agents. */
+  vantageViews(): VantageView[] {
+    const local = this.withHealth(this.baseVantage);
+    return this.book.views().map((v) => (v.kind === 'local' ? { ...v, ...local, kind: 'local' } : v));
+  }
+
+  private restored(check: ResolvedCheck): RestoredCheck | null {
     for (const module of this.modules) {
       let restored: ReturnType<NonNullable<EngineModule['restore']>> | null = null;
       this.guarded(module, 'restore', () => {
         restored = module.restore?.(check) ?? null;
       });
       const found = restored as ReturnType<NonNullable<EngineModule['restore']>> | null;
-      if (found) return { check, state: found.state, view: { ...found.view, ...pickStatic(initialView(check)) } };
+      if (found) return { state: found.state, view: { ...found.view, ...pickStatic(initialView(check)) } };
     }
     return null;
   }
@@ -377,6 +693,7 @@ export class Engine {
       ...(part.incidents.length > 0 ? { incidents: lastById(part.incidents, 'id') } : {}),
       ...(part.failovers.length > 0 ? { failovers: lastById(part.failovers, 'policyId') } : {}),
       ...(part.vantage ? { vantage: part.vantage } : {}),
+      ...(part.vantages ? { vantages: part.vantages } : {}),
     });
   }
 
@@ -408,8 +725,11 @@ export class Engine {
         for (const module of this.modules) {
           this.guarded(module, 'onObserverHealth', () => module.onObserverHealth?.(view));
         }
+        this.book.setLocalDegraded(view.degraded);
+        this.refreshVantages(now);
       }
       this.pendingPart.vantage = this.withHealth(this.baseVantage);
+      this.pendingPart.vantages = this.vantageViews();
       this.batcher.poke();
     }
     this.observerAlarm.set(this.abort.signal.aborted ? null : this.observer.nextChangeAt(now));
@@ -428,6 +748,7 @@ export class Engine {
   setStorageHealth(health: StorageHealthView): void {
     this.storage = health;
     this.pendingPart.vantage = this.withHealth(this.baseVantage);
+    this.pendingPart.vantages = this.vantageViews();
     this.batcher.poke();
   }
 
@@ -446,6 +767,51 @@ function lastById<T, K extends keyof T>(items: T[], key: K): T[] {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function roundLatency(ms: number | null): number | null {
+  return ms === null ? null : Math.round(ms * 10) / 10;
+}
+
+function isMulti(check: ResolvedCheck, localId: string): boolean {
+  return check.vantageIds.length > 1 || check.vantageIds[0] !== localId;
+}
+
+/**
+ * One observation per vantage of the check, keeping those it had. A new vantage starts unknown;
+ * for a check new to the engine, this machine starts from the restored state.
+ */
+function observations(
+  check: ResolvedCheck,
+  old: ReadonlyMap<string, Observation> | null,
+  restored: CheckState,
+): Map<string, Observation> {
+  const out = new Map<string, Observation>();
+  for (const [i, vantage] of check.vantageIds.entries()) {
+    const kept = old?.get(vantage);
+    if (kept) {
+      out.set(vantage, kept);
+      continue;
+    }
+    const state = old === null && i === 0 ? restored : INITIAL_STATE;
+    out.set(vantage, {
+      vantage,
+      state,
+      freshUntil: 0,
+      last: null,
+      view: {
+        vantage,
+        status: state.status,
+        since: state.since,
+        lastProbeAt: null,
+        latencyMs: null,
+        errorClass: null,
+        message: 'not probed yet',
+        voting: false,
+      },
+    });
+  }
+  return out;
+}
 
 function pickStatic(view: CheckView): Partial<CheckView> {
   const { name, type, target, region, intervalMs, timeoutMs, degradedLatencyMs } = view;

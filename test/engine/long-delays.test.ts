@@ -48,16 +48,19 @@ alerts:
     module.onConfig(outcome.config, checks);
     const check = checks[0]!;
     const now = Date.now();
+    const result = {
+      checkId: 'api',
+      startedAt: now,
+      ok: false,
+      latencyMs: null,
+      errorClass: 'connect_refused' as const,
+      message: 'refused',
+    };
     module.onCheckUpdate({
       check,
-      result: {
-        checkId: 'api',
-        startedAt: now,
-        ok: false,
-        latencyMs: null,
-        errorClass: 'connect_refused',
-        message: 'refused',
-      },
+      result,
+      vantage: 'local',
+      evidence: result,
       previous: INITIAL_STATE,
       state: { ...INITIAL_STATE, status: 'down', since: now },
       view: { ...initialView(check), status: 'down' },

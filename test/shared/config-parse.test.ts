@@ -15,7 +15,14 @@ describe('config parsing', () => {
     );
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
-    expect(outcome.config.defaults).toEqual({ interval: 10_000, timeout: 5_000, fall: 3, rise: 2, quorum: 'majority', missing_vantage: 'abstain' });
+    expect(outcome.config.defaults).toEqual({
+      interval: 10_000,
+      timeout: 5_000,
+      fall: 3,
+      rise: 2,
+      quorum: 'majority',
+      missing_vantage: 'abstain',
+    });
     expect(outcome.config.checks[0]).toMatchObject({ interval: 60_000, method: 'GET', expect: {} });
   });
 

@@ -9,10 +9,10 @@ import type { FailoverPolicyConfig } from '../../shared/config/failover.ts';
 import type { StatusRule } from '../../shared/config/topology.ts';
 import type { BoardSnapshot, FailoverView, IncidentEventKind, Notice, Status } from '../../shared/model.ts';
 import { componentStatus } from '../analysis/component-status.ts';
-import { vantageState } from '../analysis/vantage.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import { systemClock, type Clock } from '../clock.ts';
-import type { BoardPart, CheckUpdate, EngineModule } from '../engine.ts';
+import type { BoardPart, CheckUpdate, EngineModule, QuorumChange } from '../engine.ts';
+import type { CheckState } from '../status.ts';
 import type { IncidentLog } from '../incidents/api.ts';
 import { RpcError, type RpcRegistry } from '../rpc.ts';
 import { createAction } from './actions/index.ts';
@@ -44,8 +44,8 @@ export interface FailoverModuleOptions {
     publish(part: BoardPart): void;
     notify(notice: Notice): void;
     checkViews(): { id: string; status: Status }[];
-    /** True while this machine cannot run its probes (absent: never). */
-    observerDegraded?(): boolean;
+    /** The voting vantages that see a check down now (stale, offline or degraded observers never vote). */
+    failingVantages(checkId: string): string[];
   };
   rpc: RpcRegistry | null;
   store: FailoverStore;
@@ -90,7 +90,6 @@ export class FailoverModule implements EngineModule {
   private readonly clock: Clock;
   private readonly policies = new Map<string, Runtime>();
   private components = new Map<string, { checks: string[]; rule: StatusRule }>();
-  private vantage: Config['vantage'] | null = null;
   private readonly stopController = new AbortController();
   private stopped = false;
 
@@ -102,7 +101,6 @@ export class FailoverModule implements EngineModule {
 
   onConfig(config: Config, _checks: readonly ResolvedCheck[]): void {
     this.components = new Map(config.components.map((c) => [c.id, { checks: c.checks, rule: c.status_rule }]));
-    this.vantage = config.vantage;
     const wanted = config.failover?.policies ?? [];
     const ids = new Set(wanted.map((p) => p.id));
     for (const [id, runtime] of this.policies) {
@@ -143,21 +141,30 @@ export class FailoverModule implements EngineModule {
   }
 
   onCheckUpdate(update: CheckUpdate): void {
+    this.checkChanged(update.check.id, update.state);
+  }
+
+  /** Vantages went stale, offline or online, and the watched check's decided status moved. */
+  onQuorumChange(change: QuorumChange): void {
+    this.checkChanged(change.check.id, change.state);
+  }
+
+  private checkChanged(checkId: string, state: CheckState): void {
     for (const runtime of this.policies.values()) {
       const watch = runtime.config.watch;
       if ('check' in watch) {
-        if (watch.check !== update.check.id) continue;
-        this.observe(runtime, update.state.status, update.state.consecutiveSuccesses, `check ${watch.check}`);
+        if (watch.check !== checkId) continue;
+        this.observe(runtime, state.status, state.consecutiveSuccesses, `check ${watch.check}`, [checkId]);
       } else {
         const component = this.components.get(watch.component);
-        if (!component || !component.checks.includes(update.check.id)) continue;
+        if (!component || !component.checks.includes(checkId)) continue;
         const statuses = new Map(this.options.engine.checkViews().map((v) => [v.id, v.status]));
         const status = componentStatus(
           component.rule,
           component.checks.map((id) => statuses.get(id) ?? 'unknown'),
         );
         runtime.componentSuccesses = status === 'up' ? runtime.componentSuccesses + 1 : 0;
-        this.observe(runtime, status, runtime.componentSuccesses, `component ${watch.component}`);
+        this.observe(runtime, status, runtime.componentSuccesses, `component ${watch.component}`, component.checks);
       }
     }
   }
@@ -185,23 +192,21 @@ export class FailoverModule implements EngineModule {
     return [...this.policies.values()].map((r) => this.view(r));
   }
 
-  private observe(runtime: Runtime, status: Status, successes: number, detail: string): void {
-    // One vantage (this machine) in this version. While its own network is failing (its
-    // reference checks down), what it sees down is no evidence: it counts as no vantage at all.
-    const downVantages = status === 'down' && this.vantageOnline() ? 1 : 0;
+  /**
+   * k of n: the vantages that see the watched thing down are the voting vantages that see its
+   * checks down (for a component, the most any one of its checks has). A vantage that cannot
+   * vote (offline, stale, this machine short of descriptors) is no witness at all.
+   */
+  private observe(
+    runtime: Runtime,
+    status: Status,
+    successes: number,
+    detail: string,
+    checks: readonly string[],
+  ): void {
+    const engine = this.options.engine;
+    const downVantages = status === 'down' ? Math.max(0, ...checks.map((id) => engine.failingVantages(id).length)) : 0;
     this.apply(runtime, { kind: 'observe', status, downVantages, successes, detail });
-  }
-
-  private vantageOnline(): boolean {
-    // An observer short of descriptors or memory cannot tell a dead target from its own trouble.
-    if (this.options.engine.observerDegraded?.()) return false;
-    const config = this.vantage;
-    if (!config || config.reference_checks.length === 0) return true;
-    const views = new Map(this.options.engine.checkViews().map((v) => [v.id, v.status]));
-    return vantageState({
-      offlineWhen: config.offline_when,
-      references: config.reference_checks.map((id) => ({ id, name: id, status: views.get(id) ?? 'unknown' })),
-    }).online;
   }
 
   /** Decides, then: audit (durable), save the state (durable), publish, and only then act. */

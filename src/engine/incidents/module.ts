@@ -14,6 +14,8 @@ import type {
   IncidentView,
   Notice,
   ObserverHealthView,
+  ProbeResult,
+  Status,
   VantageView,
 } from '../../shared/model.ts';
 import { buildCandidates } from '../alerting/conditions.ts';
@@ -22,7 +24,7 @@ import { LatencyWindows } from '../alerting/latency-window.ts';
 import { subjectKey, Topology, type SubjectRef } from '../analysis/topology.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import type { Clock } from '../clock.ts';
-import type { BoardPart, CheckUpdate, EngineModule } from '../engine.ts';
+import type { BoardPart, CheckUpdate, EngineModule, QuorumChange } from '../engine.ts';
 import type { GroupState } from '../notify/grouping.ts';
 import { Notifier } from '../notify/notifier.ts';
 import { RpcError, type RpcRegistry } from '../rpc.ts';
@@ -123,10 +125,24 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   }
 
   onCheckUpdate(update: CheckUpdate): void {
-    this.guard(`check ${update.check.id}`, () => {
-      const { result, now } = update;
-      const changed = this.topology.update(update.check.id, update.state.status, result, now);
-      if (result.ok && result.latencyMs !== null) this.latencies.add(update.check.id, now, result.latencyMs);
+    this.guard(`check ${update.check?.id}`, () => {
+      // A result that does not bear on the decided status (one vantage's path problem, an
+      // observer offline) neither blames nor clears the target; unless the status itself moved,
+      // there is nothing new to analyse.
+      if (update.evidence === null && update.previous.status === update.state.status) return;
+      this.analyse(update.check.id, update.state.status, update.evidence ?? standIn(update), update.now);
+    });
+  }
+
+  /** Vantages went stale, offline or online, and the decided status moved with them. */
+  onQuorumChange(change: QuorumChange): void {
+    this.analyse(change.check.id, change.state.status, change.evidence, change.now);
+  }
+
+  private analyse(checkId: string, status: Status, result: ProbeResult, now: number): void {
+    this.guard(`check ${checkId}`, () => {
+      const changed = this.topology.update(checkId, status, result, now);
+      if (result.ok && result.latencyMs !== null) this.latencies.add(checkId, now, result.latencyMs);
       const components = changed.flatMap((id) => {
         const view = this.topology.componentView(id);
         return view ? [view] : [];
@@ -138,8 +154,8 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       const vantage = this.topology.vantage();
       const vantageChanged = this.lastVantage?.online !== vantage.online;
       const only = new Set([
-        subjectKey({ kind: 'check', id: update.check.id }),
-        ...this.topology.componentsOf(update.check.id).map((id) => subjectKey({ kind: 'component', id })),
+        subjectKey({ kind: 'check', id: checkId }),
+        ...this.topology.componentsOf(checkId).map((id) => subjectKey({ kind: 'component', id })),
       ]);
       this.evaluate(now, vantageChanged ? undefined : only);
     });
@@ -285,4 +301,17 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       this.errors.reportError('knock-on', `knock-on analysis failed on ${what}`, error);
     }
   }
+}
+
+/** What a status change without agreeing evidence says, as a result for the analysis. */
+function standIn(update: CheckUpdate): ProbeResult {
+  const down = update.state.status === 'down';
+  return {
+    checkId: update.check.id,
+    startedAt: update.now,
+    ok: !down,
+    latencyMs: null,
+    errorClass: down ? (update.view.errorClass ?? 'timeout') : null,
+    message: update.view.message,
+  };
 }

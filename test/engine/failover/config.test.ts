@@ -90,7 +90,7 @@ describe('failover config', () => {
       policy(`      trigger: { min_vantages: 2 }\n      actions: [{ type: webhook, url_env: SLACK_URL }]\n`),
     );
     expect(issue).toMatchObject({ field: 'failover.policies[0].trigger.min_vantages' });
-    expect(issue!.message).toContain('this engine probes from 1');
+    expect(issue!.message).toContain('the watched check is probed from 1');
   });
 
   it('needs a record for DNS actions, inside the zone', () => {

@@ -71,6 +71,8 @@ export class Harness {
     this.module.onCheckUpdate({
       check,
       result,
+      vantage: 'local',
+      evidence: result,
       previous: INITIAL_STATE,
       state,
       view: { ...initialView(check), status },
