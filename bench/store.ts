@@ -5,7 +5,8 @@
  * - write rate: results through record() + flush() (the path the 1 s timer takes), batches of
  *   10,000 (what 1,000 checks at 100 ms, or 10,000 at 1 s, produce between two flushes);
  * - bytes on disk per raw result, after a checkpoint (table and both indexes);
- * - query time for 24 h of one check (series, 300 points, from minute rollups);
+ * - query time for 24 h of one check (series, 300 points, from minute rollups), and of one check
+ *   probed from three vantages (this machine and two agents), all together and one vantage;
  * - 7 days of 1,000 checks, loaded through the bulk path (importResults) at one result per
  *   check every 5 minutes (2,016,000 raw results) and rolled up by the store's own maintenance
  *   (in 1 s steps):
@@ -106,6 +107,23 @@ function oneCheckDay() {
   return { rawResults: results.length, points, seriesMs: ms };
 }
 
+function threeVantagesDay() {
+  const { store } = openStore();
+  const results: ProbeResult[] = [];
+  for (const vantage of [undefined, 'sg', 'fra']) {
+    for (let t = now - DAY, i = 0; t < now; t += 10_000, i++) {
+      const r = httpResult('hk-lb', t + (vantage ? vantage.length : 0), i);
+      results.push(vantage ? { ...r, vantage } : r);
+    }
+  }
+  store.importResults(results);
+  while (store.maintain(now));
+  const allMs = time(() => store.series('hk-lb', '24h', 300, now), 50);
+  const oneMs = time(() => store.series('hk-lb', '24h', 300, now, 'sg'), 50);
+  store.close();
+  return { allMs, oneMs };
+}
+
 function thousandChecksWeek() {
   const { store, dir } = openStore();
   const checks = 1_000;
@@ -148,6 +166,7 @@ function thousandChecksWeek() {
 try {
   const write = writeRate();
   const day = oneCheckDay();
+  const vantages = threeVantagesDay();
   const week = thousandChecksWeek();
   console.log(
     JSON.stringify({
@@ -157,6 +176,8 @@ try {
       bytesPerResult: write.bytesPerResult,
       series24hOneCheckMs: day.seriesMs,
       series24hPoints: day.points,
+      series24hThreeVantagesMs: vantages.allMs,
+      series24hOneOfThreeVantagesMs: vantages.oneMs,
       week1000: week,
     }),
   );

@@ -6,8 +6,20 @@ import { migrate } from './migrations.ts';
 export const DB_FILE = 'knockon.db';
 
 /**
- * The SQLite connection with what every part of the store needs: cached statements, check
- * ids mapped to small integer keys, and transactions in two strengths.
+ * This machine's vantage as the database keeps it: renaming the local vantage in the config
+ * never splits a check's history. A remote vantage is kept by its id.
+ */
+export const LOCAL_VANTAGE = '';
+
+/** A (check, vantage) the database knows: its integer key and the vantage ('' = this machine). */
+export interface CheckKey {
+  key: number;
+  vantage: string;
+}
+
+/**
+ * The SQLite connection with what every part of the store needs: cached statements, each
+ * (check, vantage) mapped to a small integer key, and transactions in two strengths.
  *
  * Durability: the file is in WAL mode. Result batches commit with synchronous=NORMAL: a
  * commit is in the WAL (the OS has it) when it returns, so a killed process loses nothing
@@ -31,7 +43,11 @@ export class StoreDatabase {
   readonly db: DatabaseSync;
   readonly path: string;
   private readonly statements = new Map<string, StatementSync>();
-  private readonly keys = new Map<string, number>();
+  /** vantage → check id → key; this machine's map is kept at hand for the common case. */
+  private readonly keys = new Map<string, Map<string, number>>();
+  private localKeys = new Map<string, number>();
+  /** check id → its keys of every vantage (keysOf), dropped when the check gets a new one. */
+  private checkKeys = new Map<string, CheckKey[]>();
   private inTransaction = false;
 
   constructor(dataDir: string | null) {
@@ -41,13 +57,15 @@ export class StoreDatabase {
     try {
       // Another process holding the write lock makes a write fail fast rather than stall probes.
       this.db.exec('PRAGMA busy_timeout = 250');
+      // Before WAL mode is set: a file from a newer Knockon is refused without a byte changed.
+      migrate(this.db);
       this.db.exec('PRAGMA journal_mode = WAL');
       this.db.exec('PRAGMA synchronous = NORMAL');
-      migrate(this.db);
     } catch (error) {
       this.db.close();
       throw error;
     }
+    this.keys.set(LOCAL_VANTAGE, this.localKeys);
   }
 
   stmt(sql: string): StatementSync {
@@ -71,20 +89,35 @@ export class StoreDatabase {
     return Number(this.stmt(sql).run(...params).changes);
   }
 
-  /** A check's integer key; created on first write, undefined on reads of an unknown check. */
-  keyOf(checkId: string, create: true): number;
-  keyOf(checkId: string, create?: false): number | undefined;
-  keyOf(checkId: string, create = false): number | undefined {
-    const cached = this.keys.get(checkId);
+  /**
+   * The integer key of a check as seen from one vantage ('' = this machine); created on first
+   * write, undefined on reads of an unknown one.
+   */
+  keyOf(checkId: string, vantage: string, create: true): number;
+  keyOf(checkId: string, vantage: string, create?: false): number | undefined;
+  keyOf(checkId: string, vantage: string, create = false): number | undefined {
+    let byId = vantage === LOCAL_VANTAGE ? this.localKeys : this.keys.get(vantage);
+    const cached = byId?.get(checkId);
     if (cached !== undefined) return cached;
-    let row = this.get<{ key: number }>('SELECT key FROM checks WHERE id = ?', checkId);
-    if (!row && create) row = this.get<{ key: number }>('INSERT INTO checks (id) VALUES (?) RETURNING key', checkId);
-    if (row) this.keys.set(checkId, row.key);
-    return row?.key;
+    let row = this.get<{ key: number }>('SELECT key FROM checks WHERE id = ? AND vantage = ?', checkId, vantage);
+    if (!row && create) {
+      row = this.get<{ key: number }>('INSERT INTO checks (id, vantage) VALUES (?, ?) RETURNING key', checkId, vantage);
+      this.checkKeys.delete(checkId);
+    }
+    if (!row) return undefined;
+    if (!byId) this.keys.set(vantage, (byId = new Map()));
+    byId.set(checkId, row.key);
+    return row.key;
   }
 
-  idOf(key: number): string | undefined {
-    return this.get<{ id: string }>('SELECT id FROM checks WHERE key = ?', key)?.id;
+  /** Every vantage a check has results from, with its key, this machine's first. */
+  keysOf(checkId: string): readonly CheckKey[] {
+    let keys = this.checkKeys.get(checkId);
+    if (!keys) {
+      keys = this.all<CheckKey>('SELECT key, vantage FROM checks WHERE id = ? ORDER BY vantage', checkId);
+      this.checkKeys.set(checkId, keys);
+    }
+    return keys;
   }
 
   /** Runs `fn` in one write transaction; nothing of it is kept if it throws. */
@@ -104,6 +137,9 @@ export class StoreDatabase {
       }
       // Keys created inside the rolled-back transaction no longer exist.
       this.keys.clear();
+      this.localKeys = new Map();
+      this.keys.set(LOCAL_VANTAGE, this.localKeys);
+      this.checkKeys.clear();
       throw error;
     } finally {
       this.inTransaction = false;

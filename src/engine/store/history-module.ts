@@ -5,7 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { CheckUpdate, EngineModule, RestoredCheck } from '../engine.ts';
 import type { RpcRegistry } from '../rpc.ts';
 import { INITIAL_STATE } from '../status.ts';
-import { registerHistoryRpc } from './history-rpc.ts';
+import { registerHistoryRpc, type KnownVantages } from './history-rpc.ts';
 import { HistoryStore, type HistoryStoreOptions, type SavedCheckState, type StoreLog } from './history-store.ts';
 
 export interface HistoryModuleOptions {
@@ -27,12 +27,14 @@ export class HistoryModule implements EngineModule {
   private readonly log: StoreLog;
   /** States from before the restart, offered once: to the first config applied. */
   private restorable: Map<string, SavedCheckState> | null;
+  /** The config's vantage ids, for the board's queries; the defaults until a config is applied. */
+  private vantages: KnownVantages = { local: 'local', remote: new Set() };
 
   constructor(store: HistoryStore, log: StoreLog, rpc?: RpcRegistry) {
     this.store = store;
     this.log = log;
     this.restorable = store.loadCheckStates();
-    if (rpc) registerHistoryRpc(rpc, store);
+    if (rpc) registerHistoryRpc(rpc, store, () => this.vantages);
   }
 
   /**
@@ -58,6 +60,10 @@ export class HistoryModule implements EngineModule {
 
   onConfig(config: Config): void {
     if (config.history) this.store.setRetention(config.history.retention);
+    this.vantages = {
+      local: config.vantage?.id ?? 'local',
+      remote: new Set((config.vantages ?? []).map((v) => v.id)),
+    };
     // Later configs only add checks that are new in this run: nothing from before applies.
     this.restorable = null;
   }
@@ -70,15 +76,23 @@ export class HistoryModule implements EngineModule {
   }
 
   onCheckUpdate(update: CheckUpdate): void {
-    this.store.record(update.result);
+    const result = this.storable(update.result);
+    this.store.record(result);
     this.store.queueCheckState(update.check.id, {
       state: update.state,
       view: update.view,
       // The full result (phases, certificate, DNS answers) is in the results table; this row is
       // rewritten on every probe, so it keeps only what the board shows.
-      lastResult: summary(update.result),
+      lastResult: summary(result),
       savedAt: update.now,
     });
+  }
+
+  /** This machine's results are stored without a vantage, even when they name its configured id. */
+  private storable(result: ProbeResult): ProbeResult {
+    if (result.vantage !== this.vantages.local) return result;
+    const { vantage: _local, ...rest } = result;
+    return rest;
   }
 
   stop(): void {
@@ -94,7 +108,7 @@ export class HistoryModule implements EngineModule {
 }
 
 function summary(result: ProbeResult): ProbeResult {
-  const { checkId, startedAt, ok, latencyMs, errorClass, message, httpStatus } = result;
+  const { checkId, startedAt, ok, latencyMs, errorClass, message, httpStatus, vantage } = result;
   return {
     checkId,
     startedAt,
@@ -103,5 +117,6 @@ function summary(result: ProbeResult): ProbeResult {
     errorClass,
     message,
     ...(httpStatus === undefined ? {} : { httpStatus }),
+    ...(vantage === undefined ? {} : { vantage }),
   };
 }

@@ -10,7 +10,8 @@ import type {
   SeriesRange,
 } from '../../shared/model.ts';
 import { HISTORY_DEFAULTS } from '../../shared/config/history.ts';
-import { StoreDatabase } from './database.ts';
+import { AgentTokens, type AgentTokenRow, type NewAgentToken } from './agent-tokens.ts';
+import { LOCAL_VANTAGE, StoreDatabase, type CheckKey } from './database.ts';
 import { Rollups, STEP_BUDGET_MS, type Retention } from './rollups.ts';
 import { queryAvailability, queryAvailabilityAll, querySeries } from './series.ts';
 
@@ -47,6 +48,13 @@ interface HeldWrite {
 /** Durable writes held in memory at most: past this the oldest go, counted and said. */
 const MAX_HELD_WRITES = 20_000;
 
+/** Module state to write with a batch (commitWith). */
+interface StateWrite {
+  key: string;
+  at: number;
+  body: string;
+}
+
 /** A check's last known state, saved so a restarted board starts from it. */
 export interface SavedCheckState {
   state: CheckState;
@@ -68,7 +76,7 @@ export interface StoreStats {
   flushed: number;
   /** Results dropped because the queue overflowed (writes failing or too slow). */
   dropped: number;
-  /** Results refused by record() (no check id or start time) and check states that were not JSON. */
+  /** Results refused by record() (no check id or start time, a vantage that is not text) and check states that were not JSON. */
   malformed: number;
   flushFailures: number;
   lastError: string | null;
@@ -105,6 +113,9 @@ export class HistoryStore {
   /** Index of the oldest kept result in `queue`: dropping the oldest is O(1). */
   private head = 0;
   private pendingStates = new Map<string, SavedCheckState>();
+  /** Agent token id → last use, written with the next batch. */
+  private pendingTouches = new Map<string, number>();
+  private readonly tokens: AgentTokens;
   private flushed = 0;
   private dropped = 0;
   private droppedReported = 0;
@@ -132,6 +143,7 @@ export class HistoryStore {
     this.onFlush = options.onFlush;
     this.store = new StoreDatabase(options.dataDir);
     this.rollups = new Rollups(this.store);
+    this.tokens = new AgentTokens(this.store);
     if (options.timers !== false) {
       this.scheduleFlush();
       this.scheduleMaintenance(this.maintenanceIntervalMs);
@@ -175,12 +187,47 @@ export class HistoryStore {
     if (this.closed) return 0;
     this.reportDrops();
     this.writeHeld();
+    return this.commitQueued(null) ?? 0;
+  }
+
+  /**
+   * Writes every queued result and check state and the module state `key = value` in one
+   * durable (synchronous=FULL) transaction, after any held durable writes: the state can never
+   * be on disk without the results queued before it, nor they without it. Returns true when
+   * committed. On failure (disk full, database locked, a value that is not JSON) it returns
+   * false and never throws: the results go back to the queue as in flush(), the state is not
+   * saved, held writes stay held.
+   */
+  commitWith(key: string, value: unknown): boolean {
+    if (this.closed) return false;
+    let body: string | undefined;
+    try {
+      body = JSON.stringify(value);
+    } catch {
+      body = undefined;
+    }
+    if (body === undefined) {
+      this.log('error', `history: state ${key} is not JSON, not saved`);
+      return false;
+    }
+    this.reportDrops();
+    return this.commitQueued({ key, at: this.clock.now(), body }) !== null;
+  }
+
+  /**
+   * Writes the queue in one transaction: with `state`, durably, held durable writes first and
+   * the state last. Returns the results written, or null when the write failed and everything
+   * went back to the queue.
+   */
+  private commitQueued(state: StateWrite | null): number | null {
     const batch = this.head > 0 ? this.queue.slice(this.head) : this.queue;
     const states = this.pendingStates;
+    const touches = this.pendingTouches;
     this.queue = [];
     this.head = 0;
     this.pendingStates = new Map();
-    if (batch.length === 0 && states.size === 0) return 0;
+    this.pendingTouches = new Map();
+    if (batch.length === 0 && states.size === 0 && touches.size === 0 && state === null) return 0;
     // Serialised before the transaction: a state that cannot be is skipped, not the batch.
     const stateBodies = new Map<string, { savedAt: number; json: string }>();
     for (const [id, saved] of states) {
@@ -190,20 +237,28 @@ export class HistoryStore {
         this.malformed++;
       }
     }
+    const held = state === null ? [] : this.held;
+    const write = () => {
+      for (const h of held) h.write();
+      this.insertResults(batch);
+      for (const [id, body] of stateBodies) this.writeCheckState(id, body.savedAt, body.json);
+      for (const [id, at] of touches) this.tokens.touch(id, at);
+      if (state !== null) this.writeModuleState(state.key, state.at, state.body);
+    };
     try {
-      this.store.transaction(() => {
-        this.insertResults(batch);
-        for (const [id, body] of stateBodies) this.writeCheckState(id, body.savedAt, body.json);
-      });
+      if (state === null) this.store.transaction(write);
+      else this.store.durableTransaction(write);
     } catch (error) {
-      this.requeue(batch, states);
-      this.failed('flush', `history: writing ${batch.length} results failed, kept in memory to retry`, error);
+      this.requeue(batch, states, touches);
+      const what = state === null ? '' : ` and state ${state.key}`;
+      this.failed('flush', `history: writing ${batch.length} results${what} failed, kept in memory to retry`, error);
       this.reportHealth();
-      return 0;
+      return null;
     }
+    if (held.length > 0) this.heldWritten();
     this.recovered('flush', 'history: writes work again');
     this.reportHealth();
-    for (const r of batch) this.rollups.noteLate(this.store.keyOf(r.checkId, true), r.startedAt);
+    this.noteLate(batch);
     this.flushed += batch.length;
     this.onFlush?.(batch.length, this.flushed);
     return batch.length;
@@ -229,8 +284,13 @@ export class HistoryStore {
   /** Writes results straight to the database in one transaction (imports, benchmarks). */
   importResults(results: readonly ProbeResult[]): number {
     this.store.transaction(() => this.insertResults(results));
-    for (const r of results) this.rollups.noteLate(this.store.keyOf(r.checkId, true), r.startedAt);
+    this.noteLate(results);
     return results.length;
+  }
+
+  /** Results written behind a rollup watermark get their minute and hour rolled up again. */
+  private noteLate(results: readonly ProbeResult[]): void {
+    for (const r of results) this.rollups.noteLate(this.store.keyOf(r.checkId, vantageOf(r), true), r.startedAt);
   }
 
   /** Inserts raw results; the caller holds the transaction. */
@@ -241,7 +301,7 @@ export class HistoryStore {
     );
     for (const r of results) {
       insert.run(
-        this.store.keyOf(r.checkId, true),
+        this.store.keyOf(r.checkId, vantageOf(r), true),
         r.startedAt,
         r.ok ? 1 : 0,
         r.latencyMs,
@@ -252,38 +312,61 @@ export class HistoryStore {
     }
   }
 
-  series(checkId: string, range: SeriesRange, points: number, now = this.clock.now()): SeriesPoint[] {
-    return querySeries(this.store, this.rollups, checkId, range, points, now);
+  /**
+   * A check's series as seen from `vantage` ('' = this machine), or from all its vantages
+   * together when `vantage` is undefined (percentiles are then upper bounds: see mergeVantages).
+   */
+  series(checkId: string, range: SeriesRange, points: number, now = this.clock.now(), vantage?: string): SeriesPoint[] {
+    return querySeries(this.store, this.rollups, checkId, range, points, now, vantage);
   }
 
-  availability(checkId: string, range: SeriesRange, now = this.clock.now()): number | null {
-    return queryAvailability(this.store, this.rollups, checkId, range, now);
+  /** A check's availability from `vantage` ('' = this machine), or from all its vantages together. */
+  availability(checkId: string, range: SeriesRange, now = this.clock.now(), vantage?: string): number | null {
+    return queryAvailability(this.store, this.rollups, checkId, range, now, vantage);
   }
 
-  /** Availability of every check with data in the range. */
+  /** Availability of every check with data in the range, all its vantages together. */
   availabilityAll(range: SeriesRange, now = this.clock.now()): Map<string, number> {
     return queryAvailabilityAll(this.store, this.rollups, range, now);
   }
 
-  /** A check's latest results, newest first, with their details (phases, tls, dns…). */
-  recent(checkId: string, limit: number): ProbeResult[] {
-    const key = this.store.keyOf(checkId);
-    if (key === undefined) return [];
-    const rows = this.store.all<ResultRow>(
-      'SELECT started_at, ok, latency_ms, error_class, message, details FROM results ' +
-        'WHERE check_key = ? ORDER BY started_at DESC LIMIT ?',
-      key,
-      limit,
-    );
-    return rows.map((row) => ({
-      ...parseJson<Record<string, unknown>>(row.details, {}),
-      checkId,
-      startedAt: row.started_at,
-      ok: row.ok === 1,
-      latencyMs: row.latency_ms,
-      errorClass: row.error_class as ProbeResult['errorClass'],
-      message: row.message,
-    }));
+  /**
+   * A check's latest results, newest first, with their details (phases, tls, dns…): from
+   * `vantage` ('' = this machine), or from every vantage when it is undefined. A remote
+   * vantage's results carry its id as `vantage`.
+   */
+  recent(checkId: string, limit: number, vantage?: string): ProbeResult[] {
+    let keys: readonly CheckKey[];
+    if (vantage === undefined) keys = this.store.keysOf(checkId);
+    else {
+      const key = this.store.keyOf(checkId, vantage);
+      keys = key === undefined ? [] : [{ key, vantage }];
+    }
+    const out: ProbeResult[] = [];
+    for (const { key, vantage: v } of keys) {
+      const rows = this.store.all<ResultRow>(
+        'SELECT started_at, ok, latency_ms, error_class, message, details FROM results ' +
+          'WHERE check_key = ? ORDER BY started_at DESC LIMIT ?',
+        key,
+        limit,
+      );
+      for (const row of rows) {
+        const r: ProbeResult = {
+          ...parseJson<Record<string, unknown>>(row.details, {}),
+          checkId,
+          startedAt: row.started_at,
+          ok: row.ok === 1,
+          latencyMs: row.latency_ms,
+          errorClass: row.error_class as ProbeResult['errorClass'],
+          message: row.message,
+        };
+        if (v !== LOCAL_VANTAGE) r.vantage = v;
+        out.push(r);
+      }
+    }
+    // Each vantage's are newest first already; together they are sorted once (stable: ties keep vantage order).
+    if (keys.length > 1) out.sort((a, b) => b.startedAt - a.startedAt);
+    return out.length > limit ? out.slice(0, limit) : out;
   }
 
   /** Upserts an incident's header (everything but `events`, which appendIncidentEvent adds). Durable on return. */
@@ -376,11 +459,11 @@ export class HistoryStore {
 
   /** Saves a module's durable state (failover, alerting) under `key`. Durable on return. */
   saveState(key: string, value: unknown): void {
-    const body = JSON.stringify(value);
+    // undefined has no JSON: kept as null (what loadState answers for no state), so the write
+    // cannot fail for ever and block the held writes behind it.
+    const body = JSON.stringify(value) ?? 'null';
     const at = this.clock.now();
-    this.durably(`state:${key}`, () =>
-      this.store.run('INSERT OR REPLACE INTO module_state (key, saved_at, body) VALUES (?, ?, ?)', key, at, body),
-    );
+    this.durably(`state:${key}`, () => this.writeModuleState(key, at, body));
   }
 
   loadState<T = unknown>(key: string): T | null {
@@ -402,6 +485,53 @@ export class HistoryStore {
       if (saved?.state && saved.view) out.set(row.check_id, saved);
     }
     return out;
+  }
+
+  /**
+   * A new agent token bound to `vantage`: the token is returned once and only its SHA-256 is
+   * kept. Durable on return; throws when the write fails (an operator must not be handed a
+   * token the centre does not know).
+   */
+  createAgentToken(spec: NewAgentToken): { id: string; token: string } {
+    const now = this.clock.now();
+    return this.store.durableTransaction(() => this.tokens.insert(spec, now));
+  }
+
+  /** Every agent token, oldest first, without secrets. */
+  listAgentTokens(): AgentTokenRow[] {
+    return this.tokens.list().map((row) => this.withPendingTouch(row));
+  }
+
+  /**
+   * The token with this SHA-256 (hashAgentToken), or null when unknown. Revoked and expired
+   * tokens are returned too, so the caller can say why it refuses them (agentTokenRefusal).
+   */
+  findAgentToken(sha256: string): AgentTokenRow | null {
+    const row = this.tokens.find(sha256);
+    return row ? this.withPendingTouch(row) : null;
+  }
+
+  /**
+   * Revokes a token now. True when it was revoked by this call; false when it is unknown or was
+   * revoked already. Durable on return; throws when the write fails.
+   */
+  revokeAgentToken(id: string): boolean {
+    const now = this.clock.now();
+    return this.store.durableTransaction(() => this.tokens.revoke(id, now));
+  }
+
+  /** Notes a token's use; written with the next batch (a lost one costs nothing). */
+  touchAgentToken(id: string, at: number): void {
+    if (this.closed) return;
+    const last = this.pendingTouches.get(id);
+    if (last === undefined || at > last) this.pendingTouches.set(id, at);
+  }
+
+  private withPendingTouch(row: AgentTokenRow): AgentTokenRow {
+    const touched = this.pendingTouches.get(row.id);
+    return touched !== undefined && (row.lastUsedAt === null || touched > row.lastUsedAt)
+      ? { ...row, lastUsedAt: touched }
+      : row;
   }
 
   /** Moves the WAL into the database file (before measuring its size). */
@@ -440,6 +570,10 @@ export class HistoryStore {
       // A checkpoint is an optimisation; the WAL is replayed on the next open anyway.
     }
     this.store.close();
+  }
+
+  private writeModuleState(key: string, at: number, body: string): void {
+    this.store.run('INSERT OR REPLACE INTO module_state (key, saved_at, body) VALUES (?, ?, ?)', key, at, body);
   }
 
   private writeCheckState(id: string, savedAt: number, json: string): void {
@@ -497,7 +631,6 @@ export class HistoryStore {
   /** Writes the held durable writes, oldest first, as far as the disk takes them. */
   private writeHeld(): void {
     if (this.held.length === 0) return;
-    const count = this.held.length;
     try {
       this.store.durableTransaction(() => {
         for (const h of this.held) h.write();
@@ -506,6 +639,12 @@ export class HistoryStore {
       this.lastError = error instanceof Error ? error.message : String(error);
       return;
     }
+    this.heldWritten();
+  }
+
+  /** The held writes are on disk: forget them and say so. */
+  private heldWritten(): void {
+    const count = this.held.length;
     this.held = [];
     const lost =
       this.heldDropped > 0 ? `; ${this.heldDropped} older ones were dropped when memory's bound was reached` : '';
@@ -528,7 +667,7 @@ export class HistoryStore {
     this.onHealth?.(next);
   }
 
-  private requeue(batch: ProbeResult[], states: Map<string, SavedCheckState>): void {
+  private requeue(batch: ProbeResult[], states: Map<string, SavedCheckState>, touches: Map<string, number>): void {
     let queue = batch.concat(this.queue.slice(this.head));
     const excess = queue.length - this.queueLimit;
     if (excess > 0) {
@@ -538,13 +677,14 @@ export class HistoryStore {
     this.queue = queue;
     this.head = 0;
     for (const [id, saved] of states) if (!this.pendingStates.has(id)) this.pendingStates.set(id, saved);
+    for (const [id, at] of touches) this.touchAgentToken(id, at);
   }
 
   private reportDrops(): void {
     if (this.malformed !== this.malformedReported) {
       this.log(
         'warn',
-        `history: skipped ${this.malformed - this.malformedReported} malformed results (no check id or start time)`,
+        `history: skipped ${this.malformed - this.malformedReported} malformed results (no check id or start time, or a vantage that is not text)`,
       );
       this.malformedReported = this.malformed;
     }
@@ -598,7 +738,13 @@ interface ResultRow {
   details: string | null;
 }
 
-const COLUMNS = new Set(['checkId', 'startedAt', 'ok', 'latencyMs', 'errorClass', 'message']);
+/** The fields stored as columns; `vantage` is in the check's key. */
+const COLUMNS = new Set(['checkId', 'vantage', 'startedAt', 'ok', 'latencyMs', 'errorClass', 'message']);
+
+/** The vantage a result is stored under: '' for this machine. */
+function vantageOf(result: ProbeResult): string {
+  return result.vantage ?? LOCAL_VANTAGE;
+}
 
 /**
  * Every field of a result beyond the columns, as JSON: new optional fields are kept without a
@@ -630,6 +776,8 @@ export const MAX_MESSAGE_CHARS = 2_000;
 function sanitize(r: ProbeResult): ProbeResult | null {
   if (typeof r !== 'object' || r === null || typeof r.checkId !== 'string' || r.checkId === '') return null;
   if (typeof r.startedAt !== 'number' || !Number.isFinite(r.startedAt)) return null;
+  // Filing a result under the wrong observer would be worse than not keeping it.
+  if (r.vantage !== undefined && typeof r.vantage !== 'string') return null;
   const latencyOk = r.latencyMs === null || (typeof r.latencyMs === 'number' && Number.isFinite(r.latencyMs));
   const messageOk = typeof r.message === 'string' && r.message.length <= MAX_MESSAGE_CHARS;
   if (

@@ -1,17 +1,25 @@
 /**
  * The history store: one SQLite file, `<dataDir>/knockon.db` (`:memory:` when dataDir is null).
- * Modules reach it as `context.store` (src/engine/modules.ts). At a glance:
+ * Modules reach it as `context.store` (src/engine/modules.ts). Results are kept per (check,
+ * vantage): `vantage` is a remote vantage's id, or '' for this machine (a result without one);
+ * the history RPC maps the configured `vantage.id` to ''. At a glance:
  *
  *   Results (batched; never blocks the probe path)
  *     record(result: ProbeResult): void                 queued, written within 1 s in one transaction
  *     flush(): number                                    writes the queue now (also on close)
+ *     commitWith(key, value): boolean                    the queue and module state `key` in one durable
+ *                                                        transaction (an agent's results and its cursor);
+ *                                                        false, queue kept and state unsaved, on failure
  *     importResults(results: ProbeResult[]): number      bulk path: straight in, one transaction
- *     recent(checkId, limit): ProbeResult[]              newest first, details included
- *     series(checkId, range, points, now?): SeriesPoint[]   range '1h'|'6h'|'24h'|'7d'|'30d'
- *     availability(checkId, range, now?): number | null
- *     availabilityAll(range, now?): Map<checkId, number>
+ *     recent(checkId, limit, vantage?): ProbeResult[]    newest first, details included
+ *     series(checkId, range, points, now?, vantage?): SeriesPoint[]   range '1h'|'6h'|'24h'|'7d'|'30d'
+ *     availability(checkId, range, now?, vantage?): number | null
+ *     availabilityAll(range, now?): Map<checkId, number>             every vantage together
+ *   Without `vantage`, queries cover every vantage of the check together (percentiles are then
+ *   the slowest vantage's, an upper bound); with one ('' = this machine), only that one.
  *
- *   Durable before return (synchronous=FULL transaction; they throw if the write fails)
+ *   Durable before return (synchronous=FULL transaction; when the disk refuses, the write is
+ *   held in memory, in order, and written first on the next flush: they do not throw)
  *     saveIncident(incident: IncidentView): void        upsert of the header; `events` is ignored
  *     appendIncidentEvent(incidentId, event: IncidentEvent): void
  *     loadIncidents({ since?, limit?, openOnly? }): IncidentView[]   newest first, with events
@@ -21,7 +29,15 @@
  *     saveState(key, value: JSON-able): void             durable module state (failover, alerting)
  *     loadState<T>(key): T | null
  *
- *   Check states (the board restores them at start-up through HistoryModule.restore)
+ *   Agent tokens (only a token's SHA-256 is kept; create and revoke are durable and throw on failure)
+ *     createAgentToken({ vantage, name, expiresAt? }): { id, token }  the token is seen only here
+ *     listAgentTokens(): AgentTokenRow[]                 oldest first, no secrets
+ *     findAgentToken(sha256): AgentTokenRow | null       revoked and expired ones too (agentTokenRefusal)
+ *     revokeAgentToken(id): boolean                      true when this call revoked it
+ *     touchAgentToken(id, at): void                      last use, written with the next batch
+ *     hashAgentToken(token): string                      (agent-tokens.ts) SHA-256, lowercase hex
+ *
+ *   Check states (per check; the board restores them at start-up through HistoryModule.restore)
  *     queueCheckState(checkId, SavedCheckState): void    written with the next batch
  *     saveCheckStates(Map<checkId, SavedCheckState>): void
  *     loadCheckStates(): Map<checkId, SavedCheckState>
@@ -38,4 +54,11 @@ export {
   type StoreStats,
 } from './history-store.ts';
 export { HistoryModule } from './history-module.ts';
-export { DB_FILE } from './database.ts';
+export {
+  AGENT_TOKEN_PREFIX,
+  agentTokenRefusal,
+  hashAgentToken,
+  type AgentTokenRow,
+  type NewAgentToken,
+} from './agent-tokens.ts';
+export { DB_FILE, LOCAL_VANTAGE } from './database.ts';

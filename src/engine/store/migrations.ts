@@ -81,6 +81,34 @@ const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE module_state (key TEXT PRIMARY KEY, saved_at INTEGER NOT NULL, body TEXT NOT NULL);
   `,
+  // 2: probe agents' tokens, made with `knockon agent-token create`. Only the token's SHA-256 is kept.
+  `
+  CREATE TABLE agent_tokens (
+    id TEXT PRIMARY KEY,
+    vantage TEXT NOT NULL,
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    revoked_at INTEGER,
+    last_used_at INTEGER
+  );
+  `,
+  // 3: results per (check, vantage). A check's key becomes a (check, vantage) key; the keys of
+  // version 2 are kept, as this machine's (vantage ''), so no results or rollup row is touched.
+  // SQLite cannot drop the old UNIQUE (id): the table is rebuilt.
+  `
+  CREATE TABLE checks_v3 (
+    key INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    -- '' for this machine, whatever its configured vantage id; a remote vantage by its id.
+    vantage TEXT NOT NULL,
+    UNIQUE (id, vantage)
+  );
+  INSERT INTO checks_v3 (key, id, vantage) SELECT key, id, '' FROM checks;
+  DROP TABLE checks;
+  ALTER TABLE checks_v3 RENAME TO checks;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

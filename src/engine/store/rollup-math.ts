@@ -98,6 +98,21 @@ export function mergeCells(t: number, cells: readonly Cell[]): Cell {
   return merged;
 }
 
+/**
+ * Merges one bucket of a check as seen from several vantages, one cell per vantage. Counts,
+ * failures, min, max and the average are exact. Each percentile is the largest of the
+ * vantages' (the slowest vantage's): an upper bound of the true percentile of all their results
+ * together, until rollups keep mergeable sketches.
+ */
+export function mergeVantages(t: number, cells: readonly Cell[]): Cell {
+  const merged = mergeCells(t, cells);
+  if (cells.length > 1 && merged.latCount > 0) {
+    merged.p50 = null;
+    for (const c of cells) if (c.latCount > 0) merged.p50 = Math.max(merged.p50 ?? c.p50!, c.p50!);
+  }
+  return merged;
+}
+
 const round = (value: number | null) => (value === null ? null : Math.round(value * 10) / 10);
 
 export function toPoint(cell: Cell): SeriesPoint {

@@ -1,6 +1,6 @@
 import type { SeriesPoint, SeriesRange } from '../../shared/model.ts';
 import type { StoreDatabase } from './database.ts';
-import { cellFromSamples, mergeCells, toPoint, type Cell, type Sample } from './rollup-math.ts';
+import { cellFromSamples, mergeCells, mergeVantages, toPoint, type Cell, type Sample } from './rollup-math.ts';
 import { HOUR, MINUTE, floorTo, type RollupLevel, type Rollups } from './rollups.ts';
 
 export const RANGE_MS: Record<SeriesRange, number> = {
@@ -138,10 +138,18 @@ function collect(
   return groups;
 }
 
+/** The keys to read: one vantage's ('' = this machine), or every vantage's when it is undefined. */
+function keysFor(store: StoreDatabase, checkId: string, vantage: string | undefined): number[] {
+  if (vantage === undefined) return store.keysOf(checkId).map((k) => k.key);
+  const key = store.keyOf(checkId, vantage);
+  return key === undefined ? [] : [key];
+}
+
 /**
  * A check's series over `range`, in at most `points` buckets aligned to multiples of the
  * bucket width (so a chart polled again keeps its grid). Buckets without data are left out:
- * a gap in `t` is a gap in the data, never a made-up zero.
+ * a gap in `t` is a gap in the data, never a made-up zero. With `vantage` undefined, every
+ * vantage of the check together (see mergeVantages).
  */
 export function querySeries(
   store: StoreDatabase,
@@ -150,45 +158,68 @@ export function querySeries(
   range: SeriesRange,
   points: number,
   now: number,
+  vantage?: string,
 ): SeriesPoint[] {
-  const key = store.keyOf(checkId);
-  if (key === undefined) return [];
+  const keys = keysFor(store, checkId, vantage);
+  if (keys.length === 0) return [];
   const rangeMs = RANGE_MS[range];
   const level = LEVEL[range];
   const grain = GRAIN[level];
   const bucket = Math.max(grain, Math.ceil(rangeMs / points / grain) * grain);
   const from = floorTo(now - rangeMs, bucket);
-  const groups = collect(store, rollups, key, level, from, now, bucket);
-  const series = [...groups.entries()].sort(([a], [b]) => a - b).map(([t, cells]) => toPoint(mergeCells(t, cells)));
+  let cells: [number, Cell][];
+  if (keys.length === 1) {
+    const groups = collect(store, rollups, keys[0]!, level, from, now, bucket);
+    cells = [...groups].map(([t, list]) => [t, mergeCells(t, list)]);
+  } else {
+    // One cell per vantage and bucket, then the vantages of each bucket together.
+    const byBucket = new Map<number, Cell[]>();
+    for (const key of keys) {
+      for (const [t, list] of collect(store, rollups, key, level, from, now, bucket)) {
+        const cell = mergeCells(t, list);
+        const bucketCells = byBucket.get(t);
+        if (bucketCells) bucketCells.push(cell);
+        else byBucket.set(t, [cell]);
+      }
+    }
+    cells = [...byBucket].map(([t, list]) => [t, mergeVantages(t, list)]);
+  }
+  const series = cells.sort(([a], [b]) => a - b).map(([, cell]) => toPoint(cell));
   // Aligning the first bucket down can add one bucket: the oldest goes, never the newest.
   return series.length > points ? series.slice(series.length - points) : series;
 }
 
-/** Availability (0..1) over [now - range, now]; null when nothing was measured. */
+/**
+ * Availability (0..1) over [now - range, now]; null when nothing was measured. With `vantage`
+ * undefined, of every result of the check, whichever vantage measured it.
+ */
 export function queryAvailability(
   store: StoreDatabase,
   rollups: Rollups,
   checkId: string,
   range: SeriesRange,
   now: number,
+  vantage?: string,
 ): number | null {
-  const key = store.keyOf(checkId);
-  if (key === undefined) return null;
   const level = AVAILABILITY_LEVEL[range];
   const from = floorTo(now - RANGE_MS[range], GRAIN[level]);
-  const groups = collect(store, rollups, key, level, from, now, RANGE_MS[range] * 2);
   let count = 0;
   let failures = 0;
-  for (const cells of groups.values()) {
-    for (const c of cells) {
-      count += c.count;
-      failures += c.failures;
+  for (const key of keysFor(store, checkId, vantage)) {
+    for (const cells of collect(store, rollups, key, level, from, now, RANGE_MS[range] * 2).values()) {
+      for (const c of cells) {
+        count += c.count;
+        failures += c.failures;
+      }
     }
   }
   return count === 0 ? null : (count - failures) / count;
 }
 
-/** Availability of every check with data over [now - range, now], in one pass per segment. */
+/**
+ * Availability of every check with data over [now - range, now], all its vantages together, in
+ * one pass per segment.
+ */
 export function queryAvailabilityAll(
   store: StoreDatabase,
   rollups: Rollups,
@@ -220,10 +251,17 @@ export function queryAvailabilityAll(
     for (const r of rows) add(r.key, r.count, r.failures);
   }
   const ids = new Map(store.all<{ key: number; id: string }>('SELECT key, id FROM checks').map((r) => [r.key, r.id]));
-  const out = new Map<string, number>();
+  const byCheck = new Map<string, { count: number; failures: number }>();
   for (const [key, t] of totals) {
     const id = ids.get(key);
-    if (id !== undefined && t.count > 0) out.set(id, (t.count - t.failures) / t.count);
+    if (id === undefined) continue;
+    const sum = byCheck.get(id);
+    if (sum) {
+      sum.count += t.count;
+      sum.failures += t.failures;
+    } else byCheck.set(id, { ...t });
   }
+  const out = new Map<string, number>();
+  for (const [id, t] of byCheck) if (t.count > 0) out.set(id, (t.count - t.failures) / t.count);
   return out;
 }

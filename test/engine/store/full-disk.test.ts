@@ -126,4 +126,30 @@ describe.skipIf(skipped !== null)('a full disk under the history store', () => {
     expect(reopened.stats().queued).toBe(0);
     reopened.close();
   });
+
+  it('commits results and an upload cursor together or not at all', () => {
+    const sub = join(dir, 'cursor');
+    const store = new HistoryStore({ dataDir: sub, clock: new FakeClock(), timers: false, log: () => {} });
+    const batch = (from: number) => {
+      for (let i = 0; i < 500; i++) {
+        store.record({ checkId: 'api', startedAt: from + i, ok: true, latencyMs: 5, errorClass: null, message: '' });
+      }
+    };
+    batch(0);
+    expect(store.commitWith('agent:sg:cursor', { seq: 1 })).toBe(true);
+
+    fill(join(dir, 'filler'));
+    batch(1_000);
+    expect(store.commitWith('agent:sg:cursor', { seq: 2 })).toBe(false);
+    expect(store.stats().queued).toBe(500);
+    expect(store.loadState('agent:sg:cursor')).toEqual({ seq: 1 });
+
+    for (const name of ['filler', 'filler.4096', 'filler.512', 'filler.1']) rmSync(join(dir, name), { force: true });
+    expect(store.commitWith('agent:sg:cursor', { seq: 2 })).toBe(true);
+    store.close();
+    const reopened = new HistoryStore({ dataDir: sub, clock: new FakeClock(), timers: false });
+    expect(reopened.loadState('agent:sg:cursor')).toEqual({ seq: 2 });
+    expect(reopened.recent('api', 2_000)).toHaveLength(1_000);
+    reopened.close();
+  });
 });

@@ -59,7 +59,9 @@ describe('HistoryStore', () => {
     const db = new DatabaseSync(join(dir.path, DB_FILE));
     db.prepare("UPDATE meta SET value = '99' WHERE key = 'schema_version'").run();
     db.close();
-    expect(() => new HistoryStore({ dataDir: dir.path, clock })).toThrow(/schema version 99, newer than .* 1/);
+    expect(() => new HistoryStore({ dataDir: dir.path, clock })).toThrow(
+      new RegExp(`schema version 99, newer than this Knockon's ${SCHEMA_VERSION}`),
+    );
   });
 
   it('writes queued results only when the flush timer fires, all in one batch', async () => {
@@ -227,6 +229,9 @@ describe('HistoryStore', () => {
     const { store } = openHere();
     expect(store.loadState('failover:hk-to-sg')).toEqual({ state: 'cooldown', since: T0 + 1 });
     expect(store.loadState('missing')).toBeNull();
+    store.saveState('cleared', undefined);
+    expect(store.loadState('cleared')).toBeNull();
+    expect(store.health().heldWrites).toBe(0);
   });
 
   it('keeps the newest queued state per check and writes it with the results', () => {
