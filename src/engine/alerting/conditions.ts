@@ -96,7 +96,9 @@ export function buildCandidates(
         keepFiringForMs: rule.keep_firing_for,
         active,
         value,
-        hold: vantageOffline || topology.flapping(subject),
+        // This machine's vantage offline holds what only it sees; a subject probed from several
+        // vantages is held only while its quorum is short (the other vantages still decide).
+        hold: (topology.localOnly(subject) ? vantageOffline : topology.held(subject)) || topology.flapping(subject),
       });
     }
   }

@@ -37,6 +37,12 @@ interface CheckEntry {
   errorClass: string | null;
   daysLeft: number | null;
   flap: FlapState;
+  /** Probed from more than this machine: its quorum decides, not this machine's vantage alone. */
+  multi: boolean;
+  /** Its quorum has too few voters: what people are told about it is held. */
+  held: boolean;
+  /** The voting vantages that see it down (this machine's id for a check probed only here). */
+  failing: string[];
 }
 
 export function subjectKey(subject: SubjectRef): string {
@@ -62,7 +68,7 @@ export class Topology {
   /** Applies a config, keeping what is known about checks and components that remain. */
   configure(
     config: Config,
-    checkViews: readonly Pick<CheckView, 'id' | 'name' | 'region' | 'type' | 'status'>[],
+    checkViews: readonly Pick<CheckView, 'id' | 'name' | 'region' | 'type' | 'status' | 'quorum'>[],
   ): void {
     this.flapEnabled = config.flap_detection.enabled;
     this.thresholds = { start: config.flap_detection.start_threshold, stop: config.flap_detection.stop_threshold };
@@ -78,6 +84,9 @@ export class Topology {
         errorClass: old?.errorClass ?? null,
         daysLeft: old?.daysLeft ?? null,
         flap: old?.flap ?? INITIAL_FLAP,
+        multi: view.quorum !== undefined,
+        held: old?.held ?? false,
+        failing: old?.failing ?? [],
       });
     }
     this.checks = checks;
@@ -240,6 +249,30 @@ export class Topology {
 
   checksOf(subject: SubjectRef): string[] {
     return subject.kind === 'check' ? [subject.id] : (this.components.get(subject.id)?.config.checks ?? []);
+  }
+
+  /** How a check's vantages decided it (from its view): which see it down, whether held. */
+  setQuorum(checkId: string, quorum: { multi: boolean; held: boolean; failing: readonly string[] }): void {
+    const k = this.checks.get(checkId);
+    if (!k) return;
+    k.multi = quorum.multi;
+    k.held = quorum.held;
+    k.failing = [...quorum.failing];
+  }
+
+  /** Whether every check of the subject is probed only from this machine (its vantage decides alone). */
+  localOnly(subject: SubjectRef): boolean {
+    return this.checksOf(subject).every((id) => !this.checks.get(id)?.multi);
+  }
+
+  /** Whether a check of the subject probed from several vantages lacks a quorum now. */
+  held(subject: SubjectRef): boolean {
+    return this.checksOf(subject).some((id) => this.checks.get(id)?.held === true);
+  }
+
+  /** The vantages that see the subject's checks down now, first seen first. */
+  seenBy(subject: SubjectRef): string[] {
+    return [...new Set(this.checksOf(subject).flatMap((id) => this.checks.get(id)?.failing ?? []))];
   }
 
   checkInfo(id: string): { type: string; errorClass: string | null; daysLeft: number | null } | null {

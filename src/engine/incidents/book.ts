@@ -185,17 +185,23 @@ export class IncidentBook {
       silencedUntil: null,
       mergedInto: null,
     };
+    const seenBy = topology.seenBy(root);
+    if (seenBy.length > 0) view.seenBy = seenBy;
     const incident: OpenIncident = { view, root, alerts: new Map(), rootWasDown: rootDown, recovered: false };
     this.open.set(subjectKey(root), incident);
     this.repository.saveIncident(view);
     const subjectName = topology.describe(alert.subject)?.name ?? alert.subject.id;
     const impactedNote = view.impacted.length > 0 ? `; blast radius: ${view.impacted.map((i) => i.id).join(', ')}` : '';
+    const seenNote =
+      seenBy.length > 1 || topology.checksOf(root).some((id) => !topology.localOnly({ kind: 'check', id }))
+        ? `; seen from ${seenBy.length} vantage${seenBy.length === 1 ? '' : 's'}: ${seenBy.join(', ')}`
+        : '';
     const timeline: IncidentEvent[] = [
       {
         at: detectedAt,
         kind: 'detected',
-        message: `${name}: first failing result${impactedNote}`,
-        data: { rootCause: root, impacted: view.impacted.map((i) => i.id) },
+        message: `${name}: first failing result${impactedNote}${seenNote}`,
+        data: { rootCause: root, impacted: view.impacted.map((i) => i.id), seenBy },
       },
       ...(pendingEvents.length > 0
         ? pendingEvents

@@ -15,7 +15,6 @@ import type {
   Notice,
   ObserverHealthView,
   ProbeResult,
-  Status,
   VantageView,
 } from '../../shared/model.ts';
 import { buildCandidates } from '../alerting/conditions.ts';
@@ -130,17 +129,26 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       // observer offline) neither blames nor clears the target; unless the status itself moved,
       // there is nothing new to analyse.
       if (update.evidence === null && update.previous.status === update.state.status) return;
-      this.analyse(update.check.id, update.state.status, update.evidence ?? standIn(update), update.now);
+      this.analyse(update, update.evidence ?? standIn(update));
     });
   }
 
   /** Vantages went stale, offline or online, and the decided status moved with them. */
   onQuorumChange(change: QuorumChange): void {
-    this.analyse(change.check.id, change.state.status, change.evidence, change.now);
+    this.analyse(change, change.evidence);
   }
 
-  private analyse(checkId: string, status: Status, result: ProbeResult, now: number): void {
+  private analyse(update: CheckUpdate | QuorumChange, result: ProbeResult): void {
+    const checkId = update.check.id;
+    const status = update.state.status;
+    const now = update.now;
     this.guard(`check ${checkId}`, () => {
+      const quorum = update.view.quorum;
+      this.topology.setQuorum(checkId, {
+        multi: quorum !== undefined,
+        held: quorum?.held ?? false,
+        failing: quorum?.failing ?? (status === 'down' ? [this.topology.vantage().id] : []),
+      });
       const changed = this.topology.update(checkId, status, result, now);
       if (result.ok && result.latencyMs !== null) this.latencies.add(checkId, now, result.latencyMs);
       const components = changed.flatMap((id) => {
