@@ -63,7 +63,7 @@ export default tseslint.config(
     ),
   },
   {
-    files: ['src/engine/**/*.ts', 'src/server/**/*.ts', 'src/cli/**/*.ts', 'src/demo/**/*.ts'],
+    files: ['src/engine/**/*.ts', 'src/agent/**/*.ts', 'src/server/**/*.ts', 'src/cli/**/*.ts', 'src/demo/**/*.ts'],
     rules: restrict(
       ['electron', 'react', 'react-dom', '**/main/*', '**/renderer/**'],
       'The engine and the headless side run without Electron or React.',

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * knockon: the command line. `serve` runs the headless board, `check` probes once for scripts
- * and CI, `demo` runs the demo lab on its own.
+ * and CI, `demo` runs the demo lab on its own, `agent` probes from a remote vantage for a
+ * centre (with `agent-health` and `agent-token` beside it).
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,6 +12,14 @@ import { EngineHost } from '../engine/host.ts';
 import { startBoardServer } from '../server/board-server.ts';
 import { loadOrCreateBoardToken } from '../server/board-token.ts';
 import { hostNameOf } from '../server/client-address.ts';
+import {
+  AGENT_USAGE,
+  agentCommand,
+  agentHealthCommand,
+  agentTokenCommand,
+  UsageError,
+  type CliIo,
+} from './agent-commands.ts';
 import { checkOnce, EXIT_BAD_CONFIG } from './check-once.ts';
 import { engineWorkerPath, rendererDir } from './paths.ts';
 
@@ -34,6 +43,7 @@ Commands:
           Probe every check once. Prints one line per check (JSON with --json).
           Exit 0 when none is down, 1 when any is down, 2 when the config is invalid.
   demo    Run the demo lab on its own and print its config.
+${AGENT_USAGE}
 
 Options:
   -h, --help  Show this help.`;
@@ -174,9 +184,33 @@ async function demo(args: string[]): Promise<number> {
   return new Promise(() => {});
 }
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    // A token is short: anything this long is not one.
+    if (size > 64 * 1024) throw new UsageError('stdin: more than 64 KiB; expected one token');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const io: CliIo = { out, err, logLine, onSignals, defaultDataDir, readStdin };
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command?.startsWith('agent') && (rest.includes('--help') || rest.includes('-h'))) {
+    out(USAGE);
+    return 0;
+  }
   switch (command) {
+    case 'agent':
+      return agentCommand(rest, io);
+    case 'agent-health':
+      return agentHealthCommand(rest, io);
+    case 'agent-token':
+      return agentTokenCommand(rest, io);
     case 'serve':
       return serve(rest);
     case 'check':

@@ -5,6 +5,7 @@ import { installFailover } from './failover/module.ts';
 import { installKnockOn } from './incidents/install.ts';
 import type { RpcRegistry } from './rpc.ts';
 import { HistoryModule, type HistoryStore } from './store/index.ts';
+import { installAgents } from './vantages/agents-module.ts';
 
 export interface ModuleContext {
   engine: Engine;
@@ -22,7 +23,8 @@ export interface ModuleContext {
 
 /**
  * Installs the engine's modules in order: history first (so results are stored before
- * anything reacts to them), then analysis and alerting, then failover.
+ * anything reacts to them), then the agent door (which commits agents' results with their
+ * cursors in history's store), then analysis and alerting, then failover.
  * Each module adds one line here.
  */
 export async function installModules(base: Omit<ModuleContext, 'store'>): Promise<ModuleContext> {
@@ -33,6 +35,7 @@ export async function installModules(base: Omit<ModuleContext, 'store'>): Promis
   });
   const context: ModuleContext = { ...base, store: history.store };
   context.engine.use(history);
+  installAgents(context);
   context.incidents = installKnockOn(context);
   installFailover(context);
   return context;

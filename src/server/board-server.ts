@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
+import { AGENT_SYNC_PATH, MAX_AGENT_BODY_BYTES } from '../shared/agent-protocol.ts';
 import type { BoardSnapshot } from '../shared/model.ts';
 import { PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
 import {
@@ -68,36 +69,45 @@ export interface BoardServerOptions {
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-function readJsonBody(req: IncomingMessage): Promise<unknown> {
+/** A request's body, at most `limit` bytes: beyond it, 413 and the connection closed. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
-    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
-      reject(new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`, true));
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      reject(new HttpError(413, `request body over ${limit} bytes`, true));
       return;
     }
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
+      if (size > limit) {
         // Answered, then closed: the rest of the body is never read or kept.
         req.off('data', onData);
         chunks.length = 0;
-        reject(new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`, true));
+        reject(new HttpError(413, `request body over ${limit} bytes`, true));
         return;
       }
       chunks.push(chunk);
     };
     req.on('data', onData);
-    req.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
-      } catch {
-        reject(new HttpError(400, 'request body is not valid JSON'));
-      }
-    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const body = await readBody(req, MAX_BODY_BYTES);
+  try {
+    return JSON.parse(body.toString('utf8') || '{}');
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON');
+  }
+}
+
+/** Agent syncs read or waiting for the engine at once: bodies may be 8 MiB, so memory stays bounded. */
+const MAX_AGENT_SYNCS_IN_FLIGHT = 16;
+/** Agent tokens are far shorter (the contract's bound). */
+const MAX_AGENT_TOKEN_CHARS = 512;
 
 /** Parsed at the door with the method's schema: the engine never sees what the contract refuses. */
 function parsedParams<M extends RpcMethod>(method: M, params: unknown): RpcParams<M> {
@@ -117,10 +127,14 @@ class HttpError extends Error {
   }
 }
 
+/** The token of an `Authorization: Bearer <token>` header (RFC 9110: the scheme is case-insensitive). */
+function bearerToken(header: string | undefined): string | null {
+  return /^bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? null;
+}
+
 /** Constant-time comparison, so the token cannot be guessed byte by byte from timings. */
 function tokenMatches(header: string | undefined, token: string): boolean {
-  // RFC 9110: the scheme is case-insensitive.
-  const given = Buffer.from(/^bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? '');
+  const given = Buffer.from(bearerToken(header) ?? '');
   const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
@@ -213,7 +227,74 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
   }, KEEPALIVE_MS);
   keepalive.unref();
 
+  let agentSyncs = 0;
+  /**
+   * The agent door. Agents call the centre by whatever public name it has, so the Host check
+   * (which keeps a rebound DNS name from reading the board in a browser) does not apply: every
+   * request here is authenticated by its own agent token, checked in the engine before the body
+   * is parsed, and a browser, which always sends Origin with a POST, is refused outright.
+   */
+  const agentSync = async (req: IncomingMessage, res: ServerResponse) => {
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        ...SECURITY_HEADERS,
+        ...headers,
+      });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method !== 'POST') return reply(405, { error: 'agents sync with POST' }, { allow: 'POST' });
+    if (req.headers.origin !== undefined) {
+      return reply(403, { error: 'the agent door does not answer browsers' }, { connection: 'close' });
+    }
+    const token = bearerToken(req.headers.authorization);
+    if (token === null || token.length > MAX_AGENT_TOKEN_CHARS) {
+      return reply(
+        401,
+        { error: 'agents need their token: Authorization: Bearer <agent token>' },
+        { 'www-authenticate': 'Bearer', connection: 'close' },
+      );
+    }
+    if (!/^application\/json(\s*;|$)/i.test(req.headers['content-type'] ?? '')) {
+      return reply(415, { error: 'the sync body is JSON: content-type: application/json' }, { connection: 'close' });
+    }
+    if (agentSyncs >= MAX_AGENT_SYNCS_IN_FLIGHT) {
+      return reply(503, { error: 'too many agent syncs at once; retry' }, { 'retry-after': '1', connection: 'close' });
+    }
+    agentSyncs++;
+    try {
+      let body: Buffer;
+      try {
+        body = await readBody(req, MAX_AGENT_BODY_BYTES);
+      } catch (error) {
+        const status = error instanceof HttpError ? error.status : 400;
+        return reply(
+          status,
+          { error: error instanceof Error ? error.message : String(error) },
+          { connection: 'close' },
+        );
+      }
+      let outcome: { status: number; body: unknown };
+      try {
+        outcome = await source.request('agent.sync', {
+          token,
+          body: body.toString('utf8'),
+          from: String(req.socket.remoteAddress ?? 'unknown').slice(0, 200),
+        });
+      } catch (error) {
+        // The engine is restarting or busy: nothing was acknowledged, the agent sends it again.
+        const message = error instanceof Error ? error.message : String(error);
+        return reply(503, { error: `the centre's engine did not answer: ${message}` }, { 'retry-after': '1' });
+      }
+      reply(outcome.status, outcome.body);
+    } finally {
+      agentSyncs--;
+    }
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if ((req.url ?? '').split('?')[0] === AGENT_SYNC_PATH) return agentSync(req, res);
     const plain = (status: number, text: string) =>
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS }).end(`${text}\n`);
     // DNS rebinding: a page on evil.example that rebinds its name to 127.0.0.1 sends Host:

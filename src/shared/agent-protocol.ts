@@ -101,6 +101,11 @@ export const WireResultSchema = z.object({
     .optional(),
   finalUrl: text(8_192).optional(),
   shortage: z.enum(['descriptors', 'memory', 'queue']).optional(),
+  /**
+   * The agent's own network was failing (its vantage's reference checks down) when it probed:
+   * the result is the observer's, not evidence about the target, and does not vote.
+   */
+  observerOffline: z.boolean().optional(),
 });
 
 export const AgentSyncRequestSchema = z.strictObject({

@@ -3,11 +3,9 @@ import { duration } from './duration.ts';
 import { id } from './common.ts';
 import type { QuorumRule } from './quorum.ts';
 
-const sha256Hex = z
-  .string()
-  .regex(/^[0-9a-f]{64}$/, {
-    error: "expected the token's SHA-256 as 64 lowercase hex digits (knockon agent-token hash)",
-  });
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, {
+  error: "expected the token's SHA-256 as 64 lowercase hex digits (knockon agent-token hash)",
+});
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
   error: 'expected an environment variable name (letters, digits, "_")',
 });

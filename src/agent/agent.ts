@@ -1,0 +1,426 @@
+/**
+ * `knockon agent`: a probe agent at a remote vantage. The same Engine as the centre, headless
+ * and without modules, probes the checks the centre assigns; every result is numbered in the
+ * agent's stream, buffered on disk (buffer.ts) and sent to the centre by one POST per sync
+ * interval (client.ts), oldest first, until the centre acknowledges it as committed.
+ *
+ * The engine runs in this process's main thread: the agent does nothing else, the result path
+ * is a function call into the buffer, and the only blocking work (one SQLite write per sync
+ * interval) is small. docs/ARCHITECTURE.md ("Vantages and agents") says more.
+ */
+import {
+  MAX_AGENT_BODY_BYTES,
+  MAX_BATCH_RESULTS,
+  AGENT_PROTOCOL_VERSION,
+  type Assignment,
+  type AgentSyncRequest,
+} from '../shared/agent-protocol.ts';
+import type { ProbeResult } from '../shared/model.ts';
+import { vantageState } from '../engine/analysis/vantage.ts';
+import type { ResolvedCheck } from '../engine/checks.ts';
+import { systemClock } from '../engine/clock.ts';
+import { formatIssue, parseConfigText } from '../engine/config/parse.ts';
+import { Engine } from '../engine/engine.ts';
+import { AgentBuffer } from './buffer.ts';
+import { CentreClient, type SyncOutcome } from './client.ts';
+import { writeStatusFile, type AgentStatus } from './status-file.ts';
+import { toWire } from './wire.ts';
+
+type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+export interface AgentOptions {
+  centre: string;
+  vantage: string;
+  token: string;
+  dataDir: string;
+  caFile?: string | null;
+  /** Results buffered at most (default 100,000). */
+  bufferMax?: number;
+  /** Results older than this are dropped from the buffer (default 24 h). */
+  bufferMaxAgeMs?: number;
+  /** How often results are written and sent (default 1 s). */
+  syncIntervalMs?: number;
+  version: string;
+  log: Log;
+  /** Called after each result is buffered and after each sync attempt (for tests and embedders). */
+  onChange?: () => void;
+}
+
+export interface AgentStats {
+  buffered: number;
+  dropped: number;
+  checks: number;
+  connected: boolean;
+  online: boolean;
+  stream: string;
+}
+
+export const DEFAULT_BUFFER_MAX = 100_000;
+export const DEFAULT_BUFFER_MAX_AGE_MS = 24 * 3_600_000;
+export const DEFAULT_SYNC_INTERVAL_MS = 1_000;
+/** This many results waiting send a sync before the interval is up. */
+export const EARLY_SYNC_AT = 1_000;
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_MAX_MS = 30_000;
+/** The last sync on shutdown is given this long. */
+const FINAL_SYNC_MS = 2_000;
+/** A body's results stay this far under the centre's limit (the envelope, and JSON's escaping). */
+const BATCH_BYTES = MAX_AGENT_BODY_BYTES - 256 * 1024;
+/** The status file is rewritten at least this often, even while syncs back off. */
+const STATUS_EVERY_MS = 5_000;
+
+/**
+ * The wait after the n-th failed sync in a row: "full jitter" (a uniform draw from zero up to
+ * a cap that doubles from 1 s to 30 s), so agents cut off together do not come back together.
+ */
+export function backoffMs(failures: number, random: () => number = Math.random): number {
+  const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(Math.max(failures, 1) - 1, 10));
+  return random() * cap;
+}
+
+export class ProbeAgent {
+  private readonly options: Required<Omit<AgentOptions, 'caFile' | 'onChange'>> & { caFile: string | null };
+  private readonly onChange: () => void;
+  private readonly log: Log;
+  private readonly buffer: AgentBuffer;
+  private readonly client: CentreClient;
+  private readonly engine: Engine;
+  private readonly startedAt = Date.now();
+  private assignment: Assignment | null = null;
+  /** A revision that did not parse or apply: not tried again, said once. */
+  private refusedRev: string | null = null;
+  private references: { ids: Set<string>; offlineWhen: 'all' | 'any' } = { ids: new Set(), offlineWhen: 'all' };
+  private observer: { online: boolean; reason: string | null } = { online: true, reason: null };
+  private observerCheckQueued = false;
+  private connected = false;
+  private lastSyncAt: number | null = null;
+  private lastError: string | null = null;
+  private failures = 0;
+  private statusAt = 0;
+  private flushFailing = false;
+  private unsendable = 0;
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private inFlight: AbortController | null = null;
+  private loopDone: Promise<void> = Promise.resolve();
+  private flushTimer: ReturnType<typeof setInterval> | null = null;
+  private stopped: Promise<void> | null = null;
+
+  constructor(options: AgentOptions) {
+    this.options = {
+      bufferMax: DEFAULT_BUFFER_MAX,
+      bufferMaxAgeMs: DEFAULT_BUFFER_MAX_AGE_MS,
+      syncIntervalMs: DEFAULT_SYNC_INTERVAL_MS,
+      ...options,
+      caFile: options.caFile ?? null,
+    };
+    this.log = options.log;
+    this.onChange = options.onChange ?? (() => {});
+    this.client = new CentreClient({ centre: options.centre, token: options.token, caFile: this.options.caFile });
+    this.buffer = AgentBuffer.open({
+      dataDir: options.dataDir,
+      maxCount: this.options.bufferMax,
+      maxAgeMs: this.options.bufferMaxAgeMs,
+    });
+    this.engine = new Engine({
+      clock: systemClock,
+      emit: () => {},
+      onResult: (result, check) => this.onResult(result, check),
+      log: this.log,
+    });
+  }
+
+  /** Starts probing the stored assignment (if any) and syncing. */
+  start(): void {
+    const stored = this.buffer.loadAssignment();
+    this.log(
+      'info',
+      `agent ${this.options.vantage}: stream ${this.buffer.stream}, next sequence ${this.buffer.next()}, ` +
+        `${this.buffer.size()} results buffered; centre ${this.client.url.origin}`,
+    );
+    if (stored && this.apply(stored, 'the stored assignment')) {
+      this.log('info', `probing ${this.checkCount()} checks from the stored assignment until the centre answers`);
+    }
+    this.flushTimer = setInterval(() => this.tick(), this.options.syncIntervalMs);
+    this.loopDone = this.loop();
+    this.writeStatus();
+  }
+
+  stats(): AgentStats {
+    return {
+      buffered: this.buffer.size(),
+      dropped: this.buffer.dropped(),
+      checks: this.checkCount(),
+      connected: this.connected,
+      online: this.observer.online,
+      stream: this.buffer.stream,
+    };
+  }
+
+  /** Stops probing, writes the buffer, tries one last sync (2 s at most), and closes. */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.wake?.();
+    this.inFlight?.abort();
+    await this.engine.stop();
+    await this.loopDone;
+    this.flush();
+    if (this.buffer.size() > 0) {
+      const outcome = await this.syncOnce(AbortSignal.timeout(FINAL_SYNC_MS)).catch((error: unknown) => ({
+        ok: false,
+        message: describe(error),
+      }));
+      if (!outcome.ok) this.log('warn', `last sync before stopping failed (${outcome.message}); the buffer keeps it`);
+    }
+    this.writeStatus('stopped');
+    try {
+      this.buffer.close();
+    } catch (error) {
+      this.log('error', `could not write the buffer on shutdown: ${describe(error)}`);
+    }
+    await this.client.close();
+    this.log('info', `agent stopped with ${this.buffer.size()} results buffered`);
+  }
+
+  private onResult(result: ProbeResult, check: ResolvedCheck): void {
+    if (this.stopping) return;
+    const reference = this.references.ids.has(check.id);
+    // A reference check measures the observer itself: its results are always evidence.
+    const wire = toWire(result, !reference && !this.observer.online);
+    if (wire === null) {
+      if (this.unsendable++ === 0)
+        this.log('error', `a result of check ${check.id} cannot be sent (not even bare); such results are skipped`);
+      return;
+    }
+    this.buffer.add(wire);
+    if (reference && !this.observerCheckQueued) {
+      // After the engine has applied this result: the check's status then includes it.
+      this.observerCheckQueued = true;
+      queueMicrotask(() => {
+        this.observerCheckQueued = false;
+        this.checkObserver();
+      });
+    }
+    if (this.failures === 0 && this.buffer.size() >= EARLY_SYNC_AT) this.wake?.();
+    this.onChange();
+  }
+
+  /** Whether this vantage's own network works, from its reference checks as the engine sees them. */
+  private checkObserver(): void {
+    const refs = this.references;
+    if (refs.ids.size === 0) {
+      this.observer = { online: true, reason: null };
+      return;
+    }
+    const next = vantageState({
+      offlineWhen: refs.offlineWhen,
+      references: this.engine
+        .checkViews()
+        .filter((v) => refs.ids.has(v.id))
+        .map((v) => ({ id: v.id, name: v.name, status: v.status })),
+    });
+    if (next.online !== this.observer.online) {
+      this.log(
+        next.online ? 'info' : 'warn',
+        next.online
+          ? `vantage ${this.options.vantage} online again: its reference checks are up`
+          : `vantage ${this.options.vantage} offline: ${next.reason}; results are sent marked as the observer's`,
+      );
+    }
+    this.observer = next;
+  }
+
+  /** Every sync interval: the waiting results to disk, and the status file when it is due. */
+  private tick(): void {
+    this.flush();
+    if (Date.now() - this.statusAt >= STATUS_EVERY_MS) this.writeStatus();
+  }
+
+  private flush(): void {
+    try {
+      const dropped = this.buffer.flush();
+      if (dropped > 0) {
+        this.log(
+          'warn',
+          `buffer full or too old: dropped the ${dropped} oldest results (${this.buffer.dropped()} since start)`,
+        );
+      }
+      if (this.flushFailing) this.log('info', 'the buffer can be written again');
+      this.flushFailing = false;
+    } catch (error) {
+      if (!this.flushFailing) {
+        this.log(
+          'error',
+          `cannot write the buffer (${describe(error)}); results are held in memory (at most ${this.options.bufferMax})`,
+        );
+      }
+      this.flushFailing = true;
+    }
+  }
+
+  private async loop(): Promise<void> {
+    let delay = 0;
+    while (!this.stopping) {
+      await this.sleep(delay);
+      if (this.stopping) break;
+      this.inFlight = new AbortController();
+      try {
+        delay = (await this.syncOnce(this.inFlight.signal)).next;
+      } catch (error) {
+        // The buffer could not be read (a failing disk): the same back-off as a failed sync.
+        this.failed(null, `cannot read the buffer: ${describe(error)}`);
+        delay = backoffMs(this.failures);
+      }
+      this.inFlight = null;
+      this.onChange();
+    }
+  }
+
+  /** One sync: waiting results to disk, the oldest batch sent, the ack and any assignment applied. */
+  private async syncOnce(signal: AbortSignal): Promise<{ ok: boolean; message: string; next: number }> {
+    this.flush();
+    const batch = this.buffer.batch(MAX_BATCH_RESULTS, BATCH_BYTES);
+    const body: AgentSyncRequest = {
+      v: AGENT_PROTOCOL_VERSION,
+      vantage: this.options.vantage,
+      agent: { version: this.options.version, stream: this.buffer.stream, startedAt: this.startedAt },
+      sentAt: Date.now(),
+      assignmentRev: this.assignment?.rev ?? null,
+      results: batch,
+      status: {
+        buffered: Math.max(0, this.buffer.size() - batch.length),
+        dropped: this.buffer.dropped(),
+        online: this.observer.online,
+        reason: this.observer.reason?.slice(0, 2_000) ?? null,
+      },
+    };
+    const timeout = AbortSignal.timeout(10_000);
+    const outcome: SyncOutcome = await this.client.sync(body, AbortSignal.any([signal, timeout]));
+    if (!outcome.ok) {
+      this.failed(outcome.status, outcome.message);
+      this.writeStatus();
+      return { ok: false, message: outcome.message, next: backoffMs(this.failures) };
+    }
+    const { response } = outcome;
+    if (this.failures > 0) this.log('info', `synced with the centre again after ${this.failures} failed attempts`);
+    this.failures = 0;
+    this.connected = true;
+    this.lastSyncAt = Date.now();
+    this.lastError = null;
+    const before = this.buffer.size();
+    try {
+      this.buffer.ack(response.ack);
+    } catch (error) {
+      this.log('error', `cannot remove acknowledged results from the buffer: ${describe(error)}`);
+    }
+    // Not while stopping: the engine has stopped, and the next start asks again.
+    if (response.assignment && response.assignment.rev !== this.refusedRev && !this.stopping) {
+      if (this.apply(response.assignment, `assignment from ${this.client.url.origin}`)) {
+        this.log('info', `assignment ${response.assignment.rev.slice(0, 12)}: probing ${this.checkCount()} checks`);
+      }
+    }
+    this.writeStatus();
+    const advanced = this.buffer.size() < before;
+    const lastSent = batch.at(-1)?.seq ?? 0;
+    // A backlog goes up batch after batch while the centre keeps taking it.
+    const more = advanced && response.ack >= lastSent && this.buffer.size() > 0;
+    const early = more && (batch.length >= MAX_BATCH_RESULTS || this.buffer.size() >= EARLY_SYNC_AT);
+    return { ok: true, message: 'synced', next: early ? 0 : this.options.syncIntervalMs };
+  }
+
+  private failed(status: number | null, message: string): void {
+    this.failures++;
+    this.connected = false;
+    const changed = message !== this.lastError;
+    this.lastError = message;
+    if (status === 401 || status === 403) {
+      if (changed) this.log('error', `the centre refused this agent (${message}); results stay buffered, retrying`);
+    } else if (changed || this.failures === 1) {
+      this.log('warn', `sync with the centre failed (${message}); results stay buffered, retrying with back-off`);
+    }
+  }
+
+  /** Applies an assignment; false (and said once) when it is not for this vantage or does not parse. */
+  private apply(assignment: Assignment, source: string): boolean {
+    const refuse = (why: string) => {
+      this.refusedRev = assignment.rev;
+      this.log('error', `${source} (${assignment.rev.slice(0, 12)}) is not applied: ${why}`);
+      return false;
+    };
+    if (assignment.vantage !== this.options.vantage) {
+      return refuse(`it is for vantage ${assignment.vantage}, this agent is ${this.options.vantage}`);
+    }
+    const outcome = parseConfigText(JSON.stringify(assignment.config), source);
+    if (!outcome.ok) return refuse(outcome.issues.map((i) => formatIssue(i)).join('; '));
+    if (outcome.config.vantage.id !== this.options.vantage) {
+      return refuse(`its vantage is ${outcome.config.vantage.id}`);
+    }
+    try {
+      this.engine.applyConfig(outcome.config, source);
+    } catch (error) {
+      return refuse(describe(error));
+    }
+    this.assignment = assignment;
+    this.refusedRev = null;
+    this.references = {
+      ids: new Set(outcome.config.vantage.reference_checks),
+      offlineWhen: outcome.config.vantage.offline_when,
+    };
+    this.checkObserver();
+    try {
+      this.buffer.saveAssignment(assignment);
+    } catch (error) {
+      this.log('error', `cannot keep the assignment on disk (${describe(error)}); a restart waits for the centre`);
+    }
+    return true;
+  }
+
+  private checkCount(): number {
+    return this.engine.checkViews().length;
+  }
+
+  private writeStatus(state: AgentStatus['state'] = 'running'): void {
+    this.statusAt = Date.now();
+    try {
+      writeStatusFile(this.options.dataDir, {
+        at: this.statusAt,
+        state,
+        vantage: this.options.vantage,
+        connected: this.connected,
+        lastSyncAt: this.lastSyncAt,
+        lastError: this.lastError,
+        buffered: this.buffer.size(),
+        dropped: this.buffer.dropped(),
+        checks: this.checkCount(),
+        online: this.observer.online,
+        reason: this.observer.reason,
+        pid: process.pid,
+      });
+    } catch (error) {
+      this.log('error', `cannot write the status file: ${describe(error)}`);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0 || this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

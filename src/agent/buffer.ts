@@ -1,0 +1,273 @@
+/**
+ * The agent's own file, `<data-dir>/agent.db` (node:sqlite, WAL): its stream id, the next
+ * sequence number, the last assignment, and the results not yet acknowledged by the centre.
+ *
+ * Results are numbered as they are made and written in batches (one transaction with the next
+ * sequence number, synchronous=FULL: a number once sent is never handed out again, even after a
+ * power cut). The buffer is bounded by count and by age: past either, the oldest go first and
+ * are counted. Only rows on disk are ever sent, so an acknowledged sequence number is never
+ * reused by a restart.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { AssignmentSchema, WireResultSchema, type Assignment, type WireResult } from '../shared/agent-protocol.ts';
+
+export const AGENT_DB_FILE = 'agent.db';
+const SCHEMA_VERSION = 1;
+
+export interface AgentBufferOptions {
+  dataDir: string;
+  /** Results kept at most (on disk and waiting to be written); the oldest go first. */
+  maxCount: number;
+  /** Results older than this (by when they were probed) are dropped. */
+  maxAgeMs: number;
+  now?: () => number;
+}
+
+export interface BufferedResult {
+  seq: number;
+  result: WireResult;
+}
+
+interface Pending {
+  seq: number;
+  startedAt: number;
+  json: string;
+}
+
+/** The agent's data is its own: the directory 0700, the database (and its -wal, -shm) 0600. */
+function createPrivately(dataDir: string, path: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+}
+
+export class AgentBuffer {
+  readonly path: string;
+  /** Random, kept: sequence numbers count within it. A wiped buffer starts a new stream. */
+  readonly stream: string;
+  private readonly db: DatabaseSync;
+  private readonly maxCount: number;
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
+  private nextSeq: number;
+  private pending: Pending[] = [];
+  /** Rows on disk. */
+  private stored: number;
+  private droppedCount = 0;
+  private closed = false;
+
+  private constructor(db: DatabaseSync, path: string, options: AgentBufferOptions) {
+    this.db = db;
+    this.path = path;
+    this.maxCount = options.maxCount;
+    this.maxAgeMs = options.maxAgeMs;
+    this.now = options.now ?? Date.now;
+    const meta = (key: string) =>
+      (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    let stream = meta('stream');
+    const version = Number(meta('schema_version') ?? SCHEMA_VERSION);
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`${path} was written by a newer Knockon (schema ${version}); refusing to misread it`);
+    }
+    if (stream === undefined || !/^[A-Za-z0-9_-]{8,64}$/.test(stream)) {
+      stream = randomBytes(16).toString('base64url');
+      this.writeMeta({ stream, schema_version: String(SCHEMA_VERSION), next_seq: '1' });
+    }
+    this.stream = stream;
+    const maxSeq = (db.prepare('SELECT MAX(seq) AS seq FROM results').get() as { seq: number | null }).seq ?? 0;
+    this.nextSeq = Math.max(Number(meta('next_seq') ?? 1), maxSeq + 1);
+    this.stored = Number((db.prepare('SELECT COUNT(*) AS n FROM results').get() as { n: number }).n);
+  }
+
+  /**
+   * Opens (or creates) the buffer in `dataDir`. Throws when the file cannot be opened or is
+   * held by another agent: two agents on one buffer would interleave one stream.
+   */
+  static open(options: AgentBufferOptions): AgentBuffer {
+    const path = join(options.dataDir, AGENT_DB_FILE);
+    createPrivately(options.dataDir, path);
+    const db = new DatabaseSync(path);
+    try {
+      db.exec('PRAGMA busy_timeout = 250');
+      // Held for as long as the agent runs: a second agent on this directory cannot open it.
+      db.exec('PRAGMA locking_mode = EXCLUSIVE');
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA synchronous = FULL');
+      db.exec('BEGIN IMMEDIATE');
+      db.exec(
+        'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);' +
+          'CREATE TABLE IF NOT EXISTS results (seq INTEGER PRIMARY KEY, started_at REAL NOT NULL, json TEXT NOT NULL);' +
+          'CREATE INDEX IF NOT EXISTS results_by_time ON results (started_at);',
+      );
+      db.exec('COMMIT');
+      return new AgentBuffer(db, path, options);
+    } catch (error) {
+      db.close();
+      const message = error instanceof Error ? error.message : String(error);
+      if (/locked|busy/i.test(message)) {
+        throw new Error(`${path} is in use by another agent (one agent per data directory)`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Numbers a result and keeps it in memory until the next flush. Returns its sequence number. */
+  add(result: WireResult): number {
+    const seq = this.nextSeq++;
+    this.pending.push({ seq, startedAt: result.startedAt, json: JSON.stringify(result) });
+    if (this.pending.length > this.maxCount) {
+      this.pending.shift();
+      this.droppedCount++;
+    }
+    return seq;
+  }
+
+  /**
+   * Writes what is waiting, with the next sequence number, in one durable transaction, then
+   * applies the bounds. Returns the results dropped by them. Throws when the disk refuses
+   * (the results stay waiting in memory, bounded).
+   */
+  flush(): number {
+    if (this.closed) return 0;
+    const batch = this.pending;
+    const cutoff = this.now() - this.maxAgeMs;
+    let dropped = 0;
+    this.transaction(() => {
+      const insert = this.db.prepare('INSERT OR REPLACE INTO results (seq, started_at, json) VALUES (?, ?, ?)');
+      for (const p of batch) insert.run(p.seq, p.startedAt, p.json);
+      this.setMeta('next_seq', String(this.nextSeq));
+      dropped += Number(this.db.prepare('DELETE FROM results WHERE started_at < ?').run(cutoff).changes);
+      dropped += Number(
+        this.db
+          .prepare('DELETE FROM results WHERE seq <= (SELECT seq FROM results ORDER BY seq DESC LIMIT 1 OFFSET ?)')
+          .run(this.maxCount).changes,
+      );
+    });
+    this.pending = [];
+    this.stored += batch.length - dropped;
+    this.droppedCount += dropped;
+    return dropped;
+  }
+
+  /** The oldest results on disk, in sequence order: at most `max`, and about `maxBytes` of JSON. */
+  batch(max: number, maxBytes: number): BufferedResult[] {
+    const out: BufferedResult[] = [];
+    const corrupt: number[] = [];
+    let bytes = 0;
+    for (const row of this.db.prepare('SELECT seq, json FROM results ORDER BY seq LIMIT ?').iterate(max) as Iterable<{
+      seq: number;
+      json: string;
+    }>) {
+      // Room for the envelope of each entry ({"seq":…,"result":…}).
+      bytes += Buffer.byteLength(row.json) + 32;
+      if (out.length > 0 && bytes > maxBytes) break;
+      const parsed = parseResult(row.json);
+      if (parsed) out.push({ seq: row.seq, result: parsed });
+      else corrupt.push(row.seq);
+    }
+    if (corrupt.length > 0) {
+      // A row that no longer reads as a result (a damaged file) is dropped, counted, never sent.
+      this.transaction(() => {
+        const del = this.db.prepare('DELETE FROM results WHERE seq = ?');
+        for (const seq of corrupt) del.run(seq);
+      });
+      this.stored -= corrupt.length;
+      this.droppedCount += corrupt.length;
+    }
+    return out;
+  }
+
+  /** The centre has `seq` and everything before it on disk: they go. Returns how many went. */
+  ack(seq: number): number {
+    if (this.closed || seq <= 0) return 0;
+    const gone = Number(this.db.prepare('DELETE FROM results WHERE seq <= ?').run(seq).changes);
+    this.stored -= gone;
+    return gone;
+  }
+
+  /** Results waiting to be acknowledged, on disk and in memory. */
+  size(): number {
+    return this.stored + this.pending.length;
+  }
+
+  /** Results waiting in memory to be written. */
+  unwritten(): number {
+    return this.pending.length;
+  }
+
+  /** Results dropped (full buffer, too old, damaged) since the agent started. */
+  dropped(): number {
+    return this.droppedCount;
+  }
+
+  /** The next sequence number to hand out. */
+  next(): number {
+    return this.nextSeq;
+  }
+
+  /** The last assignment that was applied, or null (none yet, or unreadable). */
+  loadAssignment(): Assignment | null {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('assignment') as
+      { value: string } | undefined;
+    if (!row) return null;
+    try {
+      const parsed = AssignmentSchema.safeParse(JSON.parse(row.value));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  saveAssignment(assignment: Assignment): void {
+    this.transaction(() => this.setMeta('assignment', JSON.stringify(assignment)));
+  }
+
+  /** Writes what is waiting (best effort) and closes the file. Safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.flush();
+    } finally {
+      this.closed = true;
+      this.db.close();
+    }
+  }
+
+  private writeMeta(values: Record<string, string>): void {
+    this.transaction(() => {
+      for (const [k, v] of Object.entries(values)) this.setMeta(k, v);
+    });
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
+  }
+
+  private transaction(fn: () => void): void {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      fn();
+      this.db.exec('COMMIT');
+    } catch (error) {
+      try {
+        this.db.exec('ROLLBACK');
+      } catch {
+        // Already rolled back (a full disk does that); the original error is the one to report.
+      }
+      throw error;
+    }
+  }
+}
+
+function parseResult(json: string): WireResult | null {
+  try {
+    const parsed = WireResultSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}

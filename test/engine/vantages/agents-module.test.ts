@@ -1,0 +1,395 @@
+/**
+ * The centre's agent door in the engine, on a fake clock with a real engine and a real SQLite
+ * history: the token first and bound to its vantage, the body parsed after it, results
+ * deduplicated by (vantage, stream, seq), acknowledged only once committed, clocks corrected,
+ * and assignments whose revision holds across restarts.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../../src/engine/config/parse.ts';
+import { Engine } from '../../../src/engine/engine.ts';
+import { RpcRegistry } from '../../../src/engine/rpc.ts';
+import { HistoryModule, HistoryStore, hashAgentToken } from '../../../src/engine/store/index.ts';
+import { AgentsModule, cursorKey } from '../../../src/engine/vantages/agents-module.ts';
+import { canonicalJson } from '../../../src/engine/vantages/assignment.ts';
+import type { AgentSyncRequest, AgentSyncResponse, WireResult } from '../../../src/shared/agent-protocol.ts';
+import type { AgentSyncOutcome } from '../../../src/shared/rpc.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
+
+const SG_TOKEN = 'kna_sg-token-from-the-config';
+const TYO_TOKEN = 'tyo-token-from-the-environment';
+
+const CONFIG = `
+board: { title: Test centre }
+defaults: { interval: 10s, timeout: 2s, fall: 1, rise: 1, quorum: majority, vantages: [local, sg] }
+vantages:
+  - { id: sg, name: Singapore, token_sha256: ${hashAgentToken(SG_TOKEN)}, reference_checks: [sg-gw], offline_after: 15s }
+  - { id: tyo, token_env: TYO_AGENT_TOKEN, offline_after: 15s }
+  - { id: fra, token_env: FRA_AGENT_TOKEN }
+regions:
+  - { id: apac, name: APAC, lat: 1.3, lon: 103.8 }
+checks:
+  - { id: api, type: tcp, host: 127.0.0.1, port: 1, region: apac, vantages: [local, sg, tyo], quorum: { k_of_n: 2 } }
+  - { id: web, type: http, url: "https://example.net/health", interval: 30s, headers_env: { X-Key: WEB_KEY } }
+  - { id: sg-gw, type: tcp, host: 10.0.0.1, port: 53, vantages: [sg], missing_vantage: down }
+  - { id: here, type: tcp, host: 127.0.0.1, port: 3, vantages: [local] }
+`;
+
+function rig(dir: string, options: { env?: NodeJS.ProcessEnv; config?: string } = {}) {
+  const clock = new FakeClock(1_800_000_000_000);
+  const logs: string[] = [];
+  const log = (_level: string, message: string) => logs.push(message);
+  const store = new HistoryStore({ dataDir: dir, clock, log, timers: false });
+  const rpc = new RpcRegistry();
+  const engine = new Engine({ clock, emit: () => {}, probe: async (check) => ok(check.id, clock.now()), rpc, log });
+  engine.use(new HistoryModule(store, log, rpc));
+  const agents = new AgentsModule({
+    engine,
+    store,
+    clock,
+    log,
+    rpc,
+    env: options.env ?? { TYO_AGENT_TOKEN: TYO_TOKEN },
+  });
+  engine.use(agents);
+  const parsed = parseConfigText(options.config ?? CONFIG, 'centre.yaml');
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+  engine.applyConfig(parsed.config, 'centre.yaml');
+  const sync = (token: string, body: unknown, from = '192.0.2.7') =>
+    rpc.dispatch('agent.sync', {
+      token,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      from,
+    }) as Promise<AgentSyncOutcome>;
+  const close = async () => {
+    await engine.stop();
+  };
+  return { clock, logs, store, rpc, engine, agents, sync, close };
+}
+
+function ok(checkId: string, at: number): WireResult {
+  return { checkId, startedAt: at, ok: true, latencyMs: 4, errorClass: null, message: 'connected' };
+}
+
+function request(
+  vantage: string,
+  at: number,
+  results: { seq: number; result: WireResult }[],
+  extra: Partial<AgentSyncRequest> = {},
+): AgentSyncRequest {
+  return {
+    v: 1,
+    vantage,
+    agent: { version: '0.1.0', stream: 'stream-aaaaaaaa', startedAt: at - 60_000 },
+    sentAt: at,
+    assignmentRev: null,
+    results,
+    status: { buffered: 0, dropped: 0, online: true, reason: null },
+    ...extra,
+  };
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'knockon-agents-module-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('agents module: who may sync', () => {
+  it('binds a token to its vantage: a token for sg reporting as tyo is refused (403) and logged with both and the address', async () => {
+    const r = rig(dir);
+    const out = await r.sync(SG_TOKEN, request('tyo', r.clock.now(), [{ seq: 1, result: ok('api', r.clock.now()) }]));
+    expect(out.status).toBe(403);
+    expect(out.body).toEqual({ error: 'this token is bound to vantage sg, not tyo' });
+    expect(
+      r.logs.some(
+        (l) => /token config:sg is bound to vantage sg, but it reports as tyo/.test(l) && l.includes('192.0.2.7'),
+      ),
+    ).toBe(true);
+    // Nothing of it reached the engine.
+    expect(r.store.recent('api', 10, 'tyo')).toEqual([]);
+    await r.close();
+  });
+
+  it('answers 401 to an unknown, empty, revoked or expired token, before reading the body', async () => {
+    const r = rig(dir);
+    expect(await r.sync('not-a-token', '{definitely not json')).toEqual({
+      status: 401,
+      body: { error: 'unknown agent token' },
+    });
+    expect((await r.sync('', '{}')).status).toBe(401);
+    // A misconfigured agent retrying every second: one line, then a count a minute later.
+    for (let i = 0; i < 50; i++) {
+      await r.sync('not-a-token', '{}', `192.0.2.${i}`);
+      await r.clock.advance(1_000);
+    }
+    const refusals = r.logs.filter((l) => l.includes('unknown agent token'));
+    expect(refusals).toHaveLength(1);
+    await r.clock.advance(10_000);
+    await r.sync('not-a-token', '{}');
+    expect(r.logs.filter((l) => l.includes('unknown agent token')).at(-1)).toMatch(
+      /\(50 more like it in the last 1 min\)/,
+    );
+    const revoked = r.store.createAgentToken({ vantage: 'sg', name: 'old sg' });
+    r.store.revokeAgentToken(revoked.id);
+    expect(await r.sync(revoked.token, request('sg', r.clock.now(), []))).toEqual({
+      status: 401,
+      body: { error: `agent token ${revoked.id} is revoked` },
+    });
+    const expiring = r.store.createAgentToken({ vantage: 'sg', name: 'short', expiresAt: r.clock.now() + 60_000 });
+    expect((await r.sync(expiring.token, request('sg', r.clock.now(), []))).status).toBe(200);
+    await r.clock.advance(60_000);
+    expect(await r.sync(expiring.token, request('sg', r.clock.now(), []))).toEqual({
+      status: 401,
+      body: { error: `agent token ${expiring.id} is expired` },
+    });
+    await r.close();
+  });
+
+  it('accepts config tokens (token_sha256, token_env) and database tokens; a missing env var is one warning', async () => {
+    const r = rig(dir);
+    expect((await r.sync(SG_TOKEN, request('sg', r.clock.now(), []))).status).toBe(200);
+    expect((await r.sync(TYO_TOKEN, request('tyo', r.clock.now(), []))).status).toBe(200);
+    const made = r.store.createAgentToken({ vantage: 'tyo', name: 'tyo 2' });
+    expect((await r.sync(made.token, request('tyo', r.clock.now(), []))).status).toBe(200);
+    // fra's token_env is not set: said once, at the first config and not at a reload.
+    expect(r.logs.filter((l) => l.includes('FRA_AGENT_TOKEN')).length).toBe(1);
+    const again = parseConfigText(CONFIG, 'centre.yaml');
+    if (again.ok) r.engine.applyConfig(again.config, 'centre.yaml');
+    expect(r.logs.filter((l) => l.includes('FRA_AGENT_TOKEN')).length).toBe(1);
+    // A database token bound to a vantage this centre does not declare is refused.
+    const stray = r.store.createAgentToken({ vantage: 'lon', name: 'nowhere' });
+    expect((await r.sync(stray.token, request('lon', r.clock.now(), []))).status).toBe(403);
+    await r.close();
+  });
+
+  it('sees a token made or revoked by another process within 2 s, and at once when revoked here', async () => {
+    const r = rig(dir);
+    const other = new HistoryStore({ dataDir: dir, clock: r.clock, timers: false });
+    expect((await r.sync('kna_later', request('sg', r.clock.now(), []))).status).toBe(401);
+    const made = other.createAgentToken({ vantage: 'sg', name: 'made elsewhere' });
+    expect((await r.sync(made.token, request('sg', r.clock.now(), []))).status).toBe(200);
+    other.revokeAgentToken(made.id);
+    // Within the cache's 2 s the last answer stands; after it, the revocation counts.
+    expect((await r.sync(made.token, request('sg', r.clock.now(), []))).status).toBe(200);
+    await r.clock.advance(2_000);
+    expect((await r.sync(made.token, request('sg', r.clock.now(), []))).status).toBe(401);
+    other.close();
+    const here = r.store.createAgentToken({ vantage: 'sg', name: 'revoked here' });
+    expect((await r.sync(here.token, request('sg', r.clock.now(), []))).status).toBe(200);
+    expect(await r.rpc.dispatch('vantages.revokeToken', { tokenId: here.id, by: 'ops' })).toMatchObject({ ok: true });
+    expect((await r.sync(here.token, request('sg', r.clock.now(), []))).status).toBe(401);
+    await r.close();
+  });
+
+  it('lists config and database tokens without secrets; revoking a config token says to remove it from the config', async () => {
+    const r = rig(dir);
+    const made = r.store.createAgentToken({ vantage: 'sg', name: 'sg spare' });
+    await r.sync(SG_TOKEN, request('sg', r.clock.now(), []));
+    const tokens = (await r.rpc.dispatch('vantages.tokens', {})) as { id: string }[];
+    expect(tokens).toEqual([
+      expect.objectContaining({ id: 'config:sg', vantage: 'sg', source: 'config', lastUsedAt: r.clock.now() }),
+      expect.objectContaining({
+        id: 'config:tyo',
+        vantage: 'tyo',
+        source: 'config',
+        name: 'token_env TYO_AGENT_TOKEN in the config',
+      }),
+      expect.objectContaining({ id: made.id, vantage: 'sg', name: 'sg spare', source: 'database', revokedAt: null }),
+    ]);
+    const text = JSON.stringify(tokens);
+    expect(text).not.toContain(made.token);
+    expect(text).not.toContain(hashAgentToken(made.token));
+    expect(text).not.toContain(hashAgentToken(SG_TOKEN));
+    const outcome = await r.rpc.dispatch('vantages.revokeToken', { tokenId: 'config:sg', by: 'ops' });
+    expect(outcome).toMatchObject({ ok: false, message: expect.stringContaining('remove it from the config') });
+    await r.close();
+  });
+});
+
+describe('agents module: the body', () => {
+  it('answers 400 naming the field, and never throws, whatever the body', async () => {
+    const r = rig(dir);
+    expect(await r.sync(SG_TOKEN, 'nope{')).toEqual({ status: 400, body: { error: 'the body is not JSON' } });
+    const bad = request('sg', r.clock.now(), [{ seq: 1, result: { ...ok('api', r.clock.now()), checkId: '' } }]);
+    const out = await r.sync(SG_TOKEN, bad);
+    expect(out.status).toBe(400);
+    expect((out.body as { error: string }).error).toMatch(/^invalid sync: results\[0\]\.result\.checkId: /);
+    for (const body of ['null', '[]', '"x"', '{"v":2}', JSON.stringify({ ...bad, extra: 1 }), '1e999']) {
+      expect((await r.sync(SG_TOKEN, body)).status).toBe(400);
+    }
+    await r.close();
+  });
+});
+
+describe('agents module: results exactly once', () => {
+  it('applies each (stream, seq) once, acknowledges what is committed, and stores each result once', async () => {
+    const r = rig(dir);
+    const t = r.clock.now();
+    const batch = [1, 2, 3].map((seq) => ({ seq, result: ok('api', t - 3_000 + seq * 1_000) }));
+    const first = await r.sync(SG_TOKEN, request('sg', t, batch));
+    expect(first.status).toBe(200);
+    expect((first.body as AgentSyncResponse).ack).toBe(3);
+    // The same batch again (the ack was lost), and one that overlaps it.
+    expect(((await r.sync(SG_TOKEN, request('sg', t, batch))).body as AgentSyncResponse).ack).toBe(3);
+    const overlap = [3, 4].map((seq) => ({ seq, result: ok('api', t - 3_000 + seq * 1_000) }));
+    expect(((await r.sync(SG_TOKEN, request('sg', t, overlap))).body as AgentSyncResponse).ack).toBe(4);
+    expect(r.store.recent('api', 100, 'sg').map((x) => x.startedAt)).toEqual(
+      [4, 3, 2, 1].map((seq) => t - 3_000 + seq * 1_000),
+    );
+    expect(r.store.loadState(cursorKey('sg', 'stream-aaaaaaaa'))).toBe(4);
+    // Another stream of the same vantage (an agent whose buffer was wiped) counts from 1 again.
+    const fresh = request('sg', t, [{ seq: 1, result: ok('api', t + 500) }], {
+      agent: { version: '0.1.0', stream: 'stream-bbbbbbbb', startedAt: t },
+    });
+    expect(((await r.sync(SG_TOKEN, fresh)).body as AgentSyncResponse).ack).toBe(1);
+    expect(r.store.recent('api', 100, 'sg')).toHaveLength(5);
+    await r.close();
+  });
+
+  it('keeps the cursor across a restart: what was committed before is not applied again', async () => {
+    const first = rig(dir);
+    const t = first.clock.now();
+    const batch = [1, 2].map((seq) => ({ seq, result: ok('api', t - 2_000 + seq * 1_000) }));
+    await first.sync(SG_TOKEN, request('sg', t, batch));
+    await first.close();
+    const second = rig(dir);
+    const again = await second.sync(
+      SG_TOKEN,
+      request('sg', t + 1_000, [...batch, { seq: 3, result: ok('api', t + 1_000) }]),
+    );
+    expect((again.body as AgentSyncResponse).ack).toBe(3);
+    expect(second.store.recent('api', 100, 'sg')).toHaveLength(3);
+    await second.close();
+  });
+
+  it('acknowledges only what is on disk: when the commit fails the ack stays, and nothing is applied twice', async () => {
+    const r = rig(dir);
+    const t = r.clock.now();
+    const commit = r.store.commitWith.bind(r.store);
+    let failing = true;
+    r.store.commitWith = (key, value) => (failing ? false : commit(key, value));
+    const batch = [1, 2].map((seq) => ({ seq, result: ok('api', t - 2_000 + seq * 1_000) }));
+    expect(((await r.sync(SG_TOKEN, request('sg', t, batch))).body as AgentSyncResponse).ack).toBe(0);
+    failing = false;
+    // The agent resends; the results are not applied again, and the cursor is committed now.
+    expect(((await r.sync(SG_TOKEN, request('sg', t, batch))).body as AgentSyncResponse).ack).toBe(2);
+    r.store.flush();
+    expect(r.store.recent('api', 100, 'sg')).toHaveLength(2);
+    await r.close();
+  });
+
+  it('corrects an agent clock off by more than 1 s, records the skew, and tags results with their vantage', async () => {
+    const r = rig(dir);
+    const t = r.clock.now();
+    // The agent's clock runs 30 s ahead.
+    const ahead = t + 30_000;
+    await r.sync(SG_TOKEN, request('sg', ahead, [{ seq: 1, result: ok('api', ahead - 1_000) }]));
+    const [stored] = r.store.recent('api', 1, 'sg');
+    expect(stored).toMatchObject({ startedAt: t - 1_000, vantage: 'sg' });
+    const sg = r.engine.vantageViews().find((v) => v.id === 'sg')!;
+    expect(sg.link).toMatchObject({ connected: true, lastSeenAt: t, skewMs: 30_000, version: '0.1.0', checks: 3 });
+    // Within a second: left alone (the time in flight is part of it).
+    await r.sync(SG_TOKEN, request('sg', t + 400, [{ seq: 2, result: ok('api', t + 100) }]));
+    expect(r.store.recent('api', 1, 'sg')[0]!.startedAt).toBe(t + 100);
+    await r.close();
+  });
+
+  it('passes the agent view of its own network to the engine, and observerOffline results do not vote', async () => {
+    const r = rig(dir);
+    const t = r.clock.now();
+    const down = {
+      ...ok('api', t),
+      ok: false,
+      latencyMs: null,
+      errorClass: 'connect_timeout' as const,
+      message: 't/o',
+    };
+    await r.sync(
+      SG_TOKEN,
+      request('sg', t, [{ seq: 1, result: { ...down, observerOffline: true } }], {
+        status: { buffered: 7, dropped: 2, online: false, reason: 'sg-gw down' },
+      }),
+    );
+    const sg = r.engine.vantageViews().find((v) => v.id === 'sg')!;
+    expect(sg).toMatchObject({ online: false, reason: 'sg-gw down', link: { buffered: 7, dropped: 2 } });
+    const api = r.engine.snapshot().checks.find((c) => c.id === 'api')!;
+    expect(api.vantages!.find((v) => v.vantage === 'sg')).toMatchObject({ status: 'unknown', voting: false });
+    await r.close();
+  });
+});
+
+describe('agents module: assignments', () => {
+  it("sends each vantage the checks probed from it as a config document, without the centre's fields", async () => {
+    const r = rig(dir);
+    const out = await r.sync(SG_TOKEN, request('sg', r.clock.now(), []));
+    const { assignment } = out.body as AgentSyncResponse;
+    expect(assignment!.vantage).toBe('sg');
+    const doc = assignment!.config as Record<string, unknown> & { checks: Record<string, unknown>[] };
+    expect(doc.checks.map((c) => c.id)).toEqual(['api', 'web', 'sg-gw']);
+    for (const c of doc.checks) {
+      expect(c).not.toHaveProperty('vantages');
+      expect(c).not.toHaveProperty('quorum');
+      expect(c).not.toHaveProperty('missing_vantage');
+    }
+    // As written: durations with units, env references unresolved.
+    expect(doc.checks[1]).toEqual({
+      id: 'web',
+      type: 'http',
+      url: 'https://example.net/health',
+      interval: '30s',
+      headers_env: { 'X-Key': 'WEB_KEY' },
+    });
+    expect(doc.defaults).toEqual({ interval: '10s', timeout: '2s', fall: 1, rise: 1 });
+    expect(doc.vantage).toEqual({ id: 'sg', name: 'Singapore', reference_checks: ['sg-gw'], offline_when: 'all' });
+    expect(doc.board).toEqual({ title: 'Test centre' });
+    expect(doc.regions).toHaveLength(1);
+    // The agent parses it as a file: it is a valid config, probed all from sg.
+    const parsed = parseConfigText(JSON.stringify(doc), 'assignment');
+    expect(parsed.ok).toBe(true);
+    // tyo gets only api; an agent already on the revision gets none.
+    const tyo = (await r.sync(TYO_TOKEN, request('tyo', r.clock.now(), []))).body as AgentSyncResponse;
+    expect((tyo.assignment!.config as { checks: { id: string }[] }).checks.map((c) => c.id)).toEqual(['api']);
+    const current = await r.sync(SG_TOKEN, request('sg', r.clock.now(), [], { assignmentRev: assignment!.rev }));
+    expect(current.body).not.toHaveProperty('assignment');
+    await r.close();
+  });
+
+  it('keeps the revision across restarts and key order, and changes it when the checks change', async () => {
+    const first = rig(dir);
+    const rev1 = ((await first.sync(SG_TOKEN, request('sg', first.clock.now(), []))).body as AgentSyncResponse)
+      .assignment!.rev;
+    await first.close();
+    const second = rig(dir);
+    const rev2 = ((await second.sync(SG_TOKEN, request('sg', second.clock.now(), []))).body as AgentSyncResponse)
+      .assignment!.rev;
+    await second.close();
+    expect(rev2).toBe(rev1);
+    // The same document with its keys in another order is the same revision.
+    const reordered = CONFIG.replace(
+      '{ id: here, type: tcp, host: 127.0.0.1, port: 3, vantages: [local] }',
+      '{ port: 3, host: 127.0.0.1, type: tcp, vantages: [local], id: here }',
+    );
+    const third = rig(dir, { config: reordered });
+    const rev3 = ((await third.sync(SG_TOKEN, request('sg', third.clock.now(), []))).body as AgentSyncResponse)
+      .assignment!.rev;
+    await third.close();
+    expect(rev3).toBe(rev1);
+    const changed = CONFIG.replace('interval: 30s', 'interval: 20s');
+    const fourth = rig(dir, { config: changed });
+    const rev4 = ((await fourth.sync(SG_TOKEN, request('sg', fourth.clock.now(), []))).body as AgentSyncResponse)
+      .assignment!.rev;
+    await fourth.close();
+    expect(rev4).not.toBe(rev1);
+  });
+
+  it('writes canonical JSON: keys sorted at every level, arrays in order', () => {
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } })).toBe(
+      '{"a":{"d":[3,{"y":2,"z":1}]},"b":1}',
+    );
+  });
+});
