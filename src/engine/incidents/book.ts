@@ -423,6 +423,21 @@ export class IncidentBook {
     this.changed.add(incident.view.id);
   }
 
+  /**
+   * The open incident of a subject's root cause, told which vantages see that root cause down
+   * now: when more do than before, its `seenBy` grows (never shrinks: it says who saw it).
+   */
+  widenSeenBy(subject: SubjectRef, topology: Topology): void {
+    const root = topology.rootOf(subject);
+    const incident = this.open.get(subjectKey(root));
+    if (!incident) return;
+    const before = incident.view.seenBy ?? [];
+    const added = topology.seenBy(root).filter((v) => !before.includes(v));
+    if (added.length === 0) return;
+    incident.view = { ...incident.view, seenBy: [...before, ...added] };
+    this.save(incident);
+  }
+
   private save(incident: OpenIncident): void {
     this.repository.saveIncident(incident.view);
     this.changed.add(incident.view.id);

@@ -165,6 +165,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
         subjectKey({ kind: 'check', id: checkId }),
         ...this.topology.componentsOf(checkId).map((id) => subjectKey({ kind: 'component', id })),
       ]);
+      if (status === 'down') this.book.widenSeenBy({ kind: 'check', id: checkId }, this.topology);
       this.evaluate(now, vantageChanged ? undefined : only);
     });
   }
