@@ -17,6 +17,8 @@ export interface CheckLine {
   latency_ms: number | null;
   error_class: string | null;
   message: string;
+  /** The vantage that probed it: this machine's (config vantage.id, default "local"). */
+  vantage: string;
 }
 
 const CONCURRENCY = 64;
@@ -25,7 +27,7 @@ const CONCURRENCY = 64;
  * The verdict of one result, as serve's status rules would reach it with fall and rise of 1:
  * a success the probe marks degraded (a certificate inside min_days_left) is degraded here too.
  */
-function lineFor(check: ResolvedCheck, result: ProbeResult): CheckLine {
+function lineFor(check: ResolvedCheck, result: ProbeResult, vantage: string): CheckLine {
   const slow =
     result.ok &&
     (result.degraded === true ||
@@ -38,6 +40,7 @@ function lineFor(check: ResolvedCheck, result: ProbeResult): CheckLine {
     latency_ms: result.latencyMs === null ? null : Math.round(result.latencyMs * 10) / 10,
     error_class: result.errorClass,
     message: result.message,
+    vantage,
   };
 }
 
@@ -63,7 +66,7 @@ export async function checkOnce(
   const worker = async () => {
     while (next < checks.length) {
       const i = next++;
-      lines[i] = lineFor(checks[i]!, await runProbe(checks[i]!));
+      lines[i] = lineFor(checks[i]!, await runProbe(checks[i]!), outcome.config.vantage.id);
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, checks.length) }, worker));

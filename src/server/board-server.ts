@@ -412,6 +412,23 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
       res.end(JSON.stringify(board ?? { error: 'engine not ready' }));
       return;
     }
+    if (url.pathname === '/api/vantages') {
+      // Every vantage (this machine first, then the agents): online, link, last seen, skew, buffer.
+      const board = source.current();
+      res.writeHead(board ? 200 : 503, {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        ...SECURITY_HEADERS,
+      });
+      res.end(
+        JSON.stringify(
+          board
+            ? { vantages: board.vantages ?? [board.vantage], at: board.generatedAt }
+            : { error: 'engine not ready' },
+        ),
+      );
+      return;
+    }
     if (url.pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       return;

@@ -134,6 +134,12 @@ failover:
         return v && !v.online && v.link?.connected === false ? v : null;
       }, 'sg offline at the centre');
       expect(offline.reason).toMatch(/no sync from the agent/);
+      const listed = await lab.centre.get<{ vantages: { id: string; online: boolean }[] }>('/api/vantages');
+      expect(listed.vantages.map((v) => [v.id, v.online])).toEqual([
+        ['local', true],
+        ['sg', false],
+        ['tyo', true],
+      ]);
       // sg keeps probing and buffers what it cannot send.
       await sg.statusUntil((s) => s.buffered >= 8, 'sg buffering while cut off');
       const board = watch.board!;

@@ -38,7 +38,7 @@ describe('knockon check --once --json', () => {
     const { code, stdout } = await knockon(['check', '--config', path, '--once', '--json']);
     expect(code).toBe(0);
     const line = JSON.parse(stdout.trim());
-    expect(line).toMatchObject({ id: 'api', status: 'up', error_class: null });
+    expect(line).toMatchObject({ id: 'api', status: 'up', error_class: null, vantage: 'local' });
     expect(typeof line.latency_ms).toBe('number');
   });
 
