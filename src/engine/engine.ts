@@ -406,7 +406,9 @@ export class Engine {
     obs.state = observed ? nextState(obs.state, result, tracked.check, now) : obs.state;
     if (observed) {
       obs.last = result;
-      obs.freshUntil = Math.max(obs.freshUntil, result.startedAt + this.staleAfter(tracked.check, vantage));
+      // A result stamped in the future (a clock the skew correction missed) is fresh from now, no longer.
+      const observedAt = Math.min(result.startedAt, now);
+      obs.freshUntil = Math.max(obs.freshUntil, observedAt + this.staleAfter(tracked.check, vantage));
     }
     obs.view = {
       vantage,

@@ -187,3 +187,23 @@ describe('engine: every result keyed by (check, vantage), decided by a quorum', 
     await r.engine.stop();
   });
 });
+
+describe('engine: an agent clock far ahead', () => {
+  it('keeps a result stamped in the future fresh only as long as one stamped now', async () => {
+    const r = rig();
+    await r.clock.advance(10_000);
+    r.engine.setAgentLink('tyo', link(r.clock), { online: true, reason: null });
+    r.engine.ingest('tyo', [result('api', false, r.clock.now() + 3_600_000)]);
+    r.engine.setAgentLink('sg', link(r.clock), { online: true, reason: null });
+    r.engine.ingest('sg', [result('sg-gw', true, r.clock.now()), result('api', false, r.clock.now())]);
+    expect(r.view('api').status).toBe('down');
+    // 2 × 10 s + 2 s + 5 s later tyo's vote is stale, whatever its stamp said; the links stay up.
+    for (let i = 0; i < 28; i++) {
+      await r.clock.advance(1_000);
+      r.engine.setAgentLink('tyo', link(r.clock), { online: true, reason: null });
+      r.engine.setAgentLink('sg', link(r.clock), { online: true, reason: null });
+    }
+    expect(r.view('api').vantages!.find((v) => v.vantage === 'tyo')!.voting).toBe(false);
+    await r.engine.stop();
+  });
+});
