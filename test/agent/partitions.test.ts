@@ -33,7 +33,10 @@ const TOKENS = { sg: 'kna_sg-partition-test-token', tyo: 'kna_tyo-partition-test
 class Target {
   private server: Server | null = null;
   port = 0;
-  constructor(readonly host: string) {}
+  readonly host: string;
+  constructor(host: string) {
+    this.host = host;
+  }
   async start(): Promise<void> {
     const server = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
