@@ -151,6 +151,12 @@ export class FailoverModule implements EngineModule {
 
   private checkChanged(checkId: string, state: CheckState): void {
     for (const runtime of this.policies.values()) {
+      // The backup's health first: a failover decided on this same update must know it.
+      if (runtime.config.verify.check === checkId && runtime.state.backup?.status !== state.status) {
+        this.apply(runtime, { kind: 'backup', status: state.status, detail: `check ${checkId}` });
+      }
+    }
+    for (const runtime of this.policies.values()) {
       const watch = runtime.config.watch;
       if ('check' in watch) {
         if (watch.check !== checkId) continue;
@@ -460,6 +466,8 @@ function timelineText(policy: FailoverPolicyConfig, step: string, d: Record<stri
       return `${name}: state ${String(d.state)} restored after a restart`;
     case 'cooldown_ended':
       return `${name}: cooldown ended`;
+    case 'refused':
+      return `${name}: not failing over${d.by ? ` (asked by ${String(d.by)})` : ''}: the backup (${String(d.backup)}) is down; both sites are down, traffic stays on the primary`;
     default:
       return `${name}: ${step}`;
   }

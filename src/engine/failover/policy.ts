@@ -10,6 +10,11 @@
  *   expires. In dry-run mode everything is decided the same way but the runs execute nothing.
  * - `failed` needs an engineer (start again, or fail back): an automatic retry of a half-done
  *   switch is how outages get worse.
+ * - Never onto a dead backup: while the policy's `verify` check (the backup's health) is down,
+ *   a failover is refused, automatic, approved or started by hand, and the refusal is audited
+ *   once per spell. Both sites down: traffic stays on the primary (Route 53's rule: when every
+ *   record is unhealthy, it answers with the primary), and the board says so. When the backup
+ *   comes back while the primary is still down, the failover is decided then.
  * - After a failback, `cooldown` holds for the configured time: a flapping primary can cause at
  *   most one failover per cooldown. After a rejected or expired approval, nothing is asked again
  *   until the watched thing has been seen up.
@@ -49,6 +54,10 @@ export interface PolicyState {
   successes: number;
   /** Set after a rejected or expired approval: ask again only once the watched thing was up. */
   rearmOnRecovery: boolean;
+  /** The backup's health (the policy's verify check), as last observed; null without one. */
+  backup?: { status: Status; detail: string } | null;
+  /** A failover was refused because the backup is down, and it has not been up since. */
+  refusedBackup?: boolean;
 }
 
 export const INITIAL_POLICY_STATE: PolicyState = {
@@ -70,6 +79,8 @@ export const INITIAL_POLICY_STATE: PolicyState = {
 export type PolicyEvent =
   /** The watched thing's status after a probe; `downVantages` of the vantages see it down. */
   | { kind: 'observe'; status: Status; downVantages: number; successes: number; detail: string }
+  /** The backup's health changed (the policy's verify check). */
+  | { kind: 'backup'; status: Status; detail: string }
   /** Time passed (the module wakes the policy at `wakeAt`). */
   | { kind: 'tick' }
   | { kind: 'approve'; by: string }
@@ -128,7 +139,16 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
     out.run = { run, direction, reason, dryRun };
   };
 
+  const backupDown = () => out.state.backup?.status === 'down';
+  const deadBackup = () =>
+    `the backup (${out.state.backup!.detail}) is down too: not switching to it; both sites are down and traffic stays on the primary`;
   const trigger = (reason: string) => {
+    if (backupDown()) {
+      if (!out.state.refusedBackup) note('refused', { reason, why: 'backup down', backup: out.state.backup!.detail });
+      out.state = { ...out.state, refusedBackup: true, message: deadBackup() };
+      return;
+    }
+    out.state = { ...out.state, refusedBackup: false };
     if (rules.mode === 'approval') {
       const approval = { requestedAt: now, expiresAt: now + rules.approvalTimeoutMs, reason };
       to('awaiting_approval', `approval needed: ${reason}`, { approval, reason });
@@ -206,9 +226,23 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
         if (out.state.down) trigger('watched thing still down after the cooldown');
       }
       break;
+    case 'backup': {
+      const backup = { status: event.status, detail: event.detail };
+      out.state = { ...prev, backup };
+      if (event.status !== 'down' && prev.refusedBackup) {
+        out.state = { ...out.state, refusedBackup: false };
+        if (prev.state === 'idle' && prev.down && !prev.rearmOnRecovery) {
+          trigger(`the backup (${event.detail}) is ${event.status} again while the watched thing is still down`);
+        } else if (prev.state === 'idle') out.state = { ...out.state, message: 'watching' };
+      }
+      break;
+    }
     case 'approve':
       if (prev.state !== 'awaiting_approval' || !prev.approval) {
         refuse(`nothing to approve: the policy is ${prev.state}`);
+      } else if (backupDown()) {
+        note('refused', { by: event.by, why: 'backup down', backup: prev.backup!.detail });
+        refuse(deadBackup());
       } else if (now >= prev.approval.expiresAt) {
         note('approval_expired', { requestedAt: prev.approval.requestedAt, expiresAt: prev.approval.expiresAt });
         to('idle', 'approval request expired; nothing ran', { approval: null, rearmOnRecovery: true });
@@ -237,6 +271,9 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
         refuse(`a run is in progress (${prev.state})`);
       } else if (prev.state === 'failed_over') {
         refuse('already failed over');
+      } else if (backupDown()) {
+        note('refused', { by: event.by, why: 'backup down', backup: prev.backup!.detail });
+        refuse(deadBackup());
       } else {
         const reason = `started by ${event.by}: ${event.reason}`;
         if (prev.state === 'awaiting_approval') note('approved', { by: event.by });

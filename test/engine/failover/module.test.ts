@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 /**
  * The module inside a real engine (no worker), with real HTTP servers as targets and the real
  * store in memory: the wiring the end-to-end test does not reach (components, the vantage, a
@@ -121,6 +124,37 @@ ${policy('{ check: hk-lb }')}`);
     expect(state(r)).toBe('idle');
     await gateway.start();
     await r.until('failed over once the vantage is back', () => state(r) === 'failed_over');
+  });
+
+  it('both sites down: sends nothing to the dead backup, says so, and fails over once the backup is back', async () => {
+    const hk = await target();
+    const sg = await target();
+    const ran = join(mkdtempSync(join(tmpdir(), 'knockon-both-')), 'ran');
+    const r = rig(`defaults: { interval: 100ms, timeout: 80ms, fall: 2, rise: 1 }
+checks:
+  - { id: hk-lb, type: http, url: "${hk.url}/" }
+  - { id: sg-lb, type: http, url: "${sg.url}/" }
+failover:
+  policies:
+    - id: p
+      watch: { check: hk-lb }
+      primary: hk
+      backup: sg
+      verify: { check: sg-lb }
+      actions: [{ type: command, run: [/bin/sh, -c, "echo ran >> ${ran}"] }]
+`);
+    await r.until('both up', () => check(r, 'hk-lb')?.status === 'up' && check(r, 'sg-lb')?.status === 'up');
+    await sg.stop();
+    await r.until('backup down', () => check(r, 'sg-lb')?.status === 'down');
+    await hk.stop();
+    await r.until('primary seen down a while', () => (check(r, 'hk-lb')?.consecutiveFailures ?? 0) >= 5);
+    expect(state(r)).toBe('idle');
+    expect(r.module.views()[0]!.lastMessage).toContain('both sites are down and traffic stays on the primary');
+    expect(r.module.audit('p').filter((e) => e.step === 'refused')).toHaveLength(1);
+    expect(existsSync(ran)).toBe(false);
+    await sg.start();
+    await r.until('failed over once the backup is back', () => state(r) === 'failed_over');
+    expect(readFileSync(ran, 'utf8')).toBe('ran\n');
   });
 
   it('turns a run interrupted by a restart into failed, audited, without running anything', async () => {

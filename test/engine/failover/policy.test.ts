@@ -292,4 +292,33 @@ describe('failover policy decisions', () => {
     p.send({ kind: 'start', by: 'ana', reason: 'again' });
     expect(p.lastRefusal).toBe('a run is in progress (running)');
   });
+
+  it('never fails over onto a backup it sees down: refused once, decided when the backup returns', () => {
+    const p = new Driver(rules());
+    p.send({ kind: 'backup', status: 'down', detail: 'check sg' });
+    p.send(down);
+    p.send(down);
+    expect(p.runs).toEqual([]);
+    expect(p.state).toMatchObject({ state: 'idle', refusedBackup: true });
+    expect(p.state.message).toContain('the backup (check sg) is down too');
+    expect(p.steps).toEqual(['refused']);
+    // The backup comes back while the primary is still down: the failover is decided now.
+    p.send({ kind: 'backup', status: 'up', detail: 'check sg' });
+    expect(p.runs).toHaveLength(1);
+    expect(p.steps).toEqual(['refused', 'decided']);
+  });
+
+  it('refuses an approval or a manual start onto a dead backup, and says why', () => {
+    const p = new Driver(rules({ mode: 'approval' }));
+    p.send(down);
+    expect(p.state.state).toBe('awaiting_approval');
+    p.send({ kind: 'backup', status: 'down', detail: 'check sg' });
+    p.send({ kind: 'approve', by: 'ana' });
+    expect(p.lastRefusal).toContain('is down too');
+    expect(p.state.state).toBe('awaiting_approval');
+    p.send({ kind: 'reject', by: 'ana' });
+    p.send({ kind: 'start', by: 'ana', reason: 'HK is gone' });
+    expect(p.lastRefusal).toContain('is down too');
+    expect(p.runs).toEqual([]);
+  });
 });
