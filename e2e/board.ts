@@ -1,7 +1,7 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 import type { Status } from '../src/shared/model.ts';
 
-export type ViewName = 'checks' | 'wall' | 'map' | 'latency' | 'incidents' | 'check';
+export type ViewName = 'checks' | 'wall' | 'map' | 'latency' | 'incidents' | 'vantages' | 'check';
 
 /** The board as a user sees it. Tests talk to this, not to selectors. */
 export class Board {

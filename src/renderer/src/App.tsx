@@ -10,6 +10,7 @@ import { NAV_VIEWS, navigate, useRoute, wallOptions, type Route, type ViewName }
 import { useBoard } from './store.ts';
 import { CheckDetail } from './views/CheckDetail.tsx';
 import { IncidentsView } from './views/IncidentsView.tsx';
+import { VantagesView } from './views/VantagesView.tsx';
 import { LatencyView } from './views/LatencyView.tsx';
 import { RegionMap } from './views/RegionMap.tsx';
 import { StatusGrid } from './views/StatusGrid.tsx';
@@ -72,6 +73,8 @@ function View({ view, route, wall }: { view: ViewName; route: Route; wall: boole
       return <LatencyView wall={wall} focus={id} params={route.params} />;
     case 'incidents':
       return <IncidentsView wall={wall} focus={id} />;
+    case 'vantages':
+      return <VantagesView />;
     case 'check':
       return id ? <CheckDetail id={id} params={route.params} /> : <StatusGrid wall={wall} />;
     case 'checks':

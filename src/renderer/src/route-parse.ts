@@ -1,6 +1,6 @@
 /** Hash routes and wall options, as pure functions (tested without a DOM). */
 /** The board's views, addressable by hash so a kiosk can be pointed at one. */
-export type ViewName = 'checks' | 'wall' | 'map' | 'latency' | 'incidents' | 'check';
+export type ViewName = 'checks' | 'wall' | 'map' | 'latency' | 'incidents' | 'vantages' | 'check';
 
 export const NAV_VIEWS: { view: ViewName; label: string; key: string }[] = [
   { view: 'checks', label: 'Checks', key: '1' },
@@ -8,6 +8,7 @@ export const NAV_VIEWS: { view: ViewName; label: string; key: string }[] = [
   { view: 'map', label: 'Map', key: '3' },
   { view: 'latency', label: 'Latency', key: '4' },
   { view: 'incidents', label: 'Incidents', key: '5' },
+  { view: 'vantages', label: 'Vantages', key: '6' },
 ];
 
 export interface Route {
@@ -27,7 +28,15 @@ export interface WallOptions {
   views: ViewName[];
 }
 
-const KNOWN: ReadonlySet<string> = new Set<ViewName>(['checks', 'wall', 'map', 'latency', 'incidents', 'check']);
+const KNOWN: ReadonlySet<string> = new Set<ViewName>([
+  'checks',
+  'wall',
+  'map',
+  'latency',
+  'incidents',
+  'vantages',
+  'check',
+]);
 export const DEFAULT_DWELL_MS = 20_000;
 const DEFAULT_ROTATION: ViewName[] = ['wall', 'map', 'latency', 'incidents'];
 

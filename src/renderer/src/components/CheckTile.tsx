@@ -5,6 +5,7 @@ import { formatAge } from '../freshness.ts';
 import { href } from '../route.ts';
 import { STATUS_STYLE } from '../status-style.ts';
 import { StatusBadge } from './StatusBadge.tsx';
+import { VantageDots } from './VantageDots.tsx';
 
 interface Props {
   check: CheckView;
@@ -20,14 +21,15 @@ export const CheckTile = memo(function CheckTile({ check, stale, now }: Props) {
   const failing = check.status !== 'down' && check.consecutiveFailures > 0;
   return (
     <article
-      className={`tile ${STATUS_STYLE[check.status].className}${stale ? ' is-stale' : ''}`}
+      className={`tile ${STATUS_STYLE[check.status].className}${stale ? ' is-stale' : ''}${check.quorum?.pathProblem ? ' is-path' : ''}`}
       data-testid={`check-${check.id}`}
       data-status={check.status}
       data-stale={stale ? 'true' : 'false'}
-      aria-label={`${check.name}: ${check.status}${stale ? ', stale' : ''}`}
+      aria-label={`${check.name}: ${check.status}${check.quorum?.pathProblem ? `, path problem from ${check.quorum.failing.join(', ')}` : ''}${stale ? ', stale' : ''}`}
     >
       <header className="tile-head">
         <StatusBadge status={check.status} />
+        <VantageDots check={check} />
         {stale && (
           <span className="stale-tag">
             STALE {now > 0 && check.lastProbeAt ? formatAge(now - check.lastProbeAt) : ''}

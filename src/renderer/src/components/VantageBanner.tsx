@@ -10,7 +10,35 @@ function capitalised(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/** Agents that cannot vote now, in one quiet line: their checks are decided by the others. */
+function AgentsOffline() {
+  const vantages = useBoard((s) => s.board?.vantages);
+  const offline = (vantages ?? []).filter((v) => v.kind === 'agent' && !v.online);
+  if (offline.length === 0) return null;
+  return (
+    <section className="vantage-banner is-agents-offline" role="status" data-testid="agents-offline">
+      <strong>
+        <span aria-hidden="true">◌</span> {offline.length === 1 ? 'Vantage' : 'Vantages'}{' '}
+        {offline.map((v) => v.name).join(', ')} offline
+      </strong>
+      <span>
+        {offline.map((v) => `${v.name}: ${v.reason ?? 'not voting'}`).join('; ')}. Their checks are decided by the other
+        vantages; nothing is called down for want of their data.
+      </span>
+    </section>
+  );
+}
+
 export function VantageBanner() {
+  return (
+    <>
+      <LocalVantageBanner />
+      <AgentsOffline />
+    </>
+  );
+}
+
+function LocalVantageBanner() {
   const vantage = useBoard((s) => s.board?.vantage);
   if (!vantage) return null;
   const degraded = vantage.health?.degraded === true;

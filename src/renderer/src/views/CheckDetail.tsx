@@ -1,5 +1,6 @@
 import type { PhaseTimings, ProbeResult, SeriesRange } from '../../../shared/model.ts';
 import { StatusBadge } from '../components/StatusBadge.tsx';
+import { VantageMatrix } from '../components/VantageMatrix.tsx';
 import { formatLatency, formatPercent, formatTime } from '../format.ts';
 import { formatAge } from '../freshness.ts';
 import { useQuery } from '../hooks/use-query.ts';
@@ -68,6 +69,7 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
         <Fact label="7 days" value={formatPercent(week.data ?? null)} />
         <Fact label="30 days" value={formatPercent(month.data ?? null)} />
       </div>
+      <VantageMatrix check={check} now={now} />
       {check.errorClass && (
         <p className="detail-error" role="status">
           <code>{check.errorClass}</code> {check.message}

@@ -1,0 +1,106 @@
+import { createServer, type Server } from 'node:http';
+import { expect, test } from '@playwright/test';
+import { hashAgentToken } from '../src/engine/store/agent-tokens.ts';
+import { startAgentsLab, type AgentsLab } from '../test/support/agents-lab.ts';
+import { Board } from './board.ts';
+import { freePort } from './support/free-port.ts';
+import { screenshotBoth } from './support/shots.ts';
+
+/**
+ * The board of a centre (`knockon serve`) with two probe agents (`knockon agent`, sg and tyo)
+ * as real processes on loopback, and a third vantage (fra) declared but never connected. One
+ * check answers 500 to probes from sg only (the target tells vantages apart by a header each
+ * sends from its own environment): a path problem, not an outage. Another is down from every
+ * vantage.
+ */
+const TOKENS = { sg: 'kna_e2e-sg-token', tyo: 'kna_e2e-tyo-token' };
+
+let lab: AgentsLab;
+let target: Server;
+
+test.describe('vantages on the board', () => {
+  test.beforeAll(async () => {
+    test.setTimeout(90_000);
+    target = createServer((req, res) => {
+      const from = req.headers['x-probe-from'];
+      res.writeHead(from === 'sg' ? 500 : 200, { 'content-type': 'text/plain' });
+      res.end(from === 'sg' ? 'not from Singapore' : 'ok');
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', () => resolve()));
+    const port = (target.address() as { port: number }).port;
+    const closed = await freePort();
+    lab = await startAgentsLab({
+      env: { PROBE_FROM: 'local' },
+      config: `
+board: { title: Vantages }
+defaults: { interval: 1s, timeout: 800ms, fall: 1, rise: 1 }
+regions:
+  - { id: hk, name: Hong Kong, lat: 22.3, lon: 114.2 }
+vantages:
+  - { id: sg, name: Singapore, token_sha256: ${hashAgentToken(TOKENS.sg)}, offline_after: 5s, lat: 1.35, lon: 103.8 }
+  - { id: tyo, name: Tokyo, token_sha256: ${hashAgentToken(TOKENS.tyo)}, offline_after: 5s, lat: 35.7, lon: 139.7 }
+  - { id: fra, name: Frankfurt, offline_after: 5s, lat: 50.1, lon: 8.7 }
+checks:
+  - id: web
+    name: HK web
+    type: http
+    region: hk
+    url: "http://127.0.0.1:${port}/"
+    headers_env: { x-probe-from: PROBE_FROM }
+    vantages: [local, sg, tyo]
+  - { id: gone, name: HK gone, type: tcp, region: hk, host: 127.0.0.1, port: ${closed}, vantages: [local, sg, tyo, fra] }
+  - { id: solo, name: HK solo, type: http, region: hk, url: "http://127.0.0.1:${port}/" }
+`,
+      agents: (['sg', 'tyo'] as const).map((id) => ({
+        vantage: id,
+        token: TOKENS[id],
+        env: { PROBE_FROM: id },
+        args: ['--sync-interval', '250ms'],
+      })),
+    });
+  });
+
+  test.afterAll(async () => {
+    await lab?.stop();
+    await new Promise((resolve) => target?.close(resolve));
+  });
+
+  test('shows the per-vantage matrix, a path problem as one, and the vantages panel', async ({ page }) => {
+    test.setTimeout(90_000);
+    const board = new Board(page);
+    const url = lab.centre.url;
+
+    await test.step('checks grid: the path problem is marked, and is not down', async () => {
+      await board.openView(url, 'checks');
+      await expect(page.getByTestId('path-web')).toHaveText('PATH · sg', { timeout: 30_000 });
+      await expect(board.check('web')).toHaveAttribute('data-status', 'up');
+      await expect(board.check('gone')).toHaveAttribute('data-status', 'down');
+      await expect(page.getByTestId('vantages-gone')).toContainText('0/4');
+      // A check probed only here looks as it always did.
+      await expect(page.getByTestId('vantages-solo')).toHaveCount(0);
+      await expect(page.getByTestId('agents-offline')).toContainText('Frankfurt');
+      await screenshotBoth(page, 'vantages-grid');
+    });
+
+    await test.step('check detail: one row per vantage, the quorum and the path problem in words', async () => {
+      await board.openView(url, 'check/web');
+      const matrix = page.getByTestId('vantage-matrix');
+      await expect(matrix.getByTestId('vantage-row-sg')).toHaveAttribute('data-status', 'down');
+      await expect(matrix.getByTestId('vantage-row-tyo')).toHaveAttribute('data-status', 'up');
+      await expect(matrix.getByTestId('vantage-row-local')).toHaveAttribute('data-status', 'up');
+      await expect(page.getByTestId('path-problem')).toContainText('Singapore cannot reach it (1 of 3 vantages)');
+      await expect(page.getByTestId('quorum-line')).toContainText('majority of 3: 3 voting, Singapore sees it down');
+      await screenshotBoth(page, 'vantages-check-detail');
+    });
+
+    await test.step('vantages panel: links, and the vantage that never connected', async () => {
+      await board.openView(url, 'vantages');
+      await expect(page.getByTestId('vantage-local')).toHaveAttribute('data-online', 'true');
+      await expect(page.getByTestId('vantage-sg')).toHaveAttribute('data-online', 'true');
+      await expect(page.getByTestId('vantage-sg')).toContainText('connected');
+      await expect(page.getByTestId('vantage-fra')).toHaveAttribute('data-online', 'false');
+      await expect(page.getByTestId('vantage-fra')).toContainText('no sync from the agent yet');
+      await screenshotBoth(page, 'vantages-panel');
+    });
+  });
+});
