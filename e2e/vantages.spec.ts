@@ -102,5 +102,14 @@ checks:
       await expect(page.getByTestId('vantage-fra')).toContainText('no sync from the agent yet');
       await screenshotBoth(page, 'vantages-panel');
     });
+
+    await test.step('map: vantages as their own markers, the path problem as a line from sg', async () => {
+      await board.openView(url, 'map');
+      await expect(page.getByTestId('map-vantage-sg')).toHaveAttribute('data-online', 'true');
+      await expect(page.getByTestId('map-vantage-fra')).toHaveAttribute('data-online', 'false');
+      await expect(page.getByTestId('map-path-sg>hk')).toHaveCount(1);
+      await expect(page.getByTestId('map-path-tyo>hk')).toHaveCount(0);
+      await screenshotBoth(page, 'vantages-map');
+    });
   });
 });

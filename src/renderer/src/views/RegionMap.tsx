@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { ComponentView, IncidentView, Status } from '../../../shared/model.ts';
+import type { CheckView, ComponentView, IncidentView, Status, VantageView } from '../../../shared/model.ts';
 import { StatusShape } from '../components/StatusShape.tsx';
 import { remPx, useSize } from '../hooks/use-size.ts';
 import { countryPaths, curve, fitProjection } from '../map-geometry.ts';
@@ -47,13 +47,39 @@ export function RegionMap() {
   const checks = useBoard((s) => s.board?.checks);
   const components = useBoard((s) => s.board?.components);
   const incidents = useBoard((s) => s.board?.incidents);
+  const vantages = useBoard((s) => s.board?.vantages);
   const [ref, size] = useSize<HTMLDivElement>();
   // The root font size follows the viewport (CSS), so re-read it whenever the size changes.
   const rem = useMemo(() => (size.width >= 0 ? remPx() : 16), [size.width]);
 
+  // Vantages placed on the map (agents with a position) are fitted in view with the regions.
+  const placed = useMemo(
+    () =>
+      (vantages ?? []).flatMap((v) =>
+        v.kind === 'agent' && v.lat != null && v.lon != null ? [{ ...v, lat: v.lat, lon: v.lon }] : [],
+      ),
+    [vantages],
+  );
   const projection = useMemo(
-    () => (size.width > 0 ? fitProjection(regions ?? [], size.width, size.height, 4 * rem) : null),
-    [regions, size.width, size.height, rem],
+    () =>
+      size.width > 0
+        ? fitProjection(
+            [
+              ...(regions ?? []),
+              ...placed.map((v) => ({
+                id: `vantage:${v.id}`,
+                name: v.name,
+                lat: v.lat,
+                lon: v.lon,
+                providerRegion: null,
+              })),
+            ],
+            size.width,
+            size.height,
+            4 * rem,
+          )
+        : null,
+    [regions, placed, size.width, size.height, rem],
   );
   const land = useMemo(() => (projection ? countryPaths(projection) : []), [projection]);
   const summaries = useMemo(
@@ -180,6 +206,13 @@ export function RegionMap() {
                 </g>
               ))}
             </g>
+            <VantageLayer
+              projection={projection!}
+              placed={placed}
+              checks={checks ?? []}
+              regionAt={(id) => layout.regionNodes.find((r) => r.id === id) ?? null}
+              rem={rem}
+            />
             <g className="regions">
               {layout.regionNodes.map((r) => (
                 <g key={r.key} className="region-marker" data-testid={`map-region-${r.id}`} data-status={r.status}>
@@ -247,6 +280,22 @@ export function RegionMap() {
             </svg>{' '}
             knock-on, cause ➜ effect
           </li>
+          {placed.length > 0 && (
+            <>
+              <li>
+                <svg width="48" height="16" viewBox="0 0 48 16" aria-hidden="true" className="vantage-marker">
+                  <path d="M24,2 L30,8 L24,14 L18,8 Z" />
+                </svg>{' '}
+                vantage (probe agent)
+              </li>
+              <li>
+                <svg width="48" height="16" viewBox="0 0 48 16" aria-hidden="true">
+                  <path d="M2,8 L46,8" className="path-problem-line" strokeWidth="3" />
+                </svg>{' '}
+                path problem: that vantage cannot reach it
+              </li>
+            </>
+          )}
         </ul>
       </aside>
     </div>
@@ -317,4 +366,74 @@ function buildEdges(
     }
   }
   return edges;
+}
+
+/**
+ * Vantages as their own markers (a hollow diamond, labelled below), and each path problem as a
+ * dashed line from every vantage that cannot reach the check to the check's region.
+ */
+function VantageLayer({
+  projection,
+  placed,
+  checks,
+  regionAt,
+  rem,
+}: {
+  projection: NonNullable<ReturnType<typeof fitProjection>>;
+  placed: (VantageView & { lat: number; lon: number })[];
+  checks: readonly CheckView[];
+  regionAt: (id: string) => { x: number; y: number } | null;
+  rem: number;
+}) {
+  if (placed.length === 0) return null;
+  const at = new Map(
+    placed.flatMap((v) => {
+      const p = projection([v.lon, v.lat]);
+      return p ? [[v.id, { x: p[0], y: p[1], v }] as const] : [];
+    }),
+  );
+  const paths = new Map<string, { from: { x: number; y: number }; to: { x: number; y: number }; checks: string[] }>();
+  for (const check of checks) {
+    if (!check.quorum?.pathProblem || !check.region) continue;
+    const to = regionAt(check.region);
+    if (!to) continue;
+    for (const vantage of check.quorum.failing) {
+      const from = at.get(vantage);
+      if (!from) continue;
+      const key = `${vantage}>${check.region}`;
+      const entry = paths.get(key) ?? { from, to, checks: [] as string[] };
+      entry.checks.push(check.name);
+      paths.set(key, entry);
+    }
+  }
+  const s = 0.7 * rem;
+  return (
+    <g className="vantages">
+      {[...paths].map(([key, p]) => (
+        <path
+          key={key}
+          d={curve(p.from, p.to, -0.12)}
+          className="path-problem-line"
+          data-testid={`map-path-${key}`}
+          strokeWidth={0.2 * rem}
+        >
+          <title>{`path problem: ${p.checks.join(', ')}`}</title>
+        </path>
+      ))}
+      {[...at.values()].map(({ x, y, v }) => (
+        <g
+          key={v.id}
+          className={`vantage-marker${v.online ? '' : ' is-offline'}`}
+          data-testid={`map-vantage-${v.id}`}
+          data-online={v.online ? 'true' : 'false'}
+        >
+          <path d={`M ${x} ${y - s} L ${x + s} ${y} L ${x} ${y + s} L ${x - s} ${y} Z`} />
+          <text x={x} y={y + s + 1.1 * rem} textAnchor="middle" fontSize={0.9 * rem} className="vantage-label">
+            {v.name}
+            {v.online ? '' : ' · offline'}
+          </text>
+        </g>
+      ))}
+    </g>
+  );
 }
