@@ -1,0 +1,185 @@
+/**
+ * The deployment recipes (deploy/): no image registry or container daemon here, so what can be
+ * checked is checked: every file parses, every command they run is a real knockon subcommand
+ * with real flags (read from the CLI's own --help), the configs they mount are valid Knockon
+ * configs, the image runs as a fixed non-root user with a health check, and the agent command
+ * line they use starts an agent.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { parseConfigText } from '../../src/engine/config/parse.ts';
+import { freePort } from '../support/ports.ts';
+
+const root = new URL('../../', import.meta.url).pathname;
+const read = (path: string) => readFileSync(join(root, path), 'utf8');
+const CLI = join(root, 'src/cli/knockon.ts');
+
+/** Each subcommand's flags, as the CLI's --help lists them. */
+function cliFlags(): Map<string, Set<string>> {
+  const help = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' }).stdout;
+  const flags = new Map<string, Set<string>>();
+  let current: string | null = null;
+  for (const line of help.split('\n')) {
+    const head = /^ {2}([a-z][a-z-]*(?: [a-z]+)?)\s{2,}|^ {2}([a-z][a-z-]*)\s/.exec(line);
+    if (head) {
+      current = (head[1] ?? head[2])!.split(' ')[0]!;
+      if (!flags.has(current)) flags.set(current, new Set());
+    }
+    if (current) for (const m of line.matchAll(/--[a-z][a-z-]*/g)) flags.get(current)!.add(m[0]);
+  }
+  return flags;
+}
+
+const FLAGS = cliFlags();
+
+/** Asserts a knockon argument list uses a real subcommand and only its flags. */
+function expectRealCommand(args: readonly string[], where: string): void {
+  const [command, ...rest] = args;
+  expect(FLAGS.has(command!), `${where}: unknown subcommand ${command}`).toBe(true);
+  for (const arg of rest) {
+    if (!arg.startsWith('--')) continue;
+    expect(FLAGS.get(command!)!.has(arg), `${where}: ${command} has no flag ${arg}`).toBe(true);
+  }
+}
+
+interface PodOwnerSpec {
+  template: {
+    spec: {
+      securityContext: { runAsNonRoot?: boolean };
+      containers: { args: string[]; livenessProbe?: { exec?: { command: string[] } } }[];
+    };
+  };
+}
+
+/** The Containerfile's instructions, continuation lines joined. */
+function instructions(text: string): { op: string; args: string }[] {
+  const joined = text.replace(/\\\n/g, ' ');
+  return joined
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const [op, ...rest] = l.split(/\s+/);
+      return { op: op!.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+describe('deployment recipes', () => {
+  it('knows the CLI it deploys', () => {
+    expect(FLAGS.get('agent')).toEqual(
+      new Set([
+        '--centre',
+        '--vantage',
+        '--token-env',
+        '--data-dir',
+        '--ca-file',
+        '--buffer-max',
+        '--buffer-max-age',
+        '--sync-interval',
+      ]),
+    );
+    expect(FLAGS.get('serve')?.has('--allowed-host')).toBe(true);
+    expect(FLAGS.get('agent-health')).toEqual(new Set(['--data-dir', '--max-age']));
+  });
+
+  it('builds an image that runs as a fixed non-root user, with a health check and the CLI as entrypoint', () => {
+    const steps = instructions(read('deploy/Containerfile'));
+    const last = steps.map((s) => s.op).lastIndexOf('FROM');
+    const runtime = steps.slice(last);
+    const user = runtime.find((s) => s.op === 'USER')!.args;
+    expect(user).toMatch(/^[1-9]\d{3,}(:\d+)?$/);
+    const health = runtime.find((s) => s.op === 'HEALTHCHECK')!.args;
+    const healthArgs = JSON.parse(health.slice(health.indexOf('CMD') + 3).trim()) as string[];
+    expect(healthArgs.slice(0, 2)).toEqual(['node', '/app/src/cli/knockon.ts']);
+    expectRealCommand(healthArgs.slice(2), 'HEALTHCHECK');
+    const entry = JSON.parse(runtime.find((s) => s.op === 'ENTRYPOINT')!.args) as string[];
+    expect(entry).toEqual(['node', '/app/src/cli/knockon.ts']);
+    expectRealCommand(JSON.parse(runtime.find((s) => s.op === 'CMD')!.args) as string[], 'CMD');
+    expect(runtime.some((s) => s.op === 'ENV' && /\bTZ=/.test(s.args))).toBe(true);
+    expect(runtime.some((s) => s.op === 'RUN' && s.args.includes('tzdata'))).toBe(true);
+  });
+
+  it('composes a centre and two agents with real commands and a valid config', () => {
+    const compose = parseYaml(read('deploy/compose.yaml')) as {
+      services: Record<string, { command: string[]; healthcheck?: { test: string[] }; environment?: object }>;
+    };
+    expect(Object.keys(compose.services)).toEqual(['centre', 'agent-sg', 'agent-tyo']);
+    for (const [name, service] of Object.entries(compose.services)) {
+      expectRealCommand(service.command, `compose ${name}`);
+      const test = service.healthcheck?.test ?? [];
+      if (test[2] === '/app/src/cli/knockon.ts') expectRealCommand(test.slice(3), `compose ${name} healthcheck`);
+    }
+    expect(compose.services['agent-sg']!.command).toContain('sg');
+    const config = parseConfigText(read('deploy/compose/knockon.yaml'), 'deploy/compose/knockon.yaml');
+    expect(config.ok ? config.config.vantages.map((v) => v.id) : config.issues).toEqual(['sg', 'tyo']);
+  });
+
+  it('gives Kubernetes a centre and a Deployment per vantage, non-root, with probes and real commands', () => {
+    const docs = ['deploy/kubernetes/centre.yaml', 'deploy/kubernetes/agents.yaml'].flatMap((file) =>
+      parseAllDocuments(read(file)).map((d) => {
+        expect(d.errors, file).toEqual([]);
+        return d.toJS() as {
+          kind: string;
+          metadata: { name: string };
+          spec?: PodOwnerSpec;
+          data?: Record<string, string>;
+        };
+      }),
+    );
+    const kinds = docs.map((d) => `${d.kind}/${d.metadata.name}`);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'Namespace/knockon',
+        'ConfigMap/knockon-config',
+        'Deployment/knockon-centre',
+        'Service/knockon-centre',
+        'Deployment/knockon-agent-sg',
+        'Deployment/knockon-agent-tyo',
+        'Secret/knockon-agent-sg',
+      ]),
+    );
+    for (const d of docs.filter((x) => x.kind === 'Deployment')) {
+      const pod = d.spec!.template.spec;
+      expect(pod.securityContext.runAsNonRoot, d.metadata.name).toBe(true);
+      const container = pod.containers[0]!;
+      expectRealCommand(container.args, d.metadata.name);
+      expect(container.livenessProbe, d.metadata.name).toBeDefined();
+      const exec = container.livenessProbe?.exec?.command;
+      if (exec) expectRealCommand(exec.slice(2), `${d.metadata.name} liveness`);
+    }
+    const configMap = docs.find((d) => d.kind === 'ConfigMap')!;
+    const config = parseConfigText(configMap.data!['knockon.yaml']!, 'ConfigMap knockon-config');
+    expect(config.ok ? config.config.vantages.map((v) => v.id) : config.issues).toEqual(['sg', 'tyo']);
+  });
+
+  it("starts an agent with the recipes' command line, which keeps retrying a centre that is not there and stops cleanly", async () => {
+    const compose = parseYaml(read('deploy/compose.yaml')) as { services: Record<string, { command: string[] }> };
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'knockon-deploy-'));
+    const args = compose.services['agent-sg']!.command.map((a) =>
+      a === 'http://centre:8080' ? `http://127.0.0.1:${port}` : a === '/data' ? dir : a,
+    );
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, KNOCKON_AGENT_TOKEN: 'kna_deploy-test-token' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const started = new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (/Knockon agent sg: data in/.test(output)) resolve();
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`the agent exited with ${code}:\n${output}`)));
+    });
+    await started;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
