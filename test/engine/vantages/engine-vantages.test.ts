@@ -71,15 +71,20 @@ function rig() {
   return { clock, engine, local, sync, view, updates, changes };
 }
 
+/** Ten seconds on, then one sync from each agent: what sg and tyo see of api (and sg of its gateway). */
+async function agentsSee(r: ReturnType<typeof rig>, sees: { sg: boolean; tyo: boolean; gateway?: boolean }) {
+  await r.clock.advance(10_000);
+  r.sync('sg', [
+    ['sg-gw', sees.gateway ?? true],
+    ['api', sees.sg],
+  ]);
+  r.sync('tyo', [['api', sees.tyo]]);
+}
+
 describe('engine: every result keyed by (check, vantage), decided by a quorum', () => {
   it('shows a check down from one vantage of three as a path problem, not down', async () => {
     const r = rig();
-    await r.clock.advance(10_000);
-    r.sync('sg', [
-      ['sg-gw', true],
-      ['api', false],
-    ]);
-    r.sync('tyo', [['api', true]]);
+    await agentsSee(r, { sg: false, tyo: true });
     const api = r.view('api');
     expect(api.status).toBe('up');
     expect(api.quorum).toMatchObject({ voters: 3, of: 3, failing: ['sg'], pathProblem: true, held: false });
@@ -98,12 +103,7 @@ describe('engine: every result keyed by (check, vantage), decided by a quorum', 
 
   it('calls it down when a majority sees it down, and says which vantages', async () => {
     const r = rig();
-    await r.clock.advance(10_000);
-    r.sync('sg', [
-      ['sg-gw', true],
-      ['api', false],
-    ]);
-    r.sync('tyo', [['api', false]]);
+    await agentsSee(r, { sg: false, tyo: false });
     expect(r.view('api')).toMatchObject({ status: 'down', quorum: { failing: ['sg', 'tyo'], pathProblem: false } });
     const last = r.updates.at(-1)!;
     expect(last.evidence).toBe(last.result);
@@ -113,12 +113,7 @@ describe('engine: every result keyed by (check, vantage), decided by a quorum', 
 
   it('stops counting an agent that goes quiet, and holds the decision when too few remain', async () => {
     const r = rig();
-    await r.clock.advance(10_000);
-    r.sync('sg', [
-      ['sg-gw', true],
-      ['api', false],
-    ]);
-    r.sync('tyo', [['api', false]]);
+    await agentsSee(r, { sg: false, tyo: false });
     expect(r.view('api').status).toBe('down');
     // The agents go quiet; this machine keeps seeing it up. Once both links are stale, local
     // alone is a majority of the voters left: up again, told to the modules without a result.
@@ -137,12 +132,7 @@ describe('engine: every result keyed by (check, vantage), decided by a quorum', 
 
   it('excludes a vantage whose reference checks are down: its failures are its own', async () => {
     const r = rig();
-    await r.clock.advance(10_000);
-    r.sync('sg', [
-      ['sg-gw', false],
-      ['api', false],
-    ]);
-    r.sync('tyo', [['api', false]]);
+    await agentsSee(r, { sg: false, tyo: false, gateway: false });
     const sg = r.engine.snapshot().vantages!.find((v) => v.id === 'sg')!;
     expect(sg).toMatchObject({ online: false });
     expect(sg.reason).toContain("Singapore's own network");
