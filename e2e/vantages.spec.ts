@@ -89,6 +89,9 @@ checks:
       await expect(matrix.getByTestId('vantage-row-tyo')).toHaveAttribute('data-status', 'up');
       await expect(matrix.getByTestId('vantage-row-local')).toHaveAttribute('data-status', 'up');
       await expect(page.getByTestId('path-problem')).toContainText('Singapore cannot reach it (1 of 3 vantages)');
+      // History per vantage: sg's availability is its own, not the others'.
+      await expect(matrix.getByTestId('vantage-availability-sg')).toHaveText(/^0(\.0)?%$/);
+      await expect(matrix.getByTestId('vantage-availability-tyo')).toHaveText(/^100(\.0)?%$/);
       await expect(page.getByTestId('quorum-line')).toContainText('majority of 3: 3 voting, Singapore sees it down');
       await screenshotBoth(page, 'vantages-check-detail');
     });

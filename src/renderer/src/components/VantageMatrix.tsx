@@ -1,6 +1,7 @@
-import type { CheckView } from '../../../shared/model.ts';
-import { formatLatency } from '../format.ts';
+import type { CheckVantageView, CheckView } from '../../../shared/model.ts';
+import { formatLatency, formatPercent } from '../format.ts';
 import { formatAge } from '../freshness.ts';
+import { useQuery } from '../hooks/use-query.ts';
 import { useBoard } from '../store.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 
@@ -46,26 +47,55 @@ export function VantageMatrix({ check, now }: { check: CheckView; now: number })
             <th scope="col">Latency</th>
             <th scope="col">Last probe</th>
             <th scope="col">Vote</th>
+            <th scope="col">Availability 24h</th>
             <th scope="col">Last result</th>
           </tr>
         </thead>
         <tbody>
           {check.vantages.map((v) => (
-            <tr key={v.vantage} data-testid={`vantage-row-${v.vantage}`} data-status={v.status}>
-              <th scope="row">{name(v.vantage)}</th>
-              <td>
-                <StatusBadge status={v.status} />
-              </td>
-              <td>{formatLatency(v.latencyMs)}</td>
-              <td>{v.lastProbeAt ? `${formatAge(now - v.lastProbeAt)} ago` : 'never'}</td>
-              <td>{v.voting ? 'voting' : `not voting: ${silence(byId.get(v.vantage)?.online, v.lastProbeAt)}`}</td>
-              <td>
-                {v.errorClass ? <code>{v.errorClass}</code> : null} {v.message}
-              </td>
-            </tr>
+            <VantageRow
+              key={v.vantage}
+              checkId={check.id}
+              v={v}
+              name={name(v.vantage)}
+              now={now}
+              silent={silence(byId.get(v.vantage)?.online, v.lastProbeAt)}
+            />
           ))}
         </tbody>
       </table>
     </section>
+  );
+}
+
+/** One vantage's line of the matrix, with its own 24 h availability (history per vantage). */
+function VantageRow({
+  checkId,
+  v,
+  name,
+  now,
+  silent,
+}: {
+  checkId: string;
+  v: CheckVantageView;
+  name: string;
+  now: number;
+  silent: string;
+}) {
+  const day = useQuery('history.availability', { checkId, range: '24h', vantage: v.vantage }, 60_000);
+  return (
+    <tr data-testid={`vantage-row-${v.vantage}`} data-status={v.status}>
+      <th scope="row">{name}</th>
+      <td>
+        <StatusBadge status={v.status} />
+      </td>
+      <td>{formatLatency(v.latencyMs)}</td>
+      <td>{v.lastProbeAt ? `${formatAge(now - v.lastProbeAt)} ago` : 'never'}</td>
+      <td>{v.voting ? 'voting' : `not voting: ${silent}`}</td>
+      <td data-testid={`vantage-availability-${v.vantage}`}>{formatPercent(day.data ?? null)}</td>
+      <td>
+        {v.errorClass ? <code>{v.errorClass}</code> : null} {v.message}
+      </td>
+    </tr>
   );
 }
