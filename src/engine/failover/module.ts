@@ -7,26 +7,29 @@
 import type { Config } from '../../shared/config/schema.ts';
 import type { FailoverPolicyConfig } from '../../shared/config/failover.ts';
 import type { StatusRule } from '../../shared/config/topology.ts';
-import type { BoardSnapshot, FailoverView, IncidentEventKind, Notice, Status } from '../../shared/model.ts';
+import type { BoardSnapshot, FailoverView, IncidentView, Notice, Status } from '../../shared/model.ts';
 import { componentStatus } from '../analysis/component-status.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { BoardPart, CheckUpdate, EngineModule, QuorumChange } from '../engine.ts';
 import type { CheckState } from '../status.ts';
-import type { IncidentLog } from '../incidents/api.ts';
+import type { AlertSignal, IncidentLog } from '../incidents/api.ts';
 import { RpcError, type RpcRegistry } from '../rpc.ts';
 import { createAction } from './actions/index.ts';
 import type { FailoverAction } from './actions/types.ts';
 import {
   INITIAL_POLICY_STATE,
   decide,
+  type Episode,
   type PolicyEvent,
   type PolicyRules,
   type PolicyState,
   type RunRequest,
 } from './policy.ts';
 import { dnsCheckQuery, type PropagationRow, type ResolverQuery } from './propagation.ts';
-import { runPolicy } from './runner.ts';
+import { resumePlan } from './resume.ts';
+import { runPolicy, selectedActions } from './runner.ts';
+import { announcementOf, timelineEvent } from './timeline.ts';
 
 /** What the module needs from the store: durable on return (src/engine/store). */
 export interface FailoverStore {
@@ -67,6 +70,10 @@ interface Runtime {
   running: Promise<void> | null;
   /** Consecutive up observations of a watched component (components have no success count). */
   componentSuccesses: number;
+  /** For a policy watching an alert: its instances firing now, by subject (`kind:id`). */
+  firing: Map<string, AlertSignal>;
+  /** Actions a run interrupted by a restart had done (from the audit): not run again. */
+  resumeDone: number[] | null;
   lastView: string;
 }
 
@@ -79,7 +86,12 @@ export function rulesOf(policy: FailoverPolicyConfig): PolicyRules {
     mode: policy.mode,
     minVantages: policy.trigger.min_vantages,
     approvalTimeoutMs: policy.approval_timeout,
-    failback: { mode: policy.failback.mode, rise: policy.failback.rise, holdMs: policy.failback.hold },
+    failback: {
+      mode: policy.failback.mode,
+      rise: policy.failback.rise,
+      holdMs: policy.failback.hold,
+      afterFailure: policy.failback.after_failure,
+    },
     cooldownMs: policy.cooldown,
   };
 }
@@ -97,6 +109,12 @@ export class FailoverModule implements EngineModule {
     this.options = options;
     this.clock = options.clock ?? systemClock;
     if (options.rpc) this.registerRpc(options.rpc);
+    const incidents = options.incidents;
+    if (incidents) {
+      incidents.onOpened((incident) => this.incidentOpened(incident));
+      incidents.onAlert((signal) => this.alertSignal(signal));
+      incidents.pendingWork((id) => this.pendingFor(id));
+    }
   }
 
   onConfig(config: Config, _checks: readonly ResolvedCheck[]): void {
@@ -129,12 +147,14 @@ export class FailoverModule implements EngineModule {
         propagation: null,
         running: null,
         componentSuccesses: 0,
+        firing: new Map(),
+        resumeDone: null,
         lastView: '',
       };
       this.policies.set(policy.id, runtime);
       if (stored) {
         this.options.log('info', `failover ${policy.id}: restored state ${stored.state}`);
-        this.apply(runtime, { kind: 'restored' });
+        this.apply(runtime, { kind: 'restored', resume: this.resumable(runtime) });
       }
       this.publish(runtime);
     }
@@ -158,6 +178,7 @@ export class FailoverModule implements EngineModule {
     }
     for (const runtime of this.policies.values()) {
       const watch = runtime.config.watch;
+      if ('alert' in watch) continue;
       if ('check' in watch) {
         if (watch.check !== checkId) continue;
         this.observe(runtime, state.status, state.consecutiveSuccesses, `check ${watch.check}`, [checkId]);
@@ -219,17 +240,43 @@ export class FailoverModule implements EngineModule {
   private apply(runtime: Runtime, event: PolicyEvent): string | null {
     if (this.stopped) return 'the engine is stopping';
     const now = this.clock.now();
-    const decision = decide(runtime.state, event, runtime.rules, now);
-    for (const note of decision.audit) this.record(runtime, note.step, note.detail, now);
+    const before = runtime.state;
+    const decision = decide(before, event, runtime.rules, now);
+    runtime.state = decision.state;
+    for (const note of decision.audit) {
+      this.record(runtime, note.step, note.detail, now, note.episode, before.episode ?? null);
+    }
     // Observations (down, upSince, successes) are cleared on restore, so saving them would only
     // cost a durable write per probe of the watched check.
-    const changed = JSON.stringify(persisted(decision.state)) !== JSON.stringify(persisted(runtime.state));
-    runtime.state = decision.state;
-    if (changed) this.save(runtime.config.id, decision.state);
+    if (JSON.stringify(persisted(runtime.state)) !== JSON.stringify(persisted(before))) {
+      this.save(runtime.config.id, runtime.state);
+    }
     this.schedule(runtime, decision.wakeAt);
     this.publish(runtime);
     if (decision.run) this.startRun(runtime, decision.run);
     return decision.refused;
+  }
+
+  /**
+   * Whether a run a restart interrupted can be taken up again, from its audit (resume.ts); what
+   * it had done is kept for the run.
+   */
+  private resumable(runtime: Runtime): { ok: boolean; why: string } | undefined {
+    const state = runtime.state;
+    if (state.state !== 'running' && state.state !== 'failing_back') return undefined;
+    const direction = state.direction ?? 'failover';
+    const actions = selectedActions(runtime.actions, direction).map(({ config, action }) => ({
+      name: action.name,
+      type: action.type,
+      idempotent: config.idempotent,
+    }));
+    try {
+      const plan = resumePlan(this.options.store.loadAudit(runtime.config.id, 1_000), state.run, direction, actions);
+      runtime.resumeDone = plan.ok ? plan.done : null;
+      return { ok: plan.ok, why: plan.why };
+    } catch (error) {
+      return { ok: false, why: `its audit could not be read (${(error as Error).message})` };
+    }
   }
 
   private save(policyId: string, state: PolicyState): void {
@@ -260,21 +307,35 @@ export class FailoverModule implements EngineModule {
   private startRun(runtime: Runtime, request: RunRequest): void {
     if (request.direction === 'failover') runtime.propagation = null;
     const policy = runtime.config;
-    const running = runPolicy(policy, runtime.actions, request, {
-      audit: (step, detail) => this.record(runtime, step, detail, this.clock.now()),
-      propagation: (rows) => {
-        runtime.propagation = rows;
-        this.publish(runtime);
+    const resume = request.resume && runtime.resumeDone ? { done: runtime.resumeDone } : null;
+    runtime.resumeDone = null;
+    const running = runPolicy(
+      policy,
+      runtime.actions,
+      request,
+      {
+        audit: (step, detail) => this.record(runtime, step, detail, this.clock.now()),
+        propagation: (rows) => {
+          runtime.propagation = rows;
+          this.publish(runtime);
+        },
+        query: this.options.query ?? dnsCheckQuery,
+        env: this.options.env ?? process.env,
+        now: () => this.clock.now(),
+        checkStatus: (id) => this.options.engine.checkViews().find((v) => v.id === id)?.status,
+        signal: this.stopController.signal,
       },
-      query: this.options.query ?? dnsCheckQuery,
-      env: this.options.env ?? process.env,
-      now: () => this.clock.now(),
-      checkStatus: (id) => this.options.engine.checkViews().find((v) => v.id === id)?.status,
-      signal: this.stopController.signal,
-    })
+      resume,
+    )
       .then((outcome) => {
         runtime.running = null;
-        this.apply(runtime, { kind: 'run_finished', run: request.run, ok: outcome.ok, message: outcome.message });
+        this.apply(runtime, {
+          kind: 'run_finished',
+          run: request.run,
+          ok: outcome.ok,
+          message: outcome.message,
+          ...(outcome.interrupted ? { interrupted: true } : {}),
+        });
       })
       .catch((error: unknown) => {
         runtime.running = null;
@@ -283,8 +344,18 @@ export class FailoverModule implements EngineModule {
     runtime.running = running;
   }
 
-  /** One step: the audit log first (durable), then the incident timeline. */
-  private record(runtime: Runtime, step: string, detail: Record<string, unknown>, at: number): void {
+  /**
+   * One step: the audit log first (durable), then the people (a native notice, and receivers for
+   * what needs an engineer), then the timeline of the incident its episode belongs to.
+   */
+  private record(
+    runtime: Runtime,
+    step: string,
+    detail: Record<string, unknown>,
+    at: number,
+    episodeId: number | null = runtime.state.episode?.startedAt ?? null,
+    ended: Episode | null = null,
+  ): void {
     const policyId = runtime.config.id;
     if (this.stopped) {
       this.options.log('warn', `failover ${policyId}: ${step} after the engine stopped; not recorded`);
@@ -296,53 +367,163 @@ export class FailoverModule implements EngineModule {
       // The audit is the record of what ran: failing to write it is loud, never silent.
       this.options.log('error', `failover ${policyId}: audit write failed for ${step}: ${(error as Error).message}`);
     }
-    const watch = runtime.config.watch;
-    const subject = 'check' in watch ? watch.check : watch.component;
-    this.noticeFor(runtime, step, detail, at, subject);
-    const incidents = this.options.incidents;
-    if (!incidents) return;
-    const kind: IncidentEventKind = step === 'dns_propagation' ? 'dns_propagation' : 'failover';
-    try {
-      incidents.addEvent(subject, {
-        at,
-        kind,
-        message: timelineText(runtime.config, step, detail),
-        data: { policyId, step, ...detail },
-      });
-    } catch (error) {
-      this.options.log('warn', `failover ${policyId}: timeline event ${step} not added: ${(error as Error).message}`);
+    const episode =
+      runtime.state.episode?.startedAt === episodeId && episodeId !== null
+        ? runtime.state.episode
+        : ended?.startedAt === episodeId
+          ? ended
+          : null;
+    const incidentId = this.incidents(() => this.incidentOf(runtime, episode));
+    this.tell(runtime, step, detail, at, incidentId);
+    if (!episode) return;
+    const event = timelineEvent(runtime.config, step, detail, at);
+    if (!event) return;
+    this.incidents(() => {
+      if (episode.incidentId) this.options.incidents?.addEventsToIncident(episode.incidentId, [event]);
+      else if (incidentId) this.bind(runtime, episode, incidentId);
+    });
+  }
+
+  /**
+   * The incident an episode belongs to: the one it is bound to, or else the open incident of the
+   * watched thing's root cause (which the episode is then bound to).
+   */
+  private incidentOf(runtime: Runtime, episode: Episode | null): string | null {
+    if (episode?.incidentId) return episode.incidentId;
+    const subject = this.subjectOf(runtime);
+    return subject ? (this.options.incidents?.openIncidentFor(subject)?.id ?? null) : null;
+  }
+
+  /**
+   * Binds an episode to its incident for the episode's whole life, and gives the incident the
+   * episode's story so far from the durable audit, with the audit's times (steps taken before
+   * the incident opened, or before a restart). The incident's detection moves to the episode's
+   * start when that was earlier.
+   */
+  private bind(runtime: Runtime, episode: Episode, incidentId: string): void {
+    const policy = runtime.config;
+    const story = this.options.store
+      .loadAudit(policy.id, 1_000)
+      .filter((e) => e.at >= episode.startedAt)
+      .flatMap((e) => timelineEvent(policy, e.step, e.detail, e.at) ?? []);
+    this.options.incidents?.addEventsToIncident(incidentId, story, { detectedAt: episode.startedAt });
+    if (runtime.state.episode?.startedAt === episode.startedAt) {
+      runtime.state = { ...runtime.state, episode: { ...episode, incidentId } };
+      this.save(policy.id, runtime.state);
     }
   }
 
-  /** The steps people must see at once, as native notifications: asked to approve, or a switch that failed. */
-  private noticeFor(
+  /** An incident opened: an episode waiting for its incident gets it (and its story). */
+  private incidentOpened(incident: IncidentView): void {
+    if (this.stopped) return;
+    for (const runtime of this.policies.values()) {
+      const episode = runtime.state.episode;
+      if (!episode || episode.incidentId) continue;
+      const subject = this.subjectOf(runtime);
+      if (subject && this.options.incidents?.openIncidentFor(subject)?.id === incident.id) {
+        this.incidents(() => this.bind(runtime, episode, incident.id));
+      }
+    }
+  }
+
+  /** Work still pending for an incident that resolves: its failover has not settled. */
+  private pendingFor(incidentId: string): string | null {
+    const pending: string[] = [];
+    for (const runtime of this.policies.values()) {
+      if (runtime.state.episode?.incidentId !== incidentId) continue;
+      const name = runtime.config.name ?? runtime.config.id;
+      const what: Partial<Record<PolicyState['state'], string>> = {
+        failed_over: `failback pending (${name} is failed over)`,
+        running: `${name} is still failing over`,
+        failing_back: `${name} is failing back`,
+        failed: `${name} failed and needs an engineer`,
+        awaiting_approval: `${name} still awaits approval`,
+      };
+      const text = what[runtime.state.state];
+      if (text) pending.push(text);
+    }
+    return pending.length > 0 ? pending.join('; ') : null;
+  }
+
+  /** For a policy watching an alert rule: its instances that match start or stop firing. */
+  private alertSignal(signal: AlertSignal): void {
+    if (this.stopped) return;
+    for (const runtime of this.policies.values()) {
+      const watch = runtime.config.watch;
+      if (!('alert' in watch) || watch.alert !== signal.rule) continue;
+      const labels = Object.entries(watch.labels ?? {});
+      if (!labels.every(([k, v]) => signal.labels[k] === v)) continue;
+      const key = `${signal.subject.kind}:${signal.subject.id}`;
+      if (signal.firing) runtime.firing.set(key, signal);
+      else runtime.firing.delete(key);
+      const firing = runtime.firing.size > 0;
+      // The rule's own `for` and `keep_firing_for` already debounce: resolved counts as up by `rise`.
+      this.apply(runtime, {
+        kind: 'observe',
+        status: firing ? 'down' : 'up',
+        downVantages: firing ? runtime.rules.minVantages : 0,
+        successes: firing ? 0 : runtime.rules.failback.rise,
+        detail: `alert ${watch.alert}${firing ? ` on ${[...runtime.firing.values()].map((f) => f.subject.id).join(', ')}` : ''}`,
+      });
+    }
+  }
+
+  /** The subject whose incident a policy's steps belong to (for an alert, a subject it fires on). */
+  private subjectOf(runtime: Runtime): string | null {
+    const watch = runtime.config.watch;
+    if ('check' in watch) return watch.check;
+    if ('component' in watch) return watch.component;
+    const first = runtime.firing.values().next();
+    return first.done ? null : first.value.subject.id;
+  }
+
+  /**
+   * People first: a native notice for the steps people must see at once, and the policy's
+   * receivers for those an engineer must act on (announcements, grouped with the incident).
+   */
+  private tell(
     runtime: Runtime,
     step: string,
     detail: Record<string, unknown>,
     at: number,
-    subject: string,
+    incidentId: string | null,
   ): void {
-    const name = runtime.config.name ?? runtime.config.id;
-    const notice = (title: string, severity: Notice['severity']) => {
-      const incidentId = this.incidentOf(subject);
+    const policy = runtime.config;
+    const name = policy.name ?? policy.id;
+    const notice = (title: string, severity: Notice['severity']) =>
       this.options.engine.notify({
-        id: `failover:${runtime.config.id}:${step}:${at}`,
+        id: `failover:${policy.id}:${step}:${at}`,
         title,
-        body: timelineText(runtime.config, step, detail),
+        body: timelineEvent(policy, step, detail, at)?.message ?? title,
         severity,
         incidentId,
       });
-    };
     if (step === 'approval_requested') notice(`${name}: failover needs approval`, 'critical');
     else if (step === 'failed' || step === 'interrupted') notice(`${name}: failover needs an engineer`, 'critical');
+    else if (step === 'backup_down') notice(`${name}: traffic is on a dead backup`, 'critical');
     else if (step === 'failed_over' && !detail.dryRun) notice(`${name}: failed over`, 'warning');
     else if (step === 'failed_back' && !detail.dryRun) notice(`${name}: failed back`, 'info');
+    const words = announcementOf(policy, step, detail, at);
+    if (!words || !this.options.incidents) return;
+    const incident = incidentId ? this.options.incidents.list().find((i) => i.id === incidentId) : undefined;
+    this.incidents(() =>
+      this.options.incidents?.announce({
+        kind: `failover.${step}`,
+        ...words,
+        at,
+        incident: incident ? { id: incident.id, title: incident.title } : null,
+        data: { policyId: policy.id, policy: name, step, state: runtime.state.state, ...detail },
+        receivers: policy.notify ?? null,
+      }),
+    );
   }
 
-  private incidentOf(subject: string): string | null {
+  /** Incident calls are guarded: a failing incident log never stops a failover. */
+  private incidents<T>(fn: () => T): T | null {
     try {
-      return this.options.incidents?.openIncidentFor(subject)?.id ?? null;
-    } catch {
+      return fn();
+    } catch (error) {
+      this.options.log('warn', `failover: incident log: ${(error as Error).message}`);
       return null;
     }
   }
@@ -355,7 +536,7 @@ export class FailoverModule implements EngineModule {
       name: runtime.config.name ?? runtime.config.id,
       mode: runtime.config.mode,
       state: s.state,
-      watches: 'check' in watch ? watch.check : watch.component,
+      watches: 'check' in watch ? watch.check : 'component' in watch ? watch.component : `alert ${watch.alert}`,
       since: s.since,
       lastMessage: s.message,
       approval: s.state === 'awaiting_approval' ? s.approval : null,
@@ -409,68 +590,6 @@ export class FailoverModule implements EngineModule {
 function persisted(state: PolicyState): Omit<PolicyState, 'down' | 'upSince' | 'successes'> {
   const { down: _down, upSince: _upSince, successes: _successes, ...rest } = state;
   return rest;
-}
-
-/** One sentence per step for the timeline; the detail travels alongside as data. */
-function timelineText(policy: FailoverPolicyConfig, step: string, d: Record<string, unknown>): string {
-  const name = policy.name ?? policy.id;
-  const dry = d.dryRun ? ' (dry run)' : '';
-  switch (step) {
-    case 'decided':
-      return `${name}: decided to ${d.direction === 'failback' ? 'fail back' : 'fail over'} (${String(d.reason)})`;
-    case 'approval_requested':
-      return `${name}: failover needs approval (${String(d.reason)})`;
-    case 'approved':
-      return `${name}: approved by ${String(d.by)}`;
-    case 'rejected':
-      return `${name}: rejected by ${String(d.by)}`;
-    case 'approval_expired':
-      return `${name}: approval request expired; nothing ran`;
-    case 'approval_cancelled':
-      return `${name}: approval request withdrawn (${String(d.reason)})`;
-    case 'started':
-      return `${name}: ${d.direction} started${dry}`;
-    case 'would_run':
-      return `${name}: dry run, would run ${String(d.action)}`;
-    case 'would_verify':
-      return `${name}: dry run, would verify ${(d.verify as string[]).join('; ')}`;
-    case 'action_request':
-      return `${name}: ${String(d.action)} (attempt ${String(d.attempt)} of ${String(d.of)})`;
-    case 'action_result':
-      return `${name}: ${String(d.action)} ${d.ok ? 'succeeded' : 'failed'}: ${String(d.message)}`;
-    case 'dns_propagation':
-      if (d.phase === 'following')
-        return `${name}: following ${String(d.record)} → ${String(d.value)} through ${(d.resolvers as string[]).length} resolvers`;
-      if (d.phase === 'done')
-        return `${name}: propagation ${d.converged ? 'complete' : 'incomplete'}: ${String(d.message)}`;
-      return `${name}: ${(d.rows as PropagationRow[]).filter((r) => r.converged).length} of ${(d.rows as PropagationRow[]).length} resolvers return the new value`;
-    case 'verify_started':
-      return `${name}: verifying ${(d.verify as string[]).join('; ')}`;
-    case 'verified':
-      return `${name}: ${String(d.message)}`;
-    case 'verify_failed':
-      return `${name}: verification failed: ${String(d.message)}`;
-    case 'finished':
-      return `${name}: ${d.direction} ${d.ok ? 'finished' : 'failed'}${dry}: ${String(d.message)}`;
-    case 'failed_over':
-      return `${name}: failed over${dry}`;
-    case 'failed_back':
-      return `${name}: failed back${dry}`;
-    case 'failed':
-      return `${name}: ${String(d.direction)} failed: ${String(d.message)}`;
-    case 'suppressed':
-      return `${name}: down again during the cooldown; not switching`;
-    case 'interrupted':
-      return `${name}: a ${String(d.direction)} was interrupted by a restart; needs an engineer`;
-    case 'restored':
-      return `${name}: state ${String(d.state)} restored after a restart`;
-    case 'cooldown_ended':
-      return `${name}: cooldown ended`;
-    case 'refused':
-      return `${name}: not failing over${d.by ? ` (asked by ${String(d.by)})` : ''}: the backup (${String(d.backup)}) is down; both sites are down, traffic stays on the primary`;
-    default:
-      return `${name}: ${step}`;
-  }
 }
 
 /** The one line in installModules. */

@@ -18,6 +18,15 @@
  * - After a failback, `cooldown` holds for the configured time: a flapping primary can cause at
  *   most one failover per cooldown. After a rejected or expired approval, nothing is asked again
  *   until the watched thing has been seen up.
+ * - Never leave traffic on a dead site silently. After a failed failover, and when the backup dies
+ *   while traffic is on it, the policy rolls back to the primary as soon as the primary is healthy
+ *   again (`failback.after_failure: automatic`, the default), whatever the failback mode; with
+ *   `manual` it says so and waits for an engineer.
+ * - A run interrupted by a restart is resumed from its audit when what is left of it can safely
+ *   run again (the module decides that from the audit: see resume.ts); otherwise it is `failed`.
+ * - Every note belongs to an episode: from the first step away from quiet watching to the return
+ *   to it (cooldown ended, approval withdrawn, the watched thing up again after a refusal). The
+ *   module binds an episode to the incident that caused it, for the episode's whole life.
  */
 import type { FailoverState, Status } from '../../shared/model.ts';
 
@@ -27,7 +36,7 @@ export interface PolicyRules {
   mode: FailoverMode;
   minVantages: number;
   approvalTimeoutMs: number;
-  failback: { mode: 'automatic' | 'manual'; rise: number; holdMs: number };
+  failback: { mode: 'automatic' | 'manual'; rise: number; holdMs: number; afterFailure: 'automatic' | 'manual' };
   cooldownMs: number;
 }
 
@@ -58,6 +67,17 @@ export interface PolicyState {
   backup?: { status: Status; detail: string } | null;
   /** A failover was refused because the backup is down, and it has not been up since. */
   refusedBackup?: boolean;
+  /** Traffic was on the backup when the backup went down (failed over, or a failed failover). */
+  strandedOnBackup?: boolean;
+  /** The episode the policy is in (null while quietly watching); see the module for incidents. */
+  episode?: Episode | null;
+}
+
+export interface Episode {
+  /** When its first note was written: its identity, and the earliest the failure was known. */
+  startedAt: number;
+  /** The incident that caused it, once known (set by the module). */
+  incidentId: string | null;
 }
 
 export const INITIAL_POLICY_STATE: PolicyState = {
@@ -87,13 +107,19 @@ export type PolicyEvent =
   | { kind: 'reject'; by: string }
   | { kind: 'start'; by: string; reason: string }
   | { kind: 'failback'; by: string }
-  | { kind: 'run_finished'; run: number; ok: boolean; message: string }
-  /** The engine restarted with this state loaded from the store. */
-  | { kind: 'restored' };
+  /** `interrupted`: the engine is stopping; the run stays in its state, to be resumed at start. */
+  | { kind: 'run_finished'; run: number; ok: boolean; message: string; interrupted?: boolean }
+  /**
+   * The engine restarted with this state loaded from the store. `resume` says whether a run it
+   * interrupted can be taken up again from its audit (and if not, why).
+   */
+  | { kind: 'restored'; resume?: { ok: boolean; why: string } };
 
 export interface AuditNote {
   step: string;
   detail: Record<string, unknown>;
+  /** The episode it belongs to (its startedAt); null for notes outside any (a restart while idle). */
+  episode: number | null;
 }
 
 export interface RunRequest {
@@ -101,6 +127,8 @@ export interface RunRequest {
   direction: Direction;
   reason: string;
   dryRun: boolean;
+  /** Taking up a run interrupted by a restart (same run number), from its audit. */
+  resume?: boolean;
 }
 
 export interface Decision {
@@ -120,7 +148,15 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
   const to = (state: FailoverState, message: string, patch: Partial<PolicyState> = {}) => {
     out.state = { ...out.state, ...patch, state, since: state === out.state.state ? out.state.since : now, message };
   };
-  const note = (step: string, detail: Record<string, unknown> = {}) => out.audit.push({ step, detail });
+  const note = (step: string, detail: Record<string, unknown> = {}) => {
+    if (!out.state.episode && step !== 'restored')
+      out.state = { ...out.state, episode: { startedAt: now, incidentId: null } };
+    out.audit.push({ step, detail, episode: out.state.episode?.startedAt ?? null });
+  };
+  /** Back to quiet watching: the next note starts a new episode. */
+  const endEpisode = () => {
+    out.state = { ...out.state, episode: null };
+  };
   const refuse = (message: string) => {
     out.refused = message;
   };
@@ -171,6 +207,27 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
     startRun('failback', reason);
   };
 
+  /** The primary is healthy by the failback's rise (the hold is for planned failbacks only). */
+  const primaryHealthy = () => out.state.upSince !== null && out.state.successes >= rules.failback.rise;
+  /**
+   * Traffic is (or may be) on a site that is not serving: after a failed failover, or on a backup
+   * that died. With `after_failure: automatic` it goes back to a healthy primary at once.
+   */
+  const rollBackIfDue = (why: string) => {
+    if (!primaryHealthy()) return;
+    if (rules.failback.afterFailure === 'manual') {
+      out.state = {
+        ...out.state,
+        message: `${why}; the primary is up again: fail back by hand (after_failure: manual)`,
+      };
+      return;
+    }
+    const reason = `rolling back to the primary (up for ${out.state.successes} successes): ${why}`;
+    note('decided', { direction: 'failback', reason, mode: rules.mode, rollback: true });
+    startRun('failback', reason);
+  };
+  const failedFailover = () => prev.state === 'failed' && prev.direction === 'failover';
+
   switch (event.kind) {
     case 'observe': {
       const isDown = event.status === 'down' && event.downVantages >= rules.minVantages;
@@ -187,6 +244,14 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
       switch (prev.state) {
         case 'idle':
           if (isDown && !out.state.rearmOnRecovery) trigger(reason);
+          else if (isUp && prev.episode) {
+            // A refusal's spell (both sites down) ends when the primary is back.
+            out.state = { ...out.state, refusedBackup: false, message: 'watching' };
+            endEpisode();
+          }
+          break;
+        case 'failed':
+          if (failedFailover()) rollBackIfDue(`the failover failed (${prev.message})`);
           break;
         case 'cooldown':
           if (isDown && !wasDown) {
@@ -201,10 +266,13 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
           if (isUp) {
             note('approval_cancelled', { reason: `watched ${event.detail} is up again` });
             to('idle', 'recovered before approval; nothing ran', { approval: null });
+            endEpisode();
           }
           break;
         case 'failed_over':
-          if (failbackDue()) failBackAutomatically();
+          if (prev.strandedOnBackup)
+            rollBackIfDue(`traffic is on the backup (${prev.backup?.detail ?? 'backup'}), which is down`);
+          else if (failbackDue()) failBackAutomatically();
           else if (isUp && rules.failback.mode === 'manual' && out.state.successes >= rules.failback.rise) {
             out.state = { ...out.state, message: 'primary is up again; failback is manual' };
           }
@@ -218,17 +286,33 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
       if (prev.state === 'awaiting_approval' && prev.approval && now >= prev.approval.expiresAt) {
         note('approval_expired', { requestedAt: prev.approval.requestedAt, expiresAt: prev.approval.expiresAt });
         to('idle', 'approval request expired; nothing ran', { approval: null, rearmOnRecovery: true });
-      } else if (prev.state === 'failed_over' && failbackDue()) {
+        endEpisode();
+      } else if (prev.state === 'failed_over' && !prev.strandedOnBackup && failbackDue()) {
         failBackAutomatically();
       } else if (prev.state === 'cooldown' && prev.cooldownUntil !== null && now >= prev.cooldownUntil) {
         note('cooldown_ended', {});
         to('idle', 'watching', { cooldownUntil: null });
+        endEpisode();
         if (out.state.down) trigger('watched thing still down after the cooldown');
       }
       break;
     case 'backup': {
       const backup = { status: event.status, detail: event.detail };
       out.state = { ...prev, backup };
+      const onBackup = prev.state === 'failed_over' || failedFailover();
+      if (event.status === 'down' && onBackup && !prev.strandedOnBackup && rules.mode !== 'dry_run') {
+        note('backup_down', { backup: event.detail, state: prev.state });
+        out.state = {
+          ...out.state,
+          strandedOnBackup: true,
+          message: `traffic may be on the backup (${event.detail}), which is down${prev.state === 'failed_over' ? '' : ' (the failover failed)'}`,
+        };
+        rollBackIfDue(`the backup (${event.detail}) is down`);
+      } else if (event.status === 'up' && prev.strandedOnBackup) {
+        out.state = { ...out.state, strandedOnBackup: false };
+        if (prev.state === 'failed_over')
+          out.state = { ...out.state, message: `failed over; the backup (${event.detail}) is up again` };
+      }
       if (event.status !== 'down' && prev.refusedBackup) {
         out.state = { ...out.state, refusedBackup: false };
         if (prev.state === 'idle' && prev.down && !prev.rearmOnRecovery) {
@@ -264,6 +348,7 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
       } else {
         note('rejected', { by: event.by });
         to('idle', `rejected by ${event.by}; nothing ran`, { approval: null, rearmOnRecovery: true });
+        endEpisode();
       }
       break;
     case 'start':
@@ -292,9 +377,17 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
       break;
     case 'run_finished':
       if (event.run !== prev.run || (prev.state !== 'running' && prev.state !== 'failing_back')) break;
+      if (event.interrupted) {
+        // The engine is stopping: the state stays as it is, and the next start resumes or fails it.
+        break;
+      }
       if (!event.ok) {
         note('failed', { direction: prev.direction, message: event.message });
         to('failed', `${prev.direction === 'failback' ? 'failback' : 'failover'} failed: ${event.message}`);
+        if (prev.direction === 'failover') {
+          if (out.state.backup?.status === 'down') out.state = { ...out.state, strandedOnBackup: true };
+          rollBackIfDue('the failover failed');
+        }
       } else if (prev.state === 'running') {
         note('failed_over', { message: event.message, dryRun: rules.mode === 'dry_run' });
         to(
@@ -314,6 +407,7 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
           {
             cooldownUntil,
             failedOverAt: null,
+            strandedOnBackup: false,
           },
         );
       }
@@ -323,12 +417,25 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
       out.state = { ...prev, down: false, upSince: null, successes: 0 };
       note('restored', { state: prev.state, since: prev.since, run: prev.run });
       if (prev.state === 'running' || prev.state === 'failing_back') {
-        note('interrupted', { direction: prev.direction, run: prev.run });
-        to(
-          'failed',
-          `interrupted by a restart while ${prev.state === 'running' ? 'failing over' : 'failing back'}: ` +
-            'actions may have partly run; check, then start or fail back by hand',
-        );
+        const what = prev.state === 'running' ? 'failing over' : 'failing back';
+        if (event.resume?.ok) {
+          note('resumed', { direction: prev.direction, run: prev.run, why: event.resume.why });
+          out.state = { ...out.state, message: `resumed after a restart while ${what}: ${event.resume.why}` };
+          out.run = {
+            run: prev.run,
+            direction: prev.direction ?? 'failover',
+            reason: `resumed after a restart (${prev.reason ?? what})`,
+            dryRun: rules.mode === 'dry_run',
+            resume: true,
+          };
+        } else {
+          note('interrupted', { direction: prev.direction, run: prev.run, why: event.resume?.why ?? null });
+          to(
+            'failed',
+            `interrupted by a restart while ${what}: ${event.resume?.why ?? 'actions may have partly run'}; ` +
+              'check, then start or fail back by hand',
+          );
+        }
       }
       break;
     }

@@ -34,6 +34,13 @@ export interface RunEnvironment {
 export interface RunOutcome {
   ok: boolean;
   message: string;
+  /** The engine stopped mid-run: nothing failed, the run is to be taken up at the next start. */
+  interrupted?: boolean;
+}
+
+/** A run taken up after a restart: the actions (indexes among the run's selected ones) already done. */
+export interface ResumeFrom {
+  done: readonly number[];
 }
 
 /** The context the actions see: the value moves to the backup on failover, back on failback. */
@@ -62,9 +69,10 @@ export async function runPolicy(
   actions: readonly { config: FailoverPolicyConfig['actions'][number]; action: FailoverAction }[],
   request: RunRequest,
   env: RunEnvironment,
+  resume: ResumeFrom | null = null,
 ): Promise<RunOutcome> {
   try {
-    return await runSteps(policy, actions, request, env);
+    return await runSteps(policy, actions, request, env, resume);
   } catch (error) {
     const message = `internal error: ${errorMessage(error)}`;
     env.audit('finished', { run: request.run, direction: request.direction, ok: false, message });
@@ -77,15 +85,35 @@ async function runSteps(
   actions: readonly { config: FailoverPolicyConfig['actions'][number]; action: FailoverAction }[],
   request: RunRequest,
   env: RunEnvironment,
+  resume: ResumeFrom | null,
 ): Promise<RunOutcome> {
   const base = actionContext(policy, request, env);
-  const selected = actions.filter((a) => a.config.on.includes(request.direction));
+  const selected = selectedActions(actions, request.direction);
   const runInfo = { run: request.run, direction: request.direction, dryRun: request.dryRun };
-  env.audit('started', { ...runInfo, reason: request.reason, actions: selected.map((a) => a.action.name) });
+  env.audit('started', {
+    ...runInfo,
+    reason: request.reason,
+    actions: selected.map((a) => a.action.name),
+    ...(resume ? { resumed: true, done: resume.done } : {}),
+  });
   let dnsChanged = false;
 
   for (const [index, { config, action }] of selected.entries()) {
     const label = { ...runInfo, index, action: action.name, type: action.type };
+    if (resume?.done.includes(index)) {
+      // Done before the restart (its success is in the audit): not again. Its DNS change is
+      // still followed below: propagation and verification are reads.
+      if (action.changesDns) {
+        dnsChanged = true;
+        const followed = await propagate(policy, base.value, env, runInfo);
+        if (env.signal.aborted) return interrupted(env, runInfo, 'following propagation');
+        if (followed && !followed.converged) {
+          env.audit('verify_failed', { ...runInfo, message: followed.message });
+          return finish(env, runInfo, false, `verification failed: ${followed.message}`);
+        }
+      }
+      continue;
+    }
     if (request.dryRun) {
       env.audit('would_run', { ...label, request: action.describe(base) });
       dnsChanged ||= action.changesDns;
@@ -98,7 +126,7 @@ async function runSteps(
     };
     const attempts = config.retries + 1;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (env.signal.aborted) return finish(env, runInfo, false, 'stopped: the engine is shutting down');
+      if (env.signal.aborted) return interrupted(env, runInfo, `before ${action.name}`);
       env.audit('action_request', {
         ...label,
         attempt,
@@ -113,14 +141,18 @@ async function runSteps(
         ok: outcome.ok,
         message: outcome.message,
         ...(outcome.detail ? { detail: outcome.detail } : {}),
+        // Cut short by a stop: whether it happened is unknown (see resume.ts).
+        ...(!outcome.ok && env.signal.aborted ? { interrupted: true } : {}),
       });
       if (outcome.ok) break;
+      if (env.signal.aborted) return interrupted(env, runInfo, `during ${action.name}`);
       if (attempt < attempts) await pause(Math.min(MAX_BACKOFF_MS, config.backoff * 2 ** (attempt - 1)), env.signal);
     }
     if (!outcome.ok) return finish(env, runInfo, false, `${action.name}: ${outcome.message}`);
     if (action.changesDns) {
       dnsChanged = true;
       const followed = await propagate(policy, base.value, env, runInfo);
+      if (env.signal.aborted) return interrupted(env, runInfo, 'following propagation');
       if (followed && !followed.converged) {
         env.audit('verify_failed', { ...runInfo, message: followed.message });
         return finish(env, runInfo, false, `verification failed: ${followed.message}`);
@@ -129,6 +161,7 @@ async function runSteps(
   }
 
   const verified = await verify(policy, base.value, request, dnsChanged, env, runInfo);
+  if (env.signal.aborted && !verified.ok) return interrupted(env, runInfo, 'verifying');
   if (!verified.ok) return finish(env, runInfo, false, `verification failed: ${verified.message}`);
   return finish(
     env,
@@ -140,9 +173,24 @@ async function runSteps(
   );
 }
 
+/** The actions a run of this direction takes part in, in order (their indexes are the audit's). */
+export function selectedActions<T extends { config: { on: readonly string[] } }>(
+  actions: readonly T[],
+  direction: RunRequest['direction'],
+): T[] {
+  return actions.filter((a) => a.config.on.includes(direction));
+}
+
 function finish(env: RunEnvironment, runInfo: Record<string, unknown>, ok: boolean, message: string): RunOutcome {
   env.audit('finished', { ...runInfo, ok, message });
   return { ok, message };
+}
+
+/** The engine is stopping: nothing failed; the state stays, and the next start takes the run up. */
+function interrupted(env: RunEnvironment, runInfo: Record<string, unknown>, where: string): RunOutcome {
+  const message = `interrupted ${where}: the engine is stopping`;
+  env.audit('stopped', { ...runInfo, where, message });
+  return { ok: false, message, interrupted: true };
 }
 
 /** One attempt, bounded even if the action ignores its signal. */
@@ -260,7 +308,8 @@ async function verify(
   if (check) {
     const deadline = env.now() + policy.verify.timeout;
     while (env.checkStatus(check) !== 'up') {
-      if (env.now() >= deadline || env.signal.aborted) {
+      if (env.signal.aborted) return { ok: false, message: 'interrupted' };
+      if (env.now() >= deadline) {
         const message = `check ${check} is ${env.checkStatus(check) ?? 'unknown'} after ${policy.verify.timeout} ms`;
         env.audit('verify_failed', { ...runInfo, message });
         return { ok: false, message };

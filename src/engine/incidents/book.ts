@@ -13,8 +13,6 @@ const SEVERITY_RANK: Record<Severity, number> = { info: 1, warning: 2, critical:
 /** Resolved incidents stay on the board this long. */
 export const RECENT_MS = 24 * 3_600_000;
 const MAX_RECENT = 50;
-/** Events waiting for an incident that has not opened yet, per root cause. */
-const MAX_EARLY_EVENTS = 50;
 
 interface OpenIncident {
   view: IncidentView;
@@ -41,8 +39,8 @@ export class IncidentBook {
   private readonly alertIncident = new Map<string, string>();
   /** Pending alerts not yet in an incident: their "pending" events join the incident that opens. */
   private readonly pendingEvents = new Map<string, IncidentEvent>();
-  /** Events added for a root cause before its incident opened (failover starting first). */
-  private readonly earlyEvents = new Map<string, IncidentEvent[]>();
+  /** Work still pending for an incident when it resolves (a failback), said in its resolution. */
+  pendingWork: (incidentId: string) => string | null = () => null;
   private changed = new Set<string>();
   private readonly repository: IncidentRepository;
   private readonly describe: AlertDescription;
@@ -213,7 +211,6 @@ export class IncidentBook {
               data: { alert: alert.rule, subject: alert.subject, severity: alert.severity },
             },
           ]),
-      ...(this.earlyEvents.get(subjectKey(root)) ?? []),
       {
         at: now,
         kind: 'firing',
@@ -227,7 +224,6 @@ export class IncidentBook {
         },
       },
     ];
-    this.earlyEvents.delete(subjectKey(root));
     for (const event of timeline) this.addEvent(incident, event);
     this.mergeDownstream(incident, topology, now);
     return incident;
@@ -332,7 +328,13 @@ export class IncidentBook {
       incident.recovered = true;
       this.addEvent(incident, { at: now, kind: 'recovered', message: `${incident.view.rootCause.name} recovered` });
     }
-    this.addEvent(incident, { at: now, kind: 'resolved', message: `resolved: ${why}` });
+    const pending = incident.view.mergedInto == null ? this.pendingWork(incident.view.id) : null;
+    this.addEvent(incident, {
+      at: now,
+      kind: 'resolved',
+      message: `resolved: ${why}${pending ? `; ${pending}` : ''}`,
+      ...(pending ? { data: { pending } } : {}),
+    });
     incident.view = {
       ...incident.view,
       state: 'resolved',
@@ -374,41 +376,35 @@ export class IncidentBook {
   }
 
   /**
-   * Adds an event to the open incident of `subjectId`'s root cause (a component or check id).
-   * With no incident open yet, the event waits for it (failover can start before the alert
-   * fires) and the function returns null.
+   * Adds events to a known incident (open or recently resolved: late notification outcomes, a
+   * failover's steps after its incident resolved), in time order among the incident's own.
+   * `detectedAt` moves detection earlier (and MTTD with it) when the events know of an earlier start.
    */
-  addEventFor(subjectId: string, event: IncidentEvent, topology: Topology): string | null {
-    const subject: SubjectRef = topology.componentIds().includes(subjectId)
-      ? { kind: 'component', id: subjectId }
-      : { kind: 'check', id: subjectId };
-    const root = topology.rootOf(subject);
-    const incident = this.open.get(subjectKey(subject)) ?? this.open.get(subjectKey(root));
-    if (incident) {
-      this.addEvent(incident, event);
-      this.save(incident);
-      return incident.view.id;
-    }
-    const early = this.earlyEvents.get(subjectKey(root)) ?? [];
-    early.push(event);
-    this.earlyEvents.set(subjectKey(root), early.slice(-MAX_EARLY_EVENTS));
-    return null;
-  }
-
-  /** Adds an event to a known incident (open or recently resolved: late notification outcomes). */
-  addEventTo(incidentId: string, event: IncidentEvent): boolean {
+  addEventsTo(incidentId: string, events: readonly IncidentEvent[], detectedAt?: number): boolean {
     const open = this.findOpen(incidentId);
-    if (open) {
-      this.addEvent(open, event);
-      this.save(open);
-      return true;
+    const index = open ? -1 : this.recent.findIndex((v) => v.id === incidentId);
+    if (!open && index < 0) return false;
+    let view = open ? open.view : this.recent[index]!;
+    for (const event of events) this.repository.appendIncidentEvent(incidentId, event);
+    const late = events.some((e) => view.events.length > 0 && e.at < view.events[view.events.length - 1]!.at);
+    const merged = [...view.events, ...events];
+    view = { ...view, events: late ? merged.sort((a, b) => a.at - b.at) : merged };
+    if (detectedAt !== undefined && detectedAt < view.detectedAt) {
+      view = {
+        ...view,
+        detectedAt,
+        mttdMs: view.openedAt - detectedAt,
+        mttrMs: view.resolvedAt === null ? null : view.resolvedAt - detectedAt,
+      };
     }
-    const index = this.recent.findIndex((v) => v.id === incidentId);
-    if (index < 0) return false;
-    const view = { ...this.recent[index]!, events: [...this.recent[index]!.events, event] };
-    this.repository.appendIncidentEvent(incidentId, event);
-    this.recent[index] = view;
-    this.changed.add(incidentId);
+    if (open) {
+      open.view = view;
+      this.save(open);
+    } else {
+      this.recent[index] = view;
+      this.repository.saveIncident(view);
+      this.changed.add(incidentId);
+    }
     return true;
   }
 

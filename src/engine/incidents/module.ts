@@ -18,7 +18,7 @@ import type {
   VantageView,
 } from '../../shared/model.ts';
 import { buildCandidates } from '../alerting/conditions.ts';
-import { evaluateAlerts, type AlertInstance } from '../alerting/evaluate.ts';
+import { evaluateAlerts, type AlertInstance, type AlertTransition } from '../alerting/evaluate.ts';
 import { LatencyWindows } from '../alerting/latency-window.ts';
 import { subjectKey, Topology, type SubjectRef } from '../analysis/topology.ts';
 import type { ResolvedCheck } from '../checks.ts';
@@ -27,7 +27,9 @@ import type { BoardPart, CheckUpdate, EngineModule, QuorumChange } from '../engi
 import type { GroupState } from '../notify/grouping.ts';
 import { Notifier } from '../notify/notifier.ts';
 import { RpcError, type RpcRegistry } from '../rpc.ts';
-import type { IncidentLog } from './api.ts';
+import type { AlertSignal, IncidentLog } from './api.ts';
+import type { Announcement } from '../notify/announce.ts';
+import { alertLabels } from '../alerting/conditions.ts';
 import { IncidentBook } from './book.ts';
 import { alertDescription } from './describe.ts';
 import type { IncidentRepository } from './repository.ts';
@@ -67,6 +69,10 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   private stopped = false;
   private lastVantage: VantageView | null = null;
   private flapping = new Set<string>();
+  private readonly openedListeners = new Set<(incident: IncidentView) => void>();
+  private readonly alertListeners = new Set<(signal: AlertSignal) => void>();
+  /** Incidents told to `onOpened` listeners already (and still open). */
+  private readonly known = new Set<string>();
 
   constructor(options: KnockOnOptions) {
     this.options = options;
@@ -98,6 +104,8 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       if (!this.restored) {
         this.restored = true;
         this.book.restore(now);
+        // Open before the restart: not news to onOpened listeners.
+        for (const view of this.book.views(now)) if (view.state === 'open') this.known.add(view.id);
       }
       this.rules = new Map(config.alerts.map((r) => [r.name, r]));
       this.topology.configure(config, this.options.checkViews());
@@ -186,16 +194,32 @@ export class KnockOnModule implements EngineModule, IncidentLog {
 
   // IncidentLog, for the failover module.
 
-  addEvent(subjectId: string, event: IncidentEvent): string | null {
-    const id = this.book.addEventFor(subjectId, event, this.topology);
-    this.flush();
-    return id;
-  }
-
-  addEventToIncident(id: string, event: IncidentEvent): boolean {
-    const ok = this.book.addEventTo(id, event);
+  addEventsToIncident(id: string, events: readonly IncidentEvent[], options: { detectedAt?: number } = {}): boolean {
+    const ok = this.book.addEventsTo(id, events, options.detectedAt);
     this.flush();
     return ok;
+  }
+
+  onOpened(listener: (incident: IncidentView) => void): () => void {
+    this.openedListeners.add(listener);
+    return () => this.openedListeners.delete(listener);
+  }
+
+  onAlert(listener: (signal: AlertSignal) => void): () => void {
+    this.alertListeners.add(listener);
+    return () => this.alertListeners.delete(listener);
+  }
+
+  pendingWork(ask: (incidentId: string) => string | null): void {
+    this.book.pendingWork = ask;
+  }
+
+  announce(announcement: Announcement): void {
+    this.notifier.announce(announcement);
+  }
+
+  private addEventToIncident(id: string, event: IncidentEvent): boolean {
+    return this.addEventsToIncident(id, [event]);
   }
 
   openIncidentFor(subjectId: string): IncidentView | null {
@@ -245,6 +269,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     this.book.reconcile(this.topology, now);
     const changed = this.flush();
     if (changed.length > 0) this.notifier.update(changed);
+    this.tellAlerts(evaluation.transitions, now);
     this.publishVantage(now);
     // A partial evaluation knows only its own due times: keep an earlier timer (a full
     // evaluation when it fires sets the exact next one).
@@ -257,11 +282,41 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     this.schedule(next);
   }
 
-  /** Publishes incidents already written to the repository. */
+  /** Publishes incidents already written to the repository, then tells who waits for new ones. */
   private flush(): IncidentView[] {
     const changed = this.book.takeChanged();
-    if (changed.length > 0) this.options.publish({ incidents: changed });
+    if (changed.length === 0) return changed;
+    this.options.publish({ incidents: changed });
+    const opened: IncidentView[] = [];
+    for (const incident of changed) {
+      if (incident.state === 'open' && !this.known.has(incident.id)) {
+        this.known.add(incident.id);
+        opened.push(incident);
+      } else if (incident.state !== 'open') this.known.delete(incident.id);
+    }
+    // After the book's own work: a listener may add events (and so flush again).
+    for (const incident of opened) {
+      for (const listener of this.openedListeners) {
+        this.guard(`incident ${incident.id} opened`, () => listener(incident));
+      }
+    }
     return changed;
+  }
+
+  private tellAlerts(transitions: readonly AlertTransition[], now: number): void {
+    if (this.alertListeners.size === 0) return;
+    for (const t of transitions) {
+      if (t.kind !== 'firing' && t.kind !== 'resolved') continue;
+      const rule = this.rules.get(t.alert.rule);
+      const signal: AlertSignal = {
+        rule: t.alert.rule,
+        subject: t.alert.subject,
+        labels: rule ? alertLabels(rule, t.alert.subject, this.topology) : {},
+        firing: t.kind === 'firing',
+        at: now,
+      };
+      for (const listener of this.alertListeners) this.guard(`alert ${t.alert.key}`, () => listener(signal));
+    }
   }
 
   private publishVantage(now: number): void {
@@ -289,12 +344,14 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       else this.flapping.delete(c.id);
       const incident = this.book.openFor({ kind: 'component', id: c.id }, this.topology);
       if (!incident) continue;
-      this.book.addEventTo(incident.id, {
-        at: now,
-        kind: 'note',
-        message: c.flapping ? `${c.id} is flapping: notifications held until it settles` : `${c.id} stopped flapping`,
-        data: { flapping: c.flapping, component: c.id },
-      });
+      this.book.addEventsTo(incident.id, [
+        {
+          at: now,
+          kind: 'note',
+          message: c.flapping ? `${c.id} is flapping: notifications held until it settles` : `${c.id} stopped flapping`,
+          data: { flapping: c.flapping, component: c.id },
+        },
+      ]);
     }
   }
 

@@ -9,6 +9,7 @@ import type { Clock } from '../clock.ts';
 import { postJson, type DeliveryOutcome } from './deliver.ts';
 import { afterSend, decide, NEW_GROUP, type GroupState, type GroupTiming } from './grouping.ts';
 import { desktopNotice, pagerDutyEvent, slackMessage, webhookMessage, type NotifyAction } from './messages.ts';
+import { pagerDutyAnnouncement, slackAnnouncement, webhookAnnouncement, type Announcement } from './announce.ts';
 import { Alarm } from '../alarm.ts';
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 1, warning: 2, critical: 3 };
@@ -88,6 +89,26 @@ export class Notifier {
     }
   }
 
+  /**
+   * Tells the announcement's receivers at once (see announce.ts). Desktop receivers are skipped:
+   * the module that announces raises its own native notice.
+   */
+  announce(a: Announcement): void {
+    if (this.abort.signal.aborted) return;
+    for (const receiver of this.receivers) {
+      if (a.receivers && !a.receivers.includes(receiver.id)) continue;
+      if (receiver.type === 'desktop') continue;
+      if (SEVERITY_RANK[a.severity] < SEVERITY_RANK[receiver.min_severity]) continue;
+      this.track(
+        this.post(receiver, (url) => {
+          if (receiver.type === 'slack') return [url, slackAnnouncement(a)];
+          if (receiver.type === 'pagerduty') return [receiver.url, pagerDutyAnnouncement(a, url)];
+          return [url, webhookAnnouncement(a)];
+        }).then((outcome) => this.recordAnnouncement(receiver, a, outcome)),
+      );
+    }
+  }
+
   async stop(): Promise<void> {
     this.alarm.cancel();
     this.abort.abort();
@@ -155,14 +176,33 @@ export class Notifier {
   }
 
   private dispatch(receiver: ReceiverConfig, incident: IncidentView, action: NotifyAction): void {
-    const task = this.send(receiver, incident, action)
-      .catch((error: unknown): DeliveryOutcome => ({ ok: false, attempts: 1, status: null, error: String(error) }))
-      .then((outcome) => this.recordOutcome(receiver, incident.id, action, outcome));
+    if (receiver.type === 'desktop') {
+      this.options.showNotice(desktopNotice(incident, action, ++this.sequence));
+      this.recordOutcome(receiver, incident.id, action, { ok: true, attempts: 1, status: null, error: null });
+      return;
+    }
+    this.track(
+      this.post(receiver, (secret) => {
+        if (receiver.type === 'slack') return [secret, slackMessage(incident, action)];
+        if (receiver.type === 'pagerduty') return [receiver.url, pagerDutyEvent(incident, action, secret)];
+        return [secret, webhookMessage(incident, action)];
+      }).then((outcome) => this.recordOutcome(receiver, incident.id, action, outcome)),
+    );
+  }
+
+  private track(task: Promise<void>): void {
     this.inFlight.add(task);
     void task.finally(() => this.inFlight.delete(task));
   }
 
-  private async send(receiver: ReceiverConfig, incident: IncidentView, action: NotifyAction): Promise<DeliveryOutcome> {
+  /**
+   * Posts to a network receiver, bounded by its timeout and attempts. `build` gets the receiver's
+   * secret (the URL for Slack and webhooks, the routing key for PagerDuty) and says where to post what.
+   */
+  private async post(
+    receiver: Exclude<ReceiverConfig, { type: 'desktop' }>,
+    build: (secret: string) => [url: string, body: unknown],
+  ): Promise<DeliveryOutcome> {
     const delivery = {
       timeoutMs: receiver.timeout,
       maxAttempts: receiver.max_attempts,
@@ -170,26 +210,39 @@ export class Notifier {
       clock: this.options.clock,
       signal: this.abort.signal,
     };
-    switch (receiver.type) {
-      case 'desktop':
-        this.options.showNotice(desktopNotice(incident, action, ++this.sequence));
-        return { ok: true, attempts: 1, status: null, error: null };
-      case 'slack': {
-        const url = this.options.env[receiver.url_env];
-        if (!url) return missing(receiver.url_env);
-        return postJson(url, slackMessage(incident, action), delivery);
-      }
-      case 'webhook': {
-        const url = receiver.url ?? (receiver.url_env ? this.options.env[receiver.url_env] : undefined);
-        if (!url) return missing(receiver.url_env ?? 'url');
-        return postJson(url, webhookMessage(incident, action), delivery);
-      }
-      case 'pagerduty': {
-        const key = this.options.env[receiver.routing_key_env];
-        if (!key) return missing(receiver.routing_key_env);
-        return postJson(receiver.url, pagerDutyEvent(incident, action, key), delivery);
-      }
+    const name =
+      receiver.type === 'pagerduty'
+        ? receiver.routing_key_env
+        : receiver.type === 'webhook'
+          ? (receiver.url_env ?? 'url')
+          : receiver.url_env;
+    const secret =
+      receiver.type === 'webhook'
+        ? (receiver.url ?? (receiver.url_env ? this.options.env[receiver.url_env] : undefined))
+        : this.options.env[name];
+    if (!secret) return missing(name);
+    try {
+      const [url, body] = build(secret);
+      return await postJson(url, body, delivery);
+    } catch (error) {
+      return { ok: false, attempts: 1, status: null, error: String(error) };
     }
+  }
+
+  private recordAnnouncement(receiver: ReceiverConfig, a: Announcement, outcome: DeliveryOutcome): void {
+    const attempts = `${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'}`;
+    const message = outcome.ok
+      ? `"${a.title}" sent to ${receiver.id} (${receiver.type}, ${attempts})`
+      : `"${a.title}" to ${receiver.id} (${receiver.type}) failed after ${attempts}: ${outcome.error}`;
+    if (a.incident) {
+      this.options.record(a.incident.id, {
+        at: this.options.clock.now(),
+        kind: 'notification',
+        message,
+        data: { receiver: receiver.id, type: receiver.type, action: a.kind, outcome: outcome.ok ? 'sent' : 'failed' },
+      });
+    }
+    if (!outcome.ok) this.options.log('warn', `announcement to ${receiver.id} failed: ${outcome.error}`);
   }
 
   private recordOutcome(

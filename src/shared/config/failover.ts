@@ -36,6 +36,11 @@ const actionCommon = {
   retries: z.int().min(0).max(10).default(2),
   /** Wait before the first retry; doubles for each further retry, capped at one minute. */
   backoff: timeoutDuration.default(1_000),
+  /**
+   * Safe to run again when a restart left it in doubt (asked, no answer recorded). dns_update,
+   * route53 and haproxy set a value and are by nature; webhook and command only when said so.
+   */
+  idempotent: z.boolean().optional(),
   /** Which runs this action takes part in: switching to the backup, switching back, or both. */
   on: z
     .array(z.enum(['failover', 'failback']))
@@ -137,9 +142,20 @@ export const failoverPolicySchema = z.strictObject({
   id,
   name: z.string().min(1).optional(),
   /** Exactly one: a check id or a component id. */
-  watch: z.union([z.strictObject({ check: id }), z.strictObject({ component: id })], {
-    error: 'expected watch: { check: <id> } or watch: { component: <id> }',
-  }),
+  watch: z.union(
+    [
+      z.strictObject({ check: id }),
+      z.strictObject({ component: id }),
+      /** An alert rule firing (on any subject, or on those whose labels match all of `labels`). */
+      z.strictObject({
+        alert: z.string().min(1).max(200),
+        labels: z.record(z.string().min(1).max(100), z.string().max(500)).optional(),
+      }),
+    ],
+    {
+      error: 'expected watch: { check: <id> }, watch: { component: <id> } or watch: { alert: <rule name> }',
+    },
+  ),
   /** automatic: act at once; approval: ask the board and wait; dry_run: record what would happen, run nothing. */
   mode: z.enum(['automatic', 'approval', 'dry_run']).default('automatic'),
   trigger: z
@@ -185,8 +201,20 @@ export const failoverPolicySchema = z.strictObject({
       rise: z.int().min(1).max(1000).default(5),
       /** And the primary must have been up this long without a failure. */
       hold: duration.default(300_000),
+      /**
+       * After a failed failover, or when the backup dies while traffic is on it: automatic rolls
+       * back to the primary as soon as it is up again by `rise` (whatever `mode` says); manual
+       * says so and waits for an engineer.
+       */
+      after_failure: z.enum(['automatic', 'manual']).default('automatic'),
     })
-    .default({ mode: 'manual', rise: 5, hold: 300_000 }),
+    .default({ mode: 'manual', rise: 5, hold: 300_000, after_failure: 'automatic' }),
+  /**
+   * Receivers (ids from `receivers:`) told of every state an engineer must act on: approval
+   * needed, a failed or interrupted run, a refusal because the backup is down, traffic on a dead
+   * backup. All receivers when absent; [] for none.
+   */
+  notify: z.array(id).max(20).optional(),
   /** No second failover within this time after a failback: flapping never switches repeatedly. */
   cooldown: duration.default(1_800_000),
 });
@@ -211,6 +239,8 @@ export function validateFailover(
   known: {
     checks: readonly string[];
     components: readonly string[];
+    alerts: readonly string[];
+    receivers: readonly string[];
     /** How many vantages probe the watched thing (for a component, its most-probed check). */
     vantageCount: (watch: FailoverPolicyConfig['watch']) => number;
   },
@@ -243,6 +273,29 @@ export function validateFailover(
         code: 'custom',
         path: at('verify', 'check'),
         message: `unknown check "${policy.verify.check}"; defined checks: ${list(known.checks)}`,
+      });
+    }
+    if ('alert' in policy.watch && !known.alerts.includes(policy.watch.alert)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: at('watch', 'alert'),
+        message: `unknown alert rule "${policy.watch.alert}"; defined rules: ${list(known.alerts)}`,
+      });
+    }
+    (policy.notify ?? []).forEach((receiver, j) => {
+      if (!known.receivers.includes(receiver)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('notify', j),
+          message: `unknown receiver "${receiver}"; defined receivers: ${list(known.receivers)}`,
+        });
+      }
+    });
+    if (policy.record && policy.resolvers.length > 0 && policy.verify.timeout < policy.record.ttl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: at('verify', 'timeout'),
+        message: `verify.timeout (${policy.verify.timeout} ms) is shorter than the record's TTL (${policy.record.ttl} ms): resolvers may serve the old value for a whole TTL, so the wait is at least the TTL; set verify.timeout to ${policy.record.ttl} ms or more`,
       });
     }
     const available = known.vantageCount(policy.watch);

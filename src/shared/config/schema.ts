@@ -116,15 +116,19 @@ export const configSchema = z
       {
         checks: config.checks.map((c) => c.id),
         components: config.components.map((c) => c.id),
+        alerts: config.alerts.map((r) => r.name),
+        receivers: config.receivers.map((r) => r.id),
         vantageCount: (watch) =>
           'check' in watch
             ? (vantagesOf.get(watch.check) ?? 1)
-            : Math.max(
-                1,
-                ...(config.components.find((c) => c.id === watch.component)?.checks ?? []).map(
-                  (id) => vantagesOf.get(id) ?? 1,
+            : 'alert' in watch
+              ? 1 // an alert's own rule decides what it needs; k of n does not apply to it
+              : Math.max(
+                  1,
+                  ...(config.components.find((c) => c.id === watch.component)?.checks ?? []).map(
+                    (id) => vantagesOf.get(id) ?? 1,
+                  ),
                 ),
-              ),
       },
       ctx,
     );

@@ -157,9 +157,16 @@ failover:
     expect(readFileSync(ran, 'utf8')).toBe('ran\n');
   });
 
-  it('turns a run interrupted by a restart into failed, audited, without running anything', async () => {
+  it('turns a run interrupted with a command in doubt into failed, audited, without running anything', async () => {
     const store = new HistoryStore({ dataDir: null, clock: systemClock });
     store.saveState('failover:p', { ...INITIAL_POLICY_STATE, state: 'running', run: 3, direction: 'failover' });
+    store.appendAudit({ policyId: 'p', at: 1, step: 'started', detail: { run: 3, direction: 'failover' } });
+    store.appendAudit({
+      policyId: 'p',
+      at: 2,
+      step: 'action_request',
+      detail: { run: 3, direction: 'failover', index: 0, action: 'command', attempt: 1 },
+    });
     const hk = await target();
     const r = rig(
       `checks:
@@ -169,9 +176,11 @@ ${policy('{ check: hk-lb }')}`,
     );
     expect(r.module.views()[0]).toMatchObject({
       state: 'failed',
-      lastMessage: expect.stringContaining('interrupted by a restart'),
+      lastMessage: expect.stringContaining(
+        'interrupted by a restart while failing over: command /bin/true (command) was under way and may or may not have happened',
+      ),
     });
-    expect(store.loadAudit('p').map((e) => e.step)).toEqual(['restored', 'interrupted']);
+    expect(store.loadAudit('p').map((e) => e.step)).toEqual(['started', 'action_request', 'restored', 'interrupted']);
     expect(store.loadState<{ state: string }>('failover:p')!.state).toBe('failed');
     expect(await r.rpc.dispatch('failover.approve', { policyId: 'p', by: 'ana' })).toEqual({
       ok: false,
@@ -183,5 +192,22 @@ ${policy('{ check: hk-lb }')}`,
     await expect(r.rpc.dispatch('failover.start', null)).rejects.toThrow(
       'failover.start: invalid params: policyId: expected a failover policy id',
     );
+  });
+
+  it('takes up a run the restart caught before its first action, and finishes it', async () => {
+    const store = new HistoryStore({ dataDir: null, clock: systemClock });
+    store.saveState('failover:p', { ...INITIAL_POLICY_STATE, state: 'running', run: 2, direction: 'failover' });
+    const hk = await target();
+    const r = rig(
+      `checks:
+  - { id: hk-lb, type: http, url: "${hk.url}/" }
+${policy('{ check: hk-lb }')}`,
+      store,
+    );
+    await r.until('failed over', () => state(r) === 'failed_over');
+    const steps = store.loadAudit('p').map((e) => e.step);
+    expect(steps.slice(0, 3)).toEqual(['restored', 'resumed', 'started']);
+    expect(steps).toContain('failed_over');
+    expect(steps).not.toContain('interrupted');
   });
 });

@@ -12,7 +12,7 @@ const rules = (patch: Partial<PolicyRules> = {}): PolicyRules => ({
   mode: 'automatic',
   minVantages: 1,
   approvalTimeoutMs: 60_000,
-  failback: { mode: 'automatic', rise: 3, holdMs: 10_000 },
+  failback: { mode: 'automatic', rise: 3, holdMs: 10_000, afterFailure: 'automatic' },
   cooldownMs: 300_000,
   ...patch,
 });
@@ -129,7 +129,7 @@ describe('failover policy decisions', () => {
   });
 
   it('never fails back automatically when failback is manual', async () => {
-    const p = new Driver(rules({ failback: { mode: 'manual', rise: 1, holdMs: 0 } }));
+    const p = new Driver(rules({ failback: { mode: 'manual', rise: 1, holdMs: 0, afterFailure: 'automatic' } }));
     p.send(down);
     p.finish();
     p.send(up(50));
@@ -142,7 +142,7 @@ describe('failover policy decisions', () => {
   });
 
   it('does not switch again during the cooldown, however the primary flaps', async () => {
-    const p = new Driver(rules({ failback: { mode: 'automatic', rise: 1, holdMs: 0 } }));
+    const p = new Driver(rules({ failback: { mode: 'automatic', rise: 1, holdMs: 0, afterFailure: 'automatic' } }));
     p.send(down);
     p.finish();
     p.send(up(1));
@@ -159,7 +159,9 @@ describe('failover policy decisions', () => {
   });
 
   it('fails over again at the end of the cooldown when still down', async () => {
-    const p = new Driver(rules({ failback: { mode: 'manual', rise: 1, holdMs: 0 }, cooldownMs: 60_000 }));
+    const p = new Driver(
+      rules({ failback: { mode: 'manual', rise: 1, holdMs: 0, afterFailure: 'automatic' }, cooldownMs: 60_000 }),
+    );
     p.send(down);
     p.finish();
     p.send({ kind: 'failback', by: 'ana' });
@@ -239,18 +241,86 @@ describe('failover policy decisions', () => {
     expect(p.state.message).toMatch(/^dry run/);
   });
 
-  it('goes to failed when a run fails, and then waits for an engineer', () => {
-    const p = new Driver(rules());
+  it('goes to failed when a run fails, and with after_failure manual waits for an engineer', () => {
+    const p = new Driver(rules({ failback: { mode: 'automatic', rise: 3, holdMs: 0, afterFailure: 'manual' } }));
     p.send(down);
     p.finish(false);
     expect(p.state.state).toBe('failed');
     expect(p.state.message).toContain('boom');
     p.send(up(10));
+    expect(p.state.message).toContain('fail back by hand (after_failure: manual)');
     p.send(down);
     expect(p.runs).toHaveLength(1);
     p.send({ kind: 'start', by: 'ana', reason: 'retry' });
     expect(p.state.state).toBe('running');
     expect(p.runs).toHaveLength(2);
+  });
+
+  it('after a failed failover rolls back to the primary once it is healthy again by rise, never before', () => {
+    const p = new Driver(rules({ failback: { mode: 'manual', rise: 3, holdMs: 600_000, afterFailure: 'automatic' } }));
+    p.send(down);
+    p.finish(false);
+    p.send(up(1));
+    p.send(up(2));
+    expect(p.state.state).toBe('failed');
+    p.send(up(3));
+    expect(p.state.state).toBe('failing_back');
+    expect(p.runs.at(-1)).toMatchObject({ run: 2, direction: 'failback' });
+    expect(p.runs.at(-1)!.reason).toMatch(/^rolling back to the primary/);
+    p.finish();
+    expect(p.state.state).toBe('cooldown');
+  });
+
+  it('when the backup dies while traffic is on it: says so once, and rolls back as soon as the primary is up', () => {
+    const p = new Driver(rules({ failback: { mode: 'manual', rise: 2, holdMs: 600_000, afterFailure: 'automatic' } }));
+    p.send({ kind: 'backup', status: 'up', detail: 'check sg' });
+    p.send(down);
+    p.finish();
+    expect(p.state.state).toBe('failed_over');
+    p.send({ kind: 'backup', status: 'down', detail: 'check sg' });
+    p.send({ kind: 'backup', status: 'down', detail: 'check sg' });
+    expect(p.steps.filter((s) => s === 'backup_down')).toHaveLength(1);
+    expect(p.state.message).toBe('traffic may be on the backup (check sg), which is down');
+    expect(p.state.state).toBe('failed_over');
+    p.send(up(1));
+    expect(p.state.state).toBe('failed_over');
+    p.send(up(2));
+    expect(p.state.state).toBe('failing_back');
+    expect(p.runs.at(-1)!.reason).toContain('traffic is on the backup (check sg), which is down');
+  });
+
+  it('keeps every note of one outage in one episode, from the first step to the end of the cooldown', async () => {
+    const p = new Driver(rules({ failback: { mode: 'automatic', rise: 1, holdMs: 0, afterFailure: 'automatic' } }));
+    const episodes: (number | null)[] = [];
+    const send = (event: PolicyEvent) => episodes.push(...p.send(event).audit.map((a) => a.episode));
+    send(down);
+    const first = p.state.episode!.startedAt;
+    await p.clock.advance(1_000);
+    send({ kind: 'run_finished', run: 1, ok: true, message: 'done' });
+    send(up(1));
+    send({ kind: 'run_finished', run: 2, ok: true, message: 'back' });
+    expect(p.state.state).toBe('cooldown');
+    expect(p.state.episode!.startedAt).toBe(first);
+    await p.clock.advance(300_000);
+    episodes.push(...p.send({ kind: 'tick' }).audit.map((a) => a.episode));
+    expect(p.state.state).toBe('idle');
+    expect(p.state.episode).toBeNull();
+    expect(episodes).toEqual([first, first, first, first, first]);
+    await p.clock.advance(1_000);
+    const next = p.send(down);
+    expect(next.audit[0]!.episode).toBe(p.clock.now());
+    expect(next.audit[0]!.episode).not.toBe(first);
+  });
+
+  it('takes up a run interrupted by a restart when its audit says it can, with the same run number', () => {
+    const p = new Driver(rules());
+    p.send(down);
+    const d = p.send({ kind: 'restored', resume: { ok: true, why: '1 of 2 actions had run; taking up from slack' } });
+    expect(d.run).toMatchObject({ run: 1, direction: 'failover', resume: true });
+    expect(p.state.state).toBe('running');
+    expect(p.steps).toEqual(['decided', 'restored', 'resumed']);
+    p.send({ kind: 'run_finished', run: 1, ok: false, message: 'stopped', interrupted: true });
+    expect(p.state.state).toBe('running');
   });
 
   it('ignores the result of a run that is not the current one', () => {

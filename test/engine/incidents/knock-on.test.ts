@@ -211,24 +211,45 @@ describe('knock-on analysis: topology changes, held alerts, failover events, res
     });
   });
 
-  it('adds failover events to the root cause incident, including ones that came before it opened', async () => {
+  it('tells listeners once of each incident that opens, and adds events in time order with an earlier detection', async () => {
+    const h = new Harness(TOPOLOGY + DOWN_RULE);
+    const opened: string[] = [];
+    h.module.onOpened((incident) => opened.push(incident.id));
+    allUp(h);
+    const downAt = h.clock.now();
+    h.result('lb', 'down');
+    h.result('api', 'down');
+    await h.clock.advance(MINUTE);
+    const incident = h.open()[0]!;
+    expect(opened).toEqual([incident.id]);
+    h.result('quotes', 'down');
+    expect(opened).toEqual([incident.id]);
+    expect(h.module.openIncidentFor('quotes')?.id).toBe(incident.id);
+    expect(h.module.openIncidentFor('api')?.id).toBe(incident.id);
+    const early = { at: downAt - 5_000, kind: 'failover' as const, message: 'failover to Singapore decided' };
+    const done = { at: h.clock.now(), kind: 'failover' as const, message: 'DNS now points at Singapore' };
+    expect(h.module.addEventsToIncident(incident.id, [early, done], { detectedAt: early.at })).toBe(true);
+    const after = h.open()[0]!;
+    expect(after.events[0]).toEqual(early);
+    expect(after.events.at(-1)).toEqual(done);
+    expect(after.detectedAt).toBe(early.at);
+    expect(after.mttdMs).toBe(after.openedAt - early.at);
+    expect(h.module.addEventsToIncident('nope', [done])).toBe(false);
+  });
+
+  it('says in the resolution what work is still pending for the incident', async () => {
     const h = new Harness(TOPOLOGY + DOWN_RULE);
     allUp(h);
     h.result('lb', 'down');
-    h.result('api', 'down');
-    const early = { at: h.clock.now(), kind: 'failover' as const, message: 'failover to Singapore started' };
-    expect(h.module.addEvent('api', early)).toBeNull();
     await h.clock.advance(MINUTE);
-    const incident = h.open()[0]!;
-    expect(incident.events.some((e) => e.message === early.message)).toBe(true);
-    expect(h.module.openIncidentFor('quotes')).toBeNull();
-    h.result('quotes', 'down');
-    expect(h.module.openIncidentFor('quotes')?.id).toBe(incident.id);
-    expect(h.module.openIncidentFor('api')?.id).toBe(incident.id);
-    const done = { at: h.clock.now(), kind: 'failover' as const, message: 'DNS now points at Singapore' };
-    expect(h.module.addEvent('lb', done)).toBe(incident.id);
-    expect(h.open()[0]!.events.at(-1)).toEqual(done);
-    expect(h.module.addEventToIncident('nope', done)).toBe(false);
+    const id = h.open()[0]!.id;
+    h.module.pendingWork((incidentId) => (incidentId === id ? 'failback pending (hk-sg is failed over)' : null));
+    h.result('lb', 'up');
+    const resolved = h.module.list().find((i) => i.id === id)!;
+    expect(resolved.state).toBe('resolved');
+    expect(resolved.events.at(-1)!.message).toBe(
+      'resolved: ServerDown resolved; no alert firing; failback pending (hk-sg is failed over)',
+    );
   });
 
   it('restores open incidents after a restart and resolves them once their root cause is up', async () => {
