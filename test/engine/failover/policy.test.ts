@@ -5,6 +5,7 @@ import {
   type PolicyEvent,
   type PolicyRules,
   type PolicyState,
+  type RunRequest,
 } from '../../../src/engine/failover/policy.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 
@@ -31,7 +32,7 @@ class Driver {
   state: PolicyState = INITIAL_POLICY_STATE;
   readonly clock = new FakeClock();
   readonly steps: string[] = [];
-  runs: { run: number; direction: string; dryRun: boolean }[] = [];
+  runs: RunRequest[] = [];
   lastRefusal: string | null = null;
   wake: number | null = null;
   readonly rules: PolicyRules;
