@@ -98,7 +98,12 @@ export function buildCandidates(
         value,
         // This machine's vantage offline holds what only it sees; a subject probed from several
         // vantages is held only while its quorum is short (the other vantages still decide).
-        hold: (topology.localOnly(subject) ? vantageOffline : topology.held(subject)) || topology.flapping(subject),
+        // No data is no evidence either way (after a restart, before the first result): a firing
+        // alert neither resolves nor does a pending one progress.
+        hold:
+          (topology.localOnly(subject) ? vantageOffline : topology.held(subject)) ||
+          topology.flapping(subject) ||
+          topology.describe(subject)?.status === 'unknown',
       });
     }
   }

@@ -120,6 +120,15 @@ export class IncidentBook {
     }
   }
 
+  /** A firing alert from before a restart joins its root cause's open incident; false when none is open. */
+  adopt(alert: AlertInstance, topology: Topology): boolean {
+    const incident = this.open.get(subjectKey(topology.rootOf(alert.subject)));
+    if (!incident) return false;
+    incident.alerts.set(alert.key, alert);
+    this.alertIncident.set(alert.key, incident.view.id);
+    return true;
+  }
+
   private onFiring(alert: AlertInstance, topology: Topology, now: number): void {
     const root = topology.rootOf(alert.subject);
     const key = subjectKey(root);

@@ -3,6 +3,7 @@
  * notifications, wired to the engine. Every hook is guarded: bad input is logged and the engine
  * keeps running.
  */
+import { z } from 'zod';
 import type { AlertRuleConfig } from '../../shared/config/alerts.ts';
 import type { Config } from '../../shared/config/schema.ts';
 import type { RpcParams } from '../../shared/rpc.ts';
@@ -51,6 +52,8 @@ export interface KnockOnOptions {
 }
 
 const NOTIFY_STATE_KEY = 'knock-on.notifications';
+/** Pending and firing alerts, kept across restarts (Prometheus's ALERTS_FOR_STATE). */
+const ALERTS_STATE_KEY = 'knock-on.alerts';
 
 export class KnockOnModule implements EngineModule, IncidentLog {
   readonly name = 'knock-on';
@@ -73,6 +76,8 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   private readonly alertListeners = new Set<(signal: AlertSignal) => void>();
   /** Incidents told to `onOpened` listeners already (and still open). */
   private readonly known = new Set<string>();
+  /** What was last saved of the alerts (keys, states, times), so unchanged alerts cost no write. */
+  private savedAlerts = '';
 
   constructor(options: KnockOnOptions) {
     this.options = options;
@@ -101,6 +106,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   onConfig(config: Config, _checks: readonly ResolvedCheck[]): void {
     this.guard('config', () => {
       const now = this.options.clock.now();
+      const first = !this.restored;
       if (!this.restored) {
         this.restored = true;
         this.book.restore(now);
@@ -109,6 +115,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       }
       this.rules = new Map(config.alerts.map((r) => [r.name, r]));
       this.topology.configure(config, this.options.checkViews());
+      if (first) this.restoreAlerts(now);
       const windows = config.alerts.flatMap((r) => (r.condition === 'latency' ? [r.window] : []));
       this.latencies.setRetention(Math.max(0, ...windows));
       this.latencies.forget(new Set(this.topology.checkIds()));
@@ -267,6 +274,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     this.alerts = evaluation.alerts;
     this.book.applyTransitions(evaluation.transitions, this.topology, now);
     this.book.reconcile(this.topology, now);
+    this.saveAlerts();
     const changed = this.flush();
     if (changed.length > 0) this.notifier.update(changed);
     this.tellAlerts(evaluation.transitions, now);
@@ -280,6 +288,39 @@ export class KnockOnModule implements EngineModule, IncidentLog {
           ? this.alarm.due
           : evaluation.nextDueAt;
     this.schedule(next);
+  }
+
+  /**
+   * Alerts from before a restart take up where they were: a pending alert keeps the start of its
+   * `for`, and a firing one stays firing, in its open incident, without a second "firing" event.
+   * A firing alert whose incident is gone fires again (at once: its `for` has run).
+   */
+  private restoreAlerts(now: number): void {
+    const stored = storedAlerts.safeParse(this.options.state?.loadState<unknown>(ALERTS_STATE_KEY) ?? []);
+    if (!stored.success) {
+      this.log('warn', 'alert state from before the restart is unreadable; alerts start afresh');
+      return;
+    }
+    for (const saved of stored.data) {
+      if (!this.rules.has(saved.rule)) continue;
+      let alert: AlertInstance = { ...saved, lastActiveAt: now };
+      if (alert.state === 'firing' && !this.book.adopt(alert, this.topology)) {
+        alert = { ...alert, state: 'pending', firedAt: null };
+      }
+      this.alerts.set(alert.key, alert);
+    }
+    this.savedAlerts = alertsSignature(this.alerts);
+  }
+
+  private saveAlerts(): void {
+    const signature = alertsSignature(this.alerts);
+    if (signature === this.savedAlerts || !this.options.state) return;
+    this.savedAlerts = signature;
+    try {
+      this.options.state.saveState(ALERTS_STATE_KEY, [...this.alerts.values()]);
+    } catch (error) {
+      this.log('warn', `alert state not saved (${(error as Error).message}); a restart would run their \`for\` again`);
+    }
   }
 
   /** Publishes incidents already written to the repository, then tells who waits for new ones. */
@@ -367,6 +408,24 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       this.errors.reportError('knock-on', `knock-on analysis failed on ${what}`, error);
     }
   }
+}
+
+const storedAlerts = z.array(
+  z.object({
+    key: z.string(),
+    rule: z.string(),
+    subject: z.object({ kind: z.enum(['check', 'component']), id: z.string() }),
+    severity: z.enum(['info', 'warning', 'critical']),
+    state: z.enum(['pending', 'firing']),
+    activeAt: z.number(),
+    firedAt: z.number().nullable(),
+    lastActiveAt: z.number(),
+    value: z.number().nullable(),
+  }),
+);
+
+function alertsSignature(alerts: ReadonlyMap<string, AlertInstance>): string {
+  return JSON.stringify([...alerts.values()].map((a) => [a.key, a.state, a.activeAt, a.firedAt, a.severity]));
 }
 
 /** What a status change without agreeing evidence says, as a result for the analysis. */

@@ -14,7 +14,7 @@ import type { BoardSnapshot, IncidentView, Notice, ProbeResult, Status } from '.
 import { FakeClock } from '../../support/fake-clock.ts';
 
 export class Harness {
-  readonly clock = new FakeClock();
+  readonly clock: FakeClock;
   readonly repository: IncidentRepository;
   readonly rpc = new RpcRegistry();
   readonly published: BoardPart[] = [];
@@ -26,7 +26,21 @@ export class Harness {
   private readonly checks: ResolvedCheck[];
   private readonly statuses = new Map<string, Status>();
 
-  constructor(yaml: string, options: { repository?: IncidentRepository; env?: Record<string, string> } = {}) {
+  constructor(
+    yaml: string,
+    options: {
+      repository?: IncidentRepository;
+      env?: Record<string, string>;
+      /** Durable module state (a map standing in for the store's saveState/loadState). */
+      state?: Map<string, unknown>;
+      /** Statuses known at start (the engine restores the last known ones after a restart). */
+      statuses?: Record<string, Status>;
+      start?: number;
+    } = {},
+  ) {
+    this.clock = new FakeClock(options.start);
+    for (const [id, status] of Object.entries(options.statuses ?? {})) this.statuses.set(id, status);
+    const state = options.state;
     const outcome = parseConfigText(yaml, 'test.yaml');
     if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues));
     this.checks = resolveChecks(outcome.config);
@@ -49,6 +63,12 @@ export class Harness {
       rpc: this.rpc,
       env: options.env ?? {},
       log: (level, message) => this.logs.push(`${level}: ${message}`),
+      ...(state && {
+        state: {
+          saveState: (key: string, value: unknown) => void state.set(key, structuredClone(value)),
+          loadState: <T>(key: string) => (state.get(key) as T | undefined) ?? null,
+        },
+      }),
     });
     this.module.onConfig(outcome.config, this.checks);
   }

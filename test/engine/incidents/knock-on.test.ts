@@ -270,6 +270,44 @@ describe('knock-on analysis: topology changes, held alerts, failover events, res
     expect(repository.loadIncidents({})[0]!.state).toBe('resolved');
   });
 
+  it('keeps alerts across restarts: a pending alert keeps its `for`, a firing one adds no second "firing"', async () => {
+    const repository = new MemoryIncidentRepository();
+    const state = new Map<string, unknown>();
+    const restart = (from: Harness) =>
+      new Harness(TOPOLOGY + DOWN_RULE, {
+        repository,
+        state,
+        start: from.clock.now(),
+        statuses: { lb: 'down', api: 'up', auth: 'up', quotes: 'up', gw: 'up' },
+      });
+    const first = new Harness(TOPOLOGY + DOWN_RULE, { repository, state });
+    allUp(first);
+    const downAt = first.clock.now();
+    first.result('lb', 'down');
+    await first.clock.advance(40_000);
+    await first.module.stop();
+
+    // lb went down 40 s before the restart: its 1 m `for` ends 20 s after it, not a minute after.
+    const second = restart(first);
+    second.result('lb', 'down');
+    await second.clock.advance(19_000);
+    expect(second.open()).toEqual([]);
+    await second.clock.advance(1_000);
+    const incident = second.open()[0]!;
+    expect(incident.detectedAt).toBe(downAt);
+    await second.clock.advance(30_000);
+    await second.module.stop();
+
+    const third = restart(second);
+    third.result('lb', 'down');
+    await third.clock.advance(MINUTE);
+    const firings = third.open()[0]!.events.filter((e) => e.kind === 'firing');
+    expect(firings).toHaveLength(1);
+    third.result('lb', 'up');
+    const resolved = third.incidents().find((i) => i.id === incident.id)!;
+    expect(resolved.events.at(-1)!.message).toBe('resolved: ServerDown resolved; no alert firing');
+  });
+
   it('survives a hook fed garbage: the error is logged, the engine keeps going', () => {
     const h = new Harness(TOPOLOGY + DOWN_RULE);
     expect(() => h.module.onCheckUpdate({ check: { id: 'lb' }, result: null } as never)).not.toThrow();
