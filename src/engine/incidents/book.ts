@@ -181,7 +181,7 @@ export class IncidentBook {
       severity: alert.severity,
       state: 'open',
       rootCause: { kind: root.kind, id: root.id, name },
-      impacted: topology.blastRadius(root),
+      impacted: impactedNow(root, topology),
       openedAt: now,
       detectedAt,
       resolvedAt: null,
@@ -275,7 +275,7 @@ export class IncidentBook {
       } else if (incident.recovered && described?.status === 'down') {
         incident.recovered = false;
       }
-      const impacted = topology.blastRadius(incident.root);
+      const impacted = impactedNow(incident.root, topology);
       if (described && JSON.stringify(impacted) !== JSON.stringify(incident.view.impacted)) {
         incident.view = { ...incident.view, impacted };
         this.changed.add(incident.view.id);
@@ -447,6 +447,17 @@ export class IncidentBook {
     this.repository.saveIncident(incident.view);
     this.changed.add(incident.view.id);
   }
+}
+
+/**
+ * The blast radius as it stands: the components downstream of the root cause that are not up.
+ * One serving again (from the backup, after a failover) is no longer listed as impacted.
+ */
+function impactedNow(root: SubjectRef, topology: Topology): IncidentView['impacted'] {
+  return topology.blastRadius(root).filter((c) => {
+    const status = topology.describe({ kind: 'component', id: c.id })?.status;
+    return status !== 'up' && status !== 'maintenance';
+  });
 }
 
 /** The subject of an alert key (`rule/kind:id`). */

@@ -237,6 +237,18 @@ describe('knock-on analysis: topology changes, held alerts, failover events, res
     expect(h.module.addEventsToIncident('nope', [done])).toBe(false);
   });
 
+  it('lists as impacted only the dependents that are not serving: one up again (from the backup) leaves the list', async () => {
+    const h = new Harness(TOPOLOGY + DOWN_RULE);
+    allUp(h);
+    h.result('lb', 'down');
+    h.result('api', 'down');
+    h.result('quotes', 'down');
+    await h.clock.advance(MINUTE);
+    expect(h.open()[0]!.impacted.map((c) => c.id)).toEqual(['api', 'quotes']);
+    h.result('quotes', 'up');
+    expect(h.open()[0]!.impacted.map((c) => c.id)).toEqual(['api']);
+  });
+
   it('says in the resolution what work is still pending for the incident', async () => {
     const h = new Harness(TOPOLOGY + DOWN_RULE);
     allUp(h);
