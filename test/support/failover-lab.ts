@@ -38,6 +38,10 @@ export interface LabPolicy {
   failback?: string;
   approvalTimeout?: string;
   cooldown?: string;
+  /** The EdgeDown alert's `for` (0s by default: the incident opens with the first down). */
+  alertFor?: string;
+  /** Adds a Slack receiver `noc` (messages in `noc`) for incidents and the policy's announcements. */
+  receivers?: boolean;
 }
 
 export class FailoverLab {
@@ -49,8 +53,11 @@ export class FailoverLab {
   readonly primary = new HttpTarget();
   private backup: Server | null = null;
   private receiver: Server | null = null;
-  /** Bodies the Slack-compatible receiver accepted, in order. */
+  /** Bodies the Slack-compatible receiver accepted for the policy's webhook action, in order. */
   readonly messages: { text: string }[] = [];
+  /** Bodies the `noc` receiver accepted (incident notifications and announcements), in order. */
+  readonly noc: { text: string; blocks: { elements?: { text: string }[] }[] }[] = [];
+  private backupPort = 0;
   host: EngineHost | null = null;
   dir = '';
   /** Every board message since the engine (last) started. */
@@ -61,16 +68,13 @@ export class FailoverLab {
     this.dir = await mkdtemp(join(tmpdir(), 'knockon-failover-'));
     await this.knot.start();
     await this.primary.start();
-    this.backup = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"status":"OK","site":"sg"}');
-    });
-    await new Promise<void>((resolve) => this.backup!.listen(0, BACKUP, resolve));
+    await this.startBackup();
     this.receiver = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        this.messages.push(JSON.parse(body) as { text: string });
+        if (req.url?.startsWith('/noc')) this.noc.push(JSON.parse(body) as FailoverLab['noc'][number]);
+        else this.messages.push(JSON.parse(body) as { text: string });
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end('ok');
         this.changed();
@@ -81,12 +85,38 @@ export class FailoverLab {
     // worker inherits, named (never contained) by the config.
     process.env.KNOCKON_TEST_TSIG = this.knot.secret;
     process.env.KNOCKON_TEST_SLACK = `http://127.0.0.1:${(this.receiver.address() as AddressInfo).port}/services/T0/B0/x`;
+    process.env.KNOCKON_TEST_NOC = `http://127.0.0.1:${(this.receiver.address() as AddressInfo).port}/noc`;
     await writeFile(join(this.dir, 'knockon.yaml'), this.config(policy));
     await this.startEngine();
   }
 
+  /** The Singapore backup (on its own address), started again on the same port after a stop. */
+  async startBackup(): Promise<void> {
+    this.backup = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"status":"OK","site":"sg"}');
+    });
+    await new Promise<void>((resolve) => this.backup!.listen(this.backupPort, BACKUP, resolve));
+    this.backupPort = (this.backup.address() as AddressInfo).port;
+  }
+
+  async stopBackup(): Promise<void> {
+    const server = this.backup;
+    this.backup = null;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  }
+
   config(policy: LabPolicy): string {
-    const backupPort = (this.backup!.address() as AddressInfo).port;
+    const backupPort = this.backupPort;
+    const receivers = policy.receivers
+      ? `receivers:
+  - { id: noc, type: slack, url_env: KNOCKON_TEST_NOC, backoff: 100ms }
+notifications: { group_wait: 0s, group_interval: 1s }
+`
+      : '';
     return `board: { title: Failover lab }
 defaults: { interval: ${INTERVAL_MS}ms, timeout: 150ms, fall: ${FALL}, rise: 2 }
 checks:
@@ -99,8 +129,8 @@ checks:
     type: http
     url: http://${BACKUP}:${backupPort}/health
 alerts:
-  - { name: EdgeDown, condition: down, on: checks, ids: [hk-lb], severity: critical }
-failover:
+  - { name: EdgeDown, condition: down, on: checks, ids: [hk-lb], severity: critical, for: ${policy.alertFor ?? '0s'} }
+${receivers}failover:
   policies:
     - id: ${POLICY}
       name: Hong Kong to Singapore
