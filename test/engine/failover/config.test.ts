@@ -57,7 +57,7 @@ describe('failover config', () => {
       mode: 'automatic',
       trigger: { min_vantages: 1 },
       record: { name: 'app.example.net', type: 'A', ttl: 60_000 },
-      failback: { mode: 'manual', rise: 5, hold: 300_000 },
+      failback: { mode: 'manual', rise: 5, hold: 300_000, after_failure: 'automatic' },
       cooldown: 1_800_000,
       approval_timeout: 600_000,
       verify: { timeout: 120_000, interval: 1_000 },
@@ -83,6 +83,35 @@ describe('failover config', () => {
       policy(`      actions: [{ type: webhook, url_env: SLACK_URL }]\n`).replace('check: hk-lb', 'component: nope'),
     );
     expect(issue).toMatchObject({ field: 'failover.policies[0].watch.component' });
+  });
+
+  it('watches an alert rule by name and labels, and names an unknown rule', () => {
+    const rules = `alerts:\n  - { name: ServerDown, condition: down, on: checks, for: 1m, labels: { team: edge } }\n`;
+    const watched = policy(`      actions: [{ type: webhook, url_env: SLACK_URL }]\n`).replace(
+      'check: hk-lb',
+      'alert: ServerDown, labels: { team: edge }',
+    );
+    const ok = parseConfigText(watched + rules, 'k.yaml');
+    expect(ok.ok && ok.config.failover!.policies[0]!.watch).toEqual({ alert: 'ServerDown', labels: { team: 'edge' } });
+    const [issue] = issuesOf(watched.replace('alert: ServerDown', 'alert: ServerDwn') + rules);
+    expect(issue).toMatchObject({ field: 'failover.policies[0].watch.alert' });
+    expect(issue!.message).toBe('unknown alert rule "ServerDwn"; defined rules: ServerDown');
+  });
+
+  it('refuses a verify timeout shorter than the TTL it must outwait, and unknown receivers to notify', () => {
+    const [ttl] = issuesOf(
+      policy(
+        `      record: { name: app.example.net, ttl: 60s }\n      resolvers: [192.0.2.53]\n      verify: { timeout: 30s }\n${dnsAction}`,
+      ),
+    );
+    expect(ttl).toMatchObject({ field: 'failover.policies[0].verify.timeout' });
+    expect(ttl!.message).toContain("verify.timeout (30000 ms) is shorter than the record's TTL (60000 ms)");
+    const [receiver] = issuesOf(
+      policy(`      notify: [noc, pager]\n      actions: [{ type: webhook, url_env: SLACK_URL }]\n`) +
+        'receivers:\n  - { id: noc, type: desktop }\n',
+    );
+    expect(receiver).toMatchObject({ field: 'failover.policies[0].notify[1]' });
+    expect(receiver!.message).toBe('unknown receiver "pager"; defined receivers: noc');
   });
 
   it('refuses k of n vantages that can never agree', () => {

@@ -189,13 +189,19 @@ describe.skipIf(!haveKnot)('Hong Kong → Singapore failover end to end', () => 
 
   it('in approval mode does nothing until approved, then fails over', async () => {
     lab = new FailoverLab();
-    await lab.start({ mode: 'approval', approvalTimeout: '1m' });
+    await lab.start({ mode: 'approval', approvalTimeout: '10m', receivers: true });
     await lab.until('primary up', () => lab.check('hk-lb')?.status === 'up');
     await lab.primary.stop();
     const asking = await lab.until('approval requested', () =>
       lab.failover()?.state === 'awaiting_approval' ? lab.failover() : null,
     );
-    expect(asking.approval!.expiresAt - asking.approval!.requestedAt).toBe(60_000);
+    expect(asking.approval!.expiresAt - asking.approval!.requestedAt).toBe(600_000);
+    // The receivers hear at once (no group_wait), with how long is left and the incident it belongs to.
+    const asked = await lab.until('the approval request announced', () =>
+      lab.noc.find((m) => m.text.includes('failover awaits approval')),
+    );
+    expect(asked.text).toContain('Awaiting approval, expires in 10 min');
+    expect(JSON.stringify(asked.blocks)).toMatch(/Incident chk-hk-lb-/);
     expect(await lab.answers()).toEqual([[PRIMARY], [PRIMARY]]);
     expect(lab.messages).toHaveLength(0);
     expect(steps(lab.audit())).toEqual(['approval_requested']);

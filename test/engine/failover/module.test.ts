@@ -12,6 +12,7 @@ import { systemClock } from '../../../src/engine/clock.ts';
 import { Engine } from '../../../src/engine/engine.ts';
 import { FailoverModule } from '../../../src/engine/failover/module.ts';
 import { INITIAL_POLICY_STATE } from '../../../src/engine/failover/policy.ts';
+import { installModules } from '../../../src/engine/modules.ts';
 import { RpcRegistry } from '../../../src/engine/rpc.ts';
 import { HistoryStore } from '../../../src/engine/store/index.ts';
 import type { BoardMessage } from '../../../src/shared/protocol.ts';
@@ -155,6 +156,57 @@ failover:
     await sg.start();
     await r.until('failed over once the backup is back', () => state(r) === 'failed_over');
     expect(readFileSync(ran, 'utf8')).toBe('ran\n');
+  });
+
+  it('fails over on an alert rule firing with matching labels, and back when it resolves', async () => {
+    const hk = await target();
+    const rpc = new RpcRegistry();
+    const listeners = new Set<() => void>();
+    const engine = new Engine({ clock: systemClock, emit: () => listeners.forEach((l) => l()), rpc });
+    const context = await installModules({ engine, rpc, dataDir: null, log: () => {} });
+    rigs.push({ engine, store: context.store });
+    const outcome = parseConfigText(
+      `defaults: { interval: 100ms, timeout: 80ms, fall: 2, rise: 1 }
+checks:
+  - { id: hk-lb, type: http, url: "${hk.url}/" }
+  - { id: hk-api, type: http, url: "${hk.url}/api" }
+alerts:
+  - { name: ServerDown, condition: down, on: checks, ids: [hk-lb], labels: { team: edge } }
+  - { name: ApiDown, condition: down, on: checks, ids: [hk-api] }
+failover:
+  policies:
+    - id: p
+      watch: { alert: ServerDown, labels: { team: edge } }
+      primary: hk
+      backup: sg
+      failback: { mode: automatic, rise: 1, hold: 0s }
+      actions: [{ type: command, run: [/bin/true] }]
+`,
+      'test.yaml',
+    );
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues));
+    engine.applyConfig(outcome.config, 'test.yaml');
+    const until = (what: string, test: () => boolean) =>
+      waitFor(
+        (onChange) => {
+          listeners.add(onChange);
+          return () => listeners.delete(onChange);
+        },
+        test,
+        what,
+        10_000,
+      );
+    const policyState = () => engine.snapshot().failovers[0]!.state;
+    await until('up', () => engine.checkViews().every((c) => c.status === 'up'));
+    expect(engine.snapshot().failovers[0]!.watches).toBe('alert ServerDown');
+    await hk.stop();
+    await until('failed over', () => policyState() === 'failed_over');
+    const decided = context.store.loadAudit('p').find((e) => e.step === 'decided')!;
+    expect(decided.detail.reason).toBe('watched alert ServerDown on hk-lb is down (seen from 1 vantage, 1 required)');
+    const incident = context.incidents!.openIncidentFor('hk-lb')!;
+    expect(incident.events.some((e) => e.data?.step === 'failed_over')).toBe(true);
+    await hk.start();
+    await until('failed back', () => policyState() === 'cooldown');
   });
 
   it('turns a run interrupted with a command in doubt into failed, audited, without running anything', async () => {
