@@ -46,7 +46,9 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const config = () => `defaults: { interval: 100ms, timeout: 80ms, fall: 2, rise: 1 }
+const config = (
+  drain = `/bin/sh, -c, "echo drain >> ${marks}"`,
+) => `defaults: { interval: 100ms, timeout: 80ms, fall: 2, rise: 1 }
 checks:
   - { id: hk-lb, type: http, url: "${hk.url}/" }
   - { id: sg-lb, type: http, url: "${sg.url}/" }
@@ -58,12 +60,12 @@ failover:
       backup: sg
       verify: { check: sg-lb, timeout: 5s, interval: 100ms }
       actions:
-        - { type: command, name: drain, run: [/bin/sh, -c, "echo drain >> ${marks}"], idempotent: true }
+        - { type: command, name: drain, run: [${drain}], idempotent: true, timeout: 20s }
         - { type: webhook, name: tell, url_env: HOOK_URL, format: json }
 `;
 
 /** An engine with the failover module on the data directory `dir`; `onAudit` runs after each audit record. */
-function start(dir: string, onAudit: () => void = () => {}) {
+function start(dir: string, onAudit: () => void = () => {}, drain?: string) {
   const store = new HistoryStore({ dataDir: dir, clock: systemClock });
   const append = store.appendAudit.bind(store);
   store.appendAudit = (entry) => {
@@ -75,7 +77,7 @@ function start(dir: string, onAudit: () => void = () => {}) {
   const engine = new Engine({ clock: systemClock, emit: () => listeners.forEach((l) => l()), rpc });
   const module = new FailoverModule({ engine, rpc, store, log: () => {}, env: { HOOK_URL: `${hook.url}/hook` } });
   engine.use(module);
-  const outcome = parseConfigText(config(), 'test.yaml');
+  const outcome = parseConfigText(config(drain), 'test.yaml');
   if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues));
   engine.applyConfig(outcome.config, 'test.yaml');
   const view = () => module.views()[0]!;
@@ -162,5 +164,32 @@ describe('a restart at every step of a failover run', () => {
     }
     console.info(`restarts:\n${outcomes.join('\n')}`);
     expect(outcomes).toHaveLength(steps.length);
+  });
+
+  it('a stop (SIGTERM) mid-action is recorded as stopped, not failed, and the next start takes the run up', async () => {
+    await hk.start();
+    const dir = join(root, 'stopped');
+    const slow = `/bin/sh, -c, "echo drain >> ${marks}; sleep 10"`;
+    const first = start(dir, () => {}, slow);
+    await first.until('both up', () => first.status('hk-lb') === 'up' && first.status('sg-lb') === 'up');
+    await hk.stop();
+    await first.until('the slow action asked', () =>
+      first.store.loadAudit('p').some((e) => e.step === 'action_request' && e.detail.action === 'drain'),
+    );
+    await first.stop();
+    const stopped = new HistoryStore({ dataDir: dir, clock: systemClock });
+    const audit = stopped.loadAudit('p');
+    expect(stopped.loadState<{ state: string }>('failover:p')!.state).toBe('running');
+    stopped.close();
+    expect(audit.map((e) => e.step)).not.toContain('verify_failed');
+    expect(audit.map((e) => e.step)).not.toContain('failed');
+    expect(audit.at(-1)).toMatchObject({ step: 'stopped', detail: { where: 'during drain' } });
+    expect(audit.find((e) => e.step === 'action_result')!.detail).toMatchObject({ ok: false, interrupted: true });
+
+    const again = start(dir);
+    await again.until('failed over after the restart', () => again.view().state === 'failed_over');
+    const steps = again.store.loadAudit('p').map((e) => e.step);
+    await again.stop();
+    expect(steps.slice(audit.length, audit.length + 3)).toEqual(['restored', 'resumed', 'started']);
   });
 });
