@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDemoLab } from '../demo/lab.ts';
 import { EngineHost } from '../engine/host.ts';
-import { startBoardServer } from '../server/board-server.ts';
+import { startBoardServer, type MetricsAuth } from '../server/board-server.ts';
 import { loadOrCreateBoardToken } from '../server/board-token.ts';
 import { hostNameOf } from '../server/client-address.ts';
 import {
@@ -28,6 +28,7 @@ const USAGE = `Usage: knockon <command> [options]
 Commands:
   serve   [--config FILE] [--host 127.0.0.1] [--port 8080] [--token TOKEN] [--data-dir DIR]
           [--allowed-host NAME]... [--max-connections 512]
+          [--metrics-token-env NAME | --metrics-basic-auth-env NAME]
           Run the engine and serve the board to browsers. Without --config, runs the
           built-in demo lab (Hong Kong primary, Singapore backup) on loopback.
           Actions (acknowledge, failover) need the token (--token, KNOCKON_TOKEN, or a
@@ -38,7 +39,9 @@ Commands:
           History goes to --data-dir (KNOCKON_DATA_DIR,
           default $XDG_DATA_HOME/knockon). The demo's outage cycle: --demo-outage-every MS
           (default 180000; 0 for none) and --demo-first-outage MS (default 60000).
-          Open /?wall=1 for the rotating wall display.
+          Open /?wall=1 for the rotating wall display. GET /metrics serves Prometheus;
+          it asks for the bearer token in the environment variable --metrics-token-env names,
+          or for basic auth "user:password" in the one --metrics-basic-auth-env names.
   check   --config FILE --once [--json]
           Probe every check once. Prints one line per check (JSON with --json).
           Exit 0 when none is down, 1 when any is down, 2 when the config is invalid.
@@ -71,6 +74,22 @@ function onSignals(stop: () => Promise<void>): void {
   process.on('SIGTERM', handler);
 }
 
+/** /metrics credentials from the environment variables the flags name; a string is the error. */
+function metricsAuthFrom(tokenEnv: string | undefined, basicEnv: string | undefined): MetricsAuth | null | string {
+  if (tokenEnv !== undefined && basicEnv !== undefined) {
+    return '--metrics-token-env and --metrics-basic-auth-env: give one of them, not both';
+  }
+  const name = tokenEnv ?? basicEnv;
+  if (name === undefined) return null;
+  const flag = tokenEnv !== undefined ? '--metrics-token-env' : '--metrics-basic-auth-env';
+  const value = process.env[name];
+  if (!value) return `${flag}: environment variable ${name} is not set`;
+  if (tokenEnv !== undefined) return { bearer: value };
+  const colon = value.indexOf(':');
+  if (colon < 1) return `${flag}: ${name} must hold "user:password"`;
+  return { basic: { username: value.slice(0, colon), password: value.slice(colon + 1) } };
+}
+
 async function serve(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -84,8 +103,15 @@ async function serve(args: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       'allowed-host': { type: 'string', multiple: true },
       'max-connections': { type: 'string' },
+      'metrics-token-env': { type: 'string' },
+      'metrics-basic-auth-env': { type: 'string' },
     },
   });
+  const metricsAuth = metricsAuthFrom(values['metrics-token-env'], values['metrics-basic-auth-env']);
+  if (typeof metricsAuth === 'string') {
+    err(metricsAuth);
+    return 2;
+  }
   const maxConnections = values['max-connections'] === undefined ? undefined : Number(values['max-connections']);
   if (maxConnections !== undefined && (!Number.isInteger(maxConnections) || maxConnections < 16)) {
     err(`--max-connections: expected a whole number of at least 16, got "${values['max-connections']}"`);
@@ -131,6 +157,7 @@ async function serve(args: string[]): Promise<number> {
     token,
     allowedHosts: values['allowed-host'] ?? [],
     ...(maxConnections === undefined ? {} : { maxConnections }),
+    ...(metricsAuth ? { metricsAuth } : {}),
   });
   if (tokenFile) {
     logLine(

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Engine } from './engine.ts';
 import type { IncidentLog } from './incidents/api.ts';
 import { installFailover } from './failover/module.ts';
+import { registerHealth } from './health.ts';
 import { installKnockOn } from './incidents/install.ts';
 import type { RpcRegistry } from './rpc.ts';
 import { HistoryModule, type HistoryStore } from './store/index.ts';
@@ -36,7 +37,13 @@ export async function installModules(base: Omit<ModuleContext, 'store'>): Promis
   const context: ModuleContext = { ...base, store: history.store };
   context.engine.use(history);
   installAgents(context);
-  context.incidents = installKnockOn(context);
+  const knockOn = installKnockOn(context);
+  context.incidents = knockOn;
   installFailover(context);
+  registerHealth(context.rpc, {
+    scheduler: () => context.engine.schedulerStats(),
+    store: () => history.store.stats(),
+    notifications: () => knockOn.notificationCounts(),
+  });
   return context;
 }

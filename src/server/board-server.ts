@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
+import { MetricsExporter } from './metrics.ts';
 import { AGENT_SYNC_PATH, MAX_AGENT_BODY_BYTES } from '../shared/agent-protocol.ts';
 import type { BoardSnapshot } from '../shared/model.ts';
 import { PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
@@ -23,6 +24,8 @@ import { readStatic } from './static-files.ts';
 
 export interface BoardSource {
   current(): BoardSnapshot | null;
+  /** Engine worker restarts since start (EngineHost), for /metrics. */
+  workerRestarts?(): number;
   subscribe(listener: (message: BoardMessage) => void): () => void;
   request<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>>;
 }
@@ -65,6 +68,24 @@ export interface BoardServerOptions {
   idleTimeoutMs?: number;
   /** Unsent bytes an SSE client may fall behind by before it is dropped. Default 1 MiB. */
   maxClientBufferBytes?: number;
+  /**
+   * Who may read `GET /metrics`, apart from the board token (which is never asked for there): a
+   * bearer token, or basic auth (as Prometheus's `authorization` and `basic_auth` send them).
+   * Open, as the board's read-only API is, when absent.
+   */
+  metricsAuth?: MetricsAuth;
+}
+
+export type MetricsAuth = { bearer: string } | { basic: { username: string; password: string } };
+
+/** Whether a request may read /metrics; compared in constant time. */
+function metricsAllowed(header: string | undefined, auth: MetricsAuth | undefined): boolean {
+  if (!auth) return true;
+  if ('bearer' in auth) return tokenMatches(header, auth.bearer);
+  const given = /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '')?.[1];
+  const expected = Buffer.from(`${auth.basic.username}:${auth.basic.password}`);
+  const actual = Buffer.from(given ?? '', 'base64');
+  return given !== undefined && actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -191,6 +212,7 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
   const clients = new Set<ServerResponse>();
   const perAddress = new Map<string, number>();
   const allowed = new Set<string>(LOOPBACK_NAMES);
+  const metrics = new MetricsExporter();
   for (const name of options.allowedHosts ?? []) {
     const parsed = hostNameOf(name);
     if (!parsed) throw new Error(`allowed host "${name}" is not a host name (name, name:port or [v6])`);
@@ -427,6 +449,26 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
             : { error: 'engine not ready' },
         ),
       );
+      return;
+    }
+    if (url.pathname === '/metrics') {
+      if (!metricsAllowed(req.headers.authorization, options.metricsAuth)) {
+        const scheme = options.metricsAuth && 'basic' in options.metricsAuth ? 'Basic realm="knockon"' : 'Bearer';
+        res
+          .writeHead(401, { 'www-authenticate': scheme, 'content-type': 'text/plain', ...SECURITY_HEADERS })
+          .end('/metrics needs its credentials (see --metrics-token-env, --metrics-basic-auth-env)\n');
+        return;
+      }
+      const board = source.current();
+      if (!board) {
+        res.writeHead(503, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end('engine not ready\n');
+        return;
+      }
+      // The engine's own gauges are left out while it cannot answer (restarting): the board's stay.
+      const health = await source.request('engine.health', {}).catch(() => null);
+      const body = metrics.render({ board, health, workerRestarts: source.workerRestarts?.() ?? 0 });
+      res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store', ...SECURITY_HEADERS });
+      res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
     if (url.pathname === '/healthz') {

@@ -409,3 +409,22 @@ export interface Notice {
   /** The incident to open when the notification is clicked. */
   incidentId: string | null;
 }
+
+/** The engine's own health, for `/metrics` (Prometheus) and diagnostics: the observer, not the targets. */
+export interface EngineHealth {
+  scheduler: {
+    inFlight: number;
+    maxInFlight: number;
+    queued: number;
+    /** Counters since the engine started. */
+    delayedByLimit: number;
+    skippedOverlaps: number;
+    droppedByQueueLimit: number;
+    /** Probe start lag (start minus due) over the recent window, ms. */
+    lagP50Ms: number;
+    lagP99Ms: number;
+  };
+  store: { queued: number; flushed: number; dropped: number; flushFailures: number };
+  /** Messages handed to receivers since the engine started, by receiver and outcome. */
+  notifications: { receiver: string; type: string; outcome: 'sent' | 'failed'; count: number }[];
+}

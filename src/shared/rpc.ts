@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import { MAX_AGENT_BODY_BYTES } from './agent-protocol.ts';
-import type { IncidentView, ProbeResult, SeriesPoint } from './model.ts';
+import type { EngineHealth, IncidentView, ProbeResult, SeriesPoint } from './model.ts';
 
 /** Longest free text accepted from a caller (names, notes, reasons). */
 const MAX_TEXT = 2_000;
@@ -145,6 +145,8 @@ export const RPC_CONTRACT = {
     }),
   ),
   /** Agent tokens known to the centre (never the tokens themselves). */
+  /** The engine's own health (scheduler, store queue, notification outcomes), for /metrics. */
+  'engine.health': method<EngineHealth>()('query', 'viewer', z.strictObject({})),
   'vantages.tokens': method<AgentTokenView[]>()('query', 'admin', z.strictObject({})),
   'vantages.revokeToken': method<Outcome>()(
     'action',

@@ -3,8 +3,11 @@ import type { ModuleContext } from '../modules.ts';
 import type { IncidentLog } from './api.ts';
 import { KnockOnModule } from './module.ts';
 
-/** Adds the knock-on module to the engine; returns the incident log other modules (failover) use. */
-export function installKnockOn(context: ModuleContext): IncidentLog {
+/**
+ * Adds the knock-on module to the engine; returns it as the incident log other modules (failover)
+ * use, with its notification counts for the engine's health.
+ */
+export function installKnockOn(context: ModuleContext): IncidentLog & Pick<KnockOnModule, 'notificationCounts'> {
   const { engine } = context;
   const module = new KnockOnModule({
     clock: context.clock ?? systemClock,

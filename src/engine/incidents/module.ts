@@ -225,6 +225,11 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     this.notifier.announce(announcement);
   }
 
+  /** Messages handed to receivers since start, by receiver and outcome (engine.health). */
+  notificationCounts(): ReturnType<Notifier['counts']> {
+    return this.notifier.counts();
+  }
+
   private addEventToIncident(id: string, event: IncidentEvent): boolean {
     return this.addEventsToIncident(id, [event]);
   }

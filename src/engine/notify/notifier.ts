@@ -43,6 +43,11 @@ export class Notifier {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly abort = new AbortController();
   private sequence = 0;
+  /** Messages handed to receivers since start, by receiver and outcome (for /metrics). */
+  private readonly outcomes = new Map<
+    string,
+    { receiver: string; type: string; outcome: 'sent' | 'failed'; count: number }
+  >();
 
   constructor(options: NotifierOptions) {
     this.options = options;
@@ -77,6 +82,19 @@ export class Notifier {
   update(incidents: readonly IncidentView[]): void {
     for (const incident of incidents) this.incidents.set(incident.id, incident);
     this.run();
+  }
+
+  /** Messages handed to receivers since start, by receiver and outcome. */
+  counts(): { receiver: string; type: string; outcome: 'sent' | 'failed'; count: number }[] {
+    return [...this.outcomes.values()].map((o) => ({ ...o }));
+  }
+
+  private count(receiver: ReceiverConfig, ok: boolean): void {
+    const outcome = ok ? 'sent' : 'failed';
+    const key = `${receiver.id}\u0000${outcome}`;
+    const entry = this.outcomes.get(key) ?? { receiver: receiver.id, type: receiver.type, outcome, count: 0 };
+    entry.count++;
+    this.outcomes.set(key, entry);
   }
 
   /** An engineer acknowledged: receivers that track acknowledgement (PagerDuty) are told at once. */
@@ -230,6 +248,7 @@ export class Notifier {
   }
 
   private recordAnnouncement(receiver: ReceiverConfig, a: Announcement, outcome: DeliveryOutcome): void {
+    this.count(receiver, outcome.ok);
     const attempts = `${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'}`;
     const message = outcome.ok
       ? `"${a.title}" sent to ${receiver.id} (${receiver.type}, ${attempts})`
@@ -251,6 +270,7 @@ export class Notifier {
     action: NotifyAction,
     outcome: DeliveryOutcome,
   ): void {
+    this.count(receiver, outcome.ok);
     const attempts = `${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'}`;
     this.options.record(incidentId, {
       at: this.options.clock.now(),

@@ -1,0 +1,142 @@
+/**
+ * npm run bench:metrics
+ *
+ * The cost of GET /metrics at 5,000 checks (BENCH_CHECKS): a real board server on loopback
+ * (src/server/board-server.ts) over a board of that many HTTP checks (phases, status code and
+ * certificate, as an HTTPS check's last probe leaves them; every check's latency changed between
+ * scrapes, as probes do), scraped over HTTP as Prometheus does. Reported per scrape: the server
+ * process's CPU (user + system), the bytes sent, and the wall time; medians and the worst of 30
+ * scrapes, quiet and with two CPU-bound busy loops running (one per core of a 2-core machine).
+ * At Prometheus's default 15 s interval, CPU per scrape / 15 s is the share of one core.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { startBoardServer } from '../src/server/board-server.ts';
+import type { BoardSnapshot, CheckView } from '../src/shared/model.ts';
+import { emptyBoard } from '../test/support/board.ts';
+
+const CHECKS = Number(process.env.BENCH_CHECKS ?? 5_000);
+const SCRAPES = 30;
+
+if (process.argv[2] === 'busy') {
+  for (;;) Math.sqrt(Math.random());
+}
+
+function board(): BoardSnapshot {
+  const b = emptyBoard(1);
+  const now = Date.now();
+  b.checks = Array.from({ length: CHECKS }, (_, i): CheckView => ({
+    id: `check-${i}`,
+    name: `Check ${i}`,
+    type: 'http',
+    target: `https://svc-${i}.example.net/health`,
+    region: `region-${i % 8}`,
+    intervalMs: 10_000,
+    timeoutMs: 5_000,
+    status: i % 97 === 0 ? 'down' : 'up',
+    since: now - 3_600_000,
+    lastProbeAt: now,
+    latencyMs: 10 + (i % 50),
+    errorClass: i % 97 === 0 ? 'connect_refused' : null,
+    message: 'HTTP 200',
+    consecutiveFailures: 0,
+    consecutiveSuccesses: 10,
+    details: {
+      httpStatus: 200,
+      phases: { dnsMs: 0.8, connectMs: 1.9, tlsMs: 6.4, ttfbMs: 12.25, transferMs: 0.4 },
+      tls: { daysLeft: 40, notAfter: now + 40 * 86_400_000, subject: 'CN=x', issuer: 'CN=ca', authorized: true },
+    },
+  }));
+  b.components = Array.from({ length: CHECKS / 10 }, (_, i): BoardSnapshot['components'][number] => ({
+    id: `component-${i}`,
+    name: `Component ${i}`,
+    kind: 'api',
+    region: `region-${i % 8}`,
+    site: null,
+    status: 'up',
+    since: now,
+    role: 'healthy',
+    impactedBy: [],
+    checks: Array.from({ length: 10 }, (_, k) => `check-${i * 10 + k}`),
+    dependsOn: [],
+    flapping: false,
+  }));
+  return b;
+}
+
+function scrape(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent: false }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => (bytes += c.length));
+      res.on('end', () => resolve(bytes));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round = (n: number) => Math.round(n * 10) / 10;
+
+async function scenario(name: 'quiet' | 'loaded'): Promise<void> {
+  const busy: ChildProcess[] =
+    name === 'loaded' ? [fork(import.meta.filename, ['busy']), fork(import.meta.filename, ['busy'])] : [];
+  const snapshot = board();
+  const server = await startBoardServer({
+    source: {
+      current: () => snapshot,
+      subscribe: () => () => {},
+      request: async () =>
+        ({
+          scheduler: {
+            inFlight: 12,
+            maxInFlight: 256,
+            queued: 0,
+            delayedByLimit: 0,
+            skippedOverlaps: 0,
+            droppedByQueueLimit: 0,
+            lagP50Ms: 1,
+            lagP99Ms: 4,
+          },
+          store: { queued: 40, flushed: 1_000_000, dropped: 0, flushFailures: 0 },
+          notifications: [],
+        }) as never,
+    },
+    staticDir: '/nonexistent',
+    port: 0,
+    token: 'bench',
+  });
+  const url = new URL('/metrics', server.url).href;
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  let bytes = 0;
+  await scrape(url); // warm-up: label texts and line prefixes are made once
+  for (let i = 0; i < SCRAPES; i++) {
+    for (const c of snapshot.checks) c.latencyMs = 10 + ((c.latencyMs! * 7.3 + i) % 90);
+    const before = process.cpuUsage();
+    const start = performance.now();
+    bytes = await scrape(url);
+    wall.push(performance.now() - start);
+    const used = process.cpuUsage(before);
+    cpu.push((used.user + used.system) / 1000);
+  }
+  await server.close();
+  for (const child of busy) child.kill('SIGKILL');
+  console.log(
+    JSON.stringify({
+      bench: 'metrics',
+      scenario: name,
+      checks: CHECKS,
+      scrapes: SCRAPES,
+      cpu_ms_per_scrape_p50: round(median(cpu)),
+      cpu_ms_per_scrape_max: round(Math.max(...cpu)),
+      bytes_per_scrape: bytes,
+      wall_ms_p50: round(median(wall)),
+      core_share_at_15s_pct: round((median(cpu) / 15_000) * 100),
+    }),
+  );
+}
+
+await scenario('quiet');
+await scenario('loaded');
