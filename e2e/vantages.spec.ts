@@ -10,10 +10,12 @@ import { screenshotBoth } from './support/shots.ts';
  * The board of a centre (`knockon serve`) with two probe agents (`knockon agent`, sg and tyo)
  * as real processes on loopback, and a third vantage (fra) declared but never connected. One
  * check answers 500 to probes from sg only (the target tells vantages apart by a header each
- * sends from its own environment): a path problem, not an outage. Another is down from every
+ * sends from its own environment): a path problem, not an outage, and answers tyo 150 ms late,
+ * so its latency split by vantage shows one line above the others. Another is down from every
  * vantage.
  */
 const TOKENS = { sg: 'kna_e2e-sg-token', tyo: 'kna_e2e-tyo-token' };
+const TOKYO_DELAY_MS = 150;
 
 let lab: AgentsLab;
 let target: Server;
@@ -23,8 +25,12 @@ test.describe('vantages on the board', () => {
     test.setTimeout(90_000);
     target = createServer((req, res) => {
       const from = req.headers['x-probe-from'];
-      res.writeHead(from === 'sg' ? 500 : 200, { 'content-type': 'text/plain' });
-      res.end(from === 'sg' ? 'not from Singapore' : 'ok');
+      const answer = () => {
+        res.writeHead(from === 'sg' ? 500 : 200, { 'content-type': 'text/plain' });
+        res.end(from === 'sg' ? 'not from Singapore' : 'ok');
+      };
+      if (from === 'tyo') setTimeout(answer, TOKYO_DELAY_MS);
+      else answer();
     });
     await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', () => resolve()));
     const port = (target.address() as { port: number }).port;
@@ -94,6 +100,20 @@ checks:
       await expect(matrix.getByTestId('vantage-availability-tyo')).toHaveText(/^100(\.0)?%$/);
       await expect(page.getByTestId('quorum-line')).toContainText('majority of 3: 3 voting, Singapore sees it down');
       await screenshotBoth(page, 'vantages-check-detail');
+    });
+
+    await test.step("check detail: latency split by vantage, each line from that vantage's own history", async () => {
+      await page.getByTestId('latency-by-vantage').click();
+      const chart = page.getByTestId('latency-web');
+      await expect(chart).toHaveAttribute('data-split', 'vantage');
+      const lines = chart.getByRole('list', { name: 'Series' }).getByRole('listitem');
+      await expect(lines).toHaveCount(3);
+      // Tokyo's probes wait 150 ms at the target; this machine's do not; Singapore's all fail
+      // (vantages: [local, sg, tyo]). Combined history would give every line the same figure.
+      await expect(lines.nth(2)).toHaveText(/^Tokyo: p95 (1[5-9]\d|[2-9]\d\d) ms$/);
+      await expect(lines.nth(1)).toHaveText('Singapore: every probe failed');
+      await expect(lines.nth(0)).toHaveText(/: p95 (\d+\.\d|\d\d|1[0-4]\d) ms$/);
+      await screenshotBoth(page, 'vantages-latency-split');
     });
 
     await test.step('vantages panel: links, and the vantage that never connected', async () => {

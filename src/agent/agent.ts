@@ -38,7 +38,7 @@ export interface AgentOptions {
   bufferMax?: number;
   /** Results older than this are dropped from the buffer (default 24 h). */
   bufferMaxAgeMs?: number;
-  /** How often results are written and sent (default 1 s). */
+  /** How often results are written and sent (default 250 ms). */
   syncIntervalMs?: number;
   version: string;
   log: Log;
@@ -57,7 +57,11 @@ export interface AgentStats {
 
 export const DEFAULT_BUFFER_MAX = 100_000;
 export const DEFAULT_BUFFER_MAX_AGE_MS = 24 * 3_600_000;
-export const DEFAULT_SYNC_INTERVAL_MS = 1_000;
+/**
+ * A result waits up to this long at the agent, then up to a board delta (250 ms) at the centre:
+ * together well under the second the board promises (docs/BENCHMARKS.md, bench:vantages).
+ */
+export const DEFAULT_SYNC_INTERVAL_MS = 250;
 /** This many results waiting send a sync before the interval is up. */
 export const EARLY_SYNC_AT = 1_000;
 const BACKOFF_BASE_MS = 1_000;

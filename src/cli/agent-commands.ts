@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pkg from '../../package.json' with { type: 'json' };
-import { ProbeAgent, DEFAULT_BUFFER_MAX } from '../agent/agent.ts';
+import { ProbeAgent, DEFAULT_BUFFER_MAX, DEFAULT_SYNC_INTERVAL_MS } from '../agent/agent.ts';
 import { syncUrl } from '../agent/client.ts';
 import { agentHealth } from '../agent/status-file.ts';
 import { systemClock } from '../engine/clock.ts';
@@ -27,7 +27,7 @@ export interface CliIo {
 }
 
 export const AGENT_USAGE = `  agent   --centre URL --vantage ID [--token-env KNOCKON_AGENT_TOKEN] [--data-dir DIR]
-          [--ca-file FILE] [--buffer-max 100000] [--buffer-max-age 24h] [--sync-interval 1s]
+          [--ca-file FILE] [--buffer-max 100000] [--buffer-max-age 24h] [--sync-interval 250ms]
           Probe from a remote vantage for a centre (knockon serve) and send it the results.
           The agent token is read from the environment variable --token-env names. The
           checks come from the centre (the ones listing this vantage) and are kept in
@@ -115,7 +115,7 @@ export async function agentCommand(args: string[], io: CliIo): Promise<number> {
   const syncIntervalMs = durationOption(
     'sync-interval',
     values['sync-interval'],
-    1_000,
+    DEFAULT_SYNC_INTERVAL_MS,
     MIN_SYNC_INTERVAL_MS,
     3_600_000,
   );

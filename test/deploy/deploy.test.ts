@@ -2,11 +2,12 @@
  * The deployment recipes (deploy/): no image registry or container daemon here, so what can be
  * checked is checked: every file parses, every command they run is a real knockon subcommand
  * with real flags (read from the CLI's own --help), the configs they mount are valid Knockon
- * configs, the image runs as a fixed non-root user with a health check, and the agent command
- * line they use starts an agent.
+ * configs, the image runs as a fixed non-root user with a health check, the agent command line
+ * they use starts an agent, and the image's health check (deploy/healthcheck.ts) judges a real
+ * agent and a real centre started with the recipes' command lines.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +18,44 @@ import { freePort } from '../support/ports.ts';
 const root = new URL('../../', import.meta.url).pathname;
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 const CLI = join(root, 'src/cli/knockon.ts');
+const HEALTHCHECK = join(root, 'deploy/healthcheck.ts');
+
+/** Runs the image's health check (deploy/healthcheck.ts) with `args`, as HEALTHCHECK would. */
+function healthcheck(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [HEALTHCHECK, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+/** Starts `knockon <args>` and resolves once a line of its output matches `ready`. */
+async function startKnockon(args: string[], env: NodeJS.ProcessEnv, ready: RegExp) {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (ready.test(output)) resolve();
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`knockon ${args[0]} exited with ${code}:\n${output}`)));
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    return exited;
+  };
+  return { child, stop };
+}
 
 /** Each subcommand's flags, as the CLI's --help lists them. */
 function cliFlags(): Map<string, Set<string>> {
@@ -94,8 +133,9 @@ describe('deployment recipes', () => {
     expect(user).toMatch(/^[1-9]\d{3,}(:\d+)?$/);
     const health = runtime.find((s) => s.op === 'HEALTHCHECK')!.args;
     const healthArgs = JSON.parse(health.slice(health.indexOf('CMD') + 3).trim()) as string[];
-    expect(healthArgs.slice(0, 2)).toEqual(['node', '/app/src/cli/knockon.ts']);
-    expectRealCommand(healthArgs.slice(2), 'HEALTHCHECK');
+    // One check for both roles (deploy/healthcheck.ts reads what the container runs), in the image.
+    expect(healthArgs).toEqual(['node', '/app/deploy/healthcheck.ts']);
+    expect(runtime.some((s) => s.op === 'COPY' && s.args.includes('/app/deploy/healthcheck.ts'))).toBe(true);
     const entry = JSON.parse(runtime.find((s) => s.op === 'ENTRYPOINT')!.args) as string[];
     expect(entry).toEqual(['node', '/app/src/cli/knockon.ts']);
     expectRealCommand(JSON.parse(runtime.find((s) => s.op === 'CMD')!.args) as string[], 'CMD');
@@ -110,8 +150,8 @@ describe('deployment recipes', () => {
     expect(Object.keys(compose.services)).toEqual(['centre', 'agent-sg', 'agent-tyo']);
     for (const [name, service] of Object.entries(compose.services)) {
       expectRealCommand(service.command, `compose ${name}`);
-      const test = service.healthcheck?.test ?? [];
-      if (test[2] === '/app/src/cli/knockon.ts') expectRealCommand(test.slice(3), `compose ${name} healthcheck`);
+      // The image's health check serves the centre and the agents alike: nothing overrides it.
+      expect(service.healthcheck, `compose ${name}`).toBeUndefined();
     }
     expect(compose.services['agent-sg']!.command).toContain('sg');
     const config = parseConfigText(read('deploy/compose/knockon.yaml'), 'deploy/compose/knockon.yaml');
@@ -163,23 +203,47 @@ describe('deployment recipes', () => {
     const args = compose.services['agent-sg']!.command.map((a) =>
       a === 'http://centre:8080' ? `http://127.0.0.1:${port}` : a === '/data' ? dir : a,
     );
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, KNOCKON_AGENT_TOKEN: 'kna_deploy-test-token' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const started = new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (/Knockon agent sg: data in/.test(output)) resolve();
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.once('exit', (code) => reject(new Error(`the agent exited with ${code}:\n${output}`)));
-    });
-    await started;
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    const agent = await startKnockon(
+      args,
+      { KNOCKON_AGENT_TOKEN: 'kna_deploy-test-token' },
+      /Knockon agent sg: data in/,
+    );
+    // The image's health check, reading the agent's command line as it reads PID 1's in a container.
+    const health = await healthcheck(['--pid', String(agent.child.pid)]);
+    expect(health, health.output).toMatchObject({ code: 0, output: expect.stringMatching(/^healthy: /) });
+    expect(await agent.stop()).toBe(0);
+  });
+
+  it("judges a centre started with the image's own command healthy by GET /healthz, and unhealthy once it stops", async () => {
+    const steps = instructions(read('deploy/Containerfile'));
+    const cmd = JSON.parse(steps.findLast((s) => s.op === 'CMD')!.args) as string[];
+    const dir = mkdtempSync(join(tmpdir(), 'knockon-deploy-centre-'));
+    writeFileSync(join(dir, 'knockon.yaml'), 'checks:\n  - { id: here, type: tcp, host: 127.0.0.1, port: 9 }\n');
+    const port = String(await freePort());
+    // Loopback rather than every interface; the rest as the image runs it.
+    const args = cmd.map((a) =>
+      a === '/etc/knockon/knockon.yaml'
+        ? join(dir, 'knockon.yaml')
+        : a === '/data'
+          ? dir
+          : a === '8080'
+            ? port
+            : a === '0.0.0.0'
+              ? '127.0.0.1'
+              : a,
+    );
+    const centre = await startKnockon(args, { KNOCKON_TOKEN: 'deploy-test-board-token' }, /Knockon board: http/);
+    try {
+      const health = await healthcheck(['--pid', String(centre.child.pid)]);
+      expect(health, health.output).toMatchObject({
+        code: 0,
+        output: expect.stringContaining(`:${port}/healthz answered 200`),
+      });
+    } finally {
+      await centre.stop();
+    }
+    const after = await healthcheck(['--', ...args]);
+    expect(after.code, after.output).toBe(1);
+    expect(after.output).toMatch(/^unhealthy: http:\/\/127\.0\.0\.1:\d+\/healthz/);
   });
 });

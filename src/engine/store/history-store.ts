@@ -115,6 +115,11 @@ export class HistoryStore {
   private pendingStates = new Map<string, SavedCheckState>();
   /** Agent token id → last use, written with the next batch. */
   private pendingTouches = new Map<string, number>();
+  /**
+   * Module states of failed commitWith calls, by key. Their results went back to the queue, so
+   * whichever transaction writes those results next (a flush too) must write these with them.
+   */
+  private pendingModuleStates = new Map<string, StateWrite>();
   private readonly tokens: AgentTokens;
   private flushed = 0;
   private dropped = 0;
@@ -195,8 +200,9 @@ export class HistoryStore {
    * durable (synchronous=FULL) transaction, after any held durable writes: the state can never
    * be on disk without the results queued before it, nor they without it. Returns true when
    * committed. On failure (disk full, database locked, a value that is not JSON) it returns
-   * false and never throws: the results go back to the queue as in flush(), the state is not
-   * saved, held writes stay held.
+   * false and never throws: the results go back to the queue as in flush(), held writes stay
+   * held, and the state stays with its results: whichever write takes them next (a flush too)
+   * writes it with them, so a crash can never leave them on disk without it.
    */
   commitWith(key: string, value: unknown): boolean {
     if (this.closed) return false;
@@ -223,11 +229,15 @@ export class HistoryStore {
     const batch = this.head > 0 ? this.queue.slice(this.head) : this.queue;
     const states = this.pendingStates;
     const touches = this.pendingTouches;
+    // A requeued batch's module states, then this call's (newest last: it wins on its key).
+    const moduleStates = this.pendingModuleStates;
+    if (state !== null) moduleStates.set(state.key, state);
     this.queue = [];
     this.head = 0;
     this.pendingStates = new Map();
     this.pendingTouches = new Map();
-    if (batch.length === 0 && states.size === 0 && touches.size === 0 && state === null) return 0;
+    this.pendingModuleStates = new Map();
+    if (batch.length === 0 && states.size === 0 && touches.size === 0 && moduleStates.size === 0) return 0;
     // Serialised before the transaction: a state that cannot be is skipped, not the batch.
     const stateBodies = new Map<string, { savedAt: number; json: string }>();
     for (const [id, saved] of states) {
@@ -237,20 +247,22 @@ export class HistoryStore {
         this.malformed++;
       }
     }
-    const held = state === null ? [] : this.held;
+    const durable = moduleStates.size > 0;
+    const held = durable ? this.held : [];
     const write = () => {
       for (const h of held) h.write();
       this.insertResults(batch);
       for (const [id, body] of stateBodies) this.writeCheckState(id, body.savedAt, body.json);
       for (const [id, at] of touches) this.tokens.touch(id, at);
-      if (state !== null) this.writeModuleState(state.key, state.at, state.body);
+      for (const m of moduleStates.values()) this.writeModuleState(m.key, m.at, m.body);
     };
     try {
-      if (state === null) this.store.transaction(write);
-      else this.store.durableTransaction(write);
+      if (durable) this.store.durableTransaction(write);
+      else this.store.transaction(write);
     } catch (error) {
       this.requeue(batch, states, touches);
-      const what = state === null ? '' : ` and state ${state.key}`;
+      this.pendingModuleStates = moduleStates;
+      const what = durable ? ` and state ${[...moduleStates.keys()].join(', ')}` : '';
       this.failed('flush', `history: writing ${batch.length} results${what} failed, kept in memory to retry`, error);
       this.reportHealth();
       return null;

@@ -9,7 +9,8 @@
  *     flush(): number                                    writes the queue now (also on close)
  *     commitWith(key, value): boolean                    the queue and module state `key` in one durable
  *                                                        transaction (an agent's results and its cursor);
- *                                                        false, queue kept and state unsaved, on failure
+ *                                                        false on failure: queue and state kept together
+ *                                                        for the next write (flush or commitWith)
  *     importResults(results: ProbeResult[]): number      bulk path: straight in, one transaction
  *     recent(checkId, limit, vantage?): ProbeResult[]    newest first, details included
  *     series(checkId, range, points, now?, vantage?): SeriesPoint[]   range '1h'|'6h'|'24h'|'7d'|'30d'

@@ -4,8 +4,7 @@
  * saved, the log says it once rather than per result, and everything held is written when the
  * disk has room again.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,41 +12,12 @@ import { HistoryStore } from '../../../src/engine/store/history-store.ts';
 import type { StorageHealthView } from '../../../src/shared/model.ts';
 import { Harness, TOPOLOGY } from '../incidents/harness.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
+import { fill, freeUp, mountTmpfs, unmount } from '../../support/full-disk.ts';
 
 const MINUTE = 60_000;
 const RULE = `alerts:
   - { name: ServerDown, condition: down, for: 1m, severity: critical }
 `;
-
-/** Mounting needs root (CI runs as root); elsewhere the test says why it cannot run. */
-function mountTmpfs(dir: string, size: string): string | null {
-  if (process.getuid?.() !== 0) return 'not root: cannot mount a tmpfs';
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir]);
-  return mounted.status === 0 ? null : `mount failed: ${mounted.stderr.toString().trim() || 'no mount(8)'}`;
-}
-
-/** Fills the file system with one file until it refuses more. */
-function fill(path: string): void {
-  const chunk = Buffer.alloc(64 * 1024, 1);
-  let data = Buffer.alloc(0);
-  for (let i = 0; i < 10_000; i++) {
-    try {
-      data = Buffer.concat([data, chunk]);
-      writeFileSync(path, data);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOSPC') break;
-      throw error;
-    }
-  }
-  // The last write may have been partial; a last small one makes sure nothing is left.
-  for (const size of [4096, 512, 1]) {
-    try {
-      writeFileSync(`${path}.${size}`, Buffer.alloc(size));
-    } catch {
-      // Full.
-    }
-  }
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'knockon-full-'));
 const skipped = mountTmpfs(dir, '4m');
@@ -55,7 +25,7 @@ if (skipped) console.warn(`full-disk test skipped: ${skipped}`);
 
 describe.skipIf(skipped !== null)('a full disk under the history store', () => {
   afterAll(() => {
-    spawnSync('umount', [dir]);
+    unmount(dir);
     rmSync(dir, { recursive: true, force: true });
   });
   beforeAll(() => {});
@@ -73,7 +43,7 @@ describe.skipIf(skipped !== null)('a full disk under the history store', () => {
     const h = new Harness(TOPOLOGY + RULE, { repository: store });
     for (const id of ['lb', 'api', 'auth', 'quotes', 'gw']) h.result(id, 'up');
 
-    fill(join(dir, 'filler'));
+    fill(dir);
     h.result('lb', 'down');
     await h.clock.advance(MINUTE);
     const opened = h.open();
@@ -107,7 +77,7 @@ describe.skipIf(skipped !== null)('a full disk under the history store', () => {
     expect(store.loadIncidents({ limit: 10 }).find((i) => i.id === incidentId)?.state).not.toBe('resolved');
 
     // Room again: the next flush writes the held changes, in order, and the board is told.
-    for (const name of ['filler', 'filler.4096', 'filler.512', 'filler.1']) rmSync(join(dir, name), { force: true });
+    freeUp(dir);
     store.flush();
     expect(store.health()).toEqual({ saving: true, reason: null, heldWrites: 0, heldResults: 0 });
     expect(health.at(-1)?.saving).toBe(true);
@@ -138,18 +108,36 @@ describe.skipIf(skipped !== null)('a full disk under the history store', () => {
     batch(0);
     expect(store.commitWith('agent:sg:cursor', { seq: 1 })).toBe(true);
 
-    fill(join(dir, 'filler'));
+    fill(dir);
     batch(1_000);
     expect(store.commitWith('agent:sg:cursor', { seq: 2 })).toBe(false);
     expect(store.stats().queued).toBe(500);
     expect(store.loadState('agent:sg:cursor')).toEqual({ seq: 1 });
 
-    for (const name of ['filler', 'filler.4096', 'filler.512', 'filler.1']) rmSync(join(dir, name), { force: true });
+    freeUp(dir);
     expect(store.commitWith('agent:sg:cursor', { seq: 2 })).toBe(true);
     store.close();
     const reopened = new HistoryStore({ dataDir: sub, clock: new FakeClock(), timers: false });
     expect(reopened.loadState('agent:sg:cursor')).toEqual({ seq: 2 });
     expect(reopened.recent('api', 2_000)).toHaveLength(1_000);
     reopened.close();
+  });
+  it('writes a batch whose commitWith failed only with its cursor, even when the 1 s flush takes it', () => {
+    const sub = join(dir, 'requeued');
+    const store = new HistoryStore({ dataDir: sub, clock: new FakeClock(), timers: false, log: () => {} });
+    for (let i = 0; i < 300; i++) {
+      store.record({ checkId: 'api', startedAt: i, ok: true, latencyMs: 5, errorClass: null, message: '' });
+    }
+    fill(dir);
+    expect(store.commitWith('agent:sg:cursor', { seq: 300 })).toBe(false);
+    freeUp(dir);
+    // The store's own flush comes before the agent's next sync.
+    expect(store.flush()).toBe(300);
+    // A crash now: what another process finds on disk is what a restart would.
+    const onDisk = new HistoryStore({ dataDir: sub, clock: new FakeClock(), timers: false });
+    expect(onDisk.recent('api', 1_000)).toHaveLength(300);
+    expect(onDisk.loadState('agent:sg:cursor')).toEqual({ seq: 300 });
+    onDisk.close();
+    store.close();
   });
 });

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/engine/config/parse.ts';
 import { Engine } from '../../../src/engine/engine.ts';
 import { RpcRegistry } from '../../../src/engine/rpc.ts';
@@ -17,6 +17,7 @@ import { canonicalJson } from '../../../src/engine/vantages/assignment.ts';
 import type { AgentSyncRequest, AgentSyncResponse, WireResult } from '../../../src/shared/agent-protocol.ts';
 import type { AgentSyncOutcome } from '../../../src/shared/rpc.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
+import { fill, freeUp, mountTmpfs, unmount } from '../../support/full-disk.ts';
 
 const SG_TOKEN = 'kna_sg-token-from-the-config';
 const TYO_TOKEN = 'tyo-token-from-the-environment';
@@ -319,6 +320,40 @@ describe('agents module: results exactly once', () => {
     expect(sg).toMatchObject({ online: false, reason: 'sg-gw down', link: { buffered: 7, dropped: 2 } });
     const api = r.engine.snapshot().checks.find((c) => c.id === 'api')!;
     expect(api.vantages!.find((v) => v.vantage === 'sg')).toMatchObject({ status: 'unknown', voting: false });
+    await r.close();
+  });
+});
+
+/** The disk fills for real (a tmpfs); CI runs as root, elsewhere the tests say why they cannot. */
+const small = mkdtempSync(join(tmpdir(), 'knockon-agents-full-'));
+const noTmpfs = mountTmpfs(small, '4m');
+if (noTmpfs) console.warn(`agents module full-disk test skipped: ${noTmpfs}`);
+
+describe.skipIf(noTmpfs !== null)('agents module: a full disk', () => {
+  afterAll(() => {
+    unmount(small);
+    rmSync(small, { recursive: true, force: true });
+  });
+
+  it('never stores a result twice when the store flushes a batch whose commit failed and the centre then crashes', async () => {
+    const data = join(small, 'centre');
+    const r = rig(data);
+    const t = r.clock.now();
+    const result = (seq: number) => ({ seq, result: ok('api', t - 10_000 + seq * 1_000) });
+    expect(((await r.sync(SG_TOKEN, request('sg', t, [1, 2].map(result)))).body as AgentSyncResponse).ack).toBe(2);
+    fill(small);
+    expect(((await r.sync(SG_TOKEN, request('sg', t, [3, 4].map(result)))).body as AgentSyncResponse).ack).toBe(2);
+    freeUp(small);
+    // The store's 1 s flush takes the requeued results before the agent syncs again; then a crash.
+    r.store.flush();
+    const restarted = rig(data);
+    const again = await restarted.sync(SG_TOKEN, request('sg', t + 1_000, [3, 4, 5].map(result)));
+    expect((again.body as AgentSyncResponse).ack).toBe(5);
+    restarted.store.flush();
+    expect(restarted.store.recent('api', 100, 'sg').map((x) => x.startedAt)).toEqual(
+      [5, 4, 3, 2, 1].map((seq) => result(seq).result.startedAt),
+    );
+    await restarted.close();
     await r.close();
   });
 });

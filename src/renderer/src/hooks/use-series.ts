@@ -3,7 +3,7 @@ import type { SeriesPoint, SeriesRange } from '../../../shared/model.ts';
 import { call } from '../rpc.ts';
 
 export interface SeriesState {
-  /** One series per check id, in the order asked. */
+  /** One series per check id, in the order asked (per vantage id when split by vantage). */
   series: Map<string, SeriesPoint[]> | null;
   error: string | null;
   loading: boolean;
@@ -22,21 +22,35 @@ const REFRESH_MS: Record<SeriesRange, number> = {
 
 /**
  * Latency series of some checks from the history store, asking for about as many points as the
- * chart has pixels for (already downsampled by the engine). Refetches on its own clock.
+ * chart has pixels for (already downsampled by the engine). Refetches on its own clock. With
+ * `vantages`, one check is asked once per vantage (its results from there alone), and the
+ * series are keyed by vantage id.
  */
-export function useSeries(checkIds: string[], range: SeriesRange, points: number): SeriesState {
+export function useSeries(
+  checkIds: string[],
+  range: SeriesRange,
+  points: number,
+  vantages: readonly string[] | null = null,
+): SeriesState {
   const key = checkIds.join('\u0000');
+  const split = vantages?.join('\u0000') ?? null;
   const [state, setState] = useState<SeriesState>({ series: null, error: null, loading: true, receivedAt: 0 });
   useEffect(() => {
     if (points <= 0 || key === '') return;
     let active = true;
     const ids = key.split('\u0000');
+    const asks =
+      split === null
+        ? ids.map((checkId) => ({ key: checkId, params: { checkId, range, points } }))
+        : split
+            .split('\u0000')
+            .map((vantage) => ({ key: vantage, params: { checkId: ids[0]!, range, points, vantage } }));
     const run = () =>
-      Promise.all(ids.map((checkId) => call('history.series', { checkId, range, points }))).then(
+      Promise.all(asks.map((ask) => call('history.series', ask.params))).then(
         (results) =>
           active &&
           setState({
-            series: new Map(ids.map((id, i) => [id, results[i] ?? []])),
+            series: new Map(asks.map((ask, i) => [ask.key, results[i] ?? []])),
             error: null,
             loading: false,
             receivedAt: performance.now(),
@@ -56,6 +70,6 @@ export function useSeries(checkIds: string[], range: SeriesRange, points: number
       active = false;
       clearInterval(timer);
     };
-  }, [key, range, points]);
+  }, [key, range, points, split]);
   return state;
 }

@@ -23,6 +23,7 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
   const regionName = useBoard((s) => s.board?.regions.find((r) => r.id === check?.region)?.name);
   const timezone = useBoard((s) => s.board?.timezone ?? 'UTC');
   const range = (RANGES.includes(params.get('range') as SeriesRange) ? params.get('range') : '1h') as SeriesRange;
+  const byVantage = params.get('by') === 'vantage';
   const now = useNow(1000);
   const recent = useQuery('history.recent', { checkId: id, limit: 50 }, 10_000);
   const day = useQuery('history.availability', { checkId: id, range: '24h' }, 60_000);
@@ -84,14 +85,29 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
                 key={r}
                 type="button"
                 aria-pressed={r === range}
-                onClick={() => navigate('check', id, { range: r })}
+                onClick={() => navigate('check', id, { range: r, ...(byVantage ? { by: 'vantage' } : {}) })}
               >
                 {r}
               </button>
             ))}
           </div>
+          {check.vantages && check.vantages.length > 1 && (
+            <div role="group" aria-label="Lines" className="segmented">
+              <button type="button" aria-pressed={!byVantage} onClick={() => navigate('check', id, { range })}>
+                Percentiles
+              </button>
+              <button
+                type="button"
+                aria-pressed={byVantage}
+                onClick={() => navigate('check', id, { range, by: 'vantage' })}
+                data-testid="latency-by-vantage"
+              >
+                Per vantage
+              </button>
+            </div>
+          )}
         </div>
-        <CheckChart check={check} range={range} interactive title={false} />
+        <CheckChart check={check} range={range} interactive title={false} byVantage={byVantage} />
       </section>
       <div className="detail-columns">
         <section aria-labelledby="phases-title">

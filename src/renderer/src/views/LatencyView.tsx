@@ -142,37 +142,75 @@ function toRows(points: SeriesPoint[], max: number): ChartRow[] {
  * What every latency chart needs: its box's size, the series for that width (about one point
  * per two pixels), and the time frame it is drawn in.
  */
-function useChartSource(ids: string[], range: SeriesRange) {
+function useChartSource(ids: string[], range: SeriesRange, vantages: readonly string[] | null = null) {
   const [ref, size] = useSize<HTMLDivElement>();
   const points = size.width > 0 ? Math.round(pointsForWidth(size.width) / 50) * 50 : 0;
-  const { series, error, loading, receivedAt } = useSeries(ids, range, points);
+  const { series, error, loading, receivedAt } = useSeries(ids, range, points, vantages);
   const timezone = useBoard((s) => s.board?.timezone ?? 'UTC');
   const now = useNow(15_000);
   return { ref, points, series, body: { size, range, now, timezone, error, loading, receivedAt } };
 }
 
-/** One check's p50/p95/p99 with its degraded threshold. */
+/**
+ * One check's p50/p95/p99 with its degraded threshold; with `byVantage`, a multi-vantage check's
+ * p95 as seen from each of its vantages, one line each.
+ */
 export const CheckChart = memo(function CheckChart({
   check,
   range,
   interactive,
   title = true,
+  byVantage = false,
 }: {
   check: CheckView;
   range: SeriesRange;
   interactive: boolean;
   title?: boolean;
+  byVantage?: boolean;
 }) {
-  const { ref, points, series, body } = useChartSource([check.id], range);
-  const rows = useMemo(() => toRows(series?.get(check.id) ?? [], Math.max(30, points)), [series, check.id, points]);
-  const sourcePoints = series?.get(check.id)?.length ?? 0;
+  const vantageKey = byVantage && check.vantages ? check.vantages.map((v) => v.vantage).join(' ') : '';
+  const vantages = useMemo(() => (vantageKey ? vantageKey.split(' ') : null), [vantageKey]);
+  const names = useBoard((s) => s.board?.vantages);
+  const { ref, points, series, body } = useChartSource([check.id], range, vantages);
+  // Each vantage's line is labelled with its latest p95, so the legend alone compares them.
+  const vantageSeries = useMemo(
+    () =>
+      vantages &&
+      paletteSeries(
+        vantages.map((v) => {
+          const points = series?.get(v) ?? [];
+          const latest = points.findLast((p) => p.p95 !== null)?.p95 ?? null;
+          const name = names?.find((n) => n.id === v)?.name ?? v;
+          if (latest !== null) return `${name}: p95 ${formatLatency(latest)}`;
+          // Failed probes have no latency to draw: say so rather than "no data".
+          return points.some((p) => p.count > 0) ? `${name}: every probe failed` : `${name}: no data`;
+        }),
+      ),
+    [vantages, names, series],
+  );
+  const rows = useMemo(
+    () =>
+      vantages
+        ? mergeP95(vantages, series, Math.max(30, points))
+        : toRows(series?.get(check.id) ?? [], Math.max(30, points)),
+    [series, check.id, points, vantages],
+  );
+  const sourcePoints = vantages
+    ? Math.max(0, ...vantages.map((v) => series?.get(v)?.length ?? 0))
+    : (series?.get(check.id)?.length ?? 0);
+  const chartSeries = vantageSeries ?? PERCENTILE_SERIES;
   const latest = rows.at(-1);
   const dataMax = useMemo(
-    () => rows.reduce((m, r) => Math.max(m, r.p50 ?? 0, r.p95 ?? 0, r.p99 ?? 0), 0) || null,
-    [rows],
+    () => rows.reduce((m, r) => Math.max(m, ...chartSeries.map((s) => r[s.key] ?? 0)), 0) || null,
+    [rows, chartSeries],
   );
   return (
-    <section className="chart-card" data-testid={`latency-${check.id}`} aria-label={`Latency of ${check.name}`}>
+    <section
+      className="chart-card"
+      data-testid={`latency-${check.id}`}
+      data-split={vantages ? 'vantage' : undefined}
+      aria-label={`Latency of ${check.name}`}
+    >
       {title && (
         <header>
           <StatusBadge status={check.status} compact />
@@ -185,12 +223,12 @@ export const CheckChart = memo(function CheckChart({
           </span>
         </header>
       )}
-      <ChartLegend series={PERCENTILE_SERIES} thresholdMs={check.degradedLatencyMs ?? null} dataMax={dataMax} />
+      <ChartLegend series={chartSeries} thresholdMs={check.degradedLatencyMs ?? null} dataMax={dataMax} />
       <div className="chart-box" ref={ref}>
         <ChartBody
           {...body}
           rows={rows}
-          series={PERCENTILE_SERIES}
+          series={chartSeries}
           thresholdMs={check.degradedLatencyMs ?? null}
           interactive={interactive}
           sourcePoints={sourcePoints}
@@ -216,16 +254,7 @@ const RegionChart = memo(function RegionChart({
 }) {
   const ids = useMemo(() => checks.map((c) => c.id), [checks]);
   const { ref, points, series, body } = useChartSource(ids, range);
-  const chartSeries: ChartSeries[] = useMemo(
-    () =>
-      checks.map((c, i) => ({
-        key: `s${i}`,
-        label: c.name,
-        color: PALETTE[i % PALETTE.length]!,
-        dash: i % 3 === 1 ? '8 4' : i % 3 === 2 ? '2 4' : undefined,
-      })),
-    [checks],
-  );
+  const chartSeries = useMemo(() => paletteSeries(checks.map((c) => c.name)), [checks]);
   const rows = useMemo(() => mergeP95(ids, series, Math.max(30, points)), [ids, series, points]);
   const sourcePoints = useMemo(() => Math.max(0, ...[...(series?.values() ?? [])].map((s) => s.length)), [series]);
   return (
@@ -249,7 +278,17 @@ const RegionChart = memo(function RegionChart({
   );
 });
 
-/** Joins several checks' series on time (the store buckets them on the same grid). */
+/** Series `s0`, `s1`… for some labels, each with its own colour and dash (print and grey still work). */
+function paletteSeries(labels: string[]): ChartSeries[] {
+  return labels.map((label, i) => ({
+    key: `s${i}`,
+    label,
+    color: PALETTE[i % PALETTE.length]!,
+    dash: i % 3 === 1 ? '8 4' : i % 3 === 2 ? '2 4' : undefined,
+  }));
+}
+
+/** Joins several series on time (the store buckets them on the same grid): checks', or one check's vantages'. */
 export function mergeP95(ids: string[], series: Map<string, SeriesPoint[]> | null, maxPoints: number): ChartRow[] {
   if (!series) return [];
   // Downsample each series first: merging then touches hundreds of points, not tens of thousands.

@@ -1,0 +1,211 @@
+/**
+ * node bench/vantages-parts.ts: where the centre's ingest CPU goes, part by part.
+ *
+ * The centre's engine side of bench/vantages.ts, in a worker thread with the product's V8
+ * limits, fed synthetic syncs at the same pace (3 agents, each a sync of 200 HTTP results a
+ * second: 2,000 checks at 10 s from each) through the `agent.sync` RPC, as the board server's
+ * agent door hands them over. Each variant adds one part to the one before; the differences are
+ * what each part costs, in CPU (process.cpuUsage: the worker and V8's helper threads; the main
+ * thread waits), not wall time, so an fsync's wait is not counted as work:
+ *
+ *   parse        JSON.parse of each sync body, alone
+ *   zod          JSON.parse + AgentSyncRequestSchema.safeParse, alone
+ *   door         the bare engine (no modules) + the agents module: token, JSON, zod, ingest
+ *                (apply, quorum, views), and the cursor's durable commit (no results stored)
+ *   history      + the history module: results and check states queued, written with the cursor
+ *   no-states    history with its check-state rows left out (the instance's queueCheckState
+ *                replaced by a no-op): what those rows cost
+ *   modules      every module, as the centre installs them (+ knock-on analysis, failover)
+ *   board        modules + the board path of one delta: structured clone (worker to host), the
+ *                host's applyBoardMessage, and the SSE frame's JSON.stringify
+ *
+ * Environment: PARTS_WINDOW_S (20), PARTS_WARMUP_S (12), PARTS_VARIANTS (all, comma-separated).
+ * One JSON line: CPU-s per 1,000 results for each variant.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+
+const VANTAGES = ['a1', 'a2', 'a3'];
+const CHECKS = 2_000;
+const INTERVAL_MS = 10_000;
+const PER_SYNC = CHECKS / (INTERVAL_MS / 1000);
+const tokenOf = (vantage: string) => `kna_bench-${vantage}-token-for-the-vantages-bench`;
+const ALL = ['parse', 'zod', 'door', 'history', 'no-states', 'modules', 'board'] as const;
+type Variant = (typeof ALL)[number];
+
+interface Input {
+  variant: Variant;
+  warmupMs: number;
+  windowMs: number;
+}
+
+const round = (n: number, digits = 4) => Math.round(n * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A sync body as an agent sends it: 200 HTTP results of consecutive checks, fresh. */
+function makeBody(vantage: string, stream: string, seq0: number, check0: number): string {
+  const now = Date.now();
+  const results = Array.from({ length: PER_SYNC }, (_, i) => {
+    const latencyMs = 1.5 + Math.random();
+    const ttfbMs = latencyMs * 0.6;
+    return {
+      seq: seq0 + i,
+      result: {
+        checkId: `c${(check0 + i) % CHECKS}`,
+        startedAt: now - 900 + i * 4,
+        ok: true,
+        latencyMs,
+        errorClass: null,
+        message: 'HTTP 200',
+        httpStatus: 200,
+        phases: { dnsMs: 0, connectMs: latencyMs * 0.25, tlsMs: 0, ttfbMs, transferMs: latencyMs * 0.15 },
+      },
+    };
+  });
+  return JSON.stringify({
+    v: 1,
+    vantage,
+    agent: { version: '0.1.0', stream, startedAt: now - 60_000 },
+    sentAt: now,
+    assignmentRev: null,
+    results,
+    status: { buffered: 0, dropped: 0, online: true, reason: null },
+  });
+}
+
+async function runVariant(input: Input): Promise<{ results: number; cpuS: number; wallBusyMs: number }> {
+  const { hashAgentToken } = await import('../src/engine/store/index.ts');
+  const config = JSON.stringify({
+    defaults: { interval: `${INTERVAL_MS}ms`, timeout: '5000ms' },
+    engine: { max_in_flight: 256 },
+    vantages: VANTAGES.map((id) => ({ id, name: id.toUpperCase(), token_sha256: hashAgentToken(tokenOf(id)) })),
+    checks: Array.from({ length: CHECKS }, (_, i) => ({
+      id: `c${i}`,
+      type: 'http',
+      url: `http://127.0.0.1:9/health?c=${i}`,
+      expect: { json: { status: 'OK' } },
+      vantages: VANTAGES,
+    })),
+  });
+  let handle: (token: string, body: string) => void;
+  let stop = async () => {};
+  const dir = mkdtempSync(join(tmpdir(), 'knockon-parts-'));
+  if (input.variant === 'parse' || input.variant === 'zod') {
+    const { AgentSyncRequestSchema } = await import('../src/shared/agent-protocol.ts');
+    const zod = input.variant === 'zod';
+    handle = (_token, body) => {
+      const raw = JSON.parse(body) as unknown;
+      if (zod && !AgentSyncRequestSchema.safeParse(raw).success) throw new Error('invalid body');
+    };
+  } else {
+    const { systemClock } = await import('../src/engine/clock.ts');
+    const { parseConfigText } = await import('../src/engine/config/parse.ts');
+    const { Engine } = await import('../src/engine/engine.ts');
+    const { installModules } = await import('../src/engine/modules.ts');
+    const { RpcRegistry } = await import('../src/engine/rpc.ts');
+    const { HistoryModule } = await import('../src/engine/store/index.ts');
+    const { AgentsModule } = await import('../src/engine/vantages/agents-module.ts');
+    const { applyBoardMessage } = await import('../src/shared/board-state.ts');
+    type Board = Parameters<typeof applyBoardMessage>[0];
+    type Message = Parameters<typeof applyBoardMessage>[1];
+    const rpc = new RpcRegistry();
+    const log = () => {};
+    let board: Board = null;
+    const boardPath = input.variant === 'board';
+    const engine = new Engine({
+      clock: systemClock,
+      log,
+      emit: (message) => {
+        if (!boardPath) return;
+        const copy = structuredClone(message) as Message;
+        board = applyBoardMessage(board, copy);
+        Buffer.from(`event: board\ndata: ${JSON.stringify(copy)}\n\n`);
+      },
+    });
+    if (input.variant === 'modules' || input.variant === 'board') {
+      await installModules({ engine, rpc, dataDir: dir, log });
+    } else {
+      const history = HistoryModule.open({ rpc, dataDir: dir, log, clock: systemClock });
+      if (input.variant !== 'door') engine.use(history);
+      if (input.variant === 'no-states') history.store.queueCheckState = () => {};
+      engine.use(new AgentsModule({ engine, store: history.store, clock: systemClock, log, rpc }));
+    }
+    const outcome = parseConfigText(config, 'parts');
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues.slice(0, 3)));
+    engine.applyConfig(outcome.config, 'parts');
+    handle = (token, body) => {
+      void rpc.dispatch('agent.sync', { token, body, from: '127.0.0.1' }).then((answer) => {
+        const status = (answer as { status: number }).status;
+        if (status !== 200) throw new Error(`sync answered ${status}: ${JSON.stringify(answer)}`);
+      });
+    };
+    stop = () => engine.stop();
+  }
+  // Each agent syncs once a second, a third of a second apart, 200 results a time.
+  const streams = VANTAGES.map((v) => ({ vantage: v, stream: `parts-${v}-stream`, seq: 1, check: 0 }));
+  let measuring = false;
+  let results = 0;
+  let wallBusy = 0;
+  const started = Date.now();
+  let tick = 0;
+  const timer = setInterval(() => {
+    const s = streams[tick++ % streams.length]!;
+    const body = makeBody(s.vantage, s.stream, s.seq, s.check);
+    s.seq += PER_SYNC;
+    s.check = (s.check + PER_SYNC) % CHECKS;
+    const t0 = performance.now();
+    handle(tokenOf(s.vantage), body);
+    if (measuring) {
+      wallBusy += performance.now() - t0;
+      results += PER_SYNC;
+    }
+  }, 1000 / VANTAGES.length);
+  await sleep(input.warmupMs - (Date.now() - started));
+  // Building the bodies is the bench's own work: measured alone below and taken out.
+  measuring = true;
+  const cpu0 = process.cpuUsage();
+  await sleep(input.windowMs);
+  const cpu = process.cpuUsage(cpu0);
+  measuring = false;
+  clearInterval(timer);
+  // The cost of making the bodies here, which the centre does not pay.
+  const m0 = process.cpuUsage();
+  const made = Math.ceil(results / PER_SYNC);
+  for (let i = 0; i < made; i++) makeBody('a1', 'x', 1, i * PER_SYNC);
+  const making = process.cpuUsage(m0);
+  await stop();
+  rmSync(dir, { recursive: true, force: true });
+  const cpuS = (cpu.user + cpu.system - making.user - making.system) / 1e6;
+  return { results, cpuS, wallBusyMs: wallBusy };
+}
+
+if (!isMainThread) {
+  const outcome = await runVariant(workerData as Input);
+  parentPort!.postMessage(outcome);
+} else {
+  const { ENGINE_RESOURCE_LIMITS } = await import('../src/engine/worker-limits.ts');
+  const variants = (process.env.PARTS_VARIANTS?.split(',') ?? [...ALL]) as Variant[];
+  const warmupMs = Number(process.env.PARTS_WARMUP_S ?? 12) * 1000;
+  const windowMs = Number(process.env.PARTS_WINDOW_S ?? 20) * 1000;
+  const out: Record<string, number> = {};
+  for (const variant of variants) {
+    if (!ALL.includes(variant)) throw new Error(`PARTS_VARIANTS: unknown variant ${variant}`);
+    const worker = new Worker(new URL(import.meta.url), {
+      workerData: { variant, warmupMs, windowMs } satisfies Input,
+      resourceLimits: ENGINE_RESOURCE_LIMITS,
+    });
+    const result = await new Promise<{ results: number; cpuS: number; wallBusyMs: number }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    out[variant] = round((result.cpuS / result.results) * 1000);
+    console.error(
+      `${variant}: ${result.results} results, ${round(result.cpuS, 2)} CPU-s, ${out[variant]} CPU-s per 1,000 ` +
+        `(synchronous part of each sync, wall: ${round(result.wallBusyMs / (result.results / 1000), 1)} ms per 1,000)`,
+    );
+  }
+  console.log(JSON.stringify({ bench: 'vantages-parts', cpu_s_per_1000_results: out }));
+}

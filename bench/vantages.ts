@@ -1,0 +1,570 @@
+/**
+ * npm run bench:vantages
+ *
+ * A centre (`knockon serve`) and three probe agents (`knockon agent`, vantages a1, a2, a3) as
+ * separate processes on loopback (test/support/agents-lab.ts), 2,000 HTTP checks at 10 s listed
+ * with `vantages: [a1, a2, a3]` (the centre probes none of them itself), against the target farm
+ * (bench/target-farm.ts, its own process). Over a steady window after a warm-up:
+ *
+ * - the centre's CPU-s per 1,000 results ingested (results of the window's probes in its
+ *   database) and its RSS, from /proc/<pid>/stat and status: the whole process, the board
+ *   server's main thread and the engine worker together;
+ * - each agent's CPU-s per 1,000 probes and its RSS, the same way;
+ * - result to board: a client of the centre's event stream (/api/events, as a browser reads
+ *   it) takes, for every (check, vantage) view whose last probe changed in a delta, its receipt
+ *   time minus the result's startedAt + latency. Every process is on this machine, so the agent
+ *   and the board client read the same clock.
+ *
+ * Then, in the same run, the cost of probing as many results locally: a `knockon serve` of its
+ * own probing the same 2,000 checks from `local`, with the same board client, measured over the
+ * same window. Both scenarios run by default: quiet, and loaded (two CPU-bound busy loops, one
+ * per core of the 2-core machine, running through the scenario). One JSON line per scenario.
+ *
+ * Environment: BENCH_WINDOW_S (60), BENCH_WARMUP_S (20), BENCH_CHECKS (2000), BENCH_INTERVAL
+ * (10s), BENCH_SCENARIOS (quiet,loaded), BENCH_SYNC_INTERVAL (the agents' --sync-interval;
+ * their default when unset), BENCH_NO_LOCAL=1 (skip the local run), BENCH_NO_BOARD=1 (no board
+ * client; no delay figures), BENCH_CENTRE_NODE_OPTIONS (NODE_OPTIONS for the centre only, e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it), BENCH_AGENT_NODE_OPTIONS (the same for the
+ * agents, e.g. "--max-semi-space-size=8").
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
+import { loadavg } from 'node:os';
+import { createInterface } from 'node:readline';
+import { DatabaseSync } from 'node:sqlite';
+import { parseDuration } from '../src/shared/config/duration.ts';
+import { hashAgentToken } from '../src/engine/store/index.ts';
+import type { BoardMessage } from '../src/shared/protocol.ts';
+import type { CheckView } from '../src/shared/model.ts';
+import { startAgentsLab, type AgentsLab, type LabProcess } from '../test/support/agents-lab.ts';
+
+const env = process.env;
+const WINDOW_S = Number(env.BENCH_WINDOW_S ?? 60);
+const WARMUP_S = Number(env.BENCH_WARMUP_S ?? 20);
+const CHECKS = Number(env.BENCH_CHECKS ?? 2_000);
+const INTERVAL_MS = parseDuration(env.BENCH_INTERVAL ?? '10s')!;
+const SCENARIOS = (env.BENCH_SCENARIOS ?? 'quiet,loaded').split(',').map((s) => s.trim()) as ('quiet' | 'loaded')[];
+const SYNC_INTERVAL = env.BENCH_SYNC_INTERVAL;
+const WITH_LOCAL = env.BENCH_NO_LOCAL !== '1';
+const WITH_BOARD = env.BENCH_NO_BOARD !== '1';
+const CENTRE_NODE_OPTIONS = env.BENCH_CENTRE_NODE_OPTIONS ?? '';
+const AGENT_NODE_OPTIONS = env.BENCH_AGENT_NODE_OPTIONS ?? '';
+const VANTAGES = ['a1', 'a2', 'a3'] as const;
+const FARM_PORTS = 8;
+const CLK_TCK = 100;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+// ---------------------------------------------------------------------------------------------
+// Processes: every child this bench starts is in `children` or a lab, and goes when it ends.
+
+const children = new Set<ChildProcess>();
+const labs = new Set<AgentsLab>();
+
+function killEverything(signal: NodeJS.Signals): void {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  for (const lab of labs) {
+    for (const p of [lab.centre, ...lab.agents.values()] as LabProcess[]) if (p.running) p.child?.kill(signal);
+  }
+}
+process.on('exit', () => killEverything('SIGKILL'));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killEverything('SIGKILL');
+    // The labs' directories (configs, databases, agents' buffers) go too.
+    for (const lab of labs) rmSync(lab.dir, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
+async function startFarm(): Promise<{ ports: number[]; pid: number }> {
+  const farm = spawn(process.execPath, [new URL('./target-farm.ts', import.meta.url).pathname, String(FARM_PORTS)], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: { ...env, NODE_OPTIONS: '' },
+  });
+  children.add(farm);
+  const line = await new Promise<string>((resolve, reject) => {
+    farm.once('exit', (code) => reject(new Error(`target farm exited with ${code}`)));
+    createInterface({ input: farm.stdout! }).once('line', resolve);
+  });
+  return { ports: (JSON.parse(line) as { ports: number[] }).ports, pid: farm.pid! };
+}
+
+/** Two CPU-bound loops (one per core of the 2-core machine), as other work on a busy host. */
+function startLoad(): ChildProcess[] {
+  return [0, 1].map(() => {
+    const child = spawn(process.execPath, ['-e', 'for (;;) {}'], {
+      stdio: 'ignore',
+      env: { ...env, NODE_OPTIONS: '' },
+    });
+    children.add(child);
+    return child;
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+  children.delete(child);
+}
+
+// ---------------------------------------------------------------------------------------------
+// /proc
+
+function cpuSeconds(pid: number): number {
+  // utime and stime of the whole thread group (every thread: the engine worker's too).
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** CPU seconds per thread name (comm) of a process: main thread, engine worker, V8 and libuv helpers. */
+function threadCpuSeconds(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      out.set(comm, (out.get(comm) ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : 0;
+}
+
+/** The machine's busy jiffies (all cores, from /proc/stat), and steal: time the hypervisor gave to others. */
+function machineJiffies(): { busy: number; steal: number } {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number) as number[];
+  return { busy: user! + nice! + system! + irq! + softirq!, steal: steal ?? 0 };
+}
+
+/** CPU and peak RSS of some processes over a window. */
+class Meter {
+  private readonly cpu0: Map<string, number>;
+  private readonly peak = new Map<string, number>();
+  private readonly timer: ReturnType<typeof setInterval>;
+  private readonly machine0 = machineJiffies();
+  private readonly self0 = process.cpuUsage();
+  private readonly t0 = performance.now();
+  readonly load0 = loadavg()[0]!;
+  private readonly pids: Map<string, number>;
+  private readonly threads0: Map<string, number>;
+
+  constructor(pids: Map<string, number>) {
+    this.pids = pids;
+    this.threads0 = threadCpuSeconds(pids.get('centre')!);
+    this.cpu0 = new Map([...pids].map(([name, pid]) => [name, cpuSeconds(pid)]));
+    this.sample();
+    this.timer = setInterval(() => this.sample(), 500);
+  }
+
+  private sample(): void {
+    for (const [name, pid] of this.pids) {
+      try {
+        this.peak.set(name, Math.max(this.peak.get(name) ?? 0, rssMb(pid)));
+      } catch {
+        // Gone: reported by the caller, which sees its process exit.
+      }
+    }
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.sample();
+    const elapsedS = (performance.now() - this.t0) / 1000;
+    const cpu = new Map([...this.pids].map(([name, pid]) => [name, cpuSeconds(pid) - this.cpu0.get(name)!]));
+    const threads = new Map<string, number>();
+    for (const [comm, s] of threadCpuSeconds(this.pids.get('centre')!)) {
+      const cores = (s - (this.threads0.get(comm) ?? 0)) / elapsedS;
+      if (cores >= 0.001) threads.set(comm, Math.round(cores * 1000) / 1000);
+    }
+    const machine = machineJiffies();
+    const self = process.cpuUsage(this.self0);
+    const ours = [...cpu.values()].reduce((a, b) => a + b, 0) + (self.user + self.system) / 1e6;
+    const machineBusyCores = (machine.busy - this.machine0.busy) / CLK_TCK / elapsedS;
+    const stealCores = (machine.steal - this.machine0.steal) / CLK_TCK / elapsedS;
+    return {
+      elapsedS,
+      cpu,
+      rss: this.peak,
+      centreThreads: Object.fromEntries(threads),
+      benchCores: (self.user + self.system) / 1e6 / elapsedS,
+      machineBusyCores,
+      stealCores,
+      /** What else ran on the machine: all cores' busy time minus this bench's processes. */
+      othersCores: Math.max(0, machineBusyCores - ours / elapsedS),
+      load: [this.load0, loadavg()[0]!],
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The board client: the event stream as a browser reads it.
+
+interface DelaySample {
+  total: number;
+  /** Result's end to the delta's creation at the centre: buffer, sync, ingest, batching. */
+  toDelta: number;
+  /** The delta's creation to its receipt here: the board server and the stream. */
+  toClient: number;
+}
+
+class BoardClient {
+  /** Last probe seen per (check, vantage). */
+  private readonly seen = new Map<string, number>();
+  samples: DelaySample[] = [];
+  measuring = false;
+  deltas = 0;
+  private request: ReturnType<typeof get> | null = null;
+
+  constructor(url: string) {
+    const events = new URL('/api/events', url);
+    this.request = get(events, (res) => {
+      res.setEncoding('utf8');
+      let text = '';
+      res.on('data', (chunk: string) => {
+        const receipt = Date.now();
+        text += chunk;
+        let end: number;
+        while ((end = text.indexOf('\n\n')) >= 0) {
+          const frame = text.slice(0, end);
+          text = text.slice(end + 2);
+          if (!frame.startsWith('event: board')) continue;
+          const at = frame.indexOf('\ndata: ');
+          if (at < 0) continue;
+          this.onMessage(JSON.parse(frame.slice(at + 7)) as BoardMessage, receipt);
+        }
+      });
+    });
+    this.request.on('error', () => {});
+  }
+
+  /** Pairs (check, vantage) with a result, of `total` possible. */
+  coverage(): number {
+    return this.seen.size;
+  }
+
+  private onMessage(message: BoardMessage, receipt: number): void {
+    if (message.kind === 'snapshot') {
+      for (const check of message.snapshot.checks) this.observe(check, null, receipt);
+    } else if (message.kind === 'delta') {
+      this.deltas++;
+      for (const check of message.checks) this.observe(check, message.at, receipt);
+    }
+  }
+
+  private observe(check: CheckView, deltaAt: number | null, receipt: number): void {
+    const views = check.vantages ?? [{ vantage: 'local', lastProbeAt: check.lastProbeAt, latencyMs: check.latencyMs }];
+    for (const view of views) {
+      if (view.lastProbeAt === null) continue;
+      const key = `${check.id}\u0000${view.vantage}`;
+      const before = this.seen.get(key);
+      if (before === view.lastProbeAt) continue;
+      this.seen.set(key, view.lastProbeAt);
+      if (deltaAt === null || before === undefined || !this.measuring) continue;
+      const end = view.lastProbeAt + (view.latencyMs ?? 0);
+      this.samples.push({ total: receipt - end, toDelta: deltaAt - end, toClient: receipt - deltaAt });
+    }
+  }
+
+  close(): void {
+    this.request?.destroy();
+    this.request = null;
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+function delayFigures(samples: DelaySample[]) {
+  const pick = (f: (s: DelaySample) => number) => samples.map(f).sort((a, b) => a - b);
+  const total = pick((s) => s.total);
+  const toDelta = pick((s) => s.toDelta);
+  const toClient = pick((s) => s.toClient);
+  return {
+    samples: samples.length,
+    p50_ms: Math.round(percentile(total, 0.5)),
+    p99_ms: Math.round(percentile(total, 0.99)),
+    max_ms: Math.round(total.at(-1) ?? NaN),
+    to_delta_p50_ms: Math.round(percentile(toDelta, 0.5)),
+    to_delta_p99_ms: Math.round(percentile(toDelta, 0.99)),
+    delta_to_client_p50_ms: Math.round(percentile(toClient, 0.5)),
+    delta_to_client_p99_ms: Math.round(percentile(toClient, 0.99)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configs
+
+function checkList(ports: number[], vantages: readonly string[] | null) {
+  return Array.from({ length: CHECKS }, (_, i) => ({
+    id: `c${i}`,
+    type: 'http',
+    url: `http://127.0.0.1:${ports[i % ports.length]}/health?c=${i}`,
+    expect: { json: { status: 'OK' } },
+    ...(vantages ? { vantages: [...vantages] } : {}),
+  }));
+}
+
+const tokenOf = (vantage: string) => `kna_bench-${vantage}-token-for-the-vantages-bench`;
+
+/** YAML is a superset of JSON: the config file is the document as JSON. */
+function configText(ports: number[], withAgents: boolean): string {
+  return JSON.stringify({
+    defaults: { interval: `${INTERVAL_MS}ms`, timeout: `${Math.min(INTERVAL_MS, 5_000)}ms` },
+    engine: { max_in_flight: 256 },
+    ...(withAgents
+      ? {
+          vantages: VANTAGES.map((id) => ({
+            id,
+            name: id.toUpperCase(),
+            token_sha256: hashAgentToken(tokenOf(id)),
+            offline_after: '5s',
+          })),
+        }
+      : {}),
+    checks: checkList(ports, withAgents ? VANTAGES : null),
+  });
+}
+
+/** Results in the centre's database whose probe started in [from, to), per vantage ('' is local). */
+function resultsIn(dbPath: string, from: number, to: number): Map<string, { results: number; failed: number }> {
+  const db = new DatabaseSync(dbPath, { readOnly: true });
+  try {
+    const rows = db
+      .prepare(
+        'SELECT c.vantage AS vantage, COUNT(*) AS n, SUM(r.ok = 0) AS failed FROM results r ' +
+          'JOIN checks c ON c.key = r.check_key WHERE r.started_at >= ? AND r.started_at < ? GROUP BY c.vantage',
+      )
+      .all(from, to) as { vantage: string; n: number; failed: number }[];
+    return new Map(rows.map((r) => [r.vantage, { results: Number(r.n), failed: Number(r.failed) }]));
+  } finally {
+    db.close();
+  }
+}
+
+async function waitUntil(condition: () => boolean, what: string, timeoutMs: number, lab: AgentsLab) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    for (const p of [lab.centre, ...lab.agents.values()] as LabProcess[]) {
+      if (!p.running) throw new Error(`${p.spec.name} exited waiting for ${what}:\n${p.tail()}`);
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One run: a lab (centre with agents, or a centre probing locally), warm-up, window.
+
+interface RunOutcome {
+  elapsedS: number;
+  cpu: Map<string, number>;
+  rss: Map<string, number>;
+  /** The centre's CPU by thread name, in cores. */
+  centreThreads: Record<string, number>;
+  results: Map<string, { results: number; failed: number }>;
+  delay: ReturnType<typeof delayFigures> | null;
+  deltas: number;
+  farmCores: number;
+  benchCores: number;
+  machineBusyCores: number;
+  stealCores: number;
+  othersCores: number;
+  /** What the busy loops got (loaded scenario). */
+  loadCores: number;
+  load: number[];
+}
+
+async function run(ports: number[], farmPid: number, loadPids: number[], withAgents: boolean): Promise<RunOutcome> {
+  const lab = await startAgentsLab({
+    config: configText(ports, withAgents),
+    env: { NODE_OPTIONS: CENTRE_NODE_OPTIONS },
+    agents: withAgents
+      ? VANTAGES.map((vantage) => ({
+          vantage,
+          token: tokenOf(vantage),
+          env: { NODE_OPTIONS: AGENT_NODE_OPTIONS },
+          ...(SYNC_INTERVAL ? { args: ['--sync-interval', SYNC_INTERVAL] } : {}),
+        }))
+      : [],
+  });
+  labs.add(lab);
+  let board: BoardClient | null = null;
+  try {
+    const pairs = CHECKS * (withAgents ? VANTAGES.length : 1);
+    // The board client from the start, so it sees every view's first probe before the window.
+    board = new BoardClient(lab.centre.url);
+    if (WITH_BOARD) {
+      const b = board;
+      await waitUntil(() => b.coverage() >= pairs * 0.99, 'results on the board from every vantage', 90_000, lab);
+    } else {
+      board.close();
+      board = null;
+      await sleep(2 * INTERVAL_MS);
+    }
+    await sleep(WARMUP_S * 1000);
+    const pids = new Map<string, number>([['centre', lab.centre.child!.pid!]]);
+    if (withAgents) for (const v of VANTAGES) pids.set(v, lab.agents.get(v)!.child!.pid!);
+    pids.set('farm', farmPid);
+    loadPids.forEach((pid, i) => pids.set(`load${i}`, pid));
+    const from = Date.now();
+    if (board) board.measuring = true;
+    const meter = new Meter(pids);
+    const deltas0 = board?.deltas ?? 0;
+    await sleep(WINDOW_S * 1000);
+    const measured = meter.stop();
+    const to = Date.now();
+    if (board) board.measuring = false;
+    for (const p of [lab.centre, ...lab.agents.values()] as LabProcess[]) {
+      if (!p.running) throw new Error(`${p.spec.name} exited during the window:\n${p.tail()}`);
+    }
+    // The window's last results reach the database with the next sync (agents) or flush (local).
+    await sleep(3_000);
+    const results = resultsIn(lab.centre.dbPath, from, to);
+    const farmCores = measured.cpu.get('farm')! / measured.elapsedS;
+    const loadCores = loadPids.reduce((n, _, i) => n + measured.cpu.get(`load${i}`)!, 0) / measured.elapsedS;
+    for (const name of ['farm', ...loadPids.map((_, i) => `load${i}`)]) measured.cpu.delete(name);
+    return {
+      elapsedS: measured.elapsedS,
+      cpu: measured.cpu,
+      rss: measured.rss,
+      centreThreads: measured.centreThreads,
+      results,
+      delay: board ? delayFigures(board.samples) : null,
+      deltas: (board?.deltas ?? 0) - deltas0,
+      farmCores,
+      benchCores: measured.benchCores,
+      machineBusyCores: measured.machineBusyCores,
+      stealCores: measured.stealCores,
+      othersCores: measured.othersCores,
+      loadCores,
+      load: measured.load,
+    };
+  } finally {
+    board?.close();
+    await lab.stop();
+    labs.delete(lab);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const perThousand = (cpuS: number, n: number) => round((cpuS / Math.max(1, n)) * 1000, 4);
+
+async function scenario(name: 'quiet' | 'loaded', ports: number[], farmPid: number) {
+  const load = name === 'loaded' ? startLoad() : [];
+  try {
+    console.error(`vantages bench, ${name}: centre with ${VANTAGES.length} agents, ${CHECKS} checks each`);
+    const loadPids = load.map((c) => c.pid!);
+    const multi = await run(ports, farmPid, loadPids, true);
+    let local: RunOutcome | null = null;
+    if (WITH_LOCAL) {
+      console.error(`vantages bench, ${name}: a centre probing the ${CHECKS} checks itself`);
+      local = await run(ports, farmPid, loadPids, false);
+    }
+    const ingested = VANTAGES.reduce((n, v) => n + (multi.results.get(v)?.results ?? 0), 0);
+    const failed = VANTAGES.reduce((n, v) => n + (multi.results.get(v)?.failed ?? 0), 0);
+    const centreCpu = multi.cpu.get('centre')!;
+    const centrePer1000 = perThousand(centreCpu, ingested);
+    const agents = VANTAGES.map((v) => {
+      const probes = multi.results.get(v)?.results ?? 0;
+      return {
+        vantage: v,
+        probes,
+        cpu_s_per_1000_probes: perThousand(multi.cpu.get(v)!, probes),
+        rss_mb: Math.round(multi.rss.get(v)!),
+      };
+    });
+    const localProbes = local?.results.get('')?.results ?? 0;
+    const localPer1000 = local ? perThousand(local.cpu.get('centre')!, localProbes) : null;
+    const fraction = localPer1000 ? round(centrePer1000 / localPer1000, 3) : null;
+    const delayP99 = multi.delay?.p99_ms ?? null;
+    return {
+      bench: 'vantages',
+      scenario: name,
+      checks: CHECKS,
+      vantages: [...VANTAGES],
+      interval_ms: INTERVAL_MS,
+      sync_interval: SYNC_INTERVAL ?? 'default',
+      ...(AGENT_NODE_OPTIONS ? { agent_node_options: AGENT_NODE_OPTIONS } : {}),
+      window_s: round(multi.elapsedS),
+      centre_results: ingested,
+      centre_results_per_s: round(ingested / multi.elapsedS),
+      centre_failed_results: failed,
+      centre_cpu_s_per_1000_results: centrePer1000,
+      centre_cpu_cores: round(centreCpu / multi.elapsedS, 3),
+      centre_rss_mb: Math.round(multi.rss.get('centre')!),
+      centre_threads_cores: multi.centreThreads,
+      agents,
+      delay_p50_ms: multi.delay?.p50_ms ?? null,
+      delay_p99_ms: delayP99,
+      delay: multi.delay,
+      board_deltas: multi.deltas,
+      local_probes: localProbes,
+      local_cpu_s_per_1000_probes: localPer1000,
+      local_rss_mb: local ? Math.round(local.rss.get('centre')!) : null,
+      local_threads_cores: local?.centreThreads ?? null,
+      local_delay_p99_ms: local?.delay?.p99_ms ?? null,
+      ingest_fraction_of_local: fraction,
+      targets: {
+        centre_le_0_05: centrePer1000 <= 0.05,
+        centre_le_fifth_of_local: fraction === null ? null : fraction <= 0.2,
+        agents_le_local: localPer1000 === null ? null : agents.every((a) => a.cpu_s_per_1000_probes <= localPer1000),
+        delay_p99_lt_1s: delayP99 === null ? null : delayP99 < 1_000,
+      },
+      machine: {
+        busy_cores: round(multi.machineBusyCores, 2),
+        others_cores: round(multi.othersCores, 2),
+        steal_cores: round(multi.stealCores, 2),
+        farm_cores: round(multi.farmCores, 2),
+        bench_client_cores: round(multi.benchCores, 2),
+        busy_loops_cores: round(multi.loadCores, 2),
+        load_avg: multi.load.map((l) => round(l, 2)),
+        ...(local
+          ? {
+              local_run_busy_cores: round(local.machineBusyCores, 2),
+              local_run_others_cores: round(local.othersCores, 2),
+              local_run_steal_cores: round(local.stealCores, 2),
+            }
+          : {}),
+      },
+    };
+  } finally {
+    for (const child of load) await stopChild(child);
+  }
+}
+
+let failed = false;
+try {
+  const farm = await startFarm();
+  for (const name of SCENARIOS) {
+    if (name !== 'quiet' && name !== 'loaded') throw new Error(`BENCH_SCENARIOS: unknown scenario "${name}"`);
+    console.log(JSON.stringify(await scenario(name, farm.ports, farm.pid)));
+  }
+} catch (error) {
+  failed = true;
+  console.error(error);
+} finally {
+  for (const lab of labs) await lab.stop().catch(() => {});
+  for (const child of [...children]) await stopChild(child);
+}
+process.exit(failed ? 1 : 0);
