@@ -46,7 +46,8 @@ export function resolveChecks(config: Config): ResolvedCheck[] {
  * within a quarter of it.
  */
 function resolveHeartbeat(resolved: ResolvedCheck, check: Extract<CheckConfig, { type: 'heartbeat' }>): ResolvedCheck {
-  const first = check.degraded_after ?? check.down_after;
+  // The schema wants at least one of the two thresholds.
+  const first = check.degraded_after ?? check.down_after ?? resolved.intervalMs;
   return {
     ...resolved,
     intervalMs: check.interval ?? Math.min(resolved.intervalMs, Math.max(100, Math.floor(first / 4))),

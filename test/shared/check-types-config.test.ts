@@ -76,7 +76,38 @@ describe('check type config', () => {
 
   it('lets a heartbeat check be evaluated more often than the default timeout', () => {
     expect(issues([{ id: 'h', type: 'heartbeat', token_env: 'T', down_after: '1s', interval: '100ms' }])).toEqual([]);
-    expect(issues([{ id: 'a', type: 'tcp', host: 'h', port: 1, interval: '100ms' }])[0]).toContain('must not exceed');
+  });
+
+  it('accepts a timeout longer than the interval (5 s connect timeout checked every 5 s, or longer)', () => {
+    const outcome = parse([
+      { id: 'a', type: 'tcp', host: 'h', port: 1, interval: '5s', timeout: '5s' },
+      { id: 'b', type: 'http', url: 'http://x.example/', interval: '5s', timeout: '8s', connect_timeout: '5s' },
+      { id: 'c', type: 'tcp', host: 'h', port: 1, interval: '100ms' },
+    ]);
+    expect(outcome.ok && outcome.config.checks.map((c) => [c.interval, c.timeout])).toEqual([
+      [5_000, 5_000],
+      [5_000, 8_000],
+      [100, undefined],
+    ]);
+  });
+
+  it('lets a heartbeat check be degraded-only, but wants at least one threshold', () => {
+    expect(issues([{ id: 'h', type: 'heartbeat', token_env: 'T', degraded_after: '1m' }])).toEqual([]);
+    expect(issues([{ id: 'h', type: 'heartbeat', token_env: 'T' }])).toEqual([
+      'checks[0].down_after: expected down_after, degraded_after or both (degraded_after alone never marks the check down)',
+    ]);
+  });
+
+  it('says a missing required field is missing, not that it is a bad value', () => {
+    expect(issues([{ id: 'a', type: 'tcp', host: 'h' }])).toEqual(['checks[0].port: required field "port" is missing']);
+    expect(issues([{ id: 'a', type: 'http' }])).toEqual([
+      'checks[0].url: required field "url" is missing (expected an absolute http:// or https:// URL)',
+    ]);
+    expect(issues([{ id: 'a', type: 'tcp', host: 'h', port: 1, interval: null }])[0]).toContain('expected a duration');
+    expect(issues([{ type: 'tcp', host: 'h', port: 1 }])[0]).toMatch(
+      /^checks\[0\]\.id: required field "id" is missing/,
+    );
+    expect(issues([{ id: 'a', type: 'tcp', host: 'h', port: 'x' }])[0]).not.toContain('missing');
   });
 
   it('wants fast_interval no longer than interval', () => {

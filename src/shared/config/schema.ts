@@ -148,16 +148,9 @@ export const configSchema = z
           message: `unknown region "${check.region}"; defined regions: ${[...regionIds].join(', ') || 'none'}`,
         });
       }
-      const timeout = check.timeout ?? config.defaults.timeout;
+      // A timeout longer than the interval is allowed (a 5 s connect timeout checked every 5 s):
+      // the scheduler skips, and counts, a slot that comes while the previous probe still runs.
       const interval = check.interval ?? config.defaults.interval;
-      // A heartbeat check only reads the time since the last beat: its timeout bounds nothing.
-      if (timeout > interval && check.type !== 'heartbeat') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['checks', i, check.timeout !== undefined ? 'timeout' : 'interval'],
-          message: `timeout (${timeout} ms) must not exceed interval (${interval} ms)`,
-        });
-      }
       if (check.fast_interval !== undefined && check.fast_interval > interval) {
         ctx.addIssue({
           code: 'custom',
