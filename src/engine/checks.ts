@@ -3,6 +3,7 @@ import type { CheckView, ProbeDetails, ProbeResult } from '../shared/model.ts';
 import type { MissingVantage, QuorumRule } from '../shared/config/quorum.ts';
 import { checkVantages } from '../shared/config/vantages.ts';
 import { redactUrl } from '../shared/redact.ts';
+import type { FailWindow } from './status.ts';
 
 /** A check with its defaults applied: what the scheduler, probes and status rules work on. */
 export type ResolvedCheck = CheckConfig & {
@@ -12,6 +13,8 @@ export type ResolvedCheck = CheckConfig & {
   fall: number;
   rise: number;
   degradedLatencyMs: number | null;
+  /** nginx's max_fails/fail_timeout, when the check uses them instead of fall/rise. */
+  failWindow?: FailWindow | null;
   /** Interval while the check is changing state (HAProxy's fastinter); null to keep `intervalMs`. */
   fastIntervalMs: number | null;
   /** Vantage ids it is probed from, config order; this machine's id when only here. */
@@ -31,6 +34,7 @@ export function resolveChecks(config: Config): ResolvedCheck[] {
       fall: check.fall ?? d.fall,
       rise: check.rise ?? d.rise,
       degradedLatencyMs: check.degraded_latency ?? null,
+      failWindow: failWindowOf(check),
       fastIntervalMs: check.fast_interval ?? null,
       vantageIds: checkVantages(check, d, config.vantage.id),
       quorumRule: check.quorum ?? d.quorum,
@@ -38,6 +42,12 @@ export function resolveChecks(config: Config): ResolvedCheck[] {
     };
     return check.type === 'heartbeat' ? resolveHeartbeat(resolved, check) : resolved;
   });
+}
+
+/** nginx's defaults fill the half not given: max_fails=1, fail_timeout=10s. */
+function failWindowOf(check: CheckConfig): FailWindow | null {
+  if (check.max_fails === undefined && check.fail_timeout === undefined) return null;
+  return { maxFails: check.max_fails ?? 1, failTimeoutMs: check.fail_timeout ?? 10_000 };
 }
 
 /**

@@ -122,3 +122,28 @@ describe('check type config', () => {
     ]);
   });
 });
+
+describe("nginx's max_fails/fail_timeout in the config", () => {
+  it('resolves to a fail window, filling the missing half with nginx defaults (1, 10s)', async () => {
+    const { resolveChecks } = await import('../../src/engine/checks.ts');
+    const outcome = parse([
+      { id: 'a', type: 'tcp', host: 'h', port: 1, max_fails: 3, fail_timeout: '30s' },
+      { id: 'b', type: 'tcp', host: 'h', port: 1, max_fails: 2 },
+      { id: 'c', type: 'tcp', host: 'h', port: 1, fail_timeout: '5s' },
+      { id: 'd', type: 'tcp', host: 'h', port: 1 },
+    ]);
+    expect(outcome.ok && resolveChecks(outcome.config).map((c) => c.failWindow)).toEqual([
+      { maxFails: 3, failTimeoutMs: 30_000 },
+      { maxFails: 2, failTimeoutMs: 10_000 },
+      { maxFails: 1, failTimeoutMs: 5_000 },
+      null,
+    ]);
+  });
+
+  it('refuses fall or rise beside max_fails/fail_timeout, naming the field', () => {
+    expect(issues([{ id: 'a', type: 'tcp', host: 'h', port: 1, max_fails: 3, fall: 2, rise: 2 }])).toEqual([
+      'checks[0].fall: fall and max_fails/fail_timeout are two rules for down and up again: use one',
+      'checks[0].rise: rise and max_fails/fail_timeout are two rules for down and up again: use one',
+    ]);
+  });
+});

@@ -151,6 +151,16 @@ export const configSchema = z
       // A timeout longer than the interval is allowed (a 5 s connect timeout checked every 5 s):
       // the scheduler skips, and counts, a slot that comes while the previous probe still runs.
       const interval = check.interval ?? config.defaults.interval;
+      const windowed = check.max_fails !== undefined || check.fail_timeout !== undefined;
+      for (const field of ['fall', 'rise'] as const) {
+        if (windowed && check[field] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['checks', i, field],
+            message: `${field} and max_fails/fail_timeout are two rules for down and up again: use one`,
+          });
+        }
+      }
       if (check.fast_interval !== undefined && check.fast_interval > interval) {
         ctx.addIssue({
           code: 'custom',
