@@ -27,6 +27,7 @@ import {
 } from './policy.ts';
 import { dnsCheckQuery, type PropagationRow, type ResolverQuery } from './propagation.ts';
 import { runPolicy } from './runner.ts';
+import { incidentSummary } from './incident-summary.ts';
 
 /** What the module needs from the store: durable on return (src/engine/store). */
 export interface FailoverStore {
@@ -270,6 +271,7 @@ export class FailoverModule implements EngineModule {
       env: this.options.env ?? process.env,
       now: () => this.clock.now(),
       checkStatus: (id) => this.options.engine.checkViews().find((v) => v.id === id)?.status,
+      incident: () => incidentSummary(this.options.incidents, policy.watch),
       signal: this.stopController.signal,
     })
       .then((outcome) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { id } from './common.ts';
 import { duration, timeoutDuration } from './duration.ts';
+import { FAILOVER_TEMPLATE_FIELDS, messageTemplate } from './message-template.ts';
 
 /**
  * Failover policies: what to watch, when to switch, how (ordered actions), how to prove it
@@ -110,6 +111,11 @@ const webhookAction = z.strictObject({
   format: z.enum(['slack', 'json']).default('slack'),
   /** Optional bearer token, from the environment. */
   token_env: envName.optional(),
+  /**
+   * The message's text in place of Knockon's own ("Failover initiated to backup server"), with
+   * placeholders such as {{ policy.name }}, {{ run.to }} and {{ incident.title }}.
+   */
+  text: messageTemplate(FAILOVER_TEMPLATE_FIELDS).optional(),
 });
 
 const commandAction = z.strictObject({
