@@ -17,6 +17,8 @@ export type ResolvedCheck = CheckConfig & {
   failWindow?: FailWindow | null;
   /** Interval while the check is changing state (HAProxy's fastinter); null to keep `intervalMs`. */
   fastIntervalMs: number | null;
+  /** HTTP: response headers (lower-case) the results report, for expectations and backup_in_use. */
+  reportHeaders?: string[];
   /** Vantage ids it is probed from, config order; this machine's id when only here. */
   vantageIds: string[];
   quorumRule: QuorumRule;
@@ -40,8 +42,18 @@ export function resolveChecks(config: Config): ResolvedCheck[] {
       quorumRule: check.quorum ?? d.quorum,
       missingVantage: check.missing_vantage ?? d.missing_vantage,
     };
+    if (check.type === 'http') resolved.reportHeaders = reportedHeaders(config, check);
     return check.type === 'heartbeat' ? resolveHeartbeat(resolved, check) : resolved;
   });
+}
+
+/** The headers an http check's results carry: the ones it expects, and those components watch. */
+function reportedHeaders(config: Config, check: Extract<CheckConfig, { type: 'http' }>): string[] {
+  const names = Object.keys(check.expect.headers ?? {});
+  for (const c of config.components) {
+    if (c.backup_in_use?.check === check.id) names.push(c.backup_in_use.header);
+  }
+  return [...new Set(names.map((n) => n.toLowerCase()))];
 }
 
 /** nginx's defaults fill the half not given: max_fails=1, fail_timeout=10s. */
@@ -116,5 +128,6 @@ export function probeDetails(result: ProbeResult): ProbeDetails | undefined {
   if (result.dns) details.dns = result.dns;
   if (result.heartbeat) details.heartbeat = result.heartbeat;
   if (result.finalUrl) details.finalUrl = result.finalUrl;
+  if (result.headers) details.headers = result.headers;
   return Object.keys(details).length > 0 ? details : undefined;
 }

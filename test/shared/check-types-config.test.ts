@@ -147,3 +147,38 @@ describe("nginx's max_fails/fail_timeout in the config", () => {
     ]);
   });
 });
+
+describe('header expectations and backup_in_use in the config', () => {
+  const lb = (backup: object, kind = 'load_balancer', check: object = { id: 'edge', type: 'http', url: 'http://x/' }) =>
+    issues([check], { components: [{ id: 'lb', kind, checks: ['edge'], backup_in_use: backup }] });
+
+  it('wants exactly one of equals, matches, present or absent, and a valid regex', () => {
+    const http = (headers: object) => issues([{ id: 'a', type: 'http', url: 'http://x/', expect: { headers } }]);
+    expect(http({ 'X-Upstream': { equals: 'hk', present: true } })).toEqual([
+      'checks[0].expect.headers.X-Upstream: expected exactly one of equals, matches, present: true or absent: true',
+    ]);
+    expect(http({ Via: { matches: '(' } })).toEqual([
+      'checks[0].expect.headers.Via.matches: expected a valid regular expression',
+    ]);
+    expect(http({ 'bad name': { present: true } })[0]).toContain('expected an HTTP header name');
+    expect(http({ Via: { absent: true }, 'X-Upstream': { matches: '^hk-' } })).toEqual([]);
+  });
+
+  it('accepts backup_in_use on a load balancer with one of its http checks, and says what is wrong otherwise', () => {
+    expect(lb({ check: 'edge', header: 'X-Upstream', equals: 'sg-backup' })).toEqual([]);
+    expect(lb({ check: 'edge', header: 'X-Upstream', equals: 'sg-backup' }, 'api')).toEqual([
+      'components[0].backup_in_use: backup_in_use applies to components of kind load_balancer',
+    ]);
+    expect(lb({ check: 'other', header: 'X-Upstream', present: true })).toEqual([
+      'components[0].backup_in_use.check: "other" is not one of this component\'s checks',
+    ]);
+    expect(
+      lb({ check: 'edge', header: 'Via', present: true }, 'load_balancer', {
+        id: 'edge',
+        type: 'tcp',
+        host: 'h',
+        port: 1,
+      }),
+    ).toEqual(['components[0].backup_in_use.check: "edge" is not an http check: only http sees headers']);
+  });
+});

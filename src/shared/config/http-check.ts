@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkCommon } from './common.ts';
 import { timeoutDuration } from './duration.ts';
+import { headerExpectations } from './header-match.ts';
 
 const statusList = z.array(z.int().min(100).max(599)).min(1, { error: 'expected at least one HTTP status code' });
 
@@ -72,6 +73,8 @@ export const httpCheckSchema = z
         body_regex: z.string().refine(isRegex, { error: 'expected a valid regular expression' }).optional(),
         /** Top-level or dotted-path JSON fields and the value each must equal, such as { status: OK }. */
         json: z.record(z.string(), jsonScalar).optional(),
+        /** Response headers: { X-Upstream: { equals: hk-1 } }, or matches, present: true, absent: true. */
+        headers: headerExpectations.optional(),
         /** Degraded, then failed, as the certificate nears expiry (see the TLS check). */
         min_days_left: z.int().min(0).max(3650).optional(),
       })
