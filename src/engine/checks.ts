@@ -91,6 +91,8 @@ export function describeTarget(check: CheckConfig): string {
       return `tls://${hostPort(check.host, check.port)}`;
     case 'heartbeat':
       return `heartbeat /heartbeat/${check.id}`;
+    case 'route53_health':
+      return `route53 health check ${check.health_check_id}`;
   }
 }
 

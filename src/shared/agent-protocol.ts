@@ -46,6 +46,7 @@ const ERROR_CLASSES = [
   'body_too_large',
   'json_mismatch',
   'header_mismatch',
+  'route53_unhealthy',
   'http_redirect_loop',
   'too_many_redirects',
   'send_timeout',

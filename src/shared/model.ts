@@ -31,6 +31,7 @@ export type ErrorClass =
   | 'body_too_large'
   | 'json_mismatch'
   | 'header_mismatch'
+  | 'route53_unhealthy'
   | 'http_redirect_loop'
   | 'too_many_redirects'
   | 'send_timeout'

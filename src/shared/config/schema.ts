@@ -6,6 +6,7 @@ import { failoverSchema, validateFailover } from './failover.ts';
 import { heartbeatCheckSchema } from './heartbeat-check.ts';
 import { historySchema } from './history.ts';
 import { httpCheckSchema } from './http-check.ts';
+import { route53HealthCheckSchema } from './route53-health-check.ts';
 import { tcpCheckSchema } from './tcp-check.ts';
 import { tlsCheckSchema } from './tls-check.ts';
 import { alertRuleSchema, notificationsSchema, receiverSchema } from './alerts.ts';
@@ -26,10 +27,12 @@ export const regionSchema = z.strictObject({
 
 export const checkSchema = z.discriminatedUnion(
   'type',
-  [httpCheckSchema, dnsCheckSchema, tcpCheckSchema, tlsCheckSchema, heartbeatCheckSchema],
+  [httpCheckSchema, dnsCheckSchema, tcpCheckSchema, tlsCheckSchema, heartbeatCheckSchema, route53HealthCheckSchema],
   {
     error: (issue) =>
-      issue.code === 'invalid_union' ? 'expected "type" to be one of: http, dns, tcp, tls, heartbeat' : undefined,
+      issue.code === 'invalid_union'
+        ? 'expected "type" to be one of: http, dns, tcp, tls, heartbeat, route53_health'
+        : undefined,
   },
 );
 
