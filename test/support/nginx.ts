@@ -7,10 +7,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findSbin, terminate } from './binaries.ts';
+import { findSbin, terminate, untilAccepting } from './binaries.ts';
 import { freePort } from './ports.ts';
 
 export function nginxPath(): string | null {
@@ -93,24 +92,8 @@ ${temp}
     this.child = child;
     child.stdout!.on('data', (c: Buffer) => (this.log += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (this.log += c.toString()));
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}:\n${this.log}`);
-      if (await this.accepts()) return this;
-      if (Date.now() > deadline) throw new Error(`nginx did not listen within 10 s:\n${this.log}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
-  private accepts(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const s = connect(this.port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
+    await untilAccepting(child, { port: this.port, host: '127.0.0.1' }, 'nginx', () => this.log);
+    return this;
   }
 
   async stop(): Promise<void> {

@@ -5,7 +5,8 @@ export const headerName = z
   .string()
   .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/, { error: 'expected an HTTP header name such as X-Upstream' });
 
-function isRegex(source: string): boolean {
+/** Whether a string compiles as a JavaScript regular expression. */
+export function isRegex(source: string): boolean {
   try {
     new RegExp(source);
     return true;

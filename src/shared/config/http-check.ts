@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { checkCommon } from './common.ts';
 import { timeoutDuration } from './duration.ts';
-import { headerExpectations } from './header-match.ts';
+import { headerExpectations, isRegex } from './header-match.ts';
 
 const statusList = z.array(z.int().min(100).max(599)).min(1, { error: 'expected at least one HTTP status code' });
 
@@ -10,15 +10,6 @@ const jsonScalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
   error: 'expected the name of an environment variable, such as STATUS_API_KEY',
 });
-
-function isRegex(source: string): boolean {
-  try {
-    new RegExp(source);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** TLS options shared by HTTPS and TLS checks. */
 export const tlsOptions = z
