@@ -184,6 +184,11 @@ export interface CheckView {
   consecutiveSuccesses: number;
   /** The check's degraded_latency threshold, so charts can draw it; null when not set. */
   degradedLatencyMs?: number | null;
+  /**
+   * Slots skipped because the previous probe was still running (a timeout longer than the
+   * interval, or a slow target), since the engine started; absent while none was.
+   */
+  skippedSlots?: number;
   /** What the last probe saw beyond status and latency, for drill-down and DNS propagation. */
   details?: ProbeDetails;
   /** Probed from more than this machine: each vantage's view, in config order. */

@@ -78,6 +78,7 @@ describe('scheduler', () => {
     await clock.advance(phase + 29_999);
     expect(starts).toEqual([phase, phase + 10_000, phase + 20_000]);
     expect(scheduler.stats().skippedOverlaps).toBe(3);
+    expect(scheduler.skippedOf('hung')).toBe(3);
     scheduler.stop();
   });
 
