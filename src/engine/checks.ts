@@ -3,6 +3,7 @@ import type { CheckView, ProbeDetails, ProbeResult } from '../shared/model.ts';
 import type { MissingVantage, QuorumRule } from '../shared/config/quorum.ts';
 import { checkVantages } from '../shared/config/vantages.ts';
 import { redactUrl } from '../shared/redact.ts';
+import type { FailWindow } from './status.ts';
 
 /** A check with its defaults applied: what the scheduler, probes and status rules work on. */
 export type ResolvedCheck = CheckConfig & {
@@ -12,8 +13,12 @@ export type ResolvedCheck = CheckConfig & {
   fall: number;
   rise: number;
   degradedLatencyMs: number | null;
+  /** nginx's max_fails/fail_timeout, when the check uses them instead of fall/rise. */
+  failWindow?: FailWindow | null;
   /** Interval while the check is changing state (HAProxy's fastinter); null to keep `intervalMs`. */
   fastIntervalMs: number | null;
+  /** HTTP: response headers (lower-case) the results report, for expectations and backup_in_use. */
+  reportHeaders?: string[];
   /** Vantage ids it is probed from, config order; this machine's id when only here. */
   vantageIds: string[];
   quorumRule: QuorumRule;
@@ -31,13 +36,30 @@ export function resolveChecks(config: Config): ResolvedCheck[] {
       fall: check.fall ?? d.fall,
       rise: check.rise ?? d.rise,
       degradedLatencyMs: check.degraded_latency ?? null,
+      failWindow: failWindowOf(check),
       fastIntervalMs: check.fast_interval ?? null,
       vantageIds: checkVantages(check, d, config.vantage.id),
       quorumRule: check.quorum ?? d.quorum,
       missingVantage: check.missing_vantage ?? d.missing_vantage,
     };
+    if (check.type === 'http') resolved.reportHeaders = reportedHeaders(config, check);
     return check.type === 'heartbeat' ? resolveHeartbeat(resolved, check) : resolved;
   });
+}
+
+/** The headers an http check's results carry: the ones it expects, and those components watch. */
+function reportedHeaders(config: Config, check: Extract<CheckConfig, { type: 'http' }>): string[] {
+  const names = Object.keys(check.expect.headers ?? {});
+  for (const c of config.components) {
+    if (c.backup_in_use?.check === check.id) names.push(c.backup_in_use.header);
+  }
+  return [...new Set(names.map((n) => n.toLowerCase()))];
+}
+
+/** nginx's defaults fill the half not given: max_fails=1, fail_timeout=10s. */
+function failWindowOf(check: CheckConfig): FailWindow | null {
+  if (check.max_fails === undefined && check.fail_timeout === undefined) return null;
+  return { maxFails: check.max_fails ?? 1, failTimeoutMs: check.fail_timeout ?? 10_000 };
 }
 
 /**
@@ -46,7 +68,8 @@ export function resolveChecks(config: Config): ResolvedCheck[] {
  * within a quarter of it.
  */
 function resolveHeartbeat(resolved: ResolvedCheck, check: Extract<CheckConfig, { type: 'heartbeat' }>): ResolvedCheck {
-  const first = check.degraded_after ?? check.down_after;
+  // The schema wants at least one of the two thresholds.
+  const first = check.degraded_after ?? check.down_after ?? resolved.intervalMs;
   return {
     ...resolved,
     intervalMs: check.interval ?? Math.min(resolved.intervalMs, Math.max(100, Math.floor(first / 4))),
@@ -68,6 +91,8 @@ export function describeTarget(check: CheckConfig): string {
       return `tls://${hostPort(check.host, check.port)}`;
     case 'heartbeat':
       return `heartbeat /heartbeat/${check.id}`;
+    case 'route53_health':
+      return `route53 health check ${check.health_check_id}`;
   }
 }
 
@@ -105,5 +130,6 @@ export function probeDetails(result: ProbeResult): ProbeDetails | undefined {
   if (result.dns) details.dns = result.dns;
   if (result.heartbeat) details.heartbeat = result.heartbeat;
   if (result.finalUrl) details.finalUrl = result.finalUrl;
+  if (result.headers) details.headers = result.headers;
   return Object.keys(details).length > 0 ? details : undefined;
 }

@@ -500,6 +500,8 @@ export class Engine {
       consecutiveFailures: state.consecutiveFailures,
       consecutiveSuccesses: state.consecutiveSuccesses,
     };
+    const skipped = this.scheduler.skippedOf(tracked.check.id);
+    if (skipped > 0) view.skippedSlots = skipped;
     if (!tracked.multi || tracked.decision === null) return view;
     const d = tracked.decision;
     const quorum: QuorumView = {

@@ -104,6 +104,8 @@ export class Scheduler {
   private stopped = false;
   private delayedByLimit = 0;
   private skippedOverlaps = 0;
+  /** The same, per job: a check whose timeout outlasts its interval shows how often it happens. */
+  private readonly skippedById = new Map<string, number>();
   private droppedByQueueLimit = 0;
   private readonly lags = new Float64Array(LAG_WINDOW);
   private lagCount = 0;
@@ -125,6 +127,7 @@ export class Scheduler {
     for (const [id, entry] of this.entries) {
       if (!wanted.has(id)) {
         this.entries.delete(id);
+        this.skippedById.delete(id);
         entry.generation = -1;
       }
     }
@@ -167,6 +170,11 @@ export class Scheduler {
    */
   lagHistogram(): number[] {
     return Array.from(this.lagHistogramCounts);
+  }
+
+  /** Due slots of one job skipped because its previous probe was still running. */
+  skippedOf(id: string): number {
+    return this.skippedById.get(id) ?? 0;
   }
 
   /** The interval a job currently runs at, or null when there is no such job. */
@@ -233,6 +241,7 @@ export class Scheduler {
       this.heap.push({ due: next, id: top.id, generation: entry.generation });
       if (this.running.has(top.id) || this.queued.has(top.id)) {
         this.skippedOverlaps++;
+        this.skippedById.set(top.id, (this.skippedById.get(top.id) ?? 0) + 1);
         continue;
       }
       if (this.inFlight + this.ready.length - this.head >= this.maxInFlight + this.maxQueued) {

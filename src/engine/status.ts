@@ -7,6 +7,13 @@ export interface StatusRules {
   rise: number;
   /** A success this slow or slower counts towards degraded; null disables it. */
   degradedLatencyMs: number | null;
+  /** nginx's max_fails/fail_timeout instead of fall/rise for down and back; null for fall/rise. */
+  failWindow?: FailWindow | null;
+}
+
+export interface FailWindow {
+  maxFails: number;
+  failTimeoutMs: number;
 }
 
 export interface CheckState {
@@ -18,6 +25,10 @@ export interface CheckState {
   consecutiveSlow: number;
   /** Consecutive successes below the degraded latency. */
   consecutiveFast: number;
+  /** With a fail window: times of the failures within it, the latest `maxFails` at most. */
+  recentFailures?: number[];
+  /** With a fail window: while down, no success counts before this time. */
+  outUntil?: number | null;
 }
 
 export const INITIAL_STATE: CheckState = {
@@ -27,6 +38,8 @@ export const INITIAL_STATE: CheckState = {
   consecutiveSuccesses: 0,
   consecutiveSlow: 0,
   consecutiveFast: 0,
+  recentFailures: [],
+  outUntil: null,
 };
 
 /**
@@ -41,6 +54,11 @@ export const INITIAL_STATE: CheckState = {
  *   counts as slow whatever its latency.
  * - A result of class `probe_error` says the observer could not probe; it is not evidence
  *   about the target, so it changes nothing.
+ * - With a fail window (nginx's max_fails/fail_timeout) instead of fall/rise: down once
+ *   `maxFails` failures fall within `failTimeoutMs`, whatever successes came between them
+ *   (nginx's documented window, not a consecutive count); then out for `failTimeoutMs`: no
+ *   success counts before that, a failure starts the period again, and the first success
+ *   after it makes the check up (nginx's single trial request), with the window emptied.
  */
 export function nextState(prev: CheckState, result: ProbeResult, rules: StatusRules, now: number): CheckState {
   if (result.errorClass === 'probe_error') return prev;
@@ -53,13 +71,22 @@ export function nextState(prev: CheckState, result: ProbeResult, rules: StatusRu
   const consecutiveSlow = slow ? prev.consecutiveSlow + 1 : 0;
   const consecutiveFast = result.ok && !slow ? prev.consecutiveFast + 1 : 0;
 
+  const window = rules.failWindow ?? null;
+  const recentFailures = window ? recentWithin(prev, result.ok, window, now) : [];
+  const downNow = window
+    ? !result.ok && (recentFailures.length >= window.maxFails || prev.status === 'down')
+    : consecutiveFailures >= rules.fall;
+  const upAgain = window
+    ? result.ok && (prev.outUntil == null || now >= prev.outUntil)
+    : consecutiveSuccesses >= rules.rise;
+
   let status = prev.status;
-  if (consecutiveFailures >= rules.fall) status = 'down';
+  if (downNow) status = 'down';
   else if (prev.status === 'unknown' && result.ok) status = slow && consecutiveSlow >= rules.fall ? 'degraded' : 'up';
-  else if (prev.status === 'down' && consecutiveSuccesses >= rules.rise)
-    status = consecutiveSlow >= rules.fall ? 'degraded' : 'up';
+  else if (prev.status === 'down' && upAgain) status = consecutiveSlow >= rules.fall ? 'degraded' : 'up';
   else if (prev.status === 'up' && consecutiveSlow >= rules.fall) status = 'degraded';
   else if (prev.status === 'degraded' && consecutiveFast >= rules.rise) status = 'up';
+  const backUp = prev.status === 'down' && status !== 'down';
   return {
     status,
     since: status !== prev.status ? now : prev.since,
@@ -67,7 +94,16 @@ export function nextState(prev: CheckState, result: ProbeResult, rules: StatusRu
     consecutiveSuccesses,
     consecutiveSlow,
     consecutiveFast,
+    recentFailures: backUp ? [] : recentFailures,
+    outUntil: window && downNow ? now + window.failTimeoutMs : backUp ? null : (prev.outUntil ?? null),
   };
+}
+
+/** The failures still inside the window after this result, the latest `maxFails` at most. */
+function recentWithin(prev: CheckState, ok: boolean, window: FailWindow, now: number): number[] {
+  const kept = (prev.recentFailures ?? []).filter((at) => at > now - window.failTimeoutMs);
+  if (!ok) kept.push(now);
+  return kept.slice(-window.maxFails);
 }
 
 /**
@@ -80,7 +116,7 @@ export function isChanging(state: CheckState): boolean {
     case 'down':
       return state.consecutiveSuccesses > 0;
     case 'up':
-      return state.consecutiveFailures > 0 || state.consecutiveSlow > 0;
+      return state.consecutiveFailures > 0 || state.consecutiveSlow > 0 || (state.recentFailures?.length ?? 0) > 0;
     case 'degraded':
       return state.consecutiveFailures > 0 || state.consecutiveFast > 0;
     case 'unknown':

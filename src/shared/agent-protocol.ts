@@ -45,6 +45,8 @@ const ERROR_CLASSES = [
   'body_mismatch',
   'body_too_large',
   'json_mismatch',
+  'header_mismatch',
+  'route53_unhealthy',
   'http_redirect_loop',
   'too_many_redirects',
   'send_timeout',
@@ -100,6 +102,10 @@ export const WireResultSchema = z.object({
     .max(64)
     .optional(),
   finalUrl: text(8_192).optional(),
+  headers: z
+    .record(text(128), text(1_000))
+    .refine((h) => Object.keys(h).length <= 32, { error: 'expected at most 32 headers' })
+    .optional(),
   shortage: z.enum(['descriptors', 'memory', 'queue']).optional(),
   /**
    * The agent's own network was failing (its vantage's reference checks down) when it probed:

@@ -30,6 +30,8 @@ export type ErrorClass =
   | 'body_mismatch'
   | 'body_too_large'
   | 'json_mismatch'
+  | 'header_mismatch'
+  | 'route53_unhealthy'
   | 'http_redirect_loop'
   | 'too_many_redirects'
   | 'send_timeout'
@@ -117,6 +119,11 @@ export interface ProbeResult {
   heartbeat?: HeartbeatDetails;
   /** HTTP: the URL answered last, when redirects were followed. */
   finalUrl?: string;
+  /**
+   * HTTP: the response headers the config asks about (`expect.headers`, a component's
+   * `backup_in_use`), lower-case names; only those, so no cookie or token is ever kept.
+   */
+  headers?: Record<string, string>;
   /** probe_error only: the probe could not run because the observer ran out of this. */
   shortage?: ObserverShortage;
   /** The vantage that probed it; absent means this machine (the local vantage). */
@@ -177,6 +184,11 @@ export interface CheckView {
   consecutiveSuccesses: number;
   /** The check's degraded_latency threshold, so charts can draw it; null when not set. */
   degradedLatencyMs?: number | null;
+  /**
+   * Slots skipped because the previous probe was still running (a timeout longer than the
+   * interval, or a slow target), since the engine started; absent while none was.
+   */
+  skippedSlots?: number;
   /** What the last probe saw beyond status and latency, for drill-down and DNS propagation. */
   details?: ProbeDetails;
   /** Probed from more than this machine: each vantage's view, in config order. */
@@ -186,7 +198,10 @@ export interface CheckView {
 }
 
 /** The optional parts of a probe result, as the board shows them for the last probe. */
-export type ProbeDetails = Pick<ProbeResult, 'httpStatus' | 'phases' | 'tls' | 'dns' | 'heartbeat' | 'finalUrl'>;
+export type ProbeDetails = Pick<
+  ProbeResult,
+  'httpStatus' | 'phases' | 'tls' | 'dns' | 'heartbeat' | 'finalUrl' | 'headers'
+>;
 
 export interface RegionView {
   id: string;
@@ -250,6 +265,12 @@ export interface ComponentView {
   checks: string[];
   dependsOn: string[];
   flapping: boolean;
+  /**
+   * A load balancer with `backup_in_use`: the header that says its backup answered the last
+   * successful probe (the board shows "serving from the backup"), or null when the primary did.
+   * Absent when the component has no such rule.
+   */
+  backupInUse?: { check: string; header: string; value: string | null } | null;
 }
 
 export type IncidentEventKind =

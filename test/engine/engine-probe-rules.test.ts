@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/engine/clock.ts';
 import { parseConfigText } from '../../src/engine/config/parse.ts';
 import { Engine } from '../../src/engine/engine.ts';
+import { phaseOffset } from '../../src/engine/scheduler.ts';
 import type { ProbeResult } from '../../src/shared/model.ts';
 import type { BoardMessage } from '../../src/shared/protocol.ts';
 import { FakeClock } from '../support/fake-clock.ts';
@@ -54,6 +55,44 @@ describe('engine: fast interval and heartbeats', () => {
     probes.length = 0;
     await clock.advance(30_000);
     expect(probes.slice(1).map((t, i) => t - probes[i]!)).toEqual([10_000, 10_000]);
+    await engine.stop();
+  });
+
+  it('with an 8 s timeout every 5 s, probes a hanging target every 10 s, counts the skipped slots, and fall counts probes', async () => {
+    const clock = new FakeClock(0);
+    const probes: number[] = [];
+    const engine = new Engine({
+      clock,
+      emit: () => {},
+      // The target never answers: each probe ends at its timeout.
+      probe: (check) =>
+        new Promise<ProbeResult>((resolve) => {
+          const startedAt = clock.now();
+          probes.push(startedAt);
+          clock.setTimeout(
+            () =>
+              resolve({
+                checkId: check.id,
+                startedAt,
+                ok: false,
+                latencyMs: null,
+                errorClass: 'timeout',
+                message: 'no answer',
+              }),
+            8_000,
+          );
+        }),
+    });
+    engine.applyConfig(
+      config({
+        checks: [{ id: 'a', type: 'tcp', host: '127.0.0.1', port: 1, interval: '5s', timeout: '8s', fall: 3 }],
+      }),
+      'test.yaml',
+    );
+    const phase = phaseOffset('a', 5_000);
+    await clock.advance(phase + 20_000 + 8_000);
+    expect(probes).toEqual([phase, phase + 10_000, phase + 20_000]);
+    expect(engine.snapshot().checks[0]).toMatchObject({ status: 'down', consecutiveFailures: 3, skippedSlots: 3 });
     await engine.stop();
   });
 

@@ -62,6 +62,28 @@ describe('heartbeat rules', () => {
   });
 });
 
+describe('degraded-only heartbeat (no down_after)', () => {
+  const soft = checkFrom('heartbeat', { token_env: 'KNOCKON_TEST_HEARTBEAT', degraded_after: '1s' });
+
+  it('is degraded, never down, however long the silence, before and after the first beat', async () => {
+    const clock = new FakeClock(0);
+    const book = new HeartbeatBook(clock, { KNOCKON_TEST_HEARTBEAT: TOKEN });
+    book.configure([soft]);
+    expect(book.evaluate(soft)).toMatchObject({ errorClass: 'probe_error' });
+    await clock.advance(1_000);
+    expect(book.evaluate(soft)).toMatchObject({ ok: true, degraded: true });
+    book.record('c', TOKEN, {});
+    expect(book.evaluate(soft).degraded).toBeUndefined();
+    await clock.advance(24 * 3_600_000);
+    expect(book.evaluate(soft)).toMatchObject({ ok: true, degraded: true, errorClass: null });
+  });
+
+  it('is evaluated every quarter of degraded_after, with fall and rise 1', () => {
+    expect(soft).toMatchObject({ intervalMs: 250, fall: 1, rise: 1 });
+    expect(soft.down_after).toBeUndefined();
+  });
+});
+
 describe('heartbeat listener', () => {
   let listener: HeartbeatListener | null = null;
   afterEach(async () => {

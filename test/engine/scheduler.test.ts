@@ -61,6 +61,27 @@ describe('scheduler', () => {
     scheduler.stop();
   });
 
+  it('with a timeout longer than the interval, a hanging probe skips (and counts) the slots it covers', async () => {
+    // 8 s timeout, 5 s interval: each probe hangs to its timeout; the 5 s slot is skipped.
+    const clock = new FakeClock(0);
+    const starts: number[] = [];
+    const scheduler = new Scheduler({
+      clock,
+      maxInFlight: 10,
+      run: () => {
+        starts.push(clock.now());
+        return new Promise<void>((resolve) => clock.setTimeout(resolve, 8_000));
+      },
+    });
+    scheduler.setJobs([{ id: 'hung', intervalMs: 5_000 }]);
+    const phase = phaseOffset('hung', 5_000);
+    await clock.advance(phase + 29_999);
+    expect(starts).toEqual([phase, phase + 10_000, phase + 20_000]);
+    expect(scheduler.stats().skippedOverlaps).toBe(3);
+    expect(scheduler.skippedOf('hung')).toBe(3);
+    scheduler.stop();
+  });
+
   it('holds probes beyond the in-flight limit and reports that the limit delayed them', async () => {
     const clock = new FakeClock(0);
     const pending: (() => void)[] = [];

@@ -86,3 +86,96 @@ describe('status rules: degraded marks and changing state', () => {
     expect(isChanging(back!)).toBe(false);
   });
 });
+
+describe("nginx's max_fails/fail_timeout rule", () => {
+  // max_fails=3 fail_timeout=30s
+  const nginx: StatusRules = {
+    fall: 3,
+    rise: 2,
+    degradedLatencyMs: null,
+    failWindow: { maxFails: 3, failTimeoutMs: 30_000 },
+  };
+  /** Results at the given seconds: true for a success. */
+  function timeline(steps: [number, boolean][], from: CheckState = INITIAL_STATE): CheckState[] {
+    let state = from;
+    return steps.map(([at, success]) => (state = nextState(state, success ? ok() : bad, nginx, at * 1000)));
+  }
+
+  it('marks a check down on 3 failures within 30 s, even with successes between them', () => {
+    const states = timeline([
+      [0, true],
+      [5, false],
+      [10, true],
+      [15, false],
+      [20, true],
+      [34, false],
+    ]);
+    expect(states.map((s) => s.status)).toEqual(['up', 'up', 'up', 'up', 'up', 'down']);
+    expect(states[5]).toMatchObject({ since: 34_000, outUntil: 64_000, recentFailures: [5_000, 15_000, 34_000] });
+  });
+
+  it('forgets failures older than the window: 3 failures over more than 30 s leave it up', () => {
+    const states = timeline([
+      [0, true],
+      [0.5, false],
+      [15, false],
+      [30.5, false],
+    ]);
+    expect(states.at(-1)).toMatchObject({ status: 'up', recentFailures: [15_000, 30_500] });
+    expect(isChanging(states.at(-1)!)).toBe(true);
+  });
+
+  it('keeps it out for fail_timeout: successes before then do not count, the first one after does', () => {
+    const down = timeline([
+      [0, false],
+      [1, false],
+      [2, false],
+    ]).at(-1)!;
+    expect(down).toMatchObject({ status: 'down', outUntil: 32_000 });
+    const after = timeline(
+      [
+        [10, true],
+        [31.999, true],
+        [32, true],
+      ],
+      down,
+    );
+    expect(after.map((s) => s.status)).toEqual(['down', 'down', 'up']);
+    expect(after[2]).toMatchObject({ since: 32_000, recentFailures: [], outUntil: null });
+  });
+
+  it('puts it out again for fail_timeout when a probe fails while it is out', () => {
+    const down = timeline([
+      [0, false],
+      [1, false],
+      [2, false],
+    ]).at(-1)!;
+    const states = timeline(
+      [
+        [40, false],
+        [69, true],
+        [70, true],
+      ],
+      down,
+    );
+    expect(states.map((s) => [s.status, s.outUntil])).toEqual([
+      ['down', 70_000],
+      ['down', 70_000],
+      ['up', null],
+    ]);
+    expect(states[2]!.since).toBe(70_000);
+  });
+
+  it('still ignores probe errors, and keeps degraded on fall/rise of slow successes', () => {
+    const probeError: ProbeResult = { ...bad, errorClass: 'probe_error' };
+    const states = timeline([
+      [0, true],
+      [1, false],
+      [2, false],
+    ]);
+    expect(nextState(states[2]!, probeError, nginx, 3_000)).toBe(states[2]);
+    let state = states[2]!;
+    for (const at of [4, 5, 6]) state = nextState(state, ok(900), { ...nginx, degradedLatencyMs: 500 }, at * 1000);
+    expect(state.status).toBe('degraded');
+  });
+});

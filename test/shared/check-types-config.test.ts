@@ -52,7 +52,7 @@ describe('check type config', () => {
 
   it('names every check type when the type is unknown', () => {
     expect(issues([{ id: 'x', type: 'ping' }])).toEqual([
-      'checks[0].type: expected "type" to be one of: http, dns, tcp, tls, heartbeat',
+      'checks[0].type: expected "type" to be one of: http, dns, tcp, tls, heartbeat, route53_health',
     ]);
   });
 
@@ -76,7 +76,38 @@ describe('check type config', () => {
 
   it('lets a heartbeat check be evaluated more often than the default timeout', () => {
     expect(issues([{ id: 'h', type: 'heartbeat', token_env: 'T', down_after: '1s', interval: '100ms' }])).toEqual([]);
-    expect(issues([{ id: 'a', type: 'tcp', host: 'h', port: 1, interval: '100ms' }])[0]).toContain('must not exceed');
+  });
+
+  it('accepts a timeout longer than the interval (5 s connect timeout checked every 5 s, or longer)', () => {
+    const outcome = parse([
+      { id: 'a', type: 'tcp', host: 'h', port: 1, interval: '5s', timeout: '5s' },
+      { id: 'b', type: 'http', url: 'http://x.example/', interval: '5s', timeout: '8s', connect_timeout: '5s' },
+      { id: 'c', type: 'tcp', host: 'h', port: 1, interval: '100ms' },
+    ]);
+    expect(outcome.ok && outcome.config.checks.map((c) => [c.interval, c.timeout])).toEqual([
+      [5_000, 5_000],
+      [5_000, 8_000],
+      [100, undefined],
+    ]);
+  });
+
+  it('lets a heartbeat check be degraded-only, but wants at least one threshold', () => {
+    expect(issues([{ id: 'h', type: 'heartbeat', token_env: 'T', degraded_after: '1m' }])).toEqual([]);
+    expect(issues([{ id: 'h', type: 'heartbeat', token_env: 'T' }])).toEqual([
+      'checks[0].down_after: expected down_after, degraded_after or both (degraded_after alone never marks the check down)',
+    ]);
+  });
+
+  it('says a missing required field is missing, not that it is a bad value', () => {
+    expect(issues([{ id: 'a', type: 'tcp', host: 'h' }])).toEqual(['checks[0].port: required field "port" is missing']);
+    expect(issues([{ id: 'a', type: 'http' }])).toEqual([
+      'checks[0].url: required field "url" is missing (expected an absolute http:// or https:// URL)',
+    ]);
+    expect(issues([{ id: 'a', type: 'tcp', host: 'h', port: 1, interval: null }])[0]).toContain('expected a duration');
+    expect(issues([{ type: 'tcp', host: 'h', port: 1 }])[0]).toMatch(
+      /^checks\[0\]\.id: required field "id" is missing/,
+    );
+    expect(issues([{ id: 'a', type: 'tcp', host: 'h', port: 'x' }])[0]).not.toContain('missing');
   });
 
   it('wants fast_interval no longer than interval', () => {
@@ -89,5 +120,65 @@ describe('check type config', () => {
     expect(issues([{ id: 'a', type: 'http', url: 'http://x.example/', expect: { body_regex: '(' } }])).toEqual([
       'checks[0].expect.body_regex: expected a valid regular expression',
     ]);
+  });
+});
+
+describe("nginx's max_fails/fail_timeout in the config", () => {
+  it('resolves to a fail window, filling the missing half with nginx defaults (1, 10s)', async () => {
+    const { resolveChecks } = await import('../../src/engine/checks.ts');
+    const outcome = parse([
+      { id: 'a', type: 'tcp', host: 'h', port: 1, max_fails: 3, fail_timeout: '30s' },
+      { id: 'b', type: 'tcp', host: 'h', port: 1, max_fails: 2 },
+      { id: 'c', type: 'tcp', host: 'h', port: 1, fail_timeout: '5s' },
+      { id: 'd', type: 'tcp', host: 'h', port: 1 },
+    ]);
+    expect(outcome.ok && resolveChecks(outcome.config).map((c) => c.failWindow)).toEqual([
+      { maxFails: 3, failTimeoutMs: 30_000 },
+      { maxFails: 2, failTimeoutMs: 10_000 },
+      { maxFails: 1, failTimeoutMs: 5_000 },
+      null,
+    ]);
+  });
+
+  it('refuses fall or rise beside max_fails/fail_timeout, naming the field', () => {
+    expect(issues([{ id: 'a', type: 'tcp', host: 'h', port: 1, max_fails: 3, fall: 2, rise: 2 }])).toEqual([
+      'checks[0].fall: fall and max_fails/fail_timeout are two rules for down and up again: use one',
+      'checks[0].rise: rise and max_fails/fail_timeout are two rules for down and up again: use one',
+    ]);
+  });
+});
+
+describe('header expectations and backup_in_use in the config', () => {
+  const lb = (backup: object, kind = 'load_balancer', check: object = { id: 'edge', type: 'http', url: 'http://x/' }) =>
+    issues([check], { components: [{ id: 'lb', kind, checks: ['edge'], backup_in_use: backup }] });
+
+  it('wants exactly one of equals, matches, present or absent, and a valid regex', () => {
+    const http = (headers: object) => issues([{ id: 'a', type: 'http', url: 'http://x/', expect: { headers } }]);
+    expect(http({ 'X-Upstream': { equals: 'hk', present: true } })).toEqual([
+      'checks[0].expect.headers.X-Upstream: expected exactly one of equals, matches, present: true or absent: true',
+    ]);
+    expect(http({ Via: { matches: '(' } })).toEqual([
+      'checks[0].expect.headers.Via.matches: expected a valid regular expression',
+    ]);
+    expect(http({ 'bad name': { present: true } })[0]).toContain('expected an HTTP header name');
+    expect(http({ Via: { absent: true }, 'X-Upstream': { matches: '^hk-' } })).toEqual([]);
+  });
+
+  it('accepts backup_in_use on a load balancer with one of its http checks, and says what is wrong otherwise', () => {
+    expect(lb({ check: 'edge', header: 'X-Upstream', equals: 'sg-backup' })).toEqual([]);
+    expect(lb({ check: 'edge', header: 'X-Upstream', equals: 'sg-backup' }, 'api')).toEqual([
+      'components[0].backup_in_use: backup_in_use applies to components of kind load_balancer',
+    ]);
+    expect(lb({ check: 'other', header: 'X-Upstream', present: true })).toEqual([
+      'components[0].backup_in_use.check: "other" is not one of this component\'s checks',
+    ]);
+    expect(
+      lb({ check: 'edge', header: 'Via', present: true }, 'load_balancer', {
+        id: 'edge',
+        type: 'tcp',
+        host: 'h',
+        port: 1,
+      }),
+    ).toEqual(['components[0].backup_in_use.check: "edge" is not an http check: only http sees headers']);
   });
 });

@@ -65,9 +65,9 @@ describe('config parsing', () => {
     expect(issues.every((i) => i.line === 5)).toBe(true);
   });
 
-  it('refuses a timeout longer than the interval', () => {
-    const [issue] = issuesOf('checks:\n  - { id: a, type: http, url: "http://x/", interval: 1s, timeout: 2s }\n');
-    expect(issue!.field).toBe('checks[0].timeout');
+  it('points a missing required field at its parent, and says it is missing', () => {
+    const [issue] = issuesOf('checks:\n  - id: h\n    type: tcp\n    host: h\n');
+    expect(issue).toMatchObject({ field: 'checks[0].port', line: 2, message: 'required field "port" is missing' });
   });
 
   it('refuses a time zone that does not exist', () => {

@@ -133,9 +133,9 @@ alerts:
 `);
     expect(found.map((i) => `${i.field}: ${i.message}`).sort()).toEqual([
       expect.stringMatching(/^receivers\[0\]\.url: unknown field/),
-      expect.stringMatching(/^receivers\[0\]\.url_env: expected the name of an environment variable/),
+      expect.stringMatching(/^receivers\[0\]\.url_env: required field "url_env" is missing \(expected the name/),
       expect.stringMatching(/^receivers\[2\]\.routing_key: unknown field/),
-      expect.stringMatching(/^receivers\[2\]\.routing_key_env: expected the name of an environment variable/),
+      expect.stringMatching(/^receivers\[2\]\.routing_key_env: required field "routing_key_env" is missing/),
     ]);
     const webhook = issues(`${CHECKS}receivers:
   - { id: w, type: webhook }

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { connect, type NetConnectOpts } from 'node:net';
 
 /** Where Debian (or a local install) put a server binary the tests start, or null. */
 export function findSbin(name: string): string | null {
@@ -15,4 +16,35 @@ export async function terminate(child: ChildProcess | null): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
+}
+
+/**
+ * Waits until a server the test started accepts connections at `where` (a port or a Unix
+ * socket), failing at once if it exits, and after 10 s if it never listens. Servers such as
+ * nginx and HAProxy log nothing when ready: a connection accepted is the sign.
+ */
+export async function untilAccepting(
+  child: ChildProcess,
+  where: NetConnectOpts,
+  name: string,
+  log: () => string,
+): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${log()}`);
+    if (await accepts(where)) return;
+    if (Date.now() > deadline) throw new Error(`${name} did not accept connections within 10 s:\n${log()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function accepts(where: NetConnectOpts): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(where);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
 }

@@ -7,8 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:net';
-import { findSbin, terminate } from './binaries.ts';
+import { findSbin, terminate, untilAccepting } from './binaries.ts';
 import { freePort } from './ports.ts';
 
 export function haproxyPath(): string | null {
@@ -57,24 +56,8 @@ ${this.servers.map((s) => `  server ${s.name} ${s.address}`).join('\n')}
     child.stdout!.on('data', (c: Buffer) => (log += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
     // HAProxy logs nothing when it is ready; the stats socket accepting a connection is the sign.
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`haproxy exited with ${child.exitCode}:\n${log}`);
-      if (await this.accepts()) return this;
-      if (Date.now() > deadline) throw new Error(`haproxy did not open its stats socket within 10 s:\n${log}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
-  private accepts(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const s = connect(this.socket);
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
+    await untilAccepting(child, { path: this.socket }, 'haproxy', () => log);
+    return this;
   }
 
   async stop(): Promise<void> {

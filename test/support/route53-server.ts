@@ -6,6 +6,8 @@
  *
  *   POST /2013-04-01/hostedzone/{Id}/rrset   ChangeResourceRecordSetsRequest → ChangeInfo (PENDING)
  *   GET  /2013-04-01/change/{Id}             GetChange → PENDING, then INSYNC after `pendingPolls`
+ *   POST /2013-04-01/healthcheck/{Id}        UpdateHealthCheckRequest (Inverted) → HealthCheck
+ *   GET  /2013-04-01/healthcheck/{Id}/status GetHealthCheckStatus → HealthCheckObservations
  */
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -21,6 +23,16 @@ export interface RecordedChange {
   ttl: number;
   values: string[];
   comment: string | null;
+  /** Failover routing: SetIdentifier, Failover (PRIMARY or SECONDARY) and HealthCheckId. */
+  setIdentifier?: string;
+  failover?: string;
+  healthCheckId?: string;
+}
+
+/** A health check as the test sets it: each checker's status line, and whether it is inverted. */
+export interface HealthCheckState {
+  statuses: string[];
+  inverted: boolean;
 }
 
 export class Route53Server {
@@ -29,6 +41,8 @@ export class Route53Server {
   /** Every request's signature check, in order. */
   readonly signatures: { path: string; ok: boolean; reason: string; credential: string }[] = [];
   readonly records = new Map<string, { ttl: number; values: string[] }>();
+  /** By health check id; an unknown id is answered with NoSuchHealthCheck. */
+  readonly healthChecks = new Map<string, HealthCheckState>();
   private server: Server | null = null;
   private readonly changeStatus = new Map<string, { polls: number; submittedAt: string }>();
   private nextChange = 1;
@@ -63,10 +77,14 @@ export class Route53Server {
     if (req.method === 'POST' && rrset) {
       if (rrset[1] !== this.options.zoneId)
         return this.error(res, 404, 'NoSuchHostedZone', `No hosted zone found with ID: ${rrset[1]}`);
-      const change = parseChange(rrset[1]!, body);
-      if (!change) return this.error(res, 400, 'InvalidChangeBatch', 'Could not parse the change batch');
-      this.changes.push(change);
-      this.records.set(`${change.name} ${change.type}`, { ttl: change.ttl, values: change.values });
+      const batch = parseChanges(rrset[1]!, body);
+      if (!batch) return this.error(res, 400, 'InvalidChangeBatch', 'Could not parse the change batch');
+      for (const c of batch) {
+        this.changes.push(c);
+        const key = `${c.name} ${c.type}${c.setIdentifier ? ` ${c.setIdentifier}` : ''}`;
+        this.records.set(key, { ttl: c.ttl, values: c.values });
+      }
+      const change = batch[0]!;
       const id = `C${String(this.nextChange++).padStart(12, '0')}`;
       const submittedAt = new Date().toISOString();
       this.changeStatus.set(id, { polls: 0, submittedAt });
@@ -88,7 +106,39 @@ export class Route53Server {
         `<GetChangeResponse xmlns="${NS}"><ChangeInfo><Id>/change/${change[1]}</Id><Status>${status}</Status><SubmittedAt>${entry.submittedAt}</SubmittedAt></ChangeInfo></GetChangeResponse>`,
       );
     }
+    const health = /^\/2013-04-01\/healthcheck\/([^/]+)(\/status)?$/.exec(path);
+    if (health) return this.healthCheck(req.method ?? '', health[1]!, health[2] !== undefined, body, res);
     this.error(res, 404, 'NotFound', `no route for ${req.method} ${path}`);
+  }
+
+  private healthCheck(method: string, id: string, status: boolean, body: string, res: ServerResponse): void {
+    const check = this.healthChecks.get(id);
+    if (!check) return this.error(res, 404, 'NoSuchHealthCheck', `No health check exists with the ID ${id}`);
+    if (method === 'GET' && status) {
+      const observations = check.statuses
+        .map(
+          (s, i) =>
+            `<HealthCheckObservation><Region>us-east-1</Region><IPAddress>192.0.2.${i + 1}</IPAddress><StatusReport><Status>${s}</Status><CheckedTime>${new Date().toISOString()}</CheckedTime></StatusReport></HealthCheckObservation>`,
+        )
+        .join('');
+      return this.xml(
+        res,
+        200,
+        `<GetHealthCheckStatusResponse xmlns="${NS}"><HealthCheckObservations>${observations}</HealthCheckObservations></GetHealthCheckStatusResponse>`,
+      );
+    }
+    if (method === 'POST' && !status) {
+      if (!body.includes('<UpdateHealthCheckRequest'))
+        return this.error(res, 400, 'InvalidInput', 'expected UpdateHealthCheckRequest');
+      const inverted = tag(body, 'Inverted');
+      if (inverted !== null) check.inverted = inverted === 'true';
+      return this.xml(
+        res,
+        200,
+        `<UpdateHealthCheckResponse xmlns="${NS}"><HealthCheck><Id>${id}</Id><CallerReference>knockon-test</CallerReference><HealthCheckConfig><Type>HTTP</Type><Inverted>${check.inverted}</Inverted></HealthCheckConfig><HealthCheckVersion>2</HealthCheckVersion></HealthCheck></UpdateHealthCheckResponse>`,
+      );
+    }
+    this.error(res, 404, 'NotFound', `no route for ${method} healthcheck ${id}`);
   }
 
   private xml(res: ServerResponse, status: number, body: string): void {
@@ -109,15 +159,36 @@ function tag(xml: string, name: string): string | null {
   return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] ?? null;
 }
 
-function parseChange(zoneId: string, body: string): RecordedChange | null {
+/** Every <Change> of a ChangeResourceRecordSetsRequest, or null when one is incomplete. */
+function parseChanges(zoneId: string, body: string): RecordedChange[] | null {
   if (!body.includes('<ChangeResourceRecordSetsRequest')) return null;
-  const action = tag(body, 'Action');
-  const name = tag(body, 'Name');
-  const type = tag(body, 'Type');
-  const ttl = tag(body, 'TTL');
-  const values = [...body.matchAll(/<Value>([^<]*)<\/Value>/g)].map((m) => m[1]!);
-  if (!action || !name || !type || !ttl || values.length === 0) return null;
-  return { zoneId, action, name, type, ttl: Number(ttl), values, comment: tag(body, 'Comment') };
+  const comment = tag(body, 'Comment');
+  const blocks = [...body.matchAll(/<Change>([\s\S]*?)<\/Change>/g)].map((m) => m[1]!);
+  const changes: RecordedChange[] = [];
+  for (const block of blocks) {
+    const action = tag(block, 'Action');
+    const name = tag(block, 'Name');
+    const type = tag(block, 'Type');
+    const ttl = tag(block, 'TTL');
+    const values = [...block.matchAll(/<Value>([^<]*)<\/Value>/g)].map((m) => m[1]!);
+    if (!action || !name || !type || !ttl || values.length === 0) return null;
+    const setIdentifier = tag(block, 'SetIdentifier');
+    const failover = tag(block, 'Failover');
+    const healthCheckId = tag(block, 'HealthCheckId');
+    changes.push({
+      zoneId,
+      action,
+      name,
+      type,
+      ttl: Number(ttl),
+      values,
+      comment,
+      ...(setIdentifier ? { setIdentifier } : {}),
+      ...(failover ? { failover } : {}),
+      ...(healthCheckId ? { healthCheckId } : {}),
+    });
+  }
+  return changes.length > 0 ? changes : null;
 }
 
 const sha256 = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');

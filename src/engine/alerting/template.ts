@@ -1,19 +1,17 @@
-const PLACEHOLDER = /\{\{\s*\$(value|labels\.([A-Za-z_][A-Za-z0-9_]*))\s*\}\}/g;
+import { renderTemplate } from '../../shared/template.ts';
 
 /**
- * Expands Prometheus-style annotation templates: `{{ $labels.<name> }}` and `{{ $value }}`.
- * Only these forms are understood; anything else is left as written so a typo shows on the wall
- * instead of vanishing. A missing label expands to nothing, as in Prometheus.
+ * Expands Prometheus-style annotation templates: `{{ $labels.<name> }}` and `{{ $value }}`,
+ * through the shared template language (src/shared/template.ts). Any other form is left as
+ * written so a typo shows on the wall instead of vanishing; a missing label expands to nothing,
+ * as in Prometheus.
  */
 export function expandTemplate(
   template: string,
   labels: Readonly<Record<string, string>>,
   value: number | null,
 ): string {
-  return template.replace(PLACEHOLDER, (_match, what: string, label: string | undefined) => {
-    if (what === 'value') return formatValue(value);
-    return labels[label!] ?? '';
-  });
+  return renderTemplate(template, { $labels: labels, $value: formatValue(value) });
 }
 
 export function formatValue(value: number | null): string {

@@ -10,6 +10,8 @@ import { componentStatus } from './component-status.ts';
 import { INITIAL_FLAP, recordFlapState, type FlapState, type FlapThresholds } from './flap.ts';
 import { analyseImpact, blastRadius } from './impact.ts';
 import { vantageState } from './vantage.ts';
+import { headerMeets } from '../probes/http-expect.ts';
+import type { BackupInUseConfig } from '../../shared/config/backup-in-use.ts';
 
 export interface SubjectRef {
   kind: 'component' | 'check';
@@ -43,6 +45,8 @@ interface CheckEntry {
   held: boolean;
   /** The voting vantages that see it down (this machine's id for a check probed only here). */
   failing: string[];
+  /** The reported headers of its last successful result (http checks; see backup_in_use). */
+  headers: Readonly<Record<string, string>> | null;
 }
 
 export function subjectKey(subject: SubjectRef): string {
@@ -87,6 +91,7 @@ export class Topology {
         multi: view.quorum !== undefined,
         held: old?.held ?? false,
         failing: old?.failing ?? [],
+        headers: old?.headers ?? null,
       });
     }
     this.checks = checks;
@@ -139,9 +144,12 @@ export class Topology {
     check.status = status;
     check.errorClass = result.errorClass;
     check.failingSince = result.ok ? null : (check.failingSince ?? result.startedAt);
-    const wasFlapping = new Map(
-      (this.componentsOfCheck.get(checkId) ?? []).map((id) => [id, this.componentView(id)?.flapping]),
-    );
+    const viewKey = (id: string) => {
+      const view = this.componentView(id);
+      return `${view?.flapping}|${JSON.stringify(view?.backupInUse)}`;
+    };
+    const before = new Map((this.componentsOfCheck.get(checkId) ?? []).map((id) => [id, viewKey(id)]));
+    if (result.ok) check.headers = result.headers ?? {};
     const daysLeft = (result.tls as { daysLeft?: unknown } | undefined)?.daysLeft;
     if (typeof daysLeft === 'number' && Number.isFinite(daysLeft)) check.daysLeft = daysLeft;
     const raw = !result.ok ? 'down' : result.degraded ? 'degraded' : 'up';
@@ -162,7 +170,7 @@ export class Topology {
         touched.push(id);
       }
       c.flap = this.flapEnabled ? recordFlapState(c.flap, c.status, this.thresholds) : INITIAL_FLAP;
-      if (!touched.includes(id) && this.componentView(id)?.flapping !== wasFlapping.get(id)) touched.push(id);
+      if (!touched.includes(id) && viewKey(id) !== before.get(id)) touched.push(id);
     }
     // Roles and the vantage only move when a status does: most results change nothing.
     if (!componentChanged && !checkChanged) return touched;
@@ -221,7 +229,17 @@ export class Topology {
       checks: c.config.checks,
       dependsOn: c.config.depends_on,
       flapping: c.flap.flapping || c.config.checks.some((cid) => this.checks.get(cid)?.flap.flapping === true),
+      ...(c.config.backup_in_use ? { backupInUse: this.backupInUse(c.config.backup_in_use) } : {}),
     };
+  }
+
+  /** What the load balancer's last good answer said about who served it: the backup, or null. */
+  private backupInUse(rule: BackupInUseConfig): ComponentView['backupInUse'] {
+    const headers = this.checks.get(rule.check)?.headers;
+    // No successful answer yet: nothing is known about who serves.
+    if (!headers) return null;
+    const value = headers[rule.header.toLowerCase()];
+    return headerMeets(rule, value) ? { check: rule.check, header: rule.header, value: value ?? null } : null;
   }
 
   componentViews(): ComponentView[] {

@@ -165,7 +165,7 @@ function parseDocumentText(text: string, file: string, problem: Problem): ParseO
     rememberInput(result.data, data);
     return { ok: true, config: result.data };
   }
-  return { ok: false, issues: result.error.issues.map((issue) => locate(issue, doc, lineCounter, file)) };
+  return { ok: false, issues: result.error.issues.map((issue) => locate(issue, doc, lineCounter, file, data)) };
 }
 
 type YamlDocument = ReturnType<typeof parseDocument>;
@@ -228,9 +228,21 @@ function firstAlias(doc: YamlDocument): number | null {
   return offset;
 }
 
-function locate(issue: z.core.$ZodIssue, doc: YamlDocument, lineCounter: LineCounter, file: string): ConfigIssue {
+function locate(
+  issue: z.core.$ZodIssue,
+  doc: YamlDocument,
+  lineCounter: LineCounter,
+  file: string,
+  data: unknown,
+): ConfigIssue {
   const path = issue.path as PropertyKey[];
   let message = issue.message;
+  // A field's own error ("expected a duration…") alone would describe a value never written:
+  // say it is missing first, and keep a field's own hint at what to write.
+  if (issue.code === 'invalid_type' && isMissing(data, path)) {
+    const hint = message.startsWith('Invalid input') ? '' : ` (${message})`;
+    message = `required field "${String(path[path.length - 1])}" is missing${hint}`;
+  }
   let keyPath = path;
   if (issue.code === 'unrecognized_keys') {
     keyPath = [...path, issue.keys[0] as string];
@@ -256,6 +268,18 @@ function locate(issue: z.core.$ZodIssue, doc: YamlDocument, lineCounter: LineCou
     field: fieldName(issue.code === 'unrecognized_keys' ? keyPath : path),
     message,
   };
+}
+
+/** Whether the value at `path` is absent from an object that does exist. */
+function isMissing(data: unknown, path: readonly PropertyKey[]): boolean {
+  if (path.length === 0) return false;
+  let node = data;
+  for (const key of path.slice(0, -1)) {
+    if (node === null || typeof node !== 'object') return false;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return false;
+  return !Object.hasOwn(node, path[path.length - 1]!);
 }
 
 function findKeyOffset(doc: YamlDocument, path: PropertyKey[], key: string): number | null {

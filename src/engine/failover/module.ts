@@ -27,6 +27,7 @@ import {
   type RunRequest,
 } from './policy.ts';
 import { dnsCheckQuery, type PropagationRow, type ResolverQuery } from './propagation.ts';
+import type { IncidentSummary } from './actions/types.ts';
 import { resumePlan } from './resume.ts';
 import { runPolicy, selectedActions } from './runner.ts';
 import { announcementOf, timelineEvent } from './timeline.ts';
@@ -323,6 +324,7 @@ export class FailoverModule implements EngineModule {
         env: this.options.env ?? process.env,
         now: () => this.clock.now(),
         checkStatus: (id) => this.options.engine.checkViews().find((v) => v.id === id)?.status,
+        incident: () => this.summaryOf(runtime),
         signal: this.stopController.signal,
       },
       resume,
@@ -392,6 +394,15 @@ export class FailoverModule implements EngineModule {
     if (episode?.incidentId) return episode.incidentId;
     const subject = this.subjectOf(runtime);
     return subject ? (this.options.incidents?.openIncidentFor(subject)?.id ?? null) : null;
+  }
+
+  /** The incident a run belongs to, as action messages name it (null when none is known yet). */
+  private summaryOf(runtime: Runtime): IncidentSummary | null {
+    return this.incidents(() => {
+      const id = this.incidentOf(runtime, runtime.state.episode ?? null);
+      const view = id ? this.options.incidents?.list().find((i) => i.id === id) : undefined;
+      return view ? { id: view.id, title: view.title, severity: view.severity, rootCause: view.rootCause.name } : null;
+    });
   }
 
   /**

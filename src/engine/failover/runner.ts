@@ -9,7 +9,7 @@
  */
 import type { FailoverPolicyConfig } from '../../shared/config/failover.ts';
 import type { Status } from '../../shared/model.ts';
-import { errorMessage, type ActionContext, type FailoverAction } from './actions/types.ts';
+import { errorMessage, type ActionContext, type FailoverAction, type IncidentSummary } from './actions/types.ts';
 import type { RunRequest } from './policy.ts';
 import { followPropagation, type PropagationRow, type ResolverQuery } from './propagation.ts';
 import { pause } from './pause.ts';
@@ -27,6 +27,8 @@ export interface RunEnvironment {
   now(): number;
   /** The watched or verified check's current status. */
   checkStatus(id: string): Status | undefined;
+  /** The incident the run belongs to, for action messages. */
+  incident?(): IncidentSummary | null;
   /** Aborted when the engine stops: the run ends early, reported as failed. */
   signal: AbortSignal;
 }
@@ -60,6 +62,8 @@ export function actionContext(
     value: toBackup ? policy.backup : policy.primary,
     previous: toBackup ? policy.primary : policy.backup,
     record: policy.record ? { name: policy.record.name, type: policy.record.type, ttlMs: policy.record.ttl } : null,
+    run: request.run,
+    incident: env.incident?.() ?? null,
     env: env.env,
   };
 }

@@ -90,7 +90,7 @@ export class HeartbeatBook {
   /**
    * The result of one evaluation: down (heartbeat_missed) once `down_after` has passed since
    * the last beat, or since the engine started waiting when none came; degraded once
-   * `degraded_after` has; down at once when the service itself reported down. Before the
+   * `degraded_after` has (without `down_after`, that is as bad as silence gets); down at once when the service itself reported down. Before the
    * first beat and before `down_after`, there is no evidence either way (probe_error, which
    * the status rules ignore).
    */
@@ -118,7 +118,7 @@ export class HeartbeatBook {
     });
     if (!slot) return result(false, 'probe_error', 'heartbeat check not configured');
     if (slot.tokenProblem) return result(false, 'probe_error', slot.tokenProblem);
-    if (ageMs >= check.down_after) {
+    if (check.down_after !== undefined && ageMs >= check.down_after) {
       return result(
         false,
         'heartbeat_missed',
@@ -127,10 +127,21 @@ export class HeartbeatBook {
           : `no heartbeat since the engine started ${ageMs} ms ago`,
       );
     }
+    const late = check.degraded_after !== undefined && ageMs >= check.degraded_after;
+    // A degraded-only check (no down_after) says "late" even before the first beat: silence is
+    // the very thing it watches, and it never claims more than degraded.
+    if (!last && late && check.down_after === undefined) {
+      return result(
+        true,
+        null,
+        `no heartbeat since the engine started ${ageMs} ms ago (degraded after ${check.degraded_after} ms)`,
+        true,
+      );
+    }
     if (!last) return result(false, 'probe_error', 'waiting for the first heartbeat');
     const said = last.message ? `: ${last.message}` : '';
     if (last.status === 'down') return result(false, 'heartbeat_reported_down', `service reported down${said}`);
-    if (check.degraded_after !== undefined && ageMs >= check.degraded_after) {
+    if (late) {
       return result(
         true,
         null,

@@ -1,5 +1,6 @@
 /** What each kind of receiver is sent, built from the incident alone. */
 import type { IncidentView, Notice } from '../../shared/model.ts';
+import { alertNotes, descriptions } from './alert-notes.ts';
 
 export type NotifyAction = 'firing' | 'resolved' | 'acknowledged';
 
@@ -7,6 +8,12 @@ function impactedText(incident: IncidentView): string {
   if (incident.impacted.length === 0) return 'no dependents';
   const names = incident.impacted.map((i) => i.name);
   return `impacted (${names.length}): ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}`;
+}
+
+/** The rules' own descriptions, one sentence after another, for a message's text. */
+function describedText(incident: IncidentView): string {
+  const lines = descriptions(incident);
+  return lines.length === 0 ? '' : ` ${lines.join(' ')}`;
 }
 
 export function headline(incident: IncidentView, action: NotifyAction): string {
@@ -21,7 +28,7 @@ export function desktopNotice(incident: IncidentView, action: NotifyAction, sequ
     body:
       action === 'resolved'
         ? `Root cause ${incident.rootCause.name} resolved.`
-        : `Root cause: ${incident.rootCause.name}; ${impactedText(incident)}.`,
+        : `Root cause: ${incident.rootCause.name}; ${impactedText(incident)}.${describedText(incident)}`,
     severity: action === 'resolved' ? 'info' : incident.severity,
     incidentId: incident.id,
   };
@@ -29,11 +36,15 @@ export function desktopNotice(incident: IncidentView, action: NotifyAction, sequ
 
 /** Slack's incoming-webhook format: `text` is the fallback, `blocks` the layout. */
 export function slackMessage(incident: IncidentView, action: NotifyAction): { text: string; blocks: unknown[] } {
-  const text = `${headline(incident, action)}: root cause ${incident.rootCause.name}; ${impactedText(incident)}`;
+  const text = `${headline(incident, action)}: root cause ${incident.rootCause.name}; ${impactedText(incident)}${
+    action === 'resolved' ? '' : describedText(incident)
+  }`;
+  const described = action === 'resolved' ? [] : descriptions(incident);
   return {
     text,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `*${headline(incident, action)}*` } },
+      ...described.map((line) => ({ type: 'section', text: { type: 'plain_text', text: line.slice(0, 3000) } })),
       {
         type: 'context',
         elements: [{ type: 'mrkdwn', text: `Root cause: ${incident.rootCause.name} · ${impactedText(incident)}` }],
@@ -45,7 +56,13 @@ export function slackMessage(incident: IncidentView, action: NotifyAction): { te
 /** The generic webhook: a stable, versioned JSON document. */
 export function webhookMessage(incident: IncidentView, action: NotifyAction): Record<string, unknown> {
   const { events: _events, ...rest } = incident;
-  return { version: 1, status: action, summary: headline(incident, action), incident: rest };
+  return {
+    version: 1,
+    status: action,
+    summary: headline(incident, action),
+    alerts: alertNotes(incident),
+    incident: rest,
+  };
 }
 
 const PD_SEVERITY = { critical: 'critical', warning: 'warning', info: 'info' } as const;
@@ -75,6 +92,7 @@ export function pagerDutyEvent(
       class: incident.rootCause.kind,
       custom_details: {
         impacted: incident.impacted.map((i) => i.id),
+        alerts: alertNotes(incident),
         detected_at: new Date(incident.detectedAt).toISOString(),
       },
     },

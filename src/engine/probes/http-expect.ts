@@ -1,5 +1,6 @@
 import type { ErrorClass } from '../../shared/model.ts';
 import type { HttpCheckConfig } from '../../shared/config/http-check.ts';
+import type { HeaderMatch } from '../../shared/config/header-match.ts';
 
 type Expect = HttpCheckConfig['expect'];
 type Mismatch = { errorClass: ErrorClass; message: string };
@@ -13,6 +14,34 @@ function regex(source: string): RegExp {
     regexCache.set(source, re);
   }
   return re;
+}
+
+/**
+ * Checks the response headers against `expect.headers`, in the order written; null when all
+ * hold. `headers` has lower-case names, repeated headers joined with ", " (RFC 9110).
+ */
+export function matchHeaders(expected: Expect['headers'], headers: Readonly<Record<string, string>>): Mismatch | null {
+  for (const [name, want] of Object.entries(expected ?? {})) {
+    const value = headers[name.toLowerCase()];
+    if (headerMeets(want, value)) continue;
+    const shown = value === undefined ? 'absent' : `"${value.slice(0, 120)}"`;
+    return { errorClass: 'header_mismatch', message: `header ${name} is ${shown}, expected ${expectation(want)}` };
+  }
+  return null;
+}
+
+function expectation(want: HeaderMatch): string {
+  if (want.present) return 'present';
+  if (want.absent) return 'absent';
+  return want.equals !== undefined ? `"${want.equals}"` : `to match /${want.matches}/`;
+}
+
+/** Whether a header value meets one expectation (equals, matches, present or absent). */
+export function headerMeets(want: HeaderMatch, value: string | undefined): boolean {
+  if (want.present) return value !== undefined;
+  if (want.absent) return value === undefined;
+  if (want.equals !== undefined) return value === want.equals;
+  return want.matches !== undefined && value !== undefined && regex(want.matches).test(value);
 }
 
 /** Follows a dotted path ("checks.db.status", "items.0.id") into parsed JSON. */

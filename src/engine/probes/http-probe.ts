@@ -6,7 +6,7 @@ import type { ErrorClass, PhaseTimings, ProbeResult, TlsDetails } from '../../sh
 import type { ResolvedCheck } from '../checks.ts';
 import { classifyError } from './classify.ts';
 import { httpRequestTarget } from './http-auth.ts';
-import { matchBody } from './http-expect.ts';
+import { matchBody, matchHeaders } from './http-expect.ts';
 import { describeChain, expiryVerdict, trustedCas, verifyPeer } from './tls-cert.ts';
 
 type HttpCheck = Extract<ResolvedCheck, { type: 'http' }>;
@@ -36,6 +36,8 @@ class ProbeFailure extends Error {
 interface Exchange {
   status: number;
   location: string | null;
+  /** Only the headers the check reports (`reportHeaders`), lower-case names. */
+  headers: Record<string, string>;
   body: Buffer;
   truncated: boolean;
   phases: PhaseTimings;
@@ -125,13 +127,17 @@ export async function httpProbe(check: HttpCheck, signal?: AbortSignal): Promise
       if (accepted ? !accepted.includes(status) : status < 200 || status >= 300) {
         return result(false, 'http_status', `HTTP ${status}`, { httpStatus: status });
       }
-      const mismatch = matchBody(check.expect, exchange.body, exchange.truncated, check.max_body_bytes);
-      if (mismatch) return result(false, mismatch.errorClass, mismatch.message, { httpStatus: status });
+      const seen = Object.keys(exchange.headers).length > 0 ? { headers: exchange.headers } : {};
+      const mismatch =
+        matchHeaders(check.expect.headers, exchange.headers) ??
+        matchBody(check.expect, exchange.body, exchange.truncated, check.max_body_bytes);
+      if (mismatch) return result(false, mismatch.errorClass, mismatch.message, { httpStatus: status, ...seen });
       const expiry = expiryVerdict(tls, check.expect.min_days_left);
       if (expiry?.fail) return result(false, 'tls_expiring', expiry.message, { httpStatus: status });
       const via = redirects > 0 ? ` after ${redirects} redirect${redirects > 1 ? 's' : ''}` : '';
       return result(true, null, expiry ? `HTTP ${status}${via}; ${expiry.message}` : `HTTP ${status}${via}`, {
         httpStatus: status,
+        ...seen,
         ...(expiry ? { degraded: true } : {}),
       });
     }
@@ -145,6 +151,21 @@ export async function httpProbe(check: HttpCheck, signal?: AbortSignal): Promise
     if (performance.now() >= deadline - 1) return result(false, 'timeout', `no answer within ${check.timeoutMs} ms`);
     return result(false, errorClass, message);
   }
+}
+
+/** The named headers of a response (lower-case), repeated ones joined with ", " as RFC 9110 allows. */
+function pickHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  names: readonly string[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (names.length === 0) return out;
+  const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  for (const name of names) {
+    const value = lower.get(name);
+    if (value !== undefined) out[name] = (Array.isArray(value) ? value.join(', ') : value).slice(0, 1_000);
+  }
+  return out;
 }
 
 /** One request on its own connection. Resolves with the answer or rejects with a classifiable error. */
@@ -218,13 +239,14 @@ function exchangeOnce(check: HttpCheck, attempt: Attempt, deadline: number, sign
     timers.push(setTimeout(() => finish(overall()), remaining));
 
     let location: string | null = null;
+    let reported: Record<string, string> = {};
     let tSent = 0;
     let tFirst = 0;
     let controllerRef: { abort(reason: Error): void } | null = null;
     const done = () => {
       const end = performance.now();
       if (tFirst) phases.transferMs = end - tFirst;
-      finish(null, { status, location, body: Buffer.concat(chunks, size), truncated, phases, tls });
+      finish(null, { status, location, headers: reported, body: Buffer.concat(chunks, size), truncated, phases, tls });
     };
 
     client.dispatch(
@@ -259,6 +281,7 @@ function exchangeOnce(check: HttpCheck, attempt: Attempt, deadline: number, sign
           );
           const loc = headers.location;
           location = typeof loc === 'string' ? loc : Array.isArray(loc) ? (loc[0] ?? null) : null;
+          reported = pickHeaders(headers, check.reportHeaders ?? []);
         },
         onResponseData(_controller, chunk) {
           const room = check.max_body_bytes - size;

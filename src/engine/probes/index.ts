@@ -5,6 +5,7 @@ import type { HeartbeatBook } from '../heartbeat/book.ts';
 import { observerShortage } from './classify.ts';
 import { dnsProbe } from './dns-probe.ts';
 import { httpProbe } from './http-probe.ts';
+import { route53HealthProbe } from './route53-health-probe.ts';
 import { tcpProbe } from './tcp-probe.ts';
 import { tlsProbe } from './tls-probe.ts';
 
@@ -12,6 +13,8 @@ import { tlsProbe } from './tls-probe.ts';
 export interface ProbeContext {
   /** Where heartbeat checks read the beats the listener received. */
   heartbeats?: HeartbeatBook;
+  /** Where credentials named by `*_env` fields are read; the process environment by default. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -55,6 +58,8 @@ async function probeOnce(check: ResolvedCheck, signal?: AbortSignal, context?: P
       case 'heartbeat':
         if (!context?.heartbeats) return failed(HEARTBEAT_NEEDS_ENGINE);
         return context.heartbeats.evaluate(check);
+      case 'route53_health':
+        return await route53HealthProbe(check, context?.env ?? process.env, signal);
     }
   } catch (error) {
     const short = observerShortage(error);

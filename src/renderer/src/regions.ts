@@ -10,7 +10,15 @@ export interface RegionSummary {
   counts: Record<Status, number>;
   total: number;
   /** Worst first: what the wall lists under the region. */
-  items: { id: string; name: string; status: Status; kind: 'component' | 'check'; role?: string }[];
+  items: {
+    id: string;
+    name: string;
+    status: Status;
+    kind: 'component' | 'check';
+    role?: string;
+    /** A load balancer serving from its backup: the header value that says so. */
+    backup?: string;
+  }[];
 }
 
 const emptyCounts = (): Record<Status, number> => ({ up: 0, degraded: 0, down: 0, unknown: 0, maintenance: 0 });
@@ -47,7 +55,14 @@ export function summariseRegions(
     if (components.length === 0) s.items.push({ id: c.id, name: c.name, status: c.status, kind: 'check' });
   }
   for (const c of components) {
-    ensure(c.region).items.push({ id: c.id, name: c.name, status: c.status, kind: 'component', role: c.role });
+    ensure(c.region).items.push({
+      id: c.id,
+      name: c.name,
+      status: c.status,
+      kind: 'component',
+      role: c.role,
+      ...(c.backupInUse ? { backup: `${c.backupInUse.header}: ${c.backupInUse.value ?? 'absent'}` } : {}),
+    });
   }
   for (const s of byId.values()) {
     s.items.sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || a.name.localeCompare(b.name));

@@ -18,6 +18,13 @@ export const checkCommon = {
   timeout: timeoutDuration.optional(),
   fall: z.int().min(1).max(100).optional(),
   rise: z.int().min(1).max(100).optional(),
+  /**
+   * nginx's rule instead of fall/rise: down once this many failures fall within `fail_timeout`,
+   * then out for `fail_timeout` (nginx's default 10s when only this is given).
+   */
+  max_fails: z.int().min(1).max(100).optional(),
+  /** The window of `max_fails`, and how long a check it marks down stays out (max_fails 1 when alone). */
+  fail_timeout: duration.optional(),
   /** Latency at or above this makes a successful probe count towards degraded. */
   degraded_latency: timeoutDuration.optional(),
   /**

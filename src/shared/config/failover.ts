@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { id } from './common.ts';
 import { duration, timeoutDuration } from './duration.ts';
+import { FAILOVER_TEMPLATE_FIELDS, messageTemplate } from './message-template.ts';
+import { healthCheckId, route53Access, signingRegion } from './aws.ts';
 
 /**
  * Failover policies: what to watch, when to switch, how (ordered actions), how to prove it
@@ -66,24 +68,73 @@ const dnsUpdateAction = z.strictObject({
   }),
 });
 
-/** AWS Route 53 ChangeResourceRecordSets (UPSERT), then GetChange until INSYNC. */
-const route53Action = z.strictObject({
-  ...actionCommon,
-  type: z.literal('route53'),
-  hosted_zone_id: z
-    .string()
-    .regex(/^(\/hostedzone\/)?[A-Z0-9]{1,32}$/, { error: 'expected a hosted zone id such as Z123456ABCDEFG' }),
-  /** Credentials come from these environment variables, never from the file. */
-  access_key_id_env: envName.default('AWS_ACCESS_KEY_ID'),
-  secret_access_key_env: envName.default('AWS_SECRET_ACCESS_KEY'),
-  session_token_env: envName.optional(),
-  /** Route 53 is global; SigV4 signs for us-east-1. */
-  region: z.string().min(1).default('us-east-1'),
-  /** Another endpoint (a VPC endpoint, a test server speaking the Route 53 API). */
-  endpoint: z.url({ error: 'expected an http(s) URL' }).optional(),
-  /** How often to ask GetChange whether the change is INSYNC; bounded by `timeout`. */
-  poll_interval: timeoutDuration.default(2_000),
+/** One record set of a Route 53 failover pair. */
+const failoverRecordSet = z.strictObject({
+  /** Route 53's SetIdentifier: unique among the record sets of one name and type. */
+  set_identifier: z.string().min(1).max(128),
+  /** The Route 53 health check that decides whether this record set is answered. */
+  health_check_id: healthCheckId.optional(),
 });
+
+/**
+ * AWS Route 53: ChangeResourceRecordSets, then GetChange until INSYNC. `routing: simple` UPSERTs
+ * one record with the value to switch to; `routing: failover` keeps a PRIMARY and a SECONDARY
+ * record set (SetIdentifier, Failover, HealthCheckId) as Route 53's failover routing has them,
+ * and switches by inverting the primary's health check (README, Failover).
+ */
+const route53Action = z
+  .strictObject({
+    ...actionCommon,
+    type: z.literal('route53'),
+    hosted_zone_id: z
+      .string()
+      .regex(/^(\/hostedzone\/)?[A-Z0-9]{1,32}$/, { error: 'expected a hosted zone id such as Z123456ABCDEFG' }),
+    ...route53Access,
+    region: signingRegion,
+    /** How often to ask GetChange whether the change is INSYNC; bounded by `timeout`. */
+    poll_interval: timeoutDuration.default(2_000),
+    routing: z.enum(['simple', 'failover']).default('simple'),
+    /** routing: failover: the PRIMARY record set (the policy's primary), with its health check. */
+    primary: failoverRecordSet.optional(),
+    /** routing: failover: the SECONDARY record set (the policy's backup). */
+    secondary: failoverRecordSet.optional(),
+  })
+  .superRefine((action, ctx) => {
+    if (action.routing === 'simple') {
+      for (const field of ['primary', 'secondary'] as const) {
+        if (action[field] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies to routing: failover only` });
+        }
+      }
+      return;
+    }
+    if (!action.primary) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['primary'],
+        message: 'routing: failover needs primary: { set_identifier, health_check_id }',
+      });
+    } else if (!action.primary.health_check_id) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['primary', 'health_check_id'],
+        message: 'the PRIMARY record set needs a health check: Route 53 fails over only on it',
+      });
+    }
+    if (!action.secondary) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secondary'],
+        message: 'routing: failover needs secondary: { set_identifier }',
+      });
+    } else if (action.primary && action.primary.set_identifier === action.secondary.set_identifier) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secondary', 'set_identifier'],
+        message: 'the two record sets need different set_identifier values',
+      });
+    }
+  });
 
 /**
  * What HAProxy accepts as a proxy or server name, and nothing the runtime API would read as a
@@ -115,6 +166,11 @@ const webhookAction = z.strictObject({
   format: z.enum(['slack', 'json']).default('slack'),
   /** Optional bearer token, from the environment. */
   token_env: envName.optional(),
+  /**
+   * The message's text in place of Knockon's own ("Failover initiated to backup server"), with
+   * placeholders such as {{ policy.name }}, {{ run.to }} and {{ incident.title }}.
+   */
+  text: messageTemplate(FAILOVER_TEMPLATE_FIELDS).optional(),
 });
 
 const commandAction = z.strictObject({

@@ -14,14 +14,25 @@ export const heartbeatCheckSchema = z
     token_env: envName.optional(),
     /** Degraded once this long has passed since the last heartbeat. */
     degraded_after: duration.optional(),
-    /** Down once this long has passed since the last heartbeat. */
-    down_after: duration,
+    /** Down once this long has passed since the last heartbeat; without it, a late beat only degrades. */
+    down_after: duration.optional(),
   })
   .superRefine((check, ctx) => {
     if ((check.token === undefined) === (check.token_env === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['token_env'], message: 'expected exactly one of token_env or token' });
     }
-    if (check.degraded_after !== undefined && check.degraded_after >= check.down_after) {
+    if (check.degraded_after === undefined && check.down_after === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['down_after'],
+        message: 'expected down_after, degraded_after or both (degraded_after alone never marks the check down)',
+      });
+    }
+    if (
+      check.degraded_after !== undefined &&
+      check.down_after !== undefined &&
+      check.degraded_after >= check.down_after
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['degraded_after'],

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkCommon } from './common.ts';
 import { timeoutDuration } from './duration.ts';
+import { headerExpectations, isRegex } from './header-match.ts';
 
 const statusList = z.array(z.int().min(100).max(599)).min(1, { error: 'expected at least one HTTP status code' });
 
@@ -9,15 +10,6 @@ const jsonScalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
   error: 'expected the name of an environment variable, such as STATUS_API_KEY',
 });
-
-function isRegex(source: string): boolean {
-  try {
-    new RegExp(source);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** TLS options shared by HTTPS and TLS checks. */
 export const tlsOptions = z
@@ -72,6 +64,8 @@ export const httpCheckSchema = z
         body_regex: z.string().refine(isRegex, { error: 'expected a valid regular expression' }).optional(),
         /** Top-level or dotted-path JSON fields and the value each must equal, such as { status: OK }. */
         json: z.record(z.string(), jsonScalar).optional(),
+        /** Response headers: { X-Upstream: { equals: hk-1 } }, or matches, present: true, absent: true. */
+        headers: headerExpectations.optional(),
         /** Degraded, then failed, as the certificate nears expiry (see the TLS check). */
         min_days_left: z.int().min(0).max(3650).optional(),
       })

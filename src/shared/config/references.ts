@@ -9,6 +9,7 @@
  */
 import type { AlertRuleConfig, ReceiverConfig } from './alerts.ts';
 import type { ComponentConfig, VantageConfig } from './topology.ts';
+import { backupInUseIssues } from './backup-in-use.ts';
 
 export interface ReferenceIssue {
   path: (string | number)[];
@@ -17,7 +18,7 @@ export interface ReferenceIssue {
 
 interface TopologyInput {
   regions: { id: string; sites?: { id: string }[] }[];
-  checks: { id: string }[];
+  checks: { id: string; type?: string }[];
   components?: ComponentConfig[];
   vantage?: VantageConfig;
   alerts?: AlertRuleConfig[];
@@ -79,6 +80,7 @@ export function checkReferences(config: TopologyInput): ReferenceIssue[] {
   });
 
   const components = config.components ?? [];
+  const checkTypes = new Map(config.checks.map((c) => [c.id, c.type ?? '']));
   const componentIds = new Set<string>();
   components.forEach((component, i) => {
     if (componentIds.has(component.id)) {
@@ -122,6 +124,7 @@ export function checkReferences(config: TopologyInput): ReferenceIssue[] {
         message: `at_least ${rule.at_least} exceeds the component's ${component.checks.length} checks`,
       });
     }
+    issues.push(...backupInUseIssues(component, i, checkTypes));
     component.depends_on.forEach((dep, d) => {
       if (dep === component.id) {
         issues.push({ path: ['components', i, 'depends_on', d], message: `a component cannot depend on itself` });

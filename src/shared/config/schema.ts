@@ -6,6 +6,7 @@ import { failoverSchema, validateFailover } from './failover.ts';
 import { heartbeatCheckSchema } from './heartbeat-check.ts';
 import { historySchema } from './history.ts';
 import { httpCheckSchema } from './http-check.ts';
+import { route53HealthCheckSchema } from './route53-health-check.ts';
 import { tcpCheckSchema } from './tcp-check.ts';
 import { tlsCheckSchema } from './tls-check.ts';
 import { alertRuleSchema, notificationsSchema, receiverSchema } from './alerts.ts';
@@ -26,10 +27,12 @@ export const regionSchema = z.strictObject({
 
 export const checkSchema = z.discriminatedUnion(
   'type',
-  [httpCheckSchema, dnsCheckSchema, tcpCheckSchema, tlsCheckSchema, heartbeatCheckSchema],
+  [httpCheckSchema, dnsCheckSchema, tcpCheckSchema, tlsCheckSchema, heartbeatCheckSchema, route53HealthCheckSchema],
   {
     error: (issue) =>
-      issue.code === 'invalid_union' ? 'expected "type" to be one of: http, dns, tcp, tls, heartbeat' : undefined,
+      issue.code === 'invalid_union'
+        ? 'expected "type" to be one of: http, dns, tcp, tls, heartbeat, route53_health'
+        : undefined,
   },
 );
 
@@ -152,15 +155,18 @@ export const configSchema = z
           message: `unknown region "${check.region}"; defined regions: ${[...regionIds].join(', ') || 'none'}`,
         });
       }
-      const timeout = check.timeout ?? config.defaults.timeout;
+      // A timeout longer than the interval is allowed (a 5 s connect timeout checked every 5 s):
+      // the scheduler skips, and counts, a slot that comes while the previous probe still runs.
       const interval = check.interval ?? config.defaults.interval;
-      // A heartbeat check only reads the time since the last beat: its timeout bounds nothing.
-      if (timeout > interval && check.type !== 'heartbeat') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['checks', i, check.timeout !== undefined ? 'timeout' : 'interval'],
-          message: `timeout (${timeout} ms) must not exceed interval (${interval} ms)`,
-        });
+      const windowed = check.max_fails !== undefined || check.fail_timeout !== undefined;
+      for (const field of ['fall', 'rise'] as const) {
+        if (windowed && check[field] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['checks', i, field],
+            message: `${field} and max_fails/fail_timeout are two rules for down and up again: use one`,
+          });
+        }
       }
       if (check.fast_interval !== undefined && check.fast_interval > interval) {
         ctx.addIssue({

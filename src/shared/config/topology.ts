@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { id } from './common.ts';
+import { backupInUseSchema } from './backup-in-use.ts';
 
 /** A site inside a region (a data centre, a PoP); its coordinates default to the region's. */
 export const siteSchema = z.strictObject({
@@ -31,6 +32,8 @@ export const componentSchema = z.strictObject({
   status_rule: statusRuleSchema.default('all'),
   /** Ids of the components this one needs: when one of them is down, this one is impacted, not a root cause. */
   depends_on: z.array(id).default([]),
+  /** A load balancer: when its own answer says the backup served it (README, backup_in_use). */
+  backup_in_use: backupInUseSchema.optional(),
 });
 
 /**

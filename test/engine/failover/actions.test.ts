@@ -133,6 +133,27 @@ describe('webhook action against a local Slack-compatible receiver', () => {
     });
   });
 
+  it("posts the user's own text, filled from the policy, run, record and incident", async () => {
+    received.length = 0;
+    const text =
+      'Failover initiated to backup server {{ run.to }} ({{ policy.name }}, run {{ run.id }}, ' +
+      '{{ record.name }} TTL {{ record.ttl }}s) for {{ incident.id }}: {{ incident.title }}';
+    const incident = { id: 'inc-7', title: 'hk-lb down', severity: 'critical', rootCause: 'HK load balancer' };
+    const slack = webhookAction(parse({ type: 'webhook', url_env: 'SLACK_URL', text }));
+    await slack.run(context({ env: { SLACK_URL: url }, run: 3, incident }));
+    expect(received[0]!.body).toEqual({
+      text:
+        'Failover initiated to backup server 198.51.100.20 (HK to SG, run 3, app.example.test TTL 60s) ' +
+        'for inc-7: hk-lb down',
+    });
+    const json = webhookAction(parse({ type: 'webhook', url_env: 'SLACK_URL', format: 'json', text }));
+    await json.run(context({ env: { SLACK_URL: url }, run: 3, incident: null }));
+    expect(received[1]!.body).toMatchObject({
+      incident: null,
+      text: 'Failover initiated to backup server 198.51.100.20 (HK to SG, run 3, app.example.test TTL 60s) for : ',
+    });
+  });
+
   it('reports a receiver error as a failure', async () => {
     status = 403;
     const outcome = await webhookAction(parse({ type: 'webhook', url_env: 'SLACK_URL' })).run(

@@ -156,4 +156,31 @@ describe('failover config', () => {
       message: 'duplicate policy id "hk-to-sg"',
     });
   });
+
+  it('refuses a webhook text with a placeholder it could never fill, at its line', () => {
+    const issues = issuesOf(
+      policy(`      actions:
+        - type: webhook
+          url_env: SLACK_URL
+          text: "Failover initiated to {{ run.target }} for {{ incident.title }}"
+`),
+    );
+    expect(issues).toEqual([
+      expect.objectContaining({
+        field: 'failover.policies[0].actions[0].text',
+        line: 15,
+        message: expect.stringMatching(/^unknown placeholder \{\{ run\.target \}\}; known: policy\.id, /),
+      }),
+    ]);
+  });
+
+  it('runs the incident of the watched check into the action context', async () => {
+    const { actionContext } = await import('../../../src/engine/failover/runner.ts');
+    const outcome = parseConfigText(policy('      actions: [{ type: webhook, url_env: SLACK_URL }]\n'), 'k.yaml');
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues));
+    const incident = { id: 'i1', title: 't', severity: 'critical', rootCause: 'hk-edge' };
+    const env = { incident: () => incident } as unknown as Parameters<typeof actionContext>[2];
+    const request = { run: 9, direction: 'failover' as const, reason: 'hk-lb down', dryRun: false };
+    expect(actionContext(outcome.config.failover!.policies[0]!, request, env)).toMatchObject({ run: 9, incident });
+  });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryIncidentRepository } from '../../../src/engine/incidents/repository.ts';
 import type { IncidentView } from '../../../src/shared/model.ts';
 import { Harness, TOPOLOGY } from './harness.ts';
+import { slackMessage, webhookMessage } from '../../../src/engine/notify/messages.ts';
 
 const MINUTE = 60_000;
 const DOWN_RULE = `alerts:
@@ -58,6 +59,27 @@ describe('knock-on analysis: one incident per root cause', () => {
       'impact_changed',
       'impact_changed',
     ]);
+  });
+
+  it("puts the rule's rendered description into the receivers' messages, not only the timeline", async () => {
+    const rule = `alerts:
+  - name: ServerDown
+    condition: down
+    for: 1m
+    severity: critical
+    annotations: { description: '{{ $labels.name }} in {{ $labels.region }} stopped answering ({{ $labels.alertname }})' }
+`;
+    const h = new Harness(TOPOLOGY + rule);
+    allUp(h);
+    h.result('lb', 'down');
+    await h.clock.advance(MINUTE);
+    const [incident] = h.open();
+    const description = 'HK LB in hk stopped answering (ServerDown)';
+    expect(incident!.events.find((e) => e.kind === 'firing')?.data).toMatchObject({ annotations: { description } });
+    expect(slackMessage(incident!, 'firing').text.endsWith(description)).toBe(true);
+    expect(webhookMessage(incident!, 'firing')).toMatchObject({
+      alerts: [{ alert: 'ServerDown', subject: 'lb', annotations: { description } }],
+    });
   });
 
   it('resolves when the root cause and everything folded into it recover, with MTTR', async () => {

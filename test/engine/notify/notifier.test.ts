@@ -187,6 +187,38 @@ describe('receivers', () => {
     ]);
   });
 
+  it("carries the alert rules' rendered descriptions to Slack, webhooks, PagerDuty and the desktop", async () => {
+    const slack = await receiver(new RecordingReceiver());
+    const hook = await receiver(new RecordingReceiver());
+    const pd = await receiver(pagerDutyReceiver(ROUTING_KEY));
+    const { n, events, notices, until } = notifier({ SLACK_URL: `${slack.url}/s`, PD_KEY: ROUTING_KEY });
+    n.configure(
+      receiversFrom(`  - { id: chat, type: slack, url_env: SLACK_URL }
+  - { id: hook, type: webhook, url: ${hook.url}/incidents }
+  - { id: pager, type: pagerduty, routing_key_env: PD_KEY, url: ${pd.url}/v2/enqueue }
+  - { id: wall, type: desktop }`),
+      noWait,
+    );
+    // As the incident book writes a firing event: the rule's annotations already rendered.
+    const description = 'HK edge load balancer (hk) stopped answering: traffic should move to Singapore';
+    const firing = (annotations: Record<string, string>): IncidentEvent => ({
+      at: Date.now(),
+      kind: 'firing',
+      message: 'ServerDown firing',
+      data: { alert: 'ServerDown', subject: { kind: 'component', id: 'hk-lb' }, severity: 'critical', annotations },
+    });
+    n.update([incident({ events: [firing({ description: 'older words' }), firing({ description, runbook: 'r1' })] })]);
+    await until('four sends', () => events.length === 4);
+    const note = { alert: 'ServerDown', subject: 'hk-lb', annotations: { description, runbook: 'r1' } };
+    const slackBody = slack.requests[0]!.body as { text: string; blocks: { text?: { text: string } }[] };
+    expect(slackBody.text.endsWith(`HK orders API ${description}`)).toBe(true);
+    expect(slackBody.blocks.map((b) => b.text?.text)).toContain(description);
+    expect(hook.requests[0]!.body).toMatchObject({ alerts: [note] });
+    expect(pd.requests[0]!.body).toMatchObject({ payload: { custom_details: { alerts: [note] } } });
+    expect(pagerDutyErrors(pd.requests[0]!, ROUTING_KEY)).toEqual([]);
+    expect(notices[0]!.body).toContain(description);
+  });
+
   it('records a failed send when a secret is missing from the environment, without sending anything', async () => {
     const { n, events, until } = notifier({});
     n.configure(receiversFrom(`  - { id: chat, type: slack, url_env: NOT_SET_ANYWHERE }`), noWait);

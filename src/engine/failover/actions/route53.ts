@@ -1,11 +1,19 @@
 /**
- * AWS Route 53: ChangeResourceRecordSets with one UPSERT of the record (value and TTL), then
- * GetChange until the change is INSYNC (applied on every Route 53 name server), through the
- * AWS SDK for JavaScript v3. Credentials come from environment variables named in the config.
+ * AWS Route 53: ChangeResourceRecordSets, then GetChange until the change is INSYNC (applied on
+ * every Route 53 name server), through the AWS SDK for JavaScript v3. Simple routing UPSERTs the
+ * record with the value to switch to; failover routing keeps the PRIMARY and SECONDARY record
+ * sets and switches with the primary's health check (UpdateHealthCheck, Inverted). Credentials
+ * come from environment variables named in the config.
  */
-import { ChangeResourceRecordSetsCommand, GetChangeCommand, Route53Client } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  UpdateHealthCheckCommand,
+  type Route53Client,
+} from '@aws-sdk/client-route-53';
+import { route53Client, route53Error } from '../../aws/route53-client.ts';
 import type { FailoverActionConfig } from '../../../shared/config/failover.ts';
-import { errorMessage, secretFrom, type ActionContext, type ActionOutcome, type FailoverAction } from './types.ts';
+import { errorMessage, type ActionContext, type ActionOutcome, type FailoverAction } from './types.ts';
 
 type Config = Extract<FailoverActionConfig, { type: 'route53' }>;
 
@@ -15,23 +23,53 @@ function zoneId(id: string): string {
 
 export function route53Change(config: Config, ctx: Omit<ActionContext, 'signal'>) {
   const record = ctx.record!;
+  const base = {
+    Name: record.name.endsWith('.') ? record.name : `${record.name}.`,
+    Type: record.type,
+    TTL: Math.round(record.ttlMs / 1000),
+  };
+  const upsert = (set: Record<string, unknown>) => ({
+    Action: 'UPSERT' as const,
+    ResourceRecordSet: { ...base, ...set },
+  });
+  // Failover routing: both record sets as Route 53 keeps them, whichever way the run goes; the
+  // primary's health check (inverted or not) decides which one Route 53 answers with.
+  const changes =
+    config.routing === 'failover'
+      ? [
+          upsert(failoverSet('PRIMARY', config.primary!, ctx.primary)),
+          upsert(failoverSet('SECONDARY', config.secondary!, ctx.backup)),
+        ]
+      : [upsert({ ResourceRecords: [{ Value: ctx.value }] })];
   return {
     HostedZoneId: zoneId(config.hosted_zone_id),
     ChangeBatch: {
       Comment: `knockon ${ctx.policyId} ${ctx.direction}: ${ctx.reason}`.slice(0, 256),
-      Changes: [
-        {
-          Action: 'UPSERT' as const,
-          ResourceRecordSet: {
-            Name: record.name.endsWith('.') ? record.name : `${record.name}.`,
-            Type: record.type,
-            TTL: Math.round(record.ttlMs / 1000),
-            ResourceRecords: [{ Value: ctx.value }],
-          },
-        },
-      ],
+      Changes: changes,
     },
   };
+}
+
+function failoverSet(
+  role: 'PRIMARY' | 'SECONDARY',
+  set: NonNullable<Config['primary']>,
+  value: string,
+): Record<string, unknown> {
+  return {
+    SetIdentifier: set.set_identifier,
+    Failover: role,
+    ...(set.health_check_id ? { HealthCheckId: set.health_check_id } : {}),
+    ResourceRecords: [{ Value: value }],
+  };
+}
+
+/**
+ * Failover routing switches by the primary's health check: inverted, Route 53 takes the primary
+ * for unhealthy and answers with the SECONDARY; restored, it answers with the PRIMARY again
+ * once the primary is healthy.
+ */
+export function healthCheckUpdate(config: Config, direction: ActionContext['direction']) {
+  return { HealthCheckId: config.primary!.health_check_id!, Inverted: direction === 'failover' };
 }
 
 export function route53Action(config: Config): FailoverAction {
@@ -41,6 +79,7 @@ export function route53Action(config: Config): FailoverAction {
     changesDns: true,
     describe: (ctx) => ({
       request: ctx.record ? route53Change(config, ctx) : null,
+      ...(config.routing === 'failover' ? { healthCheck: healthCheckUpdate(config, ctx.direction) } : {}),
       endpoint: config.endpoint ?? 'route53.amazonaws.com',
       credentials: `from ${config.access_key_id_env} / ${config.secret_access_key_env}`,
     }),
@@ -52,18 +91,7 @@ async function runChange(config: Config, ctx: ActionContext): Promise<ActionOutc
   if (!ctx.record) return { ok: false, message: 'the policy has no record to change' };
   let client: Route53Client;
   try {
-    const sessionToken = config.session_token_env ? secretFrom(ctx.env, config.session_token_env) : undefined;
-    client = new Route53Client({
-      region: config.region,
-      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-      credentials: {
-        accessKeyId: secretFrom(ctx.env, config.access_key_id_env),
-        secretAccessKey: secretFrom(ctx.env, config.secret_access_key_env),
-        ...(sessionToken ? { sessionToken } : {}),
-      },
-      // Retries belong to the runner (counted and audited), not hidden inside the SDK.
-      maxAttempts: 1,
-    });
+    client = route53Client(config, ctx.env);
   } catch (error) {
     return { ok: false, message: errorMessage(error) };
   }
@@ -82,14 +110,25 @@ async function runChange(config: Config, ctx: ActionContext): Promise<ActionOutc
       status = change.ChangeInfo?.Status ?? status;
       polls++;
     }
+    if (config.routing === 'failover') {
+      const update = healthCheckUpdate(config, ctx.direction);
+      await client.send(new UpdateHealthCheckCommand(update), { abortSignal: ctx.signal });
+      const verb = update.Inverted
+        ? 'inverted: Route 53 answers with SECONDARY'
+        : 'restored: PRIMARY answers when healthy';
+      return {
+        ok: true,
+        message: `${ctx.record.name} ${ctx.record.type} PRIMARY/SECONDARY in place (change ${changeId} INSYNC); health check ${update.HealthCheckId} ${verb}`,
+        detail: { changeId, polls, healthCheckId: update.HealthCheckId, inverted: update.Inverted },
+      };
+    }
     return {
       ok: true,
       message: `${ctx.record.name} ${ctx.record.type} upserted to ${ctx.value}; change ${changeId} INSYNC`,
       detail: { changeId, polls },
     };
   } catch (error) {
-    const name = (error as { name?: string }).name;
-    return { ok: false, message: `Route 53: ${name && name !== 'Error' ? `${name}: ` : ''}${errorMessage(error)}` };
+    return { ok: false, message: route53Error(error) };
   } finally {
     client.destroy();
   }

@@ -13,10 +13,21 @@ export interface ActionContext {
   /** The value it had before. */
   previous: string;
   record: { name: string; type: 'A' | 'AAAA' | 'CNAME'; ttlMs: number } | null;
+  /** The run's number, for messages; absent where no run exists (a describe for the docs). */
+  run?: number;
+  /** The incident the run belongs to, for messages; null or absent when none is open. */
+  incident?: IncidentSummary | null;
   /** Where secrets are looked up (`*_env` fields); the process environment outside tests. */
   env: Readonly<Record<string, string | undefined>>;
   /** Aborted at the attempt's timeout: an action must stop its I/O when it fires. */
   signal: AbortSignal;
+}
+
+export interface IncidentSummary {
+  id: string;
+  title: string;
+  severity: string;
+  rootCause: string;
 }
 
 export interface ActionOutcome {

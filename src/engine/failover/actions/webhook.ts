@@ -5,6 +5,7 @@
  */
 import { request } from 'undici';
 import type { FailoverActionConfig } from '../../../shared/config/failover.ts';
+import { renderTemplate, type TemplateData } from '../../../shared/template.ts';
 import { errorMessage, secretFrom, type ActionContext, type ActionOutcome, type FailoverAction } from './types.ts';
 
 type Config = Extract<FailoverActionConfig, { type: 'webhook' }>;
@@ -12,11 +13,9 @@ type Config = Extract<FailoverActionConfig, { type: 'webhook' }>;
 /** A receiver's reply is read only this far: enough for an error message, never a memory risk. */
 const MAX_REPLY_BYTES = 4_096;
 
-export function webhookBody(format: Config['format'], ctx: Omit<ActionContext, 'signal'>): Record<string, unknown> {
-  const verb = ctx.direction === 'failover' ? 'Failing over' : 'Failing back';
-  const record = ctx.record ? ` ${ctx.record.name} ${ctx.record.type}` : '';
-  const text = `${verb} ${ctx.policyName}:${record} ${ctx.previous} → ${ctx.value}. Reason: ${ctx.reason}`;
-  if (format === 'slack') return { text };
+export function webhookBody(config: Config, ctx: Omit<ActionContext, 'signal'>): Record<string, unknown> {
+  const text = config.text === undefined ? defaultText(ctx) : renderTemplate(config.text, templateData(ctx));
+  if (config.format === 'slack') return { text };
   return {
     event: ctx.direction,
     policy: { id: ctx.policyId, name: ctx.policyName },
@@ -28,7 +27,29 @@ export function webhookBody(format: Config['format'], ctx: Omit<ActionContext, '
     record: ctx.record
       ? { name: ctx.record.name, type: ctx.record.type, ttl: Math.round(ctx.record.ttlMs / 1000) }
       : null,
+    incident: ctx.incident ?? null,
     text,
+  };
+}
+
+function defaultText(ctx: Omit<ActionContext, 'signal'>): string {
+  const verb = ctx.direction === 'failover' ? 'Failing over' : 'Failing back';
+  const record = ctx.record ? ` ${ctx.record.name} ${ctx.record.type}` : '';
+  return `${verb} ${ctx.policyName}:${record} ${ctx.previous} → ${ctx.value}. Reason: ${ctx.reason}`;
+}
+
+/** The data a message template reads: the names in FAILOVER_TEMPLATE_FIELDS. */
+export function templateData(ctx: Omit<ActionContext, 'signal'>): TemplateData {
+  const incident = ctx.incident ?? null;
+  return {
+    policy: { id: ctx.policyId, name: ctx.policyName, primary: ctx.primary, backup: ctx.backup },
+    run: { id: ctx.run ?? null, direction: ctx.direction, reason: ctx.reason, from: ctx.previous, to: ctx.value },
+    record: ctx.record
+      ? { name: ctx.record.name, type: ctx.record.type, ttl: Math.round(ctx.record.ttlMs / 1000) }
+      : null,
+    incident: incident
+      ? { id: incident.id, title: incident.title, severity: incident.severity, root_cause: incident.rootCause }
+      : null,
   };
 }
 
@@ -37,7 +58,7 @@ export function webhookAction(config: Config): FailoverAction {
     type: 'webhook',
     name: config.name ?? `webhook (${config.format})`,
     changesDns: false,
-    describe: (ctx) => ({ url_env: config.url_env, format: config.format, body: webhookBody(config.format, ctx) }),
+    describe: (ctx) => ({ url_env: config.url_env, format: config.format, body: webhookBody(config, ctx) }),
     run: async (ctx): Promise<ActionOutcome> => {
       try {
         const url = secretFrom(ctx.env, config.url_env);
@@ -47,7 +68,7 @@ export function webhookAction(config: Config): FailoverAction {
         const response = await request(url, {
           method: 'POST',
           headers,
-          body: JSON.stringify(webhookBody(config.format, ctx)),
+          body: JSON.stringify(webhookBody(config, ctx)),
           signal: ctx.signal,
         });
         const reply = await readBounded(response.body);

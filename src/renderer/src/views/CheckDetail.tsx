@@ -69,6 +69,12 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
         <Fact label="Availability 24h" value={formatPercent(day.data ?? null)} />
         <Fact label="7 days" value={formatPercent(week.data ?? null)} />
         <Fact label="30 days" value={formatPercent(month.data ?? null)} />
+        {check.skippedSlots !== undefined && (
+          <Fact label="Slots skipped (probe still running)" value={String(check.skippedSlots)} />
+        )}
+        {Object.entries(check.details?.headers ?? {}).map(([name, value]) => (
+          <Fact key={name} label={name} value={value} />
+        ))}
       </div>
       <VantageMatrix check={check} now={now} />
       {check.errorClass && (

@@ -101,6 +101,11 @@ export function WallOverview({ wall }: { wall: boolean }) {
                   <a href={item.kind === 'check' ? href('check', item.id) : href('map')}>{item.name}</a>
                   {item.role === 'root_cause' && <span className="role-tag">CAUSE</span>}
                   {item.role === 'impacted' && <span className="role-tag is-impacted">KNOCK-ON</span>}
+                  {item.backup !== undefined && (
+                    <span className="role-tag is-backup" title={`serving from the backup (${item.backup})`}>
+                      ON BACKUP
+                    </span>
+                  )}
                 </li>
               ))}
               {s.items.length > ITEMS_PER_REGION && (
