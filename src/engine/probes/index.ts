@@ -7,6 +7,7 @@ import { dnsProbe } from './dns-probe.ts';
 import { httpProbe } from './http-probe.ts';
 import { tcpProbe } from './tcp-probe.ts';
 import { tlsProbe } from './tls-probe.ts';
+import { postgresProbe } from './postgres-probe.ts';
 
 /** What some probes need beyond the check itself. */
 export interface ProbeContext {
@@ -52,6 +53,12 @@ async function probeOnce(check: ResolvedCheck, signal?: AbortSignal, context?: P
         return await tcpProbe(check, signal);
       case 'tls':
         return await tlsProbe(check, signal);
+      case 'postgres':
+        return await postgresProbe(check, signal);
+      case 'mysql':
+      case 'redis':
+      case 'consistency':
+        return failed(`${check.type} checks are not built yet`);
       case 'heartbeat':
         if (!context?.heartbeats) return failed(HEARTBEAT_NEEDS_ENGINE);
         return context.heartbeats.evaluate(check);

@@ -8,6 +8,10 @@ import { historySchema } from './history.ts';
 import { httpCheckSchema } from './http-check.ts';
 import { tcpCheckSchema } from './tcp-check.ts';
 import { tlsCheckSchema } from './tls-check.ts';
+import { postgresCheckSchema } from './postgres-check.ts';
+import { mysqlCheckSchema } from './mysql-check.ts';
+import { redisCheckSchema } from './redis-check.ts';
+import { consistencyCheckSchema } from './consistency-check.ts';
 import { alertRuleSchema, notificationsSchema, receiverSchema } from './alerts.ts';
 import { checkReferences } from './references.ts';
 import { componentSchema, flapDetectionSchema, siteSchema, vantageSchema } from './topology.ts';
@@ -26,10 +30,22 @@ export const regionSchema = z.strictObject({
 
 export const checkSchema = z.discriminatedUnion(
   'type',
-  [httpCheckSchema, dnsCheckSchema, tcpCheckSchema, tlsCheckSchema, heartbeatCheckSchema],
+  [
+    httpCheckSchema,
+    dnsCheckSchema,
+    tcpCheckSchema,
+    tlsCheckSchema,
+    heartbeatCheckSchema,
+    postgresCheckSchema,
+    mysqlCheckSchema,
+    redisCheckSchema,
+    consistencyCheckSchema,
+  ],
   {
     error: (issue) =>
-      issue.code === 'invalid_union' ? 'expected "type" to be one of: http, dns, tcp, tls, heartbeat' : undefined,
+      issue.code === 'invalid_union'
+        ? 'expected "type" to be one of: http, dns, tcp, tls, heartbeat, postgres, mysql, redis, consistency'
+        : undefined,
   },
 );
 
@@ -165,6 +181,19 @@ export const configSchema = z
           message: `fast_interval (${check.fast_interval} ms) must not exceed interval (${interval} ms)`,
         });
       }
+    });
+    config.checks.forEach((check, i) => {
+      if (!('primary' in check) || check.primary === undefined) return;
+      const primary = config.checks.find((c) => c.id === check.primary);
+      const problem =
+        check.primary === check.id
+          ? 'a check cannot be its own primary'
+          : !primary
+            ? `unknown check "${check.primary}"`
+            : primary.type !== check.type
+              ? `check "${check.primary}" is a ${primary.type} check, not ${check.type}`
+              : null;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['checks', i, 'primary'], message: problem });
     });
     for (const issue of checkReferences(config)) ctx.addIssue({ code: 'custom', ...issue });
   });
