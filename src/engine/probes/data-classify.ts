@@ -38,6 +38,7 @@ const PROTOCOL = [
   /Received unexpected/i,
   /Unknown message code/i,
   /Malformed packet/i,
+  /Unknown RESP type/i,
   /server does not support SSL/i,
   /The server does not support SSL connections/i,
 ];

@@ -8,6 +8,7 @@ import { httpProbe } from './http-probe.ts';
 import { tcpProbe } from './tcp-probe.ts';
 import { tlsProbe } from './tls-probe.ts';
 import { postgresProbe } from './postgres-probe.ts';
+import { redisProbe } from './redis-probe.ts';
 
 /** What some probes need beyond the check itself. */
 export interface ProbeContext {
@@ -55,8 +56,9 @@ async function probeOnce(check: ResolvedCheck, signal?: AbortSignal, context?: P
         return await tlsProbe(check, signal);
       case 'postgres':
         return await postgresProbe(check, signal);
-      case 'mysql':
       case 'redis':
+        return await redisProbe(check, signal);
+      case 'mysql':
       case 'consistency':
         return failed(`${check.type} checks are not built yet`);
       case 'heartbeat':
