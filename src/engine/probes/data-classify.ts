@@ -39,6 +39,8 @@ const PROTOCOL = [
   /Unknown message code/i,
   /Malformed packet/i,
   /Unknown RESP type/i,
+  // A client's parser reading past a frame the server made up (mysql2 on a bogus greeting).
+  /^(ERR_OUT_OF_RANGE|ERR_BUFFER_OUT_OF_BOUNDS)$/,
   /server does not support SSL/i,
   /The server does not support SSL connections/i,
 ];
@@ -57,12 +59,13 @@ export function classifyDataError(error: unknown): {
   const message = (typeof e.message === 'string' ? e.message : String(error)).split('\n')[0]!.slice(0, 300);
   if (e.observer === true) return { errorClass: 'probe_error', message };
   if (AUTH_CODES.has(code) || REDIS_AUTH.test(message)) return { errorClass: 'db_auth', message };
+  if (TIMEOUT.test(message) || code === 'PROTOCOL_SEQUENCE_TIMEOUT') return { errorClass: 'timeout', message };
+  if (CLOSED.test(message) || code === 'PROTOCOL_CONNECTION_LOST') {
+    return { errorClass: 'connect_reset', message: `the server closed the connection: ${message}` };
+  }
   if (e.name === 'ParserError' || PROTOCOL.some((p) => p.test(code) || p.test(message))) {
     return { errorClass: 'db_protocol', message: `not the expected protocol: ${message}` };
   }
-  if (TIMEOUT.test(message)) return { errorClass: 'timeout', message };
-  if (CLOSED.test(message))
-    return { errorClass: 'connect_reset', message: `the server closed the connection: ${message}` };
   // Errors the server sent: a SQLSTATE (pg, mysql2) or a Redis error reply.
   if (/^[0-9A-Z]{5}$/.test(code) || typeof e.sqlState === 'string' || e.name === 'ReplyError') {
     return { errorClass: 'db_error', message };

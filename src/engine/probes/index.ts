@@ -9,6 +9,7 @@ import { tcpProbe } from './tcp-probe.ts';
 import { tlsProbe } from './tls-probe.ts';
 import { postgresProbe } from './postgres-probe.ts';
 import { redisProbe } from './redis-probe.ts';
+import { mysqlProbe } from './mysql-probe.ts';
 
 /** What some probes need beyond the check itself. */
 export interface ProbeContext {
@@ -59,6 +60,7 @@ async function probeOnce(check: ResolvedCheck, signal?: AbortSignal, context?: P
       case 'redis':
         return await redisProbe(check, signal);
       case 'mysql':
+        return await mysqlProbe(check, signal);
       case 'consistency':
         return failed(`${check.type} checks are not built yet`);
       case 'heartbeat':
