@@ -10,6 +10,7 @@ import { tlsProbe } from './tls-probe.ts';
 import { postgresProbe } from './postgres-probe.ts';
 import { redisProbe } from './redis-probe.ts';
 import { mysqlProbe } from './mysql-probe.ts';
+import { consistencyProbe } from './consistency-probe.ts';
 
 /** What some probes need beyond the check itself. */
 export interface ProbeContext {
@@ -62,7 +63,7 @@ async function probeOnce(check: ResolvedCheck, signal?: AbortSignal, context?: P
       case 'mysql':
         return await mysqlProbe(check, signal);
       case 'consistency':
-        return failed(`${check.type} checks are not built yet`);
+        return await consistencyProbe(check, signal);
       case 'heartbeat':
         if (!context?.heartbeats) return failed(HEARTBEAT_NEEDS_ENGINE);
         return context.heartbeats.evaluate(check);
