@@ -63,3 +63,25 @@ describe('data-tier check config', () => {
     ).toContain('checks[0].nodes');
   });
 });
+
+describe('replication links', () => {
+  const sg = { id: 'db-sg', type: 'postgres', host: '10.0.2.5', role: 'replica', primary: 'db-hk' };
+  it('refuses a primary whose implied dependency closes a cycle, naming the check', () => {
+    expect(
+      issues2({
+        checks: [hk, sg],
+        components: [
+          { id: 'hk-db', checks: ['db-hk'], depends_on: ['sg-db'] },
+          { id: 'sg-db', checks: ['db-sg'] },
+        ],
+      }),
+    ).toEqual([
+      'checks[1].primary: the dependency this primary implies forms a cycle between components: hk-db → sg-db → hk-db',
+    ]);
+  });
+});
+
+function issues2(config: object): string[] {
+  const outcome = parseConfigText(JSON.stringify(config), 'k.yaml');
+  return outcome.ok ? [] : outcome.issues.map((i) => `${i.field}: ${i.message}`);
+}

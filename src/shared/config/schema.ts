@@ -13,7 +13,8 @@ import { mysqlCheckSchema } from './mysql-check.ts';
 import { redisCheckSchema } from './redis-check.ts';
 import { consistencyCheckSchema } from './consistency-check.ts';
 import { alertRuleSchema, notificationsSchema, receiverSchema } from './alerts.ts';
-import { checkReferences } from './references.ts';
+import { checkReferences, findCycle } from './references.ts';
+import { withReplicationLinks } from './replication-links.ts';
 import { componentSchema, flapDetectionSchema, siteSchema, vantageSchema } from './topology.ts';
 import { missingVantageSchema, quorumRuleSchema } from './quorum.ts';
 import { checkVantages, remoteVantageSchema, validateVantages } from './vantages.ts';
@@ -196,6 +197,23 @@ export const configSchema = z
       if (problem) ctx.addIssue({ code: 'custom', path: ['checks', i, 'primary'], message: problem });
     });
     for (const issue of checkReferences(config)) ctx.addIssue({ code: 'custom', ...issue });
+    const linked = withReplicationLinks(config.components, config.checks);
+    const cycle = findCycle(new Map(linked.map((c) => [c.id, c.depends_on.filter((d) => d !== c.id)])));
+    if (cycle && !findCycle(new Map(config.components.map((c) => [c.id, c.depends_on.filter((d) => d !== c.id)])))) {
+      const edges = new Set(cycle.slice(1).map((to, k) => `${cycle[k]}>${to}`));
+      const holding = (id: string) => config.components.filter((c) => c.checks.includes(id)).map((c) => c.id);
+      const at = config.checks.findIndex(
+        (c) =>
+          'primary' in c &&
+          c.primary !== undefined &&
+          holding(c.id).some((from) => holding(c.primary!).some((to) => edges.has(`${from}>${to}`))),
+      );
+      ctx.addIssue({
+        code: 'custom',
+        path: ['checks', Math.max(0, at), 'primary'],
+        message: `the dependency this primary implies forms a cycle between components: ${cycle.join(' → ')}`,
+      });
+    }
   });
 
 /** The config as written (before defaults), which is what the JSON Schema describes. */
