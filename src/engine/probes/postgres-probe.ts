@@ -5,6 +5,7 @@
  * replayed transaction" would grow forever and lie).
  */
 import pg from 'pg';
+import { z } from 'zod';
 import type { ResolvedCheck } from '../checks.ts';
 import type { CanaryTarget } from '../../shared/config/data-common.ts';
 import { DEFAULT_PORTS } from '../../shared/config/data-common.ts';
@@ -25,6 +26,28 @@ const REPLICA_SQL = `SELECT
 const PRIMARY_SQL = `SELECT application_name AS name, state,
   pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8 AS lag_bytes
   FROM pg_stat_replication ORDER BY application_name LIMIT 64`;
+
+/** What the server answers is parsed before use: a proxy or an odd fork may answer otherwise. */
+const num = z.number().finite().nullable();
+const replicaRow = z.object({
+  caught_up: z.boolean().nullable(),
+  behind_s: num,
+  lag_bytes: num,
+  receiver: z.string().nullable(),
+});
+const primaryRows = z.array(z.object({ name: z.string(), state: z.string().nullable(), lag_bytes: num })).max(64);
+const recoveryRow = z.object({ r: z.boolean() });
+const tokenRows = z.array(z.object({ token: z.string() })).max(1);
+const slotRows = z.array(z.object({ slot_name: z.string() })).max(64);
+
+/** Parses rows with a schema; a mismatch is the server's protocol problem, not a crash. */
+function rowsOf<T>(schema: z.ZodType<T>, rows: unknown, what: string): T {
+  const parsed = schema.safeParse(rows);
+  if (parsed.success) return parsed.data;
+  throw Object.assign(new Error(`${what}: unexpected answer (${parsed.error.issues[0]?.message ?? 'invalid'})`), {
+    name: 'ParserError',
+  });
+}
 
 async function connect(
   session: DataSession,
@@ -62,12 +85,7 @@ async function connect(
 }
 
 async function replicaOutcome(check: PostgresCheck, session: DataSession, client: pg.Client): Promise<DataOutcome> {
-  const row = (await client.query(REPLICA_SQL)).rows[0] as {
-    caught_up: boolean | null;
-    behind_s: number | null;
-    lag_bytes: number | null;
-    receiver: string | null;
-  };
+  const row = rowsOf(replicaRow, (await client.query(REPLICA_SQL)).rows[0], 'replica status');
   const replication: ReplicationDetails = {
     role: 'replica',
     lagSeconds: row.caught_up === true ? 0 : row.behind_s,
@@ -97,7 +115,7 @@ async function replicaOutcome(check: PostgresCheck, session: DataSession, client
       },
       async () => {
         const found = await client.query(`SELECT token FROM ${canary.table} WHERE check_id = $1`, [check.id]);
-        return (found.rows[0] as { token?: string } | undefined)?.token ?? null;
+        return rowsOf(tokenRows, found.rows, 'canary row')[0]?.token ?? null;
       },
     );
     if (replication.canaryMs === null) {
@@ -112,12 +130,8 @@ async function replicaOutcome(check: PostgresCheck, session: DataSession, client
 }
 
 async function primaryOutcome(check: PostgresCheck, client: pg.Client): Promise<DataOutcome> {
-  const replicas = (await client.query(PRIMARY_SQL)).rows.map(
-    (r: { name: string; state: string | null; lag_bytes: number | null }): AttachedReplica => ({
-      name: r.name,
-      state: r.state ?? 'unknown',
-      lagBytes: r.lag_bytes,
-    }),
+  const replicas = rowsOf(primaryRows, (await client.query(PRIMARY_SQL)).rows, 'pg_stat_replication').map(
+    (r): AttachedReplica => ({ name: r.name, state: r.state ?? 'unknown', lagBytes: r.lag_bytes }),
   );
   const replication: ReplicationDetails = { role: 'primary', lagSeconds: null, lagBytes: null, replicas };
   const streaming = replicas.filter((r) => r.state === 'streaming').map((r) => r.name);
@@ -132,7 +146,7 @@ async function primaryOutcome(check: PostgresCheck, client: pg.Client): Promise<
     );
     const idle = missingNames(
       check.expect_slots,
-      slots.rows.map((r: { slot_name: string }) => r.slot_name),
+      rowsOf(slotRows, slots.rows, 'pg_replication_slots').map((r) => r.slot_name),
     );
     if (idle.length > 0)
       return failed('replica_missing', `replication slot not active: ${idle.join(', ')}`, replication);
@@ -148,7 +162,7 @@ async function primaryOutcome(check: PostgresCheck, client: pg.Client): Promise<
 export function postgresProbe(check: PostgresCheck, signal?: AbortSignal): Promise<ProbeResult> {
   return runDataProbe(check, signal, async (session) => {
     const client = await connect(session, check, 'password_env');
-    const recovery = (await client.query('SELECT pg_is_in_recovery() AS r')).rows[0] as { r: boolean };
+    const recovery = rowsOf(recoveryRow, (await client.query('SELECT pg_is_in_recovery() AS r')).rows[0], 'role');
     const role = recovery.r ? 'replica' : 'primary';
     const wrong = roleProblem(check.role, role, { role, lagSeconds: null, lagBytes: null });
     if (wrong) return wrong;
