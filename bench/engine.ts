@@ -21,6 +21,7 @@ import { Worker } from 'node:worker_threads';
 import { parseDuration } from '../src/shared/config/duration.ts';
 import { ENGINE_RESOURCE_LIMITS } from '../src/engine/worker-limits.ts';
 import type { BenchWorkerEvent, BenchWorkerInput } from './engine-worker.ts';
+import { DATA_TYPES, startDataTargets, type DataType } from './data-targets.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,15 +31,21 @@ const { values } = parseArgs({
     ports: { type: 'string', default: '8' },
     /** Run the bare engine, without the history store, knock-on analysis and failover. */
     bare: { type: 'boolean', default: false },
+    /** http (the target farm), or a data-tier type against real servers: 500 checks at 10 s by default. */
+    type: { type: 'string', default: 'http' },
   },
 });
 const durationMs = Number(values.duration) * 1000;
+const dataType = values.type === 'http' ? null : (values.type as DataType);
+if (dataType !== null && !DATA_TYPES.includes(dataType)) throw new Error(`--type: http or ${DATA_TYPES.join(', ')}`);
 const scenarios = values.checks
   ? [{ checks: Number(values.checks), intervalMs: parseDuration(values.interval!)! }]
-  : [
-      { checks: 5_000, intervalMs: 10_000 },
-      { checks: 1_000, intervalMs: 1_000 },
-    ];
+  : dataType !== null
+    ? [{ checks: 500, intervalMs: 10_000 }]
+    : [
+        { checks: 5_000, intervalMs: 10_000 },
+        { checks: 1_000, intervalMs: 1_000 },
+      ];
 
 async function startFarm(count: number) {
   const farm = spawn(process.execPath, [new URL('./target-farm.ts', import.meta.url).pathname, String(count)], {
@@ -64,16 +71,21 @@ function histogramPercentile(histogram: number[], p: number): number {
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-async function runScenario(ports: number[], checks: number, intervalMs: number) {
+/** Connections the servers hold, sampled each second over the measured window. */
+interface ConnectionSampler {
+  count(): Promise<number>;
+}
+
+async function runScenario(
+  makeCheck: (i: number) => Record<string, unknown>,
+  checks: number,
+  intervalMs: number,
+  servers: ConnectionSampler | null = null,
+) {
   const configText = JSON.stringify({
     defaults: { interval: `${intervalMs}ms`, timeout: `${Math.min(intervalMs, 5_000)}ms` },
     engine: { max_in_flight: 256 },
-    checks: Array.from({ length: checks }, (_, i) => ({
-      id: `c${i}`,
-      type: 'http',
-      url: `http://127.0.0.1:${ports[i % ports.length]}/health?c=${i}`,
-      expect: { json: { status: 'OK' } },
-    })),
+    checks: Array.from({ length: checks }, (_, i) => makeCheck(i)),
   });
   const warmupMs = Math.min(intervalMs, durationMs / 3);
   const probesPerS = checks / (intervalMs / 1000);
@@ -91,14 +103,27 @@ async function runScenario(ports: number[], checks: number, intervalMs: number) 
     workerData: input,
     resourceLimits: ENGINE_RESOURCE_LIMITS,
   });
+  const exited = once(worker, 'exit');
   let cpu0 = process.cpuUsage();
   let t0 = performance.now();
   let peakRss = 0;
   const rssSampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 500);
+  const held: number[] = [];
+  let measuringNow = false;
+  const connectionSampler = servers
+    ? setInterval(() => {
+        if (measuringNow)
+          void servers.count().then(
+            (n) => held.push(n),
+            () => {},
+          );
+      }, 1_000)
+    : null;
   const done = new Promise<Extract<BenchWorkerEvent, { kind: 'done' }>>((resolve, reject) => {
     worker.on('error', reject);
     worker.on('message', (event: BenchWorkerEvent) => {
       if (event.kind === 'measuring') {
+        measuringNow = true;
         cpu0 = process.cpuUsage();
         t0 = performance.now();
         peakRss = 0;
@@ -109,13 +134,17 @@ async function runScenario(ports: number[], checks: number, intervalMs: number) 
   const cpu = process.cpuUsage(cpu0);
   const elapsedS = (performance.now() - t0) / 1000;
   clearInterval(rssSampler);
+  if (connectionSampler) clearInterval(connectionSampler);
+  // After the last probe, nothing the probes opened may still be open.
+  const heldAfter = servers ? await servers.count() : null;
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  await once(worker, 'exit');
+  await exited;
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const failures = Object.values(result.failures).reduce((a, b) => a + b, 0);
   return {
     bench: 'engine',
+    type: dataType ?? 'http',
     modules: values.bare ? 'none' : 'history, knock-on, failover',
     checks,
     interval_ms: intervalMs,
@@ -133,13 +162,37 @@ async function runScenario(ports: number[], checks: number, intervalMs: number) 
     ...(failures > 0 ? { failure_classes: result.failures } : {}),
     delayed_by_limit: result.delayedByLimit,
     board_messages: result.messages,
+    ...(servers
+      ? {
+          connections_held_max: Math.max(0, ...held),
+          connections_held_mean: round(held.reduce((a, b) => a + b, 0) / Math.max(1, held.length), 2),
+          connections_held_after: heldAfter,
+        }
+      : {}),
   };
 }
 
-if (values.checks) {
-  const farm = await startFarm(Number(values.ports));
+if (dataType !== null) {
+  const targets = await startDataTargets(dataType);
   try {
-    for (const s of scenarios) console.log(JSON.stringify(await runScenario(farm.ports, s.checks, s.intervalMs)));
+    for (const s of scenarios) {
+      const sampler = { count: () => targets.connections() };
+      console.log(JSON.stringify(await runScenario(targets.makeCheck, s.checks, s.intervalMs, sampler)));
+    }
+  } finally {
+    await targets.stop();
+  }
+} else if (values.checks) {
+  const farm = await startFarm(Number(values.ports));
+  const ports = farm.ports;
+  const httpCheck = (i: number) => ({
+    id: `c${i}`,
+    type: 'http',
+    url: `http://127.0.0.1:${ports[i % ports.length]}/health?c=${i}`,
+    expect: { json: { status: 'OK' } },
+  });
+  try {
+    for (const s of scenarios) console.log(JSON.stringify(await runScenario(httpCheck, s.checks, s.intervalMs)));
   } finally {
     farm.stop();
   }

@@ -2,6 +2,7 @@ import type { CheckConfig, Config } from '../shared/config/schema.ts';
 import type { CheckView, ProbeDetails, ProbeResult } from '../shared/model.ts';
 import type { MissingVantage, QuorumRule } from '../shared/config/quorum.ts';
 import { checkVantages } from '../shared/config/vantages.ts';
+import { DEFAULT_PORTS } from '../shared/config/data-common.ts';
 import { redactUrl } from '../shared/redact.ts';
 import type { FailWindow } from './status.ts';
 
@@ -93,6 +94,12 @@ export function describeTarget(check: CheckConfig): string {
       return `heartbeat /heartbeat/${check.id}`;
     case 'route53_health':
       return `route53 health check ${check.health_check_id}`;
+    case 'postgres':
+    case 'mysql':
+    case 'redis':
+      return `${check.type}://${hostPort(check.host, check.port ?? DEFAULT_PORTS[check.type])}`;
+    case 'consistency':
+      return `${check.key} @ ${check.nodes.map((n) => n.name ?? hostPort(n.host, n.port ?? DEFAULT_PORTS[n.kind])).join(', ')}`;
   }
 }
 
@@ -131,5 +138,6 @@ export function probeDetails(result: ProbeResult): ProbeDetails | undefined {
   if (result.heartbeat) details.heartbeat = result.heartbeat;
   if (result.finalUrl) details.finalUrl = result.finalUrl;
   if (result.headers) details.headers = result.headers;
+  if (result.replication) details.replication = result.replication;
   return Object.keys(details).length > 0 ? details : undefined;
 }

@@ -54,6 +54,15 @@ const ERROR_CLASSES = [
   'timeout',
   'heartbeat_missed',
   'heartbeat_reported_down',
+  'db_auth',
+  'db_protocol',
+  'db_error',
+  'role_mismatch',
+  'replication_stopped',
+  'replication_lag',
+  'replica_missing',
+  'canary_late',
+  'data_disagree',
   'probe_error',
 ] as const;
 
@@ -100,6 +109,23 @@ export const WireResultSchema = z.object({
       }),
     )
     .max(64)
+    .optional(),
+  replication: z
+    .object({
+      role: z.enum(['primary', 'replica']).nullable(),
+      lagSeconds: nonNegative.nullable(),
+      lagBytes: nonNegative.nullable(),
+      replicas: z
+        .array(z.object({ name: text(200), state: text(64), lagBytes: nonNegative.nullable() }))
+        .max(64)
+        .optional(),
+      canaryMs: nonNegative.nullable().optional(),
+      nodes: z
+        .array(z.object({ node: text(300), digest: text(64).nullable(), errorClass, message: text(2_000) }))
+        .max(16)
+        .optional(),
+      disagreeSince: ms.nullable().optional(),
+    })
     .optional(),
   finalUrl: text(8_192).optional(),
   headers: z

@@ -39,6 +39,15 @@ export type ErrorClass =
   | 'timeout'
   | 'heartbeat_missed'
   | 'heartbeat_reported_down'
+  | 'db_auth'
+  | 'db_protocol'
+  | 'db_error'
+  | 'role_mismatch'
+  | 'replication_stopped'
+  | 'replication_lag'
+  | 'replica_missing'
+  | 'canary_late'
+  | 'data_disagree'
   | 'probe_error';
 
 /**
@@ -93,6 +102,40 @@ export interface HeartbeatDetails {
   value: number | null;
 }
 
+/** One replica as its primary sees it (postgres pg_stat_replication, redis INFO replication). */
+export interface AttachedReplica {
+  name: string;
+  /** streaming, catchup, online, wait_bgsave, … as the server says it. */
+  state: string;
+  lagBytes: number | null;
+}
+
+/** One node's answer to a consistency check. */
+export interface NodeReading {
+  node: string;
+  /** A short digest of the value (never the value: it may be private); null when absent. */
+  digest: string | null;
+  errorClass: ErrorClass | null;
+  message: string;
+}
+
+/** Data-tier checks (postgres, mysql, redis, consistency): what replication looked like. */
+export interface ReplicationDetails {
+  role: 'primary' | 'replica' | null;
+  /** Seconds behind the primary; null on a primary, or when the replica cannot say. */
+  lagSeconds: number | null;
+  /** Bytes (WAL or offset) not yet replayed; null when not known. */
+  lagBytes: number | null;
+  /** On a primary: the replicas attached to it. */
+  replicas?: AttachedReplica[];
+  /** Canary write on the primary to read on this replica, ms; null when it did not arrive in time. */
+  canaryMs?: number | null;
+  /** Consistency checks: each node's reading, in config order. */
+  nodes?: NodeReading[];
+  /** Consistency checks: since when the nodes disagree, ms since the epoch. */
+  disagreeSince?: number | null;
+}
+
 /** What one probe returned. */
 export interface ProbeResult {
   checkId: string;
@@ -117,6 +160,8 @@ export interface ProbeResult {
   /** DNS checks: every resolver's answer, in config order. */
   dns?: DnsResolverAnswer[];
   heartbeat?: HeartbeatDetails;
+  /** Data-tier checks: role, lag, replicas, canary, node agreement. */
+  replication?: ReplicationDetails;
   /** HTTP: the URL answered last, when redirects were followed. */
   finalUrl?: string;
   /**
@@ -200,7 +245,7 @@ export interface CheckView {
 /** The optional parts of a probe result, as the board shows them for the last probe. */
 export type ProbeDetails = Pick<
   ProbeResult,
-  'httpStatus' | 'phases' | 'tls' | 'dns' | 'heartbeat' | 'finalUrl' | 'headers'
+  'httpStatus' | 'phases' | 'tls' | 'dns' | 'heartbeat' | 'finalUrl' | 'headers' | 'replication'
 >;
 
 export interface RegionView {

@@ -4,6 +4,7 @@
  * comes in with its time.
  */
 import type { Config } from '../../shared/config/schema.ts';
+import { withReplicationLinks } from '../../shared/config/replication-links.ts';
 import type { ComponentConfig, StatusRule } from '../../shared/config/topology.ts';
 import type { CheckView, ComponentView, ImpactRole, ProbeResult, Status, VantageView } from '../../shared/model.ts';
 import { componentStatus } from './component-status.ts';
@@ -97,7 +98,7 @@ export class Topology {
     this.checks = checks;
     const components = new Map<string, ComponentEntry>();
     this.componentsOfCheck = new Map();
-    for (const c of config.components) {
+    for (const c of withReplicationLinks(config.components, config.checks)) {
       const old = this.components.get(c.id);
       components.set(c.id, {
         config: c,

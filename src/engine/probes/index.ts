@@ -8,6 +8,10 @@ import { httpProbe } from './http-probe.ts';
 import { route53HealthProbe } from './route53-health-probe.ts';
 import { tcpProbe } from './tcp-probe.ts';
 import { tlsProbe } from './tls-probe.ts';
+import { postgresProbe } from './postgres-probe.ts';
+import { redisProbe } from './redis-probe.ts';
+import { mysqlProbe } from './mysql-probe.ts';
+import { consistencyProbe } from './consistency-probe.ts';
 
 /** What some probes need beyond the check itself. */
 export interface ProbeContext {
@@ -55,6 +59,14 @@ async function probeOnce(check: ResolvedCheck, signal?: AbortSignal, context?: P
         return await tcpProbe(check, signal);
       case 'tls':
         return await tlsProbe(check, signal);
+      case 'postgres':
+        return await postgresProbe(check, signal);
+      case 'redis':
+        return await redisProbe(check, signal);
+      case 'mysql':
+        return await mysqlProbe(check, signal);
+      case 'consistency':
+        return await consistencyProbe(check, signal);
       case 'heartbeat':
         if (!context?.heartbeats) return failed(HEARTBEAT_NEEDS_ENGINE);
         return context.heartbeats.evaluate(check);

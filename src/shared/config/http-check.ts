@@ -7,7 +7,7 @@ const statusList = z.array(z.int().min(100).max(599)).min(1, { error: 'expected 
 
 const jsonScalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+export const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
   error: 'expected the name of an environment variable, such as STATUS_API_KEY',
 });
 

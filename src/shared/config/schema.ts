@@ -9,8 +9,13 @@ import { httpCheckSchema } from './http-check.ts';
 import { route53HealthCheckSchema } from './route53-health-check.ts';
 import { tcpCheckSchema } from './tcp-check.ts';
 import { tlsCheckSchema } from './tls-check.ts';
+import { postgresCheckSchema } from './postgres-check.ts';
+import { mysqlCheckSchema } from './mysql-check.ts';
+import { redisCheckSchema } from './redis-check.ts';
+import { consistencyCheckSchema } from './consistency-check.ts';
 import { alertRuleSchema, notificationsSchema, receiverSchema } from './alerts.ts';
-import { checkReferences } from './references.ts';
+import { checkReferences, findCycle } from './references.ts';
+import { withReplicationLinks } from './replication-links.ts';
 import { componentSchema, flapDetectionSchema, siteSchema, vantageSchema } from './topology.ts';
 import { missingVantageSchema, quorumRuleSchema } from './quorum.ts';
 import { checkVantages, remoteVantageSchema, validateVantages } from './vantages.ts';
@@ -27,11 +32,22 @@ export const regionSchema = z.strictObject({
 
 export const checkSchema = z.discriminatedUnion(
   'type',
-  [httpCheckSchema, dnsCheckSchema, tcpCheckSchema, tlsCheckSchema, heartbeatCheckSchema, route53HealthCheckSchema],
+  [
+    httpCheckSchema,
+    dnsCheckSchema,
+    tcpCheckSchema,
+    tlsCheckSchema,
+    heartbeatCheckSchema,
+    postgresCheckSchema,
+    mysqlCheckSchema,
+    redisCheckSchema,
+    consistencyCheckSchema,
+    route53HealthCheckSchema,
+  ],
   {
     error: (issue) =>
       issue.code === 'invalid_union'
-        ? 'expected "type" to be one of: http, dns, tcp, tls, heartbeat, route53_health'
+        ? 'expected "type" to be one of: http, dns, tcp, tls, heartbeat, postgres, mysql, redis, consistency, route53_health'
         : undefined,
   },
 );
@@ -176,7 +192,37 @@ export const configSchema = z
         });
       }
     });
+    config.checks.forEach((check, i) => {
+      if (!('primary' in check) || check.primary === undefined) return;
+      const primary = config.checks.find((c) => c.id === check.primary);
+      const problem =
+        check.primary === check.id
+          ? 'a check cannot be its own primary'
+          : !primary
+            ? `unknown check "${check.primary}"`
+            : primary.type !== check.type
+              ? `check "${check.primary}" is a ${primary.type} check, not ${check.type}`
+              : null;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['checks', i, 'primary'], message: problem });
+    });
     for (const issue of checkReferences(config)) ctx.addIssue({ code: 'custom', ...issue });
+    const linked = withReplicationLinks(config.components, config.checks);
+    const cycle = findCycle(new Map(linked.map((c) => [c.id, c.depends_on.filter((d) => d !== c.id)])));
+    if (cycle && !findCycle(new Map(config.components.map((c) => [c.id, c.depends_on.filter((d) => d !== c.id)])))) {
+      const edges = new Set(cycle.slice(1).map((to, k) => `${cycle[k]}>${to}`));
+      const holding = (id: string) => config.components.filter((c) => c.checks.includes(id)).map((c) => c.id);
+      const at = config.checks.findIndex(
+        (c) =>
+          'primary' in c &&
+          c.primary !== undefined &&
+          holding(c.id).some((from) => holding(c.primary!).some((to) => edges.has(`${from}>${to}`))),
+      );
+      ctx.addIssue({
+        code: 'custom',
+        path: ['checks', Math.max(0, at), 'primary'],
+        message: `the dependency this primary implies forms a cycle between components: ${cycle.join(' → ')}`,
+      });
+    }
   });
 
 /** The config as written (before defaults), which is what the JSON Schema describes. */

@@ -440,3 +440,35 @@ notifications: { group_wait: 30s, group_interval: 5m, repeat_interval: 4h }
     expect(h.notices.map((n) => n.incidentId)).toEqual([id]);
   });
 });
+
+describe('knock-on through replication: a replica check names its primary', () => {
+  const DATA_TIER = `regions:
+  - { id: hk, name: Hong Kong, lat: 22.3, lon: 114.2 }
+  - { id: sg, name: Singapore, lat: 1.35, lon: 103.8 }
+checks:
+  - { id: db-hk, type: postgres, host: 10.0.1.5, role: primary, region: hk }
+  - { id: db-sg, type: postgres, host: 10.0.2.5, role: replica, primary: db-hk, region: sg }
+  - { id: reports, type: http, url: 'http://10.0.2.9/health', region: sg }
+components:
+  - { id: hk-db, name: HK primary DB, kind: database, region: hk, checks: [db-hk] }
+  - { id: sg-db, name: SG replica DB, kind: database, region: sg, checks: [db-sg] }
+  - { id: sg-reports, name: SG reports, region: sg, checks: [reports], depends_on: [sg-db] }
+`;
+
+  it("folds the replica and the app reading from it into the primary's incident", async () => {
+    const h = new Harness(DATA_TIER + DOWN_RULE);
+    for (const id of ['db-hk', 'db-sg', 'reports']) h.result(id, 'up');
+    h.result('db-hk', 'down');
+    h.result('db-sg', 'down', { errorClass: 'replication_stopped' });
+    h.result('reports', 'down');
+    const board = h.board();
+    expect(board.components.find((c) => c.id === 'hk-db')).toMatchObject({ role: 'root_cause' });
+    expect(board.components.find((c) => c.id === 'sg-db')).toMatchObject({ role: 'impacted', impactedBy: ['hk-db'] });
+    expect(board.components.find((c) => c.id === 'sg-reports')).toMatchObject({ role: 'impacted' });
+    await h.clock.advance(MINUTE + 1_000);
+    const open = h.open();
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatchObject({ rootCause: { kind: 'component', id: 'hk-db' } });
+    expect(open[0]!.impacted.map((i) => i.id)).toEqual(['sg-db', 'sg-reports']);
+  });
+});

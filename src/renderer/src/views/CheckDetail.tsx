@@ -1,4 +1,5 @@
 import type { PhaseTimings, ProbeResult, SeriesRange } from '../../../shared/model.ts';
+import { ReplicationPanel } from '../components/ReplicationPanel.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { VantageMatrix } from '../components/VantageMatrix.tsx';
 import { formatLatency, formatPercent, formatTime } from '../format.ts';
@@ -166,6 +167,7 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
               </table>
             </>
           )}
+          <ReplicationPanel results={results} />
           {latest?.heartbeat && (
             <>
               <h3>Heartbeat</h3>
