@@ -3,9 +3,34 @@ import type { Notice } from '../../../shared/model.ts';
 import { navigate } from '../route.ts';
 import { transportName } from '../rpc.ts';
 import { useBoard } from '../store.ts';
-import { useUi } from '../ui-store.ts';
+import { useUi, type Toast } from '../ui-store.ts';
 
 const TOAST_MS = 12_000;
+/** More notices than this in one batch are grouped into a single toast. */
+const GROUP_ABOVE = 2;
+const TONE = { critical: 'critical', warning: 'warning', info: 'info' } as const;
+
+/** One toast for a burst of notices: the count by severity, and the worst first by name. */
+export function groupToast(notices: readonly Notice[]): Omit<Toast, 'id'> & { id: string } {
+  const rank = { critical: 0, warning: 1, info: 2 } as const;
+  const sorted = [...notices].sort((a, b) => rank[a.severity] - rank[b.severity]);
+  const count = (s: Notice['severity']) => notices.filter((n) => n.severity === s).length;
+  const parts = [
+    [count('critical'), 'critical'],
+    [count('warning'), 'warning'],
+    [count('info'), 'notice'],
+  ] as const;
+  return {
+    id: `group-${sorted[0]!.id}`,
+    title: `${notices.length} notifications: ${parts
+      .filter(([n]) => n > 0)
+      .map(([n, word]) => `${n} ${word}${n === 1 || word === 'critical' ? '' : 's'}`)
+      .join(', ')}`,
+    body: sorted.map((n) => n.title).join(' · '),
+    tone: TONE[sorted[0]!.severity],
+    incidentId: null,
+  };
+}
 
 function notificationsGranted(): boolean {
   return typeof Notification !== 'undefined' && Notification.permission === 'granted';
@@ -21,20 +46,22 @@ export function Notifier({ wall }: { wall: boolean }) {
   const toast = useUi((s) => s.toast);
   const seen = useRef(new Set<string>());
   useEffect(() => {
-    for (const notice of [...notices].reverse()) {
-      if (seen.current.has(notice.id)) continue;
-      seen.current.add(notice.id);
-      const native = transportName() === 'ipc' || (!wall && notificationsGranted() && showBrowserNotification(notice));
-      if (!native || wall) {
+    const fresh = [...notices].reverse().filter((n) => !seen.current.has(n.id));
+    for (const n of fresh) seen.current.add(n.id);
+    const toToast = fresh.filter(
+      (notice) => wall || !(transportName() === 'ipc' || (notificationsGranted() && showBrowserNotification(notice))),
+    );
+    // Many notices at once (a bad hour) make one toast that says what they are, not a pile.
+    if (toToast.length > GROUP_ABOVE) toast(groupToast(toToast));
+    else
+      for (const notice of toToast)
         toast({
           id: `notice-${notice.id}`,
           title: notice.title,
           body: notice.body,
-          tone: notice.severity === 'critical' ? 'critical' : notice.severity === 'warning' ? 'warning' : 'info',
+          tone: TONE[notice.severity],
           incidentId: notice.incidentId,
         });
-      }
-    }
   }, [notices, toast, wall]);
   return <Toasts />;
 }
@@ -79,7 +106,13 @@ function Toasts() {
                 Open incident
               </button>
             )}
-            <button type="button" onClick={() => dismiss(t.id)} aria-label={`Dismiss ${t.title}`}>
+            <button
+              type="button"
+              className="toast-dismiss"
+              onClick={() => dismiss(t.id)}
+              aria-label={`Dismiss ${t.title}`}
+              data-testid="toast-dismiss"
+            >
               Dismiss
             </button>
           </div>

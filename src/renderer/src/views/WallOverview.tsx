@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, type CSSProperties } from 'react';
 import type { CheckView } from '../../../shared/model.ts';
 import { FailoverPanel } from '../components/FailoverPanel.tsx';
 import { IncidentSummary } from '../components/IncidentSummary.tsx';
@@ -9,12 +9,35 @@ import { href } from '../route.ts';
 import { useBoard } from '../store.ts';
 import { STATUS_STYLE } from '../status-style.ts';
 import { useNow } from '../use-now.ts';
-import { compareIncidents, describeRest } from '../../../shared/incident-order.ts';
+import { compareIncidents, describeRest, splitForRoom } from '../../../shared/incident-order.ts';
+import { STATUS_RANK } from '../status-style.ts';
 
 const ITEMS_PER_REGION = 7;
 const RECENT_CHANGES = 6;
 /** More regions than this and the cards drop their item lists, so every region stays on screen. */
 const COMPACT_ABOVE = 4;
+/** At most this many region cards; beyond, the healthiest are summarised in one card. */
+const MAX_CARDS = 16;
+/** Incident cards with their blast radius in full; criticals beyond this still show, denser. */
+const INCIDENT_ROOM = { wall: 2, desk: 4 };
+
+/**
+ * Columns for n region cards in the overview's left column (wider than tall): rows and columns
+ * grow together, so 8 regions are 4 by 2 and 16 are 5 by 4, and every card shares the height.
+ */
+export function regionColumns(n: number): number {
+  return Math.max(1, Math.min(5, Math.ceil(Math.sqrt(n * 1.5))));
+}
+
+/** Worst first, config order within a status; more than MAX_CARDS and the tail becomes one summary. */
+function fitRegions<T extends { status: keyof typeof STATUS_RANK }>(list: T[]): { cards: T[]; folded: T[] } {
+  const sorted = list
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => STATUS_RANK[a.s.status] - STATUS_RANK[b.s.status] || a.i - b.i)
+    .map((x) => x.s);
+  if (sorted.length <= MAX_CARDS) return { cards: sorted, folded: [] };
+  return { cards: sorted.slice(0, MAX_CARDS - 1), folded: sorted.slice(MAX_CARDS - 1) };
+}
 
 /** The latest status changes: what moved, and when, for whoever looks up at the wall. */
 function RecentChanges({ checks, now }: { checks: CheckView[]; now: number }) {
@@ -57,6 +80,9 @@ export function WallOverview({ wall }: { wall: boolean }) {
     [regions, checks, components],
   );
   const open = useMemo(() => (incidents ?? []).filter((i) => i.state === 'open').sort(compareIncidents), [incidents]);
+  const { shown, rest } = splitForRoom(open, wall ? INCIDENT_ROOM.wall : INCIDENT_ROOM.desk);
+  const { cards, folded } = useMemo(() => fitRegions(summaries), [summaries]);
+  const columns = regionColumns(cards.length + (folded.length > 0 ? 1 : 0));
   const lastResolved = useMemo(() => (incidents ?? []).find((i) => i.state === 'resolved'), [incidents]);
   const problems = useMemo(
     () => (checks ?? []).reduce((n, c) => n + (c.status === 'down' || c.status === 'degraded' ? 1 : 0), 0),
@@ -68,8 +94,10 @@ export function WallOverview({ wall }: { wall: boolean }) {
       <section
         className={`overview-regions${summaries.length > COMPACT_ABOVE ? ' is-compact' : ''}`}
         aria-label="Regions"
+        style={{ '--cols': columns } as CSSProperties}
+        data-testid="overview-regions"
       >
-        {summaries.map((s) => (
+        {cards.map((s) => (
           <article
             key={s.id}
             className={`region-card ${STATUS_STYLE[s.status].className}`}
@@ -77,8 +105,8 @@ export function WallOverview({ wall }: { wall: boolean }) {
             data-status={s.status}
           >
             <header>
-              <h2>{s.name}</h2>
-              {s.region?.providerRegion && <span className="muted">{s.region.providerRegion}</span>}
+              <h2 title={s.name}>{s.name}</h2>
+              {s.region?.providerRegion && <span className="provider muted">{s.region.providerRegion}</span>}
             </header>
             <div className="region-status">
               <span className="region-glyph" aria-hidden="true">
@@ -89,7 +117,9 @@ export function WallOverview({ wall }: { wall: boolean }) {
             <p className="region-counts">
               {s.counts.down > 0 && <span className="c-down">■ {s.counts.down} down</span>}
               {s.counts.degraded > 0 && <span className="c-degraded">▲ {s.counts.degraded} degraded</span>}
-              <span className="c-up">● {s.counts.up} up</span>
+              {s.counts.unknown > 0 && <span className="c-unknown">? {s.counts.unknown} unknown</span>}
+              {/* A zero is not news: it never wears an alarm colour. */}
+              <span className={s.counts.up > 0 ? 'c-up' : 'muted'}>● {s.counts.up} up</span>
               <span className="muted">
                 of {s.total} check{s.total === 1 ? '' : 's'}
               </span>
@@ -109,6 +139,14 @@ export function WallOverview({ wall }: { wall: boolean }) {
             </ul>
           </article>
         ))}
+        {folded.length > 0 && (
+          <article className="region-card st-up is-folded" data-testid="region-card-folded">
+            <header>
+              <h2>+ {folded.length} regions</h2>
+            </header>
+            <p className="region-counts muted">{folded.map((f) => f.name).join(', ')}</p>
+          </article>
+        )}
         {summaries.length === 0 && <p className="empty">No regions or checks configured.</p>}
       </section>
       <section className="overview-incidents" aria-label="Active incidents" data-testid="active-incidents">
@@ -149,11 +187,13 @@ export function WallOverview({ wall }: { wall: boolean }) {
             </div>
           )
         ) : (
-          open.slice(0, 4).map((incident) => <IncidentSummary key={incident.id} incident={incident} now={now} big />)
+          shown.map((incident) => (
+            <IncidentSummary key={incident.id} incident={incident} now={now} big={shown.length <= 2} />
+          ))
         )}
-        {open.length > 4 && (
-          <p className="muted" data-testid="more-incidents">
-            {describeRest(open.slice(4))}
+        {rest.length > 0 && (
+          <p className="more-incidents" data-testid="more-incidents">
+            <a href={href('incidents')}>{describeRest(rest)}</a>
           </p>
         )}
         <FailoverPanel failovers={failovers ?? []} now={now} actions={!wall} />
