@@ -113,6 +113,11 @@ test.describe('the board in a bad hour', () => {
       await board.openView(url, 'checks');
       await expect(page.locator('section.region').first()).toHaveAttribute('data-testid', 'region-lon');
       await expect(page.getByTestId('cause-lon-edge-1')).toHaveText('CAUSE');
+      // The cause's checks lead their region, ahead of the knock-ons behind them.
+      await expect(page.getByTestId('region-lon').locator('.tile').first()).toHaveAttribute(
+        'data-testid',
+        /check-lon-edge-/,
+      );
       await expect(page.getByTestId('region-count-iad')).toContainText('40 degraded');
       const names = await page.getByTestId('region-lon').locator('.tile-name').allTextContents();
       expect(names.indexOf('London api node 2')).toBeLessThan(names.indexOf('London api node 10'));

@@ -57,7 +57,7 @@ export const CheckTile = memo(function CheckTile({ check, stale, now, role }: Pr
         {now > 0 && check.since !== null && <span className="since">for {formatAge(now - check.since)}</span>}
       </div>
       <p className="tile-message" title={check.target}>
-        {check.errorClass ? <code>{check.errorClass}</code> : null} {check.message}
+        {check.errorClass && check.status !== 'down' ? <code>{check.errorClass}</code> : null} {check.message}
         {failing ? ` (failing ${check.consecutiveFailures}×)` : ''}
       </p>
     </article>

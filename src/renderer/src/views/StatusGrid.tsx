@@ -46,7 +46,8 @@ export function StatusGrid({ wall, params }: { wall: boolean; params: URLSearchP
       else byRegion.set(key, [check]);
     }
     const order = [...(regions ?? []).map((r) => r.id), ...byRegion.keys()];
-    // Worst region first (config order among equals), worst check first, names as people count.
+    // Worst region first (config order among equals); in each, worst check first, the root
+    // cause's checks ahead of their knock-ons, names as people count.
     return [...new Set(order)]
       .filter((id) => byRegion.has(id))
       .map((id, index) => ({
@@ -55,11 +56,16 @@ export function StatusGrid({ wall, params }: { wall: boolean; params: URLSearchP
         name: regions?.find((r) => r.id === id)?.name ?? (id || 'Other'),
         checks: byRegion
           .get(id)!
-          .sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || naturalCompare(a.name, b.name)),
+          .sort(
+            (a, b) =>
+              STATUS_RANK[a.status] - STATUS_RANK[b.status] ||
+              Number(roles.get(b.id) === 'root_cause') - Number(roles.get(a.id) === 'root_cause') ||
+              naturalCompare(a.name, b.name),
+          ),
       }))
       .map((g) => ({ ...g, status: worstStatus(g.checks.map((c) => c.status)) }))
       .sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || a.index - b.index);
-  }, [checks, regions, filter, deferredQuery]);
+  }, [checks, regions, roles, filter, deferredQuery]);
 
   if (!checks || checks.length === 0) {
     return <p className="empty">No checks configured in {source ?? 'the config'}.</p>;
