@@ -132,7 +132,20 @@ test.describe('the board in a bad hour', () => {
     await test.step('map and latency in the bad hour', async () => {
       await board.openView(url, 'map');
       await board.waitForMapStatus('lon', 'down');
+      // Eight regions: each is one cluster marker with its components counted.
+      await expect(page.getByTestId('map-cluster-lon')).toContainText('7 down of 7');
+      await expect(page.locator('[data-testid^="map-item-"]')).toHaveCount(0);
       await screenshotBoth(page, 'bad-hour-map');
+      for (const size of [
+        { width: 1920, height: 1080 },
+        { width: 3840, height: 2160 },
+      ]) {
+        await page.setViewportSize(size);
+        await expect
+          .poll(() => overlappingLabels(page), { message: `map labels overlap at ${size.width}` })
+          .toEqual([]);
+      }
+      await page.setViewportSize({ width: 1920, height: 1080 });
       await board.openView(url, 'latency');
       await screenshotBoth(page, 'bad-hour-latency');
     });
@@ -175,4 +188,21 @@ async function expectRegionsFit(page: Page, size: { width: number; height: numbe
       return e.getBoundingClientRect().height > line * 1.5;
     }).length`);
   expect(wrapped, 'region names, provider regions and the title each stay on one line').toBe(0);
+}
+
+/** Pairs of map labels whose drawn boxes (measured in the page) overlap: London over Frankfurt. */
+function overlappingLabels(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const boxes = [...document.querySelectorAll('.map-canvas .region-label, .map-canvas .region-state, .map-canvas .item-label')]
+      .map((e) => ({ text: e.textContent, group: e.closest('g'), r: e.getBoundingClientRect() }));
+    const hits = [];
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i].r, b = boxes[j].r;
+        if (boxes[i].group === boxes[j].group) continue; // a region's name and its state line are one label
+        if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
+          hits.push(boxes[i].text + ' / ' + boxes[j].text);
+      }
+    return hits;
+  })()`);
 }

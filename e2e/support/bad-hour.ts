@@ -40,8 +40,8 @@ export const BAD_HOUR_COMPONENTS: { id: string; name: string; kind: string; chec
 ];
 
 /** Slower than this is degraded; a slowed server answers after SLOW_MS. Wide margins: a busy CI machine adds hundreds of ms. */
-const DEGRADED_MS = 800;
-const SLOW_MS = 1200;
+const DEGRADED_MS = 700;
+const SLOW_MS = 900;
 export const WEBHOOK_ENV = 'KNOCKON_BAD_HOUR_WEBHOOK';
 
 export interface BadHourLab {

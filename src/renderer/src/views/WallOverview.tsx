@@ -20,6 +20,8 @@ const COMPACT_ABOVE = 4;
 const MAX_CARDS = 16;
 /** Incident cards with their blast radius in full; criticals beyond this still show, denser. */
 const INCIDENT_ROOM = { wall: 2, desk: 4 };
+/** More cards than this and each drops its list of names: the counts stay, every critical fits. */
+const DENSE_ABOVE = 3;
 
 /**
  * Columns for n region cards in the overview's left column (wider than tall): rows and columns
@@ -149,7 +151,11 @@ export function WallOverview({ wall }: { wall: boolean }) {
         )}
         {summaries.length === 0 && <p className="empty">No regions or checks configured.</p>}
       </section>
-      <section className="overview-incidents" aria-label="Active incidents" data-testid="active-incidents">
+      <section
+        className={`overview-incidents${shown.length > DENSE_ABOVE ? ' is-dense' : ''}`}
+        aria-label="Active incidents"
+        data-testid="active-incidents"
+      >
         <h2>
           Active incidents <span className="muted">{open.length}</span>
         </h2>
