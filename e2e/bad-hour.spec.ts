@@ -157,7 +157,22 @@ test.describe('the board in a bad hour', () => {
       await expect(first).toContainText('CRITICAL');
       await expect(first).toBeInViewport({ ratio: 1 });
       await expect(page.getByTestId('more-incidents')).toContainText(/\+ \d+ warnings?/);
+      // London's failover asked again after the failback (still down): the wall says so up top.
+      await expect(page.getByTestId('failover-attention')).toContainText('London to Frankfurt awaiting approval');
+      await expect(page.getByTestId('failover-attention')).toBeInViewport();
+      // A zero is not news: London's "0 up" is drawn muted, not in a status colour.
+      await expect(board.regionCard('lon').locator('.muted', { hasText: '0 up' })).toHaveCount(1);
+      // A new warning while the wall is up: its toast takes a band of its own and can be dismissed.
+      lab.setSlow('gru-cache', true);
+      const toast = page.getByTestId('toast').first();
+      await expect(toast).toBeVisible({ timeout: 30_000 });
       await screenshotBoth(page, 'bad-hour-wall');
+      const [toastBox, viewBox] = [await toast.boundingBox(), await page.locator('main.view').boundingBox()];
+      expect(toastBox!.y, 'the toast sits below the view, covering none of it').toBeGreaterThanOrEqual(
+        viewBox!.y + viewBox!.height,
+      );
+      await toast.getByTestId('toast-dismiss').click();
+      await expect(page.getByTestId('toast')).toHaveCount(0);
       await page.mouse.move(400, 400);
       await page.mouse.move(500, 420);
       await expect(page.getByTestId('wall-exit')).toBeVisible();

@@ -1,5 +1,5 @@
 import { useMemo, type CSSProperties } from 'react';
-import type { CheckView } from '../../../shared/model.ts';
+import type { CheckView, FailoverView } from '../../../shared/model.ts';
 import { FailoverPanel } from '../components/FailoverPanel.tsx';
 import { IncidentSummary } from '../components/IncidentSummary.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -39,6 +39,27 @@ function fitRegions<T extends { status: keyof typeof STATUS_RANK }>(list: T[]): 
     .map((x) => x.s);
   if (sorted.length <= MAX_CARDS) return { cards: sorted, folded: [] };
   return { cards: sorted.slice(0, MAX_CARDS - 1), folded: sorted.slice(MAX_CARDS - 1) };
+}
+
+const ATTENTION: Partial<Record<FailoverView['state'], string>> = {
+  awaiting_approval: 'awaiting approval',
+  running: 'failing over',
+  failing_back: 'failing back',
+  failed: 'failed',
+};
+
+/**
+ * Failovers that need a person or are moving, in one line at the top: the full panel sits below
+ * the incidents and may be below the fold on a wall in a bad hour.
+ */
+function FailoverAttention({ failovers }: { failovers: FailoverView[] }) {
+  const urgent = failovers.filter((f) => ATTENTION[f.state]);
+  if (urgent.length === 0) return null;
+  return (
+    <p className="failover-attention" role="status" data-testid="failover-attention">
+      <span aria-hidden="true">▲</span> Failover: {urgent.map((f) => `${f.name} ${ATTENTION[f.state]}`).join(' · ')}
+    </p>
+  );
 }
 
 /** The latest status changes: what moved, and when, for whoever looks up at the wall. */
@@ -159,6 +180,7 @@ export function WallOverview({ wall }: { wall: boolean }) {
         <h2>
           Active incidents <span className="muted">{open.length}</span>
         </h2>
+        <FailoverAttention failovers={failovers ?? []} />
         {open.length === 0 ? (
           problems > 0 ? (
             <div className="all-clear is-pending" data-testid="no-incidents">
