@@ -155,8 +155,8 @@ board:
   title: Global edge, a bad hour
   timezone: UTC
 defaults:
-  interval: 2s
-  timeout: 2s
+  interval: 4s
+  timeout: 3500ms
   fall: 1
   rise: 1
 regions:
