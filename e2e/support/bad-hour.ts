@@ -5,7 +5,7 @@
  * for `knockon serve`; the same generator feeds bench:ui's bad-hour board.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { close, listen } from '../../src/demo/lab.ts';
 import { RecordingReceiver } from '../../test/support/receivers.ts';
 
 export interface BadHourRegion {
@@ -55,23 +55,6 @@ export interface BadHourLab {
   /** Slows a whole region, or one component (`region-component`). */
   setSlow(target: string, slow: boolean): void;
   stop(): Promise<void>;
-}
-
-function listen(server: Server, port = 0): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
 
 export async function startBadHourLab(): Promise<BadHourLab> {
