@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { contrast, simulate, type Vision } from './colour-vision.ts';
+import { contrast, simulate, type Vision } from '../support/colour-vision.ts';
 
 const css = readFileSync(new URL('../../src/renderer/src/styles.css', import.meta.url), 'utf8');
 

@@ -28,7 +28,7 @@ export function Header() {
   const stale = connection !== 'live' || (age !== null && age > STALE_HEADER_MS);
   return (
     <header className="board-header">
-      <h1>{title}</h1>
+      <h1 title={title}>{title}</h1>
       {/* Stale counts lose their colour (never lie on the wall); a zero never wears an alarm colour. */}
       <div
         className={`summary${stale ? ' is-stale' : ''}`}
