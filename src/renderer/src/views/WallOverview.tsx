@@ -4,42 +4,21 @@ import { FailoverPanel } from '../components/FailoverPanel.tsx';
 import { IncidentSummary } from '../components/IncidentSummary.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDuration } from '../format.ts';
-import { summariseRegions } from '../regions.ts';
+import { fitRegions, regionColumns, summariseRegions } from '../regions.ts';
 import { href } from '../route.ts';
 import { useBoard } from '../store.ts';
 import { STATUS_STYLE } from '../status-style.ts';
 import { useNow } from '../use-now.ts';
 import { compareIncidents, describeRest, splitForRoom } from '../../../shared/incident-order.ts';
-import { STATUS_RANK } from '../status-style.ts';
 
 const ITEMS_PER_REGION = 7;
 const RECENT_CHANGES = 6;
 /** More regions than this and the cards drop their item lists, so every region stays on screen. */
 const COMPACT_ABOVE = 4;
-/** At most this many region cards; beyond, the healthiest are summarised in one card. */
-const MAX_CARDS = 16;
 /** Incident cards with their blast radius in full; criticals beyond this still show, denser. */
 const INCIDENT_ROOM = { wall: 2, desk: 4 };
 /** More cards than this and each drops its list of names: the counts stay, every critical fits. */
 const DENSE_ABOVE = 3;
-
-/**
- * Columns for n region cards in the overview's left column (wider than tall): rows and columns
- * grow together, so 8 regions are 4 by 2 and 16 are 5 by 4, and every card shares the height.
- */
-export function regionColumns(n: number): number {
-  return Math.max(1, Math.min(5, Math.ceil(Math.sqrt(n * 1.5))));
-}
-
-/** Worst first, config order within a status; more than MAX_CARDS and the tail becomes one summary. */
-function fitRegions<T extends { status: keyof typeof STATUS_RANK }>(list: T[]): { cards: T[]; folded: T[] } {
-  const sorted = list
-    .map((s, i) => ({ s, i }))
-    .sort((a, b) => STATUS_RANK[a.s.status] - STATUS_RANK[b.s.status] || a.i - b.i)
-    .map((x) => x.s);
-  if (sorted.length <= MAX_CARDS) return { cards: sorted, folded: [] };
-  return { cards: sorted.slice(0, MAX_CARDS - 1), folded: sorted.slice(MAX_CARDS - 1) };
-}
 
 const ATTENTION: Partial<Record<FailoverView['state'], string>> = {
   awaiting_approval: 'awaiting approval',
