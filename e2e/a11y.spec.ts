@@ -21,7 +21,7 @@ test.describe('accessibility', () => {
   /** What shows each view is rendered with the outage's data, not just its frame. */
   const views: Record<string, (board: Board) => Locator> = {
     checks: (b) => b.page.locator('[data-testid="check-hk-lb"][data-status="down"]'),
-    wall: (b) => b.openIncidents().first(),
+    overview: (b) => b.openIncidents().first(),
     map: (b) => b.page.getByTestId('spread-link').first(),
     latency: (b) => b.page.locator('.chart-card .recharts-surface').first(),
     incidents: (b) => b.timelines().first(),

@@ -1,7 +1,7 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 import type { Status } from '../src/shared/model.ts';
 
-export type ViewName = 'checks' | 'wall' | 'map' | 'latency' | 'incidents' | 'vantages' | 'check';
+export type ViewName = 'checks' | 'overview' | 'wall' | 'map' | 'latency' | 'incidents' | 'vantages' | 'check';
 
 /** The board as a user sees it. Tests talk to this, not to selectors. */
 export class Board {
@@ -19,7 +19,7 @@ export class Board {
   /** Opens a view by its hash route, as a kiosk would be pointed at it. */
   async openView(url: string, view: string, query = ''): Promise<void> {
     await this.open(`${url}${query ? `?${query}` : ''}`, `#/${view}`);
-    await expect(this.app()).toHaveAttribute('data-view', view.split('/')[0]!);
+    await expect(this.app()).toHaveAttribute('data-view', view.split(/[/?]/)[0]!);
   }
 
   app(): Locator {

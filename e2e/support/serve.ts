@@ -10,9 +10,12 @@ export interface Served {
   stop: () => Promise<void>;
 }
 
-/** Starts `knockon serve` as a real process and resolves with the board's URL. */
-export function serve(args: string[], timeoutMs = 20_000): Promise<Served> {
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `knockon serve` as a real process (with extra environment, if any) and resolves with the board's URL. */
+export function serve(args: string[], timeoutMs = 20_000, env: Record<string, string> = {}): Promise<Served> {
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

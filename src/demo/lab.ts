@@ -50,7 +50,8 @@ const SERVICES: Service[] = [
   { id: 'tyo-quotes', name: 'Tokyo quotes (reads HK)', region: 'tyo', behindHkLb: true, latencyMs: 15 },
 ];
 
-function listen(server: Server, port = 0): Promise<number> {
+/** Listens on loopback (a fixed port to come back on after an outage, or any free one). */
+export function listen(server: Server, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
@@ -110,7 +111,8 @@ function startDnsResponder(): Promise<{ socket: UdpSocket; port: number }> {
   });
 }
 
-function close(server: Server): Promise<void> {
+/** Closes a server now, dropping kept-alive connections. */
+export function close(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();

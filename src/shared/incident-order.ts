@@ -30,3 +30,14 @@ export function describeRest(rest: readonly IncidentView[]): string | null {
     .map(([n, one, many]) => `${n} ${n === 1 ? one : many}`)
     .join(', ')}`;
 }
+
+/**
+ * What a list of limited room shows: the first `room` incidents in order, but never fewer than
+ * every critical one (the wall shrinks cards rather than hide an outage); the rest are compacted
+ * into a line such as "+ 6 warnings". `sorted` must be in compareIncidents order.
+ */
+export function splitForRoom<T extends IncidentView>(sorted: readonly T[], room: number): { shown: T[]; rest: T[] } {
+  const critical = sorted.filter((i) => i.state === 'open' && i.severity === 'critical').length;
+  const n = Math.max(room, critical);
+  return { shown: sorted.slice(0, n), rest: sorted.slice(n) };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRoute, wallOptions } from '../../src/renderer/src/route-parse.ts';
+import { exitWallUrl, parseRoute, wallOptions } from '../../src/renderer/src/route-parse.ts';
 
 describe('hash routes', () => {
   it('reads the view and its id', () => {
@@ -30,5 +30,13 @@ describe('hash routes', () => {
 
   it('leaves engineer views alone', () => {
     expect(wallOptions(parseRoute('#/latency', ''))).toMatchObject({ wall: false, dwellMs: null });
+  });
+
+  it('leaves the wall for the overview with navigation, keeping the other parameters', () => {
+    expect(exitWallUrl(parseRoute('#/wall', '?wall=1&dwell=5'), '/', '?wall=1&dwell=5')).toBe('/#/overview');
+    expect(exitWallUrl(parseRoute('#/map?rotate=0', '?wall=1&token=x'), '/b/', '?wall=1&token=x')).toBe(
+      '/b/?token=x#/map',
+    );
+    expect(wallOptions(parseRoute('#/overview', '')).wall).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareIncidents, describeRest } from '../../src/shared/incident-order.ts';
+import { compareIncidents, describeRest, splitForRoom } from '../../src/shared/incident-order.ts';
 import type { IncidentView, Severity } from '../../src/shared/model.ts';
 
 const incident = (id: string, severity: Severity, openedAt: number, impacted = 0, state = 'open'): IncidentView =>
@@ -40,5 +40,18 @@ describe('incident order', () => {
     const rest = [incident('a', 'warning', 1), incident('b', 'warning', 2), incident('c', 'critical', 3)];
     expect(describeRest(rest)).toBe('+ 1 critical, 2 warnings');
     expect(describeRest([])).toBeNull();
+  });
+
+  it('never compacts a critical away: the room grows to hold every one', () => {
+    const sorted = [
+      incident('c1', 'critical', 1),
+      incident('c2', 'critical', 2),
+      incident('c3', 'critical', 3),
+      incident('w1', 'warning', 4),
+      incident('w2', 'warning', 5),
+    ].sort(compareIncidents);
+    expect(splitForRoom(sorted, 2).shown.map((i) => i.id)).toEqual(['c3', 'c2', 'c1']);
+    expect(describeRest(splitForRoom(sorted, 2).rest)).toBe('+ 2 warnings');
+    expect(splitForRoom(sorted, 4).rest.map((i) => i.id)).toEqual(['w1']);
   });
 });

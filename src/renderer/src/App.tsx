@@ -5,6 +5,7 @@ import { Header } from './components/Header.tsx';
 import { Nav } from './components/Nav.tsx';
 import { Notifier } from './components/Notifier.tsx';
 import { VantageBanner } from './components/VantageBanner.tsx';
+import { WallExit } from './components/WallExit.tsx';
 import { usePixelShift, useRotation, useWakeLock } from './hooks/use-wall.ts';
 import { NAV_VIEWS, navigate, useRoute, wallOptions, type Route, type ViewName } from './route.ts';
 import { useBoard } from './store.ts';
@@ -56,6 +57,7 @@ export function App() {
         )}
       </main>
       {wall.dwellMs !== null && <RotationDots views={wall.views} current={view} dwellMs={wall.dwellMs} />}
+      {wall.wall && <WallExit route={route} />}
       <Notifier wall={wall.wall} />
       <ConfirmDialog />
     </div>
@@ -66,6 +68,7 @@ function View({ view, route, wall }: { view: ViewName; route: Route; wall: boole
   const id = view === route.view ? route.id : null;
   switch (view) {
     case 'wall':
+    case 'overview':
       return <WallOverview wall={wall} />;
     case 'map':
       return <RegionMap />;
@@ -76,10 +79,15 @@ function View({ view, route, wall }: { view: ViewName; route: Route; wall: boole
     case 'vantages':
       return <VantagesView />;
     case 'check':
-      return id ? <CheckDetail id={id} params={route.params} /> : <StatusGrid wall={wall} />;
+      return id ? <CheckDetail id={id} params={route.params} /> : <Grid wall={wall} params={route.params} />;
     case 'checks':
-      return <StatusGrid wall={wall} />;
+      return <Grid wall={wall} params={route.params} />;
   }
+}
+
+/** A link to another filter remounts the grid with it; the grid's own edits only replace the URL. */
+function Grid({ wall, params }: { wall: boolean; params: URLSearchParams }) {
+  return <StatusGrid key={`${params.get('filter')}|${params.get('q')}`} wall={wall} params={params} />;
 }
 
 /** Which view the wall shows, and that it will move on: people across the room see it rotate. */
@@ -96,7 +104,7 @@ function RotationDots({ views, current, dwellMs }: { views: ViewName[]; current:
   );
 }
 
-/** Engineer-mode keys: 1–5 switch views, / searches checks. Ignored while typing. */
+/** Engineer-mode keys: 1–6 switch views, / searches checks. Ignored while typing. */
 function keyboardShortcuts(): () => void {
   const onKey = (event: KeyboardEvent) => {
     const target = event.target as HTMLElement | null;

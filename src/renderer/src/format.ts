@@ -49,3 +49,10 @@ export function formatPercent(ratio: number | null): string {
   const pct = ratio * 100;
   return `${pct >= 99.995 ? '100' : pct.toFixed(pct >= 99 ? 2 : 1)}%`;
 }
+
+const natural = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** Names as people count: "node 3" before "node 27". */
+export function naturalCompare(a: string, b: string): number {
+  return natural.compare(a, b);
+}

@@ -1,4 +1,5 @@
 import type { CheckView, ComponentView, RegionView, Status } from '../../shared/model.ts';
+import { naturalCompare } from './format.ts';
 import { STATUS_RANK, worstStatus } from './status-style.ts';
 
 /** One region's health, from its components when it has any, else from its checks. */
@@ -65,7 +66,7 @@ export function summariseRegions(
     });
   }
   for (const s of byId.values()) {
-    s.items.sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || a.name.localeCompare(b.name));
+    s.items.sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || naturalCompare(a.name, b.name));
     // A check not probed yet says nothing about the region: unknown only when all are.
     const known = [...s.items.map((i) => i.status), ...statusesOf(s.counts)].filter((x) => x !== 'unknown');
     s.status = worstStatus(known);
@@ -75,4 +76,24 @@ export function summariseRegions(
 
 function* statusesOf(counts: Record<Status, number>): Iterable<Status> {
   for (const [status, n] of Object.entries(counts) as [Status, number][]) if (n > 0) yield status;
+}
+
+/** At most this many region cards; beyond, the healthiest are summarised in one card. */
+const MAX_CARDS = 16;
+/**
+ * Columns for n region cards in the overview's left column (wider than tall): rows and columns
+ * grow together, so 8 regions are 4 by 2 and 16 are 5 by 4, and every card shares the height.
+ */
+export function regionColumns(n: number): number {
+  return Math.max(1, Math.min(5, Math.ceil(Math.sqrt(n * 1.5))));
+}
+
+/** Worst first, config order within a status; more than MAX_CARDS and the tail becomes one summary. */
+export function fitRegions<T extends { status: Status }>(list: T[]): { cards: T[]; folded: T[] } {
+  const sorted = list
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => STATUS_RANK[a.s.status] - STATUS_RANK[b.s.status] || a.i - b.i)
+    .map((x) => x.s);
+  if (sorted.length <= MAX_CARDS) return { cards: sorted, folded: [] };
+  return { cards: sorted.slice(0, MAX_CARDS - 1), folded: sorted.slice(MAX_CARDS - 1) };
 }

@@ -1,10 +1,14 @@
 /** Hash routes and wall options, as pure functions (tested without a DOM). */
 /** The board's views, addressable by hash so a kiosk can be pointed at one. */
-export type ViewName = 'checks' | 'wall' | 'map' | 'latency' | 'incidents' | 'vantages' | 'check';
+/**
+ * `overview` is the regions-and-incidents view for engineers (navigation, actions); `wall` is the
+ * same view as the wall shows it (no navigation, big type), kept for kiosks pointed at #/wall.
+ */
+export type ViewName = 'checks' | 'overview' | 'wall' | 'map' | 'latency' | 'incidents' | 'vantages' | 'check';
 
 export const NAV_VIEWS: { view: ViewName; label: string; key: string }[] = [
   { view: 'checks', label: 'Checks', key: '1' },
-  { view: 'wall', label: 'Overview', key: '2' },
+  { view: 'overview', label: 'Overview', key: '2' },
   { view: 'map', label: 'Map', key: '3' },
   { view: 'latency', label: 'Latency', key: '4' },
   { view: 'incidents', label: 'Incidents', key: '5' },
@@ -30,6 +34,7 @@ export interface WallOptions {
 
 const KNOWN: ReadonlySet<string> = new Set<ViewName>([
   'checks',
+  'overview',
   'wall',
   'map',
   'latency',
@@ -73,6 +78,24 @@ export function wallOptions(route: Route): WallOptions {
   if (Number.isFinite(seconds) && seconds >= 1) dwellMs = seconds * 1000;
   const views = (p.get('views') ?? '').split(',').filter((v): v is ViewName => KNOWN.has(v) && v !== 'check');
   return { wall, dwellMs: rotate ? dwellMs : null, views: views.length > 0 ? views : DEFAULT_ROTATION };
+}
+
+/** The parameters that make a page a wall; leaving wall mode drops them. */
+export const WALL_PARAMS = ['wall', 'rotate', 'dwell', 'views'] as const;
+
+/**
+ * Where Esc takes an engineer from the wall: the same view without the wall's parameters, and
+ * the overview (with navigation) in place of the pinned wall overview.
+ */
+export function exitWallUrl(route: Route, pathname: string, search: string): string {
+  const page = new URLSearchParams(search);
+  for (const k of WALL_PARAMS) page.delete(k);
+  const params = Object.fromEntries(
+    [...route.params].filter(([k]) => !(WALL_PARAMS as readonly string[]).includes(k) && !page.has(k)),
+  );
+  const view = route.view === 'wall' ? 'overview' : route.view;
+  const query = page.toString();
+  return `${pathname}${query ? `?${query}` : ''}${href(view, route.id, params)}`;
 }
 
 function isOn(value: string | null): boolean {

@@ -28,9 +28,30 @@ describe('impact analysis', () => {
     expect(result.impactedBy.get('api')).toEqual(['db', 'lb']);
   });
 
-  it('does not propagate degraded or unknown: they are not outages', () => {
-    const result = analyseImpact([node('lb', 'degraded'), node('api', 'down', ['lb'])]);
+  it('never lets slowness explain an outage: a down component behind a degraded one is a root cause', () => {
+    const result = analyseImpact([node('lb', 'degraded'), node('api', 'down', ['lb']), node('web', 'unknown', ['lb'])]);
     expect(result.role.get('api')).toBe('root_cause');
+    expect(result.role.get('lb')).toBe('root_cause');
+    expect(result.role.get('web')).toBe('healthy');
+  });
+
+  it('folds a slow region into its degraded edge: one root cause, the rest impacted by it', () => {
+    const result = analyseImpact([
+      node('edge', 'degraded'),
+      node('api', 'degraded', ['edge']),
+      node('auth', 'degraded', ['edge']),
+      node('quotes', 'degraded', ['api']),
+      node('web', 'up', ['edge']),
+    ]);
+    expect(result.rootCauses).toEqual(['edge']);
+    expect(['api', 'auth', 'quotes'].map((id) => result.impactedBy.get(id))).toEqual([['edge'], ['edge'], ['edge']]);
+    expect(result.role.get('web')).toBe('healthy');
+  });
+
+  it('names the outage, not the slowness, when a degraded component has both upstream', () => {
+    const result = analyseImpact([node('db', 'down'), node('lb', 'degraded'), node('api', 'degraded', ['lb', 'db'])]);
+    expect(result.impactedBy.get('api')).toEqual(['db']);
+    expect(result.rootCauses).toEqual(['db', 'lb']);
   });
 
   it('survives a cycle and unknown ids without hanging', () => {

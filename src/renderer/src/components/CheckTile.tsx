@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import type { CheckView } from '../../../shared/model.ts';
+import type { CheckView, ImpactRole } from '../../../shared/model.ts';
 import { formatLatency } from '../format.ts';
 import { formatAge } from '../freshness.ts';
 import { href } from '../route.ts';
@@ -15,9 +15,11 @@ interface Props {
    * otherwise, so thousands of healthy tiles never re-render because the clock moved.
    */
   now: number;
+  /** Its component's part in the incident: the root cause is marked, knock-ons quietly. */
+  role?: ImpactRole | undefined;
 }
 
-export const CheckTile = memo(function CheckTile({ check, stale, now }: Props) {
+export const CheckTile = memo(function CheckTile({ check, stale, now, role }: Props) {
   const failing = check.status !== 'down' && check.consecutiveFailures > 0;
   return (
     <article
@@ -30,6 +32,12 @@ export const CheckTile = memo(function CheckTile({ check, stale, now }: Props) {
       <header className="tile-head">
         <StatusBadge status={check.status} />
         <VantageDots check={check} />
+        {role === 'root_cause' && (
+          <span className="role-tag" data-testid={`cause-${check.id}`}>
+            CAUSE
+          </span>
+        )}
+        {role === 'impacted' && <span className="role-tag is-impacted">KNOCK-ON</span>}
         {stale && (
           <span className="stale-tag">
             STALE {now > 0 && check.lastProbeAt ? formatAge(now - check.lastProbeAt) : ''}
@@ -40,11 +48,16 @@ export const CheckTile = memo(function CheckTile({ check, stale, now }: Props) {
         <a href={href('check', check.id)}>{check.name}</a>
       </h3>
       <div className="tile-metrics">
-        <span className="latency">{formatLatency(check.latencyMs)}</span>
+        {/* A refused connection has no latency worth reading: the failure is the headline. */}
+        {check.status === 'down' ? (
+          <span className="latency is-failure">{check.errorClass ?? 'failing'}</span>
+        ) : (
+          <span className="latency">{formatLatency(check.latencyMs)}</span>
+        )}
         {now > 0 && check.since !== null && <span className="since">for {formatAge(now - check.since)}</span>}
       </div>
       <p className="tile-message" title={check.target}>
-        {check.errorClass ? <code>{check.errorClass}</code> : null} {check.message}
+        {check.errorClass && check.status !== 'down' ? <code>{check.errorClass}</code> : null} {check.message}
         {failing ? ` (failing ${check.consecutiveFailures}×)` : ''}
       </p>
     </article>

@@ -25,19 +25,20 @@ export function Header() {
   const time = useMemo(() => clockFormat(timezone), [timezone]).format(now);
   const city = timezone.split('/').pop()?.replace(/_/g, ' ') ?? timezone;
   const age = newestDataAt !== null ? now - newestDataAt : null;
+  const stale = connection !== 'live' || (age !== null && age > STALE_HEADER_MS);
   return (
     <header className="board-header">
-      <h1>{title}</h1>
-      <div className="summary" aria-live="polite">
-        <span className="count st-down" data-testid="count-down">
-          <span aria-hidden="true">■</span> {counts.down} down
-        </span>
-        <span className="count st-degraded" data-testid="count-degraded">
-          <span aria-hidden="true">▲</span> {counts.degraded} degraded
-        </span>
-        <span className="count st-up" data-testid="count-up">
-          <span aria-hidden="true">●</span> {counts.up} up
-        </span>
+      <h1 title={title}>{title}</h1>
+      {/* Stale counts lose their colour (never lie on the wall); a zero never wears an alarm colour. */}
+      <div
+        className={`summary${stale ? ' is-stale' : ''}`}
+        aria-live="polite"
+        data-testid="summary"
+        data-stale={stale ? 'true' : 'false'}
+      >
+        <Count status="down" glyph="■" n={counts.down} />
+        <Count status="degraded" glyph="▲" n={counts.degraded} />
+        <Count status="up" glyph="●" n={counts.up} />
       </div>
       <div className={`connection conn-${connection}`} data-testid="connection" data-state={connection}>
         {connection === 'live'
@@ -46,7 +47,7 @@ export function Header() {
             ? 'CONNECTING…'
             : '■ CONNECTION LOST: reconnecting'}
         {age !== null && (
-          <span className={`data-age${age > 30_000 ? ' is-old' : ''}`} data-testid="data-age">
+          <span className={`data-age${age > STALE_HEADER_MS ? ' is-old' : ''}`} data-testid="data-age">
             {' '}
             · newest data {formatAge(age)} old
           </span>
@@ -73,4 +74,15 @@ function clockFormat(timezone: string): Intl.DateTimeFormat {
     // An unknown zone must not take the board down: fall back to UTC, which the label then shows.
     return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' });
   }
+}
+
+/** Newer data than this keeps the header counts in colour. */
+const STALE_HEADER_MS = 30_000;
+
+function Count({ status, glyph, n }: { status: 'down' | 'degraded' | 'up'; glyph: string; n: number }) {
+  return (
+    <span className={`count st-${status}${n === 0 ? ' is-zero' : ''}`} data-testid={`count-${status}`}>
+      <span aria-hidden="true">{glyph}</span> {n} {status}
+    </span>
+  );
 }

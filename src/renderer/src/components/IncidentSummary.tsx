@@ -4,6 +4,8 @@ import { formatDuration } from '../format.ts';
 import { href } from '../route.ts';
 
 const SEVERITY_GLYPH = { critical: '■', warning: '▲', info: '●' } as const;
+/** Names listed per region in a blast radius; the rest are counted, so a wide outage stays one card. */
+const NAMES_PER_REGION = 3;
 
 /** One incident as the wall shows it: the one cause first, then how far it spread. */
 export const IncidentSummary = memo(function IncidentSummary({
@@ -54,7 +56,9 @@ export const IncidentSummary = memo(function IncidentSummary({
             <ul>
               {[...byRegion].map(([region, names]) => (
                 <li key={region}>
-                  <span className="blast-region">{region.toUpperCase()}</span> {names.join(', ')}
+                  <span className="blast-region">{region.toUpperCase()}</span>{' '}
+                  {names.slice(0, NAMES_PER_REGION).join(', ')}
+                  {names.length > NAMES_PER_REGION ? ` + ${names.length - NAMES_PER_REGION} more` : ''}
                 </li>
               ))}
             </ul>

@@ -1,9 +1,9 @@
 import { NAV_VIEWS, href, type ViewName } from '../route.ts';
 import { NotificationButton } from './Notifier.tsx';
 
-/** Engineer mode only: the wall never shows navigation. Keys 1–5 switch views too. */
+/** Engineer mode only: the wall never shows navigation. Keys 1–6 switch views too. */
 export function Nav({ current }: { current: ViewName }) {
-  const active = current === 'check' ? 'checks' : current;
+  const active = current === 'check' ? 'checks' : current === 'wall' ? 'overview' : current;
   return (
     <nav className="nav" aria-label="Views">
       <ul>

@@ -3,9 +3,12 @@ import type { Notice } from '../../../shared/model.ts';
 import { navigate } from '../route.ts';
 import { transportName } from '../rpc.ts';
 import { useBoard } from '../store.ts';
+import { groupToast, TONE } from '../toast-group.ts';
 import { useUi } from '../ui-store.ts';
 
 const TOAST_MS = 12_000;
+/** More notices than this in one batch are grouped into a single toast. */
+const GROUP_ABOVE = 2;
 
 function notificationsGranted(): boolean {
   return typeof Notification !== 'undefined' && Notification.permission === 'granted';
@@ -21,20 +24,22 @@ export function Notifier({ wall }: { wall: boolean }) {
   const toast = useUi((s) => s.toast);
   const seen = useRef(new Set<string>());
   useEffect(() => {
-    for (const notice of [...notices].reverse()) {
-      if (seen.current.has(notice.id)) continue;
-      seen.current.add(notice.id);
-      const native = transportName() === 'ipc' || (!wall && notificationsGranted() && showBrowserNotification(notice));
-      if (!native || wall) {
+    const fresh = [...notices].reverse().filter((n) => !seen.current.has(n.id));
+    for (const n of fresh) seen.current.add(n.id);
+    const toToast = fresh.filter(
+      (notice) => wall || !(transportName() === 'ipc' || (notificationsGranted() && showBrowserNotification(notice))),
+    );
+    // Many notices at once (a bad hour) make one toast that says what they are, not a pile.
+    if (toToast.length > GROUP_ABOVE) toast(groupToast(toToast));
+    else
+      for (const notice of toToast)
         toast({
           id: `notice-${notice.id}`,
           title: notice.title,
           body: notice.body,
-          tone: notice.severity === 'critical' ? 'critical' : notice.severity === 'warning' ? 'warning' : 'info',
+          tone: TONE[notice.severity],
           incidentId: notice.incidentId,
         });
-      }
-    }
   }, [notices, toast, wall]);
   return <Toasts />;
 }
@@ -79,7 +84,13 @@ function Toasts() {
                 Open incident
               </button>
             )}
-            <button type="button" onClick={() => dismiss(t.id)} aria-label={`Dismiss ${t.title}`}>
+            <button
+              type="button"
+              className="toast-dismiss"
+              onClick={() => dismiss(t.id)}
+              aria-label={`Dismiss ${t.title}`}
+              data-testid="toast-dismiss"
+            >
               Dismiss
             </button>
           </div>

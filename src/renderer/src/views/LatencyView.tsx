@@ -13,7 +13,7 @@ import { downsampleSeries, pointsForWidth } from '../downsample.ts';
 import { formatLatency } from '../format.ts';
 import { remPx, useSize } from '../hooks/use-size.ts';
 import { useSeries } from '../hooks/use-series.ts';
-import { href, navigate } from '../route.ts';
+import { href, navigate, WALL_PARAMS } from '../route.ts';
 import { rawCharts } from '../perf.ts';
 import { useBoard } from '../store.ts';
 import { STATUS_RANK } from '../status-style.ts';
@@ -36,7 +36,7 @@ export function LatencyView({ wall, focus, params }: { wall: boolean; focus: str
   const setParam = (key: string, value: string) => {
     const next = new URLSearchParams(params);
     next.set(key, value);
-    for (const k of ['wall', 'rotate', 'dwell', 'views']) next.delete(k);
+    for (const k of WALL_PARAMS) next.delete(k);
     navigate('latency', focus, Object.fromEntries(next));
   };
 

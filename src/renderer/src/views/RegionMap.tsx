@@ -3,9 +3,11 @@ import type { CheckView, ComponentView, IncidentView, Status, VantageView } from
 import { StatusShape } from '../components/StatusShape.tsx';
 import { remPx, useSize } from '../hooks/use-size.ts';
 import { countryPaths, curve, fitProjection } from '../map-geometry.ts';
+import { compareIncidents } from '../../../shared/incident-order.ts';
+import { placeLabels } from '../map-labels.ts';
 import { summariseRegions } from '../regions.ts';
 import { useBoard } from '../store.ts';
-import { STATUS_STYLE, worstStatus } from '../status-style.ts';
+import { STATUS_RANK, STATUS_STYLE, worstStatus } from '../status-style.ts';
 
 interface Node {
   key: string;
@@ -34,6 +36,8 @@ interface Edge {
 
 const MAX_ITEMS_PER_REGION = 12;
 const MAX_ITEMS_MANY_REGIONS = 6;
+/** More regions than this and each region's components collapse into one cluster marker with counts. */
+const CLUSTER_ABOVE_REGIONS = 4;
 /** Above this many items the map labels only root causes: a wall of overlapping names helps nobody. */
 const LABEL_ITEMS_UP_TO = 36;
 
@@ -90,14 +94,14 @@ export function RegionMap() {
 
   const layout = useMemo(() => {
     if (!projection) return null;
-    const regionNodes: (Node & { counts: string })[] = [];
+    const regionNodes: (Node & { counts: string; cluster: boolean })[] = [];
     const items = new Map<string, Node>();
+    const cluster = summaries.filter((s) => s.region).length > CLUSTER_ABOVE_REGIONS;
     for (const s of summaries) {
       if (!s.region) continue;
       const p = projection([s.region.lon, s.region.lat]);
       if (!p) continue;
       const [x, y] = p;
-      const down = s.counts.down;
       regionNodes.push({
         key: `region:${s.id}`,
         id: s.id,
@@ -106,9 +110,14 @@ export function RegionMap() {
         x,
         y,
         role: null,
-        counts: down > 0 ? `${down} of ${s.total} down` : `${s.total} check${s.total === 1 ? '' : 's'}`,
+        cluster,
+        counts: cluster ? clusterCounts(s.items) : checkCounts(s.counts, s.total),
       });
-      const shown = s.items.slice(0, summaries.length > 4 ? MAX_ITEMS_MANY_REGIONS : MAX_ITEMS_PER_REGION);
+      if (cluster) continue;
+      // Placed by id, not by status: a marker never moves because something else failed.
+      const shown = s.items
+        .slice(0, summaries.length > 4 ? MAX_ITEMS_MANY_REGIONS : MAX_ITEMS_PER_REGION)
+        .sort((a, b) => a.id.localeCompare(b.id));
       const radius = (3.6 + Math.max(0, shown.length - 4) * 0.35) * rem;
       // Offset by half a step so no item sits straight above or below the region's own labels.
       shown.forEach((item, i) => {
@@ -130,8 +139,27 @@ export function RegionMap() {
       });
       regionNodes[regionNodes.length - 1]!.radius = shown.length > 0 ? radius : 0;
     }
-    return { regionNodes, items, edges: buildEdges(components ?? [], openIncidents, items, checks ?? []) };
-  }, [projection, summaries, components, openIncidents, checks, rem]);
+    const labels = new Map(
+      placeLabels(
+        regionNodes.map((r) => ({
+          id: r.id,
+          x: r.x,
+          y: r.y,
+          r: r.radius ? r.radius + 0.5 * rem : 1.1 * rem,
+          // Estimated from the type sizes: the e2e test measures the drawn boxes.
+          width:
+            Math.max(
+              r.name.length * 0.62 * 1.15,
+              (STATUS_STYLE[r.status].label.length + 3 + r.counts.length) * 0.6 * 0.85,
+            ) * rem,
+          height: 2.7 * rem,
+          priority: STATUS_RANK[r.status],
+        })),
+        { left: 0, top: 0, right: size.width, bottom: size.height },
+      ).map((p) => [p.id, p]),
+    );
+    return { regionNodes, labels, items, edges: buildEdges(components ?? [], openIncidents, items, checks ?? []) };
+  }, [projection, summaries, components, openIncidents, checks, rem, size.width, size.height]);
 
   const crossBorder = layout?.edges.filter((e) => e.cross).length ?? 0;
   const labelAll = (layout?.items.size ?? 0) <= LABEL_ITEMS_UP_TO;
@@ -197,7 +225,7 @@ export function RegionMap() {
                       y={n.y + (n.labelDy ?? 0)}
                       textAnchor={n.anchor ?? 'middle'}
                       className="item-label"
-                      fontSize={0.72 * rem}
+                      fontSize={0.8 * rem}
                     >
                       {n.name.length > 22 ? `${n.name.slice(0, 21)}…` : n.name}
                     </text>
@@ -217,9 +245,10 @@ export function RegionMap() {
               {layout.regionNodes.map((r) => (
                 <g key={r.key} className="region-marker" data-testid={`map-region-${r.id}`} data-status={r.status}>
                   <StatusShape status={r.status} x={r.x} y={r.y} r={(r.radius ? 0.7 : 0.9) * rem} />
+                  {r.cluster && <circle cx={r.x} cy={r.y} r={1.3 * rem} className="cluster-ring" />}
                   <text
-                    x={r.x}
-                    y={r.y - Math.max(1.3 * rem, (r.radius ?? 0) + 0.5 * rem) - 1.1 * rem}
+                    x={layout.labels.get(r.id)!.cx}
+                    y={layout.labels.get(r.id)!.box.top + 1.05 * rem}
                     textAnchor="middle"
                     className="region-label"
                     fontSize={1.15 * rem}
@@ -227,11 +256,12 @@ export function RegionMap() {
                     {r.name}
                   </text>
                   <text
-                    x={r.x}
-                    y={r.y - Math.max(1.3 * rem, (r.radius ?? 0) + 0.5 * rem)}
+                    x={layout.labels.get(r.id)!.cx}
+                    y={layout.labels.get(r.id)!.box.top + 2.3 * rem}
                     textAnchor="middle"
                     className={`region-state ${STATUS_STYLE[r.status].className}`}
                     fontSize={0.85 * rem}
+                    data-testid={r.cluster ? `map-cluster-${r.id}` : undefined}
                   >
                     {STATUS_STYLE[r.status].label} · {r.counts}
                   </text>
@@ -249,9 +279,12 @@ export function RegionMap() {
           </p>
         ) : (
           <ul className="spread-list" data-testid="map-spread">
-            {openIncidents.map((i) => (
+            {[...openIncidents].sort(compareIncidents).map((i) => (
               <li key={i.id}>
-                <strong className="c-down">■ {i.rootCause.name}</strong>
+                {/* The incident's severity, not always the outage colour: a slow component is a warning. */}
+                <strong className={i.severity === 'critical' ? 'c-down' : 'c-degraded'}>
+                  {i.severity === 'critical' ? '■' : '▲'} {i.rootCause.name}
+                </strong>
                 <span aria-hidden="true"> ➜ </span>
                 <span className="sr-only"> impacts </span>
                 {i.impacted.length === 0 ? 'nothing downstream' : i.impacted.map((x) => x.name).join(', ')}
@@ -436,4 +469,19 @@ function VantageLayer({
       ))}
     </g>
   );
+}
+
+function checkCounts(counts: Record<Status, number>, total: number): string {
+  if (counts.down > 0) return `${counts.down} of ${total} down`;
+  if (counts.degraded > 0) return `${counts.degraded} of ${total} degraded`;
+  return `${total} check${total === 1 ? '' : 's'}`;
+}
+
+/** A cluster marker's line: its components by how many are down and degraded. */
+function clusterCounts(items: readonly { status: Status }[]): string {
+  const n = (s: Status) => items.filter((i) => i.status === s).length;
+  const parts = [n('down') > 0 ? `${n('down')} down` : '', n('degraded') > 0 ? `${n('degraded')} slow` : ''].filter(
+    Boolean,
+  );
+  return `${parts.length > 0 ? parts.join(', ') : 'all up'} of ${items.length}`;
 }

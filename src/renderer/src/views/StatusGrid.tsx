@@ -1,9 +1,11 @@
 import { memo, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
-import type { CheckView, Status } from '../../../shared/model.ts';
+import type { CheckView, ComponentView, ImpactRole, Status } from '../../../shared/model.ts';
 import { CheckTile } from '../components/CheckTile.tsx';
+import { naturalCompare } from '../format.ts';
 import { isStale } from '../freshness.ts';
+import { href } from '../route.ts';
 import { useBoard } from '../store.ts';
-import { STATUS_RANK, STATUS_STYLE } from '../status-style.ts';
+import { STATUS_RANK, STATUS_STYLE, worstStatus } from '../status-style.ts';
 import { useNow } from '../use-now.ts';
 
 const FILTERS: (Status | 'all' | 'problems')[] = ['all', 'problems', 'down', 'degraded', 'unknown', 'up'];
@@ -11,16 +13,19 @@ const FILTERS: (Status | 'all' | 'problems')[] = ['all', 'problems', 'down', 'de
 const TILE_CLOCK_MS = 5_000;
 
 /** Checks grouped by region, worst first; engineers filter by status and search by name. */
-export function StatusGrid({ wall }: { wall: boolean }) {
+export function StatusGrid({ wall, params }: { wall: boolean; params: URLSearchParams }) {
   const checks = useBoard((s) => s.board?.checks);
   const regions = useBoard((s) => s.board?.regions);
+  const components = useBoard((s) => s.board?.components);
+  const roles = useMemo(() => checkRoles(components ?? []), [components]);
   const source = useBoard((s) => s.board?.config.source);
   const connected = useBoard((s) => s.connection === 'live');
   const now = useNow(1000);
   const tileNow = Math.floor(now / TILE_CLOCK_MS) * TILE_CLOCK_MS;
-  const [filter, setFilter] = useState<(typeof FILTERS)[number]>('all');
-  const [query, setQuery] = useState('');
+  const [filter, setFilter] = useState(() => parseFilter(params.get('filter')));
+  const [query, setQuery] = useState(() => params.get('q') ?? '');
   const deferredQuery = useDeferredValue(query);
+  useFilterInUrl(filter, deferredQuery, wall);
 
   const groups = useMemo(() => {
     const q = deferredQuery.trim().toLowerCase();
@@ -41,16 +46,26 @@ export function StatusGrid({ wall }: { wall: boolean }) {
       else byRegion.set(key, [check]);
     }
     const order = [...(regions ?? []).map((r) => r.id), ...byRegion.keys()];
+    // Worst region first (config order among equals); in each, worst check first, the root
+    // cause's checks ahead of their knock-ons, names as people count.
     return [...new Set(order)]
       .filter((id) => byRegion.has(id))
-      .map((id) => ({
+      .map((id, index) => ({
         id,
+        index,
         name: regions?.find((r) => r.id === id)?.name ?? (id || 'Other'),
         checks: byRegion
           .get(id)!
-          .sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || a.name.localeCompare(b.name)),
-      }));
-  }, [checks, regions, filter, deferredQuery]);
+          .sort(
+            (a, b) =>
+              STATUS_RANK[a.status] - STATUS_RANK[b.status] ||
+              Number(roles.get(b.id) === 'root_cause') - Number(roles.get(a.id) === 'root_cause') ||
+              naturalCompare(a.name, b.name),
+          ),
+      }))
+      .map((g) => ({ ...g, status: worstStatus(g.checks.map((c) => c.status)) }))
+      .sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || a.index - b.index);
+  }, [checks, regions, roles, filter, deferredQuery]);
 
   if (!checks || checks.length === 0) {
     return <p className="empty">No checks configured in {source ?? 'the config'}.</p>;
@@ -97,6 +112,7 @@ export function StatusGrid({ wall }: { wall: boolean }) {
           id={group.id}
           name={group.name}
           checks={group.checks}
+          roles={roles}
           now={now}
           tileNow={tileNow}
           connected={connected}
@@ -107,6 +123,27 @@ export function StatusGrid({ wall }: { wall: boolean }) {
   );
 }
 
+type Filter = (typeof FILTERS)[number];
+
+function parseFilter(value: string | null): Filter {
+  return FILTERS.find((f) => f === value) ?? 'all';
+}
+
+/**
+ * The filter and search live in the URL, so an engineer can share "the problems in London" or
+ * reload without losing them. Replaced in place: typing must not fill the history.
+ */
+function useFilterInUrl(filter: Filter, query: string, wall: boolean): void {
+  useEffect(() => {
+    if (wall) return;
+    const params: Record<string, string> = {};
+    if (filter !== 'all') params.filter = filter;
+    if (query.trim()) params.q = query.trim();
+    const next = href('checks', null, params);
+    if (window.location.hash !== next) history.replaceState(history.state, '', next);
+  }, [filter, query, wall]);
+}
+
 /** Above this many checks, regions off screen render no tiles (a plain placeholder instead). */
 const LAZY_ABOVE = 300;
 
@@ -114,6 +151,7 @@ const RegionSection = memo(function RegionSection({
   id,
   name,
   checks,
+  roles,
   now,
   tileNow,
   connected,
@@ -122,6 +160,7 @@ const RegionSection = memo(function RegionSection({
   id: string;
   name: string;
   checks: CheckView[];
+  roles: ReadonlyMap<string, ImpactRole>;
   now: number;
   tileNow: number;
   connected: boolean;
@@ -148,13 +187,18 @@ const RegionSection = memo(function RegionSection({
     observer.observe(el);
     return () => observer.disconnect();
   }, [lazy]);
-  const down = checks.reduce((n, c) => n + (c.status === 'down' ? 1 : 0), 0);
+  const counts = countStatuses(checks);
   return (
     <section ref={ref} className="region" data-testid={`region-${id || 'other'}`} aria-label={name}>
       <h2>
         {name}
-        <span className="region-count">
-          {down > 0 ? `■ ${down} down` : `${checks.length} check${checks.length === 1 ? '' : 's'}`}
+        <span className="region-count" data-testid={`region-count-${id || 'other'}`}>
+          {counts.down > 0 && <span className="c-down">■ {counts.down} down</span>}
+          {counts.degraded > 0 && <span className="c-degraded">▲ {counts.degraded} degraded</span>}
+          {counts.unknown > 0 && <span className="c-unknown">? {counts.unknown} unknown</span>}
+          <span>
+            {checks.length} check{checks.length === 1 ? '' : 's'}
+          </span>
         </span>
       </h2>
       {visible ? (
@@ -162,7 +206,7 @@ const RegionSection = memo(function RegionSection({
           {checks.map((check) => {
             const stale = isStale(check, now, connected);
             const clock = stale || check.status !== 'up' ? tileNow : 0;
-            return <CheckTile key={check.id} check={check} now={clock} stale={stale} />;
+            return <CheckTile key={check.id} check={check} now={clock} stale={stale} role={roles.get(check.id)} />;
           })}
         </div>
       ) : (
@@ -174,3 +218,22 @@ const RegionSection = memo(function RegionSection({
     </section>
   );
 });
+
+function countStatuses(checks: readonly CheckView[]): Record<Status, number> {
+  const counts: Record<Status, number> = { up: 0, degraded: 0, down: 0, unknown: 0, maintenance: 0 };
+  for (const c of checks) counts[c.status]++;
+  return counts;
+}
+
+/**
+ * Each check's part in what is going wrong, from the components it belongs to: the root cause
+ * wins over a knock-on, so the tile of the failing edge says CAUSE even if it is also behind something.
+ */
+function checkRoles(components: readonly ComponentView[]): Map<string, ImpactRole> {
+  const roles = new Map<string, ImpactRole>();
+  for (const component of components) {
+    if (component.role === 'healthy') continue;
+    for (const id of component.checks) if (roles.get(id) !== 'root_cause') roles.set(id, component.role);
+  }
+  return roles;
+}

@@ -1,20 +1,45 @@
-import { useMemo } from 'react';
-import type { CheckView } from '../../../shared/model.ts';
+import { useMemo, type CSSProperties } from 'react';
+import type { CheckView, FailoverView } from '../../../shared/model.ts';
 import { FailoverPanel } from '../components/FailoverPanel.tsx';
 import { IncidentSummary } from '../components/IncidentSummary.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDuration } from '../format.ts';
-import { summariseRegions } from '../regions.ts';
+import { fitRegions, regionColumns, summariseRegions } from '../regions.ts';
 import { href } from '../route.ts';
 import { useBoard } from '../store.ts';
 import { STATUS_STYLE } from '../status-style.ts';
 import { useNow } from '../use-now.ts';
-import { compareIncidents, describeRest } from '../../../shared/incident-order.ts';
+import { compareIncidents, describeRest, splitForRoom } from '../../../shared/incident-order.ts';
 
 const ITEMS_PER_REGION = 7;
 const RECENT_CHANGES = 6;
 /** More regions than this and the cards drop their item lists, so every region stays on screen. */
 const COMPACT_ABOVE = 4;
+/** Incident cards with their blast radius in full; criticals beyond this still show, denser. */
+const INCIDENT_ROOM = { wall: 2, desk: 4 };
+/** More cards than this and each drops its list of names: the counts stay, every critical fits. */
+const DENSE_ABOVE = 3;
+
+const ATTENTION: Partial<Record<FailoverView['state'], string>> = {
+  awaiting_approval: 'awaiting approval',
+  running: 'failing over',
+  failing_back: 'failing back',
+  failed: 'failed',
+};
+
+/**
+ * Failovers that need a person or are moving, in one line at the top: the full panel sits below
+ * the incidents and may be below the fold on a wall in a bad hour.
+ */
+function FailoverAttention({ failovers }: { failovers: FailoverView[] }) {
+  const urgent = failovers.filter((f) => ATTENTION[f.state]);
+  if (urgent.length === 0) return null;
+  return (
+    <p className="failover-attention" role="status" data-testid="failover-attention">
+      <span aria-hidden="true">▲</span> Failover: {urgent.map((f) => `${f.name} ${ATTENTION[f.state]}`).join(' · ')}
+    </p>
+  );
+}
 
 /** The latest status changes: what moved, and when, for whoever looks up at the wall. */
 function RecentChanges({ checks, now }: { checks: CheckView[]; now: number }) {
@@ -57,6 +82,9 @@ export function WallOverview({ wall }: { wall: boolean }) {
     [regions, checks, components],
   );
   const open = useMemo(() => (incidents ?? []).filter((i) => i.state === 'open').sort(compareIncidents), [incidents]);
+  const { shown, rest } = splitForRoom(open, wall ? INCIDENT_ROOM.wall : INCIDENT_ROOM.desk);
+  const { cards, folded } = useMemo(() => fitRegions(summaries), [summaries]);
+  const columns = regionColumns(cards.length + (folded.length > 0 ? 1 : 0));
   const lastResolved = useMemo(() => (incidents ?? []).find((i) => i.state === 'resolved'), [incidents]);
   const problems = useMemo(
     () => (checks ?? []).reduce((n, c) => n + (c.status === 'down' || c.status === 'degraded' ? 1 : 0), 0),
@@ -68,8 +96,10 @@ export function WallOverview({ wall }: { wall: boolean }) {
       <section
         className={`overview-regions${summaries.length > COMPACT_ABOVE ? ' is-compact' : ''}`}
         aria-label="Regions"
+        style={{ '--cols': columns } as CSSProperties}
+        data-testid="overview-regions"
       >
-        {summaries.map((s) => (
+        {cards.map((s) => (
           <article
             key={s.id}
             className={`region-card ${STATUS_STYLE[s.status].className}`}
@@ -77,8 +107,8 @@ export function WallOverview({ wall }: { wall: boolean }) {
             data-status={s.status}
           >
             <header>
-              <h2>{s.name}</h2>
-              {s.region?.providerRegion && <span className="muted">{s.region.providerRegion}</span>}
+              <h2 title={s.name}>{s.name}</h2>
+              {s.region?.providerRegion && <span className="provider muted">{s.region.providerRegion}</span>}
             </header>
             <div className="region-status">
               <span className="region-glyph" aria-hidden="true">
@@ -89,7 +119,9 @@ export function WallOverview({ wall }: { wall: boolean }) {
             <p className="region-counts">
               {s.counts.down > 0 && <span className="c-down">■ {s.counts.down} down</span>}
               {s.counts.degraded > 0 && <span className="c-degraded">▲ {s.counts.degraded} degraded</span>}
-              <span className="c-up">● {s.counts.up} up</span>
+              {s.counts.unknown > 0 && <span className="c-unknown">? {s.counts.unknown} unknown</span>}
+              {/* A zero is not news: it never wears an alarm colour. */}
+              <span className={s.counts.up > 0 ? 'c-up' : 'muted'}>● {s.counts.up} up</span>
               <span className="muted">
                 of {s.total} check{s.total === 1 ? '' : 's'}
               </span>
@@ -114,12 +146,25 @@ export function WallOverview({ wall }: { wall: boolean }) {
             </ul>
           </article>
         ))}
+        {folded.length > 0 && (
+          <article className="region-card st-up is-folded" data-testid="region-card-folded">
+            <header>
+              <h2>+ {folded.length} regions</h2>
+            </header>
+            <p className="region-counts muted">{folded.map((f) => f.name).join(', ')}</p>
+          </article>
+        )}
         {summaries.length === 0 && <p className="empty">No regions or checks configured.</p>}
       </section>
-      <section className="overview-incidents" aria-label="Active incidents" data-testid="active-incidents">
+      <section
+        className={`overview-incidents${shown.length > DENSE_ABOVE ? ' is-dense' : ''}`}
+        aria-label="Active incidents"
+        data-testid="active-incidents"
+      >
         <h2>
           Active incidents <span className="muted">{open.length}</span>
         </h2>
+        <FailoverAttention failovers={failovers ?? []} />
         {open.length === 0 ? (
           problems > 0 ? (
             <div className="all-clear is-pending" data-testid="no-incidents">
@@ -154,11 +199,13 @@ export function WallOverview({ wall }: { wall: boolean }) {
             </div>
           )
         ) : (
-          open.slice(0, 4).map((incident) => <IncidentSummary key={incident.id} incident={incident} now={now} big />)
+          shown.map((incident) => (
+            <IncidentSummary key={incident.id} incident={incident} now={now} big={shown.length <= 2} />
+          ))
         )}
-        {open.length > 4 && (
-          <p className="muted" data-testid="more-incidents">
-            {describeRest(open.slice(4))}
+        {rest.length > 0 && (
+          <p className="more-incidents" data-testid="more-incidents">
+            <a href={href('incidents')}>{describeRest(rest)}</a>
           </p>
         )}
         <FailoverPanel failovers={failovers ?? []} now={now} actions={!wall} />

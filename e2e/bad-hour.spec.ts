@@ -1,0 +1,222 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { Board } from './board.ts';
+import { startBadHourLab, type BadHourLab } from './support/bad-hour.ts';
+import { serve, type Served } from './support/serve.ts';
+import { screenshotBoth } from './support/shots.ts';
+
+/**
+ * The board in a bad hour, against real loopback servers and a real `knockon serve`: 320 checks
+ * in 8 regions; London fully down (its server refuses every connection), then N. Virginia
+ * slow as a whole and five single components slow elsewhere; London's failover waiting for
+ * approval, its action a real webhook.
+ */
+const TOKEN = 'e2e-bad-hour-token';
+const SLOW_COMPONENTS = ['fra-search', 'sg-cache', 'hk-db', 'tyo-auth', 'syd-payments'];
+
+let lab: BadHourLab;
+let served: Served;
+let dir: string;
+
+test.describe('the board in a bad hour', () => {
+  test.beforeAll(async () => {
+    test.setTimeout(90_000);
+    lab = await startBadHourLab();
+    dir = await mkdtemp(join(tmpdir(), 'knockon-e2e-bad-hour-'));
+    await writeFile(join(dir, 'knockon.yaml'), lab.configText);
+    served = await serve(
+      ['--config', join(dir, 'knockon.yaml'), '--data-dir', join(dir, 'data'), '--token', TOKEN],
+      20_000,
+      lab.env,
+    );
+  });
+
+  test.afterAll(async () => {
+    await served?.stop();
+    await lab?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a NOC can read it and act from it', async ({ page }) => {
+    test.setTimeout(180_000);
+    const board = new Board(page);
+    const url = served.url;
+
+    await test.step('London goes down, N. Virginia and five components slow down', async () => {
+      // 320 checks are more than the grid renders off screen: search for the one awaited.
+      const waitFor = async (id: string, status: 'up' | 'down' | 'degraded', timeout = 20_000) => {
+        await board.openView(url, `checks?q=${id}`);
+        await board.waitForStatus(id, status, timeout);
+      };
+      await waitFor('lon-api-1', 'up', 30_000);
+      // All at once: the warnings' rule waits 6 s and the critical's 2 s, so the warnings are
+      // mostly newer than London's incident, and newest-first would bury it.
+      await lab.setDown('lon', true);
+      lab.setSlow('iad', true);
+      for (const c of SLOW_COMPONENTS) lab.setSlow(c, true);
+      await waitFor('lon-edge-1', 'down');
+      await board.openView(url, 'overview');
+      await expect(page.getByTestId('failover-lon-out')).toHaveAttribute('data-state', 'awaiting_approval', {
+        timeout: 20_000,
+      });
+      // 1 critical and 6 warnings: the overview has room for 4, and says what it left out.
+      await expect(page.getByTestId('more-incidents')).toHaveText('+ 3 warnings', { timeout: 20_000 });
+    });
+
+    await test.step('overview: criticals first, every region fits, the failover can be approved and failed back', async () => {
+      await board.openView(url, 'overview');
+      await expect(page.getByRole('navigation')).toBeVisible();
+      const incidents = page.getByTestId('active-incidents').locator('[data-testid^="incident-"]');
+      await expect(incidents.first()).toContainText('CRITICAL');
+      await expect(incidents.first().getByTestId('root-cause')).toHaveText('London edge load balancer');
+      await screenshotBoth(page, 'bad-hour-overview');
+      // One incident for the slow region, whose edge is its root cause.
+      const causes = page.getByTestId('active-incidents').getByTestId('root-cause');
+      await expect(causes.filter({ hasText: /^N\. Virginia/ })).toHaveText(['N. Virginia edge load balancer']);
+      for (const size of [
+        { width: 1920, height: 1080 },
+        { width: 3840, height: 2160 },
+      ]) {
+        await page.setViewportSize(size);
+        await expectRegionsFit(page, size);
+      }
+      await page.setViewportSize({ width: 1920, height: 1080 });
+
+      const policy = page.getByTestId('failover-lon-out');
+      await expect(page.getByTestId('failover-fra-out').getByRole('button', { name: 'Start failover…' })).toBeVisible();
+      await policy.getByRole('button', { name: 'Approve…' }).click();
+      const dialog = page.getByTestId('confirm-dialog');
+      await dialog.getByTestId('confirm-token').fill(TOKEN);
+      await dialog.getByRole('button', { name: 'Approve failover' }).click();
+      await expect(dialog).toBeHidden();
+      await expect(policy).toHaveAttribute('data-state', 'failed_over', { timeout: 20_000 });
+      expect(lab.webhook.requests).toHaveLength(1);
+      await policy.getByRole('button', { name: 'Fail back…' }).click();
+      await dialog.getByRole('button', { name: 'Fail back' }).click();
+      await expect(dialog).toBeHidden();
+      await expect(policy).not.toHaveAttribute('data-state', /failed_over|failing_back/, { timeout: 20_000 });
+      expect(lab.webhook.requests).toHaveLength(2);
+    });
+
+    await test.step('incidents: ordered by severity, one for the slow region', async () => {
+      await board.openView(url, 'incidents');
+      const open = board.timelines().and(page.locator('[data-state="open"]'));
+      await expect(open.first()).toContainText('London edge load balancer');
+      await expect(open.filter({ hasText: 'N. Virginia' })).toHaveCount(1);
+      await screenshotBoth(page, 'bad-hour-incidents');
+    });
+
+    await test.step('checks grid: worst region first, CAUSE badge, natural order, no latency on down tiles, filter in the URL', async () => {
+      await board.openView(url, 'checks');
+      await expect(page.locator('section.region').first()).toHaveAttribute('data-testid', 'region-lon');
+      await expect(page.getByTestId('cause-lon-edge-1')).toHaveText('CAUSE');
+      // The cause's checks lead their region, ahead of the knock-ons behind them.
+      await expect(page.getByTestId('region-lon').locator('.tile').first()).toHaveAttribute(
+        'data-testid',
+        /check-lon-edge-/,
+      );
+      await expect(page.getByTestId('region-count-iad')).toContainText('40 degraded');
+      const names = await page.getByTestId('region-lon').locator('.tile-name').allTextContents();
+      expect(names.indexOf('London api node 2')).toBeLessThan(names.indexOf('London api node 10'));
+      await expect(board.check('lon-api-1').locator('.latency')).toHaveText('connect_refused');
+      await screenshotBoth(page, 'bad-hour-checks');
+      await page.getByTestId('filter-problems').click();
+      await expect(page).toHaveURL(/filter=problems/);
+      await page.reload();
+      await expect(page.getByTestId('filter-problems')).toHaveAttribute('aria-pressed', 'true');
+    });
+
+    await test.step('map and latency in the bad hour', async () => {
+      await board.openView(url, 'map');
+      await board.waitForMapStatus('lon', 'down');
+      // Eight regions: each is one cluster marker with its components counted.
+      await expect(page.getByTestId('map-cluster-lon')).toContainText('7 down of 7');
+      await expect(page.locator('[data-testid^="map-item-"]')).toHaveCount(0);
+      await screenshotBoth(page, 'bad-hour-map');
+      for (const size of [
+        { width: 1920, height: 1080 },
+        { width: 3840, height: 2160 },
+      ]) {
+        await page.setViewportSize(size);
+        await expect
+          .poll(() => overlappingLabels(page), { message: `map labels overlap at ${size.width}` })
+          .toEqual([]);
+      }
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      await board.openView(url, 'latency');
+      await screenshotBoth(page, 'bad-hour-latency');
+    });
+
+    await test.step('wall: the critical stays above the fold, toasts cover nothing, Esc leaves', async () => {
+      await board.open(`${url}?wall=1&rotate=0`, '#/wall');
+      await expect(page.getByRole('navigation')).toHaveCount(0);
+      const first = page.getByTestId('active-incidents').locator('[data-testid^="incident-"]').first();
+      await expect(first).toContainText('CRITICAL');
+      await expect(first).toBeInViewport({ ratio: 1 });
+      await expect(page.getByTestId('more-incidents')).toContainText(/\+ \d+ warnings?/);
+      // London's failover asked again after the failback (still down): the wall says so up top.
+      await expect(page.getByTestId('failover-attention')).toContainText('London to Frankfurt awaiting approval');
+      await expect(page.getByTestId('failover-attention')).toBeInViewport();
+      // A zero is not news: London's "0 up" is drawn muted, not in a status colour.
+      await expect(board.regionCard('lon').locator('.muted', { hasText: '0 up' })).toHaveCount(1);
+      // A new warning while the wall is up: its toast takes a band of its own and can be dismissed.
+      lab.setSlow('gru-cache', true);
+      const toast = page.getByTestId('toast').first();
+      await expect(toast).toBeVisible({ timeout: 30_000 });
+      await screenshotBoth(page, 'bad-hour-wall');
+      const [toastBox, viewBox] = [await toast.boundingBox(), await page.locator('main.view').boundingBox()];
+      expect(toastBox!.y, 'the toast sits below the view, covering none of it').toBeGreaterThanOrEqual(
+        viewBox!.y + viewBox!.height,
+      );
+      await toast.getByTestId('toast-dismiss').click();
+      await expect(page.getByTestId('toast')).toHaveCount(0);
+      await page.mouse.move(400, 400);
+      await page.mouse.move(500, 420);
+      await expect(page.getByTestId('wall-exit')).toBeVisible();
+      await page.keyboard.press('Escape');
+      await expect(board.app()).toHaveAttribute('data-wall', 'false');
+      await expect(board.app()).toHaveAttribute('data-view', 'overview');
+      await expect(page.getByRole('navigation')).toBeVisible();
+    });
+  });
+});
+
+/** Every region card inside the viewport, its provider region on one line, the title on one line. */
+async function expectRegionsFit(page: Page, size: { width: number; height: number }): Promise<void> {
+  const cards = page.locator('[data-testid^="region-card-"]');
+  await expect(cards).toHaveCount(8);
+  for (const box of await cards.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON()))) {
+    expect(box.bottom, `a region card ends below the fold at ${size.width}x${size.height}`).toBeLessThanOrEqual(
+      size.height,
+    );
+    expect(box.right).toBeLessThanOrEqual(size.width);
+  }
+  // A string: this file is typed for Node, the check runs in the page.
+  const wrapped =
+    await page.evaluate(`[...document.querySelectorAll('.region-card .provider, .region-card h2, .board-header h1')]
+    .filter((e) => {
+      const style = getComputedStyle(e);
+      const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.3;
+      return e.getBoundingClientRect().height > line * 1.5;
+    }).length`);
+  expect(wrapped, 'region names, provider regions and the title each stay on one line').toBe(0);
+}
+
+/** Pairs of map labels whose drawn boxes (measured in the page) overlap: London over Frankfurt. */
+function overlappingLabels(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const boxes = [...document.querySelectorAll('.map-canvas .region-label, .map-canvas .region-state, .map-canvas .item-label')]
+      .map((e) => ({ text: e.textContent, group: e.closest('g'), r: e.getBoundingClientRect() }));
+    const hits = [];
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i].r, b = boxes[j].r;
+        if (boxes[i].group === boxes[j].group) continue; // a region's name and its state line are one label
+        if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
+          hits.push(boxes[i].text + ' / ' + boxes[j].text);
+      }
+    return hits;
+  })()`);
+}

@@ -1,0 +1,89 @@
+/**
+ * Label placement for the map: each label tries a few spots around its marker, in a fixed order,
+ * and takes the first that overlaps neither a marker nor a label placed before it. Greedy and
+ * deterministic (the same inputs give the same layout on every load); the most urgent labels are
+ * placed first, so they get the best spots. When nothing is free, the spot least overlapped wins.
+ */
+export interface LabelRequest {
+  id: string;
+  /** The marker's centre and radius: the label never covers it. */
+  x: number;
+  y: number;
+  r: number;
+  width: number;
+  height: number;
+  /** Lower is placed first. */
+  priority: number;
+}
+
+export interface Box {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+/** Where a label goes: the centre of its box. */
+export interface Placed {
+  id: string;
+  cx: number;
+  cy: number;
+  box: Box;
+}
+
+/** Above first (a map reads top-down), then below, the sides, the diagonals, then further out. */
+const SPOTS: [number, number][] = [
+  [0, -1],
+  [0, 1],
+  [1, 0],
+  [-1, 0],
+  [1, -1],
+  [-1, -1],
+  [1, 1],
+  [-1, 1],
+  [0, -2],
+  [0, 2],
+  [2, 0],
+  [-2, 0],
+];
+
+const GAP = 4;
+
+function overlap(a: Box, b: Box): number {
+  const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+  const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+function boxAt(cx: number, cy: number, w: number, h: number): Box {
+  return { left: cx - w / 2, top: cy - h / 2, right: cx + w / 2, bottom: cy + h / 2 };
+}
+
+export function placeLabels(requests: readonly LabelRequest[], bounds?: Box): Placed[] {
+  const markers = requests.map((r) => boxAt(r.x, r.y, 2 * r.r, 2 * r.r));
+  const placed: Placed[] = [];
+  const order = [...requests].sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id));
+  for (const req of order) {
+    let best: Placed | null = null;
+    let bestCost = Infinity;
+    for (const [sx, sy] of SPOTS) {
+      // Far enough from the marker's centre that the box clears the marker, plus a gap.
+      const dx = sx === 0 ? 0 : sx * (req.r + req.width / 2 + GAP) + (Math.abs(sx) - 1) * sx * (req.width / 2);
+      const dy = sy === 0 ? 0 : sy * (req.r + req.height / 2 + GAP) + (Math.abs(sy) - 1) * sy * req.height;
+      const cx = req.x + dx;
+      const cy = req.y + dy;
+      const box = boxAt(cx, cy, req.width, req.height);
+      let cost = 0;
+      for (const m of markers) cost += overlap(box, m);
+      for (const p of placed) cost += overlap(box, p.box);
+      if (bounds) cost += req.width * req.height - overlap(box, bounds);
+      if (cost < bestCost) {
+        best = { id: req.id, cx, cy, box };
+        bestCost = cost;
+        if (cost === 0) break;
+      }
+    }
+    placed.push(best!);
+  }
+  return placed;
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { placeLabels, type Box, type LabelRequest } from '../../src/renderer/src/map-labels.ts';
+
+const label = (id: string, x: number, y: number, priority = 0): LabelRequest => ({
+  id,
+  x,
+  y,
+  r: 10,
+  width: 120,
+  height: 30,
+  priority,
+});
+
+const overlaps = (a: Box, b: Box) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+
+describe('map label placement', () => {
+  it('puts a lone label above its marker, clear of it', () => {
+    const [placed] = placeLabels([label('lon', 500, 300)]);
+    expect(placed!.box.bottom).toBeLessThanOrEqual(290);
+    expect(placed!.cx).toBe(500);
+  });
+
+  it('moves the second of two close regions (London and Frankfurt) so no labels overlap', () => {
+    const placed = placeLabels([label('lon', 500, 300, 0), label('fra', 540, 310, 1), label('ams', 520, 280, 2)]);
+    for (const a of placed) for (const b of placed) if (a !== b) expect(overlaps(a.box, b.box)).toBe(false);
+    // The most urgent keeps the best spot: above its marker, where a lone label would go.
+    expect(placeLabels([label('lon', 500, 300, 0), label('fra', 540, 310, 1)])[0]!.cy).toBeLessThan(300);
+  });
+
+  it('never covers a marker, and gives the same layout for the same input', () => {
+    const input = [label('a', 100, 100), label('b', 100, 140), label('c', 140, 120)];
+    const placed = placeLabels(input);
+    for (const p of placed)
+      for (const m of input)
+        expect(overlaps(p.box, { left: m.x - 10, top: m.y - 10, right: m.x + 10, bottom: m.y + 10 })).toBe(false);
+    expect(placeLabels(input)).toEqual(placed);
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import type { Status } from '../../src/shared/model.ts';
+import { fitRegions, regionColumns } from '../../src/renderer/src/regions.ts';
+
+const region = (id: string, status: Status) => ({ id, status });
+
+describe('fitting regions on the overview', () => {
+  it('lays 8 regions out 4 by 2 and 16 as 5 by 4, never more than 5 columns', () => {
+    expect(regionColumns(8)).toBe(4);
+    expect(Math.ceil(16 / regionColumns(16))).toBeLessThanOrEqual(4);
+    expect(regionColumns(60)).toBe(5);
+    expect(regionColumns(1)).toBe(2);
+  });
+
+  it('puts the worst first, keeping config order among equals', () => {
+    const { cards } = fitRegions([
+      region('a', 'up'),
+      region('b', 'down'),
+      region('c', 'degraded'),
+      region('d', 'down'),
+    ]);
+    expect(cards.map((c) => c.id)).toEqual(['b', 'd', 'c', 'a']);
+  });
+
+  it('summarises the healthiest into one card past 16, so every failing region keeps its own', () => {
+    const list = [
+      ...Array.from({ length: 20 }, (_, i) => region(`up${i}`, 'up')),
+      region('lon', 'down'),
+      region('iad', 'degraded'),
+    ];
+    const { cards, folded } = fitRegions(list);
+    expect(cards).toHaveLength(15);
+    expect(cards.slice(0, 2).map((c) => c.id)).toEqual(['lon', 'iad']);
+    expect(folded).toHaveLength(7);
+    expect(folded.every((f) => f.status === 'up')).toBe(true);
+  });
+});
