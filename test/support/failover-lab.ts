@@ -171,8 +171,10 @@ ${receivers}failover:
     await host.ready();
   }
 
-  async restartEngine(): Promise<void> {
+  /** Stops the engine (SIGTERM's path); `offFor` waits with it down before starting it again. */
+  async restartEngine(offFor?: () => Promise<void>): Promise<void> {
     await this.host?.stop();
+    await offFor?.();
     await this.startEngine();
   }
 

@@ -156,6 +156,9 @@ export class FailoverModule implements EngineModule {
       if (stored) {
         this.options.log('info', `failover ${policy.id}: restored state ${stored.state}`);
         this.apply(runtime, { kind: 'restored', resume: this.resumable(runtime) });
+        // Its incident may have opened before this module saw the config (an alert whose `for`
+        // ran out while the engine was down fires as the knock-on module starts).
+        this.bindOpenIncident(runtime);
       }
       this.publish(runtime);
     }
@@ -427,14 +430,19 @@ export class FailoverModule implements EngineModule {
   /** An incident opened: an episode waiting for its incident gets it (and its story). */
   private incidentOpened(incident: IncidentView): void {
     if (this.stopped) return;
-    for (const runtime of this.policies.values()) {
-      const episode = runtime.state.episode;
-      if (!episode || episode.incidentId) continue;
-      const subject = this.subjectOf(runtime);
-      if (subject && this.options.incidents?.openIncidentFor(subject)?.id === incident.id) {
-        this.incidents(() => this.bind(runtime, episode, incident.id));
-      }
-    }
+    for (const runtime of this.policies.values()) this.bindOpenIncident(runtime, incident.id);
+  }
+
+  /** Binds a policy's unbound episode to the open incident of its subject (when it is `only`, if given). */
+  private bindOpenIncident(runtime: Runtime, only?: string): void {
+    const episode = runtime.state.episode;
+    if (!episode || episode.incidentId) return;
+    const subject = this.subjectOf(runtime);
+    if (!subject) return;
+    this.incidents(() => {
+      const open = this.options.incidents?.openIncidentFor(subject);
+      if (open && (only === undefined || open.id === only)) this.bind(runtime, episode, open.id);
+    });
   }
 
   /** Work still pending for an incident that resolves: its failover has not settled. */

@@ -107,4 +107,24 @@ describe.skipIf(!haveKnot)('failover when things get worse', () => {
     expect(incident.detectedAt).toBeLessThanOrEqual(decided.at);
     expect(incident.mttdMs).toBe(incident.openedAt - incident.detectedAt);
   }, 60_000);
+
+  it("down through the alert's whole `for`: the incident opens as the engine starts, and still gets the story", async () => {
+    lab = new FailoverLab();
+    await lab.start({ alertFor: '3s' });
+    await lab.until('primary up', () => lab.check('hk-lb')?.status === 'up' && lab.failover()?.state === 'idle');
+    await lab.primary.stop();
+    await lab.until('failed over', () => lab.failover()?.state === 'failed_over');
+    const before = lab.audit();
+    const decided = before.find((r) => r.step === 'decided')!;
+    // The scenario is the engine being down longer than the alert's `for`: that is a wait on time.
+    await lab.restartEngine(() => new Promise((resolve) => setTimeout(resolve, decided.at + 3_500 - Date.now())));
+    const incident = await lab.until(
+      'the incident',
+      () => lab.incidents().find((i) => i.rootCause.id === 'hk-lb' && i.state === 'open'),
+      30_000,
+    );
+    const story = incident.events.filter((e) => e.kind === 'failover' || e.kind === 'dns_propagation');
+    expect(story.map((e) => e.data?.step)).toEqual(steps(before));
+    expect(incident.detectedAt).toBeLessThanOrEqual(decided.at);
+  }, 60_000);
 });
