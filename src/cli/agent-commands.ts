@@ -146,8 +146,9 @@ export async function agentCommand(args: string[], io: CliIo): Promise<number> {
     io.logLine('error', `unhandled rejection in the agent: ${String(reason)}`),
   );
   agent.start();
-  io.out(`Knockon agent ${vantage}: data in ${dataDir}`);
+  // Stoppable before the line that says it runs: whoever waits for that line may signal at once.
   io.onSignals(() => agent.stop());
+  io.out(`Knockon agent ${vantage}: data in ${dataDir}`);
   return new Promise(() => {});
 }
 

@@ -174,12 +174,13 @@ async function serve(args: string[]): Promise<number> {
     }
   }
   logLine('info', `board on ${board.url} (${configPath ?? 'built-in demo'})`);
-  out(`Knockon board: ${board.url}`);
+  // Stoppable before the line that says it runs: whoever waits for that line may signal at once.
   onSignals(async () => {
     await board.close();
     await host.stop();
     await lab?.stop();
   });
+  out(`Knockon board: ${board.url}`);
   return new Promise(() => {});
 }
 
