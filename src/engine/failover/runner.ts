@@ -104,55 +104,18 @@ async function runSteps(
 
   for (const [index, { config, action }] of selected.entries()) {
     const label = { ...runInfo, index, action: action.name, type: action.type };
-    if (resume?.done.includes(index)) {
-      // Done before the restart (its success is in the audit): not again. Its DNS change is
-      // still followed below: propagation and verification are reads.
-      if (action.changesDns) {
-        dnsChanged = true;
-        const followed = await propagate(policy, base.value, env, runInfo);
-        if (env.signal.aborted) return interrupted(env, runInfo, 'following propagation');
-        if (followed && !followed.converged) {
-          env.audit('verify_failed', { ...runInfo, message: followed.message });
-          return finish(env, runInfo, false, `verification failed: ${followed.message}`);
-        }
-      }
-      continue;
-    }
-    if (request.dryRun) {
+    const done = resume?.done.includes(index) ?? false;
+    // An action done before a restart (its success is in the audit) is not run again; its DNS
+    // change is still followed below: propagation and verification are reads.
+    if (!done && request.dryRun) {
       env.audit('would_run', { ...label, request: action.describe(base) });
       dnsChanged ||= action.changesDns;
       continue;
     }
-    let outcome = { ok: false, message: 'not run' } as {
-      ok: boolean;
-      message: string;
-      detail?: Record<string, unknown>;
-    };
-    const attempts = config.retries + 1;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (env.signal.aborted) return interrupted(env, runInfo, `before ${action.name}`);
-      env.audit('action_request', {
-        ...label,
-        attempt,
-        of: attempts,
-        timeoutMs: config.timeout,
-        request: action.describe(base),
-      });
-      outcome = await attemptOnce(action, base, config.timeout, env.signal);
-      env.audit('action_result', {
-        ...label,
-        attempt,
-        ok: outcome.ok,
-        message: outcome.message,
-        ...(outcome.detail ? { detail: outcome.detail } : {}),
-        // Cut short by a stop: whether it happened is unknown (see resume.ts).
-        ...(!outcome.ok && env.signal.aborted ? { interrupted: true } : {}),
-      });
-      if (outcome.ok) break;
-      if (env.signal.aborted) return interrupted(env, runInfo, `during ${action.name}`);
-      if (attempt < attempts) await pause(Math.min(MAX_BACKOFF_MS, config.backoff * 2 ** (attempt - 1)), env.signal);
+    if (!done) {
+      const failed = await runAction(config, action, base, label, env, runInfo);
+      if (failed) return failed;
     }
-    if (!outcome.ok) return finish(env, runInfo, false, `${action.name}: ${outcome.message}`);
     if (action.changesDns) {
       dnsChanged = true;
       const followed = await propagate(policy, base.value, env, runInfo);
@@ -175,6 +138,50 @@ async function runSteps(
       ? `would switch ${base.previous} → ${base.value}`
       : `switched ${base.previous} → ${base.value}; ${verified.message}`,
   );
+}
+
+/**
+ * One action with its retries, each attempt audited before and after. Returns the run's outcome
+ * when the run must end here (the action failed, or the engine is stopping), else null.
+ */
+async function runAction(
+  config: FailoverPolicyConfig['actions'][number],
+  action: FailoverAction,
+  base: Omit<ActionContext, 'signal'>,
+  label: Record<string, unknown>,
+  env: RunEnvironment,
+  runInfo: Record<string, unknown>,
+): Promise<RunOutcome | null> {
+  let outcome = { ok: false, message: 'not run' } as {
+    ok: boolean;
+    message: string;
+    detail?: Record<string, unknown>;
+  };
+  const attempts = config.retries + 1;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (env.signal.aborted) return interrupted(env, runInfo, `before ${action.name}`);
+    env.audit('action_request', {
+      ...label,
+      attempt,
+      of: attempts,
+      timeoutMs: config.timeout,
+      request: action.describe(base),
+    });
+    outcome = await attemptOnce(action, base, config.timeout, env.signal);
+    env.audit('action_result', {
+      ...label,
+      attempt,
+      ok: outcome.ok,
+      message: outcome.message,
+      ...(outcome.detail ? { detail: outcome.detail } : {}),
+      // Cut short by a stop: whether it happened is unknown (see resume.ts).
+      ...(!outcome.ok && env.signal.aborted ? { interrupted: true } : {}),
+    });
+    if (outcome.ok) break;
+    if (env.signal.aborted) return interrupted(env, runInfo, `during ${action.name}`);
+    if (attempt < attempts) await pause(Math.min(MAX_BACKOFF_MS, config.backoff * 2 ** (attempt - 1)), env.signal);
+  }
+  return outcome.ok ? null : finish(env, runInfo, false, `${action.name}: ${outcome.message}`);
 }
 
 /** The actions a run of this direction takes part in, in order (their indexes are the audit's). */
