@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Status } from '../../src/shared/model.ts';
+import { naturalCompare } from '../../src/renderer/src/format.ts';
 import { fitRegions, regionColumns } from '../../src/renderer/src/regions.ts';
 
 const region = (id: string, status: Status) => ({ id, status });
@@ -33,5 +34,17 @@ describe('fitting regions on the overview', () => {
     expect(cards.slice(0, 2).map((c) => c.id)).toEqual(['lon', 'iad']);
     expect(folded).toHaveLength(7);
     expect(folded.every((f) => f.status === 'up')).toBe(true);
+  });
+});
+
+describe('natural order of names', () => {
+  it('counts digit runs as numbers and ignores case', () => {
+    const names = ['London api node 10', 'london api node 2', 'London api node 1', 'London api node 27'];
+    expect([...names].sort(naturalCompare)).toEqual([
+      'London api node 1',
+      'london api node 2',
+      'London api node 10',
+      'London api node 27',
+    ]);
   });
 });

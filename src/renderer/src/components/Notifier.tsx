@@ -7,7 +7,7 @@ import { groupToast, TONE } from '../toast-group.ts';
 import { useUi } from '../ui-store.ts';
 
 const TOAST_MS = 12_000;
-/** More notices than this in one batch are grouped into a single toast. */
+/** More notices than this in one burst are grouped into a single toast. */
 const GROUP_ABOVE = 2;
 
 function notificationsGranted(): boolean {
@@ -22,16 +22,27 @@ function notificationsGranted(): boolean {
 export function Notifier({ wall }: { wall: boolean }) {
   const notices = useBoard((s) => s.notices);
   const toast = useUi((s) => s.toast);
+  const dismiss = useUi((s) => s.dismiss);
   const seen = useRef(new Set<string>());
+  const burst = useRef<{ at: number; notices: Notice[] }>({ at: 0, notices: [] });
   useEffect(() => {
     const fresh = [...notices].reverse().filter((n) => !seen.current.has(n.id));
     for (const n of fresh) seen.current.add(n.id);
     const toToast = fresh.filter(
       (notice) => wall || !(transportName() === 'ipc' || (notificationsGranted() && showBrowserNotification(notice))),
     );
-    // Many notices at once (a bad hour) make one toast that says what they are, not a pile.
-    if (toToast.length > GROUP_ABOVE) toast(groupToast(toToast));
-    else
+    if (toToast.length === 0) return;
+    // A burst (notices within one toast's lifetime of each other, as in a bad hour) becomes one
+    // toast that says what they are, replaced in place as the burst grows, not a pile.
+    const now = Date.now();
+    if (now - burst.current.at > TOAST_MS) burst.current.notices = [];
+    burst.current.at = now;
+    burst.current.notices.push(...toToast);
+    const all = burst.current.notices;
+    if (all.length > GROUP_ABOVE) {
+      for (const n of all) dismiss(`notice-${n.id}`);
+      toast({ ...groupToast(all), id: 'notice-burst' });
+    } else
       for (const notice of toToast)
         toast({
           id: `notice-${notice.id}`,
@@ -40,7 +51,7 @@ export function Notifier({ wall }: { wall: boolean }) {
           tone: TONE[notice.severity],
           incidentId: notice.incidentId,
         });
-  }, [notices, toast, wall]);
+  }, [notices, toast, dismiss, wall]);
   return <Toasts />;
 }
 
