@@ -49,10 +49,14 @@ export class ServerProcess {
   private readonly binary: string;
   private readonly args: string[];
 
-  constructor(name: string, binary: string, args: string[]) {
+  private readonly stopSignal: NodeJS.Signals;
+
+  /** `stopSignal`: what makes the server exit now (postgres waits for its clients on SIGTERM). */
+  constructor(name: string, binary: string, args: string[], stopSignal: NodeJS.Signals = 'SIGTERM') {
     this.name = name;
     this.binary = binary;
     this.args = args;
+    this.stopSignal = stopSignal;
   }
 
   /** Starts the server and resolves once its output matches `ready`. */
@@ -97,6 +101,6 @@ export class ServerProcess {
   }
 
   async stop(): Promise<void> {
-    await terminate(this.child);
+    await terminate(this.child, this.stopSignal);
   }
 }
