@@ -52,10 +52,3 @@ export function poolFor(target: PgTarget): pg.Pool {
   }
   return pool;
 }
-
-/** Connections the pools hold now: for the benchmark's leak check. */
-export function pooledConnections(): number {
-  let n = 0;
-  for (const pool of pools.values()) n += pool.totalCount;
-  return n;
-}
