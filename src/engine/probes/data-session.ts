@@ -23,8 +23,11 @@ export class DataSession {
   /** Whether the body finished by itself without throwing: its connections may be reused. */
   clean = false;
   readonly deadline: number;
+  /** The check's whole timeout, for what outlives one probe (a pooled connection's limits). */
+  readonly timeoutMs: number;
 
   constructor(timeoutMs: number) {
+    this.timeoutMs = timeoutMs;
     this.deadline = performance.now() + timeoutMs;
   }
 

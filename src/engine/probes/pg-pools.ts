@@ -17,7 +17,10 @@ export interface PgTarget {
   password: string | undefined;
   database: string;
   ssl: pg.ClientConfig['ssl'];
-  /** Bounds a connection's set-up; a query's own bound is given per query. */
+  /**
+   * Bounds a connection's set-up, and each statement on the server's side (so a query the probe
+   * gave up on does not run on); the probe's own deadline bounds it on ours.
+   */
   connectTimeoutMs: number;
 }
 
@@ -39,6 +42,7 @@ export function poolFor(target: PgTarget): pg.Pool {
       max: MAX_PER_TARGET,
       idleTimeoutMillis: IDLE_MS,
       connectionTimeoutMillis: target.connectTimeoutMs,
+      statement_timeout: target.connectTimeoutMs,
       allowExitOnIdle: true,
     });
     // An idle connection the server closed is dropped by the pool; unheard, the error would crash.

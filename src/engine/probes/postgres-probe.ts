@@ -70,7 +70,7 @@ async function connect(
           ca: trustedCas(target.tls),
         }
       : false,
-    connectTimeoutMs: Math.max(1, Math.floor(session.remainingMs())),
+    connectTimeoutMs: session.timeoutMs,
   });
   const client = await pool.connect();
   if (session.done) {
