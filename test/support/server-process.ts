@@ -11,15 +11,21 @@ import { join } from 'node:path';
 import { terminate } from './binaries.ts';
 import { waitFor } from './wait.ts';
 
-/** The account servers run as when the tests run as root. */
-const SERVICE_USER = 'postgres';
+/** Accounts servers may run as when the tests run as root, first found wins (Debian's packages make the first two). */
+const SERVICE_USERS = ['postgres', 'mysql', 'nobody'];
+
+let ids: { uid: number; gid: number } | null | undefined;
 
 function serviceIds(): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;
-  const id = spawnSync('id', ['-u', SERVICE_USER], { encoding: 'utf8' });
-  const gid = spawnSync('id', ['-g', SERVICE_USER], { encoding: 'utf8' });
-  if (id.status !== 0) throw new Error(`running as root needs a "${SERVICE_USER}" user to run servers as`);
-  return { uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  if (ids !== undefined) return ids;
+  for (const user of SERVICE_USERS) {
+    const uid = spawnSync('id', ['-u', user], { encoding: 'utf8' });
+    const gid = spawnSync('id', ['-g', user], { encoding: 'utf8' });
+    if (uid.status === 0 && gid.status === 0)
+      return (ids = { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) });
+  }
+  throw new Error(`running as root needs one of these users to run servers as: ${SERVICE_USERS.join(', ')}`);
 }
 
 /** A temp dir the server's user can write. */
