@@ -135,7 +135,9 @@ async function runScenario(
   const elapsedS = (performance.now() - t0) / 1000;
   clearInterval(rssSampler);
   if (connectionSampler) clearInterval(connectionSampler);
-  // After the last probe, nothing the probes opened may still be open.
+  // After the last probe, nothing the probes opened may still be open (a second for the servers
+  // to see the last closes).
+  if (servers) await new Promise((resolve) => setTimeout(resolve, 1_000));
   const heldAfter = servers ? await servers.count() : null;
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   await exited;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { WireResultSchema } from '../../src/shared/agent-protocol.ts';
 import { parseConfigText } from '../../src/engine/config/parse.ts';
 
 const issues = (checks: object[]) => {
@@ -85,3 +86,36 @@ function issues2(config: object): string[] {
   const outcome = parseConfigText(JSON.stringify(config), 'k.yaml');
   return outcome.ok ? [] : outcome.issues.map((i) => `${i.field}: ${i.message}`);
 }
+
+describe('data-tier results on the agent wire', () => {
+  const result = {
+    checkId: 'db-sg',
+    startedAt: 1,
+    ok: false,
+    latencyMs: 12,
+    errorClass: 'replication_stopped',
+    message: 'not streaming from its primary',
+    replication: {
+      role: 'replica',
+      lagSeconds: 4.2,
+      lagBytes: 8192,
+      canaryMs: null,
+      replicas: [{ name: 'sg-replica', state: 'streaming', lagBytes: 0 }],
+      nodes: [{ node: 'hk', digest: '0123456789ab', errorClass: null, message: 'read' }],
+      disagreeSince: null,
+    },
+  };
+
+  it('carries role, lag, replicas, canary and node readings from an agent to the centre', () => {
+    expect(WireResultSchema.parse(result)).toEqual(result);
+  });
+
+  it('refuses a negative lag or an unknown role', () => {
+    expect(
+      WireResultSchema.safeParse({ ...result, replication: { ...result.replication, lagBytes: -1 } }).success,
+    ).toBe(false);
+    expect(
+      WireResultSchema.safeParse({ ...result, replication: { ...result.replication, role: 'leader' } }).success,
+    ).toBe(false);
+  });
+});

@@ -11,10 +11,10 @@ export function findSbin(name: string): string | null {
 }
 
 /** Stops a server the test started and waits for it to exit (a no-op once it has). */
-export async function terminate(child: ChildProcess | null): Promise<void> {
+export async function terminate(child: ChildProcess | null, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
+  child.kill(signal);
   await exited;
 }
 

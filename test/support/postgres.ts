@@ -68,9 +68,12 @@ export class PostgresPair {
       join(primaryData, 'pg_hba.conf'),
       'local all all trust\nhost all knockon 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n',
     );
-    this.primary = await new ServerProcess('postgres primary', join(bin, 'postgres'), ['-D', primaryData]).start(
-      /ready to accept connections/,
-    );
+    this.primary = await new ServerProcess(
+      'postgres primary',
+      join(bin, 'postgres'),
+      ['-D', primaryData],
+      'SIGINT',
+    ).start(/ready to accept connections/);
     await this.sql(
       this.primaryPort,
       `CREATE ROLE knockon LOGIN PASSWORD '${PG_PASSWORD}' IN ROLE pg_monitor;
@@ -100,9 +103,12 @@ export class PostgresPair {
       join(replicaData, 'postgresql.conf'),
       settings(this.replicaPort, this.dir, "cluster_name = 'sg-replica'\nhot_standby = on"),
     );
-    this.replica = await new ServerProcess('postgres replica', join(bin, 'postgres'), ['-D', replicaData]).start(
-      /ready to accept read-only connections/,
-    );
+    this.replica = await new ServerProcess(
+      'postgres replica',
+      join(bin, 'postgres'),
+      ['-D', replicaData],
+      'SIGINT',
+    ).start(/ready to accept read-only connections/);
     await this.replica.waitForOutput(/started streaming WAL/);
     return this;
   }
@@ -120,6 +126,7 @@ export class PostgresPair {
     }
   }
 
+  /** Fast shutdown (SIGINT): clients are disconnected, as when a primary really goes down. */
   async stop(): Promise<void> {
     await this.replica?.stop();
     await this.primary?.stop();

@@ -11,15 +11,21 @@ import { join } from 'node:path';
 import { terminate } from './binaries.ts';
 import { waitFor } from './wait.ts';
 
-/** The account servers run as when the tests run as root. */
-const SERVICE_USER = 'postgres';
+/** Accounts servers may run as when the tests run as root, first found wins (Debian's packages make the first two). */
+const SERVICE_USERS = ['postgres', 'mysql', 'nobody'];
+
+let ids: { uid: number; gid: number } | null | undefined;
 
 function serviceIds(): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;
-  const id = spawnSync('id', ['-u', SERVICE_USER], { encoding: 'utf8' });
-  const gid = spawnSync('id', ['-g', SERVICE_USER], { encoding: 'utf8' });
-  if (id.status !== 0) throw new Error(`running as root needs a "${SERVICE_USER}" user to run servers as`);
-  return { uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  if (ids !== undefined) return ids;
+  for (const user of SERVICE_USERS) {
+    const uid = spawnSync('id', ['-u', user], { encoding: 'utf8' });
+    const gid = spawnSync('id', ['-g', user], { encoding: 'utf8' });
+    if (uid.status === 0 && gid.status === 0)
+      return (ids = { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) });
+  }
+  throw new Error(`running as root needs one of these users to run servers as: ${SERVICE_USERS.join(', ')}`);
 }
 
 /** A temp dir the server's user can write. */
@@ -49,10 +55,14 @@ export class ServerProcess {
   private readonly binary: string;
   private readonly args: string[];
 
-  constructor(name: string, binary: string, args: string[]) {
+  private readonly stopSignal: NodeJS.Signals;
+
+  /** `stopSignal`: what makes the server exit now (postgres waits for its clients on SIGTERM). */
+  constructor(name: string, binary: string, args: string[], stopSignal: NodeJS.Signals = 'SIGTERM') {
     this.name = name;
     this.binary = binary;
     this.args = args;
+    this.stopSignal = stopSignal;
   }
 
   /** Starts the server and resolves once its output matches `ready`. */
@@ -97,6 +107,6 @@ export class ServerProcess {
   }
 
   async stop(): Promise<void> {
-    await terminate(this.child);
+    await terminate(this.child, this.stopSignal);
   }
 }

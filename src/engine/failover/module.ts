@@ -28,6 +28,7 @@ import {
 } from './policy.ts';
 import { dnsCheckQuery, type PropagationRow, type ResolverQuery } from './propagation.ts';
 import type { IncidentSummary } from './actions/types.ts';
+import { backupStatus } from './replica-readiness.ts';
 import { resumePlan } from './resume.ts';
 import { runPolicy, selectedActions } from './runner.ts';
 import { announcementOf, timelineEvent } from './timeline.ts';
@@ -165,7 +166,7 @@ export class FailoverModule implements EngineModule {
   }
 
   onCheckUpdate(update: CheckUpdate): void {
-    this.checkChanged(update.check.id, update.state);
+    this.checkChanged(update.check.id, update.state, backupStatus(update.check, update.state.status, update.evidence));
   }
 
   /** Vantages went stale, offline or online, and the watched check's decided status moved. */
@@ -173,11 +174,12 @@ export class FailoverModule implements EngineModule {
     this.checkChanged(change.check.id, change.state);
   }
 
-  private checkChanged(checkId: string, state: CheckState): void {
+  /** `backup`: the check's status as a failover target (a caught-up replica is one, its link down or not). */
+  private checkChanged(checkId: string, state: CheckState, backup: Status = state.status): void {
     for (const runtime of this.policies.values()) {
       // The backup's health first: a failover decided on this same update must know it.
-      if (runtime.config.verify.check === checkId && runtime.state.backup?.status !== state.status) {
-        this.apply(runtime, { kind: 'backup', status: state.status, detail: `check ${checkId}` });
+      if (runtime.config.verify.check === checkId && runtime.state.backup?.status !== backup) {
+        this.apply(runtime, { kind: 'backup', status: backup, detail: `check ${checkId}` });
       }
     }
     for (const runtime of this.policies.values()) {

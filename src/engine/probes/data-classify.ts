@@ -46,7 +46,8 @@ const PROTOCOL = [
 ];
 
 /** Client-side deadlines (pg's connection and query timeouts) and closed connections, by their words. */
-const TIMEOUT = /^(timeout expired|Query read timeout|Connection terminated due to connection timeout)/i;
+const TIMEOUT =
+  /^(timeout expired|timeout exceeded when trying to connect|Query read timeout|Connection terminated due to connection timeout)/i;
 const CLOSED = /^Connection (terminated|is closed)|^Connection lost/i;
 
 export function classifyDataError(error: unknown): {

@@ -20,9 +20,14 @@ export class DataSession {
   private readonly closers: (() => void)[] = [];
   /** Set once the deadline passed or the probe was cancelled: loops stop at their next turn. */
   done = false;
+  /** Whether the body finished by itself without throwing: its connections may be reused. */
+  clean = false;
   readonly deadline: number;
+  /** The check's whole timeout, for what outlives one probe (a pooled connection's limits). */
+  readonly timeoutMs: number;
 
   constructor(timeoutMs: number) {
+    this.timeoutMs = timeoutMs;
     this.deadline = performance.now() + timeoutMs;
   }
 
@@ -92,7 +97,13 @@ export async function runDataProbe(
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
   });
-  const work = body(session).catch((error: unknown): DataOutcome => ({ ok: false, ...classifyDataError(error) }));
+  const work = body(session).then(
+    (outcome) => {
+      session.clean = !session.done;
+      return outcome;
+    },
+    (error: unknown): DataOutcome => ({ ok: false, ...classifyDataError(error) }),
+  );
   const outcome = await Promise.race([work, stop]);
   session.done = true;
   clearTimeout(timer);

@@ -4,7 +4,7 @@
  * replayed the replica is caught up (an idle primary sends nothing, so "time since the last
  * replayed transaction" would grow forever and lie).
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { z } from 'zod';
 import type { ResolvedCheck } from '../checks.ts';
 import type { CanaryTarget } from '../../shared/config/data-common.ts';
@@ -13,6 +13,7 @@ import type { AttachedReplica, ProbeResult, ReplicationDetails } from '../../sha
 import { canaryToken, timeCanary } from './data-canary.ts';
 import { passwordFrom, runDataProbe, type DataOutcome, type DataSession } from './data-session.ts';
 import { failed, judgeLag, missingNames, roleProblem } from './data-verdict.ts';
+import { poolFor } from './pg-pools.ts';
 import { trustedCas } from './tls-cert.ts';
 
 type PostgresCheck = Extract<ResolvedCheck, { type: 'postgres' }>;
@@ -53,20 +54,15 @@ async function connect(
   session: DataSession,
   target: CanaryTarget & { database?: string },
   field: string,
-): Promise<pg.Client> {
+): Promise<pg.PoolClient> {
   const secret = passwordFrom(target.password_env, field);
   if (!secret.ok) throw Object.assign(new Error(secret.message), { observer: true });
-  const timeout = Math.max(1, Math.floor(session.remainingMs()));
-  const client = new pg.Client({
+  const pool = poolFor({
     host: target.host,
     port: target.port ?? DEFAULT_PORTS.postgres,
     user: target.user ?? 'knockon',
     password: secret.password,
     database: target.database ?? 'postgres',
-    application_name: 'knockon',
-    connectionTimeoutMillis: timeout,
-    query_timeout: timeout,
-    statement_timeout: timeout,
     ssl: target.tls
       ? {
           rejectUnauthorized: !target.tls.insecure_skip_verify,
@@ -74,18 +70,31 @@ async function connect(
           ca: trustedCas(target.tls),
         }
       : false,
+    connectTimeoutMs: session.timeoutMs,
   });
-  // Errors after connecting (the server going away) surface through queries; unheard, they would crash.
-  client.on('error', () => {});
-  session.own(client, (c) => {
-    (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
-  });
-  await client.connect();
+  const client = await pool.connect();
+  if (session.done) {
+    // Lent after the probe gave up: nobody will return it, so it must not stay checked out.
+    client.release(true);
+    throw new Error('timed out');
+  }
+  // Back to the pool when the probe finished cleanly; destroyed when it was cut short or failed,
+  // so a connection in an unknown state is never lent again.
+  session.own(client, (c) => c.release(session.clean ? undefined : true));
   return client;
 }
 
-async function replicaOutcome(check: PostgresCheck, session: DataSession, client: pg.Client): Promise<DataOutcome> {
-  const row = rowsOf(replicaRow, (await client.query(REPLICA_SQL)).rows[0], 'replica status');
+/** A query bounded by what is left of the probe's time. */
+async function query(session: DataSession, client: pg.PoolClient, text: string, values?: unknown[]) {
+  return client.query({
+    text,
+    values,
+    query_timeout: Math.max(1, Math.floor(session.remainingMs())),
+  } as pg.QueryConfig);
+}
+
+async function replicaOutcome(check: PostgresCheck, session: DataSession, client: pg.PoolClient): Promise<DataOutcome> {
+  const row = rowsOf(replicaRow, (await query(session, client, REPLICA_SQL)).rows[0], 'replica status');
   const replication: ReplicationDetails = {
     role: 'replica',
     lagSeconds: row.caught_up === true ? 0 : row.behind_s,
@@ -107,14 +116,16 @@ async function replicaOutcome(check: PostgresCheck, session: DataSession, client
       canary.within,
       token,
       async () => {
-        await primary.query(
+        await query(
+          session,
+          primary,
           `INSERT INTO ${canary.table} (check_id, token, written_at) VALUES ($1, $2, now())
            ON CONFLICT (check_id) DO UPDATE SET token = EXCLUDED.token, written_at = EXCLUDED.written_at`,
           [check.id, token],
         );
       },
       async () => {
-        const found = await client.query(`SELECT token FROM ${canary.table} WHERE check_id = $1`, [check.id]);
+        const found = await query(session, client, `SELECT token FROM ${canary.table} WHERE check_id = $1`, [check.id]);
         return rowsOf(tokenRows, found.rows, 'canary row')[0]?.token ?? null;
       },
     );
@@ -129,8 +140,8 @@ async function replicaOutcome(check: PostgresCheck, session: DataSession, client
   return verdict;
 }
 
-async function primaryOutcome(check: PostgresCheck, client: pg.Client): Promise<DataOutcome> {
-  const replicas = rowsOf(primaryRows, (await client.query(PRIMARY_SQL)).rows, 'pg_stat_replication').map(
+async function primaryOutcome(check: PostgresCheck, session: DataSession, client: pg.PoolClient): Promise<DataOutcome> {
+  const replicas = rowsOf(primaryRows, (await query(session, client, PRIMARY_SQL)).rows, 'pg_stat_replication').map(
     (r): AttachedReplica => ({ name: r.name, state: r.state ?? 'unknown', lagBytes: r.lag_bytes }),
   );
   const replication: ReplicationDetails = { role: 'primary', lagSeconds: null, lagBytes: null, replicas };
@@ -140,7 +151,9 @@ async function primaryOutcome(check: PostgresCheck, client: pg.Client): Promise<
     return failed('replica_missing', `expected replica not streaming: ${missing.join(', ')}`, replication);
   }
   if (check.expect_slots.length > 0) {
-    const slots = await client.query(
+    const slots = await query(
+      session,
+      client,
       'SELECT slot_name FROM pg_replication_slots WHERE active AND slot_name = ANY($1::text[])',
       [check.expect_slots],
     );
@@ -162,10 +175,14 @@ async function primaryOutcome(check: PostgresCheck, client: pg.Client): Promise<
 export function postgresProbe(check: PostgresCheck, signal?: AbortSignal): Promise<ProbeResult> {
   return runDataProbe(check, signal, async (session) => {
     const client = await connect(session, check, 'password_env');
-    const recovery = rowsOf(recoveryRow, (await client.query('SELECT pg_is_in_recovery() AS r')).rows[0], 'role');
+    const recovery = rowsOf(
+      recoveryRow,
+      (await query(session, client, 'SELECT pg_is_in_recovery() AS r')).rows[0],
+      'role',
+    );
     const role = recovery.r ? 'replica' : 'primary';
     const wrong = roleProblem(check.role, role, { role, lagSeconds: null, lagBytes: null });
     if (wrong) return wrong;
-    return role === 'replica' ? replicaOutcome(check, session, client) : primaryOutcome(check, client);
+    return role === 'replica' ? replicaOutcome(check, session, client) : primaryOutcome(check, session, client);
   });
 }

@@ -83,13 +83,22 @@ function primaryOutcome(check: RedisCheck, own: ReplicationInfo): DataOutcome {
 
 async function replicaOutcome(check: RedisCheck, session: DataSession, client: Redis, own: ReplicationInfo) {
   const replication: ReplicationDetails = { role: 'replica', lagSeconds: null, lagBytes: null };
-  const primary = check.canary ? await connectRedis(session, check.canary.primary, 'canary.primary') : null;
-  if (primary) {
-    const theirs = await info(primary);
-    replication.lagBytes = Math.max(0, theirs.master_repl_offset - (own.slave_repl_offset ?? 0));
+  const linkUp = own.master_link_status === 'up';
+  let primary: Redis | null = null;
+  if (check.canary) {
+    try {
+      primary = await connectRedis(session, check.canary.primary, 'canary.primary');
+      const theirs = await info(primary);
+      replication.lagBytes = Math.max(0, theirs.master_repl_offset - (own.slave_repl_offset ?? 0));
+    } catch (error) {
+      // With the link down, an unreachable primary is the cause already reported, not this
+      // replica's fault; with the link up, the canary cannot run and says why.
+      if (linkUp) throw error;
+      primary = null;
+    }
   }
   const link = `${own.master_host ?? '?'}:${own.master_port ?? '?'}`;
-  if (own.master_link_status !== 'up') {
+  if (!linkUp) {
     const since = own.master_link_down_since_seconds;
     return failed(
       'replication_stopped',

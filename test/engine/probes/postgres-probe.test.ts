@@ -129,6 +129,17 @@ describe.skipIf(!havePostgres)('postgres probe against a real primary and stream
     }
   });
 
+  it('shares at most two connections per server and login, however many probes run at once', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => postgresProbe(replicaCheck())));
+    expect(results.every((r) => r.ok)).toBe(true);
+    const [held] = await pair.sql(
+      pair.replicaPort,
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = 'knockon'",
+    );
+    expect(held!.n).toBeLessThanOrEqual(2);
+    expect(held!.n).toBeGreaterThan(0);
+  });
+
   it('sees replication stop when the primary goes down, and the primary refuse', async () => {
     await pair.primary!.stop();
     const stopped = await probeUntil(
