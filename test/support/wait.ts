@@ -28,3 +28,24 @@ export function waitFor<T>(
     test();
   });
 }
+
+/**
+ * Change notifications for an engine built in a test: `notify` goes where the engine emits its
+ * messages, and `until` waits for a condition re-tested on every one.
+ */
+export class Changes {
+  private readonly listeners = new Set<() => void>();
+  readonly notify = (): void => this.listeners.forEach((listener) => listener());
+
+  until<T>(what: string, test: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
+    return waitFor(
+      (onChange) => {
+        this.listeners.add(onChange);
+        return () => this.listeners.delete(onChange);
+      },
+      test,
+      what,
+      timeoutMs,
+    );
+  }
+}

@@ -17,7 +17,7 @@ import { RpcRegistry } from '../../../src/engine/rpc.ts';
 import { HistoryStore } from '../../../src/engine/store/index.ts';
 import type { BoardMessage } from '../../../src/shared/protocol.ts';
 import { HttpTarget } from '../../support/http-target.ts';
-import { waitFor } from '../../support/wait.ts';
+import { Changes } from '../../support/wait.ts';
 
 interface Rig {
   engine: Engine;
@@ -37,31 +37,16 @@ async function target(): Promise<HttpTarget> {
 }
 
 function rig(yaml: string, store = new HistoryStore({ dataDir: null, clock: systemClock })): Rig {
-  const listeners = new Set<() => void>();
+  const changes = new Changes();
   const rpc = new RpcRegistry();
-  const engine = new Engine({ clock: systemClock, emit: (_m: BoardMessage) => listeners.forEach((l) => l()), rpc });
+  const engine = new Engine({ clock: systemClock, emit: (_m: BoardMessage) => changes.notify(), rpc });
   const module = new FailoverModule({ engine, rpc, store, log: () => {}, incidents: null });
   engine.use(module);
   const outcome = parseConfigText(yaml, 'test.yaml');
   if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues));
   engine.applyConfig(outcome.config, 'test.yaml');
   rigs.push({ engine, store });
-  return {
-    engine,
-    module,
-    store,
-    rpc,
-    until: (what, test) =>
-      waitFor(
-        (onChange) => {
-          listeners.add(onChange);
-          return () => listeners.delete(onChange);
-        },
-        test,
-        what,
-        10_000,
-      ),
-  };
+  return { engine, module, store, rpc, until: (what, test) => changes.until(what, test) };
 }
 
 const state = (r: Rig) => r.module.views()[0]!.state;
@@ -161,8 +146,8 @@ failover:
   it('fails over on an alert rule firing with matching labels, and back when it resolves', async () => {
     const hk = await target();
     const rpc = new RpcRegistry();
-    const listeners = new Set<() => void>();
-    const engine = new Engine({ clock: systemClock, emit: () => listeners.forEach((l) => l()), rpc });
+    const changes = new Changes();
+    const engine = new Engine({ clock: systemClock, emit: changes.notify, rpc });
     const context = await installModules({ engine, rpc, dataDir: null, log: () => {} });
     rigs.push({ engine, store: context.store });
     const outcome = parseConfigText(
@@ -186,16 +171,7 @@ failover:
     );
     if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues));
     engine.applyConfig(outcome.config, 'test.yaml');
-    const until = (what: string, test: () => boolean) =>
-      waitFor(
-        (onChange) => {
-          listeners.add(onChange);
-          return () => listeners.delete(onChange);
-        },
-        test,
-        what,
-        10_000,
-      );
+    const until = (what: string, test: () => boolean) => changes.until(what, test);
     const policyState = () => engine.snapshot().failovers[0]!.state;
     await until('up', () => engine.checkViews().every((c) => c.status === 'up'));
     expect(engine.snapshot().failovers[0]!.watches).toBe('alert ServerDown');

@@ -20,7 +20,7 @@ import { HistoryStore } from '../../../src/engine/store/index.ts';
 import type { FailoverState } from '../../../src/shared/model.ts';
 import { HttpTarget } from '../../support/http-target.ts';
 import { RecordingReceiver } from '../../support/receivers.ts';
-import { waitFor } from '../../support/wait.ts';
+import { Changes } from '../../support/wait.ts';
 
 const DB = 'knockon.db';
 const settled: FailoverState[] = ['failed_over', 'failed'];
@@ -72,9 +72,9 @@ function start(dir: string, onAudit: () => void = () => {}, drain?: string) {
     append(entry);
     onAudit();
   };
-  const listeners = new Set<() => void>();
+  const changes = new Changes();
   const rpc = new RpcRegistry();
-  const engine = new Engine({ clock: systemClock, emit: () => listeners.forEach((l) => l()), rpc });
+  const engine = new Engine({ clock: systemClock, emit: changes.notify, rpc });
   const module = new FailoverModule({ engine, rpc, store, log: () => {}, env: { HOOK_URL: `${hook.url}/hook` } });
   engine.use(module);
   const outcome = parseConfigText(config(drain), 'test.yaml');
@@ -86,16 +86,7 @@ function start(dir: string, onAudit: () => void = () => {}, drain?: string) {
     module,
     view,
     status: (id: string) => engine.checkViews().find((c) => c.id === id)?.status,
-    until: <T>(what: string, test: () => T | null | undefined | false) =>
-      waitFor(
-        (onChange) => {
-          listeners.add(onChange);
-          return () => listeners.delete(onChange);
-        },
-        test,
-        what,
-        10_000,
-      ),
+    until: <T>(what: string, test: () => T | null | undefined | false) => changes.until(what, test),
     async stop() {
       await engine.stop();
       store.close();
