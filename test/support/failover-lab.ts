@@ -17,7 +17,7 @@ import type { BoardMessage } from '../../src/shared/protocol.ts';
 import { queryRecords } from './dns-query.ts';
 import { HttpTarget } from './http-target.ts';
 import { KnotServer } from './knot.ts';
-import { waitFor } from './wait.ts';
+import { Changes } from './wait.ts';
 
 const workerPath = new URL('../../src/engine/worker.ts', import.meta.url);
 
@@ -62,7 +62,7 @@ export class FailoverLab {
   dir = '';
   /** Every board message since the engine (last) started. */
   readonly board: BoardMessage[] = [];
-  private readonly listeners = new Set<() => void>();
+  private readonly changes = new Changes();
 
   async start(policy: LabPolicy): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'knockon-failover-'));
@@ -77,7 +77,7 @@ export class FailoverLab {
         else this.messages.push(JSON.parse(body) as { text: string });
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end('ok');
-        this.changed();
+        this.changes.notify();
       });
     });
     await new Promise<void>((resolve) => this.receiver!.listen(0, '127.0.0.1', resolve));
@@ -165,7 +165,7 @@ ${receivers}failover:
     this.host = host;
     host.subscribe((m) => {
       this.board.push(m);
-      this.changed();
+      this.changes.notify();
     });
     host.start();
     await host.ready();
@@ -178,21 +178,9 @@ ${receivers}failover:
     await this.startEngine();
   }
 
-  private changed(): void {
-    for (const listener of this.listeners) listener();
-  }
-
   /** Waits for a condition re-tested on every board message and every received webhook. */
   until<T>(what: string, test: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
-    return waitFor(
-      (onChange) => {
-        this.listeners.add(onChange);
-        return () => this.listeners.delete(onChange);
-      },
-      test,
-      what,
-      timeoutMs,
-    );
+    return this.changes.until(what, test, timeoutMs);
   }
 
   check(id: string): CheckView | undefined {
