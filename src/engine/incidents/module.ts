@@ -279,7 +279,9 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     this.alerts = evaluation.alerts;
     this.book.applyTransitions(evaluation.transitions, this.topology, now);
     this.book.reconcile(this.topology, now);
-    this.saveAlerts();
+    // What is saved of an alert (state, start, severity) moves only with a transition, or with
+    // a config change (a full evaluation): a result that changes neither costs no serialisation.
+    if (evaluation.transitions.length > 0 || !only) this.saveAlerts();
     const changed = this.flush();
     if (changed.length > 0) this.notifier.update(changed);
     this.tellAlerts(evaluation.transitions, now);
