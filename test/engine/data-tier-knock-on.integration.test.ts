@@ -37,7 +37,7 @@ describe.skipIf(!havePostgres)('the HK primary database goes down, with a Singap
   let dir = '';
   let host: EngineHost | null = null;
 
-  const config = (policy: string) => `board: { title: Data tier }
+  const config = (policy: string, mode: string) => `board: { title: Data tier }
 defaults: { interval: 250ms, timeout: 2s, fall: 2, rise: 1 }
 regions:
   - { id: hk, name: Hong Kong, lat: 22.32, lon: 114.17 }
@@ -56,6 +56,7 @@ failover:
   policies:
     - id: ${policy}
       watch: { component: hk-db }
+      mode: ${mode}
       primary: db-hk
       backup: db-sg
       actions:
@@ -66,11 +67,11 @@ failover:
 `;
 
   /** A fresh engine (and data dir) on a config whose policy id names the scenario. */
-  const startEngine = async (policy: string) => {
+  const startEngine = async (policy: string, mode: 'automatic' | 'approval') => {
     await host?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
     dir = await mkdtemp(join(tmpdir(), 'knockon-data-tier-'));
-    await writeFile(join(dir, 'knockon.yaml'), config(policy));
+    await writeFile(join(dir, 'knockon.yaml'), config(policy, mode));
     host = new EngineHost({ workerPath, configPath: join(dir, 'knockon.yaml'), dataDir: dir });
     host.subscribe(changes.notify);
     host.start();
@@ -108,7 +109,7 @@ failover:
   });
 
   it('a caught-up replica: one incident rooted at the primary, the replica and app impacted, failover runs', async () => {
-    await startEngine('caught-up');
+    await startEngine('caught-up', 'approval');
     await waitFor('every check up', allUp);
 
     await primaryDown();
@@ -130,7 +131,11 @@ failover:
     ).toEqual(['hk-db']);
     expect(check('db-sg')?.errorClass).toBe('replication_stopped');
 
-    // The replica is down as a replica, yet ready as a backup: it had replayed everything.
+    // The replica is down as a replica, yet ready as a backup: it had replayed everything. It
+    // is approved only once its own check is down, so the run's verification must read it as a
+    // backup too (it used to fail there: "check db-sg is down").
+    await waitFor('approval asked', () => failover()?.state === 'awaiting_approval');
+    expect(await host!.request('failover.approve', { policyId: 'caught-up', by: 'noc' })).toMatchObject({ ok: true });
     const done = await waitFor('failed over onto the replica', () =>
       failover()?.state === 'failed_over' ? failover() : undefined,
     );
@@ -143,7 +148,7 @@ failover:
     await pair.primary!.start(/ready to accept connections/);
     await pair.replica!.waitForOutput(/started streaming WAL/);
     action.requests.length = 0;
-    await startEngine('behind');
+    await startEngine('behind', 'automatic');
     await waitFor('every check up again', allUp);
 
     // Writes the replica receives but does not replay: it is behind when the primary dies.

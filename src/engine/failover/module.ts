@@ -328,7 +328,12 @@ export class FailoverModule implements EngineModule {
         query: this.options.query ?? dnsCheckQuery,
         env: this.options.env ?? process.env,
         now: () => this.clock.now(),
-        checkStatus: (id) => this.options.engine.checkViews().find((v) => v.id === id)?.status,
+        // The verify check is read as a backup: a caught-up replica is ready although its own
+        // check is down (replication_stopped) once the primary it would replace has gone.
+        checkStatus: (id) =>
+          id === policy.verify.check && runtime.state.backup
+            ? runtime.state.backup.status
+            : this.options.engine.checkViews().find((v) => v.id === id)?.status,
         incident: () => this.summaryOf(runtime),
         signal: this.stopController.signal,
       },
