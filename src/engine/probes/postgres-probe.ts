@@ -2,7 +2,8 @@
  * PostgreSQL: role, replica lag (seconds and bytes), the primary's attached replicas and slots,
  * and the canary. Lag follows postgres_exporter's rule: when everything received has been
  * replayed the replica is caught up (an idle primary sends nothing, so "time since the last
- * replayed transaction" would grow forever and lie).
+ * replayed transaction" would grow forever and lie). Nothing replayed since the replica started
+ * means the seconds are unknown (null, the bytes still say), never 0: GREATEST ignores a NULL.
  */
 import type pg from 'pg';
 import { z } from 'zod';
@@ -20,7 +21,8 @@ type PostgresCheck = Extract<ResolvedCheck, { type: 'postgres' }>;
 
 const REPLICA_SQL = `SELECT
   pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() AS caught_up,
-  GREATEST(0, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()))::float8 AS behind_s,
+  CASE WHEN pg_last_xact_replay_timestamp() IS NOT NULL
+    THEN GREATEST(0, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()))::float8 END AS behind_s,
   pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::float8 AS lag_bytes,
   (SELECT status FROM pg_stat_wal_receiver LIMIT 1) AS receiver`;
 

@@ -140,6 +140,35 @@ describe.skipIf(!havePostgres)('postgres probe against a real primary and stream
     expect(held!.n).toBeGreaterThan(0);
   });
 
+  it('says the lag in seconds is unknown, not zero, when nothing was replayed since the replica started', async () => {
+    // A restarted replica has no last replayed transaction until one arrives: "time since" it
+    // is NULL, which GREATEST(0, NULL) used to turn into "0 s behind" for a replica that was not.
+    // Redo restarts at the last checkpoint the replica has: make it one with no commit after it.
+    await pair.sql(pair.primaryPort, 'CHECKPOINT');
+    await probeUntil(
+      () => postgresProbe(replicaCheck()),
+      (r) => r.replication?.lagBytes === 0,
+      'the checkpoint replayed',
+    );
+    await pair.replica!.stop();
+    await pair.replica!.start(/ready to accept read-only connections/);
+    await pair.replica!.waitForOutput(/started streaming WAL/);
+    await pair.sql(pair.replicaPort, 'SELECT pg_wal_replay_pause()');
+    try {
+      await pair.sql(pair.primaryPort, "INSERT INTO orders (note) VALUES ('unreplayed')");
+      const [behind] = await probeUntil(
+        () => postgresProbe(replicaCheck({ lag: { degraded: '1s' } })),
+        (r) => (r.replication?.lagBytes ?? 0) > 0,
+        'bytes received and not replayed',
+      ).then((seen) => seen.slice(-1));
+      expect(behind!.replication).toMatchObject({ role: 'replica', lagSeconds: null });
+      expect(behind!.message).toMatch(/\d+ bytes behind/);
+      expect(behind!.message).not.toMatch(/\bs behind/);
+    } finally {
+      await pair.sql(pair.replicaPort, 'SELECT pg_wal_replay_resume()');
+    }
+  });
+
   it('sees replication stop when the primary goes down, and the primary refuse', async () => {
     await pair.primary!.stop();
     const stopped = await probeUntil(
