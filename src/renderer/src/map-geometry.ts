@@ -67,3 +67,12 @@ export function curve(a: { x: number; y: number }, b: { x: number; y: number }, 
   const cy = my + dx * bend;
   return `M${a.x.toFixed(1)},${a.y.toFixed(1)} Q${cx.toFixed(1)},${cy.toFixed(1)} ${b.x.toFixed(1)},${b.y.toFixed(1)}`;
 }
+
+/** The point halfway along `curve(a, b, bend)`: where a link's label sits. */
+export function curveMidpoint(
+  a: { x: number; y: number },
+  b: { x: number; y: number },
+  bend = 0.18,
+): { x: number; y: number } {
+  return { x: (a.x + b.x) / 2 - ((b.y - a.y) * bend) / 2, y: (a.y + b.y) / 2 + ((b.x - a.x) * bend) / 2 };
+}

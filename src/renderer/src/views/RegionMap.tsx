@@ -2,9 +2,10 @@ import { useMemo } from 'react';
 import type { CheckView, ComponentView, IncidentView, Status, VantageView } from '../../../shared/model.ts';
 import { StatusShape } from '../components/StatusShape.tsx';
 import { remPx, useSize } from '../hooks/use-size.ts';
-import { countryPaths, curve, fitProjection } from '../map-geometry.ts';
+import { countryPaths, curve, curveMidpoint, fitProjection } from '../map-geometry.ts';
 import { compareIncidents } from '../../../shared/incident-order.ts';
 import { placeLabels } from '../map-labels.ts';
+import { replicationLinkLabel } from '../replication-format.ts';
 import { summariseRegions } from '../regions.ts';
 import { useBoard } from '../store.ts';
 import { STATUS_RANK, STATUS_STYLE, worstStatus } from '../status-style.ts';
@@ -32,6 +33,8 @@ interface Edge {
   cross: boolean;
   /** Part of a knock-on chain from a root cause: drawn moving, from cause to effect. */
   spread: boolean;
+  /** A replication link's lag ("lag 2.3 s", "replication stopped"), drawn at its middle. */
+  label?: string;
 }
 
 const MAX_ITEMS_PER_REGION = 12;
@@ -201,13 +204,33 @@ export function RegionMap() {
               {layout.edges.map((e) => (
                 <path
                   key={e.key}
-                  d={curve(shorten(e.from, e.to, 0.7 * rem), shorten(e.to, e.from, 0.8 * rem), e.cross ? 0.2 : 0.32)}
+                  d={linkPath(e, rem, curve)}
                   className={`link ${STATUS_STYLE[e.status].className}${e.spread ? ' spread' : ''}${e.cross ? ' cross' : ''}`}
                   strokeWidth={(e.spread ? 0.28 : e.cross ? 0.16 : 0.1) * rem}
                   markerEnd={`url(#arrow-${e.status})`}
                   data-testid={e.spread ? 'spread-link' : 'dependency-link'}
                 />
               ))}
+            </g>
+            <g className="link-labels">
+              {layout.edges
+                .filter((e) => e.label)
+                .map((e) => {
+                  const at = linkPath(e, rem, curveMidpoint);
+                  return (
+                    <text
+                      key={e.key}
+                      x={at.x}
+                      y={at.y}
+                      textAnchor="middle"
+                      className="link-label"
+                      fontSize={0.75 * rem}
+                      data-testid={`link-label-${e.key}`}
+                    >
+                      {e.label}
+                    </text>
+                  );
+                })}
             </g>
             <g className="items">
               {[...layout.items.values()].map((n) => (
@@ -335,6 +358,15 @@ export function RegionMap() {
   );
 }
 
+/** A link's curve (or a point on it): between its markers' edges, bent more within a region. */
+function linkPath<T>(
+  e: Edge,
+  rem: number,
+  along: (a: { x: number; y: number }, b: { x: number; y: number }, bend: number) => T,
+): T {
+  return along(shorten(e.from, e.to, 0.7 * rem), shorten(e.to, e.from, 0.8 * rem), e.cross ? 0.2 : 0.32);
+}
+
 /** Pulls an end point back towards the other so arrows stop at the marker's edge. */
 function shorten(a: { x: number; y: number }, b: { x: number; y: number }, by: number) {
   const dx = b.x - a.x;
@@ -348,9 +380,10 @@ function buildEdges(
   components: ComponentView[],
   incidents: IncidentView[],
   items: Map<string, Node>,
-  checks: { id: string; region: string | null }[],
+  checks: CheckView[],
 ): Edge[] {
   const byId = new Map(components.map((c) => [c.id, c]));
+  const checksById = new Map(checks.map((c) => [c.id, c]));
   const edges: Edge[] = [];
   for (const c of components) {
     for (const depId of c.dependsOn) {
@@ -370,6 +403,7 @@ function buildEdges(
         status: sharedRoot ? 'down' : worstStatus([dep.status]),
         cross: dep.region !== c.region,
         spread: sharedRoot,
+        label: replicationLinkLabel(c, dep, checksById) ?? undefined,
       });
     }
   }
