@@ -4,7 +4,7 @@
  * `postgres` superuser is trusted on loopback for the test's own set-up and sabotage.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { appendFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chown, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from './ports.ts';
@@ -111,6 +111,26 @@ export class PostgresPair {
     ).start(/ready to accept read-only connections/);
     await this.replica.waitForOutput(/started streaming WAL/);
     return this;
+  }
+
+  /**
+   * Turns TLS on at the primary with this key pair (a reload: no restart). Plain connections
+   * stay allowed; a client that asks for TLS gets this certificate.
+   */
+  async enablePrimaryTls(pair: { key: string; cert: string }): Promise<void> {
+    const cert = join(this.dir, 'server.crt');
+    const key = join(this.dir, 'server.key');
+    await writeFile(cert, pair.cert);
+    // PostgreSQL refuses a key others can read, and reads it as its own user.
+    await writeFile(key, pair.key, { mode: 0o600 });
+    const owner = await stat(this.dir);
+    await chown(key, owner.uid, owner.gid);
+    await chown(cert, owner.uid, owner.gid);
+    await this.sql(this.primaryPort, `ALTER SYSTEM SET ssl_cert_file = '${cert}'`);
+    await this.sql(this.primaryPort, `ALTER SYSTEM SET ssl_key_file = '${key}'`);
+    await this.sql(this.primaryPort, 'ALTER SYSTEM SET ssl = on');
+    await this.sql(this.primaryPort, 'SELECT pg_reload_conf()');
+    await this.primary!.waitForOutput(/parameter "ssl" changed to "on"/);
   }
 
   /** Runs SQL as the superuser and returns the rows of the last statement. */

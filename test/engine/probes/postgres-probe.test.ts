@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresProbe } from '../../../src/engine/probes/postgres-probe.ts';
+import { makeCerts } from '../../support/certs.ts';
 import { checkFrom } from '../../support/checks.ts';
 import { garbage, HttpServer, RawServer } from '../../support/hostile.ts';
 import { PG_PASSWORD, POSTGRES_MISSING, PostgresPair, postgresBin } from '../../support/postgres.ts';
@@ -20,11 +21,14 @@ describe.skipIf(!havePostgres)('postgres probe against a real primary and stream
     checkFrom('postgres', { ...login, port: pair.replicaPort, role: 'replica', timeout: '3s', ...fields });
   const canary = () => ({ within: '2s', primary: { ...login, port: pair.primaryPort } });
 
+  const certs = makeCerts();
+
   beforeAll(async () => {
     await pair.start();
   }, 90_000);
   afterAll(async () => {
     await pair.stop();
+    certs.cleanup();
   });
 
   it('sees the primary with its streaming replica, and fails when an expected replica is absent', async () => {
@@ -138,6 +142,30 @@ describe.skipIf(!havePostgres)('postgres probe against a real primary and stream
     );
     expect(held!.n).toBeLessThanOrEqual(2);
     expect(held!.n).toBeGreaterThan(0);
+  });
+
+  it('speaks TLS to a real server: verified against its CA, refused with another CA or the wrong name', async () => {
+    await pair.enablePrimaryTls(certs.good);
+    const ok = await postgresProbe(primaryCheck({ tls: { ca_file: certs.caFile } }));
+    expect(ok).toMatchObject({ ok: true, errorClass: null, replication: { role: 'primary' } });
+    // The probe's pooled connection is still open: the server says it is encrypted.
+    const [tls] = await pair.sql(
+      pair.primaryPort,
+      "SELECT count(*)::int AS n FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE ssl AND usename = 'knockon'",
+    );
+    expect(tls!.n).toBeGreaterThan(0);
+    const stranger = makeCerts();
+    try {
+      const untrusted = await postgresProbe(primaryCheck({ tls: { ca_file: stranger.caFile } }));
+      expect(untrusted).toMatchObject({ ok: false });
+      expect(untrusted.errorClass).toMatch(/^tls_/);
+    } finally {
+      stranger.cleanup();
+    }
+    const wrongName = await postgresProbe(
+      primaryCheck({ tls: { ca_file: certs.caFile, server_name: 'db.wrong.example.net' } }),
+    );
+    expect(wrongName).toMatchObject({ ok: false, errorClass: 'tls_hostname' });
   });
 
   it('says the lag in seconds is unknown, not zero, when nothing was replayed since the replica started', async () => {
