@@ -26,7 +26,7 @@ import { describeTarget, initialView, probeDetails, resolveChecks, type Resolved
 import type { Clock } from './clock.ts';
 import { HeartbeatBook } from './heartbeat/book.ts';
 import { HeartbeatModule } from './heartbeat/module.ts';
-import { runProbe } from './probes/index.ts';
+import { restoreProbeMemory, runProbe } from './probes/index.ts';
 import type { RpcRegistry } from './rpc.ts';
 import { Scheduler } from './scheduler.ts';
 import { INITIAL_STATE, isChanging, nextState, type CheckState } from './status.ts';
@@ -274,6 +274,7 @@ export class Engine {
         next.set(check.id, old);
       } else {
         const restored = this.restored(check);
+        if (restored) restoreProbeMemory(check, restored.view.details);
         const state = restored?.state ?? INITIAL_STATE;
         next.set(check.id, {
           check,

@@ -22,6 +22,14 @@ type Node = ConsistencyCheck['nodes'][number];
  */
 const disagreements = new Map<string, number>();
 
+/**
+ * After a restart: the disagreement's start as the store last had it (the restored result), so
+ * its clock does not begin again and a long disagreement is not hidden for another bound.
+ */
+export function rememberDisagreement(checkId: string, since: number | null | undefined): void {
+  if (since !== null && since !== undefined && !disagreements.has(checkId)) disagreements.set(checkId, since);
+}
+
 function digest(value: Buffer | string | null): string | null {
   if (value === null) return null;
   return createHash('sha256').update(value).digest('hex').slice(0, 12);

@@ -1,4 +1,4 @@
-import type { ProbeResult } from '../../shared/model.ts';
+import type { ProbeDetails, ProbeResult } from '../../shared/model.ts';
 import { redactResult } from '../../shared/redact.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import type { HeartbeatBook } from '../heartbeat/book.ts';
@@ -11,7 +11,7 @@ import { tlsProbe } from './tls-probe.ts';
 import { postgresProbe } from './postgres-probe.ts';
 import { redisProbe } from './redis-probe.ts';
 import { mysqlProbe } from './mysql-probe.ts';
-import { consistencyProbe } from './consistency-probe.ts';
+import { consistencyProbe, rememberDisagreement } from './consistency-probe.ts';
 
 /** What some probes need beyond the check itself. */
 export interface ProbeContext {
@@ -27,6 +27,14 @@ export interface ProbeContext {
  */
 export const HEARTBEAT_NEEDS_ENGINE =
   'a heartbeat check needs a running engine (knockon serve) to receive its beats: status unknown, not a failure';
+
+/**
+ * What a probe keeps between probes, given back from a check's restored details when the engine
+ * starts again: today only a consistency check's "disagreeing since".
+ */
+export function restoreProbeMemory(check: ResolvedCheck, details: ProbeDetails | undefined): void {
+  if (check.type === 'consistency') rememberDisagreement(check.id, details?.replication?.disagreeSince);
+}
 
 /** Runs one probe of any check type. Never throws: an unexpected failure is a probe_error. */
 export async function runProbe(

@@ -1,9 +1,16 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EngineHost } from '../../../src/engine/host.ts';
 import { consistencyProbe } from '../../../src/engine/probes/consistency-probe.ts';
 import { checkFrom } from '../../support/checks.ts';
 import { MEMCACHED_MISSING, MemcachedServer, memcachedPath } from '../../support/memcached.ts';
 import { REDIS_MISSING, RedisServer, redisPath } from '../../support/redis.ts';
+import { Changes } from '../../support/wait.ts';
+
+const workerPath = new URL('../../../src/engine/worker.ts', import.meta.url);
 
 const haveServers = redisPath() !== null && memcachedPath() !== null;
 if (!haveServers) console.warn(redisPath() ? MEMCACHED_MISSING : REDIS_MISSING);
@@ -99,5 +106,49 @@ describe.skipIf(!haveServers)('consistency probe across real Redis and memcached
     );
     expect(result).toMatchObject({ ok: false, errorClass: 'connect_refused' });
     expect(result.message).toMatch(/^tokyo: /);
+  });
+
+  it('keeps the disagreement clock across an engine restart on the same data directory', async () => {
+    await hkClient.set('price:sku-2', '42.00 HKD');
+    await sgClient.set('price:sku-2', '41.00 HKD');
+    const dir = await mkdtemp(join(tmpdir(), 'knockon-consistency-'));
+    await writeFile(
+      join(dir, 'knockon.yaml'),
+      `checks:
+  - id: prices
+    type: consistency
+    key: 'price:sku-2'
+    interval: 200ms
+    timeout: 2s
+    max_disagreement: 1h
+    nodes:
+      - { kind: redis, name: hk, host: 127.0.0.1, port: ${hk.port} }
+      - { kind: redis, name: sg, host: 127.0.0.1, port: ${sg.port} }
+`,
+    );
+    const changes = new Changes();
+    const start = async () => {
+      const host = new EngineHost({ workerPath, configPath: join(dir, 'knockon.yaml'), dataDir: dir });
+      host.subscribe(changes.notify);
+      host.start();
+      await host.ready();
+      return host;
+    };
+    const since = (host: EngineHost, after = 0) => {
+      const view = host.current()?.checks.find((c) => c.id === 'prices');
+      return (view?.lastProbeAt ?? 0) > after ? view?.details?.replication?.disagreeSince : undefined;
+    };
+    let host = await start();
+    try {
+      const first = await changes.until('a disagreement seen', () => since(host));
+      await host.stop();
+      const restartedAt = Date.now();
+      host = await start();
+      // The first probe after the restart still dates the disagreement from before it.
+      expect(await changes.until('a probe after the restart', () => since(host, restartedAt))).toBe(first);
+    } finally {
+      await host.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
