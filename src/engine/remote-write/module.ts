@@ -10,7 +10,7 @@ import type { RemoteWriteHealth } from '../../shared/model.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import type { Clock } from '../clock.ts';
 import type { CheckUpdate, EngineModule } from '../engine.ts';
-import { SampleMaker } from './samples.ts';
+import { SampleMaker, type Emit } from './samples.ts';
 import { RemoteWriteSender, type SenderOptions } from './sender.ts';
 
 export class RemoteWriteModule implements EngineModule {
@@ -19,6 +19,7 @@ export class RemoteWriteModule implements EngineModule {
   private readonly maker = new SampleMaker();
   /** Keyed by the entry's config as JSON: an unchanged entry keeps its queue across reloads. */
   private senders = new Map<string, RemoteWriteSender>();
+  private list: RemoteWriteSender[] = [];
   private componentOf = new Map<string, string>();
 
   constructor(options: { clock: Clock; log: SenderOptions['log']; env?: SenderOptions['env'] }) {
@@ -33,6 +34,7 @@ export class RemoteWriteModule implements EngineModule {
     }
     for (const [key, sender] of this.senders) if (!next.has(key)) void sender.stop();
     this.senders = next;
+    this.list = [...next.values()];
     // The first component listing a check, as /metrics labels it.
     this.componentOf = new Map();
     for (const c of config.components)
@@ -41,11 +43,15 @@ export class RemoteWriteModule implements EngineModule {
   }
 
   onCheckUpdate(update: CheckUpdate): void {
-    if (this.senders.size === 0) return;
+    if (this.list.length === 0) return;
     const component = this.componentOf.get(update.check.id) ?? '';
-    const samples = this.maker.samples(update.check, component, update.vantage, update.result);
-    for (const sender of this.senders.values()) for (const sample of samples) sender.push(sample);
+    this.maker.samples(update.check, component, update.vantage, update.result, this.emit);
   }
+
+  /** Made once: the per-result path allocates no closure. */
+  private readonly emit: Emit = (labels, value, timestampMs) => {
+    for (const sender of this.list) sender.push(labels, value, timestampMs);
+  };
 
   health(): RemoteWriteHealth[] {
     return [...this.senders.values()].map((s) => s.health());
@@ -59,6 +65,7 @@ export class RemoteWriteModule implements EngineModule {
   async stop(): Promise<void> {
     await Promise.all([...this.senders.values()].map((s) => s.stop()));
     this.senders.clear();
+    this.list = [];
   }
 
   private sender(entry: RemoteWriteConfig): RemoteWriteSender {

@@ -1,47 +1,71 @@
 /**
- * The samples waiting for a receiver: a ring of fixed capacity. Past it the oldest sample is
- * dropped and counted, so a receiver that is away costs bounded memory and the freshest data
- * is what gets through when it comes back (Prometheus's own queue does the same).
+ * The samples waiting for a receiver: a ring of fixed capacity, kept as parallel arrays (labels,
+ * values, timestamps) so that queueing a sample allocates nothing. Past the capacity the oldest
+ * sample is dropped and counted, so a receiver that is away costs bounded memory and the
+ * freshest data is what gets through when it comes back (Prometheus's own queue does the same).
  */
-export class SampleQueue<T> {
-  private readonly ring: (T | undefined)[];
+import type { EncodedLabels } from './wire.ts';
+
+/** Samples taken from the queue, oldest first. */
+export interface Batch {
+  length: number;
+  labels: EncodedLabels[];
+  values: Float64Array;
+  timestamps: Float64Array;
+}
+
+export class SampleQueue {
+  readonly capacity: number;
+  private readonly labels: (EncodedLabels | undefined)[];
+  private readonly values: Float64Array;
+  private readonly timestamps: Float64Array;
   private head = 0;
   private size = 0;
   /** Samples dropped because the queue was full, since it was made. */
   dropped = 0;
 
-  readonly capacity: number;
-
   constructor(capacity: number) {
     this.capacity = capacity;
-    this.ring = new Array<T | undefined>(capacity);
+    this.labels = new Array<EncodedLabels | undefined>(capacity).fill(undefined);
+    this.values = new Float64Array(capacity);
+    this.timestamps = new Float64Array(capacity);
   }
 
   get length(): number {
     return this.size;
   }
 
-  push(item: T): void {
+  push(labels: EncodedLabels, value: number, timestampMs: number): void {
     if (this.size === this.capacity) {
-      this.head = (this.head + 1) % this.capacity;
+      this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
       this.size--;
       this.dropped++;
     }
-    this.ring[(this.head + this.size) % this.capacity] = item;
+    let at = this.head + this.size;
+    if (at >= this.capacity) at -= this.capacity;
+    this.labels[at] = labels;
+    this.values[at] = value;
+    this.timestamps[at] = timestampMs;
     this.size++;
   }
 
   /** Removes and returns up to `max` of the oldest samples. */
-  take(max: number): T[] {
+  take(max: number): Batch {
     const n = Math.min(max, this.size);
-    const out = new Array<T>(n);
-    for (let i = 0; i < n; i++) {
-      const at = (this.head + i) % this.capacity;
-      out[i] = this.ring[at]!;
-      this.ring[at] = undefined;
+    const batch: Batch = {
+      length: n,
+      labels: new Array<EncodedLabels>(n),
+      values: new Float64Array(n),
+      timestamps: new Float64Array(n),
+    };
+    for (let i = 0, at = this.head; i < n; i++, at = at + 1 === this.capacity ? 0 : at + 1) {
+      batch.labels[i] = this.labels[at]!;
+      this.labels[at] = undefined;
+      batch.values[i] = this.values[at]!;
+      batch.timestamps[i] = this.timestamps[at]!;
     }
     this.head = (this.head + n) % this.capacity;
     this.size -= n;
-    return out;
+    return batch;
   }
 }

@@ -15,7 +15,7 @@ import type { RemoteWriteHealth } from '../../shared/model.ts';
 import type { Clock } from '../clock.ts';
 import { readCapped } from '../notify/deliver.ts';
 import { SampleQueue } from './queue.ts';
-import { writeRequestBody, type Sample } from './wire.ts';
+import { writeRequestBody, type EncodedLabels } from './wire.ts';
 
 export interface SenderOptions {
   clock: Clock;
@@ -34,7 +34,7 @@ export class RemoteWriteSender {
   readonly name: string;
   private readonly config: RemoteWriteConfig;
   private readonly options: SenderOptions;
-  private readonly queue: SampleQueue<Sample>;
+  private readonly queue: SampleQueue;
   private readonly agent: Agent;
   private readonly abort = new AbortController();
   private timer: unknown = null;
@@ -55,9 +55,9 @@ export class RemoteWriteSender {
     this.agent = new Agent({ connections: 1, connectTimeout: config.remote_timeout });
   }
 
-  push(sample: Sample): void {
+  push(labels: EncodedLabels, value: number, timestampMs: number): void {
     if (this.stopped) return;
-    this.queue.push(sample);
+    this.queue.push(labels, value, timestampMs);
     this.schedule();
   }
 

@@ -12,15 +12,10 @@
  * A series' labels are encoded once (`encodeLabels`) and reused for every sample of it.
  */
 import { compress } from 'snappyjs';
+import type { Batch } from './queue.ts';
 
 /** A series' Label messages, each with its tag and length, ready to be copied into a TimeSeries. */
 export type EncodedLabels = Uint8Array;
-
-export interface Sample {
-  labels: EncodedLabels;
-  value: number;
-  timestampMs: number;
-}
 
 const utf8 = new TextEncoder();
 
@@ -77,50 +72,61 @@ export function encodeLabels(labels: Record<string, string>): EncodedLabels {
   return out;
 }
 
-const sampleSize = (s: Sample) => 1 + 8 + 1 + varintSize(s.timestampMs);
+/** Sample's size: tag + double, tag + varint timestamp. */
+const sampleSize = (timestampMs: number) => 1 + 8 + 1 + varintSize(timestampMs);
 
 /**
  * The uncompressed WriteRequest. Samples of one series (the same labels object) go into one
  * TimeSeries, in the order given, which keeps each series' timestamps ascending as the spec asks.
+ * Series are chained through index arrays rather than a list per series: nothing per sample is
+ * allocated.
  */
-export function encodeWriteRequest(samples: readonly Sample[]): Uint8Array {
-  const bySeries = new Map<EncodedLabels, Sample[]>();
-  for (const s of samples) {
-    const list = bySeries.get(s.labels);
-    if (list) list.push(s);
-    else bySeries.set(s.labels, [s]);
+export function encodeWriteRequest(batch: Batch): Uint8Array {
+  const n = batch.length;
+  const slotOf = new Map<EncodedLabels, number>();
+  const first = new Int32Array(n);
+  const last = new Int32Array(n);
+  const size = new Int32Array(n);
+  const next = new Int32Array(n).fill(-1);
+  let series = 0;
+  for (let i = 0; i < n; i++) {
+    const labels = batch.labels[i]!;
+    let slot = slotOf.get(labels);
+    if (slot === undefined) {
+      slot = series++;
+      slotOf.set(labels, slot);
+      first[slot] = i;
+      size[slot] = labels.length;
+    } else next[last[slot]!] = i;
+    last[slot] = i;
+    size[slot]! += 2 + sampleSize(batch.timestamps[i]!);
   }
   let total = 0;
-  const seriesSizes: number[] = [];
-  for (const [labels, list] of bySeries) {
-    let size = labels.length;
-    for (const s of list) size += 2 + sampleSize(s);
-    seriesSizes.push(size);
-    total += 1 + varintSize(size) + size;
-  }
+  for (let s = 0; s < series; s++) total += 1 + varintSize(size[s]!) + size[s]!;
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
   let at = 0;
-  let k = 0;
-  for (const [labels, list] of bySeries) {
+  for (let s = 0; s < series; s++) {
     out[at++] = 0x0a; // WriteRequest.timeseries
-    at = writeVarint(out, at, seriesSizes[k++]!);
+    at = writeVarint(out, at, size[s]!);
+    const labels = batch.labels[first[s]!]!;
     out.set(labels, at);
     at += labels.length;
-    for (const s of list) {
+    for (let i = first[s]!; i !== -1; i = next[i]!) {
+      const timestamp = batch.timestamps[i]!;
       out[at++] = 0x12; // TimeSeries.samples
-      out[at++] = sampleSize(s);
+      out[at++] = sampleSize(timestamp);
       out[at++] = 0x09; // Sample.value, fixed64
-      view.setFloat64(at, s.value, true);
+      view.setFloat64(at, batch.values[i]!, true);
       at += 8;
       out[at++] = 0x10; // Sample.timestamp, varint
-      at = writeVarint(out, at, s.timestampMs);
+      at = writeVarint(out, at, timestamp);
     }
   }
   return out;
 }
 
 /** The request body: the WriteRequest in snappy's block format (not the framed one). */
-export function writeRequestBody(samples: readonly Sample[]): Uint8Array {
-  return compress(encodeWriteRequest(samples));
+export function writeRequestBody(batch: Batch): Uint8Array {
+  return compress(encodeWriteRequest(batch));
 }

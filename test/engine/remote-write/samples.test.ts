@@ -4,6 +4,13 @@ import { SampleMaker } from '../../../src/engine/remote-write/samples.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
 
 const check = { id: 'hk-dns', type: 'dns', region: 'hk' } as ResolvedCheck;
+/** The samples a result makes, collected. */
+function samples(maker: SampleMaker, component: string, vantage: string, r: ProbeResult) {
+  const out: { labels: Uint8Array; value: number; timestampMs: number }[] = [];
+  maker.samples(check, component, vantage, r, (labels, value, timestampMs) => out.push({ labels, value, timestampMs }));
+  return out;
+}
+
 const result = (extra: Partial<ProbeResult>): ProbeResult => ({
   checkId: 'hk-dns',
   startedAt: 1_700_000_000_000,
@@ -21,7 +28,7 @@ describe('remote write samples', () => {
       { resolver: 'a', latencyMs: 12 },
       { resolver: 'b', latencyMs: 30 },
     ] as ProbeResult['dns'];
-    const first = maker.samples(check, 'hk-zone', 'sg-agent', result({ dns }));
+    const first = samples(maker, 'hk-zone', 'sg-agent', result({ dns }));
     expect(first.map((s) => [s.value, s.timestampMs])).toEqual([
       [1, 1_700_000_000_000],
       [0.04, 1_700_000_000_000],
@@ -31,18 +38,16 @@ describe('remote write samples', () => {
     expect(label).toContain('probe_success');
     expect(label).toContain('sg-agent');
     // The next result of the same series reuses its encoded labels (the encoder groups by them).
-    expect(maker.samples(check, 'hk-zone', 'sg-agent', result({}))[0]!.labels).toBe(first[0]!.labels);
-    expect(maker.samples(check, 'other', 'sg-agent', result({}))[0]!.labels).not.toBe(first[0]!.labels);
+    expect(samples(maker, 'hk-zone', 'sg-agent', result({}))[0]!.labels).toBe(first[0]!.labels);
+    expect(samples(maker, 'other', 'sg-agent', result({}))[0]!.labels).not.toBe(first[0]!.labels);
   });
 
   it('makes nothing of a result the observer could not get: it must not alarm a Prometheus rule', () => {
     const maker = new SampleMaker();
+    expect(samples(maker, '', 'local', result({ ok: false, errorClass: 'probe_error', latencyMs: null }))).toEqual([]);
     expect(
-      maker.samples(check, '', 'local', result({ ok: false, errorClass: 'probe_error', latencyMs: null })),
+      samples(maker, '', 'local', result({ ok: false, errorClass: 'read_timeout', observerOffline: true })),
     ).toEqual([]);
-    expect(
-      maker.samples(check, '', 'local', result({ ok: false, errorClass: 'read_timeout', observerOffline: true })),
-    ).toEqual([]);
-    expect(maker.samples(check, '', 'local', result({ ok: false, errorClass: 'read_timeout' }))[0]!.value).toBe(0);
+    expect(samples(maker, '', 'local', result({ ok: false, errorClass: 'read_timeout' }))[0]!.value).toBe(0);
   });
 });

@@ -127,9 +127,9 @@ const db = encodeLabels({ __name__: 'probe_success', check: 'db', region: 'hk', 
 describe('remote write sender', () => {
   it('posts a snappy-compressed WriteRequest with the spec headers, one series per label set, labels sorted', async () => {
     const { s, received, delays } = await sender([]);
-    s.push({ labels: api, value: 1, timestampMs: 1_700_000_000_123 });
-    s.push({ labels: db, value: 0, timestampMs: 1_700_000_000_456 });
-    s.push({ labels: api, value: 0.25, timestampMs: 1_700_000_001_123 });
+    s.push(api, 1, 1_700_000_000_123);
+    s.push(db, 0, 1_700_000_000_456);
+    s.push(api, 0.25, 1_700_000_001_123);
     await s.drained();
     expect(received).toHaveLength(1);
     expect(received[0]!.headers).toMatchObject({
@@ -174,7 +174,7 @@ describe('remote write sender', () => {
       { status: 204 },
       { status: 400 },
     ]);
-    for (let i = 0; i < 6; i++) s.push({ labels: api, value: i, timestampMs: 1_700_000_000_000 + i });
+    for (let i = 0; i < 6; i++) s.push(api, i, 1_700_000_000_000 + i);
     await s.drained();
     // The deadline armed by the first sample; back-off with random 0.5: 0.75 of 100 ms, then of
     // 200 ms; then the 7 s the receiver asked for.
@@ -196,15 +196,15 @@ describe('remote write sender', () => {
 
   it('sends a bearer token or basic credentials from the environment, and waits for a secret not yet set', async () => {
     const bearer = await sender([], { bearer_token_env: 'RW_TOKEN' }, { RW_TOKEN: 't0ken' });
-    bearer.s.push({ labels: api, value: 1, timestampMs: 1 });
-    bearer.s.push({ labels: api, value: 1, timestampMs: 2 });
-    bearer.s.push({ labels: api, value: 1, timestampMs: 3 });
+    bearer.s.push(api, 1, 1);
+    bearer.s.push(api, 1, 2);
+    bearer.s.push(api, 1, 3);
     await bearer.s.drained();
     expect(bearer.received[0]!.headers.authorization).toBe('Bearer t0ken');
 
     const env: Record<string, string> = {};
     const basic = await sender([], { basic_auth: { username: 'knockon', password_env: 'RW_PASS' } }, env);
-    for (let i = 0; i < 3; i++) basic.s.push({ labels: api, value: 1, timestampMs: i });
+    for (let i = 0; i < 3; i++) basic.s.push(api, 1, i);
     const sent = basic.s.drained();
     await new Promise<void>(function poll(resolve) {
       if (basic.s.health().failedRequests >= 2) resolve();
@@ -219,12 +219,15 @@ describe('remote write sender', () => {
   });
 
   it('keeps at most its capacity, dropping the oldest first and counting them', () => {
-    const q = new SampleQueue<number>(3);
-    for (let i = 1; i <= 5; i++) q.push(i);
+    const q = new SampleQueue(3);
+    for (let i = 1; i <= 5; i++) q.push(api, i, 1_000 + i);
     expect(q.dropped).toBe(2);
-    expect(q.take(2)).toEqual([3, 4]);
-    q.push(6);
-    expect(q.take(10)).toEqual([5, 6]);
+    expect([...q.take(2).values]).toEqual([3, 4]);
+    q.push(db, 6, 1_006);
+    const rest = q.take(10);
+    expect([...rest.values]).toEqual([5, 6]);
+    expect([...rest.timestamps]).toEqual([1_005, 1_006]);
+    expect(rest.labels).toEqual([api, db]);
     expect(q.length).toBe(0);
   });
 
