@@ -41,7 +41,11 @@ export async function installModules(base: Omit<ModuleContext, 'store'>): Promis
   const knockOn = installKnockOn(context);
   context.incidents = knockOn;
   installFailover(context);
-  const remoteWrite = new RemoteWriteModule({ clock: context.clock ?? systemClock, log: context.log });
+  const remoteWrite = new RemoteWriteModule({
+    clock: context.clock ?? systemClock,
+    log: context.log,
+    onHealth: (troubled) => context.engine.setRemoteWriteHealth(troubled),
+  });
   context.engine.use(remoteWrite);
   registerHealth(context.rpc, {
     scheduler: () => context.engine.schedulerStats(),

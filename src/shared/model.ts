@@ -385,6 +385,8 @@ export interface VantageView {
   health?: ObserverHealthView;
   /** Whether history, incidents and the failover audit are being saved. Absent: they are. */
   storage?: StorageHealthView;
+  /** Remote-write queues retrying or having dropped samples. Absent: all well, or none configured. */
+  remoteWrite?: RemoteWriteHealth[];
   /** `local` for this machine, `agent` for a probe agent elsewhere. Absent: local. */
   kind?: 'local' | 'agent';
   region?: string | null;

@@ -13,6 +13,11 @@ import type { CheckUpdate, EngineModule } from '../engine.ts';
 import { SampleMaker, type Emit } from './samples.ts';
 import { RemoteWriteSender, type SenderOptions } from './sender.ts';
 
+/** How often the queues' trouble is re-read for the board. */
+export const HEALTH_EVERY_MS = 2_000;
+/** How long the board keeps showing that a queue dropped samples. */
+export const DROPS_SHOWN_MS = 10 * 60_000;
+
 export class RemoteWriteModule implements EngineModule {
   readonly name = 'remote-write';
   private readonly options: SenderOptions;
@@ -22,8 +27,21 @@ export class RemoteWriteModule implements EngineModule {
   private list: RemoteWriteSender[] = [];
   private componentOf = new Map<string, string>();
 
-  constructor(options: { clock: Clock; log: SenderOptions['log']; env?: SenderOptions['env'] }) {
+  private readonly onHealth: ((troubled: RemoteWriteHealth[]) => void) | undefined;
+  private healthTimer: unknown = null;
+  private lastTroubled = '[]';
+  /** Each queue's drop count when it last grew, and when. */
+  private readonly lastDrops = new Map<string, { total: number; at: number }>();
+
+  constructor(options: {
+    clock: Clock;
+    log: SenderOptions['log'];
+    env?: SenderOptions['env'];
+    /** Told (at most every HEALTH_EVERY_MS) when the queues in trouble change: the board shows them. */
+    onHealth?: (troubled: RemoteWriteHealth[]) => void;
+  }) {
     this.options = options;
+    this.onHealth = options.onHealth;
   }
 
   onConfig(config: Config, checks: readonly ResolvedCheck[]): void {
@@ -40,6 +58,36 @@ export class RemoteWriteModule implements EngineModule {
     for (const c of config.components)
       for (const id of c.checks) if (!this.componentOf.has(id)) this.componentOf.set(id, c.id);
     this.maker.retain(new Set(checks.map((c) => c.id)));
+    if (this.onHealth && this.healthTimer === null && this.list.length > 0) this.watchHealth();
+    if (this.list.length === 0 && this.lastTroubled !== '[]') {
+      this.lastTroubled = '[]';
+      this.onHealth?.([]);
+    }
+  }
+
+  /**
+   * Queues retrying, or that dropped samples within DROPS_SHOWN_MS, re-read on a slow timer: a
+   * drop count moves with every sample while a receiver is away, and the board needs a glance,
+   * not a stream. Old drops stay counted in engine health and /metrics, not on the wall.
+   */
+  private watchHealth(): void {
+    this.healthTimer = this.options.clock.setTimeout(() => {
+      this.healthTimer = null;
+      const now = this.options.clock.now();
+      const troubled = this.health().filter((h) => {
+        const total = h.droppedQueueFull + h.droppedRejected;
+        const last = this.lastDrops.get(h.name);
+        if (total > (last?.total ?? 0)) this.lastDrops.set(h.name, { total, at: now });
+        const at = this.lastDrops.get(h.name)?.at;
+        return h.retrying || (at !== undefined && now - at < DROPS_SHOWN_MS);
+      });
+      const text = JSON.stringify(troubled.map(({ queued: _q, sent: _s, lastSentAt: _l, ...rest }) => rest));
+      if (text !== this.lastTroubled) {
+        this.lastTroubled = text;
+        this.onHealth?.(troubled);
+      }
+      if (this.list.length > 0) this.watchHealth();
+    }, HEALTH_EVERY_MS);
   }
 
   onCheckUpdate(update: CheckUpdate): void {
@@ -63,6 +111,8 @@ export class RemoteWriteModule implements EngineModule {
   }
 
   async stop(): Promise<void> {
+    if (this.healthTimer !== null) this.options.clock.clearTimeout(this.healthTimer);
+    this.healthTimer = null;
     await Promise.all([...this.senders.values()].map((s) => s.stop()));
     this.senders.clear();
     this.list = [];

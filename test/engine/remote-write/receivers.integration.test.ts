@@ -91,7 +91,11 @@ for (const kind of TSDBS) {
       if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
 
       // The module behind a gate, so the test can stop feeding it and wait for its queue to drain.
-      const module = new RemoteWriteModule({ clock: systemClock, log: () => {} });
+      const module = new RemoteWriteModule({
+        clock: systemClock,
+        log: () => {},
+        onHealth: (troubled) => engine?.setRemoteWriteHealth(troubled),
+      });
       remote = module;
       let open = true;
       let produced = 0;
@@ -148,6 +152,13 @@ for (const kind of TSDBS) {
         30_000,
       );
       expect(health().retrying).toBe(true);
+      // The board shows it (the engine's own vantage), within the module's health period.
+      const shown = await waitFor(
+        changes,
+        () => engine!.snapshot().vantage.remoteWrite?.find((q) => q.retrying && q.droppedQueueFull > 0),
+        'the board showing the queue retrying and dropping',
+      );
+      expect(shown.name).toBe(kind.name);
       expect(health().failedRequests).toBeGreaterThan(0);
       expect(health().queued).toBe(CAPACITY);
 
