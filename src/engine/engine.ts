@@ -12,6 +12,7 @@ import type {
   Notice,
   ObserverHealthView,
   StorageHealthView,
+  RemoteWriteHealth,
   ProbeResult,
   QuorumView,
   VantageView,
@@ -184,6 +185,8 @@ export class Engine {
   private observerView: ObserverHealthView;
   private readonly moduleErrors: RepeatedErrors;
   private storage: StorageHealthView = { saving: true, reason: null, heldWrites: 0, heldResults: 0 };
+  /** Remote-write queues retrying or dropping (src/engine/remote-write): shown, never alarmed. */
+  private remoteWrite: RemoteWriteHealth[] = [];
   /** Wakes the observer's health when its window next moves, so recovery shows without results. */
   private readonly observerAlarm: Alarm;
   /** The vantage as modules last described it, before observer health is added. */
@@ -746,12 +749,27 @@ export class Engine {
   }
 
   private withHealth(vantage: VantageView): VantageView {
-    return { ...vantage, health: this.observerView, ...(this.storage.saving ? {} : { storage: this.storage }) };
+    return {
+      ...vantage,
+      health: this.observerView,
+      ...(this.storage.saving ? {} : { storage: this.storage }),
+      ...(this.remoteWrite.length > 0 ? { remoteWrite: this.remoteWrite } : {}),
+    };
   }
 
   /** The store says whether it is saving (a full disk, a read-only file): the board shows it. */
   setStorageHealth(health: StorageHealthView): void {
     this.storage = health;
+    this.publishVantage();
+  }
+
+  /** Remote-write queues in trouble (empty when all are well): the board shows them. */
+  setRemoteWriteHealth(troubled: RemoteWriteHealth[]): void {
+    this.remoteWrite = troubled;
+    this.publishVantage();
+  }
+
+  private publishVantage(): void {
     this.pendingPart.vantage = this.withHealth(this.baseVantage);
     this.pendingPart.vantages = this.vantageViews();
     this.batcher.poke();

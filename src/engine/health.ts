@@ -11,6 +11,7 @@ export interface HealthSources {
   scheduler(): SchedulerStats;
   store(): Pick<StoreStats, 'queued' | 'flushed' | 'dropped' | 'flushFailures'>;
   notifications(): EngineHealth['notifications'];
+  remoteWrite?(): NonNullable<EngineHealth['remoteWrite']>;
 }
 
 export function engineHealth(sources: HealthSources): EngineHealth {
@@ -29,6 +30,7 @@ export function engineHealth(sources: HealthSources): EngineHealth {
     },
     store: { queued: store.queued, flushed: store.flushed, dropped: store.dropped, flushFailures: store.flushFailures },
     notifications: sources.notifications(),
+    ...(sources.remoteWrite ? { remoteWrite: sources.remoteWrite() } : {}),
   };
 }
 

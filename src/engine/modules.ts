@@ -5,6 +5,7 @@ import { installFailover } from './failover/module.ts';
 import { registerHealth } from './health.ts';
 import { installKnockOn } from './incidents/install.ts';
 import type { RpcRegistry } from './rpc.ts';
+import { RemoteWriteModule } from './remote-write/module.ts';
 import { HistoryModule, type HistoryStore } from './store/index.ts';
 import { installAgents } from './vantages/agents-module.ts';
 
@@ -40,10 +41,17 @@ export async function installModules(base: Omit<ModuleContext, 'store'>): Promis
   const knockOn = installKnockOn(context);
   context.incidents = knockOn;
   installFailover(context);
+  const remoteWrite = new RemoteWriteModule({
+    clock: context.clock ?? systemClock,
+    log: context.log,
+    onHealth: (troubled) => context.engine.setRemoteWriteHealth(troubled),
+  });
+  context.engine.use(remoteWrite);
   registerHealth(context.rpc, {
     scheduler: () => context.engine.schedulerStats(),
     store: () => history.store.stats(),
     notifications: () => knockOn.notificationCounts(),
+    remoteWrite: () => remoteWrite.health(),
   });
   return context;
 }

@@ -13,16 +13,8 @@
  * from `engine.health`; a scrape never probes.
  */
 import type { BoardSnapshot, CheckView, EngineHealth } from '../shared/model.ts';
+import { PHASES } from '../shared/probe-metrics.ts';
 import { CONTENT_TYPE, Family, labelText, withLabel, Writer, type MetricType } from './exposition.ts';
-
-/** blackbox_exporter's phase names for what Knockon measures. */
-const PHASES = [
-  ['resolve', 'dnsMs'],
-  ['connect', 'connectMs'],
-  ['tls', 'tlsMs'],
-  ['processing', 'ttfbMs'],
-  ['transfer', 'transferMs'],
-] as const;
 
 export interface MetricsInput {
   board: BoardSnapshot;
@@ -112,6 +104,26 @@ export class MetricsExporter {
     'knockon_store_dropped_total',
     'counter',
     'Results dropped because the store could not keep up',
+  );
+  private readonly rwSent = this.family(
+    'knockon_remote_write_samples_sent_total',
+    'counter',
+    'Samples the remote-write receiver accepted',
+  );
+  private readonly rwDropped = this.family(
+    'knockon_remote_write_samples_dropped_total',
+    'counter',
+    'Samples dropped: queue_full (the oldest, while the receiver was away) or rejected (4xx)',
+  );
+  private readonly rwQueued = this.family(
+    'knockon_remote_write_queue_samples',
+    'gauge',
+    'Samples waiting for the remote-write receiver',
+  );
+  private readonly rwFailed = this.family(
+    'knockon_remote_write_failed_requests_total',
+    'counter',
+    'Remote-write requests that failed and were retried',
   );
   private readonly restarts = this.family(
     'knockon_worker_restarts_total',
@@ -213,6 +225,14 @@ export class MetricsExporter {
     this.dropped.add('', s.droppedByQueueLimit);
     this.storeQueue.add('', health.store.queued);
     this.storeDropped.add('', health.store.dropped);
+    for (const q of health.remoteWrite ?? []) {
+      const labels = labelText({ remote: q.name });
+      this.rwSent.add(labels, q.sent);
+      this.rwDropped.add(withLabel(labels, 'reason', 'queue_full'), q.droppedQueueFull);
+      this.rwDropped.add(withLabel(labels, 'reason', 'rejected'), q.droppedRejected);
+      this.rwQueued.add(labels, q.queued);
+      this.rwFailed.add(labels, q.failedRequests);
+    }
     for (const n of health.notifications) {
       this.notifications.add(labelText({ receiver: n.receiver, type: n.type, outcome: n.outcome }), n.count);
     }

@@ -385,6 +385,8 @@ export interface VantageView {
   health?: ObserverHealthView;
   /** Whether history, incidents and the failover audit are being saved. Absent: they are. */
   storage?: StorageHealthView;
+  /** Remote-write queues retrying or having dropped samples. Absent: all well, or none configured. */
+  remoteWrite?: RemoteWriteHealth[];
   /** `local` for this machine, `agent` for a probe agent elsewhere. Absent: local. */
   kind?: 'local' | 'agent';
   region?: string | null;
@@ -493,4 +495,27 @@ export interface EngineHealth {
   store: { queued: number; flushed: number; dropped: number; flushFailures: number };
   /** Messages handed to receivers since the engine started, by receiver and outcome. */
   notifications: { receiver: string; type: string; outcome: 'sent' | 'failed'; count: number }[];
+  /** One per `remote_write` entry. Absent from older engines. */
+  remoteWrite?: RemoteWriteHealth[];
+}
+
+/** A Prometheus remote-write queue, for engine health, `/metrics` and the board. */
+export interface RemoteWriteHealth {
+  name: string;
+  /** Samples waiting (at most `capacity`), not counting the batch in flight. */
+  queued: number;
+  capacity: number;
+  /** Counters since the queue was made: samples the receiver accepted... */
+  sent: number;
+  /** ...dropped, oldest first, because the queue was full... */
+  droppedQueueFull: number;
+  /** ...and dropped because the receiver refused them (4xx: retrying cannot help). */
+  droppedRejected: number;
+  /** Requests that failed and were retried (network errors, timeouts, 5xx, 429). */
+  failedRequests: number;
+  /** A batch is being retried now: the receiver is away or overloaded. */
+  retrying: boolean;
+  lastError: string | null;
+  /** Wall-clock ms of the last accepted request; null before the first. */
+  lastSentAt: number | null;
 }

@@ -72,7 +72,7 @@ async function attemptOnce(
   }
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy?: () => void }): Promise<string> {
+export async function readCapped(body: AsyncIterable<Buffer> & { destroy?: () => void }): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {

@@ -19,6 +19,7 @@ import { withReplicationLinks } from './replication-links.ts';
 import { componentSchema, flapDetectionSchema, siteSchema, vantageSchema } from './topology.ts';
 import { missingVantageSchema, quorumRuleSchema } from './quorum.ts';
 import { checkVantages, remoteVantageSchema, validateVantages } from './vantages.ts';
+import { remoteWriteListSchema } from './remote-write.ts';
 
 export const regionSchema = z.strictObject({
   id,
@@ -124,6 +125,8 @@ export const configSchema = z
     alerts: z.array(alertRuleSchema).default([]),
     receivers: z.array(receiverSchema).default([]),
     notifications: notificationsSchema,
+    /** Prometheus remote write: every result pushed as samples (README, Remote write). */
+    remote_write: remoteWriteListSchema,
   })
   .superRefine((config, ctx) => {
     validateVantages(config, ctx);

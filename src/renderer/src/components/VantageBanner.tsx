@@ -29,11 +29,38 @@ function AgentsOffline() {
   );
 }
 
+/**
+ * Remote write retrying or dropping: history beyond this machine has a gap. A quiet status, not
+ * an alert: it is the observer's own plumbing, and the board itself is unaffected.
+ */
+function RemoteWriteTrouble() {
+  const queues = useBoard((s) => s.board?.vantage.remoteWrite) ?? [];
+  if (queues.length === 0) return null;
+  return (
+    <section className="vantage-banner is-agents-offline" role="status" data-testid="remote-write-banner">
+      <strong>
+        <span aria-hidden="true">◌</span> Remote write {queues.some((q) => q.retrying) ? 'retrying' : 'dropped samples'}
+      </strong>
+      <span>
+        {queues
+          .map(
+            (q) =>
+              `${q.name}: ${q.retrying ? `retrying (${q.lastError ?? 'no answer'}), ` : ''}` +
+              `${q.droppedQueueFull + q.droppedRejected} samples dropped, ${q.queued} of ${q.capacity} queued`,
+          )
+          .join('; ')}
+        . Probing and the board are unaffected.
+      </span>
+    </section>
+  );
+}
+
 export function VantageBanner() {
   return (
     <>
       <LocalVantageBanner />
       <AgentsOffline />
+      <RemoteWriteTrouble />
     </>
   );
 }

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { durationAtMost, timeoutDuration } from './duration.ts';
+import { envName } from './http-check.ts';
+
+/**
+ * Prometheus remote write 1.0: every result pushed as samples to a Prometheus-compatible store
+ * (Prometheus, Mimir, Thanos Receive, VictoriaMetrics, Cortex). The queue's names follow
+ * Prometheus's own `queue_config` (capacity, max_samples_per_send, batch_send_deadline,
+ * min_backoff, max_backoff) so a reader who knows one knows the other.
+ */
+export const REMOTE_WRITE_QUEUE_DEFAULTS = {
+  capacity: 50_000,
+  max_samples_per_send: 2_000,
+  batch_send_deadline: 5_000,
+  min_backoff: 30,
+  max_backoff: 5_000,
+} as const;
+
+const queueSchema = z
+  .strictObject({
+    /** Samples held while the receiver is slow or away; past it the oldest are dropped (and counted). */
+    capacity: z.int().min(100).max(10_000_000).default(REMOTE_WRITE_QUEUE_DEFAULTS.capacity),
+    max_samples_per_send: z.int().min(1).max(100_000).default(REMOTE_WRITE_QUEUE_DEFAULTS.max_samples_per_send),
+    /** The longest a sample waits for a fuller batch. */
+    batch_send_deadline: durationAtMost(60_000).default(REMOTE_WRITE_QUEUE_DEFAULTS.batch_send_deadline),
+    min_backoff: durationAtMost(60_000).default(REMOTE_WRITE_QUEUE_DEFAULTS.min_backoff),
+    max_backoff: durationAtMost(600_000).default(REMOTE_WRITE_QUEUE_DEFAULTS.max_backoff),
+  })
+  .refine((q) => q.max_samples_per_send <= q.capacity, {
+    error: 'max_samples_per_send must not exceed capacity',
+    path: ['max_samples_per_send'],
+  })
+  .refine((q) => q.min_backoff <= q.max_backoff, {
+    error: 'min_backoff must not exceed max_backoff',
+    path: ['min_backoff'],
+  })
+  .default({ ...REMOTE_WRITE_QUEUE_DEFAULTS });
+
+export const remoteWriteSchema = z
+  .strictObject({
+    /** The receiver's write path: Prometheus /api/v1/write, Mimir /api/v1/push, VictoriaMetrics /api/v1/write. */
+    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+    /** A name for health, logs and /metrics; the url's host when absent. */
+    name: z.string().min(1).max(64).optional(),
+    /** Environment variable holding a bearer token (never the token itself). */
+    bearer_token_env: envName.optional(),
+    basic_auth: z.strictObject({ username: z.string().min(1), password_env: envName }).optional(),
+    /** Extra headers, such as X-Scope-OrgID for a multi-tenant Mimir or THANOS-TENANT for Thanos Receive. */
+    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string()).default({}),
+    /** One request, connect to last byte. */
+    remote_timeout: timeoutDuration.default(30_000),
+    queue: queueSchema,
+  })
+  .refine((w) => !(w.bearer_token_env && w.basic_auth), {
+    error: 'bearer_token_env and basic_auth are two ways to authenticate: use one',
+    path: ['basic_auth'],
+  });
+
+export const remoteWriteListSchema = z.array(remoteWriteSchema).max(8).default([]);
+
+export type RemoteWriteConfig = z.output<typeof remoteWriteSchema>;
