@@ -6,7 +6,15 @@
 import type { Config } from '../../shared/config/schema.ts';
 import { withReplicationLinks } from '../../shared/config/replication-links.ts';
 import type { ComponentConfig, StatusRule } from '../../shared/config/topology.ts';
-import type { CheckView, ComponentView, ImpactRole, ProbeResult, Status, VantageView } from '../../shared/model.ts';
+import {
+  isObserverFault,
+  type CheckView,
+  type ComponentView,
+  type ImpactRole,
+  type ProbeResult,
+  type Status,
+  type VantageView,
+} from '../../shared/model.ts';
 import { componentStatus } from './component-status.ts';
 import { INITIAL_FLAP, recordFlapState, type FlapState, type FlapThresholds } from './flap.ts';
 import { analyseImpact, blastRadius } from './impact.ts';
@@ -140,7 +148,7 @@ export class Topology {
   update(checkId: string, status: Status, result: ProbeResult, now: number): string[] {
     const check = this.checks.get(checkId);
     if (!check) return [];
-    if (result.errorClass === 'probe_error') return [];
+    if (isObserverFault(result.errorClass)) return [];
     const checkChanged = check.status !== status;
     check.status = status;
     check.errorClass = result.errorClass;

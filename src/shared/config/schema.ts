@@ -13,6 +13,7 @@ import { postgresCheckSchema } from './postgres-check.ts';
 import { mysqlCheckSchema } from './mysql-check.ts';
 import { redisCheckSchema } from './redis-check.ts';
 import { consistencyCheckSchema } from './consistency-check.ts';
+import { prometheusCheckSchema } from './prometheus-check.ts';
 import { alertRuleSchema, notificationsSchema, receiverSchema } from './alerts.ts';
 import { checkReferences, findCycle } from './references.ts';
 import { withReplicationLinks } from './replication-links.ts';
@@ -43,11 +44,12 @@ export const checkSchema = z.discriminatedUnion(
     redisCheckSchema,
     consistencyCheckSchema,
     route53HealthCheckSchema,
+    prometheusCheckSchema,
   ],
   {
     error: (issue) =>
       issue.code === 'invalid_union'
-        ? 'expected "type" to be one of: http, dns, tcp, tls, heartbeat, postgres, mysql, redis, consistency, route53_health'
+        ? 'expected "type" to be one of: http, dns, tcp, tls, heartbeat, postgres, mysql, redis, consistency, route53_health, prometheus'
         : undefined,
   },
 );
