@@ -7,6 +7,7 @@ import { installKnockOn } from './incidents/install.ts';
 import type { RpcRegistry } from './rpc.ts';
 import { HistoryModule, type HistoryStore } from './store/index.ts';
 import { installAgents } from './vantages/agents-module.ts';
+import { AlertmanagerInbox } from './alertmanager/inbox.ts';
 
 export interface ModuleContext {
   engine: Engine;
@@ -39,6 +40,14 @@ export async function installModules(base: Omit<ModuleContext, 'store'>): Promis
   installAgents(context);
   const knockOn = installKnockOn(context);
   context.incidents = knockOn;
+  context.engine.use(
+    new AlertmanagerInbox({
+      clock: context.clock ?? systemClock,
+      rpc: context.rpc,
+      log: context.log,
+      receive: (batch) => knockOn.receiveExternal(batch),
+    }),
+  );
   installFailover(context);
   registerHealth(context.rpc, {
     scheduler: () => context.engine.schedulerStats(),

@@ -16,8 +16,13 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-async function startServer(name: string, binary: string, args: (port: number) => string[]): Promise<RunningServer> {
-  const port = await freePort();
+async function startServer(
+  name: string,
+  binary: string,
+  args: (port: number) => string[],
+  chosenPort?: number,
+): Promise<RunningServer> {
+  const port = chosenPort ?? (await freePort());
   let log = '';
   const child: ChildProcess = spawn(binary, args(port), { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4_000)));
@@ -50,15 +55,23 @@ export function startPrometheus(dir: string, config: string, rules?: string): Pr
   ]);
 }
 
-/** Alertmanager with this alertmanager.yml; no cluster (a lone instance gossips with nobody). */
-export function startAlertmanager(dir: string, config: string): Promise<RunningServer> {
+/**
+ * Alertmanager with this alertmanager.yml, on `port` when given (a config elsewhere may need its
+ * address first); no cluster (a lone instance gossips with nobody).
+ */
+export function startAlertmanager(dir: string, config: string, port?: number): Promise<RunningServer> {
   writeFileSync(join(dir, 'alertmanager.yml'), config);
-  return startServer('alertmanager', alertmanagerPath!, (port) => [
-    `--config.file=${join(dir, 'alertmanager.yml')}`,
-    `--storage.path=${join(dir, 'am-data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--cluster.listen-address=',
-  ]);
+  return startServer(
+    'alertmanager',
+    alertmanagerPath!,
+    (p) => [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'am-data')}`,
+      `--web.listen-address=127.0.0.1:${p}`,
+      '--cluster.listen-address=',
+    ],
+    port,
+  );
 }
 
 /** Polls `read` until `accept` returns non-null, bounded by `ms`; the last value read is in the error. */

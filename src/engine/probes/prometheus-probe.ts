@@ -8,6 +8,7 @@
 import { request } from 'undici';
 import type { ProbeResult } from '../../shared/model.ts';
 import type { ResolvedCheck } from '../checks.ts';
+import { authorizationHeader } from '../http-credentials.ts';
 import { queryAnswerSchema, samplesOf, seriesText, toSeries, type Sample } from './prometheus-answer.ts';
 
 type PrometheusCheck = Extract<ResolvedCheck, { type: 'prometheus' }>;
@@ -33,8 +34,9 @@ export async function prometheusProbe(check: PrometheusCheck, env: Env, signal?:
     message,
     ...extra,
   });
-  const auth = authorization(check, env);
-  if (auth !== null && !auth.ok) return result(false, 'probe_error', auth.message);
+  const auth = authorizationHeader(check, env);
+  if (!auth.ok)
+    return result(false, 'probe_error', `environment variable ${auth.missing} is not set: Prometheus cannot be asked`);
   const url = new URL(`${check.url.replace(/\/+$/, '')}/api/v1/query`);
   url.searchParams.set('query', check.query);
   const timeout = AbortSignal.timeout(check.timeoutMs);
@@ -43,7 +45,11 @@ export async function prometheusProbe(check: PrometheusCheck, env: Env, signal?:
   try {
     const response = await request(url, {
       method: 'GET',
-      headers: { accept: 'application/json', 'user-agent': 'Knockon', ...(auth ? { authorization: auth.header } : {}) },
+      headers: {
+        accept: 'application/json',
+        'user-agent': 'Knockon',
+        ...(auth.header ? { authorization: auth.header } : {}),
+      },
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       headersTimeout: check.timeoutMs,
       bodyTimeout: check.timeoutMs,
@@ -117,26 +123,6 @@ function judge(
 
 function formatNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toPrecision(4);
-}
-
-function authorization(
-  check: PrometheusCheck,
-  env: Env,
-): { ok: true; header: string } | { ok: false; message: string } | null {
-  if (check.bearer_token_env !== undefined) {
-    const token = env[check.bearer_token_env];
-    return token ? { ok: true, header: `Bearer ${token}` } : unset(check.bearer_token_env);
-  }
-  if (check.basic_auth) {
-    const password = env[check.basic_auth.password_env];
-    if (!password) return unset(check.basic_auth.password_env);
-    return { ok: true, header: `Basic ${Buffer.from(`${check.basic_auth.username}:${password}`).toString('base64')}` };
-  }
-  return null;
-}
-
-function unset(name: string): { ok: false; message: string } {
-  return { ok: false, message: `environment variable ${name} is not set: Prometheus cannot be asked` };
 }
 
 async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {

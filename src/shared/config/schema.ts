@@ -14,6 +14,7 @@ import { mysqlCheckSchema } from './mysql-check.ts';
 import { redisCheckSchema } from './redis-check.ts';
 import { consistencyCheckSchema } from './consistency-check.ts';
 import { prometheusCheckSchema } from './prometheus-check.ts';
+import { alertmanagerInSchema, checkAlertmanagerReceiver, checkAlertmanagerRoutes } from './alertmanager.ts';
 import { alertRuleSchema, notificationsSchema, receiverSchema } from './alerts.ts';
 import { checkReferences, findCycle } from './references.ts';
 import { withReplicationLinks } from './replication-links.ts';
@@ -126,8 +127,16 @@ export const configSchema = z
     alerts: z.array(alertRuleSchema).default([]),
     receivers: z.array(receiverSchema).default([]),
     notifications: notificationsSchema,
+    /** Alertmanager's webhook into the board (POST /api/alertmanager/webhook); refused when absent. */
+    alertmanager_in: alertmanagerInSchema.optional(),
   })
   .superRefine((config, ctx) => {
+    checkAlertmanagerReceiver(config.receivers, ctx);
+    checkAlertmanagerRoutes(
+      config.alertmanager_in,
+      config.components.map((c) => c.id),
+      ctx,
+    );
     validateVantages(config, ctx);
     const vantagesOf = new Map(
       config.checks.map((c) => [c.id, checkVantages(c, config.defaults, config.vantage.id).length]),
