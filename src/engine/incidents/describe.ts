@@ -29,7 +29,8 @@ export function alertDescription(
     const value = formatValue(alert.value);
     switch (rule?.condition) {
       case 'down':
-        return `${name} is down`;
+        // One alert per PromQL series: its instance says which.
+        return alert.labels?.instance ? `${name}: ${alert.labels.instance} is down` : `${name} is down`;
       case 'degraded':
         return `${name} is degraded`;
       case 'latency':

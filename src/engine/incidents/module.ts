@@ -285,7 +285,15 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     if (this.stopped) return;
     const components = new Set(this.topology.componentIds());
     const candidates = [
-      ...buildCandidates([...this.rules.values()], this.topology, this.latencies, now, only, this.observerDegraded),
+      ...buildCandidates(
+        [...this.rules.values()],
+        this.topology,
+        this.latencies,
+        now,
+        only,
+        this.observerDegraded,
+        this.alerts,
+      ),
       ...this.external.candidates(now, (id) => components.has(id)),
     ];
     const evaluation = evaluateAlerts(this.alerts, candidates, now, only ? 'some' : 'all');
