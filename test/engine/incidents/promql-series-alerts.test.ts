@@ -4,6 +4,7 @@
  * description. Each series the query returns is its own alert (labels kept, a stable id), so
  * two servers down are two alerts, each with its own `for`, each resolving on its own.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { seriesId } from '../../../src/engine/probes/prometheus-answer.ts';
 import type { PromSeries } from '../../../src/shared/model.ts';
@@ -37,7 +38,7 @@ const descriptions = (h: Harness) =>
   h
     .incidents()
     .flatMap((i) => i.events)
-    .filter((e) => e.data?.alert === 'ServerDown' && e.data.annotations)
+    .filter((e) => e.data?.annotations)
     .map((e) => (e.data!.annotations as Record<string, string>).description)
     .sort();
 
@@ -84,5 +85,31 @@ describe('the article ServerDown rule on a prometheus check', () => {
     answer(h);
     await h.clock.advance(60_000);
     expect(h.incidents()).toEqual([]);
+  });
+});
+
+describe('the shipped example with the article rules', () => {
+  it('runs ServerDown and HighLatency as the article writes them', async () => {
+    const text = readFileSync(new URL('../../../resources/examples/hk-sg-prometheus.yaml', import.meta.url), 'utf8');
+    const h = new Harness(text);
+    h.result('servers-up', 'down', {
+      errorClass: 'promql_match',
+      prometheus: { series: [down('10.0.0.5:9100')], total: 1 },
+    });
+    await h.clock.advance(60_000);
+    expect(descriptions(h)).toEqual(['Server 10.0.0.5:9100 has been down for more than 1 minute']);
+    expect(h.open()[0]).toMatchObject({ severity: 'critical', rootCause: { id: 'fleet' } });
+
+    const slow = { __name__: '', instance: '10.0.1.7:8080', job: 'hk-api', handler: '/quote' };
+    h.result('api-latency', 'down', {
+      errorClass: 'promql_match',
+      prometheus: { series: [{ id: seriesId(slow), labels: slow, value: 0.8, failing: true }], total: 1 },
+    });
+    await h.clock.advance(299_000);
+    expect(h.open().filter((i) => i.rootCause.id === 'hk-api')).toEqual([]);
+    await h.clock.advance(1_000);
+    const latency = h.open().find((i) => i.rootCause.id === 'hk-api');
+    expect(latency).toMatchObject({ severity: 'warning' });
+    expect(descriptions(h)).toContain('High request latency on 10.0.1.7:8080');
   });
 });
