@@ -105,7 +105,9 @@ function judge(
   const breaches = (s: Sample) =>
     (check.above !== undefined && s.value > check.above) || (check.below !== undefined && s.value < check.below);
   const failing = threshold ? breaches : () => check.down_when === 'non_empty';
-  const series = toSeries(samples.slice(0, check.max_series), failing, check.instance_labels);
+  // Failing series first, so the cap never hides one that makes the check down (each is an alert).
+  const ordered = [...samples.filter(failing), ...samples.filter((x) => !failing(x))];
+  const series = toSeries(ordered.slice(0, check.max_series), failing, check.instance_labels);
   const extra = { prometheus: { series, total: samples.length } };
   if (samples.length === 0) {
     if (threshold || check.down_when === 'empty') {

@@ -33,8 +33,11 @@ export const prometheusCheckSchema = z
     /** A bearer token for Prometheus, read from this environment variable. */
     bearer_token_env: envName.optional(),
     basic_auth: z.strictObject({ username: z.string(), password_env: envName }).optional(),
-    /** Series read at most from one answer; more are counted, not kept. */
-    max_series: z.int().min(1).max(1_000).default(100),
+    /**
+     * Series kept from one answer (failing ones first); more are counted, not kept. Every result
+     * is stored with its series, so this bounds the history's size too.
+     */
+    max_series: z.int().min(1).max(1_000).default(50),
   })
   .superRefine((check, ctx) => {
     if ((check.above !== undefined || check.below !== undefined) && check.down_when === 'empty') {

@@ -105,6 +105,11 @@ describe.skipIf(!prometheusPath)('a prometheus check against a real Prometheus',
     expect(result.errorClass).toBe('promql_match');
     const byHandler = Object.fromEntries(result.prometheus!.series.map((s) => [s.labels.handler, s.failing]));
     expect(byHandler).toEqual({ '/api': true, '/static': false });
+    // The cap keeps failing series first: each is an alert.
+    const capped = await runProbe(
+      check({ query: 'rate(http_request_duration_seconds_sum[5m])', above: 0.5, max_series: 1 }),
+    );
+    expect(capped.prometheus).toMatchObject({ total: 2, series: [{ labels: { handler: '/api' }, failing: true }] });
     const relaxed = await runProbe(check({ query: 'rate(http_request_duration_seconds_sum[5m])', above: 1e6 }));
     expect(relaxed).toMatchObject({ ok: true, errorClass: null });
   });
