@@ -161,7 +161,7 @@ async function knockonAlertsInAlertmanager(): Promise<AmAlert[]> {
 }
 
 describe.skipIf(missing.length > 0)('Alertmanager in and out', () => {
-  it('refuses a webhook without the token, and a body that is not version 4', async () => {
+  it('refuses a webhook without the token, a body that is not version 4, and one over 1 MiB', async () => {
     const good = { version: '4', groupKey: 'g', status: 'firing', receiver: 'knockon', alerts: [] };
     expect((await postHook(good)).status).toBe(401);
     expect((await postHook(good, 'Bearer board-token')).status).toBe(401);
@@ -169,6 +169,8 @@ describe.skipIf(missing.length > 0)('Alertmanager in and out', () => {
     expect(wrong.status).toBe(400);
     expect(wrong.body).toContain('version');
     expect((await postHook(good, `Bearer ${HOOK_TOKEN}`)).status).toBe(200);
+    const huge = { ...good, groupKey: 'x'.repeat(1024 * 1024) };
+    expect((await postHook(huge, `Bearer ${HOOK_TOKEN}`)).status).toBe(413);
   });
 
   it('a real ServerDown folds into the root cause incident, goes out to Alertmanager, and resolves with it', async () => {
