@@ -140,6 +140,19 @@ function parsedParams<M extends RpcMethod>(method: M, params: unknown): RpcParam
   return parsed.params;
 }
 
+/** Answers a door's request with JSON (the agent's and Alertmanager's doors). */
+function jsonReply(res: ServerResponse) {
+  return (status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      ...SECURITY_HEADERS,
+      ...headers,
+    });
+    res.end(JSON.stringify(body));
+  };
+}
+
 class HttpError extends Error {
   readonly status: number;
   /** Close the connection after answering (a body left unread). */
@@ -260,15 +273,7 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
    * is parsed, and a browser, which always sends Origin with a POST, is refused outright.
    */
   const agentSync = async (req: IncomingMessage, res: ServerResponse) => {
-    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, {
-        'content-type': 'application/json',
-        'cache-control': 'no-store',
-        ...SECURITY_HEADERS,
-        ...headers,
-      });
-      res.end(JSON.stringify(body));
-    };
+    const reply = jsonReply(res);
     if (req.method !== 'POST') return reply(405, { error: 'agents sync with POST' }, { allow: 'POST' });
     if (req.headers.origin !== undefined) {
       return reply(403, { error: 'the agent door does not answer browsers' }, { connection: 'close' });
@@ -324,15 +329,7 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
    * names before the body is parsed, and a browser (which sends Origin with a POST) is refused.
    */
   const alertmanagerWebhook = async (req: IncomingMessage, res: ServerResponse) => {
-    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, {
-        'content-type': 'application/json',
-        'cache-control': 'no-store',
-        ...SECURITY_HEADERS,
-        ...headers,
-      });
-      res.end(JSON.stringify(body));
-    };
+    const reply = jsonReply(res);
     if (req.method !== 'POST') return reply(405, { error: 'Alertmanager posts its webhook' }, { allow: 'POST' });
     if (req.headers.origin !== undefined)
       return reply(403, { error: 'the webhook does not answer browsers' }, { connection: 'close' });
