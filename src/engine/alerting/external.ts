@@ -43,11 +43,20 @@ export class ExternalAlerts {
 
   /**
    * One candidate per alert on a component that exists. An ended alert (resolved, or past its
-   * endsAt) is offered once more, inactive, so the evaluation resolves it, then forgotten.
+   * endsAt) is offered once more, inactive, so the evaluation resolves it, then forgotten. A
+   * partial evaluation (one check's result) asks only for its components: the others' alerts are
+   * carried over unchanged, and an expiry brings a full evaluation (the module's timer).
    */
-  candidates(now: number, exists: (component: string) => boolean): AlertCandidate[] {
+  candidates(
+    now: number,
+    exists: (component: string) => boolean,
+    /** Only alerts on these components (`component:id` keys), as a partial evaluation asks. */
+    only?: ReadonlySet<string>,
+  ): AlertCandidate[] {
     const out: AlertCandidate[] = [];
+    if (this.alerts.size === 0) return out;
     for (const [key, alert] of this.alerts) {
+      if (only && !only.has(`component:${alert.component}`)) continue;
       const active = alert.firing && (alert.endsAt === null || alert.endsAt > now);
       if (!active) this.alerts.delete(key);
       if (!exists(alert.component)) continue;

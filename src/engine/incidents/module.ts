@@ -283,7 +283,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
    */
   private evaluate(now: number, only?: ReadonlySet<string>): void {
     if (this.stopped) return;
-    const components = new Set(this.topology.componentIds());
+    const components = this.external.size > 0 ? new Set(this.topology.componentIds()) : null;
     const candidates = [
       ...buildCandidates(
         [...this.rules.values()],
@@ -294,7 +294,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
         this.observerDegraded,
         this.alerts,
       ),
-      ...this.external.candidates(now, (id) => components.has(id)),
+      ...this.external.candidates(now, (id) => components?.has(id) === true, only),
     ];
     const evaluation = evaluateAlerts(this.alerts, candidates, now, only ? 'some' : 'all');
     const expiry = this.external.nextExpiry(now);
