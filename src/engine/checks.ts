@@ -94,6 +94,8 @@ export function describeTarget(check: CheckConfig): string {
       return `heartbeat /heartbeat/${check.id}`;
     case 'route53_health':
       return `route53 health check ${check.health_check_id}`;
+    case 'prometheus':
+      return `promql ${check.query} @ ${redactUrl(check.url)}`;
     case 'postgres':
     case 'mysql':
     case 'redis':
@@ -139,5 +141,6 @@ export function probeDetails(result: ProbeResult): ProbeDetails | undefined {
   if (result.finalUrl) details.finalUrl = result.finalUrl;
   if (result.headers) details.headers = result.headers;
   if (result.replication) details.replication = result.replication;
+  if (result.prometheus) details.prometheus = result.prometheus;
   return Object.keys(details).length > 0 ? details : undefined;
 }

@@ -17,6 +17,7 @@ import type {
   QuorumView,
   VantageView,
 } from '../shared/model.ts';
+import { isObserverFault } from '../shared/model.ts';
 import { describeQuorum } from '../shared/config/vantages.ts';
 import { DELTA_INTERVAL_MS, PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
 import { Alarm } from './alarm.ts';
@@ -406,7 +407,7 @@ export class Engine {
     const now = this.clock.now();
     // A probe that could not run, or ran while its observer's own network was failing, says
     // nothing new about the target: that vantage's state and the data's age stay as they are.
-    const observed = result.errorClass !== 'probe_error' && result.observerOffline !== true;
+    const observed = !isObserverFault(result.errorClass) && result.observerOffline !== true;
     obs.state = observed ? nextState(obs.state, result, tracked.check, now) : obs.state;
     if (observed) {
       obs.last = result;

@@ -8,6 +8,7 @@ import type { RpcRegistry } from './rpc.ts';
 import { RemoteWriteModule } from './remote-write/module.ts';
 import { HistoryModule, type HistoryStore } from './store/index.ts';
 import { installAgents } from './vantages/agents-module.ts';
+import { AlertmanagerInbox } from './alertmanager/inbox.ts';
 
 export interface ModuleContext {
   engine: Engine;
@@ -40,6 +41,14 @@ export async function installModules(base: Omit<ModuleContext, 'store'>): Promis
   installAgents(context);
   const knockOn = installKnockOn(context);
   context.incidents = knockOn;
+  context.engine.use(
+    new AlertmanagerInbox({
+      clock: context.clock ?? systemClock,
+      rpc: context.rpc,
+      log: context.log,
+      receive: (batch) => knockOn.receiveExternal(batch),
+    }),
+  );
   installFailover(context);
   const remoteWrite = new RemoteWriteModule({
     clock: context.clock ?? systemClock,

@@ -1,4 +1,4 @@
-import type { ProbeResult, Status } from '../shared/model.ts';
+import { isObserverFault, type ProbeResult, type Status } from '../shared/model.ts';
 
 export interface StatusRules {
   /** Consecutive failures before down (HAProxy's fall, Route 53's failure threshold). */
@@ -61,7 +61,7 @@ export const INITIAL_STATE: CheckState = {
  *   after it makes the check up (nginx's single trial request), with the window emptied.
  */
 export function nextState(prev: CheckState, result: ProbeResult, rules: StatusRules, now: number): CheckState {
-  if (result.errorClass === 'probe_error') return prev;
+  if (isObserverFault(result.errorClass)) return prev;
   const slow =
     result.ok &&
     (result.degraded === true ||

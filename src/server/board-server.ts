@@ -15,6 +15,7 @@ import {
   parseRpcParams,
   RPC_ACTIONS,
   isBoardMethod,
+  MAX_WEBHOOK_BODY_BYTES,
   type RpcMethod,
   type RpcParams,
   type RpcResult,
@@ -89,6 +90,8 @@ function metricsAllowed(header: string | undefined, auth: MetricsAuth | undefine
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
+/** Where Alertmanager's webhook_configs point. */
+export const ALERTMANAGER_WEBHOOK_PATH = '/api/alertmanager/webhook';
 
 /** A request's body, at most `limit` bytes: beyond it, 413 and the connection closed. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -135,6 +138,19 @@ function parsedParams<M extends RpcMethod>(method: M, params: unknown): RpcParam
   const parsed = parseRpcParams(method, params);
   if (!parsed.ok) throw new HttpError(400, parsed.error);
   return parsed.params;
+}
+
+/** Answers a door's request with JSON (the agent's and Alertmanager's doors). */
+function jsonReply(res: ServerResponse) {
+  return (status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      ...SECURITY_HEADERS,
+      ...headers,
+    });
+    res.end(JSON.stringify(body));
+  };
 }
 
 class HttpError extends Error {
@@ -257,15 +273,7 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
    * is parsed, and a browser, which always sends Origin with a POST, is refused outright.
    */
   const agentSync = async (req: IncomingMessage, res: ServerResponse) => {
-    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, {
-        'content-type': 'application/json',
-        'cache-control': 'no-store',
-        ...SECURITY_HEADERS,
-        ...headers,
-      });
-      res.end(JSON.stringify(body));
-    };
+    const reply = jsonReply(res);
     if (req.method !== 'POST') return reply(405, { error: 'agents sync with POST' }, { allow: 'POST' });
     if (req.headers.origin !== undefined) {
       return reply(403, { error: 'the agent door does not answer browsers' }, { connection: 'close' });
@@ -315,8 +323,42 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
     }
   };
 
+  /**
+   * Alertmanager's webhook (webhook_configs url: <board>/api/alertmanager/webhook). Like the
+   * agent door, it skips the Host check: the engine checks the credentials alertmanager_in
+   * names before the body is parsed, and a browser (which sends Origin with a POST) is refused.
+   */
+  const alertmanagerWebhook = async (req: IncomingMessage, res: ServerResponse) => {
+    const reply = jsonReply(res);
+    if (req.method !== 'POST') return reply(405, { error: 'Alertmanager posts its webhook' }, { allow: 'POST' });
+    if (req.headers.origin !== undefined)
+      return reply(403, { error: 'the webhook does not answer browsers' }, { connection: 'close' });
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_WEBHOOK_BODY_BYTES);
+    } catch (error) {
+      const status = error instanceof HttpError ? error.status : 400;
+      return reply(status, { error: error instanceof Error ? error.message : String(error) }, { connection: 'close' });
+    }
+    try {
+      const outcome = await source.request('alertmanager.webhook', {
+        authorization: String(req.headers.authorization ?? '').slice(0, 4_096),
+        body: body.toString('utf8'),
+      });
+      reply(
+        outcome.status,
+        outcome.body,
+        outcome.status === 401 ? { 'www-authenticate': 'Bearer, Basic realm="knockon"' } : {},
+      );
+    } catch (error) {
+      // The engine is restarting: Alertmanager retries a 5xx.
+      reply(503, { error: `the engine did not answer: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if ((req.url ?? '').split('?')[0] === AGENT_SYNC_PATH) return agentSync(req, res);
+    if ((req.url ?? '').split('?')[0] === ALERTMANAGER_WEBHOOK_PATH) return alertmanagerWebhook(req, res);
     const plain = (status: number, text: string) =>
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS }).end(`${text}\n`);
     // DNS rebinding: a page on evil.example that rebinds its name to 127.0.0.1 sends Host:

@@ -63,6 +63,9 @@ const ERROR_CLASSES = [
   'replica_missing',
   'canary_late',
   'data_disagree',
+  'promql_match',
+  'promql_empty',
+  'config_error',
   'probe_error',
 ] as const;
 
@@ -128,6 +131,21 @@ export const WireResultSchema = z.object({
     })
     .optional(),
   finalUrl: text(8_192).optional(),
+  prometheus: z
+    .object({
+      series: z
+        .array(
+          z.object({
+            id: text(64),
+            labels: z.record(text(256), text(2_000)).refine((l) => Object.keys(l).length <= 64),
+            value: z.number(),
+            failing: z.boolean(),
+          }),
+        )
+        .max(1_000),
+      total: z.int().min(0),
+    })
+    .optional(),
   headers: z
     .record(text(128), text(1_000))
     .refine((h) => Object.keys(h).length <= 32, { error: 'expected at most 32 headers' })

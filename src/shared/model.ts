@@ -48,7 +48,35 @@ export type ErrorClass =
   | 'replica_missing'
   | 'canary_late'
   | 'data_disagree'
+  | 'promql_match'
+  | 'promql_empty'
+  | 'config_error'
   | 'probe_error';
+
+/**
+ * Results that say nothing about the target: the observer could not probe (`probe_error`), or
+ * the check as configured cannot be asked (`config_error`: a PromQL query Prometheus refuses).
+ * Neither changes a status, counts in availability nor alarms; both show on the check's line.
+ */
+export function isObserverFault(errorClass: string | null): boolean {
+  return errorClass === 'probe_error' || errorClass === 'config_error';
+}
+
+/** One series a prometheus check's query returned: its labels kept, a stable id made from them. */
+export interface PromSeries {
+  /** Stable across probes and restarts: derived from the (instance_labels of the) labels. */
+  id: string;
+  labels: Record<string, string>;
+  value: number;
+  /** Whether this series is what makes the check down (matched, or past the threshold). */
+  failing: boolean;
+}
+
+/** A prometheus check's answer: the series (at most max_series) and how many there were. */
+export interface PromDetails {
+  series: PromSeries[];
+  total: number;
+}
 
 /**
  * What the observer itself ran short of when a probe could not run (set only on probe_error
@@ -164,6 +192,8 @@ export interface ProbeResult {
   replication?: ReplicationDetails;
   /** HTTP: the URL answered last, when redirects were followed. */
   finalUrl?: string;
+  /** Prometheus checks: the series the query returned. */
+  prometheus?: PromDetails;
   /**
    * HTTP: the response headers the config asks about (`expect.headers`, a component's
    * `backup_in_use`), lower-case names; only those, so no cookie or token is ever kept.
@@ -245,7 +275,7 @@ export interface CheckView {
 /** The optional parts of a probe result, as the board shows them for the last probe. */
 export type ProbeDetails = Pick<
   ProbeResult,
-  'httpStatus' | 'phases' | 'tls' | 'dns' | 'heartbeat' | 'finalUrl' | 'headers' | 'replication'
+  'httpStatus' | 'phases' | 'tls' | 'dns' | 'heartbeat' | 'finalUrl' | 'headers' | 'replication' | 'prometheus'
 >;
 
 export interface RegionView {

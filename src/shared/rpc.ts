@@ -16,6 +16,9 @@ import { z } from 'zod';
 import { MAX_AGENT_BODY_BYTES } from './agent-protocol.ts';
 import type { EngineHealth, IncidentView, ProbeResult, SeriesPoint } from './model.ts';
 
+/** Alertmanager's webhook body at most (a group of alerts with labels and annotations). */
+export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+
 /** Longest free text accepted from a caller (names, notes, reasons). */
 const MAX_TEXT = 2_000;
 /** Longest silence the board may ask for: the same 30 days Alertmanager users expect. */
@@ -50,9 +53,9 @@ const by = z
  * Who may call a method: viewers see, operators acknowledge and silence, admins fail over;
  * `agent` is a probe agent holding a token bound to one vantage (never a person).
  */
-export type RpcRole = 'viewer' | 'operator' | 'admin' | 'agent';
+export type RpcRole = 'viewer' | 'operator' | 'admin' | 'agent' | 'webhook';
 /** `agent` methods are served only on the agent door (POST /api/agent/v1/sync), never to the board. */
-export type RpcKind = 'query' | 'action' | 'agent';
+export type RpcKind = 'query' | 'action' | 'agent' | 'webhook';
 
 interface MethodSpec<P extends z.ZodType, R> {
   kind: RpcKind;
@@ -144,6 +147,19 @@ export const RPC_CONTRACT = {
       from: z.string().max(200),
     }),
   ),
+  /**
+   * Alertmanager's webhook (version 4), served only at POST /api/alertmanager/webhook (`webhook`
+   * methods have their own door, like the agent's): the Authorization header as sent and the
+   * body unparsed; the engine checks the one against alertmanager_in and parses the other.
+   */
+  'alertmanager.webhook': method<AgentSyncOutcome>()(
+    'webhook',
+    'webhook',
+    z.strictObject({
+      authorization: z.string().max(4_096),
+      body: z.string().max(MAX_WEBHOOK_BODY_BYTES),
+    }),
+  ),
   /** Agent tokens known to the centre (never the tokens themselves). */
   /** The engine's own health (scheduler, store queue, notification outcomes), for /metrics. */
   'engine.health': method<EngineHealth>()('query', 'viewer', z.strictObject({})),
@@ -171,7 +187,8 @@ export interface AgentTokenView {
 
 /** Methods the board may call (queries and actions); agent methods have their own door. */
 export function isBoardMethod(method: RpcMethod): boolean {
-  return RPC_CONTRACT[method].kind !== 'agent';
+  const kind: RpcKind = RPC_CONTRACT[method].kind;
+  return kind === 'query' || kind === 'action';
 }
 
 type Contract = typeof RPC_CONTRACT;

@@ -52,7 +52,7 @@ describe('check type config', () => {
 
   it('names every check type when the type is unknown', () => {
     expect(issues([{ id: 'x', type: 'ping' }])).toEqual([
-      'checks[0].type: expected "type" to be one of: http, dns, tcp, tls, heartbeat, postgres, mysql, redis, consistency, route53_health',
+      'checks[0].type: expected "type" to be one of: http, dns, tcp, tls, heartbeat, postgres, mysql, redis, consistency, route53_health, prometheus',
     ]);
   });
 

@@ -59,10 +59,11 @@ describe('the RPC contract', () => {
   it('gives every method a kind and a role, and lists exactly the actions as actions', () => {
     for (const method of methods) {
       const spec = RPC_CONTRACT[method];
-      expect(['query', 'action', 'agent']).toContain(spec.kind);
-      expect(['viewer', 'operator', 'admin', 'agent']).toContain(spec.role);
+      expect(['query', 'action', 'agent', 'webhook']).toContain(spec.kind);
+      expect(['viewer', 'operator', 'admin', 'agent', 'webhook']).toContain(spec.role);
       // The agent door and the agent role go together: no person calls an agent method.
       expect(spec.kind === 'agent').toBe(spec.role === 'agent');
+      expect(spec.kind === 'webhook').toBe(spec.role === 'webhook');
       expect(RPC_ACTIONS.has(method)).toBe(spec.kind === 'action');
       if (spec.kind === 'action') expect(spec.role).not.toBe('viewer');
     }

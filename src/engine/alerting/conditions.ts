@@ -5,8 +5,9 @@
  */
 import { alertTargetsChecks } from '../../shared/config/references.ts';
 import type { AlertRuleConfig } from '../../shared/config/alerts.ts';
+import type { PromSeries } from '../../shared/model.ts';
 import type { SubjectRef, Topology } from '../analysis/topology.ts';
-import type { AlertCandidate } from './evaluate.ts';
+import type { AlertCandidate, AlertInstance } from './evaluate.ts';
 import { average, percentile, type LatencyWindows } from './latency-window.ts';
 
 export function subjectsOf(rule: AlertRuleConfig, topology: Topology): SubjectRef[] {
@@ -81,21 +82,20 @@ export function buildCandidates(
   only?: ReadonlySet<string>,
   /** The observer cannot run its probes (descriptors, memory): what it sees now is not evidence. */
   observerDegraded = false,
+  /** The alerts as they stand: per-series alerts whose series left the answer are offered to end. */
+  previous?: ReadonlyMap<string, AlertInstance>,
 ): AlertCandidate[] {
   const vantageOffline = !topology.vantage().online || observerDegraded;
   const out: AlertCandidate[] = [];
   for (const rule of rules) {
     for (const subject of only ? subjectsIn(rule, only, topology) : subjectsOf(rule, topology)) {
-      const { active, value } = condition(rule, subject, topology, latencies, now);
-      out.push({
+      const base = {
         key: alertKey(rule.name, subject),
         rule: rule.name,
         subject,
         severity: rule.severity,
         forMs: rule.for,
         keepFiringForMs: rule.keep_firing_for,
-        active,
-        value,
         // This machine's vantage offline holds what only it sees; a subject probed from several
         // vantages is held only while its quorum is short (the other vantages still decide).
         // No data is no evidence either way (after a restart, before the first result): a firing
@@ -104,8 +104,37 @@ export function buildCandidates(
           (topology.localOnly(subject) ? vantageOffline : topology.held(subject)) ||
           topology.flapping(subject) ||
           topology.describe(subject)?.status === 'unknown',
-      });
+      };
+      const series = rule.condition === 'down' && subject.kind === 'check' ? topology.failingSeries(subject.id) : null;
+      if (series) out.push(...seriesCandidates(base, series, previous));
+      else out.push({ ...base, ...condition(rule, subject, topology, latencies, now) });
     }
+  }
+  return out;
+}
+
+/**
+ * A `down` rule on a prometheus check is one alert per failing series, as a Prometheus rule is:
+ * each active while the query returns it, with its own `for` and its labels for templates
+ * ({{ $labels.instance }} is the series' instance). A series gone from the answer is offered
+ * inactive (from the alerts it had) so its alert clears or resolves.
+ */
+function seriesCandidates(
+  base: Omit<AlertCandidate, 'active' | 'value'>,
+  series: readonly PromSeries[],
+  previous: ReadonlyMap<string, AlertInstance> | undefined,
+): AlertCandidate[] {
+  const out: AlertCandidate[] = series.map((s) => ({
+    ...base,
+    key: `${base.key}#${s.id}`,
+    active: true,
+    value: s.value,
+    labels: s.labels,
+  }));
+  const present = new Set(out.map((c) => c.key));
+  for (const [key, alert] of previous ?? []) {
+    if (!key.startsWith(`${base.key}#`) || present.has(key)) continue;
+    out.push({ ...base, key, active: false, value: alert.value, ...(alert.labels ? { labels: alert.labels } : {}) });
   }
   return out;
 }

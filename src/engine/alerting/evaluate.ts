@@ -27,6 +27,10 @@ export interface AlertCandidate {
   active: boolean;
   value: number | null;
   hold: boolean;
+  /** Labels beyond the rule's (an Alertmanager alert's own, a PromQL series'), for templates. */
+  labels?: Record<string, string>;
+  /** Annotations already rendered elsewhere (an Alertmanager alert's), used as they are. */
+  annotations?: Record<string, string>;
 }
 
 export interface AlertInstance {
@@ -41,6 +45,8 @@ export interface AlertInstance {
   /** The last evaluation at which the condition was true (or the hold was on). */
   lastActiveAt: number;
   value: number | null;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
 }
 
 export type AlertTransition =
@@ -86,6 +92,7 @@ export function evaluateAlerts(
         firedAt: null,
         lastActiveAt: now,
         value: c.value,
+        ...extras(c),
       };
       transitions.push({ kind: 'pending', alert });
       if (c.forMs <= 0) {
@@ -96,7 +103,12 @@ export function evaluateAlerts(
       alerts.set(c.key, alert);
       continue;
     }
-    const next: AlertInstance = { ...prev, severity: c.severity, value: c.active ? c.value : prev.value };
+    const next: AlertInstance = {
+      ...prev,
+      severity: c.severity,
+      value: c.active ? c.value : prev.value,
+      ...extras(c),
+    };
     if (prev.state === 'pending') {
       if (!c.active) {
         transitions.push({ kind: 'cleared', alert: next });
@@ -137,4 +149,11 @@ export function evaluateAlerts(
     else if (alert.state === 'firing' && !c.active && !c.hold) due(alert.lastActiveAt + c.keepFiringForMs);
   }
   return { alerts, transitions, nextDueAt };
+}
+
+function extras(c: AlertCandidate): Pick<AlertInstance, 'labels' | 'annotations'> {
+  return {
+    ...(c.labels ? { labels: c.labels } : {}),
+    ...(c.annotations ? { annotations: c.annotations } : {}),
+  };
 }

@@ -6,7 +6,16 @@
 import type { Config } from '../../shared/config/schema.ts';
 import { withReplicationLinks } from '../../shared/config/replication-links.ts';
 import type { ComponentConfig, StatusRule } from '../../shared/config/topology.ts';
-import type { CheckView, ComponentView, ImpactRole, ProbeResult, Status, VantageView } from '../../shared/model.ts';
+import {
+  isObserverFault,
+  type CheckView,
+  type ComponentView,
+  type ImpactRole,
+  type ProbeResult,
+  type PromSeries,
+  type Status,
+  type VantageView,
+} from '../../shared/model.ts';
 import { componentStatus } from './component-status.ts';
 import { INITIAL_FLAP, recordFlapState, type FlapState, type FlapThresholds } from './flap.ts';
 import { analyseImpact, blastRadius } from './impact.ts';
@@ -48,6 +57,8 @@ interface CheckEntry {
   failing: string[];
   /** The reported headers of its last successful result (http checks; see backup_in_use). */
   headers: Readonly<Record<string, string>> | null;
+  /** Prometheus checks: the series of the last answer that make it down; null for other checks. */
+  series: readonly PromSeries[] | null;
 }
 
 export function subjectKey(subject: SubjectRef): string {
@@ -93,6 +104,7 @@ export class Topology {
         held: old?.held ?? false,
         failing: old?.failing ?? [],
         headers: old?.headers ?? null,
+        series: old?.series ?? (view.type === 'prometheus' ? [] : null),
       });
     }
     this.checks = checks;
@@ -140,7 +152,7 @@ export class Topology {
   update(checkId: string, status: Status, result: ProbeResult, now: number): string[] {
     const check = this.checks.get(checkId);
     if (!check) return [];
-    if (result.errorClass === 'probe_error') return [];
+    if (isObserverFault(result.errorClass)) return [];
     const checkChanged = check.status !== status;
     check.status = status;
     check.errorClass = result.errorClass;
@@ -151,6 +163,7 @@ export class Topology {
     };
     const before = new Map((this.componentsOfCheck.get(checkId) ?? []).map((id) => [id, viewKey(id)]));
     if (result.ok) check.headers = result.headers ?? {};
+    if (check.type === 'prometheus') check.series = result.prometheus?.series.filter((x) => x.failing) ?? [];
     const daysLeft = (result.tls as { daysLeft?: unknown } | undefined)?.daysLeft;
     if (typeof daysLeft === 'number' && Number.isFinite(daysLeft)) check.daysLeft = daysLeft;
     const raw = !result.ok ? 'down' : result.degraded ? 'degraded' : 'up';
@@ -292,6 +305,11 @@ export class Topology {
   /** The vantages that see the subject's checks down now, first seen first. */
   seenBy(subject: SubjectRef): string[] {
     return [...new Set(this.checksOf(subject).flatMap((id) => this.checks.get(id)?.failing ?? []))];
+  }
+
+  /** A prometheus check's failing series now; null for other check types. */
+  failingSeries(id: string): readonly PromSeries[] | null {
+    return this.checks.get(id)?.series ?? null;
   }
 
   checkInfo(id: string): { type: string; errorClass: string | null; daysLeft: number | null } | null {

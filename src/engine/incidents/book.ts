@@ -144,7 +144,14 @@ export class IncidentBook {
         message: isRoot
           ? `${alert.rule} firing: ${this.describe.summary(alert)}`
           : `${subject?.name ?? alert.subject.id} is affected too (${alert.rule}): folded into this incident`,
-        data: { alert: alert.rule, subject: alert.subject, severity: alert.severity, folded: !isRoot },
+        // Annotations too, so receivers describe every alert (alert-notes.ts), not only the first.
+        data: {
+          alert: alert.rule,
+          subject: alert.subject,
+          severity: alert.severity,
+          folded: !isRoot,
+          annotations: this.describe.annotations(alert),
+        },
       });
       if (SEVERITY_RANK[alert.severity] > SEVERITY_RANK[incident.view.severity]) {
         const from = incident.view.severity;
@@ -464,5 +471,6 @@ function impactedNow(root: SubjectRef, topology: Topology): IncidentView['impact
 function subjectOfKey(key: string): SubjectRef {
   const rest = key.slice(key.indexOf('/') + 1);
   const colon = rest.indexOf(':');
-  return { kind: rest.slice(0, colon) as SubjectRef['kind'], id: rest.slice(colon + 1) };
+  // A per-series alert's key ends in #<series id> (alerting/conditions.ts); ids never hold '#'.
+  return { kind: rest.slice(0, colon) as SubjectRef['kind'], id: rest.slice(colon + 1).split('#')[0]! };
 }

@@ -11,9 +11,11 @@ export function alertDescription(
   topology: Topology,
 ): AlertDescription {
   const annotations = (alert: AlertInstance): Record<string, string> => {
+    // An Alertmanager alert comes with its annotations rendered by the rule that raised it.
+    if (alert.annotations) return alert.annotations;
     const rule = rules().get(alert.rule);
     if (!rule) return {};
-    const labels = alertLabels(rule, alert.subject, topology);
+    const labels = { ...alertLabels(rule, alert.subject, topology), ...alert.labels };
     return Object.fromEntries(
       Object.entries(rule.annotations).map(([k, template]) => [k, expandTemplate(template, labels, alert.value)]),
     );
@@ -21,12 +23,14 @@ export function alertDescription(
   const summary = (alert: AlertInstance): string => {
     const rendered = annotations(alert).summary;
     if (rendered) return rendered;
+    if (alert.annotations?.description) return alert.annotations.description;
     const name = topology.describe(alert.subject)?.name ?? alert.subject.id;
     const rule = rules().get(alert.rule);
     const value = formatValue(alert.value);
     switch (rule?.condition) {
       case 'down':
-        return `${name} is down`;
+        // One alert per PromQL series: its instance says which.
+        return alert.labels?.instance ? `${name}: ${alert.labels.instance} is down` : `${name} is down`;
       case 'degraded':
         return `${name} is degraded`;
       case 'latency':

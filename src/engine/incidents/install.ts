@@ -7,7 +7,9 @@ import { KnockOnModule } from './module.ts';
  * Adds the knock-on module to the engine; returns it as the incident log other modules (failover)
  * use, with its notification counts for the engine's health.
  */
-export function installKnockOn(context: ModuleContext): IncidentLog & Pick<KnockOnModule, 'notificationCounts'> {
+export function installKnockOn(
+  context: ModuleContext,
+): IncidentLog & Pick<KnockOnModule, 'notificationCounts' | 'receiveExternal'> {
   const { engine } = context;
   const module = new KnockOnModule({
     clock: context.clock ?? systemClock,

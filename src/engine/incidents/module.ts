@@ -35,6 +35,7 @@ import { IncidentBook } from './book.ts';
 import { alertDescription } from './describe.ts';
 import type { IncidentRepository } from './repository.ts';
 import { Alarm } from '../alarm.ts';
+import { ExternalAlerts, type ExternalAlert } from '../alerting/external.ts';
 
 export interface KnockOnOptions {
   clock: Clock;
@@ -67,6 +68,8 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   private readonly notifier: Notifier;
   private rules = new Map<string, AlertRuleConfig>();
   private alerts = new Map<string, AlertInstance>();
+  /** Alerts from Alertmanager's webhook, evaluated with the rules' own. */
+  private readonly external = new ExternalAlerts();
   private readonly alarm: Alarm;
   private restored = false;
   private stopped = false;
@@ -199,6 +202,19 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     await this.notifier.stop();
   }
 
+  /**
+   * Alerts from Alertmanager (see alertmanager/inbox.ts): firing ones join the analysis at once,
+   * resolved ones end. Returns how many new alerts were refused for the bound.
+   */
+  receiveExternal(batch: readonly ExternalAlert[]): number {
+    let refused = 0;
+    this.guard('alertmanager alerts', () => {
+      refused = this.external.apply(batch);
+      this.evaluate(this.options.clock.now());
+    });
+    return refused;
+  }
+
   // IncidentLog, for the failover module.
 
   addEventsToIncident(id: string, events: readonly IncidentEvent[], options: { detectedAt?: number } = {}): boolean {
@@ -267,15 +283,22 @@ export class KnockOnModule implements EngineModule, IncidentLog {
    */
   private evaluate(now: number, only?: ReadonlySet<string>): void {
     if (this.stopped) return;
-    const candidates = buildCandidates(
-      [...this.rules.values()],
-      this.topology,
-      this.latencies,
-      now,
-      only,
-      this.observerDegraded,
-    );
+    const components = this.external.size > 0 ? new Set(this.topology.componentIds()) : null;
+    const candidates = [
+      ...buildCandidates(
+        [...this.rules.values()],
+        this.topology,
+        this.latencies,
+        now,
+        only,
+        this.observerDegraded,
+        this.alerts,
+      ),
+      ...this.external.candidates(now, (id) => components?.has(id) === true, only),
+    ];
     const evaluation = evaluateAlerts(this.alerts, candidates, now, only ? 'some' : 'all');
+    const expiry = this.external.nextExpiry(now);
+    if (expiry !== null) evaluation.nextDueAt = Math.min(evaluation.nextDueAt ?? expiry, expiry);
     this.alerts = evaluation.alerts;
     this.book.applyTransitions(evaluation.transitions, this.topology, now);
     this.book.reconcile(this.topology, now);
@@ -359,7 +382,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       const signal: AlertSignal = {
         rule: t.alert.rule,
         subject: t.alert.subject,
-        labels: rule ? alertLabels(rule, t.alert.subject, this.topology) : {},
+        labels: { ...(rule ? alertLabels(rule, t.alert.subject, this.topology) : {}), ...t.alert.labels },
         firing: t.kind === 'firing',
         at: now,
       };

@@ -22,6 +22,8 @@ export interface DeliveryOptions {
   clock: Clock;
   /** Ends retries early (the engine stopping). */
   signal?: AbortSignal;
+  /** Sent with every attempt (an Authorization header). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 const MAX_RESPONSE_BYTES = 16 * 1024;
@@ -53,7 +55,7 @@ async function attemptOnce(
   try {
     const response = await request(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'Knockon' },
+      headers: { 'content-type': 'application/json', 'user-agent': 'Knockon', ...options.headers },
       body: JSON.stringify(body),
       signal: AbortSignal.any(signals),
       headersTimeout: options.timeoutMs,

@@ -11,6 +11,8 @@ import { afterSend, decide, NEW_GROUP, type GroupState, type GroupTiming } from 
 import { desktopNotice, pagerDutyEvent, slackMessage, webhookMessage, type NotifyAction } from './messages.ts';
 import { pagerDutyAnnouncement, slackAnnouncement, webhookAnnouncement, type Announcement } from './announce.ts';
 import { Alarm } from '../alarm.ts';
+import { authorizationHeader } from '../http-credentials.ts';
+import { alertmanagerAlerts } from './alertmanager-message.ts';
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 1, warning: 2, critical: 3 };
 /** How long stop() waits for sends in flight. */
@@ -115,7 +117,8 @@ export class Notifier {
     if (this.abort.signal.aborted) return;
     for (const receiver of this.receivers) {
       if (a.receivers && !a.receivers.includes(receiver.id)) continue;
-      if (receiver.type === 'desktop') continue;
+      // Alertmanager takes alerts, not one-off messages: its users see announcements on the board.
+      if (receiver.type === 'desktop' || receiver.type === 'alertmanager') continue;
       if (SEVERITY_RANK[a.severity] < SEVERITY_RANK[receiver.min_severity]) continue;
       this.track(
         this.post(receiver, (url) => {
@@ -199,6 +202,14 @@ export class Notifier {
       this.recordOutcome(receiver, incident.id, action, { ok: true, attempts: 1, status: null, error: null });
       return;
     }
+    if (receiver.type === 'alertmanager') {
+      this.track(
+        this.postToAlertmanager(receiver, incident, action).then((o) =>
+          this.recordOutcome(receiver, incident.id, action, o),
+        ),
+      );
+      return;
+    }
     this.track(
       this.post(receiver, (secret) => {
         if (receiver.type === 'slack') return [secret, slackMessage(incident, action)];
@@ -218,7 +229,7 @@ export class Notifier {
    * secret (the URL for Slack and webhooks, the routing key for PagerDuty) and says where to post what.
    */
   private async post(
-    receiver: Exclude<ReceiverConfig, { type: 'desktop' }>,
+    receiver: Exclude<ReceiverConfig, { type: 'desktop' | 'alertmanager' }>,
     build: (secret: string) => [url: string, body: unknown],
   ): Promise<DeliveryOutcome> {
     const delivery = {
@@ -245,6 +256,27 @@ export class Notifier {
     } catch (error) {
       return { ok: false, attempts: 1, status: null, error: String(error) };
     }
+  }
+
+  /** POST /api/v2/alerts with the receiver's credentials (read now, so a rotated secret is used). */
+  private async postToAlertmanager(
+    receiver: Extract<ReceiverConfig, { type: 'alertmanager' }>,
+    incident: IncidentView,
+    action: NotifyAction,
+  ): Promise<DeliveryOutcome> {
+    const auth = authorizationHeader(receiver, this.options.env);
+    if (!auth.ok) return missing(auth.missing);
+    const now = this.options.clock.now();
+    const validFor = this.timing.repeatIntervalMs + this.timing.groupIntervalMs;
+    const body = alertmanagerAlerts(incident, action, receiver.labels, now, validFor);
+    return postJson(`${receiver.url.replace(/\/+$/, '')}/api/v2/alerts`, body, {
+      timeoutMs: receiver.timeout,
+      maxAttempts: receiver.max_attempts,
+      backoffMs: receiver.backoff,
+      clock: this.options.clock,
+      signal: this.abort.signal,
+      headers: auth.header ? { authorization: auth.header } : {},
+    });
   }
 
   private recordAnnouncement(receiver: ReceiverConfig, a: Announcement, outcome: DeliveryOutcome): void {

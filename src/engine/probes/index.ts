@@ -12,6 +12,7 @@ import { postgresProbe } from './postgres-probe.ts';
 import { redisProbe } from './redis-probe.ts';
 import { mysqlProbe } from './mysql-probe.ts';
 import { consistencyProbe, rememberDisagreement } from './consistency-probe.ts';
+import { prometheusProbe } from './prometheus-probe.ts';
 
 /** What some probes need beyond the check itself. */
 export interface ProbeContext {
@@ -80,6 +81,8 @@ async function probeOnce(check: ResolvedCheck, signal?: AbortSignal, context?: P
         return context.heartbeats.evaluate(check);
       case 'route53_health':
         return await route53HealthProbe(check, context?.env ?? process.env, signal);
+      case 'prometheus':
+        return await prometheusProbe(check, context?.env ?? process.env, signal);
     }
   } catch (error) {
     const short = observerShortage(error);

@@ -1,4 +1,4 @@
-import type { SeriesPoint } from '../../shared/model.ts';
+import { isObserverFault, type SeriesPoint } from '../../shared/model.ts';
 
 /**
  * One stretch of time's figures for one check: a rollup row, or raw results summarised.
@@ -36,7 +36,7 @@ export function cellFromSamples(t: number, samples: Iterable<Sample>): Cell | nu
   let failures = 0;
   const latencies: number[] = [];
   for (const s of samples) {
-    if (s.errorClass === 'probe_error') continue;
+    if (isObserverFault(s.errorClass)) continue;
     count++;
     if (!s.ok) failures++;
     else if (s.latencyMs !== null) latencies.push(s.latencyMs);

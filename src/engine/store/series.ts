@@ -239,7 +239,7 @@ export function queryAvailabilityAll(
     const rows =
       seg.level === 'raw'
         ? store.all<{ key: number; count: number; failures: number }>(
-            "SELECT check_key AS key, count(*) AS count, sum(ok = 0) AS failures FROM results WHERE started_at >= ? AND started_at < ? AND (error_class IS NULL OR error_class != 'probe_error') GROUP BY check_key",
+            "SELECT check_key AS key, count(*) AS count, sum(ok = 0) AS failures FROM results WHERE started_at >= ? AND started_at < ? AND (error_class IS NULL OR error_class NOT IN ('probe_error', 'config_error')) GROUP BY check_key",
             seg.from,
             seg.to,
           )

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { id } from './common.ts';
 import { duration, timeoutDuration } from './duration.ts';
+import { alertmanagerReceiverFields } from './alertmanager.ts';
 
 const severity = z.enum(['critical', 'warning', 'info']);
 const labelName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a label name such as team' });
@@ -94,10 +95,13 @@ export const receiverSchema = z.discriminatedUnion(
         .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
         .default('https://events.pagerduty.com/v2/enqueue'),
     }),
+    z.strictObject({ ...receiverCommon, ...alertmanagerReceiverFields }),
   ],
   {
     error: (issue) =>
-      issue.code === 'invalid_union' ? 'expected "type" to be one of: desktop, slack, webhook, pagerduty' : undefined,
+      issue.code === 'invalid_union'
+        ? 'expected "type" to be one of: desktop, slack, webhook, pagerduty, alertmanager'
+        : undefined,
   },
 );
 

@@ -13,6 +13,8 @@ import { postgresCheckSchema } from './postgres-check.ts';
 import { mysqlCheckSchema } from './mysql-check.ts';
 import { redisCheckSchema } from './redis-check.ts';
 import { consistencyCheckSchema } from './consistency-check.ts';
+import { prometheusCheckSchema } from './prometheus-check.ts';
+import { alertmanagerInSchema, checkAlertmanagerReceiver, checkAlertmanagerRoutes } from './alertmanager.ts';
 import { alertRuleSchema, notificationsSchema, receiverSchema } from './alerts.ts';
 import { checkReferences, findCycle } from './references.ts';
 import { withReplicationLinks } from './replication-links.ts';
@@ -44,11 +46,12 @@ export const checkSchema = z.discriminatedUnion(
     redisCheckSchema,
     consistencyCheckSchema,
     route53HealthCheckSchema,
+    prometheusCheckSchema,
   ],
   {
     error: (issue) =>
       issue.code === 'invalid_union'
-        ? 'expected "type" to be one of: http, dns, tcp, tls, heartbeat, postgres, mysql, redis, consistency, route53_health'
+        ? 'expected "type" to be one of: http, dns, tcp, tls, heartbeat, postgres, mysql, redis, consistency, route53_health, prometheus'
         : undefined,
   },
 );
@@ -127,8 +130,16 @@ export const configSchema = z
     notifications: notificationsSchema,
     /** Prometheus remote write: every result pushed as samples (README, Remote write). */
     remote_write: remoteWriteListSchema,
+    /** Alertmanager's webhook into the board (POST /api/alertmanager/webhook); refused when absent. */
+    alertmanager_in: alertmanagerInSchema.optional(),
   })
   .superRefine((config, ctx) => {
+    checkAlertmanagerReceiver(config.receivers, ctx);
+    checkAlertmanagerRoutes(
+      config.alertmanager_in,
+      config.components.map((c) => c.id),
+      ctx,
+    );
     validateVantages(config, ctx);
     const vantagesOf = new Map(
       config.checks.map((c) => [c.id, checkVantages(c, config.defaults, config.vantage.id).length]),

@@ -1,5 +1,6 @@
 import type { PhaseTimings, ProbeResult, SeriesRange } from '../../../shared/model.ts';
 import { ReplicationPanel } from '../components/ReplicationPanel.tsx';
+import { SeriesPanel } from '../components/SeriesPanel.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { VantageMatrix } from '../components/VantageMatrix.tsx';
 import { formatLatency, formatPercent, formatTime } from '../format.ts';
@@ -168,6 +169,7 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
             </>
           )}
           <ReplicationPanel results={results} />
+          <SeriesPanel latest={latest} />
           {latest?.heartbeat && (
             <>
               <h3>Heartbeat</h3>

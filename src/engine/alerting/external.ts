@@ -1,0 +1,97 @@
+/**
+ * Alerts raised outside Knockon (Alertmanager's webhook), kept until their source says they
+ * are resolved or their endsAt passes. They are offered to the same evaluation as Knockon's own
+ * rules (as candidates, firing at once: the source already applied its `for`), so they open,
+ * fold into and resolve incidents exactly as Knockon's alerts do. Time comes in as an argument.
+ */
+import type { Severity } from '../../shared/model.ts';
+import type { AlertCandidate } from './evaluate.ts';
+
+export interface ExternalAlert {
+  /** The source's identity of the alert (Alertmanager's fingerprint of its labels). */
+  fingerprint: string;
+  /** Its alertname. */
+  name: string;
+  component: string;
+  severity: Severity;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  firing: boolean;
+  /** When the source will consider it resolved unless told again; null when it did not say. */
+  endsAt: number | null;
+}
+
+/** Alerts held at most: a source flooding with distinct alerts is refused beyond it, not kept. */
+export const MAX_EXTERNAL_ALERTS = 5_000;
+
+export class ExternalAlerts {
+  private readonly alerts = new Map<string, ExternalAlert>();
+
+  /** Applies one batch; returns how many new alerts were refused for the bound. */
+  apply(batch: readonly ExternalAlert[]): number {
+    let refused = 0;
+    for (const alert of batch) {
+      const key = keyOf(alert);
+      if (!this.alerts.has(key) && alert.firing && this.alerts.size >= MAX_EXTERNAL_ALERTS) {
+        refused++;
+        continue;
+      }
+      if (alert.firing || this.alerts.has(key)) this.alerts.set(key, alert);
+    }
+    return refused;
+  }
+
+  /**
+   * One candidate per alert on a component that exists. An ended alert (resolved, or past its
+   * endsAt) is offered once more, inactive, so the evaluation resolves it, then forgotten. A
+   * partial evaluation (one check's result) asks only for its components: the others' alerts are
+   * carried over unchanged, and an expiry brings a full evaluation (the module's timer).
+   */
+  candidates(
+    now: number,
+    exists: (component: string) => boolean,
+    /** Only alerts on these components (`component:id` keys), as a partial evaluation asks. */
+    only?: ReadonlySet<string>,
+  ): AlertCandidate[] {
+    const out: AlertCandidate[] = [];
+    if (this.alerts.size === 0) return out;
+    for (const [key, alert] of this.alerts) {
+      if (only && !only.has(`component:${alert.component}`)) continue;
+      const active = alert.firing && (alert.endsAt === null || alert.endsAt > now);
+      if (!active) this.alerts.delete(key);
+      if (!exists(alert.component)) continue;
+      out.push({
+        key,
+        rule: alert.name,
+        subject: { kind: 'component', id: alert.component },
+        severity: alert.severity,
+        forMs: 0,
+        keepFiringForMs: 0,
+        active,
+        value: null,
+        hold: false,
+        labels: alert.labels,
+        annotations: alert.annotations,
+      });
+    }
+    return out;
+  }
+
+  /** The next time an alert's endsAt passes; null when none will. */
+  nextExpiry(now: number): number | null {
+    let next: number | null = null;
+    for (const a of this.alerts.values()) {
+      if (a.firing && a.endsAt !== null && a.endsAt > now) next = next === null ? a.endsAt : Math.min(next, a.endsAt);
+    }
+    return next;
+  }
+
+  get size(): number {
+    return this.alerts.size;
+  }
+}
+
+/** In the `rule/kind:id` form alert keys have; the fingerprint is hex, so it holds no `/`. */
+function keyOf(alert: ExternalAlert): string {
+  return `am.${alert.fingerprint}/component:${alert.component}`;
+}
