@@ -106,16 +106,9 @@ function collect(
   };
   for (const seg of segments(level, from, now, rollups)) {
     if (seg.level === 'raw') {
-      const rows = store.all<Sample & { t: number }>(
-        'SELECT started_at AS t, ok, latency_ms AS latencyMs, error_class AS errorClass FROM results ' +
-          'WHERE check_key = ? AND started_at >= ? AND started_at < ? ORDER BY started_at',
-        key,
-        seg.from,
-        seg.to,
-      );
       const byBucket = new Map<number, Sample[]>();
-      for (const row of rows) {
-        const t = floorTo(row.t, bucket);
+      for (const row of rollups.chunks.read(key, seg.from, seg.to)) {
+        const t = floorTo(row.startedAt, bucket);
         const list = byBucket.get(t);
         if (list) list.push(row);
         else byBucket.set(t, [row]);
