@@ -273,8 +273,8 @@ export class Rollups {
 
 function insertCell(store: StoreDatabase, table: string, key: number, c: Cell): void {
   store.run(
-    `INSERT INTO ${table} (check_key, t, count, failures, lat_count, lat_min, lat_sum, lat_max, p50, p95, p99) ` +
-      'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    `INSERT INTO ${table} (check_key, t, count, failures, lat_count, lat_min, lat_sum, lat_max, p50, p95, p99, sketch) ` +
+      'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     key,
     c.t,
     c.count,
@@ -286,6 +286,7 @@ function insertCell(store: StoreDatabase, table: string, key: number, c: Cell): 
     c.p50,
     c.p95,
     c.p99,
+    c.hist && c.hist.count > 0 ? c.hist.encode() : null,
   );
 }
 

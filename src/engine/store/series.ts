@@ -1,6 +1,7 @@
 import type { SeriesPoint, SeriesRange } from '../../shared/model.ts';
 import type { StoreDatabase } from './database.ts';
 import { cellFromSamples, mergeCells, mergeVantages, toPoint, type Cell, type Sample } from './rollup-math.ts';
+import { LatencyHistogram } from './latency-histogram.ts';
 import { HOUR, MINUTE, floorTo, type RollupLevel, type Rollups } from './rollups.ts';
 
 export const RANGE_MS: Record<SeriesRange, number> = {
@@ -67,6 +68,7 @@ interface CellRow {
   p50: number | null;
   p95: number | null;
   p99: number | null;
+  sketch: Uint8Array | null;
 }
 
 function rowToCell(r: CellRow): Cell {
@@ -81,7 +83,18 @@ function rowToCell(r: CellRow): Cell {
     p50: r.p50,
     p95: r.p95,
     p99: r.p99,
+    hist: histogramOf(r),
   };
+}
+
+/** A rollup's histogram; an empty one where it has no latencies, null where it predates them (or is damaged). */
+function histogramOf(r: CellRow): LatencyHistogram | null {
+  if (r.sketch === null) return r.lat_count === 0 ? new LatencyHistogram() : null;
+  try {
+    return LatencyHistogram.decode(r.sketch);
+  } catch {
+    return null;
+  }
 }
 
 /**

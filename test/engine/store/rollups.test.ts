@@ -57,7 +57,7 @@ describe('rollups and pruning', () => {
         p50: 50,
         p95: 95,
         p99: 99,
-        sketch: null,
+        sketch: expect.any(Uint8Array),
       },
     ]);
   });
