@@ -327,7 +327,7 @@ export class HistoryStore {
 
   /**
    * A check's series as seen from `vantage` ('' = this machine), or from all its vantages
-   * together when `vantage` is undefined (percentiles are then upper bounds: see mergeVantages).
+   * together when `vantage` is undefined (percentiles from merged histograms: see mergeVantages).
    */
   series(checkId: string, range: SeriesRange, points: number, now = this.clock.now(), vantage?: string): SeriesPoint[] {
     return querySeries(this.store, this.rollups, checkId, range, points, now, vantage);
