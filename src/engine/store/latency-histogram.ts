@@ -17,10 +17,16 @@ const GAMMA = 2 ** (1 / PER_OCTAVE);
 export const HISTOGRAM_RELATIVE_ERROR = (GAMMA - 1) / (GAMMA + 1);
 
 export class LatencyHistogram {
-  /** Bucket index → count. */
-  readonly buckets = new Map<number, number>();
+  /** Bucket index → count; null while the histogram is still the bytes it was read from. */
+  private map: Map<number, number> | null = new Map();
+  private bytes: Uint8Array | null = null;
   zeros = 0;
   count = 0;
+
+  /** Bucket index → count. */
+  get buckets(): ReadonlyMap<number, number> {
+    return this.own();
+  }
 
   add(latencyMs: number): void {
     this.count++;
@@ -28,62 +34,88 @@ export class LatencyHistogram {
       this.zeros++;
       return;
     }
+    const map = this.own();
     const i = Math.ceil(Math.log2(latencyMs) * PER_OCTAVE);
-    this.buckets.set(i, (this.buckets.get(i) ?? 0) + 1);
+    map.set(i, (map.get(i) ?? 0) + 1);
   }
 
   merge(other: LatencyHistogram): void {
+    const map = this.own();
     this.count += other.count;
     this.zeros += other.zeros;
-    for (const [i, n] of other.buckets) this.buckets.set(i, (this.buckets.get(i) ?? 0) + n);
+    // A histogram read from a rollup is merged straight from its bytes, never materialised.
+    other.forEachBucket((i, n) => map.set(i, (map.get(i) ?? 0) + n));
   }
 
-  /** The nearest-rank percentile `p` (0..1), within the relative error above; null when empty. */
-  percentile(p: number, min: number, max: number): number | null {
-    if (this.count === 0) return null;
-    const rank = Math.min(this.count, Math.max(1, Math.ceil(p * this.count)));
+  /** Nearest-rank percentiles `ps` (0..1, ascending), within the relative error above; nulls when empty. */
+  percentiles(ps: readonly number[], min: number, max: number): (number | null)[] {
+    if (this.count === 0) return ps.map(() => null);
+    const indices = [...this.own().keys()].sort((a, b) => a - b);
+    const out: (number | null)[] = [];
+    let k = 0;
     let seen = this.zeros;
-    if (seen >= rank) return Math.max(min, 0);
-    const indices = [...this.buckets.keys()].sort((a, b) => a - b);
-    let value = max;
-    for (const i of indices) {
-      seen += this.buckets.get(i)!;
-      if (seen >= rank) {
-        value = (2 * 2 ** (i / PER_OCTAVE)) / (GAMMA + 1);
-        break;
+    for (const p of ps) {
+      const rank = Math.min(this.count, Math.max(1, Math.ceil(p * this.count)));
+      let value = max;
+      if (this.zeros >= rank) value = Math.max(min, 0);
+      else {
+        while (k < indices.length && seen < rank) seen += this.map!.get(indices[k++]!)!;
+        if (seen >= rank && k > 0) value = (2 * 2 ** (indices[k - 1]! / PER_OCTAVE)) / (GAMMA + 1);
       }
+      out.push(Math.min(max, Math.max(min, value)));
     }
-    return Math.min(max, Math.max(min, value));
+    return out;
   }
 
   /** Zeros, then (index delta, count) pairs in index order: a few bytes a bucket. */
   encode(): Uint8Array {
+    if (this.bytes) return this.bytes;
+    const map = this.own();
     const w = new ByteWriter();
     w.uint(this.zeros);
-    const indices = [...this.buckets.keys()].sort((a, b) => a - b);
+    const indices = [...map.keys()].sort((a, b) => a - b);
     w.uint(indices.length);
     let last = 0;
     for (const i of indices) {
       w.int(i - last);
-      w.uint(this.buckets.get(i)!);
+      w.uint(map.get(i)!);
       last = i;
     }
     return w.finish();
   }
 
+  /** A histogram from encode()'s bytes; read lazily. Throws on bytes it cannot read. */
   static decode(bytes: Uint8Array): LatencyHistogram {
     const h = new LatencyHistogram();
-    const r = new ByteReader(bytes);
-    h.zeros = r.uint();
+    h.map = null;
+    h.bytes = bytes;
+    h.zeros = new ByteReader(bytes).uint();
     h.count = h.zeros;
+    h.forEachBucket((_, n) => (h.count += n));
+    return h;
+  }
+
+  private forEachBucket(fn: (index: number, count: number) => void): void {
+    if (this.map) {
+      for (const [i, n] of this.map) fn(i, n);
+      return;
+    }
+    const r = new ByteReader(this.bytes!);
+    r.uint();
     const n = r.uint();
     let i = 0;
     for (let k = 0; k < n; k++) {
       i += r.int();
-      const count = r.uint();
-      h.buckets.set(i, count);
-      h.count += count;
+      fn(i, r.uint());
     }
-    return h;
+  }
+
+  private own(): Map<number, number> {
+    if (this.map) return this.map;
+    const map = new Map<number, number>();
+    this.forEachBucket((i, n) => map.set(i, n));
+    this.map = map;
+    this.bytes = null;
+    return map;
   }
 }

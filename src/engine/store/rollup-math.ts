@@ -108,10 +108,10 @@ export function mergeCells(t: number, cells: readonly Cell[]): Cell {
   }
   if (merged.latCount === 0) return merged;
   if (merged.hist) {
-    const [min, max] = [merged.latMin!, merged.latMax!];
-    merged.p50 = merged.hist.percentile(0.5, min, max);
-    merged.p95 = merged.hist.percentile(0.95, min, max);
-    merged.p99 = merged.hist.percentile(0.99, min, max);
+    const [p50, p95, p99] = merged.hist.percentiles([0.5, 0.95, 0.99], merged.latMin!, merged.latMax!);
+    merged.p50 = p50 ?? null;
+    merged.p95 = p95 ?? null;
+    merged.p99 = p99 ?? null;
   } else merged.p50 = p50Weighted / merged.latCount;
   return merged;
 }
