@@ -12,6 +12,7 @@ import type {
 import { HISTORY_DEFAULTS } from '../../shared/config/history.ts';
 import { AgentTokens, type AgentTokenRow, type NewAgentToken } from './agent-tokens.ts';
 import { LOCAL_VANTAGE, StoreDatabase, type CheckKey } from './database.ts';
+import { Chunks } from './chunks.ts';
 import { Rollups, STEP_BUDGET_MS, type Retention } from './rollups.ts';
 import { queryAvailability, queryAvailabilityAll, querySeries } from './series.ts';
 
@@ -147,7 +148,7 @@ export class HistoryStore {
     this.onHealth = options.onHealth;
     this.onFlush = options.onFlush;
     this.store = new StoreDatabase(options.dataDir);
-    this.rollups = new Rollups(this.store);
+    this.rollups = new Rollups(this.store, new Chunks(this.store));
     this.tokens = new AgentTokens(this.store);
     if (options.timers !== false) {
       this.scheduleFlush();
@@ -326,7 +327,7 @@ export class HistoryStore {
 
   /**
    * A check's series as seen from `vantage` ('' = this machine), or from all its vantages
-   * together when `vantage` is undefined (percentiles are then upper bounds: see mergeVantages).
+   * together when `vantage` is undefined (percentiles from merged histograms: see mergeVantages).
    */
   series(checkId: string, range: SeriesRange, points: number, now = this.clock.now(), vantage?: string): SeriesPoint[] {
     return querySeries(this.store, this.rollups, checkId, range, points, now, vantage);
@@ -356,25 +357,7 @@ export class HistoryStore {
     }
     const out: ProbeResult[] = [];
     for (const { key, vantage: v } of keys) {
-      const rows = this.store.all<ResultRow>(
-        'SELECT started_at, ok, latency_ms, error_class, message, details FROM results ' +
-          'WHERE check_key = ? ORDER BY started_at DESC LIMIT ?',
-        key,
-        limit,
-      );
-      for (const row of rows) {
-        const r: ProbeResult = {
-          ...parseJson<Record<string, unknown>>(row.details, {}),
-          checkId,
-          startedAt: row.started_at,
-          ok: row.ok === 1,
-          latencyMs: row.latency_ms,
-          errorClass: row.error_class as ProbeResult['errorClass'],
-          message: row.message,
-        };
-        if (v !== LOCAL_VANTAGE) r.vantage = v;
-        out.push(r);
-      }
+      out.push(...this.rollups.chunks.recent(key, limit, checkId, v === LOCAL_VANTAGE ? undefined : v));
     }
     // Each vantage's are newest first already; together they are sorted once (stable: ties keep vantage order).
     if (keys.length > 1) out.sort((a, b) => b.startedAt - a.startedAt);
@@ -739,15 +722,6 @@ export class HistoryStore {
       this.scheduleMaintenance(more ? CATCH_UP_DELAY_MS : this.maintenanceIntervalMs);
     }, delay);
   }
-}
-
-interface ResultRow {
-  started_at: number;
-  ok: number;
-  latency_ms: number | null;
-  error_class: string | null;
-  message: string;
-  details: string | null;
 }
 
 /** The fields stored as columns; `vantage` is in the check's key. */

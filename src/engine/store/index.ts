@@ -16,8 +16,9 @@
  *     series(checkId, range, points, now?, vantage?): SeriesPoint[]   range '1h'|'6h'|'24h'|'7d'|'30d'
  *     availability(checkId, range, now?, vantage?): number | null
  *     availabilityAll(range, now?): Map<checkId, number>             every vantage together
- *   Without `vantage`, queries cover every vantage of the check together (percentiles are then
- *   the slowest vantage's, an upper bound); with one ('' = this machine), only that one.
+ *   Without `vantage`, queries cover every vantage of the check together (percentiles from the
+ *   merged histograms); with one ('' = this machine), only that one. Raw results are rows until
+ *   their hour is rolled up, then one compact chunk per (check, vantage) and hour (chunks.ts).
  *
  *   Durable before return (synchronous=FULL transaction; when the disk refuses, the write is
  *   held in memory, in order, and written first on the next flush: they do not throw)

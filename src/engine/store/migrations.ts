@@ -109,6 +109,22 @@ const MIGRATIONS: readonly string[] = [
   DROP TABLE checks;
   ALTER TABLE checks_v3 RENAME TO checks;
   `,
+  // 4: raw results sealed per (check, vantage) and hour into compact chunks (chunk-codec.ts);
+  // the results table keeps the open part. Rollups gain a mergeable latency sketch (null in
+  // rows made before it). Existing rows are sealed by maintenance, not here: no long step.
+  `
+  CREATE TABLE result_chunks (
+    check_key INTEGER NOT NULL,
+    -- The hour the chunk covers (start, ms since the epoch).
+    t INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    body BLOB NOT NULL
+  );
+  CREATE UNIQUE INDEX result_chunks_by_check ON result_chunks (check_key, t);
+  CREATE INDEX result_chunks_by_time ON result_chunks (t);
+  ALTER TABLE rollup_minute ADD COLUMN sketch BLOB;
+  ALTER TABLE rollup_hour ADD COLUMN sketch BLOB;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,4 +1,5 @@
 import { isObserverFault, type SeriesPoint } from '../../shared/model.ts';
+import { LatencyHistogram } from './latency-histogram.ts';
 
 /**
  * One stretch of time's figures for one check: a rollup row, or raw results summarised.
@@ -16,6 +17,8 @@ export interface Cell {
   p50: number | null;
   p95: number | null;
   p99: number | null;
+  /** The latencies' histogram, to merge percentiles; null in rollups made before it existed. */
+  hist: LatencyHistogram | null;
 }
 
 export interface Sample {
@@ -44,7 +47,11 @@ export function cellFromSamples(t: number, samples: Iterable<Sample>): Cell | nu
   if (count === 0) return null;
   latencies.sort((a, b) => a - b);
   let sum = 0;
-  for (const l of latencies) sum += l;
+  const hist = new LatencyHistogram();
+  for (const l of latencies) {
+    sum += l;
+    hist.add(l);
+  }
   const has = latencies.length > 0;
   return {
     t,
@@ -57,14 +64,16 @@ export function cellFromSamples(t: number, samples: Iterable<Sample>): Cell | nu
     p50: percentile(latencies, 0.5),
     p95: percentile(latencies, 0.95),
     p99: percentile(latencies, 0.99),
+    hist,
   };
 }
 
 /**
- * Merges cells into one. Counts, failures, min, max and the average are exact. Percentiles of
- * a union cannot be rebuilt from the parts' percentiles, so the merge stays on the side of not
- * hiding a problem: p95 and p99 are the largest of the parts' (an upper bound of the true
- * value), p50 is the parts' p50s weighted by their number of latencies (an estimate).
+ * Merges cells into one. Counts, failures, min, max and the average are exact. Percentiles
+ * come from the merged histograms: those of all the results together, within the histogram's
+ * relative error (latency-histogram.ts). Where a part has no histogram (a rollup made before
+ * they existed) the merge stays on the side of not hiding a problem: p95 and p99 are the
+ * largest of the parts' (an upper bound), p50 the parts' p50s weighted by their latencies.
  * A single cell passes through unchanged, so a bucket that is one rollup stays exact.
  */
 export function mergeCells(t: number, cells: readonly Cell[]): Cell {
@@ -80,6 +89,7 @@ export function mergeCells(t: number, cells: readonly Cell[]): Cell {
     p50: null,
     p95: null,
     p99: null,
+    hist: new LatencyHistogram(),
   };
   let p50Weighted = 0;
   for (const c of cells) {
@@ -93,20 +103,27 @@ export function mergeCells(t: number, cells: readonly Cell[]): Cell {
     merged.p95 = merged.p95 === null ? c.p95 : Math.max(merged.p95, c.p95!);
     merged.p99 = merged.p99 === null ? c.p99 : Math.max(merged.p99, c.p99!);
     p50Weighted += c.p50! * c.latCount;
+    if (c.hist && merged.hist) merged.hist.merge(c.hist);
+    else merged.hist = null;
   }
-  if (merged.latCount > 0) merged.p50 = p50Weighted / merged.latCount;
+  if (merged.latCount === 0) return merged;
+  if (merged.hist) {
+    const [p50, p95, p99] = merged.hist.percentiles([0.5, 0.95, 0.99], merged.latMin!, merged.latMax!);
+    merged.p50 = p50 ?? null;
+    merged.p95 = p95 ?? null;
+    merged.p99 = p99 ?? null;
+  } else merged.p50 = p50Weighted / merged.latCount;
   return merged;
 }
 
 /**
- * Merges one bucket of a check as seen from several vantages, one cell per vantage. Counts,
- * failures, min, max and the average are exact. Each percentile is the largest of the
- * vantages' (the slowest vantage's): an upper bound of the true percentile of all their results
- * together, until rollups keep mergeable sketches.
+ * Merges one bucket of a check as seen from several vantages, one cell per vantage: as
+ * mergeCells, with histograms the percentiles of all their results together. Without them
+ * each percentile is the largest of the vantages' (the slowest vantage's): an upper bound.
  */
 export function mergeVantages(t: number, cells: readonly Cell[]): Cell {
   const merged = mergeCells(t, cells);
-  if (cells.length > 1 && merged.latCount > 0) {
+  if (cells.length > 1 && merged.latCount > 0 && merged.hist === null) {
     merged.p50 = null;
     for (const c of cells) if (c.latCount > 0) merged.p50 = Math.max(merged.p50 ?? c.p50!, c.p50!);
   }

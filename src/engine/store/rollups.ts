@@ -1,5 +1,6 @@
 import { cellFromSamples, type Cell, type Sample } from './rollup-math.ts';
 import type { StoreDatabase } from './database.ts';
+import { CHUNK_SPAN, type Chunks } from './chunks.ts';
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -56,14 +57,17 @@ interface Dirty {
  */
 export class Rollups {
   private readonly store: StoreDatabase;
+  /** Raw results, sealed and open: rollups read them, and so do raw-level queries. */
+  readonly chunks: Chunks;
   /** (level, unit, check) rolled up already when a late result for it was written. */
   private readonly dirty = new Map<string, Dirty>();
   private readonly watermarks: Record<RollupLevel, number | null>;
   /** The minute or hour being rolled up, piece by piece. */
   private readonly cursors: Record<RollupLevel, UnitCursor | null> = { minute: null, hour: null };
 
-  constructor(store: StoreDatabase) {
+  constructor(store: StoreDatabase, chunks: Chunks) {
     this.store = store;
+    this.chunks = chunks;
     this.watermarks = { minute: this.readWatermark('minute'), hour: this.readWatermark('hour') };
   }
 
@@ -103,7 +107,17 @@ export class Rollups {
       throw error;
     }
     for (const id of done) this.dirty.delete(id);
+    // Hours rolled up at both levels are sealed into chunks (rollups of the open part read rows only).
+    const sealed = this.sealCut();
+    if (sealed !== null && this.chunks.seal(sealed, deadline)) more = true;
     return this.prune(now, retention) || more;
+  }
+
+  /** Hours before this are rolled up at both levels and may be sealed; null before the first rollups. */
+  private sealCut(): number | null {
+    const { minute, hour } = this.watermarks;
+    if (minute === null || hour === null) return null;
+    return floorTo(Math.min(minute, hour), CHUNK_SPAN);
   }
 
   private rollUpDue(now: number, deadline: number, done: string[]): boolean {
@@ -187,7 +201,7 @@ export class Rollups {
       rawCut,
       PRUNE_BATCH,
     );
-    let full = raw === PRUNE_BATCH;
+    let full = raw === PRUNE_BATCH || this.chunks.prune(rawCut, PRUNE_BATCH) === PRUNE_BATCH;
     for (const level of ['minute', 'hour'] as const) {
       const table = TABLE[level];
       const deleted = this.store.run(
@@ -222,15 +236,9 @@ export class Rollups {
     }
   }
 
-  /** One check's minute or hour, read through the (check, time) index. */
+  /** One check's minute or hour, sealed or open (a late result may be for a sealed hour). */
   private rollUpCheck(level: RollupLevel, t: number, key: number): void {
-    const samples = this.store.all<Sample>(
-      'SELECT ok, latency_ms AS latencyMs, error_class AS errorClass FROM results ' +
-        'WHERE check_key = ? AND started_at >= ? AND started_at < ?',
-      key,
-      t,
-      t + SPAN[level],
-    );
+    const samples: Sample[] = this.chunks.read(key, t, t + SPAN[level]);
     const table = TABLE[level];
     this.store.run(`DELETE FROM ${table} WHERE check_key = ? AND t = ?`, key, t);
     const cell = cellFromSamples(t, samples);
@@ -265,8 +273,8 @@ export class Rollups {
 
 function insertCell(store: StoreDatabase, table: string, key: number, c: Cell): void {
   store.run(
-    `INSERT INTO ${table} (check_key, t, count, failures, lat_count, lat_min, lat_sum, lat_max, p50, p95, p99) ` +
-      'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    `INSERT INTO ${table} (check_key, t, count, failures, lat_count, lat_min, lat_sum, lat_max, p50, p95, p99, sketch) ` +
+      'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     key,
     c.t,
     c.count,
@@ -278,6 +286,7 @@ function insertCell(store: StoreDatabase, table: string, key: number, c: Cell): 
     c.p50,
     c.p95,
     c.p99,
+    c.hist && c.hist.count > 0 ? c.hist.encode() : null,
   );
 }
 

@@ -1,6 +1,7 @@
 import type { SeriesPoint, SeriesRange } from '../../shared/model.ts';
 import type { StoreDatabase } from './database.ts';
 import { cellFromSamples, mergeCells, mergeVantages, toPoint, type Cell, type Sample } from './rollup-math.ts';
+import { LatencyHistogram } from './latency-histogram.ts';
 import { HOUR, MINUTE, floorTo, type RollupLevel, type Rollups } from './rollups.ts';
 
 export const RANGE_MS: Record<SeriesRange, number> = {
@@ -67,6 +68,7 @@ interface CellRow {
   p50: number | null;
   p95: number | null;
   p99: number | null;
+  sketch: Uint8Array | null;
 }
 
 function rowToCell(r: CellRow): Cell {
@@ -81,7 +83,18 @@ function rowToCell(r: CellRow): Cell {
     p50: r.p50,
     p95: r.p95,
     p99: r.p99,
+    hist: histogramOf(r),
   };
+}
+
+/** A rollup's histogram; an empty one where it has no latencies, null where it predates them (or is damaged). */
+function histogramOf(r: CellRow): LatencyHistogram | null {
+  if (r.sketch === null) return r.lat_count === 0 ? new LatencyHistogram() : null;
+  try {
+    return LatencyHistogram.decode(r.sketch);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -106,16 +119,9 @@ function collect(
   };
   for (const seg of segments(level, from, now, rollups)) {
     if (seg.level === 'raw') {
-      const rows = store.all<Sample & { t: number }>(
-        'SELECT started_at AS t, ok, latency_ms AS latencyMs, error_class AS errorClass FROM results ' +
-          'WHERE check_key = ? AND started_at >= ? AND started_at < ? ORDER BY started_at',
-        key,
-        seg.from,
-        seg.to,
-      );
       const byBucket = new Map<number, Sample[]>();
-      for (const row of rows) {
-        const t = floorTo(row.t, bucket);
+      for (const row of rollups.chunks.read(key, seg.from, seg.to)) {
+        const t = floorTo(row.startedAt, bucket);
         const list = byBucket.get(t);
         if (list) list.push(row);
         else byBucket.set(t, [row]);

@@ -4,7 +4,12 @@ import { formatDuration, retentionDuration } from './duration.ts';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-export const HISTORY_DEFAULTS = { raw: 7 * DAY, minute: 90 * DAY, hour: 365 * DAY } as const;
+/**
+ * Minute rollups are read by the charts up to 7 days (24 h and 7 d series, short availability);
+ * 30 days keeps a month of them for a closer look while a year of history at 1,000 checks
+ * every 10 s stays under 10 GB (docs/BENCHMARKS.md; 90 days of them alone were 15 GB).
+ */
+export const HISTORY_DEFAULTS = { raw: 7 * DAY, minute: 30 * DAY, hour: 365 * DAY } as const;
 
 /** A retention that must be at least `min` (hour rollups are computed from raw results). */
 const retention = (min: number, fallback: number) =>

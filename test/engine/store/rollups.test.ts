@@ -57,6 +57,7 @@ describe('rollups and pruning', () => {
         p50: 50,
         p95: 95,
         p99: 99,
+        sketch: expect.any(Uint8Array),
       },
     ]);
   });
@@ -96,25 +97,31 @@ describe('rollups and pruning', () => {
   });
 
   it('prunes expired rows in batches of PRUNE_BATCH, never one huge delete', () => {
-    const old = T0 - 8 * 86_400_000;
-    store.importResults(Array.from({ length: PRUNE_BATCH + 500 }, (_, i) => result('hk-lb', old + i * 100, 1)));
-    store.setRetention({ raw: 30 * 86_400_000, minute: 90 * 86_400_000, hour: 365 * 86_400_000 });
-    while (store.maintain(T0));
-    expect(count('results')).toBe(PRUNE_BATCH + 500);
-
-    store.setRetention({ raw: 7 * 86_400_000, minute: 90 * 86_400_000, hour: 365 * 86_400_000 });
-    expect(store.maintain(T0)).toBe(true);
-    expect(count('results')).toBe(500);
-    expect(store.maintain(T0)).toBe(false);
+    const DAY = 86_400_000;
+    // One result an hour: once rolled up, each is sealed into a chunk of its own.
+    const old = Math.floor((T0 - 120 * DAY) / HOUR) * HOUR;
+    const n = PRUNE_BATCH + 500;
+    store.importResults(Array.from({ length: n }, (_, i) => result('hk-lb', old + i * HOUR, 1)));
+    store.setRetention({ raw: 200 * DAY, minute: 365 * DAY, hour: 365 * DAY });
+    while (store.maintain(T0, 1_000));
+    const sealed = () =>
+      db.prepare('SELECT count(*) AS c, sum(n) AS n FROM result_chunks').get() as { c: number; n: number };
     expect(count('results')).toBe(0);
-    // The minute and hour rollups are within their retention: kept.
-    expect(count('rollup_minute')).toBe(5);
-    expect(count('rollup_hour')).toBe(1);
+    expect(sealed()).toEqual({ c: n, n });
 
-    store.setRetention({ raw: 2 * HOUR, minute: 7 * 86_400_000, hour: 365 * 86_400_000 });
-    store.maintain(T0);
+    store.setRetention({ raw: 7 * DAY, minute: 365 * DAY, hour: 365 * DAY });
+    expect(store.maintain(T0)).toBe(true);
+    expect(sealed().c).toBe(500);
+    expect(store.maintain(T0)).toBe(false);
+    expect(sealed().c).toBe(0);
+    // The minute and hour rollups are within their retention: kept.
+    expect(count('rollup_minute')).toBe(n);
+    expect(count('rollup_hour')).toBe(n);
+
+    store.setRetention({ raw: 2 * HOUR, minute: 7 * DAY, hour: 365 * DAY });
+    while (store.maintain(T0));
     expect(count('rollup_minute')).toBe(0);
-    expect(count('rollup_hour')).toBe(1);
+    expect(count('rollup_hour')).toBe(n);
   });
 
   it('never prunes raw results that are not rolled up yet', () => {

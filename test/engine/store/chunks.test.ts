@@ -1,0 +1,121 @@
+/**
+ * Raw results are sealed per (check, vantage) and hour into compact chunks once that hour is
+ * rolled up; every query reads chunks and the open rows together.
+ */
+import { DatabaseSync } from 'node:sqlite';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DB_FILE, type HistoryStore } from '../../../src/engine/store/index.ts';
+import type { ProbeResult } from '../../../src/shared/model.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
+import { T0, openStore, result, tempDir } from './helpers.ts';
+
+const MIN = 60_000;
+const HOUR = 3_600_000;
+/** An hour boundary a little after T0: the sealed hours are whole. */
+const H = Math.ceil(T0 / HOUR) * HOUR;
+
+function every10s(checkId: string, from: number, to: number, vantage?: string): ProbeResult[] {
+  const out: ProbeResult[] = [];
+  for (let t = from, i = 0; t < to; t += 10_000, i++) {
+    const r: ProbeResult =
+      i % 30 === 7
+        ? result(checkId, t, null, false)
+        : {
+            ...result(checkId, t, 20 + (i % 9)),
+            httpStatus: 200,
+            phases: { dnsMs: 0.5, connectMs: 1.25, tlsMs: 3, ttfbMs: 15 + (i % 9), transferMs: 0.25 },
+          };
+    out.push(vantage ? { ...r, vantage } : r);
+  }
+  return out;
+}
+
+describe('sealed chunks', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let clock: FakeClock;
+  let store: HistoryStore;
+  let db: DatabaseSync;
+  const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+  const reopen = () => {
+    store.close();
+    store = openStore(dir.path, clock, { timers: false }).store;
+  };
+
+  beforeEach(() => {
+    dir = tempDir();
+    clock = new FakeClock(H + 2 * HOUR + 5 * MIN);
+    store = openStore(dir.path, clock, { timers: false }).store;
+    db = new DatabaseSync(join(dir.path, DB_FILE));
+  });
+
+  afterEach(() => {
+    db.close();
+    store.close();
+    dir.remove();
+  });
+
+  it('seals each rolled-up hour of each (check, vantage) into one chunk, leaving the open hour as rows', () => {
+    const local = every10s('hk-lb', H, H + 2 * HOUR + 5 * MIN);
+    const sg = every10s('hk-lb', H + 3, H + 2 * HOUR + 5 * MIN, 'sg');
+    for (const r of [...local, ...sg]) store.record(r);
+    store.flush();
+    while (store.maintain(clock.now(), 1_000));
+
+    expect(count('SELECT count(*) AS n FROM result_chunks')).toBe(4);
+    expect(count('SELECT sum(n) AS n FROM result_chunks')).toBe(4 * 360);
+    // The hour not rolled up yet stays in rows: 5 minutes of both vantages.
+    expect(count('SELECT count(*) AS n FROM results')).toBe(2 * 30);
+
+    reopen();
+    const all = store.recent('hk-lb', 10_000);
+    expect(all).toHaveLength(local.length + sg.length);
+    expect(store.recent('hk-lb', 10_000, '')).toEqual([...local].reverse());
+    expect(store.recent('hk-lb', 10_000, 'sg')).toEqual([...sg].reverse());
+    // The newest across a chunk boundary: the open rows first, then the last sealed hour.
+    expect(store.recent('hk-lb', 40, '').map((r) => r.startedAt)).toEqual(
+      [...local]
+        .reverse()
+        .slice(0, 40)
+        .map((r) => r.startedAt),
+    );
+  });
+
+  it('answers series and availability the same from chunks as from rows', () => {
+    store.importResults(every10s('hk-lb', H, H + 2 * HOUR + 5 * MIN));
+    const now = clock.now();
+    const before = {
+      series1h: store.series('hk-lb', '6h', 72, now),
+      availability: store.availability('hk-lb', '6h', now),
+      recent: store.recent('hk-lb', 5),
+    };
+    while (store.maintain(now, 1_000));
+    expect(count('SELECT count(*) AS n FROM result_chunks')).toBe(2);
+    expect(store.series('hk-lb', '6h', 72, now)).toEqual(before.series1h);
+    expect(store.availability('hk-lb', '6h', now)).toBe(before.availability);
+    expect(store.recent('hk-lb', 5)).toEqual(before.recent);
+  });
+
+  it('merges a late result for a sealed hour into its chunk and rolls its minute up again', () => {
+    store.importResults(every10s('hk-lb', H, H + 2 * HOUR + 5 * MIN));
+    while (store.maintain(clock.now(), 1_000));
+    store.record(result('hk-lb', H + 30 * MIN + 5, 900));
+    store.flush();
+    while (store.maintain(clock.now(), 1_000));
+    expect(count('SELECT count(*) AS n FROM results WHERE started_at < ' + (H + 2 * HOUR))).toBe(0);
+    expect(count(`SELECT n FROM result_chunks WHERE t = ${H}`)).toBe(361);
+    const late = store.series('hk-lb', '6h', 360, clock.now()).find((p) => p.t === H + 30 * MIN);
+    expect(late).toMatchObject({ count: 7, max: 900 });
+  });
+
+  it('prunes a chunk only once its whole hour is past raw retention', () => {
+    store.importResults(every10s('hk-lb', H, H + 2 * HOUR + 5 * MIN));
+    while (store.maintain(clock.now(), 1_000));
+    store.setRetention({ raw: 2 * HOUR, minute: 90 * 86_400_000, hour: 365 * 86_400_000 });
+    // now - 2 h falls inside the first hour: it is kept whole.
+    while (store.maintain(clock.now(), 1_000));
+    expect(count('SELECT count(*) AS n FROM result_chunks')).toBe(2);
+    while (store.maintain(clock.now() + HOUR, 1_000));
+    expect(count(`SELECT count(*) AS n FROM result_chunks WHERE t = ${H}`)).toBe(0);
+  });
+});
