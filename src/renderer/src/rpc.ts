@@ -42,20 +42,3 @@ export function storeToken(token: string | null): void {
     // Private browsing without storage: the token is asked for again next time.
   }
 }
-
-/** Who the engine records as having acted; engineers can name themselves once per browser. */
-const ACTOR_KEY = 'knockon.actor';
-export function actorName(): string {
-  try {
-    return localStorage.getItem(ACTOR_KEY) || (transport?.name === 'ipc' ? 'desktop' : 'board');
-  } catch {
-    return 'board';
-  }
-}
-export function storeActorName(name: string): void {
-  try {
-    if (name.trim()) localStorage.setItem(ACTOR_KEY, name.trim());
-  } catch {
-    // As above.
-  }
-}
