@@ -64,6 +64,13 @@ export interface BoardServerOptions {
    * admin and anyone else a viewer (no `auth:` configured).
    */
   identifier?: Identifier;
+  /** The sign-in routes (/auth/*) when `auth:` is configured (src/server/auth/routes.ts). */
+  authRoutes?: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    headers: Record<string, string>,
+  ) => Promise<void>;
   /**
    * Host names (with or without port) the board answers to, beyond loopback names and the bound
    * address: anything else is refused, so a rebound DNS name cannot read the board.
@@ -367,6 +374,20 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
       });
       res.end(JSON.stringify(body));
     };
+    if (options.authRoutes && url.pathname.startsWith('/auth/')) {
+      // Login CSRF: another site must not sign this browser in (or out) as someone else.
+      const origin = req.headers.origin;
+      if (req.method === 'POST' && origin !== undefined && !allowed.has(originHostName(origin) ?? '')) {
+        json(403, { error: `sign-in from origin ${origin.slice(0, 100)} is refused` });
+        return;
+      }
+      return options.authRoutes(req, res, url.pathname, SECURITY_HEADERS);
+    }
+    // The board's own streams and snapshots are for anyone who may view (401 before sign-in).
+    if (/^\/api\/(events|snapshot|vantages)$/.test(url.pathname) && !(await identifier.identify(req))) {
+      json(401, { error: 'sign in to see the board' });
+      return;
+    }
     const rpc = /^\/api\/(query|action)\/([^/]+)$/.exec(url.pathname);
     if (rpc) {
       const [, kind, method] = rpc;
@@ -391,6 +412,11 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
           const origin = req.headers.origin;
           if (origin !== undefined && !allowed.has(originHostName(origin) ?? '')) {
             throw new HttpError(403, `actions from origin ${origin.slice(0, 100)} are refused`);
+          }
+          // A session cookie is sent by the browser on its own: beyond SameSite=Strict, an action
+          // signed by one must say where it comes from (browsers always send Origin with POST).
+          if (origin === undefined && req.headers.authorization === undefined && req.headers.cookie !== undefined) {
+            throw new HttpError(403, 'actions signed by a session cookie need an Origin header');
           }
           const actor = await allowedCaller(req, method);
           json(200, await source.request(method, parsedParams(method, await readJsonBody(req)), actor));

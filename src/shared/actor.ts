@@ -43,5 +43,5 @@ export function roleAllows(have: Role, need: Role): boolean {
 /** Why a caller may not call a method that needs `need`; null when it may. */
 export function roleRefusal(method: string, need: Role, actor: Pick<Actor, 'name' | 'role'>): string | null {
   if (roleAllows(actor.role, need)) return null;
-  return `${method} needs the ${need} role; ${actor.name} is ${actor.role === 'agent' ? 'an agent' : `a ${actor.role}`}`;
+  return `${method} needs the ${need} role; ${actor.name} is ${actor.role === 'viewer' ? 'a' : 'an'} ${actor.role}`;
 }

@@ -14,7 +14,8 @@
  * needs to change.
  */
 import { z } from 'zod';
-import { roleRefusal, type Actor } from './actor.ts';
+import { PERSON_ROLES, roleRefusal, type Actor } from './actor.ts';
+import type { ApiTokenView, CreatedSecret, KioskLinkView } from './auth-api.ts';
 import { MAX_AGENT_BODY_BYTES } from './agent-protocol.ts';
 import type { EngineHealth, IncidentView, ProbeResult, SeriesPoint } from './model.ts';
 
@@ -145,6 +146,34 @@ export const RPC_CONTRACT = {
     'action',
     'admin',
     z.strictObject({ tokenId: id('tokenId', 'an agent token id') }),
+  ),
+  /** API tokens of people and services (never the tokens themselves); headless server only. */
+  'auth.tokens': method<ApiTokenView[]>()('query', 'admin', z.strictObject({})),
+  /** A new API token, shown once; it acts with `role`, for `user` when given, until `expiresAt`. */
+  'auth.createToken': method<CreatedSecret>()(
+    'action',
+    'admin',
+    z.strictObject({
+      name: z.string({ error: 'name: expected a name' }).trim().min(1, 'name: expected a name').max(100),
+      role: z.enum(PERSON_ROLES, { error: 'role: expected viewer, operator or admin' }),
+      user: id('user', 'a user id').optional(),
+      expiresAt: z.number({ error: 'expiresAt: expected a time in ms since the epoch' }).min(0).nullable(),
+    }),
+  ),
+  'auth.revokeToken': method<Outcome>()('action', 'admin', z.strictObject({ tokenId: id('tokenId', 'a token id') })),
+  /** Kiosk links for wall displays: view-only, no sign-in, revocable. */
+  'auth.kioskLinks': method<KioskLinkView[]>()('query', 'admin', z.strictObject({})),
+  'auth.createKioskLink': method<CreatedSecret>()(
+    'action',
+    'admin',
+    z.strictObject({
+      name: z.string({ error: 'name: expected a name' }).trim().min(1, 'name: expected a name').max(100),
+    }),
+  ),
+  'auth.revokeKioskLink': method<Outcome>()(
+    'action',
+    'admin',
+    z.strictObject({ linkId: id('linkId', 'a kiosk link id') }),
   ),
 } as const;
 

@@ -33,6 +33,12 @@ const SAMPLE: Record<RpcMethod, unknown> = {
   'engine.health': {},
   'vantages.tokens': {},
   'vantages.revokeToken': { tokenId: 't' },
+  'auth.tokens': {},
+  'auth.createToken': { name: 'ci', role: 'viewer', expiresAt: null },
+  'auth.revokeToken': { tokenId: 't' },
+  'auth.kioskLinks': {},
+  'auth.createKioskLink': { name: 'wall 1' },
+  'auth.revokeKioskLink': { linkId: 'k' },
 };
 const METHODS = Object.keys(RPC_CONTRACT) as RpcMethod[];
 const CALLERS: Actor[] = [VIEWER, OPERATOR, ADMIN, AGENT];

@@ -14,6 +14,7 @@ import { mysqlCheckSchema } from './mysql-check.ts';
 import { redisCheckSchema } from './redis-check.ts';
 import { consistencyCheckSchema } from './consistency-check.ts';
 import { alertRuleSchema, notificationsSchema, receiverSchema } from './alerts.ts';
+import { authSchema } from './auth.ts';
 import { checkReferences, findCycle } from './references.ts';
 import { withReplicationLinks } from './replication-links.ts';
 import { componentSchema, flapDetectionSchema, siteSchema, vantageSchema } from './topology.ts';
@@ -124,6 +125,8 @@ export const configSchema = z
     alerts: z.array(alertRuleSchema).default([]),
     receivers: z.array(receiverSchema).default([]),
     notifications: notificationsSchema,
+    /** Users, sign-in and roles for the headless board (README, Users and sign-in). */
+    auth: authSchema.optional(),
   })
   .superRefine((config, ctx) => {
     validateVantages(config, ctx);
