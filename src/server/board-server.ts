@@ -415,8 +415,14 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
           }
           // A session cookie is sent by the browser on its own: beyond SameSite=Strict, an action
           // signed by one must say where it comes from (browsers always send Origin with POST).
-          if (origin === undefined && req.headers.authorization === undefined && req.headers.cookie !== undefined) {
-            throw new HttpError(403, 'actions signed by a session cookie need an Origin header');
+          // SameSite counts another port of the same host as the same site, so the Origin must
+          // be this very board (scheme://Host), not just a name it answers to.
+          if (req.headers.authorization === undefined && req.headers.cookie !== undefined) {
+            if (origin === undefined)
+              throw new HttpError(403, 'actions signed by a session cookie need an Origin header');
+            if (URL.parse(origin)?.host !== String(req.headers.host ?? '').toLowerCase()) {
+              throw new HttpError(403, `actions from origin ${origin.slice(0, 100)} are refused`);
+            }
           }
           const actor = await allowedCaller(req, method);
           json(200, await source.request(method, parsedParams(method, await readJsonBody(req)), actor));

@@ -1,6 +1,7 @@
 import { RPC_ACTIONS, type RpcMethod, type RpcParams, type RpcResult } from '../../shared/rpc.ts';
 import { TOKEN_STORAGE_KEY } from './transport/sse-client.ts';
 import type { Transport } from './transport/types.ts';
+import { useIdentity } from './identity.ts';
 
 /**
  * The renderer's one way to query or act on the engine. The transport is set once at start-up
@@ -21,9 +22,13 @@ export function call<M extends RpcMethod>(method: M, params: RpcParams<M>): Prom
   return transport.call(method, params);
 }
 
-/** Actions over HTTP need the board token; the desktop app is trusted through IPC instead. */
+/**
+ * Actions over HTTP need the board token when the board has no sign-in; a signed-in browser's
+ * session is its credential, and the desktop app is trusted through IPC instead.
+ */
 export function needsToken(method: RpcMethod): boolean {
-  return transport?.name === 'sse' && RPC_ACTIONS.has(method) && !storedToken();
+  const mode = useIdentity.getState().identity.mode;
+  return transport?.name === 'sse' && mode === 'token' && RPC_ACTIONS.has(method) && !storedToken();
 }
 
 export function storedToken(): string | null {

@@ -124,6 +124,8 @@ describe('signing in to the headless board', () => {
     const before = calls.length;
     expect((await act({ cookie })).status).toBe(403);
     expect((await act({ cookie, origin: 'http://evil.example' })).status).toBe(403);
+    // Same host, another port: the same site to a browser (cookie sent), but not this board.
+    expect((await act({ cookie, origin: origin().replace(/:\d+$/, ':1') })).status).toBe(403);
     expect(calls.length).toBe(before);
     const foreignLogin = await fetch(url('/auth/login'), {
       method: 'POST',
