@@ -108,6 +108,7 @@ async function runVariant(input: Input): Promise<{ results: number; cpuS: number
     const { HistoryModule } = await import('../src/engine/store/index.ts');
     const { AgentsModule } = await import('../src/engine/vantages/agents-module.ts');
     const { applyBoardMessage } = await import('../src/shared/board-state.ts');
+    const { AGENT_CALLER } = await import('../src/server/identity.ts');
     type Board = Parameters<typeof applyBoardMessage>[0];
     type Message = Parameters<typeof applyBoardMessage>[1];
     const rpc = new RpcRegistry();
@@ -136,7 +137,7 @@ async function runVariant(input: Input): Promise<{ results: number; cpuS: number
     if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues.slice(0, 3)));
     engine.applyConfig(outcome.config, 'parts');
     handle = (token, body) => {
-      void rpc.dispatch('agent.sync', { token, body, from: '127.0.0.1' }).then((answer) => {
+      void rpc.dispatch('agent.sync', { token, body, from: '127.0.0.1' }, AGENT_CALLER).then((answer) => {
         const status = (answer as { status: number }).status;
         if (status !== 200) throw new Error(`sync answered ${status}: ${JSON.stringify(answer)}`);
       });

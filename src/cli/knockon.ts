@@ -21,6 +21,12 @@ import {
   type CliIo,
 } from './agent-commands.ts';
 import { checkOnce, EXIT_BAD_CONFIG } from './check-once.ts';
+import { hashPasswordCommand } from './hash-password.ts';
+import { systemClock } from '../engine/clock.ts';
+import { loadConfigFile } from '../engine/config/load.ts';
+import { formatIssue } from '../engine/config/parse.ts';
+import type { AuthConfig } from '../shared/config/auth.ts';
+import { isLoopbackHost, setupAuth, type AuthSetup } from '../server/auth/setup.ts';
 import { engineWorkerPath, rendererDir } from './paths.ts';
 
 const USAGE = `Usage: knockon <command> [options]
@@ -42,6 +48,10 @@ Commands:
           Open /?wall=1 for the rotating wall display. GET /metrics serves Prometheus;
           it asks for the bearer token in the environment variable --metrics-token-env names,
           or for basic auth "user:password" in the one --metrics-basic-auth-env names.
+          With an auth: section in the config, people sign in (README, Users and sign-in);
+          without one, binding to anything but loopback is refused.
+  hash-password
+          Read a password from stdin and print its scrypt hash for auth.users[].password_hash.
   check   --config FILE --once [--json]
           Probe every check once. Prints one line per check (JSON with --json).
           Exit 0 when none is down, 1 when any is down, 2 when the config is invalid.
@@ -141,6 +151,17 @@ async function serve(args: string[]): Promise<number> {
   // A log is read by many and kept for long: a generated token goes to a file only this user reads.
   const tokenFile = given === undefined ? await loadOrCreateBoardToken(dataDir) : null;
   const token = given ?? tokenFile!.token;
+  // auth: is read here too (the engine reads the rest): the server signs people in, not the engine.
+  let auth: AuthConfig | undefined;
+  if (configPath) {
+    const loaded = await loadConfigFile(configPath);
+    if (loaded.ok) auth = loaded.config.auth;
+    else if (!isLoopbackHost(values.host)) {
+      err(`${configPath}: invalid, so its auth: section cannot be trusted:`);
+      for (const issue of loaded.issues.slice(0, 10)) err(`  ${formatIssue(issue)}`);
+      return EXIT_BAD_CONFIG;
+    }
+  }
   const host = new EngineHost({
     workerPath: engineWorkerPath,
     configPath,
@@ -148,9 +169,23 @@ async function serve(args: string[]): Promise<number> {
     dataDir,
     log: logLine,
   });
+  let authSetup: AuthSetup;
+  try {
+    authSetup = await setupAuth({
+      auth,
+      host: values.host,
+      source: host,
+      dataDir,
+      boardToken: token,
+      clock: systemClock,
+    });
+  } catch (error) {
+    err(error instanceof Error ? error.message : String(error));
+    return EXIT_BAD_CONFIG;
+  }
   host.start();
   const board = await startBoardServer({
-    source: host,
+    ...authSetup.options,
     staticDir: rendererDir,
     host: values.host,
     port,
@@ -177,6 +212,7 @@ async function serve(args: string[]): Promise<number> {
   // Stoppable before the line that says it runs: whoever waits for that line may signal at once.
   onSignals(async () => {
     await board.close();
+    authSetup.close();
     await host.stop();
     await lab?.stop();
   });
@@ -243,6 +279,8 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest);
     case 'check':
       return check(rest);
+    case 'hash-password':
+      return hashPasswordCommand(io);
     case 'demo':
       return demo(rest);
     case undefined:

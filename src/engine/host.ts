@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { applyBoardMessage } from '../shared/board-state.ts';
+import type { Actor } from '../shared/actor.ts';
 import type { BoardSnapshot } from '../shared/model.ts';
 import { isEngineEvent, type BoardMessage, type EngineCommand } from '../shared/protocol.ts';
 import type { RpcMethod, RpcParams, RpcResult } from '../shared/rpc.ts';
@@ -70,8 +71,16 @@ export class EngineHost {
     return () => this.listeners.delete(listener);
   }
 
-  /** A query or action on the engine; rejects with the engine's message, or after `timeoutMs`. */
-  request<M extends RpcMethod>(method: M, params: RpcParams<M>, timeoutMs = 15_000): Promise<RpcResult<M>> {
+  /**
+   * A query or action on the engine on behalf of `actor` (authenticated by the caller's entry
+   * point); rejects with the engine's message, or after `timeoutMs`.
+   */
+  request<M extends RpcMethod>(
+    method: M,
+    params: RpcParams<M>,
+    actor: Actor,
+    timeoutMs = 15_000,
+  ): Promise<RpcResult<M>> {
     const worker = this.worker;
     if (!worker) return Promise.reject(new Error('the engine is not running (restarting?)'));
     const id = this.nextRequestId++;
@@ -81,7 +90,7 @@ export class EngineHost {
         reject(new Error(`the engine did not answer ${method} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
-      worker.postMessage({ v: 1, kind: 'request', id, method, params } satisfies EngineCommand);
+      worker.postMessage({ v: 1, kind: 'request', id, method, params, actor } satisfies EngineCommand);
     });
   }
 

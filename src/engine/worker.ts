@@ -73,7 +73,7 @@ port.on('message', (message: unknown) => {
       start(command).catch((error: unknown) => log('error', String(error)));
       break;
     case 'request':
-      rpc.dispatch(command.method, command.params).then(
+      rpc.dispatch(command.method, command.params, command.actor).then(
         (result) => send({ v: 1, seq: ++logSeq, kind: 'response', id: command.id, ok: true, result }),
         (error: unknown) =>
           send({

@@ -3,7 +3,7 @@ import { IPC } from '../shared/api.ts';
 import type { EngineHost } from '../engine/host.ts';
 import { isTrustedSender } from './app-origin.ts';
 import { originPolicy } from './protocol.ts';
-import { isBoardMethod, isRpcMethodName, parseRpcParams } from '../shared/rpc.ts';
+import { desktopActor, rpcDispatcher } from './rpc-dispatch.ts';
 
 export function setupIpc(host: EngineHost, windows: () => BrowserWindow[]): () => void {
   const policy = originPolicy();
@@ -14,14 +14,12 @@ export function setupIpc(host: EngineHost, windows: () => BrowserWindow[]): () =
     if (!trustedSender(event.senderFrame)) throw new Error('untrusted sender');
     return host.current();
   });
+  // The desktop user is at the machine: actions need no token here, but the renderer confirms
+  // them before calling, and the engine records the OS user as the one who acted.
+  const dispatch = rpcDispatcher(host, desktopActor());
   ipcMain.handle(IPC.rpc, (event, method: unknown, params: unknown) => {
     if (!trustedSender(event.senderFrame)) throw new Error('untrusted sender');
-    if (!isRpcMethodName(method) || !isBoardMethod(method)) throw new Error('unknown method');
-    const parsed = parseRpcParams(method, params);
-    if (!parsed.ok) throw new Error(parsed.error);
-    // The desktop user is at the machine: actions need no token here, but the renderer
-    // confirms them before calling, and the engine records who did what.
-    return host.request(method, parsed.params);
+    return dispatch(method, params);
   });
   const unsubscribe = host.subscribe((message) => {
     // Notices become native notifications in the main process; the renderer gets them too,

@@ -16,11 +16,23 @@ import {
   RPC_ACTIONS,
   isBoardMethod,
   MAX_WEBHOOK_BODY_BYTES,
+  rpcRefusal,
   type RpcMethod,
   type RpcParams,
   type RpcResult,
 } from '../shared/rpc.ts';
+import type { Actor } from '../shared/actor.ts';
 import { clientKey, hostNameOf, isLoopback, originHostName } from './client-address.ts';
+import {
+  AGENT_CALLER,
+  ALERTMANAGER_CALLER,
+  ANONYMOUS_VIEWER,
+  bearerToken,
+  boardTokenIdentifier,
+  METRICS_READER,
+  secretMatches,
+  type Identifier,
+} from './identity.ts';
 import { readStatic } from './static-files.ts';
 
 export interface BoardSource {
@@ -28,7 +40,7 @@ export interface BoardSource {
   /** Engine worker restarts since start (EngineHost), for /metrics. */
   workerRestarts?(): number;
   subscribe(listener: (message: BoardMessage) => void): () => void;
-  request<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>>;
+  request<M extends RpcMethod>(method: M, params: RpcParams<M>, actor: Actor): Promise<RpcResult<M>>;
 }
 
 export interface BoardServerOptions {
@@ -47,8 +59,20 @@ export interface BoardServerOptions {
    * take: a kiosk browser on the board's own machine always gets its stream. Default: a tenth.
    */
   reservedClients?: number;
-  /** Bearer token required by every action (anything that changes state). */
+  /** The board token: it reserves SSE slots, and is the admin's credential unless `identifier` says otherwise. */
   token: string;
+  /**
+   * Who each API request comes from (src/server/identity.ts). Default: the board token is an
+   * admin and anyone else a viewer (no `auth:` configured).
+   */
+  identifier?: Identifier;
+  /** The sign-in routes (/auth/*) when `auth:` is configured (src/server/auth/routes.ts). */
+  authRoutes?: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    headers: Record<string, string>,
+  ) => Promise<void>;
   /**
    * Host names (with or without port) the board answers to, beyond loopback names and the bound
    * address: anything else is refused, so a rebound DNS name cannot read the board.
@@ -164,16 +188,8 @@ class HttpError extends Error {
   }
 }
 
-/** The token of an `Authorization: Bearer <token>` header (RFC 9110: the scheme is case-insensitive). */
-function bearerToken(header: string | undefined): string | null {
-  return /^bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? null;
-}
-
-/** Constant-time comparison, so the token cannot be guessed byte by byte from timings. */
 function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(bearerToken(header) ?? '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return secretMatches(bearerToken(header), token);
 }
 
 export const CSP =
@@ -307,11 +323,11 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
       }
       let outcome: { status: number; body: unknown };
       try {
-        outcome = await source.request('agent.sync', {
-          token,
-          body: body.toString('utf8'),
-          from: String(req.socket.remoteAddress ?? 'unknown').slice(0, 200),
-        });
+        outcome = await source.request(
+          'agent.sync',
+          { token, body: body.toString('utf8'), from: String(req.socket.remoteAddress ?? 'unknown').slice(0, 200) },
+          AGENT_CALLER,
+        );
       } catch (error) {
         // The engine is restarting or busy: nothing was acknowledged, the agent sends it again.
         const message = error instanceof Error ? error.message : String(error);
@@ -341,10 +357,11 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
       return reply(status, { error: error instanceof Error ? error.message : String(error) }, { connection: 'close' });
     }
     try {
-      const outcome = await source.request('alertmanager.webhook', {
-        authorization: String(req.headers.authorization ?? '').slice(0, 4_096),
-        body: body.toString('utf8'),
-      });
+      const outcome = await source.request(
+        'alertmanager.webhook',
+        { authorization: String(req.headers.authorization ?? '').slice(0, 4_096), body: body.toString('utf8') },
+        ALERTMANAGER_CALLER,
+      );
       reply(
         outcome.status,
         outcome.body,
@@ -354,6 +371,20 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
       // The engine is restarting: Alertmanager retries a 5xx.
       reply(503, { error: `the engine did not answer: ${error instanceof Error ? error.message : String(error)}` });
     }
+  };
+
+  const identifier = options.identifier ?? boardTokenIdentifier(options.token);
+  /** The caller, if their role allows the method (the contract says which): else 401 or 403. */
+  const allowedCaller = async (req: IncomingMessage, method: RpcMethod): Promise<Actor> => {
+    const actor = await identifier.identify(req);
+    if (!actor)
+      throw new HttpError(401, `${method}: sign in first (or send an API token: Authorization: Bearer <token>)`);
+    const refused = rpcRefusal(method, actor);
+    if (!refused) return actor;
+    if (actor === ANONYMOUS_VIEWER) {
+      throw new HttpError(401, `${refused}: actions need the board token: Authorization: Bearer <token>`);
+    }
+    throw new HttpError(403, refused);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -387,6 +418,20 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
       });
       res.end(JSON.stringify(body));
     };
+    if (options.authRoutes && url.pathname.startsWith('/auth/')) {
+      // Login CSRF: another site must not sign this browser in (or out) as someone else.
+      const origin = req.headers.origin;
+      if (req.method === 'POST' && origin !== undefined && !allowed.has(originHostName(origin) ?? '')) {
+        json(403, { error: `sign-in from origin ${origin.slice(0, 100)} is refused` });
+        return;
+      }
+      return options.authRoutes(req, res, url.pathname, SECURITY_HEADERS);
+    }
+    // The board's own streams and snapshots are for anyone who may view (401 before sign-in).
+    if (/^\/api\/(events|snapshot|vantages)$/.test(url.pathname) && !(await identifier.identify(req))) {
+      json(401, { error: 'sign in to see the board' });
+      return;
+    }
     const rpc = /^\/api\/(query|action)\/([^/]+)$/.exec(url.pathname);
     if (rpc) {
       const [, kind, method] = rpc;
@@ -402,7 +447,8 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
           } catch {
             throw new HttpError(400, 'the params query parameter is not valid JSON');
           }
-          json(200, await source.request(method, parsedParams(method, params)));
+          const actor = await allowedCaller(req, method);
+          json(200, await source.request(method, parsedParams(method, params), actor));
         } else {
           if (req.method !== 'POST') throw new HttpError(405, 'actions use POST');
           if (!isAction) throw new HttpError(404, `"${method}" is not an action`);
@@ -411,10 +457,19 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
           if (origin !== undefined && !allowed.has(originHostName(origin) ?? '')) {
             throw new HttpError(403, `actions from origin ${origin.slice(0, 100)} are refused`);
           }
-          if (!tokenMatches(req.headers.authorization, options.token)) {
-            throw new HttpError(401, 'actions need the board token: Authorization: Bearer <token>');
+          // A session cookie is sent by the browser on its own: beyond SameSite=Strict, an action
+          // signed by one must say where it comes from (browsers always send Origin with POST).
+          // SameSite counts another port of the same host as the same site, so the Origin must
+          // be this very board (scheme://Host), not just a name it answers to.
+          if (req.headers.authorization === undefined && req.headers.cookie !== undefined) {
+            if (origin === undefined)
+              throw new HttpError(403, 'actions signed by a session cookie need an Origin header');
+            if (URL.parse(origin)?.host !== String(req.headers.host ?? '').toLowerCase()) {
+              throw new HttpError(403, `actions from origin ${origin.slice(0, 100)} are refused`);
+            }
           }
-          json(200, await source.request(method, parsedParams(method, await readJsonBody(req))));
+          const actor = await allowedCaller(req, method);
+          json(200, await source.request(method, parsedParams(method, await readJsonBody(req)), actor));
         }
       } catch (error) {
         const status = error instanceof HttpError ? error.status : 400;
@@ -507,7 +562,7 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
         return;
       }
       // The engine's own gauges are left out while it cannot answer (restarting): the board's stay.
-      const health = await source.request('engine.health', {}).catch(() => null);
+      const health = await source.request('engine.health', {}, METRICS_READER).catch(() => null);
       const body = metrics.render({ board, health, workerRestarts: source.workerRestarts?.() ?? 0 });
       res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store', ...SECURITY_HEADERS });
       res.end(req.method === 'HEAD' ? undefined : body);

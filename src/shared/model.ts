@@ -1,4 +1,5 @@
 /** The words of DESIGN.md, as types shared by engine, transports and renderer. */
+import type { ActorRef } from './actor.ts';
 
 export type Status = 'up' | 'degraded' | 'down' | 'unknown' | 'maintenance';
 
@@ -387,7 +388,8 @@ export interface IncidentView {
   /** When the first failing result was seen (for MTTD). */
   detectedAt: number;
   resolvedAt: number | null;
-  acknowledged: { by: string; note: string; at: number } | null;
+  /** `by` is the actor's name, kept for display; `actor` says who and the way in (absent before 0.2). */
+  acknowledged: { by: string; actor?: ActorRef; note: string; at: number } | null;
   events: IncidentEvent[];
   /** Time to detect: from the first failing result to the incident opening (openedAt - detectedAt). */
   mttdMs?: number | null;

@@ -6,6 +6,7 @@
  * so a receiver can tell a gap (and ask for a snapshot) from a duplicate.
  */
 import { z } from 'zod';
+import { ActorSchema } from './actor.ts';
 import type {
   BoardSnapshot,
   CheckView,
@@ -65,6 +66,8 @@ export const EngineCommandSchema = z.discriminatedUnion('kind', [
     id: z.int().nonnegative(),
     method: z.string().max(100),
     params: z.unknown(),
+    /** Who is calling, as the entry point authenticated them. */
+    actor: ActorSchema,
   }),
   z.object({ v: z.literal(1), kind: z.literal('stop') }),
 ]);

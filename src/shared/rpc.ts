@@ -7,12 +7,15 @@
  * Each method's params are a zod schema: every entry point (board server, IPC, the engine's
  * registry) parses with it before anything touches the values, so a hostile or mistaken caller
  * gets a message naming the field, never an exception inside the engine. Each method also
- * declares its kind (query or action) and the role it needs.
+ * declares its kind (query or action) and the role it needs; who is calling (the Actor) comes from
+ * the entry point, never from params, and every entry point refuses with `rpcRefusal`.
  *
  * To add a method: add it to RPC_CONTRACT, register its handler in the engine. Nothing else
  * needs to change.
  */
 import { z } from 'zod';
+import { PERSON_ROLES, roleRefusal, type Actor } from './actor.ts';
+import type { ApiTokenView, CreatedSecret, KioskLinkView } from './auth-api.ts';
 import { MAX_AGENT_BODY_BYTES } from './agent-protocol.ts';
 import type { EngineHealth, IncidentView, ProbeResult, SeriesPoint } from './model.ts';
 
@@ -42,18 +45,12 @@ const range = z.enum(['1h', '6h', '24h', '7d', '30d'], { error: 'range: expected
 const checkId = id('checkId', 'a check id');
 const incidentId = id('incidentId', 'an incident id');
 const policyId = id('policyId', 'a failover policy id');
-/** Who is acting, as the caller names themselves (identity from the entry point comes later). */
-const by = z
-  .string({ error: 'by: say who you are' })
-  .trim()
-  .min(1, 'by: say who you are')
-  .max(100, 'by: at most 100 characters');
 
 /**
  * Who may call a method: viewers see, operators acknowledge and silence, admins fail over;
  * `agent` is a probe agent holding a token bound to one vantage (never a person).
  */
-export type RpcRole = 'viewer' | 'operator' | 'admin' | 'agent' | 'webhook';
+export type RpcRole = Actor['role'];
 /** `agent` methods are served only on the agent door (POST /api/agent/v1/sync), never to the board. */
 export type RpcKind = 'query' | 'action' | 'agent' | 'webhook';
 
@@ -101,7 +98,6 @@ export const RPC_CONTRACT = {
     'operator',
     z.strictObject({
       incidentId,
-      by,
       note: text('note', 'a note (may be empty)').max(2_000, 'note: at most 2000 characters'),
     }),
   ),
@@ -110,21 +106,19 @@ export const RPC_CONTRACT = {
     'operator',
     z.strictObject({
       incidentId,
-      by,
       forMs: z
         .int({ error: 'forMs: expected a duration in whole milliseconds' })
         .min(60_000, 'forMs: at least one minute')
         .max(MAX_SILENCE_MS, 'forMs: at most 30 days'),
     }),
   ),
-  'failover.approve': method<Outcome>()('action', 'admin', z.strictObject({ policyId, by })),
-  'failover.reject': method<Outcome>()('action', 'admin', z.strictObject({ policyId, by })),
+  'failover.approve': method<Outcome>()('action', 'admin', z.strictObject({ policyId })),
+  'failover.reject': method<Outcome>()('action', 'admin', z.strictObject({ policyId })),
   'failover.start': method<Outcome>()(
     'action',
     'admin',
     z.strictObject({
       policyId,
-      by,
       reason: z
         .string({ error: 'reason: expected a reason' })
         .trim()
@@ -132,7 +126,7 @@ export const RPC_CONTRACT = {
         .max(500, 'reason: at most 500 characters'),
     }),
   ),
-  'failover.failback': method<Outcome>()('action', 'admin', z.strictObject({ policyId, by })),
+  'failover.failback': method<Outcome>()('action', 'admin', z.strictObject({ policyId })),
   /**
    * One sync from a probe agent (src/shared/agent-protocol.ts): the bearer token as sent, and the
    * body unparsed (the engine parses it, after the token, with AgentSyncRequestSchema).
@@ -167,7 +161,35 @@ export const RPC_CONTRACT = {
   'vantages.revokeToken': method<Outcome>()(
     'action',
     'admin',
-    z.strictObject({ tokenId: id('tokenId', 'an agent token id'), by }),
+    z.strictObject({ tokenId: id('tokenId', 'an agent token id') }),
+  ),
+  /** API tokens of people and services (never the tokens themselves); headless server only. */
+  'auth.tokens': method<ApiTokenView[]>()('query', 'admin', z.strictObject({})),
+  /** A new API token, shown once; it acts with `role`, for `user` when given, until `expiresAt`. */
+  'auth.createToken': method<CreatedSecret>()(
+    'action',
+    'admin',
+    z.strictObject({
+      name: z.string({ error: 'name: expected a name' }).trim().min(1, 'name: expected a name').max(100),
+      role: z.enum(PERSON_ROLES, { error: 'role: expected viewer, operator or admin' }),
+      user: id('user', 'a user id').optional(),
+      expiresAt: z.number({ error: 'expiresAt: expected a time in ms since the epoch' }).min(0).nullable(),
+    }),
+  ),
+  'auth.revokeToken': method<Outcome>()('action', 'admin', z.strictObject({ tokenId: id('tokenId', 'a token id') })),
+  /** Kiosk links for wall displays: view-only, no sign-in, revocable. */
+  'auth.kioskLinks': method<KioskLinkView[]>()('query', 'admin', z.strictObject({})),
+  'auth.createKioskLink': method<CreatedSecret>()(
+    'action',
+    'admin',
+    z.strictObject({
+      name: z.string({ error: 'name: expected a name' }).trim().min(1, 'name: expected a name').max(100),
+    }),
+  ),
+  'auth.revokeKioskLink': method<Outcome>()(
+    'action',
+    'admin',
+    z.strictObject({ linkId: id('linkId', 'a kiosk link id') }),
   ),
 } as const;
 
@@ -183,6 +205,11 @@ export interface AgentTokenView {
   createdAt: number | null;
   lastUsedAt: number | null;
   revokedAt: number | null;
+}
+
+/** Why this caller may not call this method (a message for them); null when it may. */
+export function rpcRefusal(method: RpcMethod, actor: Pick<Actor, 'name' | 'role'>): string | null {
+  return roleRefusal(method, RPC_CONTRACT[method].role, actor);
 }
 
 /** Methods the board may call (queries and actions); agent methods have their own door. */

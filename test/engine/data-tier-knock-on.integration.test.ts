@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHost } from '../../src/engine/host.ts';
 import type { IncidentView } from '../../src/shared/model.ts';
+import { ADMIN } from '../support/actors.ts';
 import { HttpTarget } from '../support/http-target.ts';
 import { PG_PASSWORD, POSTGRES_MISSING, PostgresPair, postgresBin } from '../support/postgres.ts';
 import { RecordingReceiver } from '../support/receivers.ts';
@@ -135,7 +136,7 @@ failover:
     // is approved only once its own check is down, so the run's verification must read it as a
     // backup too (it used to fail there: "check db-sg is down").
     await waitFor('approval asked', () => failover()?.state === 'awaiting_approval');
-    expect(await host!.request('failover.approve', { policyId: 'caught-up', by: 'noc' })).toMatchObject({ ok: true });
+    expect(await host!.request('failover.approve', { policyId: 'caught-up' }, ADMIN)).toMatchObject({ ok: true });
     const done = await waitFor('failed over onto the replica', () =>
       failover()?.state === 'failed_over' ? failover() : undefined,
     );

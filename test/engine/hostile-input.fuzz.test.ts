@@ -12,6 +12,7 @@ import { EngineHost } from '../../src/engine/host.ts';
 import { startBoardServer, type RunningBoardServer } from '../../src/server/board-server.ts';
 import { parseRpcParams, RPC_CONTRACT, type RpcMethod } from '../../src/shared/rpc.ts';
 import { LISTENER_LINE, LogWatch } from '../support/log-watch.ts';
+import { ADMIN } from '../support/actors.ts';
 
 const workerPath = new URL('../../src/engine/worker.ts', import.meta.url);
 const TOKEN = 'fuzz-heartbeat-token-0123456789';
@@ -151,7 +152,7 @@ checks:
       expect(res.status, `request ${i} to ${method}`).toBeLessThan(500);
     }
     expect(host.workerRestarts()).toBe(0);
-    const series = await host.request('history.series', { checkId: 'batch', range: '1h', points: 10 });
+    const series = await host.request('history.series', { checkId: 'batch', range: '1h', points: 10 }, ADMIN);
     expect(Array.isArray(series)).toBe(true);
   });
 
@@ -161,7 +162,7 @@ checks:
     for (const junk of [null, 42, 'start', { v: 1, kind: 'request', id: -1 }, { v: 2, kind: 'stop' }, { kind: 'x' }]) {
       worker.postMessage(junk);
     }
-    const answer = await host.request('history.availability', { checkId: 'batch', range: '1h' });
+    const answer = await host.request('history.availability', { checkId: 'batch', range: '1h' }, ADMIN);
     expect(answer === null || typeof answer === 'number').toBe(true);
     expect(logs.filter((l) => l.startsWith('ignored a malformed command')).length).toBe(6);
     expect(host.workerRestarts()).toBe(0);

@@ -15,6 +15,7 @@ import type { IncidentEvent, IncidentView, Notice } from '../../src/shared/model
 import { HttpTarget } from '../support/http-target.ts';
 import { pagerDutyErrors, pagerDutyReceiver, RecordingReceiver } from '../support/receivers.ts';
 import { waitFor } from '../support/wait.ts';
+import { ADMIN } from '../support/actors.ts';
 
 const workerPath = new URL('../../src/engine/worker.ts', import.meta.url);
 const ROUTING_KEY = 'R0UT1NGKEY0000000000000000000000';
@@ -200,7 +201,7 @@ notifications: { group_wait: 1s, group_interval: 500ms, repeat_interval: 1h }
     const restored = host.current()!.incidents.find((i) => i.id === open.id);
     expect(restored).toMatchObject({ state: 'resolved', resolvedAt: resolved.resolvedAt });
     expect(restored!.events.map((e) => e.kind)).toEqual(resolved.events.map((e) => e.kind));
-    const listed = await host.request('incidents.list', { since: 0, limit: 10 });
+    const listed = await host.request('incidents.list', { since: 0, limit: 10 }, ADMIN);
     expect(listed.map((i) => i.id)).toEqual([open.id]);
   }, 90_000);
 });

@@ -134,7 +134,7 @@ describe('board server under hostile clients', () => {
   });
 
   it('refuses actions from a foreign or opaque origin even with the token', async () => {
-    const body = Buffer.from(JSON.stringify({ policyId: 'p', by: 'ana' }));
+    const body = Buffer.from(JSON.stringify({ policyId: 'p' }));
     const path = '/api/action/failover.approve';
     for (const origin of ['http://evil.example', `http://evil.example:${port}`, 'null', 'file://']) {
       const refused = await raw(port, { method: 'POST', path, headers: { ...action, origin }, body });
@@ -152,7 +152,7 @@ describe('board server under hostile clients', () => {
   });
 
   it('takes the bearer scheme in any case', async () => {
-    const body = Buffer.from(JSON.stringify({ policyId: 'p', by: 'ana' }));
+    const body = Buffer.from(JSON.stringify({ policyId: 'p' }));
     const path = '/api/action/failover.reject';
     for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
       const res = await raw(port, {

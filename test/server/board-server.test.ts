@@ -8,12 +8,12 @@ import { emptyBoard } from '../support/board.ts';
 const snapshot = emptyBoard(1);
 
 /** The engine side is a stand-in here: what is under test is the HTTP surface. */
-const calls: { method: string; params: unknown }[] = [];
+const calls: { method: string; params: unknown; actor?: unknown }[] = [];
 const source: BoardSource = {
   current: () => snapshot,
   subscribe: () => () => {},
-  request: async (method, params) => {
-    calls.push({ method, params });
+  request: async (method, params, actor) => {
+    calls.push({ method, params, actor });
     if (method === 'history.availability') throw new Error('no such check "x"');
     return { echoed: method } as never;
   },
@@ -59,17 +59,23 @@ describe('headless board server', () => {
     const res = await fetch(new URL(`/api/query/history.series?params=${params}`, server.url));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ echoed: 'history.series' });
-    expect(calls.at(-1)).toEqual({ method: 'history.series', params: { checkId: 'a', range: '1h', points: 10 } });
+    expect(calls.at(-1)).toEqual({
+      method: 'history.series',
+      params: { checkId: 'a', range: '1h', points: 10 },
+      actor: { id: 'anonymous', name: 'anonymous', via: 'http', role: 'viewer' },
+    });
   });
 
   it('refuses actions without the token, and accepts them with it', async () => {
     const url = new URL('/api/action/incidents.acknowledge', server.url);
-    const body = JSON.stringify({ incidentId: 'i1', by: 'ana', note: 'on it' });
+    const body = JSON.stringify({ incidentId: 'i1', note: 'on it' });
     const denied = await fetch(url, { method: 'POST', body, headers: { authorization: 'Bearer wrong' } });
     expect(denied.status).toBe(401);
     expect(calls.some((c) => c.method === 'incidents.acknowledge')).toBe(false);
     const allowed = await fetch(url, { method: 'POST', body, headers: { authorization: 'Bearer sekret' } });
     expect(allowed.status).toBe(200);
+    // The engine hears who acted from the server, from the credential, not from the body.
+    expect(calls.at(-1)?.actor).toEqual({ id: 'token:board', name: 'board token', via: 'http', role: 'admin' });
   });
 
   it('will not run an action through the query route, nor a query via GET on the action route', async () => {

@@ -9,8 +9,11 @@ describe('the RPC contract', () => {
       ok: true,
       params: { checkId: 'hk-lb', range: '1h', points: 300 },
     });
-    const ack = parseRpcParams('incidents.acknowledge', { incidentId: 'i1', by: ' ana ', note: '' });
-    expect(ack).toEqual({ ok: true, params: { incidentId: 'i1', by: 'ana', note: '' } });
+    const ack = parseRpcParams('incidents.acknowledge', { incidentId: 'i1', note: '' });
+    expect(ack).toEqual({ ok: true, params: { incidentId: 'i1', note: '' } });
+    // Who acts is the entry point's to say, never the caller's.
+    const named = parseRpcParams('incidents.acknowledge', { incidentId: 'i1', by: 'ana', note: '' });
+    expect(named).toEqual({ ok: false, error: expect.stringContaining('unknown field by') });
   });
 
   it('knows only its own methods, never inherited property names', () => {
@@ -26,7 +29,7 @@ describe('the RPC contract', () => {
     expect(wrong).toEqual({ ok: false, error: expect.stringMatching(/^history\.series: invalid params: range: /) });
     const extra = parseRpcParams('history.series', { checkId: 'x', range: '1h', points: 3, extra: 1 });
     expect(extra).toEqual({ ok: false, error: expect.stringContaining('unknown field extra') });
-    const silence = parseRpcParams('incidents.silence', { incidentId: 'i', by: 'a', forMs: 40 * 86_400_000 });
+    const silence = parseRpcParams('incidents.silence', { incidentId: 'i', forMs: 40 * 86_400_000 });
     expect(silence).toEqual({ ok: false, error: expect.stringContaining('forMs: at most 30 days') });
   });
 
@@ -40,9 +43,9 @@ describe('the RPC contract', () => {
       { checkId: { toString: 'x' }, range: '1h', points: 3 },
       { checkId: 'x', range: '1h', points: Infinity },
       { checkId: 'x', range: '1h', points: '300' },
-      { incidentId: 'i', by: 'a', note: 'x'.repeat(5_000) },
-      { policyId: ['p'], by: 'a' },
-      { policyId: 'p', by: '   ' },
+      { incidentId: 'i', note: 'x'.repeat(5_000) },
+      { policyId: ['p'] },
+      { policyId: 'p', by: 'a' },
       JSON.parse('{"__proto__": {"polluted": true}, "policyId": "p"}'),
     ];
     for (const method of methods) {

@@ -4,6 +4,7 @@
  * audit log (durable on return) and the incident timeline, publishes the board's FailoverView,
  * and runs the actions in the background, never inline with a probe update.
  */
+import { actorRef, type Actor, type ActorRef } from '../../shared/actor.ts';
 import type { Config } from '../../shared/config/schema.ts';
 import type { FailoverPolicyConfig } from '../../shared/config/failover.ts';
 import type { StatusRule } from '../../shared/config/topology.ts';
@@ -583,34 +584,39 @@ export class FailoverModule implements EngineModule {
       const refused = this.apply(runtime, event);
       return refused ? { ok: false, message: refused } : { ok: true, message: done };
     };
-    rpc.register('failover.approve', (params) => {
-      const { runtime, by } = this.validate(params);
-      return answer(runtime, { kind: 'approve', by }, `approved by ${by}: failing over`);
+    rpc.register('failover.approve', (params, actor) => {
+      const runtime = this.runtime(params.policyId);
+      return answer(runtime, { kind: 'approve', ...manual(actor) }, `approved by ${actor.name}: failing over`);
     });
-    rpc.register('failover.reject', (params) => {
-      const { runtime, by } = this.validate(params);
-      return answer(runtime, { kind: 'reject', by }, `rejected by ${by}`);
+    rpc.register('failover.reject', (params, actor) => {
+      const runtime = this.runtime(params.policyId);
+      return answer(runtime, { kind: 'reject', ...manual(actor) }, `rejected by ${actor.name}`);
     });
-    rpc.register('failover.start', (params) => {
-      const { runtime, by } = this.validate(params);
+    rpc.register('failover.start', (params, actor) => {
+      const runtime = this.runtime(params.policyId);
       const reason = params.reason;
-      return answer(runtime, { kind: 'start', by, reason }, `failover started by ${by}`);
+      return answer(runtime, { kind: 'start', ...manual(actor), reason }, `failover started by ${actor.name}`);
     });
-    rpc.register('failover.failback', (params) => {
-      const { runtime, by } = this.validate(params);
-      return answer(runtime, { kind: 'failback', by }, `failback started by ${by}`);
+    rpc.register('failover.failback', (params, actor) => {
+      const runtime = this.runtime(params.policyId);
+      return answer(runtime, { kind: 'failback', ...manual(actor) }, `failback started by ${actor.name}`);
     });
   }
 
-  private validate({ policyId, by }: { policyId: string; by: string }): { runtime: Runtime; by: string } {
+  private runtime(policyId: string): Runtime {
     const runtime = this.policies.get(policyId);
     if (!runtime) {
       throw new RpcError(
         `unknown failover policy "${policyId}"; policies: ${[...this.policies.keys()].join(', ') || 'none'}`,
       );
     }
-    return { runtime, by };
+    return runtime;
   }
+}
+
+/** A person's step: the name for the sentences, the actor (who, and the way in) for the audit. */
+function manual(actor: Actor): { by: string; actor: ActorRef } {
+  return { by: actor.name, actor: actorRef(actor) };
 }
 
 function persisted(state: PolicyState): Omit<PolicyState, 'down' | 'upSince' | 'successes'> {

@@ -28,6 +28,7 @@
  *   to it (cooldown ended, approval withdrawn, the watched thing up again after a refusal). The
  *   module binds an episode to the incident that caused it, for the episode's whole life.
  */
+import type { ActorRef } from '../../shared/actor.ts';
 import type { FailoverState, Status } from '../../shared/model.ts';
 
 export type FailoverMode = 'automatic' | 'approval' | 'dry_run';
@@ -103,10 +104,11 @@ export type PolicyEvent =
   | { kind: 'backup'; status: Status; detail: string }
   /** Time passed (the module wakes the policy at `wakeAt`). */
   | { kind: 'tick' }
-  | { kind: 'approve'; by: string }
-  | { kind: 'reject'; by: string }
-  | { kind: 'start'; by: string; reason: string }
-  | { kind: 'failback'; by: string }
+  /** A person's step: `by` names them in sentences; `actor` (who, and the way in) goes to the audit. */
+  | ({ kind: 'approve' } & ManualStep)
+  | ({ kind: 'reject' } & ManualStep)
+  | ({ kind: 'start'; reason: string } & ManualStep)
+  | ({ kind: 'failback' } & ManualStep)
   /** `interrupted`: the engine is stopping; the run stays in its state, to be resumed at start. */
   | { kind: 'run_finished'; run: number; ok: boolean; message: string; interrupted?: boolean }
   /**
@@ -114,6 +116,11 @@ export type PolicyEvent =
    * interrupted can be taken up again from its audit (and if not, why).
    */
   | { kind: 'restored'; resume?: { ok: boolean; why: string } };
+
+interface ManualStep {
+  by: string;
+  actor?: ActorRef;
+}
 
 export interface AuditNote {
   step: string;
@@ -325,19 +332,20 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
       if (prev.state !== 'awaiting_approval' || !prev.approval) {
         refuse(`nothing to approve: the policy is ${prev.state}`);
       } else if (backupDown()) {
-        note('refused', { by: event.by, why: 'backup down', backup: prev.backup!.detail });
+        note('refused', { by: event.by, actor: event.actor, why: 'backup down', backup: prev.backup!.detail });
         refuse(deadBackup());
       } else if (now >= prev.approval.expiresAt) {
         note('approval_expired', { requestedAt: prev.approval.requestedAt, expiresAt: prev.approval.expiresAt });
         to('idle', 'approval request expired; nothing ran', { approval: null, rearmOnRecovery: true });
         refuse('the approval request has expired');
       } else {
-        note('approved', { by: event.by, reason: prev.approval.reason });
+        note('approved', { by: event.by, actor: event.actor, reason: prev.approval.reason });
         note('decided', {
           direction: 'failover',
           reason: prev.approval.reason,
           mode: rules.mode,
           approvedBy: event.by,
+          actor: event.actor,
         });
         startRun('failover', `${prev.approval.reason}; approved by ${event.by}`);
       }
@@ -346,7 +354,7 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
       if (prev.state !== 'awaiting_approval') {
         refuse(`nothing to reject: the policy is ${prev.state}`);
       } else {
-        note('rejected', { by: event.by });
+        note('rejected', { by: event.by, actor: event.actor });
         to('idle', `rejected by ${event.by}; nothing ran`, { approval: null, rearmOnRecovery: true });
         endEpisode();
       }
@@ -357,12 +365,12 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
       } else if (prev.state === 'failed_over') {
         refuse('already failed over');
       } else if (backupDown()) {
-        note('refused', { by: event.by, why: 'backup down', backup: prev.backup!.detail });
+        note('refused', { by: event.by, actor: event.actor, why: 'backup down', backup: prev.backup!.detail });
         refuse(deadBackup());
       } else {
         const reason = `started by ${event.by}: ${event.reason}`;
-        if (prev.state === 'awaiting_approval') note('approved', { by: event.by });
-        note('decided', { direction: 'failover', reason, mode: rules.mode, manual: true });
+        if (prev.state === 'awaiting_approval') note('approved', { by: event.by, actor: event.actor });
+        note('decided', { direction: 'failover', reason, mode: rules.mode, manual: true, actor: event.actor });
         startRun('failover', reason);
       }
       break;
@@ -371,7 +379,7 @@ export function decide(prev: PolicyState, event: PolicyEvent, rules: PolicyRules
         refuse(`nothing to fail back: the policy is ${prev.state}`);
       } else {
         const reason = `failback by ${event.by}`;
-        note('decided', { direction: 'failback', reason, mode: rules.mode, manual: true });
+        note('decided', { direction: 'failback', reason, mode: rules.mode, manual: true, actor: event.actor });
         startRun('failback', reason);
       }
       break;

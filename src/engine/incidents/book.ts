@@ -4,6 +4,7 @@
  * made automatic by the topology). Every change is written to the repository before the
  * caller publishes it. Time always comes in as an argument.
  */
+import type { ActorRef } from '../../shared/actor.ts';
 import type { IncidentEvent, IncidentView, Severity } from '../../shared/model.ts';
 import type { AlertInstance, AlertTransition } from '../alerting/evaluate.ts';
 import { subjectKey, type SubjectRef, type Topology } from '../analysis/topology.ts';
@@ -363,29 +364,29 @@ export class IncidentBook {
     this.save(incident);
   }
 
-  acknowledge(incidentId: string, by: string, note: string, now: number): IncidentView | null {
+  acknowledge(incidentId: string, actor: ActorRef, note: string, now: number): IncidentView | null {
     const incident = this.findOpen(incidentId);
     if (!incident) return null;
-    incident.view = { ...incident.view, acknowledged: { by, note, at: now } };
+    incident.view = { ...incident.view, acknowledged: { by: actor.name, actor, note, at: now } };
     this.addEvent(incident, {
       at: now,
       kind: 'acknowledged',
-      message: `acknowledged by ${by}${note ? `: ${note}` : ''}`,
-      data: { by, note },
+      message: `acknowledged by ${actor.name}${note ? `: ${note}` : ''}`,
+      data: { by: actor.name, actor, note },
     });
     this.save(incident);
     return incident.view;
   }
 
-  silence(incidentId: string, by: string, forMs: number, now: number): IncidentView | null {
+  silence(incidentId: string, actor: ActorRef, forMs: number, now: number): IncidentView | null {
     const incident = this.findOpen(incidentId);
     if (!incident) return null;
     incident.view = { ...incident.view, silencedUntil: now + forMs };
     this.addEvent(incident, {
       at: now,
       kind: 'silenced',
-      message: `notifications silenced by ${by} for ${Math.round(forMs / 60_000)} min`,
-      data: { by, forMs, until: now + forMs },
+      message: `notifications silenced by ${actor.name} for ${Math.round(forMs / 60_000)} min`,
+      data: { by: actor.name, actor, forMs, until: now + forMs },
     });
     this.save(incident);
     return incident.view;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { AlertRuleConfig } from '../../shared/config/alerts.ts';
 import type { Config } from '../../shared/config/schema.ts';
+import { actorRef, type Actor } from '../../shared/actor.ts';
 import type { RpcParams } from '../../shared/rpc.ts';
 import { RepeatedErrors } from '../repeated-errors.ts';
 import type {
@@ -102,8 +103,8 @@ export class KnockOnModule implements EngineModule, IncidentLog {
         load: () => options.state!.loadState<[string, GroupState][]>(NOTIFY_STATE_KEY),
       },
     });
-    options.rpc?.register('incidents.acknowledge', (params) => this.acknowledge(params));
-    options.rpc?.register('incidents.silence', (params) => this.silence(params));
+    options.rpc?.register('incidents.acknowledge', (params, actor) => this.acknowledge(params, actor));
+    options.rpc?.register('incidents.silence', (params, actor) => this.silence(params, actor));
   }
 
   onConfig(config: Config, _checks: readonly ResolvedCheck[]): void {
@@ -261,16 +262,16 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     return this.book.views(this.options.clock.now());
   }
 
-  private acknowledge({ incidentId: id, by, note }: RpcParams<'incidents.acknowledge'>): IncidentView {
-    const view = this.book.acknowledge(id, by, note, this.options.clock.now());
+  private acknowledge({ incidentId: id, note }: RpcParams<'incidents.acknowledge'>, actor: Actor): IncidentView {
+    const view = this.book.acknowledge(id, actorRef(actor), note, this.options.clock.now());
     if (!view) throw new RpcError(`no open incident "${id}"`);
     this.flush();
     this.notifier.acknowledged(view);
     return view;
   }
 
-  private silence({ incidentId: id, by, forMs }: RpcParams<'incidents.silence'>): IncidentView {
-    const view = this.book.silence(id, by, forMs, this.options.clock.now());
+  private silence({ incidentId: id, forMs }: RpcParams<'incidents.silence'>, actor: Actor): IncidentView {
+    const view = this.book.silence(id, actorRef(actor), forMs, this.options.clock.now());
     if (!view) throw new RpcError(`no open incident "${id}"`);
     this.flush();
     this.notifier.update([view]);

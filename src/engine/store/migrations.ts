@@ -125,6 +125,40 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE rollup_minute ADD COLUMN sketch BLOB;
   ALTER TABLE rollup_hour ADD COLUMN sketch BLOB;
   `,
+  // 5: users and sign-in (issue 14), tables of their own: sessions survive a restart; API tokens
+  // and kiosk links are listed and revoked from the board. Secrets are kept as SHA-256 only.
+  `
+  CREATE TABLE auth_sessions (
+    sha256 TEXT PRIMARY KEY,
+    -- The actor as JSON (id, name, via, role): what the session signs requests as.
+    actor TEXT NOT NULL,
+    kiosk_id TEXT,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX auth_sessions_by_kiosk ON auth_sessions (kiosk_id);
+  CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    -- The user it acts for; null for a service token.
+    user_id TEXT,
+    sha256 TEXT NOT NULL UNIQUE,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    revoked_at INTEGER,
+    last_used_at INTEGER
+  );
+  CREATE TABLE kiosk_links (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL UNIQUE,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

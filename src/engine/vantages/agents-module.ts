@@ -80,9 +80,9 @@ export class AgentsModule implements EngineModule {
     this.refusals = new RepeatedErrors(options.clock, (level, message) => options.log(level, message));
     options.rpc?.register('agent.sync', (params) => this.sync(params));
     options.rpc?.register('vantages.tokens', () => this.auth.views());
-    options.rpc?.register('vantages.revokeToken', (params) => {
+    options.rpc?.register('vantages.revokeToken', (params, actor) => {
       const outcome = this.auth.revoke(params.tokenId);
-      this.log(outcome.ok ? 'info' : 'warn', `${params.by}: ${outcome.message}`);
+      this.log(outcome.ok ? 'info' : 'warn', `${actor.name} (${actor.id}, ${actor.via}): ${outcome.message}`);
       return outcome;
     });
   }

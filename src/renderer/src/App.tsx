@@ -4,6 +4,8 @@ import { ConfirmDialog } from './components/ConfirmDialog.tsx';
 import { Header } from './components/Header.tsx';
 import { Nav } from './components/Nav.tsx';
 import { Notifier } from './components/Notifier.tsx';
+import { SignIn, WhoAmI } from './components/SignIn.tsx';
+import { useIdentity } from './identity.ts';
 import { VantageBanner } from './components/VantageBanner.tsx';
 import { WallExit } from './components/WallExit.tsx';
 import { usePixelShift, useRotation, useWakeLock } from './hooks/use-wall.ts';
@@ -24,6 +26,7 @@ export function App() {
   const hasBoard = useBoard((s) => s.board !== null);
   const config = useBoard((s) => s.board?.config);
   const connection = useBoard((s) => s.connection);
+  const signedOut = useIdentity((s) => s.identity.mode === 'signed-out');
   const [dx, dy] = usePixelShift(wall.wall);
   useWakeLock(wall.wall);
 
@@ -46,11 +49,14 @@ export function App() {
       style={wall.wall ? { transform: `translate(${dx}px, ${dy}px)` } : undefined}
     >
       <Header />
+      <WhoAmI />
       {!wall.wall && <Nav current={view} />}
       <VantageBanner />
       {config && <ConfigBanner config={config} />}
       <main className="view" id="main">
-        {hasBoard ? (
+        {signedOut ? (
+          <SignIn />
+        ) : hasBoard ? (
           <View view={view} route={route} wall={wall.wall} />
         ) : (
           <p className="empty">Waiting for the engine…</p>

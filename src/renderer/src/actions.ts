@@ -15,7 +15,7 @@ export function acknowledgeIncident(incident: IncidentView): void {
     method: 'incidents.acknowledge',
     note: { label: 'Note', required: false },
     danger: false,
-    run: (by, note) => call('incidents.acknowledge', { incidentId: incident.id, by, note }),
+    run: (note) => call('incidents.acknowledge', { incidentId: incident.id, note }),
     done: `Acknowledged ${incident.title}`,
   });
 }
@@ -28,7 +28,7 @@ export function silenceIncident(incident: IncidentView, forMs: number): void {
     method: 'incidents.silence',
     note: null,
     danger: false,
-    run: (by) => call('incidents.silence', { incidentId: incident.id, by, forMs }),
+    run: () => call('incidents.silence', { incidentId: incident.id, forMs }),
     done: `Silenced ${incident.title}`,
   });
 }
@@ -46,7 +46,7 @@ export function approveFailover(f: FailoverView): void {
     method: 'failover.approve',
     note: null,
     danger: true,
-    run: (by) => expectOk(call('failover.approve', { policyId: f.policyId, by })),
+    run: () => expectOk(call('failover.approve', { policyId: f.policyId })),
     done: `Failover ${f.name} approved`,
   });
 }
@@ -59,7 +59,7 @@ export function rejectFailover(f: FailoverView): void {
     method: 'failover.reject',
     note: null,
     danger: false,
-    run: (by) => expectOk(call('failover.reject', { policyId: f.policyId, by })),
+    run: () => expectOk(call('failover.reject', { policyId: f.policyId })),
     done: `Failover ${f.name} rejected`,
   });
 }
@@ -72,7 +72,7 @@ export function startFailover(f: FailoverView): void {
     method: 'failover.start',
     note: { label: 'Reason', required: true },
     danger: true,
-    run: (by, reason) => expectOk(call('failover.start', { policyId: f.policyId, by, reason })),
+    run: (reason) => expectOk(call('failover.start', { policyId: f.policyId, reason })),
     done: `Failover ${f.name} started`,
   });
 }
@@ -85,7 +85,7 @@ export function failback(f: FailoverView): void {
     method: 'failover.failback',
     note: null,
     danger: true,
-    run: (by) => expectOk(call('failover.failback', { policyId: f.policyId, by })),
+    run: () => expectOk(call('failover.failback', { policyId: f.policyId })),
     done: `Failback ${f.name} started`,
   });
 }

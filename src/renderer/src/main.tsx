@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
 import { warmUpCharts } from './chart-warmup.tsx';
+import { loadIdentity } from './identity.ts';
 import { setTransport } from './rpc.ts';
 import { useBoard } from './store.ts';
 import { pickTransport } from './transport/index.ts';
@@ -12,6 +13,7 @@ const transport = pickTransport();
 setTransport(transport);
 const { applyMessages, setConnection } = useBoard.getState();
 transport.connect({ onMessages: applyMessages, onConnection: setConnection });
+void loadIdentity(transport.name);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,6 +1,7 @@
 import { RPC_ACTIONS, type RpcMethod, type RpcParams, type RpcResult } from '../../shared/rpc.ts';
 import { TOKEN_STORAGE_KEY } from './transport/sse-client.ts';
 import type { Transport } from './transport/types.ts';
+import { useIdentity } from './identity.ts';
 
 /**
  * The renderer's one way to query or act on the engine. The transport is set once at start-up
@@ -21,9 +22,13 @@ export function call<M extends RpcMethod>(method: M, params: RpcParams<M>): Prom
   return transport.call(method, params);
 }
 
-/** Actions over HTTP need the board token; the desktop app is trusted through IPC instead. */
+/**
+ * Actions over HTTP need the board token when the board has no sign-in; a signed-in browser's
+ * session is its credential, and the desktop app is trusted through IPC instead.
+ */
 export function needsToken(method: RpcMethod): boolean {
-  return transport?.name === 'sse' && RPC_ACTIONS.has(method) && !storedToken();
+  const mode = useIdentity.getState().identity.mode;
+  return transport?.name === 'sse' && mode === 'token' && RPC_ACTIONS.has(method) && !storedToken();
 }
 
 export function storedToken(): string | null {
@@ -40,22 +45,5 @@ export function storeToken(token: string | null): void {
     else localStorage.removeItem(TOKEN_STORAGE_KEY);
   } catch {
     // Private browsing without storage: the token is asked for again next time.
-  }
-}
-
-/** Who the engine records as having acted; engineers can name themselves once per browser. */
-const ACTOR_KEY = 'knockon.actor';
-export function actorName(): string {
-  try {
-    return localStorage.getItem(ACTOR_KEY) || (transport?.name === 'ipc' ? 'desktop' : 'board');
-  } catch {
-    return 'board';
-  }
-}
-export function storeActorName(name: string): void {
-  try {
-    if (name.trim()) localStorage.setItem(ACTOR_KEY, name.trim());
-  } catch {
-    // As above.
   }
 }

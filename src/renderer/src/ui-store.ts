@@ -10,7 +10,8 @@ export interface PendingAction {
   /** Asks for a note or reason (acknowledge, manual failover). */
   note: { label: string; required: boolean } | null;
   danger: boolean;
-  run: (by: string, note: string) => Promise<unknown>;
+  /** `note` is the note or reason the dialog asked for; who acts is the signed-in identity. */
+  run: (note: string) => Promise<unknown>;
   done: string;
 }
 

@@ -16,6 +16,7 @@ import { consistencyCheckSchema } from './consistency-check.ts';
 import { prometheusCheckSchema } from './prometheus-check.ts';
 import { alertmanagerInSchema, checkAlertmanagerReceiver, checkAlertmanagerRoutes } from './alertmanager.ts';
 import { alertRuleSchema, notificationsSchema, receiverSchema } from './alerts.ts';
+import { authSchema } from './auth.ts';
 import { checkReferences, findCycle } from './references.ts';
 import { withReplicationLinks } from './replication-links.ts';
 import { componentSchema, flapDetectionSchema, siteSchema, vantageSchema } from './topology.ts';
@@ -132,6 +133,8 @@ export const configSchema = z
     remote_write: remoteWriteListSchema,
     /** Alertmanager's webhook into the board (POST /api/alertmanager/webhook); refused when absent. */
     alertmanager_in: alertmanagerInSchema.optional(),
+    /** Users, sign-in and roles for the headless board (README, Users and sign-in). */
+    auth: authSchema.optional(),
   })
   .superRefine((config, ctx) => {
     checkAlertmanagerReceiver(config.receivers, ctx);

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BACKUP, FALL, FailoverLab, INTERVAL_MS, POLICY, PRIMARY, type AuditRow } from '../../support/failover-lab.ts';
 import { KNOT_MISSING, knotPath } from '../../support/knot.ts';
+import { ADMIN } from '../../support/actors.ts';
 
 const haveKnot = knotPath() !== null;
 if (!haveKnot) console.warn(KNOT_MISSING);
@@ -143,15 +144,17 @@ describe.skipIf(!haveKnot)('Hong Kong → Singapore failover end to end', () => 
     });
     expect(await lab.answers()).toEqual([[BACKUP], [BACKUP]]);
 
-    await expect(lab.host!.request('failover.failback', { policyId: 'nope', by: 'ana' })).rejects.toThrow(
+    await expect(lab.host!.request('failover.failback', { policyId: 'nope' }, ADMIN)).rejects.toThrow(
       /unknown failover policy "nope"/,
     );
-    await expect(lab.host!.request('failover.failback', { policyId: POLICY, by: '' })).rejects.toThrow(
-      /invalid params: by: say who you are/,
+    // Who acts comes from the entry point: a caller naming themselves is refused, not believed.
+    const named = { policyId: POLICY, by: 'ana' } as unknown as { policyId: string };
+    await expect(lab.host!.request('failover.failback', named, ADMIN)).rejects.toThrow(
+      /invalid params: unknown field by/,
     );
-    expect(await lab.host!.request('failover.failback', { policyId: POLICY, by: 'ana' })).toEqual({
+    expect(await lab.host!.request('failover.failback', { policyId: POLICY }, ADMIN)).toEqual({
       ok: true,
-      message: 'failback started by ana',
+      message: 'failback started by Ada',
     });
     await lab.until('failed back', () => lab.failover()?.state === 'cooldown', 10_000);
     expect(await lab.answers()).toEqual([[PRIMARY], [PRIMARY]]);
@@ -213,13 +216,17 @@ describe.skipIf(!haveKnot)('Hong Kong → Singapore failover end to end', () => 
     );
     expect(notice.kind === 'notice' && notice.notice.severity).toBe('critical');
 
-    expect(await lab.host!.request('failover.approve', { policyId: POLICY, by: 'ana' })).toEqual({
+    expect(await lab.host!.request('failover.approve', { policyId: POLICY }, ADMIN)).toEqual({
       ok: true,
-      message: 'approved by ana: failing over',
+      message: 'approved by Ada: failing over',
     });
     await lab.until('failed over', () => lab.failover()?.state === 'failed_over', 10_000);
     expect(await lab.answers()).toEqual([[BACKUP], [BACKUP]]);
     expect(steps(lab.audit()).slice(0, 3)).toEqual(['approval_requested', 'approved', 'decided']);
+    // The audit (in the engine's own database) names who approved and how they came in.
+    const actor = { id: 'user:ada', name: 'Ada', via: 'http' };
+    expect(lab.audit()[1]!.detail).toMatchObject({ by: 'Ada', actor });
+    expect(lab.audit()[2]!.detail).toMatchObject({ approvedBy: 'Ada', actor });
     await lab.until('the Slack message', () => lab.messages.length === 1);
   });
 
@@ -231,7 +238,7 @@ describe.skipIf(!haveKnot)('Hong Kong → Singapore failover end to end', () => 
     await lab.until('approval requested', () => lab.failover()?.state === 'awaiting_approval');
     await lab.until('request expired', () => lab.failover()?.state === 'idle', 5_000);
     expect(lab.failover()!.lastMessage).toBe('approval request expired; nothing ran');
-    expect(await lab.host!.request('failover.approve', { policyId: POLICY, by: 'late' })).toEqual({
+    expect(await lab.host!.request('failover.approve', { policyId: POLICY }, ADMIN)).toEqual({
       ok: false,
       message: 'nothing to approve: the policy is idle',
     });

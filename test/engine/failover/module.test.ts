@@ -18,6 +18,7 @@ import { HistoryStore } from '../../../src/engine/store/index.ts';
 import type { BoardMessage } from '../../../src/shared/protocol.ts';
 import { HttpTarget } from '../../support/http-target.ts';
 import { Changes } from '../../support/wait.ts';
+import { ADMIN } from '../../support/actors.ts';
 
 interface Rig {
   engine: Engine;
@@ -210,14 +211,14 @@ ${policy('{ check: hk-lb }')}`,
     });
     expect(store.loadAudit('p').map((e) => e.step)).toEqual(['started', 'action_request', 'restored', 'interrupted']);
     expect(store.loadState<{ state: string }>('failover:p')!.state).toBe('failed');
-    expect(await r.rpc.dispatch('failover.approve', { policyId: 'p', by: 'ana' })).toEqual({
+    expect(await r.rpc.dispatch('failover.approve', { policyId: 'p' }, ADMIN)).toEqual({
       ok: false,
       message: 'nothing to approve: the policy is failed',
     });
-    await expect(r.rpc.dispatch('failover.start', { policyId: 'p', by: 'ana' })).rejects.toThrow(
+    await expect(r.rpc.dispatch('failover.start', { policyId: 'p' }, ADMIN)).rejects.toThrow(
       'reason: expected a reason',
     );
-    await expect(r.rpc.dispatch('failover.start', null)).rejects.toThrow(
+    await expect(r.rpc.dispatch('failover.start', null, ADMIN)).rejects.toThrow(
       'failover.start: invalid params: policyId: expected a failover policy id',
     );
   });

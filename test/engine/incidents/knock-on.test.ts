@@ -3,6 +3,7 @@ import { MemoryIncidentRepository } from '../../../src/engine/incidents/reposito
 import type { IncidentView } from '../../../src/shared/model.ts';
 import { Harness, TOPOLOGY } from './harness.ts';
 import { slackMessage, webhookMessage } from '../../../src/engine/notify/messages.ts';
+import { ADMIN } from '../../support/actors.ts';
 
 const MINUTE = 60_000;
 const DOWN_RULE = `alerts:
@@ -393,20 +394,32 @@ notifications: { group_wait: 30s, group_interval: 5m, repeat_interval: 4h }
     allUp(h);
     h.result('lb', 'down');
     const id = h.open()[0]!.id;
-    await expect(h.rpc.dispatch('incidents.acknowledge', { incidentId: id, by: ' ', note: '' })).rejects.toThrow(
-      'incidents.acknowledge: invalid params: by: say who you are',
-    );
-    await expect(h.rpc.dispatch('incidents.acknowledge', { incidentId: 'nope', by: 'ana', note: '' })).rejects.toThrow(
+    await expect(
+      h.rpc.dispatch('incidents.acknowledge', { incidentId: id, by: 'ana', note: '' }, ADMIN),
+    ).rejects.toThrow('incidents.acknowledge: invalid params: unknown field by');
+    await expect(h.rpc.dispatch('incidents.acknowledge', { incidentId: 'nope', note: '' }, ADMIN)).rejects.toThrow(
       'no open incident "nope"',
     );
-    await expect(h.rpc.dispatch('incidents.acknowledge', 'junk')).rejects.toThrow(/invalid params/);
-    const view = (await h.rpc.dispatch('incidents.acknowledge', {
-      incidentId: id,
-      by: 'ana',
+    await expect(h.rpc.dispatch('incidents.acknowledge', 'junk', ADMIN)).rejects.toThrow(/invalid params/);
+    const view = (await h.rpc.dispatch(
+      'incidents.acknowledge',
+      {
+        incidentId: id,
+        note: 'on it, calling the DC',
+      },
+      ADMIN,
+    )) as IncidentView;
+    expect(view.acknowledged).toEqual({
+      by: 'Ada',
+      actor: { id: 'user:ada', name: 'Ada', via: 'http' },
       note: 'on it, calling the DC',
-    })) as IncidentView;
-    expect(view.acknowledged).toEqual({ by: 'ana', note: 'on it, calling the DC', at: h.clock.now() });
-    expect(h.open()[0]!.events.at(-1)).toMatchObject({ kind: 'acknowledged', data: { by: 'ana' } });
+      at: h.clock.now(),
+    });
+    expect(h.open()[0]!.events.at(-1)).toMatchObject({
+      kind: 'acknowledged',
+      message: 'acknowledged by Ada: on it, calling the DC',
+      data: { by: 'Ada', actor: { id: 'user:ada', via: 'http' } },
+    });
   });
 
   it('sends the first desktop notification exactly at group_wait, and nothing while silenced', async () => {
@@ -425,14 +438,15 @@ notifications: { group_wait: 30s, group_interval: 5m, repeat_interval: 4h }
     allUp(h);
     h.result('lb', 'down');
     const id = h.open()[0]!.id;
-    await expect(h.rpc.dispatch('incidents.silence', { incidentId: id, by: 'ana', forMs: 10 })).rejects.toThrow(
-      /forMs/,
-    );
-    const silenced = (await h.rpc.dispatch('incidents.silence', {
-      incidentId: id,
-      by: 'ana',
-      forMs: 3_600_000,
-    })) as IncidentView;
+    await expect(h.rpc.dispatch('incidents.silence', { incidentId: id, forMs: 10 }, ADMIN)).rejects.toThrow(/forMs/);
+    const silenced = (await h.rpc.dispatch(
+      'incidents.silence',
+      {
+        incidentId: id,
+        forMs: 3_600_000,
+      },
+      ADMIN,
+    )) as IncidentView;
     expect(silenced.silencedUntil).toBe(h.clock.now() + 3_600_000);
     await h.clock.advance(3_600_000 - 1);
     expect(h.notices).toEqual([]);

@@ -8,6 +8,7 @@ import { RpcRegistry } from '../../../src/engine/rpc.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { T0, tempDir } from './helpers.ts';
+import { ADMIN } from '../../support/actors.ts';
 
 function config(port = 1) {
   const outcome = parseConfigText(
@@ -125,11 +126,15 @@ describe('history module in the engine', () => {
     const { engine, rpc, context } = await start();
     engine.applyConfig(config(), 'test.yaml');
     await clock.advance(61_000);
-    const recent = (await rpc.dispatch('history.recent', { checkId: 'hk-lb', limit: 2 })) as ProbeResult[];
+    const recent = (await rpc.dispatch('history.recent', { checkId: 'hk-lb', limit: 2 }, ADMIN)) as ProbeResult[];
     expect(recent.map((r) => r.message)).toEqual(['connected', 'connected']);
-    const series = (await rpc.dispatch('history.series', { checkId: 'hk-lb', range: '1h', points: 60 })) as unknown[];
+    const series = (await rpc.dispatch(
+      'history.series',
+      { checkId: 'hk-lb', range: '1h', points: 60 },
+      ADMIN,
+    )) as unknown[];
     expect(series.length).toBeGreaterThan(0);
-    expect(await rpc.dispatch('history.availability', { checkId: 'hk-lb', range: '24h' })).toBe(1);
+    expect(await rpc.dispatch('history.availability', { checkId: 'hk-lb', range: '24h' }, ADMIN)).toBe(1);
     context.store.saveIncident({
       id: 'inc-1',
       title: 't',
@@ -143,15 +148,17 @@ describe('history module in the engine', () => {
       acknowledged: null,
       events: [],
     });
-    expect(await rpc.dispatch('incidents.list', { since: 0, limit: 10 })).toMatchObject([{ id: 'inc-1', events: [] }]);
+    expect(await rpc.dispatch('incidents.list', { since: 0, limit: 10 }, ADMIN)).toMatchObject([
+      { id: 'inc-1', events: [] },
+    ]);
 
-    await expect(rpc.dispatch('history.series', { checkId: 'hk-lb', range: '2h', points: 60 })).rejects.toThrow(
+    await expect(rpc.dispatch('history.series', { checkId: 'hk-lb', range: '2h', points: 60 }, ADMIN)).rejects.toThrow(
       'history.series: invalid params: range: expected one of 1h, 6h, 24h, 7d, 30d',
     );
-    await expect(rpc.dispatch('history.recent', { checkId: 'hk-lb', limit: 1e9 })).rejects.toThrow(
+    await expect(rpc.dispatch('history.recent', { checkId: 'hk-lb', limit: 1e9 }, ADMIN)).rejects.toThrow(
       'limit: expected at most 1000',
     );
-    await expect(rpc.dispatch('history.availability', null)).rejects.toThrow(/checkId: expected a check id/);
+    await expect(rpc.dispatch('history.availability', null, ADMIN)).rejects.toThrow(/checkId: expected a check id/);
   });
 
   it('keeps the engine running with history in memory when the database cannot be opened', async () => {

@@ -6,6 +6,7 @@ import { DB_FILE } from '../../../src/engine/store/index.ts';
 import { HttpTarget } from '../../support/http-target.ts';
 import { waitFor } from '../../support/wait.ts';
 import { tempDir } from './helpers.ts';
+import { ADMIN } from '../../support/actors.ts';
 
 const workerPath = new URL('../../../src/engine/worker.ts', import.meta.url);
 
@@ -55,10 +56,10 @@ describe('history in the engine worker', () => {
     const restored = second.current()!.checks.find((c) => c.id === 'primary')!;
     expect(restored.status).toBe('up');
     expect(restored.lastProbeAt).toBeGreaterThanOrEqual(before.lastProbeAt!);
-    const recent = await second.request('history.recent', { checkId: 'primary', limit: 100 });
+    const recent = await second.request('history.recent', { checkId: 'primary', limit: 100 }, ADMIN);
     expect(recent.filter((r) => r.ok).length).toBeGreaterThanOrEqual(3);
-    await expect(second.request('history.series', { checkId: 'primary', range: '1h', points: 0 })).rejects.toThrow(
-      /points: expected at least 1/,
-    );
+    await expect(
+      second.request('history.series', { checkId: 'primary', range: '1h', points: 0 }, ADMIN),
+    ).rejects.toThrow(/points: expected at least 1/);
   });
 });

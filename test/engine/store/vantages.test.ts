@@ -9,6 +9,7 @@ import type { CheckUpdate } from '../../../src/engine/engine.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { T0, openStore, result, tempDir } from './helpers.ts';
+import { ADMIN } from '../../support/actors.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -189,22 +190,26 @@ describe('the history module and the board’s vantage ids', () => {
     expect(module.store.recent('hk-lb', 10, '')).toHaveLength(2);
 
     const recent = (vantage?: string) =>
-      rpc.dispatch('history.recent', { checkId: 'hk-lb', limit: 10, ...(vantage ? { vantage } : {}) }) as Promise<
-        ProbeResult[]
-      >;
+      rpc.dispatch(
+        'history.recent',
+        { checkId: 'hk-lb', limit: 10, ...(vantage ? { vantage } : {}) },
+        ADMIN,
+      ) as Promise<ProbeResult[]>;
     expect((await recent()).map((r) => r.vantage)).toEqual(['sg', undefined, undefined]);
     expect((await recent('hk-noc')).map((r) => r.latencyMs)).toEqual([11, 10]);
     expect((await recent('sg')).map((r) => r.vantage)).toEqual(['sg']);
     expect(await recent('tokyo')).toEqual([]);
 
     const availability = (vantage?: string) =>
-      rpc.dispatch('history.availability', { checkId: 'hk-lb', range: '1h', ...(vantage ? { vantage } : {}) });
+      rpc.dispatch('history.availability', { checkId: 'hk-lb', range: '1h', ...(vantage ? { vantage } : {}) }, ADMIN);
     expect(await availability()).toBeCloseTo(2 / 3, 10);
     expect(await availability('hk-noc')).toBe(1);
     expect(await availability('sg')).toBe(0);
     expect(await availability('tokyo')).toBeNull();
     const series = (vantage: string) =>
-      rpc.dispatch('history.series', { checkId: 'hk-lb', range: '1h', points: 60, vantage }) as Promise<unknown[]>;
+      rpc.dispatch('history.series', { checkId: 'hk-lb', range: '1h', points: 60, vantage }, ADMIN) as Promise<
+        unknown[]
+      >;
     expect(await series('sg')).toHaveLength(1);
     expect(await series('tokyo')).toEqual([]);
   });

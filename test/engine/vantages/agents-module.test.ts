@@ -18,6 +18,7 @@ import type { AgentSyncRequest, AgentSyncResponse, WireResult } from '../../../s
 import type { AgentSyncOutcome } from '../../../src/shared/rpc.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { fill, freeUp, mountTmpfs, unmount } from '../../support/full-disk.ts';
+import { ADMIN, AGENT } from '../../support/actors.ts';
 
 const SG_TOKEN = 'kna_sg-token-from-the-config';
 const TYO_TOKEN = 'tyo-token-from-the-environment';
@@ -59,11 +60,15 @@ function rig(dir: string, options: { env?: NodeJS.ProcessEnv; config?: string } 
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   engine.applyConfig(parsed.config, 'centre.yaml');
   const sync = (token: string, body: unknown, from = '192.0.2.7') =>
-    rpc.dispatch('agent.sync', {
-      token,
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-      from,
-    }) as Promise<AgentSyncOutcome>;
+    rpc.dispatch(
+      'agent.sync',
+      {
+        token,
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        from,
+      },
+      AGENT,
+    ) as Promise<AgentSyncOutcome>;
   const close = async () => {
     await engine.stop();
   };
@@ -182,7 +187,7 @@ describe('agents module: who may sync', () => {
     other.close();
     const here = r.store.createAgentToken({ vantage: 'sg', name: 'revoked here' });
     expect((await r.sync(here.token, request('sg', r.clock.now(), []))).status).toBe(200);
-    expect(await r.rpc.dispatch('vantages.revokeToken', { tokenId: here.id, by: 'ops' })).toMatchObject({ ok: true });
+    expect(await r.rpc.dispatch('vantages.revokeToken', { tokenId: here.id }, ADMIN)).toMatchObject({ ok: true });
     expect((await r.sync(here.token, request('sg', r.clock.now(), []))).status).toBe(401);
     await r.close();
   });
@@ -191,7 +196,7 @@ describe('agents module: who may sync', () => {
     const r = rig(dir);
     const made = r.store.createAgentToken({ vantage: 'sg', name: 'sg spare' });
     await r.sync(SG_TOKEN, request('sg', r.clock.now(), []));
-    const tokens = (await r.rpc.dispatch('vantages.tokens', {})) as { id: string }[];
+    const tokens = (await r.rpc.dispatch('vantages.tokens', {}, ADMIN)) as { id: string }[];
     expect(tokens).toEqual([
       expect.objectContaining({ id: 'config:sg', vantage: 'sg', source: 'config', lastUsedAt: r.clock.now() }),
       expect.objectContaining({
@@ -206,7 +211,7 @@ describe('agents module: who may sync', () => {
     expect(text).not.toContain(made.token);
     expect(text).not.toContain(hashAgentToken(made.token));
     expect(text).not.toContain(hashAgentToken(SG_TOKEN));
-    const outcome = await r.rpc.dispatch('vantages.revokeToken', { tokenId: 'config:sg', by: 'ops' });
+    const outcome = await r.rpc.dispatch('vantages.revokeToken', { tokenId: 'config:sg' }, ADMIN);
     expect(outcome).toMatchObject({ ok: false, message: expect.stringContaining('remove it from the config') });
     await r.close();
   });

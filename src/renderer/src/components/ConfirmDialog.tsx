@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { actorName, needsToken, storeActorName, storeToken } from '../rpc.ts';
+import { needsToken, storeToken } from '../rpc.ts';
 import { useUi } from '../ui-store.ts';
 
 /**
@@ -12,7 +12,6 @@ export function ConfirmDialog() {
   const close = useUi((s) => s.closeDialog);
   const toast = useUi((s) => s.toast);
   const ref = useRef<HTMLDialogElement>(null);
-  const [by, setBy] = useState('');
   const [note, setNote] = useState('');
   const [token, setToken] = useState('');
   const [askToken, setAskToken] = useState(false);
@@ -23,7 +22,6 @@ export function ConfirmDialog() {
     const dialog = ref.current;
     if (!dialog) return;
     if (pending) {
-      setBy(actorName());
       setNote('');
       setToken('');
       setError(null);
@@ -47,11 +45,10 @@ export function ConfirmDialog() {
       }
       storeToken(token.trim());
     }
-    storeActorName(by);
     setBusy(true);
     setError(null);
     try {
-      await pending.run(by.trim() || actorName(), note.trim());
+      await pending.run(note.trim());
       close();
       toast({ title: pending.done, body: '', tone: 'ok', incidentId: null });
     } catch (e) {
@@ -77,10 +74,6 @@ export function ConfirmDialog() {
         <form method="dialog" onSubmit={(e) => void submit(e)}>
           <h2 id="confirm-title">{pending.title}</h2>
           <p>{pending.description}</p>
-          <label>
-            Your name (recorded with the action)
-            <input value={by} onChange={(e) => setBy(e.target.value)} autoComplete="name" />
-          </label>
           {pending.note && (
             <label>
               {pending.note.label}

@@ -1,5 +1,6 @@
 import type { FailoverState, FailoverView } from '../../../shared/model.ts';
 import { approveFailover, failback, rejectFailover, startFailover } from '../actions.ts';
+import { IfAllowed } from './SignIn.tsx';
 import { formatDuration } from '../format.ts';
 
 const STATE_LABEL: Record<FailoverState, { text: string; glyph: string; tone: string }> = {
@@ -65,28 +66,30 @@ export function FailoverPanel({
                 </ul>
               )}
               {actions && (
-                <div className="buttons">
-                  {f.state === 'awaiting_approval' && (
-                    <>
-                      <button type="button" className="danger" onClick={() => approveFailover(f)}>
-                        Approve…
+                <IfAllowed method="failover.start">
+                  <div className="buttons">
+                    {f.state === 'awaiting_approval' && (
+                      <>
+                        <button type="button" className="danger" onClick={() => approveFailover(f)}>
+                          Approve…
+                        </button>
+                        <button type="button" onClick={() => rejectFailover(f)}>
+                          Reject…
+                        </button>
+                      </>
+                    )}
+                    {(f.state === 'idle' || f.state === 'failed') && (
+                      <button type="button" onClick={() => startFailover(f)}>
+                        Start failover…
                       </button>
-                      <button type="button" onClick={() => rejectFailover(f)}>
-                        Reject…
+                    )}
+                    {f.state === 'failed_over' && (
+                      <button type="button" onClick={() => failback(f)}>
+                        Fail back…
                       </button>
-                    </>
-                  )}
-                  {(f.state === 'idle' || f.state === 'failed') && (
-                    <button type="button" onClick={() => startFailover(f)}>
-                      Start failover…
-                    </button>
-                  )}
-                  {f.state === 'failed_over' && (
-                    <button type="button" onClick={() => failback(f)}>
-                      Fail back…
-                    </button>
-                  )}
-                </div>
+                    )}
+                  </div>
+                </IfAllowed>
               )}
             </li>
           );

@@ -5,15 +5,18 @@ import type { Transport } from './types.ts';
 /** Where the engineer's board token is kept in this browser (asked for on the first action). */
 export const TOKEN_STORAGE_KEY = 'knockon.token';
 
+/** The board token when one is kept; a signed-in browser's session cookie goes by itself. */
+function tokenHeader(): Record<string, string> {
+  const token = localStorage.getItem(TOKEN_STORAGE_KEY);
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 async function httpCall<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>> {
   const action = RPC_ACTIONS.has(method);
   const response = action
     ? await fetch(`/api/action/${method}`, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${localStorage.getItem(TOKEN_STORAGE_KEY) ?? ''}`,
-        },
+        headers: { 'content-type': 'application/json', ...tokenHeader() },
         body: JSON.stringify(params),
       })
     : await fetch(`/api/query/${method}?params=${encodeURIComponent(JSON.stringify(params))}`);

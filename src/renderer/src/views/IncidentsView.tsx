@@ -1,6 +1,7 @@
 import { memo, useEffect, useMemo } from 'react';
 import type { IncidentEventKind, IncidentView } from '../../../shared/model.ts';
 import { acknowledgeIncident, silenceIncident } from '../actions.ts';
+import { IfAllowed } from '../components/SignIn.tsx';
 import { formatDuration, formatTime } from '../format.ts';
 import { useQuery } from '../hooks/use-query.ts';
 import { href } from '../route.ts';
@@ -135,16 +136,18 @@ const IncidentTimeline = memo(function IncidentTimeline({
           </span>
         )}
         {actions && open && (
-          <span className="buttons">
-            {!incident.acknowledged && (
-              <button type="button" onClick={() => acknowledgeIncident(incident)} data-testid="acknowledge">
-                Acknowledge…
+          <IfAllowed method="incidents.acknowledge">
+            <span className="buttons">
+              {!incident.acknowledged && (
+                <button type="button" onClick={() => acknowledgeIncident(incident)} data-testid="acknowledge">
+                  Acknowledge…
+                </button>
+              )}
+              <button type="button" onClick={() => silenceIncident(incident, SILENCE_MS)} data-testid="silence">
+                Silence 1h…
               </button>
-            )}
-            <button type="button" onClick={() => silenceIncident(incident, SILENCE_MS)} data-testid="silence">
-              Silence 1h…
-            </button>
-          </span>
+            </span>
+          </IfAllowed>
         )}
       </header>
       <div className="incident-body">

@@ -1,0 +1,95 @@
+/**
+ * The sign-in routes of the headless board: POST /auth/login, POST /auth/logout, GET /auth/me,
+ * GET /auth/kiosk/<link>. Sessions travel in an HttpOnly, SameSite=Strict cookie (Secure over
+ * TLS), which page scripts cannot read and other sites' requests do not carry.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { KIOSK_PATH } from '../../shared/auth-api.ts';
+import { SESSION_COOKIE, sessionCookie, type Accounts } from './accounts.ts';
+
+/** A kiosk's cookie outlives browser restarts: 400 days, the most browsers keep one. */
+const KIOSK_COOKIE_SECONDS = 400 * 86_400;
+const MAX_LOGIN_BYTES = 4_096;
+
+const LoginSchema = z.strictObject({
+  user: z.string({ error: 'user: expected a user name' }).min(1).max(200),
+  password: z.string({ error: 'password: expected a password' }).min(1).max(1_024),
+});
+
+export interface AuthRouteOptions {
+  accounts: Accounts;
+  /** Cookies get Secure: the server speaks TLS. */
+  secure: boolean;
+}
+
+function cookie(value: string, maxAgeSeconds: number, secure: boolean): string {
+  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure ? '; Secure' : ''}`;
+}
+
+async function readSmallBody(req: IncomingMessage): Promise<string | null> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_LOGIN_BYTES) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Handles /auth/* requests (the board server has refused POSTs from other origins already). */
+export function authRoutes(options: AuthRouteOptions) {
+  const { accounts, secure } = options;
+  return async (req: IncomingMessage, res: ServerResponse, path: string, headers: Record<string, string>) => {
+    const json = (status: number, body: unknown, extra: Record<string, string> = {}): void => {
+      res
+        .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers, ...extra })
+        .end(JSON.stringify(body));
+    };
+    if (path === '/auth/me') {
+      const actor = await accounts.identify(req);
+      return actor ? json(200, { actor }) : json(401, { error: 'not signed in' });
+    }
+    if (path === '/auth/login' || path === '/auth/logout') {
+      if (req.method !== 'POST') return json(405, { error: `${path} takes POST` }, { allow: 'POST' });
+      if (path === '/auth/logout') {
+        const id = sessionCookie(req.headers.cookie);
+        if (id) accounts.logout(id);
+        return json(200, { ok: true }, { 'set-cookie': cookie('', 0, secure) });
+      }
+      const text = await readSmallBody(req);
+      let parsed: ReturnType<typeof LoginSchema.safeParse>;
+      try {
+        parsed = LoginSchema.safeParse(JSON.parse(text ?? ''));
+      } catch {
+        return json(400, { error: 'expected JSON: {"user": ..., "password": ...}' });
+      }
+      if (!parsed.success) return json(400, { error: parsed.error.issues.map((i) => i.message).join('; ') });
+      const address = String(req.socket.remoteAddress ?? 'unknown');
+      const outcome = await accounts.login(parsed.data.user, parsed.data.password, address);
+      if (!outcome.ok) {
+        const retry: Record<string, string> = outcome.retryAfterMs
+          ? { 'retry-after': String(Math.ceil(outcome.retryAfterMs / 1000)) }
+          : {};
+        return json(outcome.status, { error: outcome.error }, retry);
+      }
+      const maxAge = Math.floor(accounts.timeouts.absoluteMs / 1000);
+      return json(200, { actor: outcome.actor }, { 'set-cookie': cookie(outcome.sessionId, maxAge, secure) });
+    }
+    if (path.startsWith(KIOSK_PATH) && (req.method === 'GET' || req.method === 'HEAD')) {
+      const session = accounts.openKiosk(decodeURIComponent(path.slice(KIOSK_PATH.length)));
+      if (!session) return json(404, { error: 'this kiosk link is unknown or was revoked' });
+      // Straight to the wall: the link never stays in the address bar or the history.
+      res
+        .writeHead(303, {
+          location: '/?wall=1',
+          'set-cookie': cookie(session, KIOSK_COOKIE_SECONDS, secure),
+          ...headers,
+        })
+        .end();
+      return;
+    }
+    json(404, { error: `no route ${path.slice(0, 100)}` });
+  };
+}

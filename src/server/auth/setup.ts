@@ -1,0 +1,63 @@
+/**
+ * What `knockon serve` needs for sign-in, from the config's `auth:` section: without it, the
+ * board stays as it always was (the board token is the admin, anyone else a viewer), which is
+ * only safe on loopback, so binding elsewhere without `auth:` is refused.
+ */
+import type { AuthConfig } from '../../shared/config/auth.ts';
+import type { Clock } from '../../engine/clock.ts';
+import { AuthTables } from '../../engine/store/auth-tables.ts';
+import { StoreDatabase } from '../../engine/store/database.ts';
+import type { BoardServerOptions, BoardSource } from '../board-server.ts';
+import { isLoopback } from '../client-address.ts';
+import { Accounts } from './accounts.ts';
+import { withAuthMethods } from './auth-rpc.ts';
+import { authRoutes } from './routes.ts';
+
+export interface AuthSetup {
+  options: Pick<BoardServerOptions, 'identifier' | 'authRoutes' | 'source'>;
+  accounts: Accounts | null;
+  close(): void;
+}
+
+/** Whether `host` (as given to --host) is this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || isLoopback(host.replace(/^\[|\]$/g, ''));
+}
+
+export async function setupAuth(context: {
+  auth: AuthConfig | undefined;
+  host: string;
+  source: BoardSource;
+  dataDir: string | null;
+  boardToken: string;
+  clock: Clock;
+  secure?: boolean;
+  env?: NodeJS.ProcessEnv;
+}): Promise<AuthSetup> {
+  if (!context.auth) {
+    if (!isLoopbackHost(context.host)) {
+      throw new Error(
+        `refusing to serve the board on ${context.host} without an auth: section in the config: ` +
+          'anyone who can reach it could see the board and use the board token. Add auth: (users, ' +
+          'oidc; see README, Users and sign-in) or bind to 127.0.0.1 behind a proxy that signs people in.',
+      );
+    }
+    return { options: { source: context.source }, accounts: null, close: () => {} };
+  }
+  const store = new StoreDatabase(context.dataDir);
+  const tables = new AuthTables(store);
+  const accounts = await Accounts.create(context.auth, tables, {
+    clock: context.clock,
+    boardToken: context.boardToken,
+    ...(context.env ? { env: context.env } : {}),
+  });
+  return {
+    options: {
+      source: withAuthMethods(context.source, tables, context.clock),
+      identifier: accounts,
+      authRoutes: authRoutes({ accounts, secure: context.secure ?? false }),
+    },
+    accounts,
+    close: () => store.db.close(),
+  };
+}
