@@ -442,6 +442,8 @@ export class Engine {
         details: probeDetails(result),
       };
     }
+    // Probed since the restart: what it shows is current again.
+    if (observed && tracked.view.restored) tracked.view = withoutRestored(tracked.view);
     tracked.view = this.decidedView(tracked);
     this.batcher.changed(id);
     const update: CheckUpdate = {
@@ -664,7 +666,9 @@ export class Engine {
         restored = module.restore?.(check) ?? null;
       });
       const found = restored as ReturnType<NonNullable<EngineModule['restore']>> | null;
-      if (found) return { state: found.state, view: { ...found.view, ...pickStatic(initialView(check)) } };
+      if (found) {
+        return { state: found.state, view: { ...found.view, ...pickStatic(initialView(check)), restored: true } };
+      }
     }
     return null;
   }
@@ -815,6 +819,11 @@ function observations(
     });
   }
   return out;
+}
+
+function withoutRestored(view: CheckView): CheckView {
+  const { restored: _restored, ...current } = view;
+  return current;
 }
 
 function pickStatic(view: CheckView): Partial<CheckView> {

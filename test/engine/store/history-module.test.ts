@@ -88,11 +88,14 @@ describe('history module in the engine', () => {
       lastProbeAt: before.lastProbeAt,
       consecutiveFailures: before.consecutiveFailures,
       errorClass: 'connect_refused',
+      restored: true,
     });
-    // The restored counters carry on: `rise` successes bring it back up.
+    expect(before.restored).toBeUndefined();
+    // The restored counters carry on: `rise` successes bring it back up, and it is current again.
     healthy = true;
     await clock.advance(20_000);
     expect(second.engine.snapshot().checks[0]!.status).toBe('up');
+    expect(second.engine.snapshot().checks[0]!.restored).toBeUndefined();
   });
 
   it('starts a check afresh when its target changed while the engine was stopped', async () => {
