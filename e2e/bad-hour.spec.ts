@@ -121,6 +121,8 @@ test.describe('the board in a bad hour', () => {
       const names = await page.getByTestId('region-lon').locator('.tile-name').allTextContents();
       expect(names.indexOf('London api node 2')).toBeLessThan(names.indexOf('London api node 10'));
       await expect(board.check('lon-api-1').locator('.latency')).toHaveText('connect_refused');
+      // Its latest results at a glance, oldest left: the refusals at the end.
+      await expect(board.check('lon-api-1').locator('.beats')).toHaveAttribute('data-beats', /u+d+$/);
       await screenshotBoth(page, 'bad-hour-checks');
       await page.getByTestId('filter-problems').click();
       await expect(page).toHaveURL(/filter=problems/);
@@ -147,6 +149,14 @@ test.describe('the board in a bad hour', () => {
       await page.setViewportSize({ width: 1920, height: 1080 });
       await board.openView(url, 'latency');
       await screenshotBoth(page, 'bad-hour-latency');
+      // A down check's failed probes are shaded as downtime, not drawn as fast latency.
+      await board.openView(url, 'latency/lon-edge-1');
+      await expect(page.getByTestId('legend-downtime')).toBeVisible();
+      await expect(page.locator('.downtime path').first()).toBeAttached();
+      await board.openView(url, 'check/lon-edge-1');
+      await expect(page.getByTestId('heartbeat-bar').locator('.beat-d').first()).toBeVisible();
+      await expect(page.getByTestId('avail-24h')).toContainText(/measured over \d+/);
+      await screenshotBoth(page, 'bad-hour-check-detail');
     });
 
     await test.step('wall: the critical stays above the fold, toasts cover nothing, Esc leaves', async () => {

@@ -16,6 +16,7 @@ import type {
   QuorumView,
   VantageView,
 } from '../shared/model.ts';
+import { addBeat, beatOf } from '../shared/beats.ts';
 import { describeQuorum } from '../shared/config/vantages.ts';
 import { DELTA_INTERVAL_MS, PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
 import { Alarm } from './alarm.ts';
@@ -440,6 +441,7 @@ export class Engine {
         errorClass: result.errorClass,
         message: result.message,
         details: probeDetails(result),
+        beats: addBeat(tracked.view.beats, beatOf(result, tracked.check.degradedLatencyMs)),
       };
     }
     // Probed since the restart: what it shows is current again.

@@ -245,6 +245,8 @@ export interface CheckView {
    * current) until the next result.
    */
   restored?: true;
+  /** The latest results at a glance, oldest first, one letter each (see shared/beats.ts). */
+  beats?: string;
 }
 
 /** The optional parts of a probe result, as the board shows them for the last probe. */

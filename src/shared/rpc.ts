@@ -78,6 +78,8 @@ export const RPC_CONTRACT = {
   ),
   /** Availability (0..1) of a check over a range; null without data. */
   'history.availability': method<number | null>()('query', 'viewer', z.strictObject({ checkId, range, vantage })),
+  /** When a check's kept history starts (ms since the epoch), so availability says what it covers; null without data. */
+  'history.since': method<number | null>()('query', 'viewer', z.strictObject({ checkId, vantage })),
   /** The latest raw results of a check, newest first (drill-down: phases, errors, DNS answers). */
   'history.recent': method<ProbeResult[]>()(
     'query',

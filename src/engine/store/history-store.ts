@@ -13,7 +13,7 @@ import { HISTORY_DEFAULTS } from '../../shared/config/history.ts';
 import { AgentTokens, type AgentTokenRow, type NewAgentToken } from './agent-tokens.ts';
 import { LOCAL_VANTAGE, StoreDatabase, type CheckKey } from './database.ts';
 import { Rollups, STEP_BUDGET_MS, type Retention } from './rollups.ts';
-import { queryAvailability, queryAvailabilityAll, querySeries } from './series.ts';
+import { queryAvailability, queryAvailabilityAll, queryFirstAt, querySeries } from './series.ts';
 
 export type { Retention } from './rollups.ts';
 export type StoreLog = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -335,6 +335,11 @@ export class HistoryStore {
   /** A check's availability from `vantage` ('' = this machine), or from all its vantages together. */
   availability(checkId: string, range: SeriesRange, now = this.clock.now(), vantage?: string): number | null {
     return queryAvailability(this.store, this.rollups, checkId, range, now, vantage);
+  }
+
+  /** When a check's kept history starts, from `vantage` or from all its vantages; null without any. */
+  firstAt(checkId: string, vantage?: string): number | null {
+    return queryFirstAt(this.store, checkId, vantage);
   }
 
   /** Availability of every check with data in the range, all its vantages together. */

@@ -133,6 +133,12 @@ describe('history module in the engine', () => {
     const series = (await rpc.dispatch('history.series', { checkId: 'hk-lb', range: '1h', points: 60 })) as unknown[];
     expect(series.length).toBeGreaterThan(0);
     expect(await rpc.dispatch('history.availability', { checkId: 'hk-lb', range: '24h' })).toBe(1);
+    // What the availability covers: from the oldest result kept (the first probe, within one
+    // 10 s interval of the start), not the whole range.
+    const since = (await rpc.dispatch('history.since', { checkId: 'hk-lb' })) as number;
+    expect(since).toBeGreaterThanOrEqual(T0);
+    expect(since).toBeLessThan(T0 + 10_000);
+    expect(await rpc.dispatch('history.since', { checkId: 'nothing-here' })).toBeNull();
     context.store.saveIncident({
       id: 'inc-1',
       title: 't',
