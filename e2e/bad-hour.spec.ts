@@ -106,6 +106,23 @@ test.describe('the board in a bad hour', () => {
       await expect(open.first()).toContainText('London edge load balancer');
       await expect(open.filter({ hasText: 'N. Virginia' })).toHaveCount(1);
       await screenshotBoth(page, 'bad-hour-incidents');
+      // Incident work: an update note on London's timeline; Sydney's slow payments resolved by hand.
+      const dialog = page.getByTestId('confirm-dialog');
+      const london = open.first();
+      await london.getByTestId('add-note').click();
+      await dialog.getByTestId('confirm-note').fill('DC says a PDU tripped');
+      await dialog.getByRole('button', { name: 'Add note' }).click();
+      await expect(dialog).toBeHidden();
+      await expect(london.locator('[data-kind="note"]')).toContainText('DC says a PDU tripped');
+      const sydney = board
+        .timelines()
+        .filter({ has: page.getByTestId('root-cause').filter({ hasText: 'Sydney payments' }) });
+      await sydney.getByTestId('resolve').click();
+      await dialog.getByTestId('confirm-note').fill('known: a slow batch job');
+      await dialog.getByRole('button', { name: 'Resolve' }).click();
+      await expect(dialog).toBeHidden();
+      await expect(sydney).toHaveAttribute('data-state', 'resolved');
+      await expect(sydney.locator('[data-kind="resolved"]')).toContainText('by hand');
     });
 
     await test.step('checks grid: worst region first, CAUSE badge, natural order, no latency on down tiles, filter in the URL', async () => {

@@ -116,6 +116,30 @@ export const RPC_CONTRACT = {
         .max(MAX_SILENCE_MS, 'forMs: at most 30 days'),
     }),
   ),
+  /** An update note on an incident's timeline (open or recently resolved). */
+  'incidents.note': method<IncidentView>()(
+    'action',
+    'operator',
+    z.strictObject({
+      incidentId,
+      by,
+      note: z
+        .string({ error: 'note: expected a note' })
+        .trim()
+        .min(1, 'note: expected a note')
+        .max(2_000, 'note: at most 2000 characters'),
+    }),
+  ),
+  /** Resolves an open incident by hand, saying why; its alerts open a new one only when they fire again. */
+  'incidents.resolve': method<IncidentView>()(
+    'action',
+    'operator',
+    z.strictObject({
+      incidentId,
+      by,
+      note: text('note', 'a note (may be empty)').max(2_000, 'note: at most 2000 characters'),
+    }),
+  ),
   'failover.approve': method<Outcome>()('action', 'admin', z.strictObject({ policyId, by })),
   'failover.reject': method<Outcome>()('action', 'admin', z.strictObject({ policyId, by })),
   'failover.start': method<Outcome>()(

@@ -384,6 +384,26 @@ export class IncidentBook {
     return incident.view;
   }
 
+  /** An update note from an engineer, on an open or recently resolved incident. */
+  addNote(incidentId: string, by: string, note: string, now: number): IncidentView | null {
+    const event: IncidentEvent = { at: now, kind: 'note', message: `${by}: ${note}`, data: { by, note } };
+    if (!this.addEventsTo(incidentId, [event])) return null;
+    return this.byId(incidentId);
+  }
+
+  /**
+   * Resolves an open incident by hand. Its alerts are let go: one still firing opens a new
+   * incident only when it resolves and fires again (as a page resolved in PagerDuty).
+   */
+  resolveByHand(incidentId: string, by: string, note: string, topology: Topology, now: number): IncidentView | null {
+    const incident = this.findOpen(incidentId);
+    if (!incident) return null;
+    for (const key of incident.alerts.keys()) this.pendingEvents.delete(key);
+    incident.alerts.clear();
+    this.resolve(incident, topology, now, `by hand by ${by}${note ? `: ${note}` : ''}`);
+    return incident.view;
+  }
+
   /**
    * Adds events to a known incident (open or recently resolved: late notification outcomes, a
    * failover's steps after its incident resolved), in time order among the incident's own.

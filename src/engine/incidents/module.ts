@@ -101,6 +101,8 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     });
     options.rpc?.register('incidents.acknowledge', (params) => this.acknowledge(params));
     options.rpc?.register('incidents.silence', (params) => this.silence(params));
+    options.rpc?.register('incidents.note', (params) => this.note(params));
+    options.rpc?.register('incidents.resolve', (params) => this.resolveByHand(params));
   }
 
   onConfig(config: Config, _checks: readonly ResolvedCheck[]): void {
@@ -258,6 +260,21 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     if (!view) throw new RpcError(`no open incident "${id}"`);
     this.flush();
     this.notifier.update([view]);
+    return view;
+  }
+
+  private note({ incidentId: id, by, note }: RpcParams<'incidents.note'>): IncidentView {
+    const view = this.book.addNote(id, by, note, this.options.clock.now());
+    if (!view) throw new RpcError(`no incident "${id}" open or recently resolved`);
+    this.flush();
+    return view;
+  }
+
+  private resolveByHand({ incidentId: id, by, note }: RpcParams<'incidents.resolve'>): IncidentView {
+    const view = this.book.resolveByHand(id, by, note, this.topology, this.options.clock.now());
+    if (!view) throw new RpcError(`no open incident "${id}"`);
+    const changed = this.flush();
+    if (changed.length > 0) this.notifier.update(changed);
     return view;
   }
 

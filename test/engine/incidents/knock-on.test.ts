@@ -441,6 +441,68 @@ notifications: { group_wait: 30s, group_interval: 5m, repeat_interval: 4h }
   });
 });
 
+describe('knock-on analysis: incident work (update notes, resolving by hand)', () => {
+  const rules = `${TOPOLOGY}${DOWN_RULE.replace('for: 1m', 'for: 0s')}`;
+
+  it('adds update notes to the timeline, written before shown, and refuses an empty one', async () => {
+    const h = new Harness(rules);
+    allUp(h);
+    h.result('lb', 'down');
+    const id = h.open()[0]!.id;
+    await expect(h.rpc.dispatch('incidents.note', { incidentId: id, by: 'ana', note: '  ' })).rejects.toThrow(
+      'incidents.note: invalid params: note: expected a note',
+    );
+    await expect(h.rpc.dispatch('incidents.note', { incidentId: 'nope', by: 'ana', note: 'x' })).rejects.toThrow(
+      'no incident "nope"',
+    );
+    await h.rpc.dispatch('incidents.note', { incidentId: id, by: 'ana', note: 'DC says a PDU tripped' });
+    expect(h.open()[0]!.events.at(-1)).toMatchObject({
+      kind: 'note',
+      message: 'ana: DC says a PDU tripped',
+      data: { by: 'ana', note: 'DC says a PDU tripped' },
+    });
+    const stored = h.repository.loadIncidents({ limit: 10 }).find((i) => i.id === id)!;
+    expect(stored.events.at(-1)).toMatchObject({ kind: 'note', data: { by: 'ana' } });
+  });
+
+  it('resolves by hand with who and why; a still-failing root cause opens a new incident only when it fires again', async () => {
+    const h = new Harness(rules);
+    allUp(h);
+    h.result('lb', 'down');
+    const id = h.open()[0]!.id;
+    const view = (await h.rpc.dispatch('incidents.resolve', {
+      incidentId: id,
+      by: 'ana',
+      note: 'known, tracked in the change ticket',
+    })) as IncidentView;
+    expect(view).toMatchObject({ state: 'resolved', resolvedAt: h.clock.now() });
+    expect(view.events.at(-1)).toMatchObject({
+      kind: 'resolved',
+      message: 'resolved: by hand by ana: known, tracked in the change ticket',
+    });
+    expect(h.open()).toEqual([]);
+    await expect(h.rpc.dispatch('incidents.resolve', { incidentId: id, by: 'ana', note: '' })).rejects.toThrow(
+      `no open incident "${id}"`,
+    );
+    // A note after resolving still lands on its timeline.
+    await h.rpc.dispatch('incidents.note', { incidentId: id, by: 'bo', note: 'post-mortem on Monday' });
+    expect(
+      h
+        .incidents()
+        .find((i) => i.id === id)!
+        .events.at(-1),
+    ).toMatchObject({ kind: 'note' });
+    // Still down: no new incident. Up, then down again: a new one.
+    h.result('lb', 'down');
+    expect(h.open()).toEqual([]);
+    await h.clock.advance(1_000);
+    h.result('lb', 'up');
+    h.result('lb', 'down');
+    expect(h.open().map((i) => i.id)).not.toContain(id);
+    expect(h.open()).toHaveLength(1);
+  });
+});
+
 describe('knock-on through replication: a replica check names its primary', () => {
   const DATA_TIER = `regions:
   - { id: hk, name: Hong Kong, lat: 22.3, lon: 114.2 }

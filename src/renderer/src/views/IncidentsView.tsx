@@ -1,6 +1,6 @@
 import { memo, useEffect, useMemo } from 'react';
 import type { IncidentEventKind, IncidentView } from '../../../shared/model.ts';
-import { acknowledgeIncident, silenceIncident } from '../actions.ts';
+import { acknowledgeIncident, addIncidentNote, resolveIncident, silenceIncident } from '../actions.ts';
 import { formatDuration, formatTime } from '../format.ts';
 import { useQuery } from '../hooks/use-query.ts';
 import { href } from '../route.ts';
@@ -134,16 +134,26 @@ const IncidentTimeline = memo(function IncidentTimeline({
             {incident.acknowledged.note ? `: ${incident.acknowledged.note}` : ''}
           </span>
         )}
-        {actions && open && (
+        {actions && (
           <span className="buttons">
-            {!incident.acknowledged && (
+            {open && !incident.acknowledged && (
               <button type="button" onClick={() => acknowledgeIncident(incident)} data-testid="acknowledge">
                 Acknowledge…
               </button>
             )}
-            <button type="button" onClick={() => silenceIncident(incident, SILENCE_MS)} data-testid="silence">
-              Silence 1h…
+            {open && (
+              <button type="button" onClick={() => silenceIncident(incident, SILENCE_MS)} data-testid="silence">
+                Silence 1h…
+              </button>
+            )}
+            <button type="button" onClick={() => addIncidentNote(incident)} data-testid="add-note">
+              Add note…
             </button>
+            {open && (
+              <button type="button" onClick={() => resolveIncident(incident)} data-testid="resolve">
+                Resolve…
+              </button>
+            )}
           </span>
         )}
       </header>
