@@ -116,6 +116,8 @@ export const RPC_CONTRACT = {
         .max(MAX_SILENCE_MS, 'forMs: at most 30 days'),
     }),
   ),
+  /** Ends an incident's silence early: its notifications resume at once. */
+  'incidents.unsilence': method<IncidentView>()('action', 'operator', z.strictObject({ incidentId, by })),
   /** An update note on an incident's timeline (open or recently resolved). */
   'incidents.note': method<IncidentView>()(
     'action',

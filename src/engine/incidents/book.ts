@@ -384,6 +384,22 @@ export class IncidentBook {
     return incident.view;
   }
 
+  /** Ends a silence early; null when the incident is not open or not silenced now. */
+  unsilence(incidentId: string, by: string, now: number): IncidentView | null {
+    const incident = this.findOpen(incidentId);
+    const until = incident?.view.silencedUntil ?? null;
+    if (!incident || until === null || until <= now) return null;
+    incident.view = { ...incident.view, silencedUntil: null };
+    this.addEvent(incident, {
+      at: now,
+      kind: 'silenced',
+      message: `silence ended early by ${by} (it was until ${new Date(until).toISOString()})`,
+      data: { by, ended: true, until },
+    });
+    this.save(incident);
+    return incident.view;
+  }
+
   /** An update note from an engineer, on an open or recently resolved incident. */
   addNote(incidentId: string, by: string, note: string, now: number): IncidentView | null {
     const event: IncidentEvent = { at: now, kind: 'note', message: `${by}: ${note}`, data: { by, note } };

@@ -101,6 +101,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     });
     options.rpc?.register('incidents.acknowledge', (params) => this.acknowledge(params));
     options.rpc?.register('incidents.silence', (params) => this.silence(params));
+    options.rpc?.register('incidents.unsilence', (params) => this.unsilence(params));
     options.rpc?.register('incidents.note', (params) => this.note(params));
     options.rpc?.register('incidents.resolve', (params) => this.resolveByHand(params));
   }
@@ -258,6 +259,14 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   private silence({ incidentId: id, by, forMs }: RpcParams<'incidents.silence'>): IncidentView {
     const view = this.book.silence(id, by, forMs, this.options.clock.now());
     if (!view) throw new RpcError(`no open incident "${id}"`);
+    this.flush();
+    this.notifier.update([view]);
+    return view;
+  }
+
+  private unsilence({ incidentId: id, by }: RpcParams<'incidents.unsilence'>): IncidentView {
+    const view = this.book.unsilence(id, by, this.options.clock.now());
+    if (!view) throw new RpcError(`no silenced open incident "${id}"`);
     this.flush();
     this.notifier.update([view]);
     return view;

@@ -33,6 +33,19 @@ export function silenceIncident(incident: IncidentView, forMs: number): void {
   });
 }
 
+export function endSilence(incident: IncidentView): void {
+  confirm({
+    title: `End the silence on “${incident.title}”?`,
+    description: 'Its notifications resume now.',
+    confirmLabel: 'End silence',
+    method: 'incidents.unsilence',
+    note: null,
+    danger: false,
+    run: (by) => call('incidents.unsilence', { incidentId: incident.id, by }),
+    done: `Silence ended on ${incident.title}`,
+  });
+}
+
 export function addIncidentNote(incident: IncidentView): void {
   confirm({
     title: `Add an update to “${incident.title}”`,

@@ -439,6 +439,24 @@ notifications: { group_wait: 30s, group_interval: 5m, repeat_interval: 4h }
     await h.clock.advance(1);
     expect(h.notices.map((n) => n.incidentId)).toEqual([id]);
   });
+
+  it('ends a silence early: notifications resume at once, and the timeline says who ended it', async () => {
+    const h = new Harness(withDesktop);
+    allUp(h);
+    h.result('lb', 'down');
+    const id = h.open()[0]!.id;
+    await expect(h.rpc.dispatch('incidents.unsilence', { incidentId: id, by: 'ana' })).rejects.toThrow(
+      `no silenced open incident "${id}"`,
+    );
+    await h.rpc.dispatch('incidents.silence', { incidentId: id, by: 'ana', forMs: 3_600_000 });
+    await h.clock.advance(60_000);
+    expect(h.notices).toEqual([]);
+    const view = (await h.rpc.dispatch('incidents.unsilence', { incidentId: id, by: 'bo' })) as IncidentView;
+    expect(view.silencedUntil).toBeNull();
+    expect(view.events.at(-1)).toMatchObject({ kind: 'silenced', data: { by: 'bo', ended: true } });
+    await h.clock.advance(0);
+    expect(h.notices.map((n) => n.incidentId)).toEqual([id]);
+  });
 });
 
 describe('knock-on analysis: incident work (update notes, resolving by hand)', () => {
