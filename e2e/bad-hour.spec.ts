@@ -40,7 +40,7 @@ test.describe('the board in a bad hour', () => {
   });
 
   test('a NOC can read it and act from it', async ({ page }) => {
-    test.setTimeout(180_000);
+    test.setTimeout(240_000);
     const board = new Board(page);
     const url = served.url;
 
@@ -106,6 +106,37 @@ test.describe('the board in a bad hour', () => {
       await expect(open.first()).toContainText('London edge load balancer');
       await expect(open.filter({ hasText: 'N. Virginia' })).toHaveCount(1);
       await screenshotBoth(page, 'bad-hour-incidents');
+      // Incident work: an update note on London's timeline; a warning resolved by hand.
+      const dialog = page.getByTestId('confirm-dialog');
+      const london = open.first();
+      await london.getByTestId('add-note').click();
+      await dialog.getByTestId('confirm-note').fill('DC says a PDU tripped');
+      await dialog.getByRole('button', { name: 'Add note' }).click();
+      await expect(dialog).toBeHidden();
+      await expect(london.locator('[data-kind="note"]')).toContainText('DC says a PDU tripped');
+      // The last open incident is a warning (criticals first); held by its id, as it moves once resolved.
+      const byId = async (incident: ReturnType<typeof open.last>) =>
+        page.getByTestId((await incident.getAttribute('data-testid'))!);
+      const resolved = await byId(open.last());
+      await resolved.getByTestId('resolve').click();
+      await dialog.getByTestId('confirm-note').fill('known: a slow batch job');
+      await dialog.getByRole('button', { name: 'Resolve' }).click();
+      await expect(dialog).toBeHidden();
+      await expect(resolved).toHaveAttribute('data-state', 'resolved');
+      await expect(resolved.locator('[data-kind="resolved"]')).toContainText('by hand');
+      // Silences: chosen length, listed while in force, ended early.
+      const silenced = await byId(open.last());
+      await silenced.getByTestId('silence-length').selectOption({ label: '15 min' });
+      await silenced.getByTestId('silence').click();
+      await expect(dialog).toContainText('15m 00s');
+      await dialog.getByRole('button', { name: /^Silence/ }).click();
+      await expect(dialog).toBeHidden();
+      await expect(silenced.getByTestId('silenced-tag')).toBeVisible();
+      await expect(page.getByTestId('active-silences')).toBeVisible();
+      await silenced.getByTestId('end-silence').click();
+      await dialog.getByRole('button', { name: 'End silence' }).click();
+      await expect(silenced.getByTestId('silenced-tag')).toHaveCount(0);
+      await expect(page.getByTestId('active-silences')).toHaveCount(0);
     });
 
     await test.step('checks grid: worst region first, CAUSE badge, natural order, no latency on down tiles, filter in the URL', async () => {
@@ -121,6 +152,8 @@ test.describe('the board in a bad hour', () => {
       const names = await page.getByTestId('region-lon').locator('.tile-name').allTextContents();
       expect(names.indexOf('London api node 2')).toBeLessThan(names.indexOf('London api node 10'));
       await expect(board.check('lon-api-1').locator('.latency')).toHaveText('connect_refused');
+      // Its latest results at a glance, oldest left: the refusals at the end.
+      await expect(board.check('lon-api-1').locator('.beats')).toHaveAttribute('data-beats', /u+d+$/);
       await screenshotBoth(page, 'bad-hour-checks');
       await page.getByTestId('filter-problems').click();
       await expect(page).toHaveURL(/filter=problems/);
@@ -147,6 +180,14 @@ test.describe('the board in a bad hour', () => {
       await page.setViewportSize({ width: 1920, height: 1080 });
       await board.openView(url, 'latency');
       await screenshotBoth(page, 'bad-hour-latency');
+      // A down check's failed probes are shaded as downtime, not drawn as fast latency.
+      await board.openView(url, 'latency/lon-edge-1');
+      await expect(page.getByTestId('legend-downtime')).toBeVisible();
+      await expect(page.locator('.downtime path').first()).toBeAttached();
+      await board.openView(url, 'check/lon-edge-1');
+      await expect(page.getByTestId('heartbeat-bar').locator('.beat-d').first()).toBeVisible();
+      await expect(page.getByTestId('avail-24h')).toContainText(/measured over \d+/);
+      await screenshotBoth(page, 'bad-hour-check-detail');
     });
 
     await test.step('wall: the critical stays above the fold, toasts cover nothing, Esc leaves', async () => {

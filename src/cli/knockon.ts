@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDemoLab } from '../demo/lab.ts';
+import { DEMO_PORTS_FILE } from '../demo/lab-ports.ts';
 import { EngineHost } from '../engine/host.ts';
 import { startBoardServer, type MetricsAuth } from '../server/board-server.ts';
 import { loadOrCreateBoardToken } from '../server/board-token.ts';
@@ -138,6 +139,7 @@ async function serve(args: string[]): Promise<number> {
     return 2;
   }
   const configPath = values.config ? resolve(values.config) : null;
+  const dataDir = resolve(values['data-dir'] ?? process.env.KNOCKON_DATA_DIR ?? defaultDataDir());
   const lab = configPath
     ? null
     : await startDemoLab({
@@ -145,8 +147,8 @@ async function serve(args: string[]): Promise<number> {
         outageEveryMs: Number(values['demo-outage-every'] ?? 180_000),
         // End-to-end tests need the outage within seconds, not after the default minute.
         ...(values['demo-first-outage'] ? { firstOutageAfterMs: Number(values['demo-first-outage']) } : {}),
+        portsFile: join(dataDir, DEMO_PORTS_FILE),
       });
-  const dataDir = resolve(values['data-dir'] ?? process.env.KNOCKON_DATA_DIR ?? defaultDataDir());
   const given = values.token ?? process.env.KNOCKON_TOKEN;
   // A log is read by many and kept for long: a generated token goes to a file only this user reads.
   const tokenFile = given === undefined ? await loadOrCreateBoardToken(dataDir) : null;

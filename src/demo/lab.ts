@@ -7,6 +7,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dnsPacket, { type DecodedPacket } from 'dns-packet';
+import { loadLabPorts, saveLabPorts } from './lab-ports.ts';
 
 export interface DemoLabOptions {
   /** Time from one outage's start to the next. */
@@ -16,6 +17,11 @@ export interface DemoLabOptions {
   /** Delay before the first outage. */
   firstOutageAfterMs?: number;
   log?: (message: string) => void;
+  /**
+   * Where to keep the lab's ports (in the data directory): a restart listens on the same ports
+   * when they are free, so the board restores the checks' last known states.
+   */
+  portsFile?: string;
 }
 
 export interface DemoLab {
@@ -50,6 +56,18 @@ const SERVICES: Service[] = [
   { id: 'tyo-quotes', name: 'Tokyo quotes (reads HK)', region: 'tyo', behindHkLb: true, latencyMs: 15 },
 ];
 
+/** Listens on a port used before if it is free, else on any free one. */
+async function listenPreferring(server: Server, port: number | undefined): Promise<number> {
+  if (port !== undefined) {
+    try {
+      return await listen(server, port);
+    } catch {
+      // Taken by something else now: any free port will do (the checks then start afresh).
+    }
+  }
+  return listen(server);
+}
+
 /** Listens on loopback (a fixed port to come back on after an outage, or any free one). */
 export function listen(server: Server, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -70,7 +88,18 @@ export const DEMO_DNS_ADDRESS = '203.0.113.10';
  * names in apac.demo, REFUSED for the rest. The answers stay the same through the outage (the
  * failover policy is a dry run), so the check shows per-resolver answers without muddying it.
  */
-function startDnsResponder(): Promise<{ socket: UdpSocket; port: number }> {
+async function startDnsResponder(port: number | undefined): Promise<{ socket: UdpSocket; port: number }> {
+  if (port !== undefined) {
+    try {
+      return await bindDnsResponder(port);
+    } catch {
+      // Taken now: any free port.
+    }
+  }
+  return bindDnsResponder(0);
+}
+
+function bindDnsResponder(port: number): Promise<{ socket: UdpSocket; port: number }> {
   const socket = createSocket('udp4');
   socket.on('message', (msg, rinfo) => {
     let query: DecodedPacket;
@@ -103,9 +132,13 @@ function startDnsResponder(): Promise<{ socket: UdpSocket; port: number }> {
     }
   });
   return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
-      socket.off('error', reject);
+    const onError = (error: Error) => {
+      socket.close();
+      reject(error);
+    };
+    socket.once('error', onError);
+    socket.bind(port, '127.0.0.1', () => {
+      socket.off('error', onError);
       resolve({ socket, port: socket.address().port });
     });
   });
@@ -123,6 +156,7 @@ export async function startDemoLab(options: DemoLabOptions = {}): Promise<DemoLa
   const log = options.log ?? (() => {});
   let outage = false;
   const servers = new Map<string, { server: Server; port: number }>();
+  const before = options.portsFile ? await loadLabPorts(options.portsFile) : {};
 
   for (const service of SERVICES) {
     const server = createServer((req, res) => {
@@ -139,10 +173,18 @@ export async function startDemoLab(options: DemoLabOptions = {}): Promise<DemoLa
         );
       }, latencyMs);
     });
-    servers.set(service.id, { server, port: await listen(server) });
+    servers.set(service.id, { server, port: await listenPreferring(server, before[service.id]) });
   }
   // Two responders standing in for two resolvers, so the DNS check shows each one's answer.
-  const dnsResponders = [await startDnsResponder(), await startDnsResponder()];
+  const dnsResponders = [await startDnsResponder(before['dns-1']), await startDnsResponder(before['dns-2'])];
+  if (options.portsFile) {
+    const ports = Object.fromEntries([...servers].map(([id, s]) => [id, s.port]));
+    dnsResponders.forEach((r, i) => (ports[`dns-${i + 1}`] = r.port));
+    // Best effort: a demo whose data directory is read-only still runs, on new ports next time.
+    await saveLabPorts(options.portsFile, ports).catch((error: unknown) =>
+      log(`demo: cannot keep the lab's ports: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }
 
   const hkLb = servers.get('hk-lb')!;
   const setOutage = async (on: boolean) => {

@@ -18,6 +18,7 @@ import type {
   VantageView,
 } from '../shared/model.ts';
 import { isObserverFault } from '../shared/model.ts';
+import { addBeat, beatOf } from '../shared/beats.ts';
 import { describeQuorum } from '../shared/config/vantages.ts';
 import { DELTA_INTERVAL_MS, PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
 import { Alarm } from './alarm.ts';
@@ -445,8 +446,11 @@ export class Engine {
         errorClass: result.errorClass,
         message: result.message,
         details: probeDetails(result),
+        beats: addBeat(tracked.view.beats, beatOf(result, tracked.check.degradedLatencyMs)),
       };
     }
+    // Probed since the restart: what it shows is current again.
+    if (observed && tracked.view.restored) tracked.view = withoutRestored(tracked.view);
     tracked.view = this.decidedView(tracked);
     this.batcher.changed(id);
     const update: CheckUpdate = {
@@ -669,7 +673,9 @@ export class Engine {
         restored = module.restore?.(check) ?? null;
       });
       const found = restored as ReturnType<NonNullable<EngineModule['restore']>> | null;
-      if (found) return { state: found.state, view: { ...found.view, ...pickStatic(initialView(check)) } };
+      if (found) {
+        return { state: found.state, view: { ...found.view, ...pickStatic(initialView(check)), restored: true } };
+      }
     }
     return null;
   }
@@ -835,6 +841,11 @@ function observations(
     });
   }
   return out;
+}
+
+function withoutRestored(view: CheckView): CheckView {
+  const { restored: _restored, ...current } = view;
+  return current;
 }
 
 function pickStatic(view: CheckView): Partial<CheckView> {

@@ -271,6 +271,13 @@ export interface CheckView {
   vantages?: CheckVantageView[];
   /** Probed from more than this machine: how the vantages decided. */
   quorum?: QuorumView;
+  /**
+   * The last known state from before a restart, not probed since: shown stale (never as
+   * current) until the next result.
+   */
+  restored?: true;
+  /** The latest results at a glance, oldest first, one letter each (see shared/beats.ts). */
+  beats?: string;
 }
 
 /** The optional parts of a probe result, as the board shows them for the last probe. */

@@ -78,6 +78,8 @@ export const RPC_CONTRACT = {
   ),
   /** Availability (0..1) of a check over a range; null without data. */
   'history.availability': method<number | null>()('query', 'viewer', z.strictObject({ checkId, range, vantage })),
+  /** When a check's kept history starts (ms since the epoch), so availability says what it covers; null without data. */
+  'history.since': method<number | null>()('query', 'viewer', z.strictObject({ checkId, vantage })),
   /** The latest raw results of a check, newest first (drill-down: phases, errors, DNS answers). */
   'history.recent': method<ProbeResult[]>()(
     'query',
@@ -110,6 +112,30 @@ export const RPC_CONTRACT = {
         .int({ error: 'forMs: expected a duration in whole milliseconds' })
         .min(60_000, 'forMs: at least one minute')
         .max(MAX_SILENCE_MS, 'forMs: at most 30 days'),
+    }),
+  ),
+  /** Ends an incident's silence early: its notifications resume at once. */
+  'incidents.unsilence': method<IncidentView>()('action', 'operator', z.strictObject({ incidentId })),
+  /** An update note on an incident's timeline (open or recently resolved). */
+  'incidents.note': method<IncidentView>()(
+    'action',
+    'operator',
+    z.strictObject({
+      incidentId,
+      note: z
+        .string({ error: 'note: expected a note' })
+        .trim()
+        .min(1, 'note: expected a note')
+        .max(2_000, 'note: at most 2000 characters'),
+    }),
+  ),
+  /** Resolves an open incident by hand, saying why; its alerts open a new one only when they fire again. */
+  'incidents.resolve': method<IncidentView>()(
+    'action',
+    'operator',
+    z.strictObject({
+      incidentId,
+      note: text('note', 'a note (may be empty)').max(2_000, 'note: at most 2000 characters'),
     }),
   ),
   'failover.approve': method<Outcome>()('action', 'admin', z.strictObject({ policyId })),

@@ -1,5 +1,8 @@
 import { createSocket } from 'node:dgram';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DNS_ADDRESS, DEMO_DNS_NAME, startDemoLab, type DemoLab } from '../../src/demo/lab.ts';
 import { parseConfigText } from '../../src/engine/config/parse.ts';
@@ -72,5 +75,28 @@ describe('demo lab', () => {
     expect(slow).toBeLessThan(1_000); // under the check's 1 s timeout: degraded, not down
     await lab.setOutage(false);
     expect(await timedGet(sgApiUrl)).toBeLessThan(500);
+  });
+});
+
+describe('demo lab restarted on the same data directory', () => {
+  it('listens on the ports it had, so its checks keep their targets (and their restored states)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'knockon-lab-ports-'));
+    try {
+      const portsFile = join(dir, 'data', 'demo-ports.json');
+      const first = await startDemoLab({ outageEveryMs: 0, portsFile });
+      const config = first.configText;
+      await first.stop();
+      const second = await startDemoLab({ outageEveryMs: 0, portsFile });
+      await second.stop();
+      expect(second.configText).toBe(config);
+
+      // A file that is not ours is ignored: the lab still starts, on free ports.
+      await writeFile(portsFile, '{"hk-lb": "eighty"}');
+      const third = await startDemoLab({ outageEveryMs: 0, portsFile });
+      await third.stop();
+      expect(parseConfigText(third.configText, 'demo').ok).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

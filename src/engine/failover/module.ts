@@ -422,13 +422,17 @@ export class FailoverModule implements EngineModule {
    * the incident opened, or before a restart). The incident's detection moves to the episode's
    * start when that was earlier.
    */
-  private bind(runtime: Runtime, episode: Episode, incidentId: string): void {
+  private bind(runtime: Runtime, episode: Episode, incidentId: string, from: number | null = null): void {
     const policy = runtime.config;
     const story = this.options.store
       .loadAudit(policy.id, 1_000)
-      .filter((e) => e.at >= episode.startedAt)
+      .filter((e) => e.at >= (from ?? episode.startedAt))
       .flatMap((e) => timelineEvent(policy, e.step, e.detail, e.at) ?? []);
-    this.options.incidents?.addEventsToIncident(incidentId, story, { detectedAt: episode.startedAt });
+    this.options.incidents?.addEventsToIncident(
+      incidentId,
+      story,
+      from === null ? { detectedAt: episode.startedAt } : undefined,
+    );
     if (runtime.state.episode?.startedAt === episode.startedAt) {
       runtime.state = { ...runtime.state, episode: { ...episode, incidentId } };
       this.save(policy.id, runtime.state);
@@ -441,15 +445,25 @@ export class FailoverModule implements EngineModule {
     for (const runtime of this.policies.values()) this.bindOpenIncident(runtime, incident.id);
   }
 
-  /** Binds a policy's unbound episode to the open incident of its subject (when it is `only`, if given). */
+  /**
+   * Binds a policy's unbound episode to the open incident of its subject (when it is `only`, if
+   * given). An episode whose incident has resolved (a failback, then a cooldown) moves on to a
+   * new incident of its subject, taking only what happened from that incident's detection on:
+   * each incident's timeline is its own, never the previous outage's failback.
+   */
   private bindOpenIncident(runtime: Runtime, only?: string): void {
     const episode = runtime.state.episode;
-    if (!episode || episode.incidentId) return;
+    if (!episode) return;
     const subject = this.subjectOf(runtime);
     if (!subject) return;
     this.incidents(() => {
-      const open = this.options.incidents?.openIncidentFor(subject);
-      if (open && (only === undefined || open.id === only)) this.bind(runtime, episode, open.id);
+      const incidents = this.options.incidents;
+      const open = incidents?.openIncidentFor(subject);
+      if (!open || (only !== undefined && open.id !== only) || open.id === episode.incidentId) return;
+      if (!episode.incidentId) return this.bind(runtime, episode, open.id);
+      const bound = incidents!.list().find((i) => i.id === episode.incidentId);
+      if (bound?.state === 'open') return;
+      this.bind(runtime, { ...episode, incidentId: null }, open.id, open.detectedAt);
     });
   }
 

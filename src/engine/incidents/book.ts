@@ -392,6 +392,53 @@ export class IncidentBook {
     return incident.view;
   }
 
+  /** Ends a silence early; null when the incident is not open or not silenced now. */
+  unsilence(incidentId: string, actor: ActorRef, now: number): IncidentView | null {
+    const incident = this.findOpen(incidentId);
+    const until = incident?.view.silencedUntil ?? null;
+    if (!incident || until === null || until <= now) return null;
+    incident.view = { ...incident.view, silencedUntil: null };
+    this.addEvent(incident, {
+      at: now,
+      kind: 'silenced',
+      message: `silence ended early by ${actor.name} (it was until ${new Date(until).toISOString()})`,
+      data: { by: actor.name, actor, ended: true, until },
+    });
+    this.save(incident);
+    return incident.view;
+  }
+
+  /** An update note from an engineer, on an open or recently resolved incident. */
+  addNote(incidentId: string, actor: ActorRef, note: string, now: number): IncidentView | null {
+    const event: IncidentEvent = {
+      at: now,
+      kind: 'note',
+      message: `${actor.name}: ${note}`,
+      data: { by: actor.name, actor, note },
+    };
+    if (!this.addEventsTo(incidentId, [event])) return null;
+    return this.byId(incidentId);
+  }
+
+  /**
+   * Resolves an open incident by hand. Its alerts are let go: one still firing opens a new
+   * incident only when it resolves and fires again (as a page resolved in PagerDuty).
+   */
+  resolveByHand(
+    incidentId: string,
+    actor: ActorRef,
+    note: string,
+    topology: Topology,
+    now: number,
+  ): IncidentView | null {
+    const incident = this.findOpen(incidentId);
+    if (!incident) return null;
+    for (const key of incident.alerts.keys()) this.pendingEvents.delete(key);
+    incident.alerts.clear();
+    this.resolve(incident, topology, now, `by hand by ${actor.name}${note ? `: ${note}` : ''}`);
+    return incident.view;
+  }
+
   /**
    * Adds events to a known incident (open or recently resolved: late notification outcomes, a
    * failover's steps after its incident resolved), in time order among the incident's own.

@@ -105,6 +105,9 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     });
     options.rpc?.register('incidents.acknowledge', (params, actor) => this.acknowledge(params, actor));
     options.rpc?.register('incidents.silence', (params, actor) => this.silence(params, actor));
+    options.rpc?.register('incidents.unsilence', (params, actor) => this.unsilence(params, actor));
+    options.rpc?.register('incidents.note', (params, actor) => this.note(params, actor));
+    options.rpc?.register('incidents.resolve', (params, actor) => this.resolveByHand(params, actor));
   }
 
   onConfig(config: Config, _checks: readonly ResolvedCheck[]): void {
@@ -275,6 +278,29 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     if (!view) throw new RpcError(`no open incident "${id}"`);
     this.flush();
     this.notifier.update([view]);
+    return view;
+  }
+
+  private unsilence({ incidentId: id }: RpcParams<'incidents.unsilence'>, actor: Actor): IncidentView {
+    const view = this.book.unsilence(id, actorRef(actor), this.options.clock.now());
+    if (!view) throw new RpcError(`no silenced open incident "${id}"`);
+    this.flush();
+    this.notifier.update([view]);
+    return view;
+  }
+
+  private note({ incidentId: id, note }: RpcParams<'incidents.note'>, actor: Actor): IncidentView {
+    const view = this.book.addNote(id, actorRef(actor), note, this.options.clock.now());
+    if (!view) throw new RpcError(`no incident "${id}" open or recently resolved`);
+    this.flush();
+    return view;
+  }
+
+  private resolveByHand({ incidentId: id, note }: RpcParams<'incidents.resolve'>, actor: Actor): IncidentView {
+    const view = this.book.resolveByHand(id, actorRef(actor), note, this.topology, this.options.clock.now());
+    if (!view) throw new RpcError(`no open incident "${id}"`);
+    const changed = this.flush();
+    if (changed.length > 0) this.notifier.update(changed);
     return view;
   }
 

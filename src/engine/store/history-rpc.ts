@@ -29,6 +29,10 @@ export function registerHistoryRpc(rpc: RpcRegistry, store: HistoryStore, vantag
     const vantage = storeVantage(p.vantage, vantages());
     return vantage === null ? null : store.availability(p.checkId, p.range, undefined, vantage);
   });
+  rpc.register('history.since', (p) => {
+    const vantage = storeVantage(p.vantage, vantages());
+    return vantage === null ? null : store.firstAt(p.checkId, vantage);
+  });
   rpc.register('history.recent', (p) => {
     const vantage = storeVantage(p.vantage, vantages());
     return vantage === null ? [] : store.recent(p.checkId, p.limit, vantage);

@@ -14,7 +14,7 @@ import { AgentTokens, type AgentTokenRow, type NewAgentToken } from './agent-tok
 import { LOCAL_VANTAGE, StoreDatabase, type CheckKey } from './database.ts';
 import { Chunks } from './chunks.ts';
 import { Rollups, STEP_BUDGET_MS, type Retention } from './rollups.ts';
-import { queryAvailability, queryAvailabilityAll, querySeries } from './series.ts';
+import { queryAvailability, queryAvailabilityAll, queryFirstAt, querySeries } from './series.ts';
 
 export type { Retention } from './rollups.ts';
 export type StoreLog = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -336,6 +336,11 @@ export class HistoryStore {
   /** A check's availability from `vantage` ('' = this machine), or from all its vantages together. */
   availability(checkId: string, range: SeriesRange, now = this.clock.now(), vantage?: string): number | null {
     return queryAvailability(this.store, this.rollups, checkId, range, now, vantage);
+  }
+
+  /** When a check's kept history starts, from `vantage` or from all its vantages; null without any. */
+  firstAt(checkId: string, vantage?: string): number | null {
+    return queryFirstAt(this.store, checkId, vantage);
   }
 
   /** Availability of every check with data in the range, all its vantages together. */

@@ -271,3 +271,22 @@ export function queryAvailabilityAll(
   for (const [id, t] of byCheck) if (t.count > 0) out.set(id, (t.count - t.failures) / t.count);
   return out;
 }
+
+/**
+ * When a check's kept history starts (its oldest raw result or rollup), or null without any:
+ * an availability measured over 8 s must say so, not read as 24 hours at 100%.
+ */
+export function queryFirstAt(store: StoreDatabase, checkId: string, vantage?: string): number | null {
+  let first: number | null = null;
+  for (const key of keysFor(store, checkId, vantage)) {
+    for (const sql of [
+      'SELECT MIN(started_at) AS t FROM results WHERE check_key = ?',
+      'SELECT MIN(t) AS t FROM rollup_minute WHERE check_key = ?',
+      'SELECT MIN(t) AS t FROM rollup_hour WHERE check_key = ?',
+    ]) {
+      const t = store.get<{ t: number | null }>(sql, key)?.t ?? null;
+      if (t !== null && (first === null || t < first)) first = t;
+    }
+  }
+  return first;
+}

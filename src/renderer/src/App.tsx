@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useLayoutEffect, useMemo } from 'react';
 import { ConfigBanner } from './components/ConfigBanner.tsx';
 import { ConfirmDialog } from './components/ConfirmDialog.tsx';
 import { Header } from './components/Header.tsx';
@@ -38,6 +38,12 @@ export function App() {
     return unsubscribe;
   }, []);
   useEffect(() => (wall.wall ? undefined : keyboardShortcuts()), [wall.wall]);
+  // Another view opens at its top, not at the scroll depth of the last one (a view that
+  // focuses something, an incident, scrolls to it in its own effect, which runs after this).
+  const routeId = route.id;
+  useLayoutEffect(() => {
+    window.scrollTo(0, 0);
+  }, [view, routeId]);
 
   return (
     <div

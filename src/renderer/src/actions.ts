@@ -33,6 +33,46 @@ export function silenceIncident(incident: IncidentView, forMs: number): void {
   });
 }
 
+export function endSilence(incident: IncidentView): void {
+  confirm({
+    title: `End the silence on “${incident.title}”?`,
+    description: 'Its notifications resume now.',
+    confirmLabel: 'End silence',
+    method: 'incidents.unsilence',
+    note: null,
+    danger: false,
+    run: () => call('incidents.unsilence', { incidentId: incident.id }),
+    done: `Silence ended on ${incident.title}`,
+  });
+}
+
+export function addIncidentNote(incident: IncidentView): void {
+  confirm({
+    title: `Add an update to “${incident.title}”`,
+    description: 'The note goes on the incident’s timeline, with your name and the time.',
+    confirmLabel: 'Add note',
+    method: 'incidents.note',
+    note: { label: 'Update', required: true },
+    danger: false,
+    run: (note) => call('incidents.note', { incidentId: incident.id, note }),
+    done: `Note added to ${incident.title}`,
+  });
+}
+
+export function resolveIncident(incident: IncidentView): void {
+  confirm({
+    title: `Resolve “${incident.title}” by hand?`,
+    description:
+      'The incident closes now. If its root cause is still failing, a new incident opens only when its alert fires again.',
+    confirmLabel: 'Resolve',
+    method: 'incidents.resolve',
+    note: { label: 'Why', required: false },
+    danger: false,
+    run: (note) => call('incidents.resolve', { incidentId: incident.id, note }),
+    done: `Resolved ${incident.title}`,
+  });
+}
+
 async function expectOk(result: Promise<{ ok: boolean; message: string }>): Promise<void> {
   const r = await result;
   if (!r.ok) throw new Error(r.message);

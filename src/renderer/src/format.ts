@@ -1,10 +1,16 @@
 /** Display formats shared by the views: one place, so every view says times the same way. */
+import type { CheckView } from '../../shared/model.ts';
 
 export function formatLatency(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
   if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
   if (ms >= 10) return `${Math.round(ms)} ms`;
   return `${ms.toFixed(1)} ms`;
+}
+
+/** A check's latest latency, or what failed: a refused connection has no latency worth reading. */
+export function formatLastLatency(check: Pick<CheckView, 'status' | 'latencyMs' | 'errorClass'>): string {
+  return check.status === 'down' ? (check.errorClass ?? 'failing') : formatLatency(check.latencyMs);
 }
 
 /** A duration such as MTTR: "42s", "3m 05s", "2h 10m". */

@@ -1,11 +1,12 @@
 import type { CheckView } from '../../shared/model.ts';
 
 /**
- * A check's data is stale when no result has arrived for two intervals plus its timeout,
- * or when the board has lost its connection: stale data must look stale, never current.
+ * A check's data is stale when no result has arrived for two intervals plus its timeout, when
+ * it is the last known state from before a restart, or when the board has lost its connection:
+ * stale data must look stale, never current.
  */
 export function isStale(check: CheckView, now: number, connected: boolean): boolean {
-  if (!connected) return true;
+  if (!connected || check.restored) return true;
   if (check.lastProbeAt === null) return false;
   return now - check.lastProbeAt > 2 * check.intervalMs + check.timeoutMs;
 }

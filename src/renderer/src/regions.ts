@@ -10,6 +10,8 @@ export interface RegionSummary {
   status: Status;
   counts: Record<Status, number>;
   total: number;
+  /** Checks showing their last known state from before a restart, not probed since. */
+  stale: number;
   /** Worst first: what the wall lists under the region. */
   items: {
     id: string;
@@ -42,6 +44,7 @@ export function summariseRegions(
         status: 'unknown',
         counts: emptyCounts(),
         total: 0,
+        stale: 0,
         items: [],
       };
       byId.set(key, summary);
@@ -53,6 +56,7 @@ export function summariseRegions(
     const s = ensure(c.region);
     s.counts[c.status]++;
     s.total++;
+    if (c.restored) s.stale++;
     if (components.length === 0) s.items.push({ id: c.id, name: c.name, status: c.status, kind: 'check' });
   }
   for (const c of components) {

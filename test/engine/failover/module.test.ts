@@ -186,6 +186,55 @@ failover:
     await until('failed back', () => policyState() === 'cooldown');
   });
 
+  it('gives each incident its own timeline: the next outage in the cooldown is not told the last failback', async () => {
+    const hk = await target();
+    const rpc = new RpcRegistry();
+    const changes = new Changes();
+    const engine = new Engine({ clock: systemClock, emit: changes.notify, rpc });
+    const context = await installModules({ engine, rpc, dataDir: null, log: () => {} });
+    rigs.push({ engine, store: context.store });
+    const outcome = parseConfigText(
+      `defaults: { interval: 100ms, timeout: 80ms, fall: 2, rise: 1 }
+checks:
+  - { id: hk-lb, type: http, url: "${hk.url}/" }
+alerts:
+  - { name: ServerDown, condition: down, on: checks, ids: [hk-lb], for: 0s }
+failover:
+  policies:
+    - id: p
+      watch: { check: hk-lb }
+      primary: hk
+      backup: sg
+      failback: { mode: automatic, rise: 1, hold: 0s }
+      cooldown: 1m
+      actions: [{ type: command, run: [/bin/true] }]
+`,
+      'test.yaml',
+    );
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues));
+    engine.applyConfig(outcome.config, 'test.yaml');
+    const until = <T>(what: string, test: () => T) => changes.until(what, test);
+    const incidents = () => context.incidents!.list();
+    const steps = (id: string) =>
+      incidents()
+        .find((i) => i.id === id)!
+        .events.flatMap((e) => (e.kind === 'failover' ? [String(e.data?.step)] : []));
+    await until('up', () => engine.checkViews().every((c) => c.status === 'up'));
+    await hk.stop();
+    const first = (await until('first incident', () => incidents().find((i) => i.state === 'open')?.id))!;
+    await until('failed over', () => engine.snapshot().failovers[0]!.state === 'failed_over');
+    await hk.start();
+    await until('failed back, cooling down', () => engine.snapshot().failovers[0]!.state === 'cooldown');
+    await until('first resolved', () => incidents().find((i) => i.id === first)?.state === 'resolved');
+    await hk.stop();
+    const second = (await until('second incident', () => incidents().find((i) => i.state === 'open')?.id))!;
+    await until('told of the suppressed switch', () => steps(second).includes('suppressed'));
+    expect(second).not.toBe(first);
+    expect(steps(second)).toEqual(['suppressed']);
+    expect(steps(first)).toContain('failed_back');
+    expect(steps(first)).not.toContain('suppressed');
+  });
+
   it('turns a run interrupted with a command in doubt into failed, audited, without running anything', async () => {
     const store = new HistoryStore({ dataDir: null, clock: systemClock });
     store.saveState('failover:p', { ...INITIAL_POLICY_STATE, state: 'running', run: 3, direction: 'failover' });

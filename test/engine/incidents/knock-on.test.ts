@@ -3,7 +3,7 @@ import { MemoryIncidentRepository } from '../../../src/engine/incidents/reposito
 import type { IncidentView } from '../../../src/shared/model.ts';
 import { Harness, TOPOLOGY } from './harness.ts';
 import { slackMessage, webhookMessage } from '../../../src/engine/notify/messages.ts';
-import { ADMIN } from '../../support/actors.ts';
+import { ADMIN, OPERATOR } from '../../support/actors.ts';
 
 const MINUTE = 60_000;
 const DOWN_RULE = `alerts:
@@ -452,6 +452,89 @@ notifications: { group_wait: 30s, group_interval: 5m, repeat_interval: 4h }
     expect(h.notices).toEqual([]);
     await h.clock.advance(1);
     expect(h.notices.map((n) => n.incidentId)).toEqual([id]);
+  });
+
+  it('ends a silence early: notifications resume at once, and the timeline says who ended it', async () => {
+    const h = new Harness(withDesktop);
+    allUp(h);
+    h.result('lb', 'down');
+    const id = h.open()[0]!.id;
+    await expect(h.rpc.dispatch('incidents.unsilence', { incidentId: id }, ADMIN)).rejects.toThrow(
+      `no silenced open incident "${id}"`,
+    );
+    await h.rpc.dispatch('incidents.silence', { incidentId: id, forMs: 3_600_000 }, ADMIN);
+    await h.clock.advance(60_000);
+    expect(h.notices).toEqual([]);
+    const view = (await h.rpc.dispatch('incidents.unsilence', { incidentId: id }, OPERATOR)) as IncidentView;
+    expect(view.silencedUntil).toBeNull();
+    expect(view.events.at(-1)).toMatchObject({ kind: 'silenced', data: { by: 'Olu', ended: true } });
+    await h.clock.advance(0);
+    expect(h.notices.map((n) => n.incidentId)).toEqual([id]);
+  });
+});
+
+describe('knock-on analysis: incident work (update notes, resolving by hand)', () => {
+  const rules = `${TOPOLOGY}${DOWN_RULE.replace('for: 1m', 'for: 0s')}`;
+
+  it('adds update notes to the timeline, written before shown, and refuses an empty one', async () => {
+    const h = new Harness(rules);
+    allUp(h);
+    h.result('lb', 'down');
+    const id = h.open()[0]!.id;
+    await expect(h.rpc.dispatch('incidents.note', { incidentId: id, note: '  ' }, ADMIN)).rejects.toThrow(
+      'incidents.note: invalid params: note: expected a note',
+    );
+    await expect(h.rpc.dispatch('incidents.note', { incidentId: 'nope', note: 'x' }, ADMIN)).rejects.toThrow(
+      'no incident "nope"',
+    );
+    await h.rpc.dispatch('incidents.note', { incidentId: id, note: 'DC says a PDU tripped' }, ADMIN);
+    expect(h.open()[0]!.events.at(-1)).toMatchObject({
+      kind: 'note',
+      message: 'Ada: DC says a PDU tripped',
+      data: { by: 'Ada', note: 'DC says a PDU tripped' },
+    });
+    const stored = h.repository.loadIncidents({ limit: 10 }).find((i) => i.id === id)!;
+    expect(stored.events.at(-1)).toMatchObject({ kind: 'note', data: { by: 'Ada' } });
+  });
+
+  it('resolves by hand with who and why; a still-failing root cause opens a new incident only when it fires again', async () => {
+    const h = new Harness(rules);
+    allUp(h);
+    h.result('lb', 'down');
+    const id = h.open()[0]!.id;
+    const view = (await h.rpc.dispatch(
+      'incidents.resolve',
+      {
+        incidentId: id,
+        note: 'known, tracked in the change ticket',
+      },
+      ADMIN,
+    )) as IncidentView;
+    expect(view).toMatchObject({ state: 'resolved', resolvedAt: h.clock.now() });
+    expect(view.events.at(-1)).toMatchObject({
+      kind: 'resolved',
+      message: 'resolved: by hand by Ada: known, tracked in the change ticket',
+    });
+    expect(h.open()).toEqual([]);
+    await expect(h.rpc.dispatch('incidents.resolve', { incidentId: id, note: '' }, ADMIN)).rejects.toThrow(
+      `no open incident "${id}"`,
+    );
+    // A note after resolving still lands on its timeline.
+    await h.rpc.dispatch('incidents.note', { incidentId: id, note: 'post-mortem on Monday' }, OPERATOR);
+    expect(
+      h
+        .incidents()
+        .find((i) => i.id === id)!
+        .events.at(-1),
+    ).toMatchObject({ kind: 'note' });
+    // Still down: no new incident. Up, then down again: a new one.
+    h.result('lb', 'down');
+    expect(h.open()).toEqual([]);
+    await h.clock.advance(1_000);
+    h.result('lb', 'up');
+    h.result('lb', 'down');
+    expect(h.open().map((i) => i.id)).not.toContain(id);
+    expect(h.open()).toHaveLength(1);
   });
 });
 

@@ -89,11 +89,14 @@ describe('history module in the engine', () => {
       lastProbeAt: before.lastProbeAt,
       consecutiveFailures: before.consecutiveFailures,
       errorClass: 'connect_refused',
+      restored: true,
     });
-    // The restored counters carry on: `rise` successes bring it back up.
+    expect(before.restored).toBeUndefined();
+    // The restored counters carry on: `rise` successes bring it back up, and it is current again.
     healthy = true;
     await clock.advance(20_000);
     expect(second.engine.snapshot().checks[0]!.status).toBe('up');
+    expect(second.engine.snapshot().checks[0]!.restored).toBeUndefined();
   });
 
   it('starts a check afresh when its target changed while the engine was stopped', async () => {
@@ -135,6 +138,12 @@ describe('history module in the engine', () => {
     )) as unknown[];
     expect(series.length).toBeGreaterThan(0);
     expect(await rpc.dispatch('history.availability', { checkId: 'hk-lb', range: '24h' }, ADMIN)).toBe(1);
+    // What the availability covers: from the oldest result kept (the first probe, within one
+    // 10 s interval of the start), not the whole range.
+    const since = (await rpc.dispatch('history.since', { checkId: 'hk-lb' }, ADMIN)) as number;
+    expect(since).toBeGreaterThanOrEqual(T0);
+    expect(since).toBeLessThan(T0 + 10_000);
+    expect(await rpc.dispatch('history.since', { checkId: 'nothing-here' }, ADMIN)).toBeNull();
     context.store.saveIncident({
       id: 'inc-1',
       title: 't',

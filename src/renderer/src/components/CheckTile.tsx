@@ -1,9 +1,10 @@
 import { memo } from 'react';
 import type { CheckView, ImpactRole } from '../../../shared/model.ts';
-import { formatLatency } from '../format.ts';
+import { formatLastLatency } from '../format.ts';
 import { formatAge } from '../freshness.ts';
 import { href } from '../route.ts';
 import { STATUS_STYLE } from '../status-style.ts';
+import { HeartbeatStrip } from './Heartbeats.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 import { VantageDots } from './VantageDots.tsx';
 
@@ -49,17 +50,14 @@ export const CheckTile = memo(function CheckTile({ check, stale, now, role }: Pr
       </h3>
       <div className="tile-metrics">
         {/* A refused connection has no latency worth reading: the failure is the headline. */}
-        {check.status === 'down' ? (
-          <span className="latency is-failure">{check.errorClass ?? 'failing'}</span>
-        ) : (
-          <span className="latency">{formatLatency(check.latencyMs)}</span>
-        )}
+        <span className={`latency${check.status === 'down' ? ' is-failure' : ''}`}>{formatLastLatency(check)}</span>
         {now > 0 && check.since !== null && <span className="since">for {formatAge(now - check.since)}</span>}
       </div>
       <p className="tile-message" title={check.target}>
         {check.errorClass && check.status !== 'down' ? <code>{check.errorClass}</code> : null} {check.message}
         {failing ? ` (failing ${check.consecutiveFailures}×)` : ''}
       </p>
+      <HeartbeatStrip beats={check.beats} />
     </article>
   );
 });

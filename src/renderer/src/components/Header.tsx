@@ -10,22 +10,25 @@ export function Header() {
   const checks = useBoard((s) => s.board?.checks);
   const connection = useBoard((s) => s.connection);
   const now = useNow(1000);
-  const { counts, newestDataAt } = useMemo(() => {
+  const { counts, newestDataAt, restored } = useMemo(() => {
     const c = { down: 0, degraded: 0, up: 0, other: 0 };
     let newest: number | null = null;
+    let restored = 0;
     for (const check of checks ?? []) {
+      if (check.restored) restored++;
       if (check.status === 'down') c.down++;
       else if (check.status === 'degraded') c.degraded++;
       else if (check.status === 'up') c.up++;
       else c.other++;
       if (check.lastProbeAt !== null && (newest === null || check.lastProbeAt > newest)) newest = check.lastProbeAt;
     }
-    return { counts: c, newestDataAt: newest };
+    return { counts: c, newestDataAt: newest, restored };
   }, [checks]);
   const time = useMemo(() => clockFormat(timezone), [timezone]).format(now);
   const city = timezone.split('/').pop()?.replace(/_/g, ' ') ?? timezone;
   const age = newestDataAt !== null ? now - newestDataAt : null;
-  const stale = connection !== 'live' || (age !== null && age > STALE_HEADER_MS);
+  // Counts that include states from before a restart are not current either.
+  const stale = connection !== 'live' || restored > 0 || (age !== null && age > STALE_HEADER_MS);
   return (
     <header className="board-header">
       <h1 title={title}>{title}</h1>
@@ -39,6 +42,11 @@ export function Header() {
         <Count status="down" glyph="■" n={counts.down} />
         <Count status="degraded" glyph="▲" n={counts.degraded} />
         <Count status="up" glyph="●" n={counts.up} />
+        {restored > 0 && (
+          <span className="count st-stale" data-testid="count-restored" title="last known state from before a restart">
+            ◌ {restored} not probed since restart
+          </span>
+        )}
       </div>
       <div className={`connection conn-${connection}`} data-testid="connection" data-state={connection}>
         {connection === 'live'

@@ -37,6 +37,11 @@ export const IncidentSummary = memo(function IncidentSummary({
           {open ? `open ${formatDuration(now - incident.openedAt)}` : 'resolved'}
           {incident.acknowledged ? ` · ack by ${incident.acknowledged.by}` : open ? ' · not acknowledged' : ''}
         </span>
+        {open && (incident.silencedUntil ?? 0) > now && (
+          <span className="silenced-tag" data-testid="silenced-tag">
+            <span aria-hidden="true">◍</span> SILENCED
+          </span>
+        )}
       </header>
       <h3>
         <a href={href('incidents', incident.id)}>{incident.title}</a>

@@ -1,6 +1,6 @@
 import { memo, useLayoutEffect, useMemo, useRef } from 'react';
-import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
-import { formatLatency, formatTime } from '../format.ts';
+import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { formatLatency, formatPercent, formatTime } from '../format.ts';
 import { rawCharts, recordChart } from '../perf.ts';
 
 export interface ChartSeries {
@@ -12,6 +12,13 @@ export interface ChartSeries {
 }
 
 export type ChartRow = { t: number } & Record<string, number | null>;
+
+/**
+ * The share of a bucket's probes that failed (0..1), on every row: failed probes have no
+ * latency to draw, so downtime is shaded behind the lines instead of leaving a silent gap.
+ */
+export const DOWN_KEY = 'down';
+const DOWN_COLOUR = '#ff6b6b';
 
 interface Props {
   rows: ChartRow[];
@@ -67,9 +74,19 @@ export const LatencyChart = memo(function LatencyChart({
   sourcePoints,
 }: Props) {
   const keys = useMemo(() => series.map((s) => s.key), [series]);
-  const data = useMemo(
-    () => (rawCharts ? rows : downsampleRows(rows, Math.max(30, Math.floor(width / 2)), keys)),
-    [rows, width, keys],
+  const data = useMemo(() => {
+    const shown = rawCharts ? rows : downsampleRows(rows, Math.max(30, Math.floor(width / 2)), [...keys, DOWN_KEY]);
+    // A step area ends at the next point: a failing last bucket reaches to now.
+    const last = shown.at(-1);
+    return last && (last[DOWN_KEY] ?? 0) > 0 && last.t < domain[1]
+      ? [...shown, { t: domain[1], [DOWN_KEY]: last[DOWN_KEY] ?? null }]
+      : shown;
+  }, [rows, width, keys, domain]);
+  const hasDowntime = useMemo(() => data.some((r) => (r[DOWN_KEY] ?? 0) > 0), [data]);
+  // Series with too few values for a line (a check down most of the range) are drawn as dots.
+  const sparse = useMemo(
+    () => new Set(keys.filter((k) => data.reduce((n, r) => n + (r[k] !== null && r[k] !== undefined ? 1 : 0), 0) < 3)),
+    [data, keys],
   );
   // Render time for the UI benchmark: from a data change to commit, and to the next frame.
   const started = useRef({ at: 0, data: null as ChartRow[] | null });
@@ -115,7 +132,7 @@ export const LatencyChart = memo(function LatencyChart({
   if (width <= 0 || height <= 0) return null;
   return (
     <div className="chart-surface" ref={surface}>
-      <LineChart
+      <ComposedChart
         width={width}
         height={height}
         data={data}
@@ -144,6 +161,23 @@ export const LatencyChart = memo(function LatencyChart({
           domain={[0, top]}
           tickFormatter={(v: number) => formatLatency(v)}
         />
+        {/* Downtime: a step area on its own 0..1 axis, as tall as the share of probes that failed. */}
+        <YAxis yAxisId="down" domain={[0, 1]} hide />
+        {hasDowntime && (
+          <Area
+            yAxisId="down"
+            dataKey={DOWN_KEY}
+            name="failed probes"
+            type="stepAfter"
+            stroke="none"
+            fill={DOWN_COLOUR}
+            fillOpacity={0.28}
+            isAnimationActive={false}
+            activeDot={false}
+            connectNulls={false}
+            className="downtime"
+          />
+        )}
         {showThreshold && (
           <ReferenceLine
             y={thresholdMs!}
@@ -164,7 +198,11 @@ export const LatencyChart = memo(function LatencyChart({
             isAnimationActive={false}
             contentStyle={{ background: '#151a22', border: '1px solid #3a4558', fontSize: font }}
             labelFormatter={(t) => formatTime(Number(t), timezone, true)}
-            formatter={(v) => formatLatency(typeof v === 'number' ? v : null)}
+            formatter={(v, name) =>
+              name === 'failed probes'
+                ? formatPercent(typeof v === 'number' ? v : null)
+                : formatLatency(typeof v === 'number' ? v : null)
+            }
           />
         )}
         {series.map((s) => (
@@ -176,14 +214,14 @@ export const LatencyChart = memo(function LatencyChart({
             strokeWidth={s.width ?? 2}
             strokeDasharray={s.dash}
             // A line needs two points: with fewer, show the lone value as a dot rather than nothing.
-            dot={data.length < 3 ? { r: Math.max(3, rem * 0.2), fill: s.color } : false}
+            dot={sparse.has(s.key) ? { r: Math.max(3, rem * 0.2), fill: s.color } : false}
             activeDot={interactive ? { r: 4 } : false}
             isAnimationActive={false}
             connectNulls={false}
             type="linear"
           />
         ))}
-      </LineChart>
+      </ComposedChart>
     </div>
   );
 });

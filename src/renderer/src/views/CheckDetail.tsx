@@ -1,9 +1,11 @@
 import type { PhaseTimings, ProbeResult, SeriesRange } from '../../../shared/model.ts';
+import { HeartbeatBar } from '../components/Heartbeats.tsx';
 import { ReplicationPanel } from '../components/ReplicationPanel.tsx';
 import { SeriesPanel } from '../components/SeriesPanel.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { VantageMatrix } from '../components/VantageMatrix.tsx';
-import { formatLatency, formatPercent, formatTime } from '../format.ts';
+import { RANGE_MS } from '../components/LatencyChart.tsx';
+import { formatDuration, formatLastLatency, formatLatency, formatPercent, formatTime } from '../format.ts';
 import { formatAge } from '../freshness.ts';
 import { useQuery } from '../hooks/use-query.ts';
 import { href, navigate } from '../route.ts';
@@ -31,6 +33,13 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
   const day = useQuery('history.availability', { checkId: id, range: '24h' }, 60_000);
   const week = useQuery('history.availability', { checkId: id, range: '7d' }, 300_000);
   const month = useQuery('history.availability', { checkId: id, range: '30d' }, 600_000);
+  const since = useQuery('history.since', { checkId: id }, 60_000);
+  // An availability over less than its range says how long it was measured: "100%" after 8 s is not a day.
+  const covered = (range: SeriesRange): string | undefined => {
+    const first = since.data ?? null;
+    if (first === null || now - first >= RANGE_MS[range]) return undefined;
+    return `measured over ${formatDuration(now - first)}`;
+  };
 
   if (!check) {
     return (
@@ -66,11 +75,16 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
           label="Status"
           value={`${check.status.toUpperCase()}${check.since ? ` for ${formatAge(now - check.since)}` : ''}`}
         />
-        <Fact label="Latency" value={formatLatency(check.latencyMs)} />
+        <Fact label="Latency" value={formatLastLatency(check)} />
         <Fact label="Last probe" value={check.lastProbeAt ? `${formatAge(now - check.lastProbeAt)} ago` : 'never'} />
-        <Fact label="Availability 24h" value={formatPercent(day.data ?? null)} />
-        <Fact label="7 days" value={formatPercent(week.data ?? null)} />
-        <Fact label="30 days" value={formatPercent(month.data ?? null)} />
+        <Fact
+          label="Availability 24h"
+          value={formatPercent(day.data ?? null)}
+          note={covered('24h')}
+          testId="avail-24h"
+        />
+        <Fact label="7 days" value={formatPercent(week.data ?? null)} note={covered('7d')} />
+        <Fact label="30 days" value={formatPercent(month.data ?? null)} note={covered('30d')} />
         {check.skippedSlots !== undefined && (
           <Fact label="Slots skipped (probe still running)" value={String(check.skippedSlots)} />
         )}
@@ -78,6 +92,14 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
           <Fact key={name} label={name} value={value} />
         ))}
       </div>
+      {results.length > 0 && (
+        <section className="detail-beats" aria-labelledby="beats-title">
+          <h3 id="beats-title">
+            Last {results.length} results <span className="muted">oldest left</span>
+          </h3>
+          <HeartbeatBar results={results} degradedLatencyMs={check.degradedLatencyMs ?? null} timezone={timezone} />
+        </section>
+      )}
       <VantageMatrix check={check} now={now} />
       {check.errorClass && (
         <p className="detail-error" role="status">
@@ -222,11 +244,12 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
   );
 }
 
-function Fact({ label, value }: { label: string; value: string }) {
+function Fact({ label, value, note, testId }: { label: string; value: string; note?: string; testId?: string }) {
   return (
-    <div className="fact">
+    <div className="fact" data-testid={testId}>
       <span className="fact-label">{label}</span>
       <span className="fact-value">{value}</span>
+      {note && <span className="fact-note muted">{note}</span>}
     </div>
   );
 }

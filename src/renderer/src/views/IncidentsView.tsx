@@ -1,6 +1,6 @@
-import { memo, useEffect, useMemo } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
 import type { IncidentEventKind, IncidentView } from '../../../shared/model.ts';
-import { acknowledgeIncident, silenceIncident } from '../actions.ts';
+import { acknowledgeIncident, addIncidentNote, endSilence, resolveIncident, silenceIncident } from '../actions.ts';
 import { IfAllowed } from '../components/SignIn.tsx';
 import { formatDuration, formatTime } from '../format.ts';
 import { useQuery } from '../hooks/use-query.ts';
@@ -27,7 +27,13 @@ export const EVENT_STYLE: Record<IncidentEventKind, { glyph: string; label: stri
 };
 
 const HISTORY_MS = 7 * 86_400_000;
-const SILENCE_MS = 3_600_000;
+/** Silence lengths to choose from; an hour unless the engineer picks another. */
+const SILENCE_CHOICES = [
+  { ms: 900_000, label: '15 min' },
+  { ms: 3_600_000, label: '1 h' },
+  { ms: 4 * 3_600_000, label: '4 h' },
+  { ms: 86_400_000, label: '24 h' },
+];
 const WALL_EVENTS = 7;
 
 /** Incidents with their events on a time axis, root cause, blast radius, MTTD and MTTR. */
@@ -57,6 +63,7 @@ export function IncidentsView({ wall, focus }: { wall: boolean; focus: string | 
 
   return (
     <div className="incidents-view" data-testid="view-incidents">
+      {!wall && <ActiveSilences incidents={incidents} now={now} timezone={timezone} />}
       {incidents.length === 0 ? (
         <div className="all-clear" data-testid="no-incidents">
           <span className="all-clear-glyph" aria-hidden="true">
@@ -100,6 +107,7 @@ const IncidentTimeline = memo(function IncidentTimeline({
   actions: boolean;
 }) {
   const open = incident.state === 'open';
+  const silenced = isSilenced(incident, now);
   const start = Math.min(incident.detectedAt, incident.openedAt, ...incident.events.map((e) => e.at));
   const end = Math.max(incident.resolvedAt ?? 0, open ? now : 0, ...incident.events.map((e) => e.at), start + 1000);
   const span = end - start;
@@ -129,23 +137,35 @@ const IncidentTimeline = memo(function IncidentTimeline({
           <a href={href('incidents', incident.id)}>{incident.title}</a>
         </h2>
         <span className={`state-tag ${open ? 'is-open' : 'is-resolved'}`}>{open ? 'OPEN' : 'RESOLVED'}</span>
+        {silenced && <SilencedTag until={incident.silencedUntil!} timezone={timezone} />}
         {incident.acknowledged && (
           <span className="ack-tag">
             ✓ ack {incident.acknowledged.by}
             {incident.acknowledged.note ? `: ${incident.acknowledged.note}` : ''}
           </span>
         )}
-        {actions && open && (
+        {actions && (
           <IfAllowed method="incidents.acknowledge">
             <span className="buttons">
-              {!incident.acknowledged && (
+              {open && !incident.acknowledged && (
                 <button type="button" onClick={() => acknowledgeIncident(incident)} data-testid="acknowledge">
                   Acknowledge…
                 </button>
               )}
-              <button type="button" onClick={() => silenceIncident(incident, SILENCE_MS)} data-testid="silence">
-                Silence 1h…
+              {open && !silenced && <SilenceButton incident={incident} />}
+              {silenced && (
+                <button type="button" onClick={() => endSilence(incident)} data-testid="end-silence">
+                  End silence…
+                </button>
+              )}
+              <button type="button" onClick={() => addIncidentNote(incident)} data-testid="add-note">
+                Add note…
               </button>
+              {open && (
+                <button type="button" onClick={() => resolveIncident(incident)} data-testid="resolve">
+                  Resolve…
+                </button>
+              )}
             </span>
           </IfAllowed>
         )}
@@ -229,3 +249,65 @@ const IncidentTimeline = memo(function IncidentTimeline({
     </article>
   );
 });
+
+/** Silenced now: open, with a silence that has not run out (the clock ticks it away by itself). */
+export function isSilenced(incident: IncidentView, now: number): boolean {
+  return incident.state === 'open' && (incident.silencedUntil ?? 0) > (now || Date.now());
+}
+
+export function SilencedTag({ until, timezone }: { until: number; timezone: string }) {
+  return (
+    <span className="silenced-tag" data-testid="silenced-tag" title="notifications are held until then">
+      <span aria-hidden="true">◍</span> SILENCED until {formatTime(until, timezone)}
+    </span>
+  );
+}
+
+function SilenceButton({ incident }: { incident: IncidentView }) {
+  const [forMs, setForMs] = useState(SILENCE_CHOICES[1]!.ms);
+  return (
+    <span className="silence-choice">
+      <select
+        aria-label="Silence for"
+        value={forMs}
+        onChange={(e) => setForMs(Number(e.target.value))}
+        data-testid="silence-length"
+      >
+        {SILENCE_CHOICES.map((c) => (
+          <option key={c.ms} value={c.ms}>
+            {c.label}
+          </option>
+        ))}
+      </select>
+      <button type="button" onClick={() => silenceIncident(incident, forMs)} data-testid="silence">
+        Silence…
+      </button>
+    </span>
+  );
+}
+
+/** Every silence in force, with when it ends and a way to end it early. */
+function ActiveSilences({ incidents, now, timezone }: { incidents: IncidentView[]; now: number; timezone: string }) {
+  const silenced = incidents.filter((i) => isSilenced(i, now));
+  if (silenced.length === 0) return null;
+  return (
+    <section className="active-silences" aria-label="Active silences" data-testid="active-silences">
+      <h2>
+        Active silences <span className="muted">{silenced.length}</span>
+      </h2>
+      <ul>
+        {silenced.map((i) => (
+          <li key={i.id}>
+            <a href={href('incidents', i.id)}>{i.title}</a>
+            <span className="muted">
+              until {formatTime(i.silencedUntil!, timezone)} ({formatDuration(i.silencedUntil! - now)} left)
+            </span>
+            <button type="button" onClick={() => endSilence(i)}>
+              End silence…
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

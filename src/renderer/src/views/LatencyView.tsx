@@ -1,6 +1,7 @@
 import { memo, useMemo, useState } from 'react';
 import type { CheckView, SeriesPoint, SeriesRange } from '../../../shared/model.ts';
 import {
+  DOWN_KEY,
   LatencyChart,
   PALETTE,
   PERCENTILE_SERIES,
@@ -10,7 +11,7 @@ import {
 } from '../components/LatencyChart.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { downsampleSeries, pointsForWidth } from '../downsample.ts';
-import { formatLatency } from '../format.ts';
+import { formatLastLatency, formatLatency } from '../format.ts';
 import { remPx, useSize } from '../hooks/use-size.ts';
 import { useSeries } from '../hooks/use-series.ts';
 import { href, navigate, WALL_PARAMS } from '../route.ts';
@@ -135,7 +136,12 @@ function toRows(points: SeriesPoint[], max: number): ChartRow[] {
     p50: p.p50,
     p95: p.p95,
     p99: p.p99,
+    [DOWN_KEY]: failedShare(p),
   }));
+}
+
+function failedShare(p: SeriesPoint): number {
+  return p.count > 0 ? p.failures / p.count : 0;
 }
 
 /**
@@ -218,12 +224,12 @@ export const CheckChart = memo(function CheckChart({
             <a href={href('check', check.id)}>{check.name}</a>
           </h3>
           <span className="muted chart-now">
-            now {formatLatency(check.latencyMs)}
+            now {formatLastLatency(check)}
             {latest?.p95 != null ? ` · p95 ${formatLatency(latest.p95)}` : ''}
           </span>
         </header>
       )}
-      <ChartLegend series={chartSeries} thresholdMs={check.degradedLatencyMs ?? null} dataMax={dataMax} />
+      <ChartLegend series={chartSeries} thresholdMs={check.degradedLatencyMs ?? null} dataMax={dataMax} rows={rows} />
       <div className="chart-box" ref={ref}>
         <ChartBody
           {...body}
@@ -263,7 +269,7 @@ const RegionChart = memo(function RegionChart({
         <h3>{name}</h3>
         <span className="muted">p95 per check</span>
       </header>
-      <ChartLegend series={chartSeries} thresholdMs={null} />
+      <ChartLegend series={chartSeries} thresholdMs={null} rows={rows} />
       <div className="chart-box" ref={ref}>
         <ChartBody
           {...body}
@@ -300,6 +306,8 @@ export function mergeP95(ids: string[], series: Map<string, SeriesPoint[]> | nul
       let row = byT.get(p.t);
       if (!row) byT.set(p.t, (row = { t: p.t }));
       row[key] = p.p95;
+      // The region's worst check sets the shade: one check down is downtime worth seeing.
+      row[DOWN_KEY] = Math.max(row[DOWN_KEY] ?? 0, failedShare(p));
     }
   });
   return [...byT.values()].sort((a, b) => a.t - b.t);
@@ -349,11 +357,14 @@ function ChartLegend({
   series,
   thresholdMs,
   dataMax = null,
+  rows,
 }: {
   series: ChartSeries[];
   thresholdMs: number | null;
   dataMax?: number | null;
+  rows: ChartRow[];
 }) {
+  const downtime = rows.some((r) => (r[DOWN_KEY] ?? 0) > 0);
   return (
     <ul className="chart-legend" aria-label="Series">
       {series.map((s) => (
@@ -371,6 +382,14 @@ function ChartLegend({
           </svg>
           degraded ≥ {formatLatency(thresholdMs)}
           {dataMax !== null && thresholdMs > dataMax * 3 ? ' (far above, not drawn)' : ''}
+        </li>
+      )}
+      {downtime && (
+        <li data-testid="legend-downtime">
+          <svg width="28" height="10" aria-hidden="true">
+            <rect width="28" height="10" fill="#ff6b6b" fillOpacity="0.4" />
+          </svg>
+          failed probes (share, shaded)
         </li>
       )}
     </ul>

@@ -102,9 +102,10 @@ export function WallOverview({ wall }: { wall: boolean }) {
         {cards.map((s) => (
           <article
             key={s.id}
-            className={`region-card ${STATUS_STYLE[s.status].className}`}
+            className={`region-card ${STATUS_STYLE[s.status].className}${s.stale > 0 ? ' is-stale' : ''}`}
             data-testid={`region-card-${s.id || 'other'}`}
             data-status={s.status}
+            data-stale={s.stale > 0 ? 'true' : 'false'}
           >
             <header>
               <h2 title={s.name}>{s.name}</h2>
@@ -120,6 +121,12 @@ export function WallOverview({ wall }: { wall: boolean }) {
               {s.counts.down > 0 && <span className="c-down">■ {s.counts.down} down</span>}
               {s.counts.degraded > 0 && <span className="c-degraded">▲ {s.counts.degraded} degraded</span>}
               {s.counts.unknown > 0 && <span className="c-unknown">? {s.counts.unknown} unknown</span>}
+              {/* States from before a restart: the card is dimmed and says how many until probed. */}
+              {s.stale > 0 && (
+                <span className="c-stale" data-testid={`region-stale-${s.id || 'other'}`}>
+                  ◌ {s.stale} stale
+                </span>
+              )}
               {/* A zero is not news: it never wears an alarm colour. */}
               <span className={s.counts.up > 0 ? 'c-up' : 'muted'}>● {s.counts.up} up</span>
               <span className="muted">

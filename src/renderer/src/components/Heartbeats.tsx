@@ -1,0 +1,56 @@
+import { memo, type CSSProperties } from 'react';
+import { BEATS_KEPT, beatOf, describeBeats, type Beat } from '../../../shared/beats.ts';
+import type { ProbeResult } from '../../../shared/model.ts';
+import { formatLatency, formatTime } from '../format.ts';
+
+const BEAT_COLOUR: Record<Beat, string> = {
+  u: 'var(--up)',
+  g: 'var(--degraded)',
+  d: 'var(--down)',
+  x: 'var(--unknown)',
+};
+
+/**
+ * A tile's strip of its latest results, oldest left. One element painted by a gradient: a grid
+ * of thousands of tiles must not carry thirty nodes each. A short history fills from the right.
+ */
+export const HeartbeatStrip = memo(function HeartbeatStrip({ beats }: { beats: string | undefined }) {
+  if (!beats) return <div className="beats is-empty" aria-hidden="true" />;
+  const n = beats.length;
+  const stops = [...beats].map((b, i) => {
+    const colour = BEAT_COLOUR[b as Beat] ?? BEAT_COLOUR.x;
+    return `${colour} ${((i / n) * 100).toFixed(2)}% ${(((i + 1) / n) * 100).toFixed(2)}%`;
+  });
+  const style = {
+    '--n': n,
+    width: `${(n / BEATS_KEPT) * 100}%`,
+    backgroundImage: `linear-gradient(to right, ${stops.join(', ')})`,
+  } as CSSProperties;
+  return <div className="beats" style={style} role="img" aria-label={describeBeats(beats)} data-beats={beats} />;
+});
+
+/** The detail's strip: one bar per recent result, each telling its time and outcome on hover. */
+export function HeartbeatBar({
+  results,
+  degradedLatencyMs,
+  timezone,
+}: {
+  results: ProbeResult[];
+  degradedLatencyMs: number | null;
+  timezone: string;
+}) {
+  // Newest first from the store; drawn oldest left, as on the tiles.
+  const ordered = [...results].reverse();
+  const beats = ordered.map((r) => beatOf(r, degradedLatencyMs));
+  return (
+    <div className="beat-bar" role="img" aria-label={describeBeats(beats.join(''))} data-testid="heartbeat-bar">
+      {ordered.map((r, i) => (
+        <span
+          key={`${r.startedAt}-${r.vantage ?? ''}-${i}`}
+          className={`beat beat-${beats[i]}`}
+          title={`${formatTime(r.startedAt, timezone, true)}: ${r.ok ? formatLatency(r.latencyMs) : (r.errorClass ?? 'failed')}`}
+        />
+      ))}
+    </div>
+  );
+}
