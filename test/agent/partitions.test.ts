@@ -81,7 +81,9 @@ describe.skipIf(unavailable !== null)('partitions in network namespaces', () => 
     lab = await startAgentsLab({
       host: centreAddress,
       args: ['--allowed-host', centreAddress],
+      // Off loopback the centre needs auth: (no users here: the board token is the admin).
       config: `
+auth: {}
 defaults: { interval: 500ms, timeout: 400ms, fall: 2, rise: 1 }
 vantages:
   - { id: sg, name: Singapore, token_sha256: ${hashAgentToken(TOKENS.sg)}, offline_after: 3s }
@@ -109,7 +111,7 @@ failover:
     });
     // The centre listens on the shared address: the agents reach it through their veth.
     for (const agent of lab.agents.values()) await agent.up();
-    watch = new BoardWatch(lab.centre.url);
+    watch = new BoardWatch(lab.centre.url, { authorization: 'Bearer board-token-for-tests' });
     await watch.until(
       (b) =>
         ['local', 'sg', 'tyo'].every(

@@ -188,7 +188,8 @@ export class LabCentre extends LabProcess {
 
   /** GET a JSON document from the board (the snapshot, a query). */
   async get<T = unknown>(path: string): Promise<T> {
-    const res = await fetch(this.url + path);
+    // With the board token: a centre with `auth:` serves nothing to anonymous callers.
+    const res = await fetch(this.url + path, { headers: { authorization: 'Bearer board-token-for-tests' } });
     if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   }
@@ -359,8 +360,9 @@ export class BoardWatch {
   private readonly listeners = new Set<() => void>();
   private readonly done: Promise<void>;
 
-  constructor(url: string) {
-    this.done = this.read(url).catch(() => {});
+  /** `headers`: credentials, where the board asks for them (a centre with `auth:`). */
+  constructor(url: string, headers: Record<string, string> = {}) {
+    this.done = this.read(url, headers).catch(() => {});
   }
 
   until<T>(
@@ -384,8 +386,8 @@ export class BoardWatch {
     await this.done;
   }
 
-  private async read(url: string): Promise<void> {
-    const res = await fetch(`${url}/api/events`, { signal: this.controller.signal });
+  private async read(url: string, headers: Record<string, string>): Promise<void> {
+    const res = await fetch(`${url}/api/events`, { signal: this.controller.signal, headers });
     const decoder = new TextDecoder();
     let text = '';
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
