@@ -44,10 +44,13 @@ export type Emit = (labels: EncodedLabels, value: number, timestampMs: number) =
 
 export class SampleMaker {
   private readonly series = new Map<string, SeriesSet[]>();
+  /** Each distinct label's encoding (wire.ts); started afresh at each config, so old checks' go. */
+  private known = new Map<string, Uint8Array>();
 
   /** Labels of checks no longer configured are forgotten (config applied). */
   retain(checkIds: ReadonlySet<string>): void {
     for (const id of this.series.keys()) if (!checkIds.has(id)) this.series.delete(id);
+    this.known = new Map();
   }
 
   /** Calls `emit` once per sample the result makes, in series order. */
@@ -95,15 +98,18 @@ export class SampleMaker {
     const cached = set.labels[slot];
     if (cached) return cached;
     const [metric, phase] = SERIES[slot]!;
-    const labels = encodeLabels({
-      __name__: metric,
-      check: set.check,
-      type: set.type,
-      region: set.region,
-      component: set.component,
-      vantage: set.vantage,
-      ...(phase ? { phase } : {}),
-    });
+    const labels = encodeLabels(
+      {
+        __name__: metric,
+        check: set.check,
+        type: set.type,
+        region: set.region,
+        component: set.component,
+        vantage: set.vantage,
+        ...(phase ? { phase } : {}),
+      },
+      this.known,
+    );
     set.labels[slot] = labels;
     return labels;
   }

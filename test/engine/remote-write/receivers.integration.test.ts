@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/engine/clock.ts';
 import { parseConfigText } from '../../../src/engine/config/parse.ts';
 import { Engine, type CheckUpdate } from '../../../src/engine/engine.ts';
+import { engineHealth } from '../../../src/engine/health.ts';
 import { RemoteWriteModule } from '../../../src/engine/remote-write/module.ts';
+import { MetricsExporter } from '../../../src/server/metrics.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
 import { HttpTarget } from '../../support/http-target.ts';
 import { TSDBS, Tsdb } from '../../support/tsdb.ts';
@@ -184,6 +186,21 @@ for (const kind of TSDBS) {
       expect(h.sent + h.droppedQueueFull).toBe(produced);
       // ...and no more were dropped than the queue could not hold while the receiver was away.
       expect(h.droppedQueueFull).toBeLessThanOrEqual(before.queued + producedWhileAway - CAPACITY);
+      // /metrics shows the same counts (through the engine's own health answer).
+      const health2 = engineHealth({
+        scheduler: () => engine!.schedulerStats(),
+        store: () => ({ queued: 0, flushed: 0, dropped: 0, flushFailures: 0 }),
+        notifications: () => [],
+        remoteWrite: () => module.health(),
+      });
+      const text = new MetricsExporter()
+        .render({ board: engine.snapshot(), health: health2, workerRestarts: 0 })
+        .toString();
+      expect(text).toContain(`knockon_remote_write_samples_sent_total{remote="${kind.name}"} ${h.sent}\n`);
+      expect(text).toContain(
+        `knockon_remote_write_samples_dropped_total{remote="${kind.name}",reason="queue_full"} ${h.droppedQueueFull}\n`,
+      );
+      expect(text).toContain(`knockon_remote_write_queue_samples{remote="${kind.name}"} 0\n`);
       // The receiver has exactly what it accepted.
       expect(await db.untilCount('probe_.+', (n) => n >= h.sent)).toBe(h.sent);
     }, 90_000);

@@ -218,6 +218,23 @@ describe('remote write sender', () => {
     expect(basic.s.health().sent).toBe(3);
   });
 
+  it('writes lengths and timestamps of every varint size', async () => {
+    const { s, received } = await sender([]);
+    const long = encodeLabels({ __name__: 'probe_success', check: 'c'.repeat(20_000) });
+    const short = encodeLabels({ __name__: 'probe_success', check: 'c'.repeat(130) }, new Map());
+    s.push(long, 1, 5);
+    s.push(short, 2, 2 ** 28 - 1);
+    s.push(short, 3, 2 ** 52 + 1);
+    await s.drained();
+    const series = received[0]!.series;
+    expect(series.map((x) => x.labels[1]![1].length)).toEqual([20_000, 130]);
+    expect(series.flatMap((x) => x.samples)).toEqual([
+      [1, 5],
+      [2, 2 ** 28 - 1],
+      [3, 2 ** 52 + 1],
+    ]);
+  });
+
   it('keeps at most its capacity, dropping the oldest first and counting them', () => {
     const q = new SampleQueue(3);
     for (let i = 1; i <= 5; i++) q.push(api, i, 1_000 + i);
