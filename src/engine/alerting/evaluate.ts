@@ -72,10 +72,15 @@ export function evaluateAlerts(
    * other candidates are carried over unchanged, and `nextDueAt` covers the given ones only.
    */
   scope: 'all' | 'some' = 'all',
+  /**
+   * A partial evaluation updates this map in place instead of a copy of `previous` (pass the
+   * same map): it runs on every result, and copying thousands of held alerts each time is most
+   * of its cost. The caller must not need `previous` as it was.
+   */
+  reuse?: Map<string, AlertInstance>,
 ): Evaluation {
-  // A partial evaluation starts from every alert as it was (a native copy: this runs on every
-  // result, with every alert held, Alertmanager's included) and changes only its candidates'.
-  const alerts = scope === 'some' ? new Map(previous) : new Map<string, AlertInstance>();
+  // A partial evaluation starts from every alert as it was and changes only its candidates'.
+  const alerts = scope === 'some' ? (reuse === previous ? reuse : new Map(previous)) : new Map<string, AlertInstance>();
   const transitions: AlertTransition[] = [];
   const seen = new Set<string>();
 
