@@ -72,8 +72,15 @@ export function evaluateAlerts(
    * other candidates are carried over unchanged, and `nextDueAt` covers the given ones only.
    */
   scope: 'all' | 'some' = 'all',
+  /**
+   * A partial evaluation updates this map in place instead of a copy of `previous` (pass the
+   * same map): it runs on every result, and copying thousands of held alerts each time is most
+   * of its cost. The caller must not need `previous` as it was.
+   */
+  reuse?: Map<string, AlertInstance>,
 ): Evaluation {
-  const alerts = new Map<string, AlertInstance>();
+  // A partial evaluation starts from every alert as it was and changes only its candidates'.
+  const alerts = scope === 'some' ? (reuse === previous ? reuse : new Map(previous)) : new Map<string, AlertInstance>();
   const transitions: AlertTransition[] = [];
   const seen = new Set<string>();
 
@@ -112,6 +119,7 @@ export function evaluateAlerts(
     if (prev.state === 'pending') {
       if (!c.active) {
         transitions.push({ kind: 'cleared', alert: next });
+        alerts.delete(c.key);
         continue;
       }
       next.lastActiveAt = now;
@@ -128,23 +136,22 @@ export function evaluateAlerts(
       alerts.set(c.key, next);
     } else if (now - prev.lastActiveAt >= c.keepFiringForMs) {
       transitions.push({ kind: 'resolved', alert: next });
+      alerts.delete(c.key);
     } else {
       alerts.set(c.key, next);
     }
   }
-  for (const [key, prev] of previous) {
+  for (const [key, prev] of scope === 'all' ? previous : []) {
     if (seen.has(key)) continue;
-    if (scope === 'some') alerts.set(key, prev);
     // Rules or subjects removed by a config change: their alerts end.
-    else transitions.push({ kind: prev.state === 'firing' ? 'resolved' : 'cleared', alert: prev });
+    transitions.push({ kind: prev.state === 'firing' ? 'resolved' : 'cleared', alert: prev });
   }
 
   let nextDueAt: number | null = null;
   const due = (at: number) => (nextDueAt = nextDueAt === null ? at : Math.min(nextDueAt, at));
-  const byKey = new Map(candidates.map((c) => [c.key, c]));
-  for (const alert of alerts.values()) {
-    const c = byKey.get(alert.key);
-    if (!c) continue;
+  for (const c of candidates) {
+    const alert = alerts.get(c.key);
+    if (!alert) continue;
     if (alert.state === 'pending' && !c.hold) due(alert.activeAt + c.forMs);
     else if (alert.state === 'firing' && !c.active && !c.hold) due(alert.lastActiveAt + c.keepFiringForMs);
   }

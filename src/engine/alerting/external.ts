@@ -25,18 +25,25 @@ export interface ExternalAlert {
 export const MAX_EXTERNAL_ALERTS = 5_000;
 
 export class ExternalAlerts {
-  private readonly alerts = new Map<string, ExternalAlert>();
+  /** By component, so one check's result looks only at its components' alerts. */
+  private readonly byComponent = new Map<string, Map<string, ExternalAlert>>();
+  private count = 0;
 
   /** Applies one batch; returns how many new alerts were refused for the bound. */
   apply(batch: readonly ExternalAlert[]): number {
     let refused = 0;
     for (const alert of batch) {
       const key = keyOf(alert);
-      if (!this.alerts.has(key) && alert.firing && this.alerts.size >= MAX_EXTERNAL_ALERTS) {
+      let alerts = this.byComponent.get(alert.component);
+      const known = alerts?.has(key) === true;
+      if (!known && !alert.firing) continue;
+      if (!known && this.count >= MAX_EXTERNAL_ALERTS) {
         refused++;
         continue;
       }
-      if (alert.firing || this.alerts.has(key)) this.alerts.set(key, alert);
+      if (!alerts) this.byComponent.set(alert.component, (alerts = new Map()));
+      if (!known) this.count++;
+      alerts.set(key, alert);
     }
     return refused;
   }
@@ -54,25 +61,31 @@ export class ExternalAlerts {
     only?: ReadonlySet<string>,
   ): AlertCandidate[] {
     const out: AlertCandidate[] = [];
-    if (this.alerts.size === 0) return out;
-    for (const [key, alert] of this.alerts) {
-      if (only && !only.has(`component:${alert.component}`)) continue;
-      const active = alert.firing && (alert.endsAt === null || alert.endsAt > now);
-      if (!active) this.alerts.delete(key);
-      if (!exists(alert.component)) continue;
-      out.push({
-        key,
-        rule: alert.name,
-        subject: { kind: 'component', id: alert.component },
-        severity: alert.severity,
-        forMs: 0,
-        keepFiringForMs: 0,
-        active,
-        value: null,
-        hold: false,
-        labels: alert.labels,
-        annotations: alert.annotations,
-      });
+    if (this.count === 0) return out;
+    const components = only
+      ? [...only].flatMap((k) => (k.startsWith('component:') ? [k.slice('component:'.length)] : []))
+      : [...this.byComponent.keys()];
+    for (const component of components) {
+      const alerts = this.byComponent.get(component);
+      if (!alerts) continue;
+      for (const [key, alert] of alerts) {
+        const active = alert.firing && (alert.endsAt === null || alert.endsAt > now);
+        if (!active) this.forget(component, key);
+        if (!exists(component)) continue;
+        out.push({
+          key,
+          rule: alert.name,
+          subject: { kind: 'component', id: component },
+          severity: alert.severity,
+          forMs: 0,
+          keepFiringForMs: 0,
+          active,
+          value: null,
+          hold: false,
+          labels: alert.labels,
+          annotations: alert.annotations,
+        });
+      }
     }
     return out;
   }
@@ -80,14 +93,23 @@ export class ExternalAlerts {
   /** The next time an alert's endsAt passes; null when none will. */
   nextExpiry(now: number): number | null {
     let next: number | null = null;
-    for (const a of this.alerts.values()) {
-      if (a.firing && a.endsAt !== null && a.endsAt > now) next = next === null ? a.endsAt : Math.min(next, a.endsAt);
+    for (const alerts of this.byComponent.values()) {
+      for (const a of alerts.values()) {
+        if (a.firing && a.endsAt !== null && a.endsAt > now) next = next === null ? a.endsAt : Math.min(next, a.endsAt);
+      }
     }
     return next;
   }
 
   get size(): number {
-    return this.alerts.size;
+    return this.count;
+  }
+
+  private forget(component: string, key: string): void {
+    const alerts = this.byComponent.get(component);
+    if (!alerts?.delete(key)) return;
+    this.count--;
+    if (alerts.size === 0) this.byComponent.delete(component);
   }
 }
 

@@ -323,7 +323,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       ),
       ...this.external.candidates(now, (id) => components?.has(id) === true, only),
     ];
-    const evaluation = evaluateAlerts(this.alerts, candidates, now, only ? 'some' : 'all');
+    const evaluation = evaluateAlerts(this.alerts, candidates, now, only ? 'some' : 'all', this.alerts);
     const expiry = this.external.nextExpiry(now);
     if (expiry !== null) evaluation.nextDueAt = Math.min(evaluation.nextDueAt ?? expiry, expiry);
     this.alerts = evaluation.alerts;
