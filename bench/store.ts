@@ -2,59 +2,42 @@
  * npm run bench:store
  *
  * The history store on a real file in a temp directory, one JSON line:
- * - write rate: results through record() + flush() (the path the 1 s timer takes), batches of
- *   10,000 (what 1,000 checks at 100 ms, or 10,000 at 1 s, produce between two flushes);
- * - bytes on disk per raw result, after a checkpoint (table and both indexes);
+ * - write rate and bytes: 1,000 HTTP checks with phase timings every 10 s for 3 hours
+ *   (bench/http-results.ts: up, degraded and down mixed; 1,080,000 results) through record() +
+ *   flush() in batches of 10,000 (the 1 s timer's path); then the store's own maintenance rolls
+ *   them up and seals them into chunks (sealed results per second). Bytes per result on disk
+ *   (dbstat: the pages of the tables and their indexes) as rows before sealing and as chunks
+ *   after; bytes per minute and hour rollup row;
+ * - the one-year projection at 1,000 checks every 10 s with the default retention, from those
+ *   figures: raw results for `raw` (plus the open hour as rows), minute rollups for `minute`,
+ *   hour rollups for `hour`;
  * - query time for 24 h of one check (series, 300 points, from minute rollups), and of one check
  *   probed from three vantages (this machine and two agents), all together and one vantage;
- * - 7 days of 1,000 checks, loaded through the bulk path (importResults) at one result per
- *   check every 5 minutes (2,016,000 raw results) and rolled up by the store's own maintenance
- *   (in 1 s steps):
- *   availability of all 1,000 checks over 7 d in one query, and a 7 d series (300 points) for
- *   every one of the 1,000 checks, one after the other.
- * Medians of repeated runs; runtime about a minute on a 2-core machine.
+ * - 30 days of 1,000 checks, loaded through the bulk path (importResults): the last 7 days at one
+ *   result per check every 5 minutes, the 23 days before at one every 30 minutes, rolled up and
+ *   sealed by the store's own maintenance (in 1 s steps): availability of all 1,000 checks over
+ *   7 d in one query, a 7 d series (300 points) for each check, a 30 d series for each check.
+ * Medians of repeated runs; runtime a few minutes on a 2-core machine.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { systemClock } from '../src/engine/clock.ts';
 import { DB_FILE, HistoryStore } from '../src/engine/store/index.ts';
+import { HISTORY_DEFAULTS } from '../src/shared/config/history.ts';
 import type { ProbeResult } from '../src/shared/model.ts';
+import { HttpResults } from './http-results.ts';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
 const now = Math.floor(Date.now() / MIN) * MIN;
 
-/** A result as an HTTP probe makes it: timings are performance.now() differences, full doubles. */
-function httpResult(checkId: string, startedAt: number, i: number): ProbeResult {
-  const ok = i % 50 !== 0;
-  const jitter = ((i * 0.6180339887498949) % 1) * 7.123456789;
-  const latency = 20 + (i % 37) + jitter + (i % 997 === 0 ? 800 : 0);
-  return ok
-    ? {
-        checkId,
-        startedAt,
-        ok,
-        latencyMs: latency,
-        errorClass: null,
-        message: 'HTTP 200',
-        httpStatus: 200,
-        phases: {
-          dnsMs: 0.4 + jitter / 100,
-          connectMs: 1.2 + jitter / 10,
-          tlsMs: 3.1 + jitter / 7,
-          ttfbMs: latency - 5 - jitter / 3,
-          transferMs: 0.3 + jitter / 50,
-        },
-      }
-    : {
-        checkId,
-        startedAt,
-        ok,
-        latencyMs: 5000.123456789,
-        errorClass: 'read_timeout',
-        message: 'no response within 5000 ms',
-      };
+const HOUR = 60 * MIN;
+const gen = new HttpResults(1_000);
+/** A result of check `c` (of 1,000) for the slot at `t`. */
+function httpResult(checkId: string, t: number, c: number): ProbeResult {
+  return gen.next(c % 1_000, t, checkId);
 }
 
 function median(values: number[]): number {
@@ -79,20 +62,88 @@ function openStore(): { store: HistoryStore; dir: string } {
   return { store: new HistoryStore({ dataDir: dir, clock: systemClock, timers: false, queueLimit: 1_000_000 }), dir };
 }
 
-function writeRate() {
-  const { store, dir } = openStore();
-  const total = 500_000;
-  const batch = 10_000;
-  const start = performance.now();
-  for (let i = 0; i < total;) {
-    for (let j = 0; j < batch; j++, i++) store.record(httpResult(`check-${i % 1_000}`, now - DAY + i * 10, i));
-    store.flush();
+/** Bytes of pages of the tables (and their indexes) whose names start with one of `prefixes`. */
+function pageBytes(dir: string, ...prefixes: string[]): number {
+  const db = new DatabaseSync(join(dir, DB_FILE), { readOnly: true });
+  try {
+    const rows = db.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name').all() as {
+      name: string;
+      bytes: number;
+    }[];
+    return rows.filter((r) => prefixes.some((p) => r.name.startsWith(p))).reduce((n, r) => n + r.bytes, 0);
+  } finally {
+    db.close();
   }
-  const seconds = (performance.now() - start) / 1_000;
+}
+
+function count(dir: string, table: string): number {
+  const db = new DatabaseSync(join(dir, DB_FILE), { readOnly: true });
+  try {
+    return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+const round1 = (v: number) => Math.round(v * 10) / 10;
+
+function writeAndSeal() {
+  const { store, dir } = openStore();
+  const checks = 1_000;
+  const end = Math.floor(now / HOUR) * HOUR;
+  const start = end - 3 * HOUR;
+  let total = 0;
+  const batch = 10_000;
+  const writeStart = performance.now();
+  for (let t = start; t < end; t += 10_000) {
+    for (let c = 0; c < checks; c++) store.record(httpResult(`check-${c}`, t, c));
+    total += checks;
+    if (total % batch === 0) store.flush();
+  }
+  store.flush();
+  const writeSeconds = (performance.now() - writeStart) / 1_000;
   store.checkpoint();
-  const bytes = statSync(join(dir, DB_FILE)).size;
+  const rowBytes = pageBytes(dir, 'results');
+  const sealStart = performance.now();
+  // Two minutes after the last hour: every hour is rolled up, so every hour is sealed.
+  while (store.maintain(end + 2 * MIN, 1_000));
+  const sealSeconds = (performance.now() - sealStart) / 1_000;
+  store.checkpoint();
+  const chunkBytes = pageBytes(dir, 'result_chunks', 'results');
+  const minuteRows = count(dir, 'rollup_minute');
+  const hourRows = count(dir, 'rollup_hour');
+  const minuteBytes = pageBytes(dir, 'rollup_minute') / minuteRows;
+  const hourBytes = pageBytes(dir, 'rollup_hour') / hourRows;
   store.close();
-  return { resultsPerSecond: Math.round(total / seconds), bytesPerResult: Math.round((bytes / total) * 10) / 10 };
+  return {
+    results: total,
+    writeResultsPerSecond: Math.round(total / writeSeconds),
+    rollUpAndSealResultsPerSecond: Math.round(total / sealSeconds),
+    rowBytesPerResult: round1(rowBytes / total),
+    bytesPerResult: Math.round((chunkBytes / total) * 100) / 100,
+    minuteRollupBytes: round1(minuteBytes),
+    hourRollupBytes: round1(hourBytes),
+  };
+}
+
+/** One year at 1,000 checks every 10 s with the default retention, in GB. */
+function projectYear(w: ReturnType<typeof writeAndSeal>) {
+  const checks = 1_000;
+  const perCheckPerMs = 1 / 10_000;
+  const days = (ms: number) => Math.min(ms, 365 * 86_400_000);
+  const raw = checks * perCheckPerMs * days(HISTORY_DEFAULTS.raw) * w.bytesPerResult;
+  // The open part: up to an hour (and the lateness) of rows not sealed yet.
+  const open = checks * perCheckPerMs * (HOUR + 2 * MIN) * w.rowBytesPerResult;
+  const minute = ((checks * days(HISTORY_DEFAULTS.minute)) / MIN) * w.minuteRollupBytes;
+  const hour = ((checks * days(HISTORY_DEFAULTS.hour)) / HOUR) * w.hourRollupBytes;
+  const gb = (b: number) => Math.round(b / 1e7) / 100;
+  return {
+    rawGB: gb(raw),
+    openGB: gb(open),
+    minuteRollupsGB: gb(minute),
+    hourRollupsGB: gb(hour),
+    totalGB: gb(raw + open + minute + hour),
+  };
 }
 
 function oneCheckDay() {
@@ -124,17 +175,17 @@ function threeVantagesDay() {
   return { allMs, oneMs };
 }
 
-function thousandChecksWeek() {
+function thousandChecksMonth() {
   const { store, dir } = openStore();
   const checks = 1_000;
-  const every = 5 * MIN;
   const loadStart = performance.now();
   let rows = 0;
-  // Oldest first, one 5-minute round of all checks per chunk: the order a live engine writes in.
-  for (let t = now - 7 * DAY; t < now; t += every * 12) {
+  // Oldest first, an hour of all checks per import: the order a live engine writes in.
+  for (let t = now - 30 * DAY; t < now; t += HOUR) {
+    const every = t < now - 7 * DAY ? 30 * MIN : 5 * MIN;
     const chunk: ProbeResult[] = [];
-    for (let s = t; s < Math.min(t + every * 12, now); s += every) {
-      for (let c = 0; c < checks; c++) chunk.push(httpResult(`check-${c}`, s + c * 250, rows + chunk.length));
+    for (let s = t; s < Math.min(t + HOUR, now); s += every) {
+      for (let c = 0; c < checks; c++) chunk.push(httpResult(`check-${c}`, s + c * 250, c));
     }
     rows += store.importResults(chunk);
   }
@@ -147,8 +198,11 @@ function thousandChecksWeek() {
   const fileBytes = statSync(join(dir, DB_FILE)).size;
   const all = store.availabilityAll('7d', now);
   const availabilityAllMs = time(() => store.availabilityAll('7d', now), 5);
-  const seriesAllMs = time(() => {
+  const series7dAllMs = time(() => {
     for (let c = 0; c < checks; c++) store.series(`check-${c}`, '7d', 300, now);
+  }, 3);
+  const series30dAllMs = time(() => {
+    for (let c = 0; c < checks; c++) store.series(`check-${c}`, '30d', 300, now);
   }, 3);
   store.close();
   return {
@@ -156,29 +210,32 @@ function thousandChecksWeek() {
     rawResults: rows,
     checksWithAvailability: all.size,
     loadResultsPerSecond: Math.round(rows / loadSeconds),
-    rollupSeconds: Math.round(rollupSeconds * 10) / 10,
-    fileMB: Math.round(fileBytes / 1e5) / 10,
-    availabilityAllMs,
-    series1000ChecksMs: seriesAllMs,
+    rollUpAndSealSeconds: round1(rollupSeconds),
+    fileMB: round1(fileBytes / 1e6),
+    availability7dAllMs: availabilityAllMs,
+    series7d1000ChecksMs: series7dAllMs,
+    series30d1000ChecksMs: series30dAllMs,
   };
 }
 
 try {
-  const write = writeRate();
+  const write = writeAndSeal();
+  const year = projectYear(write);
   const day = oneCheckDay();
   const vantages = threeVantagesDay();
-  const week = thousandChecksWeek();
+  const month = thousandChecksMonth();
   console.log(
     JSON.stringify({
       bench: 'store',
       node: process.version,
-      writeResultsPerSecond: write.resultsPerSecond,
-      bytesPerResult: write.bytesPerResult,
+      ...write,
+      targetBytesPerResult: 16,
+      yearAt1000ChecksEvery10s: { ...year, targetGB: 10 },
       series24hOneCheckMs: day.seriesMs,
       series24hPoints: day.points,
       series24hThreeVantagesMs: vantages.allMs,
       series24hOneOfThreeVantagesMs: vantages.oneMs,
-      week1000: week,
+      month1000: month,
     }),
   );
 } finally {

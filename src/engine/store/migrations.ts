@@ -124,6 +124,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX result_chunks_by_time ON result_chunks (t);
   ALTER TABLE rollup_minute ADD COLUMN sketch BLOB;
   ALTER TABLE rollup_hour ADD COLUMN sketch BLOB;
+  -- Availability over days sums hour rows' counts: covered by the index, never reading the
+  -- histograms (the time index it replaces served pruning, which this one serves too).
+  DROP INDEX rollup_hour_by_time;
+  CREATE INDEX rollup_hour_counts_by_time ON rollup_hour (t, check_key, count, failures);
   `,
   // 5: users and sign-in (issue 14), tables of their own: sessions survive a restart; API tokens
   // and kiosk links are listed and revoked from the board. Secrets are kept as SHA-256 only.

@@ -57,41 +57,32 @@ function segments(level: Level, from: number, now: number, rollups: Rollups): Se
   return out;
 }
 
-interface CellRow {
-  t: number;
-  count: number;
-  failures: number;
-  lat_count: number;
-  lat_min: number | null;
-  lat_sum: number | null;
-  lat_max: number | null;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  sketch: Uint8Array | null;
-}
+/** A rollup row's columns, in this order: read as arrays, the cheapest way to read many. */
+const CELL_COLUMNS = 't, count, failures, lat_count, lat_min, lat_sum, lat_max, p50, p95, p99, sketch';
+type CellRow = [
+  t: number,
+  count: number,
+  failures: number,
+  latCount: number,
+  latMin: number | null,
+  latSum: number | null,
+  latMax: number | null,
+  p50: number | null,
+  p95: number | null,
+  p99: number | null,
+  sketch: Uint8Array | null,
+];
 
 function rowToCell(r: CellRow): Cell {
-  return {
-    t: r.t,
-    count: r.count,
-    failures: r.failures,
-    latCount: r.lat_count,
-    latMin: r.lat_min,
-    latSum: r.lat_sum,
-    latMax: r.lat_max,
-    p50: r.p50,
-    p95: r.p95,
-    p99: r.p99,
-    hist: histogramOf(r),
-  };
+  const [t, count, failures, latCount, latMin, latSum, latMax, p50, p95, p99, sketch] = r;
+  return { t, count, failures, latCount, latMin, latSum, latMax, p50, p95, p99, hist: histogramOf(sketch, latCount) };
 }
 
 /** A rollup's histogram; an empty one where it has no latencies, null where it predates them (or is damaged). */
-function histogramOf(r: CellRow): LatencyHistogram | null {
-  if (r.sketch === null) return r.lat_count === 0 ? new LatencyHistogram() : null;
+function histogramOf(sketch: Uint8Array | null, latCount: number): LatencyHistogram | null {
+  if (sketch === null) return latCount === 0 ? new LatencyHistogram() : null;
   try {
-    return LatencyHistogram.decode(r.sketch);
+    return LatencyHistogram.decode(sketch);
   } catch {
     return null;
   }
@@ -132,13 +123,13 @@ function collect(
       }
     } else {
       const table = seg.level === 'minute' ? 'rollup_minute' : 'rollup_hour';
-      const rows = store.all<CellRow>(
-        `SELECT * FROM ${table} WHERE check_key = ? AND t >= ? AND t < ? ORDER BY t`,
+      const rows = store.arrays(
+        `SELECT ${CELL_COLUMNS} FROM ${table} WHERE check_key = ? AND t >= ? AND t < ? ORDER BY t`,
         key,
         seg.from,
         seg.to,
       );
-      for (const row of rows) add(rowToCell(row));
+      for (const row of rows) add(rowToCell(row as CellRow));
     }
   }
   return groups;

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HistoryStore, type HistoryStoreOptions } from '../../../src/engine/store/index.ts';
@@ -34,4 +35,14 @@ export function result(checkId: string, startedAt: number, latencyMs: number | n
     errorClass: ok ? null : 'connect_refused',
     message: ok ? 'HTTP 200' : 'connection refused',
   };
+}
+
+/** Rows of `sql` read from the database file at `path`, opened read-only for this one query. */
+export function queryFile<T>(path: string, sql: string): T[] {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
 }

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, HistoryStore } from '../../../src/engine/store/index.ts';
 import { SCHEMA_VERSION } from '../../../src/engine/store/migrations.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
-import { T0, result, tempDir } from './helpers.ts';
+import { T0, queryFile, result, tempDir } from './helpers.ts';
 
 const FIXTURE = new URL('../../fixtures/history-v1.db', import.meta.url);
 const HOUR = 3_600_000;
@@ -25,14 +25,7 @@ describe('a schema 1 database opened by this store', () => {
     open.push(store);
     return store;
   };
-  const query = <T>(sql: string): T[] => {
-    const db = new DatabaseSync(path, { readOnly: true });
-    try {
-      return db.prepare(sql).all() as T[];
-    } finally {
-      db.close();
-    }
-  };
+  const query = <T>(sql: string): T[] => queryFile<T>(path, sql);
 
   beforeEach(() => {
     dir = tempDir();
