@@ -44,6 +44,10 @@ export async function setupAuth(context: {
     }
     return { options: { source: context.source }, accounts: null, close: () => {} };
   }
+  if (context.auth.oidc) {
+    // Refused rather than ignored: a board that silently lets nobody in by SSO is worse.
+    throw new Error('auth.oidc: single sign-on is not served by this version yet; sign in with auth.users');
+  }
   const store = new StoreDatabase(context.dataDir);
   const tables = new AuthTables(store);
   const accounts = await Accounts.create(context.auth, tables, {
