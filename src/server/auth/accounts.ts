@@ -26,13 +26,17 @@ interface User {
   hash: string;
 }
 
-/** The session cookie's value in a Cookie header; null when absent. */
-export function sessionCookie(header: string | undefined): string | null {
+/** A cookie's value in a Cookie header; null when absent. */
+export function cookieValue(header: string | undefined, cookie: string): string | null {
   for (const part of (header ?? '').split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === SESSION_COOKIE) return value.join('=') || null;
+    if (name === cookie) return value.join('=') || null;
   }
   return null;
+}
+
+export function sessionCookie(header: string | undefined): string | null {
+  return cookieValue(header, SESSION_COOKIE);
 }
 
 export class Accounts implements Identifier {
