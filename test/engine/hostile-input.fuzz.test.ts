@@ -135,8 +135,13 @@ checks:
       const known = Object.hasOwn(RPC_CONTRACT, method);
       const isAction = known && RPC_CONTRACT[method as RpcMethod].kind === 'action';
       const params = g.value(0);
-      // A method without parameters (engine.health) may be handed a valid `{}` by chance.
-      const valid = !isAction && known && parseRpcParams(method as RpcMethod, params).ok;
+      // A method without parameters (engine.health) may be handed a valid `{}` by chance; queries
+      // are asked without credentials, so only viewers' ones may answer.
+      const valid =
+        !isAction &&
+        known &&
+        RPC_CONTRACT[method as RpcMethod].role === 'viewer' &&
+        parseRpcParams(method as RpcMethod, params).ok;
       const res = isAction
         ? await fetch(new URL(`/api/action/${method}`, board.url), {
             method: 'POST',
