@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBoardServer, type BoardSource, type RunningBoardServer } from '../../../src/server/board-server.ts';
+import { startBoardServer, type RunningBoardServer } from '../../../src/server/board-server.ts';
 import { roleFromClaims } from '../../../src/server/auth/oidc.ts';
 import { setupAuth, type AuthSetup } from '../../../src/server/auth/setup.ts';
 import type { Actor } from '../../../src/shared/actor.ts';
 import { authSchema } from '../../../src/shared/config/auth.ts';
-import { emptyBoard } from '../../support/board.ts';
+import { recordingSource } from '../../support/recording-source.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { freePort } from '../../support/ports.ts';
 
@@ -24,15 +24,7 @@ const PEOPLE: Record<string, { name: string; groups: string[] }> = {
   eve: { name: 'Eve Guest', groups: ['marketing'] },
 };
 
-const calls: { method: string; actor: Actor }[] = [];
-const source: BoardSource = {
-  current: () => emptyBoard(1),
-  subscribe: () => () => {},
-  request: async (method, _params, actor) => {
-    calls.push({ method, actor });
-    return { served: method } as never;
-  },
-};
+const { source, calls } = recordingSource();
 
 /** Cookies per host, enough for a browser's part in the code flow. */
 class Jar {

@@ -7,23 +7,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBoardServer, type BoardSource, type RunningBoardServer } from '../../../src/server/board-server.ts';
+import { startBoardServer, type RunningBoardServer } from '../../../src/server/board-server.ts';
 import { hashPassword } from '../../../src/server/auth/passwords.ts';
 import { setupAuth, type AuthSetup } from '../../../src/server/auth/setup.ts';
-import type { Actor } from '../../../src/shared/actor.ts';
 import { authSchema } from '../../../src/shared/config/auth.ts';
-import { emptyBoard } from '../../support/board.ts';
+import { recordingSource } from '../../support/recording-source.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 
-const calls: { method: string; actor: Actor }[] = [];
-const source: BoardSource = {
-  current: () => emptyBoard(1),
-  subscribe: () => () => {},
-  request: async (method, _params, actor) => {
-    calls.push({ method, actor });
-    return { served: method } as never;
-  },
-};
+const { source, calls } = recordingSource();
 
 describe('signing in to the headless board', () => {
   let dir: string;
