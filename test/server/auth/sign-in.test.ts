@@ -53,9 +53,9 @@ describe('signing in to the headless board', () => {
       headers: { origin: origin() },
     });
   const cookieOf = (res: Response) => res.headers.get('set-cookie')!.split(';')[0]!;
-  const query = (cookie: string, method = 'history.recent') =>
+  const query = (cookie: string, method = 'history.recent', headers: Record<string, string> = {}) =>
     fetch(url(`/api/query/${method}?params=${encodeURIComponent(JSON.stringify({ checkId: 'c', limit: 1 }))}`), {
-      headers: { cookie },
+      headers: cookie ? { cookie, ...headers } : headers,
     });
   const act = (
     headers: Record<string, string>,
@@ -170,10 +170,18 @@ describe('signing in to the headless board', () => {
     expect((await act(bearer)).status).toBe(401);
 
     const expiring = (await (
-      await act(admin, 'auth.createToken', { name: 'short', role: 'viewer', expiresAt: clock.now() + 60_000 })
+      await act(admin, 'auth.createToken', {
+        name: 'short',
+        role: 'viewer',
+        user: 'olu',
+        expiresAt: clock.now() + 60_000,
+      })
     ).json()) as { secret: string };
     const viewerBearer = { authorization: `Bearer ${expiring.secret}` };
     expect((await fetch(url('/api/snapshot'), { headers: viewerBearer })).status).toBe(200);
+    expect((await query('', 'history.recent', viewerBearer)).status).toBe(200);
+    // A user's token names the user in audits, beside the token's own name.
+    expect(calls.at(-1)!.actor).toMatchObject({ name: 'short (olu)', role: 'viewer' });
     await clock.advance(60_000);
     expect((await fetch(url('/api/snapshot'), { headers: viewerBearer })).status).toBe(401);
   });
