@@ -14,6 +14,8 @@ import { hashPassword, verifyPassword } from './passwords.ts';
 import { needsTouch, sessionVerdict, TOUCH_EVERY_MS, type SessionTimeouts } from './session-rules.ts';
 
 export const SESSION_COOKIE = 'knockon_session';
+/** Password checks at once: half of libuv's default pool of four threads. */
+const MAX_VERIFYING = 2;
 
 export type LoginOutcome =
   | { ok: true; sessionId: string; actor: Actor }
@@ -48,6 +50,7 @@ export class Accounts implements Identifier {
   private readonly boardToken: string;
   /** Checked against when the user is unknown, so a wrong name costs as long as a wrong password. */
   private decoy = '';
+  private verifying = 0;
 
   private constructor(config: AuthConfig, tables: AuthTables, clock: Clock, boardToken: string) {
     this.tables = tables;
@@ -83,8 +86,14 @@ export class Accounts implements Identifier {
     if (wait > 0) {
       return { ok: false, status: 429, error: 'too many failed sign-ins; try again later', retryAfterMs: wait };
     }
+    // scrypt runs on libuv's small thread pool, which the engine's probes share (DNS lookups,
+    // files): a flood of sign-ins from many addresses must not queue ahead of them.
+    if (this.verifying >= MAX_VERIFYING) {
+      return { ok: false, status: 429, error: 'sign-in is busy; try again in a moment', retryAfterMs: 1_000 };
+    }
     const user = this.users.get(userName.toLowerCase());
-    const good = await verifyPassword(password, user?.hash ?? this.decoy);
+    this.verifying++;
+    const good = await verifyPassword(password, user?.hash ?? this.decoy).finally(() => this.verifying--);
     if (!user || !good) {
       this.limiter.fail(userName, address);
       return { ok: false, status: 401, error: 'unknown user or wrong password' };

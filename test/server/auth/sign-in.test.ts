@@ -220,4 +220,11 @@ describe('signing in to the headless board', () => {
       setupAuth({ auth: undefined, host: '::1', source, dataDir: null, boardToken: 'x', clock }),
     ).resolves.toBeTruthy();
   });
+  it('checks at most two passwords at once, so a flood of sign-ins cannot take the thread pool probes share', async () => {
+    await clock.advance(15 * 60_000);
+    const answers = await Promise.all(['u1', 'u2', 'u3', 'u4', 'u5', 'u6'].map((user) => login(user, 'wrong')));
+    const bodies = (await Promise.all(answers.map((r) => r.json()))) as { error: string }[];
+    expect(answers.filter((r) => r.status === 401).length).toBeLessThanOrEqual(2);
+    expect(bodies.filter((b) => b.error === 'sign-in is busy; try again in a moment').length).toBeGreaterThanOrEqual(4);
+  });
 });
