@@ -16,11 +16,11 @@ export interface DemoBoard {
  * with lab.setOutage), served by a real `knockon serve` on the demo's own config (its topology,
  * alert rules, desktop receiver and dry-run failover policy).
  */
-export async function demoBoard(extraArgs: string[] = []): Promise<DemoBoard> {
+export async function demoBoard(extraArgs: string[] = [], extraConfig = ''): Promise<DemoBoard> {
   const lab = await startDemoLab({ outageEveryMs: 0 });
   const dir = await mkdtemp(join(tmpdir(), 'knockon-e2e-demo-'));
   const configPath = join(dir, 'knockon.yaml');
-  await writeFile(configPath, lab.configText);
+  await writeFile(configPath, lab.configText + extraConfig);
   const token = 'e2e-token';
   let served: Served;
   try {

@@ -35,7 +35,7 @@ const USAGE = `Usage: knockon <command> [options]
 Commands:
   serve   [--config FILE] [--host 127.0.0.1] [--port 8080] [--token TOKEN] [--data-dir DIR]
           [--allowed-host NAME]... [--max-connections 512]
-          [--metrics-token-env NAME | --metrics-basic-auth-env NAME]
+          [--metrics-token-env NAME | --metrics-basic-auth-env NAME] [--tls-cert FILE --tls-key FILE]
           Run the engine and serve the board to browsers. Without --config, runs the
           built-in demo lab (Hong Kong primary, Singapore backup) on loopback.
           Actions (acknowledge, failover) need the token (--token, KNOCKON_TOKEN, or a
@@ -50,7 +50,8 @@ Commands:
           it asks for the bearer token in the environment variable --metrics-token-env names,
           or for basic auth "user:password" in the one --metrics-basic-auth-env names.
           With an auth: section in the config, people sign in (README, Users and sign-in);
-          without one, binding to anything but loopback is refused.
+          without one, binding to anything but loopback is refused. --tls-cert/--tls-key
+          serve HTTPS (PEM files, read again when they change; session cookies get Secure).
   hash-password
           Read a password from stdin and print its scrypt hash for auth.users[].password_hash.
   check   --config FILE --once [--json]
@@ -116,6 +117,8 @@ async function serve(args: string[]): Promise<number> {
       'max-connections': { type: 'string' },
       'metrics-token-env': { type: 'string' },
       'metrics-basic-auth-env': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
     },
   });
   const metricsAuth = metricsAuthFrom(values['metrics-token-env'], values['metrics-basic-auth-env']);
@@ -138,6 +141,14 @@ async function serve(args: string[]): Promise<number> {
     err(`--port: expected a port number 0-65535, got "${values.port}"`);
     return 2;
   }
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
+    err('--tls-cert and --tls-key: give both (PEM files), or neither');
+    return 2;
+  }
+  const tlsFiles =
+    values['tls-cert'] && values['tls-key']
+      ? { certFile: resolve(values['tls-cert']), keyFile: resolve(values['tls-key']) }
+      : null;
   const configPath = values.config ? resolve(values.config) : null;
   const dataDir = resolve(values['data-dir'] ?? process.env.KNOCKON_DATA_DIR ?? defaultDataDir());
   const lab = configPath
@@ -195,6 +206,14 @@ async function serve(args: string[]): Promise<number> {
     allowedHosts: values['allowed-host'] ?? [],
     ...(maxConnections === undefined ? {} : { maxConnections }),
     ...(metricsAuth ? { metricsAuth } : {}),
+    ...(tlsFiles
+      ? {
+          tls: {
+            ...tlsFiles,
+            onReload: ({ ok, message }: { ok: boolean; message: string }) => logLine(ok ? 'info' : 'error', message),
+          },
+        }
+      : {}),
   });
   if (tokenFile) {
     logLine(

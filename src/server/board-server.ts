@@ -4,6 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { MetricsExporter } from './metrics.ts';
@@ -34,6 +35,7 @@ import {
   type Identifier,
 } from './identity.ts';
 import { readStatic } from './static-files.ts';
+import { readTlsPair, watchTlsPair, type TlsFiles } from './tls-files.ts';
 
 export interface BoardSource {
   current(): BoardSnapshot | null;
@@ -66,6 +68,11 @@ export interface BoardServerOptions {
    * admin and anyone else a viewer (no `auth:` configured).
    */
   identifier?: Identifier;
+  /**
+   * Serve HTTPS with this certificate and key (PEM files), read again when they change; a pair
+   * that does not load is reported and the one in use stays.
+   */
+  tls?: TlsFiles & { onReload?: (outcome: { ok: boolean; message: string }) => void };
   /** The sign-in routes (/auth/*) when `auth:` is configured (src/server/auth/routes.ts). */
   authRoutes?: (
     req: IncomingMessage,
@@ -588,7 +595,11 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
   };
 
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  const server = createServer(
+  const tlsPair = options.tls ? await readTlsPair(options.tls) : null;
+  const create = (
+    tlsPair ? (opts: object, listener: never) => createHttpsServer({ ...opts, ...tlsPair }, listener) : createServer
+  ) as typeof createServer;
+  const server = create(
     // Bounded so connections to the board can never take the descriptors probes need. Node's
     // headersTimeout runs from the moment a connection opens, so it also closes a socket that
     // never sends a byte; once a request is complete (an event stream's is at once) it no
@@ -607,6 +618,17 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
     },
   );
   server.maxConnections = maxConnections;
+  const tls = options.tls;
+  const stopWatchingTls = tls
+    ? watchTlsPair(
+        tls,
+        (pair) => {
+          (server as HttpsServer).setSecureContext(pair);
+          tls.onReload?.({ ok: true, message: `TLS certificate ${tls.certFile} reloaded` });
+        },
+        (message) => tls.onReload?.({ ok: false, message: `${message}; still serving the previous certificate` }),
+      )
+    : () => {};
   server.on('connection', (socket: Socket) => socket.on('error', () => {}));
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? '400 Bad Request';
@@ -634,9 +656,10 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     server,
-    url: `http://${shownHost}:${address.port}/`,
+    url: `${tlsPair ? 'https' : 'http'}://${shownHost}:${address.port}/`,
     close: async () => {
       unsubscribe();
+      stopWatchingTls();
       clearInterval(keepalive);
       for (const res of clients) res.end();
       clients.clear();

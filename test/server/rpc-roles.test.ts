@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rpcDispatcher, desktopActor } from '../../src/main/rpc-dispatch.ts';
 import { RpcRegistry } from '../../src/engine/rpc.ts';
-import { startBoardServer, type BoardSource, type RunningBoardServer } from '../../src/server/board-server.ts';
+import { startBoardServer, type RunningBoardServer } from '../../src/server/board-server.ts';
 import type { Identifier } from '../../src/server/identity.ts';
 import { bearerToken } from '../../src/server/identity.ts';
 import { roleAllows, type Actor, PERSON_ROLES } from '../../src/shared/actor.ts';
 import { isBoardMethod, RPC_CONTRACT, type RpcMethod } from '../../src/shared/rpc.ts';
 import { ADMIN, AGENT, OPERATOR, VIEWER, WEBHOOK } from '../support/actors.ts';
-import { emptyBoard } from '../support/board.ts';
+import { recordingSource } from '../support/recording-source.ts';
 
 /** Valid params for each method: the walk must cover the whole table, so a new method fails here until added. */
 const SAMPLE: Record<RpcMethod, unknown> = {
@@ -48,15 +48,7 @@ const SAMPLE: Record<RpcMethod, unknown> = {
 const METHODS = Object.keys(RPC_CONTRACT) as RpcMethod[];
 const CALLERS: Actor[] = [VIEWER, OPERATOR, ADMIN, AGENT, WEBHOOK];
 
-const calls: { method: string; actor: Actor }[] = [];
-const source: BoardSource = {
-  current: () => emptyBoard(1),
-  subscribe: () => () => {},
-  request: async (method, _params, actor) => {
-    calls.push({ method, actor });
-    return { served: method } as never;
-  },
-};
+const { source, calls } = recordingSource();
 /** One bearer credential per caller: what is under test is the server's use of the identity. */
 const identifier: Identifier = {
   identify: (req) => CALLERS.find((a) => a.id === bearerToken(req.headers.authorization)) ?? null,

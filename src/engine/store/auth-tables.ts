@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ActorSchema, type Actor, type PersonRole } from '../../shared/actor.ts';
+import type { ApiTokenView, KioskLinkView } from '../../shared/auth-api.ts';
 import { hashAgentToken as sha256 } from './agent-tokens.ts';
 import type { StoreDatabase } from './database.ts';
 
@@ -20,25 +21,9 @@ export interface SessionRow {
   lastSeenAt: number;
 }
 
-export interface ApiTokenRow {
-  id: string;
-  name: string;
-  role: PersonRole;
-  userId: string | null;
-  createdBy: string;
-  createdAt: number;
-  expiresAt: number | null;
-  revokedAt: number | null;
-  lastUsedAt: number | null;
-}
-
-export interface KioskLinkRow {
-  id: string;
-  name: string;
-  createdBy: string;
-  createdAt: number;
-  revokedAt: number | null;
-}
+/** As the board sees them (src/shared/auth-api.ts): never the secrets. */
+export type ApiTokenRow = ApiTokenView;
+export type KioskLinkRow = KioskLinkView;
 
 const secret = (prefix: string) => prefix + randomBytes(32).toString('base64url');
 const shortId = (prefix: string) => `${prefix}${randomBytes(6).toString('hex')}`;

@@ -12,7 +12,7 @@ export type Identity =
   | { mode: 'loading' }
   | { mode: 'desktop' }
   | { mode: 'token' }
-  | { mode: 'signed-out' }
+  | { mode: 'signed-out'; sso: boolean }
   | { mode: 'signed-in'; actor: Actor };
 
 export const useIdentity = create<{ identity: Identity }>(() => ({ identity: { mode: 'loading' } }));
@@ -26,9 +26,12 @@ export async function loadIdentity(transport: 'ipc' | 'sse'): Promise<void> {
     const res = await fetch('/auth/me', { headers: { accept: 'application/json' } });
     // Without auth: there is no /auth route: the page itself comes back.
     if (!(res.headers.get('content-type') ?? '').includes('application/json')) return set({ mode: 'token' });
-    if (res.status === 401) return set({ mode: 'signed-out' });
+    if (res.status === 401) {
+      const body = (await res.json().catch(() => ({}))) as { sso?: unknown };
+      return set({ mode: 'signed-out', sso: body.sso === true });
+    }
     const parsed = ActorSchema.safeParse(((await res.json()) as { actor?: unknown }).actor);
-    set(parsed.success ? { mode: 'signed-in', actor: parsed.data } : { mode: 'signed-out' });
+    set(parsed.success ? { mode: 'signed-in', actor: parsed.data } : { mode: 'signed-out', sso: false });
   } catch {
     set({ mode: 'token' });
   }

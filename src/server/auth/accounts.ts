@@ -11,9 +11,11 @@ import { API_TOKEN_PREFIX, type AuthTables } from '../../engine/store/auth-table
 import { bearerToken, secretMatches, type Identifier } from '../identity.ts';
 import { LoginLimiter } from './login-limiter.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import { needsTouch, sessionVerdict, type SessionTimeouts } from './session-rules.ts';
+import { needsTouch, sessionVerdict, TOUCH_EVERY_MS, type SessionTimeouts } from './session-rules.ts';
 
 export const SESSION_COOKIE = 'knockon_session';
+/** Password checks at once: half of libuv's default pool of four threads. */
+const MAX_VERIFYING = 2;
 
 export type LoginOutcome =
   | { ok: true; sessionId: string; actor: Actor }
@@ -26,13 +28,17 @@ interface User {
   hash: string;
 }
 
-/** The session cookie's value in a Cookie header; null when absent. */
-export function sessionCookie(header: string | undefined): string | null {
+/** A cookie's value in a Cookie header; null when absent. */
+export function cookieValue(header: string | undefined, cookie: string): string | null {
   for (const part of (header ?? '').split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === SESSION_COOKIE) return value.join('=') || null;
+    if (name === cookie) return value.join('=') || null;
   }
   return null;
+}
+
+export function sessionCookie(header: string | undefined): string | null {
+  return cookieValue(header, SESSION_COOKIE);
 }
 
 export class Accounts implements Identifier {
@@ -44,6 +50,7 @@ export class Accounts implements Identifier {
   private readonly boardToken: string;
   /** Checked against when the user is unknown, so a wrong name costs as long as a wrong password. */
   private decoy = '';
+  private verifying = 0;
 
   private constructor(config: AuthConfig, tables: AuthTables, clock: Clock, boardToken: string) {
     this.tables = tables;
@@ -79,8 +86,14 @@ export class Accounts implements Identifier {
     if (wait > 0) {
       return { ok: false, status: 429, error: 'too many failed sign-ins; try again later', retryAfterMs: wait };
     }
+    // scrypt runs on libuv's small thread pool, which the engine's probes share (DNS lookups,
+    // files): a flood of sign-ins from many addresses must not queue ahead of them.
+    if (this.verifying >= MAX_VERIFYING) {
+      return { ok: false, status: 429, error: 'sign-in is busy; try again in a moment', retryAfterMs: 1_000 };
+    }
     const user = this.users.get(userName.toLowerCase());
-    const good = await verifyPassword(password, user?.hash ?? this.decoy);
+    this.verifying++;
+    const good = await verifyPassword(password, user?.hash ?? this.decoy).finally(() => this.verifying--);
     if (!user || !good) {
       this.limiter.fail(userName, address);
       return { ok: false, status: 401, error: 'unknown user or wrong password' };
@@ -114,8 +127,12 @@ export class Accounts implements Identifier {
       if (token.startsWith(API_TOKEN_PREFIX)) {
         const row = this.tables.liveApiToken(token, now);
         if (!row) return null;
-        this.tables.touchApiToken(row.id, now);
-        return { id: `token:${row.id}`, name: row.name, via: 'http', role: row.role };
+        if (row.lastUsedAt === null || now - row.lastUsedAt >= TOUCH_EVERY_MS) {
+          bestEffort(() => this.tables.touchApiToken(row.id, now));
+        }
+        // A user's token names them too: audits say whose script acted.
+        const name = row.userId ? `${row.name} (${row.userId})` : row.name;
+        return { id: `token:${row.id}`, name, via: 'http', role: row.role };
       }
       return secretMatches(token, this.boardToken)
         ? { id: 'token:board', name: 'board token', via: 'http', role: 'admin' }
@@ -130,7 +147,19 @@ export class Accounts implements Identifier {
       this.tables.deleteSession(id);
       return null;
     }
-    if (needsTouch(times, now)) this.tables.touchSession(id, now);
+    if (needsTouch(times, now)) bestEffort(() => this.tables.touchSession(id, now));
     return session.actor;
+  }
+}
+
+/**
+ * Last-seen writes can meet the engine holding the database's write lock: a lost one costs at
+ * most a minute of idle time, so it never fails the request.
+ */
+function bestEffort(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // Written again at the next request a minute on.
   }
 }

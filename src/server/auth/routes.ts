@@ -6,7 +6,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { KIOSK_PATH } from '../../shared/auth-api.ts';
-import { SESSION_COOKIE, sessionCookie, type Accounts } from './accounts.ts';
+import { SESSION_COOKIE, cookieValue, sessionCookie, type Accounts } from './accounts.ts';
+import { OIDC_CALLBACK_PATH, OIDC_PENDING_COOKIE, type OidcSignIn } from './oidc.ts';
 
 /** A kiosk's cookie outlives browser restarts: 400 days, the most browsers keep one. */
 const KIOSK_COOKIE_SECONDS = 400 * 86_400;
@@ -19,12 +20,22 @@ const LoginSchema = z.strictObject({
 
 export interface AuthRouteOptions {
   accounts: Accounts;
+  /** Single sign-on, when auth.oidc is configured. */
+  oidc?: OidcSignIn | null;
   /** Cookies get Secure: the server speaks TLS. */
   secure: boolean;
 }
 
 function cookie(value: string, maxAgeSeconds: number, secure: boolean): string {
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure ? '; Secure' : ''}`;
+}
+
+/**
+ * The pending single sign-on: Lax, because the provider sends the browser back with a top-level
+ * navigation from its own site, which a Strict cookie would not survive; it holds no power.
+ */
+function pendingCookie(value: string, maxAgeSeconds: number, secure: boolean): string {
+  return `${OIDC_PENDING_COOKIE}=${value}; Path=/auth/oidc/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure ? '; Secure' : ''}`;
 }
 
 async function readSmallBody(req: IncomingMessage): Promise<string | null> {
@@ -49,7 +60,22 @@ export function authRoutes(options: AuthRouteOptions) {
     };
     if (path === '/auth/me') {
       const actor = await accounts.identify(req);
-      return actor ? json(200, { actor }) : json(401, { error: 'not signed in' });
+      return actor ? json(200, { actor }) : json(401, { error: 'not signed in', sso: Boolean(options.oidc) });
+    }
+    if (options.oidc && path === '/auth/oidc/start') {
+      const { url, pendingId } = await options.oidc.start();
+      res.writeHead(303, { location: url, 'set-cookie': pendingCookie(pendingId, 600, secure), ...headers }).end();
+      return;
+    }
+    if (options.oidc && path === OIDC_CALLBACK_PATH) {
+      const pendingId = cookieValue(req.headers.cookie, OIDC_PENDING_COOKIE);
+      const outcome = await options.oidc.finish(new URL(req.url ?? '/', 'http://localhost'), pendingId);
+      const clear = pendingCookie('', 0, secure);
+      if ('error' in outcome) return json(403, { error: outcome.error }, { 'set-cookie': clear });
+      const session = accounts.openSession(outcome.actor);
+      const maxAge = Math.floor(accounts.timeouts.absoluteMs / 1000);
+      res.writeHead(303, { location: '/', ...headers, 'set-cookie': [clear, cookie(session, maxAge, secure)] }).end();
+      return;
     }
     if (path === '/auth/login' || path === '/auth/logout') {
       if (req.method !== 'POST') return json(405, { error: `${path} takes POST` }, { allow: 'POST' });

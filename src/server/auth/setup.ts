@@ -8,7 +8,8 @@ import type { Clock } from '../../engine/clock.ts';
 import { AuthTables } from '../../engine/store/auth-tables.ts';
 import { StoreDatabase } from '../../engine/store/database.ts';
 import type { BoardServerOptions, BoardSource } from '../board-server.ts';
-import { isLoopback } from '../client-address.ts';
+import { isLoopbackHost } from './loopback.ts';
+import { OidcSignIn } from './oidc.ts';
 import { Accounts } from './accounts.ts';
 import { withAuthMethods } from './auth-rpc.ts';
 import { authRoutes } from './routes.ts';
@@ -19,10 +20,7 @@ export interface AuthSetup {
   close(): void;
 }
 
-/** Whether `host` (as given to --host) is this machine only. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || isLoopback(host.replace(/^\[|\]$/g, ''));
-}
+export { isLoopbackHost };
 
 export async function setupAuth(context: {
   auth: AuthConfig | undefined;
@@ -44,6 +42,9 @@ export async function setupAuth(context: {
     }
     return { options: { source: context.source }, accounts: null, close: () => {} };
   }
+  const oidc = context.auth.oidc
+    ? await OidcSignIn.create(context.auth.oidc, context.clock, context.env ?? process.env)
+    : null;
   const store = new StoreDatabase(context.dataDir);
   const tables = new AuthTables(store);
   const accounts = await Accounts.create(context.auth, tables, {
@@ -55,7 +56,7 @@ export async function setupAuth(context: {
     options: {
       source: withAuthMethods(context.source, tables, context.clock),
       identifier: accounts,
-      authRoutes: authRoutes({ accounts, secure: context.secure ?? false }),
+      authRoutes: authRoutes({ accounts, oidc, secure: context.secure ?? false }),
     },
     accounts,
     close: () => store.db.close(),

@@ -7,23 +7,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBoardServer, type BoardSource, type RunningBoardServer } from '../../../src/server/board-server.ts';
+import { startBoardServer, type RunningBoardServer } from '../../../src/server/board-server.ts';
 import { hashPassword } from '../../../src/server/auth/passwords.ts';
 import { setupAuth, type AuthSetup } from '../../../src/server/auth/setup.ts';
-import type { Actor } from '../../../src/shared/actor.ts';
 import { authSchema } from '../../../src/shared/config/auth.ts';
-import { emptyBoard } from '../../support/board.ts';
+import { recordingSource } from '../../support/recording-source.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 
-const calls: { method: string; actor: Actor }[] = [];
-const source: BoardSource = {
-  current: () => emptyBoard(1),
-  subscribe: () => () => {},
-  request: async (method, _params, actor) => {
-    calls.push({ method, actor });
-    return { served: method } as never;
-  },
-};
+const { source, calls } = recordingSource();
 
 describe('signing in to the headless board', () => {
   let dir: string;
@@ -62,9 +53,9 @@ describe('signing in to the headless board', () => {
       headers: { origin: origin() },
     });
   const cookieOf = (res: Response) => res.headers.get('set-cookie')!.split(';')[0]!;
-  const query = (cookie: string, method = 'history.recent') =>
+  const query = (cookie: string, method = 'history.recent', headers: Record<string, string> = {}) =>
     fetch(url(`/api/query/${method}?params=${encodeURIComponent(JSON.stringify({ checkId: 'c', limit: 1 }))}`), {
-      headers: { cookie },
+      headers: cookie ? { cookie, ...headers } : headers,
     });
   const act = (
     headers: Record<string, string>,
@@ -179,10 +170,18 @@ describe('signing in to the headless board', () => {
     expect((await act(bearer)).status).toBe(401);
 
     const expiring = (await (
-      await act(admin, 'auth.createToken', { name: 'short', role: 'viewer', expiresAt: clock.now() + 60_000 })
+      await act(admin, 'auth.createToken', {
+        name: 'short',
+        role: 'viewer',
+        user: 'olu',
+        expiresAt: clock.now() + 60_000,
+      })
     ).json()) as { secret: string };
     const viewerBearer = { authorization: `Bearer ${expiring.secret}` };
     expect((await fetch(url('/api/snapshot'), { headers: viewerBearer })).status).toBe(200);
+    expect((await query('', 'history.recent', viewerBearer)).status).toBe(200);
+    // A user's token names the user in audits, beside the token's own name.
+    expect(calls.at(-1)!.actor).toMatchObject({ name: 'short (olu)', role: 'viewer' });
     await clock.advance(60_000);
     expect((await fetch(url('/api/snapshot'), { headers: viewerBearer })).status).toBe(401);
   });
@@ -220,5 +219,12 @@ describe('signing in to the headless board', () => {
     await expect(
       setupAuth({ auth: undefined, host: '::1', source, dataDir: null, boardToken: 'x', clock }),
     ).resolves.toBeTruthy();
+  });
+  it('checks at most two passwords at once, so a flood of sign-ins cannot take the thread pool probes share', async () => {
+    await clock.advance(15 * 60_000);
+    const answers = await Promise.all(['u1', 'u2', 'u3', 'u4', 'u5', 'u6'].map((user) => login(user, 'wrong')));
+    const bodies = (await Promise.all(answers.map((r) => r.json()))) as { error: string }[];
+    expect(answers.filter((r) => r.status === 401).length).toBeLessThanOrEqual(2);
+    expect(bodies.filter((b) => b.error === 'sign-in is busy; try again in a moment').length).toBeGreaterThanOrEqual(4);
   });
 });

@@ -4,6 +4,7 @@ import { signIn, signOut, useIdentity, useMayCall } from '../identity.ts';
 
 /** The sign-in form a board with `auth:` shows until someone signs in. */
 export function SignIn() {
+  const sso = useIdentity((s) => s.identity.mode === 'signed-out' && s.identity.sso);
   const [user, setUser] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -23,6 +24,11 @@ export function SignIn() {
   return (
     <form className="sign-in" onSubmit={(e) => void submit(e)} data-testid="sign-in">
       <h2>Sign in to the board</h2>
+      {sso && (
+        <a className="button primary" href="/auth/oidc/start" data-testid="sso">
+          Sign in with single sign-on
+        </a>
+      )}
       <label>
         User
         <input value={user} onChange={(e) => setUser(e.target.value)} autoComplete="username" required />
