@@ -5,6 +5,7 @@ import { dnsCheckSchema } from './dns-check.ts';
 import { failoverSchema, validateFailover } from './failover.ts';
 import { heartbeatCheckSchema } from './heartbeat-check.ts';
 import { historySchema } from './history.ts';
+import { maintenanceSchema, validateMaintenance } from './maintenance.ts';
 import { httpCheckSchema } from './http-check.ts';
 import { route53HealthCheckSchema } from './route53-health-check.ts';
 import { tcpCheckSchema } from './tcp-check.ts';
@@ -124,9 +125,12 @@ export const configSchema = z
     alerts: z.array(alertRuleSchema).default([]),
     receivers: z.array(receiverSchema).default([]),
     notifications: notificationsSchema,
+    /** Planned maintenance windows (src/shared/config/maintenance.ts). */
+    maintenance: maintenanceSchema,
   })
   .superRefine((config, ctx) => {
     validateVantages(config, ctx);
+    validateMaintenance(config, ctx);
     const vantagesOf = new Map(
       config.checks.map((c) => [c.id, checkVantages(c, config.defaults, config.vantage.id).length]),
     );
