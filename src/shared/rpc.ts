@@ -40,6 +40,7 @@ const checkId = id('checkId', 'a check id');
 const incidentId = id('incidentId', 'an incident id');
 const policyId = id('policyId', 'a failover policy id');
 /** Who is acting, as the caller names themselves (identity from the entry point comes later). */
+const optionalNote = text('note', 'a note (may be empty)').max(2_000, 'note: at most 2000 characters');
 const by = z
   .string({ error: 'by: say who you are' })
   .trim()
@@ -101,7 +102,7 @@ export const RPC_CONTRACT = {
     z.strictObject({
       incidentId,
       by,
-      note: text('note', 'a note (may be empty)').max(2_000, 'note: at most 2000 characters'),
+      note: optionalNote,
     }),
   ),
   'incidents.silence': method<IncidentView>()(
@@ -139,7 +140,7 @@ export const RPC_CONTRACT = {
     z.strictObject({
       incidentId,
       by,
-      note: text('note', 'a note (may be empty)').max(2_000, 'note: at most 2000 characters'),
+      note: optionalNote,
     }),
   ),
   'failover.approve': method<Outcome>()('action', 'admin', z.strictObject({ policyId, by })),

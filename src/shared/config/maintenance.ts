@@ -1,18 +1,9 @@
 import { z } from 'zod';
-import { id } from './common.ts';
+import { id, isTimeZone } from './common.ts';
 import { durationAtMost } from './duration.ts';
 
 const DAY = 86_400_000;
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const instant = z
   .string({ error: 'expected a time with its zone, such as 2026-12-05T02:00:00Z' })

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration, timeoutDuration } from './duration.ts';
-import { id } from './common.ts';
+import { id, isTimeZone } from './common.ts';
 import { dnsCheckSchema } from './dns-check.ts';
 import { failoverSchema, validateFailover } from './failover.ts';
 import { heartbeatCheckSchema } from './heartbeat-check.ts';
@@ -73,15 +73,6 @@ export const heartbeatListenerSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.int().min(0).max(65535),
 });
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const configSchema = z
   .strictObject({
