@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/engine/config/parse.ts';
 import { Engine } from '../../../src/engine/engine.ts';
-import type { Notice } from '../../../src/shared/model.ts';
+import { installModules } from '../../../src/engine/modules.ts';
+import { RpcRegistry } from '../../../src/engine/rpc.ts';
+import type { Notice, ProbeResult } from '../../../src/shared/model.ts';
 import type { BoardMessage } from '../../../src/shared/protocol.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 
@@ -51,6 +53,49 @@ maintenance:
       'Maintenance started: London patching',
       'Maintenance ended: London patching',
     ]);
+    await engine.stop();
+  });
+
+  it('holds alerts while a check is in maintenance: its incident resolves, and none opens until the window ends', async () => {
+    const clock = new FakeClock(T0);
+    const rpc = new RpcRegistry();
+    // The target is down throughout: only the window decides whether that is news.
+    const engine = new Engine({
+      clock,
+      emit: () => {},
+      rpc,
+      probe: async (check): Promise<ProbeResult> => ({
+        checkId: check.id,
+        startedAt: clock.now(),
+        ok: false,
+        latencyMs: null,
+        errorClass: 'connect_refused',
+        message: 'connection refused',
+      }),
+    });
+    const context = await installModules({ engine, rpc, dataDir: null, clock, log: () => {} });
+    engine.applyConfig(
+      config(`defaults: { interval: 10s, timeout: 1s, fall: 1, rise: 1 }
+checks:
+  - { id: a, type: tcp, host: 127.0.0.1, port: 9 }
+alerts:
+  - { name: ServerDown, condition: down, on: checks, for: 0s, severity: critical }
+maintenance:
+  - { id: swap, checks: [a], start: "2026-12-05T01:30:00Z", end: "2026-12-05T02:30:00Z" }
+`),
+      'test.yaml',
+    );
+    const open = () => context.incidents!.list().filter((i) => i.state === 'open');
+    await clock.advance(60_000);
+    expect(open()).toHaveLength(1);
+    await clock.advance(30 * 60_000);
+    expect(engine.snapshot().checks[0]!.status).toBe('maintenance');
+    expect(open()).toEqual([]);
+    await clock.advance(50 * 60_000);
+    expect(open()).toEqual([]);
+    await clock.advance(15 * 60_000);
+    expect(engine.snapshot().checks[0]!.status).toBe('down');
+    expect(open()).toHaveLength(1);
     await engine.stop();
   });
 
