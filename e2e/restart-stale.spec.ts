@@ -40,6 +40,9 @@ ${maintenance}`;
     await board.open(served.url, '#/checks');
     await board.waitForStatus('web-a', 'up');
     await board.waitForStatus('gone-b', 'down');
+    // The board says which file it runs from.
+    await expect(page.getByTestId('config-source')).toHaveText('config: knockon.yaml');
+    await expect(page.getByTestId('config-source')).toHaveAttribute('title', configPath);
     await served.stop();
     served = null;
 
