@@ -19,11 +19,17 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
+import { addBeat, BEATS_KEPT } from '../src/shared/beats.ts';
 import type { BoardSnapshot, CheckView, SeriesPoint, Status } from '../src/shared/model.ts';
 import type { BoardMessage } from '../src/shared/protocol.ts';
 import { readStatic } from '../src/server/static-files.ts';
 
-const CHECKS = Number(process.env.BENCH_CHECKS ?? 2000);
+/**
+ * `steady` (the default): every region healthy, a few flips. `bad-hour`: 300 checks in 8 regions
+ * with the first region down and the second degraded throughout (issue 16's bad hour).
+ */
+const SCENARIO = process.env.BENCH_SCENARIO === 'bad-hour' ? 'bad-hour' : 'steady';
+const CHECKS = Number(process.env.BENCH_CHECKS ?? (SCENARIO === 'bad-hour' ? 300 : 2000));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const SIDE_SECONDS = Math.max(5, Math.round(SECONDS / 3));
 const DELTA_MS = 250;
@@ -51,6 +57,13 @@ const rand = () => {
   return random / 2 ** 31;
 };
 
+/** In the bad hour the first region is down and the second degraded, whatever the results say. */
+function failing(i: number): Status | null {
+  if (SCENARIO !== 'bad-hour') return null;
+  const region = i % REGIONS.length;
+  return region === 0 ? 'down' : region === 1 ? 'degraded' : null;
+}
+
 const now0 = Date.now();
 const checks: CheckView[] = Array.from({ length: CHECKS }, (_, i) => ({
   id: `c${String(i).padStart(4, '0')}`,
@@ -60,7 +73,7 @@ const checks: CheckView[] = Array.from({ length: CHECKS }, (_, i) => ({
   region: REGIONS[i % REGIONS.length]!.id,
   intervalMs: 1000,
   timeoutMs: 500,
-  status: 'up',
+  status: failing(i) ?? 'up',
   since: now0 - 3_600_000,
   lastProbeAt: now0,
   latencyMs: 20,
@@ -69,6 +82,8 @@ const checks: CheckView[] = Array.from({ length: CHECKS }, (_, i) => ({
   consecutiveFailures: 0,
   consecutiveSuccesses: 10,
   degradedLatencyMs: 500,
+  // A full heartbeat strip, as every check carries after 30 results.
+  beats: (failing(i) === 'down' ? 'd' : failing(i) === 'degraded' ? 'g' : 'u').repeat(BEATS_KEPT),
 }));
 
 /** The chart phase serves a board of one region with ten checks: one chart, ten series. */
@@ -77,7 +92,7 @@ let chartBoard = false;
 function snapshot(): BoardSnapshot {
   const shown = chartBoard ? checks.filter((c) => c.region === 'hk').slice(0, SERIES) : checks;
   return {
-    title: `UI benchmark (${CHECKS} checks)`,
+    title: `UI benchmark (${CHECKS} checks, ${SCENARIO})`,
     timezone: 'Asia/Hong_Kong',
     generatedAt: Date.now(),
     config: { source: 'bench/ui.ts', appliedAt: now0, error: null },
@@ -96,16 +111,18 @@ function nextDelta(tick: number): BoardMessage {
   const changed: CheckView[] = [];
   for (let i = tick % 4; i < checks.length; i += 4) {
     const prev = checks[i]!;
-    const flip = rand() < 0.002;
-    const status: Status = flip ? (prev.status === 'up' ? 'down' : 'up') : prev.status;
+    const forced = failing(i);
+    const flip = forced === null && rand() < 0.002;
+    const status: Status = forced ?? (flip ? (prev.status === 'up' ? 'down' : 'up') : prev.status);
     const next: CheckView = {
       ...prev,
       status,
       since: flip ? at : prev.since,
       lastProbeAt: at,
-      latencyMs: Math.round((15 + rand() * 30) * 10) / 10,
+      latencyMs: Math.round(((status === 'degraded' ? 800 : 15) + rand() * 30) * 10) / 10,
       errorClass: status === 'down' ? 'connect_refused' : null,
       message: status === 'down' ? 'connect ECONNREFUSED' : 'HTTP 200',
+      beats: addBeat(prev.beats, status === 'down' ? 'd' : status === 'degraded' ? 'g' : 'u'),
     };
     checks[i] = next;
     changed.push(next);
@@ -299,6 +316,7 @@ server.close();
 const longest = Math.max(grid.longestTaskMs, overview.longestTaskMs, map.longestTaskMs);
 const result = {
   bench: 'ui',
+  scenario: SCENARIO,
   source: 'synthetic SSE server (bench/ui.ts) serving out/renderer',
   checks: CHECKS,
   updatesPerSecond: Math.round((CHECKS * (1000 / DELTA_MS)) / 4),

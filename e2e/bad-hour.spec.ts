@@ -180,6 +180,15 @@ test.describe('the board in a bad hour', () => {
       await page.setViewportSize({ width: 1920, height: 1080 });
       await board.openView(url, 'latency');
       await screenshotBoth(page, 'bad-hour-latency');
+      // One y-axis for every chart, on demand: the top ticks agree, so heights compare.
+      await page.getByTestId('shared-y').click();
+      await expect(page).toHaveURL(/y=shared/);
+      await expect
+        .poll(async () => new Set(await topTicks(page)).size, {
+          message: 'every chart ends its y-axis at the same value',
+        })
+        .toBe(1);
+      expect((await topTicks(page)).length).toBeGreaterThan(1);
       // A down check's failed probes are shaded as downtime, not drawn as fast latency.
       await board.openView(url, 'latency/lon-edge-1');
       await expect(page.getByTestId('legend-downtime')).toBeVisible();
@@ -243,6 +252,14 @@ async function expectRegionsFit(page: Page, size: { width: number; height: numbe
       return e.getBoundingClientRect().height > line * 1.5;
     }).length`);
   expect(wrapped, 'region names, provider regions and the title each stay on one line').toBe(0);
+}
+
+/** The top y-axis tick of each latency chart on the page. */
+function topTicks(page: Page): Promise<string[]> {
+  return page.evaluate(`[...document.querySelectorAll('.chart-card')].map((card) => {
+    const ticks = [...card.querySelectorAll('.recharts-yAxis .recharts-cartesian-axis-tick-value')];
+    return ticks.map((t) => t.textContent).at(-1) ?? '';
+  })`);
 }
 
 /** Pairs of map labels whose drawn boxes (measured in the page) overlap: London over Frankfurt. */

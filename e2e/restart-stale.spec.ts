@@ -22,7 +22,7 @@ test('after a restart the last known states show, stale, until probed again', as
   const configPath = join(dir, 'knockon.yaml');
   // The second start probes every 10 min, at offsets minutes away (phased by id): nothing is
   // probed again while the test looks, until the config goes back to every second.
-  const config = (interval: string) => `version: 1
+  const config = (interval: string, maintenance = '') => `version: 1
 board: { title: Restart, timezone: UTC }
 defaults: { interval: ${interval}, timeout: 800ms, fall: 1, rise: 1 }
 regions:
@@ -30,7 +30,7 @@ regions:
 checks:
   - { id: web-a, name: Web A, region: r1, type: http, url: "http://127.0.0.1:${webPort}/" }
   - { id: gone-b, name: Gone B, region: r1, type: tcp, host: 127.0.0.1, port: ${closedPort} }
-`;
+${maintenance}`;
   const args = ['--config', configPath, '--data-dir', join(dir, 'data'), '--token', 'e2e-restart'];
   let served: Served | null = null;
   try {
@@ -40,6 +40,9 @@ checks:
     await board.open(served.url, '#/checks');
     await board.waitForStatus('web-a', 'up');
     await board.waitForStatus('gone-b', 'down');
+    // The board says which file it runs from.
+    await expect(page.getByTestId('config-source')).toHaveText('config: knockon.yaml');
+    await expect(page.getByTestId('config-source')).toHaveAttribute('title', configPath);
     await served.stop();
     served = null;
 
@@ -69,6 +72,20 @@ checks:
     await expect(board.check('web-a')).toHaveAttribute('data-stale', 'false');
     await expect(board.check('gone-b')).toHaveAttribute('data-status', 'down');
     await expect(board.check('gone-b')).toHaveAttribute('data-stale', 'false');
+
+    // Planned maintenance, applied by the hot reload: the down check shows MAINT, not DOWN.
+    const now = Date.now();
+    await writeFile(
+      configPath,
+      config(
+        '1s',
+        `maintenance:
+  - { id: swap, name: Disk swap, checks: [gone-b], start: "${new Date(now - 60_000).toISOString()}", end: "${new Date(now + 3_600_000).toISOString()}" }
+`,
+      ),
+    );
+    await board.waitForStatus('gone-b', 'maintenance');
+    await expect(page.getByTestId('count-down')).toContainText('0 down');
   } finally {
     await served?.stop();
     await close(web);

@@ -22,6 +22,8 @@ import { addBeat, beatOf } from '../shared/beats.ts';
 import { describeQuorum } from '../shared/config/vantages.ts';
 import { DELTA_INTERVAL_MS, PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
 import { Alarm } from './alarm.ts';
+import { maintenanceNotice } from './maintenance/notice.ts';
+import { MaintenanceSchedule } from './maintenance/schedule.ts';
 import { ObserverHealth } from './analysis/observer-health.ts';
 import { describeError, RepeatedErrors } from './repeated-errors.ts';
 import { ChangeBatcher } from './batcher.ts';
@@ -196,6 +198,9 @@ export class Engine {
   private readonly book = new VantageBook();
   /** Re-reads freshness and links while agents are configured. */
   private readonly sweepAlarm: Alarm;
+  /** Planned maintenance: which checks show `maintenance` now, re-read at each window's edge. */
+  private readonly maintenance = new MaintenanceSchedule();
+  private readonly maintenanceAlarm: Alarm;
   /** Results from agents for checks they are not assigned (a stale agent config), counted. */
   private unassigned = 0;
 
@@ -216,6 +221,7 @@ export class Engine {
     this.observerView = this.observer.view(this.clock.now());
     this.observerAlarm = new Alarm(this.clock, () => this.refreshObserver());
     this.sweepAlarm = new Alarm(this.clock, () => this.sweep());
+    this.maintenanceAlarm = new Alarm(this.clock, () => this.refreshMaintenance(true));
     this.scheduler = new Scheduler({
       clock: this.clock,
       maxInFlight: options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
@@ -297,6 +303,8 @@ export class Engine {
     this.book.setLocalDegraded(this.observerView.degraded);
     this.book.refresh(this.statusAt, this.nameOf);
     for (const t of next.values()) this.redecide(t, this.clock.now(), false);
+    this.maintenance.configure(config);
+    this.refreshMaintenance(false);
     this.sweepAlarm.set(config.vantages.length > 0 ? this.clock.now() + SWEEP_MS : null);
     this.configState = { source, appliedAt: this.clock.now(), error: null };
     this.scheduler.setMaxInFlight(config.engine.max_in_flight);
@@ -362,6 +370,7 @@ export class Engine {
     this.abort.abort();
     this.observerAlarm.cancel();
     this.sweepAlarm.cancel();
+    this.maintenanceAlarm.cancel();
     this.scheduler.stop();
     this.batcher.stop();
     for (const module of [...this.modules].reverse()) {
@@ -458,8 +467,8 @@ export class Engine {
       result,
       vantage,
       evidence: tracked.multi ? evidence : observed ? result : null,
-      previous,
-      state: tracked.state,
+      previous: this.shown(tracked, previous),
+      state: this.shown(tracked, tracked.state),
       view: tracked.view,
       now,
     };
@@ -504,7 +513,7 @@ export class Engine {
     const state = tracked.state;
     const view: CheckView = {
       ...tracked.view,
-      status: state.status,
+      status: this.shown(tracked, state).status,
       since: state.since,
       consecutiveFailures: state.consecutiveFailures,
       consecutiveSuccesses: state.consecutiveSuccesses,
@@ -546,12 +555,48 @@ export class Engine {
     const change: QuorumChange = {
       check: tracked.check,
       evidence: this.agreeingResult(tracked, now),
-      previous,
-      state: tracked.state,
+      previous: this.shown(tracked, previous),
+      state: this.shown(tracked, tracked.state),
       view: tracked.view,
       now,
     };
     for (const module of this.modules) this.guarded(module, 'onQuorumChange', () => module.onQuorumChange?.(change));
+  }
+
+  /** A check's state as the board and the modules see it: `maintenance` while a window covers it. */
+  private shown(tracked: Tracked, state: CheckState): CheckState {
+    return this.maintenance.covers(tracked.check.id) ? { ...state, status: 'maintenance' } : state;
+  }
+
+  /**
+   * Re-reads the maintenance windows: checks that entered or left one are shown again and the
+   * modules told (alerts are held while a check shows maintenance); at a window's edge, a notice.
+   */
+  private refreshMaintenance(announce: boolean): void {
+    const now = this.clock.now();
+    const before = this.maintenance.coveredIds();
+    const changes = this.maintenance.refresh(now);
+    const after = this.maintenance.coveredIds();
+    for (const tracked of this.tracked.values()) {
+      const id = tracked.check.id;
+      if (before.has(id) === after.has(id)) continue;
+      tracked.view = this.decidedView(tracked);
+      this.batcher.changed(id);
+      const state = this.shown(tracked, tracked.state);
+      const change: QuorumChange = {
+        check: tracked.check,
+        evidence: after.has(id)
+          ? { checkId: id, startedAt: now, ok: true, latencyMs: null, errorClass: null, message: 'in maintenance' }
+          : this.agreeingResult(tracked, now),
+        previous: { ...tracked.state, status: before.has(id) ? 'maintenance' : tracked.state.status },
+        state,
+        view: tracked.view,
+        now,
+      };
+      for (const module of this.modules) this.guarded(module, 'onQuorumChange', () => module.onQuorumChange?.(change));
+    }
+    if (announce) for (const change of changes) this.notify(maintenanceNotice(change, now));
+    this.maintenanceAlarm.set(this.maintenance.nextChange(now));
   }
 
   /** The latest voting result that agrees with the decided status, or a stand-in saying what moved. */

@@ -45,6 +45,7 @@ const range = z.enum(['1h', '6h', '24h', '7d', '30d'], { error: 'range: expected
 const checkId = id('checkId', 'a check id');
 const incidentId = id('incidentId', 'an incident id');
 const policyId = id('policyId', 'a failover policy id');
+const optionalNote = text('note', 'a note (may be empty)').max(2_000, 'note: at most 2000 characters');
 
 /**
  * Who may call a method: viewers see, operators acknowledge and silence, admins fail over;

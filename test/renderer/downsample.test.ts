@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SeriesPoint } from '../../src/shared/model.ts';
 import { downsampleSeries, pointsForWidth } from '../../src/renderer/src/downsample.ts';
+import { formatAxisLatency } from '../../src/renderer/src/format.ts';
 
 const point = (t: number, p99: number): SeriesPoint => ({
   t,
@@ -44,5 +45,13 @@ describe('pointsForWidth', () => {
     expect(pointsForWidth(1200)).toBe(600);
     expect(pointsForWidth(10)).toBe(30);
     expect(pointsForWidth(100_000)).toBe(2000);
+  });
+});
+
+describe('latency axis labels', () => {
+  it('uses one unit and precision for a whole axis, chosen from its top', () => {
+    expect([0, 5, 9.5].map((v) => formatAxisLatency(v, 10))).toEqual(['0.0 ms', '5.0 ms', '9.5 ms']);
+    expect([0, 400, 800].map((v) => formatAxisLatency(v, 900))).toEqual(['0 ms', '400 ms', '800 ms']);
+    expect([0, 1_500, 3_000].map((v) => formatAxisLatency(v, 3_300))).toEqual(['0.0 s', '1.5 s', '3.0 s']);
   });
 });

@@ -8,6 +8,12 @@ export function formatLatency(ms: number | null | undefined): string {
   return `${ms.toFixed(1)} ms`;
 }
 
+/** One unit and precision for a whole axis, from its top: never "800 ms" beside "1.20 s". */
+export function formatAxisLatency(v: number, top: number): string {
+  if (top >= 2_000) return `${(v / 1000).toFixed(top >= 20_000 ? 0 : 1)} s`;
+  return top >= 20 ? `${Math.round(v)} ms` : `${v.toFixed(1)} ms`;
+}
+
 /** A check's latest latency, or what failed: a refused connection has no latency worth reading. */
 export function formatLastLatency(check: Pick<CheckView, 'status' | 'latencyMs' | 'errorClass'>): string {
   return check.status === 'down' ? (check.errorClass ?? 'failing') : formatLatency(check.latencyMs);

@@ -2,6 +2,16 @@ import { z } from 'zod';
 import { duration, timeoutDuration } from './duration.ts';
 import { missingVantageSchema, quorumRuleSchema } from './quorum.ts';
 
+/** Whether the runtime knows an IANA time zone name (the board's clock, a maintenance window). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Ids are referenced from other parts of the config and appear in URLs and the database. */
 export const id = z
   .string({ error: 'expected an id (letters, digits, "-", "_", ".")' })

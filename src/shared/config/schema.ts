@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { duration, timeoutDuration } from './duration.ts';
-import { id } from './common.ts';
+import { id, isTimeZone } from './common.ts';
 import { dnsCheckSchema } from './dns-check.ts';
 import { failoverSchema, validateFailover } from './failover.ts';
 import { heartbeatCheckSchema } from './heartbeat-check.ts';
 import { historySchema } from './history.ts';
+import { maintenanceSchema, validateMaintenance } from './maintenance.ts';
 import { httpCheckSchema } from './http-check.ts';
 import { route53HealthCheckSchema } from './route53-health-check.ts';
 import { tcpCheckSchema } from './tcp-check.ts';
@@ -78,15 +79,6 @@ export const heartbeatListenerSchema = z.strictObject({
   port: z.int().min(0).max(65535),
 });
 
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export const configSchema = z
   .strictObject({
     version: z.literal(1, { error: 'expected version: 1' }).default(1),
@@ -135,6 +127,8 @@ export const configSchema = z
     alertmanager_in: alertmanagerInSchema.optional(),
     /** Users, sign-in and roles for the headless board (README, Users and sign-in). */
     auth: authSchema.optional(),
+    /** Planned maintenance windows (src/shared/config/maintenance.ts). */
+    maintenance: maintenanceSchema,
   })
   .superRefine((config, ctx) => {
     checkAlertmanagerReceiver(config.receivers, ctx);
@@ -144,6 +138,7 @@ export const configSchema = z
       ctx,
     );
     validateVantages(config, ctx);
+    validateMaintenance(config, ctx);
     const vantagesOf = new Map(
       config.checks.map((c) => [c.id, checkVantages(c, config.defaults, config.vantage.id).length]),
     );

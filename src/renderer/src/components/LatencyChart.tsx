@@ -1,6 +1,6 @@
 import { memo, useLayoutEffect, useMemo, useRef } from 'react';
 import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
-import { formatLatency, formatPercent, formatTime } from '../format.ts';
+import { formatAxisLatency, formatLatency, formatPercent, formatTime } from '../format.ts';
 import { rawCharts, recordChart } from '../perf.ts';
 
 export interface ChartSeries {
@@ -35,6 +35,8 @@ interface Props {
   receivedAt?: number;
   /** Points per series as they arrived, before downsampling (for the benchmark's record). */
   sourcePoints?: number;
+  /** A y-axis top shared with the other charts of the view (?y=shared), so heights compare. */
+  yMax?: number | null;
 }
 
 /**
@@ -72,6 +74,7 @@ export const LatencyChart = memo(function LatencyChart({
   interactive,
   receivedAt,
   sourcePoints,
+  yMax = null,
 }: Props) {
   const keys = useMemo(() => series.map((s) => s.key), [series]);
   const data = useMemo(() => {
@@ -125,7 +128,9 @@ export const LatencyChart = memo(function LatencyChart({
   // A threshold far above the data would flatten every line to the floor: draw it only when it
   // is within reach, and say where it is otherwise.
   const showThreshold = thresholdMs !== null && (dataMax === 0 || thresholdMs <= dataMax * 3);
-  const top = Math.max(dataMax, showThreshold ? thresholdMs! : 0) * 1.1 || 1;
+  const top = Math.max(yMax ?? dataMax, showThreshold ? thresholdMs! : 0) * 1.1 || 1;
+  // Lines as thick for the eye on a 4K wall as on a desk: they scale with the type.
+  const thickness = Math.max(1, rem / 20);
   const span = domain[1] - domain[0];
   const ticks = useMemo(() => timeTicks(domain, Math.max(3, Math.floor(width / (rem * 6)))), [domain, width, rem]);
   const font = Math.round(0.75 * rem);
@@ -159,7 +164,7 @@ export const LatencyChart = memo(function LatencyChart({
           tick={{ fontSize: font, fill: '#c9d2de' }}
           width={rem * 4}
           domain={[0, top]}
-          tickFormatter={(v: number) => formatLatency(v)}
+          tickFormatter={(v: number) => formatAxisLatency(v, top)}
         />
         {/* Downtime: a step area on its own 0..1 axis, as tall as the share of probes that failed. */}
         <YAxis yAxisId="down" domain={[0, 1]} hide />
@@ -211,7 +216,7 @@ export const LatencyChart = memo(function LatencyChart({
             dataKey={s.key}
             name={s.label}
             stroke={s.color}
-            strokeWidth={s.width ?? 2}
+            strokeWidth={(s.width ?? 2) * thickness}
             strokeDasharray={s.dash}
             // A line needs two points: with fewer, show the lone value as a dot rather than nothing.
             dot={sparse.has(s.key) ? { r: Math.max(3, rem * 0.2), fill: s.color } : false}

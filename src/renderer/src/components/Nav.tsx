@@ -1,4 +1,5 @@
 import { NAV_VIEWS, href, type ViewName } from '../route.ts';
+import { ConfigSource } from './ConfigSource.tsx';
 import { NotificationButton } from './Notifier.tsx';
 
 /** Engineer mode only: the wall never shows navigation. Keys 1–6 switch views too. */
@@ -21,6 +22,7 @@ export function Nav({ current }: { current: ViewName }) {
         ))}
       </ul>
       <div className="nav-tools">
+        <ConfigSource />
         <NotificationButton />
         <a href="?wall=1#/wall" className="nav-wall" data-testid="nav-wall-mode">
           Wall mode

@@ -11,9 +11,10 @@ import {
 } from '../components/LatencyChart.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { downsampleSeries, pointsForWidth } from '../downsample.ts';
-import { formatLastLatency, formatLatency } from '../format.ts';
+import { formatLastLatency, formatLatency, naturalCompare } from '../format.ts';
 import { remPx, useSize } from '../hooks/use-size.ts';
 import { useSeries } from '../hooks/use-series.ts';
+import { useReportMax, useSharedScale, type SharedScale } from '../hooks/use-shared-scale.ts';
 import { href, navigate, WALL_PARAMS } from '../route.ts';
 import { rawCharts } from '../perf.ts';
 import { useBoard } from '../store.ts';
@@ -41,17 +42,17 @@ export function LatencyView({ wall, focus, params }: { wall: boolean; focus: str
     navigate('latency', focus, Object.fromEntries(next));
   };
 
-  // Worst first, so the charts a NOC needs are on the first page (and on the wall).
+  // Worst first, so the charts a NOC needs are on the first page (and on the wall); then by
+  // name, never by the latest latency, which would reshuffle the charts every few seconds.
   const ordered = useMemo(
     () =>
       [...(checks ?? [])].sort(
-        (a, b) =>
-          STATUS_RANK[a.status] - STATUS_RANK[b.status] ||
-          (b.latencyMs ?? 0) - (a.latencyMs ?? 0) ||
-          a.name.localeCompare(b.name),
+        (a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || naturalCompare(a.name, b.name),
       ),
     [checks],
   );
+  const shared = params.get('y') === 'shared';
+  const scale = useSharedScale(shared);
   const focused = focus ? ordered.find((c) => c.id === focus) : undefined;
   const pages = Math.max(1, Math.ceil(ordered.length / CHARTS_PER_PAGE));
   const shown = focused ? [focused] : ordered.slice(page * CHARTS_PER_PAGE, (page + 1) * CHARTS_PER_PAGE);
@@ -95,6 +96,14 @@ export function LatencyView({ wall, focus, params }: { wall: boolean; focus: str
               Per region
             </button>
           </div>
+          <button
+            type="button"
+            aria-pressed={shared}
+            onClick={() => setParam('y', shared ? 'own' : 'shared')}
+            data-testid="shared-y"
+          >
+            Shared y-axis
+          </button>
           {focused && <a href={href('latency', null, { range })}>All checks</a>}
           {!focused && mode === 'checks' && pages > 1 && (
             <div className="pager">
@@ -116,13 +125,21 @@ export function LatencyView({ wall, focus, params }: { wall: boolean; focus: str
       ) : mode === 'regions' ? (
         <div className="chart-grid">
           {regionGroups.map((g) => (
-            <RegionChart key={g.id} id={g.id} name={g.name} checks={g.checks} range={range} interactive={!wall} />
+            <RegionChart
+              key={g.id}
+              id={g.id}
+              name={g.name}
+              checks={g.checks}
+              range={range}
+              interactive={!wall}
+              scale={scale}
+            />
           ))}
         </div>
       ) : (
         <div className={`chart-grid${focused ? ' is-single' : ''}`}>
           {shown.map((c) => (
-            <CheckChart key={c.id} check={c} range={range} interactive={!wall} />
+            <CheckChart key={c.id} check={c} range={range} interactive={!wall} scale={scale} />
           ))}
         </div>
       )}
@@ -167,12 +184,14 @@ export const CheckChart = memo(function CheckChart({
   interactive,
   title = true,
   byVantage = false,
+  scale = null,
 }: {
   check: CheckView;
   range: SeriesRange;
   interactive: boolean;
   title?: boolean;
   byVantage?: boolean;
+  scale?: SharedScale | null;
 }) {
   const vantageKey = byVantage && check.vantages ? check.vantages.map((v) => v.vantage).join(' ') : '';
   const vantages = useMemo(() => (vantageKey ? vantageKey.split(' ') : null), [vantageKey]);
@@ -210,6 +229,7 @@ export const CheckChart = memo(function CheckChart({
     () => rows.reduce((m, r) => Math.max(m, ...chartSeries.map((s) => r[s.key] ?? 0)), 0) || null,
     [rows, chartSeries],
   );
+  useReportMax(scale, `check-${check.id}`, dataMax);
   return (
     <section
       className="chart-card"
@@ -238,6 +258,7 @@ export const CheckChart = memo(function CheckChart({
           thresholdMs={check.degradedLatencyMs ?? null}
           interactive={interactive}
           sourcePoints={sourcePoints}
+          yMax={scale?.max ?? null}
         />
       </div>
     </section>
@@ -251,17 +272,24 @@ const RegionChart = memo(function RegionChart({
   checks,
   range,
   interactive,
+  scale,
 }: {
   id: string;
   name: string;
   checks: CheckView[];
   range: SeriesRange;
   interactive: boolean;
+  scale: SharedScale | null;
 }) {
   const ids = useMemo(() => checks.map((c) => c.id), [checks]);
   const { ref, points, series, body } = useChartSource(ids, range);
   const chartSeries = useMemo(() => paletteSeries(checks.map((c) => c.name)), [checks]);
   const rows = useMemo(() => mergeP95(ids, series, Math.max(30, points)), [ids, series, points]);
+  const regionMax = useMemo(
+    () => rows.reduce((m, r) => Math.max(m, ...chartSeries.map((s) => r[s.key] ?? 0)), 0) || null,
+    [rows, chartSeries],
+  );
+  useReportMax(scale, `region-${id}`, regionMax);
   const sourcePoints = useMemo(() => Math.max(0, ...[...(series?.values() ?? [])].map((s) => s.length)), [series]);
   return (
     <section className="chart-card" data-testid={`latency-region-${id}`} aria-label={`Latency in ${name}`}>
@@ -278,6 +306,7 @@ const RegionChart = memo(function RegionChart({
           thresholdMs={null}
           interactive={interactive}
           sourcePoints={sourcePoints}
+          yMax={scale?.max ?? null}
         />
       </div>
     </section>
@@ -326,6 +355,7 @@ function ChartBody(props: {
   loading: boolean;
   receivedAt: number;
   sourcePoints: number;
+  yMax?: number | null;
 }) {
   const { rows, size, error, loading, now, range } = props;
   const domain = useMemo<[number, number]>(() => [now - RANGE_MS[range], now], [now, range]);
@@ -349,6 +379,7 @@ function ChartBody(props: {
       interactive={props.interactive}
       receivedAt={props.receivedAt}
       sourcePoints={props.sourcePoints}
+      yMax={props.yMax ?? null}
     />
   );
 }

@@ -1,0 +1,77 @@
+/**
+ * Which checks are in planned maintenance now, from the config's windows: a check is covered by
+ * a window that names it, its component or its region. The engine asks `covers` when it shows a
+ * status and re-reads the schedule at each window's start and end (`nextChange`).
+ */
+import type { Config } from '../../shared/config/schema.ts';
+import type { MaintenanceWindow } from '../../shared/config/maintenance.ts';
+import { activeSpan, nextChange } from './windows.ts';
+
+export interface WindowChange {
+  window: MaintenanceWindow;
+  started: boolean;
+  /** The checks it covers. */
+  checks: string[];
+  /** When the occurrence that started ends (for the notice), or null when it ended. */
+  until: number | null;
+}
+
+export class MaintenanceSchedule {
+  private windows: { window: MaintenanceWindow; checks: Set<string> }[] = [];
+  private active = new Set<string>();
+  /** Check id → how many active windows cover it. */
+  private covered = new Map<string, number>();
+
+  configure(config: Config): void {
+    const componentsOf = new Map(config.components.map((c) => [c.id, c.checks]));
+    this.windows = (config.maintenance ?? []).map((window) => {
+      const checks = new Set(window.checks);
+      for (const c of window.components) for (const id of componentsOf.get(c) ?? []) checks.add(id);
+      for (const check of config.checks)
+        if (check.region && window.regions.includes(check.region)) checks.add(check.id);
+      return { window, checks };
+    });
+    this.active = new Set();
+    this.covered = new Map();
+  }
+
+  /** Whether a check is in maintenance as of the last `refresh`. */
+  covers(checkId: string): boolean {
+    return (this.covered.get(checkId) ?? 0) > 0;
+  }
+
+  /** The checks in maintenance now (a copy). */
+  coveredIds(): Set<string> {
+    return new Set(this.covered.keys());
+  }
+
+  /** Re-reads which windows are in force at `now`; returns those that started or ended. */
+  refresh(now: number): WindowChange[] {
+    const changes: WindowChange[] = [];
+    const active = new Set<string>();
+    const covered = new Map<string, number>();
+    for (const { window, checks } of this.windows) {
+      const span = activeSpan(window, now);
+      if (span) {
+        active.add(window.id);
+        for (const id of checks) covered.set(id, (covered.get(id) ?? 0) + 1);
+      }
+      if (Boolean(span) !== this.active.has(window.id)) {
+        changes.push({ window, started: span !== null, checks: [...checks], until: span?.end ?? null });
+      }
+    }
+    this.active = active;
+    this.covered = covered;
+    return changes;
+  }
+
+  /** The next time any window starts or ends, or null. */
+  nextChange(now: number): number | null {
+    let next: number | null = null;
+    for (const { window } of this.windows) {
+      const t = nextChange(window, now);
+      if (t !== null && (next === null || t < next)) next = t;
+    }
+    return next;
+  }
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../../src/engine/config/parse.ts';
+import { Engine } from '../../../src/engine/engine.ts';
+import { installModules } from '../../../src/engine/modules.ts';
+import { RpcRegistry } from '../../../src/engine/rpc.ts';
+import type { Notice, ProbeResult } from '../../../src/shared/model.ts';
+import type { BoardMessage } from '../../../src/shared/protocol.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
+
+const T0 = Date.parse('2026-12-05T01:00:00Z');
+
+function config(yaml: string) {
+  const outcome = parseConfigText(yaml, 'test.yaml');
+  if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues));
+  return outcome.config;
+}
+
+describe('engine: planned maintenance', () => {
+  it('shows the covered checks in maintenance for the window, tells the modules, and announces its edges', async () => {
+    const clock = new FakeClock(T0);
+    const notices: Notice[] = [];
+    const emit = (m: BoardMessage) => void (m.kind === 'notice' && notices.push(m.notice));
+    const engine = new Engine({ clock, emit });
+    const told: string[] = [];
+    engine.use({
+      name: 'spy',
+      onQuorumChange: (c) => told.push(`${c.check.id}:${c.previous.status}>${c.state.status}`),
+    });
+    // Heartbeat checks probe nothing: their status waits, so the window alone moves it.
+    engine.applyConfig(
+      config(`regions:
+  - { id: lon, name: London, lat: 51.5, lon: 0 }
+checks:
+  - { id: a, type: heartbeat, region: lon, token: aaaaaaaaaaaaaaaa, down_after: 1d }
+  - { id: b, type: heartbeat, token: aaaaaaaaaaaaaaaa, down_after: 1d }
+maintenance:
+  - { id: patch, name: London patching, regions: [lon], start: "2026-12-05T02:00:00Z", end: "2026-12-05T03:00:00Z" }
+`),
+      'test.yaml',
+    );
+    const status = (id: string) => engine.snapshot().checks.find((c) => c.id === id)!.status;
+    expect(status('a')).toBe('unknown');
+    await clock.advance(3_600_000);
+    expect(status('a')).toBe('maintenance');
+    expect(status('b')).toBe('unknown');
+    expect(told).toEqual(['a:unknown>maintenance']);
+    expect(notices.map((n) => n.title)).toEqual(['Maintenance started: London patching']);
+    expect(notices[0]!.body).toBe('1 check in maintenance until 2026-12-05 03:00 UTC; their alerts are held.');
+    await clock.advance(3_600_000);
+    expect(status('a')).toBe('unknown');
+    expect(told).toEqual(['a:unknown>maintenance', 'a:maintenance>unknown']);
+    expect(notices.map((n) => n.title)).toEqual([
+      'Maintenance started: London patching',
+      'Maintenance ended: London patching',
+    ]);
+    await engine.stop();
+  });
+
+  it('holds alerts while a check is in maintenance: its incident resolves, and none opens until the window ends', async () => {
+    const clock = new FakeClock(T0);
+    const rpc = new RpcRegistry();
+    // The target is down throughout: only the window decides whether that is news.
+    const engine = new Engine({
+      clock,
+      emit: () => {},
+      rpc,
+      probe: async (check): Promise<ProbeResult> => ({
+        checkId: check.id,
+        startedAt: clock.now(),
+        ok: false,
+        latencyMs: null,
+        errorClass: 'connect_refused',
+        message: 'connection refused',
+      }),
+    });
+    const context = await installModules({ engine, rpc, dataDir: null, clock, log: () => {} });
+    engine.applyConfig(
+      config(`defaults: { interval: 10s, timeout: 1s, fall: 1, rise: 1 }
+checks:
+  - { id: a, type: tcp, host: 127.0.0.1, port: 9 }
+alerts:
+  - { name: ServerDown, condition: down, on: checks, for: 0s, severity: critical }
+maintenance:
+  - { id: swap, checks: [a], start: "2026-12-05T01:30:00Z", end: "2026-12-05T02:30:00Z" }
+`),
+      'test.yaml',
+    );
+    const open = () => context.incidents!.list().filter((i) => i.state === 'open');
+    await clock.advance(60_000);
+    expect(open()).toHaveLength(1);
+    await clock.advance(30 * 60_000);
+    expect(engine.snapshot().checks[0]!.status).toBe('maintenance');
+    expect(open()).toEqual([]);
+    await clock.advance(50 * 60_000);
+    expect(open()).toEqual([]);
+    await clock.advance(15 * 60_000);
+    expect(engine.snapshot().checks[0]!.status).toBe('down');
+    expect(open()).toHaveLength(1);
+    await engine.stop();
+  });
+
+  it('refuses a window naming a check, component or region the config does not define', () => {
+    const outcome = parseConfigText(
+      `checks:
+  - { id: a, type: heartbeat, token: aaaaaaaaaaaaaaaa, down_after: 1d }
+maintenance:
+  - { id: w, checks: [a, nope], every: { at: "23:30", for: 2h } }
+`,
+      'test.yaml',
+    );
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect(outcome.issues[0]).toMatchObject({ field: 'maintenance[0].checks[1]', line: 4 });
+  });
+});
