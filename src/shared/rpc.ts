@@ -101,7 +101,7 @@ export const RPC_CONTRACT = {
     'operator',
     z.strictObject({
       incidentId,
-      note: text('note', 'a note (may be empty)').max(2_000, 'note: at most 2000 characters'),
+      note: optionalNote,
     }),
   ),
   'incidents.silence': method<IncidentView>()(
@@ -136,7 +136,7 @@ export const RPC_CONTRACT = {
     'operator',
     z.strictObject({
       incidentId,
-      note: text('note', 'a note (may be empty)').max(2_000, 'note: at most 2000 characters'),
+      note: optionalNote,
     }),
   ),
   'failover.approve': method<Outcome>()('action', 'admin', z.strictObject({ policyId })),
