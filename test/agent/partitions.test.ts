@@ -81,6 +81,7 @@ describe.skipIf(unavailable !== null)('partitions in network namespaces', () => 
     lab = await startAgentsLab({
       host: centreAddress,
       args: ['--allowed-host', centreAddress],
+      env: { KNOCKON_TEST_NOC_PASSWORD: 'partition-test-password' },
       config: `
 defaults: { interval: 500ms, timeout: 400ms, fall: 2, rise: 1 }
 vantages:
@@ -90,6 +91,9 @@ checks:
   - { id: api, type: http, url: "http://${targetAddress}:${target.port}/", vantages: [local, sg, tyo], quorum: majority }
 alerts:
   - { name: ApiDown, condition: down, on: checks, ids: [api], for: 0s, severity: critical }
+# Served beyond loopback (the namespaces' shared network), so sign-in is configured.
+auth:
+  users: [{ id: noc, role: admin, password_env: KNOCKON_TEST_NOC_PASSWORD }]
 failover:
   policies:
     - id: api-failover

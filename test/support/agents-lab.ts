@@ -128,6 +128,9 @@ export class LabProcess {
   }
 }
 
+/** The centre's board token: an admin, with or without `auth:` in the config. */
+export const BOARD_TOKEN = 'board-token-for-tests';
+
 export interface CentreOptions {
   /** The config file's text. */
   config: string;
@@ -158,7 +161,7 @@ export class LabCentre extends LabProcess {
         '--host',
         options.host ?? '127.0.0.1',
         '--token',
-        'board-token-for-tests',
+        BOARD_TOKEN,
         ...(options.args ?? []),
       ],
       env: options.env ?? {},
@@ -188,7 +191,7 @@ export class LabCentre extends LabProcess {
 
   /** GET a JSON document from the board (the snapshot, a query). */
   async get<T = unknown>(path: string): Promise<T> {
-    const res = await fetch(this.url + path);
+    const res = await fetch(this.url + path, { headers: { authorization: `Bearer ${BOARD_TOKEN}` } });
     if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   }
@@ -385,7 +388,10 @@ export class BoardWatch {
   }
 
   private async read(url: string): Promise<void> {
-    const res = await fetch(`${url}/api/events`, { signal: this.controller.signal });
+    const res = await fetch(`${url}/api/events`, {
+      signal: this.controller.signal,
+      headers: { authorization: `Bearer ${BOARD_TOKEN}` },
+    });
     const decoder = new TextDecoder();
     let text = '';
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
