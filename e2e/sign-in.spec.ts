@@ -114,6 +114,8 @@ auth:
 
     await test.step('an admin fails back; the timeline names who did what', async () => {
       await page.getByTestId('who-am-i').getByRole('button', { name: 'Sign out' }).click();
+      // Signed out, the page reloads to the sign-in form (waited for: a navigation now would race it).
+      await expect(page.getByTestId('sign-in')).toBeVisible();
       await signIn(page, 'ana', 'admin pass');
       await board.openView(url, 'overview');
       const policy = page.getByTestId('failover-hk-to-sg');

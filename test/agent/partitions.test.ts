@@ -81,9 +81,8 @@ describe.skipIf(unavailable !== null)('partitions in network namespaces', () => 
     lab = await startAgentsLab({
       host: centreAddress,
       args: ['--allowed-host', centreAddress],
-      // Off loopback the centre needs auth: (no users here: the board token is the admin).
+      env: { KNOCKON_TEST_NOC_PASSWORD: 'partition-test-password' },
       config: `
-auth: {}
 defaults: { interval: 500ms, timeout: 400ms, fall: 2, rise: 1 }
 vantages:
   - { id: sg, name: Singapore, token_sha256: ${hashAgentToken(TOKENS.sg)}, offline_after: 3s }
@@ -92,6 +91,9 @@ checks:
   - { id: api, type: http, url: "http://${targetAddress}:${target.port}/", vantages: [local, sg, tyo], quorum: majority }
 alerts:
   - { name: ApiDown, condition: down, on: checks, ids: [api], for: 0s, severity: critical }
+# Served beyond loopback (the namespaces' shared network), so sign-in is configured.
+auth:
+  users: [{ id: noc, role: admin, password_env: KNOCKON_TEST_NOC_PASSWORD }]
 failover:
   policies:
     - id: api-failover
@@ -111,7 +113,7 @@ failover:
     });
     // The centre listens on the shared address: the agents reach it through their veth.
     for (const agent of lab.agents.values()) await agent.up();
-    watch = new BoardWatch(lab.centre.url, { authorization: 'Bearer board-token-for-tests' });
+    watch = new BoardWatch(lab.centre.url);
     await watch.until(
       (b) =>
         ['local', 'sg', 'tyo'].every(

@@ -128,6 +128,9 @@ export class LabProcess {
   }
 }
 
+/** The centre's board token: an admin, with or without `auth:` in the config. */
+export const BOARD_TOKEN = 'board-token-for-tests';
+
 export interface CentreOptions {
   /** The config file's text. */
   config: string;
@@ -158,7 +161,7 @@ export class LabCentre extends LabProcess {
         '--host',
         options.host ?? '127.0.0.1',
         '--token',
-        'board-token-for-tests',
+        BOARD_TOKEN,
         ...(options.args ?? []),
       ],
       env: options.env ?? {},
@@ -188,8 +191,7 @@ export class LabCentre extends LabProcess {
 
   /** GET a JSON document from the board (the snapshot, a query). */
   async get<T = unknown>(path: string): Promise<T> {
-    // With the board token: a centre with `auth:` serves nothing to anonymous callers.
-    const res = await fetch(this.url + path, { headers: { authorization: 'Bearer board-token-for-tests' } });
+    const res = await fetch(this.url + path, { headers: { authorization: `Bearer ${BOARD_TOKEN}` } });
     if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   }
@@ -360,9 +362,8 @@ export class BoardWatch {
   private readonly listeners = new Set<() => void>();
   private readonly done: Promise<void>;
 
-  /** `headers`: credentials, where the board asks for them (a centre with `auth:`). */
-  constructor(url: string, headers: Record<string, string> = {}) {
-    this.done = this.read(url, headers).catch(() => {});
+  constructor(url: string) {
+    this.done = this.read(url).catch(() => {});
   }
 
   until<T>(
@@ -386,8 +387,11 @@ export class BoardWatch {
     await this.done;
   }
 
-  private async read(url: string, headers: Record<string, string>): Promise<void> {
-    const res = await fetch(`${url}/api/events`, { signal: this.controller.signal, headers });
+  private async read(url: string): Promise<void> {
+    const res = await fetch(`${url}/api/events`, {
+      signal: this.controller.signal,
+      headers: { authorization: `Bearer ${BOARD_TOKEN}` },
+    });
     const decoder = new TextDecoder();
     let text = '';
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
