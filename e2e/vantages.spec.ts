@@ -106,7 +106,10 @@ checks:
       await page.getByTestId('latency-by-vantage').click();
       const chart = page.getByTestId('latency-web');
       await expect(chart).toHaveAttribute('data-split', 'vantage');
-      const lines = chart.getByRole('list', { name: 'Series' }).getByRole('listitem');
+      // One line per vantage; Singapore's failures also add the shaded-downtime legend item.
+      const legend = chart.getByRole('list', { name: 'Series' });
+      await expect(legend.getByTestId('legend-downtime')).toBeVisible();
+      const lines = legend.locator('li:not([data-testid="legend-downtime"])');
       await expect(lines).toHaveCount(3);
       // Tokyo's probes wait 150 ms at the target; this machine's do not; Singapore's all fail
       // (vantages: [local, sg, tyo]). Combined history would give every line the same figure.
