@@ -2,7 +2,7 @@ import { loadConfigFile } from '../engine/config/load.ts';
 import { formatIssue } from '../engine/config/parse.ts';
 import { resolveChecks, type ResolvedCheck } from '../engine/checks.ts';
 import { runProbe } from '../engine/probes/index.ts';
-import type { ProbeResult, Status } from '../shared/model.ts';
+import { isObserverFault, isSlow, type ProbeResult, type Status } from '../shared/model.ts';
 
 export const EXIT_ALL_UP = 0;
 export const EXIT_SOME_DOWN = 1;
@@ -28,15 +28,12 @@ const CONCURRENCY = 64;
  * a success the probe marks degraded (a certificate inside min_days_left) is degraded here too.
  */
 function lineFor(check: ResolvedCheck, result: ProbeResult, vantage: string): CheckLine {
-  const slow =
-    result.ok &&
-    (result.degraded === true ||
-      (check.degradedLatencyMs !== null && (result.latencyMs ?? 0) >= check.degradedLatencyMs));
+  const slow = isSlow(result, check.degradedLatencyMs);
   return {
     id: check.id,
     name: check.name,
     type: check.type,
-    status: result.errorClass === 'probe_error' ? 'unknown' : result.ok ? (slow ? 'degraded' : 'up') : 'down',
+    status: isObserverFault(result.errorClass) ? 'unknown' : result.ok ? (slow ? 'degraded' : 'up') : 'down',
     latency_ms: result.latencyMs === null ? null : Math.round(result.latencyMs * 10) / 10,
     error_class: result.errorClass,
     message: result.message,

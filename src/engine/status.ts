@@ -1,4 +1,4 @@
-import { isObserverFault, type ProbeResult, type Status } from '../shared/model.ts';
+import { isObserverFault, isSlow, type ProbeResult, type Status } from '../shared/model.ts';
 
 export interface StatusRules {
   /** Consecutive failures before down (HAProxy's fall, Route 53's failure threshold). */
@@ -52,8 +52,9 @@ export const INITIAL_STATE: CheckState = {
  * - degraded after `fall` consecutive slow successes; back to up after `rise` fast ones. A
  *   success the probe itself marks `degraded` (a certificate near expiry, a late heartbeat)
  *   counts as slow whatever its latency.
- * - A result of class `probe_error` says the observer could not probe; it is not evidence
- *   about the target, so it changes nothing.
+ * - A result that is the observer's own fault (`probe_error`: it could not probe;
+ *   `config_error`: the check as configured cannot be asked) is not evidence about the target,
+ *   so it changes nothing.
  * - With a fail window (nginx's max_fails/fail_timeout) instead of fall/rise: down once
  *   `maxFails` failures fall within `failTimeoutMs`, whatever successes came between them
  *   (nginx's documented window, not a consecutive count); then out for `failTimeoutMs`: no
@@ -62,10 +63,7 @@ export const INITIAL_STATE: CheckState = {
  */
 export function nextState(prev: CheckState, result: ProbeResult, rules: StatusRules, now: number): CheckState {
   if (isObserverFault(result.errorClass)) return prev;
-  const slow =
-    result.ok &&
-    (result.degraded === true ||
-      (rules.degradedLatencyMs !== null && result.latencyMs !== null && result.latencyMs >= rules.degradedLatencyMs));
+  const slow = isSlow(result, rules.degradedLatencyMs);
   const consecutiveFailures = result.ok ? 0 : prev.consecutiveFailures + 1;
   const consecutiveSuccesses = result.ok ? prev.consecutiveSuccesses + 1 : 0;
   const consecutiveSlow = slow ? prev.consecutiveSlow + 1 : 0;

@@ -1,9 +1,10 @@
-import type { ProbeResult } from './model.ts';
+import { isObserverFault, isSlow, type ProbeResult } from './model.ts';
 
 /**
  * A check's latest results at a glance (Uptime Kuma's heartbeat bar), one letter per result,
  * oldest first: u a success, g a slow success (at or over the degraded latency, or one the probe
- * marked degraded), d a failure, x no verdict (the observer's own fault: probe_error, offline).
+ * marked degraded), d a failure, x no verdict (the observer's own fault: probe_error, config_error,
+ * its vantage offline).
  * A string, not an array: it rides in every delta of the check, thousands of times a second.
  */
 export type Beat = 'u' | 'g' | 'd' | 'x';
@@ -15,12 +16,9 @@ export function beatOf(
   result: Pick<ProbeResult, 'ok' | 'latencyMs' | 'errorClass' | 'degraded' | 'observerOffline'>,
   degradedLatencyMs: number | null,
 ): Beat {
-  if (result.errorClass === 'probe_error' || result.observerOffline === true) return 'x';
+  if (isObserverFault(result.errorClass) || result.observerOffline === true) return 'x';
   if (!result.ok) return 'd';
-  const slow =
-    result.degraded === true ||
-    (degradedLatencyMs !== null && result.latencyMs !== null && result.latencyMs >= degradedLatencyMs);
-  return slow ? 'g' : 'u';
+  return isSlow(result, degradedLatencyMs) ? 'g' : 'u';
 }
 
 /** The beats with one more result, keeping the latest `kept`. */

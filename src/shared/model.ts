@@ -63,6 +63,22 @@ export function isObserverFault(errorClass: string | null): boolean {
   return errorClass === 'probe_error' || errorClass === 'config_error';
 }
 
+/**
+ * A slow success: at or over the check's degraded latency, or one the probe itself marks
+ * degraded (a certificate inside min_days_left, a late heartbeat). One rule for the status
+ * rules, the heartbeat strip and `knockon check`.
+ */
+export function isSlow(
+  result: Pick<ProbeResult, 'ok' | 'latencyMs' | 'degraded'>,
+  degradedLatencyMs: number | null,
+): boolean {
+  return (
+    result.ok &&
+    (result.degraded === true ||
+      (degradedLatencyMs !== null && result.latencyMs !== null && result.latencyMs >= degradedLatencyMs))
+  );
+}
+
 /** One series a prometheus check's query returned: its labels kept, a stable id made from them. */
 export interface PromSeries {
   /** Stable across probes and restarts: derived from the (instance_labels of the) labels. */

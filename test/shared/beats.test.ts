@@ -8,6 +8,8 @@ describe('heartbeats: the latest results at a glance', () => {
     expect(beatOf({ ok: true, latencyMs: 20, errorClass: null, degraded: true }, null)).toBe('g');
     expect(beatOf({ ok: false, latencyMs: 0.8, errorClass: 'connect_refused' }, 500)).toBe('d');
     expect(beatOf({ ok: false, latencyMs: null, errorClass: 'probe_error' }, 500)).toBe('x');
+    // A query Prometheus refuses says nothing about the target either: no red beat for it.
+    expect(beatOf({ ok: false, latencyMs: 3, errorClass: 'config_error' }, 500)).toBe('x');
     expect(beatOf({ ok: false, latencyMs: null, errorClass: 'timeout', observerOffline: true }, 500)).toBe('x');
   });
 
