@@ -66,6 +66,7 @@ function setUp() {
       evidence: probe,
       previous: up,
       state: up,
+      own: up,
       view: { ...initialView(check), status: 'up' },
       now: clock.now(),
     });

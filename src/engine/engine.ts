@@ -72,7 +72,13 @@ export interface CheckUpdate {
    */
   evidence: ProbeResult | null;
   previous: CheckState;
+  /** As shown: `maintenance` while a window covers the check. */
   state: CheckState;
+  /**
+   * As decided from the results, whatever the maintenance windows say: what the history keeps, so
+   * that a restart after the window does not bring back a check stuck in `maintenance`.
+   */
+  own: CheckState;
   view: CheckView;
   now: number;
 }
@@ -469,6 +475,7 @@ export class Engine {
       evidence: tracked.multi ? evidence : observed ? result : null,
       previous: this.shown(tracked, previous),
       state: this.shown(tracked, tracked.state),
+      own: tracked.state,
       view: tracked.view,
       now,
     };

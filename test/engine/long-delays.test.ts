@@ -63,6 +63,7 @@ alerts:
       evidence: result,
       previous: INITIAL_STATE,
       state: { ...INITIAL_STATE, status: 'down', since: now },
+      own: { ...INITIAL_STATE, status: 'down', since: now },
       view: { ...initialView(check), status: 'down' },
       now,
     });

@@ -78,9 +78,10 @@ export class HistoryModule implements EngineModule {
   onCheckUpdate(update: CheckUpdate): void {
     const result = this.storable(update.result);
     this.store.record(result);
+    // Kept as decided, not as shown: a maintenance window is re-read at start-up, not restored.
     this.store.queueCheckState(update.check.id, {
-      state: update.state,
-      view: update.view,
+      state: update.own,
+      view: { ...update.view, status: update.own.status },
       // The full result (phases, certificate, DNS answers) is in the results table; this row is
       // rewritten on every probe, so it keeps only what the board shows.
       lastResult: summary(result),

@@ -95,6 +95,7 @@ export class Harness {
       evidence: result,
       previous: INITIAL_STATE,
       state,
+      own: state,
       view: { ...initialView(check), status },
       now: this.clock.now(),
     });

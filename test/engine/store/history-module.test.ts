@@ -10,11 +10,12 @@ import { FakeClock } from '../../support/fake-clock.ts';
 import { T0, tempDir } from './helpers.ts';
 import { ADMIN } from '../../support/actors.ts';
 
-function config(port = 1) {
+function config(port = 1, extra: object = {}) {
   const outcome = parseConfigText(
     JSON.stringify({
       defaults: { interval: '10s', timeout: '1s', fall: 3, rise: 2 },
       checks: [{ id: 'hk-lb', type: 'tcp', host: '127.0.0.1', port }],
+      ...extra,
     }),
     'test.yaml',
   );
@@ -97,6 +98,35 @@ describe('history module in the engine', () => {
     await clock.advance(20_000);
     expect(second.engine.snapshot().checks[0]!.status).toBe('up');
     expect(second.engine.snapshot().checks[0]!.restored).toBeUndefined();
+  });
+
+  it('keeps the status as decided, not as shown: a restart after a maintenance window does not bring the window back', async () => {
+    const window = {
+      maintenance: [
+        {
+          id: 'patch',
+          name: 'HK patching',
+          checks: ['hk-lb'],
+          start: new Date(T0).toISOString(),
+          end: new Date(T0 + 1_800_000).toISOString(),
+        },
+      ],
+    };
+    const first = await start();
+    first.engine.applyConfig(config(1, window), 'test.yaml');
+    await clock.advance(60_000);
+    expect(first.engine.snapshot().checks[0]!.status).toBe('maintenance');
+    await first.engine.stop();
+    running.length = 0;
+
+    // Started again after the window: the check is what its results said, up, not maintenance.
+    await clock.advance(3_600_000);
+    const second = await start();
+    second.engine.applyConfig(config(1, window), 'test.yaml');
+    expect(second.engine.snapshot().checks[0]).toMatchObject({ status: 'up', restored: true });
+    healthy = false;
+    await clock.advance(40_000);
+    expect(second.engine.snapshot().checks[0]!.status).toBe('down');
   });
 
   it('starts a check afresh when its target changed while the engine was stopped', async () => {
