@@ -26,8 +26,10 @@ const disagreements = new Map<string, number>();
  * After a restart: the disagreement's start as the store last had it (the restored result), so
  * its clock does not begin again and a long disagreement is not hidden for another bound.
  */
-export function rememberDisagreement(checkId: string, since: number | null | undefined): void {
-  if (since !== null && since !== undefined && !disagreements.has(checkId)) disagreements.set(checkId, since);
+export function rememberDisagreement(checkId: string, since: unknown): void {
+  // Read back from a stored row: only a real time counts, never a null, a string or NaN.
+  if (typeof since === 'number' && Number.isFinite(since) && !disagreements.has(checkId))
+    disagreements.set(checkId, since);
 }
 
 function digest(value: Buffer | string | null): string | null {
