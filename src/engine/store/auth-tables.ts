@@ -1,5 +1,5 @@
 /**
- * Sessions, API tokens and kiosk links in the store's own tables (migration 4). Secrets (session
+ * Sessions, API tokens and kiosk links in the store's own tables (migration 5). Secrets (session
  * ids, tokens, kiosk links) are random, shown once, and kept only as SHA-256: a copy of the
  * database signs nobody in. Read by the board server on every request, so a revoke written by
  * the engine (or another process) takes effect on the next request.

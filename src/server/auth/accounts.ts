@@ -100,12 +100,17 @@ export class Accounts implements Identifier {
     }
     this.limiter.succeed(userName);
     const actor: Actor = { id: `user:${user.id}`, name: user.name, via: 'http', role: user.role };
-    return { ok: true, sessionId: this.tables.createSession(actor, this.clock.now()), actor };
+    return { ok: true, sessionId: this.openSession(actor), actor };
   }
 
-  /** A session for someone another way in vouched for (OIDC, a kiosk link). */
+  /**
+   * A session for someone signed in (a password, OIDC, a kiosk link). Sessions that timed out
+   * without being presented again go first, so the table holds live sessions only.
+   */
   openSession(actor: Actor, kioskId: string | null = null): string {
-    return this.tables.createSession(actor, this.clock.now(), kioskId);
+    const now = this.clock.now();
+    bestEffort(() => this.tables.pruneSessions(now - this.timeouts.absoluteMs, now - this.timeouts.idleMs));
+    return this.tables.createSession(actor, now, kioskId);
   }
 
   logout(sessionId: string): void {

@@ -1,3 +1,4 @@
+import { DatabaseSync } from 'node:sqlite';
 /**
  * Sign-in through the real board server with `auth:` configured: sessions in the real SQLite
  * store, cookies, the login rate limit, CSRF rules, API tokens and kiosk links. The engine side
@@ -149,6 +150,22 @@ describe('signing in to the headless board', () => {
     const out = await fetch(url('/auth/logout'), { method: 'POST', headers: { cookie: other, origin: origin() } });
     expect(out.headers.get('set-cookie')).toContain('Max-Age=0');
     expect((await query(other)).status).toBe(401);
+  });
+
+  it('forgets sessions that timed out unused when the next one opens', async () => {
+    await login('ana', 'admin pass');
+    await login('olu', 'operator pass');
+    await clock.advance(31 * 60_000);
+    await login('ana', 'admin pass');
+    const db = new DatabaseSync(join(dir, 'knockon.db'), { readOnly: true });
+    try {
+      const { people } = db.prepare('SELECT count(*) AS people FROM auth_sessions WHERE kiosk_id IS NULL').get() as {
+        people: number;
+      };
+      expect(people).toBe(1);
+    } finally {
+      db.close();
+    }
   });
 
   it('issues API tokens that act with their role, lists them without secrets, and revokes them at once', async () => {
