@@ -5,6 +5,7 @@
  */
 import type { ErrorClass, ObserverShortage, ProbeResult, ReplicationDetails } from '../../shared/model.ts';
 import { classifyDataError } from './data-classify.ts';
+import { ProbeStopwatch } from './stopwatch.ts';
 
 export interface DataOutcome {
   ok: boolean;
@@ -83,8 +84,7 @@ export async function runDataProbe(
   signal: AbortSignal | undefined,
   body: (session: DataSession) => Promise<DataOutcome>,
 ): Promise<ProbeResult> {
-  const startedAt = Date.now();
-  const t0 = performance.now();
+  const watch = new ProbeStopwatch(check.id);
   const session = new DataSession(check.timeoutMs);
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
@@ -111,15 +111,9 @@ export async function runDataProbe(
   session.closeAll();
   // The losing body may still reject as its sockets close; it has nothing left to say.
   work.catch(() => {});
-  return {
-    checkId: check.id,
-    startedAt,
-    ok: outcome.ok,
-    latencyMs: performance.now() - t0,
-    errorClass: outcome.errorClass,
-    message: outcome.message.slice(0, 1_000),
+  return watch.result(outcome.ok, outcome.errorClass, outcome.message.slice(0, 1_000), {
     ...(outcome.degraded ? { degraded: true } : {}),
     ...(outcome.replication ? { replication: outcome.replication } : {}),
     ...(outcome.shortage ? { shortage: outcome.shortage } : {}),
-  };
+  });
 }

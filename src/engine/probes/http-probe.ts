@@ -5,6 +5,7 @@ import { Client } from 'undici';
 import type { ErrorClass, PhaseTimings, ProbeResult, TlsDetails } from '../../shared/model.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import { classifyError } from './classify.ts';
+import { ProbeStopwatch } from './stopwatch.ts';
 import { httpRequestTarget } from './http-auth.ts';
 import { matchBody, matchHeaders } from './http-expect.ts';
 import { describeChain, expiryVerdict, trustedCas, verifyPeer } from './tls-cert.ts';
@@ -64,9 +65,8 @@ function withoutCredentials(headers: Record<string, string>): Record<string, str
  * bounded by its own timeout and by the check's timeout overall.
  */
 export async function httpProbe(check: HttpCheck, signal?: AbortSignal): Promise<ProbeResult> {
-  const startedAt = Date.now();
-  const t0 = performance.now();
-  const deadline = t0 + check.timeoutMs;
+  const watch = new ProbeStopwatch(check.id);
+  const deadline = watch.after(check.timeoutMs);
   let tls: TlsDetails | null = null;
   let phases: PhaseTimings | undefined;
   let finalUrl: string | undefined;
@@ -75,18 +75,13 @@ export async function httpProbe(check: HttpCheck, signal?: AbortSignal): Promise
     errorClass: ErrorClass | null,
     message: string,
     extra: Partial<ProbeResult> = {},
-  ): ProbeResult => ({
-    checkId: check.id,
-    startedAt,
-    ok,
-    latencyMs: performance.now() - t0,
-    errorClass,
-    message,
-    ...(phases ? { phases } : {}),
-    ...(tls ? { tls } : {}),
-    ...(finalUrl ? { finalUrl } : {}),
-    ...extra,
-  });
+  ): ProbeResult =>
+    watch.result(ok, errorClass, message, {
+      ...(phases ? { phases } : {}),
+      ...(tls ? { tls } : {}),
+      ...(finalUrl ? { finalUrl } : {}),
+      ...extra,
+    });
 
   const target = httpRequestTarget(check, { 'user-agent': 'Knockon/0.1', connection: 'close' });
   if (!target.ok) return result(false, 'probe_error', target.message);

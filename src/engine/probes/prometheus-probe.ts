@@ -10,6 +10,7 @@ import type { ProbeResult } from '../../shared/model.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import { authorizationHeader } from '../http-credentials.ts';
 import { queryAnswerSchema, samplesOf, seriesText, toSeries, type Sample } from './prometheus-answer.ts';
+import { ProbeStopwatch } from './stopwatch.ts';
 
 type PrometheusCheck = Extract<ResolvedCheck, { type: 'prometheus' }>;
 type Env = Readonly<Record<string, string | undefined>>;
@@ -18,22 +19,15 @@ type Env = Readonly<Record<string, string | undefined>>;
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 export async function prometheusProbe(check: PrometheusCheck, env: Env, signal?: AbortSignal): Promise<ProbeResult> {
-  const startedAt = Date.now();
-  const t0 = performance.now();
+  const watch = new ProbeStopwatch(check.id);
+  // When Prometheus could not be asked, there is no latency of the query to show.
   const result = (
     ok: boolean,
     errorClass: ProbeResult['errorClass'],
     message: string,
     extra: Partial<ProbeResult> = {},
-  ): ProbeResult => ({
-    checkId: check.id,
-    startedAt,
-    ok,
-    latencyMs: errorClass === 'probe_error' ? null : performance.now() - t0,
-    errorClass,
-    message,
-    ...extra,
-  });
+  ): ProbeResult =>
+    watch.result(ok, errorClass, message, { ...(errorClass === 'probe_error' ? { latencyMs: null } : {}), ...extra });
   const auth = authorizationHeader(check, env);
   if (!auth.ok)
     return result(false, 'probe_error', `environment variable ${auth.missing} is not set: Prometheus cannot be asked`);

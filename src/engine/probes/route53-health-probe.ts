@@ -8,6 +8,7 @@ import { GetHealthCheckStatusCommand } from '@aws-sdk/client-route-53';
 import type { ProbeResult } from '../../shared/model.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import { route53Client, route53Error } from '../aws/route53-client.ts';
+import { ProbeStopwatch } from './stopwatch.ts';
 
 type Route53HealthCheck = Extract<ResolvedCheck, { type: 'route53_health' }>;
 
@@ -19,16 +20,9 @@ export async function route53HealthProbe(
   env: Readonly<Record<string, string | undefined>>,
   signal?: AbortSignal,
 ): Promise<ProbeResult> {
-  const startedAt = Date.now();
-  const t0 = performance.now();
-  const result = (ok: boolean, errorClass: ProbeResult['errorClass'], message: string): ProbeResult => ({
-    checkId: check.id,
-    startedAt,
-    ok,
-    latencyMs: performance.now() - t0,
-    errorClass,
-    message,
-  });
+  const watch = new ProbeStopwatch(check.id);
+  const result = (ok: boolean, errorClass: ProbeResult['errorClass'], message: string): ProbeResult =>
+    watch.result(ok, errorClass, message);
   let client;
   try {
     client = route53Client({ ...check, region: check.aws_region }, env);
