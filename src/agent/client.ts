@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { getCACertificates } from 'node:tls';
 import { Agent, request } from 'undici';
+import { readBounded } from '../engine/bounded-body.ts';
 import {
   AGENT_SYNC_PATH,
   AgentSyncResponseSchema,
@@ -90,9 +91,8 @@ export class CentreClient {
         body: payload,
         ...(signal ? { signal } : {}),
       });
-      const text = await readBounded(res.body, MAX_AGENT_BODY_BYTES);
-      if (text === null)
-        return { ok: false, status: res.statusCode, message: 'the answer is larger than any sync answer' };
+      const { text, complete } = await readBounded(res.body, MAX_AGENT_BODY_BYTES);
+      if (!complete) return { ok: false, status: res.statusCode, message: 'the answer is larger than any sync answer' };
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -122,20 +122,6 @@ export class CentreClient {
   async close(): Promise<void> {
     await this.dispatcher.close().catch(() => {});
   }
-}
-
-async function readBounded(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: () => void }, limit: number) {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy?.();
-      return null;
-    }
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function describeNetworkError(error: unknown): string {

@@ -4,6 +4,7 @@
  * number of attempts, and the answer read is capped.
  */
 import { request } from 'undici';
+import { readBounded } from '../bounded-body.ts';
 import type { Clock } from '../clock.ts';
 
 export interface DeliveryOutcome {
@@ -74,18 +75,9 @@ async function attemptOnce(
   }
 }
 
-export async function readCapped(body: AsyncIterable<Buffer> & { destroy?: () => void }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_RESPONSE_BYTES) {
-      body.destroy?.();
-      break;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** A receiver's answer, for the log: its first 16 KiB. */
+export async function readCapped(body: AsyncIterable<Uint8Array> & { destroy?: () => void }): Promise<string> {
+  return (await readBounded(body, MAX_RESPONSE_BYTES)).text;
 }
 
 function sleep(ms: number, options: DeliveryOptions): Promise<void> {

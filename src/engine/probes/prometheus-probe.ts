@@ -6,6 +6,7 @@
  * and an empty answer where series were expected is promql_empty.
  */
 import { request } from 'undici';
+import { readBounded } from '../bounded-body.ts';
 import type { ProbeResult } from '../../shared/model.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import { authorizationHeader } from '../http-credentials.ts';
@@ -49,7 +50,10 @@ export async function prometheusProbe(check: PrometheusCheck, env: Env, signal?:
       bodyTimeout: check.timeoutMs,
     });
     status = response.statusCode;
-    text = await readCapped(response.body);
+    const answer = await readBounded(response.body, MAX_ANSWER_BYTES);
+    if (!answer.complete)
+      throw new Error(`the answer is over ${MAX_ANSWER_BYTES} bytes; lower max_series or narrow the query`);
+    text = answer.text;
   } catch (error) {
     if (timeout.aborted) return result(false, 'probe_error', `Prometheus did not answer within ${check.timeoutMs} ms`);
     return result(
@@ -119,16 +123,4 @@ function judge(
 
 function formatNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toPrecision(4);
-}
-
-async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_ANSWER_BYTES)
-      throw new Error(`the answer is over ${MAX_ANSWER_BYTES} bytes; lower max_series or narrow the query`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

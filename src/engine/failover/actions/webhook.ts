@@ -4,6 +4,7 @@
  * The URL is a secret (it embeds the token), so it comes from the environment only.
  */
 import { request } from 'undici';
+import { readBounded } from '../../bounded-body.ts';
 import type { FailoverActionConfig } from '../../../shared/config/failover.ts';
 import { renderTemplate, type TemplateData } from '../../../shared/template.ts';
 import { errorMessage, secretFrom, type ActionContext, type ActionOutcome, type FailoverAction } from './types.ts';
@@ -71,7 +72,7 @@ export function webhookAction(config: Config): FailoverAction {
           body: JSON.stringify(webhookBody(config, ctx)),
           signal: ctx.signal,
         });
-        const reply = await readBounded(response.body);
+        const reply = (await readBounded(response.body, MAX_REPLY_BYTES)).text;
         const detail = { status: response.statusCode, reply };
         if (response.statusCode < 200 || response.statusCode > 299) {
           return { ok: false, message: `receiver answered HTTP ${response.statusCode}`, detail };
@@ -82,16 +83,4 @@ export function webhookAction(config: Config): FailoverAction {
       }
     },
   };
-}
-
-async function readBounded(body: AsyncIterable<Buffer> & { destroy?: () => void }): Promise<string> {
-  let text = '';
-  for await (const chunk of body) {
-    text += chunk.toString('utf8');
-    if (text.length >= MAX_REPLY_BYTES) {
-      body.destroy?.();
-      return text.slice(0, MAX_REPLY_BYTES);
-    }
-  }
-  return text;
 }
