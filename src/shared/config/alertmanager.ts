@@ -1,22 +1,8 @@
 import { z } from 'zod';
 import { id } from './common.ts';
-import { envName } from './http-check.ts';
+import { httpCredentials, oneCredential } from './http-credentials.ts';
 
 const labelName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a label name such as service' });
-
-/** Credentials as Alertmanager's and Prometheus's http_config send them; secrets from the environment. */
-export const httpCredentials = {
-  /** `authorization: { credentials: … }` in Alertmanager: a bearer token, read from this variable. */
-  bearer_token_env: envName.optional(),
-  /** `basic_auth: { username, password }` in Alertmanager: the password read from this variable. */
-  basic_auth: z.strictObject({ username: z.string().min(1), password_env: envName }).optional(),
-};
-
-const oneCredential = (c: { bearer_token_env?: string; basic_auth?: unknown }, ctx: z.RefinementCtx) => {
-  if (c.bearer_token_env !== undefined && c.basic_auth !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['basic_auth'], message: 'give bearer_token_env or basic_auth, not both' });
-  }
-};
 
 /** `{{ $labels.<name> }}` only: the text around placeholders is kept as written. */
 const componentTemplate = z
@@ -78,14 +64,7 @@ export function checkAlertmanagerReceiver(
   ctx: z.RefinementCtx,
 ): void {
   receivers.forEach((r, i) => {
-    if (r.type !== 'alertmanager') return;
-    if (r.bearer_token_env !== undefined && r.basic_auth !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['receivers', i, 'basic_auth'],
-        message: 'give bearer_token_env or basic_auth, not both',
-      });
-    }
+    if (r.type === 'alertmanager') oneCredential(r, ctx, ['receivers', i]);
   });
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkCommon } from './common.ts';
-import { envName } from './http-check.ts';
+import { httpCredentials, oneCredential } from './http-credentials.ts';
 
 /**
  * A PromQL instant query against a Prometheus (or any API that speaks its /api/v1/query), on the
@@ -30,9 +30,7 @@ export const prometheusCheckSchema = z
       .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/))
       .max(16)
       .optional(),
-    /** A bearer token for Prometheus, read from this environment variable. */
-    bearer_token_env: envName.optional(),
-    basic_auth: z.strictObject({ username: z.string(), password_env: envName }).optional(),
+    ...httpCredentials,
     /**
      * Series kept from one answer (failing ones first); more are counted, not kept. Every result
      * is stored with its series, so this bounds the history's size too.
@@ -47,9 +45,7 @@ export const prometheusCheckSchema = z
         message: 'a threshold (above/below) expects series; down_when: empty contradicts it',
       });
     }
-    if (check.bearer_token_env !== undefined && check.basic_auth !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['basic_auth'], message: 'give bearer_token_env or basic_auth, not both' });
-    }
+    oneCredential(check, ctx);
   });
 
 export type PrometheusCheckConfig = z.output<typeof prometheusCheckSchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationAtMost, timeoutDuration } from './duration.ts';
-import { envName } from './http-check.ts';
+import { httpCredentials, oneCredential } from './http-credentials.ts';
 
 /**
  * Prometheus remote write 1.0: every result pushed as samples to a Prometheus-compatible store
@@ -42,19 +42,14 @@ export const remoteWriteSchema = z
     url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
     /** A name for health, logs and /metrics; the url's host when absent. */
     name: z.string().min(1).max(64).optional(),
-    /** Environment variable holding a bearer token (never the token itself). */
-    bearer_token_env: envName.optional(),
-    basic_auth: z.strictObject({ username: z.string().min(1), password_env: envName }).optional(),
+    ...httpCredentials,
     /** Extra headers, such as X-Scope-OrgID for a multi-tenant Mimir or THANOS-TENANT for Thanos Receive. */
     headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string()).default({}),
     /** One request, connect to last byte. */
     remote_timeout: timeoutDuration.default(30_000),
     queue: queueSchema,
   })
-  .refine((w) => !(w.bearer_token_env && w.basic_auth), {
-    error: 'bearer_token_env and basic_auth are two ways to authenticate: use one',
-    path: ['basic_auth'],
-  });
+  .superRefine((w, ctx) => oneCredential(w, ctx));
 
 export const remoteWriteListSchema = z.array(remoteWriteSchema).max(8).default([]);
 
