@@ -2,6 +2,7 @@ import { memo } from 'react';
 import type { IncidentView } from '../../../shared/model.ts';
 import { formatDuration } from '../format.ts';
 import { href } from '../route.ts';
+import { isSilenced, SilencedTag } from './SilencedTag.tsx';
 
 const SEVERITY_GLYPH = { critical: '■', warning: '▲', info: '●' } as const;
 /** Names listed per region in a blast radius; the rest are counted, so a wide outage stays one card. */
@@ -37,11 +38,7 @@ export const IncidentSummary = memo(function IncidentSummary({
           {open ? `open ${formatDuration(now - incident.openedAt)}` : 'resolved'}
           {incident.acknowledged ? ` · ack by ${incident.acknowledged.by}` : open ? ' · not acknowledged' : ''}
         </span>
-        {open && (incident.silencedUntil ?? 0) > now && (
-          <span className="silenced-tag" data-testid="silenced-tag">
-            <span aria-hidden="true">◍</span> SILENCED
-          </span>
-        )}
+        {isSilenced(incident, now) && <SilencedTag until={incident.silencedUntil!} />}
       </header>
       <h3>
         <a href={href('incidents', incident.id)}>{incident.title}</a>

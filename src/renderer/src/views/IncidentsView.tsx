@@ -2,6 +2,7 @@ import { memo, useEffect, useMemo, useState } from 'react';
 import type { IncidentEventKind, IncidentView } from '../../../shared/model.ts';
 import { acknowledgeIncident, addIncidentNote, endSilence, resolveIncident, silenceIncident } from '../actions.ts';
 import { IfAllowed } from '../components/SignIn.tsx';
+import { isSilenced, SilencedTag } from '../components/SilencedTag.tsx';
 import { formatDuration, formatTime } from '../format.ts';
 import { useQuery } from '../hooks/use-query.ts';
 import { href } from '../route.ts';
@@ -249,19 +250,6 @@ const IncidentTimeline = memo(function IncidentTimeline({
     </article>
   );
 });
-
-/** Silenced now: open, with a silence that has not run out (the clock ticks it away by itself). */
-export function isSilenced(incident: IncidentView, now: number): boolean {
-  return incident.state === 'open' && (incident.silencedUntil ?? 0) > (now || Date.now());
-}
-
-export function SilencedTag({ until, timezone }: { until: number; timezone: string }) {
-  return (
-    <span className="silenced-tag" data-testid="silenced-tag" title="notifications are held until then">
-      <span aria-hidden="true">◍</span> SILENCED until {formatTime(until, timezone)}
-    </span>
-  );
-}
 
 function SilenceButton({ incident }: { incident: IncidentView }) {
   const [forMs, setForMs] = useState(SILENCE_CHOICES[1]!.ms);
