@@ -6,7 +6,7 @@
 import type { ReceiverConfig } from '../../shared/config/alerts.ts';
 import type { IncidentEvent, IncidentView, Notice, Severity } from '../../shared/model.ts';
 import type { Clock } from '../clock.ts';
-import { postJson, type DeliveryOutcome } from './deliver.ts';
+import { postJson, type DeliveryOptions, type DeliveryOutcome } from './deliver.ts';
 import { afterSend, decide, NEW_GROUP, type GroupState, type GroupTiming } from './grouping.ts';
 import { desktopNotice, pagerDutyEvent, slackMessage, webhookMessage, type NotifyAction } from './messages.ts';
 import { pagerDutyAnnouncement, slackAnnouncement, webhookAnnouncement, type Announcement } from './announce.ts';
@@ -232,13 +232,6 @@ export class Notifier {
     receiver: Exclude<ReceiverConfig, { type: 'desktop' | 'alertmanager' }>,
     build: (secret: string) => [url: string, body: unknown],
   ): Promise<DeliveryOutcome> {
-    const delivery = {
-      timeoutMs: receiver.timeout,
-      maxAttempts: receiver.max_attempts,
-      backoffMs: receiver.backoff,
-      clock: this.options.clock,
-      signal: this.abort.signal,
-    };
     const name =
       receiver.type === 'pagerduty'
         ? receiver.routing_key_env
@@ -252,7 +245,7 @@ export class Notifier {
     if (!secret) return missing(name);
     try {
       const [url, body] = build(secret);
-      return await postJson(url, body, delivery);
+      return await postJson(url, body, this.delivery(receiver));
     } catch (error) {
       return { ok: false, attempts: 1, status: null, error: String(error) };
     }
@@ -270,18 +263,25 @@ export class Notifier {
     const validFor = this.timing.repeatIntervalMs + this.timing.groupIntervalMs;
     const body = alertmanagerAlerts(incident, action, receiver.labels, now, validFor);
     return postJson(`${receiver.url.replace(/\/+$/, '')}/api/v2/alerts`, body, {
+      ...this.delivery(receiver),
+      headers: auth.header ? { authorization: auth.header } : {},
+    });
+  }
+
+  /** A receiver's bounds on one delivery: its timeout, attempts and back-off. */
+  private delivery(receiver: Exclude<ReceiverConfig, { type: 'desktop' }>): DeliveryOptions {
+    return {
       timeoutMs: receiver.timeout,
       maxAttempts: receiver.max_attempts,
       backoffMs: receiver.backoff,
       clock: this.options.clock,
       signal: this.abort.signal,
-      headers: auth.header ? { authorization: auth.header } : {},
-    });
+    };
   }
 
   private recordAnnouncement(receiver: ReceiverConfig, a: Announcement, outcome: DeliveryOutcome): void {
     this.count(receiver, outcome.ok);
-    const attempts = `${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'}`;
+    const attempts = attemptsText(outcome);
     const message = outcome.ok
       ? `"${a.title}" sent to ${receiver.id} (${receiver.type}, ${attempts})`
       : `"${a.title}" to ${receiver.id} (${receiver.type}) failed after ${attempts}: ${outcome.error}`;
@@ -303,7 +303,7 @@ export class Notifier {
     outcome: DeliveryOutcome,
   ): void {
     this.count(receiver, outcome.ok);
-    const attempts = `${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'}`;
+    const attempts = attemptsText(outcome);
     this.options.record(incidentId, {
       at: this.options.clock.now(),
       kind: 'notification',
@@ -322,6 +322,10 @@ export class Notifier {
     });
     if (!outcome.ok) this.options.log('warn', `notification to ${receiver.id} failed: ${outcome.error}`);
   }
+}
+
+function attemptsText(outcome: DeliveryOutcome): string {
+  return `${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'}`;
 }
 
 function groupKey(incidentId: string, receiverId: string): string {
