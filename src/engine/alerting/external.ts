@@ -28,6 +28,8 @@ export class ExternalAlerts {
   /** By component, so one check's result looks only at its components' alerts. */
   private readonly byComponent = new Map<string, Map<string, ExternalAlert>>();
   private count = 0;
+  /** nextExpiry's answer until the alerts change (undefined: to be found again). */
+  private expiry: number | null | undefined = undefined;
 
   /** Applies one batch; returns how many new alerts were refused for the bound. */
   apply(batch: readonly ExternalAlert[]): number {
@@ -44,6 +46,7 @@ export class ExternalAlerts {
       if (!alerts) this.byComponent.set(alert.component, (alerts = new Map()));
       if (!known) this.count++;
       alerts.set(key, alert);
+      this.expiry = undefined;
     }
     return refused;
   }
@@ -92,12 +95,15 @@ export class ExternalAlerts {
 
   /** The next time an alert's endsAt passes; null when none will. */
   nextExpiry(now: number): number | null {
+    // Asked after every result: found again only when the alerts changed or the one found passed.
+    if (this.expiry === null || (this.expiry !== undefined && this.expiry > now)) return this.expiry;
     let next: number | null = null;
     for (const alerts of this.byComponent.values()) {
       for (const a of alerts.values()) {
         if (a.firing && a.endsAt !== null && a.endsAt > now) next = next === null ? a.endsAt : Math.min(next, a.endsAt);
       }
     }
+    this.expiry = next;
     return next;
   }
 
@@ -109,6 +115,7 @@ export class ExternalAlerts {
     const alerts = this.byComponent.get(component);
     if (!alerts?.delete(key)) return;
     this.count--;
+    this.expiry = undefined;
     if (alerts.size === 0) this.byComponent.delete(component);
   }
 }

@@ -223,6 +223,10 @@ export class Topology {
     return [...this.components.keys()];
   }
 
+  hasComponent(id: string): boolean {
+    return this.components.has(id);
+  }
+
   checkIds(): string[] {
     return [...this.checks.keys()];
   }

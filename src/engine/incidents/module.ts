@@ -255,7 +255,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   }
 
   openIncidentFor(subjectId: string): IncidentView | null {
-    const subject: SubjectRef = this.topology.componentIds().includes(subjectId)
+    const subject: SubjectRef = this.topology.hasComponent(subjectId)
       ? { kind: 'component', id: subjectId }
       : { kind: 'check', id: subjectId };
     return this.book.openFor(subject, this.topology);
@@ -310,7 +310,6 @@ export class KnockOnModule implements EngineModule, IncidentLog {
    */
   private evaluate(now: number, only?: ReadonlySet<string>): void {
     if (this.stopped) return;
-    const components = this.external.size > 0 ? new Set(this.topology.componentIds()) : null;
     const candidates = [
       ...buildCandidates(
         [...this.rules.values()],
@@ -321,7 +320,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
         this.observerDegraded,
         this.alerts,
       ),
-      ...this.external.candidates(now, (id) => components?.has(id) === true, only),
+      ...this.external.candidates(now, (id) => this.topology.hasComponent(id), only),
     ];
     const evaluation = evaluateAlerts(this.alerts, candidates, now, only ? 'some' : 'all', this.alerts);
     const expiry = this.external.nextExpiry(now);
