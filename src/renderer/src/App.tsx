@@ -45,6 +45,16 @@ export function App() {
     window.scrollTo(0, 0);
   }, [view, routeId]);
 
+  // Nothing of the board before sign-in: no counts, no connection state, nothing to alarm on.
+  if (signedOut) {
+    return (
+      <div className="app" data-view="sign-in">
+        <main className="view" id="main">
+          <SignIn />
+        </main>
+      </div>
+    );
+  }
   return (
     <div
       className={`app${wall.wall ? ' is-wall' : ''}`}
@@ -60,9 +70,7 @@ export function App() {
       <VantageBanner />
       {config && <ConfigBanner config={config} />}
       <main className="view" id="main">
-        {signedOut ? (
-          <SignIn />
-        ) : hasBoard ? (
+        {hasBoard ? (
           <View view={view} route={route} wall={wall.wall} />
         ) : (
           <p className="empty">Waiting for the engine…</p>
