@@ -11,6 +11,7 @@ import { WallExit } from './components/WallExit.tsx';
 import { usePixelShift, useRotation, useWakeLock } from './hooks/use-wall.ts';
 import { NAV_VIEWS, navigate, useRoute, wallOptions, type Route, type ViewName } from './route.ts';
 import { useBoard } from './store.ts';
+import { AccessView } from './views/AccessView.tsx';
 import { CheckDetail } from './views/CheckDetail.tsx';
 import { IncidentsView } from './views/IncidentsView.tsx';
 import { VantagesView } from './views/VantagesView.tsx';
@@ -98,6 +99,8 @@ function View({ view, route, wall }: { view: ViewName; route: Route; wall: boole
       return <IncidentsView wall={wall} focus={id} />;
     case 'vantages':
       return <VantagesView />;
+    case 'access':
+      return <AccessView />;
     case 'check':
       return id ? <CheckDetail id={id} params={route.params} /> : <Grid wall={wall} params={route.params} />;
     case 'checks':
