@@ -1,4 +1,4 @@
-import { expect, test, type Request } from '@playwright/test';
+import { expect, request as playwrightRequest, test, type Request } from '@playwright/test';
 import { Board } from './board.ts';
 import { ANA_AND_OLU, authSection } from './support/auth.ts';
 import { demoBoard, type DemoBoard } from './support/demo.ts';
@@ -7,8 +7,9 @@ import { screenshotBoth } from './support/shots.ts';
 /**
  * The Access screen on the demo lab served by a real `knockon serve` with `auth:`: before sign-in
  * the page is the form alone (no alarm); an operator never sees the screen and the server refuses
- * them its lists; an admin makes a kiosk link, a wall opens it in its own browser and sees the
- * board with nothing to press, and the admin's revoke signs the wall out at once.
+ * them its lists; an admin makes a kiosk link and an API token (which acts until revoked there),
+ * a wall opens the link in its own browser and sees the board with nothing to press, and the
+ * admin's revoke signs the wall out at once.
  */
 test.describe('tokens and kiosk links', () => {
   let demo: DemoBoard;
@@ -79,6 +80,28 @@ test.describe('tokens and kiosk links', () => {
       expect(await links.locator('table').textContent()).not.toContain(kioskUrl.split('/').pop()!);
       await expect(page.getByTestId('agent-tokens')).toBeVisible();
       await screenshotBoth(page, 'access');
+    });
+
+    await test.step('an API token made on the screen acts with its role until revoked there', async () => {
+      const form = page.getByTestId('create-api-token');
+      await form.getByLabel('Token name').fill('ci deploys');
+      await form.getByLabel('Role').selectOption('operator');
+      await form.getByRole('button', { name: 'Create token' }).click();
+      const secret = page.getByTestId('created-secret-value');
+      await expect(secret).toHaveText(/^kno_\S{20,}$/);
+      const bearer = { authorization: `Bearer ${await secret.textContent()}` };
+      const incidents = new URL('/api/query/incidents.list?params={"since":0,"limit":1}', url).href;
+      // A fresh request context: no session cookie, the token alone.
+      const script = await playwrightRequest.newContext();
+      expect((await script.get(incidents, { headers: bearer })).status()).toBe(200);
+      const row = page.getByTestId('api-tokens').locator('tbody tr');
+      await expect(row).toContainText('ci deploys');
+      await expect(row).toContainText('operator');
+      await row.getByRole('button', { name: 'Revoke…' }).click();
+      await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Revoke' }).click();
+      await expect(row).toHaveAttribute('data-state', 'revoked');
+      expect((await script.get(incidents, { headers: bearer })).status()).toBe(401);
+      await script.dispose();
     });
 
     const wall = await browser.newContext({ viewport: { width: 1920, height: 1080 } });

@@ -65,18 +65,11 @@ export function AccessView() {
     );
   }
   const when = (at: number | null) => (at === null ? '—' : formatTime(at, timezone, true));
-  const revoke = (title: string, description: string, method: RpcMethod, run: () => Promise<unknown>) =>
-    useUi.getState().confirm({
-      title,
-      description,
-      confirmLabel: 'Revoke',
-      method,
-      note: null,
-      danger: true,
-      run: () => run().finally(() => void reload()),
-      done: title.replace(/^Revoke (.*)\?$/, '$1 revoked'),
-    });
-
+  const made = (row: { createdAt: number; createdBy: string }) => (
+    <>
+      {when(row.createdAt)} <span className="muted">by {row.createdBy}</span>
+    </>
+  );
   return (
     <div className="detail-view access-view" data-testid="view-access">
       <header className="detail-head">
@@ -97,52 +90,28 @@ export function AccessView() {
             }}
           />
           <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Created</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                <th scope="col">State</th>
-                <th scope="col" />
-              </tr>
-            </thead>
+            <Head columns={['Name', 'Role', 'Created', 'Expires', 'Last used', 'State', '']} />
             <tbody>
-              {tokens?.rows?.map((t) => {
-                const state = stateOf(t.revokedAt, t.expiresAt);
-                return (
-                  <tr key={t.id} data-testid={`api-token-${t.id}`} data-state={state} className={rowClass(state)}>
-                    <th scope="row">
+              {tokens?.rows?.map((t) => (
+                <Row
+                  key={t.id}
+                  testId={`api-token-${t.id}`}
+                  state={stateOf(t.revokedAt, t.expiresAt)}
+                  name={
+                    <>
                       {t.name} {t.userId && <span className="muted">for {t.userId}</span>}
-                    </th>
-                    <td>{t.role}</td>
-                    <td>
-                      {when(t.createdAt)} <span className="muted">by {t.createdBy}</span>
-                    </td>
-                    <td>{t.expiresAt === null ? 'never' : when(t.expiresAt)}</td>
-                    <td>{when(t.lastUsedAt)}</td>
-                    <td>{state}</td>
-                    <td>
-                      {state === 'live' && (
-                        <button
-                          type="button"
-                          onClick={() =>
-                            revoke(
-                              `Revoke API token “${t.name}”?`,
-                              'Whatever uses it is refused from its next request.',
-                              'auth.revokeToken',
-                              () => expectOk(call('auth.revokeToken', { tokenId: t.id })),
-                            )
-                          }
-                        >
-                          Revoke…
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
+                    </>
+                  }
+                  cells={[t.role, made(t), t.expiresAt === null ? 'never' : when(t.expiresAt), when(t.lastUsedAt)]}
+                  revoke={{
+                    what: `API token “${t.name}”`,
+                    description: 'Whatever uses it is refused from its next request.',
+                    method: 'auth.revokeToken',
+                    run: () => expectOk(call('auth.revokeToken', { tokenId: t.id })),
+                    after: reload,
+                  }}
+                />
+              ))}
             </tbody>
           </table>
         </AccessSection>
@@ -161,44 +130,24 @@ export function AccessView() {
             }}
           />
           <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">Wall</th>
-                <th scope="col">Created</th>
-                <th scope="col">State</th>
-                <th scope="col" />
-              </tr>
-            </thead>
+            <Head columns={['Wall', 'Created', 'State', '']} />
             <tbody>
-              {links?.rows?.map((l) => {
-                const state = stateOf(l.revokedAt, null);
-                return (
-                  <tr key={l.id} data-testid={`kiosk-link-${l.id}`} data-state={state} className={rowClass(state)}>
-                    <th scope="row">{l.name}</th>
-                    <td>
-                      {when(l.createdAt)} <span className="muted">by {l.createdBy}</span>
-                    </td>
-                    <td>{state}</td>
-                    <td>
-                      {state === 'live' && (
-                        <button
-                          type="button"
-                          onClick={() =>
-                            revoke(
-                              `Revoke kiosk link “${l.name}”?`,
-                              'Walls opened with it are signed out now and show the sign-in form.',
-                              'auth.revokeKioskLink',
-                              () => expectOk(call('auth.revokeKioskLink', { linkId: l.id })),
-                            )
-                          }
-                        >
-                          Revoke…
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
+              {links?.rows?.map((l) => (
+                <Row
+                  key={l.id}
+                  testId={`kiosk-link-${l.id}`}
+                  state={stateOf(l.revokedAt, null)}
+                  name={l.name}
+                  cells={[made(l)]}
+                  revoke={{
+                    what: `kiosk link “${l.name}”`,
+                    description: 'Walls opened with it are signed out now and show the sign-in form.',
+                    method: 'auth.revokeKioskLink',
+                    run: () => expectOk(call('auth.revokeKioskLink', { linkId: l.id })),
+                    after: reload,
+                  }}
+                />
+              ))}
             </tbody>
           </table>
         </AccessSection>
@@ -209,48 +158,24 @@ export function AccessView() {
           Probe agents sign their syncs with these. Made with <code>knockon agent-token create</code> or in the config.
         </p>
         <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Vantage</th>
-              <th scope="col">From</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">State</th>
-              <th scope="col" />
-            </tr>
-          </thead>
+          <Head columns={['Name', 'Vantage', 'From', 'Created', 'Last used', 'State', '']} />
           <tbody>
-            {agents?.rows?.map((a) => {
-              const state = stateOf(a.revokedAt, null);
-              return (
-                <tr key={a.id} data-testid={`agent-token-${a.id}`} data-state={state} className={rowClass(state)}>
-                  <th scope="row">{a.name}</th>
-                  <td>{a.vantage}</td>
-                  <td>{a.source}</td>
-                  <td>{when(a.createdAt)}</td>
-                  <td>{when(a.lastUsedAt)}</td>
-                  <td>{state}</td>
-                  <td>
-                    {state === 'live' && (
-                      <button
-                        type="button"
-                        onClick={() =>
-                          revoke(
-                            `Revoke agent token “${a.name}”?`,
-                            `The ${a.vantage} agent is refused from its next sync, until it gets a new token.`,
-                            'vantages.revokeToken',
-                            () => expectOk(call('vantages.revokeToken', { tokenId: a.id })),
-                          )
-                        }
-                      >
-                        Revoke…
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
+            {agents?.rows?.map((a) => (
+              <Row
+                key={a.id}
+                testId={`agent-token-${a.id}`}
+                state={stateOf(a.revokedAt, null)}
+                name={a.name}
+                cells={[a.vantage, a.source, when(a.createdAt), when(a.lastUsedAt)]}
+                revoke={{
+                  what: `agent token “${a.name}”`,
+                  description: `The ${a.vantage} agent is refused from its next sync, until it gets a new token.`,
+                  method: 'vantages.revokeToken',
+                  run: () => expectOk(call('vantages.revokeToken', { tokenId: a.id })),
+                  after: reload,
+                }}
+              />
+            ))}
           </tbody>
         </table>
       </AccessSection>
@@ -260,13 +185,67 @@ export function AccessView() {
 
 type RowState = 'live' | 'revoked' | 'expired';
 
+/** The columns' names; the last, unnamed, holds the row's Revoke button. */
+function Head({ columns }: { columns: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c, i) => (
+          <th key={i} scope="col">
+            {c}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
+interface Revoke {
+  what: string;
+  description: string;
+  method: RpcMethod;
+  run: () => Promise<unknown>;
+  after: () => Promise<void>;
+}
+
+/** One token or link: its name, its cells, its state, and the way to revoke it while it lives. */
+function Row(props: { testId: string; state: RowState; name: ReactNode; cells: ReactNode[]; revoke: Revoke }) {
+  const { state } = props;
+  return (
+    <tr data-testid={props.testId} data-state={state} className={state === 'live' ? undefined : 'is-gone'}>
+      <th scope="row">{props.name}</th>
+      {props.cells.map((cell, i) => (
+        <td key={i}>{cell}</td>
+      ))}
+      <td>{state}</td>
+      <td>{state === 'live' && <RevokeButton {...props.revoke} />}</td>
+    </tr>
+  );
+}
+
+/** Revokes after a confirm (what goes, and what that does), then reloads the lists. */
+function RevokeButton(props: Revoke) {
+  const confirm = () =>
+    useUi.getState().confirm({
+      title: `Revoke ${props.what}?`,
+      description: props.description,
+      confirmLabel: 'Revoke',
+      method: props.method,
+      note: null,
+      danger: true,
+      run: () => props.run().finally(() => void props.after()),
+      done: `Revoked ${props.what}`,
+    });
+  return (
+    <button type="button" onClick={confirm}>
+      Revoke…
+    </button>
+  );
+}
+
 function stateOf(revokedAt: number | null, expiresAt: number | null): RowState {
   if (revokedAt !== null) return 'revoked';
   return expiresAt !== null && expiresAt <= Date.now() ? 'expired' : 'live';
-}
-
-function rowClass(state: RowState): string | undefined {
-  return state === 'live' ? undefined : 'is-gone';
 }
 
 function AccessSection<T>(props: { title: string; testId: string; loaded: Loaded<T>; children: ReactNode }) {
@@ -341,7 +320,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (made: CreatedSecret, name:
         </select>
       </label>
       <label>
-        For user <span className="muted">(optional)</span>
+        For user (optional)
         <input value={user} onChange={(e) => setUser(e.target.value)} />
       </label>
       <label>
