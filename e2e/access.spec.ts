@@ -1,6 +1,7 @@
 import { expect, request as playwrightRequest, test, type Request } from '@playwright/test';
 import { Board } from './board.ts';
 import { ANA_AND_OLU, authSection } from './support/auth.ts';
+import { seriousViolations } from './support/axe.ts';
 import { demoBoard, type DemoBoard } from './support/demo.ts';
 import { screenshotBoth } from './support/shots.ts';
 
@@ -80,6 +81,7 @@ test.describe('tokens and kiosk links', () => {
       expect(await links.locator('table').textContent()).not.toContain(kioskUrl.split('/').pop()!);
       await expect(page.getByTestId('agent-tokens')).toBeVisible();
       await screenshotBoth(page, 'access');
+      expect(await seriousViolations(page)).toEqual([]);
     });
 
     await test.step('an API token made on the screen acts with its role until revoked there', async () => {
