@@ -389,10 +389,14 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
   const stopWatchingRevocations =
     identifier.onRevoked?.(() => {
       for (const [res, req] of clients) {
-        void Promise.resolve(identifier.identify(req)).then((actor) => {
-          if (actor || !clients.delete(res)) return;
-          res.end();
-        });
+        // Off the revoke's own path: a store that cannot answer now leaves the stream to its next reconnect.
+        void Promise.resolve()
+          .then(() => identifier.identify(req))
+          .then((actor) => {
+            if (actor || !clients.delete(res)) return;
+            res.end();
+          })
+          .catch(() => {});
       }
     }) ?? (() => {});
   /** The caller, if their role allows the method (the contract says which): else 401 or 403. */
