@@ -1,6 +1,6 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator } from '@playwright/test';
 import { Board } from './board.ts';
+import { seriousViolations } from './support/axe.ts';
 import { demoBoard, type DemoBoard } from './support/demo.ts';
 
 /**
@@ -33,17 +33,7 @@ test.describe('accessibility', () => {
         const board = new Board(page);
         await board.openView(demo.served.url, view, mode === 'wall' ? 'wall=1&rotate=0' : '');
         await expect(ready(board)).toBeVisible({ timeout: 30_000 });
-        const results = await new AxeBuilder({ page }).analyze();
-        const serious = results.violations
-          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-          .map(
-            (v) =>
-              `${v.id} (${v.impact}): ${v.help} — ${v.nodes
-                .map((n) => n.target.join(' '))
-                .slice(0, 3)
-                .join(', ')}`,
-          );
-        expect(serious).toEqual([]);
+        expect(await seriousViolations(page)).toEqual([]);
       });
     }
   }

@@ -1,7 +1,8 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 import type { Status } from '../src/shared/model.ts';
 
-export type ViewName = 'checks' | 'overview' | 'wall' | 'map' | 'latency' | 'incidents' | 'vantages' | 'check';
+export type ViewName =
+  'checks' | 'overview' | 'wall' | 'map' | 'latency' | 'incidents' | 'vantages' | 'check' | 'access';
 
 /** The board as a user sees it. Tests talk to this, not to selectors. */
 export class Board {
@@ -14,6 +15,23 @@ export class Board {
   async open(url: string, hash = ''): Promise<void> {
     await this.page.goto(url + hash);
     await expect(this.connection()).toHaveAttribute('data-state', 'live');
+  }
+
+  /** Signs in through the board's own form (a board with `auth:`), and waits until it says who. */
+  async signIn(url: string, user: string, password: string): Promise<void> {
+    await this.page.goto(url);
+    const form = this.page.getByTestId('sign-in');
+    await expect(form).toBeVisible();
+    await form.getByLabel('User').fill(user);
+    await form.getByLabel('Password').fill(password);
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await expect(this.page.getByTestId('who-am-i')).toBeVisible();
+  }
+
+  /** Signs out with the board's button; resolves once the sign-in form is back. */
+  async signOut(): Promise<void> {
+    await this.page.getByTestId('who-am-i').getByRole('button', { name: 'Sign out' }).click();
+    await expect(this.page.getByTestId('sign-in')).toBeVisible();
   }
 
   /** Opens a view by its hash route, as a kiosk would be pointed at it. */

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expect, test, type Page } from '@playwright/test';
-import { hashPassword } from '../src/server/auth/passwords.ts';
+import { expect, test } from '@playwright/test';
 import { Board } from './board.ts';
+import { ANA_AND_OLU, authSection } from './support/auth.ts';
 import { demoBoard, type DemoBoard } from './support/demo.ts';
 import { screenshotBoth } from './support/shots.ts';
 
@@ -16,28 +16,12 @@ test.describe('signing in to the board', () => {
   const evil: Server[] = [];
 
   test.beforeAll(async () => {
-    const auth = `
-auth:
-  users:
-    - { id: ana, name: Ana Lima, role: admin, password_hash: '${await hashPassword('admin pass')}' }
-    - { id: olu, name: Olu Bello, role: operator, password_hash: '${await hashPassword('operator pass')}' }
-`;
-    demo = await demoBoard([], auth);
+    demo = await demoBoard([], await authSection(ANA_AND_OLU));
   });
   test.afterAll(async () => {
     for (const server of evil) server.close();
     await demo?.stop();
   });
-
-  const signIn = async (page: Page, user: string, password: string) => {
-    await page.goto(demo.served.url);
-    const form = page.getByTestId('sign-in');
-    await expect(form).toBeVisible();
-    await form.getByLabel('User').fill(user);
-    await form.getByLabel('Password').fill(password);
-    await form.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByTestId('who-am-i')).toBeVisible();
-  };
 
   /** A page on another origin that tries to act on the board with whatever cookies the browser sends. */
   const attackerPage = async (host: string, target: string) => {
@@ -69,7 +53,7 @@ auth:
     });
 
     await test.step('an operator acknowledges; failover buttons are not shown to them', async () => {
-      await signIn(page, 'olu', 'operator pass');
+      await board.signIn(url, 'olu', 'operator pass');
       await expect(page.getByTestId('who-am-i')).toHaveText(/Olu Bello · operator/);
       await demo.lab.setOutage(true);
       await board.openView(url, 'wall');
@@ -113,10 +97,9 @@ auth:
     });
 
     await test.step('an admin fails back; the timeline names who did what', async () => {
-      await page.getByTestId('who-am-i').getByRole('button', { name: 'Sign out' }).click();
       // Signed out, the page reloads to the sign-in form (waited for: a navigation now would race it).
-      await expect(page.getByTestId('sign-in')).toBeVisible();
-      await signIn(page, 'ana', 'admin pass');
+      await board.signOut();
+      await board.signIn(url, 'ana', 'admin pass');
       await board.openView(url, 'overview');
       const policy = page.getByTestId('failover-hk-to-sg');
       await expect(policy).toHaveAttribute('data-state', 'failed_over', { timeout: 30_000 });

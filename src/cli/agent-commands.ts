@@ -13,6 +13,7 @@ import { systemClock } from '../engine/clock.ts';
 import { hashAgentToken, HistoryStore, type AgentTokenRow } from '../engine/store/index.ts';
 import { id as idSchema } from '../shared/config/common.ts';
 import { DURATION_LIMITS, formatDuration, parseDuration } from '../shared/config/duration.ts';
+import { isLoopbackHost } from '../server/client-address.ts';
 
 export const KNOCKON_VERSION: string = pkg.version;
 
@@ -138,7 +139,7 @@ export async function agentCommand(args: string[], io: CliIo): Promise<number> {
     io.err(`agent: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  if (centre.protocol === 'http:' && !isLoopback(centre.hostname)) {
+  if (centre.protocol === 'http:' && !isLoopbackHost(centre.hostname)) {
     io.logLine('warn', `the centre is plain http: the agent token and results cross the network unencrypted`);
   }
   // As in the engine's worker: a stray rejection is logged, not allowed to stop the probing.
@@ -150,10 +151,6 @@ export async function agentCommand(args: string[], io: CliIo): Promise<number> {
   io.onSignals(() => agent.stop());
   io.out(`Knockon agent ${vantage}: data in ${dataDir}`);
   return new Promise(() => {});
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 }
 
 export async function agentHealthCommand(args: string[], io: CliIo): Promise<number> {

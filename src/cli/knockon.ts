@@ -27,7 +27,8 @@ import { systemClock } from '../engine/clock.ts';
 import { loadConfigFile } from '../engine/config/load.ts';
 import { formatIssue } from '../engine/config/parse.ts';
 import type { AuthConfig } from '../shared/config/auth.ts';
-import { isLoopbackHost, setupAuth, type AuthSetup } from '../server/auth/setup.ts';
+import { setupAuth, type AuthSetup } from '../server/auth/setup.ts';
+import { isLoopbackHost } from '../server/client-address.ts';
 import { engineWorkerPath, rendererDir } from './paths.ts';
 
 const USAGE = `Usage: knockon <command> [options]
@@ -223,7 +224,7 @@ async function serve(args: string[]): Promise<number> {
     );
   }
   logLine('info', `history in ${dataDir}`);
-  if (values.host !== '127.0.0.1' && values.host !== '::1' && values.host !== 'localhost') {
+  if (!isLoopbackHost(values.host)) {
     logLine('warn', `the board is reachable from other machines on ${values.host}`);
     if (!values['allowed-host']?.length) {
       logLine('info', 'a browser reaching it by a DNS name gets 421 until that name is given with --allowed-host');

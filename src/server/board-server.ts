@@ -9,6 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { MetricsExporter } from './metrics.ts';
 import { AGENT_SYNC_PATH, MAX_AGENT_BODY_BYTES } from '../shared/agent-protocol.ts';
+import { AUTH_ME_PATH, type AuthMe } from '../shared/auth-api.ts';
 import type { BoardSnapshot } from '../shared/model.ts';
 import { PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
 import {
@@ -23,7 +24,7 @@ import {
   type RpcResult,
 } from '../shared/rpc.ts';
 import type { Actor } from '../shared/actor.ts';
-import { clientKey, hostNameOf, isLoopback, originHostName } from './client-address.ts';
+import { clientKey, hostNameOf, isLoopback, isOwnOrigin, originHostName } from './client-address.ts';
 import {
   AGENT_CALLER,
   ALERTMANAGER_CALLER,
@@ -248,7 +249,8 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
   const reservedClients = Math.min(options.reservedClients ?? Math.ceil(maxClients / 10), maxClients);
   const maxPerAddress = options.maxClientsPerAddress ?? DEFAULT_MAX_PER_ADDRESS;
   const maxClientBuffer = options.maxClientBufferBytes ?? DEFAULT_MAX_CLIENT_BUFFER_BYTES;
-  const clients = new Set<ServerResponse>();
+  /** Each event stream, with the request that opened it: its credentials are checked again on a revoke. */
+  const clients = new Map<ServerResponse, IncomingMessage>();
   const perAddress = new Map<string, number>();
   const allowed = new Set<string>(LOOPBACK_NAMES);
   const metrics = new MetricsExporter();
@@ -281,10 +283,10 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
   const unsubscribe = source.subscribe((message) => {
     if (clients.size === 0) return;
     const bytes = frame(message);
-    for (const res of clients) write(res, bytes);
+    for (const res of clients.keys()) write(res, bytes);
   });
   const keepalive = setInterval(() => {
-    for (const res of clients) write(res, KEEPALIVE_FRAME);
+    for (const res of clients.keys()) write(res, KEEPALIVE_FRAME);
   }, KEEPALIVE_MS);
   keepalive.unref();
 
@@ -381,6 +383,22 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
   };
 
   const identifier = options.identifier ?? boardTokenIdentifier(options.token);
+  // A revoked kiosk link or token must stop showing the board at once, not at the stream's next
+  // reconnect: streams whose credentials no longer identify anyone are ended (the page then asks
+  // who it is, and finds nobody).
+  const stopWatchingRevocations =
+    identifier.onRevoked?.(() => {
+      for (const [res, req] of clients) {
+        // Off the revoke's own path: a store that cannot answer now leaves the stream to its next reconnect.
+        void Promise.resolve()
+          .then(() => identifier.identify(req))
+          .then((actor) => {
+            if (actor || !clients.delete(res)) return;
+            res.end();
+          })
+          .catch(() => {});
+      }
+    }) ?? (() => {});
   /** The caller, if their role allows the method (the contract says which): else 401 or 403. */
   const allowedCaller = async (req: IncomingMessage, method: RpcMethod): Promise<Actor> => {
     const actor = await identifier.identify(req);
@@ -426,13 +444,19 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
       res.end(JSON.stringify(body));
     };
     if (options.authRoutes && url.pathname.startsWith('/auth/')) {
-      // Login CSRF: another site must not sign this browser in (or out) as someone else.
+      // Login CSRF: another site, or another port of this host, must not sign this browser in
+      // (or out) as someone else.
       const origin = req.headers.origin;
-      if (req.method === 'POST' && origin !== undefined && !allowed.has(originHostName(origin) ?? '')) {
+      if (req.method === 'POST' && origin !== undefined && !isOwnOrigin(origin, req.headers.host)) {
         json(403, { error: `sign-in from origin ${origin.slice(0, 100)} is refused` });
         return;
       }
       return options.authRoutes(req, res, url.pathname, SECURITY_HEADERS);
+    }
+    if (url.pathname === AUTH_ME_PATH) {
+      // No sign-in here: said outright, so the page need not guess from what comes back.
+      json(200, { mode: 'open' } satisfies AuthMe);
+      return;
     }
     // The board's own streams and snapshots are for anyone who may view (401 before sign-in).
     if (/^\/api\/(events|snapshot|vantages)$/.test(url.pathname) && !(await identifier.identify(req))) {
@@ -465,13 +489,12 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
             throw new HttpError(403, `actions from origin ${origin.slice(0, 100)} are refused`);
           }
           // A session cookie is sent by the browser on its own: beyond SameSite=Strict, an action
-          // signed by one must say where it comes from (browsers always send Origin with POST).
-          // SameSite counts another port of the same host as the same site, so the Origin must
-          // be this very board (scheme://Host), not just a name it answers to.
+          // signed by one must say where it comes from (browsers always send Origin with POST),
+          // and that must be this very board, port included, not just a name it answers to.
           if (req.headers.authorization === undefined && req.headers.cookie !== undefined) {
             if (origin === undefined)
               throw new HttpError(403, 'actions signed by a session cookie need an Origin header');
-            if (URL.parse(origin)?.host !== String(req.headers.host ?? '').toLowerCase()) {
+            if (!isOwnOrigin(origin, req.headers.host)) {
               throw new HttpError(403, `actions from origin ${origin.slice(0, 100)} are refused`);
             }
           }
@@ -518,7 +541,7 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
       res.write('retry: 1000\n\n');
       const board = source.current();
       if (board) write(res, snapshotBytes(board));
-      clients.add(res);
+      clients.set(res, req);
       perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
       req.on('close', () => {
         clients.delete(res);
@@ -661,7 +684,8 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
       unsubscribe();
       stopWatchingTls();
       clearInterval(keepalive);
-      for (const res of clients) res.end();
+      stopWatchingRevocations();
+      for (const res of clients.keys()) res.end();
       clients.clear();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // After close() stops accepting: a socket still sending headers would otherwise hold it open.

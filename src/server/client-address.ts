@@ -47,6 +47,11 @@ export function isLoopback(address: string | undefined): boolean {
   return groups !== null && groups.slice(0, 7).every((g) => g === 0) && groups[7] === 1;
 }
 
+/** Whether a host name or address (as given to --host, or a URL's hostname) is this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  return host.toLowerCase() === 'localhost' || isLoopback(host.replace(/^\[|\]$/g, ''));
+}
+
 const LABEL = '[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?';
 const HOST = new RegExp(`^(\\[[0-9a-f:.]+\\]|${LABEL}(?:\\.${LABEL})*)\\.?(?::(\\d{1,5}))?$`, 'i');
 
@@ -65,4 +70,19 @@ export function originHostName(origin: string): string | null {
   const url = URL.parse(origin);
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return null;
   return hostNameOf(url.host);
+}
+
+/**
+ * Whether an Origin header names this very board: the Host the request was sent to, port
+ * included. SameSite counts every port of a host as one site, so a page served on another port
+ * of the same machine carries the board's cookies; its Origin is what gives it away. The scheme
+ * is not compared: behind a TLS-terminating proxy on this machine the board speaks plain HTTP
+ * to pages served over HTTPS, and no other server can answer on the board's own port.
+ */
+export function isOwnOrigin(origin: string, host: string | undefined): boolean {
+  const from = URL.parse(origin);
+  if (!from || (from.protocol !== 'http:' && from.protocol !== 'https:') || !host) return false;
+  // The Host read with the Origin's scheme, so a default port written out (`:443`) still matches.
+  const own = URL.parse(`${from.protocol}//${host}`);
+  return own !== null && own.host === from.host && hostNameOf(host) !== null;
 }

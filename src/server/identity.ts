@@ -10,6 +10,8 @@ import type { Actor } from '../shared/actor.ts';
 export interface Identifier {
   /** The caller, or null when the request carries no valid credentials and anonymity is not allowed. */
   identify(req: IncomingMessage): Actor | null | Promise<Actor | null>;
+  /** Calls `listener` after credentials were revoked (a token, a kiosk link); returns the unsubscribe. */
+  onRevoked?(listener: () => void): () => void;
 }
 
 /** Someone who showed no credentials, where the board lets them see (no `auth:` configured). */
@@ -20,6 +22,8 @@ export const AGENT_CALLER: Actor = { id: 'agent', name: 'probe agent', via: 'age
 export const ALERTMANAGER_CALLER: Actor = { id: 'alertmanager', name: 'Alertmanager', via: 'http', role: 'webhook' };
 /** The server itself reading the engine's health for /metrics. */
 export const METRICS_READER: Actor = { id: 'server:metrics', name: 'metrics exporter', via: 'http', role: 'viewer' };
+/** Whoever sends the board token (printed by `knockon serve`): an admin, with or without `auth:`. */
+export const BOARD_TOKEN_ADMIN: Actor = { id: 'token:board', name: 'board token', via: 'http', role: 'admin' };
 
 /** The token of an `Authorization: Bearer <token>` header (RFC 9110: the scheme is case-insensitive). */
 export function bearerToken(header: string | undefined): string | null {
@@ -38,8 +42,8 @@ export function secretMatches(given: string | null, expected: string): boolean {
  * anyone else a viewer, as the board always was.
  */
 export function boardTokenIdentifier(token: string): Identifier {
-  const admin: Actor = { id: 'token:board', name: 'board token', via: 'http', role: 'admin' };
   return {
-    identify: (req) => (secretMatches(bearerToken(req.headers.authorization), token) ? admin : ANONYMOUS_VIEWER),
+    identify: (req) =>
+      secretMatches(bearerToken(req.headers.authorization), token) ? BOARD_TOKEN_ADMIN : ANONYMOUS_VIEWER,
   };
 }

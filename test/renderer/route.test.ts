@@ -7,6 +7,7 @@ describe('hash routes', () => {
     expect(parseRoute('#/incidents/a%2Fb', '')).toMatchObject({ view: 'incidents', id: 'a/b' });
     expect(parseRoute('', '')).toMatchObject({ view: 'checks', id: null });
     expect(parseRoute('#/nonsense', '')).toMatchObject({ view: 'checks' });
+    expect(parseRoute('#/access', '')).toMatchObject({ view: 'access', id: null });
   });
 
   it('makes ?wall=1 a rotating wall with the default dwell of 20 s', () => {

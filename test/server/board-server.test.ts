@@ -39,6 +39,12 @@ describe('headless board server', () => {
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
   });
 
+  it('says at /auth/me that it has no sign-in, rather than serving the page there', async () => {
+    const res = await fetch(new URL('/auth/me', server.url));
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.json()).toEqual({ mode: 'open' });
+  });
+
   it('never serves files outside the renderer directory', async () => {
     const res = await fetch(new URL('/..%2f..%2f..%2fetc%2fpasswd', server.url));
     expect(await res.text()).toBe('<html>board</html>');

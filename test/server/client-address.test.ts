@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { clientKey, hostNameOf, isLoopback, originHostName } from '../../src/server/client-address.ts';
+import {
+  clientKey,
+  hostNameOf,
+  isLoopback,
+  isLoopbackHost,
+  isOwnOrigin,
+  originHostName,
+} from '../../src/server/client-address.ts';
 
 describe('client addresses', () => {
   it('counts an IPv6 client by its /64, since it may pick any address in it', () => {
@@ -41,5 +48,28 @@ describe('client addresses', () => {
     expect(originHostName('null')).toBeNull();
     expect(originHostName('file://')).toBeNull();
     expect(originHostName('chrome-extension://abcdef')).toBeNull();
+  });
+
+  it('knows a loopback host name or address as given to --host or in a URL', () => {
+    for (const h of ['localhost', 'LOCALHOST', '127.0.0.1', '127.9.9.9', '::1', '[::1]']) {
+      expect(isLoopbackHost(h)).toBe(true);
+    }
+    for (const h of ['0.0.0.0', '::', '[::]', '10.0.0.1', 'localhost.example', '128.0.0.1', '127.0.0']) {
+      expect(isLoopbackHost(h)).toBe(false);
+    }
+  });
+
+  it('takes an origin as the board own only with the same host and port it was asked by', () => {
+    expect(isOwnOrigin('http://127.0.0.1:8080', '127.0.0.1:8080')).toBe(true);
+    expect(isOwnOrigin('http://Board.Example:8080', 'board.example:8080')).toBe(true);
+    expect(isOwnOrigin('https://board.example', 'board.example:443')).toBe(true);
+    expect(isOwnOrigin('http://[::1]:8080', '[::1]:8080')).toBe(true);
+    expect(isOwnOrigin('http://127.0.0.1:8081', '127.0.0.1:8080')).toBe(false);
+    expect(isOwnOrigin('http://127.0.0.1', '127.0.0.1:8080')).toBe(false);
+    expect(isOwnOrigin('http://localhost:8080', '127.0.0.1:8080')).toBe(false);
+    expect(isOwnOrigin('null', '127.0.0.1:8080')).toBe(false);
+    expect(isOwnOrigin('file:///x', '127.0.0.1:8080')).toBe(false);
+    expect(isOwnOrigin('http://127.0.0.1:8080', undefined)).toBe(false);
+    expect(isOwnOrigin('http://evil.example@127.0.0.1:8080', 'evil.example@127.0.0.1:8080')).toBe(false);
   });
 });

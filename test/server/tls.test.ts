@@ -59,7 +59,6 @@ describe('the board over TLS', () => {
       dataDir: dir,
       boardToken: 'board-token-for-tests-0123456789',
       clock: new FakeClock(),
-      secure: true,
     });
     server = await startBoardServer({
       ...auth.options,

@@ -11,6 +11,7 @@ import { WallExit } from './components/WallExit.tsx';
 import { usePixelShift, useRotation, useWakeLock } from './hooks/use-wall.ts';
 import { NAV_VIEWS, navigate, useRoute, wallOptions, type Route, type ViewName } from './route.ts';
 import { useBoard } from './store.ts';
+import { AccessView } from './views/AccessView.tsx';
 import { CheckDetail } from './views/CheckDetail.tsx';
 import { IncidentsView } from './views/IncidentsView.tsx';
 import { VantagesView } from './views/VantagesView.tsx';
@@ -45,6 +46,16 @@ export function App() {
     window.scrollTo(0, 0);
   }, [view, routeId]);
 
+  // Nothing of the board before sign-in: no counts, no connection state, nothing to alarm on.
+  if (signedOut) {
+    return (
+      <div className="app" data-view="sign-in">
+        <main className="view" id="main">
+          <SignIn />
+        </main>
+      </div>
+    );
+  }
   return (
     <div
       className={`app${wall.wall ? ' is-wall' : ''}`}
@@ -60,9 +71,7 @@ export function App() {
       <VantageBanner />
       {config && <ConfigBanner config={config} />}
       <main className="view" id="main">
-        {signedOut ? (
-          <SignIn />
-        ) : hasBoard ? (
+        {hasBoard ? (
           <View view={view} route={route} wall={wall.wall} />
         ) : (
           <p className="empty">Waiting for the engine…</p>
@@ -90,6 +99,8 @@ function View({ view, route, wall }: { view: ViewName; route: Route; wall: boole
       return <IncidentsView wall={wall} focus={id} />;
     case 'vantages':
       return <VantagesView />;
+    case 'access':
+      return <AccessView />;
     case 'check':
       return id ? <CheckDetail id={id} params={route.params} /> : <Grid wall={wall} params={route.params} />;
     case 'checks':

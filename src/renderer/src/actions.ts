@@ -73,7 +73,8 @@ export function resolveIncident(incident: IncidentView): void {
   });
 }
 
-async function expectOk(result: Promise<{ ok: boolean; message: string }>): Promise<void> {
+/** An action whose outcome says it did not happen fails, with its message. */
+export async function expectOk(result: Promise<{ ok: boolean; message: string }>): Promise<void> {
   const r = await result;
   if (!r.ok) throw new Error(r.message);
 }

@@ -5,8 +5,11 @@
  * for the board token at the first action, as before.
  */
 import { create } from 'zustand';
-import { ActorSchema, roleAllows, type Actor } from '../../shared/actor.ts';
+import { roleAllows, type Actor } from '../../shared/actor.ts';
+import { AUTH_ME_PATH, AuthMeSchema, type AuthMe } from '../../shared/auth-api.ts';
 import { RPC_CONTRACT, type RpcMethod } from '../../shared/rpc.ts';
+import { storeToken } from './transport/sse-client.ts';
+import type { Transport } from './transport/types.ts';
 
 export type Identity =
   | { mode: 'loading' }
@@ -19,22 +22,70 @@ export const useIdentity = create<{ identity: Identity }>(() => ({ identity: { m
 
 const set = (identity: Identity) => useIdentity.setState({ identity });
 
-/** Asks the server who this browser is: a session, nobody yet, or a board without sign-in. */
+/** Asking again after the server could not be reached (it restarts; a proxy answered instead). */
+const RETRY_MS = 2_000;
+let retry: ReturnType<typeof setTimeout> | null = null;
+
+/** What the server says at /auth/me, or null when it said nothing this board understands. */
+async function askServer(): Promise<AuthMe | null> {
+  try {
+    const res = await fetch(AUTH_ME_PATH, { headers: { accept: 'application/json' } });
+    const parsed = AuthMeSchema.safeParse(await res.json());
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Asks the server who this browser is: a session, nobody yet, or a board without sign-in. When
+ * it cannot tell, what is known stays; a board still loading asks again shortly.
+ */
 export async function loadIdentity(transport: 'ipc' | 'sse'): Promise<void> {
   if (transport === 'ipc') return set({ mode: 'desktop' });
-  try {
-    const res = await fetch('/auth/me', { headers: { accept: 'application/json' } });
-    // Without auth: there is no /auth route: the page itself comes back.
-    if (!(res.headers.get('content-type') ?? '').includes('application/json')) return set({ mode: 'token' });
-    if (res.status === 401) {
-      const body = (await res.json().catch(() => ({}))) as { sso?: unknown };
-      return set({ mode: 'signed-out', sso: body.sso === true });
+  const me = await askServer();
+  if (!me) {
+    if (useIdentity.getState().identity.mode === 'loading' && retry === null) {
+      retry = setTimeout(() => {
+        retry = null;
+        void loadIdentity(transport);
+      }, RETRY_MS);
     }
-    const parsed = ActorSchema.safeParse(((await res.json()) as { actor?: unknown }).actor);
-    set(parsed.success ? { mode: 'signed-in', actor: parsed.data } : { mode: 'signed-out', sso: false });
-  } catch {
-    set({ mode: 'token' });
+    return;
   }
+  if (me.mode === 'open') return set({ mode: 'token' });
+  // A board with sign-in acts as whoever signed in: a board token kept from before never speaks for them.
+  storeToken(null);
+  set(me);
+}
+
+/**
+ * Opens the board's event stream once this browser may see the board, and closes it when it no
+ * longer may: before sign-in the server refuses the stream (401), which must show the sign-in
+ * form, not a lost connection. A lost stream asks again who this is, so a session that ended
+ * (or a kiosk link revoked) shows the form instead of an alarm.
+ */
+export function connectWhenAllowed(transport: Transport, handlers: Parameters<Transport['connect']>[0]): () => void {
+  let disconnect: (() => void) | null = null;
+  const onConnection: typeof handlers.onConnection = (state) => {
+    handlers.onConnection(state);
+    if (state === 'lost') void loadIdentity(transport.name);
+  };
+  const follow = ({ identity }: { identity: Identity }) => {
+    const allowed = identity.mode !== 'loading' && identity.mode !== 'signed-out';
+    if (allowed && !disconnect) disconnect = transport.connect({ onMessages: handlers.onMessages, onConnection });
+    else if (!allowed && disconnect) {
+      disconnect();
+      disconnect = null;
+    }
+  };
+  const unsubscribe = useIdentity.subscribe(follow);
+  follow(useIdentity.getState());
+  void loadIdentity(transport.name);
+  return () => {
+    unsubscribe();
+    disconnect?.();
+  };
 }
 
 /** Signs in; resolves with the server's reason when it refuses. */

@@ -2,7 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
 import { warmUpCharts } from './chart-warmup.tsx';
-import { loadIdentity } from './identity.ts';
+import { connectWhenAllowed } from './identity.ts';
 import { setTransport } from './rpc.ts';
 import { useBoard } from './store.ts';
 import { pickTransport } from './transport/index.ts';
@@ -12,8 +12,7 @@ import './styles.css';
 const transport = pickTransport();
 setTransport(transport);
 const { applyMessages, setConnection } = useBoard.getState();
-transport.connect({ onMessages: applyMessages, onConnection: setConnection });
-void loadIdentity(transport.name);
+connectWhenAllowed(transport, { onMessages: applyMessages, onConnection: setConnection });
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

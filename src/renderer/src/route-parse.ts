@@ -4,7 +4,8 @@
  * `overview` is the regions-and-incidents view for engineers (navigation, actions); `wall` is the
  * same view as the wall shows it (no navigation, big type), kept for kiosks pointed at #/wall.
  */
-export type ViewName = 'checks' | 'overview' | 'wall' | 'map' | 'latency' | 'incidents' | 'vantages' | 'check';
+export type ViewName =
+  'checks' | 'overview' | 'wall' | 'map' | 'latency' | 'incidents' | 'vantages' | 'check' | 'access';
 
 export const NAV_VIEWS: { view: ViewName; label: string; key: string }[] = [
   { view: 'checks', label: 'Checks', key: '1' },
@@ -41,6 +42,7 @@ const KNOWN: ReadonlySet<string> = new Set<ViewName>([
   'incidents',
   'vantages',
   'check',
+  'access',
 ]);
 export const DEFAULT_DWELL_MS = 20_000;
 const DEFAULT_ROTATION: ViewName[] = ['wall', 'map', 'latency', 'incidents'];

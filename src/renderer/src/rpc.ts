@@ -1,5 +1,5 @@
 import { RPC_ACTIONS, type RpcMethod, type RpcParams, type RpcResult } from '../../shared/rpc.ts';
-import { TOKEN_STORAGE_KEY } from './transport/sse-client.ts';
+import { storedToken } from './transport/sse-client.ts';
 import type { Transport } from './transport/types.ts';
 import { useIdentity } from './identity.ts';
 
@@ -31,19 +31,4 @@ export function needsToken(method: RpcMethod): boolean {
   return transport?.name === 'sse' && mode === 'token' && RPC_ACTIONS.has(method) && !storedToken();
 }
 
-export function storedToken(): string | null {
-  try {
-    return localStorage.getItem(TOKEN_STORAGE_KEY);
-  } catch {
-    return null;
-  }
-}
-
-export function storeToken(token: string | null): void {
-  try {
-    if (token) localStorage.setItem(TOKEN_STORAGE_KEY, token);
-    else localStorage.removeItem(TOKEN_STORAGE_KEY);
-  } catch {
-    // Private browsing without storage: the token is asked for again next time.
-  }
-}
+export { storeToken } from './transport/sse-client.ts';

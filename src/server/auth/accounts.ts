@@ -8,7 +8,7 @@ import type { Actor } from '../../shared/actor.ts';
 import type { AuthConfig } from '../../shared/config/auth.ts';
 import type { Clock } from '../../engine/clock.ts';
 import { API_TOKEN_PREFIX, type AuthTables } from '../../engine/store/auth-tables.ts';
-import { bearerToken, secretMatches, type Identifier } from '../identity.ts';
+import { BOARD_TOKEN_ADMIN, bearerToken, secretMatches, type Identifier } from '../identity.ts';
 import { LoginLimiter } from './login-limiter.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { needsTouch, sessionVerdict, TOUCH_EVERY_MS, type SessionTimeouts } from './session-rules.ts';
@@ -51,6 +51,7 @@ export class Accounts implements Identifier {
   /** Checked against when the user is unknown, so a wrong name costs as long as a wrong password. */
   private decoy = '';
   private verifying = 0;
+  private readonly revokedListeners = new Set<() => void>();
 
   private constructor(config: AuthConfig, tables: AuthTables, clock: Clock, boardToken: string) {
     this.tables = tables;
@@ -125,6 +126,16 @@ export class Accounts implements Identifier {
     return this.openSession(actor, row.id);
   }
 
+  onRevoked(listener: () => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
+  }
+
+  /** A token or kiosk link was revoked: whoever holds open what it signed is asked again. */
+  revoked(): void {
+    for (const listener of this.revokedListeners) listener();
+  }
+
   identify(req: IncomingMessage): Actor | null {
     const now = this.clock.now();
     const token = bearerToken(req.headers.authorization);
@@ -139,9 +150,7 @@ export class Accounts implements Identifier {
         const name = row.userId ? `${row.name} (${row.userId})` : row.name;
         return { id: `token:${row.id}`, name, via: 'http', role: row.role };
       }
-      return secretMatches(token, this.boardToken)
-        ? { id: 'token:board', name: 'board token', via: 'http', role: 'admin' }
-        : null;
+      return secretMatches(token, this.boardToken) ? BOARD_TOKEN_ADMIN : null;
     }
     const id = sessionCookie(req.headers.cookie);
     if (id === null) return null;

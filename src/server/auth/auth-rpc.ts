@@ -12,8 +12,18 @@ import { KIOSK_PATH } from '../../shared/auth-api.ts';
 
 type Local = { [M in RpcMethod]?: (params: RpcParams<M>, actor: Actor) => RpcResult<M> };
 
-export function withAuthMethods(source: BoardSource, tables: AuthTables, clock: Clock): BoardSource {
+export function withAuthMethods(
+  source: BoardSource,
+  tables: AuthTables,
+  clock: Clock,
+  /** Called after a revoke, so what the token or link signed stops at once. */
+  onRevoked: () => void = () => {},
+): BoardSource {
   const who = (actor: Actor) => `${actor.name} (${actor.id})`;
+  const revoked = (ok: boolean): boolean => {
+    if (ok) onRevoked();
+    return ok;
+  };
   const local: Local = {
     'auth.tokens': () => tables.apiTokens(),
     'auth.createToken': (p, actor) => {
@@ -24,7 +34,7 @@ export function withAuthMethods(source: BoardSource, tables: AuthTables, clock: 
       return { id: made.id, secret: made.token };
     },
     'auth.revokeToken': (p) =>
-      tables.revokeApiToken(p.tokenId, clock.now())
+      revoked(tables.revokeApiToken(p.tokenId, clock.now()))
         ? { ok: true, message: `token ${p.tokenId} revoked` }
         : { ok: false, message: `no live token "${p.tokenId}"` },
     'auth.kioskLinks': () => tables.kioskLinks(),
@@ -33,7 +43,7 @@ export function withAuthMethods(source: BoardSource, tables: AuthTables, clock: 
       return { id: made.id, secret: `${KIOSK_PATH}${made.secret}` };
     },
     'auth.revokeKioskLink': (p) =>
-      tables.revokeKioskLink(p.linkId, clock.now())
+      revoked(tables.revokeKioskLink(p.linkId, clock.now()))
         ? { ok: true, message: `kiosk link ${p.linkId} revoked; its walls are signed out` }
         : { ok: false, message: `no live kiosk link "${p.linkId}"` },
   };

@@ -9,7 +9,7 @@ import * as client from 'openid-client';
 import type { Actor, PersonRole } from '../../shared/actor.ts';
 import type { OidcConfig } from '../../shared/config/auth.ts';
 import type { Clock } from '../../engine/clock.ts';
-import { isLoopbackHost } from './loopback.ts';
+import { isLoopbackHost } from '../client-address.ts';
 
 export const OIDC_CALLBACK_PATH = '/auth/oidc/callback';
 export const OIDC_PENDING_COOKIE = 'knockon_oidc';

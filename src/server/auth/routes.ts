@@ -4,8 +4,9 @@
  * TLS), which page scripts cannot read and other sites' requests do not carry.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
-import { KIOSK_PATH } from '../../shared/auth-api.ts';
+import { AUTH_ME_PATH, KIOSK_PATH, type AuthMe } from '../../shared/auth-api.ts';
 import { SESSION_COOKIE, cookieValue, sessionCookie, type Accounts } from './accounts.ts';
 import { OIDC_CALLBACK_PATH, OIDC_PENDING_COOKIE, type OidcSignIn } from './oidc.ts';
 
@@ -22,8 +23,14 @@ export interface AuthRouteOptions {
   accounts: Accounts;
   /** Single sign-on, when auth.oidc is configured. */
   oidc?: OidcSignIn | null;
-  /** Cookies get Secure: the server speaks TLS. */
-  secure: boolean;
+}
+
+/**
+ * Whether this request came over TLS: cookies set in answer to it get Secure. Asked of the
+ * socket itself, so it is right whatever the server was configured with.
+ */
+function overTls(req: IncomingMessage): boolean {
+  return (req.socket as Partial<TLSSocket>).encrypted === true;
 }
 
 function cookie(value: string, maxAgeSeconds: number, secure: boolean): string {
@@ -51,16 +58,18 @@ async function readSmallBody(req: IncomingMessage): Promise<string | null> {
 
 /** Handles /auth/* requests (the board server has refused POSTs from other origins already). */
 export function authRoutes(options: AuthRouteOptions) {
-  const { accounts, secure } = options;
+  const { accounts } = options;
   return async (req: IncomingMessage, res: ServerResponse, path: string, headers: Record<string, string>) => {
+    const secure = overTls(req);
     const json = (status: number, body: unknown, extra: Record<string, string> = {}): void => {
       res
         .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers, ...extra })
         .end(JSON.stringify(body));
     };
-    if (path === '/auth/me') {
-      const actor = await accounts.identify(req);
-      return actor ? json(200, { actor }) : json(401, { error: 'not signed in', sso: Boolean(options.oidc) });
+    if (path === AUTH_ME_PATH) {
+      const actor = accounts.identify(req);
+      const me: AuthMe = actor ? { mode: 'signed-in', actor } : { mode: 'signed-out', sso: Boolean(options.oidc) };
+      return json(actor ? 200 : 401, me);
     }
     if (options.oidc && path === '/auth/oidc/start') {
       const { url, pendingId } = await options.oidc.start();

@@ -8,7 +8,7 @@ import type { Clock } from '../../engine/clock.ts';
 import { AuthTables } from '../../engine/store/auth-tables.ts';
 import { StoreDatabase } from '../../engine/store/database.ts';
 import type { BoardServerOptions, BoardSource } from '../board-server.ts';
-import { isLoopbackHost } from './loopback.ts';
+import { isLoopbackHost } from '../client-address.ts';
 import { OidcSignIn } from './oidc.ts';
 import { Accounts } from './accounts.ts';
 import { withAuthMethods } from './auth-rpc.ts';
@@ -20,8 +20,6 @@ export interface AuthSetup {
   close(): void;
 }
 
-export { isLoopbackHost };
-
 export async function setupAuth(context: {
   auth: AuthConfig | undefined;
   host: string;
@@ -29,7 +27,6 @@ export async function setupAuth(context: {
   dataDir: string | null;
   boardToken: string;
   clock: Clock;
-  secure?: boolean;
   env?: NodeJS.ProcessEnv;
 }): Promise<AuthSetup> {
   if (!context.auth) {
@@ -54,9 +51,9 @@ export async function setupAuth(context: {
   });
   return {
     options: {
-      source: withAuthMethods(context.source, tables, context.clock),
+      source: withAuthMethods(context.source, tables, context.clock, () => accounts.revoked()),
       identifier: accounts,
-      authRoutes: authRoutes({ accounts, oidc, secure: context.secure ?? false }),
+      authRoutes: authRoutes({ accounts, oidc }),
     },
     accounts,
     close: () => store.db.close(),

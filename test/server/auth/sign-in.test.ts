@@ -85,7 +85,9 @@ describe('signing in to the headless board', () => {
 
   it('refuses the board to anyone not signed in', async () => {
     expect((await fetch(url('/api/snapshot'))).status).toBe(401);
-    expect((await fetch(url('/auth/me'))).status).toBe(401);
+    const me = await fetch(url('/auth/me'));
+    expect(me.status).toBe(401);
+    expect(await me.json()).toEqual({ mode: 'signed-out', sso: false });
     expect((await query('knockon_session=forged')).status).toBe(401);
     // The page itself loads, so it can show the sign-in form.
     expect((await fetch(url('/'))).status).toBe(200);
@@ -98,6 +100,7 @@ describe('signing in to the headless board', () => {
     expect(set).toMatch(/^knockon_session=[\w-]{40,}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
     const cookie = cookieOf(res);
     expect(await (await fetch(url('/auth/me'), { headers: { cookie } })).json()).toEqual({
+      mode: 'signed-in',
       actor: { id: 'user:olu', name: 'olu', via: 'http', role: 'operator' },
     });
     expect((await fetch(url('/api/snapshot'), { headers: { cookie } })).status).toBe(200);
@@ -125,6 +128,18 @@ describe('signing in to the headless board', () => {
       headers: { origin: 'http://evil.example' },
     });
     expect(foreignLogin.status).toBe(403);
+  });
+
+  it('refuses sign-in and sign-out posted from another port of the same host', async () => {
+    const otherPort = origin().replace(/:\d+$/, ':1');
+    const body = JSON.stringify({ user: 'ana', password: 'admin pass' });
+    const foreign = await fetch(url('/auth/login'), { method: 'POST', body, headers: { origin: otherPort } });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('set-cookie')).toBeNull();
+    const cookie = cookieOf(await login('ana', 'admin pass'));
+    const out = await fetch(url('/auth/logout'), { method: 'POST', headers: { cookie, origin: otherPort } });
+    expect(out.status).toBe(403);
+    expect((await query(cookie)).status).toBe(200);
   });
 
   it('rate-limits failed sign-ins, refusing even the right password until the window passes', async () => {
@@ -224,8 +239,14 @@ describe('signing in to the headless board', () => {
     await clock.advance(3 * 86_400_000);
     expect((await query(kiosk)).status).toBe(200);
     expect((await act(admin, 'auth.revokeKioskLink', { linkId: link.id })).status).toBe(401);
+    const stream = await fetch(url('/api/events'), { headers: { cookie: kiosk } });
+    const reader = stream.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
     const again = { cookie: cookieOf(await login('ana', 'admin pass')), origin: origin() };
     expect((await act(again, 'auth.revokeKioskLink', { linkId: link.id })).status).toBe(200);
+    // The wall's open event stream ends with the link, not at its next reconnect.
+    let ended = false;
+    while (!ended) ended = (await reader.read()).done;
     expect((await query(kiosk)).status).toBe(401);
     expect((await fetch(url(link.secret), { redirect: 'manual' })).status).toBe(404);
   });

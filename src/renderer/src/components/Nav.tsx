@@ -1,6 +1,7 @@
 import { NAV_VIEWS, href, type ViewName } from '../route.ts';
 import { ConfigSource } from './ConfigSource.tsx';
 import { NotificationButton } from './Notifier.tsx';
+import { IfAllowed } from './SignIn.tsx';
 
 /** Engineer mode only: the wall never shows navigation. Keys 1–6 switch views too. */
 export function Nav({ current }: { current: ViewName }) {
@@ -24,6 +25,16 @@ export function Nav({ current }: { current: ViewName }) {
       <div className="nav-tools">
         <ConfigSource />
         <NotificationButton />
+        <IfAllowed method="auth.tokens">
+          <a
+            href={href('access')}
+            aria-current={current === 'access' ? 'page' : undefined}
+            className="nav-access"
+            data-testid="nav-access"
+          >
+            Access
+          </a>
+        </IfAllowed>
         <a href="?wall=1#/wall" className="nav-wall" data-testid="nav-wall-mode">
           Wall mode
         </a>

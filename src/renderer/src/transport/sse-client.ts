@@ -3,11 +3,29 @@ import { RPC_ACTIONS, type RpcMethod, type RpcParams, type RpcResult } from '../
 import type { Transport } from './types.ts';
 
 /** Where the engineer's board token is kept in this browser (asked for on the first action). */
-export const TOKEN_STORAGE_KEY = 'knockon.token';
+const TOKEN_STORAGE_KEY = 'knockon.token';
+
+/** The board token kept in this browser, if any (a board without sign-in asks for it once). */
+export function storedToken(): string | null {
+  try {
+    return localStorage.getItem(TOKEN_STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function storeToken(token: string | null): void {
+  try {
+    if (token) localStorage.setItem(TOKEN_STORAGE_KEY, token);
+    else localStorage.removeItem(TOKEN_STORAGE_KEY);
+  } catch {
+    // Private browsing without storage: the token is asked for again next time.
+  }
+}
 
 /** The board token when one is kept; a signed-in browser's session cookie goes by itself. */
 function tokenHeader(): Record<string, string> {
-  const token = localStorage.getItem(TOKEN_STORAGE_KEY);
+  const token = storedToken();
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
@@ -19,7 +37,10 @@ async function httpCall<M extends RpcMethod>(method: M, params: RpcParams<M>): P
         headers: { 'content-type': 'application/json', ...tokenHeader() },
         body: JSON.stringify(params),
       })
-    : await fetch(`/api/query/${method}?params=${encodeURIComponent(JSON.stringify(params))}`);
+    : // Some queries (the token lists) are the admin's: the board token is their credential too.
+      await fetch(`/api/query/${method}?params=${encodeURIComponent(JSON.stringify(params))}`, {
+        headers: tokenHeader(),
+      });
   const body = (await response.json().catch(() => ({ error: `HTTP ${response.status}` }))) as { error?: string };
   if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
   return body as RpcResult<M>;
