@@ -1,0 +1,359 @@
+/**
+ * One board edit applied to the config file's text, keeping everything it does not touch as it
+ * was written. The yaml Document API finds the item and merges the change into its node (so an
+ * edited check keeps its unchanged fields' comments, quoting and order); then only the item's own
+ * span of text is replaced, so the rest of the file (comments, blank lines, flow-collection
+ * spacing, indentation) stays byte for byte. Where a span cannot be found safely (a flow list
+ * such as `checks: [...]`, an empty or missing list), the whole document is written by yaml
+ * instead: comments and order are kept, spacing may be normalised. Pure: text in, text out.
+ */
+import {
+  CST,
+  Document,
+  Lexer,
+  isAlias,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Node as YamlNode,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
+import {
+  ITEM_KEY,
+  type ConfigEdit,
+  type EditableItem,
+  type EditableSection,
+  type JsonObject,
+} from '../../shared/config-edit.ts';
+import { canonicalJson } from '../vantages/assignment.ts';
+
+export type TextEdit = { ok: true; text: string; summary: string } | { ok: false; message: string };
+
+type YamlDocument = Document.Parsed;
+
+const NOUN: Record<EditableSection, string> = { checks: 'check', components: 'component', alerts: 'alert rule' };
+
+function parse(text: string): YamlDocument | string {
+  const doc = parseDocument(text, { uniqueKeys: false });
+  if (doc.errors.length > 0)
+    return `the file is not valid YAML (${doc.errors[0]!.message.split('\n')[0]}); fix it first`;
+  if (doc.contents !== null && !isMap(doc.contents)) return 'the file is not a YAML mapping; fix it first';
+  return doc;
+}
+
+/** The section's list; null when the key is absent or empty (`checks:`); a message when it is not a list. */
+function sectionOf(doc: YamlDocument, section: string): YAMLSeq | null | string {
+  const node: unknown = doc.get(section, true);
+  if (node === undefined || node === null || (isScalar(node) && node.value === null)) return null;
+  if (!isSeq(node)) return `"${section}" is not a list in the file`;
+  return node as YAMLSeq;
+}
+
+function idOf(node: unknown, key: string): string | null {
+  if (!isMap(node)) return null;
+  const value: unknown = node.get(key);
+  return typeof value === 'string' ? value : null;
+}
+
+/** Why an item cannot be edited from the board: shared YAML (anchors, aliases) would change elsewhere too. */
+function lockedReason(node: unknown): string | null {
+  if (!isNode(node)) return null;
+  let shared = false;
+  visit(node as YamlNode, {
+    Alias() {
+      shared = true;
+      return visit.BREAK;
+    },
+    Node(_key, n) {
+      if (n.anchor || isAlias(n)) {
+        shared = true;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+    Pair(_key, pair) {
+      if (isScalar(pair.key) && pair.key.value === '<<') {
+        shared = true;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return shared ? 'it uses YAML anchors, aliases or merge keys: edit it in the file' : null;
+}
+
+/** The items of each editable list as written, for the board's editor. */
+export function editableItems(text: string): Record<EditableSection, EditableItem[]> | string {
+  const doc = parse(text);
+  if (typeof doc === 'string') return doc;
+  const out: Record<EditableSection, EditableItem[]> = { checks: [], components: [], alerts: [] };
+  for (const section of Object.keys(out) as EditableSection[]) {
+    const seq = sectionOf(doc, section);
+    if (typeof seq === 'string') return seq;
+    for (const node of seq?.items ?? []) {
+      const id = idOf(node, ITEM_KEY[section]);
+      if (id === null) continue;
+      const locked = lockedReason(node);
+      // An aliased item's JSON would need its anchors: the board only shows it, locked.
+      const item = (locked ? { [ITEM_KEY[section]]: id } : (node as YAMLMap).toJSON()) as JsonObject;
+      out[section].push({ id, item, locked });
+    }
+  }
+  return out;
+}
+
+/** Where the item stands in its list (as the schema's issue paths count), or -1. */
+export function itemIndex(text: string, section: EditableSection, id: string): number {
+  const doc = parse(text);
+  const seq = typeof doc === 'string' ? null : sectionOf(doc, section);
+  if (!seq || typeof seq === 'string') return -1;
+  return seq.items.findIndex((node) => idOf(node, ITEM_KEY[section]) === id);
+}
+
+/** Region ids written in the file (for the check form's choice). */
+export function regionIds(text: string): string[] {
+  const doc = parse(text);
+  if (typeof doc === 'string') return [];
+  const seq = sectionOf(doc, 'regions');
+  if (!seq || typeof seq === 'string') return [];
+  return seq.items.map((n) => idOf(n, 'id')).filter((id): id is string => id !== null);
+}
+
+/** Applies one edit; for a check with `component`, also moves it to that component's `checks`. */
+export function applyEdit(text: string, edit: ConfigEdit): TextEdit {
+  const first = applyOne(text, edit);
+  if (!first.ok || edit.section !== 'checks' || (edit.op !== 'add' && edit.op !== 'replace')) return first;
+  if (edit.component === undefined) return first;
+  const newId = typeof edit.item.id === 'string' ? edit.item.id : null;
+  const ids = new Set([newId, edit.op === 'replace' ? edit.id : null].filter((id): id is string => id !== null));
+  const moved = moveToComponent(first.text, ids, newId, edit.component);
+  if (!moved.ok) return moved;
+  return { ok: true, text: moved.text, summary: `${first.summary}${moved.summary}` };
+}
+
+function applyOne(text: string, edit: ConfigEdit): TextEdit {
+  const doc = parse(text);
+  if (typeof doc === 'string') return { ok: false, message: doc };
+  const seq = sectionOf(doc, edit.section);
+  if (typeof seq === 'string') return { ok: false, message: seq };
+  const key = ITEM_KEY[edit.section];
+  const noun = NOUN[edit.section];
+  if (edit.op === 'add') {
+    const id = typeof edit.item[key] === 'string' ? edit.item[key] : '?';
+    return { ok: true, text: addItem(text, doc, seq, edit.section, edit.item), summary: `added ${noun} "${id}"` };
+  }
+  const index = seq ? seq.items.findIndex((node) => idOf(node, key) === edit.id) : -1;
+  if (!seq || index === -1) return { ok: false, message: `there is no ${noun} "${edit.id}" in the file` };
+  const node = seq.items[index];
+  const locked = lockedReason(node);
+  if (locked) return { ok: false, message: `${noun} "${edit.id}" cannot be edited here: ${locked}` };
+  if (edit.op === 'delete')
+    return { ok: true, text: deleteItem(text, doc, seq, index), summary: `deleted ${noun} "${edit.id}"` };
+  const map = node as YAMLMap;
+  let next: JsonObject;
+  let summary: string;
+  if (edit.op === 'pause') {
+    const { enabled: _enabled, ...rest } = map.toJSON() as JsonObject;
+    next = edit.paused ? { ...rest, enabled: false } : rest;
+    summary = `${edit.paused ? 'paused' : 'resumed'} ${noun} "${edit.id}"`;
+  } else {
+    next = edit.item;
+    summary = `changed ${noun} "${edit.id}"`;
+  }
+  mergeInto(doc, map, next);
+  return { ok: true, text: replaceItem(text, doc, seq, map), summary };
+}
+
+/** Puts the check in `target`'s `checks` (and out of any other component's), or out of all for null. */
+function moveToComponent(text: string, ids: Set<string>, newId: string | null, target: string | null): TextEdit {
+  let current = text;
+  let summary = '';
+  const doc = parse(current);
+  if (typeof doc === 'string') return { ok: false, message: doc };
+  const seq = sectionOf(doc, 'components');
+  if (typeof seq === 'string') return { ok: false, message: seq };
+  const components = (seq?.items ?? []).map((node) => ({
+    id: idOf(node, 'id'),
+    json: isMap(node) ? (node.toJSON() as JsonObject) : null,
+  }));
+  if (target !== null && !components.some((c) => c.id === target)) {
+    return { ok: false, message: `there is no component "${target}" in the file` };
+  }
+  for (const { id, json } of components) {
+    if (id === null || json === null) continue;
+    const listed = Array.isArray(json.checks) ? json.checks.filter((c): c is string => typeof c === 'string') : [];
+    const kept = listed.filter((c) => !ids.has(c));
+    const checks = id === target && newId !== null ? [...kept, newId] : kept;
+    if (canonicalJson(checks) === canonicalJson(listed)) continue;
+    const step = applyOne(current, { op: 'replace', section: 'components', id, item: { ...json, checks } });
+    if (!step.ok) return step;
+    current = step.text;
+    summary += id === target ? ` in component "${id}"` : ` (out of component "${id}")`;
+  }
+  return { ok: true, text: current, summary };
+}
+
+/**
+ * Changes `node` to `next` keeping what did not change as it was: unchanged values keep their
+ * nodes (comments, quoting, flow style), nested maps merge recursively, removed keys go, new
+ * keys come last, and a changed list or map keeps the old one's flow or block style.
+ */
+function mergeInto(doc: YamlDocument, node: YAMLMap, next: JsonObject): void {
+  for (const pair of [...node.items]) {
+    const k = isScalar(pair.key) ? pair.key.value : pair.key;
+    if (typeof k !== 'string' || !Object.hasOwn(next, k)) node.delete(pair.key);
+  }
+  for (const [k, value] of Object.entries(next)) {
+    const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === k);
+    if (!pair) {
+      node.add(doc.createPair(k, value));
+      continue;
+    }
+    const old = pair.value;
+    const oldJson: unknown = isNode(old) ? old.toJSON() : old;
+    if (canonicalJson(oldJson) === canonicalJson(value)) continue;
+    if (isMap(old) && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      mergeInto(doc, old, value as JsonObject);
+      continue;
+    }
+    const created = doc.createNode(value);
+    if ((isMap(old) || isSeq(old)) && (isMap(created) || isSeq(created))) created.flow = old.flow;
+    if (isScalar(old) && isScalar(created) && typeof old.value === typeof created.value) created.type = old.type;
+    pair.value = created;
+  }
+}
+
+/** Whether the file writes `{ a: 1 }` or `{a: 1}`, and `[ a ]` or `[a]` (yaml has one setting for both). */
+interface FlowHabit {
+  map: boolean;
+  seq: boolean;
+}
+
+/** Lexer marks that stand for no text (see yaml's CST docs). */
+const CONTROL = new Set([CST.DOCUMENT, CST.FLOW_END, CST.SCALAR]);
+
+function sourceTokens(text: string): string[] {
+  return [...new Lexer().lex(text)].filter((t) => !CONTROL.has(t));
+}
+
+const isSpace = (token: string | undefined) => token !== undefined && /^ +$/.test(token);
+
+function flowHabit(text: string): FlowHabit {
+  const padded = { '{': 0, '[': 0 };
+  const tight = { '{': 0, '[': 0 };
+  const tokens = sourceTokens(text);
+  tokens.forEach((token, i) => {
+    if (token !== '{' && token !== '[') return;
+    const next = tokens[i + 1];
+    if (next === undefined || next === '}' || next === ']' || next.startsWith('\n')) return;
+    (isSpace(next) ? padded : tight)[token]++;
+  });
+  // With no example in the file: yaml's own `{ a: 1 }`, and `[a]` as most people write lists.
+  return { map: padded['{'] >= tight['{'], seq: padded['['] > tight['['] };
+}
+
+/** yaml's output (written padded) with the file's habit for each kind of flow collection. */
+function withHabit(out: string, habit: FlowHabit): string {
+  if (habit.map && habit.seq) return out;
+  const tokens = sourceTokens(out);
+  const tight = (open: string) => (open === '{' ? !habit.map : open === '[' ? !habit.seq : false);
+  const closes: Record<string, string> = { '}': '{', ']': '[' };
+  return tokens
+    .filter((token, i) => {
+      if (!isSpace(token)) return true;
+      const before = tokens[i - 1];
+      const after = tokens[i + 1];
+      if (before !== undefined && tight(before)) return false;
+      if (after !== undefined && closes[after] !== undefined && tight(closes[after]!)) return false;
+      return true;
+    })
+    .join('');
+}
+
+function wholeDocument(doc: YamlDocument, text: string): string {
+  return withHabit(doc.toString({ lineWidth: 0, flowCollectionPadding: true }), flowHabit(text));
+}
+
+/** A node's YAML on its own, each line after the first indented to `column`. */
+function nodeText(node: YamlNode, column: number, habit: FlowHabit): string {
+  const copy = node.clone() as YamlNode;
+  // Comments before and after the item lie outside its span and stay in the text as they are.
+  copy.commentBefore = null;
+  copy.comment = null;
+  copy.spaceBefore = false;
+  const standalone = new Document();
+  standalone.contents = copy;
+  const out = standalone.toString({ lineWidth: 0, flowCollectionPadding: true }).replace(/\n+$/, '');
+  return withHabit(out, habit)
+    .split('\n')
+    .map((line, i) => (i === 0 || line === '' ? line : ' '.repeat(column) + line))
+    .join('\n');
+}
+
+function lineStart(text: string, pos: number): number {
+  return text.lastIndexOf('\n', pos - 1) + 1;
+}
+
+/** Where an item's own text ends: its value, without the line break and blank space after it. */
+function valueEnd(text: string, node: YamlNode): number {
+  let end = node.range![1];
+  while (end > node.range![0] && /\s/.test(text[end - 1]!)) end--;
+  return end;
+}
+
+/** The column of the item's `- ` when it starts the item's line, else null (no safe span). */
+function dashColumn(text: string, node: unknown): number | null {
+  if (!isNode(node) || !node.range) return null;
+  const start = node.range[0];
+  const match = /^( *)- +$/.exec(text.slice(lineStart(text, start), start));
+  return match ? match[1]!.length : null;
+}
+
+function spliceable(text: string, seq: YAMLSeq | null, node?: unknown): boolean {
+  return seq !== null && !seq.flow && seq.items.length > 0 && (node === undefined || dashColumn(text, node) !== null);
+}
+
+function addItem(
+  text: string,
+  doc: YamlDocument,
+  seq: YAMLSeq | null,
+  section: EditableSection,
+  item: JsonObject,
+): string {
+  const created = doc.createNode(item);
+  if (!seq || !spliceable(text, seq, seq.items.at(-1))) {
+    if (seq) seq.items.push(created);
+    else doc.set(section, doc.createNode([item]));
+    return wholeDocument(doc, text);
+  }
+  const last = seq.items.at(-1) as YamlNode;
+  const column = dashColumn(text, last)!;
+  const lineEnd = text.indexOf('\n', valueEnd(text, last));
+  const at = lineEnd === -1 ? text.length : lineEnd;
+  const added = `\n${' '.repeat(column)}- ${nodeText(created, column + 2, flowHabit(text))}`;
+  return text.slice(0, at) + added + text.slice(at);
+}
+
+function replaceItem(text: string, doc: YamlDocument, seq: YAMLSeq, node: YAMLMap): string {
+  if (!spliceable(text, seq, node)) return wholeDocument(doc, text);
+  const start = node.range![0];
+  const end = valueEnd(text, node);
+  return text.slice(0, start) + nodeText(node, start - lineStart(text, start), flowHabit(text)) + text.slice(end);
+}
+
+function deleteItem(text: string, doc: YamlDocument, seq: YAMLSeq, index: number): string {
+  const node = seq.items[index];
+  // The last item: yaml writes the empty list as `[]` (a bare key would read as null).
+  if (seq.items.length === 1 || !spliceable(text, seq, node)) {
+    seq.items.splice(index, 1);
+    return wholeDocument(doc, text);
+  }
+  const n = node as YamlNode;
+  const from = lineStart(text, n.range![0]);
+  const lineEnd = text.indexOf('\n', valueEnd(text, n));
+  return text.slice(0, from) + (lineEnd === -1 ? '' : text.slice(lineEnd + 1));
+}
