@@ -12,6 +12,7 @@ import { usePixelShift, useRotation, useWakeLock } from './hooks/use-wall.ts';
 import { NAV_VIEWS, navigate, useRoute, wallOptions, type Route, type ViewName } from './route.ts';
 import { useBoard } from './store.ts';
 import { CheckDetail } from './views/CheckDetail.tsx';
+import { ConfigView } from './views/ConfigView.tsx';
 import { IncidentsView } from './views/IncidentsView.tsx';
 import { VantagesView } from './views/VantagesView.tsx';
 import { LatencyView } from './views/LatencyView.tsx';
@@ -90,6 +91,8 @@ function View({ view, route, wall }: { view: ViewName; route: Route; wall: boole
       return <IncidentsView wall={wall} focus={id} />;
     case 'vantages':
       return <VantagesView />;
+    case 'config':
+      return <ConfigView />;
     case 'check':
       return id ? <CheckDetail id={id} params={route.params} /> : <Grid wall={wall} params={route.params} />;
     case 'checks':

@@ -19,7 +19,10 @@ async function httpCall<M extends RpcMethod>(method: M, params: RpcParams<M>): P
         headers: { 'content-type': 'application/json', ...tokenHeader() },
         body: JSON.stringify(params),
       })
-    : await fetch(`/api/query/${method}?params=${encodeURIComponent(JSON.stringify(params))}`);
+    : // Queries for admins only (the config editor's) need the token too on a board without sign-in.
+      await fetch(`/api/query/${method}?params=${encodeURIComponent(JSON.stringify(params))}`, {
+        headers: tokenHeader(),
+      });
   const body = (await response.json().catch(() => ({ error: `HTTP ${response.status}` }))) as { error?: string };
   if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
   return body as RpcResult<M>;
