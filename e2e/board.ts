@@ -17,6 +17,17 @@ export class Board {
     await expect(this.connection()).toHaveAttribute('data-state', 'live');
   }
 
+  /** Signs in through the board's form (a server with `auth:`). */
+  async signIn(url: string, user: string, password: string): Promise<void> {
+    await this.page.goto(url);
+    const form = this.page.getByTestId('sign-in');
+    await expect(form).toBeVisible();
+    await form.getByLabel('User').fill(user);
+    await form.getByLabel('Password').fill(password);
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await expect(this.page.getByTestId('who-am-i')).toBeVisible();
+  }
+
   /** Opens a view by its hash route, as a kiosk would be pointed at it. */
   async openView(url: string, view: string, query = ''): Promise<void> {
     await this.open(`${url}${query ? `?${query}` : ''}`, `#/${view}`);

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { hashPassword } from '../src/server/auth/passwords.ts';
 import { HttpTarget } from '../test/support/http-target.ts';
 import { Board } from './board.ts';
@@ -58,22 +58,12 @@ auth:
     await rm(dir, { recursive: true, force: true });
   });
 
-  const signIn = async (page: Page, user: string, password: string) => {
-    await page.goto(served.url);
-    const form = page.getByTestId('sign-in');
-    await expect(form).toBeVisible();
-    await form.getByLabel('User').fill(user);
-    await form.getByLabel('Password').fill(password);
-    await form.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByTestId('who-am-i')).toBeVisible();
-  };
-
   test('an admin adds, and pauses, a check; others get no editor', async ({ page }) => {
     test.setTimeout(120_000);
     const board = new Board(page);
 
     await test.step('the admin opens the editor from the config file’s name', async () => {
-      await signIn(page, 'ana', 'admin pass');
+      await board.signIn(served.url, 'ana', 'admin pass');
       await board.waitForStatus('primary', 'up');
       await expect(page.getByTestId('config-source')).toContainText('knockon.yaml');
       await page.getByTestId('config-edit-link').click();
@@ -129,6 +119,7 @@ auth:
       await board.openView(served.url, 'checks');
       await board.waitForStatus('second', 'unknown');
       await expect(board.check('second')).toContainText('PAUSED');
+      await screenshotBoth(page, 'config-paused-tile');
       await board.waitForStatus('primary', 'up');
     });
 
@@ -139,7 +130,7 @@ auth:
       ] as const) {
         await page.getByTestId('who-am-i').getByRole('button', { name: 'Sign out' }).click();
         await expect(page.getByTestId('sign-in')).toBeVisible();
-        await signIn(page, user, password);
+        await board.signIn(served.url, user, password);
         await expect(page.getByTestId('config-source')).toContainText('knockon.yaml');
         await expect(page.getByTestId('config-edit-link')).toHaveCount(0);
         await board.openView(served.url, 'config');

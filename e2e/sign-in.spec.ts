@@ -29,15 +29,8 @@ auth:
     await demo?.stop();
   });
 
-  const signIn = async (page: Page, user: string, password: string) => {
-    await page.goto(demo.served.url);
-    const form = page.getByTestId('sign-in');
-    await expect(form).toBeVisible();
-    await form.getByLabel('User').fill(user);
-    await form.getByLabel('Password').fill(password);
-    await form.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByTestId('who-am-i')).toBeVisible();
-  };
+  const signIn = (page: Page, user: string, password: string) =>
+    new Board(page).signIn(demo.served.url, user, password);
 
   /** A page on another origin that tries to act on the board with whatever cookies the browser sends. */
   const attackerPage = async (host: string, target: string) => {
