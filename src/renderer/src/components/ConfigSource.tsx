@@ -11,14 +11,15 @@ export function ConfigSource() {
   if (!source) return null;
   const name = source.split(/[\\/]/).pop() || source;
   return (
-    <span className="config-source muted" title={source} data-testid="config-source">
-      config: <code>{name}</code>
+    <>
+      <span className="config-source muted" title={source} data-testid="config-source">
+        config: <code>{name}</code>
+      </span>
       <IfAllowed method="config.edit">
-        {' '}
-        <a href={href('config')} data-testid="config-edit-link">
-          Edit
+        <a href={href('config')} className="config-edit" data-testid="config-edit-link">
+          Edit config
         </a>
       </IfAllowed>
-    </span>
+    </>
   );
 }

@@ -320,26 +320,28 @@ function ItemList({
                       cell(entry.item, section === 'components' ? 'region' : 'on')
                     )}
                   </td>
-                  <td className="config-actions">
-                    {entry.locked ? (
-                      <span className="muted" title={entry.locked}>
-                        edit in the file
-                      </span>
-                    ) : (
-                      <>
-                        <button type="button" onClick={() => onEdit(entry)} disabled={busy}>
-                          Edit
-                        </button>
-                        {pausable && (
-                          <button type="button" onClick={() => onPause(entry, !paused)} disabled={busy}>
-                            {paused ? 'Resume' : 'Pause'}
+                  <td>
+                    <div className="config-actions">
+                      {entry.locked ? (
+                        <span className="muted" title={entry.locked}>
+                          edit in the file
+                        </span>
+                      ) : (
+                        <>
+                          <button type="button" onClick={() => onEdit(entry)} disabled={busy}>
+                            Edit
                           </button>
-                        )}
-                        <button type="button" className="danger" onClick={() => onDelete(entry)} disabled={busy}>
-                          Delete
-                        </button>
-                      </>
-                    )}
+                          {pausable && (
+                            <button type="button" onClick={() => onPause(entry, !paused)} disabled={busy}>
+                              {paused ? 'Resume' : 'Pause'}
+                            </button>
+                          )}
+                          <button type="button" className="danger" onClick={() => onDelete(entry)} disabled={busy}>
+                            Delete
+                          </button>
+                        </>
+                      )}
+                    </div>
                   </td>
                 </tr>
               );
