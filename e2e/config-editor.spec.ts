@@ -121,6 +121,25 @@ auth:
       await expect(board.check('second')).toContainText('PAUSED');
       await screenshotBoth(page, 'config-paused-tile');
       await board.waitForStatus('primary', 'up');
+      expect(served.output()).toContain('paused check "second" by Ana Lima (user:ana via http)');
+    });
+
+    await test.step('an edit of a file changed on disk meanwhile is refused, and the other change kept', async () => {
+      await board.openView(served.url, 'config');
+      const row = page.getByTestId('config-item-second');
+      await expect(row).toHaveAttribute('data-paused', 'true');
+      const byHand = `${await readFile(configPath, 'utf8')}# edited by hand while the board was open\n`;
+      await writeFile(configPath, byHand);
+      await row.getByRole('button', { name: 'Resume' }).click();
+      await expect(page.getByTestId('config-message')).toContainText('changed on disk');
+      expect(await readFile(configPath, 'utf8')).toBe(byHand);
+      await page.getByTestId('config-message').getByRole('button', { name: 'Reload the file' }).click();
+      await expect(page.getByTestId('config-message')).toHaveCount(0);
+      await page.getByTestId('config-item-second').getByRole('button', { name: 'Resume' }).click();
+      await expect(page.getByTestId('config-item-second')).toHaveAttribute('data-paused', 'false');
+      const resumed = await readFile(configPath, 'utf8');
+      expect(resumed).toContain('# edited by hand while the board was open\n');
+      expect(resumed).not.toContain('enabled: false');
     });
 
     await test.step('an operator and a viewer get no editor, and the server refuses them', async () => {

@@ -162,7 +162,15 @@ export function ConfigView() {
         >
           {message.text}{' '}
           {message.conflict && (
-            <button type="button" onClick={() => void load().then(() => setEditing(null))}>
+            <button
+              type="button"
+              onClick={() =>
+                void load().then(() => {
+                  setEditing(null);
+                  setMessage(null);
+                })
+              }
+            >
               Reload the file
             </button>
           )}
