@@ -123,14 +123,18 @@ export function regionIds(text: string): string[] {
   return seq.items.map((n) => idOf(n, 'id')).filter((id): id is string => id !== null);
 }
 
-/** Applies one edit; for a check with `component`, also moves it to that component's `checks`. */
+/**
+ * Applies one edit. A check's edit also keeps the components' `checks` lists right: a renamed
+ * check is renamed where they list it, and with `component` it is listed by that component only
+ * (null: by none).
+ */
 export function applyEdit(text: string, edit: ConfigEdit): TextEdit {
   const first = applyOne(text, edit);
   if (!first.ok || edit.section !== 'checks' || (edit.op !== 'add' && edit.op !== 'replace')) return first;
-  if (edit.component === undefined) return first;
   const newId = typeof edit.item.id === 'string' ? edit.item.id : null;
-  const ids = new Set([newId, edit.op === 'replace' ? edit.id : null].filter((id): id is string => id !== null));
-  const moved = moveToComponent(first.text, ids, newId, edit.component);
+  const renamed = edit.op === 'replace' && newId !== null && newId !== edit.id ? { from: edit.id, to: newId } : null;
+  if (edit.component === undefined && renamed === null) return first;
+  const moved = updateMemberships(first.text, newId, renamed, edit.component);
   if (!moved.ok) return moved;
   return { ok: true, text: moved.text, summary: `${first.summary}${moved.summary}` };
 }
@@ -168,8 +172,12 @@ function applyOne(text: string, edit: ConfigEdit): TextEdit {
   return { ok: true, text: replaceItem(text, doc, seq, map), summary };
 }
 
-/** Puts the check in `target`'s `checks` (and out of any other component's), or out of all for null. */
-function moveToComponent(text: string, ids: Set<string>, newId: string | null, target: string | null): TextEdit {
+function updateMemberships(
+  text: string,
+  checkId: string | null,
+  renamed: { from: string; to: string } | null,
+  target: string | null | undefined,
+): TextEdit {
   let current = text;
   let summary = '';
   const doc = parse(current);
@@ -180,19 +188,28 @@ function moveToComponent(text: string, ids: Set<string>, newId: string | null, t
     id: idOf(node, 'id'),
     json: isMap(node) ? (node.toJSON() as JsonObject) : null,
   }));
-  if (target !== null && !components.some((c) => c.id === target)) {
+  if (typeof target === 'string' && !components.some((c) => c.id === target)) {
     return { ok: false, message: `there is no component "${target}" in the file` };
   }
   for (const { id, json } of components) {
-    if (id === null || json === null) continue;
-    const listed = Array.isArray(json.checks) ? json.checks.filter((c): c is string => typeof c === 'string') : [];
-    const kept = listed.filter((c) => !ids.has(c));
-    const checks = id === target && newId !== null ? [...kept, newId] : kept;
+    if (id === null || json === null || !(Array.isArray(json.checks) || id === target)) continue;
+    const listed = Array.isArray(json.checks) ? json.checks : [];
+    let checks = listed.map((c) => (renamed && c === renamed.from ? renamed.to : c));
+    if (target !== undefined && checkId !== null) {
+      checks = checks.filter((c) => c !== checkId || id === target);
+      if (id === target && !checks.includes(checkId)) checks.push(checkId);
+    }
     if (canonicalJson(checks) === canonicalJson(listed)) continue;
     const step = applyOne(current, { op: 'replace', section: 'components', id, item: { ...json, checks } });
     if (!step.ok) return step;
     current = step.text;
-    summary += id === target ? ` in component "${id}"` : ` (out of component "${id}")`;
+    const member = checkId !== null && checks.includes(checkId);
+    const was = listed.includes(renamed?.from ?? checkId ?? '');
+    summary += !member
+      ? ` (out of component "${id}")`
+      : was
+        ? ` (renamed in component "${id}")`
+        : ` in component "${id}"`;
   }
   return { ok: true, text: current, summary };
 }

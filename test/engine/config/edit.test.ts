@@ -169,6 +169,39 @@ describe('config editor: writes board edits back to the YAML file', () => {
     expect(parsed(after).components[0]!.checks).toEqual(['hk-lb', 'hk-api']);
   });
 
+  it('renames a check where components list it, and moves it between components on request', async () => {
+    const view = await new ConfigEditor(file, log).document();
+    if (!view.editable) throw new Error(view.reason);
+    const renamed = await edit({
+      op: 'replace',
+      section: 'checks',
+      id: 'hk-lb',
+      item: { ...view.checks[0]!.item, id: 'hk-edge-lb' },
+    });
+    expect(renamed).toMatchObject({ ok: true, message: 'changed check "hk-lb" (renamed in component "hk-edge")' });
+    expect(parsed(await text()).components[0]!.checks).toEqual(['hk-edge-lb']);
+    const moved = await edit({
+      op: 'replace',
+      section: 'checks',
+      id: 'sg-api',
+      item: { ...view.checks[1]!.item },
+      component: 'hk-edge',
+    });
+    expect(moved).toMatchObject({
+      ok: true,
+      message: 'changed check "sg-api" in component "hk-edge" (out of component "sg-api")',
+    });
+    // A component left without checks is still valid (its status is unknown).
+    expect(parsed(await text()).components.map((c) => c.checks)).toEqual([['hk-edge-lb', 'sg-api'], []]);
+    expect(
+      await edit({ op: 'replace', section: 'checks', id: 'sg-api', item: view.checks[1]!.item, component: 'nope' }),
+    ).toMatchObject({
+      ok: false,
+      reason: 'refused',
+      message: 'there is no component "nope" in the file',
+    });
+  });
+
   it('refuses an invalid edit with the field named, and writes nothing', async () => {
     const outcome = await edit({
       op: 'add',
