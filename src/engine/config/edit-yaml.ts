@@ -292,7 +292,7 @@ function withHabit(out: string, habit: FlowHabit): string {
 }
 
 function wholeDocument(doc: YamlDocument, text: string): string {
-  return withHabit(doc.toString({ lineWidth: 0, flowCollectionPadding: true }), flowHabit(text));
+  return withEol(withHabit(doc.toString({ lineWidth: 0, flowCollectionPadding: true }), flowHabit(text)), text);
 }
 
 /** A node's YAML on its own, each line after the first indented to `column`. */
@@ -348,10 +348,12 @@ function addItem(
     return wholeDocument(doc, text);
   }
   const last = seq.items.at(-1) as YamlNode;
+  // A list of one-line `{ ... }` items gets one more of those.
+  if (isMap(last) && last.flow && isMap(created)) created.flow = true;
   const column = dashColumn(text, last)!;
-  const lineEnd = text.indexOf('\n', valueEnd(text, last));
+  const lineEnd = text.indexOf(eolOf(text), valueEnd(text, last));
   const at = lineEnd === -1 ? text.length : lineEnd;
-  const added = `\n${' '.repeat(column)}- ${nodeText(created, column + 2, flowHabit(text))}`;
+  const added = withEol(`\n${' '.repeat(column)}- ${nodeText(created, column + 2, flowHabit(text))}`, text);
   return text.slice(0, at) + added + text.slice(at);
 }
 
@@ -359,7 +361,17 @@ function replaceItem(text: string, doc: YamlDocument, seq: YAMLSeq, node: YAMLMa
   if (!spliceable(text, seq, node)) return wholeDocument(doc, text);
   const start = node.range![0];
   const end = valueEnd(text, node);
-  return text.slice(0, start) + nodeText(node, start - lineStart(text, start), flowHabit(text)) + text.slice(end);
+  const written = nodeText(node, start - lineStart(text, start), flowHabit(text));
+  return text.slice(0, start) + withEol(written, text) + text.slice(end);
+}
+
+/** The file's line break: Windows files keep theirs. */
+function eolOf(text: string): string {
+  return text.includes('\r\n') ? '\r\n' : '\n';
+}
+
+function withEol(written: string, text: string): string {
+  return eolOf(text) === '\n' ? written : written.replace(/\n/g, '\r\n');
 }
 
 function deleteItem(text: string, doc: YamlDocument, seq: YAMLSeq, index: number): string {

@@ -202,6 +202,20 @@ describe('config editor: writes board edits back to the YAML file', () => {
     });
   });
 
+  it('keeps a list of one-line items one-line, and a Windows file’s line breaks', async () => {
+    const windows = 'checks: # all of them\r\n  - { id: a, type: tcp, host: 127.0.0.1, port: 1 }\r\n';
+    await writeFile(file, windows);
+    expect(
+      await edit({ op: 'add', section: 'checks', item: { id: 'b', type: 'tcp', host: '127.0.0.1', port: 2 } }),
+    ).toMatchObject({ ok: true });
+    expect(await text()).toBe(`${windows}  - { id: b, type: tcp, host: 127.0.0.1, port: 2 }\r\n`);
+    expect(await edit({ op: 'pause', section: 'checks', id: 'a', paused: true })).toMatchObject({ ok: true });
+    expect(await edit({ op: 'delete', section: 'checks', id: 'b' })).toMatchObject({ ok: true });
+    expect(await text()).toBe(
+      'checks: # all of them\r\n  - { id: a, type: tcp, host: 127.0.0.1, port: 1, enabled: false }\r\n',
+    );
+  });
+
   it('refuses an invalid edit with the field named, and writes nothing', async () => {
     const outcome = await edit({
       op: 'add',
