@@ -86,12 +86,17 @@ function lockedReason(node: unknown): string | null {
   return shared ? 'it uses YAML anchors, aliases or merge keys: edit it in the file' : null;
 }
 
-/** The items of each editable list as written, for the board's editor. */
-export function editableItems(text: string): Record<EditableSection, EditableItem[]> | string {
+export type EditableLists = Record<EditableSection, EditableItem[]> & {
+  /** Region ids written in the file (for the check form's choice). */
+  regions: string[];
+};
+
+/** The items of each editable list as written, for the board's editor (one parse of the file). */
+export function editableItems(text: string): EditableLists | string {
   const doc = parse(text);
   if (typeof doc === 'string') return doc;
-  const out: Record<EditableSection, EditableItem[]> = { checks: [], components: [], alerts: [] };
-  for (const section of Object.keys(out) as EditableSection[]) {
+  const out: EditableLists = { checks: [], components: [], alerts: [], regions: [] };
+  for (const section of ['checks', 'components', 'alerts'] as const) {
     const seq = sectionOf(doc, section);
     if (typeof seq === 'string') return seq;
     for (const node of seq?.items ?? []) {
@@ -103,6 +108,10 @@ export function editableItems(text: string): Record<EditableSection, EditableIte
       out[section].push({ id, item, locked });
     }
   }
+  const regions = sectionOf(doc, 'regions');
+  if (regions && typeof regions !== 'string') {
+    out.regions = regions.items.map((n) => idOf(n, 'id')).filter((id): id is string => id !== null);
+  }
   return out;
 }
 
@@ -112,15 +121,6 @@ export function itemIndex(text: string, section: EditableSection, id: string): n
   const seq = typeof doc === 'string' ? null : sectionOf(doc, section);
   if (!seq || typeof seq === 'string') return -1;
   return seq.items.findIndex((node) => idOf(node, ITEM_KEY[section]) === id);
-}
-
-/** Region ids written in the file (for the check form's choice). */
-export function regionIds(text: string): string[] {
-  const doc = parse(text);
-  if (typeof doc === 'string') return [];
-  const seq = sectionOf(doc, 'regions');
-  if (!seq || typeof seq === 'string') return [];
-  return seq.items.map((n) => idOf(n, 'id')).filter((id): id is string => id !== null);
 }
 
 /**

@@ -17,7 +17,7 @@ import {
 import type { ConfigIssue } from '../../shared/model.ts';
 import { describeError } from '../repeated-errors.ts';
 import type { RpcRegistry } from '../rpc.ts';
-import { applyEdit, editableItems, itemIndex, regionIds } from './edit-yaml.ts';
+import { applyEdit, editableItems, itemIndex } from './edit-yaml.ts';
 import { writeFileAtomic } from './edit-write.ts';
 import { parseConfigText } from './parse.ts';
 import { readConfigFile } from './read.ts';
@@ -65,7 +65,6 @@ export class ConfigEditor {
       file: read.path,
       revision: revisionOf(read.text),
       ...items,
-      regions: regionIds(read.text),
     };
   }
 
