@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
 import { hashPassword } from '../src/server/auth/passwords.ts';
 import { HttpTarget } from '../test/support/http-target.ts';
 import { Board } from './board.ts';
@@ -14,6 +15,20 @@ import { screenshotBoth } from './support/shots.ts';
  * reload; a bad URL is refused next to its field; a check is paused; an operator and a viewer
  * get no editor.
  */
+/** axe-core's serious and critical findings on the page, as the accessibility spec counts them. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id}: ${v.help} (${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')})`,
+    );
+}
+
 test.describe('editing checks on the board, config kept as code', () => {
   let dir: string;
   let target: HttpTarget;
@@ -83,6 +98,7 @@ auth:
       );
       expect(await readFile(configPath, 'utf8')).toBe(original);
       await screenshotBoth(page, 'config-editor-invalid');
+      expect(await seriousViolations(page)).toEqual([]);
     });
 
     await test.step('a good one is written to the file, comments intact, and the grid shows it', async () => {
@@ -103,6 +119,7 @@ auth:
       expect(written).toContain('checks: [primary, second] }');
       await expect(page.getByTestId('config-item-second')).toContainText('up', { timeout: 20_000 });
       await screenshotBoth(page, 'config-editor');
+      expect(await seriousViolations(page)).toEqual([]);
       await board.openView(served.url, 'checks');
       await board.waitForStatus('second', 'up');
       await expect(board.check('second')).toContainText('HK second');
