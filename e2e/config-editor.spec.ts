@@ -125,6 +125,21 @@ auth:
       await expect(board.check('second')).toContainText('HK second');
     });
 
+    await test.step('an alert rule is added with its own form', async () => {
+      await board.openView(served.url, 'config');
+      await page.getByTestId('config-add-alerts').click();
+      const form = page.getByTestId('config-form');
+      await form.getByTestId('config-field-name').fill('ApiDown');
+      await form.getByTestId('config-field-severity').selectOption('critical');
+      await form.getByTestId('config-field-on').selectOption('components');
+      await form.getByTestId('config-field-for').fill('30s');
+      await form.getByTestId('config-save').click();
+      await expect(page.getByTestId('config-item-ApiDown')).toContainText('critical');
+      expect(await readFile(configPath, 'utf8')).toContain(
+        'alerts:\n  - name: ApiDown\n    condition: down\n    severity: critical\n    on: components\n    for: 30s\n',
+      );
+    });
+
     await test.step('pausing a check writes enabled: false and the grid shows it paused', async () => {
       await board.openView(served.url, 'config');
       const row = page.getByTestId('config-item-second');
@@ -176,5 +191,28 @@ auth:
         expect(refused.status()).toBe(403);
       }
     });
+  });
+
+  test('a board without sign-in asks for the board token before it shows the file', async ({ page }) => {
+    const plainDir = await mkdtemp(join(tmpdir(), 'knockon-e2e-config-token-'));
+    const plainPath = join(plainDir, 'knockon.yaml');
+    await writeFile(plainPath, `checks:\n  - { id: only, type: http, url: "${target.url}/health" }\n`);
+    const plain = await serve(['--config', plainPath, '--data-dir', join(plainDir, 'data'), '--token', 'plain-token']);
+    try {
+      const board = new Board(page);
+      await board.openView(plain.url, 'config');
+      const gate = page.getByTestId('view-config');
+      await gate.getByLabel(/Board token/).fill('plain-token');
+      await gate.getByRole('button', { name: 'Open the config' }).click();
+      await expect(page.getByTestId('config-file')).toContainText(plainPath);
+      await page.getByTestId('config-item-only').getByRole('button', { name: 'Pause' }).click();
+      await expect(page.getByTestId('config-item-only')).toHaveAttribute('data-paused', 'true');
+      expect(await readFile(plainPath, 'utf8')).toBe(
+        `checks:\n  - { id: only, type: http, url: "${target.url}/health", enabled: false }\n`,
+      );
+    } finally {
+      await plain.stop();
+      await rm(plainDir, { recursive: true, force: true });
+    }
   });
 });
