@@ -174,6 +174,17 @@ auth:
       expect(resumed).not.toContain('enabled: false');
     });
 
+    await test.step('deleting a check a component lists is refused, naming the component; Cancel keeps it', async () => {
+      const before = await readFile(configPath, 'utf8');
+      await page.getByTestId('config-item-primary').getByRole('button', { name: 'Delete' }).click();
+      const dialog = page.getByTestId('confirm-dialog');
+      await dialog.getByRole('button', { name: 'Delete' }).click();
+      await expect(dialog.getByRole('alert')).toContainText('components[0].checks[0]');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await expect(dialog).toBeHidden();
+      expect(await readFile(configPath, 'utf8')).toBe(before);
+    });
+
     await test.step('an operator and a viewer get no editor, and the server refuses them', async () => {
       for (const [user, password] of [
         ['olu', 'operator pass'],

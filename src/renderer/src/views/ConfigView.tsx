@@ -82,8 +82,9 @@ export function ConfigView() {
   }
   if (tokenNeeded) return <TokenGate onToken={() => setTokenNeeded(false)} />;
 
-  const send = async (edit: ConfigEdit): Promise<boolean> => {
-    if (!doc?.editable) return false;
+  /** Sends one edit; null when it was saved, else what went wrong (also shown on the page). */
+  const send = async (edit: ConfigEdit): Promise<string | null> => {
+    if (!doc?.editable) return 'the config is not editable';
     setBusy(true);
     setFieldErrors({});
     try {
@@ -91,7 +92,7 @@ export function ConfigView() {
       if (outcome.ok) {
         setMessage({ tone: 'ok', text: `Saved: ${outcome.message}. The board applies it as the file reloads.` });
         await load();
-        return true;
+        return null;
       }
       setFieldErrors(outcome.fields);
       const itemOnly =
@@ -101,10 +102,11 @@ export function ConfigView() {
         text: itemOnly ? 'Not saved: fix the fields marked below.' : outcome.message,
         conflict: outcome.reason === 'conflict',
       });
-      return false;
+      return outcome.message;
     } catch (error) {
-      setMessage({ tone: 'error', text: error instanceof Error ? error.message : String(error) });
-      return false;
+      const text = error instanceof Error ? error.message : String(error);
+      setMessage({ tone: 'error', text });
+      return text;
     } finally {
       setBusy(false);
     }
@@ -119,14 +121,15 @@ export function ConfigView() {
       note: null,
       danger: true,
       run: async () => {
-        if (!(await send({ op: 'delete', section, id }))) throw new Error('not deleted: see the message on the page');
+        const problem = await send({ op: 'delete', section, id });
+        if (problem !== null) throw new Error(problem);
       },
       done: `Deleted ${TITLES[section].one} ${id}`,
     });
   };
 
   return (
-    <div className="detail-view config-view" data-testid="view-config">
+    <div className="detail-view" data-testid="view-config">
       <header className="detail-head">
         <h2>Config</h2>
         {doc && (
@@ -210,7 +213,7 @@ export function ConfigView() {
                 setFieldErrors({ [key]: `expected ${key === 'id' ? 'an id' : 'a name'}` });
                 return;
               }
-              if (await send(edit)) setEditing(null);
+              if ((await send(edit)) === null) setEditing(null);
             }}
           />
         ) : (
