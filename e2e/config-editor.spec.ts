@@ -29,6 +29,8 @@ async function seriousViolations(page: Page): Promise<string[]> {
     );
 }
 
+const dialog = (page: Page) => page.getByTestId('confirm-dialog');
+
 test.describe('editing checks on the board, config kept as code', () => {
   let dir: string;
   let target: HttpTarget;
@@ -144,6 +146,7 @@ auth:
       await board.openView(served.url, 'config');
       const row = page.getByTestId('config-item-second');
       await row.getByRole('button', { name: 'Pause' }).click();
+      await dialog(page).getByRole('button', { name: 'Pause' }).click();
       await expect(row).toHaveAttribute('data-paused', 'true');
       expect(await readFile(configPath, 'utf8')).toContain(
         `    url: ${target.url}/second\n    region: hk\n    enabled: false\n`,
@@ -163,11 +166,15 @@ auth:
       const byHand = `${await readFile(configPath, 'utf8')}# edited by hand while the board was open\n`;
       await writeFile(configPath, byHand);
       await row.getByRole('button', { name: 'Resume' }).click();
+      await dialog(page).getByRole('button', { name: 'Resume' }).click();
+      await expect(dialog(page).getByRole('alert')).toContainText('changed on disk');
+      await dialog(page).getByRole('button', { name: 'Cancel' }).click();
       await expect(page.getByTestId('config-message')).toContainText('changed on disk');
       expect(await readFile(configPath, 'utf8')).toBe(byHand);
       await page.getByTestId('config-message').getByRole('button', { name: 'Reload the file' }).click();
       await expect(page.getByTestId('config-message')).toHaveCount(0);
       await page.getByTestId('config-item-second').getByRole('button', { name: 'Resume' }).click();
+      await dialog(page).getByRole('button', { name: 'Resume' }).click();
       await expect(page.getByTestId('config-item-second')).toHaveAttribute('data-paused', 'false');
       const resumed = await readFile(configPath, 'utf8');
       expect(resumed).toContain('# edited by hand while the board was open\n');
@@ -177,11 +184,10 @@ auth:
     await test.step('deleting a check a component lists is refused, naming the component; Cancel keeps it', async () => {
       const before = await readFile(configPath, 'utf8');
       await page.getByTestId('config-item-primary').getByRole('button', { name: 'Delete' }).click();
-      const dialog = page.getByTestId('confirm-dialog');
-      await dialog.getByRole('button', { name: 'Delete' }).click();
-      await expect(dialog.getByRole('alert')).toContainText('components[0].checks[0]');
-      await dialog.getByRole('button', { name: 'Cancel' }).click();
-      await expect(dialog).toBeHidden();
+      await dialog(page).getByRole('button', { name: 'Delete' }).click();
+      await expect(dialog(page).getByRole('alert')).toContainText('components[0].checks[0]');
+      await dialog(page).getByRole('button', { name: 'Cancel' }).click();
+      await expect(dialog(page)).toBeHidden();
       expect(await readFile(configPath, 'utf8')).toBe(before);
     });
 
@@ -217,6 +223,7 @@ auth:
       await gate.getByRole('button', { name: 'Open the config' }).click();
       await expect(page.getByTestId('config-file')).toContainText(plainPath);
       await page.getByTestId('config-item-only').getByRole('button', { name: 'Pause' }).click();
+      await dialog(page).getByRole('button', { name: 'Pause' }).click();
       await expect(page.getByTestId('config-item-only')).toHaveAttribute('data-paused', 'true');
       expect(await readFile(plainPath, 'utf8')).toBe(
         `checks:\n  - { id: only, type: http, url: "${target.url}/health", enabled: false }\n`,

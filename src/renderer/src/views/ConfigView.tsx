@@ -112,19 +112,28 @@ export function ConfigView() {
     }
   };
 
-  const remove = (section: EditableSection, id: string) => {
+  /** Pausing, resuming and deleting ask first, as every action on the board does. */
+  const confirmEdit = (edit: Extract<ConfigEdit, { op: 'pause' | 'delete' }>) => {
+    const what = `${TITLES[edit.section].one} “${edit.id}”`;
+    const file = doc?.file ?? 'the config file';
+    const verb = edit.op === 'delete' ? 'Delete' : edit.paused ? 'Pause' : 'Resume';
     useUi.getState().confirm({
-      title: `Delete ${TITLES[section].one} “${id}”?`,
-      description: `It is removed from ${doc?.file ?? 'the config file'}; the comments around it stay.`,
-      confirmLabel: 'Delete',
+      title: `${verb} ${what}?`,
+      description:
+        edit.op === 'delete'
+          ? `It is removed from ${file}; the comments around it stay.`
+          : edit.paused
+            ? `It is written as enabled: false in ${file}: ${edit.section === 'checks' ? 'not probed' : 'not evaluated'} until resumed.`
+            : `enabled: false is removed from it in ${file}.`,
+      confirmLabel: verb,
       method: 'config.edit',
       note: null,
-      danger: true,
+      danger: edit.op === 'delete',
       run: async () => {
-        const problem = await send({ op: 'delete', section, id });
+        const problem = await send(edit);
         if (problem !== null) throw new Error(problem);
       },
-      done: `Deleted ${TITLES[section].one} ${id}`,
+      done: `${verb === 'Delete' ? 'Deleted' : verb === 'Pause' ? 'Paused' : 'Resumed'} ${what}`,
     });
   };
 
@@ -241,8 +250,10 @@ export function ConfigView() {
                   ...(section === 'checks' ? { component: componentOf(item.id, doc.components) } : {}),
                 });
               }}
-              onPause={(item, paused) => void send({ op: 'pause', section: section as 'checks', id: item.id, paused })}
-              onDelete={(item) => remove(section, item.id)}
+              onPause={(item, paused) =>
+                section !== 'components' && confirmEdit({ op: 'pause', section, id: item.id, paused })
+              }
+              onDelete={(item) => confirmEdit({ op: 'delete', section, id: item.id })}
             />
           ))
         ))}
