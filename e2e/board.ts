@@ -2,7 +2,7 @@ import { expect, type Locator, type Page } from '@playwright/test';
 import type { Status } from '../src/shared/model.ts';
 
 export type ViewName =
-  'checks' | 'overview' | 'wall' | 'map' | 'latency' | 'incidents' | 'vantages' | 'check' | 'access';
+  'checks' | 'overview' | 'wall' | 'map' | 'latency' | 'incidents' | 'vantages' | 'check' | 'access' | 'config';
 
 /** The board as a user sees it. Tests talk to this, not to selectors. */
 export class Board {

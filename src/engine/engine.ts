@@ -317,7 +317,7 @@ export class Engine {
     // This machine probes the checks listing it; the agents probe the rest.
     this.scheduler.setJobs(
       [...next.values()]
-        .filter((t) => t.obs.has(config.vantage.id))
+        .filter((t) => t.obs.has(config.vantage.id) && t.check.enabled !== false)
         .map((t) => ({ id: t.check.id, intervalMs: t.check.intervalMs })),
     );
     this.batcher.clear();
@@ -525,6 +525,8 @@ export class Engine {
       consecutiveFailures: state.consecutiveFailures,
       consecutiveSuccesses: state.consecutiveSuccesses,
     };
+    if (tracked.check.enabled === false) view.paused = true;
+    else delete view.paused;
     const skipped = this.scheduler.skippedOf(tracked.check.id);
     if (skipped > 0) view.skippedSlots = skipped;
     if (!tracked.multi || tracked.decision === null) return view;
@@ -572,6 +574,8 @@ export class Engine {
 
   /** A check's state as the board and the modules see it: `maintenance` while a window covers it. */
   private shown(tracked: Tracked, state: CheckState): CheckState {
+    // A paused check has no data worth showing as current: unknown, which holds its alerts.
+    if (tracked.check.enabled === false) return { ...state, status: 'unknown' };
     return this.maintenance.covers(tracked.check.id) ? { ...state, status: 'maintenance' } : state;
   }
 

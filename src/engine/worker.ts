@@ -7,6 +7,7 @@ import { EngineCommandSchema, type EngineCommand, type EngineEvent } from '../sh
 import { systemClock } from './clock.ts';
 import { parseConfigText } from './config/parse.ts';
 import { readConfigFile } from './config/read.ts';
+import { ConfigEditor } from './config/edit.ts';
 import { configReloader } from './config/reload.ts';
 import { watchConfigFile } from './config/watch.ts';
 import { Engine } from './engine.ts';
@@ -44,6 +45,8 @@ let unwatch: (() => void) | null = null;
 
 async function start(command: Extract<EngineCommand, { kind: 'start' }>): Promise<void> {
   await installModules({ engine, rpc, dataDir: command.dataDir, log });
+  // Edits from the board are written to the file; the watcher below applies them.
+  new ConfigEditor(command.configPath, log).register(rpc);
   if (command.configPath === null) {
     const outcome = parseConfigText(command.demoConfigText ?? 'checks: []', 'built-in demo');
     if (!outcome.ok) throw new Error(`the built-in demo config is invalid: ${JSON.stringify(outcome.issues)}`);

@@ -292,6 +292,8 @@ export interface CheckView {
    * current) until the next result.
    */
   restored?: true;
+  /** Paused in the config (`enabled: false`): not probed, status unknown. */
+  paused?: true;
   /** The latest results at a glance, oldest first, one letter each (see shared/beats.ts). */
   beats?: string;
 }

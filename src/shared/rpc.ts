@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { PERSON_ROLES, roleRefusal, type Actor } from './actor.ts';
 import type { ApiTokenView, CreatedSecret, KioskLinkView } from './auth-api.ts';
 import { MAX_AGENT_BODY_BYTES } from './agent-protocol.ts';
+import { ConfigEditSchema, RevisionSchema, type ConfigDocumentView, type ConfigEditOutcome } from './config-edit.ts';
 import type { EngineHealth, IncidentView, ProbeResult, SeriesPoint } from './model.ts';
 
 /** Alertmanager's webhook body at most (a group of alerts with labels and annotations). */
@@ -189,6 +190,17 @@ export const RPC_CONTRACT = {
     'action',
     'admin',
     z.strictObject({ tokenId: id('tokenId', 'an agent token id') }),
+  ),
+  /** The config file as the board may edit it: its path, revision and editable items (src/shared/config-edit.ts). */
+  'config.document': method<ConfigDocumentView>()('query', 'admin', z.strictObject({})),
+  /**
+   * One edit of a check, component or alert rule, written back to the config file when the file is
+   * still at `revision` and the result is valid; the hot reload applies it.
+   */
+  'config.edit': method<ConfigEditOutcome>()(
+    'action',
+    'admin',
+    z.strictObject({ revision: RevisionSchema, edit: ConfigEditSchema }),
   ),
   /** API tokens of people and services (never the tokens themselves); headless server only. */
   'auth.tokens': method<ApiTokenView[]>()('query', 'admin', z.strictObject({})),

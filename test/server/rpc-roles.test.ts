@@ -44,6 +44,8 @@ const SAMPLE: Record<RpcMethod, unknown> = {
   'auth.createKioskLink': { name: 'wall 1' },
   'auth.revokeKioskLink': { linkId: 'k' },
   'alertmanager.webhook': { authorization: '', body: '{}' },
+  'config.document': {},
+  'config.edit': { revision: '0'.repeat(64), edit: { op: 'delete', section: 'checks', id: 'c' } },
 };
 const METHODS = Object.keys(RPC_CONTRACT) as RpcMethod[];
 const CALLERS: Actor[] = [VIEWER, OPERATOR, ADMIN, AGENT, WEBHOOK];

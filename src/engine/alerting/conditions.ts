@@ -88,6 +88,7 @@ export function buildCandidates(
   const vantageOffline = !topology.vantage().online || observerDegraded;
   const out: AlertCandidate[] = [];
   for (const rule of rules) {
+    if (rule.enabled === false) continue;
     for (const subject of only ? subjectsIn(rule, only, topology) : subjectsOf(rule, topology)) {
       const base = {
         key: alertKey(rule.name, subject),

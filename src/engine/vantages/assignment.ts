@@ -32,7 +32,7 @@ export function buildAssignments(
   const defaults = isRecord(input.defaults) ? without(input.defaults, CENTRE_ONLY) : undefined;
   for (const v of config.vantages) {
     const checks = inputChecks
-      .filter((c) => typeof c.id === 'string' && vantagesOf(c.id).includes(v.id))
+      .filter((c) => typeof c.id === 'string' && c.enabled !== false && vantagesOf(c.id).includes(v.id))
       .map((c) => without(c, CENTRE_ONLY));
     const document: Record<string, unknown> = {
       version: 1,

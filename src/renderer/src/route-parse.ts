@@ -4,8 +4,12 @@
  * `overview` is the regions-and-incidents view for engineers (navigation, actions); `wall` is the
  * same view as the wall shows it (no navigation, big type), kept for kiosks pointed at #/wall.
  */
+/**
+ * `access` is the tokens and kiosk links screen (admins); `config` is the config editor (admins),
+ * reached from the config file's name in the navigation.
+ */
 export type ViewName =
-  'checks' | 'overview' | 'wall' | 'map' | 'latency' | 'incidents' | 'vantages' | 'check' | 'access';
+  'checks' | 'overview' | 'wall' | 'map' | 'latency' | 'incidents' | 'vantages' | 'check' | 'access' | 'config';
 
 export const NAV_VIEWS: { view: ViewName; label: string; key: string }[] = [
   { view: 'checks', label: 'Checks', key: '1' },
@@ -43,6 +47,7 @@ const KNOWN: ReadonlySet<string> = new Set<ViewName>([
   'vantages',
   'check',
   'access',
+  'config',
 ]);
 export const DEFAULT_DWELL_MS = 20_000;
 const DEFAULT_ROTATION: ViewName[] = ['wall', 'map', 'latency', 'incidents'];
@@ -78,7 +83,9 @@ export function wallOptions(route: Route): WallOptions {
   let dwellMs = DEFAULT_DWELL_MS;
   const seconds = Number(p.get('dwell') ?? (rotateParam && rotateParam !== '1' ? rotateParam : NaN));
   if (Number.isFinite(seconds) && seconds >= 1) dwellMs = seconds * 1000;
-  const views = (p.get('views') ?? '').split(',').filter((v): v is ViewName => KNOWN.has(v) && v !== 'check');
+  const views = (p.get('views') ?? '')
+    .split(',')
+    .filter((v): v is ViewName => KNOWN.has(v) && v !== 'check' && v !== 'config');
   return { wall, dwellMs: rotate ? dwellMs : null, views: views.length > 0 ? views : DEFAULT_ROTATION };
 }
 

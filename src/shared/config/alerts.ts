@@ -21,6 +21,8 @@ const ruleCommon = {
   labels: z.record(labelName, z.string()).default({}),
   /** Templates: {{ $labels.instance }}, {{ $labels.<name> }}, {{ $value }}. */
   annotations: z.record(labelName, z.string()).default({}),
+  /** `false` pauses the rule: it is not evaluated, so its alerts end as if the rule were removed. */
+  enabled: z.boolean().optional(),
 };
 
 export const alertRuleSchema = z.discriminatedUnion(

@@ -47,4 +47,9 @@ export const checkCommon = {
   /** How those vantages decide together; defaults.quorum when absent. */
   quorum: quorumRuleSchema.optional(),
   missing_vantage: missingVantageSchema.optional(),
+  /**
+   * `false` pauses the check (Gatus's `enabled`): it is not probed, here or by agents, and the
+   * board shows it paused with status unknown, which holds its alerts as they are.
+   */
+  enabled: z.boolean().optional(),
 };

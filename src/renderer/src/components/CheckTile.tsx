@@ -39,6 +39,7 @@ export const CheckTile = memo(function CheckTile({ check, stale, now, role }: Pr
           </span>
         )}
         {role === 'impacted' && <span className="role-tag is-impacted">KNOCK-ON</span>}
+        {check.paused && <span className="stale-tag">PAUSED</span>}
         {stale && (
           <span className="stale-tag">
             STALE {now > 0 && check.lastProbeAt ? formatAge(now - check.lastProbeAt) : ''}

@@ -37,7 +37,8 @@ async function httpCall<M extends RpcMethod>(method: M, params: RpcParams<M>): P
         headers: { 'content-type': 'application/json', ...tokenHeader() },
         body: JSON.stringify(params),
       })
-    : // Some queries (the token lists) are the admin's: the board token is their credential too.
+    : // Some queries (the token lists, the config editor's document) are the admin's: the board
+      // token is their credential too on a board without sign-in.
       await fetch(`/api/query/${method}?params=${encodeURIComponent(JSON.stringify(params))}`, {
         headers: tokenHeader(),
       });

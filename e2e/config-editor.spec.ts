@@ -1,0 +1,236 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { hashPassword } from '../src/server/auth/passwords.ts';
+import { HttpTarget } from '../test/support/http-target.ts';
+import { Board } from './board.ts';
+import { serve, type Served } from './support/serve.ts';
+import { screenshotBoth } from './support/shots.ts';
+
+/**
+ * The config editor against a real `knockon serve` with sign-in: an admin adds a check from the
+ * board, the file on disk has it (its comments intact) and the grid shows it after the hot
+ * reload; a bad URL is refused next to its field; a check is paused; an operator and a viewer
+ * get no editor.
+ */
+/** axe-core's serious and critical findings on the page, as the accessibility spec counts them. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id}: ${v.help} (${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')})`,
+    );
+}
+
+const dialog = (page: Page) => page.getByTestId('confirm-dialog');
+
+test.describe('editing checks on the board, config kept as code', () => {
+  let dir: string;
+  let target: HttpTarget;
+  let served: Served;
+  let configPath: string;
+  let original: string;
+
+  test.beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'knockon-e2e-config-'));
+    target = await new HttpTarget().start();
+    configPath = join(dir, 'knockon.yaml');
+    original = `# The NOC's board: reviewed in git, edited from the board too.
+board: { title: Config editor, timezone: Asia/Hong_Kong }
+defaults: { interval: 300ms, timeout: 250ms, fall: 2, rise: 1 }
+regions:
+  - { id: hk, name: Hong Kong, lat: 22.32, lon: 114.17 }
+
+checks:
+  # The primary's health endpoint.
+  - id: primary
+    name: HK primary   # keep this name: the runbook uses it
+    region: hk
+    type: http
+    url: ${target.url}/health
+
+components:
+  - { id: hk-api, name: HK API, kind: api, region: hk, checks: [primary] }
+
+auth:
+  users:
+    - { id: ana, name: Ana Lima, role: admin, password_hash: '${await hashPassword('admin pass')}' }
+    - { id: olu, name: Olu Bello, role: operator, password_hash: '${await hashPassword('operator pass')}' }
+    - { id: vic, name: Vic Wong, role: viewer, password_hash: '${await hashPassword('viewer pass')}' }
+`;
+    await writeFile(configPath, original);
+    served = await serve(['--config', configPath, '--data-dir', join(dir, 'data'), '--token', 'e2e-token']);
+  });
+
+  test.afterAll(async () => {
+    await served?.stop();
+    await target?.stop().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('an admin adds, and pauses, a check; others get no editor', async ({ page }) => {
+    test.setTimeout(120_000);
+    const board = new Board(page);
+
+    await test.step('the admin opens the editor from the config file’s name', async () => {
+      await board.signIn(served.url, 'ana', 'admin pass');
+      await board.waitForStatus('primary', 'up');
+      await expect(page.getByTestId('config-source')).toContainText('knockon.yaml');
+      await page.getByTestId('config-edit-link').click();
+      await board.waitForView('config');
+      await expect(page.getByTestId('config-file')).toContainText(configPath);
+      await expect(page.getByTestId('config-item-primary')).toContainText('up');
+    });
+
+    await test.step('a bad URL is refused next to its field, and nothing is written', async () => {
+      await page.getByTestId('config-add-checks').click();
+      const form = page.getByTestId('config-form');
+      await form.getByTestId('config-field-id').fill('second');
+      await form.getByTestId('config-field-url').fill('not a url');
+      await form.getByTestId('config-save').click();
+      await expect(form.getByTestId('config-field-url-error')).toHaveText(
+        'expected an absolute http:// or https:// URL',
+      );
+      expect(await readFile(configPath, 'utf8')).toBe(original);
+      await screenshotBoth(page, 'config-editor-invalid');
+      expect(await seriousViolations(page)).toEqual([]);
+    });
+
+    await test.step('a good one is written to the file, comments intact, and the grid shows it', async () => {
+      const form = page.getByTestId('config-form');
+      await form.getByTestId('config-field-name').fill('HK second');
+      await form.getByTestId('config-field-url').fill(`${target.url}/second`);
+      await form.getByTestId('config-field-region').selectOption('hk');
+      await form.getByTestId('config-field-component').selectOption('hk-api');
+      await form.getByTestId('config-save').click();
+      await expect(page.getByTestId('config-message')).toContainText('added check "second" in component "hk-api"');
+      const written = await readFile(configPath, 'utf8');
+      expect(written).toContain("# The NOC's board: reviewed in git, edited from the board too.\n");
+      expect(written).toContain("  # The primary's health endpoint.\n");
+      expect(written).toContain('    name: HK primary   # keep this name: the runbook uses it\n');
+      expect(written).toContain(
+        `  - id: second\n    name: HK second\n    type: http\n    url: ${target.url}/second\n    region: hk\n`,
+      );
+      expect(written).toContain('checks: [primary, second] }');
+      await expect(page.getByTestId('config-item-second')).toContainText('up', { timeout: 20_000 });
+      await screenshotBoth(page, 'config-editor');
+      expect(await seriousViolations(page)).toEqual([]);
+      await board.openView(served.url, 'checks');
+      await board.waitForStatus('second', 'up');
+      await expect(board.check('second')).toContainText('HK second');
+    });
+
+    await test.step('an alert rule is added with its own form', async () => {
+      await board.openView(served.url, 'config');
+      await page.getByTestId('config-add-alerts').click();
+      const form = page.getByTestId('config-form');
+      await form.getByTestId('config-field-name').fill('ApiDown');
+      await form.getByTestId('config-field-severity').selectOption('critical');
+      await form.getByTestId('config-field-on').selectOption('components');
+      await form.getByTestId('config-field-for').fill('30s');
+      await form.getByTestId('config-save').click();
+      await expect(page.getByTestId('config-item-ApiDown')).toContainText('critical');
+      expect(await readFile(configPath, 'utf8')).toContain(
+        'alerts:\n  - name: ApiDown\n    condition: down\n    severity: critical\n    on: components\n    for: 30s\n',
+      );
+    });
+
+    await test.step('pausing a check writes enabled: false and the grid shows it paused', async () => {
+      await board.openView(served.url, 'config');
+      const row = page.getByTestId('config-item-second');
+      await row.getByRole('button', { name: 'Pause' }).click();
+      await dialog(page).getByRole('button', { name: 'Pause' }).click();
+      await expect(row).toHaveAttribute('data-paused', 'true');
+      expect(await readFile(configPath, 'utf8')).toContain(
+        `    url: ${target.url}/second\n    region: hk\n    enabled: false\n`,
+      );
+      await board.openView(served.url, 'checks');
+      await board.waitForStatus('second', 'unknown');
+      await expect(board.check('second')).toContainText('PAUSED');
+      await screenshotBoth(page, 'config-paused-tile');
+      await board.waitForStatus('primary', 'up');
+      expect(served.output()).toContain('paused check "second" by Ana Lima (user:ana via http)');
+    });
+
+    await test.step('an edit of a file changed on disk meanwhile is refused, and the other change kept', async () => {
+      await board.openView(served.url, 'config');
+      const row = page.getByTestId('config-item-second');
+      await expect(row).toHaveAttribute('data-paused', 'true');
+      const byHand = `${await readFile(configPath, 'utf8')}# edited by hand while the board was open\n`;
+      await writeFile(configPath, byHand);
+      await row.getByRole('button', { name: 'Resume' }).click();
+      await dialog(page).getByRole('button', { name: 'Resume' }).click();
+      await expect(dialog(page).getByRole('alert')).toContainText('changed on disk');
+      await dialog(page).getByRole('button', { name: 'Cancel' }).click();
+      await expect(page.getByTestId('config-message')).toContainText('changed on disk');
+      expect(await readFile(configPath, 'utf8')).toBe(byHand);
+      await page.getByTestId('config-message').getByRole('button', { name: 'Reload the file' }).click();
+      await expect(page.getByTestId('config-message')).toHaveCount(0);
+      await page.getByTestId('config-item-second').getByRole('button', { name: 'Resume' }).click();
+      await dialog(page).getByRole('button', { name: 'Resume' }).click();
+      await expect(page.getByTestId('config-item-second')).toHaveAttribute('data-paused', 'false');
+      const resumed = await readFile(configPath, 'utf8');
+      expect(resumed).toContain('# edited by hand while the board was open\n');
+      expect(resumed).not.toContain('enabled: false');
+    });
+
+    await test.step('deleting a check a component lists is refused, naming the component; Cancel keeps it', async () => {
+      const before = await readFile(configPath, 'utf8');
+      await page.getByTestId('config-item-primary').getByRole('button', { name: 'Delete' }).click();
+      await dialog(page).getByRole('button', { name: 'Delete' }).click();
+      await expect(dialog(page).getByRole('alert')).toContainText('components[0].checks[0]');
+      await dialog(page).getByRole('button', { name: 'Cancel' }).click();
+      await expect(dialog(page)).toBeHidden();
+      expect(await readFile(configPath, 'utf8')).toBe(before);
+    });
+
+    await test.step('an operator and a viewer get no editor, and the server refuses them', async () => {
+      for (const [user, password] of [
+        ['olu', 'operator pass'],
+        ['vic', 'viewer pass'],
+      ] as const) {
+        await page.getByTestId('who-am-i').getByRole('button', { name: 'Sign out' }).click();
+        await expect(page.getByTestId('sign-in')).toBeVisible();
+        await board.signIn(served.url, user, password);
+        await expect(page.getByTestId('config-source')).toContainText('knockon.yaml');
+        await expect(page.getByTestId('config-edit-link')).toHaveCount(0);
+        await board.openView(served.url, 'config');
+        await expect(page.getByTestId('view-config')).toContainText('needs the admin role');
+        await expect(page.getByTestId('config-form')).toHaveCount(0);
+        const refused = await page.request.get(new URL('/api/query/config.document?params=%7B%7D', served.url).href);
+        expect(refused.status()).toBe(403);
+      }
+    });
+  });
+
+  test('a board without sign-in asks for the board token before it shows the file', async ({ page }) => {
+    const plainDir = await mkdtemp(join(tmpdir(), 'knockon-e2e-config-token-'));
+    const plainPath = join(plainDir, 'knockon.yaml');
+    await writeFile(plainPath, `checks:\n  - { id: only, type: http, url: "${target.url}/health" }\n`);
+    const plain = await serve(['--config', plainPath, '--data-dir', join(plainDir, 'data'), '--token', 'plain-token']);
+    try {
+      const board = new Board(page);
+      await board.openView(plain.url, 'config');
+      const gate = page.getByTestId('view-config');
+      await gate.getByLabel(/Board token/).fill('plain-token');
+      await gate.getByRole('button', { name: 'Open the config' }).click();
+      await expect(page.getByTestId('config-file')).toContainText(plainPath);
+      await page.getByTestId('config-item-only').getByRole('button', { name: 'Pause' }).click();
+      await dialog(page).getByRole('button', { name: 'Pause' }).click();
+      await expect(page.getByTestId('config-item-only')).toHaveAttribute('data-paused', 'true');
+      expect(await readFile(plainPath, 'utf8')).toBe(
+        `checks:\n  - { id: only, type: http, url: "${target.url}/health", enabled: false }\n`,
+      );
+    } finally {
+      await plain.stop();
+      await rm(plainDir, { recursive: true, force: true });
+    }
+  });
+});

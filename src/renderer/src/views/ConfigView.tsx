@@ -1,0 +1,551 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import {
+  ITEM_KEY,
+  type ConfigDocumentView,
+  type ConfigEdit,
+  type EditableItem,
+  type EditableSection,
+  type JsonObject,
+} from '../../../shared/config-edit.ts';
+import {
+  componentOf,
+  fieldsFor,
+  fieldText,
+  inFormOrder,
+  targetOf,
+  withField,
+  type FieldSpec,
+  type FormContext,
+} from '../config-form.ts';
+import { useIdentity, useMayCall } from '../identity.ts';
+import { call, needsToken, storeToken } from '../rpc.ts';
+import { useBoard } from '../store.ts';
+import { useUi } from '../ui-store.ts';
+
+type Doc = Extract<ConfigDocumentView, { editable: true }>;
+
+const TITLES: Record<EditableSection, { plural: string; one: string }> = {
+  checks: { plural: 'Checks', one: 'check' },
+  components: { plural: 'Components', one: 'component' },
+  alerts: { plural: 'Alert rules', one: 'alert rule' },
+};
+
+interface Editing {
+  section: EditableSection;
+  /** The item's id in the file; null for a new one. */
+  id: string | null;
+  draft: JsonObject;
+  /** A check's component (the form's choice); undefined for other items. */
+  component?: string | null;
+}
+
+/**
+ * The config editor (admins only): the file the board runs from, its checks, components and
+ * alert rules, and a form for each. Every change is sent as one edit with the revision it was
+ * made against; the engine validates it, writes the file and the hot reload applies it.
+ */
+export function ConfigView() {
+  const allowed = useMayCall('config.edit');
+  const [doc, setDoc] = useState<ConfigDocumentView | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [editing, setEditing] = useState<Editing | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<{ tone: 'ok' | 'error'; text: string; conflict?: boolean } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [tokenNeeded, setTokenNeeded] = useState(() => needsToken('config.edit'));
+
+  const load = useCallback(async () => {
+    try {
+      setDoc(await call('config.document', {}));
+      setLoadError(null);
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      // A board without sign-in: a wrong or missing board token is asked for again.
+      if (/401|403|forbidden|unauthori[sz]ed/i.test(text) && useIdentity.getState().identity.mode === 'token') {
+        storeToken(null);
+        setTokenNeeded(true);
+      }
+      setLoadError(text);
+    }
+  }, []);
+
+  useEffect(() => {
+    if (allowed && !tokenNeeded) void load();
+  }, [allowed, tokenNeeded, load]);
+
+  if (!allowed) {
+    return (
+      <div className="detail-view" data-testid="view-config">
+        <p className="empty">Editing the config needs the admin role.</p>
+      </div>
+    );
+  }
+  if (tokenNeeded) return <TokenGate onToken={() => setTokenNeeded(false)} />;
+
+  /** Sends one edit; null when it was saved, else what went wrong (also shown on the page). */
+  const send = async (edit: ConfigEdit): Promise<string | null> => {
+    if (!doc?.editable) return 'the config is not editable';
+    setBusy(true);
+    setFieldErrors({});
+    try {
+      const outcome = await call('config.edit', { revision: doc.revision, edit });
+      if (outcome.ok) {
+        setMessage({ tone: 'ok', text: `Saved: ${outcome.message}. The board applies it as the file reloads.` });
+        await load();
+        return null;
+      }
+      setFieldErrors(outcome.fields);
+      const itemOnly =
+        Object.keys(outcome.fields).length > 0 && outcome.issues.length === Object.keys(outcome.fields).length;
+      setMessage({
+        tone: 'error',
+        text: itemOnly ? 'Not saved: fix the fields marked below.' : outcome.message,
+        conflict: outcome.reason === 'conflict',
+      });
+      return outcome.message;
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      setMessage({ tone: 'error', text });
+      return text;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  /** Pausing, resuming and deleting ask first, as every action on the board does. */
+  const confirmEdit = (edit: Extract<ConfigEdit, { op: 'pause' | 'delete' }>) => {
+    const what = `${TITLES[edit.section].one} “${edit.id}”`;
+    const file = doc?.file ?? 'the config file';
+    const verb = edit.op === 'delete' ? 'Delete' : edit.paused ? 'Pause' : 'Resume';
+    useUi.getState().confirm({
+      title: `${verb} ${what}?`,
+      description:
+        edit.op === 'delete'
+          ? `It is removed from ${file}; the comments around it stay.`
+          : edit.paused
+            ? `It is written as enabled: false in ${file}: ${edit.section === 'checks' ? 'not probed' : 'not evaluated'} until resumed.`
+            : `enabled: false is removed from it in ${file}.`,
+      confirmLabel: verb,
+      method: 'config.edit',
+      note: null,
+      danger: edit.op === 'delete',
+      run: async () => {
+        const problem = await send(edit);
+        if (problem !== null) throw new Error(problem);
+      },
+      done: `${verb === 'Delete' ? 'Deleted' : verb === 'Pause' ? 'Paused' : 'Resumed'} ${what}`,
+    });
+  };
+
+  return (
+    <div className="detail-view" data-testid="view-config">
+      <header className="detail-head">
+        <h2>Config</h2>
+        {doc && (
+          <span className="muted" data-testid="config-file">
+            {doc.file ? (
+              <>
+                runs from <code>{doc.file}</code>
+              </>
+            ) : (
+              'runs from the built-in demo'
+            )}
+            {doc.editable && <> · revision {doc.revision.slice(0, 8)}</>}
+          </span>
+        )}
+        <button type="button" onClick={() => void load()} disabled={busy}>
+          Reload
+        </button>
+      </header>
+      <p className="muted">
+        Changes are written to the file itself (comments and order kept), checked against the same rules as a save in an
+        editor, and applied by the hot reload. If the file changed on disk in the meantime, nothing is written.
+      </p>
+      {loadError && (
+        <p className="confirm-error" role="alert">
+          {loadError}
+        </p>
+      )}
+      {message && (
+        <p
+          className={message.tone === 'ok' ? 'config-saved' : 'confirm-error'}
+          role={message.tone === 'ok' ? 'status' : 'alert'}
+          data-testid="config-message"
+        >
+          {message.text}{' '}
+          {message.conflict && (
+            <button
+              type="button"
+              onClick={() =>
+                void load().then(() => {
+                  setEditing(null);
+                  setMessage(null);
+                })
+              }
+            >
+              Reload the file
+            </button>
+          )}
+        </p>
+      )}
+      {doc && !doc.editable && (
+        <p className="empty" data-testid="config-not-editable">
+          Not editable from the board: {doc.reason}
+        </p>
+      )}
+      {doc?.editable &&
+        (editing ? (
+          <ItemForm
+            doc={doc}
+            editing={editing}
+            errors={fieldErrors}
+            busy={busy}
+            onChange={setEditing}
+            onCancel={() => {
+              setEditing(null);
+              setFieldErrors({});
+            }}
+            onSave={async () => {
+              const key = ITEM_KEY[editing.section];
+              const component = editing.section === 'checks' ? changedComponent(doc, editing) : undefined;
+              const extra = component === undefined ? {} : { component };
+              const edit: ConfigEdit =
+                editing.id === null
+                  ? {
+                      op: 'add',
+                      section: editing.section,
+                      item: inFormOrder(editing.draft, fieldsFor(editing.section, editing.draft, formContext(doc))),
+                      ...extra,
+                    }
+                  : { op: 'replace', section: editing.section, id: editing.id, item: editing.draft, ...extra };
+              if (typeof editing.draft[key] !== 'string') {
+                setFieldErrors({ [key]: `expected ${key === 'id' ? 'an id' : 'a name'}` });
+                return;
+              }
+              if ((await send(edit)) === null) setEditing(null);
+            }}
+          />
+        ) : (
+          (['checks', 'components', 'alerts'] as const).map((section) => (
+            <ItemList
+              key={section}
+              section={section}
+              doc={doc}
+              busy={busy}
+              onAdd={() => {
+                setMessage(null);
+                setEditing({
+                  section,
+                  id: null,
+                  draft: section === 'checks' ? { type: 'http' } : section === 'alerts' ? { condition: 'down' } : {},
+                  ...(section === 'checks' ? { component: null } : {}),
+                });
+              }}
+              onEdit={(item) => {
+                setMessage(null);
+                setEditing({
+                  section,
+                  id: item.id,
+                  draft: item.item,
+                  ...(section === 'checks' ? { component: componentOf(item.id, doc.components) } : {}),
+                });
+              }}
+              onPause={(item, paused) =>
+                section !== 'components' && confirmEdit({ op: 'pause', section, id: item.id, paused })
+              }
+              onDelete={(item) => confirmEdit({ op: 'delete', section, id: item.id })}
+            />
+          ))
+        ))}
+    </div>
+  );
+}
+
+function formContext(doc: Doc): FormContext {
+  return { regions: doc.regions, components: doc.components.map((c) => c.id) };
+}
+
+/** The component to move the check to, when the form changed it; undefined leaves membership alone. */
+function changedComponent(doc: Doc, editing: Editing): string | null | undefined {
+  const before = editing.id === null ? null : componentOf(editing.id, doc.components);
+  return editing.component === before && editing.id !== null ? undefined : (editing.component ?? null);
+}
+
+function ItemList({
+  section,
+  doc,
+  busy,
+  onAdd,
+  onEdit,
+  onPause,
+  onDelete,
+}: {
+  section: EditableSection;
+  doc: Doc;
+  busy: boolean;
+  onAdd: () => void;
+  onEdit: (item: EditableItem) => void;
+  onPause: (item: EditableItem, paused: boolean) => void;
+  onDelete: (item: EditableItem) => void;
+}) {
+  const statuses = useBoard((s) => s.board?.checks);
+  const items = doc[section];
+  const pausable = section !== 'components';
+  return (
+    <section className="config-section" data-testid={`config-${section}`}>
+      <div className="detail-head">
+        <h3>
+          {TITLES[section].plural} <span className="muted">({items.length})</span>
+        </h3>
+        <button type="button" className="primary" onClick={onAdd} disabled={busy} data-testid={`config-add-${section}`}>
+          Add {TITLES[section].one}
+        </button>
+      </div>
+      {items.length > 0 && (
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th scope="col">{section === 'alerts' ? 'Name' : 'Id'}</th>
+              <th scope="col">{section === 'alerts' ? 'Condition' : 'Name'}</th>
+              <th scope="col">
+                {section === 'checks' ? 'Type and target' : section === 'components' ? 'Checks' : 'Severity'}
+              </th>
+              <th scope="col">{section === 'checks' ? 'Status' : section === 'components' ? 'Region' : 'On'}</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((entry) => {
+              const paused = entry.item.enabled === false;
+              const status = section === 'checks' ? statuses?.find((c) => c.id === entry.id)?.status : undefined;
+              return (
+                <tr key={entry.id} data-testid={`config-item-${entry.id}`} data-paused={paused ? 'true' : 'false'}>
+                  <td>
+                    <code>{entry.id}</code>
+                  </td>
+                  <td>{cell(entry.item, section === 'alerts' ? 'condition' : 'name')}</td>
+                  <td>
+                    {section === 'checks'
+                      ? `${cell(entry.item, 'type')} ${targetOf(entry.item)}`
+                      : section === 'components'
+                        ? cell(entry.item, 'checks')
+                        : cell(entry.item, 'severity') || 'warning'}
+                  </td>
+                  <td>
+                    {paused ? (
+                      <strong>paused</strong>
+                    ) : section === 'checks' ? (
+                      (status ?? 'not applied yet')
+                    ) : (
+                      cell(entry.item, section === 'components' ? 'region' : 'on')
+                    )}
+                  </td>
+                  <td>
+                    <div className="config-actions">
+                      {entry.locked ? (
+                        <span className="muted" title={entry.locked}>
+                          edit in the file
+                        </span>
+                      ) : (
+                        <>
+                          <button type="button" onClick={() => onEdit(entry)} disabled={busy}>
+                            Edit
+                          </button>
+                          {pausable && (
+                            <button type="button" onClick={() => onPause(entry, !paused)} disabled={busy}>
+                              {paused ? 'Resume' : 'Pause'}
+                            </button>
+                          )}
+                          <button type="button" className="danger" onClick={() => onDelete(entry)} disabled={busy}>
+                            Delete
+                          </button>
+                        </>
+                      )}
+                    </div>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function cell(item: JsonObject, key: string): string {
+  const value = item[key];
+  if (value === undefined || value === null) return '';
+  return Array.isArray(value) ? value.join(', ') : typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+function ItemForm({
+  doc,
+  editing,
+  errors,
+  busy,
+  onChange,
+  onCancel,
+  onSave,
+}: {
+  doc: Doc;
+  editing: Editing;
+  errors: Record<string, string>;
+  busy: boolean;
+  onChange: (next: Editing) => void;
+  onCancel: () => void;
+  onSave: () => Promise<void>;
+}) {
+  const context = formContext(doc);
+  const fields = fieldsFor(editing.section, editing.draft, context);
+  const shown = new Set(fields.map((f) => f.key));
+  const others = Object.keys(editing.draft).filter((k) => !shown.has(k));
+  const otherErrors = Object.entries(errors).filter(([k]) => !shown.has(k) && k !== 'component');
+  const title =
+    editing.id === null
+      ? `Add a ${TITLES[editing.section].one}`
+      : `Edit ${TITLES[editing.section].one} “${editing.id}”`;
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!busy) void onSave();
+  };
+  return (
+    <form className="config-form" onSubmit={submit} data-testid="config-form" aria-label={title}>
+      <h3>{title}</h3>
+      {fields.map((spec) => (
+        <Field
+          key={spec.key}
+          spec={spec}
+          value={fieldText(spec, editing.draft[spec.key])}
+          error={errors[spec.key] ?? null}
+          onChange={(text) => onChange({ ...editing, draft: withField(editing.draft, spec, text) })}
+        />
+      ))}
+      {editing.section === 'checks' && (
+        <label className="config-field">
+          <span>Component</span>
+          <select
+            value={editing.component ?? ''}
+            onChange={(e) => onChange({ ...editing, component: e.target.value || null })}
+            data-testid="config-field-component"
+          >
+            <option value="">(none)</option>
+            {context.components.map((id) => (
+              <option key={id} value={id}>
+                {id}
+              </option>
+            ))}
+          </select>
+          <small className="muted">its checks list in the file is changed too</small>
+        </label>
+      )}
+      {others.length > 0 && (
+        <p className="muted">
+          Kept as written in the file:{' '}
+          {others.map((k) => (
+            <code key={k}>{k} </code>
+          ))}
+        </p>
+      )}
+      {otherErrors.map(([field, text]) => (
+        <p key={field} className="confirm-error" role="alert">
+          {field}: {text}
+        </p>
+      ))}
+      <div className="confirm-buttons">
+        <button type="button" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={busy} data-testid="config-save">
+          {busy ? 'Saving…' : 'Save to file'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function Field({
+  spec,
+  value,
+  error,
+  onChange,
+}: {
+  spec: FieldSpec;
+  value: string;
+  error: string | null;
+  onChange: (text: string) => void;
+}) {
+  const id = `config-field-${spec.key}`;
+  const described = error ? `${id}-error` : spec.hint ? `${id}-hint` : undefined;
+  return (
+    <div className={`config-field${error ? ' is-invalid' : ''}`}>
+      <label htmlFor={id}>{spec.label}</label>
+      {spec.kind === 'select' ? (
+        <select
+          id={id}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          data-testid={id}
+          aria-describedby={described}
+        >
+          {(spec.options ?? []).map((option) => (
+            <option key={option} value={option}>
+              {option || (spec.empty ?? '(default)')}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <input
+          id={id}
+          value={value}
+          inputMode={spec.kind === 'number' ? 'numeric' : undefined}
+          onChange={(e) => onChange(e.target.value)}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={described}
+          data-testid={id}
+        />
+      )}
+      {error ? (
+        <small id={`${id}-error`} className="confirm-error" data-testid={`${id}-error`}>
+          {error}
+        </small>
+      ) : (
+        spec.hint && (
+          <small id={`${id}-hint`} className="muted">
+            {spec.hint}
+          </small>
+        )
+      )}
+    </div>
+  );
+}
+
+/** A board without sign-in: the config is read and written with the board token. */
+function TokenGate({ onToken }: { onToken: () => void }) {
+  const [token, setToken] = useState('');
+  return (
+    <div className="detail-view" data-testid="view-config">
+      <form
+        className="config-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!token.trim()) return;
+          storeToken(token.trim());
+          onToken();
+        }}
+      >
+        <label className="config-field">
+          <span>
+            Board token (printed by <code>knockon serve</code>; kept in this browser)
+          </span>
+          <input type="password" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" />
+        </label>
+        <button type="submit" className="primary">
+          Open the config
+        </button>
+      </form>
+    </div>
+  );
+}
