@@ -45,6 +45,8 @@ describe('remote write samples', () => {
   it('makes nothing of a result the observer could not get: it must not alarm a Prometheus rule', () => {
     const maker = new SampleMaker();
     expect(samples(maker, '', 'local', result({ ok: false, errorClass: 'probe_error', latencyMs: null }))).toEqual([]);
+    // A query Prometheus refuses is the check's config, not the target: no probe_success 0 either.
+    expect(samples(maker, '', 'local', result({ ok: false, errorClass: 'config_error', latencyMs: 3 }))).toEqual([]);
     expect(
       samples(maker, '', 'local', result({ ok: false, errorClass: 'read_timeout', observerOffline: true })),
     ).toEqual([]);
