@@ -27,7 +27,7 @@ export type Emit = (labels: EncodedLabels, value: number, timestampMs: number) =
 export class SampleMaker {
   private readonly series = new Map<string, SeriesSet[]>();
   /** Each distinct label's encoding (wire.ts); started afresh at each config, so old checks' go. */
-  private known = new Map<string, Uint8Array>();
+  private known = new Map<string, string>();
   /** The result being turned into samples, read by `slotEmit` (made once: nothing per result). */
   private set: SeriesSet | null = null;
   private at = 0;
@@ -54,7 +54,8 @@ export class SampleMaker {
     let sets = this.series.get(check.id);
     if (!sets) this.series.set(check.id, (sets = []));
     const region = check.region ?? '';
-    const index = sets.findIndex((s) => s.vantage === vantage);
+    let index = 0;
+    while (index < sets.length && sets[index]!.vantage !== vantage) index++;
     const found = sets[index];
     if (found && found.type === check.type && found.region === region && found.component === component) return found;
     const set: SeriesSet = {
@@ -65,8 +66,7 @@ export class SampleMaker {
       component,
       labels: new Array(PROBE_SERIES.length),
     };
-    if (index >= 0) sets[index] = set;
-    else sets.push(set);
+    sets[index] = set;
     return set;
   }
 
