@@ -126,7 +126,7 @@ async function serve(): Promise<void> {
     for (const c of snapshot.checks) {
       c.latencyMs = 10 + ((c.latencyMs! * 7.3 + moves) % 90);
       if (what !== 'all') continue;
-      c.lastProbeAt = now - (c.latencyMs % 7) * 1000;
+      c.lastProbeAt = now - Math.floor((c.latencyMs % 7) * 1000);
       const l = c.latencyMs;
       c.details!.phases = { dnsMs: l / 40, connectMs: l / 20, tlsMs: l / 8, ttfbMs: l / 2, transferMs: l / 100 };
     }

@@ -577,6 +577,9 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
         'cache-control': 'no-store',
         ...SECURITY_HEADERS,
       });
+      // The chunks stay as they are until the response is done with them (handed to the system).
+      body.retain();
+      res.once('close', () => body.release());
       if (req.method !== 'HEAD') {
         res.cork();
         for (const chunk of body.chunks) res.write(chunk);

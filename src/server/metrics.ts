@@ -159,7 +159,10 @@ export class MetricsExporter {
 
   readonly contentType = CONTENT_TYPE;
 
-  /** The exposition text, as UTF-8 chunks (never written to again: safe to send while the next scrape runs). */
+  /**
+   * The exposition text, as UTF-8 chunks: retain it while sending (see Exposition), and it stays
+   * as it is while later scrapes run.
+   */
   render(input: MetricsInput): Exposition {
     const { board, health } = input;
     const scrape = ++this.scrape;
@@ -186,8 +189,8 @@ export class MetricsExporter {
     this.agentsConnected.add('', vantages.filter((v) => v.link?.connected === true).length);
     this.restarts.add('', input.workerRestarts);
     if (health) this.engine(health);
-    const chunks = this.families.map((family) => family.end());
-    if (!this.last || chunks.some((chunk, i) => chunk !== this.last!.chunks[i])) this.last = new Exposition(chunks);
+    const texts = this.families.map((family) => family.end());
+    if (!this.last || texts.some((text, i) => text.bytes !== this.last!.chunks[i])) this.last = new Exposition(texts);
     return this.last;
   }
 

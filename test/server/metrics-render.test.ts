@@ -122,6 +122,9 @@ describe('MetricsExporter', () => {
     same('first');
     const before = exporter.render({ board, health: null, workerRestarts: 0 });
     expect(exporter.render({ board, health: null, workerRestarts: 0 })).toBe(before);
+    // As a response sending it holds it: it stays as it was through every later scrape.
+    before.retain();
+    const beforeText = before.toString();
     board.checks[1] = { ...board.checks[1]!, latencyMs: 41.5 };
     same('a latency');
     board.checks[0] = { ...board.checks[0]!, status: 'down', errorClass: 'http_status', latencyMs: 12 };
@@ -134,6 +137,8 @@ describe('MetricsExporter', () => {
     same('a check added');
     board.checks.reverse();
     same('another order');
-    expect(before.toString()).not.toBe(render(exporter, board));
+    expect(before.toString()).toBe(beforeText);
+    expect(beforeText).not.toBe(render(exporter, board));
+    before.release();
   });
 });
