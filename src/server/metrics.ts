@@ -10,7 +10,8 @@
  * `knockon_`. The differences from blackbox_exporter are in the README (Prometheus).
  *
  * Everything comes from the board the host already holds (no extra work for the engine) and
- * from `engine.health`; a scrape never probes.
+ * from `engine.health`; a scrape never probes. What a result becomes, and which results are left
+ * out, is src/shared/probe-metrics.ts, shared with remote write.
  */
 import type { BoardSnapshot, CheckView, ComponentView, EngineHealth, Status } from '../shared/model.ts';
 import {
