@@ -26,6 +26,8 @@ import type { ProbeResult } from '../src/shared/model.ts';
 const RATE = Number(process.env.BENCH_RW_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_RW_SECONDS ?? 20);
 const ROUNDS = Number(process.env.BENCH_RW_ROUNDS ?? 3);
+/** The queue's max_samples_per_send: Knockon's (and Prometheus's) default unless asked. */
+const MAX_SAMPLES = Number(process.env.BENCH_RW_MAX_SAMPLES ?? 2_000);
 const CHECKS = 5_000;
 /** One full round of the checks: every series' labels are encoded once, as in a running engine. */
 const WARMUP_S = CHECKS / RATE + 1;
@@ -40,7 +42,9 @@ interface FeedReport {
 /** The child: feeds the module at RATE for WARMUP_S + SECONDS and reports the measured part. */
 async function feed(url: string | undefined): Promise<FeedReport> {
   const parsed = parseConfigText(
-    JSON.stringify({ remote_write: url ? [{ url, queue: { batch_send_deadline: '1s' } }] : [] }),
+    JSON.stringify({
+      remote_write: url ? [{ url, queue: { batch_send_deadline: '1s', max_samples_per_send: MAX_SAMPLES } }] : [],
+    }),
     'bench.yaml',
   );
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
@@ -142,6 +146,7 @@ if (process.argv[2] === 'feed') {
       results_per_s: RATE,
       seconds: SECONDS,
       rounds: ROUNDS,
+      max_samples_per_send: MAX_SAMPLES,
       results: last.results,
       samples_sent: last.sent,
       samples_dropped: last.dropped,
