@@ -3,8 +3,10 @@
  *
  * The cost of GET /metrics at 5,000 checks (BENCH_CHECKS): a real board server on loopback
  * (src/server/board-server.ts) over a board of that many HTTP checks (phases, status code and
- * certificate, as an HTTPS check's last probe leaves them; every check's latency changed between
- * scrapes, as probes do), scraped over HTTP as Prometheus does. The server runs in a process of
+ * certificate, as an HTTPS check's last probe leaves them), scraped over HTTP as Prometheus does.
+ * Between scrapes every check's latency changes (`moving: latency`), or every value a probe sets:
+ * latency, phases and the probe's time (`moving: all`, as when every check is probed within the
+ * scrape interval; /metrics rewrites only the families whose samples changed, so this costs more). The server runs in a process of
  * its own; reported per scrape: its CPU (user + system, from /proc, 10 ms ticks: the mean over 30
  * scrapes is the figure, the per-scrape p50 and max are coarse), the bytes sent, and the wall
  * time; quiet and with two CPU-bound busy loops running (one per core of a 2-core machine).
@@ -116,16 +118,24 @@ async function serve(): Promise<void> {
     token: 'bench',
   });
   let moves = 0;
-  process.on('message', () => {
-    // Probes move every check's latency between scrapes.
+  process.on('message', (what) => {
+    // Probes move every check's latency between scrapes; with 'all', every value a probe sets
+    // (phases, the probe's time) moves too, as when every check is probed within the interval.
     moves++;
-    for (const c of snapshot.checks) c.latencyMs = 10 + ((c.latencyMs! * 7.3 + moves) % 90);
+    const now = Date.now();
+    for (const c of snapshot.checks) {
+      c.latencyMs = 10 + ((c.latencyMs! * 7.3 + moves) % 90);
+      if (what !== 'all') continue;
+      c.lastProbeAt = now - Math.floor((c.latencyMs % 7) * 1000);
+      const l = c.latencyMs;
+      c.details!.phases = { dnsMs: l / 40, connectMs: l / 20, tlsMs: l / 8, ttfbMs: l / 2, transferMs: l / 100 };
+    }
     process.send!('moved');
   });
   process.send!(new URL('/metrics', server.url).href);
 }
 
-async function scenario(name: 'quiet' | 'loaded'): Promise<void> {
+async function scenario(name: 'quiet' | 'loaded', moving: 'latency' | 'all'): Promise<void> {
   const busy: ChildProcess[] =
     name === 'loaded' ? [fork(import.meta.filename, ['busy']), fork(import.meta.filename, ['busy'])] : [];
   const server = fork(import.meta.filename, ['serve']);
@@ -137,7 +147,7 @@ async function scenario(name: 'quiet' | 'loaded'): Promise<void> {
   await scrape(url); // warm-up: label texts and line prefixes are made once
   const total = cpuMs(server.pid!);
   for (let i = 0; i < SCRAPES; i++) {
-    server.send('move');
+    server.send(moving);
     await next();
     const before = cpuMs(server.pid!);
     const start = performance.now();
@@ -152,6 +162,7 @@ async function scenario(name: 'quiet' | 'loaded'): Promise<void> {
     JSON.stringify({
       bench: 'metrics',
       scenario: name,
+      moving,
       checks: CHECKS,
       scrapes: SCRAPES,
       server_cpu_ms_per_scrape_mean: round(mean),
@@ -166,6 +177,8 @@ async function scenario(name: 'quiet' | 'loaded'): Promise<void> {
 
 if (process.argv[2] === 'serve') await serve();
 else {
-  await scenario('quiet');
-  await scenario('loaded');
+  for (const moving of ['latency', 'all'] as const) {
+    await scenario('quiet', moving);
+    await scenario('loaded', moving);
+  }
 }

@@ -5,12 +5,13 @@
  * remote-write module (src/engine/remote-write) HTTPS results from 5,000 checks (success,
  * duration, status code, five phases, DNS time, certificate expiry: 10 samples each) at that
  * rate for BENCH_RW_SECONDS (default 20) after a warm-up of one round of the checks (11 s: each
- * series' labels are encoded on its first sample and kept), once with a remote_write entry
- * pointing at a receiver on loopback (in this process, which is not measured: it reads each body
- * and answers 204) and once with none. The child's own CPU (process.cpuUsage, user + system, all
- * threads) with remote write minus without, per 1,000 results, is the figure; the queue is
- * drained before the clock stops, so every sample was encoded, compressed and sent.
- * One JSON line.
+ * series' labels are encoded on its first sample and kept): two feeders side by side, one with a
+ * remote_write entry pointing at a receiver on loopback (in this process, which is not measured:
+ * it reads each body and answers 204) and one with none, so both see the same load. The child's
+ * own CPU (process.cpuUsage, user + system, all threads) with remote write minus without, per
+ * 1,000 results, is the figure: BENCH_RW_ROUNDS pairs (default 3), each pair's difference and
+ * their median. The queue is drained before the clock stops, so every sample was encoded,
+ * compressed and sent. One JSON line.
  */
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -24,6 +25,9 @@ import type { ProbeResult } from '../src/shared/model.ts';
 
 const RATE = Number(process.env.BENCH_RW_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_RW_SECONDS ?? 20);
+const ROUNDS = Number(process.env.BENCH_RW_ROUNDS ?? 3);
+/** The queue's max_samples_per_send: Knockon's (and Prometheus's) default unless asked. */
+const MAX_SAMPLES = Number(process.env.BENCH_RW_MAX_SAMPLES ?? 2_000);
 const CHECKS = 5_000;
 /** One full round of the checks: every series' labels are encoded once, as in a running engine. */
 const WARMUP_S = CHECKS / RATE + 1;
@@ -38,7 +42,9 @@ interface FeedReport {
 /** The child: feeds the module at RATE for WARMUP_S + SECONDS and reports the measured part. */
 async function feed(url: string | undefined): Promise<FeedReport> {
   const parsed = parseConfigText(
-    JSON.stringify({ remote_write: url ? [{ url, queue: { batch_send_deadline: '1s' } }] : [] }),
+    JSON.stringify({
+      remote_write: url ? [{ url, queue: { batch_send_deadline: '1s', max_samples_per_send: MAX_SAMPLES } }] : [],
+    }),
     'bench.yaml',
   );
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
@@ -121,24 +127,35 @@ if (process.argv[2] === 'feed') {
   });
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/api/v1/write`;
-  const base = await child(undefined);
-  const withRw = await child(url);
-  sink.close();
   const per1000 = (r: FeedReport) => (r.cpuMs / 1000 / r.results) * 1000;
   const round = (x: number, places = 4) => Number(x.toFixed(places));
+  // The two feeders run side by side, so both see the same load from the rest of the machine;
+  // ROUNDS pairs, and the median of the differences is the figure.
+  const rounds: { base: FeedReport; withRw: FeedReport }[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const [base, withRw] = await Promise.all([child(undefined), child(url)]);
+    rounds.push({ base, withRw });
+  }
+  sink.close();
+  const added = rounds.map((r) => per1000(r.withRw) - per1000(r.base));
+  const median = [...added].sort((a, b) => a - b)[Math.floor(added.length / 2)]!;
+  const last = rounds.at(-1)!.withRw;
   console.log(
     JSON.stringify({
       bench: 'remote_write',
       results_per_s: RATE,
       seconds: SECONDS,
-      results: withRw.results,
-      samples_sent: withRw.sent,
-      samples_dropped: withRw.dropped,
-      requests,
-      kib_sent: Math.round(bytes / 1024),
-      cpu_s_per_1000_results_baseline: round(per1000(base)),
-      cpu_s_per_1000_results_with_remote_write: round(per1000(withRw)),
-      cpu_s_per_1000_results_added: round(per1000(withRw) - per1000(base)),
+      rounds: ROUNDS,
+      max_samples_per_send: MAX_SAMPLES,
+      results: last.results,
+      samples_sent: last.sent,
+      samples_dropped: last.dropped,
+      requests_all_rounds: requests,
+      kib_sent_all_rounds: Math.round(bytes / 1024),
+      cpu_s_per_1000_results_baseline: rounds.map((r) => round(per1000(r.base))),
+      cpu_s_per_1000_results_with_remote_write: rounds.map((r) => round(per1000(r.withRw))),
+      cpu_s_per_1000_results_added: added.map((x) => round(x)),
+      cpu_s_per_1000_results_added_median: round(median),
     }),
   );
 }

@@ -594,8 +594,21 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
       // The engine's own gauges are left out while it cannot answer (restarting): the board's stay.
       const health = await source.request('engine.health', {}, METRICS_READER).catch(() => null);
       const body = metrics.render({ board, health, workerRestarts: source.workerRestarts?.() ?? 0 });
-      res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store', ...SECURITY_HEADERS });
-      res.end(req.method === 'HEAD' ? undefined : body);
+      res.writeHead(200, {
+        'content-type': metrics.contentType,
+        'content-length': body.length,
+        'cache-control': 'no-store',
+        ...SECURITY_HEADERS,
+      });
+      // The chunks stay as they are until the response is done with them (handed to the system).
+      body.retain();
+      res.once('close', () => body.release());
+      if (req.method !== 'HEAD') {
+        res.cork();
+        for (const chunk of body.chunks) res.write(chunk);
+        res.uncork();
+      }
+      res.end();
       return;
     }
     if (url.pathname === '/healthz') {

@@ -10,11 +10,19 @@
  * `knockon_`. The differences from blackbox_exporter are in the README (Prometheus).
  *
  * Everything comes from the board the host already holds (no extra work for the engine) and
- * from `engine.health`; a scrape never probes.
+ * from `engine.health`; a scrape never probes. What a result becomes, and which results are left
+ * out, is src/shared/probe-metrics.ts, shared with remote write.
  */
-import type { BoardSnapshot, CheckView, EngineHealth } from '../shared/model.ts';
-import { PHASES } from '../shared/probe-metrics.ts';
-import { CONTENT_TYPE, Family, labelText, withLabel, Writer, type MetricType } from './exposition.ts';
+import type { BoardSnapshot, CheckView, ComponentView, EngineHealth, Status } from '../shared/model.ts';
+import {
+  detailSamples,
+  firstComponentOf,
+  PROBE_SERIES,
+  saysNothing,
+  verdictSamples,
+  type SlotEmit,
+} from '../shared/probe-metrics.ts';
+import { CONTENT_TYPE, Exposition, Family, labelText, withLabel, type MetricType, type Series } from './exposition.ts';
 
 export interface MetricsInput {
   board: BoardSnapshot;
@@ -23,33 +31,52 @@ export interface MetricsInput {
   workerRestarts: number;
 }
 
+/** One (check, vantage)'s series, made on first use; vantage '' is the decided line of a multi-vantage check. */
+interface ViewSeries {
+  vantage: string;
+  labels: string;
+  probe: (Series | undefined)[];
+  lastProbe?: Series;
+  pathProblem?: Series;
+  status: Partial<Record<Status, Series>>;
+}
+
+/** A check's series, kept while its labels (type, region, component) stay the same. */
+interface CheckSeries {
+  type: string;
+  region: string | null;
+  component: string;
+  views: ViewSeries[];
+  scrape: number;
+}
+
+/** A component's series, kept while its labels stay the same. */
+interface ComponentSeries {
+  kind: string;
+  region: string | null;
+  status: Partial<Record<Status, Series>>;
+  rootCause?: Series;
+  scrape: number;
+}
+
 export class MetricsExporter {
   private readonly families: Family[] = [];
-  /** Each check's label text by vantage, kept while its labels stay the same. */
-  private readonly labelCache = new Map<string, { key: string; text: string }>();
+  private readonly checkSeries = new Map<string, CheckSeries>();
+  private readonly componentSeries = new Map<string, ComponentSeries>();
+  private components: BoardSnapshot['components'] | null = null;
+  private componentOf = new Map<string, string>();
+  private scrape = 0;
+  /** The last scrape's text: served again as it is while no sample changed. */
+  private last: Exposition | null = null;
   private readonly family = (name: string, type: MetricType, help: string) => {
     const family = new Family(name, type, help);
     this.families.push(family);
     return family;
   };
 
-  private readonly success = this.family('probe_success', 'gauge', 'Whether the last probe succeeded');
-  private readonly duration = this.family('probe_duration_seconds', 'gauge', 'How long the last probe took');
-  private readonly httpStatus = this.family('probe_http_status_code', 'gauge', 'HTTP status of the last probe');
-  private readonly phases = this.family(
-    'probe_http_duration_seconds',
-    'gauge',
-    'Time per phase of the last HTTP probe',
-  );
-  private readonly certExpiry = this.family(
-    'probe_ssl_earliest_cert_expiry',
-    'gauge',
-    'Earliest notAfter of the presented chain, seconds since the epoch',
-  );
-  private readonly dnsLookup = this.family(
-    'probe_dns_lookup_time_seconds',
-    'gauge',
-    "Time to resolve the target's name (HTTP), or the slowest resolver's answer (DNS checks)",
+  /** The probe families, by slot of PROBE_SERIES (series of one name share a family). */
+  private readonly probe: Family[] = PROBE_SERIES.map((s, i, all) =>
+    i > 0 && all[i - 1]!.name === s.name ? this.families.at(-1)! : this.family(s.name, 'gauge', s.help),
   );
   private readonly lastProbe = this.family(
     'knockon_check_last_probe_timestamp_seconds',
@@ -132,29 +159,29 @@ export class MetricsExporter {
   );
 
   readonly contentType = CONTENT_TYPE;
-  private lastSize = 64 * 1024;
 
-  /** The exposition text, as UTF-8 bytes. */
-  render(input: MetricsInput): Buffer {
-    for (const family of this.families) family.reset();
+  /**
+   * The exposition text, as UTF-8 chunks: retain it while sending (see Exposition), and it stays
+   * as it is while later scrapes run.
+   */
+  render(input: MetricsInput): Exposition {
     const { board, health } = input;
-    const componentOf = new Map<string, string>();
-    for (const c of board.components) for (const id of c.checks) if (!componentOf.has(id)) componentOf.set(id, c.id);
+    const scrape = ++this.scrape;
+    if (board.components !== this.components) {
+      this.components = board.components;
+      this.componentOf = firstComponentOf(board.components);
+    }
     const localVantage = board.vantage.id;
-    const seen = new Set<string>();
-    for (const check of board.checks) {
-      seen.add(check.id);
-      this.check(check, componentOf.get(check.id) ?? '', localVantage);
-    }
-    for (const id of this.labelCache.keys())
-      if (!seen.has(id.slice(0, id.indexOf('\u0000')))) this.labelCache.delete(id);
-    for (const c of board.components) {
-      const labels = labelText({ component: c.id, kind: c.kind, region: c.region ?? '' });
-      this.componentStatus.add(withLabel(labels, 'status', c.status), 1);
-      if (c.role === 'root_cause') this.rootCause.add(labelText({ component: c.id, region: c.region ?? '' }), 1);
-    }
+    // Agents whose own network is down: what they report says nothing about the targets.
+    const offline = new Set<string>();
+    for (const v of board.vantages ?? []) if (!v.online && v.id !== localVantage) offline.add(v.id);
+    for (const check of board.checks) this.check(check, localVantage, offline, scrape);
+    for (const [id, entry] of this.checkSeries) if (entry.scrape !== scrape) this.checkSeries.delete(id);
+    for (const c of board.components) this.component(c, scrape);
+    for (const [id, entry] of this.componentSeries) if (entry.scrape !== scrape) this.componentSeries.delete(id);
     for (const severity of ['critical', 'warning', 'info'] as const) {
-      const open = board.incidents.filter((i) => i.state === 'open' && i.severity === severity).length;
+      let open = 0;
+      for (const i of board.incidents) if (i.state === 'open' && i.severity === severity) open++;
       this.incidents.add(labelText({ severity }), open);
     }
     for (const f of board.failovers) this.failover.add(labelText({ policy: f.policyId, state: f.state }), 1);
@@ -163,25 +190,41 @@ export class MetricsExporter {
     this.agentsConnected.add('', vantages.filter((v) => v.link?.connected === true).length);
     this.restarts.add('', input.workerRestarts);
     if (health) this.engine(health);
-    const out = new Writer(this.lastSize + 4_096);
-    for (const family of this.families) family.writeTo(out);
-    const bytes = out.result();
-    this.lastSize = bytes.length;
-    return bytes;
+    const texts = this.families.map((family) => family.end());
+    if (!this.last || texts.some((text, i) => text.bytes !== this.last!.chunks[i])) this.last = new Exposition(texts);
+    return this.last;
   }
 
-  /** The check's label text for a vantage ('' for none), made once while its labels stay the same. */
-  private labels(check: CheckView, component: string, vantage: string): string {
-    const cacheKey = `${check.id}\u0000${vantage}`;
-    const key = `${check.type}\u0000${check.region ?? ''}\u0000${component}`;
-    const cached = this.labelCache.get(cacheKey);
-    if (cached?.key === key) return cached.text;
-    const text = labelText({ check: check.id, type: check.type, region: check.region ?? '', component, vantage });
-    this.labelCache.set(cacheKey, { key, text });
-    return text;
+  /** The check's series for a vantage ('' for none), made once while its labels stay the same. */
+  private view(check: CheckView, vantage: string, scrape: number): ViewSeries {
+    const component = this.componentOf.get(check.id) ?? '';
+    let entry = this.checkSeries.get(check.id);
+    if (!entry || entry.type !== check.type || entry.region !== check.region || entry.component !== component) {
+      entry = { type: check.type, region: check.region, component, views: [], scrape };
+      this.checkSeries.set(check.id, entry);
+    }
+    entry.scrape = scrape;
+    for (const v of entry.views) if (v.vantage === vantage) return v;
+    const labels = labelText({ check: check.id, type: check.type, region: check.region ?? '', component, vantage });
+    const made: ViewSeries = { vantage, labels, probe: new Array(PROBE_SERIES.length), status: {} };
+    entry.views.push(made);
+    return made;
   }
 
-  private check(check: CheckView, component: string, localVantage: string): void {
+  /** The view whose probe series `emit` writes (made once: no closure per check). */
+  private current: ViewSeries | null = null;
+  private readonly emit: SlotEmit = (slot, value) => {
+    const view = this.current!;
+    const family = this.probe[slot]!;
+    let series = view.probe[slot];
+    if (!series) {
+      const phase = PROBE_SERIES[slot]!.phase;
+      view.probe[slot] = series = family.series(phase ? withLabel(view.labels, 'phase', phase) : view.labels);
+    }
+    family.push(series, value);
+  };
+
+  private check(check: CheckView, localVantage: string, offline: ReadonlySet<string>, scrape: number): void {
     const views = check.vantages ?? [
       {
         vantage: localVantage,
@@ -192,25 +235,46 @@ export class MetricsExporter {
     ];
     for (const v of views) {
       if (v.lastProbeAt === null) continue;
-      const labels = this.labels(check, component, v.vantage);
-      this.success.add(labels, v.errorClass === null ? 1 : 0);
-      if (v.latencyMs !== null) this.duration.add(labels, v.latencyMs / 1000);
-      this.lastProbe.add(labels, v.lastProbeAt / 1000);
+      const series = this.view(check, v.vantage, scrape);
+      this.lastProbe.push((series.lastProbe ??= this.lastProbe.series(series.labels)), v.lastProbeAt / 1000);
+      // The same results remote write leaves out (shared/probe-metrics.ts).
+      if (saysNothing({ errorClass: v.errorClass, observerOffline: offline.has(v.vantage) })) continue;
+      this.current = series;
+      verdictSamples(v, this.emit);
     }
     // The decided status, and the last probe's details (from whichever vantage probed last).
-    const labels = this.labels(check, component, check.vantages ? '' : localVantage);
-    this.checkStatus.add(withLabel(labels, 'status', check.status), 1);
-    if (check.quorum) this.pathProblem.add(labels, check.quorum.pathProblem ? 1 : 0);
-    const details = check.details;
-    if (!details) return;
-    if (details.httpStatus !== undefined) this.httpStatus.add(labels, details.httpStatus);
-    if (details.phases) {
-      for (const [phase, key] of PHASES) this.phases.add(withLabel(labels, 'phase', phase), details.phases[key] / 1000);
-      this.dnsLookup.add(labels, details.phases.dnsMs / 1000);
+    const series = this.view(check, check.vantages ? '' : localVantage, scrape);
+    const status = (series.status[check.status] ??= this.checkStatus.series(
+      withLabel(series.labels, 'status', check.status),
+    ));
+    this.checkStatus.push(status, 1);
+    if (check.quorum) {
+      this.pathProblem.push(
+        (series.pathProblem ??= this.pathProblem.series(series.labels)),
+        check.quorum.pathProblem ? 1 : 0,
+      );
     }
-    if (details.tls) this.certExpiry.add(labels, Math.floor(details.tls.notAfter / 1000));
-    if (details.dns && details.dns.length > 0) {
-      this.dnsLookup.add(labels, Math.max(...details.dns.map((d) => d.latencyMs ?? 0)) / 1000);
+    if (!check.details || saysNothing(check)) return;
+    this.current = series;
+    detailSamples(check.details, this.emit);
+  }
+
+  private component(c: ComponentView, scrape: number): void {
+    let entry = this.componentSeries.get(c.id);
+    if (!entry || entry.kind !== c.kind || entry.region !== c.region) {
+      entry = { kind: c.kind, region: c.region, status: {}, scrape };
+      this.componentSeries.set(c.id, entry);
+    }
+    entry.scrape = scrape;
+    const status = (entry.status[c.status] ??= this.componentStatus.series(
+      labelText({ component: c.id, kind: c.kind, region: c.region ?? '', status: c.status }),
+    ));
+    this.componentStatus.push(status, 1);
+    if (c.role === 'root_cause') {
+      this.rootCause.push(
+        (entry.rootCause ??= this.rootCause.series(labelText({ component: c.id, region: c.region ?? '' }))),
+        1,
+      );
     }
   }
 

@@ -7,6 +7,7 @@
 import type { Config } from '../../shared/config/schema.ts';
 import type { RemoteWriteConfig } from '../../shared/config/remote-write.ts';
 import type { RemoteWriteHealth } from '../../shared/model.ts';
+import { firstComponentOf } from '../../shared/probe-metrics.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import type { Clock } from '../clock.ts';
 import type { CheckUpdate, EngineModule } from '../engine.ts';
@@ -54,9 +55,7 @@ export class RemoteWriteModule implements EngineModule {
     this.senders = next;
     this.list = [...next.values()];
     // The first component listing a check, as /metrics labels it.
-    this.componentOf = new Map();
-    for (const c of config.components)
-      for (const id of c.checks) if (!this.componentOf.has(id)) this.componentOf.set(id, c.id);
+    this.componentOf = firstComponentOf(config.components);
     this.maker.retain(new Set(checks.map((c) => c.id)));
     if (this.onHealth && this.healthTimer === null && this.list.length > 0) this.watchHealth();
     if (this.list.length === 0 && this.lastTroubled !== '[]') {

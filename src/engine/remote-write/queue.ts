@@ -6,7 +6,7 @@
  */
 import type { EncodedLabels } from './wire.ts';
 
-/** Samples taken from the queue, oldest first. */
+/** Samples taken from the queue, oldest first: the first `length` entries of the arrays. */
 export interface Batch {
   length: number;
   labels: EncodedLabels[];
@@ -49,23 +49,31 @@ export class SampleQueue {
     this.size++;
   }
 
-  /** Removes and returns up to `max` of the oldest samples. */
-  take(max: number): Batch {
-    const n = Math.min(max, this.size);
-    const batch: Batch = {
-      length: n,
-      labels: new Array<EncodedLabels>(n),
-      values: new Float64Array(n),
-      timestamps: new Float64Array(n),
-    };
+  /**
+   * Removes up to `max` of the oldest samples into `into` (a batch the caller keeps and reuses,
+   * made by `emptyBatch` for at least `max` samples) and returns it.
+   */
+  take(max: number, into: Batch = emptyBatch(max)): Batch {
+    const n = Math.min(max, this.size, into.values.length);
     for (let i = 0, at = this.head; i < n; i++, at = at + 1 === this.capacity ? 0 : at + 1) {
-      batch.labels[i] = this.labels[at]!;
+      into.labels[i] = this.labels[at]!;
       this.labels[at] = undefined;
-      batch.values[i] = this.values[at]!;
-      batch.timestamps[i] = this.timestamps[at]!;
+      into.values[i] = this.values[at]!;
+      into.timestamps[i] = this.timestamps[at]!;
     }
+    into.length = n;
     this.head = (this.head + n) % this.capacity;
     this.size -= n;
-    return batch;
+    return into;
   }
+}
+
+/** A batch with room for `size` samples. */
+export function emptyBatch(size: number): Batch {
+  return {
+    length: 0,
+    labels: new Array<EncodedLabels>(size),
+    values: new Float64Array(size),
+    timestamps: new Float64Array(size),
+  };
 }

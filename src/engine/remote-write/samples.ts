@@ -1,34 +1,16 @@
 /**
- * A result as remote-write samples, with the names and labels `/metrics` uses
- * (src/server/metrics.ts): `probe_success`, `probe_duration_seconds`, `probe_http_status_code`,
- * `probe_http_duration_seconds{phase}`, `probe_dns_lookup_time_seconds`,
- * `probe_ssl_earliest_cert_expiry`, each labelled check, type, region, component, vantage.
- * A result the observer could not get (`probe_error`, or its vantage's own network down) says
- * nothing about the target and becomes no sample, so it never alarms a Prometheus rule.
+ * A result as remote-write samples, with the series `/metrics` has (src/shared/probe-metrics.ts:
+ * one mapping for both), each labelled check, type, region, component, vantage. A result that
+ * says nothing about its target (`saysNothing`: the observer's own fault, or its vantage's
+ * network down) becomes no sample, so it never alarms a Prometheus rule.
  *
  * This runs for every result on the engine's thread, so it allocates nothing once a series is
  * known: each (check, vantage) keeps its series' encoded labels in a fixed array.
  */
 import type { ProbeResult } from '../../shared/model.ts';
-import { PHASES } from '../../shared/probe-metrics.ts';
+import { detailSamples, PROBE_SERIES, saysNothing, verdictSamples, type SlotEmit } from '../../shared/probe-metrics.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import { encodeLabels, type EncodedLabels } from './wire.ts';
-
-/** Every series a check can have, by slot: a fixed order so a series is an array index. */
-const SERIES: readonly (readonly [string, string?])[] = [
-  ['probe_success'],
-  ['probe_duration_seconds'],
-  ['probe_http_status_code'],
-  ...PHASES.map(([phase]) => ['probe_http_duration_seconds', phase] as const),
-  ['probe_dns_lookup_time_seconds'],
-  ['probe_ssl_earliest_cert_expiry'],
-];
-const SUCCESS = 0;
-const DURATION = 1;
-const STATUS = 2;
-const FIRST_PHASE = 3;
-const DNS_LOOKUP = FIRST_PHASE + PHASES.length;
-const CERT_EXPIRY = DNS_LOOKUP + 1;
 
 /** One (check, vantage)'s series labels, made on first use and kept while its labels stay the same. */
 interface SeriesSet {
@@ -45,7 +27,12 @@ export type Emit = (labels: EncodedLabels, value: number, timestampMs: number) =
 export class SampleMaker {
   private readonly series = new Map<string, SeriesSet[]>();
   /** Each distinct label's encoding (wire.ts); started afresh at each config, so old checks' go. */
-  private known = new Map<string, Uint8Array>();
+  private known = new Map<string, string>();
+  /** The result being turned into samples, read by `slotEmit` (made once: nothing per result). */
+  private set: SeriesSet | null = null;
+  private at = 0;
+  private emit: Emit | null = null;
+  private readonly slotEmit: SlotEmit = (slot, value) => this.emit!(this.labels(this.set!, slot), value, this.at);
 
   /** Labels of checks no longer configured are forgotten (config applied). */
   retain(checkIds: ReadonlySet<string>): void {
@@ -55,30 +42,20 @@ export class SampleMaker {
 
   /** Calls `emit` once per sample the result makes, in series order. */
   samples(check: ResolvedCheck, component: string, vantage: string, result: ProbeResult, emit: Emit): void {
-    if (result.errorClass === 'probe_error' || result.observerOffline === true) return;
-    const set = this.seriesSet(check, component, vantage);
-    const at = result.startedAt;
-    emit(this.labels(set, SUCCESS), result.errorClass === null ? 1 : 0, at);
-    if (result.latencyMs !== null) emit(this.labels(set, DURATION), result.latencyMs / 1000, at);
-    if (result.httpStatus !== undefined) emit(this.labels(set, STATUS), result.httpStatus, at);
-    const phases = result.phases;
-    if (phases) {
-      for (let i = 0; i < PHASES.length; i++) emit(this.labels(set, FIRST_PHASE + i), phases[PHASES[i]![1]] / 1000, at);
-      emit(this.labels(set, DNS_LOOKUP), phases.dnsMs / 1000, at);
-    }
-    if (result.dns && result.dns.length > 0) {
-      let slowest = 0;
-      for (const d of result.dns) slowest = Math.max(slowest, d.latencyMs ?? 0);
-      emit(this.labels(set, DNS_LOOKUP), slowest / 1000, at);
-    }
-    if (result.tls) emit(this.labels(set, CERT_EXPIRY), Math.floor(result.tls.notAfter / 1000), at);
+    if (saysNothing(result)) return;
+    this.set = this.seriesSet(check, component, vantage);
+    this.at = result.startedAt;
+    this.emit = emit;
+    verdictSamples(result, this.slotEmit);
+    detailSamples(result, this.slotEmit);
   }
 
   private seriesSet(check: ResolvedCheck, component: string, vantage: string): SeriesSet {
     let sets = this.series.get(check.id);
     if (!sets) this.series.set(check.id, (sets = []));
     const region = check.region ?? '';
-    const index = sets.findIndex((s) => s.vantage === vantage);
+    let index = 0;
+    while (index < sets.length && sets[index]!.vantage !== vantage) index++;
     const found = sets[index];
     if (found && found.type === check.type && found.region === region && found.component === component) return found;
     const set: SeriesSet = {
@@ -87,20 +64,19 @@ export class SampleMaker {
       type: check.type,
       region,
       component,
-      labels: new Array(SERIES.length),
+      labels: new Array(PROBE_SERIES.length),
     };
-    if (index >= 0) sets[index] = set;
-    else sets.push(set);
+    sets[index] = set;
     return set;
   }
 
   private labels(set: SeriesSet, slot: number): EncodedLabels {
     const cached = set.labels[slot];
     if (cached) return cached;
-    const [metric, phase] = SERIES[slot]!;
+    const { name, phase } = PROBE_SERIES[slot]!;
     const labels = encodeLabels(
       {
-        __name__: metric,
+        __name__: name,
         check: set.check,
         type: set.type,
         region: set.region,

@@ -9,13 +9,13 @@
  * filling and, once full, drops its oldest samples: memory stays bounded by `capacity` plus
  * one batch of `max_samples_per_send`.
  */
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import type { RemoteWriteConfig } from '../../shared/config/remote-write.ts';
 import type { RemoteWriteHealth } from '../../shared/model.ts';
 import type { Clock } from '../clock.ts';
 import { readCapped } from '../notify/deliver.ts';
-import { SampleQueue } from './queue.ts';
-import { writeRequestBody, type EncodedLabels } from './wire.ts';
+import { emptyBatch, SampleQueue, type Batch } from './queue.ts';
+import { WriteRequestEncoder, type EncodedLabels } from './wire.ts';
 
 export interface SenderOptions {
   clock: Clock;
@@ -35,9 +35,17 @@ export class RemoteWriteSender {
   private readonly config: RemoteWriteConfig;
   private readonly options: SenderOptions;
   private readonly queue: SampleQueue;
+  /** Kept and reused: one batch is taken, encoded and sent at a time. */
+  private readonly batch: Batch;
+  private readonly encoder = new WriteRequestEncoder();
   private readonly agent: Agent;
+  /** The URL taken apart once (undici would parse it again for every request). */
+  private readonly origin: string;
+  private readonly path: string;
   private readonly abort = new AbortController();
   private timer: unknown = null;
+  /** Whether the pending timer is the full batch's (no delay): pushes meanwhile leave it alone. */
+  private timerNow = false;
   private sending = false;
   private stopped = false;
   private counts = { sent: 0, droppedRejected: 0, failedRequests: 0 };
@@ -50,8 +58,12 @@ export class RemoteWriteSender {
   constructor(config: RemoteWriteConfig, options: SenderOptions) {
     this.config = config;
     this.options = options;
-    this.name = config.name ?? new URL(config.url).host;
+    const url = new URL(config.url);
+    this.name = config.name ?? url.host;
+    this.origin = url.origin;
+    this.path = `${url.pathname}${url.search}`;
     this.queue = new SampleQueue(config.queue.capacity);
+    this.batch = emptyBatch(config.queue.max_samples_per_send);
     this.agent = new Agent({ connections: 1, connectTimeout: config.remote_timeout });
   }
 
@@ -92,9 +104,10 @@ export class RemoteWriteSender {
     if (this.sending || this.stopped || this.queue.length === 0) return;
     const full = this.queue.length >= this.config.queue.max_samples_per_send;
     if (this.timer !== null) {
-      if (!full) return;
+      if (!full || this.timerNow) return;
       this.options.clock.clearTimeout(this.timer);
     }
+    this.timerNow = full;
     this.timer = this.options.clock.setTimeout(
       () => {
         this.timer = null;
@@ -107,8 +120,9 @@ export class RemoteWriteSender {
   private async sendBatch(): Promise<void> {
     if (this.sending || this.stopped) return;
     this.sending = true;
-    const batch = this.queue.take(this.config.queue.max_samples_per_send);
-    const body = writeRequestBody(batch);
+    const batch = this.queue.take(this.config.queue.max_samples_per_send, this.batch);
+    // The encoder's own buffer: this batch's attempts are over before the next is encoded.
+    const body = this.encoder.body(batch);
     for (let attempt = 0; !this.stopped; attempt++) {
       const outcome = await this.post(body);
       if (outcome.ok) {
@@ -183,13 +197,23 @@ export class RemoteWriteSender {
     // A secret not set yet may be set later (the service's environment is fixed): retry, not drop.
     if (typeof headers === 'string') return { ok: false, retry: true, error: headers, retryAfterMs: null };
     const timeout = this.config.remote_timeout;
+    // One controller and one timer per request, cleared when it ends: AbortSignal.any and
+    // AbortSignal.timeout cost more than the rest of a request's own work (bench/remote-write.ts).
+    const controller = new AbortController();
+    const stop = () => controller.abort(this.abort.signal.reason);
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      timeout,
+    );
+    this.abort.signal.addEventListener('abort', stop, { once: true });
     try {
-      const response = await request(this.config.url, {
+      const response = await this.agent.request({
+        origin: this.origin,
+        path: this.path,
         method: 'POST',
         headers,
         body,
-        dispatcher: this.agent,
-        signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeout)]),
+        signal: controller.signal,
         headersTimeout: timeout,
         bodyTimeout: timeout,
       });
@@ -205,6 +229,9 @@ export class RemoteWriteSender {
     } catch (error) {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       return { ok: false, retry: true, error: message, retryAfterMs: null };
+    } finally {
+      clearTimeout(timer);
+      this.abort.signal.removeEventListener('abort', stop);
     }
   }
 }

@@ -9,42 +9,57 @@
  *   Label        { string name = 1; string value = 2; }
  *   Sample       { double value = 1; int64 timestamp = 2; }   // timestamp: ms since the epoch
  *
- * A series' labels are encoded once (`encodeLabels`) and reused for every sample of it.
+ * Varints are the history store's (`ByteWriter`, store/varint.ts): a series' labels and the
+ * bytes before its value are made once per series, a batch's timestamps once per batch, and a
+ * batch is then copies of those parts and each sample's value into one buffer the encoder keeps.
  */
-import { compress } from 'snappyjs';
+import { SnappyCompressor } from 'snappyjs/snappy_compressor.js';
+import { ByteWriter } from '../store/varint.ts';
 import type { Batch } from './queue.ts';
-
-/** A series' Label messages, each with its tag and length, ready to be copied into a TimeSeries. */
-export type EncodedLabels = Uint8Array;
 
 const utf8 = new TextEncoder();
 
-const TWO_28 = 2 ** 28;
-
-function varintSize(n: number): number {
-  if (n < TWO_28) return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
-  return 4 + varintSize(Math.floor(n / TWO_28));
+/** The bytes `write` puts into a fresh ByteWriter, as a latin1 string (one character a byte). */
+function written(write: (w: ByteWriter) => void): string {
+  const w = new ByteWriter();
+  write(w);
+  const bytes = w.finish();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
 }
 
 /**
- * Unsigned varints up to 2^53. Timestamps need more than 32 bits: the low 28 bits are written
- * with integer operations, only the rest with division (this runs for every sample).
+ * A series' Label messages, each with its tag and length, made once per series; and, made on
+ * its first sample, everything of a one-sample TimeSeries before the sample's value. Both are
+ * kept as latin1 strings, one character a byte: 50,000 series as small typed arrays were 100,000
+ * array buffers for the garbage collector to track, which cost more than encoding.
  */
-function writeVarint(out: Uint8Array, at: number, n: number): number {
-  if (n >= TWO_28) {
-    const low = n % TWO_28;
-    out[at++] = (low & 127) | 128;
-    out[at++] = ((low >>> 7) & 127) | 128;
-    out[at++] = ((low >>> 14) & 127) | 128;
-    out[at++] = ((low >>> 21) & 127) | 128;
-    n = Math.floor(n / TWO_28);
+export class EncodedLabels {
+  readonly text: string;
+  private head = '';
+  private headTail = -1;
+
+  constructor(text: string) {
+    this.text = text;
   }
-  while (n >= 128) {
-    out[at++] = (n & 127) | 128;
-    n >>>= 7;
+
+  /**
+   * WriteRequest.timeseries' tag and length, the labels, TimeSeries.samples' tag and length and
+   * Sample.value's tag, for a sample whose timestamp field (tag and varint) is `tail` bytes long.
+   */
+  headOf(tail: number): string {
+    if (this.headTail === tail) return this.head;
+    const sample = 1 + 8 + tail; // at most 20: its length is one byte
+    const series = this.text.length + 2 + sample;
+    this.head =
+      written((w) => {
+        w.byte(0x0a); // WriteRequest.timeseries
+        w.uint(series);
+      }) +
+      this.text +
+      String.fromCharCode(0x12, sample, 0x09); // TimeSeries.samples, its length, Sample.value (fixed64)
+    this.headTail = tail;
+    return this.head;
   }
-  out[at++] = n;
-  return at;
 }
 
 /**
@@ -52,98 +67,89 @@ function writeVarint(out: Uint8Array, at: number, n: number): number {
  * with an empty value is the same series as one without it). `known` keeps each distinct
  * label's encoding: 5,000 checks have 50,000 series but only about 5,000 distinct labels.
  */
-export function encodeLabels(labels: Record<string, string>, known?: Map<string, Uint8Array>): EncodedLabels {
-  const parts: Uint8Array[] = [];
+export function encodeLabels(labels: Record<string, string>, known?: Map<string, string>): EncodedLabels {
+  let text = '';
   for (const name of Object.keys(labels).sort()) {
     const value = labels[name]!;
     if (value === '') continue;
     const key = `${name}\u0000${value}`;
-    const encoded = known?.get(key);
-    if (encoded) {
-      parts.push(encoded);
-      continue;
+    let encoded = known?.get(key);
+    if (encoded === undefined) {
+      const label = written((w) => {
+        w.byte(0x0a); // Label.name
+        w.bytes(utf8.encode(name));
+        w.byte(0x12); // Label.value
+        w.bytes(utf8.encode(value));
+      });
+      encoded = written((w) => {
+        w.byte(0x0a); // TimeSeries.labels
+        w.bytes(Buffer.from(label, 'latin1'));
+      });
+      known?.set(key, encoded);
     }
-    const n = utf8.encode(name);
-    const v = utf8.encode(value);
-    const inner = 2 + varintSize(n.length) + n.length + varintSize(v.length) + v.length;
-    const label = new Uint8Array(1 + varintSize(inner) + inner);
-    let at = writeVarint(label, 0, 0x0a); // TimeSeries.labels, length-delimited
-    at = writeVarint(label, at, inner);
-    label[at++] = 0x0a; // Label.name
-    at = writeVarint(label, at, n.length);
-    label.set(n, at);
-    at += n.length;
-    label[at++] = 0x12; // Label.value
-    at = writeVarint(label, at, v.length);
-    label.set(v, at);
-    known?.set(key, label);
-    parts.push(label);
+    text += encoded;
   }
-  const size = parts.reduce((sum, p) => sum + p.length, 0);
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return new EncodedLabels(text);
 }
-
-/** Sample's size: tag + double, tag + varint timestamp. */
-const sampleSize = (timestampMs: number) => 1 + 8 + 1 + varintSize(timestampMs);
 
 /**
- * The uncompressed WriteRequest. Samples of one series (the same labels object) go into one
- * TimeSeries, in the order given, which keeps each series' timestamps ascending as the spec asks.
- * Series are chained through index arrays rather than a list per series: nothing per sample is
- * allocated.
+ * Encodes WriteRequests and compresses them, into two buffers it keeps (grown as needed): a
+ * batch allocates only its timestamps' varints (one ByteWriter).
  */
-export function encodeWriteRequest(batch: Batch): Uint8Array {
-  const n = batch.length;
-  const slotOf = new Map<EncodedLabels, number>();
-  const first = new Int32Array(n);
-  const last = new Int32Array(n);
-  const size = new Int32Array(n);
-  const next = new Int32Array(n).fill(-1);
-  let series = 0;
-  for (let i = 0; i < n; i++) {
-    const labels = batch.labels[i]!;
-    let slot = slotOf.get(labels);
-    if (slot === undefined) {
-      slot = series++;
-      slotOf.set(labels, slot);
-      first[slot] = i;
-      size[slot] = labels.length;
-    } else next[last[slot]!] = i;
-    last[slot] = i;
-    size[slot]! += 2 + sampleSize(batch.timestamps[i]!);
-  }
-  let total = 0;
-  for (let s = 0; s < series; s++) total += 1 + varintSize(size[s]!) + size[s]!;
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  let at = 0;
-  for (let s = 0; s < series; s++) {
-    out[at++] = 0x0a; // WriteRequest.timeseries
-    at = writeVarint(out, at, size[s]!);
-    const labels = batch.labels[first[s]!]!;
-    out.set(labels, at);
-    at += labels.length;
-    for (let i = first[s]!; i !== -1; i = next[i]!) {
-      const timestamp = batch.timestamps[i]!;
-      out[at++] = 0x12; // TimeSeries.samples
-      out[at++] = sampleSize(timestamp);
-      out[at++] = 0x09; // Sample.value, fixed64
-      view.setFloat64(at, batch.values[i]!, true);
+export class WriteRequestEncoder {
+  private out = Buffer.allocUnsafeSlow(64 * 1024);
+  private compressed: Uint8Array = new Uint8Array(0);
+
+  /**
+   * The uncompressed WriteRequest, one TimeSeries per sample as Prometheus's own queue sends
+   * them (a series gets a sample per check interval, so a batch has almost nothing to group),
+   * in queue order, which keeps each series' timestamps ascending as the spec asks. A view of
+   * the encoder's buffer: valid until the next `encode` or `body`.
+   */
+  encode(batch: Batch): Uint8Array {
+    // Each run of equal timestamps' varint, written once, in order.
+    const stamps = new ByteWriter();
+    for (let i = 0; i < batch.length; i++) {
+      if (i === 0 || batch.timestamps[i] !== batch.timestamps[i - 1]) stamps.uint(batch.timestamps[i]!);
+    }
+    const varints = stamps.finish();
+    let next = 0;
+    let start = 0;
+    let size = 0;
+    let at = 0;
+    for (let i = 0; i < batch.length; i++) {
+      if (i === 0 || batch.timestamps[i] !== batch.timestamps[i - 1]) {
+        start = next;
+        while (varints[next++]! >= 128);
+        size = next - start;
+      }
+      const head = batch.labels[i]!.headOf(1 + size);
+      const end = at + head.length + 8 + 1 + size;
+      if (end > this.out.length) this.grow(end, at);
+      const out = this.out;
+      at += out.write(head, at, 'latin1');
+      out.writeDoubleLE(batch.values[i]!, at);
       at += 8;
       out[at++] = 0x10; // Sample.timestamp, varint
-      at = writeVarint(out, at, timestamp);
+      for (let k = start; k < next; k++) out[at++] = varints[k]!;
     }
+    return this.out.subarray(0, at);
   }
-  return out;
-}
 
-/** The request body: the WriteRequest in snappy's block format (not the framed one). */
-export function writeRequestBody(batch: Batch): Uint8Array {
-  return compress(encodeWriteRequest(batch));
+  /**
+   * The request body: the WriteRequest in snappy's block format (not the framed one). A view of
+   * the encoder's buffer: valid until the next `body`, so one request at a time per encoder.
+   */
+  body(batch: Batch): Uint8Array {
+    const compressor = new SnappyCompressor(this.encode(batch));
+    const size = compressor.maxCompressedLength();
+    if (this.compressed.length < size) this.compressed = new Uint8Array(Math.max(size, this.compressed.length * 2));
+    return this.compressed.subarray(0, compressor.compressToBuffer(this.compressed));
+  }
+
+  private grow(size: number, keep: number): void {
+    const bigger = Buffer.allocUnsafeSlow(Math.max(size, this.out.length * 2));
+    this.out.copy(bigger, 0, 0, keep);
+    this.out = bigger;
+  }
 }

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ResolvedCheck } from '../../../src/engine/checks.ts';
 import { SampleMaker } from '../../../src/engine/remote-write/samples.ts';
+import type { EncodedLabels } from '../../../src/engine/remote-write/wire.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
 
 const check = { id: 'hk-dns', type: 'dns', region: 'hk' } as ResolvedCheck;
 /** The samples a result makes, collected. */
 function samples(maker: SampleMaker, component: string, vantage: string, r: ProbeResult) {
-  const out: { labels: Uint8Array; value: number; timestampMs: number }[] = [];
+  const out: { labels: EncodedLabels; value: number; timestampMs: number }[] = [];
   maker.samples(check, component, vantage, r, (labels, value, timestampMs) => out.push({ labels, value, timestampMs }));
   return out;
 }
@@ -34,10 +35,10 @@ describe('remote write samples', () => {
       [0.04, 1_700_000_000_000],
       [0.03, 1_700_000_000_000],
     ]);
-    const label = Buffer.from(first[0]!.labels).toString('latin1');
+    const label = first[0]!.labels.text;
     expect(label).toContain('probe_success');
     expect(label).toContain('sg-agent');
-    // The next result of the same series reuses its encoded labels (the encoder groups by them).
+    // The next result of the same series reuses its encoded labels (made once per series).
     expect(samples(maker, 'hk-zone', 'sg-agent', result({}))[0]!.labels).toBe(first[0]!.labels);
     expect(samples(maker, 'other', 'sg-agent', result({}))[0]!.labels).not.toBe(first[0]!.labels);
   });
@@ -45,6 +46,8 @@ describe('remote write samples', () => {
   it('makes nothing of a result the observer could not get: it must not alarm a Prometheus rule', () => {
     const maker = new SampleMaker();
     expect(samples(maker, '', 'local', result({ ok: false, errorClass: 'probe_error', latencyMs: null }))).toEqual([]);
+    // A query Prometheus refuses is the check's config, not the target: no probe_success 0 either.
+    expect(samples(maker, '', 'local', result({ ok: false, errorClass: 'config_error', latencyMs: 3 }))).toEqual([]);
     expect(
       samples(maker, '', 'local', result({ ok: false, errorClass: 'read_timeout', observerOffline: true })),
     ).toEqual([]);

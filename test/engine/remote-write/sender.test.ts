@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { uncompress } from 'snappyjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/engine/clock.ts';
-import { SampleQueue } from '../../../src/engine/remote-write/queue.ts';
+import { emptyBatch, SampleQueue } from '../../../src/engine/remote-write/queue.ts';
 import { RemoteWriteSender, retryAfter } from '../../../src/engine/remote-write/sender.ts';
 import { encodeLabels } from '../../../src/engine/remote-write/wire.ts';
 import { remoteWriteSchema } from '../../../src/shared/config/remote-write.ts';
@@ -125,7 +125,7 @@ const api = encodeLabels({ __name__: 'probe_success', check: 'api', component: '
 const db = encodeLabels({ __name__: 'probe_success', check: 'db', region: 'hk', vantage: 'local' });
 
 describe('remote write sender', () => {
-  it('posts a snappy-compressed WriteRequest with the spec headers, one series per label set, labels sorted', async () => {
+  it('posts a snappy-compressed WriteRequest with the spec headers, a TimeSeries per sample in order, labels sorted', async () => {
     const { s, received, delays } = await sender([]);
     s.push(api, 1, 1_700_000_000_123);
     s.push(db, 0, 1_700_000_000_456);
@@ -138,28 +138,17 @@ describe('remote write sender', () => {
       'x-prometheus-remote-write-version': '0.1.0',
     });
     expect(received[0]!.headers.authorization).toBeUndefined();
+    const labels = (check: string) => [
+      ['__name__', 'probe_success'],
+      ['check', check],
+      ['region', 'hk'],
+      ['vantage', 'local'],
+    ];
+    // As Prometheus's own queue sends them: each sample its own TimeSeries, a series' samples in time order.
     expect(received[0]!.series).toEqual([
-      {
-        labels: [
-          ['__name__', 'probe_success'],
-          ['check', 'api'],
-          ['region', 'hk'],
-          ['vantage', 'local'],
-        ],
-        samples: [
-          [1, 1_700_000_000_123],
-          [0.25, 1_700_000_001_123],
-        ],
-      },
-      {
-        labels: [
-          ['__name__', 'probe_success'],
-          ['check', 'db'],
-          ['region', 'hk'],
-          ['vantage', 'local'],
-        ],
-        samples: [[0, 1_700_000_000_456]],
-      },
+      { labels: labels('api'), samples: [[1, 1_700_000_000_123]] },
+      { labels: labels('db'), samples: [[0, 1_700_000_000_456]] },
+      { labels: labels('api'), samples: [[0.25, 1_700_000_001_123]] },
     ]);
     // A full batch goes at once, not after the deadline.
     expect(delays).toEqual([1_000, 0]);
@@ -179,7 +168,7 @@ describe('remote write sender', () => {
     // The deadline armed by the first sample; back-off with random 0.5: 0.75 of 100 ms, then of
     // 200 ms; then the 7 s the receiver asked for.
     expect(delays.filter((d) => d > 0)).toEqual([1_000, 75, 150, 7_000]);
-    expect(received.map((r) => r.series[0]!.samples.map(([v]) => v))).toEqual([
+    expect(received.map((r) => r.series.flatMap((x) => x.samples.map(([v]) => v)))).toEqual([
       [0, 1, 2],
       [0, 1, 2],
       [0, 1, 2],
@@ -227,12 +216,31 @@ describe('remote write sender', () => {
     s.push(short, 3, 2 ** 52 + 1);
     await s.drained();
     const series = received[0]!.series;
-    expect(series.map((x) => x.labels[1]![1].length)).toEqual([20_000, 130]);
+    expect(series.map((x) => x.labels[1]![1].length)).toEqual([20_000, 130, 130]);
     expect(series.flatMap((x) => x.samples)).toEqual([
       [1, 5],
       [2, 2 ** 28 - 1],
       [3, 2 ** 52 + 1],
     ]);
+  });
+
+  it('gives a request up after remote_timeout and retries it; stopping ends the one in flight', async () => {
+    const silent = await new HttpTarget(() => {}).start(); // reads requests, never answers
+    const s = new RemoteWriteSender(config(`${silent.url}/api/v1/write`, { remote_timeout: '50ms' }), {
+      clock: recordingClock([]),
+      random: () => 0.5,
+    });
+    stops.push(() => silent.stop());
+    for (let i = 0; i < 3; i++) s.push(api, i, 1_700_000_000_000 + i);
+    await new Promise<void>(function poll(resolve) {
+      if (s.health().failedRequests >= 2) resolve();
+      else setTimeout(() => poll(resolve), 5);
+    });
+    expect(s.health().lastError).toMatch(/^TimeoutError: /);
+    expect(s.health().retrying).toBe(true);
+    await s.stop();
+    await s.drained();
+    expect(s.health().sent).toBe(0);
   });
 
   it('keeps at most its capacity, dropping the oldest first and counting them', () => {
@@ -241,11 +249,17 @@ describe('remote write sender', () => {
     expect(q.dropped).toBe(2);
     expect([...q.take(2).values]).toEqual([3, 4]);
     q.push(db, 6, 1_006);
-    const rest = q.take(10);
-    expect([...rest.values]).toEqual([5, 6]);
-    expect([...rest.timestamps]).toEqual([1_005, 1_006]);
-    expect(rest.labels).toEqual([api, db]);
+    // Into a batch kept by the caller: its first `length` entries are the samples.
+    const kept = emptyBatch(10);
+    kept.values.fill(-1);
+    const rest = q.take(10, kept);
+    expect(rest).toBe(kept);
+    expect(rest.length).toBe(2);
+    expect([...rest.values.subarray(0, 3)]).toEqual([5, 6, -1]);
+    expect([...rest.timestamps.subarray(0, 2)]).toEqual([1_005, 1_006]);
+    expect(rest.labels.slice(0, 2)).toEqual([api, db]);
     expect(q.length).toBe(0);
+    expect(q.take(10, kept).length).toBe(0);
   });
 
   it('reads Retry-After as seconds or an HTTP date, capped at 5 minutes', () => {
