@@ -121,6 +121,8 @@ export class HistoryStore {
    * whichever transaction writes those results next (a flush too) must write these with them.
    */
   private pendingModuleStates = new Map<string, StateWrite>();
+  /** Written with every batch of results (setMark): where the queued results came from. */
+  private mark: StateWrite | null = null;
   private readonly tokens: AgentTokens;
   private flushed = 0;
   private dropped = 0;
@@ -177,6 +179,16 @@ export class HistoryStore {
       this.head++;
       this.dropped++;
     }
+  }
+
+  /**
+   * Module state `key = value` to write with every batch of results from now on, in the same
+   * transaction: what is on disk then says how far the queue it wrote went (the store thread
+   * keeps the number of the last write it queued there, so a restarted thread skips what its
+   * predecessor committed). Not durable by itself: it is as durable as the batch it goes with.
+   */
+  setMark(key: string, value: unknown): void {
+    this.mark = { key, at: this.clock.now(), body: JSON.stringify(value) ?? 'null' };
   }
 
   /** Queues a check's latest state; written with the next batch (only the newest per check). */
@@ -256,6 +268,7 @@ export class HistoryStore {
       for (const [id, body] of stateBodies) this.writeCheckState(id, body.savedAt, body.json);
       for (const [id, at] of touches) this.tokens.touch(id, at);
       for (const m of moduleStates.values()) this.writeModuleState(m.key, m.at, m.body);
+      if (this.mark !== null) this.writeModuleState(this.mark.key, this.mark.at, this.mark.body);
     };
     try {
       if (durable) this.store.durableTransaction(write);

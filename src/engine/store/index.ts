@@ -55,7 +55,8 @@ export {
   type SavedCheckState,
   type StoreStats,
 } from './history-store.ts';
-export { HistoryModule } from './history-module.ts';
+export { HistoryModule, type HistoryBackend } from './history-module.ts';
+export { StoreClient } from './store-client.ts';
 export {
   AGENT_TOKEN_PREFIX,
   agentTokenRefusal,
