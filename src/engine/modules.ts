@@ -39,6 +39,8 @@ export async function installModules(base: Omit<ModuleContext, 'store'>): Promis
     onHealth: (health) => base.engine.setStorageHealth(health),
     storeEntry: base.storeEntry,
   });
+  // Probing starts after the store thread is up: loading it must not slow the first probes.
+  await history.store.ready();
   const context: ModuleContext = { ...base, store: history.store };
   context.engine.use(history);
   installAgents(context);

@@ -10,7 +10,7 @@ import type {
   SeriesRange,
 } from '../../shared/model.ts';
 import { HISTORY_DEFAULTS } from '../../shared/config/history.ts';
-import { AgentTokens, type AgentTokenRow, type NewAgentToken } from './agent-tokens.ts';
+import { AgentTokens, noteTokenUse, withTokenUse, type AgentTokenRow, type NewAgentToken } from './agent-tokens.ts';
 import { LOCAL_VANTAGE, StoreDatabase, type CheckKey } from './database.ts';
 import { Chunks } from './chunks.ts';
 import { Rollups, STEP_BUDGET_MS, type Retention } from './rollups.ts';
@@ -219,16 +219,8 @@ export class HistoryStore {
    */
   commitWith(key: string, value: unknown): boolean {
     if (this.closed) return false;
-    let body: string | undefined;
-    try {
-      body = JSON.stringify(value);
-    } catch {
-      body = undefined;
-    }
-    if (body === undefined) {
-      this.log('error', `history: state ${key} is not JSON, not saved`);
-      return false;
-    }
+    const body = stateJson(key, value, this.log);
+    if (body === undefined) return false;
     this.reportDrops();
     return this.commitQueued({ key, at: this.clock.now(), body }) !== null;
   }
@@ -535,16 +527,11 @@ export class HistoryStore {
 
   /** Notes a token's use; written with the next batch (a lost one costs nothing). */
   touchAgentToken(id: string, at: number): void {
-    if (this.closed) return;
-    const last = this.pendingTouches.get(id);
-    if (last === undefined || at > last) this.pendingTouches.set(id, at);
+    if (!this.closed) noteTokenUse(this.pendingTouches, id, at);
   }
 
   private withPendingTouch(row: AgentTokenRow): AgentTokenRow {
-    const touched = this.pendingTouches.get(row.id);
-    return touched !== undefined && (row.lastUsedAt === null || touched > row.lastUsedAt)
-      ? { ...row, lastUsedAt: touched }
-      : row;
+    return withTokenUse(row, this.pendingTouches.get(row.id));
   }
 
   /** Moves the WAL into the database file (before measuring its size). */
@@ -805,6 +792,18 @@ function roundTimings(key: string, value: unknown): unknown {
   return typeof value === 'number' && key.endsWith('Ms') && !Number.isInteger(value)
     ? Math.round(value * 1_000) / 1_000
     : value;
+}
+
+/** A module state's JSON, or undefined (said in the log) when it has none: not saved then. */
+export function stateJson(key: string, value: unknown, log: StoreLog): string | undefined {
+  let body: string | undefined;
+  try {
+    body = JSON.stringify(value);
+  } catch {
+    body = undefined;
+  }
+  if (body === undefined) log('error', `history: state ${key} is not JSON, not saved`);
+  return body;
 }
 
 function parseJson<T>(text: string | null, fallback: T): T {

@@ -3,10 +3,11 @@ import { Worker } from 'node:worker_threads';
 import type { IncidentEvent, IncidentView, ProbeResult, SeriesPoint, SeriesRange } from '../../shared/model.ts';
 import type { StorageHealthView } from '../../shared/model.ts';
 import type { Clock } from '../clock.ts';
-import type { AgentTokenRow, NewAgentToken } from './agent-tokens.ts';
+import { noteTokenUse, withTokenUse, type AgentTokenRow, type NewAgentToken } from './agent-tokens.ts';
 import {
   DEFAULT_FLUSH_INTERVAL_MS,
   DEFAULT_QUEUE_LIMIT,
+  stateJson,
   type AuditEntry,
   type HistoryStore,
   type Retention,
@@ -91,6 +92,8 @@ export class StoreClient {
   private restartTimer: unknown = null;
   private flushTimer: unknown = null;
   private retention: Retention | undefined;
+  private markOpened: () => void = () => {};
+  private readonly opened = new Promise<void>((resolve) => (this.markOpened = resolve));
   /** Names this client's write numbers in the database (WRITTEN_MARK). */
   private readonly session = randomUUID();
 
@@ -125,6 +128,15 @@ export class StoreClient {
     this.scheduleFlush();
   }
 
+  /**
+   * Resolves once the first store thread has opened the database (or has failed to: it is then
+   * restarted in the background). The engine starts probing after it, so loading the thread
+   * never competes with the first probes for the CPU.
+   */
+  ready(): Promise<void> {
+    return this.opened;
+  }
+
   /** The database file (':memory:' without one): the engine thread's connection's. */
   get path(): string {
     return this.durable.path;
@@ -153,9 +165,7 @@ export class StoreClient {
 
   /** Notes a token's use; written with the next batch (a lost one costs nothing). */
   touchAgentToken(id: string, at: number): void {
-    if (this.closing) return;
-    const last = this.touches.get(id);
-    if (last === undefined || at > last) this.touches.set(id, at);
+    if (!this.closing) noteTokenUse(this.touches, id, at);
   }
 
   /**
@@ -166,16 +176,8 @@ export class StoreClient {
    */
   commitWith(key: string, value: unknown): Promise<boolean> {
     if (this.closing) return Promise.resolve(false);
-    let body: string | undefined;
-    try {
-      body = JSON.stringify(value);
-    } catch {
-      body = undefined;
-    }
-    if (body === undefined) {
-      this.log('error', `history: state ${key} is not JSON, not saved`);
-      return Promise.resolve(false);
-    }
+    const body = stateJson(key, value, this.log);
+    if (body === undefined) return Promise.resolve(false);
     const write = this.send({ key, at: this.clock.now(), body });
     return new Promise<boolean>((resolve) => {
       this.commits.set(write.seq, (ok) => {
@@ -264,12 +266,12 @@ export class StoreClient {
   }
 
   listAgentTokens(): AgentTokenRow[] {
-    return this.durable.listAgentTokens().map((row) => this.withPendingTouch(row));
+    return this.durable.listAgentTokens().map((row) => withTokenUse(row, this.touches.get(row.id)));
   }
 
   findAgentToken(sha256: string): AgentTokenRow | null {
     const row = this.durable.findAgentToken(sha256);
-    return row ? this.withPendingTouch(row) : null;
+    return row ? withTokenUse(row, this.touches.get(row.id)) : null;
   }
 
   revokeAgentToken(id: string): boolean {
@@ -325,13 +327,6 @@ export class StoreClient {
     for (const waiter of this.ackWaiters.splice(0)) waiter.resolve();
     this.failAsks('the history store is closed');
     this.durable.close();
-  }
-
-  private withPendingTouch(row: AgentTokenRow): AgentTokenRow {
-    const touched = this.touches.get(row.id);
-    return touched !== undefined && (row.lastUsedAt === null || touched > row.lastUsedAt)
-      ? { ...row, lastUsedAt: touched }
-      : row;
   }
 
   private remember(key: string, value: unknown): void {
@@ -413,6 +408,7 @@ export class StoreClient {
   private exited(worker: Worker, code: number): void {
     if (this.worker !== worker) return;
     this.running = false;
+    this.markOpened();
     for (const resolve of this.commits.values()) resolve(false);
     this.commits.clear();
     this.failAsks('the history store thread stopped; try again');
@@ -442,6 +438,7 @@ export class StoreClient {
     const message: FromStore = parsed.data;
     switch (message.kind) {
       case 'opened':
+        this.markOpened();
         if (this.threadHealth.reason?.includes('restarting')) {
           this.threadHealth = { saving: true, reason: null, heldWrites: 0, heldResults: 0 };
           this.reportHealth();
