@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, HistoryStore, StoreClient } from '../../../src/engine/store/index.ts';
 import { runStoreThread } from '../../../src/engine/store/store-thread.ts';
 import { FromStoreSchema, type FromStore, type ToStore } from '../../../src/engine/store/thread-protocol.ts';
+import type { StorageHealthView } from '../../../src/shared/model.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { T0, queryFile, result, tempDir } from './helpers.ts';
 
@@ -14,10 +15,12 @@ describe('the history store on its own thread (StoreClient)', () => {
   let logs: string[];
   const clients: StoreClient[] = [];
 
+  let health: StorageHealthView[];
+
   function open(dataDir: string | null = dir.path): StoreClient {
     const log = (level: string, message: string) => logs.push(`${level} ${message}`);
     const durable = new HistoryStore({ dataDir, clock, log, timers: false });
-    const client = new StoreClient({ durable, dataDir, clock, log });
+    const client = new StoreClient({ durable, dataDir, clock, log, onHealth: (h) => health.push(h) });
     clients.push(client);
     return client;
   }
@@ -28,6 +31,7 @@ describe('the history store on its own thread (StoreClient)', () => {
     dir = tempDir();
     clock = new FakeClock(T0);
     logs = [];
+    health = [];
   });
 
   afterEach(async () => {
@@ -91,6 +95,11 @@ describe('the history store on its own thread (StoreClient)', () => {
     await flushed;
     expect(store.threadRestarts()).toBe(1);
     expect(logs.some((l) => l.startsWith('error history: the store thread exited'))).toBe(true);
+    // The board was told while the thread was away, and told again once it was back.
+    expect(health.map((h) => [h.saving, h.reason])).toEqual([
+      [false, 'history not being saved: the store thread stopped and is restarting'],
+      [true, null],
+    ]);
     expect(rows()).toBe(5);
     expect((await store.recent('hk-lb', 10)).map((r) => r.startedAt)).toEqual(
       [40_000, 30_000, 20_000, 10_000, 0].map((d) => T0 + d),
