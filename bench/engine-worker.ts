@@ -3,6 +3,7 @@
  * config, lets one interval pass as warm-up, then counts results for the measured window and
  * samples the scheduler's lag often enough to cover every probe start.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../src/engine/clock.ts';
 import { parseConfigText } from '../src/engine/config/parse.ts';
@@ -41,6 +42,10 @@ export type BenchWorkerEvent =
       latencies: number[];
       /** Duration of each query of the query loop (series and availability together), ms. */
       queryMs: number[];
+      /** The engine thread's event-loop delay over the window (how long it was held), ms. */
+      loopDelay: { p50: number; p99: number; max: number };
+      /** Duration of each durable module-state write on the engine thread (one every 200 ms), ms. */
+      durableMs: number[];
       delayedByLimit: number;
     };
 
@@ -65,9 +70,10 @@ const engine = new Engine({
   },
 });
 const rpc = new RpcRegistry();
-if (input.dataDir !== null) {
-  await installModules({ engine, rpc, dataDir: input.dataDir, log: () => {} });
-}
+const store =
+  input.dataDir === null ? null : (await installModules({ engine, rpc, dataDir: input.dataDir, log: () => {} })).store;
+const durableMs: number[] = [];
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 
 const viewer: Actor = { id: 'bench:viewer', name: 'bench', via: 'ipc', role: 'viewer' };
 const queryMs: number[] = [];
@@ -97,8 +103,19 @@ setTimeout(() => {
     lagP99s.push(engine.schedulerStats().lagP99);
   }, input.sampleEveryMs);
   const queries = input.queryChecks > 0 ? queryLoop(() => measuring) : Promise.resolve();
+  loopDelay.enable();
+  // A failover step's audit or an incident's header: small, durable (fsynced) before it is shown.
+  const durableWrites = store
+    ? setInterval(() => {
+        const started = performance.now();
+        store.saveState('bench:durable', { at: Date.now() });
+        durableMs.push(performance.now() - started);
+      }, 200)
+    : null;
   setTimeout(async () => {
     clearInterval(sampler);
+    if (durableWrites) clearInterval(durableWrites);
+    loopDelay.disable();
     measuring = false;
     const stats = engine.schedulerStats();
     lagP99s.push(stats.lagP99);
@@ -113,6 +130,12 @@ setTimeout(() => {
       lagP99s,
       latencies,
       queryMs,
+      loopDelay: {
+        p50: loopDelay.percentile(50) / 1e6,
+        p99: loopDelay.percentile(99) / 1e6,
+        max: loopDelay.max / 1e6,
+      },
+      durableMs,
       delayedByLimit: stats.delayedByLimit - delayed0,
     } satisfies BenchWorkerEvent);
     void engine.stop().then(() => port.close());

@@ -14,7 +14,9 @@
  * (bench/engine-seed.ts) and, through the measured window, asks the board's heaviest chart
  * queries in a loop (a 30 d series and a 30 d availability of each check in turn, one at a
  * time, through the engine's RPC): lag and measured latency then show what the queries cost
- * the probes.
+ * the probes. With the modules, every run also reports the engine thread's event-loop delay
+ * (how long the thread was held at a time) and the duration of a durable module-state write made
+ * on the engine thread every 200 ms (as a failover step or an incident is written).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -183,6 +185,16 @@ async function runScenario(
     latency_p50_ms: percentile(result.latencies, 0.5),
     latency_p99_ms: percentile(result.latencies, 0.99),
     latency_max_ms: percentile(result.latencies, 1),
+    loop_delay_p50_ms: round(result.loopDelay.p50),
+    loop_delay_p99_ms: round(result.loopDelay.p99),
+    loop_delay_max_ms: round(result.loopDelay.max),
+    ...(result.durableMs.length > 0
+      ? {
+          durable_write_p50_ms: percentile(result.durableMs, 0.5),
+          durable_write_p99_ms: percentile(result.durableMs, 0.99),
+          durable_write_max_ms: percentile(result.durableMs, 1),
+        }
+      : {}),
     ...(queryChecks > 0
       ? {
           query_load: `30 d series + availability of ${queryChecks} checks in turn`,
