@@ -1,5 +1,5 @@
 /**
- * npm run bench:engine [-- --duration 40 --checks 5000 --interval 10s --ports 8 --bare]
+ * npm run bench:engine [-- --duration 40 --checks 5000 --interval 10s --ports 8 --bare --query-checks 200]
  *
  * Runs the real engine (scheduler, HTTP probes on fresh connections, status rules, batching,
  * and its modules: the history store on a temp directory, knock-on analysis, failover; --bare
@@ -9,6 +9,14 @@
  * scenarios of the issue: 5,000 checks at 10 s, then 1,000 checks at 1 s. The first interval
  * (at most a third of --duration) is warm-up; figures cover the rest. CPU and RSS are the
  * whole process's: engine thread, main thread and Node itself, not the targets.
+ *
+ * --query-checks N starts each run's store with a month of history for checks c0…c(N-1)
+ * (bench/engine-seed.ts) and, through the measured window, asks the board's heaviest chart
+ * queries in a loop (a 30 d series and a 30 d availability of each check in turn, one at a
+ * time, through the engine's RPC): lag and measured latency then show what the queries cost
+ * the probes. With the modules, every run also reports the engine thread's event-loop delay
+ * (how long the thread was held at a time) and the duration of a durable module-state write made
+ * on the engine thread every 200 ms (as a failover step or an incident is written).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -22,6 +30,7 @@ import { parseDuration } from '../src/shared/config/duration.ts';
 import { ENGINE_RESOURCE_LIMITS } from '../src/engine/worker-limits.ts';
 import type { BenchWorkerEvent, BenchWorkerInput } from './engine-worker.ts';
 import { DATA_TYPES, startDataTargets, type DataType } from './data-targets.ts';
+import { seedMonth } from './engine-seed.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,8 +42,12 @@ const { values } = parseArgs({
     bare: { type: 'boolean', default: false },
     /** http (the target farm), or a data-tier type against real servers: 500 checks at 10 s by default. */
     type: { type: 'string', default: 'http' },
+    /** Seed a month of history for this many checks and query it through the window (0: none). */
+    'query-checks': { type: 'string', default: '0' },
   },
 });
+const queryChecks = Number(values['query-checks']);
+if (queryChecks > 0 && values.bare) throw new Error('--query-checks needs the history store: not with --bare');
 const durationMs = Number(values.duration) * 1000;
 const dataType = values.type === 'http' ? null : (values.type as DataType);
 if (dataType !== null && !DATA_TYPES.includes(dataType)) throw new Error(`--type: http or ${DATA_TYPES.join(', ')}`);
@@ -69,6 +82,13 @@ function histogramPercentile(histogram: number[], p: number): number {
   return histogram.length - 1;
 }
 
+/** The value below which a fraction p of `values` fell (p = 1: the largest), to 0.1 ms. */
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = Float64Array.from(values).sort();
+  return round(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!);
+}
+
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** Connections the servers hold, sampled each second over the measured window. */
@@ -96,9 +116,11 @@ async function runScenario(
     // The scheduler keeps lag over its last 4,096 starts: sample before the window turns over.
     sampleEveryMs: Math.max(250, Math.floor((4096 / probesPerS) * 1000 * 0.8)),
     dataDir: null,
+    queryChecks,
   };
   const dataDir = values.bare ? null : mkdtempSync(join(tmpdir(), 'knockon-bench-'));
   input.dataDir = dataDir;
+  if (dataDir !== null && queryChecks > 0) seedMonth(dataDir, queryChecks);
   const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), {
     workerData: input,
     resourceLimits: ENGINE_RESOURCE_LIMITS,
@@ -159,6 +181,28 @@ async function runScenario(
     lag_p99_ms: histogramPercentile(result.lagHistogram, 0.99),
     lag_p999_ms: histogramPercentile(result.lagHistogram, 0.999),
     lag_worst_window_p99_ms: Math.max(0, ...result.lagP99s),
+    lag_max_ms: result.lagHistogram.findLastIndex((n) => n > 0),
+    latency_p50_ms: percentile(result.latencies, 0.5),
+    latency_p99_ms: percentile(result.latencies, 0.99),
+    latency_max_ms: percentile(result.latencies, 1),
+    loop_delay_p50_ms: round(result.loopDelay.p50),
+    loop_delay_p99_ms: round(result.loopDelay.p99),
+    loop_delay_max_ms: round(result.loopDelay.max),
+    ...(result.durableMs.length > 0
+      ? {
+          durable_write_p50_ms: percentile(result.durableMs, 0.5),
+          durable_write_p99_ms: percentile(result.durableMs, 0.99),
+          durable_write_max_ms: percentile(result.durableMs, 1),
+        }
+      : {}),
+    ...(queryChecks > 0
+      ? {
+          query_load: `30 d series + availability of ${queryChecks} checks in turn`,
+          queries: result.queryMs.length,
+          query_p50_ms: percentile(result.queryMs, 0.5),
+          query_max_ms: percentile(result.queryMs, 1),
+        }
+      : {}),
     cpu_cores: round(cpuS / elapsedS, 2),
     failures,
     ...(failures > 0 ? { failure_classes: result.failures } : {}),
@@ -201,7 +245,15 @@ if (dataType !== null) {
 } else {
   // One process per scenario, so the second's resident memory does not include the first's.
   for (const s of scenarios) {
-    const args = ['--checks', String(s.checks), '--interval', `${s.intervalMs}ms`, ...(values.bare ? ['--bare'] : [])];
+    const args = [
+      '--checks',
+      String(s.checks),
+      '--interval',
+      `${s.intervalMs}ms`,
+      '--query-checks',
+      String(queryChecks),
+      ...(values.bare ? ['--bare'] : []),
+    ];
     const child = spawn(
       process.execPath,
       [process.argv[1]!, ...args, '--duration', values.duration!, '--ports', values.ports!],

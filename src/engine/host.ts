@@ -11,6 +11,9 @@ import { isEngineEvent, type BoardMessage, type EngineCommand } from '../shared/
 import type { RpcMethod, RpcParams, RpcResult } from '../shared/rpc.ts';
 import { ENGINE_RESOURCE_LIMITS } from './worker-limits.ts';
 
+/** How long stop() lets the worker finish (modules write what they hold) before ending it. */
+const STOP_TIMEOUT_MS = 10_000;
+
 export interface EngineHostOptions {
   /** Path of the worker entry: src/engine/worker.ts from a checkout, the bundled file when built. */
   workerPath: string | URL;
@@ -115,7 +118,8 @@ export class EngineHost {
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     worker.postMessage({ v: 1, kind: 'stop' } satisfies EngineCommand);
-    const timer = setTimeout(() => void worker.terminate(), 2_000);
+    // Time for the history store thread (started with the engine) to write its last batch.
+    const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
     await exited;
     clearTimeout(timer);
   }

@@ -6,7 +6,7 @@ import { registerHealth } from './health.ts';
 import { installKnockOn } from './incidents/install.ts';
 import type { RpcRegistry } from './rpc.ts';
 import { RemoteWriteModule } from './remote-write/module.ts';
-import { HistoryModule, type HistoryStore } from './store/index.ts';
+import { HistoryModule, type StoreClient } from './store/index.ts';
 import { installAgents } from './vantages/agents-module.ts';
 import { AlertmanagerInbox } from './alertmanager/inbox.ts';
 
@@ -17,7 +17,9 @@ export interface ModuleContext {
   dataDir: string | null;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** The durable history (src/engine/store/index.ts lists its API); opened before any module. */
-  store: HistoryStore;
+  store: StoreClient;
+  /** The store thread's entry file (src/engine/worker.ts, or its bundle); the source file by default. */
+  storeEntry?: string | URL;
   /** Defaults to the system clock; tests inject a fake one. */
   clock?: Clock;
   /** Incidents (set by the knock-on module): failover adds its events to the root cause's incident. */
@@ -35,7 +37,10 @@ export async function installModules(base: Omit<ModuleContext, 'store'>): Promis
     ...base,
     clock: base.clock ?? systemClock,
     onHealth: (health) => base.engine.setStorageHealth(health),
+    storeEntry: base.storeEntry,
   });
+  // Probing starts after the store thread is up: loading it must not slow the first probes.
+  await history.store.ready();
   const context: ModuleContext = { ...base, store: history.store };
   context.engine.use(history);
   installAgents(context);

@@ -2,7 +2,7 @@
  * The engine worker thread's entry point. Plain Node.js: never imports electron.
  * Speaks `EngineCommand` in and `EngineEvent` out over the worker's parent port.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { EngineCommandSchema, type EngineCommand, type EngineEvent } from '../shared/protocol.ts';
 import { systemClock } from './clock.ts';
 import { parseConfigText } from './config/parse.ts';
@@ -13,6 +13,23 @@ import { watchConfigFile } from './config/watch.ts';
 import { Engine } from './engine.ts';
 import { installModules } from './modules.ts';
 import { RpcRegistry } from './rpc.ts';
+import { runStoreThread, storeThreadData } from './store/store-thread.ts';
+
+// This file is also the history store thread's entry (one file to bundle for both threads): as
+// that thread it runs only the store, which exits the thread itself when the engine closes it.
+const storeData = storeThreadData(workerData);
+if (storeData) {
+  runStoreThread(storeData);
+  await new Promise<never>(() => {});
+}
+
+/**
+ * Bundled, this file is the store thread's entry too; from the sources the store's own entry
+ * loads faster (without the engine's module graph).
+ */
+function storeEntry(): URL | undefined {
+  return import.meta.url.endsWith('.ts') ? undefined : new URL(import.meta.url);
+}
 
 if (!parentPort) throw new Error('worker.ts must run in a worker thread');
 const port = parentPort;
@@ -44,7 +61,7 @@ setInterval(() => {
 let unwatch: (() => void) | null = null;
 
 async function start(command: Extract<EngineCommand, { kind: 'start' }>): Promise<void> {
-  await installModules({ engine, rpc, dataDir: command.dataDir, log });
+  await installModules({ engine, rpc, dataDir: command.dataDir, log, storeEntry: storeEntry() });
   // Edits from the board are written to the file; the watcher below applies them.
   new ConfigEditor(command.configPath, log).register(rpc);
   if (command.configPath === null) {

@@ -118,3 +118,16 @@ export class AgentTokens {
     );
   }
 }
+
+/** Notes a token's use in `touches` (token id → last use): the latest one per token is kept. */
+export function noteTokenUse(touches: Map<string, number>, id: string, at: number): void {
+  const last = touches.get(id);
+  if (last === undefined || at > last) touches.set(id, at);
+}
+
+/** The row with a use noted but not written yet (`touched`), when that use is the later one. */
+export function withTokenUse(row: AgentTokenRow, touched: number | undefined): AgentTokenRow {
+  return touched !== undefined && (row.lastUsedAt === null || touched > row.lastUsedAt)
+    ? { ...row, lastUsedAt: touched }
+    : row;
+}

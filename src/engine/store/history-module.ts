@@ -1,12 +1,13 @@
 import type { Config } from '../../shared/config/schema.ts';
-import type { ProbeResult } from '../../shared/model.ts';
+import type { ProbeResult, StorageHealthView } from '../../shared/model.ts';
 import { describeTarget, type ResolvedCheck } from '../checks.ts';
 import type { Clock } from '../clock.ts';
 import type { CheckUpdate, EngineModule, RestoredCheck } from '../engine.ts';
 import type { RpcRegistry } from '../rpc.ts';
 import { INITIAL_STATE } from '../status.ts';
-import { registerHistoryRpc, type KnownVantages } from './history-rpc.ts';
+import { registerHistoryRpc, type HistoryQueries, type KnownVantages } from './history-rpc.ts';
 import { HistoryStore, type HistoryStoreOptions, type SavedCheckState, type StoreLog } from './history-store.ts';
+import { StoreClient } from './store-client.ts';
 
 export interface HistoryModuleOptions {
   dataDir: string | null;
@@ -15,22 +16,33 @@ export interface HistoryModuleOptions {
   rpc?: RpcRegistry;
   /** Told when saving starts failing or works again. */
   onHealth?: HistoryStoreOptions['onHealth'];
+  /** The store thread's entry file (StoreClient); the source file by default. */
+  storeEntry?: string | URL;
 }
+
+/**
+ * What the module needs of its store: a StoreClient in the engine (the store on its own thread),
+ * or a HistoryStore on the engine's thread (tools, and tests of the modules above the store).
+ */
+export type HistoryBackend = HistoryQueries &
+  Pick<HistoryStore, 'record' | 'queueCheckState' | 'loadCheckStates' | 'setRetention'> & {
+    close(): void | Promise<void>;
+  };
 
 /**
  * Keeps every result and each check's last state in the history store, serves the board's
  * history queries, and gives the engine the last known states at start-up.
  */
-export class HistoryModule implements EngineModule {
+export class HistoryModule<Store extends HistoryBackend = StoreClient> implements EngineModule {
   readonly name = 'history';
-  readonly store: HistoryStore;
+  readonly store: Store;
   private readonly log: StoreLog;
   /** States from before the restart, offered once: to the first config applied. */
   private restorable: Map<string, SavedCheckState> | null;
   /** The config's vantage ids, for the board's queries; the defaults until a config is applied. */
   private vantages: KnownVantages = { local: 'local', remote: new Set() };
 
-  constructor(store: HistoryStore, log: StoreLog, rpc?: RpcRegistry) {
+  constructor(store: Store, log: StoreLog, rpc?: RpcRegistry) {
     this.store = store;
     this.log = log;
     this.restorable = store.loadCheckStates();
@@ -38,24 +50,43 @@ export class HistoryModule implements EngineModule {
   }
 
   /**
-   * Opens `<dataDir>/knockon.db`. When it cannot be opened (unwritable directory, a newer
-   * schema, a corrupt file) the engine still runs, with history in memory, and the log says why.
+   * Opens `<dataDir>/knockon.db` on this thread (incidents, audit, state, tokens) and starts the
+   * store thread on the same file (results, rollups, queries: StoreClient). When the file cannot
+   * be opened (unwritable directory, a newer schema, a corrupt file) the engine still runs, with
+   * history in memory, and the log says why.
    */
   static open(options: HistoryModuleOptions): HistoryModule {
-    const common = { clock: options.clock, log: options.log, onHealth: options.onHealth };
-    let store: HistoryStore;
+    let client: StoreClient | null = null;
+    // The durable side's timers are the client's (held writes are retried on its flush).
+    const common = {
+      clock: options.clock,
+      log: options.log,
+      timers: false,
+      onHealth: (health: StorageHealthView) => client?.durableHealthChanged(health),
+    };
+    let durable: HistoryStore;
+    let dataDir = options.dataDir;
     try {
-      store = new HistoryStore({ ...common, dataDir: options.dataDir });
-      if (options.dataDir !== null) options.log('info', `history in ${store.path}`);
+      durable = new HistoryStore({ ...common, dataDir });
+      if (dataDir !== null) options.log('info', `history in ${durable.path}`);
     } catch (error) {
       options.log(
         'error',
-        `history: cannot open the database in ${options.dataDir}: ${error instanceof Error ? error.message : String(error)}; ` +
+        `history: cannot open the database in ${dataDir}: ${error instanceof Error ? error.message : String(error)}; ` +
           'keeping history in memory until restart',
       );
-      store = new HistoryStore({ ...common, dataDir: null });
+      durable = new HistoryStore({ ...common, dataDir: null });
+      dataDir = null;
     }
-    return new HistoryModule(store, options.log, options.rpc);
+    client = new StoreClient({
+      durable,
+      dataDir,
+      clock: options.clock,
+      log: options.log,
+      onHealth: options.onHealth,
+      entry: options.storeEntry,
+    });
+    return new HistoryModule(client, options.log, options.rpc);
   }
 
   onConfig(config: Config): void {
@@ -96,9 +127,9 @@ export class HistoryModule implements EngineModule {
     return rest;
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     try {
-      this.store.close();
+      await this.store.close();
     } catch (error) {
       this.log(
         'error',

@@ -2,6 +2,20 @@ import type { RpcRegistry } from '../rpc.ts';
 import { LOCAL_VANTAGE } from './database.ts';
 import type { HistoryStore } from './history-store.ts';
 
+type Answer<T> = T | Promise<T>;
+
+/**
+ * The queries the board's history methods need: a HistoryStore answers them on the calling thread,
+ * a StoreClient on the store thread (asynchronously).
+ */
+export interface HistoryQueries {
+  series(...args: Parameters<HistoryStore['series']>): Answer<ReturnType<HistoryStore['series']>>;
+  availability(...args: Parameters<HistoryStore['availability']>): Answer<ReturnType<HistoryStore['availability']>>;
+  firstAt(...args: Parameters<HistoryStore['firstAt']>): Answer<ReturnType<HistoryStore['firstAt']>>;
+  recent(...args: Parameters<HistoryStore['recent']>): Answer<ReturnType<HistoryStore['recent']>>;
+  loadIncidents: HistoryStore['loadIncidents'];
+}
+
 /** The vantage ids the config knows: this machine's (`vantage.id`) and the agents' (`vantages[].id`). */
 export interface KnownVantages {
   local: string;
@@ -20,7 +34,7 @@ export function storeVantage(id: string | undefined, known: KnownVantages): stri
 }
 
 /** The board's history queries, answered from the store. A vantage the config does not know has no data. */
-export function registerHistoryRpc(rpc: RpcRegistry, store: HistoryStore, vantages: () => KnownVantages): void {
+export function registerHistoryRpc(rpc: RpcRegistry, store: HistoryQueries, vantages: () => KnownVantages): void {
   rpc.register('history.series', (p) => {
     const vantage = storeVantage(p.vantage, vantages());
     return vantage === null ? [] : store.series(p.checkId, p.range, p.points, undefined, vantage);

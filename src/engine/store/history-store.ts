@@ -10,7 +10,7 @@ import type {
   SeriesRange,
 } from '../../shared/model.ts';
 import { HISTORY_DEFAULTS } from '../../shared/config/history.ts';
-import { AgentTokens, type AgentTokenRow, type NewAgentToken } from './agent-tokens.ts';
+import { AgentTokens, noteTokenUse, withTokenUse, type AgentTokenRow, type NewAgentToken } from './agent-tokens.ts';
 import { LOCAL_VANTAGE, StoreDatabase, type CheckKey } from './database.ts';
 import { Chunks } from './chunks.ts';
 import { Rollups, STEP_BUDGET_MS, type Retention } from './rollups.ts';
@@ -121,6 +121,8 @@ export class HistoryStore {
    * whichever transaction writes those results next (a flush too) must write these with them.
    */
   private pendingModuleStates = new Map<string, StateWrite>();
+  /** Written with every batch of results (setMark): where the queued results came from. */
+  private mark: StateWrite | null = null;
   private readonly tokens: AgentTokens;
   private flushed = 0;
   private dropped = 0;
@@ -179,6 +181,16 @@ export class HistoryStore {
     }
   }
 
+  /**
+   * Module state `key = value` to write with every batch of results from now on, in the same
+   * transaction: what is on disk then says how far the queue it wrote went (the store thread
+   * keeps the number of the last write it queued there, so a restarted thread skips what its
+   * predecessor committed). Not durable by itself: it is as durable as the batch it goes with.
+   */
+  setMark(key: string, value: unknown): void {
+    this.mark = { key, at: this.clock.now(), body: JSON.stringify(value) ?? 'null' };
+  }
+
   /** Queues a check's latest state; written with the next batch (only the newest per check). */
   queueCheckState(checkId: string, saved: SavedCheckState): void {
     if (!this.closed) this.pendingStates.set(checkId, saved);
@@ -207,16 +219,8 @@ export class HistoryStore {
    */
   commitWith(key: string, value: unknown): boolean {
     if (this.closed) return false;
-    let body: string | undefined;
-    try {
-      body = JSON.stringify(value);
-    } catch {
-      body = undefined;
-    }
-    if (body === undefined) {
-      this.log('error', `history: state ${key} is not JSON, not saved`);
-      return false;
-    }
+    const body = stateJson(key, value, this.log);
+    if (body === undefined) return false;
     this.reportDrops();
     return this.commitQueued({ key, at: this.clock.now(), body }) !== null;
   }
@@ -256,6 +260,7 @@ export class HistoryStore {
       for (const [id, body] of stateBodies) this.writeCheckState(id, body.savedAt, body.json);
       for (const [id, at] of touches) this.tokens.touch(id, at);
       for (const m of moduleStates.values()) this.writeModuleState(m.key, m.at, m.body);
+      if (this.mark !== null) this.writeModuleState(this.mark.key, this.mark.at, this.mark.body);
     };
     try {
       if (durable) this.store.durableTransaction(write);
@@ -522,16 +527,11 @@ export class HistoryStore {
 
   /** Notes a token's use; written with the next batch (a lost one costs nothing). */
   touchAgentToken(id: string, at: number): void {
-    if (this.closed) return;
-    const last = this.pendingTouches.get(id);
-    if (last === undefined || at > last) this.pendingTouches.set(id, at);
+    if (!this.closed) noteTokenUse(this.pendingTouches, id, at);
   }
 
   private withPendingTouch(row: AgentTokenRow): AgentTokenRow {
-    const touched = this.pendingTouches.get(row.id);
-    return touched !== undefined && (row.lastUsedAt === null || touched > row.lastUsedAt)
-      ? { ...row, lastUsedAt: touched }
-      : row;
+    return withTokenUse(row, this.pendingTouches.get(row.id));
   }
 
   /** Moves the WAL into the database file (before measuring its size). */
@@ -792,6 +792,18 @@ function roundTimings(key: string, value: unknown): unknown {
   return typeof value === 'number' && key.endsWith('Ms') && !Number.isInteger(value)
     ? Math.round(value * 1_000) / 1_000
     : value;
+}
+
+/** A module state's JSON, or undefined (said in the log) when it has none: not saved then. */
+export function stateJson(key: string, value: unknown, log: StoreLog): string | undefined {
+  let body: string | undefined;
+  try {
+    body = JSON.stringify(value);
+  } catch {
+    body = undefined;
+  }
+  if (body === undefined) log('error', `history: state ${key} is not JSON, not saved`);
+  return body;
 }
 
 function parseJson<T>(text: string | null, fallback: T): T {

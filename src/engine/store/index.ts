@@ -1,6 +1,12 @@
 /**
  * The history store: one SQLite file, `<dataDir>/knockon.db` (`:memory:` when dataDir is null).
- * Modules reach it as `context.store` (src/engine/modules.ts). Results are kept per (check,
+ * Modules reach it as `context.store` (src/engine/modules.ts): a StoreClient (store-client.ts),
+ * which runs the results side (results, check states, agent batches, rollups, pruning, the
+ * chart queries) on a store thread of its own (store-thread.ts) and keeps incidents, audit,
+ * module state and agent tokens on the engine thread's own connection, durable on return. Its
+ * API is HistoryStore's below, except: the queries (recent, series, availability, firstAt,
+ * availabilityAll) and commitWith return promises, flush() resolves once the store thread has
+ * committed everything sent before it, and close() is async. Results are kept per (check,
  * vantage): `vantage` is a remote vantage's id, or '' for this machine (a result without one);
  * the history RPC maps the configured `vantage.id` to ''. At a glance:
  *
@@ -55,7 +61,8 @@ export {
   type SavedCheckState,
   type StoreStats,
 } from './history-store.ts';
-export { HistoryModule } from './history-module.ts';
+export { HistoryModule, type HistoryBackend } from './history-module.ts';
+export { StoreClient } from './store-client.ts';
 export {
   AGENT_TOKEN_PREFIX,
   agentTokenRefusal,

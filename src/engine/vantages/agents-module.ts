@@ -33,7 +33,11 @@ const MAX_STREAMS = 4_096;
 
 type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
 
-export type AgentsStore = TokenStore & Pick<HistoryStore, 'commitWith' | 'loadState' | 'touchAgentToken'>;
+export type AgentsStore = TokenStore &
+  Pick<HistoryStore, 'loadState' | 'touchAgentToken'> & {
+    /** Durable on return or once its promise settles (the store thread's StoreClient). */
+    commitWith(key: string, value: unknown): boolean | Promise<boolean>;
+  };
 
 export interface AgentsModuleOptions {
   engine: Pick<Engine, 'ingest' | 'setAgentLink'>;
@@ -101,16 +105,16 @@ export class AgentsModule implements EngineModule {
   }
 
   /** One sync. Never throws: every outcome is an HTTP status and a body. */
-  sync(params: RpcParams<'agent.sync'>): AgentSyncOutcome {
+  async sync(params: RpcParams<'agent.sync'>): Promise<AgentSyncOutcome> {
     try {
-      return this.handle(params);
+      return await this.handle(params);
     } catch (error) {
       this.refusals.reportError('agents:sync', `agents: a sync from ${params.from} failed`, error);
       return { status: 500, body: { error: 'the centre could not handle this sync; it is logged' } };
     }
   }
 
-  private handle({ token, body, from }: RpcParams<'agent.sync'>): AgentSyncOutcome {
+  private async handle({ token, body, from }: RpcParams<'agent.sync'>): Promise<AgentSyncOutcome> {
     const who = this.auth.verify(token);
     if (!who.ok) {
       // Keyed without the address: a flood from many addresses is counted, not logged line by line.
@@ -157,10 +161,13 @@ export class AgentsModule implements EngineModule {
       );
       return { status: 403, body: { error: `vantage ${request.vantage} is not declared at this centre` } };
     }
-    return { status: 200, body: this.accept(request, match) };
+    return { status: 200, body: await this.accept(request, match) };
   }
 
-  private accept(request: AgentSyncRequest, match: { id: string; source: 'config' | 'database' }): AgentSyncResponse {
+  private async accept(
+    request: AgentSyncRequest,
+    match: { id: string; source: 'config' | 'database' },
+  ): Promise<AgentSyncResponse> {
     const now = this.clock.now();
     const vantage = request.vantage;
     const key = cursorKey(vantage, request.agent.stream);
@@ -196,8 +203,12 @@ export class AgentsModule implements EngineModule {
       }
     }
     cursor.accepted = last;
-    if (cursor.accepted > cursor.committed && this.store.commitWith(key, cursor.accepted)) {
-      cursor.committed = cursor.accepted;
+    if (cursor.accepted > cursor.committed) {
+      // Another sync of the stream may commit meanwhile: the cursor only moves forward.
+      const committing = cursor.accepted;
+      if ((await this.store.commitWith(key, committing)) && committing > cursor.committed) {
+        cursor.committed = committing;
+      }
     }
     if (match.source === 'database') this.store.touchAgentToken(match.id, now);
     const response: AgentSyncResponse = { v: AGENT_PROTOCOL_VERSION, ack: cursor.committed, at: now };

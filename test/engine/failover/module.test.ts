@@ -28,7 +28,7 @@ interface Rig {
   until<T>(what: string, test: () => T | undefined | null | false): Promise<T>;
 }
 
-const rigs: { engine: Engine; store: HistoryStore }[] = [];
+const rigs: { engine: Engine; store: { close(): void | Promise<void> } }[] = [];
 const targets: HttpTarget[] = [];
 
 async function target(): Promise<HttpTarget> {
@@ -56,7 +56,7 @@ const check = (r: Rig, id: string) => r.engine.checkViews().find((c) => c.id ===
 afterEach(async () => {
   for (const r of rigs.splice(0)) {
     await r.engine.stop();
-    r.store.close();
+    await r.store.close();
   }
   for (const t of targets.splice(0)) await t.stop().catch(() => {});
 });

@@ -147,7 +147,8 @@ describe('history module in the engine', () => {
     engine.applyConfig(config(), 'test.yaml');
     await clock.advance(60_000);
     await clock.advance(1_000);
-    expect(context.store.recent('hk-lb', 100).length).toBeGreaterThanOrEqual(5);
+    await context.store.flush();
+    expect((await context.store.recent('hk-lb', 100)).length).toBeGreaterThanOrEqual(5);
     expect(context.store.loadCheckStates().get('hk-lb')).toMatchObject({
       state: { status: 'up' },
       view: { status: 'up' },

@@ -140,7 +140,7 @@ describe('history per (check, vantage)', () => {
 
 describe('the history module and the board’s vantage ids', () => {
   let dir: ReturnType<typeof tempDir>;
-  let module: HistoryModule;
+  let module: HistoryModule<HistoryStore>;
   let rpc: RpcRegistry;
   const now = T0;
 

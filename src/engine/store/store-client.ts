@@ -1,0 +1,509 @@
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { IncidentEvent, IncidentView, ProbeResult, SeriesPoint, SeriesRange } from '../../shared/model.ts';
+import type { StorageHealthView } from '../../shared/model.ts';
+import type { Clock } from '../clock.ts';
+import { noteTokenUse, withTokenUse, type AgentTokenRow, type NewAgentToken } from './agent-tokens.ts';
+import {
+  DEFAULT_FLUSH_INTERVAL_MS,
+  DEFAULT_QUEUE_LIMIT,
+  stateJson,
+  type AuditEntry,
+  type HistoryStore,
+  type Retention,
+  type SavedCheckState,
+  type StoreLog,
+  type StoreStats,
+} from './history-store.ts';
+import {
+  FromStoreSchema,
+  type FromStore,
+  type ModuleStateWrite,
+  type QueryMethod,
+  type StoreThreadData,
+  type ThreadStats,
+  type ToStore,
+} from './thread-protocol.ts';
+
+export interface StoreClientOptions {
+  /** The engine thread's connection: incidents, audit, module state, agent tokens (see below). */
+  durable: HistoryStore;
+  /** The database's directory, or null for memory (the store thread then has its own). */
+  dataDir: string | null;
+  clock: Clock;
+  log: StoreLog;
+  onHealth?: (health: StorageHealthView) => void;
+  /** The store thread's entry: src/engine/worker.ts or its bundle; store-thread-entry.ts by default. */
+  entry?: string | URL;
+  flushIntervalMs?: number;
+  /** Results held unacknowledged at most; beyond it the oldest are dropped and counted. */
+  queueLimit?: number;
+}
+
+/** One numbered write: kept until the store thread acknowledges it. */
+interface Write {
+  seq: number;
+  results: ProbeResult[];
+  checkStates: [string, SavedCheckState][];
+  touches: [string, number][];
+  state?: ModuleStateWrite;
+}
+
+/** Restart back-off of a store thread that died: doubles from the first to the last. */
+const RESTART_DELAYS_MS = [500, 1_000, 2_000, 5_000, 10_000, 30_000];
+/** How long close() waits for the store thread to write what is queued and exit. */
+const CLOSE_TIMEOUT_MS = 10_000;
+/** Committed module states remembered for loadState (a memory store's thread has its own database). */
+const MAX_COMMITTED_STATES = 10_000;
+
+/** Held in a variable: a bundler must not take the source file for an asset to copy. */
+const ENTRY_SOURCE = './store-thread-entry.ts';
+
+/**
+ * The history store as the engine thread sees it (src/engine/store/index.ts lists the API).
+ *
+ * Results, check states, agent batches (commitWith), rollups, pruning and the chart queries
+ * belong to the store thread (store-thread.ts): record() only buffers, the buffer goes to the
+ * thread once a second as one numbered write, and queries are answered asynchronously. Each
+ * write is kept here until the thread acknowledges it as committed; a thread that dies is
+ * restarted with back-off and sent every unacknowledged write again, in order.
+ *
+ * Incidents, their events, acknowledgements, the failover audit, module state and agent tokens
+ * are written on this thread's own connection (`durable`), synchronously and durably, so they
+ * are still written before they are shown. Both connections share the file in WAL mode (one
+ * writer at a time; readers never wait); with no data directory each has its own in-memory
+ * database, and module state committed through the thread (agent cursors) is remembered here
+ * for loadState.
+ */
+export class StoreClient {
+  private readonly durable: HistoryStore;
+  private readonly dataDir: string | null;
+  private readonly clock: Clock;
+  private readonly log: StoreLog;
+  private readonly onHealth: StoreClientOptions['onHealth'];
+  private readonly entry: string | URL;
+  private readonly flushIntervalMs: number;
+  private readonly queueLimit: number;
+  private worker: Worker | null = null;
+  private running = false;
+  private closing = false;
+  private closed: Promise<void> | null = null;
+  private restarts = 0;
+  private restartTimer: unknown = null;
+  private flushTimer: unknown = null;
+  private retention: Retention | undefined;
+  private markOpened: () => void = () => {};
+  private readonly opened = new Promise<void>((resolve) => (this.markOpened = resolve));
+  /** Names this client's write numbers in the database (WRITTEN_MARK). */
+  private readonly session = randomUUID();
+
+  private results: ProbeResult[] = [];
+  private checkStates = new Map<string, SavedCheckState>();
+  private touches = new Map<string, number>();
+  private unacked: Write[] = [];
+  private unackedResults = 0;
+  private seq = 0;
+  /** flush() calls waiting for their writes to be acknowledged. */
+  private ackWaiters: { upTo: number; resolve: () => void }[] = [];
+  private readonly commits = new Map<number, (ok: boolean) => void>();
+  private readonly committedStates = new Map<string, unknown>();
+  private askSeq = 0;
+  private readonly asks = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private threadStats: ThreadStats = { flushed: 0, dropped: 0, malformed: 0, flushFailures: 0, lastError: null };
+  private dropped = 0;
+  private threadHealth: StorageHealthView = { saving: true, reason: null, heldWrites: 0, heldResults: 0 };
+  private durableHealth: StorageHealthView = { saving: true, reason: null, heldWrites: 0, heldResults: 0 };
+  private lastHealth: StorageHealthView = { saving: true, reason: null, heldWrites: 0, heldResults: 0 };
+
+  constructor(options: StoreClientOptions) {
+    this.durable = options.durable;
+    this.dataDir = options.dataDir;
+    this.clock = options.clock;
+    this.log = options.log;
+    this.onHealth = options.onHealth;
+    this.entry = options.entry ?? new URL(ENTRY_SOURCE, import.meta.url);
+    this.flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
+    this.queueLimit = options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
+    this.start();
+    this.scheduleFlush();
+  }
+
+  /**
+   * Resolves once the first store thread has opened the database (or has failed to: it is then
+   * restarted in the background). The engine starts probing after it, so loading the thread
+   * never competes with the first probes for the CPU.
+   */
+  ready(): Promise<void> {
+    return this.opened;
+  }
+
+  /** The database file (':memory:' without one): the engine thread's connection's. */
+  get path(): string {
+    return this.durable.path;
+  }
+
+  /** Told by the durable connection when its writes start failing or work again. */
+  durableHealthChanged(health: StorageHealthView): void {
+    this.durableHealth = health;
+    this.reportHealth();
+  }
+
+  setRetention(retention: Retention): void {
+    this.retention = { ...retention };
+    this.post({ kind: 'retention', retention: this.retention });
+  }
+
+  /** Buffers a result for the next write to the store thread (within a second). Cheap. */
+  record(result: ProbeResult): void {
+    if (!this.closing) this.results.push(result);
+  }
+
+  /** Buffers a check's latest state for the next write (only the newest per check). */
+  queueCheckState(checkId: string, saved: SavedCheckState): void {
+    if (!this.closing) this.checkStates.set(checkId, saved);
+  }
+
+  /** Notes a token's use; written with the next batch (a lost one costs nothing). */
+  touchAgentToken(id: string, at: number): void {
+    if (!this.closing) noteTokenUse(this.touches, id, at);
+  }
+
+  /**
+   * Writes every buffered result and check state with the module state `key = value`, in one
+   * durable transaction on the store thread (an agent's results and its cursor). True once
+   * committed; false when the write failed or the thread died first: the state then stays with
+   * its results, and whichever write takes them writes it too (HistoryStore.commitWith).
+   */
+  commitWith(key: string, value: unknown): Promise<boolean> {
+    if (this.closing) return Promise.resolve(false);
+    const body = stateJson(key, value, this.log);
+    if (body === undefined) return Promise.resolve(false);
+    const write = this.send({ key, at: this.clock.now(), body });
+    return new Promise<boolean>((resolve) => {
+      this.commits.set(write.seq, (ok) => {
+        if (ok) this.remember(key, value);
+        resolve(ok);
+      });
+    });
+  }
+
+  /** Sends what is buffered now; resolves once the store thread has committed every write so far. */
+  flush(): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    const upTo = this.send().seq;
+    return new Promise<void>((resolve) => this.ackWaiters.push({ upTo, resolve }));
+  }
+
+  // The chart queries, answered on the store thread (HistoryStore documents each).
+
+  series(
+    checkId: string,
+    range: SeriesRange,
+    points: number,
+    now = this.clock.now(),
+    vantage?: string,
+  ): Promise<SeriesPoint[]> {
+    return this.ask('series', now, [checkId, range, points, vantage]) as Promise<SeriesPoint[]>;
+  }
+
+  availability(checkId: string, range: SeriesRange, now = this.clock.now(), vantage?: string): Promise<number | null> {
+    return this.ask('availability', now, [checkId, range, vantage]) as Promise<number | null>;
+  }
+
+  firstAt(checkId: string, vantage?: string): Promise<number | null> {
+    return this.ask('firstAt', this.clock.now(), [checkId, vantage]) as Promise<number | null>;
+  }
+
+  availabilityAll(range: SeriesRange, now = this.clock.now()): Promise<Map<string, number>> {
+    return this.ask('availabilityAll', now, [range]) as Promise<Map<string, number>>;
+  }
+
+  recent(checkId: string, limit: number, vantage?: string): Promise<ProbeResult[]> {
+    return this.ask('recent', this.clock.now(), [checkId, limit, vantage]) as Promise<ProbeResult[]>;
+  }
+
+  // The engine thread's own connection: durable on return, as HistoryStore documents.
+
+  saveIncident(incident: IncidentView): void {
+    this.durable.saveIncident(incident);
+  }
+
+  appendIncidentEvent(incidentId: string, event: IncidentEvent): void {
+    this.durable.appendIncidentEvent(incidentId, event);
+  }
+
+  loadIncidents(options: { since?: number; limit?: number; openOnly?: boolean } = {}): IncidentView[] {
+    return this.durable.loadIncidents(options);
+  }
+
+  deleteIncident(incidentId: string): void {
+    this.durable.deleteIncident(incidentId);
+  }
+
+  appendAudit(entry: AuditEntry): void {
+    this.durable.appendAudit(entry);
+  }
+
+  loadAudit(policyId: string, limit?: number): AuditEntry[] {
+    return this.durable.loadAudit(policyId, limit);
+  }
+
+  saveState(key: string, value: unknown): void {
+    this.durable.saveState(key, value);
+  }
+
+  loadState<T = unknown>(key: string): T | null {
+    if (this.committedStates.has(key)) return this.committedStates.get(key) as T;
+    return this.durable.loadState<T>(key);
+  }
+
+  loadCheckStates(): Map<string, SavedCheckState> {
+    return this.durable.loadCheckStates();
+  }
+
+  createAgentToken(spec: NewAgentToken): { id: string; token: string } {
+    return this.durable.createAgentToken(spec);
+  }
+
+  listAgentTokens(): AgentTokenRow[] {
+    return this.durable.listAgentTokens().map((row) => withTokenUse(row, this.touches.get(row.id)));
+  }
+
+  findAgentToken(sha256: string): AgentTokenRow | null {
+    const row = this.durable.findAgentToken(sha256);
+    return row ? withTokenUse(row, this.touches.get(row.id)) : null;
+  }
+
+  revokeAgentToken(id: string): boolean {
+    return this.durable.revokeAgentToken(id);
+  }
+
+  stats(): StoreStats {
+    const s = this.threadStats;
+    return {
+      path: this.path,
+      queued: this.results.length + this.unackedResults,
+      flushed: s.flushed,
+      dropped: s.dropped + this.dropped,
+      malformed: s.malformed,
+      flushFailures: s.flushFailures,
+      lastError: s.lastError,
+    };
+  }
+
+  /** How many times the store thread died and was restarted. */
+  threadRestarts(): number {
+    return this.restarts;
+  }
+
+  /** Sends what is buffered, lets the store thread write it and stop, then closes this thread's connection. */
+  close(): Promise<void> {
+    if (this.closed) return this.closed;
+    this.closed = this.stop();
+    return this.closed;
+  }
+
+  private async stop(): Promise<void> {
+    if (this.flushTimer !== null) this.clock.clearTimeout(this.flushTimer);
+    if (this.restartTimer !== null) this.clock.clearTimeout(this.restartTimer);
+    this.send();
+    this.closing = true;
+    const worker = this.worker;
+    if (worker && this.running) {
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.postMessage({ kind: 'close' } satisfies ToStore);
+      const timer = setTimeout(() => void worker.terminate(), CLOSE_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    } else await worker?.terminate();
+    if (this.unackedResults > 0) {
+      this.log(
+        'error',
+        `history: stopping with ${this.unackedResults} results the store thread never wrote; they are lost`,
+      );
+    }
+    for (const resolve of this.commits.values()) resolve(false);
+    this.commits.clear();
+    for (const waiter of this.ackWaiters.splice(0)) waiter.resolve();
+    this.failAsks('the history store is closed');
+    this.durable.close();
+  }
+
+  private remember(key: string, value: unknown): void {
+    this.committedStates.delete(key);
+    this.committedStates.set(key, value);
+    if (this.committedStates.size > MAX_COMMITTED_STATES) {
+      this.committedStates.delete(this.committedStates.keys().next().value!);
+    }
+  }
+
+  /** Moves the buffer into a numbered write, kept until acknowledged, and posts it. */
+  private send(state?: ModuleStateWrite): Write {
+    const write: Write = {
+      seq: ++this.seq,
+      results: this.results,
+      checkStates: [...this.checkStates],
+      touches: [...this.touches],
+      ...(state ? { state } : {}),
+    };
+    this.results = [];
+    this.checkStates = new Map();
+    this.touches = new Map();
+    this.unacked.push(write);
+    this.unackedResults += write.results.length;
+    this.bound();
+    this.postWrite(write);
+    return write;
+  }
+
+  private postWrite(write: Write): void {
+    this.post({ kind: 'write', now: this.clock.now(), ...write });
+  }
+
+  /** Keeps the unacknowledged results within the limit: the oldest go first, counted. */
+  private bound(): void {
+    for (const write of this.unacked) {
+      const excess = this.unackedResults - this.queueLimit;
+      if (excess <= 0) return;
+      const drop = Math.min(excess, write.results.length);
+      write.results = write.results.slice(drop);
+      this.unackedResults -= drop;
+      this.dropped += drop;
+    }
+  }
+
+  private ask(method: QueryMethod, now: number, args: unknown[]): Promise<unknown> {
+    if (!this.running || this.closing) {
+      return Promise.reject(new Error('history is not available right now (the store is restarting); try again'));
+    }
+    const id = ++this.askSeq;
+    return new Promise((resolve, reject) => {
+      this.asks.set(id, { resolve, reject });
+      this.post({ kind: 'query', id, now, method, args });
+    });
+  }
+
+  private post(message: ToStore): void {
+    if (this.running && this.worker) this.worker.postMessage(message);
+  }
+
+  private start(): void {
+    const data: StoreThreadData = {
+      role: 'knockon-store',
+      session: this.session,
+      dataDir: this.dataDir,
+      now: this.clock.now(),
+      ...(this.retention ? { retention: this.retention } : {}),
+    };
+    const worker = new Worker(this.entry, { workerData: data });
+    this.worker = worker;
+    this.running = true;
+    // Unacknowledged writes go again, in order: the thread that had them is gone.
+    for (const write of this.unacked) this.postWrite(write);
+    worker.on('message', (raw: unknown) => this.receive(raw));
+    worker.on('error', (error) => this.log('error', `history: the store thread failed: ${error.message}`));
+    worker.on('exit', (code) => this.exited(worker, code));
+  }
+
+  private exited(worker: Worker, code: number): void {
+    if (this.worker !== worker) return;
+    this.running = false;
+    this.markOpened();
+    for (const resolve of this.commits.values()) resolve(false);
+    this.commits.clear();
+    this.failAsks('the history store thread stopped; try again');
+    if (this.closing) return;
+    this.threadHealth = {
+      saving: false,
+      reason: 'history not being saved: the store thread stopped and is restarting',
+      heldWrites: 0,
+      heldResults: this.unackedResults,
+    };
+    this.reportHealth();
+    const delay = RESTART_DELAYS_MS[Math.min(this.restarts, RESTART_DELAYS_MS.length - 1)]!;
+    this.restarts++;
+    this.log('error', `history: the store thread exited (code ${code}); restarting in ${delay} ms, results kept`);
+    this.restartTimer = this.clock.setTimeout(() => {
+      this.restartTimer = null;
+      if (!this.closing) this.start();
+    }, delay);
+  }
+
+  private receive(raw: unknown): void {
+    const parsed = FromStoreSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.log('error', 'history: ignored a malformed message from the store thread');
+      return;
+    }
+    const message: FromStore = parsed.data;
+    switch (message.kind) {
+      case 'opened':
+        this.markOpened();
+        if (this.threadHealth.reason?.includes('restarting')) {
+          this.threadHealth = { saving: true, reason: null, heldWrites: 0, heldResults: 0 };
+          this.reportHealth();
+        }
+        return;
+      case 'acked':
+        this.threadStats = message.stats;
+        while (this.unacked.length > 0 && this.unacked[0]!.seq <= message.upTo) {
+          this.unackedResults -= this.unacked.shift()!.results.length;
+        }
+        this.ackWaiters = this.ackWaiters.filter((w) => w.upTo > message.upTo || void w.resolve());
+        return;
+      case 'committed': {
+        const resolve = this.commits.get(message.seq);
+        this.commits.delete(message.seq);
+        resolve?.(message.ok);
+        return;
+      }
+      case 'answer': {
+        const ask = this.asks.get(message.id);
+        this.asks.delete(message.id);
+        if (message.error !== undefined) ask?.reject(new Error(`history: ${message.error}`));
+        else ask?.resolve(message.value);
+        return;
+      }
+      case 'health':
+        this.threadHealth = message.health;
+        this.reportHealth();
+        return;
+      case 'log':
+        this.log(message.level, message.message);
+        return;
+      case 'closed':
+        return;
+    }
+  }
+
+  private failAsks(reason: string): void {
+    for (const ask of this.asks.values()) ask.reject(new Error(reason));
+    this.asks.clear();
+  }
+
+  /** Both connections' health as one: saving only when both are. */
+  private reportHealth(): void {
+    const t = this.threadHealth;
+    const d = this.durableHealth;
+    const next: StorageHealthView = {
+      saving: t.saving && d.saving,
+      reason: t.reason ?? d.reason,
+      heldWrites: t.heldWrites + d.heldWrites,
+      heldResults: t.heldResults + d.heldResults,
+    };
+    const last = this.lastHealth;
+    this.lastHealth = next;
+    if (next.saving !== last.saving || next.reason !== last.reason) this.onHealth?.(next);
+  }
+
+  private scheduleFlush(): void {
+    this.flushTimer = this.clock.setTimeout(() => {
+      this.flushTimer = null;
+      if (this.closing) return;
+      if (this.results.length > 0 || this.checkStates.size > 0 || this.touches.size > 0) this.send();
+      // Held durable writes (a full disk) are retried on this thread's connection.
+      this.durable.flush();
+      this.scheduleFlush();
+    }, this.flushIntervalMs);
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The store thread: owns the results side of the history database (results, check states,
+ * rollups and pruning on the store's own timers, the chart queries), so no result write, rollup or query runs on the
+ * engine thread that schedules and times probes. The engine speaks to it through StoreClient
+ * (thread-protocol.ts). Started by src/engine/worker.ts (one entry file for both threads, so a
+ * bundle needs nothing more) with StoreThreadData as workerData.
+ */
+import { parentPort, type MessagePort } from 'node:worker_threads';
+import type { Clock } from '../clock.ts';
+import { systemClock } from '../clock.ts';
+import { HistoryStore } from './history-store.ts';
+import {
+  FromStoreSchema,
+  StoreThreadDataSchema,
+  ToStoreSchema,
+  type FromStore,
+  type StoreThreadData,
+  type ToStore,
+  WRITTEN_MARK,
+  WrittenMarkSchema,
+} from './thread-protocol.ts';
+
+/** The workerData of a store thread, or null for any other thread. */
+export function storeThreadData(data: unknown): StoreThreadData | null {
+  const parsed = StoreThreadDataSchema.safeParse(data);
+  return parsed.success ? parsed.data : null;
+}
+
+/**
+ * The engine's time, followed here: each message carries the engine clock's `now`, and between
+ * messages it advances with this thread's own. Queries and rollups then agree with the engine
+ * (and with a test's fake clock) about what "the last 24 hours" and "a closed minute" are.
+ */
+function followedClock(start: number): { clock: Clock; set: (now: number) => void } {
+  let offset = start - Date.now();
+  return {
+    clock: { ...systemClock, now: () => Date.now() + offset },
+    set: (now) => (offset = now - Date.now()),
+  };
+}
+
+/**
+ * Runs the store on `port` until the engine closes it; then `exit` (the thread exits; a test
+ * running it on a MessageChannel passes its own).
+ */
+export function runStoreThread(
+  data: StoreThreadData,
+  port: MessagePort = parentPort!,
+  exit: () => void = () => process.exit(0),
+): void {
+  const send = (message: FromStore) => port.postMessage(FromStoreSchema.parse(message));
+  const time = followedClock(data.now);
+  let received = 0;
+  let acked = 0;
+  const store = new HistoryStore({
+    dataDir: data.dataDir,
+    clock: time.clock,
+    retention: data.retention,
+    log: (level, message) => send({ kind: 'log', level, message }),
+    onHealth: (health) => send({ kind: 'health', health }),
+    // The store's own flush timer retries what a failed write kept; acknowledge what it writes.
+    onFlush: () => ack(),
+  });
+  send({ kind: 'opened', path: store.path });
+  // Writes of this session a thread before this one committed: acknowledged, not written twice.
+  const mark = WrittenMarkSchema.safeParse(store.loadState(WRITTEN_MARK));
+  const committedBefore = mark.success && mark.data.session === data.session ? mark.data.seq : 0;
+
+  /** Everything received so far is committed once the queue is empty after a write. */
+  function ack(): void {
+    if (received === acked || store.stats().queued > 0) return;
+    acked = received;
+    const { flushed, dropped, malformed, flushFailures, lastError } = store.stats();
+    send({ kind: 'acked', upTo: acked, stats: { flushed, dropped, malformed, flushFailures, lastError } });
+  }
+
+  function write(message: Extract<ToStore, { kind: 'write' }>): void {
+    if (message.seq <= committedBefore) {
+      received = message.seq;
+      if (message.state) send({ kind: 'committed', seq: message.seq, ok: true });
+      ack();
+      return;
+    }
+    for (const result of message.results) store.record(result);
+    for (const [checkId, saved] of message.checkStates) store.queueCheckState(checkId, saved);
+    for (const [id, at] of message.touches) store.touchAgentToken(id, at);
+    received = message.seq;
+    store.setMark(WRITTEN_MARK, { session: data.session, seq: received });
+    if (message.state) {
+      let ok: boolean;
+      try {
+        ok = store.commitWith(message.state.key, JSON.parse(message.state.body));
+      } catch {
+        ok = false;
+      }
+      send({ kind: 'committed', seq: message.seq, ok });
+    } else store.flush();
+    ack();
+  }
+
+  function query(message: Extract<ToStore, { kind: 'query' }>): void {
+    // The arguments are the engine's own (StoreClient's typed methods); the store checks its inputs.
+    const [a, b, c, d] = message.args as [never, never, never, never];
+    try {
+      let value: unknown;
+      if (message.method === 'series') value = store.series(a, b, c, message.now, d);
+      else if (message.method === 'availability') value = store.availability(a, b, message.now, c);
+      else if (message.method === 'firstAt') value = store.firstAt(a, b);
+      else if (message.method === 'availabilityAll') value = store.availabilityAll(a, message.now);
+      else value = store.recent(a, b, c);
+      send({ kind: 'answer', id: message.id, value });
+    } catch (error) {
+      send({
+        kind: 'answer',
+        id: message.id,
+        value: null,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  port.on('message', (raw: unknown) => {
+    const parsed = ToStoreSchema.safeParse(raw);
+    if (!parsed.success) {
+      send({ kind: 'log', level: 'error', message: `history: the store thread ignored a malformed message` });
+      return;
+    }
+    const message = parsed.data;
+    if (message.kind === 'write') time.set(message.now);
+    if (message.kind === 'write') write(message);
+    else if (message.kind === 'query') query(message);
+    else if (message.kind === 'retention') store.setRetention(message.retention);
+    else {
+      store.close();
+      ack();
+      send({ kind: 'closed' });
+      port.close();
+      exit();
+    }
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * Messages between the engine thread (StoreClient) and the store thread (store-thread.ts), one
+ * schema each way, parsed where they arrive. Writes are numbered (`seq`): the store thread
+ * acknowledges a number once every write up to it is committed (or dropped by the queue's
+ * bound, counted), and the engine keeps each write until then, so a store thread that dies loses
+ * nothing: its replacement is sent the unacknowledged writes again, in order. Results and check
+ * states are the engine's own values; the store sanitises each result as it queues it
+ * (HistoryStore.record), so one malformed result cannot fail its batch.
+ */
+import { z } from 'zod';
+import type { ProbeResult, StorageHealthView } from '../../shared/model.ts';
+import type { SavedCheckState } from './history-store.ts';
+
+const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null;
+
+const ModuleStateSchema = z.strictObject({ key: z.string().min(1), at: z.number(), body: z.string() });
+export type ModuleStateWrite = z.infer<typeof ModuleStateSchema>;
+
+const RetentionSchema = z.strictObject({ raw: z.number(), minute: z.number(), hour: z.number() });
+
+export const QUERY_METHODS = ['series', 'availability', 'firstAt', 'availabilityAll', 'recent'] as const;
+export type QueryMethod = (typeof QUERY_METHODS)[number];
+
+/** What the engine thread sends. `now` is the engine's clock, so the store thread keeps its time. */
+export const ToStoreSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('write'),
+    seq: z.int().min(1),
+    now: z.number(),
+    results: z.array(z.custom<ProbeResult>(isObject)),
+    checkStates: z.array(z.tuple([z.string(), z.custom<SavedCheckState>(isObject)])),
+    touches: z.array(z.tuple([z.string(), z.number()])),
+    /** Module state committed with the results, durably (commitWith); absent for a plain batch. */
+    state: ModuleStateSchema.optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('query'),
+    id: z.int().min(1),
+    now: z.number(),
+    method: z.enum(QUERY_METHODS),
+    args: z.array(z.unknown()).max(5),
+  }),
+  z.strictObject({ kind: z.literal('retention'), retention: RetentionSchema }),
+  z.strictObject({ kind: z.literal('close') }),
+]);
+export type ToStore = z.infer<typeof ToStoreSchema>;
+
+const StatsSchema = z.strictObject({
+  flushed: z.number(),
+  dropped: z.number(),
+  malformed: z.number(),
+  flushFailures: z.number(),
+  lastError: z.string().nullable(),
+});
+export type ThreadStats = z.infer<typeof StatsSchema>;
+
+/** What the store thread sends back. */
+export const FromStoreSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('opened'), path: z.string() }),
+  /** Every write up to `upTo` is committed (or was dropped by the queue's bound, counted in stats). */
+  z.strictObject({ kind: z.literal('acked'), upTo: z.int().min(0), stats: StatsSchema }),
+  /** The answer to a write with `state`: committed with it (true) or kept to retry (false). */
+  z.strictObject({ kind: z.literal('committed'), seq: z.int().min(1), ok: z.boolean() }),
+  /** A query's value, or why it failed (`error`). */
+  z.strictObject({ kind: z.literal('answer'), id: z.int().min(1), value: z.unknown(), error: z.string().optional() }),
+  z.strictObject({ kind: z.literal('health'), health: z.custom<StorageHealthView>(isObject) }),
+  z.strictObject({ kind: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+  z.strictObject({ kind: z.literal('closed') }),
+]);
+export type FromStore = z.infer<typeof FromStoreSchema>;
+
+/**
+ * The module state under which the store thread keeps, with every batch, the last write number
+ * it queued: { session, seq }. A write acknowledged late (the thread died between commit and
+ * acknowledgement) is sent again to the next thread, which finds it there and skips it.
+ */
+export const WRITTEN_MARK = 'store-thread.written';
+export const WrittenMarkSchema = z.object({ session: z.string(), seq: z.int().min(0) });
+
+/** What the store thread is started with (workerData). */
+export const StoreThreadDataSchema = z.strictObject({
+  role: z.literal('knockon-store'),
+  /** The StoreClient's own id: write numbers are its (see WRITTEN_MARK). */
+  session: z.string().min(1),
+  dataDir: z.string().nullable(),
+  now: z.number(),
+  retention: RetentionSchema.optional(),
+});
+export type StoreThreadData = z.infer<typeof StoreThreadDataSchema>;

@@ -1,0 +1,178 @@
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { MessageChannel, type Worker } from 'node:worker_threads';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DB_FILE, HistoryStore, StoreClient } from '../../../src/engine/store/index.ts';
+import { runStoreThread } from '../../../src/engine/store/store-thread.ts';
+import { FromStoreSchema, type FromStore, type ToStore } from '../../../src/engine/store/thread-protocol.ts';
+import type { StorageHealthView } from '../../../src/shared/model.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
+import { T0, queryFile, result, tempDir } from './helpers.ts';
+
+describe('the history store on its own thread (StoreClient)', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let clock: FakeClock;
+  let logs: string[];
+  const clients: StoreClient[] = [];
+
+  let health: StorageHealthView[];
+
+  function open(dataDir: string | null = dir.path): StoreClient {
+    const log = (level: string, message: string) => logs.push(`${level} ${message}`);
+    const durable = new HistoryStore({ dataDir, clock, log, timers: false });
+    const client = new StoreClient({ durable, dataDir, clock, log, onHealth: (h) => health.push(h) });
+    clients.push(client);
+    return client;
+  }
+
+  const rows = () => queryFile<{ n: number }>(join(dir.path, DB_FILE), 'SELECT count(*) AS n FROM results')[0]!.n;
+
+  beforeEach(() => {
+    dir = tempDir();
+    clock = new FakeClock(T0);
+    logs = [];
+    health = [];
+  });
+
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.close();
+    dir.remove();
+  });
+
+  it('writes results on the store thread, durable once flush() resolves, and answers the chart queries there', async () => {
+    const store = open();
+    for (let i = 0; i < 3; i++) store.record(result('hk-lb', T0 + i * 10_000, 10 + i));
+    expect(store.stats().queued).toBe(3);
+    await store.flush();
+    expect(store.stats()).toMatchObject({ queued: 0, flushed: 3, dropped: 0 });
+    // Another connection (this thread's) sees them: they are in the file, committed.
+    expect(rows()).toBe(3);
+    await clock.advance(30_000);
+    expect((await store.recent('hk-lb', 10)).map((r) => r.latencyMs)).toEqual([12, 11, 10]);
+    expect(await store.availability('hk-lb', '1h')).toBe(1);
+    expect((await store.series('hk-lb', '1h', 60)).length).toBeGreaterThan(0);
+    expect(await store.firstAt('hk-lb')).toBe(T0);
+  });
+
+  it('sends the buffer once a second on the engine’s clock, check states with it', async () => {
+    const store = open();
+    store.record(result('hk-lb', T0, 10));
+    store.queueCheckState('hk-lb', {
+      state: { status: 'up' } as never,
+      view: { id: 'hk-lb', status: 'up' } as never,
+      lastResult: null,
+      savedAt: T0,
+    });
+    await clock.advance(1_000);
+    // The timer sent it; an empty flush() waits for everything sent before it.
+    await store.flush();
+    expect(rows()).toBe(1);
+    expect(store.loadCheckStates().get('hk-lb')).toMatchObject({ view: { status: 'up' } });
+  });
+
+  it('commits an agent batch with its cursor in one write; loadState answers it, in memory too', async () => {
+    for (const dataDir of [dir.path, null]) {
+      const store = open(dataDir);
+      store.record({ ...result('api', T0, 4), vantage: 'sg' });
+      store.record({ ...result('api', T0 + 1_000, 5), vantage: 'sg' });
+      expect(await store.commitWith('agent-cursor:sg:s1', 2)).toBe(true);
+      expect(store.loadState('agent-cursor:sg:s1')).toBe(2);
+      expect((await store.recent('api', 10, 'sg')).map((r) => r.latencyMs)).toEqual([5, 4]);
+    }
+  });
+
+  it('loses nothing when the store thread dies: unacknowledged writes go to the next one', async () => {
+    const store = open();
+    for (let i = 0; i < 3; i++) store.record(result('hk-lb', T0 + i * 10_000, 10));
+    await store.flush();
+    store.record(result('hk-lb', T0 + 30_000, 10));
+    store.record(result('hk-lb', T0 + 40_000, 10));
+    const flushed = store.flush();
+    // The thread is killed with the write sent but (most likely) not yet acknowledged.
+    const worker = (store as unknown as { worker: Worker }).worker;
+    await worker.terminate();
+    await clock.advance(500);
+    await flushed;
+    expect(store.threadRestarts()).toBe(1);
+    expect(logs.some((l) => l.startsWith('error history: the store thread exited'))).toBe(true);
+    // The board was told while the thread was away, and told again once it was back.
+    expect(health.map((h) => [h.saving, h.reason])).toEqual([
+      [false, 'history not being saved: the store thread stopped and is restarting'],
+      [true, null],
+    ]);
+    expect(rows()).toBe(5);
+    expect((await store.recent('hk-lb', 10)).map((r) => r.startedAt)).toEqual(
+      [40_000, 30_000, 20_000, 10_000, 0].map((d) => T0 + d),
+    );
+  });
+
+  it('answers a query asked while the thread is restarting with an error, not a hang', async () => {
+    const store = open();
+    const worker = (store as unknown as { worker: Worker }).worker;
+    await worker.terminate();
+    await expect(store.recent('hk-lb', 10)).rejects.toThrow(/restarting/);
+    await clock.advance(500);
+    await store.flush();
+    expect(await store.recent('hk-lb', 10)).toEqual([]);
+  });
+});
+
+describe('the store thread after a restart', () => {
+  let dir: ReturnType<typeof tempDir>;
+
+  beforeEach(() => (dir = tempDir()));
+  afterEach(() => dir.remove());
+
+  /** The store thread's code on a MessageChannel in this thread: it answers like the real one. */
+  function thread(session: string) {
+    const channel = new MessageChannel();
+    runStoreThread({ role: 'knockon-store', session, dataDir: dir.path, now: T0 }, channel.port2, () => {});
+    const messages: FromStore[] = [];
+    channel.port1.on('message', (m) => messages.push(FromStoreSchema.parse(m)));
+    const until = async (test: (m: FromStore) => boolean) => {
+      while (!messages.some(test)) await once(channel.port1, 'message');
+    };
+    const send = (m: ToStore) => channel.port1.postMessage(m);
+    const close = async () => {
+      send({ kind: 'close' });
+      await until((m) => m.kind === 'closed');
+      channel.port1.close();
+    };
+    return { send, until, close };
+  }
+
+  const write = (seq: number, startedAt: number): ToStore => ({
+    kind: 'write',
+    seq,
+    now: T0,
+    results: [result('hk-lb', startedAt, 10)],
+    checkStates: [],
+    touches: [],
+  });
+
+  const rows = () => queryFile<{ n: number }>(join(dir.path, DB_FILE), 'SELECT count(*) AS n FROM results')[0]!.n;
+
+  it('skips a write its predecessor committed but never acknowledged, and acknowledges it', async () => {
+    const first = thread('session-a');
+    first.send(write(1, T0));
+    first.send(write(2, T0 + 10_000));
+    await first.until((m) => m.kind === 'acked' && m.upTo === 2);
+    await first.close();
+    expect(rows()).toBe(2);
+
+    // The engine never saw the acknowledgement of write 2: it sends it again, then write 3.
+    const second = thread('session-a');
+    second.send(write(2, T0 + 10_000));
+    second.send(write(3, T0 + 20_000));
+    await second.until((m) => m.kind === 'acked' && m.upTo === 3);
+    await second.close();
+    expect(rows()).toBe(3);
+
+    // Another client's numbers are its own: its write 1 is new.
+    const other = thread('session-b');
+    other.send(write(1, T0 + 30_000));
+    await other.until((m) => m.kind === 'acked' && m.upTo === 1);
+    await other.close();
+    expect(rows()).toBe(4);
+  });
+});
