@@ -1,5 +1,5 @@
 import type { Config } from '../../shared/config/schema.ts';
-import type { ProbeResult, StorageHealthView } from '../../shared/model.ts';
+import type { ProbeResult, Status, StorageHealthView } from '../../shared/model.ts';
 import { describeTarget, type ResolvedCheck } from '../checks.ts';
 import type { Clock } from '../clock.ts';
 import type { CheckUpdate, EngineModule, RestoredCheck } from '../engine.ts';
@@ -19,6 +19,9 @@ export interface HistoryModuleOptions {
   /** The store thread's entry file (StoreClient); the source file by default. */
   storeEntry?: string | URL;
 }
+
+/** How often at most a check's state row is rewritten while its status stays the same. */
+export const STATE_EVERY_MS = 60_000;
 
 /**
  * What the module needs of its store: a StoreClient in the engine (the store on its own thread),
@@ -41,6 +44,10 @@ export class HistoryModule<Store extends HistoryBackend = StoreClient> implement
   private restorable: Map<string, SavedCheckState> | null;
   /** The config's vantage ids, for the board's queries; the defaults until a config is applied. */
   private vantages: KnownVantages = { local: 'local', remote: new Set() };
+  /** Per check: when its state row was last written, and with which status. */
+  private readonly written = new Map<string, { at: number; status: Status }>();
+  /** Per check: its newest state when that was not written yet (written within STATE_EVERY_MS). */
+  private readonly held = new Map<string, SavedCheckState>();
 
   constructor(store: Store, log: StoreLog, rpc?: RpcRegistry) {
     this.store = store;
@@ -110,14 +117,27 @@ export class HistoryModule<Store extends HistoryBackend = StoreClient> implement
     const result = this.storable(update.result);
     this.store.record(result);
     // Kept as decided, not as shown: a maintenance window is re-read at start-up, not restored.
-    this.store.queueCheckState(update.check.id, {
+    const saved: SavedCheckState = {
       state: update.own,
       view: { ...update.view, status: update.own.status },
       // The full result (phases, certificate, DNS answers) is in the results table; this row is
-      // rewritten on every probe, so it keeps only what the board shows.
+      // rewritten often, so it keeps only what the board shows.
       lastResult: summary(result),
       savedAt: update.now,
-    });
+    };
+    // A change of status is written with the next batch; otherwise a check's row is rewritten at
+    // most every STATE_EVERY_MS (a check probed from three vantages would rewrite it for every
+    // result, the largest part of ingesting them), and its newest state is written at stop. A
+    // crash loses at most that long of counters and last-probe times, never a status.
+    const id = update.check.id;
+    const last = this.written.get(id);
+    if (last && last.status === update.own.status && update.now - last.at < STATE_EVERY_MS) {
+      this.held.set(id, saved);
+      return;
+    }
+    this.written.set(id, { at: update.now, status: update.own.status });
+    this.held.delete(id);
+    this.store.queueCheckState(id, saved);
   }
 
   /** This machine's results are stored without a vantage, even when they name its configured id. */
@@ -128,6 +148,8 @@ export class HistoryModule<Store extends HistoryBackend = StoreClient> implement
   }
 
   async stop(): Promise<void> {
+    for (const [id, saved] of this.held) this.store.queueCheckState(id, saved);
+    this.held.clear();
     try {
       await this.store.close();
     } catch (error) {

@@ -156,6 +156,33 @@ describe('history module in the engine', () => {
     });
   });
 
+  it('writes a check’s state row at once when its status changes, else at most once a minute, and the newest at stop', async () => {
+    const { engine, context } = await start();
+    engine.applyConfig(config(), 'test.yaml');
+    const saved = async () => {
+      await context.store.flush();
+      return context.store.loadCheckStates().get('hk-lb')!;
+    };
+    await clock.advance(10_000);
+    const first = await saved();
+    expect(first.view.status).toBe('up');
+    // Probes every 10 s, status unchanged: the row stays as it was for the minute.
+    await clock.advance(30_000);
+    expect((await saved()).savedAt).toBe(first.savedAt);
+    // Down after three failures (fall: 3): written with the next batch.
+    healthy = false;
+    await clock.advance(40_000);
+    const down = await saved();
+    expect(down.view.status).toBe('down');
+    await clock.advance(20_000);
+    expect((await saved()).savedAt).toBe(down.savedAt);
+    const last = engine.snapshot().checks[0]!.lastProbeAt;
+    await engine.stop();
+    running.length = 0;
+    const reopened = await start();
+    expect(reopened.context.store.loadCheckStates().get('hk-lb')!.view.lastProbeAt).toBe(last);
+  });
+
   it('answers the board’s history queries and refuses bad parameters with a clear message', async () => {
     const { engine, rpc, context } = await start();
     engine.applyConfig(config(), 'test.yaml');
