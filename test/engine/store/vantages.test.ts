@@ -171,7 +171,14 @@ describe('the history module and the board’s vantage ids', () => {
   });
 
   const update = (r: ProbeResult) =>
-    ({ result: r, check: { id: r.checkId }, state: {}, view: {}, now: r.startedAt }) as unknown as CheckUpdate;
+    ({
+      result: r,
+      check: { id: r.checkId },
+      state: {},
+      own: { status: 'up' },
+      view: {},
+      now: r.startedAt,
+    }) as unknown as CheckUpdate;
 
   it('maps this machine’s configured id to the store’s own, agents’ ids to themselves, others to nothing', () => {
     const known = { local: 'hk-noc', remote: new Set(['sg']) };
