@@ -293,7 +293,9 @@ describe('remote_write config', () => {
     expect(issues([{ url: 'ftp://x' }])).toEqual([expect.stringContaining('remote_write[0].url: ')]);
     expect(
       issues([{ url: 'http://x/w', bearer_token_env: 'A', basic_auth: { username: 'u', password_env: 'B' } }]),
-    ).toEqual([expect.stringMatching(/^remote_write\[0\]\.basic_auth: give bearer_token_env or basic_auth, not both$/)]);
+    ).toEqual([
+      expect.stringMatching(/^remote_write\[0\]\.basic_auth: give bearer_token_env or basic_auth, not both$/),
+    ]);
     expect(issues([{ url: 'http://x/w', queue: { capacity: 100, max_samples_per_send: 500 } }])).toEqual([
       expect.stringMatching(/^remote_write\[0\]\.queue\.max_samples_per_send: /),
     ]);
