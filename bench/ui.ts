@@ -196,6 +196,15 @@ const server = createServer(async (req, res) => {
     res.end(JSON.stringify(series(Math.max(0, index / REGIONS.length))));
     return;
   }
+  if (url.pathname === '/transport-only') {
+    // The same event stream into a page that only parses it: what the transport alone costs.
+    res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><script>
+      window.longTasks = [];
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) longTasks.push(e.duration); }).observe({ type: 'longtask' });
+      new EventSource('/api/events').addEventListener('board', (e) => JSON.parse(e.data));
+    </script>`);
+    return;
+  }
   if (url.pathname.startsWith('/api/')) {
     res.writeHead(200, { 'content-type': 'application/json' }).end('[]');
     return;
@@ -376,6 +385,16 @@ async function run(name: Scenario) {
     }
   }
   await page.close();
+  // At 10,000 checks every delta is about a megabyte of JSON: the floor beneath the board.
+  let transportOnly: { seconds: number; longTasks: number; longestTaskMs: number } | null = null;
+  if (name === 'grid-10k') {
+    const bare = await browser.newPage();
+    await bare.goto(`${base}transport-only`);
+    await sleep(SCENARIO_SECONDS * 1000);
+    const tasks = await bare.evaluate(() => (globalThis as unknown as { longTasks: number[] }).longTasks);
+    await bare.close();
+    transportOnly = { seconds: SCENARIO_SECONDS, longTasks: tasks.length, longestTaskMs: round(Math.max(0, ...tasks)) };
+  }
   stopDeltas();
   for (const res of clients) res.end();
   clients.clear();
@@ -411,6 +430,7 @@ async function run(name: Scenario) {
       over5ms: apply.over5ms,
     },
     ...charts,
+    ...(transportOnly ? { transportOnly } : {}),
     pass: {
       noLongTaskOver50ms: longest <= 50,
       applyUnder5ms: apply.maxMs < 5,
