@@ -1,4 +1,5 @@
 import { memo, useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { CheckView, ComponentView, ImpactRole, Status } from '../../../shared/model.ts';
 import { CheckTile } from '../components/CheckTile.tsx';
 import { groupChecks, NameOrder, type GridGroup } from '../grid-layout.ts';
@@ -20,8 +21,11 @@ const TILE_GAP_REM = 0.8;
  * itself re-renders only when something moves: each tile follows its own check.
  */
 export function StatusGrid({ wall, params }: { wall: boolean; params: URLSearchParams }) {
-  const checks = useBoard((s) => s.layoutChecks);
-  const roster = useBoard((s) => s.rosterChecks);
+  // Deferred: when checks move, the grid is laid out again in a render React can interrupt, so
+  // a delta's tiles (each following its own check) never wait behind the whole grid's layout.
+  const layout = useDeferredValue(useBoard(useShallow(pickLayout)));
+  const checks = layout.checks;
+  const roster = layout.roster;
   const regions = useBoard((s) => s.board?.regions);
   const components = useBoard((s) => s.board?.components);
   const roles = useMemo(() => checkRoles(components ?? []), [components]);
@@ -126,6 +130,11 @@ function Regions({
 }
 
 type Filter = (typeof FILTERS)[number];
+
+/** Both arrays at once, so a deferred render never pairs a layout with another roster. */
+function pickLayout(s: { layoutChecks: CheckView[] | null; rosterChecks: CheckView[] | null }) {
+  return { checks: s.layoutChecks, roster: s.rosterChecks };
+}
 
 function parseFilter(value: string | null): Filter {
   return FILTERS.find((f) => f === value) ?? 'all';
