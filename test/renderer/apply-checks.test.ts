@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyBoardMessage } from '../../src/shared/board-state.ts';
 import type { BoardSnapshot, CheckView } from '../../src/shared/model.ts';
-import { applyCheckChanges } from '../../src/renderer/src/apply-checks.ts';
+import { applyCheckChanges, checkById, layoutChange } from '../../src/renderer/src/apply-checks.ts';
 
 const check = (id: string, latencyMs = 1): CheckView => ({
   id,
@@ -57,5 +57,30 @@ describe('applyCheckChanges', () => {
       slow = reference(slow, changed, removed);
       expect(fast).toEqual(slow);
     }
+  });
+});
+
+describe('layoutChange', () => {
+  const before = [check('a'), check('b')];
+  it('says nothing moves when only live fields change', () => {
+    expect(layoutChange(before, [check('a', 7)], [])).toBe('none');
+  });
+  it('says checks move on a status or error class change', () => {
+    expect(layoutChange(before, [{ ...check('a'), status: 'down' }], [])).toBe('moves');
+    expect(layoutChange(before, [{ ...check('b'), errorClass: 'connect_refused' }], [])).toBe('moves');
+  });
+  it('says the roster changed when a check is added, removed, renamed or moved', () => {
+    expect(layoutChange(before, [check('c')], [])).toBe('roster');
+    expect(layoutChange(before, [], ['a'])).toBe('roster');
+    expect(layoutChange(before, [{ ...check('a'), name: 'A' }], [])).toBe('roster');
+    expect(layoutChange(before, [{ ...check('a'), region: 'hk' }], [])).toBe('roster');
+  });
+});
+
+describe('checkById', () => {
+  it('finds a check in a later array without building a new index', () => {
+    const next = applyCheckChanges([check('a'), check('b')], [check('b', 3)], []);
+    expect(checkById(next, 'b')?.latencyMs).toBe(3);
+    expect(checkById(next, 'z')).toBeUndefined();
   });
 });

@@ -1,14 +1,27 @@
 import { create } from 'zustand';
 import { applyBoardMessage } from '../../shared/board-state.ts';
-import type { BoardSnapshot, Notice } from '../../shared/model.ts';
+import type { BoardSnapshot, CheckView, Notice } from '../../shared/model.ts';
 import type { BoardMessage } from '../../shared/protocol.ts';
-import { applyCheckChanges } from './apply-checks.ts';
+import { applyCheckChanges, checkById, layoutChange } from './apply-checks.ts';
 import { recordApply } from './perf.ts';
 
 export type Connection = 'connecting' | 'live' | 'lost';
 
 export interface BoardState {
   board: BoardSnapshot | null;
+  /**
+   * The board's checks as of the last change that moves something on the grid (see
+   * `layoutChange`): the same array until then, so views that only lay checks out re-render
+   * on such changes, not on every delta. Its checks' live fields (latency, times, heartbeats)
+   * may be old: tiles read those with `useCheck`.
+   */
+  layoutChecks: CheckView[] | null;
+  /**
+   * The checks as of the last change to the roster (a check added, removed, renamed or moved
+   * to another region). Until the next, every later array holds the same ids at the same
+   * positions, so orders worked out from it stay valid.
+   */
+  rosterChecks: CheckView[] | null;
   connection: Connection;
   /** When the transport last delivered anything, ms since the epoch. */
   lastMessageAt: number | null;
@@ -22,6 +35,8 @@ const MAX_NOTICES = 20;
 
 export const useBoard = create<BoardState>()((set) => ({
   board: null,
+  layoutChecks: null,
+  rosterChecks: null,
   connection: 'connecting',
   lastMessageAt: null,
   notices: [],
@@ -30,18 +45,40 @@ export const useBoard = create<BoardState>()((set) => ({
     set((state) => {
       let board = state.board;
       let notices = state.notices;
+      let moved = false;
+      let roster = false;
       for (const message of messages) {
         if (message.kind === 'notice') notices = [message.notice, ...notices].slice(0, MAX_NOTICES);
         else if (message.kind === 'delta' && board) {
           // Everything but the checks through the shared reducer; the checks, the bulk of every
           // delta, through the allocation-light path.
           const rest = applyBoardMessage({ ...board, checks: [] }, { ...message, checks: [], removed: [] })!;
+          const change = layoutChange(board.checks, message.checks, message.removed);
+          moved ||= change !== 'none';
+          roster ||= change === 'roster';
           board = { ...rest, checks: applyCheckChanges(board.checks, message.checks, message.removed) };
-        } else board = applyBoardMessage(board, message);
+        } else {
+          const next = applyBoardMessage(board, message);
+          if (next?.checks !== board?.checks) moved = roster = true;
+          board = next;
+        }
       }
-      return { board, notices, lastMessageAt: Date.now(), connection: 'live' };
+      const checks = board?.checks ?? null;
+      return {
+        board,
+        layoutChecks: moved || !state.layoutChecks ? checks : state.layoutChecks,
+        rosterChecks: roster || !state.rosterChecks ? checks : state.rosterChecks,
+        notices,
+        lastMessageAt: Date.now(),
+        connection: 'live',
+      };
     });
     recordApply(start, messages.length);
   },
   setConnection: (connection) => set({ connection }),
 }));
+
+/** One check, live: a component using it re-renders when that check changes, not when others do. */
+export function useCheck(id: string): CheckView | undefined {
+  return useBoard((s) => (s.board ? checkById(s.board.checks, id) : undefined));
+}

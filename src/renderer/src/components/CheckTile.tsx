@@ -1,26 +1,39 @@
 import { memo } from 'react';
 import type { CheckView, ImpactRole } from '../../../shared/model.ts';
 import { formatLastLatency } from '../format.ts';
-import { formatAge } from '../freshness.ts';
+import { formatAge, isStale } from '../freshness.ts';
 import { href } from '../route.ts';
+import { useClock } from '../shared-clock.ts';
+import { useBoard, useCheck } from '../store.ts';
 import { STATUS_STYLE } from '../status-style.ts';
 import { HeartbeatStrip } from './Heartbeats.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 import { VantageDots } from './VantageDots.tsx';
 
+/** Tiles only age in 5-second steps: a second's precision is not worth re-rendering every tile. */
+const TILE_CLOCK_MS = 5_000;
+
 interface Props {
-  check: CheckView;
-  stale: boolean;
-  /**
-   * Coarse time for the "for 3m" age, given only to tiles that show one (not up, or stale); 0
-   * otherwise, so thousands of healthy tiles never re-render because the clock moved.
-   */
-  now: number;
+  id: string;
   /** Its component's part in the incident: the root cause is marked, knock-ons quietly. */
   role?: ImpactRole | undefined;
 }
 
-export const CheckTile = memo(function CheckTile({ check, stale, now, role }: Props) {
+/**
+ * One check's tile. It subscribes to its own check, so a delta re-renders the tiles whose check
+ * changed and nothing else; the grid around it re-renders only when something moves.
+ */
+export const CheckTile = memo(function CheckTile({ id, role }: Props) {
+  const check = useCheck(id);
+  const connected = useBoard((s) => s.connection === 'live');
+  return check ? <TileBody check={check} connected={connected} role={role} /> : null;
+});
+
+function TileBody({ check, connected, role }: { check: CheckView; connected: boolean; role?: ImpactRole | undefined }) {
+  const stale = useClock((now) => isStale(check, now, connected));
+  // Coarse time for the "for 3m" age, only on tiles that show one (not up, or stale): thousands
+  // of healthy tiles never re-render because the clock moved.
+  const now = useClock((t) => (stale || check.status !== 'up' ? Math.floor(t / TILE_CLOCK_MS) * TILE_CLOCK_MS : 0));
   const failing = check.status !== 'down' && check.consecutiveFailures > 0;
   return (
     <article
@@ -61,4 +74,4 @@ export const CheckTile = memo(function CheckTile({ check, stale, now, role }: Pr
       <HeartbeatStrip beats={check.beats} />
     </article>
   );
-});
+}

@@ -1,76 +1,61 @@
-import { memo, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { CheckView, ComponentView, ImpactRole, Status } from '../../../shared/model.ts';
 import { CheckTile } from '../components/CheckTile.tsx';
-import { naturalCompare } from '../format.ts';
-import { isStale } from '../freshness.ts';
+import { groupChecks, NameOrder, type GridGroup } from '../grid-layout.ts';
+import { remPx, useSize } from '../hooks/use-size.ts';
 import { href } from '../route.ts';
 import { useBoard } from '../store.ts';
-import { STATUS_RANK, STATUS_STYLE, worstStatus } from '../status-style.ts';
-import { useNow } from '../use-now.ts';
+import { STATUS_STYLE } from '../status-style.ts';
 
 const FILTERS: (Status | 'all' | 'problems')[] = ['all', 'problems', 'down', 'degraded', 'unknown', 'up'];
-/** Tiles only age in 5-second steps: a second's precision is not worth re-rendering every tile. */
-const TILE_CLOCK_MS = 5_000;
 
-/** Checks grouped by region, worst first; engineers filter by status and search by name. */
+/** Tile geometry, in rem: the grid's columns and rows are set from these, so the windowing's sums are exact. */
+const TILE_MIN_REM = 17;
+const TILE_ROW_REM = 9.6;
+const TILE_GAP_REM = 0.8;
+
+/**
+ * Checks grouped by region, worst first; engineers filter by status and search by name. Only
+ * the rows of tiles on and near the screen are rendered (see RegionSection), and the grid
+ * itself re-renders only when something moves: each tile follows its own check.
+ */
 export function StatusGrid({ wall, params }: { wall: boolean; params: URLSearchParams }) {
-  const checks = useBoard((s) => s.board?.checks);
+  // Deferred: when checks move, the grid is laid out again in a render React can interrupt, so
+  // a delta's tiles (each following its own check) never wait behind the whole grid's layout.
+  const layout = useDeferredValue(useBoard(useShallow(pickLayout)));
+  const checks = layout.checks;
+  const roster = layout.roster;
   const regions = useBoard((s) => s.board?.regions);
   const components = useBoard((s) => s.board?.components);
   const roles = useMemo(() => checkRoles(components ?? []), [components]);
   const source = useBoard((s) => s.board?.config.source);
-  const connected = useBoard((s) => s.connection === 'live');
-  const now = useNow(1000);
-  const tileNow = Math.floor(now / TILE_CLOCK_MS) * TILE_CLOCK_MS;
   const [filter, setFilter] = useState(() => parseFilter(params.get('filter')));
   const [query, setQuery] = useState(() => params.get('q') ?? '');
   const deferredQuery = useDeferredValue(query);
   useFilterInUrl(filter, deferredQuery, wall);
+  const [names] = useState(() => new NameOrder());
 
   const groups = useMemo(() => {
     const q = deferredQuery.trim().toLowerCase();
-    const keep = (c: CheckView) =>
-      (filter === 'all' ||
-        (filter === 'problems' ? c.status === 'down' || c.status === 'degraded' : c.status === filter)) &&
-      (q === '' ||
-        c.name.toLowerCase().includes(q) ||
-        c.id.toLowerCase().includes(q) ||
-        c.target.toLowerCase().includes(q) ||
-        (c.errorClass ?? '').includes(q));
-    const byRegion = new Map<string, CheckView[]>();
-    for (const check of checks ?? []) {
-      if (!keep(check)) continue;
-      const key = check.region ?? '';
-      const list = byRegion.get(key);
-      if (list) list.push(check);
-      else byRegion.set(key, [check]);
-    }
-    const order = [...(regions ?? []).map((r) => r.id), ...byRegion.keys()];
-    // Worst region first (config order among equals); in each, worst check first, the root
-    // cause's checks ahead of their knock-ons, names as people count.
-    return [...new Set(order)]
-      .filter((id) => byRegion.has(id))
-      .map((id, index) => ({
-        id,
-        index,
-        name: regions?.find((r) => r.id === id)?.name ?? (id || 'Other'),
-        checks: byRegion
-          .get(id)!
-          .sort(
-            (a, b) =>
-              STATUS_RANK[a.status] - STATUS_RANK[b.status] ||
-              Number(roles.get(b.id) === 'root_cause') - Number(roles.get(a.id) === 'root_cause') ||
-              naturalCompare(a.name, b.name),
-          ),
-      }))
-      .map((g) => ({ ...g, status: worstStatus(g.checks.map((c) => c.status)) }))
-      .sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || a.index - b.index);
-  }, [checks, regions, roles, filter, deferredQuery]);
+    const keep =
+      filter === 'all' && q === ''
+        ? null
+        : (c: CheckView) =>
+            (filter === 'all' ||
+              (filter === 'problems' ? c.status === 'down' || c.status === 'degraded' : c.status === filter)) &&
+            (q === '' ||
+              c.name.toLowerCase().includes(q) ||
+              c.id.toLowerCase().includes(q) ||
+              c.target.toLowerCase().includes(q) ||
+              (c.errorClass ?? '').includes(q));
+    return groupChecks(checks ?? [], roster ?? [], regions ?? [], roles, keep, names);
+  }, [checks, roster, regions, roles, filter, deferredQuery, names]);
 
   if (!checks || checks.length === 0) {
     return <p className="empty">No checks configured in {source ?? 'the config'}.</p>;
   }
-  const shown = groups.reduce((n, g) => n + g.checks.length, 0);
+  const shown = groups.reduce((n, g) => n + g.ids.length, 0);
   return (
     <div className="grid-view" data-testid="view-checks">
       {!wall && (
@@ -106,24 +91,50 @@ export function StatusGrid({ wall, params }: { wall: boolean; params: URLSearchP
         </div>
       )}
       {groups.length === 0 && <p className="empty">No checks match.</p>}
-      {groups.map((group) => (
-        <RegionSection
-          key={group.id}
-          id={group.id}
-          name={group.name}
-          checks={group.checks}
-          roles={roles}
-          now={now}
-          tileNow={tileNow}
-          connected={connected}
-          lazy={checks.length > LAZY_ABOVE}
-        />
-      ))}
+      <Regions groups={groups} roles={roles} wall={wall} />
+    </div>
+  );
+}
+
+/** The region sections, laid out for the width they have. */
+function Regions({
+  groups,
+  roles,
+  wall,
+}: {
+  groups: GridGroup[];
+  roles: ReadonlyMap<string, ImpactRole>;
+  wall: boolean;
+}) {
+  const [box, size] = useSize<HTMLDivElement>();
+  // The wall's type is larger: the rem is read again when the width or the mode changes.
+  const geometry = useMemo(() => tileGeometry(size.width, remPx()), [size.width, wall]);
+  return (
+    <div className="grid-regions" ref={box}>
+      {geometry &&
+        groups.map((group, index) => (
+          <RegionSection
+            key={group.id}
+            group={group}
+            roles={roles}
+            geometry={geometry}
+            // Where the section sits changes when a section above it changes: measure again then.
+            place={groups
+              .slice(0, index)
+              .map((g) => `${g.id}:${g.ids.length}`)
+              .join(' ')}
+          />
+        ))}
     </div>
   );
 }
 
 type Filter = (typeof FILTERS)[number];
+
+/** Both arrays at once, so a deferred render never pairs a layout with another roster. */
+function pickLayout(s: { layoutChecks: CheckView[] | null; rosterChecks: CheckView[] | null }) {
+  return { checks: s.layoutChecks, roster: s.rosterChecks };
+}
 
 function parseFilter(value: string | null): Filter {
   return FILTERS.find((f) => f === value) ?? 'all';
@@ -144,52 +155,85 @@ function useFilterInUrl(filter: Filter, query: string, wall: boolean): void {
   }, [filter, query, wall]);
 }
 
-/** Above this many checks, regions off screen render no tiles (a plain placeholder instead). */
-const LAZY_ABOVE = 300;
+interface Geometry {
+  columns: number;
+  /** A row of tiles and the gap below it, in px. */
+  pitch: number;
+  gap: number;
+}
 
+/** Columns as `repeat(auto-fill, minmax(17rem, 1fr))` would make them, worked out here so rows can be counted. */
+function tileGeometry(width: number, rem: number): Geometry | null {
+  if (width <= 0) return null;
+  const gap = TILE_GAP_REM * rem;
+  return {
+    columns: Math.max(1, Math.floor((width + gap) / (TILE_MIN_REM * rem + gap))),
+    pitch: TILE_ROW_REM * rem + gap,
+    gap,
+  };
+}
+
+/** Scrolls and resizes of the window, at most once a frame, to every section that windows its tiles. */
+const viewportListeners = new Set<() => void>();
+let viewportFrame = 0;
+function onViewportChange(listener: () => void): () => void {
+  const schedule = () => {
+    if (viewportFrame === 0)
+      viewportFrame = requestAnimationFrame(() => {
+        viewportFrame = 0;
+        for (const l of viewportListeners) l();
+      });
+  };
+  if (viewportListeners.size === 0) {
+    window.addEventListener('scroll', schedule, { passive: true });
+    window.addEventListener('resize', schedule);
+  }
+  viewportListeners.add(listener);
+  return () => {
+    viewportListeners.delete(listener);
+    if (viewportListeners.size === 0) {
+      window.removeEventListener('scroll', schedule);
+      window.removeEventListener('resize', schedule);
+    }
+  };
+}
+
+/**
+ * One region: its heading with every status counted, and its tiles, of which only the rows
+ * within a screen's height of the visible part are rendered (at most a few hundred tiles at any
+ * size of board). The tiles' box keeps the height of every row, so the page scrolls as if all
+ * were there; the rows above the window are padding.
+ */
 const RegionSection = memo(function RegionSection({
-  id,
-  name,
-  checks,
+  group,
   roles,
-  now,
-  tileNow,
-  connected,
-  lazy,
+  geometry,
+  place,
 }: {
-  id: string;
-  name: string;
-  checks: CheckView[];
+  group: GridGroup;
   roles: ReadonlyMap<string, ImpactRole>;
-  now: number;
-  tileNow: number;
-  connected: boolean;
-  lazy: boolean;
+  geometry: Geometry;
+  place: string;
 }) {
-  const ref = useRef<HTMLElement>(null);
-  const [visible, setVisible] = useState(!lazy);
-  const height = useRef(0);
-  useEffect(() => {
-    if (!lazy) return setVisible(true);
-    const el = ref.current;
+  const { id, name, ids, counts } = group;
+  const { columns, pitch, gap } = geometry;
+  const rows = Math.ceil(ids.length / columns);
+  const tiles = useRef<HTMLDivElement>(null);
+  const [[first, last], setWindow] = useState<[number, number]>([0, 0]);
+  const measure = useCallback(() => {
+    const el = tiles.current;
     if (!el) return;
-    // Thousands of tiles are not worth reconciling four times a second when nobody can see them.
-    const observer = new IntersectionObserver(
-      ([entry]) => {
-        if (!entry) return;
-        // The observer already measured the section: keep its height for the placeholder
-        // without forcing a layout of our own.
-        if (!entry.isIntersecting) height.current = entry.boundingClientRect.height;
-        setVisible(entry.isIntersecting);
-      },
-      { rootMargin: '400px 0px' },
-    );
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, [lazy]);
-  const counts = countStatuses(checks);
+    const top = el.getBoundingClientRect().top;
+    const screen = window.innerHeight;
+    const from = Math.min(rows, Math.max(0, Math.floor((-top - screen) / pitch)));
+    const to = Math.min(rows, Math.max(from, Math.ceil((2 * screen - top) / pitch)));
+    setWindow((w) => (w[0] === from && w[1] === to ? w : [from, to]));
+  }, [rows, pitch]);
+  // Before paint, and again whenever the rows or the sections above change.
+  useLayoutEffect(measure, [measure, place]);
+  useEffect(() => onViewportChange(measure), [measure]);
   return (
-    <section ref={ref} className="region" data-testid={`region-${id || 'other'}`} aria-label={name}>
+    <section className="region" data-testid={`region-${id || 'other'}`} aria-label={name}>
       <h2>
         {name}
         <span className="region-count" data-testid={`region-count-${id || 'other'}`}>
@@ -197,33 +241,28 @@ const RegionSection = memo(function RegionSection({
           {counts.degraded > 0 && <span className="c-degraded">▲ {counts.degraded} degraded</span>}
           {counts.unknown > 0 && <span className="c-unknown">? {counts.unknown} unknown</span>}
           <span>
-            {checks.length} check{checks.length === 1 ? '' : 's'}
+            {ids.length} check{ids.length === 1 ? '' : 's'}
           </span>
         </span>
       </h2>
-      {visible ? (
-        <div className="tiles">
-          {checks.map((check) => {
-            const stale = isStale(check, now, connected);
-            const clock = stale || check.status !== 'up' ? tileNow : 0;
-            return <CheckTile key={check.id} check={check} now={clock} stale={stale} role={roles.get(check.id)} />;
-          })}
-        </div>
-      ) : (
-        <div
-          className="tiles-placeholder"
-          style={{ height: height.current || `${Math.ceil(checks.length / 6) * 9}rem` }}
-        />
-      )}
+      <div
+        ref={tiles}
+        className="tiles"
+        style={{
+          gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`,
+          gridAutoRows: `${TILE_ROW_REM}rem`,
+          gap: `${TILE_GAP_REM}rem`,
+          height: Math.max(0, rows * pitch - gap),
+          paddingTop: first * pitch,
+        }}
+      >
+        {ids.slice(first * columns, last * columns).map((checkId) => (
+          <CheckTile key={checkId} id={checkId} role={roles.get(checkId)} />
+        ))}
+      </div>
     </section>
   );
 });
-
-function countStatuses(checks: readonly CheckView[]): Record<Status, number> {
-  const counts: Record<Status, number> = { up: 0, degraded: 0, down: 0, unknown: 0, maintenance: 0 };
-  for (const c of checks) counts[c.status]++;
-  return counts;
-}
 
 /**
  * Each check's part in what is going wrong, from the components it belongs to: the root cause

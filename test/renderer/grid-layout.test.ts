@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { CheckView, ImpactRole, RegionView, Status } from '../../src/shared/model.ts';
+import { applyCheckChanges } from '../../src/renderer/src/apply-checks.ts';
+import { naturalCompare } from '../../src/renderer/src/format.ts';
+import { groupChecks, NameOrder } from '../../src/renderer/src/grid-layout.ts';
+import { STATUS_RANK, worstStatus } from '../../src/renderer/src/status-style.ts';
+
+const STATUSES: Status[] = ['up', 'up', 'up', 'degraded', 'down', 'unknown', 'maintenance'];
+const region = (id: string): RegionView => ({ id, name: id.toUpperCase(), lat: 0, lon: 0, providerRegion: null });
+const REGIONS = ['hk', 'sg', 'lon'].map(region);
+
+let seed = 7;
+const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+
+const check = (i: number, status: Status = 'up', name = `node ${i % 37} ${i}`): CheckView => ({
+  id: `c${i}`,
+  name,
+  type: 'http',
+  target: `https://c${i}.example`,
+  region: ['hk', 'sg', 'lon', null][i % 4]!,
+  intervalMs: 1000,
+  timeoutMs: 500,
+  status,
+  since: null,
+  lastProbeAt: null,
+  latencyMs: 1,
+  errorClass: null,
+  message: '',
+  consecutiveFailures: 0,
+  consecutiveSuccesses: 0,
+});
+
+/** The order the grid had before it was made linear: one comparator sort per region. */
+function reference(checks: CheckView[], roles: Map<string, ImpactRole>, keep: (c: CheckView) => boolean) {
+  const order = [...REGIONS.map((r) => r.id), ''];
+  return order
+    .map((id) => {
+      const mine = checks
+        .filter((c) => (c.region ?? '') === id && keep(c))
+        .sort(
+          (a, b) =>
+            STATUS_RANK[a.status] - STATUS_RANK[b.status] ||
+            Number(roles.get(b.id) === 'root_cause') - Number(roles.get(a.id) === 'root_cause') ||
+            naturalCompare(a.name, b.name),
+        );
+      return { id, ids: mine.map((c) => c.id), status: worstStatus(mine.map((c) => c.status)) };
+    })
+    .filter((g) => g.ids.length > 0)
+    .sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status]);
+}
+
+describe('groupChecks', () => {
+  it('orders regions worst first and checks worst first, causes ahead, names as people count', () => {
+    let checks = Array.from({ length: 400 }, (_, i) => check(i, STATUSES[i % STATUSES.length]));
+    const roles = new Map<string, ImpactRole>([
+      ['c5', 'root_cause'],
+      ['c9', 'root_cause'],
+      ['c13', 'impacted'],
+    ]);
+    const names = new NameOrder();
+    let roster = checks;
+    const all = () => true;
+    for (let round = 0; round < 20; round++) {
+      const groups = groupChecks(checks, roster, REGIONS, roles, null, names);
+      expect(groups.map((g) => ({ id: g.id, ids: g.ids, status: g.status }))).toEqual(reference(checks, roles, all));
+      for (const g of groups) {
+        const counted = Object.values(g.counts).reduce((a, b) => a + b, 0);
+        expect(counted).toBe(g.ids.length);
+      }
+      // Status changes keep the roster (and the name order worked out from it)...
+      const changed = Array.from({ length: 15 }, () => {
+        const i = Math.floor(rand() * checks.length);
+        return { ...checks[i]!, status: STATUSES[Math.floor(rand() * STATUSES.length)]! };
+      });
+      checks = applyCheckChanges(checks, changed, []);
+      // ...and every fifth round a check is renamed and one added: a new roster.
+      if (round % 5 === 4) {
+        const renamed = { ...checks[3]!, name: `node ${round} renamed` };
+        checks = applyCheckChanges(checks, [renamed, check(1000 + round, 'down')], []);
+        roster = checks;
+      }
+    }
+  });
+
+  it('keeps only what the filter keeps, and names regions not in the config Other', () => {
+    const checks = Array.from({ length: 40 }, (_, i) => check(i, STATUSES[i % STATUSES.length]));
+    const keep = (c: CheckView) => c.status === 'down' || c.status === 'degraded';
+    const groups = groupChecks(checks, checks, REGIONS, new Map(), keep, new NameOrder());
+    expect(groups.map((g) => ({ id: g.id, ids: g.ids, status: g.status }))).toEqual(reference(checks, new Map(), keep));
+    expect(groups.find((g) => g.id === '')?.name).toBe('Other');
+    expect(groups.flatMap((g) => g.ids).every((id) => keep(checks.find((c) => c.id === id)!))).toBe(true);
+  });
+});
