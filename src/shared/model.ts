@@ -225,6 +225,11 @@ export interface ProbeResult {
    * the result is the observer's, not evidence about the target, and does not vote.
    */
   observerOffline?: boolean;
+  /**
+   * Set by the history when the check was in a planned maintenance window as it was probed: the
+   * result is kept and shown, and not charged to availability.
+   */
+  maintenance?: boolean;
 }
 
 /** One vantage's view of one check: the unit of observation is (check, vantage). */

@@ -115,7 +115,8 @@ export class HistoryModule<Store extends HistoryBackend = StoreClient> implement
 
   onCheckUpdate(update: CheckUpdate): void {
     const result = this.storable(update.result);
-    this.store.record(result);
+    // Inside a maintenance window the result is kept (and shown) but not charged to availability.
+    this.store.record(update.state.status === 'maintenance' ? { ...result, maintenance: true } : result);
     // Kept as decided, not as shown: a maintenance window is re-read at start-up, not restored.
     const saved: SavedCheckState = {
       state: update.own,

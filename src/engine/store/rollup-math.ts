@@ -25,7 +25,16 @@ export interface Sample {
   ok: boolean | number;
   latencyMs: number | null;
   errorClass: string | null;
+  /** Probed inside a maintenance window: kept, never charged (true, or 1 from SQL). */
+  maintenance?: boolean | number | null;
 }
+
+/**
+ * In SQL over `results`: 1 when the row was probed in a maintenance window (`maintenance: true`
+ * in its details), else 0. The LIKE spares the JSON parse for every other row.
+ */
+export const IN_MAINTENANCE_SQL =
+  "coalesce(details LIKE '%\"maintenance\":true%' AND json_extract(details, '$.maintenance') = 1, 0)";
 
 /** Nearest-rank percentile: always a latency that was really measured. `sorted` is ascending. */
 export function percentile(sorted: readonly number[], p: number): number | null {
@@ -39,7 +48,7 @@ export function cellFromSamples(t: number, samples: Iterable<Sample>): Cell | nu
   let failures = 0;
   const latencies: number[] = [];
   for (const s of samples) {
-    if (isObserverFault(s.errorClass)) continue;
+    if (isObserverFault(s.errorClass) || s.maintenance) continue;
     count++;
     if (!s.ok) failures++;
     else if (s.latencyMs !== null) latencies.push(s.latencyMs);

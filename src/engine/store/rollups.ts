@@ -1,4 +1,4 @@
-import { cellFromSamples, type Cell, type Sample } from './rollup-math.ts';
+import { cellFromSamples, IN_MAINTENANCE_SQL, type Cell, type Sample } from './rollup-math.ts';
 import type { StoreDatabase } from './database.ts';
 import { CHUNK_SPAN, type Chunks } from './chunks.ts';
 
@@ -217,7 +217,8 @@ export class Rollups {
   /** A whole minute or hour of every check, in one read (at most READ_LIMIT results). */
   private rollUpUnit(level: RollupLevel, t: number): void {
     const rows = this.store.all<RawRow>(
-      'SELECT check_key, ok, latency_ms AS latencyMs, error_class AS errorClass FROM results ' +
+      'SELECT check_key, ok, latency_ms AS latencyMs, error_class AS errorClass, ' +
+        `${IN_MAINTENANCE_SQL} AS maintenance FROM results ` +
         'WHERE started_at >= ? AND started_at < ?',
       t,
       t + SPAN[level],

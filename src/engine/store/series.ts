@@ -1,6 +1,14 @@
 import type { SeriesPoint, SeriesRange } from '../../shared/model.ts';
 import type { StoreDatabase } from './database.ts';
-import { cellFromSamples, mergeCells, mergeVantages, toPoint, type Cell, type Sample } from './rollup-math.ts';
+import {
+  cellFromSamples,
+  IN_MAINTENANCE_SQL,
+  mergeCells,
+  mergeVantages,
+  toPoint,
+  type Cell,
+  type Sample,
+} from './rollup-math.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
 import { HOUR, MINUTE, floorTo, type RollupLevel, type Rollups } from './rollups.ts';
 
@@ -236,7 +244,7 @@ export function queryAvailabilityAll(
     const rows =
       seg.level === 'raw'
         ? store.all<{ key: number; count: number; failures: number }>(
-            "SELECT check_key AS key, count(*) AS count, sum(ok = 0) AS failures FROM results WHERE started_at >= ? AND started_at < ? AND (error_class IS NULL OR error_class NOT IN ('probe_error', 'config_error')) GROUP BY check_key",
+            `SELECT check_key AS key, count(*) AS count, sum(ok = 0) AS failures FROM results WHERE started_at >= ? AND started_at < ? AND (error_class IS NULL OR error_class NOT IN ('probe_error', 'config_error')) AND NOT ${IN_MAINTENANCE_SQL} GROUP BY check_key`,
             seg.from,
             seg.to,
           )

@@ -23,6 +23,19 @@ function config(port = 1, extra: object = {}) {
   return outcome.config;
 }
 
+/** A maintenance window over hk-lb for the first half hour. */
+const PATCHING = {
+  maintenance: [
+    {
+      id: 'patch',
+      name: 'HK patching',
+      checks: ['hk-lb'],
+      start: new Date(T0).toISOString(),
+      end: new Date(T0 + 1_800_000).toISOString(),
+    },
+  ],
+};
+
 describe('history module in the engine', () => {
   let dir: ReturnType<typeof tempDir>;
   let clock: FakeClock;
@@ -101,19 +114,8 @@ describe('history module in the engine', () => {
   });
 
   it('keeps the status as decided, not as shown: a restart after a maintenance window does not bring the window back', async () => {
-    const window = {
-      maintenance: [
-        {
-          id: 'patch',
-          name: 'HK patching',
-          checks: ['hk-lb'],
-          start: new Date(T0).toISOString(),
-          end: new Date(T0 + 1_800_000).toISOString(),
-        },
-      ],
-    };
     const first = await start();
-    first.engine.applyConfig(config(1, window), 'test.yaml');
+    first.engine.applyConfig(config(1, PATCHING), 'test.yaml');
     await clock.advance(60_000);
     expect(first.engine.snapshot().checks[0]!.status).toBe('maintenance');
     await first.engine.stop();
@@ -122,11 +124,25 @@ describe('history module in the engine', () => {
     // Started again after the window: the check is what its results said, up, not maintenance.
     await clock.advance(3_600_000);
     const second = await start();
-    second.engine.applyConfig(config(1, window), 'test.yaml');
+    second.engine.applyConfig(config(1, PATCHING), 'test.yaml');
     expect(second.engine.snapshot().checks[0]).toMatchObject({ status: 'up', restored: true });
     healthy = false;
     await clock.advance(40_000);
     expect(second.engine.snapshot().checks[0]!.status).toBe('down');
+  });
+
+  it('keeps the results of a maintenance window and does not charge its failures to availability', async () => {
+    const { engine, rpc, context } = await start();
+    engine.applyConfig(config(1, PATCHING), 'test.yaml');
+    healthy = false;
+    await clock.advance(1_800_000);
+    healthy = true;
+    await clock.advance(1_800_000);
+    await context.store.flush();
+    const kept = await context.store.recent('hk-lb', 1_000);
+    expect(kept.filter((r) => !r.ok).length).toBeGreaterThan(100);
+    expect(kept.filter((r) => !r.ok).every((r) => r.maintenance === true)).toBe(true);
+    expect(await rpc.dispatch('history.availability', { checkId: 'hk-lb', range: '1h' }, ADMIN)).toBe(1);
   });
 
   it('starts a check afresh when its target changed while the engine was stopped', async () => {

@@ -42,13 +42,16 @@ describe('rollups and pruning', () => {
       result('hk-lb', T0 + 1, 5_000, false),
       result('hk-lb', T0 + 2, 5_000, false),
       { ...result('hk-lb', T0 + 3, 1, false), errorClass: 'probe_error' },
+      // Probed inside a maintenance window: kept, not charged.
+      { ...result('hk-lb', T0 + 4, 9_000, false), maintenance: true },
+      { ...result('hk-lb', T0 + 5, 9_000), maintenance: true },
     ]);
     store.maintain(T0 + MIN + ROLLUP_LATENESS_MS);
     expect(rows('rollup_minute')).toEqual([
       {
         check_key: 1,
         t: T0,
-        count: 102, // the probe_error result says nothing about the target: not counted
+        count: 102, // the probe_error result says nothing about the target, maintenance is not charged
         failures: 2,
         lat_count: 100,
         lat_min: 1,
