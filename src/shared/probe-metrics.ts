@@ -41,12 +41,13 @@ export const PROBE_SERIES: readonly ProbeSeries[] = [
     help: 'Earliest notAfter of the presented chain, seconds since the epoch',
   },
 ];
-export const SUCCESS = 0;
-export const DURATION = 1;
-export const HTTP_STATUS = 2;
-export const FIRST_PHASE = 3;
-export const DNS_LOOKUP = FIRST_PHASE + PHASES.length;
-export const CERT_EXPIRY = DNS_LOOKUP + 1;
+// Slots of PROBE_SERIES, for the values below.
+const SUCCESS = 0;
+const DURATION = 1;
+const HTTP_STATUS = 2;
+const FIRST_PHASE = 3;
+const DNS_LOOKUP = FIRST_PHASE + PHASES.length;
+const CERT_EXPIRY = DNS_LOOKUP + 1;
 
 /** Milliseconds as seconds, to the microsecond: finer is noise, and it keeps /metrics cheap to write. */
 const seconds = (ms: number) => Math.round(ms * 1000) / 1e6;
