@@ -10,9 +10,12 @@ import type { BoardSnapshot } from '../shared/model.ts';
 import { isEngineEvent, type BoardMessage, type EngineCommand } from '../shared/protocol.ts';
 import type { RpcMethod, RpcParams, RpcResult } from '../shared/rpc.ts';
 import { ENGINE_RESOURCE_LIMITS } from './worker-limits.ts';
+import { CLOSE_TIMEOUT_MS } from './store/thread-protocol.ts';
 
 /** How long stop() lets the worker finish (modules write what they hold) before ending it. */
-const STOP_TIMEOUT_MS = 10_000;
+// The engine's history closes last and may wait CLOSE_TIMEOUT_MS for its store thread: the host
+// waits longer, so the store's own timeout (and its log of what was lost) comes first.
+const STOP_TIMEOUT_MS = CLOSE_TIMEOUT_MS + 2_000;
 
 export interface EngineHostOptions {
   /** Path of the worker entry: src/engine/worker.ts from a checkout, the bundled file when built. */

@@ -37,7 +37,6 @@ export async function installModules(base: Omit<ModuleContext, 'store'>): Promis
     ...base,
     clock: base.clock ?? systemClock,
     onHealth: (health) => base.engine.setStorageHealth(health),
-    storeEntry: base.storeEntry,
   });
   // Probing starts after the store thread is up: loading it must not slow the first probes.
   await history.store.ready();

@@ -96,8 +96,12 @@ export class HistoryModule<Store extends HistoryBackend = StoreClient> implement
     return new HistoryModule(client, options.log, options.rpc);
   }
 
-  onConfig(config: Config): void {
+  onConfig(config: Config, checks: readonly ResolvedCheck[]): void {
     if (config.history) this.store.setRetention(config.history.retention);
+    // A removed check's row is not rewritten at stop.
+    const kept = new Set(checks.map((c) => c.id));
+    for (const id of this.written.keys()) if (!kept.has(id)) this.written.delete(id);
+    for (const id of this.held.keys()) if (!kept.has(id)) this.held.delete(id);
     this.vantages = {
       local: config.vantage?.id ?? 'local',
       remote: new Set((config.vantages ?? []).map((v) => v.id)),

@@ -188,7 +188,7 @@ export class HistoryStore {
    * predecessor committed). Not durable by itself: it is as durable as the batch it goes with.
    */
   setMark(key: string, value: unknown): void {
-    this.mark = { key, at: this.clock.now(), body: JSON.stringify(value) ?? 'null' };
+    this.mark = { key, at: this.clock.now(), body: stateJson(key, value, this.log) ?? 'null' };
   }
 
   /** Queues a check's latest state; written with the next batch (only the newest per check). */

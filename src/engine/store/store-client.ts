@@ -16,6 +16,7 @@ import {
   type StoreStats,
 } from './history-store.ts';
 import {
+  CLOSE_TIMEOUT_MS,
   FromStoreSchema,
   type FromStore,
   type ModuleStateWrite,
@@ -52,7 +53,6 @@ interface Write {
 /** Restart back-off of a store thread that died: doubles from the first to the last. */
 const RESTART_DELAYS_MS = [500, 1_000, 2_000, 5_000, 10_000, 30_000];
 /** How long close() waits for the store thread to write what is queued and exit. */
-const CLOSE_TIMEOUT_MS = 10_000;
 /** Committed module states remembered for loadState (a memory store's thread has its own database). */
 const MAX_COMMITTED_STATES = 10_000;
 

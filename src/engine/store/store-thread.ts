@@ -11,7 +11,6 @@ import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
 import { HistoryStore } from './history-store.ts';
 import {
-  FromStoreSchema,
   StoreThreadDataSchema,
   ToStoreSchema,
   type FromStore,
@@ -67,7 +66,8 @@ export function runStoreThread(
   exit: () => void = () => process.exit(0),
 ): void {
   if (port === parentPort) yieldToProbes();
-  const send = (message: FromStore) => port.postMessage(FromStoreSchema.parse(message));
+  // Typed here; the engine side parses what arrives (StoreClient).
+  const send = (message: FromStore) => port.postMessage(message);
   const time = followedClock(data.now);
   let received = 0;
   let acked = 0;
@@ -87,9 +87,9 @@ export function runStoreThread(
 
   /** Everything received so far is committed once the queue is empty after a write. */
   function ack(): void {
-    if (received === acked || store.stats().queued > 0) return;
+    const { queued, flushed, dropped, malformed, flushFailures, lastError } = store.stats();
+    if (received === acked || queued > 0) return;
     acked = received;
-    const { flushed, dropped, malformed, flushFailures, lastError } = store.stats();
     send({ kind: 'acked', upTo: acked, stats: { flushed, dropped, malformed, flushFailures, lastError } });
   }
 
@@ -145,9 +145,10 @@ export function runStoreThread(
       return;
     }
     const message = parsed.data;
-    if (message.kind === 'write') time.set(message.now);
-    if (message.kind === 'write') write(message);
-    else if (message.kind === 'query') query(message);
+    if (message.kind === 'write') {
+      time.set(message.now);
+      write(message);
+    } else if (message.kind === 'query') query(message);
     else if (message.kind === 'retention') store.setRetention(message.retention);
     else {
       store.close();

@@ -14,6 +14,10 @@ import type { SavedCheckState } from './history-store.ts';
 const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null;
 
 const ModuleStateSchema = z.strictObject({ key: z.string().min(1), at: z.number(), body: z.string() });
+
+/** How long closing waits for the store thread's last write before ending it. */
+export const CLOSE_TIMEOUT_MS = 10_000;
+
 export type ModuleStateWrite = z.infer<typeof ModuleStateSchema>;
 
 const RetentionSchema = z.strictObject({ raw: z.number(), minute: z.number(), hour: z.number() });

@@ -162,7 +162,7 @@ describe('the history module and the board’s vantage ids', () => {
     rpc = new RpcRegistry();
     const { store } = openStore(dir.path, new FakeClock(now), { timers: false });
     module = new HistoryModule(store, () => {}, rpc);
-    module.onConfig(config());
+    module.onConfig(config(), []);
   });
 
   afterEach(() => {
