@@ -11,6 +11,12 @@ import type { ConfigIssue } from './model.ts';
 export const EDITABLE_SECTIONS = ['checks', 'components', 'alerts'] as const;
 export type EditableSection = (typeof EDITABLE_SECTIONS)[number];
 export const ITEM_KEY: Record<EditableSection, 'id' | 'name'> = { checks: 'id', components: 'id', alerts: 'name' };
+/** What one item of a section is called, in messages and on the board. */
+export const SECTION_NOUN: Record<EditableSection, string> = {
+  checks: 'check',
+  components: 'component',
+  alerts: 'alert rule',
+};
 
 /** An item's JSON at most: far more than any check needs, far less than a file may hold. */
 export const MAX_ITEM_CHARS = 64 * 1024;

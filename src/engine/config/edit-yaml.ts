@@ -23,19 +23,19 @@ import {
   type YAMLSeq,
 } from 'yaml';
 import {
+  EDITABLE_SECTIONS,
   ITEM_KEY,
+  SECTION_NOUN as NOUN,
   type ConfigEdit,
   type EditableItem,
   type EditableSection,
   type JsonObject,
 } from '../../shared/config-edit.ts';
-import { canonicalJson } from '../vantages/assignment.ts';
+import { canonicalJson } from '../canonical-json.ts';
 
 export type TextEdit = { ok: true; text: string; summary: string } | { ok: false; message: string };
 
 type YamlDocument = Document.Parsed;
-
-const NOUN: Record<EditableSection, string> = { checks: 'check', components: 'component', alerts: 'alert rule' };
 
 function parse(text: string): YamlDocument | string {
   const doc = parseDocument(text, { uniqueKeys: false });
@@ -96,7 +96,7 @@ export function editableItems(text: string): EditableLists | string {
   const doc = parse(text);
   if (typeof doc === 'string') return doc;
   const out: EditableLists = { checks: [], components: [], alerts: [], regions: [] };
-  for (const section of ['checks', 'components', 'alerts'] as const) {
+  for (const section of EDITABLE_SECTIONS) {
     const seq = sectionOf(doc, section);
     if (typeof seq === 'string') return seq;
     for (const node of seq?.items ?? []) {

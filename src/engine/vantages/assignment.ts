@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Assignment } from '../../shared/agent-protocol.ts';
 import type { Config } from '../../shared/config/schema.ts';
+import { canonicalJson } from '../canonical-json.ts';
 
 /** Fields that mean something only where the vantages decide together: the centre. */
 const CENTRE_ONLY = ['vantages', 'quorum', 'missing_vantage'];
@@ -54,21 +55,6 @@ export function buildAssignments(
 /** SHA-256 of the document's canonical JSON: the same checks give the same revision, whatever the key order. */
 export function revisionOf(document: unknown): string {
   return createHash('sha256').update(canonicalJson(document), 'utf8').digest('hex');
-}
-
-/** JSON with object keys sorted at every level (undefined members left out, as JSON.stringify does). */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (!isRecord(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) {
-    if (value[key] !== undefined) out[key] = sortKeys(value[key]);
-  }
-  return out;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

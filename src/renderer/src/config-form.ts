@@ -101,9 +101,13 @@ export function fieldsFor(section: EditableSection, draft: JsonObject, context: 
 
 /** What the input shows for a field's value. */
 export function fieldText(spec: FieldSpec, value: JsonObject[string] | undefined): string {
+  return spec.kind === 'list' || !Array.isArray(value) ? valueText(value) : JSON.stringify(value);
+}
+
+/** A value as one line of text: lists joined with commas, objects as JSON, nothing as ''. */
+export function valueText(value: JsonObject[string] | undefined): string {
   if (value === undefined || value === null) return '';
-  if (spec.kind === 'list' && Array.isArray(value)) return value.join(', ');
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return Array.isArray(value) ? value.join(', ') : typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 /**

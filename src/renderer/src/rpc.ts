@@ -30,5 +30,3 @@ export function needsToken(method: RpcMethod): boolean {
   const mode = useIdentity.getState().identity.mode;
   return transport?.name === 'sse' && mode === 'token' && RPC_ACTIONS.has(method) && !storedToken();
 }
-
-export { storeToken } from './transport/sse-client.ts';

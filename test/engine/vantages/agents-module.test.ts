@@ -13,7 +13,7 @@ import { Engine } from '../../../src/engine/engine.ts';
 import { RpcRegistry } from '../../../src/engine/rpc.ts';
 import { HistoryModule, HistoryStore, hashAgentToken } from '../../../src/engine/store/index.ts';
 import { AgentsModule, cursorKey } from '../../../src/engine/vantages/agents-module.ts';
-import { canonicalJson } from '../../../src/engine/vantages/assignment.ts';
+import { canonicalJson } from '../../../src/engine/canonical-json.ts';
 import type { AgentSyncRequest, AgentSyncResponse, WireResult } from '../../../src/shared/agent-protocol.ts';
 import type { AgentSyncOutcome } from '../../../src/shared/rpc.ts';
 import { FakeClock } from '../../support/fake-clock.ts';

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { needsToken, storeToken } from '../rpc.ts';
+import { needsToken } from '../rpc.ts';
+import { storeToken } from '../transport/sse-client.ts';
 import { useUi } from '../ui-store.ts';
 
 /**

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import {
+  EDITABLE_SECTIONS,
   ITEM_KEY,
+  SECTION_NOUN,
   type ConfigDocumentView,
   type ConfigEdit,
   type EditableItem,
@@ -13,22 +15,20 @@ import {
   fieldText,
   inFormOrder,
   targetOf,
+  valueText,
   withField,
   type FieldSpec,
   type FormContext,
 } from '../config-form.ts';
 import { useIdentity, useMayCall } from '../identity.ts';
-import { call, needsToken, storeToken } from '../rpc.ts';
+import { call, needsToken } from '../rpc.ts';
+import { storeToken } from '../transport/sse-client.ts';
 import { useBoard } from '../store.ts';
 import { useUi } from '../ui-store.ts';
 
 type Doc = Extract<ConfigDocumentView, { editable: true }>;
 
-const TITLES: Record<EditableSection, { plural: string; one: string }> = {
-  checks: { plural: 'Checks', one: 'check' },
-  components: { plural: 'Components', one: 'component' },
-  alerts: { plural: 'Alert rules', one: 'alert rule' },
-};
+const PLURAL: Record<EditableSection, string> = { checks: 'Checks', components: 'Components', alerts: 'Alert rules' };
 
 interface Editing {
   section: EditableSection;
@@ -114,7 +114,7 @@ export function ConfigView() {
 
   /** Pausing, resuming and deleting ask first, as every action on the board does. */
   const confirmEdit = (edit: Extract<ConfigEdit, { op: 'pause' | 'delete' }>) => {
-    const what = `${TITLES[edit.section].one} “${edit.id}”`;
+    const what = `${SECTION_NOUN[edit.section]} “${edit.id}”`;
     const file = doc?.file ?? 'the config file';
     const verb = edit.op === 'delete' ? 'Delete' : edit.paused ? 'Pause' : 'Resume';
     useUi.getState().confirm({
@@ -226,7 +226,7 @@ export function ConfigView() {
             }}
           />
         ) : (
-          (['checks', 'components', 'alerts'] as const).map((section) => (
+          EDITABLE_SECTIONS.map((section) => (
             <ItemList
               key={section}
               section={section}
@@ -295,10 +295,10 @@ function ItemList({
     <section className="config-section" data-testid={`config-${section}`}>
       <div className="detail-head">
         <h3>
-          {TITLES[section].plural} <span className="muted">({items.length})</span>
+          {PLURAL[section]} <span className="muted">({items.length})</span>
         </h3>
         <button type="button" className="primary" onClick={onAdd} disabled={busy} data-testid={`config-add-${section}`}>
-          Add {TITLES[section].one}
+          Add {SECTION_NOUN[section]}
         </button>
       </div>
       {items.length > 0 && (
@@ -325,13 +325,13 @@ function ItemList({
                   <td>
                     <code>{entry.id}</code>
                   </td>
-                  <td>{cell(entry.item, section === 'alerts' ? 'condition' : 'name')}</td>
+                  <td>{valueText(entry.item[section === 'alerts' ? 'condition' : 'name'])}</td>
                   <td>
                     {section === 'checks'
-                      ? `${cell(entry.item, 'type')} ${targetOf(entry.item)}`
+                      ? `${valueText(entry.item['type'])} ${targetOf(entry.item)}`
                       : section === 'components'
-                        ? cell(entry.item, 'checks')
-                        : cell(entry.item, 'severity') || 'warning'}
+                        ? valueText(entry.item['checks'])
+                        : valueText(entry.item['severity']) || 'warning'}
                   </td>
                   <td>
                     {paused ? (
@@ -339,7 +339,7 @@ function ItemList({
                     ) : section === 'checks' ? (
                       (status ?? 'not applied yet')
                     ) : (
-                      cell(entry.item, section === 'components' ? 'region' : 'on')
+                      valueText(entry.item[section === 'components' ? 'region' : 'on'])
                     )}
                   </td>
                   <td>
@@ -375,12 +375,6 @@ function ItemList({
   );
 }
 
-function cell(item: JsonObject, key: string): string {
-  const value = item[key];
-  if (value === undefined || value === null) return '';
-  return Array.isArray(value) ? value.join(', ') : typeof value === 'object' ? JSON.stringify(value) : String(value);
-}
-
 function ItemForm({
   doc,
   editing,
@@ -405,8 +399,8 @@ function ItemForm({
   const otherErrors = Object.entries(errors).filter(([k]) => !shown.has(k) && k !== 'component');
   const title =
     editing.id === null
-      ? `Add a ${TITLES[editing.section].one}`
-      : `Edit ${TITLES[editing.section].one} “${editing.id}”`;
+      ? `Add a ${SECTION_NOUN[editing.section]}`
+      : `Edit ${SECTION_NOUN[editing.section]} “${editing.id}”`;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!busy) void onSave();
