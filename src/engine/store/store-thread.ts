@@ -12,6 +12,7 @@ import { systemClock } from '../clock.ts';
 import { HistoryStore } from './history-store.ts';
 import {
   StoreThreadDataSchema,
+  QUERY_ARGS,
   ToStoreSchema,
   type FromStore,
   type StoreThreadData,
@@ -118,15 +119,19 @@ export function runStoreThread(
   }
 
   function query(message: Extract<ToStore, { kind: 'query' }>): void {
-    // The arguments are the engine's own (StoreClient's typed methods); the store checks its inputs.
-    const [a, b, c, d] = message.args as [never, never, never, never];
+    const { method, args, now } = message;
     try {
       let value: unknown;
-      if (message.method === 'series') value = store.series(a, b, c, message.now, d);
-      else if (message.method === 'availability') value = store.availability(a, b, message.now, c);
-      else if (message.method === 'firstAt') value = store.firstAt(a, b);
-      else if (message.method === 'availabilityAll') value = store.availabilityAll(a, message.now);
-      else value = store.recent(a, b, c);
+      if (method === 'series') {
+        const [id, range, points, vantage] = QUERY_ARGS.series.parse(args);
+        value = store.series(id, range, points, now, vantage);
+      } else if (method === 'availability') {
+        const [id, range, vantage] = QUERY_ARGS.availability.parse(args);
+        value = store.availability(id, range, now, vantage);
+      } else if (method === 'firstAt') value = store.firstAt(...QUERY_ARGS.firstAt.parse(args));
+      else if (method === 'availabilityAll')
+        value = store.availabilityAll(QUERY_ARGS.availabilityAll.parse(args)[0], now);
+      else value = store.recent(...QUERY_ARGS.recent.parse(args));
       send({ kind: 'answer', id: message.id, value });
     } catch (error) {
       send({

@@ -23,6 +23,18 @@ export type ModuleStateWrite = z.infer<typeof ModuleStateSchema>;
 const RetentionSchema = z.strictObject({ raw: z.number(), minute: z.number(), hour: z.number() });
 
 export const QUERY_METHODS = ['series', 'availability', 'firstAt', 'availabilityAll', 'recent'] as const;
+
+const range = z.enum(['1h', '6h', '24h', '7d', '30d']);
+const checkId = z.string().min(1);
+const vantage = z.string().optional();
+/** Each query's arguments, in HistoryStore's order (the time comes as the message's `now`). */
+export const QUERY_ARGS = {
+  series: z.tuple([checkId, range, z.int().min(1), vantage]),
+  availability: z.tuple([checkId, range, vantage]),
+  firstAt: z.tuple([checkId, vantage]),
+  availabilityAll: z.tuple([range]),
+  recent: z.tuple([checkId, z.int().min(0), vantage]),
+} as const;
 export type QueryMethod = (typeof QUERY_METHODS)[number];
 
 /** What the engine thread sends. `now` is the engine's clock, so the store thread keeps its time. */
