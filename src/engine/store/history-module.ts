@@ -21,7 +21,7 @@ export interface HistoryModuleOptions {
 }
 
 /** How often at most a check's state row is rewritten while its status stays the same. */
-export const STATE_EVERY_MS = 60_000;
+const STATE_EVERY_MS = 60_000;
 
 /**
  * What the module needs of its store: a StoreClient in the engine (the store on its own thread),

@@ -22,7 +22,7 @@ export type ModuleStateWrite = z.infer<typeof ModuleStateSchema>;
 
 const RetentionSchema = z.strictObject({ raw: z.number(), minute: z.number(), hour: z.number() });
 
-export const QUERY_METHODS = ['series', 'availability', 'firstAt', 'availabilityAll', 'recent'] as const;
+const QUERY_METHODS = ['series', 'availability', 'firstAt', 'availabilityAll', 'recent'] as const;
 
 const range = z.enum(['1h', '6h', '24h', '7d', '30d']);
 const checkId = z.string().min(1);
