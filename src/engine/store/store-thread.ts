@@ -5,7 +5,6 @@
  * (thread-protocol.ts). Started by src/engine/worker.ts (one entry file for both threads, so a
  * bundle needs nothing more) with StoreThreadData as workerData.
  */
-import { setPriority } from 'node:os';
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
@@ -20,23 +19,6 @@ import {
   WRITTEN_MARK,
   WrittenMarkSchema,
 } from './thread-protocol.ts';
-
-/** The store thread's nice value on Linux: the probes' thread goes first when both want a core. */
-const STORE_THREAD_NICE = 10;
-
-/**
- * Lowers this thread's CPU priority on Linux, where a nice value belongs to the thread
- * (setpriority(2), NOTES), so a heavy query never takes a core from the probes. Elsewhere it
- * would lower the whole process, engine included, so it is left alone.
- */
-function yieldToProbes(): void {
-  if (process.platform !== 'linux') return;
-  try {
-    setPriority(STORE_THREAD_NICE);
-  } catch {
-    // Not allowed here (a sandbox): the store runs at the engine's priority.
-  }
-}
 
 /** The workerData of a store thread, or null for any other thread. */
 export function storeThreadData(data: unknown): StoreThreadData | null {
@@ -66,7 +48,6 @@ export function runStoreThread(
   port: MessagePort = parentPort!,
   exit: () => void = () => process.exit(0),
 ): void {
-  if (port === parentPort) yieldToProbes();
   // Typed here; the engine side parses what arrives (StoreClient).
   const send = (message: FromStore) => port.postMessage(message);
   const time = followedClock(data.now);
