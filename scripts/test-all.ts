@@ -58,7 +58,14 @@ counted(
   'test-results/unit.json',
   (j) => ({
     passed: j.numPassedTests,
-    failed: j.numFailedTests + (j.numFailedTestSuites ?? 0),
+    // A file that failed without a failed test in it (an import error, a hook) counts once;
+    // numFailedTestSuites would count each describe around a failed test again.
+    failed:
+      j.numFailedTests +
+      (j.testResults ?? []).filter(
+        (f: { status: string; assertionResults?: { status: string }[] }) =>
+          f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'),
+      ).length,
     skipped: j.numPendingTests + j.numTodoTests,
   }),
 );

@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { join } from 'node:path';
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,11 +16,22 @@ describe('the history store on its own thread (StoreClient)', () => {
   const clients: StoreClient[] = [];
 
   let health: StorageHealthView[];
+  /** Emits 'saving' each time the client reports history being saved again. */
+  const healthEvents = new EventEmitter();
 
   function open(dataDir: string | null = dir.path): StoreClient {
     const log = (level: string, message: string) => logs.push(`${level} ${message}`);
     const durable = new HistoryStore({ dataDir, clock, log, timers: false });
-    const client = new StoreClient({ durable, dataDir, clock, log, onHealth: (h) => health.push(h) });
+    const client = new StoreClient({
+      durable,
+      dataDir,
+      clock,
+      log,
+      onHealth: (h) => {
+        health.push(h);
+        if (h.saving) healthEvents.emit('saving', h);
+      },
+    });
     clients.push(client);
     return client;
   }
@@ -88,11 +99,14 @@ describe('the history store on its own thread (StoreClient)', () => {
     store.record(result('hk-lb', T0 + 30_000, 10));
     store.record(result('hk-lb', T0 + 40_000, 10));
     const flushed = store.flush();
+    const savingAgain = once(healthEvents, 'saving');
     // The thread is killed with the write sent but (most likely) not yet acknowledged.
     const worker = (store as unknown as { worker: Worker }).worker;
     await worker.terminate();
     await clock.advance(500);
     await flushed;
+    // The write may have been acknowledged before the kill; the new thread opens on its own time.
+    await savingAgain;
     expect(store.threadRestarts()).toBe(1);
     expect(logs.some((l) => l.startsWith('error history: the store thread exited'))).toBe(true);
     // The board was told while the thread was away, and told again once it was back.
