@@ -37,6 +37,7 @@ import { addBeat, BEATS_KEPT } from '../src/shared/beats.ts';
 import type { BoardSnapshot, CheckView, SeriesPoint, Status } from '../src/shared/model.ts';
 import type { BoardMessage } from '../src/shared/protocol.ts';
 import { readStatic } from '../src/server/static-files.ts';
+import { AUTH_ME_PATH, type AuthMe } from '../src/shared/auth-api.ts';
 
 type Scenario = 'steady' | 'bad-hour' | 'grid-10k';
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'steady,bad-hour,grid-10k')
@@ -205,6 +206,11 @@ const server = createServer(async (req, res) => {
     </script>`);
     return;
   }
+  if (url.pathname === AUTH_ME_PATH) {
+    // A board without sign-in, as `knockon serve` without `auth:` answers.
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ mode: 'open' } satisfies AuthMe));
+    return;
+  }
   if (url.pathname.startsWith('/api/')) {
     res.writeHead(200, { 'content-type': 'application/json' }).end('[]');
     return;
@@ -338,8 +344,20 @@ async function chart(query: string) {
   const cold = (await charts()).filter((c) => c.series === SERIES).at(-1)!;
   await chartPage.getByTestId('range-7d').click();
   await waitForCharts(2);
+  // BENCH_PROFILE=path: a CPU profile of the warm render (path-chart), to see where it goes.
+  const cdp =
+    process.env.BENCH_PROFILE && query === 'perf=1' ? await chartPage.context().newCDPSession(chartPage) : null;
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+    await cdp.send('Profiler.start');
+  }
   await chartPage.getByTestId('range-30d').click();
   await waitForCharts(3);
+  if (cdp) {
+    const { profile } = await cdp.send('Profiler.stop');
+    (await import('node:fs')).writeFileSync(`${process.env.BENCH_PROFILE!}-chart`, JSON.stringify(profile));
+  }
   const warm = (await charts()).filter((c) => c.series === SERIES).at(-1)!;
   await chartPage.close();
   const figures = (c: Perf['charts'][number]) => ({
