@@ -106,15 +106,15 @@ test.describe('the board through a Hong Kong outage', () => {
       await board.openView(url, 'latency');
       const card = page.getByTestId('latency-sg-api');
       await expect(card).toBeVisible();
-      await expect(card.locator('.recharts-line-curve')).toHaveCount(3);
+      await expect(card.locator('.chart-line')).toHaveCount(3);
       await page.getByTestId('range-6h').click();
       await expect(page).toHaveURL(/range=6h/);
       // A young lab may have a single 6-hour bucket: its lines are dots, but the three series are there.
-      await expect(card.locator('.recharts-line')).toHaveCount(3);
+      await expect(card.locator('.chart-line')).toHaveCount(3);
       await screenshotBoth(page, 'latency');
       await page.getByTestId('by-region').click();
       // One line per Hong Kong check: the load balancer, three services and the DNS check.
-      await expect(page.getByTestId('latency-region-hk').locator('.recharts-line')).toHaveCount(5);
+      await expect(page.getByTestId('latency-region-hk').locator('.chart-line')).toHaveCount(5);
       await screenshotBoth(page, 'latency-regions');
     });
 

@@ -1,7 +1,9 @@
 import { memo, useLayoutEffect, useMemo, useRef } from 'react';
-import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { Area, CartesianGrid, ComposedChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatAxisLatency, formatLatency, formatPercent, formatTime } from '../format.ts';
 import { rawCharts, recordChart } from '../perf.ts';
+import { latencyTicks, timeTicks } from '../chart-geometry.ts';
+import { SeriesPaths, SeriesTooltip } from './SeriesPaths.tsx';
 
 export interface ChartSeries {
   key: string;
@@ -85,6 +87,7 @@ export const LatencyChart = memo(function LatencyChart({
       ? [...shown, { t: domain[1], [DOWN_KEY]: last[DOWN_KEY] ?? null }]
       : shown;
   }, [rows, width, keys, domain]);
+  const rowsByTime = useMemo(() => new Map(data.map((r) => [r.t, r])), [data]);
   const hasDowntime = useMemo(() => data.some((r) => (r[DOWN_KEY] ?? 0) > 0), [data]);
   // Series with too few values for a line (a check down most of the range) are drawn as dots.
   const sparse = useMemo(
@@ -107,10 +110,10 @@ export const LatencyChart = memo(function LatencyChart({
       frameMs: 0,
     };
     recordChart(entry);
-    // recharts 3 lays out in passes after React's commit: wait for every line's path.
+    // recharts 3 lays out its axes in passes after React's commit; the lines follow its scales.
     let frames = 0;
     const poll = () => {
-      const drawn = (surface.current?.querySelectorAll('.recharts-line-curve').length ?? 0) >= series.length;
+      const drawn = (surface.current?.querySelectorAll('.chart-line').length ?? 0) >= series.length;
       if (!drawn && ++frames < 120) return void requestAnimationFrame(poll);
       entry.drawnMs = performance.now() - at;
       requestAnimationFrame(() => {
@@ -128,7 +131,11 @@ export const LatencyChart = memo(function LatencyChart({
   // A threshold far above the data would flatten every line to the floor: draw it only when it
   // is within reach, and say where it is otherwise.
   const showThreshold = thresholdMs !== null && (dataMax === 0 || thresholdMs <= dataMax * 3);
-  const top = Math.max(yMax ?? dataMax, showThreshold ? thresholdMs! : 0) * 1.1 || 1;
+  const yTicks = useMemo(
+    () => latencyTicks(Math.max(yMax ?? dataMax, showThreshold ? thresholdMs! : 0) * 1.1 || 1),
+    [yMax, dataMax, showThreshold, thresholdMs],
+  );
+  const top = yTicks.at(-1)!;
   // Lines as thick for the eye on a 4K wall as on a desk: they scale with the type.
   const thickness = Math.max(1, rem / 20);
   const span = domain[1] - domain[0];
@@ -162,13 +169,17 @@ export const LatencyChart = memo(function LatencyChart({
         <YAxis
           stroke="#a9b4c4"
           tick={{ fontSize: font, fill: '#c9d2de' }}
-          width={rem * 4}
+          width={rem * 4.6}
           domain={[0, top]}
+          ticks={yTicks}
+          // The lines are not recharts items (SeriesPaths): the axis takes its domain as given.
+          allowDataOverflow
           tickFormatter={(v: number) => formatAxisLatency(v, top)}
         />
         {/* Downtime: a step area on its own 0..1 axis, as tall as the share of probes that failed. */}
         <YAxis yAxisId="down" domain={[0, 1]} hide />
-        {hasDowntime && (
+        {/* Also the one recharts item of an interactive chart: its tooltip shows only with one. */}
+        {(hasDowntime || interactive) && (
           <Area
             yAxisId="down"
             dataKey={DOWN_KEY}
@@ -180,7 +191,7 @@ export const LatencyChart = memo(function LatencyChart({
             isAnimationActive={false}
             activeDot={false}
             connectNulls={false}
-            className="downtime"
+            className={hasDowntime ? 'downtime' : undefined}
           />
         )}
         {showThreshold && (
@@ -201,48 +212,31 @@ export const LatencyChart = memo(function LatencyChart({
         {interactive && (
           <Tooltip
             isAnimationActive={false}
-            contentStyle={{ background: '#151a22', border: '1px solid #3a4558', fontSize: font }}
-            labelFormatter={(t) => formatTime(Number(t), timezone, true)}
-            formatter={(v, name) =>
-              name === 'failed probes'
-                ? formatPercent(typeof v === 'number' ? v : null)
-                : formatLatency(typeof v === 'number' ? v : null)
-            }
+            content={({ label }) => (
+              <SeriesTooltip
+                label={label}
+                rows={rowsByTime}
+                series={series}
+                downKey={DOWN_KEY}
+                fontSize={font}
+                formatTime={(t) => formatTime(t, timezone, true)}
+                formatValue={formatLatency}
+                formatShare={formatPercent}
+              />
+            )}
           />
         )}
-        {series.map((s) => (
-          <Line
-            key={s.key}
-            dataKey={s.key}
-            name={s.label}
-            stroke={s.color}
-            strokeWidth={(s.width ?? 2) * thickness}
-            strokeDasharray={s.dash}
-            // A line needs two points: with fewer, show the lone value as a dot rather than nothing.
-            dot={sparse.has(s.key) ? { r: Math.max(3, rem * 0.2), fill: s.color } : false}
-            activeDot={interactive ? { r: 4 } : false}
-            isAnimationActive={false}
-            connectNulls={false}
-            type="linear"
-          />
-        ))}
+        <SeriesPaths
+          data={data}
+          series={series}
+          thickness={thickness}
+          sparse={sparse}
+          dotRadius={Math.max(3, rem * 0.2)}
+        />
       </ComposedChart>
     </div>
   );
 });
-
-const TICK_STEPS = [
-  60_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
-  172_800_000, 604_800_000,
-];
-
-/** Round-time ticks across the whole range (recharts would otherwise tick only where data is). */
-export function timeTicks([from, to]: [number, number], max = 7): number[] {
-  const step = TICK_STEPS.find((s) => (to - from) / s <= max) ?? TICK_STEPS.at(-1)!;
-  const ticks: number[] = [];
-  for (let t = Math.ceil(from / step) * step; t <= to; t += step) ticks.push(t);
-  return ticks;
-}
 
 /** Colour-blind-safe series colours (Okabe-Ito), each with its own dash so print and grey still work. */
 export const PERCENTILE_SERIES: ChartSeries[] = [

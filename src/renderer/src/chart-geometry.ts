@@ -1,0 +1,60 @@
+/**
+ * The latency charts' geometry, as pure functions: round ticks on both axes and each line's
+ * SVG path (components/LatencyChart.tsx and SeriesPaths.tsx draw them).
+ */
+
+/** A chart row: its time and a value (or a gap) per series. */
+export type ChartRowLike = { t: number } & Record<string, number | null | undefined>;
+
+export type Scale = (value: number) => number | undefined;
+
+/**
+ * One series as an SVG path: a move to the first value after a gap, a line to each value
+ * after it, so a check that was down leaves a gap rather than a line across its downtime.
+ * Coordinates to a tenth of a pixel: finer is invisible and only lengthens the path.
+ */
+export function linePath(rows: readonly ChartRowLike[], key: string, x: Scale, y: Scale): string {
+  let d = '';
+  let drawing = false;
+  for (const row of rows) {
+    const value = row[key];
+    const px = value === null || value === undefined ? undefined : x(row.t);
+    const py = px === undefined ? undefined : y(value!);
+    if (px === undefined || py === undefined || !Number.isFinite(px) || !Number.isFinite(py)) {
+      drawing = false;
+      continue;
+    }
+    d += `${drawing ? 'L' : 'M'}${Math.round(px * 10) / 10},${Math.round(py * 10) / 10}`;
+    drawing = true;
+  }
+  return d;
+}
+
+const NICE_STEPS = [1, 2, 2.5, 5, 10];
+
+/**
+ * Round y-axis ticks from 0 to at least `max`, about `count` steps of 1, 2, 2.5 or 5 times a
+ * power of ten: the axis's top is a number a reader can use ("200 ms", not "183 ms").
+ */
+export function latencyTicks(max: number, count = 4): number[] {
+  if (!(max > 0) || !Number.isFinite(max)) return [0, 1];
+  const rough = max / count;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const step = NICE_STEPS.find((n) => n * power >= rough)! * power;
+  const steps = Math.max(1, Math.ceil(max / step - 1e-9));
+  const ticks = Array.from({ length: steps + 1 }, (_, i) => Math.round(i * step * 1e6) / 1e6);
+  return ticks;
+}
+
+const TICK_STEPS = [
+  60_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
+  172_800_000, 604_800_000,
+];
+
+/** Round-time ticks across the whole range (recharts would otherwise tick only where data is). */
+export function timeTicks([from, to]: [number, number], max = 7): number[] {
+  const step = TICK_STEPS.find((s) => (to - from) / s <= max) ?? TICK_STEPS.at(-1)!;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(from / step) * step; t <= to; t += step) ticks.push(t);
+  return ticks;
+}
