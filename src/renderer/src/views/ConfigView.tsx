@@ -28,7 +28,12 @@ import { useUi } from '../ui-store.ts';
 
 type Doc = Extract<ConfigDocumentView, { editable: true }>;
 
-const PLURAL: Record<EditableSection, string> = { checks: 'Checks', components: 'Components', alerts: 'Alert rules' };
+const PLURAL: Record<EditableSection, string> = {
+  checks: 'Checks',
+  components: 'Components',
+  alerts: 'Alert rules',
+  maintenance: 'Maintenance windows',
+};
 
 interface Editing {
   section: EditableSection;
@@ -251,7 +256,8 @@ export function ConfigView() {
                 });
               }}
               onPause={(item, paused) =>
-                section !== 'components' && confirmEdit({ op: 'pause', section, id: item.id, paused })
+                (section === 'checks' || section === 'alerts') &&
+                confirmEdit({ op: 'pause', section, id: item.id, paused })
               }
               onDelete={(item) => confirmEdit({ op: 'delete', section, id: item.id })}
             />
@@ -290,7 +296,7 @@ function ItemList({
 }) {
   const statuses = useBoard((s) => s.board?.checks);
   const items = doc[section];
-  const pausable = section !== 'components';
+  const pausable = section === 'checks' || section === 'alerts';
   return (
     <section className="config-section" data-testid={`config-${section}`}>
       <div className="detail-head">
