@@ -15,11 +15,14 @@ import {
   fieldText,
   inFormOrder,
   targetOf,
+  topKey,
   valueText,
   withField,
   type FieldSpec,
   type FormContext,
 } from '../config-form.ts';
+import { endMaintenance, windowWhen } from '../maintenance.ts';
+import { isoInZone } from '../../../shared/zoned-time.ts';
 import { useIdentity, useMayCall } from '../identity.ts';
 import { call, needsToken } from '../rpc.ts';
 import { storeToken } from '../transport/sse-client.ts';
@@ -242,7 +245,7 @@ export function ConfigView() {
                 setEditing({
                   section,
                   id: null,
-                  draft: section === 'checks' ? { type: 'http' } : section === 'alerts' ? { condition: 'down' } : {},
+                  draft: newDraft(section, doc),
                   ...(section === 'checks' ? { component: null } : {}),
                 });
               }}
@@ -260,6 +263,7 @@ export function ConfigView() {
                 confirmEdit({ op: 'pause', section, id: item.id, paused })
               }
               onDelete={(item) => confirmEdit({ op: 'delete', section, id: item.id })}
+              onEnd={(item) => endMaintenance(doc, item.id, send)}
             />
           ))
         ))}
@@ -268,7 +272,58 @@ export function ConfigView() {
 }
 
 function formContext(doc: Doc): FormContext {
-  return { regions: doc.regions, components: doc.components.map((c) => c.id) };
+  return { regions: doc.regions, components: doc.components.map((c) => c.id), timezone: doc.timezone };
+}
+
+const HOUR = 3_600_000;
+
+/** A new item's first fields: a check is http, a rule fires on down, a window is the next hour. */
+function newDraft(section: EditableSection, doc: Doc): JsonObject {
+  if (section === 'checks') return { type: 'http' };
+  if (section === 'alerts') return { condition: 'down' };
+  if (section !== 'maintenance') return {};
+  const start = Math.ceil(doc.now / HOUR) * HOUR;
+  return { start: isoInZone(start, doc.timezone), end: isoInZone(start + HOUR, doc.timezone) };
+}
+
+/** A list's columns after the id: a header and the cell of each item. */
+function columns(section: EditableSection, doc: Doc, status: (id: string) => string | undefined) {
+  const text = (key: string) => (entry: EditableItem) => valueText(entry.item[key]);
+  const paused = (other: (entry: EditableItem) => string) => (entry: EditableItem) =>
+    entry.item.enabled === false ? <strong>paused</strong> : other(entry);
+  switch (section) {
+    case 'checks':
+      return [
+        { head: 'Name', cell: text('name') },
+        { head: 'Type and target', cell: (e: EditableItem) => `${valueText(e.item['type'])} ${targetOf(e.item)}` },
+        { head: 'Status', cell: paused((e) => status(e.id) ?? 'not applied yet') },
+      ];
+    case 'components':
+      return [
+        { head: 'Name', cell: text('name') },
+        { head: 'Checks', cell: text('checks') },
+        { head: 'Region', cell: text('region') },
+      ];
+    case 'alerts':
+      return [
+        { head: 'Condition', cell: text('condition') },
+        { head: 'Severity', cell: (e: EditableItem) => valueText(e.item['severity']) || 'warning' },
+        { head: 'On', cell: paused(text('on')) },
+      ];
+    case 'maintenance':
+      return [
+        { head: 'Reason', cell: text('name') },
+        {
+          head: 'Covers',
+          cell: (e: EditableItem) =>
+            (['checks', 'components', 'regions'] as const)
+              .filter((k) => Array.isArray(e.item[k]) && e.item[k].length > 0)
+              .map((k) => `${k} ${valueText(e.item[k])}`)
+              .join('; '),
+        },
+        { head: 'When', cell: (e: EditableItem) => windowWhen(doc, e.id) },
+      ];
+  }
 }
 
 /** The component to move the check to, when the form changed it; undefined leaves membership alone. */
@@ -285,6 +340,7 @@ function ItemList({
   onEdit,
   onPause,
   onDelete,
+  onEnd,
 }: {
   section: EditableSection;
   doc: Doc;
@@ -293,10 +349,12 @@ function ItemList({
   onEdit: (item: EditableItem) => void;
   onPause: (item: EditableItem, paused: boolean) => void;
   onDelete: (item: EditableItem) => void;
+  onEnd: (item: EditableItem) => void;
 }) {
   const statuses = useBoard((s) => s.board?.checks);
   const items = doc[section];
   const pausable = section === 'checks' || section === 'alerts';
+  const cols = columns(section, doc, (id) => statuses?.find((c) => c.id === id)?.status);
   return (
     <section className="config-section" data-testid={`config-${section}`}>
       <div className="detail-head">
@@ -307,16 +365,22 @@ function ItemList({
           Add {SECTION_NOUN[section]}
         </button>
       </div>
+      {section === 'maintenance' && (
+        <p className="muted">
+          Times in {doc.timezone}. Checks in a window show MAINTENANCE, their alerts are held and their availability is
+          not charged. End now sets a one-off window’s end to now; the window stays in the file as a record.
+        </p>
+      )}
       {items.length > 0 && (
         <table className="data-table">
           <thead>
             <tr>
               <th scope="col">{section === 'alerts' ? 'Name' : 'Id'}</th>
-              <th scope="col">{section === 'alerts' ? 'Condition' : 'Name'}</th>
-              <th scope="col">
-                {section === 'checks' ? 'Type and target' : section === 'components' ? 'Checks' : 'Severity'}
-              </th>
-              <th scope="col">{section === 'checks' ? 'Status' : section === 'components' ? 'Region' : 'On'}</th>
+              {cols.map((c) => (
+                <th key={c.head} scope="col">
+                  {c.head}
+                </th>
+              ))}
               <th scope="col">
                 <span className="sr-only">Actions</span>
               </th>
@@ -325,29 +389,20 @@ function ItemList({
           <tbody>
             {items.map((entry) => {
               const paused = entry.item.enabled === false;
-              const status = section === 'checks' ? statuses?.find((c) => c.id === entry.id)?.status : undefined;
+              const state = section === 'maintenance' ? doc.windows.find((w) => w.id === entry.id) : undefined;
               return (
-                <tr key={entry.id} data-testid={`config-item-${entry.id}`} data-paused={paused ? 'true' : 'false'}>
+                <tr
+                  key={entry.id}
+                  data-testid={`config-item-${entry.id}`}
+                  data-paused={paused ? 'true' : 'false'}
+                  data-active={state ? (state.active ? 'true' : 'false') : undefined}
+                >
                   <td>
                     <code>{entry.id}</code>
                   </td>
-                  <td>{valueText(entry.item[section === 'alerts' ? 'condition' : 'name'])}</td>
-                  <td>
-                    {section === 'checks'
-                      ? `${valueText(entry.item['type'])} ${targetOf(entry.item)}`
-                      : section === 'components'
-                        ? valueText(entry.item['checks'])
-                        : valueText(entry.item['severity']) || 'warning'}
-                  </td>
-                  <td>
-                    {paused ? (
-                      <strong>paused</strong>
-                    ) : section === 'checks' ? (
-                      (status ?? 'not applied yet')
-                    ) : (
-                      valueText(entry.item[section === 'components' ? 'region' : 'on'])
-                    )}
-                  </td>
+                  {cols.map((c) => (
+                    <td key={c.head}>{c.cell(entry)}</td>
+                  ))}
                   <td>
                     <div className="config-actions">
                       {entry.locked ? (
@@ -362,6 +417,11 @@ function ItemList({
                           {pausable && (
                             <button type="button" onClick={() => onPause(entry, !paused)} disabled={busy}>
                               {paused ? 'Resume' : 'Pause'}
+                            </button>
+                          )}
+                          {state?.active && !state.recurring && (
+                            <button type="button" onClick={() => onEnd(entry)} disabled={busy}>
+                              End now
                             </button>
                           )}
                           <button type="button" className="danger" onClick={() => onDelete(entry)} disabled={busy}>
@@ -401,7 +461,8 @@ function ItemForm({
   const context = formContext(doc);
   const fields = fieldsFor(editing.section, editing.draft, context);
   const shown = new Set(fields.map((f) => f.key));
-  const others = Object.keys(editing.draft).filter((k) => !shown.has(k));
+  const shownTop = new Set(fields.map((f) => topKey(f.key)));
+  const others = Object.keys(editing.draft).filter((k) => !shownTop.has(k));
   const otherErrors = Object.entries(errors).filter(([k]) => !shown.has(k) && k !== 'component');
   const title =
     editing.id === null
@@ -418,7 +479,8 @@ function ItemForm({
         <Field
           key={spec.key}
           spec={spec}
-          value={fieldText(spec, editing.draft[spec.key])}
+          value={fieldText(spec, editing.draft)}
+          written={spec.kind === 'secret' && typeof editing.draft[spec.key] === 'string'}
           error={errors[spec.key] ?? null}
           onChange={(text) => onChange({ ...editing, draft: withField(editing.draft, spec, text) })}
         />
@@ -469,20 +531,24 @@ function ItemForm({
 function Field({
   spec,
   value,
+  written,
   error,
   onChange,
 }: {
   spec: FieldSpec;
   value: string;
+  /** A secret written in the file: never shown, typing replaces it. */
+  written: boolean;
   error: string | null;
   onChange: (text: string) => void;
 }) {
   const id = `config-field-${spec.key}`;
   const described = error ? `${id}-error` : spec.hint ? `${id}-hint` : undefined;
+  const choice = spec.kind === 'select' || spec.kind === 'boolean' || spec.kind === 'schedule';
   return (
     <div className={`config-field${error ? ' is-invalid' : ''}`}>
       <label htmlFor={id}>{spec.label}</label>
-      {spec.kind === 'select' ? (
+      {choice ? (
         <select
           id={id}
           value={value}
@@ -499,8 +565,11 @@ function Field({
       ) : (
         <input
           id={id}
-          value={value}
-          inputMode={spec.kind === 'number' ? 'numeric' : undefined}
+          {...(spec.kind === 'secret' ? { defaultValue: '' } : { value })}
+          type={spec.kind === 'secret' ? 'password' : 'text'}
+          autoComplete={spec.kind === 'secret' ? 'off' : undefined}
+          placeholder={written ? 'set in the file: type to replace it' : undefined}
+          inputMode={spec.kind === 'number' ? 'decimal' : undefined}
           onChange={(e) => onChange(e.target.value)}
           aria-invalid={error ? true : undefined}
           aria-describedby={described}
