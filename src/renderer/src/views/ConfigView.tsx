@@ -21,6 +21,7 @@ import {
   type FieldSpec,
   type FormContext,
 } from '../config-form.ts';
+import { formatTime } from '../format.ts';
 import { endMaintenance, windowWhen } from '../maintenance.ts';
 import { isoInZone } from '../../../shared/zoned-time.ts';
 import { useIdentity, useMayCall } from '../identity.ts';
@@ -196,6 +197,7 @@ export function ConfigView() {
           )}
         </p>
       )}
+      {doc?.editable && !editing && <MaintenanceNow doc={doc} />}
       {doc && !doc.editable && (
         <p className="empty" data-testid="config-not-editable">
           Not editable from the board: {doc.reason}
@@ -330,6 +332,32 @@ function columns(section: EditableSection, doc: Doc, status: (id: string) => str
 function changedComponent(doc: Doc, editing: Editing): string | null | undefined {
   const before = editing.id === null ? null : componentOf(editing.id, doc.components);
   return editing.component === before && editing.id !== null ? undefined : (editing.component ?? null);
+}
+
+/** The windows in force and the next to start, above the lists: what an on-call engineer looks for first. */
+function MaintenanceNow({ doc }: { doc: Doc }) {
+  const active = doc.windows.filter((w) => w.active);
+  const next = doc.windows
+    .filter((w) => w.next && !w.active)
+    .sort((a, b) => a.next!.start - b.next!.start)
+    .slice(0, 3);
+  if (active.length === 0 && next.length === 0) return null;
+  return (
+    <p className="config-maintenance-now" data-testid="config-maintenance-now">
+      <strong>Maintenance:</strong>{' '}
+      {active.length > 0
+        ? active
+            .map(
+              (w) =>
+                `${w.id} until ${formatTime(w.active!.end, doc.timezone, true)} (${w.checks.length === 1 ? '1 check' : `${w.checks.length} checks`})`,
+            )
+            .join(', ')
+        : 'no window in force'}
+      {next.length > 0 && (
+        <> · next: {next.map((w) => `${w.id} at ${formatTime(w.next!.start, doc.timezone, true)}`).join(', ')}</>
+      )}
+    </p>
+  );
 }
 
 function ItemList({
@@ -578,7 +606,10 @@ function Field({
       )}
       {error ? (
         <small id={`${id}-error`} className="confirm-error" data-testid={`${id}-error`}>
-          {error}
+          {/* The schema speaks of the file's form of a time; the person typed the board's. */}
+          {spec.kind === 'datetime' && /ISO 8601/.test(error)
+            ? `expected ${spec.hint ?? 'a time'} (the file takes an ISO 8601 time with its zone)`
+            : error}
         </small>
       ) : (
         spec.hint && (
