@@ -288,6 +288,26 @@ auth:
       expect(served.output()).toMatch(/changed maintenance window "primary-\d{8}-\d{4}" \(ended at .* by Ana Lima/);
     });
 
+    await test.step('a component’s maintenance from the config screen covers its checks; End now from the list', async () => {
+      const start = page.getByTestId('config-start-now');
+      await start.getByTestId('config-start-now-target').selectOption('components:hk-api');
+      await start.getByRole('combobox', { name: 'for' }).selectOption('60');
+      await start.getByRole('button', { name: 'Start' }).click();
+      await expect(dialog(page)).toContainText('Start maintenance on component “hk-api” for 1 h?');
+      await dialog(page).getByRole('button', { name: 'Start maintenance' }).click();
+      const row = page.locator('[data-testid^="config-item-hk-api-"]');
+      await expect(row).toHaveAttribute('data-active', 'true');
+      await expect(row).toContainText('components hk-api');
+      await board.openView(served.url, 'checks');
+      await board.waitForStatus('primary', 'maintenance');
+      await board.openView(served.url, 'config');
+      await page.locator('[data-testid^="config-item-hk-api-"]').getByRole('button', { name: 'End now' }).click();
+      await dialog(page).getByRole('button', { name: 'End now' }).click();
+      await expect(page.locator('[data-testid^="config-item-hk-api-"]')).toHaveAttribute('data-active', 'false');
+      await board.openView(served.url, 'checks');
+      await board.waitForStatus('primary', 'up');
+    });
+
     await test.step('an operator sees the action, and the server’s refusal in the dialog; nothing is written', async () => {
       const before = await readFile(configPath, 'utf8');
       await page.getByTestId('who-am-i').getByRole('button', { name: 'Sign out' }).click();

@@ -78,11 +78,8 @@ export function resolveQuickEdit(edit: QuickEdit, file: FileView, now: number, a
     return `maintenance window "${edit.id}" is recurring: it cannot be ended early from the board (its later occurrences would go too); change its schedule or delete it`;
   const span = activeSpan(window, now);
   if (!span) return `maintenance window "${edit.id}" is not in force now: there is nothing to end`;
-  const end = Math.floor(now / 1000) * 1000;
-  // Started within this second: an end at its start would not pass the schema, so the window goes.
-  if (end <= span.start) {
-    return { edit: { op: 'delete', section: 'maintenance', id: edit.id }, note: ' (it had only just started)' };
-  }
+  // Written to the second; a window started within this second ends at the next (the schema wants end after start).
+  const end = Math.max(Math.floor(now / 1000) * 1000, span.start + 1000);
   return {
     edit: {
       op: 'replace',

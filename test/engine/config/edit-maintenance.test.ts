@@ -191,6 +191,13 @@ describe('config editor: maintenance windows from the board', () => {
     expect(await text()).toBe(before);
   });
 
+  it('ends a window started within the same second at the next second, keeping it as a record', async () => {
+    await edit({ op: 'start-maintenance', target: 'components', id: 'hk-edge', minutes: 60 });
+    await clock.advance(200);
+    expect(await edit({ op: 'end-maintenance', id: 'hk-edge-20261205-1945' })).toMatchObject({ ok: true });
+    expect(await text()).toContain('    start: 2026-12-05T19:45:30+08:00\n    end: 2026-12-05T19:45:31+08:00\n');
+  });
+
   it('refuses a bad time naming the field, and writes nothing', async () => {
     const outcome = await edit({
       op: 'add',

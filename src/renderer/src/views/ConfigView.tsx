@@ -22,7 +22,7 @@ import {
   type FormContext,
 } from '../config-form.ts';
 import { formatTime } from '../format.ts';
-import { endMaintenance, windowWhen } from '../maintenance.ts';
+import { endMaintenance, LENGTHS, startMaintenance, windowWhen } from '../maintenance.ts';
 import { isoInZone } from '../../../shared/zoned-time.ts';
 import { useIdentity, useMayCall } from '../identity.ts';
 import { call, needsToken } from '../rpc.ts';
@@ -31,6 +31,10 @@ import { useBoard } from '../store.ts';
 import { useUi } from '../ui-store.ts';
 
 type Doc = Extract<ConfigDocumentView, { editable: true }>;
+
+/** After a window's edge, so the engine's clock has passed it too. */
+const EDGE_SLACK_MS = 500;
+const DAY_MS = 86_400_000;
 
 const PLURAL: Record<EditableSection, string> = {
   checks: 'Checks',
@@ -81,6 +85,17 @@ export function ConfigView() {
   useEffect(() => {
     if (allowed && !tokenNeeded) void load();
   }, [allowed, tokenNeeded, load]);
+
+  // Read again when a window starts or ends, so "in force" and "next" stay true on an open screen.
+  useEffect(() => {
+    if (!doc?.editable) return;
+    const edges = doc.windows.flatMap((w) => [w.active?.end, w.next?.start]).filter((t) => t !== undefined);
+    if (edges.length === 0) return;
+    const wait = Math.max(Math.min(...edges) - doc.now, 0) + EDGE_SLACK_MS;
+    if (wait > DAY_MS) return;
+    const timer = setTimeout(() => void load(), wait);
+    return () => clearTimeout(timer);
+  }, [doc, load]);
 
   if (!allowed) {
     return (
@@ -266,6 +281,7 @@ export function ConfigView() {
               }
               onDelete={(item) => confirmEdit({ op: 'delete', section, id: item.id })}
               onEnd={(item) => endMaintenance(doc, item.id, send)}
+              onStart={(target, id, minutes) => startMaintenance(target, id, minutes, doc.file, send)}
             />
           ))
         ))}
@@ -360,6 +376,53 @@ function MaintenanceNow({ doc }: { doc: Doc }) {
   );
 }
 
+/** "Start maintenance now" on any check or component: the quick action of a check's detail, for components too. */
+function StartNow({
+  doc,
+  busy,
+  onStart,
+}: {
+  doc: Doc;
+  busy: boolean;
+  onStart: (target: 'checks' | 'components', id: string, minutes: number) => void;
+}) {
+  const [target, setTarget] = useState('');
+  const [minutes, setMinutes] = useState<number>(LENGTHS[0]!.minutes);
+  const [section, id] = target.split(':', 2) as ['checks' | 'components', string];
+  return (
+    <div className="toolbar config-start-now" data-testid="config-start-now">
+      <label>
+        Start maintenance now on{' '}
+        <select value={target} onChange={(e) => setTarget(e.target.value)} data-testid="config-start-now-target">
+          <option value="">(choose)</option>
+          {(['components', 'checks'] as const).map((s) => (
+            <optgroup key={s} label={PLURAL[s]}>
+              {doc[s].map((item) => (
+                <option key={item.id} value={`${s}:${item.id}`}>
+                  {item.id}
+                </option>
+              ))}
+            </optgroup>
+          ))}
+        </select>
+      </label>
+      <label>
+        for{' '}
+        <select value={minutes} onChange={(e) => setMinutes(Number(e.target.value))}>
+          {LENGTHS.map((l) => (
+            <option key={l.minutes} value={l.minutes}>
+              {l.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="button" disabled={busy || target === ''} onClick={() => onStart(section, id, minutes)}>
+        Start
+      </button>
+    </div>
+  );
+}
+
 function ItemList({
   section,
   doc,
@@ -369,6 +432,7 @@ function ItemList({
   onPause,
   onDelete,
   onEnd,
+  onStart,
 }: {
   section: EditableSection;
   doc: Doc;
@@ -378,6 +442,7 @@ function ItemList({
   onPause: (item: EditableItem, paused: boolean) => void;
   onDelete: (item: EditableItem) => void;
   onEnd: (item: EditableItem) => void;
+  onStart: (target: 'checks' | 'components', id: string, minutes: number) => void;
 }) {
   const statuses = useBoard((s) => s.board?.checks);
   const items = doc[section];
@@ -399,6 +464,7 @@ function ItemList({
           not charged. End now sets a one-off window’s end to now; the window stays in the file as a record.
         </p>
       )}
+      {section === 'maintenance' && <StartNow doc={doc} busy={busy} onStart={onStart} />}
       {items.length > 0 && (
         <table className="data-table">
           <thead>
