@@ -55,16 +55,7 @@ export function MaintenanceActions({ checkId, status }: { checkId: string; statu
         </p>
       ))}
       <div className="toolbar">
-        <label>
-          Length{' '}
-          <select value={minutes} onChange={(e) => setMinutes(Number(e.target.value))} data-testid="maintenance-length">
-            {LENGTHS.map((l) => (
-              <option key={l.minutes} value={l.minutes}>
-                {l.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <LengthChoice label="Length" minutes={minutes} onChange={setMinutes} testId="maintenance-length" />
         <button
           type="button"
           onClick={() => startMaintenance('checks', checkId, minutes, doc?.file ?? null)}
@@ -74,5 +65,31 @@ export function MaintenanceActions({ checkId, status }: { checkId: string; statu
         </button>
       </div>
     </section>
+  );
+}
+
+/** The lengths "Start maintenance now" offers, as a labelled choice. */
+export function LengthChoice({
+  label,
+  minutes,
+  onChange,
+  testId,
+}: {
+  label: string;
+  minutes: number;
+  onChange: (minutes: number) => void;
+  testId?: string;
+}) {
+  return (
+    <label>
+      {label}{' '}
+      <select value={minutes} onChange={(e) => onChange(Number(e.target.value))} data-testid={testId}>
+        {LENGTHS.map((l) => (
+          <option key={l.minutes} value={l.minutes}>
+            {l.label}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

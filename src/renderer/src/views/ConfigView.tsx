@@ -21,6 +21,7 @@ import {
   type FieldSpec,
   type FormContext,
 } from '../config-form.ts';
+import { LengthChoice } from '../components/MaintenanceActions.tsx';
 import { formatTime } from '../format.ts';
 import { endMaintenance, LENGTHS, startMaintenance, windowWhen } from '../maintenance.ts';
 import { isoInZone } from '../../../shared/zoned-time.ts';
@@ -406,16 +407,7 @@ function StartNow({
           ))}
         </select>
       </label>
-      <label>
-        for{' '}
-        <select value={minutes} onChange={(e) => setMinutes(Number(e.target.value))}>
-          {LENGTHS.map((l) => (
-            <option key={l.minutes} value={l.minutes}>
-              {l.label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <LengthChoice label="for" minutes={minutes} onChange={setMinutes} />
       <button type="button" disabled={busy || target === ''} onClick={() => onStart(section, id, minutes)}>
         Start
       </button>
