@@ -30,6 +30,9 @@ export interface FileView {
   maintenance: EditableItem[];
   checks: EditableItem[];
   components: EditableItem[];
+  /** The board's time zone (a valid one). */
+  timezone: string;
+  /** The parsed config, when it is valid (needed to end a window). */
   config: Config | null;
 }
 
@@ -43,7 +46,7 @@ export function isQuickEdit(edit: ConfigEdit): edit is QuickEdit {
 
 /** The quick action as an add or replace of a window; a message when it cannot be done. */
 export function resolveQuickEdit(edit: QuickEdit, file: FileView, now: number, actor: Actor): Resolved | string {
-  const timezone = file.config?.board.timezone ?? 'UTC';
+  const { timezone } = file;
   const at = (t: number) => `${localMinute(t, timezone).replace('T', ' ')} ${timezone}`;
   if (edit.op === 'start-maintenance') {
     const noun = SECTION_NOUN[edit.target];

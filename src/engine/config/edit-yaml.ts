@@ -30,6 +30,7 @@ import {
   type EditableSection,
   type JsonObject,
 } from '../../shared/config-edit.ts';
+import { isTimeZone } from '../../shared/config/common.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import type { PlainEdit } from './edit-maintenance.ts';
 
@@ -89,13 +90,23 @@ function lockedReason(node: unknown): string | null {
 export type EditableLists = Record<EditableSection, EditableItem[]> & {
   /** Region ids written in the file (for the check form's choice). */
   regions: string[];
+  /** The board's time zone as written, when it is one the runtime knows; else UTC (the default). */
+  timezone: string;
 };
 
 /** The items of each editable list as written, for the board's editor (one parse of the file). */
 export function editableItems(text: string): EditableLists | string {
   const doc = parse(text);
   if (typeof doc === 'string') return doc;
-  const out: EditableLists = { checks: [], components: [], alerts: [], maintenance: [], regions: [] };
+  const zone: unknown = doc.getIn(['board', 'timezone']);
+  const out: EditableLists = {
+    checks: [],
+    components: [],
+    alerts: [],
+    maintenance: [],
+    regions: [],
+    timezone: typeof zone === 'string' && isTimeZone(zone) ? zone : 'UTC',
+  };
   for (const section of EDITABLE_SECTIONS) {
     const seq = sectionOf(doc, section);
     if (typeof seq === 'string') return seq;

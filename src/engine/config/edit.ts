@@ -14,6 +14,7 @@ import {
   type ConfigEdit,
   type ConfigEditOutcome,
 } from '../../shared/config-edit.ts';
+import type { Config } from '../../shared/config/schema.ts';
 import type { ConfigIssue } from '../../shared/model.ts';
 import { describeError } from '../repeated-errors.ts';
 import type { RpcRegistry } from '../rpc.ts';
@@ -64,15 +65,14 @@ export class ConfigEditor {
     if (!read.ok) return { editable: false, file: this.path, reason: read.message };
     const items = editableItems(read.text);
     if (typeof items === 'string') return { editable: false, file: read.path, reason: items };
-    const parsed = parseConfigText(read.text, read.path);
-    const config = parsed.ok ? parsed.config : null;
+    // The loader's parse (for the windows' times and coverage) only when there are windows.
+    const config = items.maintenance.length > 0 ? parsedConfig(read.text, read.path) : null;
     const now = this.clock.now();
     return {
       editable: true,
       file: read.path,
       revision: revisionOf(read.text),
       ...items,
-      timezone: config?.board.timezone ?? 'UTC',
       now,
       windows: windowStates(config, now),
     };
@@ -132,8 +132,8 @@ export class ConfigEditor {
     if (!isQuickEdit(edit)) return { edit, note: '' };
     const items = editableItems(text);
     if (typeof items === 'string') return items;
-    const parsed = parseConfigText(text, path);
-    return resolveQuickEdit(edit, { ...items, config: parsed.ok ? parsed.config : null }, this.clock.now(), actor);
+    const config = edit.op === 'end-maintenance' ? parsedConfig(text, path) : null;
+    return resolveQuickEdit(edit, { ...items, config }, this.clock.now(), actor);
   }
 
   private async read(): Promise<{ ok: true; path: string; text: string } | { ok: false; message: string }> {
@@ -157,6 +157,11 @@ export class ConfigEditor {
 
 const CONFLICT =
   'the file changed on disk since the board read it (saved in an editor, or another edit): nothing was written; reload it and make the change again';
+
+function parsedConfig(text: string, path: string): Config | null {
+  const parsed = parseConfigText(text, path);
+  return parsed.ok ? parsed.config : null;
+}
 
 function who(actor: Actor): string {
   return `${actor.name} (${actor.id} via ${actor.via})`;
