@@ -274,6 +274,21 @@ auth:
       expect(await seriousViolations(page)).toEqual([]);
     });
 
+    await test.step('every check type has its target fields: a postgres check’s, the password as a variable name', async () => {
+      await page.getByTestId('config-add-checks').click();
+      const form = page.getByTestId('config-form');
+      await form.getByTestId('config-field-type').selectOption('postgres');
+      for (const field of ['host', 'port', 'user', 'password_env', 'database', 'role', 'primary']) {
+        await expect(form.getByTestId(`config-field-${field}`)).toBeVisible();
+      }
+      await expect(form).toContainText('the name of an environment variable holding it, never the secret itself');
+      await form.getByTestId('config-field-type').selectOption('heartbeat');
+      await expect(form.getByTestId('config-field-token')).toHaveAttribute('type', 'password');
+      await form.getByTestId('config-field-type').selectOption('postgres');
+      await screenshotBoth(page, 'config-check-postgres-form');
+      await form.getByRole('button', { name: 'Cancel' }).click();
+    });
+
     await test.step('End now on the check’s detail sets the window’s end to now, and the tile goes back', async () => {
       await checkView('primary');
       const window = page.locator('[data-testid^="maintenance-window-primary-"]');
