@@ -210,6 +210,132 @@ auth:
     });
   });
 
+  test('maintenance from the board: an admin starts it on a check for 30 min and ends it; an operator is refused', async ({
+    page,
+  }) => {
+    test.setTimeout(120_000);
+    const board = new Board(page);
+    const checkView = (id: string) => board.openView(served.url, `check/${id}`);
+
+    await test.step('the admin starts 30 min of maintenance from the check’s detail; its tile shows MAINT', async () => {
+      await board.signIn(served.url, 'ana', 'admin pass');
+      await board.waitForStatus('primary', 'up');
+      await checkView('primary');
+      const actions = page.getByTestId('maintenance-actions');
+      await expect(actions.getByTestId('maintenance-length')).toHaveValue('30');
+      await actions.getByTestId('start-maintenance').click();
+      await expect(dialog(page)).toContainText('Start maintenance on check “primary” for 30 min?');
+      await dialog(page).getByRole('button', { name: 'Start maintenance' }).click();
+      await expect(dialog(page)).toBeHidden();
+      const written = await readFile(configPath, 'utf8');
+      expect(written).toMatch(
+        /maintenance:\n {2}- id: primary-\d{8}-\d{4}\n {4}name: Started from the board by Ana Lima\n {4}checks:\n {6}- primary\n {4}start: \S+\+08:00\n {4}end: \S+\+08:00\n/,
+      );
+      expect(written).toContain("  # The primary's health endpoint.\n");
+      await expect(actions.locator('[data-testid^="maintenance-window-primary-"]')).toContainText('End now');
+      await screenshotBoth(page, 'check-maintenance');
+      expect(await seriousViolations(page)).toEqual([]);
+      await board.openView(served.url, 'checks');
+      await board.waitForStatus('primary', 'maintenance');
+      await expect(board.check('primary')).toContainText('MAINT');
+    });
+
+    await test.step('the config screen lists the window in force, and its form takes times in the board’s zone', async () => {
+      await board.openView(served.url, 'config');
+      const row = page.locator('[data-testid^="config-item-primary-"]');
+      await expect(row).toHaveAttribute('data-active', 'true');
+      await expect(row).toContainText('in force until');
+      await expect(page.getByTestId('config-maintenance-now')).toContainText(
+        /primary-\d{8}-\d{4} until .* \(1 check\)/,
+      );
+      await page.getByTestId('config-add-maintenance').click();
+      const form = page.getByTestId('config-form');
+      await form.getByTestId('config-field-id').fill('db-upgrade');
+      await form.getByTestId('config-field-name').fill('DB upgrade, CHG-1234');
+      await form.getByTestId('config-field-components').fill('hk-api');
+      await form.getByTestId('config-field-start').fill('6 Dec 2am');
+      await form.getByTestId('config-save').click();
+      await expect(form.getByTestId('config-field-start-error')).toHaveText(
+        'expected YYYY-MM-DD HH:MM in Asia/Hong_Kong (the file takes an ISO 8601 time with its zone)',
+      );
+      await screenshotBoth(page, 'config-maintenance-form');
+      expect(await seriousViolations(page)).toEqual([]);
+      await form.getByTestId('config-field-start').fill('2031-01-06 02:00');
+      await form.getByTestId('config-field-end').fill('2031-01-06 04:00');
+      await form.getByTestId('config-save').click();
+      await expect(page.getByTestId('config-item-db-upgrade')).toHaveAttribute('data-active', 'false');
+      await expect(page.getByTestId('config-item-db-upgrade')).toContainText('next');
+      expect(await readFile(configPath, 'utf8')).toContain(
+        '  - id: db-upgrade\n    name: DB upgrade, CHG-1234\n    components:\n      - hk-api\n    start: 2031-01-06T02:00:00+08:00\n    end: 2031-01-06T04:00:00+08:00\n',
+      );
+      await expect(page.getByTestId('config-maintenance-now')).toContainText('next: db-upgrade at 06 Jan, 02:00');
+      await page.getByTestId('config-maintenance').scrollIntoViewIfNeeded();
+      await screenshotBoth(page, 'config-maintenance');
+      expect(await seriousViolations(page)).toEqual([]);
+    });
+
+    await test.step('every check type has its target fields: a postgres check’s, the password as a variable name', async () => {
+      await page.getByTestId('config-add-checks').click();
+      const form = page.getByTestId('config-form');
+      await form.getByTestId('config-field-type').selectOption('postgres');
+      for (const field of ['host', 'port', 'user', 'password_env', 'database', 'role', 'primary']) {
+        await expect(form.getByTestId(`config-field-${field}`)).toBeVisible();
+      }
+      await expect(form).toContainText('the name of an environment variable holding it, never the secret itself');
+      await form.getByTestId('config-field-type').selectOption('heartbeat');
+      await expect(form.getByTestId('config-field-token')).toHaveAttribute('type', 'password');
+      await form.getByTestId('config-field-type').selectOption('postgres');
+      await screenshotBoth(page, 'config-check-postgres-form');
+      await form.getByRole('button', { name: 'Cancel' }).click();
+    });
+
+    await test.step('End now on the check’s detail sets the window’s end to now, and the tile goes back', async () => {
+      await checkView('primary');
+      const window = page.locator('[data-testid^="maintenance-window-primary-"]');
+      await window.getByRole('button', { name: 'End now' }).click();
+      await expect(dialog(page)).toContainText('the window stays in the file as a record');
+      await dialog(page).getByRole('button', { name: 'End now' }).click();
+      await expect(dialog(page)).toBeHidden();
+      await board.openView(served.url, 'checks');
+      await board.waitForStatus('primary', 'up');
+      await board.openView(served.url, 'config');
+      await expect(page.locator('[data-testid^="config-item-primary-"]')).toHaveAttribute('data-active', 'false');
+      expect(served.output()).toMatch(/changed maintenance window "primary-\d{8}-\d{4}" \(ended at .* by Ana Lima/);
+    });
+
+    await test.step('a component’s maintenance from the config screen covers its checks; End now from the list', async () => {
+      const start = page.getByTestId('config-start-now');
+      await start.getByTestId('config-start-now-target').selectOption('components:hk-api');
+      await start.getByRole('combobox', { name: 'for' }).selectOption('60');
+      await start.getByRole('button', { name: 'Start' }).click();
+      await expect(dialog(page)).toContainText('Start maintenance on component “hk-api” for 1 h?');
+      await dialog(page).getByRole('button', { name: 'Start maintenance' }).click();
+      const row = page.locator('[data-testid^="config-item-hk-api-"]');
+      await expect(row).toHaveAttribute('data-active', 'true');
+      await expect(row).toContainText('components hk-api');
+      await board.openView(served.url, 'checks');
+      await board.waitForStatus('primary', 'maintenance');
+      await board.openView(served.url, 'config');
+      await page.locator('[data-testid^="config-item-hk-api-"]').getByRole('button', { name: 'End now' }).click();
+      await dialog(page).getByRole('button', { name: 'End now' }).click();
+      await expect(page.locator('[data-testid^="config-item-hk-api-"]')).toHaveAttribute('data-active', 'false');
+      await board.openView(served.url, 'checks');
+      await board.waitForStatus('primary', 'up');
+    });
+
+    await test.step('an operator sees the action, and the server’s refusal in the dialog; nothing is written', async () => {
+      const before = await readFile(configPath, 'utf8');
+      await page.getByTestId('who-am-i').getByRole('button', { name: 'Sign out' }).click();
+      await board.signIn(served.url, 'olu', 'operator pass');
+      await checkView('primary');
+      await page.getByTestId('start-maintenance').click();
+      await dialog(page).getByRole('button', { name: 'Start maintenance' }).click();
+      await expect(dialog(page).getByRole('alert')).toContainText('needs the admin role');
+      await dialog(page).getByRole('button', { name: 'Cancel' }).click();
+      expect(await readFile(configPath, 'utf8')).toBe(before);
+    });
+  });
+
   test('a board without sign-in asks for the board token before it shows the file', async ({ page }) => {
     const plainDir = await mkdtemp(join(tmpdir(), 'knockon-e2e-config-token-'));
     const plainPath = join(plainDir, 'knockon.yaml');

@@ -8,20 +8,33 @@ import { z } from 'zod';
 import type { ConfigIssue } from './model.ts';
 
 /** The lists the board edits, and the field that names an item in each. */
-export const EDITABLE_SECTIONS = ['checks', 'components', 'alerts'] as const;
+export const EDITABLE_SECTIONS = ['checks', 'components', 'alerts', 'maintenance'] as const;
 export type EditableSection = (typeof EDITABLE_SECTIONS)[number];
-export const ITEM_KEY: Record<EditableSection, 'id' | 'name'> = { checks: 'id', components: 'id', alerts: 'name' };
+export const ITEM_KEY: Record<EditableSection, 'id' | 'name'> = {
+  checks: 'id',
+  components: 'id',
+  alerts: 'name',
+  maintenance: 'id',
+};
 /** What one item of a section is called, in messages and on the board. */
 export const SECTION_NOUN: Record<EditableSection, string> = {
   checks: 'check',
   components: 'component',
   alerts: 'alert rule',
+  maintenance: 'maintenance window',
 };
+
+/** The lengths "Start maintenance now" offers, in minutes. */
+export const MAINTENANCE_MINUTES = [30, 60, 120, 240] as const;
+/** The longest window started from the board: a week, as a recurring window's `for` at most. */
+export const MAX_MAINTENANCE_MINUTES = 7 * 24 * 60;
 
 /** An item's JSON at most: far more than any check needs, far less than a file may hold. */
 export const MAX_ITEM_CHARS = 64 * 1024;
 
-const section = z.enum(EDITABLE_SECTIONS, { error: 'edit.section: expected checks, components or alerts' });
+const section = z.enum(EDITABLE_SECTIONS, {
+  error: 'edit.section: expected checks, components, alerts or maintenance',
+});
 const itemId = z
   .string({ error: 'edit.id: expected the id of the item' })
   .min(1, 'edit.id: expected the id of the item')
@@ -45,8 +58,26 @@ export const ConfigEditSchema = z.discriminatedUnion(
       paused: z.boolean({ error: 'edit.paused: expected true or false' }),
     }),
     z.strictObject({ op: z.literal('delete'), section, id: itemId }),
+    /**
+     * A one-off maintenance window on one check or component from now, for `minutes`: the engine
+     * writes it with its own clock (a kiosk's clock may be wrong), in the board's time zone.
+     */
+    z.strictObject({
+      op: z.literal('start-maintenance'),
+      target: z.enum(['checks', 'components'], { error: 'edit.target: expected checks or components' }),
+      id: itemId,
+      minutes: z
+        .int({ error: 'edit.minutes: expected whole minutes' })
+        .min(1, 'edit.minutes: at least 1')
+        .max(MAX_MAINTENANCE_MINUTES, `edit.minutes: at most ${MAX_MAINTENANCE_MINUTES} (a week)`),
+    }),
+    /**
+     * Ends a one-off window in force now: its `end` becomes the engine's now (the window stays in
+     * the file as a record). A recurring window is refused: its next occurrences would go too.
+     */
+    z.strictObject({ op: z.literal('end-maintenance'), id: itemId }),
   ],
-  { error: 'edit.op: expected add, replace, pause or delete' },
+  { error: 'edit.op: expected add, replace, pause, delete, start-maintenance or end-maintenance' },
 );
 export type ConfigEdit = z.infer<typeof ConfigEditSchema>;
 
@@ -74,10 +105,28 @@ export type ConfigDocumentView =
       checks: EditableItem[];
       components: EditableItem[];
       alerts: EditableItem[];
+      maintenance: EditableItem[];
       /** Region ids, for the check form. */
       regions: string[];
+      /** The board's time zone: maintenance times are entered and shown in it. */
+      timezone: string;
+      /** The engine's clock when it read the file (the windows' state below is as of then). */
+      now: number;
+      /** Each maintenance window's state, when the file passes the schema (else empty). */
+      windows: MaintenanceWindowState[];
     }
   | { editable: false; file: string | null; reason: string };
+
+export interface MaintenanceWindowState {
+  id: string;
+  recurring: boolean;
+  /** The occurrence in force now, or null. */
+  active: { start: number; end: number } | null;
+  /** The next occurrence to start, or null when none will. */
+  next: { start: number; end: number } | null;
+  /** The checks it covers: named, through their component, or through their region. */
+  checks: string[];
+}
 
 export type ConfigEditOutcome =
   | { ok: true; revision: string; message: string }

@@ -26,12 +26,13 @@ import {
   EDITABLE_SECTIONS,
   ITEM_KEY,
   SECTION_NOUN as NOUN,
-  type ConfigEdit,
   type EditableItem,
   type EditableSection,
   type JsonObject,
 } from '../../shared/config-edit.ts';
+import { isTimeZone } from '../../shared/config/common.ts';
 import { canonicalJson } from '../canonical-json.ts';
+import type { PlainEdit } from './edit-maintenance.ts';
 
 export type TextEdit = { ok: true; text: string; summary: string } | { ok: false; message: string };
 
@@ -89,13 +90,23 @@ function lockedReason(node: unknown): string | null {
 export type EditableLists = Record<EditableSection, EditableItem[]> & {
   /** Region ids written in the file (for the check form's choice). */
   regions: string[];
+  /** The board's time zone as written, when it is one the runtime knows; else UTC (the default). */
+  timezone: string;
 };
 
 /** The items of each editable list as written, for the board's editor (one parse of the file). */
 export function editableItems(text: string): EditableLists | string {
   const doc = parse(text);
   if (typeof doc === 'string') return doc;
-  const out: EditableLists = { checks: [], components: [], alerts: [], regions: [] };
+  const zone: unknown = doc.getIn(['board', 'timezone']);
+  const out: EditableLists = {
+    checks: [],
+    components: [],
+    alerts: [],
+    maintenance: [],
+    regions: [],
+    timezone: typeof zone === 'string' && isTimeZone(zone) ? zone : 'UTC',
+  };
   for (const section of EDITABLE_SECTIONS) {
     const seq = sectionOf(doc, section);
     if (typeof seq === 'string') return seq;
@@ -128,7 +139,7 @@ export function itemIndex(text: string, section: EditableSection, id: string): n
  * check is renamed where they list it, and with `component` it is listed by that component only
  * (null: by none).
  */
-export function applyEdit(text: string, edit: ConfigEdit): TextEdit {
+export function applyEdit(text: string, edit: PlainEdit): TextEdit {
   const first = applyOne(text, edit);
   if (!first.ok || edit.section !== 'checks' || (edit.op !== 'add' && edit.op !== 'replace')) return first;
   const newId = typeof edit.item.id === 'string' ? edit.item.id : null;
@@ -139,7 +150,7 @@ export function applyEdit(text: string, edit: ConfigEdit): TextEdit {
   return { ok: true, text: moved.text, summary: `${first.summary}${moved.summary}` };
 }
 
-function applyOne(text: string, edit: ConfigEdit): TextEdit {
+function applyOne(text: string, edit: PlainEdit): TextEdit {
   const doc = parse(text);
   if (typeof doc === 'string') return { ok: false, message: doc };
   const seq = sectionOf(doc, edit.section);

@@ -14,9 +14,12 @@ import {
   type ConfigEdit,
   type ConfigEditOutcome,
 } from '../../shared/config-edit.ts';
+import type { Config } from '../../shared/config/schema.ts';
 import type { ConfigIssue } from '../../shared/model.ts';
 import { describeError } from '../repeated-errors.ts';
 import type { RpcRegistry } from '../rpc.ts';
+import { systemClock, type Clock } from '../clock.ts';
+import { isQuickEdit, resolveQuickEdit, windowStates, type PlainEdit } from './edit-maintenance.ts';
 import { applyEdit, editableItems, itemIndex } from './edit-yaml.ts';
 import { writeFileAtomic } from './edit-write.ts';
 import { parseConfigText } from './parse.ts';
@@ -43,11 +46,13 @@ export class ConfigEditor {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly path: string | null;
   private readonly log: Log;
+  private readonly clock: Clock;
 
   /** `path` is the config file the engine runs from; null for the built-in demo. */
-  constructor(path: string | null, log: Log) {
+  constructor(path: string | null, log: Log, clock: Clock = systemClock) {
     this.path = path;
     this.log = log;
+    this.clock = clock;
   }
 
   register(rpc: RpcRegistry): void {
@@ -60,11 +65,16 @@ export class ConfigEditor {
     if (!read.ok) return { editable: false, file: this.path, reason: read.message };
     const items = editableItems(read.text);
     if (typeof items === 'string') return { editable: false, file: read.path, reason: items };
+    // The loader's parse (for the windows' times and coverage) only when there are windows.
+    const config = items.maintenance.length > 0 ? parsedConfig(read.text, read.path) : null;
+    const now = this.clock.now();
     return {
       editable: true,
       file: read.path,
       revision: revisionOf(read.text),
       ...items,
+      now,
+      windows: windowStates(config, now),
     };
   }
 
@@ -80,11 +90,14 @@ export class ConfigEditor {
     if (!read.ok) return refused('refused', read.message);
     const { path, text } = read;
     if (revisionOf(text) !== revision) return refused('conflict', CONFLICT);
-    const changed = applyEdit(text, edit);
-    if (!changed.ok) return refused('refused', changed.message);
+    const plain = this.plainEdit(path, text, edit, actor);
+    if (typeof plain === 'string') return refused('refused', plain);
+    const applied = applyEdit(text, plain.edit);
+    if (!applied.ok) return refused('refused', applied.message);
+    const changed = { ...applied, summary: `${applied.summary}${plain.note}` };
     const parsed = parseConfigText(changed.text, path);
     if (!parsed.ok) {
-      const fields = itemFields(changed.text, edit, parsed.issues);
+      const fields = itemFields(changed.text, plain.edit, parsed.issues);
       return {
         ok: false,
         reason: 'invalid',
@@ -109,6 +122,20 @@ export class ConfigEditor {
     return { ok: true, revision: revisionOf(changed.text), message: changed.summary };
   }
 
+  /** The board's maintenance quick actions become an add or replace of a window, timed by the engine's clock. */
+  private plainEdit(
+    path: string,
+    text: string,
+    edit: ConfigEdit,
+    actor: Actor,
+  ): { edit: PlainEdit; note: string } | string {
+    if (!isQuickEdit(edit)) return { edit, note: '' };
+    const items = editableItems(text);
+    if (typeof items === 'string') return items;
+    const config = edit.op === 'end-maintenance' ? parsedConfig(text, path) : null;
+    return resolveQuickEdit(edit, { ...items, config }, this.clock.now(), actor);
+  }
+
   private async read(): Promise<{ ok: true; path: string; text: string } | { ok: false; message: string }> {
     if (this.path === null) return { ok: false, message: DEMO_REFUSAL };
     try {
@@ -131,12 +158,17 @@ export class ConfigEditor {
 const CONFLICT =
   'the file changed on disk since the board read it (saved in an editor, or another edit): nothing was written; reload it and make the change again';
 
+function parsedConfig(text: string, path: string): Config | null {
+  const parsed = parseConfigText(text, path);
+  return parsed.ok ? parsed.config : null;
+}
+
 function who(actor: Actor): string {
   return `${actor.name} (${actor.id} via ${actor.via})`;
 }
 
 /** The issues that concern the edited item, keyed by its own field path (`url`, `expect.status`). */
-function itemFields(text: string, edit: ConfigEdit, issues: ConfigIssue[]): Record<string, string> {
+function itemFields(text: string, edit: PlainEdit, issues: ConfigIssue[]): Record<string, string> {
   const id = edit.op === 'add' || edit.op === 'replace' ? edit.item[ITEM_KEY[edit.section]] : edit.id;
   if (typeof id !== 'string') return {};
   const index = itemIndex(text, edit.section, id);

@@ -16,6 +16,19 @@ export interface WindowChange {
   until: number | null;
 }
 
+/** Each window of the config with the checks it covers: named, through their component or their region. */
+export function windowsWithChecks(
+  config: Pick<Config, 'maintenance' | 'components' | 'checks'>,
+): { window: MaintenanceWindow; checks: Set<string> }[] {
+  const componentsOf = new Map(config.components.map((c) => [c.id, c.checks]));
+  return (config.maintenance ?? []).map((window) => {
+    const checks = new Set(window.checks);
+    for (const c of window.components) for (const id of componentsOf.get(c) ?? []) checks.add(id);
+    for (const check of config.checks) if (check.region && window.regions.includes(check.region)) checks.add(check.id);
+    return { window, checks };
+  });
+}
+
 export class MaintenanceSchedule {
   private windows: { window: MaintenanceWindow; checks: Set<string> }[] = [];
   private active = new Set<string>();
@@ -23,14 +36,7 @@ export class MaintenanceSchedule {
   private covered = new Map<string, number>();
 
   configure(config: Config): void {
-    const componentsOf = new Map(config.components.map((c) => [c.id, c.checks]));
-    this.windows = (config.maintenance ?? []).map((window) => {
-      const checks = new Set(window.checks);
-      for (const c of window.components) for (const id of componentsOf.get(c) ?? []) checks.add(id);
-      for (const check of config.checks)
-        if (check.region && window.regions.includes(check.region)) checks.add(check.id);
-      return { window, checks };
-    });
+    this.windows = windowsWithChecks(config);
     this.active = new Set();
     this.covered = new Map();
   }

@@ -3,49 +3,13 @@
  * (recurring across midnight, daylight-saving changes in a named zone) are tested exactly.
  */
 import { WEEKDAYS, type MaintenanceWindow } from '../../shared/config/maintenance.ts';
+import { offsetAt, zonedToUtc } from '../../shared/zoned-time.ts';
 
 const DAY = 86_400_000;
 
 export interface Span {
   start: number;
   end: number;
-}
-
-const formats = new Map<string, Intl.DateTimeFormat>();
-
-/** The zone's offset from UTC at an instant, in ms (positive east of Greenwich). */
-function offsetAt(at: number, timezone: string): number {
-  let format = formats.get(timezone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formats.set(timezone, format);
-  }
-  const parts = Object.fromEntries(format.formatToParts(at).map((p) => [p.type, Number(p.value)]));
-  const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
-  return asUtc - Math.floor(at / 1000) * 1000;
-}
-
-/**
- * The instant of a local wall-clock time in a zone. A time the clocks skip (the spring-forward
- * hour) is read with the offset from before the change, so it lands just after the gap; a time
- * that happens twice (the autumn hour) is its first occurrence.
- */
-export function zonedToUtc(y: number, m: number, d: number, hh: number, mm: number, timezone: string): number {
-  const local = Date.UTC(y, m, d, hh, mm);
-  const before = offsetAt(local - DAY / 2, timezone);
-  const after = offsetAt(local + DAY / 2, timezone);
-  const first = local - Math.max(before, after);
-  if (offsetAt(first, timezone) === Math.max(before, after)) return first;
-  return local - Math.min(before, after);
 }
 
 /** The local calendar date of an instant in a zone. */

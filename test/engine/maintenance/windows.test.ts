@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maintenanceWindowSchema } from '../../../src/shared/config/maintenance.ts';
-import { activeSpan, nextChange, zonedToUtc } from '../../../src/engine/maintenance/windows.ts';
+import { activeSpan, nextChange } from '../../../src/engine/maintenance/windows.ts';
+import { zonedToUtc } from '../../../src/shared/zoned-time.ts';
 
 const window = (input: object) => maintenanceWindowSchema.parse({ id: 'w', checks: ['a'], ...input });
 const at = (iso: string) => Date.parse(iso);

@@ -1,5 +1,6 @@
 import type { PhaseTimings, ProbeResult, SeriesRange } from '../../../shared/model.ts';
 import { HeartbeatBar } from '../components/Heartbeats.tsx';
+import { MaintenanceActions } from '../components/MaintenanceActions.tsx';
 import { ReplicationPanel } from '../components/ReplicationPanel.tsx';
 import { SeriesPanel } from '../components/SeriesPanel.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -92,6 +93,7 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
           <Fact key={name} label={name} value={value} />
         ))}
       </div>
+      <MaintenanceActions checkId={check.id} status={check.status} />
       {results.length > 0 && (
         <section className="detail-beats" aria-labelledby="beats-title">
           <h3 id="beats-title">

@@ -15,11 +15,16 @@ import {
   fieldText,
   inFormOrder,
   targetOf,
+  topKey,
   valueText,
   withField,
   type FieldSpec,
   type FormContext,
 } from '../config-form.ts';
+import { LengthChoice } from '../components/MaintenanceActions.tsx';
+import { formatTime } from '../format.ts';
+import { endMaintenance, LENGTHS, startMaintenance, windowWhen } from '../maintenance.ts';
+import { isoInZone } from '../../../shared/zoned-time.ts';
 import { useIdentity, useMayCall } from '../identity.ts';
 import { call, needsToken } from '../rpc.ts';
 import { storeToken } from '../transport/sse-client.ts';
@@ -28,7 +33,16 @@ import { useUi } from '../ui-store.ts';
 
 type Doc = Extract<ConfigDocumentView, { editable: true }>;
 
-const PLURAL: Record<EditableSection, string> = { checks: 'Checks', components: 'Components', alerts: 'Alert rules' };
+/** After a window's edge, so the engine's clock has passed it too. */
+const EDGE_SLACK_MS = 500;
+const DAY_MS = 86_400_000;
+
+const PLURAL: Record<EditableSection, string> = {
+  checks: 'Checks',
+  components: 'Components',
+  alerts: 'Alert rules',
+  maintenance: 'Maintenance windows',
+};
 
 interface Editing {
   section: EditableSection;
@@ -72,6 +86,17 @@ export function ConfigView() {
   useEffect(() => {
     if (allowed && !tokenNeeded) void load();
   }, [allowed, tokenNeeded, load]);
+
+  // Read again when a window starts or ends, so "in force" and "next" stay true on an open screen.
+  useEffect(() => {
+    if (!doc?.editable) return;
+    const edges = doc.windows.flatMap((w) => [w.active?.end, w.next?.start]).filter((t) => t !== undefined);
+    if (edges.length === 0) return;
+    const wait = Math.max(Math.min(...edges) - doc.now, 0) + EDGE_SLACK_MS;
+    if (wait > DAY_MS) return;
+    const timer = setTimeout(() => void load(), wait);
+    return () => clearTimeout(timer);
+  }, [doc, load]);
 
   if (!allowed) {
     return (
@@ -188,6 +213,7 @@ export function ConfigView() {
           )}
         </p>
       )}
+      {doc?.editable && !editing && <MaintenanceNow doc={doc} />}
       {doc && !doc.editable && (
         <p className="empty" data-testid="config-not-editable">
           Not editable from the board: {doc.reason}
@@ -237,7 +263,7 @@ export function ConfigView() {
                 setEditing({
                   section,
                   id: null,
-                  draft: section === 'checks' ? { type: 'http' } : section === 'alerts' ? { condition: 'down' } : {},
+                  draft: newDraft(section, doc),
                   ...(section === 'checks' ? { component: null } : {}),
                 });
               }}
@@ -251,9 +277,12 @@ export function ConfigView() {
                 });
               }}
               onPause={(item, paused) =>
-                section !== 'components' && confirmEdit({ op: 'pause', section, id: item.id, paused })
+                (section === 'checks' || section === 'alerts') &&
+                confirmEdit({ op: 'pause', section, id: item.id, paused })
               }
               onDelete={(item) => confirmEdit({ op: 'delete', section, id: item.id })}
+              onEnd={(item) => endMaintenance(doc, item.id, send)}
+              onStart={(target, id, minutes) => startMaintenance(target, id, minutes, doc.file, send)}
             />
           ))
         ))}
@@ -262,13 +291,128 @@ export function ConfigView() {
 }
 
 function formContext(doc: Doc): FormContext {
-  return { regions: doc.regions, components: doc.components.map((c) => c.id) };
+  return { regions: doc.regions, components: doc.components.map((c) => c.id), timezone: doc.timezone };
+}
+
+const HOUR = 3_600_000;
+
+/** A new item's first fields: a check is http, a rule fires on down, a window is the next hour. */
+function newDraft(section: EditableSection, doc: Doc): JsonObject {
+  if (section === 'checks') return { type: 'http' };
+  if (section === 'alerts') return { condition: 'down' };
+  if (section !== 'maintenance') return {};
+  const start = Math.ceil(doc.now / HOUR) * HOUR;
+  return { start: isoInZone(start, doc.timezone), end: isoInZone(start + HOUR, doc.timezone) };
+}
+
+/** A list's columns after the id: a header and the cell of each item. */
+function columns(section: EditableSection, doc: Doc, status: (id: string) => string | undefined) {
+  const text = (key: string) => (entry: EditableItem) => valueText(entry.item[key]);
+  const paused = (other: (entry: EditableItem) => string) => (entry: EditableItem) =>
+    entry.item.enabled === false ? <strong>paused</strong> : other(entry);
+  switch (section) {
+    case 'checks':
+      return [
+        { head: 'Name', cell: text('name') },
+        { head: 'Type and target', cell: (e: EditableItem) => `${valueText(e.item['type'])} ${targetOf(e.item)}` },
+        { head: 'Status', cell: paused((e) => status(e.id) ?? 'not applied yet') },
+      ];
+    case 'components':
+      return [
+        { head: 'Name', cell: text('name') },
+        { head: 'Checks', cell: text('checks') },
+        { head: 'Region', cell: text('region') },
+      ];
+    case 'alerts':
+      return [
+        { head: 'Condition', cell: text('condition') },
+        { head: 'Severity', cell: (e: EditableItem) => valueText(e.item['severity']) || 'warning' },
+        { head: 'On', cell: paused(text('on')) },
+      ];
+    case 'maintenance':
+      return [
+        { head: 'Reason', cell: text('name') },
+        {
+          head: 'Covers',
+          cell: (e: EditableItem) =>
+            (['checks', 'components', 'regions'] as const)
+              .filter((k) => Array.isArray(e.item[k]) && e.item[k].length > 0)
+              .map((k) => `${k} ${valueText(e.item[k])}`)
+              .join('; '),
+        },
+        { head: 'When', cell: (e: EditableItem) => windowWhen(doc, e.id) },
+      ];
+  }
 }
 
 /** The component to move the check to, when the form changed it; undefined leaves membership alone. */
 function changedComponent(doc: Doc, editing: Editing): string | null | undefined {
   const before = editing.id === null ? null : componentOf(editing.id, doc.components);
   return editing.component === before && editing.id !== null ? undefined : (editing.component ?? null);
+}
+
+/** The windows in force and the next to start, above the lists: what an on-call engineer looks for first. */
+function MaintenanceNow({ doc }: { doc: Doc }) {
+  const active = doc.windows.filter((w) => w.active);
+  const next = doc.windows
+    .filter((w) => w.next && !w.active)
+    .sort((a, b) => a.next!.start - b.next!.start)
+    .slice(0, 3);
+  if (active.length === 0 && next.length === 0) return null;
+  return (
+    <p className="config-maintenance-now" data-testid="config-maintenance-now">
+      <strong>Maintenance:</strong>{' '}
+      {active.length > 0
+        ? active
+            .map(
+              (w) =>
+                `${w.id} until ${formatTime(w.active!.end, doc.timezone, true)} (${w.checks.length === 1 ? '1 check' : `${w.checks.length} checks`})`,
+            )
+            .join(', ')
+        : 'no window in force'}
+      {next.length > 0 && (
+        <> · next: {next.map((w) => `${w.id} at ${formatTime(w.next!.start, doc.timezone, true)}`).join(', ')}</>
+      )}
+    </p>
+  );
+}
+
+/** "Start maintenance now" on any check or component: the quick action of a check's detail, for components too. */
+function StartNow({
+  doc,
+  busy,
+  onStart,
+}: {
+  doc: Doc;
+  busy: boolean;
+  onStart: (target: 'checks' | 'components', id: string, minutes: number) => void;
+}) {
+  const [target, setTarget] = useState('');
+  const [minutes, setMinutes] = useState<number>(LENGTHS[0]!.minutes);
+  const [section, id] = target.split(':', 2) as ['checks' | 'components', string];
+  return (
+    <div className="toolbar config-start-now" data-testid="config-start-now">
+      <label>
+        Start maintenance now on{' '}
+        <select value={target} onChange={(e) => setTarget(e.target.value)} data-testid="config-start-now-target">
+          <option value="">(choose)</option>
+          {(['components', 'checks'] as const).map((s) => (
+            <optgroup key={s} label={PLURAL[s]}>
+              {doc[s].map((item) => (
+                <option key={item.id} value={`${s}:${item.id}`}>
+                  {item.id}
+                </option>
+              ))}
+            </optgroup>
+          ))}
+        </select>
+      </label>
+      <LengthChoice label="for" minutes={minutes} onChange={setMinutes} />
+      <button type="button" disabled={busy || target === ''} onClick={() => onStart(section, id, minutes)}>
+        Start
+      </button>
+    </div>
+  );
 }
 
 function ItemList({
@@ -279,6 +423,8 @@ function ItemList({
   onEdit,
   onPause,
   onDelete,
+  onEnd,
+  onStart,
 }: {
   section: EditableSection;
   doc: Doc;
@@ -287,10 +433,13 @@ function ItemList({
   onEdit: (item: EditableItem) => void;
   onPause: (item: EditableItem, paused: boolean) => void;
   onDelete: (item: EditableItem) => void;
+  onEnd: (item: EditableItem) => void;
+  onStart: (target: 'checks' | 'components', id: string, minutes: number) => void;
 }) {
   const statuses = useBoard((s) => s.board?.checks);
   const items = doc[section];
-  const pausable = section !== 'components';
+  const pausable = section === 'checks' || section === 'alerts';
+  const cols = columns(section, doc, (id) => statuses?.find((c) => c.id === id)?.status);
   return (
     <section className="config-section" data-testid={`config-${section}`}>
       <div className="detail-head">
@@ -301,16 +450,23 @@ function ItemList({
           Add {SECTION_NOUN[section]}
         </button>
       </div>
+      {section === 'maintenance' && (
+        <p className="muted">
+          Times in {doc.timezone}. Checks in a window show MAINTENANCE, their alerts are held and their availability is
+          not charged. End now sets a one-off window’s end to now; the window stays in the file as a record.
+        </p>
+      )}
+      {section === 'maintenance' && <StartNow doc={doc} busy={busy} onStart={onStart} />}
       {items.length > 0 && (
         <table className="data-table">
           <thead>
             <tr>
               <th scope="col">{section === 'alerts' ? 'Name' : 'Id'}</th>
-              <th scope="col">{section === 'alerts' ? 'Condition' : 'Name'}</th>
-              <th scope="col">
-                {section === 'checks' ? 'Type and target' : section === 'components' ? 'Checks' : 'Severity'}
-              </th>
-              <th scope="col">{section === 'checks' ? 'Status' : section === 'components' ? 'Region' : 'On'}</th>
+              {cols.map((c) => (
+                <th key={c.head} scope="col">
+                  {c.head}
+                </th>
+              ))}
               <th scope="col">
                 <span className="sr-only">Actions</span>
               </th>
@@ -319,29 +475,20 @@ function ItemList({
           <tbody>
             {items.map((entry) => {
               const paused = entry.item.enabled === false;
-              const status = section === 'checks' ? statuses?.find((c) => c.id === entry.id)?.status : undefined;
+              const state = section === 'maintenance' ? doc.windows.find((w) => w.id === entry.id) : undefined;
               return (
-                <tr key={entry.id} data-testid={`config-item-${entry.id}`} data-paused={paused ? 'true' : 'false'}>
+                <tr
+                  key={entry.id}
+                  data-testid={`config-item-${entry.id}`}
+                  data-paused={paused ? 'true' : 'false'}
+                  data-active={state ? (state.active ? 'true' : 'false') : undefined}
+                >
                   <td>
                     <code>{entry.id}</code>
                   </td>
-                  <td>{valueText(entry.item[section === 'alerts' ? 'condition' : 'name'])}</td>
-                  <td>
-                    {section === 'checks'
-                      ? `${valueText(entry.item['type'])} ${targetOf(entry.item)}`
-                      : section === 'components'
-                        ? valueText(entry.item['checks'])
-                        : valueText(entry.item['severity']) || 'warning'}
-                  </td>
-                  <td>
-                    {paused ? (
-                      <strong>paused</strong>
-                    ) : section === 'checks' ? (
-                      (status ?? 'not applied yet')
-                    ) : (
-                      valueText(entry.item[section === 'components' ? 'region' : 'on'])
-                    )}
-                  </td>
+                  {cols.map((c) => (
+                    <td key={c.head}>{c.cell(entry)}</td>
+                  ))}
                   <td>
                     <div className="config-actions">
                       {entry.locked ? (
@@ -356,6 +503,11 @@ function ItemList({
                           {pausable && (
                             <button type="button" onClick={() => onPause(entry, !paused)} disabled={busy}>
                               {paused ? 'Resume' : 'Pause'}
+                            </button>
+                          )}
+                          {state?.active && !state.recurring && (
+                            <button type="button" onClick={() => onEnd(entry)} disabled={busy}>
+                              End now
                             </button>
                           )}
                           <button type="button" className="danger" onClick={() => onDelete(entry)} disabled={busy}>
@@ -395,7 +547,8 @@ function ItemForm({
   const context = formContext(doc);
   const fields = fieldsFor(editing.section, editing.draft, context);
   const shown = new Set(fields.map((f) => f.key));
-  const others = Object.keys(editing.draft).filter((k) => !shown.has(k));
+  const shownTop = new Set(fields.map((f) => topKey(f.key)));
+  const others = Object.keys(editing.draft).filter((k) => !shownTop.has(k));
   const otherErrors = Object.entries(errors).filter(([k]) => !shown.has(k) && k !== 'component');
   const title =
     editing.id === null
@@ -412,7 +565,8 @@ function ItemForm({
         <Field
           key={spec.key}
           spec={spec}
-          value={fieldText(spec, editing.draft[spec.key])}
+          value={fieldText(spec, editing.draft)}
+          written={spec.kind === 'secret' && typeof editing.draft[spec.key] === 'string'}
           error={errors[spec.key] ?? null}
           onChange={(text) => onChange({ ...editing, draft: withField(editing.draft, spec, text) })}
         />
@@ -463,20 +617,24 @@ function ItemForm({
 function Field({
   spec,
   value,
+  written,
   error,
   onChange,
 }: {
   spec: FieldSpec;
   value: string;
+  /** A secret written in the file: never shown, typing replaces it. */
+  written: boolean;
   error: string | null;
   onChange: (text: string) => void;
 }) {
   const id = `config-field-${spec.key}`;
   const described = error ? `${id}-error` : spec.hint ? `${id}-hint` : undefined;
+  const choice = spec.kind === 'select' || spec.kind === 'boolean' || spec.kind === 'schedule';
   return (
     <div className={`config-field${error ? ' is-invalid' : ''}`}>
       <label htmlFor={id}>{spec.label}</label>
-      {spec.kind === 'select' ? (
+      {choice ? (
         <select
           id={id}
           value={value}
@@ -493,8 +651,11 @@ function Field({
       ) : (
         <input
           id={id}
-          value={value}
-          inputMode={spec.kind === 'number' ? 'numeric' : undefined}
+          {...(spec.kind === 'secret' ? { defaultValue: '' } : { value })}
+          type={spec.kind === 'secret' ? 'password' : 'text'}
+          autoComplete={spec.kind === 'secret' ? 'off' : undefined}
+          placeholder={written ? 'set in the file: type to replace it' : undefined}
+          inputMode={spec.kind === 'number' ? 'decimal' : undefined}
           onChange={(e) => onChange(e.target.value)}
           aria-invalid={error ? true : undefined}
           aria-describedby={described}
@@ -503,7 +664,10 @@ function Field({
       )}
       {error ? (
         <small id={`${id}-error`} className="confirm-error" data-testid={`${id}-error`}>
-          {error}
+          {/* The schema speaks of the file's form of a time; the person typed the board's. */}
+          {spec.kind === 'datetime' && /ISO 8601/.test(error)
+            ? `expected ${spec.hint ?? 'a time'} (the file takes an ISO 8601 time with its zone)`
+            : error}
         </small>
       ) : (
         spec.hint && (

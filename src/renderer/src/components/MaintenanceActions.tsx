@@ -1,0 +1,95 @@
+import { useEffect, useState } from 'react';
+import type { ConfigDocumentView } from '../../../shared/config-edit.ts';
+import type { Status } from '../../../shared/model.ts';
+import { formatTime } from '../format.ts';
+import { useMayCall } from '../identity.ts';
+import { endMaintenance, LENGTHS, startMaintenance } from '../maintenance.ts';
+import { href } from '../route.ts';
+import { call } from '../rpc.ts';
+import { useBoard } from '../store.ts';
+
+type Doc = Extract<ConfigDocumentView, { editable: true }>;
+
+/**
+ * A check's maintenance from its detail: start a one-off window now for a chosen length, and end
+ * a window in force. Shown to whoever may act (operators too: the server refuses them, and the
+ * dialog says so); only an admin can read the file's windows, so only an admin sees "End now".
+ */
+export function MaintenanceActions({ checkId, status }: { checkId: string; status: Status }) {
+  const mayAct = useMayCall('incidents.unsilence');
+  const admin = useMayCall('config.edit');
+  const timezone = useBoard((s) => s.board?.timezone ?? 'UTC');
+  const [minutes, setMinutes] = useState<number>(LENGTHS[0]!.minutes);
+  const [doc, setDoc] = useState<Doc | null>(null);
+
+  // Read again as the check enters or leaves maintenance: the window list changed with it.
+  useEffect(() => {
+    if (!admin) return;
+    let live = true;
+    call('config.document', {}).then(
+      (view) => live && setDoc(view.editable ? view : null),
+      () => live && setDoc(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [admin, status]);
+
+  if (!mayAct) return null;
+  const active = (doc?.windows ?? []).filter((w) => w.active && w.checks.includes(checkId));
+  return (
+    <section className="detail-maintenance" aria-labelledby="maintenance-title" data-testid="maintenance-actions">
+      <h3 id="maintenance-title">Maintenance</h3>
+      {active.map((w) => (
+        <p key={w.id} data-testid={`maintenance-window-${w.id}`}>
+          In window <code>{w.id}</code> until {formatTime(w.active!.end, timezone, true)}{' '}
+          {w.recurring ? (
+            <span className="muted">
+              (recurring: change its schedule in the <a href={href('config')}>config</a>)
+            </span>
+          ) : (
+            <button type="button" onClick={() => doc && endMaintenance(doc, w.id)}>
+              End now
+            </button>
+          )}
+        </p>
+      ))}
+      <div className="toolbar">
+        <LengthChoice label="Length" minutes={minutes} onChange={setMinutes} testId="maintenance-length" />
+        <button
+          type="button"
+          onClick={() => startMaintenance('checks', checkId, minutes, doc?.file ?? null)}
+          data-testid="start-maintenance"
+        >
+          Start maintenance now
+        </button>
+      </div>
+    </section>
+  );
+}
+
+/** The lengths "Start maintenance now" offers, as a labelled choice. */
+export function LengthChoice({
+  label,
+  minutes,
+  onChange,
+  testId,
+}: {
+  label: string;
+  minutes: number;
+  onChange: (minutes: number) => void;
+  testId?: string;
+}) {
+  return (
+    <label>
+      {label}{' '}
+      <select value={minutes} onChange={(e) => onChange(Number(e.target.value))} data-testid={testId}>
+        {LENGTHS.map((l) => (
+          <option key={l.minutes} value={l.minutes}>
+            {l.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
