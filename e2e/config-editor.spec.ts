@@ -238,6 +238,8 @@ auth:
       await board.openView(served.url, 'checks');
       await board.waitForStatus('primary', 'maintenance');
       await expect(board.check('primary')).toContainText('MAINT');
+      // Neither up nor down in the header: counted as in maintenance.
+      await expect(page.getByTestId('count-maintenance')).toHaveText('◆ 1 in maintenance');
     });
 
     await test.step('the config screen lists the window in force, and its form takes times in the board’s zone', async () => {
@@ -298,6 +300,7 @@ auth:
       await expect(dialog(page)).toBeHidden();
       await board.openView(served.url, 'checks');
       await board.waitForStatus('primary', 'up');
+      await expect(page.getByTestId('count-maintenance')).toHaveCount(0);
       await board.openView(served.url, 'config');
       await expect(page.locator('[data-testid^="config-item-primary-"]')).toHaveAttribute('data-active', 'false');
       expect(served.output()).toMatch(/changed maintenance window "primary-\d{8}-\d{4}" \(ended at .* by Ana Lima/);

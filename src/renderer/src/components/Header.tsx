@@ -11,7 +11,7 @@ export function Header() {
   const connection = useBoard((s) => s.connection);
   const now = useNow(1000);
   const { counts, newestDataAt, restored } = useMemo(() => {
-    const c = { down: 0, degraded: 0, up: 0, other: 0 };
+    const c = { down: 0, degraded: 0, up: 0, maintenance: 0, other: 0 };
     let newest: number | null = null;
     let restored = 0;
     for (const check of checks ?? []) {
@@ -19,6 +19,7 @@ export function Header() {
       if (check.status === 'down') c.down++;
       else if (check.status === 'degraded') c.degraded++;
       else if (check.status === 'up') c.up++;
+      else if (check.status === 'maintenance') c.maintenance++;
       else c.other++;
       if (check.lastProbeAt !== null && (newest === null || check.lastProbeAt > newest)) newest = check.lastProbeAt;
     }
@@ -42,6 +43,12 @@ export function Header() {
         <Count status="down" glyph="■" n={counts.down} />
         <Count status="degraded" glyph="▲" n={counts.degraded} />
         <Count status="up" glyph="●" n={counts.up} />
+        {/* Checks in planned maintenance are neither up nor down: counted, and only when there are some. */}
+        {counts.maintenance > 0 && (
+          <span className="count st-maintenance" data-testid="count-maintenance">
+            <span aria-hidden="true">◆</span> {counts.maintenance} in maintenance
+          </span>
+        )}
         {restored > 0 && (
           <span className="count st-stale" data-testid="count-restored" title="last known state from before a restart">
             ◌ {restored} not probed since restart
