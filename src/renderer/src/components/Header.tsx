@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { formatAge } from '../freshness.ts';
 import { useBoard } from '../store.ts';
-import { useNow } from '../use-now.ts';
+import { useNow } from '../shared-clock.ts';
 
 /** Title, status counts, connection and data age, and the clock in the board's time zone. */
 export function Header() {

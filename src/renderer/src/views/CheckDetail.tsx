@@ -11,7 +11,7 @@ import { formatAge } from '../freshness.ts';
 import { useQuery } from '../hooks/use-query.ts';
 import { href, navigate } from '../route.ts';
 import { useBoard } from '../store.ts';
-import { useNow } from '../use-now.ts';
+import { useNow } from '../shared-clock.ts';
 import { CheckChart, RANGES } from './LatencyView.tsx';
 
 const PHASES: { key: keyof PhaseTimings; label: string; color: string }[] = [

@@ -7,7 +7,7 @@ import { formatDuration, formatTime } from '../format.ts';
 import { useQuery } from '../hooks/use-query.ts';
 import { href } from '../route.ts';
 import { useBoard } from '../store.ts';
-import { useNow } from '../use-now.ts';
+import { useNow } from '../shared-clock.ts';
 import { compareIncidents } from '../../../shared/incident-order.ts';
 
 /** Each kind of event has its own glyph and tone, so the timeline reads without colour too. */

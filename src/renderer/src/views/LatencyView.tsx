@@ -19,7 +19,7 @@ import { href, navigate, WALL_PARAMS } from '../route.ts';
 import { rawCharts } from '../perf.ts';
 import { useBoard } from '../store.ts';
 import { STATUS_RANK } from '../status-style.ts';
-import { useNow } from '../use-now.ts';
+import { useNow } from '../shared-clock.ts';
 
 export const RANGES: SeriesRange[] = ['1h', '6h', '24h', '7d', '30d'];
 const CHARTS_PER_PAGE = 6;

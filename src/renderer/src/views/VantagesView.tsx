@@ -1,7 +1,7 @@
 import type { VantageView } from '../../../shared/model.ts';
 import { formatAge } from '../freshness.ts';
 import { useBoard } from '../store.ts';
-import { useNow } from '../use-now.ts';
+import { useNow } from '../shared-clock.ts';
 
 function linkText(v: VantageView, now: number): string {
   if (v.kind !== 'agent' || !v.link) return 'this machine';

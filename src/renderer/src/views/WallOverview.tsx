@@ -8,7 +8,7 @@ import { fitRegions, regionColumns, summariseRegions } from '../regions.ts';
 import { href } from '../route.ts';
 import { useBoard } from '../store.ts';
 import { STATUS_STYLE } from '../status-style.ts';
-import { useNow } from '../use-now.ts';
+import { useNow } from '../shared-clock.ts';
 import { compareIncidents, describeRest, splitForRoom } from '../../../shared/incident-order.ts';
 
 const ITEMS_PER_REGION = 7;
