@@ -36,6 +36,7 @@ import {
   instanceView,
   nextInstances,
   parentOf,
+  restoredInstances,
   type Instance,
   type InstanceRules,
 } from './instances.ts';
@@ -307,6 +308,8 @@ export class Engine {
         const restored = this.restored(check);
         if (restored) restoreProbeMemory(check, restored.view.details);
         const state = restored?.state ?? INITIAL_STATE;
+        const answer = restored?.view.details?.prometheus;
+        const seenAt = restored?.view.lastProbeAt;
         next.set(check.id, {
           check,
           state,
@@ -314,7 +317,10 @@ export class Engine {
           obs: observations(check, null, state),
           multi: isMulti(check, config.vantage.id),
           decision: null,
-          instances: new Map(),
+          instances:
+            hasInstances(check) && answer && seenAt != null
+              ? restoredInstances(check.id, answer, seenAt, instanceRules(check))
+              : new Map(),
           instanceViews: new Map(),
         });
       }

@@ -11,7 +11,13 @@
  * (probe_error, config_error) change no instance.
  */
 import { addBeat, beatOf } from '../shared/beats.ts';
-import { isObserverFault, type CheckView, type InstanceCounts, type ProbeResult } from '../shared/model.ts';
+import {
+  isObserverFault,
+  type CheckView,
+  type InstanceCounts,
+  type ProbeResult,
+  type PromDetails,
+} from '../shared/model.ts';
 import { seriesText } from './probes/prometheus-answer.ts';
 import { INITIAL_STATE, nextState, type CheckState, type StatusRules } from './status.ts';
 
@@ -44,6 +50,8 @@ export interface Instance {
   /** Answers in a row it was missing from; 0 while it is returned. */
   absent: number;
   beats: string;
+  /** Rebuilt from the check's last answer before a restart, not returned since: shown stale. */
+  restored?: true;
 }
 
 export interface InstanceRules extends StatusRules {
@@ -121,6 +129,40 @@ export function nextInstances(
   return { instances, changed: changed.filter((id) => !gone.has(id)), removed };
 }
 
+/**
+ * After a restart: the instances as the check's last answer left them (its series are kept with
+ * its restored view), each decided as its series was then (failing is down), and marked restored,
+ * so the board shows them stale until the next answer. The counts of fall and rise start full:
+ * one answer the other way is then a change in progress, as it would have been.
+ */
+export function restoredInstances(
+  checkId: string,
+  answer: PromDetails,
+  seenAt: number,
+  rules: InstanceRules,
+): Map<string, Instance> {
+  const instances = new Map<string, Instance>();
+  for (const series of answer.series.slice(0, rules.maxSeries)) {
+    instances.set(series.id, {
+      id: instanceId(checkId, series.id),
+      labels: series.labels,
+      value: series.value,
+      failing: series.failing,
+      state: {
+        ...INITIAL_STATE,
+        status: series.failing ? 'down' : 'up',
+        consecutiveFailures: series.failing ? rules.fall : 0,
+        consecutiveSuccesses: series.failing ? 0 : rules.rise,
+      },
+      seenAt,
+      absent: 0,
+      beats: '',
+      restored: true,
+    });
+  }
+  return instances;
+}
+
 /** How the board shows an instance: its parent's static fields, its own status and labels. */
 export function instanceView(
   parent: CheckView,
@@ -154,6 +196,7 @@ export function instanceView(
     labels: instance.labels,
   };
   if (parent.paused) view.paused = true;
+  if (instance.restored) view.restored = true;
   return view;
 }
 

@@ -2,6 +2,9 @@
  * Check instances (`instances: true` on a prometheus check): the pure state machine, exact on
  * given times, and the engine's mapping of results to instance rows on the board.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/engine/config/parse.ts';
 import { Engine } from '../../src/engine/engine.ts';
@@ -13,6 +16,8 @@ import {
   type InstanceRules,
 } from '../../src/engine/instances.ts';
 import { seriesId } from '../../src/engine/probes/prometheus-answer.ts';
+import { HistoryModule } from '../../src/engine/store/history-module.ts';
+import { HistoryStore } from '../../src/engine/store/history-store.ts';
 import type { ProbeResult, PromSeries } from '../../src/shared/model.ts';
 import type { BoardMessage } from '../../src/shared/protocol.ts';
 import { FakeClock } from '../support/fake-clock.ts';
@@ -198,5 +203,43 @@ describe('instances: the engine turns each series into a row of the board', () =
     engine.applyConfig(config({ instances: true, enabled: false }), 'test.yaml');
     expect(engine.snapshot().checks.map((c) => c.id)).toEqual(['nodes']);
     await engine.stop();
+  });
+});
+
+describe('instances: a restart', () => {
+  it('brings them back from the check’s last answer in the history, stale, with the same ids, until the next answer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'knockon-instances-'));
+    const start = (clock: FakeClock, list: PromSeries[]) => {
+      const engine = new Engine({ clock, emit: () => {}, probe: async () => answer(clock.now(), list) });
+      engine.use(new HistoryModule(new HistoryStore({ dataDir: dir, clock, timers: false }), () => {}));
+      engine.applyConfig(config({ instances: true }), 'test.yaml');
+      return engine;
+    };
+    try {
+      const clock = new FakeClock(0);
+      const first = start(clock, [A(true), B(false)]);
+      await clock.advance(20_000);
+      const before = first.snapshot().checks.filter((c) => c.instanceOf);
+      expect(before.map((c) => c.status)).toEqual(['down', 'up']);
+      await first.stop();
+
+      const later = new FakeClock(3_600_000);
+      const second = start(later, [A(false), B(false)]);
+      const restored = second.snapshot().checks.filter((c) => c.instanceOf);
+      expect(restored.map((c) => [c.id, c.status, c.restored, c.lastProbeAt])).toEqual(
+        before.map((c) => [c.id, c.status, true, c.lastProbeAt]),
+      );
+      expect(second.snapshot().checks[0]!.instanceCounts).toEqual({ total: 2, down: 1 });
+      // The next answer: current again, and A back up (rise 1).
+      await later.advance(10_000);
+      const now = second.snapshot().checks.filter((c) => c.instanceOf);
+      expect(now.map((c) => [c.status, c.restored])).toEqual([
+        ['up', undefined],
+        ['up', undefined],
+      ]);
+      await second.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
