@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { seriesId } from '../src/engine/probes/prometheus-answer.ts';
-import { HttpTarget } from '../test/support/http-target.ts';
+import type { HttpTarget } from '../test/support/http-target.ts';
+import { startNodeExporters } from '../test/support/node-exporters.ts';
 import { prometheusPath, startPrometheus, type RunningServer } from '../test/support/prom-stack.ts';
 import { Board } from './board.ts';
 import { serve, type Served } from './support/serve.ts';
@@ -21,14 +22,7 @@ test('each series of a prometheus check is its own tile under the check', async 
   let prometheus: RunningServer | null = null;
   let served: Served | null = null;
   try {
-    for (let i = 0; i < 3; i++) {
-      nodes.push(
-        await new HttpTarget((_req, res) => {
-          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-          res.end('# TYPE node_load1 gauge\nnode_load1 0.5\n');
-        }).start(),
-      );
-    }
+    nodes.push(...(await startNodeExporters(3)));
     const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
     prometheus = await startPrometheus(
       dir,

@@ -18,7 +18,7 @@ import {
   type ProbeResult,
   type PromDetails,
 } from '../shared/model.ts';
-import { seriesText } from './probes/prometheus-answer.ts';
+import { formatNumber, seriesText } from './probes/prometheus-answer.ts';
 import { INITIAL_STATE, nextState, type CheckState, type StatusRules } from './status.ts';
 
 /** Config ids are letters, digits, '-', '_' and '.': `<check id>/<series id>` can never be one. */
@@ -171,7 +171,7 @@ export function instanceView(
   shown: (state: CheckState) => CheckState,
 ): CheckView {
   const state = shown(instance.state);
-  const value = Number.isInteger(instance.value) ? String(instance.value) : instance.value.toPrecision(4);
+  const value = formatNumber(instance.value);
   const view: CheckView = {
     id: instance.id,
     name: instanceName(instance.labels, chosen),

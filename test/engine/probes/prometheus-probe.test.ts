@@ -16,6 +16,7 @@ import { runProbe } from '../../../src/engine/probes/index.ts';
 import { seriesId } from '../../../src/engine/probes/prometheus-answer.ts';
 import { checkFrom } from '../../support/checks.ts';
 import { HttpTarget } from '../../support/http-target.ts';
+import { startNodeExporters } from '../../support/node-exporters.ts';
 import { freePort } from '../../support/ports.ts';
 import { probeUntil } from '../../support/probe-until.ts';
 import { prometheusPath, startPrometheus, type RunningServer } from '../../support/prom-stack.ts';
@@ -53,14 +54,7 @@ beforeAll(async () => {
     res.end(exposition());
   }).start();
   gonePort = await freePort();
-  for (let i = 0; i < 3; i++) {
-    nodes.push(
-      await new HttpTarget((_req, res) => {
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        res.end('# TYPE node_load1 gauge\nnode_load1 0.5\n');
-      }).start(),
-    );
-  }
+  nodes.push(...(await startNodeExporters(3)));
   if (!prometheusPath) return;
   prometheus = await startPrometheus(
     dir,
