@@ -281,8 +281,10 @@ export class Engine {
     this.emit({ kind: 'notice', at: this.clock.now(), notice });
   }
 
-  /** The current view of every check, for modules that need the whole picture. */
-  /** The config's checks only: instances are rows of the board, not checks of their own. */
+  /**
+   * The current view of every check, for modules that need the whole picture: the config's
+   * checks only (instances are rows of the board, not checks of their own).
+   */
   checkViews(): CheckView[] {
     return [...this.tracked.values()].map((t) => t.view);
   }
