@@ -25,13 +25,14 @@ import type { ResolvedCheck } from '../src/engine/checks.ts';
 import type { CheckUpdate } from '../src/engine/engine.ts';
 import { systemClock } from '../src/engine/clock.ts';
 import { RemoteWriteModule } from '../src/engine/remote-write/module.ts';
+import { REMOTE_WRITE_QUEUE_DEFAULTS } from '../src/shared/config/remote-write.ts';
 import type { ProbeResult } from '../src/shared/model.ts';
 
 const RATE = Number(process.env.BENCH_RW_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_RW_SECONDS ?? 20);
 const ROUNDS = Number(process.env.BENCH_RW_ROUNDS ?? 3);
-/** The queue's max_samples_per_send: Knockon's (and Prometheus's) default unless asked. */
-const MAX_SAMPLES = Number(process.env.BENCH_RW_MAX_SAMPLES ?? 2_000);
+/** The queue's max_samples_per_send: Knockon's default unless asked. */
+const MAX_SAMPLES = Number(process.env.BENCH_RW_MAX_SAMPLES ?? REMOTE_WRITE_QUEUE_DEFAULTS.max_samples_per_send);
 /** Batch sizes measured side by side (BENCH_RW_COMPARE), or MAX_SAMPLES alone. */
 const VARIANTS = (process.env.BENCH_RW_COMPARE ?? String(MAX_SAMPLES)).split(',').map(Number);
 const CHECKS = 5_000;
