@@ -53,6 +53,11 @@ function TileBody({ check, connected, role }: { check: CheckView; connected: boo
         )}
         {role === 'impacted' && <span className="role-tag is-impacted">KNOCK-ON</span>}
         {check.paused && <span className="stale-tag">PAUSED</span>}
+        {check.instanceCounts && (
+          <span className="role-tag" data-testid={`instances-${check.id}`}>
+            {check.instanceCounts.down} of {check.instanceCounts.total} down
+          </span>
+        )}
         {check.instanceOf !== undefined && (
           <span className="role-tag is-impacted" title={`an instance of ${check.instanceOf}`}>
             ↳ {check.instanceOf}
@@ -68,14 +73,12 @@ function TileBody({ check, connected, role }: { check: CheckView; connected: boo
         <a href={href('check', check.id)}>{check.name}</a>
       </h3>
       <div className="tile-metrics">
-        {/* A refused connection has no latency worth reading: the failure is the headline. */}
-        <span className={`latency${check.status === 'down' ? ' is-failure' : ''}`}>{formatLastLatency(check)}</span>
-        {now > 0 && check.since !== null && <span className="since">for {formatAge(now - check.since)}</span>}
-        {check.instanceCounts && (
-          <span className="instance-count" data-testid={`instances-${check.id}`}>
-            {check.instanceCounts.down} of {check.instanceCounts.total} down
-          </span>
+        {/* A refused connection has no latency worth reading: the failure is the headline. An
+            instance has no latency of its own (the query's is its check's). */}
+        {(check.instanceOf === undefined || check.status === 'down') && (
+          <span className={`latency${check.status === 'down' ? ' is-failure' : ''}`}>{formatLastLatency(check)}</span>
         )}
+        {now > 0 && check.since !== null && <span className="since">for {formatAge(now - check.since)}</span>}
       </div>
       <p className="tile-message" title={check.target}>
         {check.errorClass && check.status !== 'down' ? <code>{check.errorClass}</code> : null} {check.message}
