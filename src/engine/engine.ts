@@ -31,6 +31,15 @@ import { describeTarget, initialView, probeDetails, resolveChecks, type Resolved
 import type { Clock } from './clock.ts';
 import { HeartbeatBook } from './heartbeat/book.ts';
 import { HeartbeatModule } from './heartbeat/module.ts';
+import {
+  countInstances,
+  instanceView,
+  nextInstances,
+  parentOf,
+  restoredInstances,
+  type Instance,
+  type InstanceRules,
+} from './instances.ts';
 import { restoreProbeMemory, runProbe } from './probes/index.ts';
 import type { RpcRegistry } from './rpc.ts';
 import { Scheduler } from './scheduler.ts';
@@ -156,6 +165,10 @@ interface Tracked {
   /** Probed from more than this machine: the view carries the matrix and the quorum. */
   multi: boolean;
   decision: QuorumDecision | null;
+  /** A prometheus check with `instances: true`: one per series, keyed by series id (instances.ts). */
+  instances: Map<string, Instance>;
+  /** Their board views, keyed by instance id. */
+  instanceViews: Map<string, CheckView>;
 }
 
 /** Agents send results in batches: their data stays fresh this much longer than the interval says. */
@@ -268,7 +281,10 @@ export class Engine {
     this.emit({ kind: 'notice', at: this.clock.now(), notice });
   }
 
-  /** The current view of every check, for modules that need the whole picture. */
+  /**
+   * The current view of every check, for modules that need the whole picture: the config's
+   * checks only (instances are rows of the board, not checks of their own).
+   */
   checkViews(): CheckView[] {
     return [...this.tracked.values()].map((t) => t.view);
   }
@@ -288,11 +304,14 @@ export class Engine {
         old.view = { ...old.view, ...pickStatic(initialView(check)) };
         old.obs = observations(check, old.obs, old.state);
         old.multi = isMulti(check, config.vantage.id);
+        if (!hasInstances(check)) old.instances = new Map();
         next.set(check.id, old);
       } else {
         const restored = this.restored(check);
         if (restored) restoreProbeMemory(check, restored.view.details);
         const state = restored?.state ?? INITIAL_STATE;
+        const answer = restored?.view.details?.prometheus;
+        const seenAt = restored?.view.lastProbeAt;
         next.set(check.id, {
           check,
           state,
@@ -300,6 +319,11 @@ export class Engine {
           obs: observations(check, null, state),
           multi: isMulti(check, config.vantage.id),
           decision: null,
+          instances:
+            hasInstances(check) && answer && seenAt != null
+              ? restoredInstances(check.id, answer, seenAt, instanceRules(check))
+              : new Map(),
+          instanceViews: new Map(),
         });
       }
     }
@@ -309,6 +333,7 @@ export class Engine {
     this.book.setLocalDegraded(this.observerView.degraded);
     this.book.refresh(this.statusAt, this.nameOf);
     for (const t of next.values()) this.redecide(t, this.clock.now(), false);
+    for (const t of next.values()) this.showInstances(t, null, []);
     this.maintenance.configure(config);
     this.refreshMaintenance(false);
     this.sweepAlarm.set(config.vantages.length > 0 ? this.clock.now() + SWEEP_MS : null);
@@ -350,7 +375,9 @@ export class Engine {
         lon: r.lon,
         providerRegion: r.provider_region ?? null,
       })),
-      checks: [...this.tracked.values()].map((t) => t.view),
+      checks: [...this.tracked.values()].flatMap((t) =>
+        t.instanceViews.size === 0 ? [t.view] : [t.view, ...t.instanceViews.values()],
+      ),
       components: [],
       incidents: [],
       vantage: this.baseVantage,
@@ -466,7 +493,14 @@ export class Engine {
     }
     // Probed since the restart: what it shows is current again.
     if (observed && tracked.view.restored) tracked.view = withoutRestored(tracked.view);
+    // Instances follow the results the check's own line shows.
+    const step =
+      observed && (!tracked.multi || evidence !== null) && hasInstances(tracked.check)
+        ? nextInstances(id, tracked.instances, result, instanceRules(tracked.check), now)
+        : null;
+    if (step) tracked.instances = step.instances;
     tracked.view = this.decidedView(tracked);
+    if (step) this.showInstances(tracked, step.changed, step.removed);
     this.batcher.changed(id);
     const update: CheckUpdate = {
       check: tracked.check,
@@ -527,6 +561,8 @@ export class Engine {
     };
     if (tracked.check.enabled === false) view.paused = true;
     else delete view.paused;
+    if (hasInstances(tracked.check)) view.instanceCounts = countInstances(tracked.instances);
+    else delete view.instanceCounts;
     const skipped = this.scheduler.skippedOf(tracked.check.id);
     if (skipped > 0) view.skippedSlots = skipped;
     if (!tracked.multi || tracked.decision === null) return view;
@@ -593,6 +629,7 @@ export class Engine {
       if (before.has(id) === after.has(id)) continue;
       tracked.view = this.decidedView(tracked);
       this.batcher.changed(id);
+      this.showInstances(tracked, null, []);
       const state = this.shown(tracked, tracked.state);
       const change: QuorumChange = {
         check: tracked.check,
@@ -608,6 +645,32 @@ export class Engine {
     }
     if (announce) for (const change of changes) this.notify(maintenanceNotice(change, now));
     this.maintenanceAlarm.set(this.maintenance.nextChange(now));
+  }
+
+  /**
+   * Rebuilds the board views of a check's instances (`changed`; null for all of them, as after a
+   * reload or a maintenance edge) and drops the removed ones; the batcher sends both.
+   */
+  private showInstances(tracked: Tracked, changed: readonly string[] | null, removed: readonly string[]): void {
+    for (const id of removed) {
+      tracked.instanceViews.delete(id);
+      this.batcher.remove(id);
+    }
+    const chosen = tracked.check.type === 'prometheus' ? tracked.check.instance_labels : undefined;
+    const shown = (state: CheckState) => this.shown(tracked, state);
+    const ids = changed ?? [...tracked.instances.values()].map((i) => i.id);
+    if (changed === null) {
+      const kept = new Set(ids);
+      for (const id of tracked.instanceViews.keys()) if (!kept.has(id)) this.batcher.remove(id);
+      tracked.instanceViews = new Map();
+    }
+    const prefix = tracked.check.id.length + 1;
+    for (const id of ids) {
+      const instance = tracked.instances.get(id.slice(prefix));
+      if (!instance) continue;
+      tracked.instanceViews.set(id, instanceView(tracked.view, instance, chosen, shown));
+      this.batcher.changed(id);
+    }
   }
 
   /** The latest voting result that agrees with the decided status, or a stand-in saying what moved. */
@@ -750,8 +813,9 @@ export class Engine {
 
   private emitDelta(changed: string[], removed: string[]): void {
     const checks = changed.flatMap((id) => {
-      const t = this.tracked.get(id);
-      return t ? [t.view] : [];
+      const parent = parentOf(id);
+      const view = parent === null ? this.tracked.get(id)?.view : this.tracked.get(parent)?.instanceViews.get(id);
+      return view ? [view] : [];
     });
     const part = this.pendingPart;
     this.clearPendingPart();
@@ -856,6 +920,21 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 function roundLatency(ms: number | null): number | null {
   return ms === null ? null : Math.round(ms * 10) / 10;
+}
+
+/** A prometheus check whose series are rows of their own (paused, it has none). */
+function hasInstances(check: ResolvedCheck): boolean {
+  return check.type === 'prometheus' && check.instances && check.enabled !== false;
+}
+
+function instanceRules(check: ResolvedCheck): InstanceRules {
+  return {
+    fall: check.fall,
+    rise: check.rise,
+    degradedLatencyMs: null,
+    failWindow: check.failWindow ?? null,
+    maxSeries: check.type === 'prometheus' ? check.max_series : 0,
+  };
 }
 
 function isMulti(check: ResolvedCheck, localId: string): boolean {

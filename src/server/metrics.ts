@@ -175,7 +175,9 @@ export class MetricsExporter {
     // Agents whose own network is down: what they report says nothing about the targets.
     const offline = new Set<string>();
     for (const v of board.vantages ?? []) if (!v.online && v.id !== localVantage) offline.add(v.id);
-    for (const check of board.checks) this.check(check, localVantage, offline, scrape);
+    // Check instances are Prometheus's own series: not sent back to it as checks.
+    for (const check of board.checks)
+      if (check.instanceOf === undefined) this.check(check, localVantage, offline, scrape);
     for (const [id, entry] of this.checkSeries) if (entry.scrape !== scrape) this.checkSeries.delete(id);
     for (const c of board.components) this.component(c, scrape);
     for (const [id, entry] of this.componentSeries) if (entry.scrape !== scrape) this.componentSeries.delete(id);

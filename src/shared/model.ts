@@ -301,6 +301,20 @@ export interface CheckView {
   paused?: true;
   /** The latest results at a glance, oldest first, one letter each (see shared/beats.ts). */
   beats?: string;
+  /**
+   * A check instance (a prometheus check with `instances: true` makes one per series it
+   * returns): the id of the check it belongs to. Its own id is `<check id>/<series id>`.
+   */
+  instanceOf?: string;
+  /** A check instance: its series' labels. */
+  labels?: Record<string, string>;
+  /** A check with instances: how many it has now, and how many of them are down. */
+  instanceCounts?: InstanceCounts;
+}
+
+export interface InstanceCounts {
+  total: number;
+  down: number;
 }
 
 /** The optional parts of a probe result, as the board shows them for the last probe. */

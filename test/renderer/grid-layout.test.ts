@@ -91,3 +91,34 @@ describe('groupChecks', () => {
     expect(groups.flatMap((g) => g.ids).every((id) => keep(checks.find((c) => c.id === id)!))).toBe(true);
   });
 });
+
+describe('groupChecks with check instances', () => {
+  const instance = (parent: CheckView, n: number, status: Status): CheckView => ({
+    ...check(500 + n, status, `10.0.0.${n}:9100`),
+    id: `${parent.id}/s${n}`,
+    region: parent.region,
+    instanceOf: parent.id,
+    labels: { instance: `10.0.0.${n}:9100` },
+    target: `{instance="10.0.0.${n}:9100"}`,
+  });
+  const parent = { ...check(0, 'down', 'hk nodes'), instanceCounts: { total: 3, down: 1 } };
+  const other = check(4, 'up', 'api');
+  const kids = [instance(parent, 12, 'up'), instance(parent, 5, 'down'), instance(parent, 3, 'up')];
+  const checks = [...kids, other, parent];
+
+  it('puts each instance right after its check, worst first then by name, and counts only checks', () => {
+    const [hk] = groupChecks(checks, checks, REGIONS, new Map(), null, new NameOrder());
+    expect(hk!.ids).toEqual(['c0', 'c0/s5', 'c0/s3', 'c0/s12', 'c4']);
+    expect(hk!.instances).toBe(3);
+    expect(hk!.counts).toMatchObject({ down: 1, up: 1 });
+  });
+
+  it('finds an instance by its labels even when its check is filtered out', () => {
+    const keep = (c: CheckView) => c.target.includes('10.0.0.12');
+    const [hk] = groupChecks(checks, checks, REGIONS, new Map(), keep, new NameOrder());
+    expect(hk!.ids).toEqual(['c0/s12']);
+    expect(hk!.instances).toBe(1);
+    const down = groupChecks(checks, checks, REGIONS, new Map(), (c) => c.status === 'down', new NameOrder());
+    expect(down[0]!.ids).toEqual(['c0', 'c0/s5']);
+  });
+});

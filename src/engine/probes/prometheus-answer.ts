@@ -66,6 +66,11 @@ export function seriesText(labels: Readonly<Record<string, string>>): string {
   return `${name ?? ''}{${pairs.join(', ')}}`;
 }
 
+/** A series' value as people read it: whole numbers as they are, others to 4 significant digits. */
+export function formatNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+}
+
 export function toSeries(
   samples: readonly Sample[],
   failing: (s: Sample) => boolean,

@@ -10,7 +10,7 @@ import { readBounded } from '../bounded-body.ts';
 import type { ProbeResult } from '../../shared/model.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import { authorizationHeader } from '../http-credentials.ts';
-import { queryAnswerSchema, samplesOf, seriesText, toSeries, type Sample } from './prometheus-answer.ts';
+import { formatNumber, queryAnswerSchema, samplesOf, seriesText, toSeries, type Sample } from './prometheus-answer.ts';
 import { ProbeStopwatch } from './stopwatch.ts';
 
 type PrometheusCheck = Extract<ResolvedCheck, { type: 'prometheus' }>;
@@ -119,8 +119,4 @@ function judge(
   const shown = bad.slice(0, 3).map((s) => `${seriesText(s.labels)} ${formatNumber(s.value)}`);
   const more = samples.filter(failing).length - shown.length;
   return result(false, 'promql_match', `${shown.join('; ')}${more > 0 ? ` and ${more} more` : ''}`, extra);
-}
-
-function formatNumber(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
 }

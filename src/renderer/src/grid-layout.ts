@@ -7,6 +7,9 @@ export interface GridGroup {
   id: string;
   name: string;
   ids: string[];
+  /** How many of `ids` are check instances (each right after its check, or where it would be). */
+  instances: number;
+  /** The checks' statuses (instances are counted on their check's tile, not here). */
   counts: Record<Status, number>;
   status: Status;
 }
@@ -20,20 +23,34 @@ export interface GridGroup {
 export class NameOrder {
   private roster: readonly CheckView[] | null = null;
   private byRegion = new Map<string, number[]>();
+  private byParent = new Map<string, number[]>();
 
+  /** The checks' positions by region (instances apart: see `instancesOf`). */
   of(roster: readonly CheckView[]): ReadonlyMap<string, readonly number[]> {
-    if (roster !== this.roster) {
-      this.roster = roster;
-      this.byRegion = new Map();
-      const sorted = roster.map((_, i) => i).sort((a, b) => naturalCompare(roster[a]!.name, roster[b]!.name));
-      for (const position of sorted) {
-        const region = roster[position]!.region ?? '';
-        const list = this.byRegion.get(region);
-        if (list) list.push(position);
-        else this.byRegion.set(region, [position]);
-      }
-    }
+    this.sort(roster);
     return this.byRegion;
+  }
+
+  /** Check instances' positions by the check they belong to, in name order. */
+  instancesOf(roster: readonly CheckView[]): ReadonlyMap<string, readonly number[]> {
+    this.sort(roster);
+    return this.byParent;
+  }
+
+  private sort(roster: readonly CheckView[]): void {
+    if (roster === this.roster) return;
+    this.roster = roster;
+    this.byRegion = new Map();
+    this.byParent = new Map();
+    const sorted = roster.map((_, i) => i).sort((a, b) => naturalCompare(roster[a]!.name, roster[b]!.name));
+    for (const position of sorted) {
+      const check = roster[position]!;
+      const key = check.instanceOf ?? check.region ?? '';
+      const into = check.instanceOf !== undefined ? this.byParent : this.byRegion;
+      const list = into.get(key);
+      if (list) list.push(position);
+      else into.set(key, [position]);
+    }
   }
 }
 
@@ -44,7 +61,9 @@ const RANKS = Object.keys(STATUS_RANK).length;
  * check first, the root cause's checks ahead of their knock-ons, then names as people count.
  * Linear in the checks and free of comparisons: walking them in name order and dropping each
  * into its (status, cause) bucket keeps the name order inside every bucket. `roster` is the
- * array `checks` has the same positions as (the store's `rosterChecks`).
+ * array `checks` has the same positions as (the store's `rosterChecks`). A check's instances
+ * follow it, worst first, and move with it; those a filter keeps are shown even when their check
+ * is not (searching for one instance's label finds it).
  */
 export function groupChecks(
   checks: readonly CheckView[],
@@ -55,6 +74,7 @@ export function groupChecks(
   names: NameOrder,
 ): GridGroup[] {
   const byRegion = names.of(roster);
+  const byParent = names.instancesOf(roster);
   const causes = roles.size > 0;
   const groups: GridGroup[] = [];
   for (const id of new Set([...regions.map((r) => r.id), ...byRegion.keys()])) {
@@ -62,11 +82,20 @@ export function groupChecks(
     if (!positions) continue;
     const buckets: string[][] = Array.from({ length: RANKS * 2 }, () => []);
     const counts: Record<Status, number> = { up: 0, degraded: 0, down: 0, unknown: 0, maintenance: 0 };
+    let instances = 0;
     for (const position of positions) {
       const check = checks[position]!;
-      if (keep && !keep(check)) continue;
-      buckets[STATUS_RANK[check.status] * 2 + (causes && roles.get(check.id) === 'root_cause' ? 0 : 1)]!.push(check.id);
-      counts[check.status]++;
+      const shown = !keep || keep(check);
+      const own = byParent.get(check.id);
+      const kids = own ? worstFirst(own, checks, keep) : [];
+      if (!shown && kids.length === 0) continue;
+      const bucket = buckets[STATUS_RANK[check.status] * 2 + (causes && roles.get(check.id) === 'root_cause' ? 0 : 1)]!;
+      if (shown) {
+        bucket.push(check.id);
+        counts[check.status]++;
+      }
+      bucket.push(...kids);
+      instances += kids.length;
     }
     const ids = buckets.flat();
     if (ids.length === 0) continue;
@@ -74,10 +103,25 @@ export function groupChecks(
       id,
       name: regions.find((r) => r.id === id)?.name ?? (id || 'Other'),
       ids,
+      instances,
       counts,
       status: worstStatus((Object.keys(counts) as Status[]).filter((s) => counts[s] > 0)),
     });
   }
   // A stable sort: config order among regions as bad as each other.
   return groups.sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status]);
+}
+
+/** Instances' ids, worst first and in name order among equals (positions come in name order). */
+function worstFirst(
+  positions: readonly number[],
+  checks: readonly CheckView[],
+  keep: ((check: CheckView) => boolean) | null,
+): string[] {
+  const buckets: string[][] = Array.from({ length: RANKS }, () => []);
+  for (const position of positions) {
+    const instance = checks[position]!;
+    if (!keep || keep(instance)) buckets[STATUS_RANK[instance.status]]!.push(instance.id);
+  }
+  return buckets.flat();
 }

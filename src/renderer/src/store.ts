@@ -82,3 +82,21 @@ export const useBoard = create<BoardState>()((set) => ({
 export function useCheck(id: string): CheckView | undefined {
   return useBoard((s) => (s.board ? checkById(s.board.checks, id) : undefined));
 }
+
+const configChecks = new WeakMap<readonly CheckView[], CheckView[]>();
+
+/**
+ * The config's checks without check instances, for the views about checks and regions (the
+ * overview, the map, latency): an instance is counted on its check's tile there. The same array
+ * for the same board's checks, and the board's own when there are no instances.
+ */
+export function useConfigChecks(): CheckView[] | undefined {
+  const checks = useBoard((s) => s.board?.checks);
+  if (!checks) return undefined;
+  let own = configChecks.get(checks);
+  if (!own) {
+    own = checks.some((c) => c.instanceOf !== undefined) ? checks.filter((c) => c.instanceOf === undefined) : checks;
+    configChecks.set(checks, own);
+  }
+  return own;
+}

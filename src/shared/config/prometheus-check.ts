@@ -36,6 +36,12 @@ export const prometheusCheckSchema = z
      * is stored with its series, so this bounds the history's size too.
      */
     max_series: z.int().min(1).max(1_000).default(50),
+    /**
+     * Each returned series becomes a check instance on the board (`<check id>/<series id>`): its
+     * own row with its labels and its own status by this check's fall/rise, grouped under this
+     * check. A series missing from 3 answers in a row is removed (src/engine/instances.ts).
+     */
+    instances: z.boolean().default(false),
   })
   .superRefine((check, ctx) => {
     if ((check.above !== undefined || check.below !== undefined) && check.down_when === 'empty') {

@@ -10,7 +10,12 @@ import { httpCredentials, oneCredential } from './http-credentials.ts';
  */
 export const REMOTE_WRITE_QUEUE_DEFAULTS = {
   capacity: 50_000,
-  max_samples_per_send: 2_000,
+  /**
+   * Prometheus's default is 2,000; 5,000 halves the posts at 500 results/s and cut the CPU remote
+   * write adds under load from 0.026-0.029 to 0.021-0.022 s per 1,000 results (docs/BENCHMARKS.md).
+   * A full batch is about 70 kB compressed, far inside any receiver's request limit.
+   */
+  max_samples_per_send: 5_000,
   batch_send_deadline: 5_000,
   min_backoff: 30,
   max_backoff: 5_000,

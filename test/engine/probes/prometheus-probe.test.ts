@@ -9,13 +9,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/engine/clock.ts';
+import { parseConfigText } from '../../../src/engine/config/parse.ts';
+import { Engine } from '../../../src/engine/engine.ts';
 import { runProbe } from '../../../src/engine/probes/index.ts';
 import { seriesId } from '../../../src/engine/probes/prometheus-answer.ts';
 import { checkFrom } from '../../support/checks.ts';
 import { HttpTarget } from '../../support/http-target.ts';
+import { startNodeExporters } from '../../support/node-exporters.ts';
 import { freePort } from '../../support/ports.ts';
 import { probeUntil } from '../../support/probe-until.ts';
 import { prometheusPath, startPrometheus, type RunningServer } from '../../support/prom-stack.ts';
+import { waitFor } from '../../support/wait.ts';
 
 if (!prometheusPath) console.warn('prometheus check test skipped: Debian package "prometheus" is not installed');
 
@@ -23,6 +28,8 @@ let dir = '';
 let target: HttpTarget;
 let prometheus: RunningServer | null = null;
 let gonePort = 0;
+/** Three node exporters of a job, one of which the instances test stops and starts again. */
+const nodes: HttpTarget[] = [];
 const started = Date.now();
 
 /**
@@ -47,6 +54,7 @@ beforeAll(async () => {
     res.end(exposition());
   }).start();
   gonePort = await freePort();
+  nodes.push(...(await startNodeExporters(3)));
   if (!prometheusPath) return;
   prometheus = await startPrometheus(
     dir,
@@ -56,6 +64,8 @@ scrape_configs:
     static_configs: [{ targets: ["127.0.0.1:${target.port}"] }]
   - job_name: hk-gone
     static_configs: [{ targets: ["127.0.0.1:${gonePort}"] }]
+  - job_name: hk-nodes
+    static_configs: [{ targets: [${nodes.map((n) => `"127.0.0.1:${n.port}"`).join(', ')}] }]
 `,
   );
 }, 60_000);
@@ -63,6 +73,7 @@ scrape_configs:
 afterAll(async () => {
   await prometheus?.stop();
   await target?.stop();
+  for (const node of nodes) await node.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -136,4 +147,71 @@ describe.skipIf(!prometheusPath)('a prometheus check against a real Prometheus',
     expect(result).toMatchObject({ ok: false, errorClass: 'probe_error', latencyMs: null });
     expect(result.message).toMatch(/Prometheus unreachable/);
   });
+});
+
+describe.skipIf(!prometheusPath)('a prometheus check with instances against a real Prometheus', () => {
+  it('a target down among three: its instance down, the check down, the others up; back: its instance up', async () => {
+    const outcome = parseConfigText(
+      JSON.stringify({
+        checks: [
+          {
+            id: 'nodes',
+            type: 'prometheus',
+            url: prometheus!.url,
+            query: 'up{job="hk-nodes"}',
+            below: 1,
+            instance_labels: ['instance'],
+            instances: true,
+            interval: '500ms',
+            timeout: '2s',
+            fall: 1,
+            rise: 1,
+          },
+        ],
+      }),
+      'test.yaml',
+    );
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues));
+    const listeners = new Set<() => void>();
+    const engine = new Engine({ clock: systemClock, emit: () => listeners.forEach((l) => l()) });
+    const onChange = (l: () => void) => (listeners.add(l), () => void listeners.delete(l));
+    const board = () => {
+      const checks = engine.snapshot().checks;
+      const byInstance = Object.fromEntries(
+        checks.filter((c) => c.instanceOf === 'nodes').map((c) => [c.labels!.instance, c.status]),
+      );
+      return { parent: checks.find((c) => c.id === 'nodes')!, byInstance };
+    };
+    const [a, b, c] = nodes.map((n) => `127.0.0.1:${n.port}`) as [string, string, string];
+    try {
+      engine.applyConfig(outcome.config, 'test.yaml');
+      const allUp = await waitFor(
+        onChange,
+        () => {
+          const now = board();
+          return now.parent.status === 'up' && Object.keys(now.byInstance).length === 3 && now;
+        },
+        'three instances up',
+        30_000,
+      );
+      expect(allUp.byInstance).toEqual({ [a]: 'up', [b]: 'up', [c]: 'up' });
+      const ids = engine
+        .snapshot()
+        .checks.filter((v) => v.instanceOf)
+        .map((v) => v.id);
+      expect(ids).toContain(`nodes/${seriesId({ instance: b })}`);
+
+      await nodes[1]!.stop();
+      const oneDown = await waitFor(onChange, () => board().byInstance[b] === 'down' && board(), 'b down', 30_000);
+      expect(oneDown.byInstance).toEqual({ [a]: 'up', [b]: 'down', [c]: 'up' });
+      expect(oneDown.parent).toMatchObject({ status: 'down', instanceCounts: { total: 3, down: 1 } });
+
+      await nodes[1]!.start();
+      const back = await waitFor(onChange, () => board().byInstance[b] === 'up' && board(), 'b up again', 30_000);
+      expect(back.byInstance).toEqual({ [a]: 'up', [b]: 'up', [c]: 'up' });
+      expect(back.parent).toMatchObject({ status: 'up', instanceCounts: { total: 3, down: 0 } });
+    } finally {
+      await engine.stop();
+    }
+  }, 120_000);
 });

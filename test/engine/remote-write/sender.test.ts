@@ -278,14 +278,14 @@ describe('remote_write config', () => {
     return outcome.ok ? [] : outcome.issues.map((i) => `${i.field}: ${i.message}`);
   };
 
-  it('fills Prometheus-like queue defaults', () => {
+  it('fills Prometheus-like queue defaults (larger batches than Prometheus: fewer posts)', () => {
     const outcome = parseConfigText(
       JSON.stringify({ remote_write: [{ url: 'http://mimir:9009/api/v1/push' }] }),
       'k.yaml',
     );
     expect(outcome.ok && outcome.config.remote_write[0]).toMatchObject({
       remote_timeout: 30_000,
-      queue: { capacity: 50_000, max_samples_per_send: 2_000, batch_send_deadline: 5_000 },
+      queue: { capacity: 50_000, max_samples_per_send: 5_000, batch_send_deadline: 5_000 },
     });
   });
 

@@ -37,7 +37,7 @@ function TileBody({ check, connected, role }: { check: CheckView; connected: boo
   const failing = check.status !== 'down' && check.consecutiveFailures > 0;
   return (
     <article
-      className={`tile ${STATUS_STYLE[check.status].className}${stale ? ' is-stale' : ''}${check.quorum?.pathProblem ? ' is-path' : ''}`}
+      className={`tile ${STATUS_STYLE[check.status].className}${stale ? ' is-stale' : ''}${check.quorum?.pathProblem ? ' is-path' : ''}${check.instanceOf !== undefined ? ' is-instance' : ''}`}
       data-testid={`check-${check.id}`}
       data-status={check.status}
       data-stale={stale ? 'true' : 'false'}
@@ -53,6 +53,16 @@ function TileBody({ check, connected, role }: { check: CheckView; connected: boo
         )}
         {role === 'impacted' && <span className="role-tag is-impacted">KNOCK-ON</span>}
         {check.paused && <span className="stale-tag">PAUSED</span>}
+        {check.instanceCounts && (
+          <span className="role-tag" data-testid={`instances-${check.id}`}>
+            {check.instanceCounts.down} of {check.instanceCounts.total} down
+          </span>
+        )}
+        {check.instanceOf !== undefined && (
+          <span className="role-tag is-impacted" title={`an instance of ${check.instanceOf}`}>
+            ↳ {check.instanceOf}
+          </span>
+        )}
         {stale && (
           <span className="stale-tag">
             STALE {now > 0 && check.lastProbeAt ? formatAge(now - check.lastProbeAt) : ''}
@@ -63,8 +73,11 @@ function TileBody({ check, connected, role }: { check: CheckView; connected: boo
         <a href={href('check', check.id)}>{check.name}</a>
       </h3>
       <div className="tile-metrics">
-        {/* A refused connection has no latency worth reading: the failure is the headline. */}
-        <span className={`latency${check.status === 'down' ? ' is-failure' : ''}`}>{formatLastLatency(check)}</span>
+        {/* A refused connection has no latency worth reading: the failure is the headline. An
+            instance has no latency of its own (the query's is its check's). */}
+        {(check.instanceOf === undefined || check.status === 'down') && (
+          <span className={`latency${check.status === 'down' ? ' is-failure' : ''}`}>{formatLastLatency(check)}</span>
+        )}
         {now > 0 && check.since !== null && <span className="since">for {formatAge(now - check.since)}</span>}
       </div>
       <p className="tile-message" title={check.target}>

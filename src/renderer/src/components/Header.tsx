@@ -1,13 +1,13 @@
 import { useMemo } from 'react';
 import { formatAge } from '../freshness.ts';
-import { useBoard } from '../store.ts';
+import { useBoard, useConfigChecks } from '../store.ts';
 import { useNow } from '../shared-clock.ts';
 
 /** Title, status counts, connection and data age, and the clock in the board's time zone. */
 export function Header() {
   const title = useBoard((s) => s.board?.title ?? 'Knockon');
   const timezone = useBoard((s) => s.board?.timezone ?? 'UTC');
-  const checks = useBoard((s) => s.board?.checks);
+  const checks = useConfigChecks();
   const connection = useBoard((s) => s.connection);
   const now = useNow(1000);
   const { counts, newestDataAt, restored } = useMemo(() => {

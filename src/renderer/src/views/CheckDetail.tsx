@@ -70,6 +70,12 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
           {check.type} · <code>{check.target}</code> · {regionName ?? check.region ?? 'no region'} · every{' '}
           {formatAge(check.intervalMs)}, timeout {formatAge(check.timeoutMs)}
         </span>
+        {check.instanceOf !== undefined && (
+          <span className="muted" data-testid="instance-of">
+            a series of <a href={href('check', check.instanceOf)}>{check.instanceOf}</a>, shown as its own row (its
+            history is its check&rsquo;s)
+          </span>
+        )}
       </header>
       <div className="detail-facts">
         <Fact

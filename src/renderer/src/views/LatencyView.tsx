@@ -17,7 +17,7 @@ import { useSeries } from '../hooks/use-series.ts';
 import { useReportMax, useSharedScale, type SharedScale } from '../hooks/use-shared-scale.ts';
 import { href, navigate, WALL_PARAMS } from '../route.ts';
 import { rawCharts } from '../perf.ts';
-import { useBoard } from '../store.ts';
+import { useBoard, useConfigChecks } from '../store.ts';
 import { STATUS_RANK } from '../status-style.ts';
 import { useNow } from '../shared-clock.ts';
 
@@ -29,7 +29,7 @@ type Mode = 'checks' | 'regions';
 
 /** p50/p95/p99 per check, and per region (p95 of each of its checks), over 1 hour to 30 days. */
 export function LatencyView({ wall, focus, params }: { wall: boolean; focus: string | null; params: URLSearchParams }) {
-  const checks = useBoard((s) => s.board?.checks);
+  const checks = useConfigChecks();
   const regions = useBoard((s) => s.board?.regions);
   const range = (RANGES.includes(params.get('range') as SeriesRange) ? params.get('range') : '1h') as SeriesRange;
   const mode: Mode = params.get('by') === 'region' ? 'regions' : 'checks';

@@ -7,7 +7,7 @@ import { compareIncidents } from '../../../shared/incident-order.ts';
 import { placeLabels } from '../map-labels.ts';
 import { replicationLinkLabel } from '../replication-format.ts';
 import { summariseRegions } from '../regions.ts';
-import { useBoard } from '../store.ts';
+import { useBoard, useConfigChecks } from '../store.ts';
 import { STATUS_RANK, STATUS_STYLE, worstStatus } from '../status-style.ts';
 
 interface Node {
@@ -51,7 +51,7 @@ const LABEL_ITEMS_UP_TO = 36;
  */
 export function RegionMap() {
   const regions = useBoard((s) => s.board?.regions);
-  const checks = useBoard((s) => s.board?.checks);
+  const checks = useConfigChecks();
   const components = useBoard((s) => s.board?.components);
   const incidents = useBoard((s) => s.board?.incidents);
   const vantages = useBoard((s) => s.board?.vantages);

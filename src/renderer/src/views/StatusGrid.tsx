@@ -48,6 +48,7 @@ export function StatusGrid({ wall, params }: { wall: boolean; params: URLSearchP
               c.name.toLowerCase().includes(q) ||
               c.id.toLowerCase().includes(q) ||
               c.target.toLowerCase().includes(q) ||
+              // An instance's labels are its target: `instance="10.0.0.5:9100"` finds it.
               (c.errorClass ?? '').includes(q));
     return groupChecks(checks ?? [], roster ?? [], regions ?? [], roles, keep, names);
   }, [checks, roster, regions, roles, filter, deferredQuery, names]);
@@ -55,7 +56,8 @@ export function StatusGrid({ wall, params }: { wall: boolean; params: URLSearchP
   if (!checks || checks.length === 0) {
     return <p className="empty">No checks configured in {source ?? 'the config'}.</p>;
   }
-  const shown = groups.reduce((n, g) => n + g.ids.length, 0);
+  const shown = groups.reduce((n, g) => n + g.ids.length - g.instances, 0);
+  const total = checks.reduce((n, c) => n + (c.instanceOf === undefined ? 1 : 0), 0);
   return (
     <div className="grid-view" data-testid="view-checks">
       {!wall && (
@@ -65,7 +67,7 @@ export function StatusGrid({ wall, params }: { wall: boolean; params: URLSearchP
             <input
               type="search"
               placeholder="Search checks  ( / )"
-              title="Name, id, target or error class"
+              title="Name, id, target (an instance's labels) or error class"
               value={query}
               onChange={(e) => setQuery(e.target.value)}
               data-testid="check-search"
@@ -86,7 +88,7 @@ export function StatusGrid({ wall, params }: { wall: boolean; params: URLSearchP
             ))}
           </div>
           <span className="muted" data-testid="check-count">
-            {shown} of {checks.length} checks
+            {shown} of {total} checks
           </span>
         </div>
       )}
@@ -215,7 +217,7 @@ const RegionSection = memo(function RegionSection({
   geometry: Geometry;
   place: string;
 }) {
-  const { id, name, ids, counts } = group;
+  const { id, name, ids, counts, instances } = group;
   const { columns, pitch, gap } = geometry;
   const rows = Math.ceil(ids.length / columns);
   const tiles = useRef<HTMLDivElement>(null);
@@ -241,7 +243,8 @@ const RegionSection = memo(function RegionSection({
           {counts.degraded > 0 && <span className="c-degraded">▲ {counts.degraded} degraded</span>}
           {counts.unknown > 0 && <span className="c-unknown">? {counts.unknown} unknown</span>}
           <span>
-            {ids.length} check{ids.length === 1 ? '' : 's'}
+            {ids.length - instances} check{ids.length - instances === 1 ? '' : 's'}
+            {instances > 0 && `, ${instances} instance${instances === 1 ? '' : 's'}`}
           </span>
         </span>
       </h2>

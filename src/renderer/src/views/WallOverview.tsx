@@ -6,7 +6,7 @@ import { StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDuration } from '../format.ts';
 import { fitRegions, regionColumns, summariseRegions } from '../regions.ts';
 import { href } from '../route.ts';
-import { useBoard } from '../store.ts';
+import { useBoard, useConfigChecks } from '../store.ts';
 import { STATUS_STYLE } from '../status-style.ts';
 import { useNow } from '../shared-clock.ts';
 import { compareIncidents, describeRest, splitForRoom } from '../../../shared/incident-order.ts';
@@ -71,7 +71,7 @@ function RecentChanges({ checks, now }: { checks: CheckView[]; now: number }) {
 /** Regions at a glance and what is wrong right now: the view a NOC reads from across the room. */
 export function WallOverview({ wall }: { wall: boolean }) {
   const regions = useBoard((s) => s.board?.regions);
-  const checks = useBoard((s) => s.board?.checks);
+  const checks = useConfigChecks();
   const components = useBoard((s) => s.board?.components);
   const incidents = useBoard((s) => s.board?.incidents);
   const failovers = useBoard((s) => s.board?.failovers);
