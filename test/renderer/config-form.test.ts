@@ -86,7 +86,9 @@ describe('config forms', () => {
     expect(keys('postgres')).toEqual(
       expect.arrayContaining(['host', 'port', 'user', 'password_env', 'database', 'role']),
     );
-    expect(keys('prometheus')).toEqual(expect.arrayContaining(['url', 'query', 'down_when', 'bearer_token_env']));
+    expect(keys('prometheus')).toEqual(
+      expect.arrayContaining(['url', 'query', 'down_when', 'instances', 'bearer_token_env']),
+    );
     expect(keys('route53_health')).toEqual(expect.arrayContaining(['health_check_id', 'secret_access_key_env']));
     expect(keys('consistency')).toEqual(expect.arrayContaining(['key', 'nodes', 'missing_ok']));
   });

@@ -120,6 +120,13 @@ const TARGET_FIELDS: Record<string, FieldSpec[]> = {
     choice('down_when', 'Down when', ['non_empty', 'empty'], '(it returns series)'),
     number('above', 'Down above'),
     number('below', 'Down below'),
+    {
+      key: 'instances',
+      label: 'Each series its own row',
+      kind: 'boolean',
+      options: ['', 'true', 'false'],
+      empty: '(no)',
+    },
     envName('bearer_token_env', 'Bearer token variable'),
     ...BASIC_AUTH,
   ],
