@@ -116,6 +116,8 @@ export class StoreClient {
   /** The last write number the store thread acknowledged, and the last that carried incident writes. */
   private ackedUpTo = 0;
   private lastOpsSeq = 0;
+  /** Up to which write the store thread holds what the disk refused (shown, not acknowledged). */
+  private heldUpTo = 0;
   /** Publications waiting for the incident writes before them (afterWritten), in order. */
   private shownAfter: { upTo: number; show: () => void }[] = [];
   /** flush() calls waiting for their writes to be acknowledged. */
@@ -260,7 +262,7 @@ export class StoreClient {
    */
   afterWritten(show: () => void): void {
     if (this.ops.length > 0) this.send();
-    if (this.lastOpsSeq <= this.ackedUpTo) {
+    if (this.lastOpsSeq <= this.showableUpTo()) {
       show();
       return;
     }
@@ -491,6 +493,7 @@ export class StoreClient {
   private exited(worker: Worker, code: number): void {
     if (this.worker !== worker) return;
     this.running = false;
+    this.heldUpTo = 0;
     this.markOpened();
     for (const resolve of this.commits.values()) resolve(false);
     this.commits.clear();
@@ -542,6 +545,10 @@ export class StoreClient {
         this.ackWaiters = this.ackWaiters.filter((w) => w.upTo > message.upTo || void w.resolve());
         this.showWritten();
         return;
+      case 'held':
+        this.heldUpTo = Math.max(this.heldUpTo, message.upTo);
+        this.showWritten();
+        return;
       case 'committed': {
         const resolve = this.commits.get(message.seq);
         this.commits.delete(message.seq);
@@ -567,9 +574,19 @@ export class StoreClient {
     }
   }
 
-  /** Runs the publications whose incident writes are now committed, in order. */
+  /**
+   * Up to which write incident changes may be shown: committed, or held by a running store
+   * thread because the disk refuses them (as HistoryStore's held writes: incidents go on, and the
+   * board says they are not being saved). Never what only this thread holds (the store thread away).
+   */
+  private showableUpTo(): number {
+    return Math.max(this.ackedUpTo, this.heldUpTo);
+  }
+
+  /** Runs the publications whose incident writes are now committed (or held), in order. */
   private showWritten(): void {
-    const due = this.shownAfter.findIndex((s) => s.upTo > this.ackedUpTo);
+    const upTo = this.showableUpTo();
+    const due = this.shownAfter.findIndex((s) => s.upTo > upTo);
     const ready = this.shownAfter.splice(0, due < 0 ? this.shownAfter.length : due);
     for (const { show } of ready) {
       try {

@@ -97,6 +97,9 @@ export function runStoreThread(
       }
       send({ kind: 'committed', seq: message.seq, ok });
     } else store.flush();
+    // The disk refused incident writes: they are held here, in order, written first when it
+    // takes writes again; the engine may show them meanwhile (the board says they are not saved).
+    if (store.durablePending() > 0) send({ kind: 'held', upTo: received });
     ack();
   }
 

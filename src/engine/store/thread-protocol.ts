@@ -91,6 +91,11 @@ export const FromStoreSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('opened'), path: z.string() }),
   /** Every write up to `upTo` is committed (or was dropped by the queue's bound, counted in stats). */
   z.strictObject({ kind: z.literal('acked'), upTo: z.int().min(0), stats: StatsSchema }),
+  /**
+   * Every write up to `upTo` is committed or, the disk refusing, held on the store thread in
+   * order (its incident writes may be shown: as HistoryStore's held writes); not acknowledged.
+   */
+  z.strictObject({ kind: z.literal('held'), upTo: z.int().min(0) }),
   /** The answer to a write with `state`: committed with it (true) or kept to retry (false). */
   z.strictObject({ kind: z.literal('committed'), seq: z.int().min(1), ok: z.boolean() }),
   /** A query's value, or why it failed (`error`). */
