@@ -312,7 +312,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   private answerWhenWritten(view: IncidentView, then?: (changed: IncidentView[]) => void): Promise<IncidentView> {
     return new Promise((resolve) =>
       this.flush((changed) => {
-        this.guard(`incident ${view.id}`, () => then?.(changed));
+        if (!this.stopped) this.guard(`incident ${view.id}`, () => then?.(changed));
         resolve(view);
       }),
     );

@@ -208,7 +208,13 @@ export class HistoryStore {
    * refuses it, it is held here and counted as a held write.
    */
   queueDurable(op: DurableOp): void {
-    if (!this.closed) this.pendingOps.push(op);
+    if (this.closed) return;
+    this.pendingOps.push(op);
+    // Bounded as the held writes are: the oldest go, counted and said when the disk takes writes.
+    if (this.pendingOps.length > MAX_HELD_WRITES) {
+      this.pendingOps.shift();
+      this.heldDropped++;
+    }
   }
 
   /** Incident writes queued or held, not yet committed. */
@@ -306,7 +312,7 @@ export class HistoryStore {
       this.reportHealth();
       return null;
     }
-    if (held.length > 0) this.heldWritten();
+    if (held.length > 0 || (ops.length > 0 && this.heldDropped > 0)) this.heldWritten(held.length + ops.length);
     this.recovered('flush', 'history: writes work again');
     this.reportHealth();
     this.noteLate(batch);
@@ -712,8 +718,7 @@ export class HistoryStore {
   }
 
   /** The held writes are on disk: forget them and say so. */
-  private heldWritten(): void {
-    const count = this.held.length;
+  private heldWritten(count = this.held.length): void {
     this.held = [];
     const lost =
       this.heldDropped > 0 ? `; ${this.heldDropped} older ones were dropped when memory's bound was reached` : '';

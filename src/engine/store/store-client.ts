@@ -256,8 +256,9 @@ export class StoreClient {
   /**
    * Calls `show` once every incident write made so far is committed by the store thread: at
    * once when none is waiting, else when the thread acknowledges them (in order of the calls;
-   * writes waiting are sent now). While the thread is away or the disk refuses, `show` waits
-   * with the writes (the board says history is not being saved); at close, what was never
+   * writes waiting are sent now). While the thread is away, `show` waits with the writes (the
+   * board says history is not being saved); when the disk refuses them, the running thread
+   * holds them and `show` runs (as for HistoryStore's held writes). At close, what was never
    * written is never shown.
    */
   afterWritten(show: () => void): void {
