@@ -82,6 +82,8 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   private readonly alertListeners = new Set<(signal: AlertSignal) => void>();
   /** Incidents told to `onOpened` listeners already (and still open). */
   private readonly known = new Set<string>();
+  /** While `onOpened` listeners run: the `then` of their own flushes, called with this one's. */
+  private listening: ((changed: IncidentView[]) => void)[] | null = null;
   /** Each incident as last written (and so published): what the board's snapshot shows. */
   private readonly written = new Map<string, IncidentView>();
   /** What was last saved of the alerts (keys, states, times), so unchanged alerts cost no write. */
@@ -395,33 +397,49 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   /**
    * Takes the book's changes; once the repository has written them (afterWritten: at once for a
    * repository durable on return) publishes them and calls `then` with them (the notifier),
-   * keeping the order of the calls. Who waits for new incidents (failover) is told now: that is
-   * not showing them, and its steps must find the new incident at once.
+   * keeping the order of the calls. Who waits for new incidents (failover) is told first, before
+   * anything is written: that is not showing them, and what the listeners add (a failover's story
+   * so far) goes out with the new incident, in the same publication.
    */
   private flush(then?: (changed: IncidentView[]) => void): void {
-    const changed = this.book.takeChanged();
+    if (this.listening) {
+      // A listener's own flush: its changes join the publication being made.
+      if (then) this.listening.push(then);
+      return;
+    }
+    const first = this.book.takeChanged();
+    const opened: IncidentView[] = [];
+    for (const incident of first) {
+      if (incident.state === 'open' && !this.known.has(incident.id)) {
+        this.known.add(incident.id);
+        opened.push(incident);
+      }
+    }
+    const joined: ((changed: IncidentView[]) => void)[] = [];
+    this.listening = joined;
+    try {
+      for (const incident of opened) {
+        for (const listener of this.openedListeners) {
+          this.guard(`incident ${incident.id} opened`, () => listener(incident));
+        }
+      }
+    } finally {
+      this.listening = null;
+    }
+    // The latest view of each, in the order they first changed.
+    const latest = new Map(first.map((v) => [v.id, v]));
+    for (const view of this.book.takeChanged()) latest.set(view.id, view);
+    const changed = [...latest.values()];
+    for (const view of changed) if (view.state !== 'open') this.known.delete(view.id);
     const show = () => {
       for (const view of changed) this.written.set(view.id, view);
       if (this.written.size > MAX_WRITTEN) this.forgetWritten();
       if (changed.length > 0) this.options.publish({ incidents: changed });
       then?.(changed);
+      for (const more of joined) more(changed);
     };
     if (this.options.repository.afterWritten) this.options.repository.afterWritten(show);
     else show();
-    const opened: IncidentView[] = [];
-    for (const incident of changed) {
-      if (incident.state === 'open' && !this.known.has(incident.id)) {
-        this.known.add(incident.id);
-        opened.push(incident);
-      } else if (incident.state !== 'open') this.known.delete(incident.id);
-    }
-    // After the book's own work and this publication's turn: a listener may add events (and so
-    // flush again, published after these).
-    for (const incident of opened) {
-      for (const listener of this.openedListeners) {
-        this.guard(`incident ${incident.id} opened`, () => listener(incident));
-      }
-    }
   }
 
   /** Keeps only the incidents the book still shows. */
