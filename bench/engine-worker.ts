@@ -46,6 +46,10 @@ export type BenchWorkerEvent =
       loopDelay: { p50: number; p99: number; max: number };
       /** Duration of each durable module-state write on the engine thread (one every 200 ms), ms. */
       durableMs: number[];
+      /** Engine-thread time of each incident write (header and event, one every 200 ms), ms. */
+      incidentMs: number[];
+      /** From each incident write to the moment it may be shown (committed), ms. */
+      incidentShownMs: number[];
       delayedByLimit: number;
     };
 
@@ -73,6 +77,19 @@ const rpc = new RpcRegistry();
 const store =
   input.dataDir === null ? null : (await installModules({ engine, rpc, dataDir: input.dataDir, log: () => {} })).store;
 const durableMs: number[] = [];
+const incidentMs: number[] = [];
+const incidentShownMs: number[] = [];
+/**
+ * Runs `show` once the incident writes so far are committed: the store's afterWritten, or at
+ * once on a store whose incident writes are durable on return (this bench also runs on a tree
+ * from before incidents moved to the store thread, for before/after figures).
+ */
+const afterWritten = (show: () => void): void => {
+  const after = (store as { afterWritten?: (show: () => void) => void } | null)?.afterWritten;
+  if (after) after.call(store, show);
+  else show();
+};
+let benchIncidents = 0;
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 
 const viewer: Actor = { id: 'bench:viewer', name: 'bench', via: 'ipc', role: 'viewer' };
@@ -110,6 +127,31 @@ setTimeout(() => {
         const started = performance.now();
         store.saveState('bench:durable', { at: Date.now() });
         durableMs.push(performance.now() - started);
+        // An incident opened, as the knock-on module writes it: its header and an event, then
+        // published once written.
+        const at = Date.now();
+        const id = `bench-${++benchIncidents}`;
+        const opened = performance.now();
+        store.saveIncident({
+          id,
+          title: 'bench',
+          severity: 'warning',
+          state: 'open',
+          rootCause: { kind: 'check', id: 'c0', name: 'c0' },
+          impacted: [],
+          openedAt: at,
+          detectedAt: at,
+          resolvedAt: null,
+          acknowledged: null,
+          events: [],
+          mttdMs: 0,
+          mttrMs: null,
+          silencedUntil: null,
+          mergedInto: null,
+        });
+        store.appendIncidentEvent(id, { at, kind: 'detected', message: 'bench' });
+        afterWritten(() => incidentShownMs.push(performance.now() - opened));
+        incidentMs.push(performance.now() - opened);
       }, 200)
     : null;
   setTimeout(async () => {
@@ -136,6 +178,8 @@ setTimeout(() => {
         max: loopDelay.max / 1e6,
       },
       durableMs,
+      incidentMs,
+      incidentShownMs,
       delayedByLimit: stats.delayedByLimit - delayed0,
     } satisfies BenchWorkerEvent);
     void engine.stop().then(() => port.close());

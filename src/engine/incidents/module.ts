@@ -54,6 +54,8 @@ export interface KnockOnOptions {
 }
 
 const NOTIFY_STATE_KEY = 'knock-on.notifications';
+/** Written incidents remembered for the snapshot before the ones the book no longer shows are forgotten. */
+const MAX_WRITTEN = 1_000;
 /** Pending and firing alerts, kept across restarts (Prometheus's ALERTS_FOR_STATE). */
 const ALERTS_STATE_KEY = 'knock-on.alerts';
 
@@ -80,6 +82,10 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   private readonly alertListeners = new Set<(signal: AlertSignal) => void>();
   /** Incidents told to `onOpened` listeners already (and still open). */
   private readonly known = new Set<string>();
+  /** While `onOpened` listeners run: the `then` of their own flushes, called with this one's. */
+  private listening: ((changed: IncidentView[]) => void)[] | null = null;
+  /** Each incident as last written (and so published): what the board's snapshot shows. */
+  private readonly written = new Map<string, IncidentView>();
   /** What was last saved of the alerts (keys, states, times), so unchanged alerts cost no write. */
   private savedAlerts = '';
 
@@ -117,8 +123,11 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       if (!this.restored) {
         this.restored = true;
         this.book.restore(now);
-        // Open before the restart: not news to onOpened listeners.
-        for (const view of this.book.views(now)) if (view.state === 'open') this.known.add(view.id);
+        for (const view of this.book.views(now)) {
+          this.written.set(view.id, view);
+          // Open before the restart: not news to onOpened listeners.
+          if (view.state === 'open') this.known.add(view.id);
+        }
       }
       this.rules = new Map(config.alerts.map((r) => [r.name, r]));
       this.topology.configure(config, this.options.checkViews());
@@ -195,7 +204,8 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   contribute(board: BoardSnapshot): void {
     this.guard('snapshot', () => {
       board.components = this.topology.componentViews();
-      board.incidents = this.book.views(this.options.clock.now());
+      // The book's incidents as written: a change not yet committed is not shown.
+      board.incidents = this.book.views(this.options.clock.now()).flatMap((v) => this.written.get(v.id) ?? []);
       board.vantage = this.topology.vantage();
     });
   }
@@ -265,43 +275,49 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     return this.book.views(this.options.clock.now());
   }
 
-  private acknowledge({ incidentId: id, note }: RpcParams<'incidents.acknowledge'>, actor: Actor): IncidentView {
+  // An engineer's action is answered, published and notified once it is written.
+
+  private acknowledge(
+    { incidentId: id, note }: RpcParams<'incidents.acknowledge'>,
+    actor: Actor,
+  ): Promise<IncidentView> {
     const view = this.book.acknowledge(id, actorRef(actor), note, this.options.clock.now());
     if (!view) throw new RpcError(`no open incident "${id}"`);
-    this.flush();
-    this.notifier.acknowledged(view);
-    return view;
+    return this.answerWhenWritten(view, () => this.notifier.acknowledged(view));
   }
 
-  private silence({ incidentId: id, forMs }: RpcParams<'incidents.silence'>, actor: Actor): IncidentView {
+  private silence({ incidentId: id, forMs }: RpcParams<'incidents.silence'>, actor: Actor): Promise<IncidentView> {
     const view = this.book.silence(id, actorRef(actor), forMs, this.options.clock.now());
     if (!view) throw new RpcError(`no open incident "${id}"`);
-    this.flush();
-    this.notifier.update([view]);
-    return view;
+    return this.answerWhenWritten(view, () => this.notifier.update([view]));
   }
 
-  private unsilence({ incidentId: id }: RpcParams<'incidents.unsilence'>, actor: Actor): IncidentView {
+  private unsilence({ incidentId: id }: RpcParams<'incidents.unsilence'>, actor: Actor): Promise<IncidentView> {
     const view = this.book.unsilence(id, actorRef(actor), this.options.clock.now());
     if (!view) throw new RpcError(`no silenced open incident "${id}"`);
-    this.flush();
-    this.notifier.update([view]);
-    return view;
+    return this.answerWhenWritten(view, () => this.notifier.update([view]));
   }
 
-  private note({ incidentId: id, note }: RpcParams<'incidents.note'>, actor: Actor): IncidentView {
+  private note({ incidentId: id, note }: RpcParams<'incidents.note'>, actor: Actor): Promise<IncidentView> {
     const view = this.book.addNote(id, actorRef(actor), note, this.options.clock.now());
     if (!view) throw new RpcError(`no incident "${id}" open or recently resolved`);
-    this.flush();
-    return view;
+    return this.answerWhenWritten(view);
   }
 
-  private resolveByHand({ incidentId: id, note }: RpcParams<'incidents.resolve'>, actor: Actor): IncidentView {
+  private resolveByHand({ incidentId: id, note }: RpcParams<'incidents.resolve'>, actor: Actor): Promise<IncidentView> {
     const view = this.book.resolveByHand(id, actorRef(actor), note, this.topology, this.options.clock.now());
     if (!view) throw new RpcError(`no open incident "${id}"`);
-    const changed = this.flush();
-    if (changed.length > 0) this.notifier.update(changed);
-    return view;
+    return this.answerWhenWritten(view, (changed) => changed.length > 0 && this.notifier.update(changed));
+  }
+
+  /** Publishes the book's changes once written, then `then` (the notifier), then answers `view`. */
+  private answerWhenWritten(view: IncidentView, then?: (changed: IncidentView[]) => void): Promise<IncidentView> {
+    return new Promise((resolve) =>
+      this.flush((changed) => {
+        if (!this.stopped) this.guard(`incident ${view.id}`, () => then?.(changed));
+        resolve(view);
+      }),
+    );
   }
 
   /**
@@ -331,8 +347,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     // What is saved of an alert (state, start, severity) moves only with a transition, or with
     // a config change (a full evaluation): a result that changes neither costs no serialisation.
     if (evaluation.transitions.length > 0 || !only) this.saveAlerts();
-    const changed = this.flush();
-    if (changed.length > 0) this.notifier.update(changed);
+    this.flush((changed) => changed.length > 0 && this.notifier.update(changed));
     this.tellAlerts(evaluation.transitions, now);
     this.publishVantage(now);
     // A partial evaluation knows only its own due times: keep an earlier timer (a full
@@ -379,25 +394,58 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     }
   }
 
-  /** Publishes incidents already written to the repository, then tells who waits for new ones. */
-  private flush(): IncidentView[] {
-    const changed = this.book.takeChanged();
-    if (changed.length === 0) return changed;
-    this.options.publish({ incidents: changed });
+  /**
+   * Takes the book's changes; once the repository has written them (afterWritten: at once for a
+   * repository durable on return) publishes them and calls `then` with them (the notifier),
+   * keeping the order of the calls. Who waits for new incidents (failover) is told first, before
+   * anything is written: that is not showing them, and what the listeners add (a failover's story
+   * so far) goes out with the new incident, in the same publication.
+   */
+  private flush(then?: (changed: IncidentView[]) => void): void {
+    if (this.listening) {
+      // A listener's own flush: its changes join the publication being made.
+      if (then) this.listening.push(then);
+      return;
+    }
+    const first = this.book.takeChanged();
     const opened: IncidentView[] = [];
-    for (const incident of changed) {
+    for (const incident of first) {
       if (incident.state === 'open' && !this.known.has(incident.id)) {
         this.known.add(incident.id);
         opened.push(incident);
-      } else if (incident.state !== 'open') this.known.delete(incident.id);
-    }
-    // After the book's own work: a listener may add events (and so flush again).
-    for (const incident of opened) {
-      for (const listener of this.openedListeners) {
-        this.guard(`incident ${incident.id} opened`, () => listener(incident));
       }
     }
-    return changed;
+    const joined: ((changed: IncidentView[]) => void)[] = [];
+    this.listening = joined;
+    try {
+      for (const incident of opened) {
+        for (const listener of this.openedListeners) {
+          this.guard(`incident ${incident.id} opened`, () => listener(incident));
+        }
+      }
+    } finally {
+      this.listening = null;
+    }
+    // The latest view of each, in the order they first changed.
+    const latest = new Map(first.map((v) => [v.id, v]));
+    for (const view of this.book.takeChanged()) latest.set(view.id, view);
+    const changed = [...latest.values()];
+    for (const view of changed) if (view.state !== 'open') this.known.delete(view.id);
+    const show = () => {
+      for (const view of changed) this.written.set(view.id, view);
+      if (this.written.size > MAX_WRITTEN) this.forgetWritten();
+      if (changed.length > 0) this.options.publish({ incidents: changed });
+      then?.(changed);
+      for (const more of joined) more(changed);
+    };
+    if (this.options.repository.afterWritten) this.options.repository.afterWritten(show);
+    else show();
+  }
+
+  /** Keeps only the incidents the book still shows. */
+  private forgetWritten(): void {
+    const shown = new Set(this.book.views(this.options.clock.now()).map((v) => v.id));
+    for (const id of this.written.keys()) if (!shown.has(id)) this.written.delete(id);
   }
 
   private tellAlerts(transitions: readonly AlertTransition[], now: number): void {

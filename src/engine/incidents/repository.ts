@@ -1,11 +1,15 @@
 import type { IncidentEvent, IncidentView } from '../../shared/model.ts';
 
 /**
- * Where incidents are kept. Every method is synchronous and durable on return, so an incident
- * is written before it is shown. The history store (src/engine/store) implements it on SQLite;
- * `MemoryIncidentRepository` keeps everything in memory (no data dir, unit tests).
+ * Where incidents are kept. The history store (src/engine/store) implements it on SQLite: a
+ * HistoryStore durably on return, the engine's StoreClient on the store thread, in order, with
+ * `afterWritten` saying when what was written so far is committed. `MemoryIncidentRepository`
+ * keeps everything in memory (unit tests). Whoever shows a change shows it from afterWritten, so
+ * an incident is written before it is shown.
  */
 export interface IncidentRepository {
+  /** Calls `show` once every write made so far is durable; absent: each is durable on return. */
+  afterWritten?(show: () => void): void;
   /** Upserts everything but `events`. */
   saveIncident(incident: IncidentView): void;
   appendIncidentEvent(incidentId: string, event: IncidentEvent): void;

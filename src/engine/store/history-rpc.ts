@@ -13,7 +13,8 @@ export interface HistoryQueries {
   availability(...args: Parameters<HistoryStore['availability']>): Answer<ReturnType<HistoryStore['availability']>>;
   firstAt(...args: Parameters<HistoryStore['firstAt']>): Answer<ReturnType<HistoryStore['firstAt']>>;
   recent(...args: Parameters<HistoryStore['recent']>): Answer<ReturnType<HistoryStore['recent']>>;
-  loadIncidents: HistoryStore['loadIncidents'];
+  /** The board's incident list: what is written (on the store thread when there is one). */
+  listIncidents(...args: Parameters<HistoryStore['listIncidents']>): Answer<ReturnType<HistoryStore['listIncidents']>>;
 }
 
 /** The vantage ids the config knows: this machine's (`vantage.id`) and the agents' (`vantages[].id`). */
@@ -51,5 +52,5 @@ export function registerHistoryRpc(rpc: RpcRegistry, store: HistoryQueries, vant
     const vantage = storeVantage(p.vantage, vantages());
     return vantage === null ? [] : store.recent(p.checkId, p.limit, vantage);
   });
-  rpc.register('incidents.list', (p) => store.loadIncidents({ since: p.since, limit: p.limit }));
+  rpc.register('incidents.list', (p) => store.listIncidents({ since: p.since, limit: p.limit }));
 }

@@ -47,7 +47,16 @@ interface HeldWrite {
 }
 
 /** Durable writes held in memory at most: past this the oldest go, counted and said. */
-const MAX_HELD_WRITES = 20_000;
+export const MAX_HELD_WRITES = 20_000;
+
+/**
+ * An incident write made on the store thread, in order, with the batch it came in (the engine
+ * publishes the change only once that batch is acknowledged: StoreClient.afterWritten).
+ */
+export type DurableOp =
+  | { op: 'incident'; incident: IncidentView }
+  | { op: 'event'; incidentId: string; event: IncidentEvent }
+  | { op: 'deleteIncident'; incidentId: string };
 
 /** Module state to write with a batch (commitWith). */
 interface StateWrite {
@@ -121,6 +130,8 @@ export class HistoryStore {
    * whichever transaction writes those results next (a flush too) must write these with them.
    */
   private pendingModuleStates = new Map<string, StateWrite>();
+  /** Incident writes to make, in order, durably, with the next batch (queueDurable). */
+  private pendingOps: DurableOp[] = [];
   /** Written with every batch of results (setMark): where the queued results came from. */
   private mark: StateWrite | null = null;
   private readonly tokens: AgentTokens;
@@ -191,6 +202,26 @@ export class HistoryStore {
     this.mark = { key, at: this.clock.now(), body: stateJson(key, value, this.log) ?? 'null' };
   }
 
+  /**
+   * Queues an incident write: made with the next batch, in order, in its durable transaction
+   * (with the mark: a restarted store thread knows it was made). Until then, and while the disk
+   * refuses it, it is held here and counted as a held write.
+   */
+  queueDurable(op: DurableOp): void {
+    if (this.closed) return;
+    this.pendingOps.push(op);
+    // Bounded as the held writes are: the oldest go, counted and said when the disk takes writes.
+    if (this.pendingOps.length > MAX_HELD_WRITES) {
+      this.pendingOps.shift();
+      this.heldDropped++;
+    }
+  }
+
+  /** Incident writes queued or held, not yet committed. */
+  durablePending(): number {
+    return this.pendingOps.length;
+  }
+
   /** Queues a check's latest state; written with the next batch (only the newest per check). */
   queueCheckState(checkId: string, saved: SavedCheckState): void {
     if (!this.closed) this.pendingStates.set(checkId, saved);
@@ -237,12 +268,15 @@ export class HistoryStore {
     // A requeued batch's module states, then this call's (newest last: it wins on its key).
     const moduleStates = this.pendingModuleStates;
     if (state !== null) moduleStates.set(state.key, state);
+    const ops = this.pendingOps;
     this.queue = [];
     this.head = 0;
     this.pendingStates = new Map();
     this.pendingTouches = new Map();
     this.pendingModuleStates = new Map();
-    if (batch.length === 0 && states.size === 0 && touches.size === 0 && moduleStates.size === 0) return 0;
+    this.pendingOps = [];
+    if (batch.length === 0 && states.size === 0 && touches.size === 0 && moduleStates.size === 0 && ops.length === 0)
+      return 0;
     // Serialised before the transaction: a state that cannot be is skipped, not the batch.
     const stateBodies = new Map<string, { savedAt: number; json: string }>();
     for (const [id, saved] of states) {
@@ -252,10 +286,12 @@ export class HistoryStore {
         this.malformed++;
       }
     }
-    const durable = moduleStates.size > 0;
+    const opWrites = ops.flatMap((op) => this.prepareOp(op));
+    const durable = moduleStates.size > 0 || ops.length > 0;
     const held = durable ? this.held : [];
     const write = () => {
       for (const h of held) h.write();
+      for (const w of opWrites) w();
       this.insertResults(batch);
       for (const [id, body] of stateBodies) this.writeCheckState(id, body.savedAt, body.json);
       for (const [id, at] of touches) this.tokens.touch(id, at);
@@ -268,12 +304,15 @@ export class HistoryStore {
     } catch (error) {
       this.requeue(batch, states, touches);
       this.pendingModuleStates = moduleStates;
-      const what = durable ? ` and state ${[...moduleStates.keys()].join(', ')}` : '';
+      this.pendingOps = ops.concat(this.pendingOps);
+      const what =
+        (moduleStates.size > 0 ? ` and state ${[...moduleStates.keys()].join(', ')}` : '') +
+        (ops.length > 0 ? ` and ${ops.length} incident writes` : '');
       this.failed('flush', `history: writing ${batch.length} results${what} failed, kept in memory to retry`, error);
       this.reportHealth();
       return null;
     }
-    if (held.length > 0) this.heldWritten();
+    if (held.length > 0 || (ops.length > 0 && this.heldDropped > 0)) this.heldWritten(held.length + ops.length);
     this.recovered('flush', 'history: writes work again');
     this.reportHealth();
     this.noteLate(batch);
@@ -376,31 +415,14 @@ export class HistoryStore {
 
   /** Upserts an incident's header (everything but `events`, which appendIncidentEvent adds). Durable on return. */
   saveIncident(incident: IncidentView): void {
-    const { events: _events, ...header } = incident;
-    this.durably(`incident:${incident.id}`, () =>
-      this.store.run(
-        'INSERT INTO incidents (id, opened_at, state, resolved_at, header) VALUES (?, ?, ?, ?, ?) ' +
-          'ON CONFLICT (id) DO UPDATE SET opened_at = excluded.opened_at, state = excluded.state, ' +
-          'resolved_at = excluded.resolved_at, header = excluded.header',
-        incident.id,
-        incident.openedAt,
-        incident.state,
-        incident.resolvedAt,
-        JSON.stringify(header),
-      ),
-    );
+    const [write] = this.prepareOp({ op: 'incident', incident });
+    if (write) this.durably(`incident:${incident.id}`, write);
   }
 
   /** Appends one event to an incident's timeline. Durable on return. */
   appendIncidentEvent(incidentId: string, event: IncidentEvent): void {
-    this.durably(null, () =>
-      this.store.run(
-        'INSERT INTO incident_events (incident_id, at, body) VALUES (?, ?, ?)',
-        incidentId,
-        event.at,
-        JSON.stringify(event),
-      ),
-    );
+    const [write] = this.prepareOp({ op: 'event', incidentId, event });
+    if (write) this.durably(null, write);
   }
 
   /**
@@ -430,12 +452,65 @@ export class HistoryStore {
     });
   }
 
+  /** loadIncidents, under the name the board's history queries use (history-rpc.ts). */
+  listIncidents(options: { since?: number; limit?: number; openOnly?: boolean } = {}): IncidentView[] {
+    return this.loadIncidents(options);
+  }
+
   /** Deletes an incident and its timeline (incidents are otherwise kept for ever). */
   deleteIncident(incidentId: string): void {
-    this.durably(null, () => {
-      this.store.run('DELETE FROM incident_events WHERE incident_id = ?', incidentId);
-      this.store.run('DELETE FROM incidents WHERE id = ?', incidentId);
-    });
+    this.durably(null, this.prepareOp({ op: 'deleteIncident', incidentId })[0]!);
+  }
+
+  /**
+   * An incident write as a statement to run in the caller's transaction. Serialised now: one
+   * that has no JSON (a BigInt) is counted as malformed and skipped (none: an empty list), so it
+   * cannot fail the transaction of every write after it.
+   */
+  private prepareOp(op: DurableOp): (() => void)[] {
+    try {
+      if (op.op === 'incident') {
+        const { events: _events, ...header } = op.incident;
+        const { id, openedAt, state, resolvedAt } = op.incident;
+        const body = JSON.stringify(header);
+        return [
+          () =>
+            this.store.run(
+              'INSERT INTO incidents (id, opened_at, state, resolved_at, header) VALUES (?, ?, ?, ?, ?) ' +
+                'ON CONFLICT (id) DO UPDATE SET opened_at = excluded.opened_at, state = excluded.state, ' +
+                'resolved_at = excluded.resolved_at, header = excluded.header',
+              id,
+              openedAt,
+              state,
+              resolvedAt,
+              body,
+            ),
+        ];
+      }
+      if (op.op === 'event') {
+        const { incidentId, event } = op;
+        const body = JSON.stringify(event);
+        return [
+          () =>
+            this.store.run(
+              'INSERT INTO incident_events (incident_id, at, body) VALUES (?, ?, ?)',
+              incidentId,
+              event.at,
+              body,
+            ),
+        ];
+      }
+      const { incidentId } = op;
+      return [
+        () => {
+          this.store.run('DELETE FROM incident_events WHERE incident_id = ?', incidentId);
+          this.store.run('DELETE FROM incidents WHERE id = ?', incidentId);
+        },
+      ];
+    } catch {
+      this.malformed++;
+      return [];
+    }
   }
 
   /** Appends a failover audit entry. Durable on return. */
@@ -593,7 +668,7 @@ export class HistoryStore {
     return {
       saving: false,
       reason: `history not being saved: ${describeWriteError(this.lastError)}`,
-      heldWrites: this.held.length,
+      heldWrites: this.held.length + this.pendingOps.length,
       heldResults,
     };
   }
@@ -643,8 +718,7 @@ export class HistoryStore {
   }
 
   /** The held writes are on disk: forget them and say so. */
-  private heldWritten(): void {
-    const count = this.held.length;
+  private heldWritten(count = this.held.length): void {
     this.held = [];
     const lost =
       this.heldDropped > 0 ? `; ${this.heldDropped} older ones were dropped when memory's bound was reached` : '';

@@ -2,13 +2,16 @@
  * The history store: one SQLite file, `<dataDir>/knockon.db` (`:memory:` when dataDir is null).
  * Modules reach it as `context.store` (src/engine/modules.ts): a StoreClient (store-client.ts),
  * which runs the results side (results, check states, agent batches, rollups, pruning, the
- * chart queries) on a store thread of its own (store-thread.ts) and keeps incidents, audit,
- * module state and agent tokens on the engine thread's own connection, durable on return. Its
- * API is HistoryStore's below, except: the queries (recent, series, availability, firstAt,
- * availabilityAll) and commitWith return promises, flush() resolves once the store thread has
- * committed everything sent before it, and close() is async. Results are kept per (check,
- * vantage): `vantage` is a remote vantage's id, or '' for this machine (a result without one);
- * the history RPC maps the configured `vantage.id` to ''. At a glance:
+ * chart queries, incidents and their events) on a store thread of its own (store-thread.ts) and
+ * keeps audit, module state and agent tokens on the engine thread's own connection, durable on
+ * return. Its API is HistoryStore's below, except: the queries (recent, series, availability,
+ * firstAt, availabilityAll, listIncidents) and commitWith return promises, flush() resolves once
+ * the store thread has committed everything sent before it, close() is async, and incident
+ * writes are not durable on return: afterWritten(show) runs `show` once every incident write
+ * made so far is committed (publish from there), and loadIncidents is for start-up only.
+ * Results are kept per (check, vantage): `vantage` is a remote vantage's id, or '' for this
+ * machine (a result without one); the history RPC maps the configured `vantage.id` to ''. At a
+ * glance:
  *
  *   Results (batched; never blocks the probe path)
  *     record(result: ProbeResult): void                 queued, written within 1 s in one transaction
@@ -31,6 +34,7 @@
  *     saveIncident(incident: IncidentView): void        upsert of the header; `events` is ignored
  *     appendIncidentEvent(incidentId, event: IncidentEvent): void
  *     loadIncidents({ since?, limit?, openOnly? }): IncidentView[]   newest first, with events
+ *     listIncidents(same): the same (the board's list: a query on the store thread in StoreClient)
  *     deleteIncident(incidentId): void                   incidents are otherwise kept for ever
  *     appendAudit({ policyId, at, step, detail: object }): void       failover audit log
  *     loadAudit(policyId, limit = 100): AuditEntry[]     the latest `limit`, oldest first

@@ -7,8 +7,10 @@ import { noteTokenUse, withTokenUse, type AgentTokenRow, type NewAgentToken } fr
 import {
   DEFAULT_FLUSH_INTERVAL_MS,
   DEFAULT_QUEUE_LIMIT,
+  MAX_HELD_WRITES,
   stateJson,
   type AuditEntry,
+  type DurableOp,
   type HistoryStore,
   type Retention,
   type SavedCheckState,
@@ -27,7 +29,7 @@ import {
 } from './thread-protocol.ts';
 
 export interface StoreClientOptions {
-  /** The engine thread's connection: incidents, audit, module state, agent tokens (see below). */
+  /** The engine thread's connection: audit, module state, agent tokens, start-up reads (see below). */
   durable: HistoryStore;
   /** The database's directory, or null for memory (the store thread then has its own). */
   dataDir: string | null;
@@ -47,6 +49,8 @@ interface Write {
   results: ProbeResult[];
   checkStates: [string, SavedCheckState][];
   touches: [string, number][];
+  /** Incident writes, in order (their publication waits for this write's acknowledgement). */
+  durable: DurableOp[];
   state?: ModuleStateWrite;
 }
 
@@ -68,12 +72,14 @@ const ENTRY_SOURCE = './store-thread-entry.ts';
  * write is kept here until the thread acknowledges it as committed; a thread that dies is
  * restarted with back-off and sent every unacknowledged write again, in order.
  *
- * Incidents, their events, acknowledgements, the failover audit, module state and agent tokens
- * are written on this thread's own connection (`durable`), synchronously and durably, so they
- * are still written before they are shown. Both connections share the file in WAL mode (one
- * writer at a time; readers never wait); with no data directory each has its own in-memory
- * database, and module state committed through the thread (agent cursors) is remembered here
- * for loadState.
+ * Incidents and their events (acknowledgements, silences, notes are incident writes too) go to
+ * the store thread as ordered operations with the next write, made durable in its transaction;
+ * `afterWritten` runs what shows them once they are committed ("written before shown"). The
+ * failover audit, module state and agent tokens are written on this thread's own connection
+ * (`durable`), synchronously and durably (see docs/ARCHITECTURE.md for why). Both connections
+ * share the file in WAL mode (one writer at a time; readers never wait); with no data directory
+ * each has its own in-memory database, and module state committed through the thread (agent
+ * cursors) is remembered here for loadState.
  */
 export class StoreClient {
   private readonly durable: HistoryStore;
@@ -100,9 +106,20 @@ export class StoreClient {
   private results: ProbeResult[] = [];
   private checkStates = new Map<string, SavedCheckState>();
   private touches = new Map<string, number>();
+  private ops: DurableOp[] = [];
   private unacked: Write[] = [];
   private unackedResults = 0;
+  private unackedOps = 0;
+  /** Incident writes dropped by the bound while the store thread could not take them. */
+  private droppedOps = 0;
   private seq = 0;
+  /** The last write number the store thread acknowledged, and the last that carried incident writes. */
+  private ackedUpTo = 0;
+  private lastOpsSeq = 0;
+  /** Up to which write the store thread holds what the disk refused (shown, not acknowledged). */
+  private heldUpTo = 0;
+  /** Publications waiting for the incident writes before them (afterWritten), in order. */
+  private shownAfter: { upTo: number; show: () => void }[] = [];
   /** flush() calls waiting for their writes to be acknowledged. */
   private ackWaiters: { upTo: number; resolve: () => void }[] = [];
   private readonly commits = new Map<number, (ok: boolean) => void>();
@@ -222,22 +239,56 @@ export class StoreClient {
     return this.ask('recent', this.clock.now(), [checkId, limit, vantage]) as Promise<ProbeResult[]>;
   }
 
-  // The engine thread's own connection: durable on return, as HistoryStore documents.
+  // Incident writes: ordered messages to the store thread, shown after its acknowledgement.
 
   saveIncident(incident: IncidentView): void {
-    this.durable.saveIncident(incident);
+    this.queueOp({ op: 'incident', incident });
   }
 
   appendIncidentEvent(incidentId: string, event: IncidentEvent): void {
-    this.durable.appendIncidentEvent(incidentId, event);
-  }
-
-  loadIncidents(options: { since?: number; limit?: number; openOnly?: boolean } = {}): IncidentView[] {
-    return this.durable.loadIncidents(options);
+    this.queueOp({ op: 'event', incidentId, event });
   }
 
   deleteIncident(incidentId: string): void {
-    this.durable.deleteIncident(incidentId);
+    this.queueOp({ op: 'deleteIncident', incidentId });
+  }
+
+  /**
+   * Calls `show` once every incident write made so far is committed by the store thread: at
+   * once when none is waiting, else when the thread acknowledges them (in order of the calls;
+   * writes waiting are sent now). While the thread is away, `show` waits with the writes (the
+   * board says history is not being saved); when the disk refuses them, the running thread
+   * holds them and `show` runs (as for HistoryStore's held writes). At close, what was never
+   * written is never shown.
+   */
+  afterWritten(show: () => void): void {
+    if (this.ops.length > 0) this.send();
+    if (this.lastOpsSeq <= this.showableUpTo()) {
+      show();
+      return;
+    }
+    this.shownAfter.push({ upTo: this.lastOpsSeq, show });
+  }
+
+  /**
+   * Incidents as the store thread has them (the board's incident list): only what was written,
+   * the incident writes made before this call included (sent first; the thread takes messages in
+   * order). With no data directory, the only copy of the incidents is the store thread's.
+   */
+  listIncidents(options: { since?: number; limit?: number; openOnly?: boolean } = {}): Promise<IncidentView[]> {
+    if (this.ops.length > 0 && this.running) this.send();
+    return this.ask('listIncidents', this.clock.now(), [options]) as Promise<IncidentView[]>;
+  }
+
+  // The engine thread's own connection: durable on return, as HistoryStore documents.
+
+  /**
+   * Open and recent incidents, read at start-up on this thread's connection (before anything of
+   * this run is written: everything committed before is in the file). Not for later reads: the
+   * store thread may hold writes this connection has not seen (listIncidents).
+   */
+  loadIncidents(options: { since?: number; limit?: number; openOnly?: boolean } = {}): IncidentView[] {
+    return this.durable.loadIncidents(options);
   }
 
   appendAudit(entry: AuditEntry): void {
@@ -325,6 +376,13 @@ export class StoreClient {
     for (const resolve of this.commits.values()) resolve(false);
     this.commits.clear();
     for (const waiter of this.ackWaiters.splice(0)) waiter.resolve();
+    if (this.shownAfter.length > 0) {
+      this.log(
+        'error',
+        `history: stopping with ${this.shownAfter.length} incident changes never written, so never shown`,
+      );
+      this.shownAfter = [];
+    }
     this.failAsks('the history store is closed');
     this.durable.close();
   }
@@ -344,13 +402,19 @@ export class StoreClient {
       results: this.results,
       checkStates: [...this.checkStates],
       touches: [...this.touches],
+      durable: this.ops,
       ...(state ? { state } : {}),
     };
     this.results = [];
     this.checkStates = new Map();
     this.touches = new Map();
+    this.ops = [];
     this.unacked.push(write);
     this.unackedResults += write.results.length;
+    if (write.durable.length > 0) {
+      this.unackedOps += write.durable.length;
+      this.lastOpsSeq = write.seq;
+    }
     this.bound();
     this.postWrite(write);
     return write;
@@ -360,8 +424,30 @@ export class StoreClient {
     this.post({ kind: 'write', now: this.clock.now(), ...write });
   }
 
-  /** Keeps the unacknowledged results within the limit: the oldest go first, counted. */
+  private queueOp(op: DurableOp): void {
+    if (!this.closing) this.ops.push(op);
+  }
+
+  /**
+   * Keeps the unacknowledged results and incident writes within their limits: the oldest go
+   * first, counted (and said, for incident writes: they are lost).
+   */
   private bound(): void {
+    for (const write of this.unacked) {
+      const excess = this.unackedOps - MAX_HELD_WRITES;
+      if (excess <= 0) break;
+      const drop = Math.min(excess, write.durable.length);
+      write.durable = write.durable.slice(drop);
+      this.unackedOps -= drop;
+      // Said once per outage (until the next acknowledgement): the count is in the log then.
+      if (this.droppedOps === 0) {
+        this.log(
+          'error',
+          'history: incident writes held too long are being dropped, oldest first (the store cannot write)',
+        );
+      }
+      this.droppedOps += drop;
+    }
     for (const write of this.unacked) {
       const excess = this.unackedResults - this.queueLimit;
       if (excess <= 0) return;
@@ -408,6 +494,7 @@ export class StoreClient {
   private exited(worker: Worker, code: number): void {
     if (this.worker !== worker) return;
     this.running = false;
+    this.heldUpTo = 0;
     this.markOpened();
     for (const resolve of this.commits.values()) resolve(false);
     this.commits.clear();
@@ -416,7 +503,7 @@ export class StoreClient {
     this.threadHealth = {
       saving: false,
       reason: 'history not being saved: the store thread stopped and is restarting',
-      heldWrites: 0,
+      heldWrites: this.unackedOps,
       heldResults: this.unackedResults,
     };
     this.reportHealth();
@@ -447,9 +534,21 @@ export class StoreClient {
       case 'acked':
         this.threadStats = message.stats;
         while (this.unacked.length > 0 && this.unacked[0]!.seq <= message.upTo) {
-          this.unackedResults -= this.unacked.shift()!.results.length;
+          const write = this.unacked.shift()!;
+          this.unackedResults -= write.results.length;
+          this.unackedOps -= write.durable.length;
+        }
+        this.ackedUpTo = Math.max(this.ackedUpTo, message.upTo);
+        if (this.droppedOps > 0 && this.unackedOps === 0) {
+          this.log('error', `history: ${this.droppedOps} incident writes were dropped while the store could not write`);
+          this.droppedOps = 0;
         }
         this.ackWaiters = this.ackWaiters.filter((w) => w.upTo > message.upTo || void w.resolve());
+        this.showWritten();
+        return;
+      case 'held':
+        this.heldUpTo = Math.max(this.heldUpTo, message.upTo);
+        this.showWritten();
         return;
       case 'committed': {
         const resolve = this.commits.get(message.seq);
@@ -473,6 +572,29 @@ export class StoreClient {
         return;
       case 'closed':
         return;
+    }
+  }
+
+  /**
+   * Up to which write incident changes may be shown: committed, or held by a running store
+   * thread because the disk refuses them (as HistoryStore's held writes: incidents go on, and the
+   * board says they are not being saved). Never what only this thread holds (the store thread away).
+   */
+  private showableUpTo(): number {
+    return Math.max(this.ackedUpTo, this.heldUpTo);
+  }
+
+  /** Runs the publications whose incident writes are now committed (or held), in order. */
+  private showWritten(): void {
+    const upTo = this.showableUpTo();
+    const due = this.shownAfter.findIndex((s) => s.upTo > upTo);
+    const ready = this.shownAfter.splice(0, due < 0 ? this.shownAfter.length : due);
+    for (const { show } of ready) {
+      try {
+        show();
+      } catch (error) {
+        this.log('error', `history: publishing a written incident change failed: ${(error as Error).message}`);
+      }
     }
   }
 
@@ -500,7 +622,8 @@ export class StoreClient {
     this.flushTimer = this.clock.setTimeout(() => {
       this.flushTimer = null;
       if (this.closing) return;
-      if (this.results.length > 0 || this.checkStates.size > 0 || this.touches.size > 0) this.send();
+      if (this.results.length > 0 || this.checkStates.size > 0 || this.touches.size > 0 || this.ops.length > 0)
+        this.send();
       // Held durable writes (a full disk) are retried on this thread's connection.
       this.durable.flush();
       this.scheduleFlush();

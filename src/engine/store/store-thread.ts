@@ -70,7 +70,7 @@ export function runStoreThread(
   /** Everything received so far is committed once the queue is empty after a write. */
   function ack(): void {
     const { queued, flushed, dropped, malformed, flushFailures, lastError } = store.stats();
-    if (received === acked || queued > 0) return;
+    if (received === acked || queued > 0 || store.durablePending() > 0) return;
     acked = received;
     send({ kind: 'acked', upTo: acked, stats: { flushed, dropped, malformed, flushFailures, lastError } });
   }
@@ -85,6 +85,7 @@ export function runStoreThread(
     for (const result of message.results) store.record(result);
     for (const [checkId, saved] of message.checkStates) store.queueCheckState(checkId, saved);
     for (const [id, at] of message.touches) store.touchAgentToken(id, at);
+    for (const op of message.durable) store.queueDurable(op);
     received = message.seq;
     store.setMark(WRITTEN_MARK, { session: data.session, seq: received });
     if (message.state) {
@@ -96,6 +97,9 @@ export function runStoreThread(
       }
       send({ kind: 'committed', seq: message.seq, ok });
     } else store.flush();
+    // The disk refused incident writes: they are held here, in order, written first when it
+    // takes writes again; the engine may show them meanwhile (the board says they are not saved).
+    if (store.durablePending() > 0) send({ kind: 'held', upTo: received });
     ack();
   }
 
@@ -112,6 +116,7 @@ export function runStoreThread(
       } else if (method === 'firstAt') value = store.firstAt(...QUERY_ARGS.firstAt.parse(args));
       else if (method === 'availabilityAll')
         value = store.availabilityAll(QUERY_ARGS.availabilityAll.parse(args)[0], now);
+      else if (method === 'listIncidents') value = store.listIncidents(QUERY_ARGS.listIncidents.parse(args)[0]);
       else value = store.recent(...QUERY_ARGS.recent.parse(args));
       send({ kind: 'answer', id: message.id, value });
     } catch (error) {

@@ -8,10 +8,17 @@
  * (HistoryStore.record), so one malformed result cannot fail its batch.
  */
 import { z } from 'zod';
-import type { ProbeResult, StorageHealthView } from '../../shared/model.ts';
-import type { SavedCheckState } from './history-store.ts';
+import type { IncidentEvent, IncidentView, ProbeResult, StorageHealthView } from '../../shared/model.ts';
+import type { DurableOp, SavedCheckState } from './history-store.ts';
 
 const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null;
+
+/** An incident write (HistoryStore.queueDurable): made in order, in the write's durable transaction. */
+const DurableOpSchema = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('incident'), incident: z.custom<IncidentView>(isObject) }),
+  z.strictObject({ op: z.literal('event'), incidentId: z.string().min(1), event: z.custom<IncidentEvent>(isObject) }),
+  z.strictObject({ op: z.literal('deleteIncident'), incidentId: z.string().min(1) }),
+]) satisfies z.ZodType<DurableOp>;
 
 const ModuleStateSchema = z.strictObject({ key: z.string().min(1), at: z.number(), body: z.string() });
 
@@ -22,7 +29,7 @@ export type ModuleStateWrite = z.infer<typeof ModuleStateSchema>;
 
 const RetentionSchema = z.strictObject({ raw: z.number(), minute: z.number(), hour: z.number() });
 
-const QUERY_METHODS = ['series', 'availability', 'firstAt', 'availabilityAll', 'recent'] as const;
+const QUERY_METHODS = ['series', 'availability', 'firstAt', 'availabilityAll', 'recent', 'listIncidents'] as const;
 
 const range = z.enum(['1h', '6h', '24h', '7d', '30d']);
 const checkId = z.string().min(1);
@@ -34,6 +41,13 @@ export const QUERY_ARGS = {
   firstAt: z.tuple([checkId, vantage]),
   availabilityAll: z.tuple([range]),
   recent: z.tuple([checkId, z.int().min(0), vantage]),
+  listIncidents: z.tuple([
+    z.strictObject({
+      since: z.number().optional(),
+      limit: z.int().min(0).optional(),
+      openOnly: z.boolean().optional(),
+    }),
+  ]),
 } as const;
 export type QueryMethod = (typeof QUERY_METHODS)[number];
 
@@ -46,6 +60,8 @@ export const ToStoreSchema = z.discriminatedUnion('kind', [
     results: z.array(z.custom<ProbeResult>(isObject)),
     checkStates: z.array(z.tuple([z.string(), z.custom<SavedCheckState>(isObject)])),
     touches: z.array(z.tuple([z.string(), z.number()])),
+    /** Incident writes, in order: the write is then durable (synchronous=FULL). */
+    durable: z.array(DurableOpSchema),
     /** Module state committed with the results, durably (commitWith); absent for a plain batch. */
     state: ModuleStateSchema.optional(),
   }),
@@ -75,6 +91,11 @@ export const FromStoreSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('opened'), path: z.string() }),
   /** Every write up to `upTo` is committed (or was dropped by the queue's bound, counted in stats). */
   z.strictObject({ kind: z.literal('acked'), upTo: z.int().min(0), stats: StatsSchema }),
+  /**
+   * Every write up to `upTo` is committed or, the disk refusing, held on the store thread in
+   * order (its incident writes may be shown: as HistoryStore's held writes); not acknowledged.
+   */
+  z.strictObject({ kind: z.literal('held'), upTo: z.int().min(0) }),
   /** The answer to a write with `state`: committed with it (true) or kept to retry (false). */
   z.strictObject({ kind: z.literal('committed'), seq: z.int().min(1), ok: z.boolean() }),
   /** A query's value, or why it failed (`error`). */

@@ -63,7 +63,8 @@ describe.skipIf(!haveKnot)('failover when things get worse', () => {
     await lab.until('primary up', () => lab.check('hk-lb')?.status === 'up' && lab.failover()?.state === 'idle');
     await lab.primary.stop();
     await lab.until('failed over', () => lab.failover()?.state === 'failed_over');
-    const first = lab.incidents().find((i) => i.rootCause.id === 'hk-lb')!;
+    // The incident reaches the board once written: it may come just after the failover's view.
+    const first = await lab.until('incident 1', () => lab.incidents().find((i) => i.rootCause.id === 'hk-lb'));
     await lab.primary.start();
     // The incident resolves while the failback waits for its hold, and says what is pending.
     const resolved = await lab.until('incident 1 resolved', () =>

@@ -36,9 +36,11 @@ export class Harness {
       /** Statuses known at start (the engine restores the last known ones after a restart). */
       statuses?: Record<string, Status>;
       start?: number;
+      /** The clock, when the repository needs it too (a StoreClient). */
+      clock?: FakeClock;
     } = {},
   ) {
-    this.clock = new FakeClock(options.start);
+    this.clock = options.clock ?? new FakeClock(options.start);
     for (const [id, status] of Object.entries(options.statuses ?? {})) this.statuses.set(id, status);
     const state = options.state;
     const outcome = parseConfigText(yaml, 'test.yaml');

@@ -8,7 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventEmitter, once } from 'node:events';
 import { HistoryStore } from '../../../src/engine/store/history-store.ts';
+import { StoreClient } from '../../../src/engine/store/store-client.ts';
 import type { StorageHealthView } from '../../../src/shared/model.ts';
 import { Harness, TOPOLOGY } from '../incidents/harness.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
@@ -139,5 +141,46 @@ describe.skipIf(skipped !== null)('a full disk under the history store', () => {
     expect(onDisk.loadState('agent:sg:cursor')).toEqual({ seq: 300 });
     onDisk.close();
     store.close();
+  });
+  it('through the store thread: an incident the disk refuses is shown while held, as before, and written when it has room', async () => {
+    const sub = join(dir, 'thread');
+    const clock = new FakeClock();
+    const health: StorageHealthView[] = [];
+    const healthEvents = new EventEmitter();
+    const store = new StoreClient({
+      durable: new HistoryStore({ dataDir: sub, clock, timers: false, log: () => {} }),
+      dataDir: sub,
+      clock,
+      log: () => {},
+      onHealth: (h) => {
+        health.push(h);
+        healthEvents.emit(h.saving ? 'saving' : 'failing', h);
+      },
+    });
+    await store.ready();
+    const h = new Harness(TOPOLOGY + RULE, { repository: store, clock });
+    for (const id of ['lb', 'api', 'auth', 'quotes', 'gw']) h.result(id, 'up');
+    await store.flush();
+
+    fill(dir);
+    const failing = once(healthEvents, 'failing');
+    h.result('lb', 'down');
+    await h.clock.advance(MINUTE);
+    await failing;
+    // The store thread holds the refused writes and said so before it answers this query (one
+    // port, in order): the incident is shown, loudly unsaved, and not in the file.
+    expect(await store.listIncidents()).toEqual([]);
+    const incidentId = h.published.flatMap((p) => p.incidents ?? [])[0]!.id;
+    expect(h.open().map((i) => i.id)).toEqual([incidentId]);
+    expect(health.at(-1)).toMatchObject({ saving: false, reason: 'history not being saved: disk full' });
+    expect(h.unsaved).toContain(incidentId);
+
+    // Room again: the store thread's own flush writes what it held, and the board is told.
+    const saving = once(healthEvents, 'saving');
+    freeUp(dir);
+    await saving;
+    await store.flush();
+    expect(store.loadIncidents({ limit: 10 }).find((i) => i.id === incidentId)?.state).toBe('open');
+    await store.close();
   });
 });

@@ -195,6 +195,29 @@ describe('HistoryStore', () => {
     expect(loaded?.events[1]?.data).toEqual({ rule: 'down' });
   });
 
+  it('writes queued incident writes in order with the next batch, durably, bounded while they wait', () => {
+    const { store, logs } = openHere({ timers: false });
+    store.queueDurable({ op: 'incident', incident: incident('inc-1', T0) });
+    store.queueDurable({ op: 'event', incidentId: 'inc-1', event: { at: T0, kind: 'detected', message: 'first' } });
+    store.queueDurable({ op: 'deleteIncident', incidentId: 'inc-1' });
+    store.queueDurable({ op: 'incident', incident: incident('inc-2', T0) });
+    expect(store.loadIncidents()).toEqual([]);
+    store.flush();
+    expect(store.loadIncidents().map((i) => [i.id, i.events.length])).toEqual([['inc-2', 0]]);
+
+    // More events than the bound while nothing is written: the oldest go, counted and said.
+    for (let i = 0; i < 20_005; i++) {
+      store.queueDurable({ op: 'event', incidentId: 'inc-2', event: { at: T0 + i, kind: 'note', message: `n${i}` } });
+    }
+    expect(store.durablePending()).toBe(20_000);
+    store.flush();
+    expect(store.durablePending()).toBe(0);
+    const [kept] = store.loadIncidents();
+    expect(kept?.events).toHaveLength(20_000);
+    expect(kept?.events[0]?.message).toBe('n5');
+    expect(logs.some((l) => /5 older ones were dropped/.test(l.message))).toBe(true);
+  });
+
   it('lists incidents newest first, by window, limit and open-only', () => {
     const { store } = openHere();
     store.saveIncident(incident('old-resolved', T0 - 10 * 86_400_000, 'resolved'));

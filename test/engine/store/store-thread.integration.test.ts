@@ -162,9 +162,15 @@ describe('the store thread after a restart', () => {
     results: [result('hk-lb', startedAt, 10)],
     checkStates: [],
     touches: [],
+    // An incident write with each: committed with the batch, so recognised with it.
+    durable: [{ op: 'event', incidentId: 'inc-1', event: { at: startedAt, kind: 'note', message: `write ${seq}` } }],
   });
 
   const rows = () => queryFile<{ n: number }>(join(dir.path, DB_FILE), 'SELECT count(*) AS n FROM results')[0]!.n;
+  const events = () =>
+    queryFile<{ body: string }>(join(dir.path, DB_FILE), 'SELECT body FROM incident_events ORDER BY seq').map(
+      (r) => (JSON.parse(r.body) as { message: string }).message,
+    );
 
   it('skips a write its predecessor committed but never acknowledged, and acknowledges it', async () => {
     const first = thread('session-a');
@@ -181,6 +187,7 @@ describe('the store thread after a restart', () => {
     await second.until((m) => m.kind === 'acked' && m.upTo === 3);
     await second.close();
     expect(rows()).toBe(3);
+    expect(events()).toEqual(['write 1', 'write 2', 'write 3']);
 
     // Another client's numbers are its own: its write 1 is new.
     const other = thread('session-b');
@@ -188,5 +195,6 @@ describe('the store thread after a restart', () => {
     await other.until((m) => m.kind === 'acked' && m.upTo === 1);
     await other.close();
     expect(rows()).toBe(4);
+    expect(events()).toEqual(['write 1', 'write 2', 'write 3', 'write 1']);
   });
 });
