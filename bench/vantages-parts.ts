@@ -17,7 +17,7 @@
  *                replaced by a no-op): what those rows cost
  *   modules      every module, as the centre installs them (+ knock-on analysis, failover)
  *   board        modules + the board path of one delta: structured clone (worker to host), the
- *                host's applyBoardMessage, and the SSE frame's JSON.stringify
+ *                host's LiveBoard.apply, and the SSE frame's JSON.stringify (once, for every client)
  *
  * Environment: PARTS_WINDOW_S (20), PARTS_WARMUP_S (12), PARTS_VARIANTS (all, comma-separated).
  * One JSON line: CPU-s per 1,000 results for each variant.
@@ -107,13 +107,12 @@ async function runVariant(input: Input): Promise<{ results: number; cpuS: number
     const { RpcRegistry } = await import('../src/engine/rpc.ts');
     const { HistoryModule } = await import('../src/engine/store/index.ts');
     const { AgentsModule } = await import('../src/engine/vantages/agents-module.ts');
-    const { applyBoardMessage } = await import('../src/shared/board-state.ts');
+    const { LiveBoard } = await import('../src/shared/board-state.ts');
     const { AGENT_CALLER } = await import('../src/server/identity.ts');
-    type Board = Parameters<typeof applyBoardMessage>[0];
-    type Message = Parameters<typeof applyBoardMessage>[1];
+    type Message = Parameters<InstanceType<typeof LiveBoard>['apply']>[0];
     const rpc = new RpcRegistry();
     const log = () => {};
-    let board: Board = null;
+    const board = new LiveBoard();
     const boardPath = input.variant === 'board';
     const engine = new Engine({
       clock: systemClock,
@@ -121,7 +120,7 @@ async function runVariant(input: Input): Promise<{ results: number; cpuS: number
       emit: (message) => {
         if (!boardPath) return;
         const copy = structuredClone(message) as Message;
-        board = applyBoardMessage(board, copy);
+        board.apply(copy);
         Buffer.from(`event: board\ndata: ${JSON.stringify(copy)}\n\n`);
       },
     });

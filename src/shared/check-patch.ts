@@ -1,0 +1,87 @@
+import { addBeats } from './beats.ts';
+import type { CheckView } from './model.ts';
+import type { CheckPatch, OptionalCheckField } from './protocol.ts';
+
+/**
+ * A check's patch: what changed between the view last sent for it and its view now, so a delta
+ * carries a probe's few new fields rather than the whole view (details, headers, vantages...).
+ *
+ * Cheap by construction: each field is compared by identity, and an object or array field one
+ * level deep by its members' identity (the engine makes a new view object on every change but
+ * keeps the values it did not change), never deep-equal. Generic over the fields: one added to
+ * CheckView later is patched like the others. Views are never mutated in place, so the view last
+ * sent is kept by reference.
+ */
+export function diffCheck(before: CheckView, after: CheckView): CheckPatch | null {
+  if (before === after) return null;
+  const was = before as unknown as Record<string, unknown>;
+  const now = after as unknown as Record<string, unknown>;
+  let set: Record<string, unknown> | undefined;
+  let unset: OptionalCheckField[] | undefined;
+  let beatsAdded: string | undefined;
+  for (const key in now) {
+    const value = now[key];
+    if (value === undefined) continue;
+    const old = was[key];
+    if (sameValue(old, value)) continue;
+    if (key === 'beats') {
+      const added = appendedBeats(old as string | undefined, value as string);
+      if (added !== null) {
+        beatsAdded = added;
+        continue;
+      }
+    }
+    (set ??= {})[key] = value;
+  }
+  for (const key in was) {
+    if (was[key] !== undefined && now[key] === undefined) (unset ??= []).push(key as OptionalCheckField);
+  }
+  if (!set && !unset && beatsAdded === undefined) return null;
+  return {
+    id: after.id,
+    ...(set ? { set: set as CheckPatch['set'] } : {}),
+    ...(unset ? { unset } : {}),
+    ...(beatsAdded !== undefined ? { beatsAdded } : {}),
+  };
+}
+
+/** The view with a patch applied: a new object, the old one untouched. */
+export function applyCheckPatch(view: CheckView, patch: CheckPatch): CheckView {
+  const next = { ...view, ...patch.set } as CheckView & Record<string, unknown>;
+  if (patch.unset) for (const key of patch.unset) delete next[key];
+  if (patch.beatsAdded !== undefined) next.beats = addBeats(view.beats, patch.beatsAdded);
+  return next;
+}
+
+/** Letters appended between two strips at most: past that the strip is sent whole. */
+const MAX_APPENDED = 4;
+
+/** The letters that turn `before` into `after` by appending, or null when that is not how it changed. */
+function appendedBeats(before: string | undefined, after: string): string | null {
+  for (let n = 1; n <= Math.min(MAX_APPENDED, after.length); n++) {
+    const added = after.slice(after.length - n);
+    if (addBeats(before, added) === after) return added;
+  }
+  return null;
+}
+
+/** Identity, or for objects and arrays the same members by identity (one level). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let count = 0;
+  for (const key in x) {
+    if (x[key] !== y[key]) return false;
+    count++;
+  }
+  for (const _ in y) count--;
+  return count === 0;
+}
