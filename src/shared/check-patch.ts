@@ -6,9 +6,9 @@ import type { CheckPatch, OptionalCheckField } from './protocol.ts';
  * A check's patch: what changed between the view last sent for it and its view now, so a delta
  * carries a probe's few new fields rather than the whole view (details, headers, vantages...).
  *
- * Cheap by construction: each field is compared by identity, and an object or array field one
- * level deep by its members' identity (the engine makes a new view object on every change but
- * keeps the values it did not change), never deep-equal. Generic over the fields: one added to
+ * Cheap by construction: each field is compared by identity, and an object or array field by
+ * its members, two levels deep at most, identity below that (the engine makes a new view object
+ * on every change but keeps the values it did not change), never a deep-equal of everything. Generic over the fields: one added to
  * CheckView later is patched like the others. Views are never mutated in place, so the view last
  * sent is kept by reference.
  */
@@ -65,13 +65,16 @@ function appendedBeats(before: string | undefined, after: string): string | null
   return null;
 }
 
-/** Identity, or for objects and arrays the same members by identity (one level). */
-function sameValue(a: unknown, b: unknown): boolean {
+/**
+ * Identity, or for objects and arrays the same members, compared the same way down to `depth`
+ * levels (a quorum's new `failing` array with the same ids is the same quorum); identity below.
+ */
+function sameValue(a: unknown, b: unknown, depth = 2): boolean {
   if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (depth === 0 || typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i], depth - 1)) return false;
     return true;
   }
   if (Array.isArray(b)) return false;
@@ -79,7 +82,7 @@ function sameValue(a: unknown, b: unknown): boolean {
   const y = b as Record<string, unknown>;
   let count = 0;
   for (const key in x) {
-    if (x[key] !== y[key]) return false;
+    if (!sameValue(x[key], y[key], depth - 1)) return false;
     count++;
   }
   for (const _ in y) count--;

@@ -89,6 +89,12 @@ describe('check patches', () => {
     expect(diffCheck(before, { ...before, vantages: [obs] })).toBeNull();
     const moved = { ...obs, voting: false };
     expect(roundTrip(before, { ...before, vantages: [moved] })?.set).toEqual({ vantages: [moved] });
+    // A new quorum whose new `failing` array names the same vantages is the same quorum.
+    const quorum = { rule: '2 of 3', voters: 3, of: 3, failing: ['sg'], held: false, pathProblem: true };
+    const voted = check('a', { quorum });
+    expect(diffCheck(voted, { ...voted, quorum: { ...quorum, failing: ['sg'] } })).toBeNull();
+    const healed = { ...quorum, failing: [], pathProblem: false };
+    expect(roundTrip(voted, { ...voted, quorum: healed })?.set).toEqual({ quorum: healed });
   });
 });
 
