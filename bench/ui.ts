@@ -183,13 +183,14 @@ function series(checkIndex: number): SeriesPoint[] {
 }
 
 const clients = new Set<ServerResponse>();
-/** Delta frames sent and their bytes: what each costs on the wire. */
-const deltaFrames = { count: 0, bytes: 0 };
+/** Delta frames sent and their bytes: what each costs on the wire; event streams opened (a page asks again after a missed message). */
+const deltaFrames = { count: 0, bytes: 0, streams: 0 };
 const frameOf = (m: BoardMessage) => `event: board\ndata: ${JSON.stringify(m)}\n\n`;
 const server = createServer(async (req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/api/events') {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+    deltaFrames.streams++;
     // Numbered as the last delta: the next one follows it.
     res.write(frameOf({ v: PROTOCOL_VERSION, seq, kind: 'snapshot', snapshot: snapshot() }));
     clients.add(res);
@@ -369,7 +370,7 @@ async function chart(query: string) {
 async function run(name: Scenario) {
   const count = name === 'steady' ? STEADY_CHECKS : name === 'bad-hour' ? 300 : 10_000;
   const loadAtStart = load();
-  deltaFrames.count = deltaFrames.bytes = 0;
+  deltaFrames.count = deltaFrames.bytes = deltaFrames.streams = 0;
   serveScenario(name, count);
   const { page, watch, readPerf } = await openBoard();
   const cdp = process.env.BENCH_PROFILE ? await page.context().newCDPSession(page) : null;
@@ -444,6 +445,7 @@ async function run(name: Scenario) {
     updatesPerSecond: Math.round((count * (1000 / DELTA_MS)) / 4),
     deltaEveryMs: DELTA_MS,
     deltaBytesAvg: Math.round(deltaFrames.bytes / Math.max(1, deltaFrames.count)),
+    eventStreams: deltaFrames.streams,
     machine: { busyLoops: LOAD, nice: NICE, loadAtStart, loadAtEnd: load() },
     views,
     longestTaskMs: longest,
