@@ -18,12 +18,18 @@ export function diffCheck(before: CheckView, after: CheckView): CheckPatch | nul
   const now = after as unknown as Record<string, unknown>;
   let set: Record<string, unknown> | undefined;
   let unset: OptionalCheckField[] | undefined;
+  let items: Record<string, Record<number, unknown>> | undefined;
   let beatsAdded: string | undefined;
   for (const key in now) {
     const value = now[key];
     if (value === undefined) continue;
     const old = was[key];
     if (sameValue(old, value)) continue;
+    const members = changedMembers(old, value);
+    if (members) {
+      (items ??= {})[key] = members;
+      continue;
+    }
     if (key === 'beats') {
       const added = appendedBeats(old as string | undefined, value as string);
       if (added !== null) {
@@ -36,11 +42,12 @@ export function diffCheck(before: CheckView, after: CheckView): CheckPatch | nul
   for (const key in was) {
     if (was[key] !== undefined && now[key] === undefined) (unset ??= []).push(key as OptionalCheckField);
   }
-  if (!set && !unset && beatsAdded === undefined) return null;
+  if (!set && !unset && !items && beatsAdded === undefined) return null;
   return {
     id: after.id,
     ...(set ? { set: set as CheckPatch['set'] } : {}),
     ...(unset ? { unset } : {}),
+    ...(items ? { items } : {}),
     ...(beatsAdded !== undefined ? { beatsAdded } : {}),
   };
 }
@@ -49,8 +56,31 @@ export function diffCheck(before: CheckView, after: CheckView): CheckPatch | nul
 export function applyCheckPatch(view: CheckView, patch: CheckPatch): CheckView {
   const next = { ...view, ...patch.set } as CheckView & Record<string, unknown>;
   if (patch.unset) for (const key of patch.unset) delete next[key];
+  if (patch.items) {
+    for (const [key, members] of Object.entries(patch.items)) {
+      const array = (next[key] as unknown[]).slice();
+      for (const [i, member] of Object.entries(members!)) array[Number(i)] = member;
+      next[key] = array;
+    }
+  }
   if (patch.beatsAdded !== undefined) next.beats = addBeats(view.beats, patch.beatsAdded);
   return next;
+}
+
+/**
+ * For two arrays of the same length of which fewer than half the members changed (one
+ * vantage's view in the matrix), the changed members by index; null otherwise (sent whole).
+ */
+function changedMembers(before: unknown, after: unknown): Record<number, unknown> | null {
+  if (!Array.isArray(before) || !Array.isArray(after) || before.length !== after.length) return null;
+  const members: Record<number, unknown> = {};
+  let changed = 0;
+  for (let i = 0; i < after.length; i++) {
+    if (sameValue(before[i], after[i], 1)) continue;
+    if (++changed * 2 >= after.length) return null;
+    members[i] = after[i];
+  }
+  return members;
 }
 
 /** Letters appended between two strips at most: past that the strip is sent whole. */

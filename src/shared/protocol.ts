@@ -33,13 +33,15 @@ export type OptionalCheckField = {
 
 /**
  * What changed in one check since the view last sent for it (see shared/check-patch.ts):
- * `set` holds each changed field's new value, `unset` the optional fields it no longer has, and
- * `beatsAdded` the heartbeat letters appended (the strip keeps its last BEATS_KEPT).
+ * `set` holds each changed field's new value, `unset` the optional fields it no longer has, `items`
+ * the changed members of an array field, and `beatsAdded` the heartbeat letters appended (the strip keeps its last BEATS_KEPT).
  */
 export interface CheckPatch {
   id: string;
   set?: Partial<Omit<CheckView, 'id'>>;
   unset?: OptionalCheckField[];
+  /** Array fields (the vantage matrix) of the same length with a few members changed: those members by index. */
+  items?: Partial<Record<keyof CheckView, Record<number, unknown>>>;
   beatsAdded?: string;
 }
 

@@ -89,6 +89,17 @@ describe('check patches', () => {
     expect(diffCheck(before, { ...before, vantages: [obs] })).toBeNull();
     const moved = { ...obs, voting: false };
     expect(roundTrip(before, { ...before, vantages: [moved] })?.set).toEqual({ vantages: [moved] });
+    // Of three vantages one changed: only that member travels, by index.
+    const [sg, tyo, fra] = ['sg', 'tyo', 'fra'].map((vantage) => ({ ...obs, vantage }));
+    const matrix = check('a', { vantages: [sg!, tyo!, fra!] });
+    const fresh = { ...tyo!, latencyMs: 9, lastProbeAt: 2 };
+    expect(roundTrip(matrix, { ...matrix, vantages: [sg!, fresh, fra!] })).toEqual({
+      id: 'a',
+      items: { vantages: { 1: fresh } },
+    });
+    // Two of three changed: the array whole.
+    const both = [{ ...sg!, voting: false }, fresh, fra!];
+    expect(roundTrip(matrix, { ...matrix, vantages: both })?.set).toEqual({ vantages: both });
     // A new quorum whose new `failing` array names the same vantages is the same quorum.
     const quorum = { rule: '2 of 3', voters: 3, of: 3, failing: ['sg'], held: false, pathProblem: true };
     const voted = check('a', { quorum });
