@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { KnockonApi } from '../../src/shared/api.ts';
-import type { CheckView } from '../../src/shared/model.ts';
+import { applyBoardMessage, followsOn } from '../../src/shared/board-state.ts';
+import type { BoardSnapshot, CheckView } from '../../src/shared/model.ts';
 import { PROTOCOL_VERSION, type BoardMessage } from '../../src/shared/protocol.ts';
-import { useBoard } from '../../src/renderer/src/store.ts';
 import { ipcTransport } from '../../src/renderer/src/transport/ipc-client.ts';
 import { emptyBoard } from '../support/board.ts';
 
@@ -60,13 +60,31 @@ function desktop() {
   return { api, push: (m: BoardMessage) => listeners.forEach((l) => l(m)), asked };
 }
 
-const latency = () => useBoard.getState().board?.checks[0]?.latencyMs;
+/** What the renderer's store does with a batch (src/renderer/src/store.ts, which needs a DOM): in order, stopping at a gap. */
+function receiver() {
+  let board: BoardSnapshot | null = null;
+  let seq: number | null = null;
+  return {
+    latency: () => board?.checks[0]?.latencyMs,
+    onMessages: (messages: BoardMessage[]) => {
+      for (const message of messages) {
+        if (!followsOn(seq, message)) {
+          seq = null;
+          return false;
+        }
+        seq = message.seq;
+        board = applyBoardMessage(board, message);
+      }
+      return true;
+    },
+  };
+}
 
 describe('the board over IPC', () => {
   it('starts from a numbered snapshot, applies what follows it, and asks again after a missed message', async () => {
     const side = desktop();
-    const { applyMessages, setConnection } = useBoard.getState();
-    const disconnect = ipcTransport(side.api).connect({ onMessages: applyMessages, onConnection: setConnection });
+    const { latency, onMessages } = receiver();
+    const disconnect = ipcTransport(side.api).connect({ onMessages, onConnection: () => {} });
     expect(side.asked).toHaveLength(1);
     // Before the snapshot arrives, pushed messages are not applied (they are in it or before it).
     side.push(patch(4, 40));
