@@ -2,7 +2,8 @@
  * npm run bench:ui — the real board (the built renderer) in Chromium, driven by Playwright,
  * fed by a synthetic board server: a small node:http server in this process that serves
  * out/renderer and speaks the same /api/events protocol as `knockon serve` (a snapshot, then
- * deltas every 250 ms like the engine's ChangeBatcher), with every check changing once a second.
+ * deltas every 250 ms like the engine's ChangeBatcher, each changed check as a patch), with every
+ * check changing once a second. Each line gives the average delta frame's bytes (deltaBytesAvg).
  * A synthetic source rather than the engine, so the figure is the board's alone.
  *
  * Scenarios (BENCH_SCENARIOS, comma-separated; all three by default), one JSON line each
@@ -35,7 +36,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { addBeat, BEATS_KEPT } from '../src/shared/beats.ts';
 import type { BoardSnapshot, CheckView, SeriesPoint, Status } from '../src/shared/model.ts';
-import type { BoardMessage } from '../src/shared/protocol.ts';
+import { diffCheck } from '../src/shared/check-patch.ts';
+import { PROTOCOL_VERSION, type BoardMessage, type CheckPatch } from '../src/shared/protocol.ts';
 import { readStatic } from '../src/server/static-files.ts';
 import { AUTH_ME_PATH, type AuthMe } from '../src/shared/auth-api.ts';
 
@@ -135,7 +137,7 @@ function snapshot(): BoardSnapshot {
 /** One probe result per check per second: a quarter of the checks every 250 ms, a few changing status. */
 function nextDelta(tick: number): BoardMessage {
   const at = Date.now();
-  const changed: CheckView[] = [];
+  const patches: CheckPatch[] = [];
   for (let i = tick % 4; i < checks.length; i += 4) {
     const prev = checks[i]!;
     const forced = failing(i);
@@ -152,9 +154,11 @@ function nextDelta(tick: number): BoardMessage {
       beats: addBeat(prev.beats, status === 'down' ? 'd' : status === 'degraded' ? 'g' : 'u'),
     };
     checks[i] = next;
-    changed.push(next);
+    // What the engine sends: only what changed in each check (shared/check-patch.ts).
+    const patch = diffCheck(prev, next);
+    if (patch) patches.push(patch);
   }
-  return { v: 1, seq: ++seq, kind: 'delta', at, checks: changed, removed: [] };
+  return { v: PROTOCOL_VERSION, seq: ++seq, kind: 'delta', at, checks: [], patches, removed: [] };
 }
 
 function series(checkIndex: number): SeriesPoint[] {
@@ -179,12 +183,16 @@ function series(checkIndex: number): SeriesPoint[] {
 }
 
 const clients = new Set<ServerResponse>();
-const send = (res: ServerResponse, m: BoardMessage) => res.write(`event: board\ndata: ${JSON.stringify(m)}\n\n`);
+/** Delta frames sent and their bytes: what each costs on the wire; event streams opened (a page asks again after a missed message). */
+const deltaFrames = { count: 0, bytes: 0, streams: 0 };
+const frameOf = (m: BoardMessage) => `event: board\ndata: ${JSON.stringify(m)}\n\n`;
 const server = createServer(async (req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/api/events') {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
-    send(res, { v: 1, seq: 0, kind: 'snapshot', snapshot: snapshot() });
+    deltaFrames.streams++;
+    // Numbered as the last delta: the next one follows it.
+    res.write(frameOf({ v: PROTOCOL_VERSION, seq, kind: 'snapshot', snapshot: snapshot() }));
     clients.add(res);
     req.on('close', () => clients.delete(res));
     return;
@@ -231,8 +239,10 @@ function serveScenario(name: Scenario, count: number): void {
   scenario = name;
   checks = makeChecks(count);
   ticker ??= setInterval(() => {
-    const m = nextDelta(tick++);
-    for (const res of clients) send(res, m);
+    const frame = frameOf(nextDelta(tick++));
+    deltaFrames.count++;
+    deltaFrames.bytes += Buffer.byteLength(frame);
+    for (const res of clients) res.write(frame);
   }, DELTA_MS);
 }
 function stopDeltas(): void {
@@ -385,6 +395,7 @@ async function chart(query: string) {
 async function run(name: Scenario) {
   const count = name === 'steady' ? STEADY_CHECKS : name === 'bad-hour' ? 300 : 10_000;
   const loadAtStart = load();
+  deltaFrames.count = deltaFrames.bytes = deltaFrames.streams = 0;
   serveScenario(name, count);
   const { page, watch, readPerf } = await openBoard();
   const cdp = process.env.BENCH_PROFILE ? await page.context().newCDPSession(page) : null;
@@ -458,6 +469,8 @@ async function run(name: Scenario) {
     checks: count,
     updatesPerSecond: Math.round((count * (1000 / DELTA_MS)) / 4),
     deltaEveryMs: DELTA_MS,
+    deltaBytesAvg: Math.round(deltaFrames.bytes / Math.max(1, deltaFrames.count)),
+    eventStreams: deltaFrames.streams,
     machine: { busyLoops: LOAD, nice: NICE, loadAtStart, loadAtEnd: load() },
     views,
     longestTaskMs: longest,

@@ -17,7 +17,7 @@
  *                replaced by a no-op): what those rows cost
  *   modules      every module, as the centre installs them (+ knock-on analysis, failover)
  *   board        modules + the board path of one delta: structured clone (worker to host), the
- *                host's applyBoardMessage, and the SSE frame's JSON.stringify
+ *                host's LiveBoard.apply, and the SSE frame's JSON.stringify (once, for every client)
  *
  * Environment: PARTS_WINDOW_S (20), PARTS_WARMUP_S (12), PARTS_VARIANTS (all, comma-separated).
  * One JSON line: CPU-s per 1,000 results for each variant.
@@ -34,6 +34,13 @@ const PER_SYNC = CHECKS / (INTERVAL_MS / 1000);
 const tokenOf = (vantage: string) => `kna_bench-${vantage}-token-for-the-vantages-bench`;
 const ALL = ['parse', 'zod', 'door', 'history', 'no-states', 'modules', 'board'] as const;
 type Variant = (typeof ALL)[number];
+
+interface Outcome {
+  results: number;
+  cpuS: number;
+  wallBusyMs: number;
+  board?: typeof boardPart;
+}
 
 interface Input {
   variant: Variant;
@@ -75,7 +82,11 @@ function makeBody(vantage: string, stream: string, seq0: number, check0: number)
   });
 }
 
-async function runVariant(input: Input): Promise<{ results: number; cpuS: number; wallBusyMs: number }> {
+/** The board variant's own path, timed where it runs: wall ms in clone, apply and frame, the frames' bytes. */
+const boardPart = { ms: 0, bytes: 0, deltas: 0 };
+let measuring = false;
+
+async function runVariant(input: Input): Promise<Outcome> {
   const { hashAgentToken } = await import('../src/engine/store/index.ts');
   const config = JSON.stringify({
     defaults: { interval: `${INTERVAL_MS}ms`, timeout: '5000ms' },
@@ -107,22 +118,27 @@ async function runVariant(input: Input): Promise<{ results: number; cpuS: number
     const { RpcRegistry } = await import('../src/engine/rpc.ts');
     const { HistoryModule } = await import('../src/engine/store/index.ts');
     const { AgentsModule } = await import('../src/engine/vantages/agents-module.ts');
-    const { applyBoardMessage } = await import('../src/shared/board-state.ts');
+    const { LiveBoard } = await import('../src/shared/board-state.ts');
     const { AGENT_CALLER } = await import('../src/server/identity.ts');
-    type Board = Parameters<typeof applyBoardMessage>[0];
-    type Message = Parameters<typeof applyBoardMessage>[1];
+    type Message = Parameters<InstanceType<typeof LiveBoard>['apply']>[0];
     const rpc = new RpcRegistry();
     const log = () => {};
-    let board: Board = null;
+    const board = new LiveBoard();
     const boardPath = input.variant === 'board';
     const engine = new Engine({
       clock: systemClock,
       log,
       emit: (message) => {
         if (!boardPath) return;
+        const t0 = performance.now();
         const copy = structuredClone(message) as Message;
-        board = applyBoardMessage(board, copy);
-        Buffer.from(`event: board\ndata: ${JSON.stringify(copy)}\n\n`);
+        board.apply(copy);
+        const frame = Buffer.from(`event: board\ndata: ${JSON.stringify(copy)}\n\n`);
+        if (measuring && copy.kind === 'delta') {
+          boardPart.ms += performance.now() - t0;
+          boardPart.bytes += frame.length;
+          boardPart.deltas++;
+        }
       },
     });
     if (input.variant === 'modules' || input.variant === 'board') {
@@ -146,7 +162,6 @@ async function runVariant(input: Input): Promise<{ results: number; cpuS: number
   }
   // Each agent syncs once a second, a third of a second apart, 200 results a time.
   const streams = VANTAGES.map((v) => ({ vantage: v, stream: `parts-${v}-stream`, seq: 1, check: 0 }));
-  let measuring = false;
   let results = 0;
   let wallBusy = 0;
   const started = Date.now();
@@ -179,7 +194,7 @@ async function runVariant(input: Input): Promise<{ results: number; cpuS: number
   await stop();
   rmSync(dir, { recursive: true, force: true });
   const cpuS = (cpu.user + cpu.system - making.user - making.system) / 1e6;
-  return { results, cpuS, wallBusyMs: wallBusy };
+  return { results, cpuS, wallBusyMs: wallBusy, ...(input.variant === 'board' ? { board: boardPart } : {}) };
 }
 
 if (!isMainThread) {
@@ -197,7 +212,7 @@ if (!isMainThread) {
       workerData: { variant, warmupMs, windowMs } satisfies Input,
       resourceLimits: ENGINE_RESOURCE_LIMITS,
     });
-    const result = await new Promise<{ results: number; cpuS: number; wallBusyMs: number }>((resolve, reject) => {
+    const result = await new Promise<Outcome>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
@@ -207,6 +222,13 @@ if (!isMainThread) {
       `${variant}: ${result.results} results, ${round(result.cpuS, 2)} CPU-s, ${out[variant]} CPU-s per 1,000 ` +
         `(synchronous part of each sync, wall: ${round(result.wallBusyMs / (result.results / 1000), 1)} ms per 1,000)`,
     );
+    const b = result.board;
+    if (b) {
+      console.error(
+        `board path alone: ${round(b.ms / (result.results / 1000), 1)} ms wall per 1,000 results in clone, apply ` +
+          `and frame; ${b.deltas} deltas of ${Math.round(b.bytes / Math.max(1, b.deltas))} bytes on average`,
+      );
+    }
   }
   console.log(JSON.stringify({ bench: 'vantages-parts', cpu_s_per_1000_results: out }));
 }

@@ -35,6 +35,7 @@ import { createInterface } from 'node:readline';
 import { DatabaseSync } from 'node:sqlite';
 import { parseDuration } from '../src/shared/config/duration.ts';
 import { hashAgentToken } from '../src/engine/store/index.ts';
+import { applyCheckPatch } from '../src/shared/check-patch.ts';
 import type { BoardMessage } from '../src/shared/protocol.ts';
 import type { CheckView } from '../src/shared/model.ts';
 import { startAgentsLab, type AgentsLab, type LabProcess } from '../test/support/agents-lab.ts';
@@ -226,6 +227,8 @@ interface DelaySample {
 }
 
 class BoardClient {
+  /** Each check's view as the board has it. */
+  private readonly views = new Map<string, CheckView>();
   /** Last probe seen per (check, vantage). */
   private readonly seen = new Map<string, number>();
   samples: DelaySample[] = [];
@@ -262,10 +265,25 @@ class BoardClient {
 
   private onMessage(message: BoardMessage, receipt: number): void {
     if (message.kind === 'snapshot') {
-      for (const check of message.snapshot.checks) this.observe(check, null, receipt);
+      this.views.clear();
+      for (const check of message.snapshot.checks) {
+        this.views.set(check.id, check);
+        this.observe(check, null, receipt);
+      }
     } else if (message.kind === 'delta') {
       this.deltas++;
-      for (const check of message.checks) this.observe(check, message.at, receipt);
+      for (const check of message.checks) {
+        this.views.set(check.id, check);
+        this.observe(check, message.at, receipt);
+      }
+      // Changed checks come as patches: applied to the view as the board has it.
+      for (const patch of message.patches) {
+        const before = this.views.get(patch.id);
+        if (!before) continue;
+        const view = applyCheckPatch(before, patch);
+        this.views.set(patch.id, view);
+        this.observe(view, message.at, receipt);
+      }
     }
   }
 

@@ -20,7 +20,8 @@ import type {
 import { isObserverFault } from '../shared/model.ts';
 import { addBeat, beatOf } from '../shared/beats.ts';
 import { describeQuorum } from '../shared/config/vantages.ts';
-import { DELTA_INTERVAL_MS, PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
+import { diffCheck } from '../shared/check-patch.ts';
+import { DELTA_INTERVAL_MS, PROTOCOL_VERSION, type BoardMessage, type CheckPatch } from '../shared/protocol.ts';
 import { Alarm } from './alarm.ts';
 import { maintenanceNotice } from './maintenance/notice.ts';
 import { MaintenanceSchedule } from './maintenance/schedule.ts';
@@ -197,6 +198,8 @@ export class Engine {
   private config: Config | null = null;
   private configState: ConfigState = { source: 'none', appliedAt: 0, error: null };
   private seq = 0;
+  /** Each check's view as the receivers have it: the last snapshot's, then each delta's. */
+  private sent = new Map<string, CheckView>();
   private readonly modules: EngineModule[] = [];
   private pendingPart: Required<Omit<BoardPart, 'vantage'>> & { vantage?: VantageView; vantages?: VantageView[] } = {
     components: [],
@@ -811,18 +814,34 @@ export class Engine {
     }
   }
 
+  /**
+   * Each check's changes since the view last sent for it: a patch (shared/check-patch.ts), or
+   * the whole view for a check the receivers do not have yet. Compared by reference, field by
+   * field: O(changed checks), and views are never mutated in place.
+   */
   private emitDelta(changed: string[], removed: string[]): void {
-    const checks = changed.flatMap((id) => {
+    const checks: CheckView[] = [];
+    const patches: CheckPatch[] = [];
+    for (const id of changed) {
       const parent = parentOf(id);
       const view = parent === null ? this.tracked.get(id)?.view : this.tracked.get(parent)?.instanceViews.get(id);
-      return view ? [view] : [];
-    });
+      if (!view) continue;
+      const sent = this.sent.get(id);
+      if (!sent) checks.push(view);
+      else {
+        const patch = diffCheck(sent, view);
+        if (patch) patches.push(patch);
+      }
+      this.sent.set(id, view);
+    }
+    for (const id of removed) this.sent.delete(id);
     const part = this.pendingPart;
     this.clearPendingPart();
     this.emit({
       kind: 'delta',
       at: this.clock.now(),
       checks,
+      patches,
       removed,
       ...(part.components.length > 0 ? { components: lastById(part.components, 'id') } : {}),
       ...(part.incidents.length > 0 ? { incidents: lastById(part.incidents, 'id') } : {}),
@@ -907,6 +926,7 @@ export class Engine {
   }
 
   private emit(message: DistributiveOmit<BoardMessage, 'v' | 'seq'>): void {
+    if (message.kind === 'snapshot') this.sent = new Map(message.snapshot.checks.map((c) => [c.id, c]));
     this.emitRaw({ ...message, v: PROTOCOL_VERSION, seq: ++this.seq } as BoardMessage);
   }
 }

@@ -4,7 +4,7 @@
  * Used by the Electron main process and by the headless server alike.
  */
 import { Worker } from 'node:worker_threads';
-import { applyBoardMessage } from '../shared/board-state.ts';
+import { LiveBoard } from '../shared/board-state.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { BoardSnapshot } from '../shared/model.ts';
 import { isEngineEvent, type BoardMessage, type EngineCommand } from '../shared/protocol.ts';
@@ -33,7 +33,8 @@ const STABLE_AFTER_MS = 60_000;
 
 export class EngineHost {
   private worker: Worker | null = null;
-  private board: BoardSnapshot | null = null;
+  /** The latest board, kept so a delta costs O(changed) and a snapshot is made only when asked. */
+  private readonly board = new LiveBoard();
   private readonly listeners = new Set<(message: BoardMessage) => void>();
   private readonly options: EngineHostOptions;
   private stopping = false;
@@ -63,12 +64,22 @@ export class EngineHost {
 
   /** The latest board, or null before the engine's first snapshot. */
   current(): BoardSnapshot | null {
-    return this.board;
+    return this.board.current();
+  }
+
+  /** The latest board as a snapshot message, numbered so the next message follows it (IPC's getSnapshot). */
+  snapshotMessage(): BoardMessage | null {
+    return this.board.snapshotMessage();
+  }
+
+  /** The seq of the last message `current()` reflects. */
+  seq(): number {
+    return this.board.seq();
   }
 
   /** Resolves once the engine has sent its first snapshot. */
   ready(): Promise<void> {
-    if (this.board) return Promise.resolve();
+    if (this.board.started()) return Promise.resolve();
     return new Promise((resolve) => this.snapshotWaiters.push(resolve));
   }
 
@@ -139,8 +150,8 @@ export class EngineHost {
       if (event.kind === 'log') return log(event.level, event.message);
       if (event.kind === 'stopped') return;
       if (event.kind === 'response') return this.settle(event.id, event);
-      this.board = applyBoardMessage(this.board, event);
-      if (this.board) for (const resolve of this.snapshotWaiters.splice(0)) resolve();
+      this.board.apply(event);
+      if (event.kind === 'snapshot') for (const resolve of this.snapshotWaiters.splice(0)) resolve();
       for (const listener of this.listeners) listener(event);
     });
     worker.on('error', (error) => log('error', `engine worker failed: ${error.stack ?? String(error)}`));

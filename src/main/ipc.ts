@@ -12,7 +12,7 @@ export function setupIpc(host: EngineHost, windows: () => BrowserWindow[]): () =
     isTrustedSender(frame && { url: frame.url, origin: frame.origin, topLevel: frame.parent === null }, policy);
   ipcMain.handle(IPC.getSnapshot, (event) => {
     if (!trustedSender(event.senderFrame)) throw new Error('untrusted sender');
-    return host.current();
+    return host.snapshotMessage();
   });
   // The desktop user is at the machine: actions need no token here, but the renderer confirms
   // them before calling, and the engine records the OS user as the one who acted.

@@ -4,7 +4,6 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { IPC, type KnockonApi } from '../shared/api.ts';
-import type { BoardSnapshot } from '../shared/model.ts';
 import { isBoardMessage, type BoardMessage } from '../shared/protocol.ts';
 
 function subscribe<T>(channel: string, accept: (value: unknown) => value is T, listener: (value: T) => void) {
@@ -21,7 +20,10 @@ const isString = (value: unknown): value is string => typeof value === 'string';
 
 const api: KnockonApi = {
   transport: 'ipc',
-  getSnapshot: () => ipcRenderer.invoke(IPC.getSnapshot) as Promise<BoardSnapshot | null>,
+  getSnapshot: async () => {
+    const message: unknown = await ipcRenderer.invoke(IPC.getSnapshot);
+    return isBoardMessage(message) ? message : null;
+  },
   onBoardMessage: (listener: (message: BoardMessage) => void) => subscribe(IPC.boardMessage, isBoardMessage, listener),
   call: (method, params) => ipcRenderer.invoke(IPC.rpc, method, params),
   onOpenIncident: (listener) => subscribe(IPC.openIncident, isString, listener),

@@ -40,6 +40,8 @@ import { readTlsPair, watchTlsPair, type TlsFiles } from './tls-files.ts';
 
 export interface BoardSource {
   current(): BoardSnapshot | null;
+  /** The seq of the last message `current()` reflects (EngineHost); absent: 0, a board that never changes. */
+  seq?(): number;
   /** Engine worker restarts since start (EngineHost), for /metrics. */
   workerRestarts?(): number;
   subscribe(listener: (message: BoardMessage) => void): () => void;
@@ -272,14 +274,17 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
     res.write(bytes);
   };
   const frame = (message: BoardMessage) => Buffer.from(`event: board\ndata: ${JSON.stringify(message)}\n\n`);
-  // Reconnecting walls (after a restart, all at once) share one serialised snapshot.
-  let snapshotFrame: { board: BoardSnapshot; bytes: Buffer } | null = null;
+  // Reconnecting walls (after a restart, all at once) share one serialised snapshot. It is
+  // numbered as the last message the board reflects: a client expects the next one after it.
+  let snapshotFrame: { board: BoardSnapshot; seq: number; bytes: Buffer } | null = null;
   const snapshotBytes = (board: BoardSnapshot) => {
-    if (snapshotFrame?.board !== board) {
-      snapshotFrame = { board, bytes: frame({ v: PROTOCOL_VERSION, seq: 0, kind: 'snapshot', snapshot: board }) };
+    const seq = source.seq?.() ?? 0;
+    if (snapshotFrame?.board !== board || snapshotFrame.seq !== seq) {
+      snapshotFrame = { board, seq, bytes: frame({ v: PROTOCOL_VERSION, seq, kind: 'snapshot', snapshot: board }) };
     }
     return snapshotFrame.bytes;
   };
+  // Each message is serialised once, for every client.
   const unsubscribe = source.subscribe((message) => {
     if (clients.size === 0) return;
     const bytes = frame(message);

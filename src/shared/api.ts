@@ -1,4 +1,3 @@
-import type { BoardSnapshot } from './model.ts';
 import type { BoardMessage } from './protocol.ts';
 import type { RpcMethod, RpcParams, RpcResult } from './rpc.ts';
 
@@ -16,7 +15,8 @@ export const IPC = {
  */
 export interface KnockonApi {
   readonly transport: 'ipc';
-  getSnapshot(): Promise<BoardSnapshot | null>;
+  /** The latest board as a snapshot message, numbered so the next board message follows it. */
+  getSnapshot(): Promise<BoardMessage | null>;
   onBoardMessage(listener: (message: BoardMessage) => void): () => void;
   /** A query or an action on the engine (see RpcMethods). */
   call<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>>;

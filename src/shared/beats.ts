@@ -23,7 +23,12 @@ export function beatOf(
 
 /** The beats with one more result, keeping the latest `kept`. */
 export function addBeat(beats: string | undefined, beat: Beat, kept = BEATS_KEPT): string {
-  const next = (beats ?? '') + beat;
+  return addBeats(beats, beat, kept);
+}
+
+/** The beats with several more results (a delta's appended letters), keeping the latest `kept`. */
+export function addBeats(beats: string | undefined, added: string, kept = BEATS_KEPT): string {
+  const next = (beats ?? '') + added;
   return next.length > kept ? next.slice(next.length - kept) : next;
 }
 

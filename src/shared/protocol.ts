@@ -18,20 +18,47 @@ import type {
   VantageView,
 } from './model.ts';
 
-export const PROTOCOL_VERSION = 1;
+/**
+ * 2: a delta carries each changed check as a patch (`CheckPatch`), whole views only for new
+ * checks. A receiver that meets another version asks for a snapshot (the SSE client reconnects,
+ * then reloads the page when the server's bundle is newer than its own).
+ */
+export const PROTOCOL_VERSION = 2;
+type V = typeof PROTOCOL_VERSION;
+
+/** The optional fields of a check view: the ones a patch may unset. */
+export type OptionalCheckField = {
+  [K in keyof CheckView]-?: undefined extends CheckView[K] ? K : never;
+}[keyof CheckView];
+
+/**
+ * What changed in one check since the view last sent for it (see shared/check-patch.ts):
+ * `set` holds each changed field's new value, `unset` the optional fields it no longer has, `items`
+ * the changed members of an array field, and `beatsAdded` the heartbeat letters appended (the strip keeps its last BEATS_KEPT).
+ */
+export interface CheckPatch {
+  id: string;
+  set?: Partial<Omit<CheckView, 'id'>>;
+  unset?: OptionalCheckField[];
+  /** Array fields (the vantage matrix) of the same length with a few members changed: those members by index. */
+  items?: Partial<Record<keyof CheckView, Record<number, unknown>>>;
+  beatsAdded?: string;
+}
 
 /** Deltas are flushed at most this often: a few per second, never one per probe. */
 export const DELTA_INTERVAL_MS = 250;
 
 export type BoardMessage =
-  | { v: 1; seq: number; kind: 'snapshot'; snapshot: BoardSnapshot }
+  | { v: V; seq: number; kind: 'snapshot'; snapshot: BoardSnapshot }
   | {
-      v: 1;
+      v: V;
       seq: number;
       kind: 'delta';
       at: number;
-      /** Changed checks, sent whole. */
+      /** Checks new to the receiver (not in the last snapshot or delta), sent whole. */
       checks: CheckView[];
+      /** Changed checks the receiver has: only what changed, applied in order after `checks`. */
+      patches: CheckPatch[];
       /** Ids of checks that no longer exist. */
       removed: string[];
       /** Changed components, incidents and failovers, sent whole (absent when none changed). */
@@ -42,8 +69,8 @@ export type BoardMessage =
       /** Every vantage, sent whole when any changed. */
       vantages?: VantageView[];
     }
-  | { v: 1; seq: number; kind: 'config'; at: number; config: ConfigState }
-  | { v: 1; seq: number; kind: 'notice'; at: number; notice: Notice };
+  | { v: V; seq: number; kind: 'config'; at: number; config: ConfigState }
+  | { v: V; seq: number; kind: 'notice'; at: number; notice: Notice };
 
 const MAX_PATH = 4_096;
 
@@ -80,11 +107,19 @@ const version = z.literal(PROTOCOL_VERSION);
  * and a deep parse of every delta would cost more than the rendering it feeds.
  */
 const BoardEnvelope = z.looseObject({ v: version, seq, kind: z.enum(['snapshot', 'delta', 'config', 'notice']) });
+/** The worker's own messages to its host (never past it): their version is the commands' (1). */
+const lifecycle = z.literal(1);
 const LifecycleSchema = z.union([
-  z.object({ v: version, seq, kind: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
-  z.object({ v: version, seq, kind: z.literal('response'), id: z.int(), ok: z.literal(true), result: z.unknown() }),
-  z.object({ v: version, seq, kind: z.literal('response'), id: z.int(), ok: z.literal(false), error: z.string() }),
-  z.object({ v: version, seq, kind: z.literal('stopped') }),
+  z.object({
+    v: lifecycle,
+    seq,
+    kind: z.literal('log'),
+    level: z.enum(['info', 'warn', 'error']),
+    message: z.string(),
+  }),
+  z.object({ v: lifecycle, seq, kind: z.literal('response'), id: z.int(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ v: lifecycle, seq, kind: z.literal('response'), id: z.int(), ok: z.literal(false), error: z.string() }),
+  z.object({ v: lifecycle, seq, kind: z.literal('stopped') }),
 ]);
 
 /** Engine worker -> host: board messages, plus lifecycle messages the UI never sees. */
@@ -93,6 +128,12 @@ export type EngineEvent = BoardMessage | z.infer<typeof LifecycleSchema>;
 /** Validation where a board message enters a process boundary: the envelope, not deep content. */
 export function isBoardMessage(value: unknown): value is BoardMessage {
   return BoardEnvelope.safeParse(value).success;
+}
+
+/** A board message of another protocol version (an old page, a newer server): not applied, a snapshot asked for. */
+export function isOtherVersion(value: unknown): boolean {
+  const v = (value as { v?: unknown } | null)?.v;
+  return typeof v === 'number' && v !== PROTOCOL_VERSION;
 }
 
 export function isEngineEvent(value: unknown): value is EngineEvent {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { applyBoardMessage } from '../../src/shared/board-state.ts';
-import type { BoardSnapshot, CheckView } from '../../src/shared/model.ts';
-import { applyCheckChanges, checkById, layoutChange } from '../../src/renderer/src/apply-checks.ts';
+import { applyCheckDelta, checkById } from '../../src/shared/board-state.ts';
+import type { CheckView } from '../../src/shared/model.ts';
+import type { CheckPatch } from '../../src/shared/protocol.ts';
+import { layoutChange } from '../../src/renderer/src/apply-checks.ts';
 
 const check = (id: string, latencyMs = 1): CheckView => ({
   id,
@@ -21,65 +22,34 @@ const check = (id: string, latencyMs = 1): CheckView => ({
   consecutiveSuccesses: 0,
 });
 
-/** What the shared reducer does with the same delta: the fast path must agree with it. */
-function reference(checks: CheckView[], changed: CheckView[], removed: string[]): CheckView[] {
-  const board = { checks, components: [], incidents: [], failovers: [] } as unknown as BoardSnapshot;
-  return applyBoardMessage(board, { v: 1, seq: 1, kind: 'delta', at: 0, checks: changed, removed })!.checks;
-}
-
-describe('applyCheckChanges', () => {
-  it('replaces changed checks in place and returns a new array', () => {
-    const before = [check('a'), check('b'), check('c')];
-    const after = applyCheckChanges(before, [check('b', 9)], []);
-    expect(after).not.toBe(before);
-    expect(after).toEqual(reference(before, [check('b', 9)], []));
-    expect(before[1]!.latencyMs).toBe(1);
-  });
-
-  it('appends new checks and drops removed ones, like the shared reducer', () => {
-    const before = [check('a'), check('b'), check('c')];
-    const changed = [check('d'), check('a', 5)];
-    expect(applyCheckChanges(before, changed, ['b'])).toEqual(reference(before, changed, ['b']));
-  });
-
-  it('stays right over many deltas, including after the ids change', () => {
-    let fast = [check('a'), check('b')];
-    let slow = fast;
-    const deltas: [CheckView[], string[]][] = [
-      [[check('a', 2)], []],
-      [[check('c')], []],
-      [[check('c', 3), check('b', 4)], ['a']],
-      [[check('a', 7)], []],
-      [[check('b', 8)], []],
-    ];
-    for (const [changed, removed] of deltas) {
-      fast = applyCheckChanges(fast, changed, removed);
-      slow = reference(slow, changed, removed);
-      expect(fast).toEqual(slow);
-    }
-  });
+const delta = (checks: CheckView[], patches: CheckPatch[] = [], removed: string[] = []) => ({
+  checks,
+  patches,
+  removed,
 });
 
 describe('layoutChange', () => {
   const before = [check('a'), check('b')];
   it('says nothing moves when only live fields change', () => {
-    expect(layoutChange(before, [check('a', 7)], [])).toBe('none');
+    expect(layoutChange(before, delta([], [{ id: 'a', set: { latencyMs: 7 }, beatsAdded: 'u' }]))).toBe('none');
+    expect(layoutChange(before, delta([check('a', 7)]))).toBe('none');
   });
-  it('says checks move on a status or error class change', () => {
-    expect(layoutChange(before, [{ ...check('a'), status: 'down' }], [])).toBe('moves');
-    expect(layoutChange(before, [{ ...check('b'), errorClass: 'connect_refused' }], [])).toBe('moves');
+  it('says checks move on a status, target or error class change', () => {
+    expect(layoutChange(before, delta([], [{ id: 'a', set: { status: 'down' } }]))).toBe('moves');
+    expect(layoutChange(before, delta([], [{ id: 'b', set: { errorClass: 'connect_refused' } }]))).toBe('moves');
+    expect(layoutChange(before, delta([{ ...check('b'), target: 'elsewhere' }]))).toBe('moves');
   });
   it('says the roster changed when a check is added, removed, renamed or moved', () => {
-    expect(layoutChange(before, [check('c')], [])).toBe('roster');
-    expect(layoutChange(before, [], ['a'])).toBe('roster');
-    expect(layoutChange(before, [{ ...check('a'), name: 'A' }], [])).toBe('roster');
-    expect(layoutChange(before, [{ ...check('a'), region: 'hk' }], [])).toBe('roster');
+    expect(layoutChange(before, delta([check('c')]))).toBe('roster');
+    expect(layoutChange(before, delta([], [], ['a']))).toBe('roster');
+    expect(layoutChange(before, delta([], [{ id: 'a', set: { name: 'A' } }]))).toBe('roster');
+    expect(layoutChange(before, delta([], [{ id: 'a', set: { region: 'hk' } }]))).toBe('roster');
   });
 });
 
 describe('checkById', () => {
   it('finds a check in a later array without building a new index', () => {
-    const next = applyCheckChanges([check('a'), check('b')], [check('b', 3)], []);
+    const next = applyCheckDelta([check('a'), check('b')], delta([], [{ id: 'b', set: { latencyMs: 3 } }]));
     expect(checkById(next, 'b')?.latencyMs).toBe(3);
     expect(checkById(next, 'z')).toBeUndefined();
   });

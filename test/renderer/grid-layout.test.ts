@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckView, ImpactRole, RegionView, Status } from '../../src/shared/model.ts';
-import { applyCheckChanges } from '../../src/renderer/src/apply-checks.ts';
+import { applyCheckDelta } from '../../src/shared/board-state.ts';
 import { naturalCompare } from '../../src/renderer/src/format.ts';
 import { groupChecks, NameOrder } from '../../src/renderer/src/grid-layout.ts';
 import { STATUS_RANK, worstStatus } from '../../src/renderer/src/status-style.ts';
@@ -72,11 +72,11 @@ describe('groupChecks', () => {
         const i = Math.floor(rand() * checks.length);
         return { ...checks[i]!, status: STATUSES[Math.floor(rand() * STATUSES.length)]! };
       });
-      checks = applyCheckChanges(checks, changed, []);
+      checks = applyCheckDelta(checks, { checks: changed, patches: [], removed: [] });
       // ...and every fifth round a check is renamed and one added: a new roster.
       if (round % 5 === 4) {
         const renamed = { ...checks[3]!, name: `node ${round} renamed` };
-        checks = applyCheckChanges(checks, [renamed, check(1000 + round, 'down')], []);
+        checks = applyCheckDelta(checks, { checks: [renamed, check(1000 + round, 'down')], patches: [], removed: [] });
         roster = checks;
       }
     }

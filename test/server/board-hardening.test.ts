@@ -16,7 +16,7 @@ import {
   type BoardSource,
   type RunningBoardServer,
 } from '../../src/server/board-server.ts';
-import type { BoardMessage } from '../../src/shared/protocol.ts';
+import { PROTOCOL_VERSION, type BoardMessage } from '../../src/shared/protocol.ts';
 import { emptyBoard } from '../support/board.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -241,7 +241,13 @@ describe('board server under hostile clients', () => {
     const [silentOnServer] = await serverSide;
     await once(silentOnServer, 'close');
     const next = once(stream.socket, 'data');
-    publish({ v: 1, seq: 1, kind: 'config', at: 2, config: { source: 'still here', appliedAt: 2, error: null } });
+    publish({
+      v: PROTOCOL_VERSION,
+      seq: 1,
+      kind: 'config',
+      at: 2,
+      config: { source: 'still here', appliedAt: 2, error: null },
+    });
     const [chunk] = (await next) as [Buffer];
     expect(chunk.toString()).toContain('still here');
     expect(stream.socket.destroyed).toBe(false);
@@ -264,7 +270,7 @@ describe('board server under hostile clients', () => {
     let sent = 0;
     let deepest = 0;
     for (let i = 0; i < 4_000 && !socket.destroyed; i++) {
-      publish({ v: 1, seq: i + 1, kind: 'snapshot', snapshot: big });
+      publish({ v: PROTOCOL_VERSION, seq: i + 1, kind: 'snapshot', snapshot: big });
       sent += 64 * 1024;
       if (!socket.destroyed) deepest = Math.max(deepest, socket.writableLength);
       // One turn of the event loop: the reader reads, the kernel takes what it can.

@@ -1,8 +1,8 @@
 import { create } from 'zustand';
-import { applyBoardMessage } from '../../shared/board-state.ts';
+import { applyBoardMessage, followsOn } from '../../shared/board-state.ts';
 import type { BoardSnapshot, CheckView, Notice } from '../../shared/model.ts';
 import type { BoardMessage } from '../../shared/protocol.ts';
-import { applyCheckChanges, checkById, layoutChange } from './apply-checks.ts';
+import { checkById, layoutChange } from './apply-checks.ts';
 import { recordApply } from './perf.ts';
 
 export type Connection = 'connecting' | 'live' | 'lost';
@@ -27,7 +27,13 @@ export interface BoardState {
   lastMessageAt: number | null;
   /** Notices received in this session, newest first (the engine does not replay them). */
   notices: Notice[];
-  applyMessages: (messages: BoardMessage[]) => void;
+  /** The last message applied; null before the first snapshot and after a missed message. */
+  seq: number | null;
+  /**
+   * Applies messages in order; false when one was missed (a gap in `seq`): the rest are not
+   * applied and the caller asks for a snapshot.
+   */
+  applyMessages: (messages: BoardMessage[]) => boolean;
   setConnection: (connection: Connection) => void;
 }
 
@@ -40,23 +46,31 @@ export const useBoard = create<BoardState>()((set) => ({
   connection: 'connecting',
   lastMessageAt: null,
   notices: [],
+  seq: null,
   applyMessages: (messages) => {
     const start = performance.now();
+    let inStep = true;
     set((state) => {
       let board = state.board;
+      let seq = state.seq;
       let notices = state.notices;
       let moved = false;
       let roster = false;
       for (const message of messages) {
+        if (!followsOn(seq, message)) {
+          // A message missed: what follows may patch views this board does not have. Nothing
+          // more is applied until the snapshot the transport now asks for.
+          inStep = false;
+          seq = null;
+          break;
+        }
+        seq = message.seq;
         if (message.kind === 'notice') notices = [message.notice, ...notices].slice(0, MAX_NOTICES);
         else if (message.kind === 'delta' && board) {
-          // Everything but the checks through the shared reducer; the checks, the bulk of every
-          // delta, through the allocation-light path.
-          const rest = applyBoardMessage({ ...board, checks: [] }, { ...message, checks: [], removed: [] })!;
-          const change = layoutChange(board.checks, message.checks, message.removed);
+          const change = layoutChange(board.checks, message);
           moved ||= change !== 'none';
           roster ||= change === 'roster';
-          board = { ...rest, checks: applyCheckChanges(board.checks, message.checks, message.removed) };
+          board = applyBoardMessage(board, message);
         } else {
           const next = applyBoardMessage(board, message);
           if (next?.checks !== board?.checks) moved = roster = true;
@@ -66,6 +80,7 @@ export const useBoard = create<BoardState>()((set) => ({
       const checks = board?.checks ?? null;
       return {
         board,
+        seq,
         layoutChecks: moved || !state.layoutChecks ? checks : state.layoutChecks,
         rosterChecks: roster || !state.rosterChecks ? checks : state.rosterChecks,
         notices,
@@ -74,6 +89,7 @@ export const useBoard = create<BoardState>()((set) => ({
       };
     });
     recordApply(start, messages.length);
+    return inStep;
   },
   setConnection: (connection) => set({ connection }),
 }));

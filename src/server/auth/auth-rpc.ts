@@ -49,6 +49,7 @@ export function withAuthMethods(
   };
   return {
     current: () => source.current(),
+    seq: source.seq && (() => source.seq!()),
     subscribe: (listener) => source.subscribe(listener),
     workerRestarts: source.workerRestarts && (() => source.workerRestarts!()),
     request: async (method, params, actor) => {

@@ -1,4 +1,4 @@
-import { isBoardMessage, type BoardMessage } from '../../../shared/protocol.ts';
+import { isBoardMessage, isOtherVersion, type BoardMessage } from '../../../shared/protocol.ts';
 import { RPC_ACTIONS, type RpcMethod, type RpcParams, type RpcResult } from '../../../shared/rpc.ts';
 import type { Transport } from './types.ts';
 
@@ -47,9 +47,31 @@ async function httpCall<M extends RpcMethod>(method: M, params: RpcParams<M>): P
   return body as RpcResult<M>;
 }
 
+/** After a reload for a newer server, another is not tried for this long (no reload loop). */
+const RELOAD_GAP_MS = 60_000;
+const RELOADED_KEY = 'knockon.reloadedForVersion';
+
+/**
+ * A board message of another protocol version after a fresh connection: the server runs a newer
+ * (or older) Knockon than this page's bundle. Reloading fetches its bundle; once a minute at most.
+ */
+function reloadForVersion(): boolean {
+  try {
+    const last = Number(sessionStorage.getItem(RELOADED_KEY) ?? 0);
+    if (Date.now() - last < RELOAD_GAP_MS) return false;
+    sessionStorage.setItem(RELOADED_KEY, String(Date.now()));
+  } catch {
+    return false;
+  }
+  location.reload();
+  return true;
+}
+
 /**
  * Board messages from the headless server over Server-Sent Events. EventSource reconnects by
- * itself; the server sends a fresh snapshot on every connection, so nothing needs a click.
+ * itself; the server sends a fresh snapshot on every connection, so nothing needs a click, and
+ * that is also how a snapshot is asked for: after a missed message (the store says so) or one
+ * of another protocol version, the stream is opened again.
  * Messages arriving in one animation frame are applied as one batch.
  */
 export function sseTransport(url = '/api/events'): Transport {
@@ -61,32 +83,48 @@ export function sseTransport(url = '/api/events'): Transport {
       let frame = 0;
       let closed = false;
       let retry: ReturnType<typeof setTimeout> | null = null;
+      /** Messages of another version since the stream last opened again for one. */
+      let foreign = 0;
+      const reopen = () => {
+        source?.close();
+        queue = [];
+        open();
+      };
       const flush = () => {
         frame = 0;
         const batch = queue;
         queue = [];
-        if (batch.length > 0) onMessages(batch);
+        if (batch.length > 0 && !onMessages(batch)) reopen();
       };
       const open = () => {
         onConnection('connecting');
-        source = new EventSource(url);
-        source.addEventListener('board', (event) => {
+        const opened = new EventSource(url);
+        source = opened;
+        opened.addEventListener('board', (event) => {
+          if (source !== opened) return;
           let data: unknown;
           try {
             data = JSON.parse((event as MessageEvent<string>).data);
           } catch {
             return;
           }
+          if (isOtherVersion(data)) {
+            // First a fresh snapshot; if that is of another version too, the page is the old one.
+            if (foreign++ === 0) reopen();
+            else if (!reloadForVersion()) onConnection('lost');
+            return;
+          }
           if (!isBoardMessage(data)) return;
+          foreign = 0;
           queue.push(data);
           if (frame === 0) frame = requestAnimationFrame(flush);
         });
-        source.onopen = () => onConnection('live');
-        source.onerror = () => {
+        opened.onopen = () => onConnection('live');
+        opened.onerror = () => {
           onConnection('lost');
           // A closed EventSource (e.g. after HTTP 503) never retries on its own: retry here.
-          if (source?.readyState === EventSource.CLOSED && !closed) {
-            source.close();
+          if (opened.readyState === EventSource.CLOSED && !closed && source === opened) {
+            opened.close();
             retry = setTimeout(open, 2_000);
           }
         };

@@ -5,7 +5,11 @@ import type { RpcMethod, RpcParams, RpcResult } from '../../../shared/rpc.ts';
 export interface Transport {
   readonly name: 'ipc' | 'sse';
   connect(handlers: {
-    onMessages: (messages: BoardMessage[]) => void;
+    /**
+     * Applies messages in order; false when one was missed (a gap in their seq): the transport
+     * then asks for a snapshot and drops what arrives until it comes.
+     */
+    onMessages: (messages: BoardMessage[]) => boolean;
     onConnection: (state: 'connecting' | 'live' | 'lost') => void;
   }): () => void;
   /** A query or action on the engine; rejects with a message fit to show the user. */

@@ -1,0 +1,120 @@
+import { addBeats } from './beats.ts';
+import type { CheckView } from './model.ts';
+import type { CheckPatch, OptionalCheckField } from './protocol.ts';
+
+/**
+ * A check's patch: what changed between the view last sent for it and its view now, so a delta
+ * carries a probe's few new fields rather than the whole view (details, headers, vantages...).
+ *
+ * Cheap by construction: each field is compared by identity, and an object or array field by
+ * its members, two levels deep at most, identity below that (the engine makes a new view object
+ * on every change but keeps the values it did not change), never a deep-equal of everything. Generic over the fields: one added to
+ * CheckView later is patched like the others. Views are never mutated in place, so the view last
+ * sent is kept by reference.
+ */
+export function diffCheck(before: CheckView, after: CheckView): CheckPatch | null {
+  if (before === after) return null;
+  const was = before as unknown as Record<string, unknown>;
+  const now = after as unknown as Record<string, unknown>;
+  let set: Record<string, unknown> | undefined;
+  let unset: OptionalCheckField[] | undefined;
+  let items: Record<string, Record<number, unknown>> | undefined;
+  let beatsAdded: string | undefined;
+  for (const key in now) {
+    const value = now[key];
+    if (value === undefined) continue;
+    const old = was[key];
+    if (sameValue(old, value)) continue;
+    const members = changedMembers(old, value);
+    if (members) {
+      (items ??= {})[key] = members;
+      continue;
+    }
+    if (key === 'beats') {
+      const added = appendedBeats(old as string | undefined, value as string);
+      if (added !== null) {
+        beatsAdded = added;
+        continue;
+      }
+    }
+    (set ??= {})[key] = value;
+  }
+  for (const key in was) {
+    if (was[key] !== undefined && now[key] === undefined) (unset ??= []).push(key as OptionalCheckField);
+  }
+  if (!set && !unset && !items && beatsAdded === undefined) return null;
+  return {
+    id: after.id,
+    ...(set ? { set: set as CheckPatch['set'] } : {}),
+    ...(unset ? { unset } : {}),
+    ...(items ? { items } : {}),
+    ...(beatsAdded !== undefined ? { beatsAdded } : {}),
+  };
+}
+
+/** The view with a patch applied: a new object, the old one untouched. */
+export function applyCheckPatch(view: CheckView, patch: CheckPatch): CheckView {
+  const next = { ...view, ...patch.set } as CheckView & Record<string, unknown>;
+  if (patch.unset) for (const key of patch.unset) delete next[key];
+  if (patch.items) {
+    for (const [key, members] of Object.entries(patch.items)) {
+      const array = (next[key] as unknown[]).slice();
+      for (const [i, member] of Object.entries(members!)) array[Number(i)] = member;
+      next[key] = array;
+    }
+  }
+  if (patch.beatsAdded !== undefined) next.beats = addBeats(view.beats, patch.beatsAdded);
+  return next;
+}
+
+/**
+ * For two arrays of the same length of which fewer than half the members changed (one
+ * vantage's view in the matrix), the changed members by index; null otherwise (sent whole).
+ */
+function changedMembers(before: unknown, after: unknown): Record<number, unknown> | null {
+  if (!Array.isArray(before) || !Array.isArray(after) || before.length !== after.length) return null;
+  const members: Record<number, unknown> = {};
+  let changed = 0;
+  for (let i = 0; i < after.length; i++) {
+    if (sameValue(before[i], after[i], 1)) continue;
+    if (++changed * 2 >= after.length) return null;
+    members[i] = after[i];
+  }
+  return members;
+}
+
+/** Letters appended between two strips at most: past that the strip is sent whole. */
+const MAX_APPENDED = 4;
+
+/** The letters that turn `before` into `after` by appending, or null when that is not how it changed. */
+function appendedBeats(before: string | undefined, after: string): string | null {
+  for (let n = 1; n <= Math.min(MAX_APPENDED, after.length); n++) {
+    const added = after.slice(after.length - n);
+    if (addBeats(before, added) === after) return added;
+  }
+  return null;
+}
+
+/**
+ * Identity, or for objects and arrays the same members, compared the same way down to `depth`
+ * levels (a quorum's new `failing` array with the same ids is the same quorum); identity below.
+ */
+function sameValue(a: unknown, b: unknown, depth = 2): boolean {
+  if (a === b) return true;
+  if (depth === 0 || typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i], depth - 1)) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let count = 0;
+  for (const key in x) {
+    if (!sameValue(x[key], y[key], depth - 1)) return false;
+    count++;
+  }
+  for (const _ in y) count--;
+  return count === 0;
+}
