@@ -26,6 +26,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { AGENT_PROTOCOL_VERSION, encodeBatch } from '../src/shared/agent-protocol.ts';
 
 const VANTAGES = ['a1', 'a2', 'a3'];
 const CHECKS = 2_000;
@@ -44,7 +45,7 @@ interface Input {
 const round = (n: number, digits = 4) => Math.round(n * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A sync body as an agent sends it: 200 HTTP results of consecutive checks, fresh. */
+/** A sync body as an agent sends it (its compact batch): 200 HTTP results of consecutive checks, fresh. */
 function makeBody(vantage: string, stream: string, seq0: number, check0: number): string {
   const now = Date.now();
   const results = Array.from({ length: PER_SYNC }, (_, i) => {
@@ -57,7 +58,7 @@ function makeBody(vantage: string, stream: string, seq0: number, check0: number)
         startedAt: now - 900 + i * 4,
         ok: true,
         latencyMs,
-        errorClass: null,
+        errorClass: null as null,
         message: 'HTTP 200',
         httpStatus: 200,
         phases: { dnsMs: 0, connectMs: latencyMs * 0.25, tlsMs: 0, ttfbMs, transferMs: latencyMs * 0.15 },
@@ -65,12 +66,12 @@ function makeBody(vantage: string, stream: string, seq0: number, check0: number)
     };
   });
   return JSON.stringify({
-    v: 1,
+    v: AGENT_PROTOCOL_VERSION,
     vantage,
     agent: { version: '0.1.0', stream, startedAt: now - 60_000 },
     sentAt: now,
     assignmentRev: null,
-    results,
+    results: encodeBatch(results),
     status: { buffered: 0, dropped: 0, online: true, reason: null },
   });
 }
