@@ -4,6 +4,7 @@ import type { IncidentEvent, IncidentView, ProbeResult, SeriesPoint, SeriesRange
 import type { StorageHealthView } from '../../shared/model.ts';
 import type { Clock } from '../clock.ts';
 import { noteTokenUse, withTokenUse, type AgentTokenRow, type NewAgentToken } from './agent-tokens.ts';
+import { encodeResults } from './result-columns.ts';
 import {
   DEFAULT_FLUSH_INTERVAL_MS,
   DEFAULT_QUEUE_LIMIT,
@@ -357,7 +358,8 @@ export class StoreClient {
   }
 
   private postWrite(write: Write): void {
-    this.post({ kind: 'write', now: this.clock.now(), ...write });
+    const { columns, transfer } = encodeResults(write.results);
+    this.post({ kind: 'write', now: this.clock.now(), ...write, results: columns }, transfer);
   }
 
   /** Keeps the unacknowledged results within the limit: the oldest go first, counted. */
@@ -383,8 +385,8 @@ export class StoreClient {
     });
   }
 
-  private post(message: ToStore): void {
-    if (this.running && this.worker) this.worker.postMessage(message);
+  private post(message: ToStore, transfer: ArrayBuffer[] = []): void {
+    if (this.running && this.worker) this.worker.postMessage(message, transfer);
   }
 
   private start(): void {
