@@ -358,8 +358,7 @@ export class StoreClient {
   }
 
   private postWrite(write: Write): void {
-    const { columns, transfer } = encodeResults(write.results);
-    this.post({ kind: 'write', now: this.clock.now(), ...write, results: columns }, transfer);
+    this.post({ kind: 'write', now: this.clock.now(), ...write, results: encodeResults(write.results) });
   }
 
   /** Keeps the unacknowledged results within the limit: the oldest go first, counted. */
@@ -385,8 +384,8 @@ export class StoreClient {
     });
   }
 
-  private post(message: ToStore, transfer: ArrayBuffer[] = []): void {
-    if (this.running && this.worker) this.worker.postMessage(message, transfer);
+  private post(message: ToStore): void {
+    if (this.running && this.worker) this.worker.postMessage(message);
   }
 
   private start(): void {
