@@ -358,7 +358,8 @@ export class StoreClient {
   }
 
   private postWrite(write: Write): void {
-    this.post({ kind: 'write', now: this.clock.now(), ...write, results: encodeResults(write.results) });
+    const { columns, transfer } = encodeResults(write.results);
+    this.post({ kind: 'write', now: this.clock.now(), ...write, results: columns }, transfer);
   }
 
   /** Keeps the unacknowledged results within the limit: the oldest go first, counted. */
@@ -384,8 +385,8 @@ export class StoreClient {
     });
   }
 
-  private post(message: ToStore): void {
-    if (this.running && this.worker) this.worker.postMessage(message);
+  private post(message: ToStore, transfer: ArrayBuffer[] = []): void {
+    if (this.running && this.worker) this.worker.postMessage(message, transfer);
   }
 
   private start(): void {

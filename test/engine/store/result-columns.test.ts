@@ -38,10 +38,12 @@ describe('results to the store thread as columns', () => {
         degraded: true,
       },
     ];
-    const columns = encodeResults(results);
+    const { columns, transfer } = encodeResults(results);
     expect(columns.checks).toEqual(['api', 'db']);
     expect(columns.messages).toEqual(['HTTP 200', 'timed out']);
-    const copy = structuredClone(columns);
+    const copy = structuredClone(columns, { transfer });
+    // Moved, not copied: this side's buffers are empty now.
+    expect(columns.numbers.length).toBe(0);
     expect(decodeResults(ResultColumnsSchema.parse(copy))).toEqual({ results, error: null });
   });
 
@@ -51,7 +53,7 @@ describe('results to the store thread as columns', () => {
       { checkId: 'a', startedAt: T, ok: true, latencyMs: 1, errorClass: null, message: 'x', vantage: 3 },
       { checkId: 'b', startedAt: Number.NaN, ok: 'yes', latencyMs: Number.NaN, errorClass: 5, message: 'x' },
     ] as unknown as ProbeResult[];
-    const { results } = decodeResults(encodeResults(odd));
+    const { results } = decodeResults(encodeResults(odd).columns);
     expect(results[0]!.checkId).toBe('');
     expect(results[1]!.vantage).toBeNull();
     expect(results[2]).toMatchObject({ checkId: 'b', ok: false, latencyMs: null, errorClass: null });
@@ -59,7 +61,7 @@ describe('results to the store thread as columns', () => {
   });
 
   it('gives no result, and says why, when the columns do not agree', () => {
-    const columns = encodeResults([
+    const { columns } = encodeResults([
       { checkId: 'api', startedAt: T, ok: true, latencyMs: 1, errorClass: null, message: 'ok' },
     ]);
     expect(decodeResults({ ...columns, count: 2 })).toEqual({

@@ -160,7 +160,7 @@ describe('the store thread after a restart', () => {
     kind: 'write',
     seq,
     now: T0,
-    results: encodeResults([result('hk-lb', startedAt, 10)]),
+    results: encodeResults([result('hk-lb', startedAt, 10)]).columns,
     checkStates: [],
     touches: [],
   });
