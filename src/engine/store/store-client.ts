@@ -4,7 +4,6 @@ import type { IncidentEvent, IncidentView, ProbeResult, SeriesPoint, SeriesRange
 import type { StorageHealthView } from '../../shared/model.ts';
 import type { Clock } from '../clock.ts';
 import { noteTokenUse, withTokenUse, type AgentTokenRow, type NewAgentToken } from './agent-tokens.ts';
-import { encodeResults } from './result-columns.ts';
 import {
   DEFAULT_FLUSH_INTERVAL_MS,
   DEFAULT_QUEUE_LIMIT,
@@ -358,8 +357,7 @@ export class StoreClient {
   }
 
   private postWrite(write: Write): void {
-    const { columns, transfer } = encodeResults(write.results);
-    this.post({ kind: 'write', now: this.clock.now(), ...write, results: columns }, transfer);
+    this.post({ kind: 'write', now: this.clock.now(), ...write });
   }
 
   /** Keeps the unacknowledged results within the limit: the oldest go first, counted. */
@@ -385,8 +383,8 @@ export class StoreClient {
     });
   }
 
-  private post(message: ToStore, transfer: ArrayBuffer[] = []): void {
-    if (this.running && this.worker) this.worker.postMessage(message, transfer);
+  private post(message: ToStore): void {
+    if (this.running && this.worker) this.worker.postMessage(message);
   }
 
   private start(): void {

@@ -9,7 +9,6 @@ import { parentPort, type MessagePort } from 'node:worker_threads';
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
 import { HistoryStore } from './history-store.ts';
-import { decodeResults } from './result-columns.ts';
 import {
   StoreThreadDataSchema,
   QUERY_ARGS,
@@ -83,9 +82,7 @@ export function runStoreThread(
       ack();
       return;
     }
-    const { results, error } = decodeResults(message.results);
-    if (error !== null) send({ kind: 'log', level: 'error', message: `history: ${error}; they are not stored` });
-    for (const result of results) store.record(result);
+    for (const result of message.results) store.record(result);
     for (const [checkId, saved] of message.checkStates) store.queueCheckState(checkId, saved);
     for (const [id, at] of message.touches) store.touchAgentToken(id, at);
     received = message.seq;

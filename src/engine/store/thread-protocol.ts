@@ -8,9 +8,8 @@
  * (HistoryStore.record), so one malformed result cannot fail its batch.
  */
 import { z } from 'zod';
-import type { StorageHealthView } from '../../shared/model.ts';
+import type { ProbeResult, StorageHealthView } from '../../shared/model.ts';
 import type { SavedCheckState } from './history-store.ts';
-import { ResultColumnsSchema } from './result-columns.ts';
 
 const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null;
 
@@ -44,8 +43,7 @@ export const ToStoreSchema = z.discriminatedUnion('kind', [
     kind: z.literal('write'),
     seq: z.int().min(1),
     now: z.number(),
-    /** The write's results as columns (result-columns.ts): decoded on the store thread. */
-    results: ResultColumnsSchema,
+    results: z.array(z.custom<ProbeResult>(isObject)),
     checkStates: z.array(z.tuple([z.string(), z.custom<SavedCheckState>(isObject)])),
     touches: z.array(z.tuple([z.string(), z.number()])),
     /** Module state committed with the results, durably (commitWith); absent for a plain batch. */

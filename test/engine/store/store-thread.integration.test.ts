@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, HistoryStore, StoreClient } from '../../../src/engine/store/index.ts';
-import { encodeResults } from '../../../src/engine/store/result-columns.ts';
 import { runStoreThread } from '../../../src/engine/store/store-thread.ts';
 import { FromStoreSchema, type FromStore, type ToStore } from '../../../src/engine/store/thread-protocol.ts';
 import type { StorageHealthView } from '../../../src/shared/model.ts';
@@ -160,7 +159,7 @@ describe('the store thread after a restart', () => {
     kind: 'write',
     seq,
     now: T0,
-    results: encodeResults([result('hk-lb', startedAt, 10)]).columns,
+    results: [result('hk-lb', startedAt, 10)],
     checkStates: [],
     touches: [],
   });
