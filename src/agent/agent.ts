@@ -12,6 +12,7 @@ import {
   MAX_AGENT_BODY_BYTES,
   MAX_BATCH_RESULTS,
   AGENT_PROTOCOL_VERSION,
+  encodeBatch,
   type Assignment,
   type AgentSyncRequest,
 } from '../shared/agent-protocol.ts';
@@ -296,7 +297,7 @@ export class ProbeAgent {
       agent: { version: this.options.version, stream: this.buffer.stream, startedAt: this.startedAt },
       sentAt: Date.now(),
       assignmentRev: this.assignment?.rev ?? null,
-      results: batch,
+      results: encodeBatch(batch),
       status: {
         buffered: Math.max(0, this.buffer.size() - batch.length),
         dropped: this.buffer.dropped(),

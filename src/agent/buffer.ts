@@ -12,7 +12,13 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { AssignmentSchema, WireResultSchema, type Assignment, type WireResult } from '../shared/agent-protocol.ts';
+import {
+  AssignmentSchema,
+  WireResultSchema,
+  type Assignment,
+  type NumberedResult,
+  type WireResult,
+} from '../shared/agent-protocol.ts';
 
 export const AGENT_DB_FILE = 'agent.db';
 const SCHEMA_VERSION = 1;
@@ -26,10 +32,8 @@ export interface AgentBufferOptions {
   now?: () => number;
 }
 
-export interface BufferedResult {
-  seq: number;
-  result: WireResult;
-}
+/** A result waiting at the agent, with its number in the stream. */
+export type BufferedResult = NumberedResult;
 
 interface Pending {
   seq: number;

@@ -746,7 +746,8 @@ export class Engine {
   /**
    * Results probed by an agent at a remote vantage, in the agent's order (its clock already
    * corrected by the caller). Results for checks not assigned to that vantage are dropped and
-   * counted. Returns how many were applied.
+   * counted. Returns how many were applied. A result already tagged with the vantage is kept
+   * as it is (the caller's to give): the agents module builds each one fresh.
    */
   ingest(vantageId: string, results: readonly ProbeResult[]): number {
     if (vantageId === this.book.local || !this.book.has(vantageId) || this.abort.signal.aborted) return 0;
@@ -757,7 +758,7 @@ export class Engine {
         this.unassigned++;
         continue;
       }
-      this.apply(tracked, { ...result, vantage: vantageId }, vantageId);
+      this.apply(tracked, result.vantage === vantageId ? result : { ...result, vantage: vantageId }, vantageId);
       applied++;
     }
     return applied;

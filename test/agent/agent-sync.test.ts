@@ -17,11 +17,15 @@ import { CentreClient } from '../../src/agent/client.ts';
 import { agentHealth } from '../../src/agent/status-file.ts';
 import {
   AGENT_SYNC_PATH,
+  AGENT_PROTOCOL_VERSION,
   AgentSyncRequestSchema,
+  decodeBatch,
+  encodeBatch,
   MAX_BATCH_RESULTS,
   type AgentSyncRequest,
   type AgentSyncResponse,
   type Assignment,
+  type NumberedResult,
 } from '../../src/shared/agent-protocol.ts';
 import { makeCerts, type TestCerts } from '../support/certs.ts';
 import { HttpTarget } from '../support/http-target.ts';
@@ -33,6 +37,15 @@ const TOKEN = 'kna_test-agent-token';
 interface Seen {
   at: number;
   body: AgentSyncRequest;
+  /** The body's batch, decoded, each result with its number. */
+  results: NumberedResult[];
+}
+
+/** A batch's results with their numbers (the sum of the seq column so far). */
+function numbered(body: AgentSyncRequest): NumberedResult[] {
+  const { results } = decodeBatch(body.results);
+  let seq = 0;
+  return body.results.seq.map((step, i) => ({ seq: (seq += step), result: results[i]! }));
 }
 
 /** A stand-in centre: records each sync, answers as `answer` says (by default: ack all, send the assignment). */
@@ -56,17 +69,14 @@ class StandInCentre {
           res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad sync"}');
           return;
         }
-        this.syncs.push({ at: Date.now(), body: parsed.data });
+        this.syncs.push({ at: Date.now(), body: parsed.data, results: numbered(parsed.data) });
         for (const l of this.listeners) l();
         if (this.failWith !== null) {
           res.writeHead(this.failWith, { 'content-type': 'application/json' }).end('{"error":"not now"}');
           return;
         }
-        const ack = Math.max(
-          0,
-          ...this.syncs.filter((s) => s.body.results.length > 0).map((s) => s.body.results.at(-1)!.seq),
-        );
-        const answer: AgentSyncResponse = { v: 1, ack, at: Date.now() };
+        const ack = Math.max(0, ...this.syncs.filter((s) => s.results.length > 0).map((s) => s.results.at(-1)!.seq));
+        const answer: AgentSyncResponse = { v: AGENT_PROTOCOL_VERSION, ack, at: Date.now() };
         if (this.assignment && parsed.data.assignmentRev !== this.assignment.rev) answer.assignment = this.assignment;
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
       });
@@ -99,7 +109,7 @@ class StandInCentre {
 
   /** Every result received, in the order received. */
   results() {
-    return this.syncs.flatMap((s) => s.body.results);
+    return this.syncs.flatMap((s) => s.results);
   }
 
   async stop(): Promise<void> {
@@ -197,8 +207,8 @@ describe('agent sync loop', () => {
     // An hour between syncs: only back-to-back batches can bring it all up within the test.
     agent(centre.url, { syncIntervalMs: 3_600_000 }).start();
     await centre.until(() => centre.results().length >= total, 'the whole backlog');
-    const withResults = centre.syncs.filter((s) => s.body.results.length > 0);
-    expect(withResults.map((s) => s.body.results.length)).toEqual([MAX_BATCH_RESULTS, MAX_BATCH_RESULTS, 2_000]);
+    const withResults = centre.syncs.filter((s) => s.results.length > 0);
+    expect(withResults.map((s) => s.results.length)).toEqual([MAX_BATCH_RESULTS, MAX_BATCH_RESULTS, 2_000]);
     expect(centre.results().map((r) => r.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     expect(withResults[0]!.body.status.buffered).toBe(total - MAX_BATCH_RESULTS);
   });
@@ -277,7 +287,7 @@ describe('agent sync loop', () => {
     expect(Date.now() - stopped).toBeLessThan(3_500);
     const last = centre.syncs.at(-1)!;
     expect(centre.syncs.length).toBe(before + 1);
-    expect(last.body.results.length).toBeGreaterThan(0);
+    expect(last.results.length).toBeGreaterThan(0);
     expect(agentHealth(join(dir, 'agent'), 60_000)).toEqual({ healthy: false, message: 'the agent has stopped' });
   });
 });
@@ -303,12 +313,12 @@ describe('agent HTTPS', () => {
   it('trusts the system store by default and adds --ca-file', async () => {
     const tlsCentre = await new StandInCentre().start(certs.good);
     const body: AgentSyncRequest = {
-      v: 1,
+      v: AGENT_PROTOCOL_VERSION,
       vantage: 'sg',
       agent: { version: 'test', stream: 'stream-tls-1', startedAt: Date.now() },
       sentAt: Date.now(),
       assignmentRev: null,
-      results: [],
+      results: encodeBatch([]),
       status: { buffered: 0, dropped: 0, online: true, reason: null },
     };
     const untrusted = new CentreClient({ centre: tlsCentre.url, token: TOKEN });

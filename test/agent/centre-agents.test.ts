@@ -12,7 +12,7 @@ import { request } from 'node:http';
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_SYNC_PATH } from '../../src/shared/agent-protocol.ts';
+import { AGENT_PROTOCOL_VERSION, AGENT_SYNC_PATH, encodeBatch } from '../../src/shared/agent-protocol.ts';
 import type { BoardSnapshot, CheckView } from '../../src/shared/model.ts';
 import { BoardWatch, startAgentsLab, vantageWithToken, type AgentsLab, type LabAgent } from '../support/agents-lab.ts';
 import { HttpTarget } from '../support/http-target.ts';
@@ -78,12 +78,12 @@ function raw(method: string, path: string, body: string, headers: Record<string,
 
 function syncBody(vantage: string) {
   return {
-    v: 1,
+    v: AGENT_PROTOCOL_VERSION,
     vantage,
     agent: { version: 'test', stream: 'stream-test-only', startedAt: Date.now() },
     sentAt: Date.now(),
     assignmentRev: null,
-    results: [],
+    results: encodeBatch([]),
     status: { buffered: 0, dropped: 0, online: true, reason: null },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WireResultSchema } from '../../src/shared/agent-protocol.ts';
+import { decodeBatch, encodeBatch, ResultBatchSchema, WireResultSchema } from '../../src/shared/agent-protocol.ts';
 import { parseConfigText } from '../../src/engine/config/parse.ts';
 
 const issues = (checks: object[]) => {
@@ -107,7 +107,11 @@ describe('data-tier results on the agent wire', () => {
   };
 
   it('carries role, lag, replicas, canary and node readings from an agent to the centre', () => {
-    expect(WireResultSchema.parse(result)).toEqual(result);
+    const parsed = WireResultSchema.parse(result);
+    expect(parsed).toEqual(result);
+    // In a compact batch, as an agent sends it: the details go whole.
+    const batch = ResultBatchSchema.parse(JSON.parse(JSON.stringify(encodeBatch([{ seq: 1, result: parsed }]))));
+    expect(decodeBatch(batch).results).toEqual([result]);
   });
 
   it('refuses a negative lag or an unknown role', () => {

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import {
   AGENT_PROTOCOL_VERSION,
   AgentSyncRequestSchema,
+  decodeBatch,
   type AgentSyncRequest,
   type AgentSyncResponse,
 } from '../../shared/agent-protocol.ts';
@@ -187,12 +188,12 @@ export class AgentsModule implements EngineModule {
     };
     // The link first: results from an agent that just came back vote as they arrive.
     this.engine.setAgentLink(vantage, link, { online: request.status.online, reason: request.status.reason });
-    const fresh: ProbeResult[] = [];
-    let last = cursor.accepted;
-    for (const { seq, result } of request.results) {
-      if (seq <= last) continue;
-      last = seq;
-      fresh.push({ ...result, startedAt: result.startedAt + correction } as ProbeResult);
+    // Only the results after the stream's cursor are built: a resent batch costs its parse alone.
+    const { last, results } = decodeBatch(request.results, cursor.accepted);
+    const fresh = results as ProbeResult[];
+    for (const result of fresh) {
+      result.startedAt += correction;
+      result.vantage = vantage;
     }
     if (fresh.length > 0) {
       try {

@@ -14,7 +14,16 @@ import { RpcRegistry } from '../../../src/engine/rpc.ts';
 import { HistoryModule, HistoryStore, hashAgentToken } from '../../../src/engine/store/index.ts';
 import { AgentsModule, cursorKey } from '../../../src/engine/vantages/agents-module.ts';
 import { canonicalJson } from '../../../src/engine/canonical-json.ts';
-import type { AgentSyncRequest, AgentSyncResponse, WireResult } from '../../../src/shared/agent-protocol.ts';
+import {
+  AGENT_PROTOCOL_VERSION,
+  decodeBatch,
+  encodeBatch,
+  ResultBatchSchema,
+  type AgentSyncRequest,
+  type AgentSyncResponse,
+  type NumberedResult,
+  type WireResult,
+} from '../../../src/shared/agent-protocol.ts';
 import type { AgentSyncOutcome } from '../../../src/shared/rpc.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { fill, freeUp, mountTmpfs, unmount } from '../../support/full-disk.ts';
@@ -82,16 +91,16 @@ function ok(checkId: string, at: number): WireResult {
 function request(
   vantage: string,
   at: number,
-  results: { seq: number; result: WireResult }[],
+  results: NumberedResult[],
   extra: Partial<AgentSyncRequest> = {},
 ): AgentSyncRequest {
   return {
-    v: 1,
+    v: AGENT_PROTOCOL_VERSION,
     vantage,
     agent: { version: '0.1.0', stream: 'stream-aaaaaaaa', startedAt: at - 60_000 },
     sentAt: at,
     assignmentRev: null,
-    results,
+    results: encodeBatch(results),
     status: { buffered: 0, dropped: 0, online: true, reason: null },
     ...extra,
   };
@@ -224,11 +233,153 @@ describe('agents module: the body', () => {
     const bad = request('sg', r.clock.now(), [{ seq: 1, result: { ...ok('api', r.clock.now()), checkId: '' } }]);
     const out = await r.sync(SG_TOKEN, bad);
     expect(out.status).toBe(400);
-    expect((out.body as { error: string }).error).toMatch(/^invalid sync: results\[0\]\.result\.checkId: /);
+    expect((out.body as { error: string }).error).toMatch(/^invalid sync: results\.checks\[0\]: /);
     for (const body of ['null', '[]', '"x"', '{"v":2}', JSON.stringify({ ...bad, extra: 1 }), '1e999']) {
       expect((await r.sync(SG_TOKEN, body)).status).toBe(400);
     }
     await r.close();
+  });
+
+  it('refuses a protocol 1 body (one object per result), naming both versions', async () => {
+    const r = rig(dir);
+    const t = r.clock.now();
+    const old = { ...request('sg', t, []), v: 1, results: [{ seq: 1, result: ok('api', t) }] };
+    const out = await r.sync(SG_TOKEN, old);
+    expect(out.status).toBe(400);
+    expect((out.body as { error: string }).error).toMatch(
+      /^invalid sync: v: this centre speaks agent protocol 2, the agent sent 1: run the same Knockon release/,
+    );
+    expect(r.store.recent('api', 10, 'sg')).toEqual([]);
+    await r.close();
+  });
+
+  it('refuses a malformed compact batch with the column and index at fault, and stores nothing of it', async () => {
+    const r = rig(dir);
+    const t = r.clock.now();
+    const good = request(
+      'sg',
+      t,
+      [1, 2, 3].map((seq) => ({ seq, result: { ...ok('api', t - 3_000 + seq * 1_000), httpStatus: 200 } })),
+    );
+    const cases: [string, (b: AgentSyncRequest['results']) => unknown, RegExp][] = [
+      [
+        'a column shorter than seq',
+        (b) => ({ ...b, latency: b.latency.slice(1) }),
+        /results\.latency: expected 3 entries \(one per result, as seq has\), got 2/,
+      ],
+      ['an index beyond its table', (b) => ({ ...b, check: [0, 0, 5] }), /results\.check\[2\]: no entry 5 in checks/],
+      [
+        'a message index beyond its table',
+        (b) => ({ ...b, message: [0, 1, 0] }),
+        /results\.message\[1\]: no entry 1 in messages/,
+      ],
+      [
+        'a sequence that does not advance',
+        (b) => ({ ...b, seq: [1, 0, 1] }),
+        /results\.seq\[1\]: expected integers of at least 1/,
+      ],
+      ['a negative latency', (b) => ({ ...b, latency: [4, -1, 4] }), /results\.latency\[1\]: expected latencies/],
+      ['a latency that is text', (b) => ({ ...b, latency: [4, '4', 4] }), /results\.latency\[1\]: expected latencies/],
+      [
+        'four phase timings',
+        (b) => ({ ...b, phases: [null, [1, 2, 3, 4], null] }),
+        /results\.phases\[1\]: expected five timings/,
+      ],
+      [
+        'an error class not known',
+        (b) => ({ ...b, errors: ['on_fire'], error: [0, -1, -1] }),
+        /results\.errors\[0\]: /,
+      ],
+      ['a column that is not an array', (b) => ({ ...b, flags: 1 }), /results\.flags: expected an array of flags/],
+      [
+        'details out of order',
+        (b) => ({
+          ...b,
+          details: [
+            [1, { finalUrl: 'x' }],
+            [0, { finalUrl: 'y' }],
+          ],
+        }),
+        /results\.details\[1\]\[0\]: expected result indexes in increasing order/,
+      ],
+      [
+        'an unknown detail',
+        (b) => ({ ...b, details: [[0, { colour: 'red' }]] }),
+        /results\.details\[0\]\[1\]: unknown field colour/,
+      ],
+      [
+        'a start time that is not whole',
+        (b) => ({ ...b, at: [t, 1_000.5, 1_000] }),
+        /results\.at\[1\]: expected integers \(ms\)/,
+      ],
+    ];
+    for (const [what, spoil, reason] of cases) {
+      const out = await r.sync(SG_TOKEN, { ...good, results: spoil(good.results) });
+      expect(out.status, what).toBe(400);
+      expect((out.body as { error: string }).error, what).toMatch(reason);
+    }
+    r.store.flush();
+    expect(r.store.recent('api', 10, 'sg')).toEqual([]);
+    expect(r.store.loadState(cursorKey('sg', 'stream-aaaaaaaa'))).toBeNull();
+    // The same batch unspoiled is taken whole.
+    expect(((await r.sync(SG_TOKEN, good)).body as AgentSyncResponse).ack).toBe(3);
+    expect(r.store.recent('api', 10, 'sg').map((x) => x.httpStatus)).toEqual([200, 200, 200]);
+    await r.close();
+  });
+});
+
+describe('the compact batch', () => {
+  it('carries every field of every result exactly, timings to the microsecond, and skips what is already taken', () => {
+    const t = 1_800_000_000_000;
+    const items: NumberedResult[] = [
+      { seq: 7, result: { ...ok('api', t), latencyMs: 1.234_567_8, httpStatus: 200, degraded: false } },
+      {
+        seq: 9,
+        result: {
+          checkId: 'dns',
+          startedAt: t - 40,
+          ok: false,
+          latencyMs: null,
+          errorClass: 'dns_servfail',
+          message: 'SERVFAIL',
+          degraded: true,
+          observerOffline: true,
+          phases: { dnsMs: 0.5, connectMs: 1, tlsMs: 2, ttfbMs: 3.000_04, transferMs: 4 },
+          dns: [
+            {
+              resolver: '9.9.9.9',
+              rcode: 'SERVFAIL',
+              answers: [],
+              ttl: null,
+              latencyMs: 3,
+              errorClass: 'dns_servfail',
+              message: 'x',
+            },
+          ],
+          tls: { daysLeft: 30, notAfter: t + 1, subject: 'CN=a', issuer: 'CN=b', authorized: true },
+          finalUrl: 'https://example.net/',
+          headers: { server: 'nginx' },
+          shortage: 'queue',
+        },
+      },
+      { seq: 10, result: { ...ok('api', t + 10_000), message: 'connected' } },
+    ];
+    const batch = encodeBatch(items);
+    expect(batch.checks).toEqual(['api', 'dns']);
+    expect(batch.messages).toEqual(['connected', 'SERVFAIL']);
+    expect(batch.seq).toEqual([7, 2, 1]);
+    expect(batch.at).toEqual([t, -40, 10_040]);
+    const parsed = ResultBatchSchema.parse(JSON.parse(JSON.stringify(batch)));
+    expect(decodeBatch(parsed)).toEqual({
+      last: 10,
+      results: [
+        { ...items[0]!.result, latencyMs: 1.235 },
+        { ...items[1]!.result, phases: { ...items[1]!.result.phases!, ttfbMs: 3 } },
+        items[2]!.result,
+      ],
+    });
+    expect(decodeBatch(parsed, 9)).toEqual({ last: 10, results: [items[2]!.result] });
+    expect(decodeBatch(parsed, 12)).toEqual({ last: 12, results: [] });
   });
 });
 
