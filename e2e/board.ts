@@ -28,9 +28,14 @@ export class Board {
     await expect(this.page.getByTestId('who-am-i')).toBeVisible();
   }
 
-  /** Signs out with the board's button; resolves once the sign-in form is back. */
+  /**
+   * Signs out with the board's button; resolves once the page has reloaded (as signing out does)
+   * and the sign-in form is back, so a navigation after it is not aborted by that reload.
+   */
   async signOut(): Promise<void> {
+    const reloaded = this.page.waitForEvent('load');
     await this.page.getByTestId('who-am-i').getByRole('button', { name: 'Sign out' }).click();
+    await reloaded;
     await expect(this.page.getByTestId('sign-in')).toBeVisible();
   }
 

@@ -196,8 +196,7 @@ auth:
         ['olu', 'operator pass'],
         ['vic', 'viewer pass'],
       ] as const) {
-        await page.getByTestId('who-am-i').getByRole('button', { name: 'Sign out' }).click();
-        await expect(page.getByTestId('sign-in')).toBeVisible();
+        await board.signOut();
         await board.signIn(served.url, user, password);
         await expect(page.getByTestId('config-source')).toContainText('knockon.yaml');
         await expect(page.getByTestId('config-edit-link')).toHaveCount(0);
@@ -328,7 +327,7 @@ auth:
 
     await test.step('an operator sees the action, and the server’s refusal in the dialog; nothing is written', async () => {
       const before = await readFile(configPath, 'utf8');
-      await page.getByTestId('who-am-i').getByRole('button', { name: 'Sign out' }).click();
+      await board.signOut();
       await board.signIn(served.url, 'olu', 'operator pass');
       await checkView('primary');
       await page.getByTestId('start-maintenance').click();
