@@ -1,8 +1,9 @@
-import { useMemo, type CSSProperties } from 'react';
-import type { CheckView, FailoverView } from '../../../shared/model.ts';
+import { useLayoutEffect, useMemo, useState, type CSSProperties } from 'react';
+import type { CheckView, FailoverView, IncidentView } from '../../../shared/model.ts';
 import { FailoverPanel } from '../components/FailoverPanel.tsx';
 import { IncidentSummary } from '../components/IncidentSummary.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
+import { useSize } from '../hooks/use-size.ts';
 import { formatDuration } from '../format.ts';
 import { fitRegions, regionColumns, summariseRegions } from '../regions.ts';
 import { href } from '../route.ts';
@@ -68,6 +69,37 @@ function RecentChanges({ checks, now }: { checks: CheckView[]; now: number }) {
   );
 }
 
+/**
+ * On the wall, the incident cards and their "+ 6 warnings" line must end inside the column: it
+ * cannot scroll, and a card cut in half reads as nothing from across the room. After each layout
+ * the last of them is measured; while it ends below the column, one card fewer is shown (never
+ * fewer than the criticals: splitForRoom keeps them), then the cards go dense. Starts again from
+ * `room` when the incidents or the column's size change. The engineer's overview scrolls instead.
+ */
+function useIncidentFit(
+  ref: React.RefObject<HTMLElement | null>,
+  open: readonly IncidentView[],
+  room: number,
+  wall: boolean,
+  size: { width: number; height: number },
+): { room: number; dense: boolean } {
+  const key = `${room}|${size.width}x${size.height}|${open.map((i) => `${i.id}:${i.severity}`).join(',')}`;
+  const [fit, setFit] = useState({ key, room, dense: false });
+  const current = fit.key === key ? fit : { key, room, dense: false };
+  useLayoutEffect(() => {
+    const column = ref.current;
+    if (!wall || !column) return;
+    const parts = column.querySelectorAll('[data-testid^="incident-"], [data-testid="more-incidents"]');
+    const last = parts[parts.length - 1];
+    if (!last || last.getBoundingClientRect().bottom <= column.getBoundingClientRect().bottom + 0.5) return;
+    const shown = splitForRoom(open, current.room).shown.length;
+    if (current.room > 1 && shown > 1 && open[shown - 1]?.severity !== 'critical') {
+      setFit({ key, room: Math.min(current.room, shown) - 1, dense: current.dense });
+    } else if (!current.dense) setFit({ key, room: current.room, dense: true });
+  });
+  return current;
+}
+
 /** Regions at a glance and what is wrong right now: the view a NOC reads from across the room. */
 export function WallOverview({ wall }: { wall: boolean }) {
   const regions = useBoard((s) => s.board?.regions);
@@ -82,7 +114,9 @@ export function WallOverview({ wall }: { wall: boolean }) {
     [regions, checks, components],
   );
   const open = useMemo(() => (incidents ?? []).filter((i) => i.state === 'open').sort(compareIncidents), [incidents]);
-  const { shown, rest } = splitForRoom(open, wall ? INCIDENT_ROOM.wall : INCIDENT_ROOM.desk);
+  const [incidentsRef, incidentsSize] = useSize<HTMLElement>();
+  const fit = useIncidentFit(incidentsRef, open, wall ? INCIDENT_ROOM.wall : INCIDENT_ROOM.desk, wall, incidentsSize);
+  const { shown, rest } = splitForRoom(open, fit.room);
   const { cards, folded } = useMemo(() => fitRegions(summaries), [summaries]);
   const columns = regionColumns(cards.length + (folded.length > 0 ? 1 : 0));
   const lastResolved = useMemo(() => (incidents ?? []).find((i) => i.state === 'resolved'), [incidents]);
@@ -164,7 +198,8 @@ export function WallOverview({ wall }: { wall: boolean }) {
         {summaries.length === 0 && <p className="empty">No regions or checks configured.</p>}
       </section>
       <section
-        className={`overview-incidents${shown.length > DENSE_ABOVE ? ' is-dense' : ''}`}
+        ref={incidentsRef}
+        className={`overview-incidents${shown.length > DENSE_ABOVE || fit.dense ? ' is-dense' : ''}`}
         aria-label="Active incidents"
         data-testid="active-incidents"
       >
