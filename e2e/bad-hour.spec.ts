@@ -174,7 +174,7 @@ test.describe('the board in a bad hour', () => {
       ]) {
         await page.setViewportSize(size);
         await expect
-          .poll(() => overlappingLabels(page), { message: `map labels overlap at ${size.width}` })
+          .poll(() => overlappingLabels(page), { message: `map labels or markers overlap at ${size.width}` })
           .toEqual([]);
       }
       await page.setViewportSize({ width: 1920, height: 1080 });
@@ -269,11 +269,14 @@ function topTicks(page: Page): Promise<string[]> {
   })`);
 }
 
-/** Pairs of map labels whose drawn boxes (measured in the page) overlap: London over Frankfurt. */
+/**
+ * Pairs of map labels and cluster markers whose drawn boxes (measured in the page) overlap:
+ * London's label over Frankfurt's, or London's marker under Frankfurt's.
+ */
 function overlappingLabels(page: Page): Promise<string[]> {
   return page.evaluate(`(() => {
-    const boxes = [...document.querySelectorAll('.map-canvas .region-label, .map-canvas .region-state, .map-canvas .item-label')]
-      .map((e) => ({ text: e.textContent, group: e.closest('g'), r: e.getBoundingClientRect() }));
+    const boxes = [...document.querySelectorAll('.map-canvas .region-label, .map-canvas .region-state, .map-canvas .item-label, .map-canvas .cluster-ring')]
+      .map((e) => ({ text: e.textContent || 'marker of ' + e.closest('g').dataset.testid, group: e.closest('g'), r: e.getBoundingClientRect() }));
     const hits = [];
     for (let i = 0; i < boxes.length; i++)
       for (let j = i + 1; j < boxes.length; j++) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { placeLabels, type Box, type LabelRequest } from '../../src/renderer/src/map-labels.ts';
+import { placeLabels, spreadMarkers, type Box, type LabelRequest } from '../../src/renderer/src/map-labels.ts';
 
 const label = (id: string, x: number, y: number, priority = 0): LabelRequest => ({
   id,
@@ -34,5 +34,42 @@ describe('map label placement', () => {
       for (const m of input)
         expect(overlaps(p.box, { left: m.x - 10, top: m.y - 10, right: m.x + 10, bottom: m.y + 10 })).toBe(false);
     expect(placeLabels(input)).toEqual(placed);
+  });
+});
+
+describe('spreading markers that would cover each other', () => {
+  const apart = (s: { x: number; y: number }[], min: number) => {
+    for (let i = 0; i < s.length; i++)
+      for (let j = i + 1; j < s.length; j++)
+        expect(Math.hypot(s[i]!.x - s[j]!.x, s[i]!.y - s[j]!.y)).toBeGreaterThanOrEqual(min - 0.05);
+  };
+
+  it('pushes London and Frankfurt apart and leaves a far marker where it is', () => {
+    const spread = spreadMarkers(
+      [
+        { id: 'lon', x: 500, y: 300 },
+        { id: 'fra', x: 512, y: 304 },
+        { id: 'sin', x: 900, y: 600 },
+      ],
+      40,
+    );
+    apart(spread, 40);
+    const by = new Map(spread.map((s) => [s.id, s]));
+    expect(by.get('sin')).toEqual({ id: 'sin', x: 900, y: 600, moved: false });
+    expect(by.get('lon')!.moved && by.get('fra')!.moved).toBe(true);
+    // Apart along the line between them: Frankfurt stays east of London.
+    expect(by.get('fra')!.x).toBeGreaterThan(by.get('lon')!.x);
+  });
+
+  it('separates markers at the same place and a tight group, the same way on every call', () => {
+    const points = [
+      { id: 'a', x: 100, y: 100 },
+      { id: 'b', x: 100, y: 100 },
+      { id: 'c', x: 105, y: 98 },
+      { id: 'd', x: 98, y: 104 },
+    ];
+    const first = spreadMarkers(points, 30);
+    apart(first, 30);
+    expect(spreadMarkers([...points].reverse(), 30)).toEqual(first);
   });
 });

@@ -87,3 +87,59 @@ export function placeLabels(requests: readonly LabelRequest[], bounds?: Box): Pl
   }
   return placed;
 }
+
+/** A marker at its true place, and where it is drawn when neighbours would cover it. */
+export interface Spread {
+  id: string;
+  x: number;
+  y: number;
+  /** True when drawn away from its place (the map then draws a leader line back to it). */
+  moved: boolean;
+}
+
+/**
+ * Pushes markers apart until no two centres are closer than `minDistance` (London and Frankfurt
+ * on a world map are a few pixels apart, and the outage's square was half under the neighbour's
+ * triangle). Each overlapping pair moves apart equally along the line between them (by id order
+ * when they coincide), for a bounded number of rounds: deterministic, so markers do not move
+ * between loads, and markers far from each other never move at all.
+ */
+export function spreadMarkers(
+  points: readonly { id: string; x: number; y: number }[],
+  minDistance: number,
+  rounds = 40,
+): Spread[] {
+  const order = [...points].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const at = order.map((p) => ({ x: p.x, y: p.y }));
+  for (let round = 0; round < rounds; round++) {
+    let moved = false;
+    for (let i = 0; i < at.length; i++) {
+      for (let j = i + 1; j < at.length; j++) {
+        const a = at[i]!;
+        const b = at[j]!;
+        let dx = b.x - a.x;
+        let dy = b.y - a.y;
+        let d = Math.hypot(dx, dy);
+        if (d >= minDistance - 0.01) continue;
+        if (d < 1e-6) {
+          // Same place: apart along a direction fixed by the pair's position in id order.
+          const angle = ((i * 7 + j * 3) % 12) * (Math.PI / 6);
+          [dx, dy, d] = [Math.cos(angle), Math.sin(angle), 1];
+        }
+        const push = (minDistance - d) / 2 + 0.01;
+        a.x -= (dx / d) * push;
+        a.y -= (dy / d) * push;
+        b.x += (dx / d) * push;
+        b.y += (dy / d) * push;
+        moved = true;
+      }
+    }
+    if (!moved) break;
+  }
+  return order.map((p, i) => ({
+    id: p.id,
+    x: at[i]!.x,
+    y: at[i]!.y,
+    moved: Math.hypot(at[i]!.x - p.x, at[i]!.y - p.y) > 0.5,
+  }));
+}

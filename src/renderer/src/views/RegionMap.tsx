@@ -4,7 +4,7 @@ import { StatusShape } from '../components/StatusShape.tsx';
 import { remPx, useSize } from '../hooks/use-size.ts';
 import { countryPaths, curve, curveMidpoint, fitProjection } from '../map-geometry.ts';
 import { compareIncidents } from '../../../shared/incident-order.ts';
-import { placeLabels } from '../map-labels.ts';
+import { placeLabels, spreadMarkers } from '../map-labels.ts';
 import { replicationLinkLabel } from '../replication-format.ts';
 import { summariseRegions } from '../regions.ts';
 import { useBoard, useConfigChecks } from '../store.ts';
@@ -97,15 +97,28 @@ export function RegionMap() {
 
   const layout = useMemo(() => {
     if (!projection) return null;
-    const regionNodes: (Node & { counts: string; cluster: boolean })[] = [];
+    const regionNodes: (Node & { counts: string; cluster: boolean; at: { x: number; y: number } | null })[] = [];
     const items = new Map<string, Node>();
     const cluster = summaries.filter((s) => s.region).length > CLUSTER_ABOVE_REGIONS;
+    const projected = new Map<string, { x: number; y: number }>();
     for (const s of summaries) {
-      if (!s.region) continue;
-      const p = projection([s.region.lon, s.region.lat]);
-      if (!p) continue;
-      const [x, y] = p;
+      const p = s.region ? projection([s.region.lon, s.region.lat]) : null;
+      if (p) projected.set(s.id, { x: p[0], y: p[1] });
+    }
+    // Neighbouring regions (London, Frankfurt) drawn apart so neither marker covers the other:
+    // cluster rings side by side; component rings only need their centres clear of each other.
+    const spread = new Map(
+      spreadMarkers(
+        [...projected].map(([id, p]) => ({ id, ...p })),
+        (cluster ? 2.9 : 2.4) * rem,
+      ).map((m) => [m.id, m]),
+    );
+    for (const s of summaries) {
+      const placedAt = spread.get(s.id);
+      if (!s.region || !placedAt) continue;
+      const { x, y } = placedAt;
       regionNodes.push({
+        at: placedAt.moved ? projected.get(s.id)! : null,
         key: `region:${s.id}`,
         id: s.id,
         name: s.name,
@@ -148,7 +161,7 @@ export function RegionMap() {
           id: r.id,
           x: r.x,
           y: r.y,
-          r: r.radius ? r.radius + 0.5 * rem : 1.1 * rem,
+          r: r.radius ? r.radius + 0.5 * rem : r.cluster ? 1.4 * rem : 1.1 * rem,
           // Estimated from the type sizes: the e2e test measures the drawn boxes.
           width:
             Math.max(
@@ -267,6 +280,13 @@ export function RegionMap() {
             <g className="regions">
               {layout.regionNodes.map((r) => (
                 <g key={r.key} className="region-marker" data-testid={`map-region-${r.id}`} data-status={r.status}>
+                  {/* Drawn away from its place: a thin line and a dot say where the region really is. */}
+                  {r.at && (
+                    <>
+                      <line x1={r.at.x} y1={r.at.y} x2={r.x} y2={r.y} className="marker-leader" />
+                      <circle cx={r.at.x} cy={r.at.y} r={0.18 * rem} className="marker-origin" />
+                    </>
+                  )}
                   <StatusShape status={r.status} x={r.x} y={r.y} r={(r.radius ? 0.7 : 0.9) * rem} />
                   {r.cluster && <circle cx={r.x} cy={r.y} r={1.3 * rem} className="cluster-ring" />}
                   <text
