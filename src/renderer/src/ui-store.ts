@@ -21,7 +21,12 @@ export interface Toast {
   body: string;
   tone: 'info' | 'warning' | 'critical' | 'ok';
   incidentId: string | null;
+  /** When it goes by itself (ms since the epoch): set when shown, from its tone. */
+  until?: number;
 }
+
+/** How long a toast stays: a notice long enough to be read from the wall; "Silenced." briefly. */
+export const TOAST_MS = { ok: 5_000, other: 12_000 };
 
 interface UiState {
   pending: PendingAction | null;
@@ -43,10 +48,14 @@ export const useUi = create<UiState>()((set) => ({
   closeDialog: () => set({ pending: null }),
   toast: (toast) =>
     set((s) => ({
-      toasts: [{ ...toast, id: toast.id ?? `t${++toastSeq}` }, ...s.toasts.filter((t) => t.id !== toast.id)].slice(
-        0,
-        MAX_TOASTS,
-      ),
+      toasts: [
+        {
+          ...toast,
+          id: toast.id ?? `t${++toastSeq}`,
+          until: Date.now() + (toast.tone === 'ok' ? TOAST_MS.ok : TOAST_MS.other),
+        },
+        ...s.toasts.filter((t) => t.id !== toast.id),
+      ].slice(0, MAX_TOASTS),
     })),
   dismiss: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
 }));

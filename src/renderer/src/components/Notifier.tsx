@@ -4,9 +4,8 @@ import { navigate } from '../route.ts';
 import { transportName } from '../rpc.ts';
 import { useBoard } from '../store.ts';
 import { groupToast, TONE } from '../toast-group.ts';
-import { useUi } from '../ui-store.ts';
+import { TOAST_MS, useUi } from '../ui-store.ts';
 
-const TOAST_MS = 12_000;
 /** More notices than this in one burst are grouped into a single toast. */
 const GROUP_ABOVE = 2;
 
@@ -35,7 +34,7 @@ export function Notifier({ wall }: { wall: boolean }) {
     // A burst (notices within one toast's lifetime of each other, as in a bad hour) becomes one
     // toast that says what they are, replaced in place as the burst grows, not a pile.
     const now = Date.now();
-    if (now - burst.current.at > TOAST_MS) burst.current.notices = [];
+    if (now - burst.current.at > TOAST_MS.other) burst.current.notices = [];
     burst.current.at = now;
     burst.current.notices.push(...toToast);
     const all = burst.current.notices;
@@ -74,7 +73,9 @@ function Toasts() {
   const dismiss = useUi((s) => s.dismiss);
   useEffect(() => {
     if (toasts.length === 0) return;
-    const timers = toasts.map((t) => setTimeout(() => dismiss(t.id), TOAST_MS));
+    // Each from its own time: a new toast must not keep the older ones up (in a bad hour they
+    // would never go).
+    const timers = toasts.map((t) => setTimeout(() => dismiss(t.id), Math.max(0, (t.until ?? 0) - Date.now())));
     return () => timers.forEach(clearTimeout);
   }, [toasts, dismiss]);
   return (
