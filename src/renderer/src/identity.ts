@@ -20,7 +20,10 @@ export type Identity =
 
 export const useIdentity = create<{ identity: Identity }>(() => ({ identity: { mode: 'loading' } }));
 
-const set = (identity: Identity) => useIdentity.setState({ identity });
+/** Sets it only when it changed: a lost stream asks again, and the same answer re-renders nothing. */
+const set = (identity: Identity) => {
+  if (JSON.stringify(useIdentity.getState().identity) !== JSON.stringify(identity)) useIdentity.setState({ identity });
+};
 
 /** Asking again after the server could not be reached (it restarts; a proxy answered instead). */
 const RETRY_MS = 2_000;
