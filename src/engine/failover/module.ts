@@ -83,6 +83,8 @@ interface Runtime {
   /** Actions a run interrupted by a restart had done (from the audit): not run again. */
   resumeDone: number[] | null;
   lastView: string;
+  /** The view last published (the board's snapshot shows it): only what is written. */
+  shown: FailoverView | null;
 }
 
 const STATE_KEY = (policyId: string) => `failover:${policyId}`;
@@ -146,7 +148,9 @@ export class FailoverModule implements EngineModule {
         existing.config = policy;
         existing.rules = rulesOf(policy);
         existing.actions = actions;
-        this.publish(existing);
+        // Its state as decided so far: shown once written, as apply shows it.
+        const view = this.view(existing);
+        this.options.store.afterWritten(() => this.publish(existing, view));
         continue;
       }
       const stored = this.options.store.loadState<PolicyState>(STATE_KEY(policy.id));
@@ -162,14 +166,19 @@ export class FailoverModule implements EngineModule {
         firing: new Map(),
         resumeDone: null,
         lastView: '',
+        shown: null,
       };
       this.policies.set(policy.id, runtime);
       if (stored) {
         this.options.log('info', `failover ${policy.id}: restored state ${stored.state}`);
+        // The stored state is on disk: the snapshot may show it until what is decided now is written.
+        runtime.shown = this.view(runtime);
         this.apply(runtime, { kind: 'restored', resume: this.resumable(runtime) });
         // Its incident may have opened before this module saw the config (an alert whose `for`
         // ran out while the engine was down fires as the knock-on module starts).
         this.bindOpenIncident(runtime);
+        // Published by apply once what it decided (taken up again, or failed) is written.
+        continue;
       }
       this.publish(runtime);
     }
@@ -213,7 +222,7 @@ export class FailoverModule implements EngineModule {
   }
 
   contribute(board: BoardSnapshot): void {
-    board.failovers = [...this.policies.values()].map((r) => this.view(r));
+    board.failovers = [...this.policies.values()].map((r) => r.shown ?? this.view(r));
   }
 
   async stop(): Promise<void> {
@@ -641,6 +650,7 @@ export class FailoverModule implements EngineModule {
 
   private publish(runtime: Runtime, view = this.view(runtime)): void {
     const text = JSON.stringify(view);
+    runtime.shown = view;
     if (text === runtime.lastView) return;
     runtime.lastView = text;
     this.options.engine.publish({ failovers: [view] });

@@ -117,6 +117,7 @@ describe('a failover action waits for its audit to be committed (store thread)',
     expect(fileSteps()).toEqual([]);
     expect(answer).toBeNull();
     expect(published.some((m) => JSON.stringify(m).includes('"running"'))).toBe(false);
+    expect(engine.snapshot().failovers[0]!.state).toBe('idle');
 
     // The thread is restarted: the held steps are written, and only then does the run go on.
     const saving = once(healthEvents, 'saving');
@@ -150,5 +151,6 @@ describe('a failover action waits for its audit to be committed (store thread)',
       'failed_over',
     ]);
     expect(hook.requests).toHaveLength(1);
+    expect(engine.snapshot().failovers[0]!.state).toBe('failed_over');
   });
 });
