@@ -44,8 +44,10 @@ export type BenchWorkerEvent =
       queryMs: number[];
       /** The engine thread's event-loop delay over the window (how long it was held), ms. */
       loopDelay: { p50: number; p99: number; max: number };
-      /** Duration of each durable module-state write on the engine thread (one every 200 ms), ms. */
+      /** Engine-thread time of each module-state write (a failover step's; one every 200 ms), ms. */
       durableMs: number[];
+      /** From each module-state write to the moment it may be acted on (committed), ms. */
+      durableWrittenMs: number[];
       /** Engine-thread time of each incident write (header and event, one every 200 ms), ms. */
       incidentMs: number[];
       /** From each incident write to the moment it may be shown (committed), ms. */
@@ -77,6 +79,7 @@ const rpc = new RpcRegistry();
 const store =
   input.dataDir === null ? null : (await installModules({ engine, rpc, dataDir: input.dataDir, log: () => {} })).store;
 const durableMs: number[] = [];
+const durableWrittenMs: number[] = [];
 const incidentMs: number[] = [];
 const incidentShownMs: number[] = [];
 /**
@@ -127,6 +130,8 @@ setTimeout(() => {
         const started = performance.now();
         store.saveState('bench:durable', { at: Date.now() });
         durableMs.push(performance.now() - started);
+        // Acted on once written, as a failover step's webhook is (at once where saveState is durable on return).
+        afterWritten(() => durableWrittenMs.push(performance.now() - started));
         // An incident opened, as the knock-on module writes it: its header and an event, then
         // published once written.
         const at = Date.now();
@@ -178,6 +183,7 @@ setTimeout(() => {
         max: loopDelay.max / 1e6,
       },
       durableMs,
+      durableWrittenMs,
       incidentMs,
       incidentShownMs,
       delayedByLimit: stats.delayedByLimit - delayed0,

@@ -1,8 +1,10 @@
 /**
  * The failover module: feeds the watched checks' and components' statuses to each policy's
- * pure decision function, persists every state before acting on it, writes each step to the
- * audit log (durable on return) and the incident timeline, publishes the board's FailoverView,
- * and runs the actions in the background, never inline with a probe update.
+ * pure decision function, writes each step to the audit log and every state change to the
+ * store, and only once they are written (the store's afterWritten) publishes the board's
+ * FailoverView, tells people and starts or continues a run: nothing is shown or acted on before
+ * it is on disk. Actions run in the background, never inline with a probe update. Each policy's
+ * audit is read from the store once and kept here (the store's own copy may still be on its way).
  */
 import { actorRef, type Actor, type ActorRef } from '../../shared/actor.ts';
 import type { Config } from '../../shared/config/schema.ts';
@@ -34,15 +36,18 @@ import { resumePlan } from './resume.ts';
 import { runPolicy, selectedActions } from './runner.ts';
 import { announcementOf, timelineEvent } from './timeline.ts';
 
-/** What the module needs from the store: durable on return (src/engine/store). */
+type AuditRow = { policyId: string; at: number; step: string; detail: Record<string, unknown> };
+
+/** What the module needs from the store (src/engine/store: StoreClient, or HistoryStore in tests). */
 export interface FailoverStore {
-  appendAudit(entry: { policyId: string; at: number; step: string; detail: Record<string, unknown> }): void;
-  loadAudit(
-    policyId: string,
-    limit?: number,
-  ): { policyId: string; at: number; step: string; detail: Record<string, unknown> }[];
+  /** Queues (or makes) an audit entry; written once afterWritten runs. */
+  appendAudit(entry: AuditRow): void;
+  /** The audit as the file has it: read once per policy, at start-up or when a policy first appears. */
+  loadAudit(policyId: string, limit?: number): AuditRow[];
   saveState(key: string, value: unknown): void;
   loadState<T = unknown>(key: string): T | null;
+  /** Runs `show` once every write made so far is committed (at once for a store durable on return). */
+  afterWritten(show: () => void): void;
 }
 
 export interface FailoverModuleOptions {
@@ -78,9 +83,13 @@ interface Runtime {
   /** Actions a run interrupted by a restart had done (from the audit): not run again. */
   resumeDone: number[] | null;
   lastView: string;
+  /** The view last published (the board's snapshot shows it): only what is written. */
+  shown: FailoverView | null;
 }
 
 const STATE_KEY = (policyId: string) => `failover:${policyId}`;
+/** Audit entries kept in memory per policy: what resuming a run and binding an incident read. */
+const AUDIT_KEPT = 1_000;
 /** Longest a stopping engine waits for aborted runs to write their last audit entries. */
 const STOP_WAIT_MS = 3_000;
 
@@ -104,6 +113,8 @@ export class FailoverModule implements EngineModule {
   private readonly options: FailoverModuleOptions;
   private readonly clock: Clock;
   private readonly policies = new Map<string, Runtime>();
+  /** Each policy's latest audit entries, oldest first; kept after a policy is removed (it may come back). */
+  private readonly audits = new Map<string, AuditRow[]>();
   private components = new Map<string, { checks: string[]; rule: StatusRule }>();
   private readonly stopController = new AbortController();
   private stopped = false;
@@ -137,7 +148,9 @@ export class FailoverModule implements EngineModule {
         existing.config = policy;
         existing.rules = rulesOf(policy);
         existing.actions = actions;
-        this.publish(existing);
+        // Its state as decided so far: shown once written, as apply shows it.
+        const view = this.view(existing);
+        this.options.store.afterWritten(() => this.publish(existing, view));
         continue;
       }
       const stored = this.options.store.loadState<PolicyState>(STATE_KEY(policy.id));
@@ -153,14 +166,19 @@ export class FailoverModule implements EngineModule {
         firing: new Map(),
         resumeDone: null,
         lastView: '',
+        shown: null,
       };
       this.policies.set(policy.id, runtime);
       if (stored) {
         this.options.log('info', `failover ${policy.id}: restored state ${stored.state}`);
+        // The stored state is on disk: the snapshot may show it until what is decided now is written.
+        runtime.shown = this.view(runtime);
         this.apply(runtime, { kind: 'restored', resume: this.resumable(runtime) });
         // Its incident may have opened before this module saw the config (an alert whose `for`
         // ran out while the engine was down fires as the knock-on module starts).
         this.bindOpenIncident(runtime);
+        // Published by apply once what it decided (taken up again, or failed) is written.
+        continue;
       }
       this.publish(runtime);
     }
@@ -204,7 +222,7 @@ export class FailoverModule implements EngineModule {
   }
 
   contribute(board: BoardSnapshot): void {
-    board.failovers = [...this.policies.values()].map((r) => this.view(r));
+    board.failovers = [...this.policies.values()].map((r) => r.shown ?? this.view(r));
   }
 
   async stop(): Promise<void> {
@@ -217,9 +235,28 @@ export class FailoverModule implements EngineModule {
     this.stopped = true;
   }
 
-  /** The policy's latest audit entries, oldest first (for tests and drill-down). */
-  audit(policyId: string, limit = 200) {
-    return this.options.store.loadAudit(policyId, limit);
+  /** The policy's latest audit entries, oldest first (for tests and drill-down), as this run wrote them. */
+  audit(policyId: string, limit = 200): AuditRow[] {
+    return this.auditOf(policyId).slice(-limit);
+  }
+
+  /**
+   * A policy's audit, kept in memory: read from the store the first time (at start-up, or when the
+   * policy first appears: nothing of it was written in this run before), then appended to as it
+   * is written. The store thread may not have committed the latest entries yet.
+   */
+  private auditOf(policyId: string): AuditRow[] {
+    let audit = this.audits.get(policyId);
+    if (!audit) {
+      try {
+        audit = this.options.store.loadAudit(policyId, AUDIT_KEPT);
+      } catch (error) {
+        this.options.log('error', `failover ${policyId}: its audit could not be read (${(error as Error).message})`);
+        audit = [];
+      }
+      this.audits.set(policyId, audit);
+    }
+    return audit;
   }
 
   views(): FailoverView[] {
@@ -243,9 +280,15 @@ export class FailoverModule implements EngineModule {
     this.apply(runtime, { kind: 'observe', status, downVantages, successes, detail });
   }
 
-  /** Decides, then: audit (durable), save the state (durable), publish, and only then act. */
-  private apply(runtime: Runtime, event: PolicyEvent): string | null {
-    if (this.stopped) return 'the engine is stopping';
+  /**
+   * Decides, then: audit, save the state, and once both are written (afterWritten) publish and
+   * only then act. Returns the refusal (or null) at once; `written` is told it after the publication.
+   */
+  private apply(runtime: Runtime, event: PolicyEvent, written?: (refused: string | null) => void): string | null {
+    if (this.stopped) {
+      written?.('the engine is stopping');
+      return 'the engine is stopping';
+    }
     const now = this.clock.now();
     const before = runtime.state;
     const decision = decide(before, event, runtime.rules, now);
@@ -259,8 +302,12 @@ export class FailoverModule implements EngineModule {
       this.save(runtime.config.id, runtime.state);
     }
     this.schedule(runtime, decision.wakeAt);
-    this.publish(runtime);
-    if (decision.run) this.startRun(runtime, decision.run);
+    const view = this.view(runtime);
+    this.options.store.afterWritten(() => {
+      this.publish(runtime, view);
+      if (decision.run) this.startRun(runtime, decision.run);
+      written?.(decision.refused);
+    });
     return decision.refused;
   }
 
@@ -278,7 +325,7 @@ export class FailoverModule implements EngineModule {
       idempotent: config.idempotent,
     }));
     try {
-      const plan = resumePlan(this.options.store.loadAudit(runtime.config.id, 1_000), state.run, direction, actions);
+      const plan = resumePlan(this.auditOf(runtime.config.id), state.run, direction, actions);
       runtime.resumeDone = plan.ok ? plan.done : null;
       return { ok: plan.ok, why: plan.why };
     } catch (error) {
@@ -312,6 +359,8 @@ export class FailoverModule implements EngineModule {
   }
 
   private startRun(runtime: Runtime, request: RunRequest): void {
+    // Stopped before its decision was written: the saved state says running; the next start takes it up.
+    if (this.stopped) return;
     if (request.direction === 'failover') runtime.propagation = null;
     const policy = runtime.config;
     const resume = request.resume && runtime.resumeDone ? { done: runtime.resumeDone } : null;
@@ -321,7 +370,10 @@ export class FailoverModule implements EngineModule {
       runtime.actions,
       request,
       {
-        audit: (step, detail) => this.record(runtime, step, detail, this.clock.now()),
+        audit: (step, detail) =>
+          new Promise<void>((written) =>
+            this.record(runtime, step, detail, this.clock.now(), undefined, null, written),
+          ),
         propagation: (rows) => {
           runtime.propagation = rows;
           this.publish(runtime);
@@ -358,8 +410,9 @@ export class FailoverModule implements EngineModule {
   }
 
   /**
-   * One step: the audit log first (durable), then the people (a native notice, and receivers for
-   * what needs an engineer), then the timeline of the incident its episode belongs to.
+   * One step: the audit log first, then the timeline of the incident its episode belongs to
+   * (written after it, in order), and once the audit is written (afterWritten) the people: a
+   * native notice, and receivers for what needs an engineer; then `written` (a run waiting to act).
    */
   private record(
     runtime: Runtime,
@@ -368,14 +421,20 @@ export class FailoverModule implements EngineModule {
     at: number,
     episodeId: number | null = runtime.state.episode?.startedAt ?? null,
     ended: Episode | null = null,
+    written: () => void = () => {},
   ): void {
     const policyId = runtime.config.id;
     if (this.stopped) {
       this.options.log('warn', `failover ${policyId}: ${step} after the engine stopped; not recorded`);
+      written();
       return;
     }
+    const entry = { policyId, at, step, detail };
+    const audit = this.auditOf(policyId);
+    audit.push(entry);
+    if (audit.length > AUDIT_KEPT) audit.splice(0, audit.length - AUDIT_KEPT);
     try {
-      this.options.store.appendAudit({ policyId, at, step, detail });
+      this.options.store.appendAudit(entry);
     } catch (error) {
       // The audit is the record of what ran: failing to write it is loud, never silent.
       this.options.log('error', `failover ${policyId}: audit write failed for ${step}: ${(error as Error).message}`);
@@ -387,7 +446,11 @@ export class FailoverModule implements EngineModule {
           ? ended
           : null;
     const incidentId = this.incidents(() => this.incidentOf(runtime, episode));
-    this.tell(runtime, step, detail, at, incidentId);
+    const state = runtime.state.state;
+    this.options.store.afterWritten(() => {
+      this.tell(runtime, step, detail, at, incidentId, state);
+      written();
+    });
     if (!episode) return;
     const event = timelineEvent(runtime.config, step, detail, at);
     if (!event) return;
@@ -420,12 +483,11 @@ export class FailoverModule implements EngineModule {
    * Binds an episode to its incident for the episode's whole life, and gives the incident the
    * episode's story so far from the durable audit, with the audit's times (steps taken before
    * the incident opened, or before a restart). The incident's detection moves to the episode's
-   * start when that was earlier.
+   * start when that was earlier. The audit is the one kept in memory (auditOf).
    */
   private bind(runtime: Runtime, episode: Episode, incidentId: string, from: number | null = null): void {
     const policy = runtime.config;
-    const story = this.options.store
-      .loadAudit(policy.id, 1_000)
+    const story = this.auditOf(policy.id)
       .filter((e) => e.at >= (from ?? episode.startedAt))
       .flatMap((e) => timelineEvent(policy, e.step, e.detail, e.at) ?? []);
     this.options.incidents?.addEventsToIncident(
@@ -528,6 +590,7 @@ export class FailoverModule implements EngineModule {
     detail: Record<string, unknown>,
     at: number,
     incidentId: string | null,
+    state: PolicyState['state'],
   ): void {
     const policy = runtime.config;
     const name = policy.name ?? policy.id;
@@ -553,7 +616,7 @@ export class FailoverModule implements EngineModule {
         ...words,
         at,
         incident: incident ? { id: incident.id, title: incident.title } : null,
-        data: { policyId: policy.id, policy: name, step, state: runtime.state.state, ...detail },
+        data: { policyId: policy.id, policy: name, step, state, ...detail },
         receivers: policy.notify ?? null,
       }),
     );
@@ -585,19 +648,22 @@ export class FailoverModule implements EngineModule {
     };
   }
 
-  private publish(runtime: Runtime): void {
-    const view = this.view(runtime);
+  private publish(runtime: Runtime, view = this.view(runtime)): void {
     const text = JSON.stringify(view);
+    runtime.shown = view;
     if (text === runtime.lastView) return;
     runtime.lastView = text;
     this.options.engine.publish({ failovers: [view] });
   }
 
   private registerRpc(rpc: RpcRegistry): void {
-    const answer = (runtime: Runtime, event: PolicyEvent, done: string) => {
-      const refused = this.apply(runtime, event);
-      return refused ? { ok: false, message: refused } : { ok: true, message: done };
-    };
+    // Answered once the decision is written (its audit and state): the engineer sees only what is on disk.
+    const answer = (runtime: Runtime, event: PolicyEvent, done: string) =>
+      new Promise<{ ok: boolean; message: string }>((resolve) => {
+        this.apply(runtime, event, (refused) =>
+          resolve(refused ? { ok: false, message: refused } : { ok: true, message: done }),
+        );
+      });
     rpc.register('failover.approve', (params, actor) => {
       const runtime = this.runtime(params.policyId);
       return answer(runtime, { kind: 'approve', ...manual(actor) }, `approved by ${actor.name}: failing over`);

@@ -2,7 +2,9 @@
  * Runs one failover or failback: the policy's actions in order, each bounded by its timeout
  * and retried with a doubling back-off; after a DNS change, propagation is followed through
  * the resolvers; then the result is verified. Every step is audited before it runs and after
- * it ends. A dry run audits exactly what would run and runs nothing.
+ * it ends, and the run goes on only once that audit entry is written (`audit` resolves): an
+ * action is never taken before its request is on disk. A dry run audits exactly what would run
+ * and runs nothing.
  *
  * Never throws: whatever an action does (rejects, hangs, throws synchronously), the run ends
  * with an outcome, so a failing action can never take the engine down.
@@ -19,8 +21,11 @@ const MAX_BACKOFF_MS = 60_000;
 const KILL_REPORT_GRACE_MS = 500;
 
 export interface RunEnvironment {
-  /** Durable before it returns; also puts the step on the timeline. */
-  audit(step: string, detail: Record<string, unknown>): void;
+  /**
+   * Records a step (also on the timeline); the run waits for what it returns: resolved once the
+   * entry is written (durable), so nothing is acted on before its audit is on disk.
+   */
+  audit(step: string, detail: Record<string, unknown>): void | Promise<void>;
   propagation(rows: PropagationRow[] | null): void;
   query: ResolverQuery;
   env: Readonly<Record<string, string | undefined>>;
@@ -79,7 +84,7 @@ export async function runPolicy(
     return await runSteps(policy, actions, request, env, resume);
   } catch (error) {
     const message = `internal error: ${errorMessage(error)}`;
-    env.audit('finished', { run: request.run, direction: request.direction, ok: false, message });
+    await env.audit('finished', { run: request.run, direction: request.direction, ok: false, message });
     return { ok: false, message };
   }
 }
@@ -94,7 +99,7 @@ async function runSteps(
   const base = actionContext(policy, request, env);
   const selected = selectedActions(actions, request.direction);
   const runInfo = { run: request.run, direction: request.direction, dryRun: request.dryRun };
-  env.audit('started', {
+  await env.audit('started', {
     ...runInfo,
     reason: request.reason,
     actions: selected.map((a) => a.action.name),
@@ -108,7 +113,7 @@ async function runSteps(
     // An action done before a restart (its success is in the audit) is not run again; its DNS
     // change is still followed below: propagation and verification are reads.
     if (!done && request.dryRun) {
-      env.audit('would_run', { ...label, request: action.describe(base) });
+      await env.audit('would_run', { ...label, request: action.describe(base) });
       dnsChanged ||= action.changesDns;
       continue;
     }
@@ -121,7 +126,7 @@ async function runSteps(
       const followed = await propagate(policy, base.value, env, runInfo);
       if (env.signal.aborted) return interrupted(env, runInfo, 'following propagation');
       if (followed && !followed.converged) {
-        env.audit('verify_failed', { ...runInfo, message: followed.message });
+        await env.audit('verify_failed', { ...runInfo, message: followed.message });
         return finish(env, runInfo, false, `verification failed: ${followed.message}`);
       }
     }
@@ -160,7 +165,7 @@ async function runAction(
   const attempts = config.retries + 1;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (env.signal.aborted) return interrupted(env, runInfo, `before ${action.name}`);
-    env.audit('action_request', {
+    await env.audit('action_request', {
       ...label,
       attempt,
       of: attempts,
@@ -168,7 +173,7 @@ async function runAction(
       request: action.describe(base),
     });
     outcome = await attemptOnce(action, base, config.timeout, env.signal);
-    env.audit('action_result', {
+    await env.audit('action_result', {
       ...label,
       attempt,
       ok: outcome.ok,
@@ -192,15 +197,20 @@ export function selectedActions<T extends { config: { on: readonly string[] } }>
   return actions.filter((a) => a.config.on.includes(direction));
 }
 
-function finish(env: RunEnvironment, runInfo: Record<string, unknown>, ok: boolean, message: string): RunOutcome {
-  env.audit('finished', { ...runInfo, ok, message });
+async function finish(
+  env: RunEnvironment,
+  runInfo: Record<string, unknown>,
+  ok: boolean,
+  message: string,
+): Promise<RunOutcome> {
+  await env.audit('finished', { ...runInfo, ok, message });
   return { ok, message };
 }
 
 /** The engine is stopping: nothing failed; the state stays, and the next start takes the run up. */
-function interrupted(env: RunEnvironment, runInfo: Record<string, unknown>, where: string): RunOutcome {
+async function interrupted(env: RunEnvironment, runInfo: Record<string, unknown>, where: string): Promise<RunOutcome> {
   const message = `interrupted ${where}: the engine is stopping`;
-  env.audit('stopped', { ...runInfo, where, message });
+  await env.audit('stopped', { ...runInfo, where, message });
   return { ok: false, message, interrupted: true };
 }
 
@@ -246,7 +256,7 @@ async function propagate(
 ): Promise<{ converged: boolean; message: string } | null> {
   if (!policy.record || policy.resolvers.length === 0) return null;
   const record = { name: policy.record.name, type: policy.record.type };
-  env.audit('dns_propagation', {
+  await env.audit('dns_propagation', {
     ...runInfo,
     phase: 'following',
     record: `${record.name} ${record.type}`,
@@ -273,7 +283,8 @@ async function propagate(
         .join(',');
       if (converged !== lastConverged) {
         lastConverged = converged;
-        env.audit('dns_propagation', { ...runInfo, phase: 'progress', rows });
+        // Progress is a read: the rounds go on without waiting for it to be written.
+        void env.audit('dns_propagation', { ...runInfo, phase: 'progress', rows });
       }
     },
   });
@@ -283,7 +294,7 @@ async function propagate(
   const message = outcome.converged
     ? `all ${outcome.rows.length} resolvers return ${value} after ${outcome.elapsedMs} ms`
     : `${stale.join('; ')} (${outcome.end.replace('_', ' ')} after ${outcome.elapsedMs} ms)`;
-  env.audit('dns_propagation', {
+  await env.audit('dns_propagation', {
     ...runInfo,
     phase: 'done',
     converged: outcome.converged,
@@ -311,10 +322,10 @@ async function verify(
   if (check) what.push(`check ${check} is up`);
   if (what.length === 0) return { ok: true, message: 'nothing to verify' };
   if (request.dryRun) {
-    env.audit('would_verify', { ...runInfo, verify: what });
+    await env.audit('would_verify', { ...runInfo, verify: what });
     return { ok: true, message: 'dry run' };
   }
-  env.audit('verify_started', { ...runInfo, verify: what });
+  await env.audit('verify_started', { ...runInfo, verify: what });
   // Propagation was already followed and required after each DNS change; what is left is the check.
   if (check) {
     const deadline = env.now() + policy.verify.timeout;
@@ -322,13 +333,13 @@ async function verify(
       if (env.signal.aborted) return { ok: false, message: 'interrupted' };
       if (env.now() >= deadline) {
         const message = `check ${check} is ${env.checkStatus(check) ?? 'unknown'} after ${policy.verify.timeout} ms`;
-        env.audit('verify_failed', { ...runInfo, message });
+        await env.audit('verify_failed', { ...runInfo, message });
         return { ok: false, message };
       }
       await pause(policy.verify.interval, env.signal);
     }
   }
   const message = `verified: ${what.join('; ')}`;
-  env.audit('verified', { ...runInfo, message });
+  await env.audit('verified', { ...runInfo, message });
   return { ok: true, message };
 }

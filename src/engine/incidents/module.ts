@@ -50,7 +50,12 @@ export interface KnockOnOptions {
   env?: Readonly<Record<string, string | undefined>>;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Durable module state (the history store's saveState/loadState); nothing survives a restart without it. */
-  state?: { saveState(key: string, value: unknown): void; loadState<T>(key: string): T | null };
+  state?: {
+    saveState(key: string, value: unknown): void;
+    loadState<T>(key: string): T | null;
+    /** Runs `show` once what was saved so far is written (StoreClient); at once when absent. */
+    afterWritten?(show: () => void): void;
+  };
 }
 
 const NOTIFY_STATE_KEY = 'knock-on.notifications';
@@ -107,6 +112,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       persist: options.state && {
         save: (groups) => options.state!.saveState(NOTIFY_STATE_KEY, groups),
         load: () => options.state!.loadState<[string, GroupState][]>(NOTIFY_STATE_KEY),
+        written: (send) => (options.state!.afterWritten ? options.state!.afterWritten(send) : send()),
       },
     });
     options.rpc?.register('incidents.acknowledge', (params, actor) => this.acknowledge(params, actor));

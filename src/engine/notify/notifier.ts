@@ -32,6 +32,8 @@ export interface NotifierOptions {
   persist?: {
     save(groups: [string, GroupState][]): void;
     load(): [string, GroupState][] | null;
+    /** Runs `send` once what was saved is written (the store's afterWritten); at once without it. */
+    written?(send: () => void): void;
   };
 }
 
@@ -147,6 +149,7 @@ export class Notifier {
     const now = this.options.clock.now();
     let next: number | null = null;
     let changed = false;
+    const due: (() => void)[] = [];
     for (const [id, incident] of this.incidents) {
       let pending = false;
       for (const receiver of this.receivers) {
@@ -167,7 +170,8 @@ export class Notifier {
           const sent = afterSend(group, view, decision.send, now);
           this.groups.set(key, sent);
           changed = true;
-          this.dispatch(receiver, incident, decision.send);
+          const action = decision.send;
+          due.push(() => this.dispatch(receiver, incident, action));
           decision = decide(sent, view, this.timing, options, now);
         }
         if (decision.nextAt !== null) {
@@ -181,6 +185,12 @@ export class Notifier {
       }
     }
     if (changed) this.persist();
+    // Sent once the groups saying they were sent are written: a restart never sends them twice.
+    if (due.length > 0) {
+      const send = () => due.forEach((dispatch) => dispatch());
+      if (this.options.persist?.written) this.options.persist.written(send);
+      else send();
+    }
     this.schedule(next);
   }
 

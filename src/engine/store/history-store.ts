@@ -50,13 +50,16 @@ interface HeldWrite {
 export const MAX_HELD_WRITES = 20_000;
 
 /**
- * An incident write made on the store thread, in order, with the batch it came in (the engine
- * publishes the change only once that batch is acknowledged: StoreClient.afterWritten).
+ * A durable write made on the store thread, in order, with the batch it came in (the engine
+ * shows or acts on it only once that batch is acknowledged: StoreClient.afterWritten): incident
+ * writes, failover audit entries, and module state (`body` its JSON, serialised by the caller).
  */
 export type DurableOp =
   | { op: 'incident'; incident: IncidentView }
   | { op: 'event'; incidentId: string; event: IncidentEvent }
-  | { op: 'deleteIncident'; incidentId: string };
+  | { op: 'deleteIncident'; incidentId: string }
+  | { op: 'audit'; entry: AuditEntry }
+  | { op: 'state'; key: string; at: number; body: string };
 
 /** Module state to write with a batch (commitWith). */
 interface StateWrite {
@@ -203,7 +206,7 @@ export class HistoryStore {
   }
 
   /**
-   * Queues an incident write: made with the next batch, in order, in its durable transaction
+   * Queues a durable write (incident, audit entry, module state): made with the next batch, in order, in its durable transaction
    * (with the mark: a restarted store thread knows it was made). Until then, and while the disk
    * refuses it, it is held here and counted as a held write.
    */
@@ -217,7 +220,7 @@ export class HistoryStore {
     }
   }
 
-  /** Incident writes queued or held, not yet committed. */
+  /** Durable writes queued or held, not yet committed. */
   durablePending(): number {
     return this.pendingOps.length;
   }
@@ -307,7 +310,7 @@ export class HistoryStore {
       this.pendingOps = ops.concat(this.pendingOps);
       const what =
         (moduleStates.size > 0 ? ` and state ${[...moduleStates.keys()].join(', ')}` : '') +
-        (ops.length > 0 ? ` and ${ops.length} incident writes` : '');
+        (ops.length > 0 ? ` and ${ops.length} durable writes (incidents, audit, state)` : '');
       this.failed('flush', `history: writing ${batch.length} results${what} failed, kept in memory to retry`, error);
       this.reportHealth();
       return null;
@@ -500,6 +503,24 @@ export class HistoryStore {
             ),
         ];
       }
+      if (op.op === 'audit') {
+        const { policyId, at, step, detail } = op.entry;
+        const body = JSON.stringify(detail);
+        return [
+          () =>
+            this.store.run(
+              'INSERT INTO failover_audit (policy_id, at, step, detail) VALUES (?, ?, ?, ?)',
+              policyId,
+              at,
+              step,
+              body,
+            ),
+        ];
+      }
+      if (op.op === 'state') {
+        const { key, at, body } = op;
+        return [() => this.writeModuleState(key, at, body)];
+      }
       const { incidentId } = op;
       return [
         () => {
@@ -515,15 +536,13 @@ export class HistoryStore {
 
   /** Appends a failover audit entry. Durable on return. */
   appendAudit(entry: AuditEntry): void {
-    this.durably(null, () =>
-      this.store.run(
-        'INSERT INTO failover_audit (policy_id, at, step, detail) VALUES (?, ?, ?, ?)',
-        entry.policyId,
-        entry.at,
-        entry.step,
-        JSON.stringify(entry.detail),
-      ),
-    );
+    const [write] = this.prepareOp({ op: 'audit', entry });
+    if (write) this.durably(null, write);
+  }
+
+  /** Runs `show` at once: this store's durable writes are on disk (or held, said) when they return. */
+  afterWritten(show: () => void): void {
+    show();
   }
 
   /** A policy's latest audit entries, oldest first. */
@@ -542,8 +561,8 @@ export class HistoryStore {
     // undefined has no JSON: kept as null (what loadState answers for no state), so the write
     // cannot fail for ever and block the held writes behind it.
     const body = JSON.stringify(value) ?? 'null';
-    const at = this.clock.now();
-    this.durably(`state:${key}`, () => this.writeModuleState(key, at, body));
+    const [write] = this.prepareOp({ op: 'state', key, at: this.clock.now(), body });
+    this.durably(`state:${key}`, write!);
   }
 
   loadState<T = unknown>(key: string): T | null {

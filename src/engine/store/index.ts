@@ -2,13 +2,15 @@
  * The history store: one SQLite file, `<dataDir>/knockon.db` (`:memory:` when dataDir is null).
  * Modules reach it as `context.store` (src/engine/modules.ts): a StoreClient (store-client.ts),
  * which runs the results side (results, check states, agent batches, rollups, pruning, the
- * chart queries, incidents and their events) on a store thread of its own (store-thread.ts) and
- * keeps audit, module state and agent tokens on the engine thread's own connection, durable on
- * return. Its API is HistoryStore's below, except: the queries (recent, series, availability,
- * firstAt, availabilityAll, listIncidents) and commitWith return promises, flush() resolves once
- * the store thread has committed everything sent before it, close() is async, and incident
- * writes are not durable on return: afterWritten(show) runs `show` once every incident write
- * made so far is committed (publish from there), and loadIncidents is for start-up only.
+ * chart queries, incidents and their events, the failover audit, module state) on a store
+ * thread of its own (store-thread.ts) and keeps agent tokens on the engine thread's own
+ * connection, durable on return. Its API is HistoryStore's below, except: the queries (recent,
+ * series, availability, firstAt, availabilityAll, listIncidents) and commitWith return promises,
+ * flush() resolves once the store thread has committed everything sent before it, close() is
+ * async, and incident, audit and module-state writes are not durable on return:
+ * afterWritten(show) runs `show` once every such write made so far is committed (publish or act
+ * from there; HistoryStore runs it at once), and loadIncidents and loadAudit are for start-up
+ * only (loadState answers this run's saveState from memory).
  * Results are kept per (check, vantage): `vantage` is a remote vantage's id, or '' for this
  * machine (a result without one); the history RPC maps the configured `vantage.id` to ''. At a
  * glance:

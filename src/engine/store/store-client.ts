@@ -29,7 +29,7 @@ import {
 } from './thread-protocol.ts';
 
 export interface StoreClientOptions {
-  /** The engine thread's connection: audit, module state, agent tokens, start-up reads (see below). */
+  /** The engine thread's connection: agent tokens and start-up reads (see below). */
   durable: HistoryStore;
   /** The database's directory, or null for memory (the store thread then has its own). */
   dataDir: string | null;
@@ -49,7 +49,7 @@ interface Write {
   results: ProbeResult[];
   checkStates: [string, SavedCheckState][];
   touches: [string, number][];
-  /** Incident writes, in order (their publication waits for this write's acknowledgement). */
+  /** Durable writes (incidents, audit, module state), in order: what shows them waits for the acknowledgement. */
   durable: DurableOp[];
   state?: ModuleStateWrite;
 }
@@ -57,7 +57,7 @@ interface Write {
 /** Restart back-off of a store thread that died: doubles from the first to the last. */
 const RESTART_DELAYS_MS = [500, 1_000, 2_000, 5_000, 10_000, 30_000];
 /** How long close() waits for the store thread to write what is queued and exit. */
-/** Committed module states remembered for loadState (a memory store's thread has its own database). */
+/** Module states written this run, remembered for loadState (the thread may not have committed them yet). */
 const MAX_COMMITTED_STATES = 10_000;
 
 /** Held in a variable: a bundler must not take the source file for an asset to copy. */
@@ -72,14 +72,17 @@ const ENTRY_SOURCE = './store-thread-entry.ts';
  * write is kept here until the thread acknowledges it as committed; a thread that dies is
  * restarted with back-off and sent every unacknowledged write again, in order.
  *
- * Incidents and their events (acknowledgements, silences, notes are incident writes too) go to
- * the store thread as ordered operations with the next write, made durable in its transaction;
- * `afterWritten` runs what shows them once they are committed ("written before shown"). The
- * failover audit, module state and agent tokens are written on this thread's own connection
- * (`durable`), synchronously and durably (see docs/ARCHITECTURE.md for why). Both connections
- * share the file in WAL mode (one writer at a time; readers never wait); with no data directory
- * each has its own in-memory database, and module state committed through the thread (agent
- * cursors) is remembered here for loadState.
+ * Incidents and their events (acknowledgements, silences, notes are incident writes too), the
+ * failover audit and module state (failover run state, alerts, notification groups) go to the
+ * store thread as ordered operations with the next write, made durable in its transaction;
+ * `afterWritten` runs what shows or acts on them once they are committed ("written before
+ * shown"; failover sends a webhook only then). Agent tokens are written on this thread's own
+ * connection (`durable`), synchronously and durably: rare, operator-driven, and the operator must
+ * not get a token the centre does not know (docs/ARCHITECTURE.md). Start-up reads (open
+ * incidents, audit, module state, check states) use that connection too, before anything of this
+ * run is written. Both connections share the file in WAL mode (one writer at a time; readers
+ * never wait); with no data directory each has its own in-memory database, and module state
+ * written through the thread is remembered here for loadState.
  */
 export class StoreClient {
   private readonly durable: HistoryStore;
@@ -110,15 +113,15 @@ export class StoreClient {
   private unacked: Write[] = [];
   private unackedResults = 0;
   private unackedOps = 0;
-  /** Incident writes dropped by the bound while the store thread could not take them. */
+  /** Durable writes dropped by the bound while the store thread could not take them. */
   private droppedOps = 0;
   private seq = 0;
-  /** The last write number the store thread acknowledged, and the last that carried incident writes. */
+  /** The last write number the store thread acknowledged, and the last that carried durable writes. */
   private ackedUpTo = 0;
   private lastOpsSeq = 0;
   /** Up to which write the store thread holds what the disk refused (shown, not acknowledged). */
   private heldUpTo = 0;
-  /** Publications waiting for the incident writes before them (afterWritten), in order. */
+  /** Publications waiting for the durable writes before them (afterWritten), in order. */
   private shownAfter: { upTo: number; show: () => void }[] = [];
   /** flush() calls waiting for their writes to be acknowledged. */
   private ackWaiters: { upTo: number; resolve: () => void }[] = [];
@@ -254,7 +257,7 @@ export class StoreClient {
   }
 
   /**
-   * Calls `show` once every incident write made so far is committed by the store thread: at
+   * Calls `show` once every durable write (incident, audit, module state) made so far is committed by the store thread: at
    * once when none is waiting, else when the thread acknowledges them (in order of the calls;
    * writes waiting are sent now). While the thread is away, `show` waits with the writes (the
    * board says history is not being saved); when the disk refuses them, the running thread
@@ -280,7 +283,35 @@ export class StoreClient {
     return this.ask('listIncidents', this.clock.now(), [options]) as Promise<IncidentView[]>;
   }
 
-  // The engine thread's own connection: durable on return, as HistoryStore documents.
+  // Failover audit and module state: ordered writes like the incidents' (afterWritten says when).
+
+  /** Queues a failover audit entry for the store thread; committed once afterWritten runs. */
+  appendAudit(entry: AuditEntry): void {
+    this.queueOp({ op: 'audit', entry });
+  }
+
+  /**
+   * Queues a module's durable state `key = value` for the store thread, in order with the other
+   * durable writes (committed once afterWritten runs); loadState answers it from now on. A value
+   * that has no JSON is logged and not saved.
+   */
+  saveState(key: string, value: unknown): void {
+    if (this.closing) return;
+    // undefined has no JSON: kept as null, what loadState answers for no state (as HistoryStore).
+    const body = value === undefined ? 'null' : stateJson(key, value, this.log);
+    if (body === undefined) return;
+    // A copy, as a later read of the file would give: the caller may change its objects after.
+    this.remember(key, JSON.parse(body));
+    this.queueOp({ op: 'state', key, at: this.clock.now(), body });
+  }
+
+  /** Module state: as last saved or committed this run, else as the file had it at start-up. */
+  loadState<T = unknown>(key: string): T | null {
+    if (this.committedStates.has(key)) return this.committedStates.get(key) as T;
+    return this.durable.loadState<T>(key);
+  }
+
+  // The engine thread's own connection: start-up reads, and agent tokens (durable on return).
 
   /**
    * Open and recent incidents, read at start-up on this thread's connection (before anything of
@@ -291,21 +322,12 @@ export class StoreClient {
     return this.durable.loadIncidents(options);
   }
 
-  appendAudit(entry: AuditEntry): void {
-    this.durable.appendAudit(entry);
-  }
-
+  /**
+   * A policy's audit as the file had it at start-up (the failover module reads it once per policy
+   * and keeps it in memory: audit entries of this run may not be committed yet).
+   */
   loadAudit(policyId: string, limit?: number): AuditEntry[] {
     return this.durable.loadAudit(policyId, limit);
-  }
-
-  saveState(key: string, value: unknown): void {
-    this.durable.saveState(key, value);
-  }
-
-  loadState<T = unknown>(key: string): T | null {
-    if (this.committedStates.has(key)) return this.committedStates.get(key) as T;
-    return this.durable.loadState<T>(key);
   }
 
   loadCheckStates(): Map<string, SavedCheckState> {
@@ -379,7 +401,7 @@ export class StoreClient {
     if (this.shownAfter.length > 0) {
       this.log(
         'error',
-        `history: stopping with ${this.shownAfter.length} incident changes never written, so never shown`,
+        `history: stopping with ${this.shownAfter.length} changes never written, so never shown or acted on`,
       );
       this.shownAfter = [];
     }
@@ -429,8 +451,8 @@ export class StoreClient {
   }
 
   /**
-   * Keeps the unacknowledged results and incident writes within their limits: the oldest go
-   * first, counted (and said, for incident writes: they are lost).
+   * Keeps the unacknowledged results and durable writes within their limits: the oldest go
+   * first, counted (and said, for durable writes: they are lost).
    */
   private bound(): void {
     for (const write of this.unacked) {
@@ -443,7 +465,7 @@ export class StoreClient {
       if (this.droppedOps === 0) {
         this.log(
           'error',
-          'history: incident writes held too long are being dropped, oldest first (the store cannot write)',
+          'history: durable writes (incidents, audit, state) held too long are being dropped, oldest first (the store cannot write)',
         );
       }
       this.droppedOps += drop;
@@ -540,7 +562,7 @@ export class StoreClient {
         }
         this.ackedUpTo = Math.max(this.ackedUpTo, message.upTo);
         if (this.droppedOps > 0 && this.unackedOps === 0) {
-          this.log('error', `history: ${this.droppedOps} incident writes were dropped while the store could not write`);
+          this.log('error', `history: ${this.droppedOps} durable writes were dropped while the store could not write`);
           this.droppedOps = 0;
         }
         this.ackWaiters = this.ackWaiters.filter((w) => w.upTo > message.upTo || void w.resolve());
@@ -584,7 +606,7 @@ export class StoreClient {
     return Math.max(this.ackedUpTo, this.heldUpTo);
   }
 
-  /** Runs the publications whose incident writes are now committed (or held), in order. */
+  /** Runs the publications whose durable writes are now committed (or held), in order. */
   private showWritten(): void {
     const upTo = this.showableUpTo();
     const due = this.shownAfter.findIndex((s) => s.upTo > upTo);
@@ -593,7 +615,7 @@ export class StoreClient {
       try {
         show();
       } catch (error) {
-        this.log('error', `history: publishing a written incident change failed: ${(error as Error).message}`);
+        this.log('error', `history: publishing a written change failed: ${(error as Error).message}`);
       }
     }
   }

@@ -13,14 +13,26 @@ import type { DurableOp, SavedCheckState } from './history-store.ts';
 
 const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null;
 
-/** An incident write (HistoryStore.queueDurable): made in order, in the write's durable transaction. */
+const ModuleStateSchema = z.strictObject({ key: z.string().min(1), at: z.number(), body: z.string() });
+
+const AuditEntrySchema = z.strictObject({
+  policyId: z.string().min(1),
+  at: z.number(),
+  step: z.string().min(1),
+  detail: z.record(z.string(), z.unknown()),
+});
+
+/**
+ * A durable write (HistoryStore.queueDurable): incident writes, failover audit entries, module
+ * state; made in order, in the write's durable transaction.
+ */
 const DurableOpSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('incident'), incident: z.custom<IncidentView>(isObject) }),
   z.strictObject({ op: z.literal('event'), incidentId: z.string().min(1), event: z.custom<IncidentEvent>(isObject) }),
   z.strictObject({ op: z.literal('deleteIncident'), incidentId: z.string().min(1) }),
+  z.strictObject({ op: z.literal('audit'), entry: AuditEntrySchema }),
+  z.strictObject({ op: z.literal('state'), ...ModuleStateSchema.shape }),
 ]) satisfies z.ZodType<DurableOp>;
-
-const ModuleStateSchema = z.strictObject({ key: z.string().min(1), at: z.number(), body: z.string() });
 
 /** How long closing waits for the store thread's last write before ending it. */
 export const CLOSE_TIMEOUT_MS = 10_000;

@@ -149,7 +149,9 @@ failover:
     const rpc = new RpcRegistry();
     const changes = new Changes();
     const engine = new Engine({ clock: systemClock, emit: changes.notify, rpc });
-    const context = await installModules({ engine, rpc, dataDir: null, log: () => {} });
+    // A data directory: the audit is written by the store thread, and read here from the file.
+    const dataDir = mkdtempSync(join(tmpdir(), 'knockon-failover-'));
+    const context = await installModules({ engine, rpc, dataDir, log: () => {} });
     rigs.push({ engine, store: context.store });
     const outcome = parseConfigText(
       `defaults: { interval: 100ms, timeout: 80ms, fall: 2, rise: 1 }
@@ -178,6 +180,7 @@ failover:
     expect(engine.snapshot().failovers[0]!.watches).toBe('alert ServerDown');
     await hk.stop();
     await until('failed over', () => policyState() === 'failed_over');
+    await context.store.flush();
     const decided = context.store.loadAudit('p').find((e) => e.step === 'decided')!;
     expect(decided.detail.reason).toBe('watched alert ServerDown on hk-lb is down (seen from 1 vantage, 1 required)');
     const incident = context.incidents!.openIncidentFor('hk-lb')!;

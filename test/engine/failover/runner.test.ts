@@ -20,7 +20,7 @@ function environment(): RunEnvironment & { steps: { step: string; detail: Record
   const steps: { step: string; detail: Record<string, unknown> }[] = [];
   return {
     steps,
-    audit: (step, detail) => steps.push({ step, detail }),
+    audit: (step, detail) => void steps.push({ step, detail }),
     propagation: () => {},
     query: dnsCheckQuery,
     env: { PATH: process.env.PATH },

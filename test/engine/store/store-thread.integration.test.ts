@@ -120,6 +120,36 @@ describe('the history store on its own thread (StoreClient)', () => {
     );
   });
 
+  it('writes the failover audit and module state on the store thread, in order, once each across a thread that dies', async () => {
+    const store = open();
+    store.appendAudit({ policyId: 'p', at: T0, step: 'decided', detail: { run: 1 } });
+    store.saveState('failover:p', { state: 'running', run: 1 });
+    // Answered from memory at once: a read never misses a write still on its way.
+    expect(store.loadState('failover:p')).toEqual({ state: 'running', run: 1 });
+    let acted = 0;
+    store.afterWritten(() => acted++);
+    // The acknowledgement is a message from the thread: it cannot have come yet.
+    expect(acted).toBe(0);
+    const savingAgain = once(healthEvents, 'saving');
+    await (store as unknown as { worker: Worker }).worker.terminate();
+    store.appendAudit({ policyId: 'p', at: T0 + 1, step: 'started', detail: { run: 1 } });
+    store.saveState('failover:p', { state: 'failed_over', run: 1 });
+    store.afterWritten(() => acted++);
+    await clock.advance(500);
+    await savingAgain;
+    await store.flush();
+    expect(acted).toBe(2);
+    const file = join(dir.path, DB_FILE);
+    // Sent again to the new thread, yet each entry is in the file once (the session mark), in order.
+    expect(queryFile<{ step: string }>(file, 'SELECT step FROM failover_audit ORDER BY seq')).toEqual([
+      { step: 'decided' },
+      { step: 'started' },
+    ]);
+    const [state] = queryFile<{ body: string }>(file, "SELECT body FROM module_state WHERE key = 'failover:p'");
+    expect(JSON.parse(state!.body)).toEqual({ state: 'failed_over', run: 1 });
+    expect(store.loadState('failover:p')).toEqual({ state: 'failed_over', run: 1 });
+  });
+
   it('answers a query asked while the thread is restarting with an error, not a hang', async () => {
     const store = open();
     const worker = (store as unknown as { worker: Worker }).worker;
