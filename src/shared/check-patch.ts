@@ -52,13 +52,19 @@ export function diffCheck(before: CheckView, after: CheckView): CheckPatch | nul
   };
 }
 
-/** The view with a patch applied: a new object, the old one untouched. */
+/**
+ * The view with a patch applied: a new object, the old one untouched. Throws when the patch
+ * does not fit the view (`items` for a field that is no list here).
+ */
 export function applyCheckPatch(view: CheckView, patch: CheckPatch): CheckView {
   const next = { ...view, ...patch.set } as CheckView & Record<string, unknown>;
   if (patch.unset) for (const key of patch.unset) delete next[key];
   if (patch.items) {
     for (const [key, members] of Object.entries(patch.items)) {
-      const array = (next[key] as unknown[]).slice();
+      const current = next[key];
+      // A patch made against another view (the receiver out of step): the caller takes a snapshot.
+      if (!Array.isArray(current)) throw new TypeError(`patch for ${view.id}: ${key} is not a list here`);
+      const array = current.slice();
       for (const [i, member] of Object.entries(members!)) array[Number(i)] = member;
       next[key] = array;
     }

@@ -66,7 +66,8 @@ export function formatPercent(ratio: number | null): string {
 const naturalKeys = new Map<string, string>();
 const MAX_KEYS = 50_000;
 
-function naturalKey(name: string): string {
+/** A name's sort key: names compare as people count when their keys compare as plain strings. */
+export function naturalKey(name: string): string {
   let key = naturalKeys.get(name);
   if (key === undefined) {
     key = name.toLowerCase().replace(/\d+/g, (digits) => digits.padStart(12, '0'));

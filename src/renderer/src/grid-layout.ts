@@ -1,5 +1,5 @@
 import type { CheckView, ImpactRole, RegionView, Status } from '../../shared/model.ts';
-import { naturalCompare } from './format.ts';
+import { naturalKey } from './format.ts';
 import { STATUS_RANK, worstStatus } from './status-style.ts';
 
 /** One region's section of the grid: its checks in the order shown, and what its heading counts. */
@@ -42,7 +42,9 @@ export class NameOrder {
     this.roster = roster;
     this.byRegion = new Map();
     this.byParent = new Map();
-    const sorted = roster.map((_, i) => i).sort((a, b) => naturalCompare(roster[a]!.name, roster[b]!.name));
+    // Each name's key worked out once, not twice per comparison (10,000 checks: 260,000 comparisons).
+    const keys = roster.map((c) => naturalKey(c.name));
+    const sorted = roster.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
     for (const position of sorted) {
       const check = roster[position]!;
       const key = check.instanceOf ?? check.region ?? '';

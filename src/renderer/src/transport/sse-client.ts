@@ -1,5 +1,7 @@
-import { isBoardMessage, isOtherVersion, type BoardMessage } from '../../../shared/protocol.ts';
+import type { CheckView } from '../../../shared/model.ts';
+import type { BoardMessage } from '../../../shared/protocol.ts';
 import { RPC_ACTIONS, type RpcMethod, type RpcParams, type RpcResult } from '../../../shared/rpc.ts';
+import type { StreamCommand, StreamEvent } from './stream-worker.ts';
 import type { Transport } from './types.ts';
 
 /** Where the engineer's board token is kept in this browser (asked for on the first action). */
@@ -72,69 +74,79 @@ function reloadForVersion(): boolean {
  * itself; the server sends a fresh snapshot on every connection, so nothing needs a click, and
  * that is also how a snapshot is asked for: after a missed message (the store says so) or one
  * of another protocol version, the stream is opened again.
- * Messages arriving in one animation frame are applied as one batch.
+ * The stream is read and parsed in a worker (`stream-worker.ts`), off the main thread; a big
+ * snapshot arrives in slices of checks, each its own short task. Messages arriving in one
+ * animation frame are applied as one batch.
  */
 export function sseTransport(url = '/api/events'): Transport {
   return {
     name: 'sse',
     connect({ onMessages, onConnection }) {
-      let source: EventSource | null = null;
+      const worker = new Worker(new URL('./stream-worker.ts', import.meta.url), { type: 'module' });
+      const send = (command: StreamCommand) => worker.postMessage(command);
+      /** The stream opened last: what the worker says about earlier ones is dropped. */
+      let stream = 0;
       let queue: BoardMessage[] = [];
+      /** The slices of checks of the snapshot being received. */
+      let slices: CheckView[][] = [];
       let frame = 0;
       let closed = false;
       let retry: ReturnType<typeof setTimeout> | null = null;
       /** Messages of another version since the stream last opened again for one. */
       let foreign = 0;
-      const reopen = () => {
-        source?.close();
+      const open = () => {
+        retry = null;
+        onConnection('connecting');
         queue = [];
-        open();
+        slices = [];
+        // The worker closes the stream it had.
+        send({ open: url, stream: ++stream });
       };
       const flush = () => {
         frame = 0;
         const batch = queue;
         queue = [];
-        if (batch.length > 0 && !onMessages(batch)) reopen();
+        if (batch.length > 0 && !onMessages(batch)) open();
       };
-      const open = () => {
-        onConnection('connecting');
-        const opened = new EventSource(url);
-        source = opened;
-        opened.addEventListener('board', (event) => {
-          if (source !== opened) return;
-          let data: unknown;
-          try {
-            data = JSON.parse((event as MessageEvent<string>).data);
-          } catch {
+      const receive = (event: StreamEvent) => {
+        if (event.stream !== stream || closed) return;
+        switch (event.kind) {
+          case 'open':
+            onConnection('live');
             return;
-          }
-          if (isOtherVersion(data)) {
+          case 'error':
+            onConnection('lost');
+            // A closed EventSource (e.g. after HTTP 503) never retries on its own: retry here.
+            if (event.closed && !retry) retry = setTimeout(open, 2_000);
+            return;
+          case 'other-version':
             // First a fresh snapshot; if that is of another version too, the page is the old one.
-            if (foreign++ === 0) reopen();
+            if (foreign++ === 0) open();
             else if (!reloadForVersion()) onConnection('lost');
             return;
+          case 'checks':
+            slices.push(event.checks);
+            return;
+          case 'message': {
+            const { message } = event;
+            queue.push(
+              event.sliced && message.kind === 'snapshot'
+                ? { ...message, snapshot: { ...message.snapshot, checks: slices.flat() } }
+                : message,
+            );
+            slices = [];
+            foreign = 0;
+            if (frame === 0) frame = requestAnimationFrame(flush);
           }
-          if (!isBoardMessage(data)) return;
-          foreign = 0;
-          queue.push(data);
-          if (frame === 0) frame = requestAnimationFrame(flush);
-        });
-        opened.onopen = () => onConnection('live');
-        opened.onerror = () => {
-          onConnection('lost');
-          // A closed EventSource (e.g. after HTTP 503) never retries on its own: retry here.
-          if (opened.readyState === EventSource.CLOSED && !closed && source === opened) {
-            opened.close();
-            retry = setTimeout(open, 2_000);
-          }
-        };
+        }
       };
+      worker.onmessage = (event: MessageEvent<StreamEvent>) => receive(event.data);
       open();
       return () => {
         closed = true;
         if (retry) clearTimeout(retry);
         if (frame) cancelAnimationFrame(frame);
-        source?.close();
+        worker.terminate();
       };
     },
     call: (method, params) => httpCall(method, params),

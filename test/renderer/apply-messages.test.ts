@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import type { CheckView } from '../../src/shared/model.ts';
+import { PROTOCOL_VERSION, type BoardMessage, type CheckPatch } from '../../src/shared/protocol.ts';
+import { applyMessagesTo, type BoardData } from '../../src/renderer/src/apply-messages.ts';
+import { emptyBoard } from '../support/board.ts';
+
+const check = (id: string): CheckView => ({
+  id,
+  name: id,
+  type: 'tcp',
+  target: id,
+  region: null,
+  intervalMs: 1000,
+  timeoutMs: 500,
+  status: 'up',
+  since: 1,
+  lastProbeAt: 1,
+  latencyMs: 1,
+  errorClass: null,
+  message: '',
+  consecutiveFailures: 0,
+  consecutiveSuccesses: 1,
+});
+
+const empty: BoardData = { board: null, layoutChecks: null, rosterChecks: null, notices: [], seq: null };
+const snapshot = (seq: number): BoardMessage => ({
+  v: PROTOCOL_VERSION,
+  seq,
+  kind: 'snapshot',
+  snapshot: { ...emptyBoard(seq), checks: [check('a'), check('b')] },
+});
+const delta = (seq: number, patches: CheckPatch[]): BoardMessage => ({
+  v: PROTOCOL_VERSION,
+  seq,
+  kind: 'delta',
+  at: seq,
+  checks: [],
+  patches,
+  removed: [],
+});
+
+describe('applyMessagesTo', () => {
+  it('applies messages in order and keeps the layout array while only live fields change', () => {
+    const first = applyMessagesTo(empty, [snapshot(1)]);
+    const next = applyMessagesTo(first, [delta(2, [{ id: 'a', set: { latencyMs: 9 } }])]);
+    expect(next.inStep).toBe(true);
+    expect(next.seq).toBe(2);
+    expect(next.board?.checks[0]?.latencyMs).toBe(9);
+    expect(next.layoutChecks).toBe(first.layoutChecks);
+  });
+
+  it('is out of step after a missed message, applying nothing past it', () => {
+    const first = applyMessagesTo(empty, [snapshot(1)]);
+    const next = applyMessagesTo(first, [delta(3, [{ id: 'a', set: { latencyMs: 9 } }])]);
+    expect(next.inStep).toBe(false);
+    expect(next.seq).toBeNull();
+    expect(next.board?.checks[0]?.latencyMs).toBe(1);
+  });
+
+  it('is out of step on a delta that does not apply to its board, keeping what applied before it', () => {
+    const first = applyMessagesTo(empty, [snapshot(1)]);
+    const next = applyMessagesTo(first, [
+      delta(2, [{ id: 'b', set: { latencyMs: 5 } }]),
+      // `vantages` is absent from this board's view of check a: a patch made against another.
+      delta(3, [{ id: 'a', items: { vantages: { 0: null } } }]),
+      delta(4, [{ id: 'b', set: { latencyMs: 6 } }]),
+    ]);
+    expect(next.inStep).toBe(false);
+    expect(next.seq).toBeNull();
+    expect(next.board?.checks[1]?.latencyMs).toBe(5);
+    // The snapshot the caller then asks for puts it back in step.
+    const again = applyMessagesTo(next, [snapshot(7), delta(8, [{ id: 'a', set: { latencyMs: 3 } }])]);
+    expect(again.inStep).toBe(true);
+    expect(again.board?.checks[0]?.latencyMs).toBe(3);
+  });
+
+  it('is out of step when a list patch meets a field that is text here', () => {
+    const first = applyMessagesTo(empty, [snapshot(1)]);
+    const next = applyMessagesTo(first, [delta(2, [{ id: 'a', items: { message: { 0: 'x' } } }])]);
+    expect(next.inStep).toBe(false);
+    expect(next.board?.checks[0]?.message).toBe('');
+  });
+});
