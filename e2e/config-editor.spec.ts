@@ -325,6 +325,42 @@ auth:
       await board.waitForStatus('primary', 'up');
     });
 
+    await test.step('End now on a recurring window in force ends this occurrence only; the schedule stays', async () => {
+      // Every day from a minute ago, Hong Kong time, for 2 h: in force now, next tomorrow.
+      const hhmm = new Date(Date.now() + 8 * 3_600_000 - 60_000).toISOString().slice(11, 16);
+      const text = await readFile(configPath, 'utf8');
+      await writeFile(
+        configPath,
+        text.replace(
+          '\nmaintenance:\n',
+          `\nmaintenance:\n  - id: nightly\n    checks: [primary]\n    every: { at: "${hhmm}", for: 2h, timezone: Asia/Hong_Kong }\n`,
+        ),
+      );
+      await board.openView(served.url, 'checks');
+      await board.waitForStatus('primary', 'maintenance');
+      await checkView('primary');
+      const window = page.getByTestId('maintenance-window-nightly');
+      await expect(window).toContainText('(recurring)');
+      await window.getByRole('button', { name: 'End now' }).click();
+      await expect(dialog(page)).toContainText('End this occurrence of “nightly” now?');
+      await expect(dialog(page)).toContainText('the schedule stays, next from');
+      await dialog(page).getByRole('button', { name: 'End now' }).click();
+      await expect(dialog(page)).toBeHidden();
+      await board.openView(served.url, 'checks');
+      await board.waitForStatus('primary', 'up');
+      await board.openView(served.url, 'config');
+      const row = page.getByTestId('config-item-nightly');
+      await expect(row).toHaveAttribute('data-active', 'false');
+      await expect(row).toContainText(`next `);
+      await expect(row).toContainText(`every day at ${hhmm} for 2h (Asia/Hong_Kong)`);
+      expect(await readFile(configPath, 'utf8')).toMatch(
+        /\n {4}every: \{ at: "\d\d:\d\d", for: 2h, timezone: Asia\/Hong_Kong \}\n {4}ended:\n {6}- occurrence: \S+\+08:00\n {8}at: \S+\+08:00\n/,
+      );
+      expect(served.output()).toMatch(
+        /changed maintenance window "nightly" \(its occurrence from .* ended at .*the schedule stays\)/,
+      );
+    });
+
     await test.step('an operator sees the action, and the server’s refusal in the dialog; nothing is written', async () => {
       const before = await readFile(configPath, 'utf8');
       await board.signOut();

@@ -99,7 +99,7 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
           <Fact key={name} label={name} value={value} />
         ))}
       </div>
-      <MaintenanceActions checkId={check.id} status={check.status} />
+      <MaintenanceActions id={check.id} status={check.status} />
       {results.length > 0 && (
         <section className="detail-beats" aria-labelledby="beats-title">
           <h3 id="beats-title">
