@@ -1,4 +1,5 @@
 import type { PhaseTimings, ProbeResult, SeriesRange } from '../../../shared/model.ts';
+import { Fact } from '../components/Fact.tsx';
 import { HeartbeatBar } from '../components/Heartbeats.tsx';
 import { MaintenanceActions } from '../components/MaintenanceActions.tsx';
 import { ReplicationPanel } from '../components/ReplicationPanel.tsx';
@@ -248,16 +249,6 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
           )}
         </section>
       </div>
-    </div>
-  );
-}
-
-function Fact({ label, value, note, testId }: { label: string; value: string; note?: string; testId?: string }) {
-  return (
-    <div className="fact" data-testid={testId}>
-      <span className="fact-label">{label}</span>
-      <span className="fact-value">{value}</span>
-      {note && <span className="fact-note muted">{note}</span>}
     </div>
   );
 }
