@@ -127,9 +127,11 @@ export function ComponentDetail({ id, wall }: { id: string; wall: boolean }) {
                 <li key={c.id} data-status={c.status} data-testid={`component-check-${c.id}`}>
                   <StatusBadge status={c.status} compact />
                   <a href={href('check', c.id)}>{c.name}</a>
-                  <span className="muted">
-                    {regionName(c.region) ?? 'no region'} · {formatLastLatency(c)}
-                    {c.errorClass ? ` · ${c.errorClass}` : ''}
+                  <span className="muted" title={c.message || undefined}>
+                    {/* The region only where it is not the component's own. */}
+                    {c.region !== component.region ? `${regionName(c.region) ?? 'no region'} · ` : ''}
+                    {formatLastLatency(c)}
+                    {c.status !== 'up' && c.message ? ` · ${c.message}` : ''}
                   </span>
                   <div className="component-beats">
                     <HeartbeatStrip beats={c.beats} />
