@@ -175,7 +175,7 @@ export function RegionMap() {
             width={size.width}
             height={size.height}
             viewBox={`0 0 ${size.width} ${size.height}`}
-            role="img"
+            role="group" /* its markers are links: a group, not one image */
             aria-label={`Region map: ${layout.regionNodes.map((r) => `${r.name} ${r.status}`).join(', ')}`}
             data-testid="region-map"
           >
