@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import type { CheckView, ComponentView as Component, IncidentView } from '../../../shared/model.ts';
 import { compareIncidents } from '../../../shared/incident-order.ts';
-import { Fact } from '../components/Fact.tsx';
+import { DetailHead, Fact } from '../components/Detail.tsx';
 import { FailoverPanel } from '../components/FailoverPanel.tsx';
 import { HeartbeatStrip } from '../components/Heartbeats.tsx';
 import { MaintenanceActions } from '../components/MaintenanceActions.tsx';
@@ -70,12 +70,7 @@ export function ComponentDetail({ id, wall }: { id: string; wall: boolean }) {
 
   return (
     <div className="detail-view component-view" data-testid="view-component" data-component={component.id}>
-      <header className="detail-head">
-        <a href={href('overview')} className="back">
-          ‹ Overview
-        </a>
-        <h2>{component.name}</h2>
-        <StatusBadge status={component.status} />
+      <DetailHead back={{ view: 'overview', label: 'Overview' }} name={component.name} status={component.status}>
         {component.role !== 'healthy' && (
           <span className={`role-tag${component.role === 'impacted' ? ' is-impacted' : ''}`}>
             {component.role === 'root_cause' ? 'CAUSE' : 'KNOCK-ON'}
@@ -85,7 +80,7 @@ export function ComponentDetail({ id, wall }: { id: string; wall: boolean }) {
           {component.kind} · <code>{component.id}</code> · {regionName(component.region) ?? 'no region'}
           {component.site ? ` · ${component.site}` : ''}
         </span>
-      </header>
+      </DetailHead>
       <div className="detail-facts">
         <Fact
           label="Status"
