@@ -26,6 +26,7 @@ test.describe('accessibility', () => {
     latency: (b) => b.page.locator('.chart-card .recharts-surface').first(),
     incidents: (b) => b.timelines().first(),
     'check/hk-lb': (b) => b.page.getByTestId('recent-errors'),
+    'component/hk-api': (b) => b.page.getByTestId('component-incident'),
   };
   for (const mode of ['engineer', 'wall'] as const) {
     for (const [view, ready] of Object.entries(views)) {

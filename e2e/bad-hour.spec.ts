@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { Board } from './board.ts';
+import { seriousViolations } from './support/axe.ts';
 import { startBadHourLab, type BadHourLab } from './support/bad-hour.ts';
 import { serve, type Served } from './support/serve.ts';
 import { screenshotBoth } from './support/shots.ts';
@@ -197,6 +198,56 @@ test.describe('the board in a bad hour', () => {
       await expect(page.getByTestId('heartbeat-bar').locator('.beat-d').first()).toBeVisible();
       await expect(page.getByTestId('avail-24h')).toContainText(/measured over \d+/);
       await screenshotBoth(page, 'bad-hour-check-detail');
+    });
+
+    await test.step('component view: the root cause from the overview, its checks, dependents and failover', async () => {
+      await board.openView(url, 'overview');
+      const cause = page.getByTestId('active-incidents').getByTestId('root-cause').first();
+      await cause.getByRole('link', { name: 'London edge load balancer', exact: true }).click();
+      const view = page.getByTestId('view-component');
+      await expect(view).toHaveAttribute('data-component', 'lon-edge');
+      await expect(page.getByTestId('component-incident')).toContainText('Root cause of');
+      // Why it is down: its four checks, all down, each with its strip of results.
+      const checks = page.getByTestId('component-checks').locator('li');
+      await expect(checks).toHaveCount(4);
+      await expect(page.getByTestId('component-checks').locator('li[data-status="down"]')).toHaveCount(4);
+      await expect(checks.first().locator('.beats')).toBeAttached();
+      await expect(page.getByTestId('component-depends-on')).toHaveText('nothing');
+      // Every other London component depends on it, and each says it is a knock-on.
+      const dependents = page.getByTestId('component-dependents').locator('li');
+      await expect(dependents).toHaveCount(6);
+      await expect(dependents.filter({ hasText: 'KNOCK-ON' })).toHaveCount(6);
+      await expect(page.getByTestId('failover-lon-out')).toBeVisible();
+      await screenshotBoth(page, 'bad-hour-component');
+      expect(await seriousViolations(page)).toEqual([]);
+
+      // A knock-on names its cause, and leads back to it.
+      await page
+        .getByTestId('component-dependents')
+        .getByRole('link', { name: 'London orders API', exact: true })
+        .click();
+      await expect(view).toHaveAttribute('data-component', 'lon-api');
+      await expect(page.getByTestId('component-incident')).toContainText('Knock-on of');
+      await expect(page.getByTestId('component-depends-on')).toContainText('London edge load balancer');
+      await expect(page.getByTestId('component-checks').locator('li')).toHaveCount(12);
+      await screenshotBoth(page, 'bad-hour-component-knock-on');
+      await page
+        .getByTestId('component-incident')
+        .getByRole('link', { name: 'London edge load balancer', exact: true })
+        .click();
+      await expect(view).toHaveAttribute('data-component', 'lon-edge');
+
+      // The incidents view's impact list leads to a component too.
+      await board.openView(url, 'incidents');
+      await page.getByTestId('impacted').getByRole('link', { name: 'London orders API', exact: true }).first().click();
+      await expect(view).toHaveAttribute('data-component', 'lon-api');
+
+      // On the wall: the same view at wall size, without actions.
+      await board.open(`${url}?wall=1&rotate=0`, '#/component/lon-edge');
+      await expect(view).toHaveAttribute('data-component', 'lon-edge');
+      await expect(page.getByTestId('maintenance-actions')).toHaveCount(0);
+      await expect(page.getByTestId('failover-lon-out').getByRole('button')).toHaveCount(0);
+      await screenshotBoth(page, 'bad-hour-component-wall');
     });
 
     await test.step('wall: the critical stays above the fold, toasts cover nothing, Esc leaves', async () => {

@@ -1,11 +1,11 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { hashPassword } from '../src/server/auth/passwords.ts';
 import { HttpTarget } from '../test/support/http-target.ts';
 import { Board } from './board.ts';
+import { seriousViolations } from './support/axe.ts';
 import { serve, type Served } from './support/serve.ts';
 import { screenshotBoth } from './support/shots.ts';
 
@@ -15,20 +15,6 @@ import { screenshotBoth } from './support/shots.ts';
  * reload; a bad URL is refused next to its field; a check is paused; an operator and a viewer
  * get no editor.
  */
-/** axe-core's serious and critical findings on the page, as the accessibility spec counts them. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${v.id}: ${v.help} (${v.nodes
-          .map((n) => n.target.join(' '))
-          .slice(0, 3)
-          .join(', ')})`,
-    );
-}
-
 const dialog = (page: Page) => page.getByTestId('confirm-dialog');
 
 test.describe('editing checks on the board, config kept as code', () => {
@@ -323,6 +309,67 @@ auth:
       await expect(page.locator('[data-testid^="config-item-hk-api-"]')).toHaveAttribute('data-active', 'false');
       await board.openView(served.url, 'checks');
       await board.waitForStatus('primary', 'up');
+    });
+
+    await test.step('the component’s own view: an admin starts maintenance on it and ends it there; none on the wall', async () => {
+      await board.openView(served.url, 'component/hk-api');
+      await expect(page.getByTestId('component-check-primary')).toContainText('HK primary');
+      const actions = page.getByTestId('maintenance-actions');
+      await actions.getByTestId('maintenance-length').selectOption('120');
+      await actions.getByTestId('start-maintenance').click();
+      await expect(dialog(page)).toContainText('Start maintenance on component “hk-api” for 2 h?');
+      await dialog(page).getByRole('button', { name: 'Start maintenance' }).click();
+      await expect(dialog(page)).toBeHidden();
+      await expect(page.getByTestId('component-check-primary')).toHaveAttribute('data-status', 'maintenance');
+      const window = actions.locator('[data-testid^="maintenance-window-hk-api-"]');
+      await expect(window).toContainText('End now');
+      await screenshotBoth(page, 'component-maintenance');
+      expect(await seriousViolations(page)).toEqual([]);
+      await window.getByRole('button', { name: 'End now' }).click();
+      await expect(dialog(page)).toContainText('the window stays in the file as a record');
+      await dialog(page).getByRole('button', { name: 'End now' }).click();
+      await expect(dialog(page)).toBeHidden();
+      await expect(page.getByTestId('component-check-primary')).toHaveAttribute('data-status', 'up');
+      await expect(window).toHaveCount(0);
+      await board.open(`${served.url}?wall=1&rotate=0`, '#/component/hk-api');
+      await expect(page.getByTestId('view-component')).toHaveAttribute('data-component', 'hk-api');
+      await expect(page.getByTestId('maintenance-actions')).toHaveCount(0);
+    });
+
+    await test.step('End now on a recurring window in force ends this occurrence only; the schedule stays', async () => {
+      // Every day from a minute ago, Hong Kong time, for 2 h: in force now, next tomorrow.
+      const hhmm = new Date(Date.now() + 8 * 3_600_000 - 60_000).toISOString().slice(11, 16);
+      const text = await readFile(configPath, 'utf8');
+      await writeFile(
+        configPath,
+        text.replace(
+          '\nmaintenance:\n',
+          `\nmaintenance:\n  - id: nightly\n    checks: [primary]\n    every: { at: "${hhmm}", for: 2h, timezone: Asia/Hong_Kong }\n`,
+        ),
+      );
+      await board.openView(served.url, 'checks');
+      await board.waitForStatus('primary', 'maintenance');
+      await checkView('primary');
+      const window = page.getByTestId('maintenance-window-nightly');
+      await expect(window).toContainText('(recurring)');
+      await window.getByRole('button', { name: 'End now' }).click();
+      await expect(dialog(page)).toContainText('End this occurrence of “nightly” now?');
+      await expect(dialog(page)).toContainText('the schedule stays, next from');
+      await dialog(page).getByRole('button', { name: 'End now' }).click();
+      await expect(dialog(page)).toBeHidden();
+      await board.openView(served.url, 'checks');
+      await board.waitForStatus('primary', 'up');
+      await board.openView(served.url, 'config');
+      const row = page.getByTestId('config-item-nightly');
+      await expect(row).toHaveAttribute('data-active', 'false');
+      await expect(row).toContainText(`next `);
+      await expect(row).toContainText(`every day at ${hhmm} for 2h (Asia/Hong_Kong)`);
+      expect(await readFile(configPath, 'utf8')).toMatch(
+        /\n {4}every: \{ at: "\d\d:\d\d", for: 2h, timezone: Asia\/Hong_Kong \}\n {4}ended:\n {6}- occurrence: \S+\+08:00\n {8}at: \S+\+08:00\n/,
+      );
+      expect(served.output()).toMatch(
+        /changed maintenance window "nightly" \(its occurrence from .* ended at .*the schedule stays\)/,
+      );
     });
 
     await test.step('an operator sees the action, and the server’s refusal in the dialog; nothing is written', async () => {

@@ -68,6 +68,13 @@ test.describe('the board through a Hong Kong outage', () => {
       await expect(page.getByTestId('spread-link')).toHaveCount(4);
       await expect(page.getByTestId('map-spread')).toContainText('HK edge load balancer');
       await screenshotBoth(page, 'map-outage');
+      // A component's marker is a link to its view, from the keyboard too.
+      await page.locator('a:has([data-testid="map-item-hk-api"])').focus();
+      await page.keyboard.press('Enter');
+      await expect(page.getByTestId('view-component')).toHaveAttribute('data-component', 'hk-api');
+      await expect(page.getByTestId('component-depends-on')).toContainText('HK edge load balancer');
+      await expect(page.getByTestId('component-dependents')).toContainText('Tokyo quotes');
+      await expect(page.getByTestId('component-check-hk-api')).toBeVisible();
     });
 
     await test.step('incidents: the timeline has detection and firing; acknowledging needs the token', async () => {

@@ -1,6 +1,7 @@
 /**
  * The board's maintenance quick actions as ordinary edits: "Start maintenance now" becomes the
- * addition of a one-off window, "End now" the change of its `end`, both timed by the engine's
+ * addition of a one-off window, "End now" the change of its `end` (of a recurring window: an entry
+ * in its `ended` list for the occurrence in force, so the schedule stays), both timed by the engine's
  * clock (a kiosk's clock may be wrong) and written in the board's time zone. Also each window's
  * state (in force, next) for the board. Pure: text and time in, edit out.
  */
@@ -37,6 +38,8 @@ export interface FileView {
 }
 
 const MINUTE = 60_000;
+/** How long an early end of a recurring window's occurrence stays in the file as a record. */
+const KEEP_ENDED = 30 * 86_400_000;
 /** Window ids are config ids: 64 characters at most. */
 const MAX_ID = 64;
 
@@ -77,12 +80,22 @@ export function resolveQuickEdit(edit: QuickEdit, file: FileView, now: number, a
   if (!written) return `there is no maintenance window "${edit.id}" in the file`;
   const window = file.config?.maintenance.find((w) => w.id === edit.id);
   if (!window) return `maintenance window "${edit.id}" cannot be ended while the file does not pass the schema`;
-  if (window.every)
-    return `maintenance window "${edit.id}" is recurring: it cannot be ended early from the board (its later occurrences would go too); change its schedule or delete it`;
   const span = activeSpan(window, now);
   if (!span) return `maintenance window "${edit.id}" is not in force now: there is nothing to end`;
   // Written to the second; a window started within this second ends at the next (the schema wants end after start).
   const end = Math.max(Math.floor(now / 1000) * 1000, span.start + 1000);
+  if (window.every) {
+    // This occurrence only: the schedule stays. Entries for occurrences long over are dropped.
+    const kept = window.ended.filter((e) => e.occurrence !== span.start && e.at > now - KEEP_ENDED);
+    const ended = [...kept, { occurrence: span.start, at: end }].map((e) => ({
+      occurrence: isoInZone(e.occurrence, timezone),
+      at: isoInZone(e.at, timezone),
+    }));
+    return {
+      edit: { op: 'replace', section: 'maintenance', id: edit.id, item: { ...written.item, ended } },
+      note: ` (its occurrence from ${at(span.start)} ended at ${at(end)}; the schedule stays)`,
+    };
+  }
   return {
     edit: {
       op: 'replace',

@@ -32,7 +32,10 @@ function occurrences(window: MaintenanceWindow, at: number): Span[] {
     const start = zonedToUtc(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate(), hh, mm, timezone);
     spans.push({ start, end: start + length });
   }
-  return spans;
+  // Occurrences ended early from the board end then; one ended at or before its start never was.
+  if (window.ended.length === 0) return spans;
+  const endedAt = new Map(window.ended.map((e) => [e.occurrence, e.at]));
+  return spans.map((s) => ({ start: s.start, end: Math.min(s.end, endedAt.get(s.start) ?? s.end) }));
 }
 
 /** The occurrence in force at `at` (start inclusive, end exclusive), or null. */

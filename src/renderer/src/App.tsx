@@ -13,6 +13,7 @@ import { NAV_VIEWS, navigate, useRoute, wallOptions, type Route, type ViewName }
 import { useBoard } from './store.ts';
 import { AccessView } from './views/AccessView.tsx';
 import { CheckDetail } from './views/CheckDetail.tsx';
+import { ComponentDetail } from './views/ComponentView.tsx';
 import { ConfigView } from './views/ConfigView.tsx';
 import { IncidentsView } from './views/IncidentsView.tsx';
 import { VantagesView } from './views/VantagesView.tsx';
@@ -106,6 +107,8 @@ function View({ view, route, wall }: { view: ViewName; route: Route; wall: boole
       return <ConfigView />;
     case 'check':
       return id ? <CheckDetail id={id} params={route.params} /> : <Grid wall={wall} params={route.params} />;
+    case 'component':
+      return id ? <ComponentDetail id={id} wall={wall} /> : <WallOverview wall={wall} />;
     case 'checks':
       return <Grid wall={wall} params={route.params} />;
   }

@@ -319,7 +319,8 @@ export function withField(draft: JsonObject, spec: FieldSpec, input: string): Js
   const tz = spec.timezone ?? 'UTC';
   if (spec.kind === 'schedule') {
     if ((trimmed === 'recurring') === (draft.every !== undefined)) return draft;
-    const { start: _s, end: _e, every: _every, ...rest } = draft;
+    // A recurring window's early-ended occurrences go with its schedule.
+    const { start: _s, end: _e, every: _every, ended: _ended, ...rest } = draft;
     return trimmed === 'recurring' ? { ...rest, every: { at: '02:00', for: '1h', timezone: tz } } : rest;
   }
   if (trimmed === '') return spec.kind === 'secret' ? draft : setPath(draft, spec.key, undefined);

@@ -81,12 +81,23 @@ export function startMaintenance(
   });
 }
 
-/** "End now" on a one-off window in force, once confirmed: its end becomes now. */
-export function endMaintenance(doc: Pick<Doc, 'file' | 'windows'>, id: string, send: Send = sendFresh): void {
-  const covers = doc.windows.find((w) => w.id === id)?.checks ?? [];
+/**
+ * "End now" on a window in force, once confirmed: a one-off window's end becomes now; a recurring
+ * window's occurrence in force ends now, and its schedule stays.
+ */
+export function endMaintenance(
+  doc: Pick<Doc, 'file' | 'windows' | 'timezone'>,
+  id: string,
+  send: Send = sendFresh,
+): void {
+  const state = doc.windows.find((w) => w.id === id);
+  const covers = state?.checks ?? [];
+  const what = state?.recurring
+    ? `This occurrence ends now (written to ${doc.file}); the schedule stays${state.next ? `, next from ${formatTime(state.next.start, doc.timezone, true)}` : ''}.`
+    : `Its end is set to now in ${doc.file}; the window stays in the file as a record.`;
   useUi.getState().confirm({
-    title: `End maintenance window “${id}” now?`,
-    description: `Its end is set to now in ${doc.file}; the window stays in the file as a record. ${covers.length === 1 ? 'Its check' : `Its ${covers.length} checks`} (${covers.join(', ')}) show their own status again and their alerts resume.`,
+    title: state?.recurring ? `End this occurrence of “${id}” now?` : `End maintenance window “${id}” now?`,
+    description: `${what} ${covers.length === 1 ? 'Its check' : `Its ${covers.length} checks`} (${covers.join(', ')}) show their own status again and their alerts resume.`,
     confirmLabel: 'End now',
     method: 'config.edit',
     note: null,

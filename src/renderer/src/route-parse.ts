@@ -9,7 +9,17 @@
  * reached from the config file's name in the navigation.
  */
 export type ViewName =
-  'checks' | 'overview' | 'wall' | 'map' | 'latency' | 'incidents' | 'vantages' | 'check' | 'access' | 'config';
+  | 'checks'
+  | 'overview'
+  | 'wall'
+  | 'map'
+  | 'latency'
+  | 'incidents'
+  | 'vantages'
+  | 'check'
+  | 'component'
+  | 'access'
+  | 'config';
 
 export const NAV_VIEWS: { view: ViewName; label: string; key: string }[] = [
   { view: 'checks', label: 'Checks', key: '1' },
@@ -22,7 +32,7 @@ export const NAV_VIEWS: { view: ViewName; label: string; key: string }[] = [
 
 export interface Route {
   view: ViewName;
-  /** The check or incident the route points at (#/check/<id>, #/incidents/<id>, #/latency/<id>). */
+  /** The check, component or incident the route points at (#/check/<id>, #/component/<id>, #/incidents/<id>, #/latency/<id>). */
   id: string | null;
   /** Query parameters of the page and of the hash merged; the hash wins. */
   params: URLSearchParams;
@@ -46,6 +56,7 @@ const KNOWN: ReadonlySet<string> = new Set<ViewName>([
   'incidents',
   'vantages',
   'check',
+  'component',
   'access',
   'config',
 ]);

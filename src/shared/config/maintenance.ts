@@ -30,6 +30,12 @@ const recurringSchema = z.strictObject({
 });
 
 /**
+ * An occurrence of a recurring window ended early from the board ("End now"): the occurrence that
+ * starts at `occurrence` ends at `at` instead; the schedule and its later occurrences stay.
+ */
+const endedSchema = z.strictObject({ occurrence: instant, at: instant });
+
+/**
  * A planned maintenance window: its checks show `maintenance`, their alerts are held and their
  * availability is not charged. One-off (`start` and `end`) or recurring (`every`).
  */
@@ -43,6 +49,7 @@ export const maintenanceWindowSchema = z
     start: instant.optional(),
     end: instant.optional(),
     every: recurringSchema.optional(),
+    ended: z.array(endedSchema).max(1_000).default([]),
   })
   .superRefine((w, ctx) => {
     const oneOff = w.start !== undefined || w.end !== undefined;
@@ -57,6 +64,18 @@ export const maintenanceWindowSchema = z
     } else if (oneOff && w.end! <= w.start!) {
       ctx.addIssue({ code: 'custom', path: ['end'], message: 'expected end after start' });
     }
+    if (w.ended.length > 0 && w.every === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ended'],
+        message: 'only a recurring window (every) has ended occurrences; a one-off window ends at its end',
+      });
+    }
+    w.ended.forEach((e, i) => {
+      if (e.at <= e.occurrence) {
+        ctx.addIssue({ code: 'custom', path: ['ended', i, 'at'], message: 'expected at after the occurrence start' });
+      }
+    });
     if (w.checks.length + w.components.length + w.regions.length === 0) {
       ctx.addIssue({ code: 'custom', message: 'expected checks, components or regions for the window to cover' });
     }

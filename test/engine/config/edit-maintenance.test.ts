@@ -178,7 +178,7 @@ describe('config editor: maintenance windows from the board', () => {
     });
     expect(await edit({ op: 'end-maintenance', id: 'patch-tuesday' })).toMatchObject({
       ok: false,
-      message: expect.stringContaining('is recurring'),
+      message: 'maintenance window "patch-tuesday" is not in force now: there is nothing to end',
     });
     expect(await edit({ op: 'end-maintenance', id: 'nope' })).toMatchObject({
       ok: false,
@@ -189,6 +189,53 @@ describe('config editor: maintenance windows from the board', () => {
       message: 'there is no check "nope" in the file',
     });
     expect(await text()).toBe(before);
+  });
+
+  it('ends the occurrence of a recurring window in force now, keeping its schedule and comments', async () => {
+    // Tuesday 8 December, 02:40:12 in Hong Kong: Patch Tuesday (02:00 for 2 h) is in force.
+    await clock.advance(Date.parse('2026-12-07T18:40:12.700Z') - NOW);
+    const tuesday = Date.parse('2026-12-07T18:00:00Z');
+    expect((await document()).windows.find((w) => w.id === 'patch-tuesday')!.active).toEqual({
+      start: tuesday,
+      end: tuesday + 2 * 3_600_000,
+    });
+    expect(await edit({ op: 'end-maintenance', id: 'patch-tuesday' })).toMatchObject({
+      ok: true,
+      message:
+        'changed maintenance window "patch-tuesday" (its occurrence from 2026-12-08 02:00 Asia/Hong_Kong ended at 2026-12-08 02:40 Asia/Hong_Kong; the schedule stays)',
+    });
+    const written = await text();
+    expect(written).toContain(
+      "  # Patch Tuesday: agreed with the change board.\n  - id: patch-tuesday\n    name: Patch Tuesday # the CAB's name for it\n",
+    );
+    expect(written).toContain('    every: { days: [tue], at: "02:00", for: 2h, timezone: Asia/Hong_Kong }\n');
+    expect(written).toContain(
+      '    ended:\n      - occurrence: 2026-12-08T02:00:00+08:00\n        at: 2026-12-08T02:40:12+08:00\n',
+    );
+    // Out of maintenance now; the next Tuesday still comes, whole.
+    const state = (await document()).windows.find((w) => w.id === 'patch-tuesday')!;
+    expect(state.active).toBeNull();
+    expect(state.next).toEqual({ start: tuesday + 7 * 86_400_000, end: tuesday + 7 * 86_400_000 + 2 * 3_600_000 });
+    const parsed = parseConfigText(written, file);
+    expect(parsed.ok && parsed.config.maintenance[0]!.ended).toEqual([
+      { occurrence: tuesday, at: Date.parse('2026-12-07T18:40:12Z') },
+    ]);
+    // Nothing left to end in this occurrence.
+    expect(await edit({ op: 'end-maintenance', id: 'patch-tuesday' })).toMatchObject({ ok: false, reason: 'refused' });
+
+    // A week on, the next occurrence ends early too; the entry of a week ago stays, as a record.
+    await clock.advance(7 * 86_400_000);
+    expect(await edit({ op: 'end-maintenance', id: 'patch-tuesday' })).toMatchObject({ ok: true });
+    expect(await text()).toContain(
+      '    ended:\n      - occurrence: 2026-12-08T02:00:00+08:00\n        at: 2026-12-08T02:40:12+08:00\n' +
+        '      - occurrence: 2026-12-15T02:00:00+08:00\n        at: 2026-12-15T02:40:12+08:00\n',
+    );
+    // Five weeks on, the entries over a month old are dropped as the next one is written.
+    await clock.advance(35 * 86_400_000);
+    expect(await edit({ op: 'end-maintenance', id: 'patch-tuesday' })).toMatchObject({ ok: true });
+    expect(await text()).toContain(
+      '    ended:\n      - occurrence: 2027-01-19T02:00:00+08:00\n        at: 2027-01-19T02:40:12+08:00\n',
+    );
   });
 
   it('ends a window started within the same second at the next second, keeping it as a record', async () => {

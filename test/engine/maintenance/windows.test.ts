@@ -54,6 +54,57 @@ describe('maintenance windows', () => {
     expect(zonedToUtc(2026, 6, 15, 9, 0, 'America/New_York')).toBe(at('2026-07-15T13:00:00Z'));
   });
 
+  it('ends one occurrence of a recurring window early and keeps the rest of its schedule', () => {
+    const w = window({
+      every: { at: '23:30', for: '2h' },
+      ended: [{ occurrence: '2026-12-05T23:30:00Z', at: '2026-12-06T00:10:00Z' }],
+    });
+    expect(activeSpan(w, at('2026-12-06T00:09:59Z'))).toEqual({
+      start: at('2026-12-05T23:30:00Z'),
+      end: at('2026-12-06T00:10:00Z'),
+    });
+    expect(activeSpan(w, at('2026-12-06T00:10:00Z'))).toBeNull();
+    // The engine re-reads the schedule at the early end, then at the next night's start.
+    expect(nextChange(w, at('2026-12-06T00:00:00Z'))).toBe(at('2026-12-06T00:10:00Z'));
+    expect(nextChange(w, at('2026-12-06T00:10:00Z'))).toBe(at('2026-12-06T23:30:00Z'));
+    // The next night runs its full length; the night before was untouched.
+    expect(activeSpan(w, at('2026-12-07T01:00:00Z'))?.end).toBe(at('2026-12-07T01:30:00Z'));
+    expect(activeSpan(w, at('2026-12-05T01:00:00Z'))?.end).toBe(at('2026-12-05T01:30:00Z'));
+    // An entry that names no occurrence's start changes nothing.
+    const stray = window({
+      every: { at: '23:30', for: '2h' },
+      ended: [{ occurrence: '2026-12-05T23:31:00Z', at: '2026-12-06T00:10:00Z' }],
+    });
+    expect(activeSpan(stray, at('2026-12-06T01:00:00Z'))?.end).toBe(at('2026-12-06T01:30:00Z'));
+  });
+
+  it('refuses ended occurrences on a one-off window, or ended before they start', () => {
+    const oneOff = maintenanceWindowSchema.safeParse({
+      id: 'w',
+      checks: ['a'],
+      start: '2026-12-05T02:00:00Z',
+      end: '2026-12-05T04:00:00Z',
+      ended: [{ occurrence: '2026-12-05T02:00:00Z', at: '2026-12-05T03:00:00Z' }],
+    });
+    expect(oneOff.error?.issues).toMatchObject([{ path: ['ended'], message: expect.stringContaining('recurring') }]);
+    const backwards = maintenanceWindowSchema.safeParse({
+      id: 'w',
+      checks: ['a'],
+      every: { at: '02:00', for: '1h' },
+      ended: [{ occurrence: '2026-12-05T02:00:00Z', at: '2026-12-05T02:00:00Z' }],
+    });
+    expect(backwards.error?.issues).toMatchObject([
+      { path: ['ended', 0, 'at'], message: 'expected at after the occurrence start' },
+    ]);
+    const zoneless = maintenanceWindowSchema.safeParse({
+      id: 'w',
+      checks: ['a'],
+      every: { at: '02:00', for: '1h' },
+      ended: [{ occurrence: '2026-12-05T02:00:00', at: '2026-12-05T02:30:00Z' }],
+    });
+    expect(zoneless.error?.issues[0]?.path).toEqual(['ended', 0, 'occurrence']);
+  });
+
   it('refuses a window that is neither one-off nor recurring, or ends before it starts', () => {
     expect(maintenanceWindowSchema.safeParse({ id: 'w', checks: ['a'] }).success).toBe(false);
     const backwards = maintenanceWindowSchema.safeParse({

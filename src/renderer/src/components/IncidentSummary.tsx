@@ -18,10 +18,10 @@ export const IncidentSummary = memo(function IncidentSummary({
   now: number;
   big?: boolean;
 }) {
-  const byRegion = new Map<string, string[]>();
+  const byRegion = new Map<string, IncidentView['impacted']>();
   for (const item of incident.impacted) {
     const key = item.region ?? '—';
-    byRegion.set(key, [...(byRegion.get(key) ?? []), item.name]);
+    byRegion.set(key, [...(byRegion.get(key) ?? []), item]);
   }
   const open = incident.state === 'open';
   return (
@@ -44,7 +44,10 @@ export const IncidentSummary = memo(function IncidentSummary({
         <a href={href('incidents', incident.id)}>{incident.title}</a>
       </h3>
       <p className="root-cause">
-        <span className="label">Root cause</span> <strong data-testid="root-cause">{incident.rootCause.name}</strong>
+        <span className="label">Root cause</span>{' '}
+        <strong data-testid="root-cause">
+          <a href={href(incident.rootCause.kind, incident.rootCause.id)}>{incident.rootCause.name}</a>
+        </strong>
       </p>
       <div className="blast">
         <span className="label">Blast radius</span>{' '}
@@ -59,7 +62,12 @@ export const IncidentSummary = memo(function IncidentSummary({
               {[...byRegion].map(([region, names]) => (
                 <li key={region}>
                   <span className="blast-region">{region.toUpperCase()}</span>{' '}
-                  {names.slice(0, NAMES_PER_REGION).join(', ')}
+                  {names.slice(0, NAMES_PER_REGION).map((x, i) => (
+                    <span key={`${x.kind}-${x.id}`}>
+                      {i > 0 && ', '}
+                      <a href={href(x.kind, x.id)}>{x.name}</a>
+                    </span>
+                  ))}
                   {names.length > NAMES_PER_REGION ? ` + ${names.length - NAMES_PER_REGION} more` : ''}
                 </li>
               ))}

@@ -1,9 +1,9 @@
 import type { PhaseTimings, ProbeResult, SeriesRange } from '../../../shared/model.ts';
+import { DetailHead, Fact } from '../components/Detail.tsx';
 import { HeartbeatBar } from '../components/Heartbeats.tsx';
 import { MaintenanceActions } from '../components/MaintenanceActions.tsx';
 import { ReplicationPanel } from '../components/ReplicationPanel.tsx';
 import { SeriesPanel } from '../components/SeriesPanel.tsx';
-import { StatusBadge } from '../components/StatusBadge.tsx';
 import { VantageMatrix } from '../components/VantageMatrix.tsx';
 import { RANGE_MS } from '../components/LatencyChart.tsx';
 import { formatDuration, formatLastLatency, formatLatency, formatPercent, formatTime } from '../format.ts';
@@ -60,12 +60,7 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
 
   return (
     <div className="detail-view" data-testid="view-check" data-check={check.id}>
-      <header className="detail-head">
-        <a href={href('checks')} className="back">
-          ‹ Checks
-        </a>
-        <h2>{check.name}</h2>
-        <StatusBadge status={check.status} />
+      <DetailHead back={{ view: 'checks', label: 'Checks' }} name={check.name} status={check.status}>
         <span className="muted">
           {check.type} · <code>{check.target}</code> · {regionName ?? check.region ?? 'no region'} · every{' '}
           {formatAge(check.intervalMs)}, timeout {formatAge(check.timeoutMs)}
@@ -76,7 +71,7 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
             history is its check&rsquo;s)
           </span>
         )}
-      </header>
+      </DetailHead>
       <div className="detail-facts">
         <Fact
           label="Status"
@@ -99,7 +94,7 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
           <Fact key={name} label={name} value={value} />
         ))}
       </div>
-      <MaintenanceActions checkId={check.id} status={check.status} />
+      <MaintenanceActions id={check.id} status={check.status} />
       {results.length > 0 && (
         <section className="detail-beats" aria-labelledby="beats-title">
           <h3 id="beats-title">
@@ -248,16 +243,6 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
           )}
         </section>
       </div>
-    </div>
-  );
-}
-
-function Fact({ label, value, note, testId }: { label: string; value: string; note?: string; testId?: string }) {
-  return (
-    <div className="fact" data-testid={testId}>
-      <span className="fact-label">{label}</span>
-      <span className="fact-value">{value}</span>
-      {note && <span className="fact-note muted">{note}</span>}
     </div>
   );
 }

@@ -453,7 +453,8 @@ function ItemList({
       {section === 'maintenance' && (
         <p className="muted">
           Times in {doc.timezone}. Checks in a window show MAINTENANCE, their alerts are held and their availability is
-          not charged. End now sets a one-off window’s end to now; the window stays in the file as a record.
+          not charged. End now sets a one-off window’s end to now (the window stays in the file as a record); on a
+          recurring window it ends the occurrence in force only, and the schedule stays.
         </p>
       )}
       {section === 'maintenance' && <StartNow doc={doc} busy={busy} onStart={onStart} />}
@@ -505,7 +506,7 @@ function ItemList({
                               {paused ? 'Resume' : 'Pause'}
                             </button>
                           )}
-                          {state?.active && !state.recurring && (
+                          {state?.active && (
                             <button type="button" onClick={() => onEnd(entry)} disabled={busy}>
                               End now
                             </button>

@@ -176,7 +176,9 @@ const IncidentTimeline = memo(function IncidentTimeline({
           <div>
             <dt>Root cause</dt>
             <dd data-testid="root-cause">
-              <strong>{incident.rootCause.name}</strong>{' '}
+              <strong>
+                <a href={href(incident.rootCause.kind, incident.rootCause.id)}>{incident.rootCause.name}</a>
+              </strong>{' '}
               <span className="muted">
                 {incident.rootCause.kind} <code>{incident.rootCause.id}</code>
               </span>
@@ -187,7 +189,13 @@ const IncidentTimeline = memo(function IncidentTimeline({
             <dd data-testid="impacted">
               {incident.impacted.length === 0
                 ? 'nothing downstream'
-                : incident.impacted.map((x) => `${x.name}${x.region ? ` (${x.region})` : ''}`).join(', ')}
+                : incident.impacted.map((x, i) => (
+                    <span key={`${x.kind}-${x.id}`}>
+                      {i > 0 && ', '}
+                      <a href={href(x.kind, x.id)}>{x.name}</a>
+                      {x.region ? ` (${x.region})` : ''}
+                    </span>
+                  ))}
             </dd>
           </div>
           <div className="durations">

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import type { CheckView, ComponentView, IncidentView, Status, VantageView } from '../../../shared/model.ts';
 import { StatusShape } from '../components/StatusShape.tsx';
+import { href } from '../route.ts';
 import { remPx, useSize } from '../hooks/use-size.ts';
 import { countryPaths, curve, curveMidpoint, fitProjection } from '../map-geometry.ts';
 import { compareIncidents } from '../../../shared/incident-order.ts';
@@ -187,7 +188,7 @@ export function RegionMap() {
             width={size.width}
             height={size.height}
             viewBox={`0 0 ${size.width} ${size.height}`}
-            role="img"
+            role="group" /* its markers are links: a group, not one image */
             aria-label={`Region map: ${layout.regionNodes.map((r) => `${r.name} ${r.status}`).join(', ')}`}
             data-testid="region-map"
           >
@@ -247,27 +248,33 @@ export function RegionMap() {
             </g>
             <g className="items">
               {[...layout.items.values()].map((n) => (
-                <g
+                // Each marker leads to its detail: a component's view, or a check's.
+                <a
                   key={n.key}
-                  className={`map-item${n.role === 'root_cause' ? ' is-root' : ''}`}
-                  data-testid={`map-item-${n.id}`}
-                  data-status={n.status}
+                  href={href(n.key.startsWith('component:') ? 'component' : 'check', n.id)}
+                  aria-label={`${n.name}: ${n.status}`}
                 >
-                  {n.role === 'root_cause' && <circle cx={n.x} cy={n.y} r={0.95 * rem} className="root-ring" />}
-                  <StatusShape status={n.status} x={n.x} y={n.y} r={0.42 * rem} />
-                  {(labelAll || n.role === 'root_cause') && (
-                    <text
-                      x={n.x + (n.labelDx ?? 0)}
-                      y={n.y + (n.labelDy ?? 0)}
-                      textAnchor={n.anchor ?? 'middle'}
-                      className="item-label"
-                      fontSize={0.8 * rem}
-                    >
-                      {n.name.length > 22 ? `${n.name.slice(0, 21)}…` : n.name}
-                    </text>
-                  )}
-                  <title>{`${n.name}: ${n.status}`}</title>
-                </g>
+                  <g
+                    className={`map-item${n.role === 'root_cause' ? ' is-root' : ''}`}
+                    data-testid={`map-item-${n.id}`}
+                    data-status={n.status}
+                  >
+                    {n.role === 'root_cause' && <circle cx={n.x} cy={n.y} r={0.95 * rem} className="root-ring" />}
+                    <StatusShape status={n.status} x={n.x} y={n.y} r={0.42 * rem} />
+                    {(labelAll || n.role === 'root_cause') && (
+                      <text
+                        x={n.x + (n.labelDx ?? 0)}
+                        y={n.y + (n.labelDy ?? 0)}
+                        textAnchor={n.anchor ?? 'middle'}
+                        className="item-label"
+                        fontSize={0.8 * rem}
+                      >
+                        {n.name.length > 22 ? `${n.name.slice(0, 21)}…` : n.name}
+                      </text>
+                    )}
+                    <title>{`${n.name}: ${n.status}`}</title>
+                  </g>
+                </a>
               ))}
             </g>
             <VantageLayer

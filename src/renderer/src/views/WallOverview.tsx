@@ -171,7 +171,7 @@ export function WallOverview({ wall }: { wall: boolean }) {
               {s.items.slice(0, ITEMS_PER_REGION).map((item) => (
                 <li key={`${item.kind}-${item.id}`} data-status={item.status}>
                   <StatusBadge status={item.status} compact />
-                  <a href={item.kind === 'check' ? href('check', item.id) : href('map')}>{item.name}</a>
+                  <a href={href(item.kind, item.id)}>{item.name}</a>
                   {item.role === 'root_cause' && <span className="role-tag">CAUSE</span>}
                   {item.role === 'impacted' && <span className="role-tag is-impacted">KNOCK-ON</span>}
                   {item.backup !== undefined && (
