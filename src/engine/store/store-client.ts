@@ -59,7 +59,7 @@ interface Write {
 
 /**
  * The least time between two writes sent for commitWith. Each write costs the engine thread
- * about a millisecond whatever it holds (the message, the store thread's parse and durable
+ * up to a millisecond whatever it holds (the message, the store thread's parse and durable
  * commit, the answers), and every agent sync asks for one: the syncs that come within this
  * time, or while the last such write is still being committed, go in one write, one fsync (a
  * group commit). A lone sync is committed at once.
