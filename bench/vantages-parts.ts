@@ -19,7 +19,8 @@
  *   board        modules + the board path of one delta: structured clone (worker to host), the
  *                host's LiveBoard.apply, and the SSE frame's JSON.stringify (once, for every client)
  *
- * Environment: PARTS_WINDOW_S (20), PARTS_WARMUP_S (12), PARTS_VARIANTS (all, comma-separated).
+ * Environment: PARTS_WINDOW_S (20), PARTS_WARMUP_S (12), PARTS_VARIANTS (all, comma-separated),
+ * PARTS_SYNCS_PER_S (1: syncs a second from each agent, the same results split among them).
  * One JSON line: CPU-s per 1,000 results for each variant, and of it the engine thread's CPU in the
  * synchronous part of each sync (token, JSON, zod, ingest: what the store thread and the commit
  * do not include), measured around each call.
@@ -33,7 +34,9 @@ import { AGENT_PROTOCOL_VERSION, encodeBatch } from '../src/shared/agent-protoco
 const VANTAGES = ['a1', 'a2', 'a3'];
 const CHECKS = 2_000;
 const INTERVAL_MS = 10_000;
-const PER_SYNC = CHECKS / (INTERVAL_MS / 1000);
+/** Syncs a second from each agent (PARTS_SYNCS_PER_S; the real agents' 250 ms interval is about 4). */
+const SYNCS_PER_S = Number(process.env.PARTS_SYNCS_PER_S ?? 1);
+const PER_SYNC = Math.round(CHECKS / (INTERVAL_MS / 1000) / SYNCS_PER_S);
 const tokenOf = (vantage: string) => `kna_bench-${vantage}-token-for-the-vantages-bench`;
 const ALL = ['parse', 'zod', 'door', 'history', 'no-states', 'modules', 'board'] as const;
 type Variant = (typeof ALL)[number];
@@ -165,7 +168,7 @@ async function runVariant(input: Input): Promise<Outcome> {
     };
     stop = () => engine.stop();
   }
-  // Each agent syncs once a second, a third of a second apart, 200 results a time.
+  // Each agent syncs SYNCS_PER_S times a second, the agents evenly apart, 200 results a second each.
   const streams = VANTAGES.map((v) => ({ vantage: v, stream: `parts-${v}-stream`, seq: 1, check: 0 }));
   let results = 0;
   let wallBusy = 0;
@@ -175,24 +178,27 @@ async function runVariant(input: Input): Promise<Outcome> {
   // (one body a third of a second apart costs far more than the same bodies made in a loop).
   let making = 0;
   let syncCpu = 0;
-  const timer = setInterval(() => {
-    const s = streams[tick++ % streams.length]!;
-    const m0 = process.threadCpuUsage();
-    const body = makeBody(s.vantage, s.stream, s.seq, s.check);
-    const m = process.threadCpuUsage(m0);
-    if (measuring) making += m.user + m.system;
-    s.seq += PER_SYNC;
-    s.check = (s.check + PER_SYNC) % CHECKS;
-    const t0 = performance.now();
-    const c0 = process.threadCpuUsage();
-    handle(tokenOf(s.vantage), body);
-    if (measuring) {
-      const c = process.threadCpuUsage(c0);
-      syncCpu += c.user + c.system;
-      wallBusy += performance.now() - t0;
-      results += PER_SYNC;
-    }
-  }, 1000 / VANTAGES.length);
+  const timer = setInterval(
+    () => {
+      const s = streams[tick++ % streams.length]!;
+      const m0 = process.threadCpuUsage();
+      const body = makeBody(s.vantage, s.stream, s.seq, s.check);
+      const m = process.threadCpuUsage(m0);
+      if (measuring) making += m.user + m.system;
+      s.seq += PER_SYNC;
+      s.check = (s.check + PER_SYNC) % CHECKS;
+      const t0 = performance.now();
+      const c0 = process.threadCpuUsage();
+      handle(tokenOf(s.vantage), body);
+      if (measuring) {
+        const c = process.threadCpuUsage(c0);
+        syncCpu += c.user + c.system;
+        wallBusy += performance.now() - t0;
+        results += PER_SYNC;
+      }
+    },
+    1000 / VANTAGES.length / SYNCS_PER_S,
+  );
   await sleep(input.warmupMs - (Date.now() - started));
   measuring = true;
   const cpu0 = process.cpuUsage();

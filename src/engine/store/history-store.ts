@@ -61,8 +61,8 @@ export type DurableOp =
   | { op: 'audit'; entry: AuditEntry }
   | { op: 'state'; key: string; at: number; body: string };
 
-/** Module state to write with a batch (commitWith). */
-interface StateWrite {
+/** Module state to write with a batch (commitWith), as JSON. */
+export interface StateWrite {
   key: string;
   at: number;
   body: string;
@@ -239,7 +239,7 @@ export class HistoryStore {
     if (this.closed) return 0;
     this.reportDrops();
     this.writeHeld();
-    return this.commitQueued(null) ?? 0;
+    return this.commitQueued([]) ?? 0;
   }
 
   /**
@@ -255,22 +255,31 @@ export class HistoryStore {
     if (this.closed) return false;
     const body = stateJson(key, value, this.log);
     if (body === undefined) return false;
-    this.reportDrops();
-    return this.commitQueued({ key, at: this.clock.now(), body }) !== null;
+    return this.commitStates([{ key, at: this.clock.now(), body }]);
   }
 
   /**
-   * Writes the queue in one transaction: with `state`, durably, held durable writes first and
-   * the state last. Returns the results written, or null when the write failed and everything
+   * commitWith for several module states at once, already as JSON (the store thread's group of
+   * agent cursors): one durable transaction, all of them or none.
+   */
+  commitStates(states: readonly StateWrite[]): boolean {
+    if (this.closed) return false;
+    this.reportDrops();
+    return this.commitQueued(states) !== null;
+  }
+
+  /**
+   * Writes the queue in one transaction: with `states`, durably, held durable writes first and
+   * the states last. Returns the results written, or null when the write failed and everything
    * went back to the queue.
    */
-  private commitQueued(state: StateWrite | null): number | null {
+  private commitQueued(states: readonly StateWrite[]): number | null {
     const batch = this.head > 0 ? this.queue.slice(this.head) : this.queue;
-    const states = this.pendingStates;
+    const checkStates = this.pendingStates;
     const touches = this.pendingTouches;
     // A requeued batch's module states, then this call's (newest last: it wins on its key).
     const moduleStates = this.pendingModuleStates;
-    if (state !== null) moduleStates.set(state.key, state);
+    for (const state of states) moduleStates.set(state.key, state);
     const ops = this.pendingOps;
     this.queue = [];
     this.head = 0;
@@ -278,11 +287,17 @@ export class HistoryStore {
     this.pendingTouches = new Map();
     this.pendingModuleStates = new Map();
     this.pendingOps = [];
-    if (batch.length === 0 && states.size === 0 && touches.size === 0 && moduleStates.size === 0 && ops.length === 0)
+    if (
+      batch.length === 0 &&
+      checkStates.size === 0 &&
+      touches.size === 0 &&
+      moduleStates.size === 0 &&
+      ops.length === 0
+    )
       return 0;
     // Serialised before the transaction: a state that cannot be is skipped, not the batch.
     const stateBodies = new Map<string, { savedAt: number; json: string }>();
-    for (const [id, saved] of states) {
+    for (const [id, saved] of checkStates) {
       try {
         stateBodies.set(id, { savedAt: saved.savedAt, json: JSON.stringify(saved) });
       } catch {
@@ -305,7 +320,7 @@ export class HistoryStore {
       if (durable) this.store.durableTransaction(write);
       else this.store.transaction(write);
     } catch (error) {
-      this.requeue(batch, states, touches);
+      this.requeue(batch, checkStates, touches);
       this.pendingModuleStates = moduleStates;
       this.pendingOps = ops.concat(this.pendingOps);
       const what =

@@ -41,6 +41,8 @@ export interface StoreClientOptions {
   flushIntervalMs?: number;
   /** Results held unacknowledged at most; beyond it the oldest are dropped and counted. */
   queueLimit?: number;
+  /** The least time between two writes sent for commitWith (COMMIT_GAP_MS); the calls between go together. */
+  commitGapMs?: number;
 }
 
 /** One numbered write: kept until the store thread acknowledges it. */
@@ -51,8 +53,18 @@ interface Write {
   touches: [string, number][];
   /** Durable writes (incidents, audit, module state), in order: what shows them waits for the acknowledgement. */
   durable: DurableOp[];
-  state?: ModuleStateWrite;
+  /** Module states committed with it, durably (commitWith calls, newest per key). */
+  states: ModuleStateWrite[];
 }
+
+/**
+ * The least time between two writes sent for commitWith. Each write costs the engine thread
+ * up to a millisecond whatever it holds (the message, the store thread's parse and durable
+ * commit, the answers), and every agent sync asks for one: the syncs that come within this
+ * time, or while the last such write is still being committed, go in one write, one fsync (a
+ * group commit). A lone sync is committed at once.
+ */
+export const COMMIT_GAP_MS = 100;
 
 /** Restart back-off of a store thread that died: doubles from the first to the last. */
 const RESTART_DELAYS_MS = [500, 1_000, 2_000, 5_000, 10_000, 30_000];
@@ -93,6 +105,7 @@ export class StoreClient {
   private readonly entry: string | URL;
   private readonly flushIntervalMs: number;
   private readonly queueLimit: number;
+  private readonly commitGapMs: number;
   private worker: Worker | null = null;
   private running = false;
   private closing = false;
@@ -125,7 +138,14 @@ export class StoreClient {
   private shownAfter: { upTo: number; show: () => void }[] = [];
   /** flush() calls waiting for their writes to be acknowledged. */
   private ackWaiters: { upTo: number; resolve: () => void }[] = [];
-  private readonly commits = new Map<number, (ok: boolean) => void>();
+  /** Callers of commitWith, by the write that carries their state. */
+  private readonly commits = new Map<number, ((ok: boolean) => void)[]>();
+  /** commitWith states not sent yet (newest per key), and their callers. */
+  private pendingStates = new Map<string, ModuleStateWrite>();
+  private pendingCommits: ((ok: boolean) => void)[] = [];
+  /** When the last write with states was sent (engine clock), and the timer that sends the next. */
+  private lastCommitAt = Number.NEGATIVE_INFINITY;
+  private commitTimer: unknown = null;
   private readonly committedStates = new Map<string, unknown>();
   private askSeq = 0;
   private readonly asks = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
@@ -144,6 +164,7 @@ export class StoreClient {
     this.entry = options.entry ?? new URL(ENTRY_SOURCE, import.meta.url);
     this.flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
     this.queueLimit = options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
+    this.commitGapMs = options.commitGapMs ?? COMMIT_GAP_MS;
     this.start();
     this.scheduleFlush();
   }
@@ -193,18 +214,26 @@ export class StoreClient {
    * durable transaction on the store thread (an agent's results and its cursor). True once
    * committed; false when the write failed or the thread died first: the state then stays with
    * its results, and whichever write takes them writes it too (HistoryStore.commitWith).
+   *
+   * Calls close together share a write (see COMMIT_GAP_MS): sent at once when no such write is
+   * being committed and the last went at least the gap ago, else when both are true; any write
+   * sent before then (the second's batch, a flush) takes them with it. Results buffered before
+   * the call are in the same write or an earlier one, so never committed after the state.
    */
   commitWith(key: string, value: unknown): Promise<boolean> {
     if (this.closing) return Promise.resolve(false);
     const body = stateJson(key, value, this.log);
     if (body === undefined) return Promise.resolve(false);
-    const write = this.send({ key, at: this.clock.now(), body });
-    return new Promise<boolean>((resolve) => {
-      this.commits.set(write.seq, (ok) => {
+    this.pendingStates.delete(key);
+    this.pendingStates.set(key, { key, at: this.clock.now(), body });
+    const committed = new Promise<boolean>((resolve) => {
+      this.pendingCommits.push((ok) => {
         if (ok) this.remember(key, value);
         resolve(ok);
       });
     });
+    this.scheduleCommit();
+    return committed;
   }
 
   /** Sends what is buffered now; resolves once the store thread has committed every write so far. */
@@ -378,6 +407,7 @@ export class StoreClient {
 
   private async stop(): Promise<void> {
     if (this.flushTimer !== null) this.clock.clearTimeout(this.flushTimer);
+    if (this.commitTimer !== null) this.clock.clearTimeout(this.commitTimer);
     if (this.restartTimer !== null) this.clock.clearTimeout(this.restartTimer);
     this.send();
     this.closing = true;
@@ -395,8 +425,7 @@ export class StoreClient {
         `history: stopping with ${this.unackedResults} results the store thread never wrote; they are lost`,
       );
     }
-    for (const resolve of this.commits.values()) resolve(false);
-    this.commits.clear();
+    this.failCommits();
     for (const waiter of this.ackWaiters.splice(0)) waiter.resolve();
     if (this.shownAfter.length > 0) {
       this.log(
@@ -417,20 +446,45 @@ export class StoreClient {
     }
   }
 
-  /** Moves the buffer into a numbered write, kept until acknowledged, and posts it. */
-  private send(state?: ModuleStateWrite): Write {
+  /**
+   * Sends the commitWith states waiting, now or once the write before them is committed and
+   * the gap since it has passed (a timer on the engine clock).
+   */
+  private scheduleCommit(): void {
+    if (this.pendingCommits.length === 0 || this.commitTimer !== null || this.commits.size > 0) return;
+    const wait = this.lastCommitAt + this.commitGapMs - this.clock.now();
+    if (wait <= 0) {
+      this.send();
+      return;
+    }
+    this.commitTimer = this.clock.setTimeout(() => {
+      this.commitTimer = null;
+      if (!this.closing) this.scheduleCommit();
+    }, wait);
+  }
+
+  /** Moves the buffer, and the commitWith states waiting, into a numbered write, kept until acknowledged, and posts it. */
+  private send(): Write {
     const write: Write = {
       seq: ++this.seq,
       results: this.results,
       checkStates: [...this.checkStates],
       touches: [...this.touches],
       durable: this.ops,
-      ...(state ? { state } : {}),
+      states: [...this.pendingStates.values()],
     };
     this.results = [];
     this.checkStates = new Map();
     this.touches = new Map();
     this.ops = [];
+    if (this.pendingCommits.length > 0) {
+      this.commits.set(write.seq, this.pendingCommits);
+      this.pendingCommits = [];
+      this.pendingStates = new Map();
+      this.lastCommitAt = this.clock.now();
+      if (this.commitTimer !== null) this.clock.clearTimeout(this.commitTimer);
+      this.commitTimer = null;
+    }
     this.unacked.push(write);
     this.unackedResults += write.results.length;
     if (write.durable.length > 0) {
@@ -518,10 +572,11 @@ export class StoreClient {
     this.running = false;
     this.heldUpTo = 0;
     this.markOpened();
-    for (const resolve of this.commits.values()) resolve(false);
-    this.commits.clear();
+    this.failCommits();
     this.failAsks('the history store thread stopped; try again');
     if (this.closing) return;
+    // States that waited for the lost write go in a write of their own, sent to the next thread.
+    this.scheduleCommit();
     this.threadHealth = {
       saving: false,
       reason: 'history not being saved: the store thread stopped and is restarting',
@@ -573,9 +628,11 @@ export class StoreClient {
         this.showWritten();
         return;
       case 'committed': {
-        const resolve = this.commits.get(message.seq);
+        const callers = this.commits.get(message.seq) ?? [];
         this.commits.delete(message.seq);
-        resolve?.(message.ok);
+        for (const resolve of callers) resolve(message.ok);
+        // The next group of commitWith states goes now, or when the gap has passed.
+        this.scheduleCommit();
         return;
       }
       case 'answer': {
@@ -618,6 +675,16 @@ export class StoreClient {
         this.log('error', `history: publishing a written change failed: ${(error as Error).message}`);
       }
     }
+  }
+
+  /**
+   * Answers false to the commitWith callers whose write was sent (the thread that had it is
+   * gone, or the client closes); their states stay with their results in that write, resent.
+   */
+  private failCommits(): void {
+    const callers = [...this.commits.values()].flat();
+    this.commits.clear();
+    for (const resolve of callers) resolve(false);
   }
 
   private failAsks(reason: string): void {

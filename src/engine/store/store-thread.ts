@@ -78,7 +78,7 @@ export function runStoreThread(
   function write(message: Extract<ToStore, { kind: 'write' }>): void {
     if (message.seq <= committedBefore) {
       received = message.seq;
-      if (message.state) send({ kind: 'committed', seq: message.seq, ok: true });
+      if (message.states.length > 0) send({ kind: 'committed', seq: message.seq, ok: true });
       ack();
       return;
     }
@@ -88,14 +88,8 @@ export function runStoreThread(
     for (const op of message.durable) store.queueDurable(op);
     received = message.seq;
     store.setMark(WRITTEN_MARK, { session: data.session, seq: received });
-    if (message.state) {
-      let ok: boolean;
-      try {
-        ok = store.commitWith(message.state.key, JSON.parse(message.state.body));
-      } catch {
-        ok = false;
-      }
-      send({ kind: 'committed', seq: message.seq, ok });
+    if (message.states.length > 0) {
+      send({ kind: 'committed', seq: message.seq, ok: store.commitStates(message.states) });
     } else store.flush();
     // The disk refused incident writes: they are held here, in order, written first when it
     // takes writes again; the engine may show them meanwhile (the board says they are not saved).

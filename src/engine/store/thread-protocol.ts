@@ -12,6 +12,8 @@ import type { IncidentEvent, IncidentView, ProbeResult, StorageHealthView } from
 import type { DurableOp, SavedCheckState } from './history-store.ts';
 
 const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null;
+const isCheckState = (entry: unknown): boolean =>
+  Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string' && isObject(entry[1]);
 
 const ModuleStateSchema = z.strictObject({ key: z.string().min(1), at: z.number(), body: z.string() });
 
@@ -69,13 +71,20 @@ export const ToStoreSchema = z.discriminatedUnion('kind', [
     kind: z.literal('write'),
     seq: z.int().min(1),
     now: z.number(),
-    results: z.array(z.custom<ProbeResult>(isObject)),
-    checkStates: z.array(z.tuple([z.string(), z.custom<SavedCheckState>(isObject)])),
+    // The results and check states are checked as arrays of objects in one loop each, not
+    // element by element through zod: a write carries hundreds, and the store sanitises each
+    // result as it queues it (HistoryStore.record).
+    results: z.custom<ProbeResult[]>((value) => Array.isArray(value) && value.every(isObject), {
+      message: 'expected an array of results',
+    }),
+    checkStates: z.custom<[string, SavedCheckState][]>((value) => Array.isArray(value) && value.every(isCheckState), {
+      message: 'expected an array of [check id, state]',
+    }),
     touches: z.array(z.tuple([z.string(), z.number()])),
     /** Incident writes, in order: the write is then durable (synchronous=FULL). */
     durable: z.array(DurableOpSchema),
-    /** Module state committed with the results, durably (commitWith); absent for a plain batch. */
-    state: ModuleStateSchema.optional(),
+    /** Module states committed with the results, durably (commitWith); empty for a plain batch. */
+    states: z.array(ModuleStateSchema),
   }),
   z.strictObject({
     kind: z.literal('query'),
@@ -108,7 +117,7 @@ export const FromStoreSchema = z.discriminatedUnion('kind', [
    * order (its incident writes may be shown: as HistoryStore's held writes); not acknowledged.
    */
   z.strictObject({ kind: z.literal('held'), upTo: z.int().min(0) }),
-  /** The answer to a write with `state`: committed with it (true) or kept to retry (false). */
+  /** The answer to a write with `states`: committed with them (true) or kept to retry (false). */
   z.strictObject({ kind: z.literal('committed'), seq: z.int().min(1), ok: z.boolean() }),
   /** A query's value, or why it failed (`error`). */
   z.strictObject({ kind: z.literal('answer'), id: z.int().min(1), value: z.unknown(), error: z.string().optional() }),

@@ -4,7 +4,13 @@ import { MessageChannel, type Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, HistoryStore, StoreClient } from '../../../src/engine/store/index.ts';
 import { runStoreThread } from '../../../src/engine/store/store-thread.ts';
-import { FromStoreSchema, type FromStore, type ToStore } from '../../../src/engine/store/thread-protocol.ts';
+import { COMMIT_GAP_MS } from '../../../src/engine/store/store-client.ts';
+import {
+  FromStoreSchema,
+  WRITTEN_MARK,
+  type FromStore,
+  type ToStore,
+} from '../../../src/engine/store/thread-protocol.ts';
 import type { StorageHealthView } from '../../../src/shared/model.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { T0, queryFile, result, tempDir } from './helpers.ts';
@@ -90,6 +96,39 @@ describe('the history store on its own thread (StoreClient)', () => {
       expect(store.loadState('agent-cursor:sg:s1')).toBe(2);
       expect((await store.recent('api', 10, 'sg')).map((r) => r.latencyMs)).toEqual([5, 4]);
     }
+  });
+
+  it('commits the agent batches that come while one is being committed together, in one write after the gap', async () => {
+    const store = open();
+    const settled: string[] = [];
+    const commit = (key: string, value: number) =>
+      store.commitWith(key, value).then((ok) => {
+        settled.push(key);
+        return ok;
+      });
+    store.record({ ...result('api', T0, 4), vantage: 'sg' });
+    const first = commit('agent-cursor:sg:s1', 1);
+    store.record({ ...result('api', T0 + 1_000, 5), vantage: 'tyo' });
+    const second = commit('agent-cursor:tyo:s2', 7);
+    store.record({ ...result('api', T0 + 2_000, 6), vantage: 'sg' });
+    const third = commit('agent-cursor:sg:s1', 2);
+    // The first went at once, alone; the others wait for it and for the gap (the engine's clock).
+    expect(await first).toBe(true);
+    expect(settled).toEqual(['agent-cursor:sg:s1']);
+    expect(rows()).toBe(1);
+    expect(store.loadState('agent-cursor:tyo:s2')).toBeNull();
+    await clock.advance(COMMIT_GAP_MS);
+    expect(await Promise.all([second, third])).toEqual([true, true]);
+    expect(rows()).toBe(3);
+    expect(store.loadState('agent-cursor:tyo:s2')).toBe(7);
+    expect(store.loadState('agent-cursor:sg:s1')).toBe(2);
+    // Two writes in all, the second with both cursors and both results: its number is in the file.
+    expect(store.loadState(WRITTEN_MARK)).toMatchObject({ seq: 2 });
+    // A lone batch after a quiet gap goes at once.
+    await clock.advance(COMMIT_GAP_MS);
+    store.record({ ...result('api', T0 + 3_000, 7), vantage: 'sg' });
+    expect(await store.commitWith('agent-cursor:sg:s1', 3)).toBe(true);
+    expect(rows()).toBe(4);
   });
 
   it('loses nothing when the store thread dies: unacknowledged writes go to the next one', async () => {
@@ -194,6 +233,7 @@ describe('the store thread after a restart', () => {
     touches: [],
     // An incident write with each: committed with the batch, so recognised with it.
     durable: [{ op: 'event', incidentId: 'inc-1', event: { at: startedAt, kind: 'note', message: `write ${seq}` } }],
+    states: [],
   });
 
   const rows = () => queryFile<{ n: number }>(join(dir.path, DB_FILE), 'SELECT count(*) AS n FROM results')[0]!.n;
