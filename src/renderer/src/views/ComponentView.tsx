@@ -139,7 +139,12 @@ export function ComponentDetail({ id, wall }: { id: string; wall: boolean }) {
         <section aria-labelledby="component-topology-title">
           <h3 id="component-topology-title">Topology</h3>
           <Related title="Depends on" items={dependsOn} regionName={regionName} testId="component-depends-on" />
-          <Related title="Depended on by" items={dependents} regionName={regionName} testId="component-dependents" />
+          <Related
+            title="What depends on it"
+            items={dependents}
+            regionName={regionName}
+            testId="component-dependents"
+          />
         </section>
       </div>
       {watching.length > 0 ? (
