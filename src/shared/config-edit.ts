@@ -45,11 +45,18 @@ const item = z
 /** A check's component: the component whose `checks` list holds it (null: none); absent leaves it. */
 const component = z.string({ error: 'edit.component: expected a component id or null' }).max(256).nullable().optional();
 
+/** `component` places a check; on any other section's item it would be silently ignored. */
+const componentOnChecks = (edit: { section: string; component?: string | null }): boolean =>
+  edit.component === undefined || edit.section === 'checks';
+const componentError = { message: 'edit.component: only a check is placed in a component', path: ['component'] };
+
 export const ConfigEditSchema = z.discriminatedUnion(
   'op',
   [
-    z.strictObject({ op: z.literal('add'), section, item, component }),
-    z.strictObject({ op: z.literal('replace'), section, id: itemId, item, component }),
+    z.strictObject({ op: z.literal('add'), section, item, component }).refine(componentOnChecks, componentError),
+    z
+      .strictObject({ op: z.literal('replace'), section, id: itemId, item, component })
+      .refine(componentOnChecks, componentError),
     /** Components have no pause; checks and alert rules are paused with `enabled: false`. */
     z.strictObject({
       op: z.literal('pause'),

@@ -334,6 +334,16 @@ describe('config editor: writes board edits back to the YAML file', () => {
         ADMIN,
       ),
     ).rejects.toThrow(/only checks and alert rules can be paused/);
+    await expect(
+      rpc.dispatch(
+        'config.edit',
+        {
+          revision: view.revision,
+          edit: { op: 'add', section: 'alerts', item: { name: 'x' }, component: 'hk-edge' },
+        },
+        ADMIN,
+      ),
+    ).rejects.toThrow(/edit\.component: only a check is placed in a component/);
     const outcome = await rpc.dispatch(
       'config.edit',
       { revision: view.revision, edit: { op: 'pause', section: 'checks', id: 'hk-lb', paused: true } },
