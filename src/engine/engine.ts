@@ -298,6 +298,7 @@ export class Engine {
 
   /** Applies a valid config. Checks whose target is unchanged keep their state and phase. */
   applyConfig(config: Config, source: string): void {
+    const first = this.config === null;
     const next = new Map<string, Tracked>();
     for (const check of resolveChecks(config)) {
       const old = this.tracked.get(check.id);
@@ -338,7 +339,8 @@ export class Engine {
     for (const t of next.values()) this.redecide(t, this.clock.now(), false);
     for (const t of next.values()) this.showInstances(t, null, []);
     this.maintenance.configure(config);
-    this.refreshMaintenance(false);
+    // A reload's edges are news (a window ended or started from the board); the first config's are not.
+    this.refreshMaintenance(!first);
     this.sweepAlarm.set(config.vantages.length > 0 ? this.clock.now() + SWEEP_MS : null);
     this.configState = { source, appliedAt: this.clock.now(), error: null };
     this.scheduler.setMaxInFlight(config.engine.max_in_flight);

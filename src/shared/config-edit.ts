@@ -79,8 +79,9 @@ export const ConfigEditSchema = z.discriminatedUnion(
         .max(MAX_MAINTENANCE_MINUTES, `edit.minutes: at most ${MAX_MAINTENANCE_MINUTES} (a week)`),
     }),
     /**
-     * Ends a one-off window in force now: its `end` becomes the engine's now (the window stays in
-     * the file as a record). A recurring window is refused: its next occurrences would go too.
+     * Ends a window in force now, timed by the engine's clock. A one-off window's `end` becomes
+     * now (the window stays in the file as a record); a recurring window gets an entry in its
+     * `ended` list for the occurrence in force, so its schedule stays.
      */
     z.strictObject({ op: z.literal('end-maintenance'), id: itemId }),
   ],

@@ -31,14 +31,18 @@ export function windowsWithChecks(
 
 export class MaintenanceSchedule {
   private windows: { window: MaintenanceWindow; checks: Set<string> }[] = [];
-  private active = new Set<string>();
+  /** The windows in force as of the last `refresh`, by id: kept across a reload. */
+  private active = new Map<string, { window: MaintenanceWindow; checks: Set<string> }>();
   /** Check id → how many active windows cover it. */
   private covered = new Map<string, number>();
 
+  /**
+   * Takes a config's windows. What was in force stays in force until the next `refresh`, which
+   * then reports the windows a reload ended (ended early from the board, or taken out of the
+   * file) or started (added from the board) like any other edge.
+   */
   configure(config: Config): void {
     this.windows = windowsWithChecks(config);
-    this.active = new Set();
-    this.covered = new Map();
   }
 
   /** Whether a check is in maintenance as of the last `refresh`. */
@@ -54,17 +58,22 @@ export class MaintenanceSchedule {
   /** Re-reads which windows are in force at `now`; returns those that started or ended. */
   refresh(now: number): WindowChange[] {
     const changes: WindowChange[] = [];
-    const active = new Set<string>();
+    const active = new Map<string, { window: MaintenanceWindow; checks: Set<string> }>();
     const covered = new Map<string, number>();
-    for (const { window, checks } of this.windows) {
+    for (const entry of this.windows) {
+      const { window, checks } = entry;
       const span = activeSpan(window, now);
       if (span) {
-        active.add(window.id);
+        active.set(window.id, entry);
         for (const id of checks) covered.set(id, (covered.get(id) ?? 0) + 1);
       }
       if (Boolean(span) !== this.active.has(window.id)) {
         changes.push({ window, started: span !== null, checks: [...checks], until: span?.end ?? null });
       }
+    }
+    for (const [id, { window, checks }] of this.active) {
+      const gone = !this.windows.some((w) => w.window.id === id);
+      if (gone) changes.push({ window, started: false, checks: [...checks], until: null });
     }
     this.active = active;
     this.covered = covered;

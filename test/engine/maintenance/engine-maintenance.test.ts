@@ -99,6 +99,74 @@ maintenance:
     await engine.stop();
   });
 
+  it('a reload that ends or starts a window (the board’s End now and Start) takes effect and is announced', async () => {
+    const clock = new FakeClock(T0);
+    const rpc = new RpcRegistry();
+    const notices: Notice[] = [];
+    const engine = new Engine({
+      clock,
+      emit: (m: BoardMessage) =>
+        void (m.kind === 'notice' && m.notice.title.startsWith('Maintenance') && notices.push(m.notice)),
+      rpc,
+      probe: async (check): Promise<ProbeResult> => ({
+        checkId: check.id,
+        startedAt: clock.now(),
+        ok: false,
+        latencyMs: null,
+        errorClass: 'connect_refused',
+        message: 'connection refused',
+      }),
+    });
+    const context = await installModules({ engine, rpc, dataDir: null, clock, log: () => {} });
+    const withWindow = (window: string) =>
+      config(`defaults: { interval: 10s, timeout: 1s, fall: 1, rise: 1 }
+checks:
+  - { id: a, type: tcp, host: 127.0.0.1, port: 9 }
+alerts:
+  - { name: ServerDown, condition: down, on: checks, for: 0s, severity: critical }
+maintenance:
+  - ${window}
+`);
+    // In force from the start: the first config announces nothing (a restart is not news).
+    const swap = (end: string) =>
+      `{ id: swap, name: Disk swap, checks: [a], start: "2026-12-05T00:30:00Z", end: "${end}" }`;
+    engine.applyConfig(withWindow(swap('2026-12-05T03:00:00Z')), 'test.yaml');
+    const open = () => context.incidents!.list().filter((i) => i.state === 'open');
+    await clock.advance(60_000);
+    expect(engine.snapshot().checks[0]!.status).toBe('maintenance');
+    expect(notices).toEqual([]);
+    // The same window again (another edit to the file): nothing changes, nothing is said.
+    engine.applyConfig(withWindow(swap('2026-12-05T03:00:00Z')), 'test.yaml');
+    expect(notices).toEqual([]);
+    // End now: the window's end becomes the engine's now.
+    engine.applyConfig(withWindow(swap(new Date(clock.now()).toISOString())), 'test.yaml');
+    expect(engine.snapshot().checks[0]!.status).toBe('down');
+    expect(open()).toHaveLength(1);
+    expect(notices.map((n) => n.title)).toEqual(['Maintenance ended: Disk swap']);
+    // Start from the board: a one-off window from now. The alert is held again.
+    const from = new Date(clock.now()).toISOString();
+    engine.applyConfig(
+      withWindow(`{ id: board-1, checks: [a], start: "${from}", end: "2026-12-05T05:00:00Z" }`),
+      'test.yaml',
+    );
+    expect(engine.snapshot().checks[0]!.status).toBe('maintenance');
+    expect(open()).toEqual([]);
+    expect(notices.map((n) => n.title)).toEqual(['Maintenance ended: Disk swap', 'Maintenance started: board-1']);
+    // A window in force taken out of the file ends with it.
+    engine.applyConfig(
+      config(`defaults: { interval: 10s, timeout: 1s, fall: 1, rise: 1 }
+checks:
+  - { id: a, type: tcp, host: 127.0.0.1, port: 9 }
+alerts:
+  - { name: ServerDown, condition: down, on: checks, for: 0s, severity: critical }
+`),
+      'test.yaml',
+    );
+    expect(engine.snapshot().checks[0]!.status).toBe('down');
+    expect(notices.at(-1)!.title).toBe('Maintenance ended: board-1');
+    await engine.stop();
+  });
+
   it('refuses a window naming a check, component or region the config does not define', () => {
     const outcome = parseConfigText(
       `checks:
