@@ -476,7 +476,8 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     if (last && last.online === vantage.online && last.reason === vantage.reason) return;
     this.lastVantage = vantage;
     this.options.publish({ vantage });
-    if (last?.online !== vantage.online) {
+    // At start only an observer already offline is news: "online again" needs an offline before it.
+    if (last ? last.online !== vantage.online : !vantage.online) {
       this.options.notify({
         id: `vantage:${vantage.id}:${now}`,
         title: vantage.online ? `${vantage.name} is online again` : `${vantage.name} is offline`,

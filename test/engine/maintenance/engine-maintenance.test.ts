@@ -105,8 +105,7 @@ maintenance:
     const notices: Notice[] = [];
     const engine = new Engine({
       clock,
-      emit: (m: BoardMessage) =>
-        void (m.kind === 'notice' && m.notice.title.startsWith('Maintenance') && notices.push(m.notice)),
+      emit: (m: BoardMessage) => void (m.kind === 'notice' && notices.push(m.notice)),
       rpc,
       probe: async (check): Promise<ProbeResult> => ({
         checkId: check.id,
