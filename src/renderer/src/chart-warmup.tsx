@@ -1,13 +1,18 @@
 import { createRoot } from 'react-dom/client';
-import { LatencyChart, PERCENTILE_SERIES } from './components/LatencyChart.tsx';
 
 /**
- * Renders a tiny chart once, off screen, while the browser is idle after start-up, so recharts'
- * code is compiled before the first real chart: a wall's first latency view otherwise pays for
- * it in the middle of its dwell.
+ * When the browser is idle after start-up, loads the other views' code (`prefetchViews`, the
+ * latency view and its charts first), then renders a tiny chart once, off screen, so recharts'
+ * code is loaded and compiled before the first real chart: a wall's first latency view
+ * otherwise pays for it in the middle of its dwell.
  */
-export function warmUpCharts(): void {
-  const run = () => {
+export function warmUpCharts(prefetchViews: () => Promise<void>): void {
+  const run = async () => {
+    const [{ LatencyChart, PERCENTILE_SERIES }] = await Promise.all([
+      import('./components/LatencyChart.tsx'),
+      prefetchViews(),
+    ]);
+    await idle();
     const host = document.createElement('div');
     host.setAttribute('aria-hidden', 'true');
     host.style.cssText = 'position:fixed;left:-10000px;top:0;width:400px;height:200px;visibility:hidden';
@@ -33,6 +38,12 @@ export function warmUpCharts(): void {
       host.remove();
     }, 1000);
   };
-  if ('requestIdleCallback' in window) requestIdleCallback(run, { timeout: 5000 });
-  else setTimeout(run, 2000);
+  void idle().then(run);
+}
+
+function idle(): Promise<void> {
+  return new Promise((resolve) => {
+    if ('requestIdleCallback' in window) requestIdleCallback(() => resolve(), { timeout: 5000 });
+    else setTimeout(resolve, 2000);
+  });
 }
