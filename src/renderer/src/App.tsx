@@ -36,9 +36,16 @@ const VantagesView = LAZY.vantages.View;
 const AccessView = LAZY.access.View;
 const ConfigView = LAZY.config.View;
 
-/** Loads every lazy view's code, one after another (the latency view, with the charts, first). */
-export async function prefetchViews(): Promise<void> {
-  for (const view of Object.values(LAZY)) await view.prefetch().catch(() => undefined);
+/**
+ * Loads every lazy view's code, one after another (the latency view, with the charts, first),
+ * waiting for `between` before each: one chunk per idle period, so a chart's data arriving
+ * meanwhile waits for one chunk's evaluation at most.
+ */
+export async function prefetchViews(between: () => Promise<void>): Promise<void> {
+  for (const view of Object.values(LAZY)) {
+    await between();
+    await view.prefetch().catch(() => undefined);
+  }
 }
 
 export function App() {

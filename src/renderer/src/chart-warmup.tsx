@@ -1,18 +1,18 @@
 import { createRoot } from 'react-dom/client';
+import { perf } from './perf.ts';
 
 /**
- * When the browser is idle after start-up, loads the other views' code (`prefetchViews`, the
- * latency view and its charts first), then renders a tiny chart once, off screen, so recharts'
- * code is loaded and compiled before the first real chart: a wall's first latency view
- * otherwise pays for it in the middle of its dwell.
+ * After start-up, in idle time: loads the other views' code (`prefetchViews`, one chunk per idle
+ * period, the latency view and its charts first), then renders a tiny chart once, off screen, so
+ * recharts' code is compiled before the first real chart: a wall's first latency view otherwise
+ * pays for it in the middle of its dwell. No warm-up chart once a real one has been drawn.
  */
-export function warmUpCharts(prefetchViews: () => Promise<void>): void {
+export function warmUpCharts(prefetchViews: (between: () => Promise<void>) => Promise<void>): void {
   const run = async () => {
-    const [{ LatencyChart, PERCENTILE_SERIES }] = await Promise.all([
-      import('./components/LatencyChart.tsx'),
-      prefetchViews(),
-    ]);
+    await prefetchViews(idle);
     await idle();
+    if (perf.charts.length > 0) return;
+    const { LatencyChart, PERCENTILE_SERIES } = await import('./components/LatencyChart.tsx');
     const host = document.createElement('div');
     host.setAttribute('aria-hidden', 'true');
     host.style.cssText = 'position:fixed;left:-10000px;top:0;width:400px;height:200px;visibility:hidden';
@@ -38,9 +38,10 @@ export function warmUpCharts(prefetchViews: () => Promise<void>): void {
       host.remove();
     }, 1000);
   };
-  void idle().then(run);
+  void run();
 }
 
+/** The browser's next idle period (or two seconds, where it has no idle callbacks). */
 function idle(): Promise<void> {
   return new Promise((resolve) => {
     if ('requestIdleCallback' in window) requestIdleCallback(() => resolve(), { timeout: 5000 });

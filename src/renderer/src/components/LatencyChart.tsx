@@ -1,9 +1,9 @@
 import { memo, useLayoutEffect, useMemo, useRef } from 'react';
-import { Area, CartesianGrid, ComposedChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { Area, ComposedChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatAxisLatency, formatLatency, formatPercent, formatTime } from '../format.ts';
 import { rawCharts, recordChart } from '../perf.ts';
 import { latencyTicks, timeTicks } from '../chart-geometry.ts';
-import { SeriesPaths, SeriesTooltip } from './SeriesPaths.tsx';
+import { GridLines, SeriesPaths, SeriesTooltip } from './SeriesPaths.tsx';
 
 export interface ChartSeries {
   key: string;
@@ -150,7 +150,7 @@ export const LatencyChart = memo(function LatencyChart({
         data={data}
         margin={{ top: rem * 0.6, right: rem * 1.5, bottom: 0, left: 0 }}
       >
-        <CartesianGrid stroke="#2a3344" strokeDasharray="3 6" vertical={false} />
+        <GridLines ticks={yTicks} stroke="#2a3344" dash="3 6" />
         <XAxis
           dataKey="t"
           type="number"
@@ -158,12 +158,14 @@ export const LatencyChart = memo(function LatencyChart({
           domain={domain}
           allowDataOverflow
           ticks={ticks}
+          // Every tick given (timeTicks spaces them for the width): recharts would otherwise
+          // measure each label in the DOM to drop overlapping ones.
+          interval={0}
           tickFormatter={(t: number) =>
             formatTime(t, timezone, span > 36 * 3_600_000).slice(0, span > 36 * 3_600_000 ? 12 : 5)
           }
           stroke="#a9b4c4"
           tick={{ fontSize: font, fill: '#c9d2de' }}
-          minTickGap={rem * 3}
           height={Math.round(font * 2.4)}
         />
         <YAxis
@@ -172,6 +174,7 @@ export const LatencyChart = memo(function LatencyChart({
           width={rem * 4.6}
           domain={[0, top]}
           ticks={yTicks}
+          interval={0}
           // The lines are not recharts items (SeriesPaths): the axis takes its domain as given.
           allowDataOverflow
           tickFormatter={(v: number) => formatAxisLatency(v, top)}

@@ -63,6 +63,34 @@ export function SeriesPaths({ data, series, thickness, sparse, dotRadius }: Prop
   );
 }
 
+/**
+ * The chart's horizontal grid, one line per y tick, on recharts' y scale: recharts'
+ * `CartesianGrid` computed its own ticks and positions again (about a tenth of a first render).
+ */
+export function GridLines({ ticks, stroke, dash }: { ticks: readonly number[]; stroke: string; dash: string }) {
+  const y = useYAxisScale() as Scale | undefined;
+  const plot = usePlotArea();
+  if (!y || !plot) return null;
+  return (
+    <g className="chart-grid-lines">
+      {ticks.map((tick) => {
+        const py = y(tick);
+        return py === undefined || !Number.isFinite(py) ? null : (
+          <line
+            key={tick}
+            x1={plot.x}
+            x2={plot.x + plot.width}
+            y1={py}
+            y2={py}
+            stroke={stroke}
+            strokeDasharray={dash}
+          />
+        );
+      })}
+    </g>
+  );
+}
+
 interface TipProps {
   /** The hovered row's time, as recharts' tooltip gives it (undefined when nothing is hovered). */
   label: unknown;
