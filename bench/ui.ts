@@ -395,6 +395,14 @@ async function chart(query: string) {
     (await import('node:fs')).writeFileSync(`${process.env.BENCH_PROFILE!}-chart-first`, JSON.stringify(profile));
   }
   const cold = (await charts()).filter((c) => c.series === SERIES).at(-1)!;
+  // BENCH_SCREENSHOTS=dir: the chart, and its tooltip with the pointer on it.
+  if (process.env.BENCH_SCREENSHOTS && query === 'perf=1') {
+    await chartPage.screenshot({ path: `${process.env.BENCH_SCREENSHOTS}/bench-chart.png` });
+    const box = (await chartPage.locator('.chart-surface').first().boundingBox())!;
+    await chartPage.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2);
+    await chartPage.screenshot({ path: `${process.env.BENCH_SCREENSHOTS}/bench-chart-tooltip.png` });
+    await chartPage.mouse.move(0, 0);
+  }
   await chartPage.getByTestId('range-7d').click();
   await waitForCharts(2);
   // BENCH_PROFILE=path: a CPU profile of the warm render (path-chart), to see where it goes.
