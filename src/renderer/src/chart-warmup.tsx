@@ -2,17 +2,17 @@ import { createRoot } from 'react-dom/client';
 import { perf } from './perf.ts';
 
 /**
- * After start-up, in idle time: loads the other views' code (`prefetchViews`, one chunk per idle
- * period, the latency view and its charts first), then renders a tiny chart once, off screen, so
- * recharts' code is compiled before the first real chart: a wall's first latency view otherwise
- * pays for it in the middle of its dwell. No warm-up chart once a real one has been drawn.
+ * After start-up, in idle time: renders a tiny chart once, off screen, so recharts' code is
+ * loaded and compiled before the first real chart (a wall's first latency view otherwise pays for
+ * it in the middle of its dwell; a board opened on the latency view does it while its series are
+ * fetched), unless a real one has been drawn; then loads the other views' code
+ * (`prefetchViews`, one chunk per idle period).
  */
 export function warmUpCharts(prefetchViews: (between: () => Promise<void>) => Promise<void>): void {
   const run = async () => {
-    await prefetchViews(idle);
     await idle();
-    if (perf.charts.length > 0) return;
     const { LatencyChart, PERCENTILE_SERIES } = await import('./components/LatencyChart.tsx');
+    if (perf.charts.length > 0) return prefetchViews(idle);
     const host = document.createElement('div');
     host.setAttribute('aria-hidden', 'true');
     host.style.cssText = 'position:fixed;left:-10000px;top:0;width:400px;height:200px;visibility:hidden';
@@ -37,6 +37,7 @@ export function warmUpCharts(prefetchViews: (between: () => Promise<void>) => Pr
       root.unmount();
       host.remove();
     }, 1000);
+    await prefetchViews(idle);
   };
   void run();
 }
