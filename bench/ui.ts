@@ -38,7 +38,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { chromium } from '@playwright/test';
+import { chromium, type Page } from '@playwright/test';
 import { addBeat, BEATS_KEPT } from '../src/shared/beats.ts';
 import type { BoardSnapshot, CheckView, SeriesPoint, Status } from '../src/shared/model.ts';
 import { diffCheck } from '../src/shared/check-patch.ts';
@@ -276,6 +276,22 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number) => Math.round(n * 100) / 100;
 const load = () => loadavg().map((l) => round(l));
 
+/**
+ * BENCH_PROFILE=path: starts a CPU profile of a page (sampling every `intervalUs`); the returned
+ * stop writes it to path-<suffix>. Without BENCH_PROFILE (or when `when` is false) both do nothing.
+ */
+async function startProfile(page: Page, intervalUs: number, when = true) {
+  if (!process.env.BENCH_PROFILE || !when) return async (_suffix: string) => undefined;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: intervalUs });
+  await cdp.send('Profiler.start');
+  return async (suffix: string) => {
+    const { profile } = await cdp.send('Profiler.stop');
+    (await import('node:fs')).writeFileSync(`${process.env.BENCH_PROFILE!}-${suffix}`, JSON.stringify(profile));
+  };
+}
+
 /** A fresh page on the board, with long tasks collected from the start. */
 async function openBoard() {
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
@@ -287,12 +303,7 @@ async function openBoard() {
     }).observe({ type: 'longtask', buffered: true } as never);
   });
   // BENCH_PROFILE=path: a CPU profile of connecting as well (path-<scenario>-connect).
-  const profiler = process.env.BENCH_PROFILE ? await page.context().newCDPSession(page) : null;
-  if (profiler) {
-    await profiler.send('Profiler.enable');
-    await profiler.send('Profiler.setSamplingInterval', { interval: 200 });
-    await profiler.send('Profiler.start');
-  }
+  const stopConnectProfile = await startProfile(page, 200);
   await page.goto(`${base}?perf=1#/checks`);
   await page.waitForSelector('[data-testid="connection"][data-state="live"]');
   await page.waitForSelector('[data-testid="check-c0000"]');
@@ -350,13 +361,7 @@ async function openBoard() {
   await sleep(1000);
   const connectTasks = await takeLongTasks();
   const connect = { longTasks: connectTasks.length, longestTaskMs: round(Math.max(0, ...connectTasks)) };
-  if (profiler) {
-    const { profile } = await profiler.send('Profiler.stop');
-    (await import('node:fs')).writeFileSync(
-      `${process.env.BENCH_PROFILE!}-${scenario}-connect`,
-      JSON.stringify(profile),
-    );
-  }
+  await stopConnectProfile(`${scenario}-connect`);
   return { page, watch, readPerf, connect };
 }
 
@@ -381,19 +386,10 @@ async function chart(query: string) {
       { timeout: 60_000 },
     );
   // BENCH_PROFILE=path: a CPU profile of the first render too, from opening the page (path-chart-first).
-  const coldCdp =
-    process.env.BENCH_PROFILE && query === 'perf=1' ? await chartPage.context().newCDPSession(chartPage) : null;
-  if (coldCdp) {
-    await coldCdp.send('Profiler.enable');
-    await coldCdp.send('Profiler.setSamplingInterval', { interval: 100 });
-    await coldCdp.send('Profiler.start');
-  }
+  const stopColdProfile = await startProfile(chartPage, 100, query === 'perf=1');
   await chartPage.goto(`${base}?${query}#/latency?by=region&range=30d`);
   await waitForCharts(1);
-  if (coldCdp) {
-    const { profile } = await coldCdp.send('Profiler.stop');
-    (await import('node:fs')).writeFileSync(`${process.env.BENCH_PROFILE!}-chart-first`, JSON.stringify(profile));
-  }
+  await stopColdProfile('chart-first');
   const cold = (await charts()).filter((c) => c.series === SERIES).at(-1)!;
   // BENCH_SCREENSHOTS=dir: the chart, and its tooltip with the pointer on it.
   if (process.env.BENCH_SCREENSHOTS && query === 'perf=1') {
@@ -406,13 +402,7 @@ async function chart(query: string) {
   await chartPage.getByTestId('range-7d').click();
   await waitForCharts(2);
   // BENCH_PROFILE=path: a CPU profile of the warm render (path-chart), to see where it goes.
-  const cdp =
-    process.env.BENCH_PROFILE && query === 'perf=1' ? await chartPage.context().newCDPSession(chartPage) : null;
-  if (cdp) {
-    await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-    await cdp.send('Profiler.start');
-  }
+  const stopWarmProfile = await startProfile(chartPage, 100, query === 'perf=1');
   // The warm render's main-thread time as well as its wall time: on a loaded machine the wall
   // time is mostly waiting for a core, the thread time is the board's own work.
   const metrics = await chartPage.context().newCDPSession(chartPage);
@@ -423,10 +413,7 @@ async function chart(query: string) {
   await chartPage.getByTestId('range-30d').click();
   await waitForCharts(3);
   const warmThreadMs = (await threadTime()) - threadBefore;
-  if (cdp) {
-    const { profile } = await cdp.send('Profiler.stop');
-    (await import('node:fs')).writeFileSync(`${process.env.BENCH_PROFILE!}-chart`, JSON.stringify(profile));
-  }
+  await stopWarmProfile('chart');
   const warm = (await charts()).filter((c) => c.series === SERIES).at(-1)!;
   await chartPage.close();
   const figures = (c: Perf['charts'][number]) => ({
@@ -490,17 +477,9 @@ async function run(name: Scenario) {
   deltaFrames.count = deltaFrames.bytes = deltaFrames.streams = 0;
   serveScenario(name, count);
   const { page, watch, readPerf, connect } = await openBoard();
-  const cdp = process.env.BENCH_PROFILE ? await page.context().newCDPSession(page) : null;
-  if (cdp) {
-    await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-    await cdp.send('Profiler.start');
-  }
+  const stopViewProfile = await startProfile(page, 200);
   const grid = await watch('checks', name === 'steady' ? SECONDS : SCENARIO_SECONDS, name === 'grid-10k');
-  if (cdp) {
-    const { profile } = await cdp.send('Profiler.stop');
-    (await import('node:fs')).writeFileSync(`${process.env.BENCH_PROFILE!}-${name}`, JSON.stringify(profile));
-  }
+  await stopViewProfile(name);
   const views: Record<string, Awaited<ReturnType<typeof watch>>> = { checks: grid };
   if (name !== 'grid-10k') {
     views.overview = await watch('wall', SIDE_SECONDS);
