@@ -21,6 +21,8 @@ export default defineConfig({
     root: 'src/renderer',
     plugins: [react()],
     build: {
+      // Minified: less to parse before the first paint (a browser on a wall display, or Electron).
+      minify: true,
       rollupOptions: { input: { index: resolve('src/renderer/index.html') } },
     },
   },

@@ -6,7 +6,7 @@
  * check changing once a second. Each line gives the average delta frame's bytes (deltaBytesAvg).
  * A synthetic source rather than the engine, so the figure is the board's alone.
  *
- * Scenarios (BENCH_SCENARIOS, comma-separated; all three by default), one JSON line each
+ * Scenarios (BENCH_SCENARIOS, comma-separated; the first three by default), one JSON line each
  * {"bench":"ui","scenario":...}:
  *  - `steady`: 2,000 checks in 8 regions, a few flips; long tasks (PerformanceObserver
  *    'longtask') during a minute on the checks grid, then on the overview and the map; the
@@ -19,6 +19,9 @@
  *  - `grid-10k`: 10,000 checks on the grid, each with a result every second (2,500 changed
  *    checks per delta), scrolled a screen at a time through the grid and back: long tasks, and
  *    the most tiles in the page at once (the grid renders only those on and near the screen).
+ *  - `chart`: only the steady scenario's chart, BENCH_CHART_RUNS times (3 by default) on fresh
+ *    pages, with each run's figures and the medians (for comparing chart changes quickly);
+ *    BENCH_CHART_POINTS=hint serves about the points the board asks for, as the engine does.
  * Each line's `connect` is the long tasks from opening the page to a second after its first
  * tile (the snapshot's parse, apply and first render); `views` are measured after that.
  *
@@ -35,7 +38,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { chromium } from '@playwright/test';
+import { chromium, type Page } from '@playwright/test';
 import { addBeat, BEATS_KEPT } from '../src/shared/beats.ts';
 import type { BoardSnapshot, CheckView, SeriesPoint, Status } from '../src/shared/model.ts';
 import { diffCheck } from '../src/shared/check-patch.ts';
@@ -43,11 +46,11 @@ import { PROTOCOL_VERSION, type BoardMessage, type CheckPatch } from '../src/sha
 import { readStatic } from '../src/server/static-files.ts';
 import { AUTH_ME_PATH, type AuthMe } from '../src/shared/auth-api.ts';
 
-type Scenario = 'steady' | 'bad-hour' | 'grid-10k';
+type Scenario = 'steady' | 'bad-hour' | 'grid-10k' | 'chart';
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'steady,bad-hour,grid-10k')
   .split(',')
   .map((name) => name.trim())
-  .filter((name): name is Scenario => name === 'steady' || name === 'bad-hour' || name === 'grid-10k');
+  .filter((name): name is Scenario => ['steady', 'bad-hour', 'grid-10k', 'chart'].includes(name));
 const STEADY_CHECKS = Number(process.env.BENCH_CHECKS ?? 2000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const SIDE_SECONDS = Math.max(5, Math.round(SECONDS / 3));
@@ -57,6 +60,7 @@ const NICE = process.env.BENCH_NICE === undefined ? null : Number(process.env.BE
 const DELTA_MS = 250;
 const SERIES = Number(process.env.BENCH_SERIES ?? 10);
 const POINTS = 8640;
+const CHART_RUNS = Number(process.env.BENCH_CHART_RUNS ?? 3);
 const rendererDir = fileURLToPath(new URL('../out/renderer/', import.meta.url));
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -200,11 +204,18 @@ const server = createServer(async (req, res) => {
     return;
   }
   if (url.pathname === '/api/query/history.series') {
-    const params = JSON.parse(url.searchParams.get('params') ?? '{}') as { checkId: string };
-    // Deliberately ignores the `points` hint: the whole 8,640 points reach the board.
+    const params = JSON.parse(url.searchParams.get('params') ?? '{}') as { checkId: string; points?: number };
+    // Deliberately ignores the `points` hint: the whole 8,640 points reach the board. With
+    // BENCH_CHART_POINTS=hint every n-th point, about as many as asked (as the engine sends), so
+    // the warm render's main-thread time is the chart's rather than a 14 MB JSON parse's.
     const index = checks.findIndex((c) => c.id === params.checkId);
+    const all = series(Math.max(0, index / REGIONS.length));
+    const every =
+      process.env.BENCH_CHART_POINTS === 'hint'
+        ? Math.max(1, Math.floor(all.length / (params.points ?? all.length)))
+        : 1;
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(series(Math.max(0, index / REGIONS.length))));
+    res.end(JSON.stringify(every > 1 ? all.filter((_, i) => i % every === 0) : all));
     return;
   }
   if (url.pathname === '/transport-only') {
@@ -265,6 +276,22 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number) => Math.round(n * 100) / 100;
 const load = () => loadavg().map((l) => round(l));
 
+/**
+ * BENCH_PROFILE=path: starts a CPU profile of a page (sampling every `intervalUs`); the returned
+ * stop writes it to path-<suffix>. Without BENCH_PROFILE (or when `when` is false) both do nothing.
+ */
+async function startProfile(page: Page, intervalUs: number, when = true) {
+  if (!process.env.BENCH_PROFILE || !when) return async (_suffix: string) => undefined;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: intervalUs });
+  await cdp.send('Profiler.start');
+  return async (suffix: string) => {
+    const { profile } = await cdp.send('Profiler.stop');
+    (await import('node:fs')).writeFileSync(`${process.env.BENCH_PROFILE!}-${suffix}`, JSON.stringify(profile));
+  };
+}
+
 /** A fresh page on the board, with long tasks collected from the start. */
 async function openBoard() {
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
@@ -276,12 +303,7 @@ async function openBoard() {
     }).observe({ type: 'longtask', buffered: true } as never);
   });
   // BENCH_PROFILE=path: a CPU profile of connecting as well (path-<scenario>-connect).
-  const profiler = process.env.BENCH_PROFILE ? await page.context().newCDPSession(page) : null;
-  if (profiler) {
-    await profiler.send('Profiler.enable');
-    await profiler.send('Profiler.setSamplingInterval', { interval: 200 });
-    await profiler.send('Profiler.start');
-  }
+  const stopConnectProfile = await startProfile(page, 200);
   await page.goto(`${base}?perf=1#/checks`);
   await page.waitForSelector('[data-testid="connection"][data-state="live"]');
   await page.waitForSelector('[data-testid="check-c0000"]');
@@ -339,13 +361,7 @@ async function openBoard() {
   await sleep(1000);
   const connectTasks = await takeLongTasks();
   const connect = { longTasks: connectTasks.length, longestTaskMs: round(Math.max(0, ...connectTasks)) };
-  if (profiler) {
-    const { profile } = await profiler.send('Profiler.stop');
-    (await import('node:fs')).writeFileSync(
-      `${process.env.BENCH_PROFILE!}-${scenario}-connect`,
-      JSON.stringify(profile),
-    );
-  }
+  await stopConnectProfile(`${scenario}-connect`);
   return { page, watch, readPerf, connect };
 }
 
@@ -369,19 +385,24 @@ async function chart(query: string) {
       { series: SERIES, count: n },
       { timeout: 60_000 },
     );
+  // BENCH_PROFILE=path: a CPU profile of the first render too, from opening the page (path-chart-first).
+  const stopColdProfile = await startProfile(chartPage, 100, query === 'perf=1');
   await chartPage.goto(`${base}?${query}#/latency?by=region&range=30d`);
   await waitForCharts(1);
+  await stopColdProfile('chart-first');
   const cold = (await charts()).filter((c) => c.series === SERIES).at(-1)!;
+  // BENCH_SCREENSHOTS=dir: the chart, and its tooltip with the pointer on it.
+  if (process.env.BENCH_SCREENSHOTS && query === 'perf=1') {
+    await chartPage.screenshot({ path: `${process.env.BENCH_SCREENSHOTS}/bench-chart.png` });
+    const box = (await chartPage.locator('.chart-surface').first().boundingBox())!;
+    await chartPage.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2);
+    await chartPage.screenshot({ path: `${process.env.BENCH_SCREENSHOTS}/bench-chart-tooltip.png` });
+    await chartPage.mouse.move(0, 0);
+  }
   await chartPage.getByTestId('range-7d').click();
   await waitForCharts(2);
   // BENCH_PROFILE=path: a CPU profile of the warm render (path-chart), to see where it goes.
-  const cdp =
-    process.env.BENCH_PROFILE && query === 'perf=1' ? await chartPage.context().newCDPSession(chartPage) : null;
-  if (cdp) {
-    await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-    await cdp.send('Profiler.start');
-  }
+  const stopWarmProfile = await startProfile(chartPage, 100, query === 'perf=1');
   // The warm render's main-thread time as well as its wall time: on a loaded machine the wall
   // time is mostly waiting for a core, the thread time is the board's own work.
   const metrics = await chartPage.context().newCDPSession(chartPage);
@@ -392,10 +413,7 @@ async function chart(query: string) {
   await chartPage.getByTestId('range-30d').click();
   await waitForCharts(3);
   const warmThreadMs = (await threadTime()) - threadBefore;
-  if (cdp) {
-    const { profile } = await cdp.send('Profiler.stop');
-    (await import('node:fs')).writeFileSync(`${process.env.BENCH_PROFILE!}-chart`, JSON.stringify(profile));
-  }
+  await stopWarmProfile('chart');
   const warm = (await charts()).filter((c) => c.series === SERIES).at(-1)!;
   await chartPage.close();
   const figures = (c: Perf['charts'][number]) => ({
@@ -411,24 +429,57 @@ async function chart(query: string) {
   };
 }
 
+/**
+ * The `chart` scenario: only the region chart, BENCH_CHART_RUNS times (each on a fresh page, first
+ * then warm), with the median of each figure: for comparing chart changes without the views.
+ */
+async function chartOnly() {
+  const loadAtStart = load();
+  serveScenario('steady', STEADY_CHECKS);
+  stopDeltas();
+  chartBoard = true;
+  const runs: Awaited<ReturnType<typeof chart>>[] = [];
+  for (let i = 0; i < CHART_RUNS; i++) runs.push(await chart(process.env.BENCH_CHART_QUERY ?? 'perf=1'));
+  chartBoard = false;
+  const median = (values: number[]) => round([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!);
+  const first = {
+    frameMs: median(runs.map((r) => r.first.frameMs)),
+    drawnMs: median(runs.map((r) => r.first.drawnMs)),
+  };
+  const warm = {
+    frameMs: median(runs.map((r) => r.warm.frameMs)),
+    drawnMs: median(runs.map((r) => r.warm.drawnMs)),
+    mainThreadMs: median(runs.map((r) => r.warm.mainThreadMs)),
+  };
+  return {
+    bench: 'ui',
+    scenario: 'chart',
+    source: 'synthetic SSE server (bench/ui.ts) serving out/renderer',
+    series: SERIES,
+    pointsPerSeries: POINTS,
+    servedPoints: process.env.BENCH_CHART_POINTS === 'hint' ? 'about as many as asked' : 'all',
+    machine: { busyLoops: LOAD, nice: NICE, loadAtStart, loadAtEnd: load() },
+    runs: runs.map((r) => ({
+      firstFrameMs: r.first.frameMs,
+      warmFrameMs: r.warm.frameMs,
+      warmMainThreadMs: r.warm.mainThreadMs,
+    })),
+    median: { first, warm },
+    pass: { chartUnder150ms: first.frameMs < 150 && warm.frameMs < 150 },
+  };
+}
+
 /** One scenario's JSON line. */
 async function run(name: Scenario) {
+  if (name === 'chart') return chartOnly();
   const count = name === 'steady' ? STEADY_CHECKS : name === 'bad-hour' ? 300 : 10_000;
   const loadAtStart = load();
   deltaFrames.count = deltaFrames.bytes = deltaFrames.streams = 0;
   serveScenario(name, count);
   const { page, watch, readPerf, connect } = await openBoard();
-  const cdp = process.env.BENCH_PROFILE ? await page.context().newCDPSession(page) : null;
-  if (cdp) {
-    await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-    await cdp.send('Profiler.start');
-  }
+  const stopViewProfile = await startProfile(page, 200);
   const grid = await watch('checks', name === 'steady' ? SECONDS : SCENARIO_SECONDS, name === 'grid-10k');
-  if (cdp) {
-    const { profile } = await cdp.send('Profiler.stop');
-    (await import('node:fs')).writeFileSync(`${process.env.BENCH_PROFILE!}-${name}`, JSON.stringify(profile));
-  }
+  await stopViewProfile(name);
   const views: Record<string, Awaited<ReturnType<typeof watch>>> = { checks: grid };
   if (name !== 'grid-10k') {
     views.overview = await watch('wall', SIDE_SECONDS);

@@ -59,55 +59,58 @@ export type RpcKind = 'query' | 'action' | 'agent' | 'webhook';
 interface MethodSpec<P extends z.ZodType, R> {
   kind: RpcKind;
   role: RpcRole;
-  params: P;
+  /** Built on first use: the board loads this module at start-up and parses only a few params. */
+  readonly params: P;
   /** Phantom: the result's type (results travel from our own engine, not from a caller). */
   result?: R;
 }
 
-/** Curried so the result type is named while the params type is inferred from its schema. */
+/**
+ * Curried so the result type is named while the params type is inferred from its schema. The
+ * schema is built when first asked for, not at import (zod schemas cost at construction).
+ */
 const method =
   <R>() =>
-  <P extends z.ZodType>(kind: RpcKind, role: RpcRole, params: P): MethodSpec<P, R> => ({ kind, role, params });
+  <P extends z.ZodType>(kind: RpcKind, role: RpcRole, build: () => P): MethodSpec<P, R> => {
+    let params: P | undefined;
+    return {
+      kind,
+      role,
+      get params() {
+        return (params ??= build());
+      },
+    };
+  };
 
 type Outcome = { ok: boolean; message: string };
 
 export const RPC_CONTRACT = {
   /** A check's latency/availability series, downsampled to at most `points`. */
-  'history.series': method<SeriesPoint[]>()(
-    'query',
-    'viewer',
+  'history.series': method<SeriesPoint[]>()('query', 'viewer', () =>
     z.strictObject({ checkId, range, points: count('points', 2_000), vantage }),
   ),
   /** Availability (0..1) of a check over a range; null without data. */
-  'history.availability': method<number | null>()('query', 'viewer', z.strictObject({ checkId, range, vantage })),
+  'history.availability': method<number | null>()('query', 'viewer', () => z.strictObject({ checkId, range, vantage })),
   /** When a check's kept history starts (ms since the epoch), so availability says what it covers; null without data. */
-  'history.since': method<number | null>()('query', 'viewer', z.strictObject({ checkId, vantage })),
+  'history.since': method<number | null>()('query', 'viewer', () => z.strictObject({ checkId, vantage })),
   /** The latest raw results of a check, newest first (drill-down: phases, errors, DNS answers). */
-  'history.recent': method<ProbeResult[]>()(
-    'query',
-    'viewer',
+  'history.recent': method<ProbeResult[]>()('query', 'viewer', () =>
     z.strictObject({ checkId, limit: count('limit', 1_000), vantage }),
   ),
   /** Incidents in a time window, newest first (the board's snapshot holds only recent ones). */
-  'incidents.list': method<IncidentView[]>()(
-    'query',
-    'viewer',
+  'incidents.list': method<IncidentView[]>()('query', 'viewer', () =>
     z.strictObject({
       since: z.number({ error: 'since: expected a time in ms since the epoch' }).min(0, 'since: expected a time ≥ 0'),
       limit: count('limit', 1_000),
     }),
   ),
-  'incidents.acknowledge': method<IncidentView>()(
-    'action',
-    'operator',
+  'incidents.acknowledge': method<IncidentView>()('action', 'operator', () =>
     z.strictObject({
       incidentId,
       note: optionalNote,
     }),
   ),
-  'incidents.silence': method<IncidentView>()(
-    'action',
-    'operator',
+  'incidents.silence': method<IncidentView>()('action', 'operator', () =>
     z.strictObject({
       incidentId,
       forMs: z
@@ -117,11 +120,9 @@ export const RPC_CONTRACT = {
     }),
   ),
   /** Ends an incident's silence early: its notifications resume at once. */
-  'incidents.unsilence': method<IncidentView>()('action', 'operator', z.strictObject({ incidentId })),
+  'incidents.unsilence': method<IncidentView>()('action', 'operator', () => z.strictObject({ incidentId })),
   /** An update note on an incident's timeline (open or recently resolved). */
-  'incidents.note': method<IncidentView>()(
-    'action',
-    'operator',
+  'incidents.note': method<IncidentView>()('action', 'operator', () =>
     z.strictObject({
       incidentId,
       note: z
@@ -132,19 +133,15 @@ export const RPC_CONTRACT = {
     }),
   ),
   /** Resolves an open incident by hand, saying why; its alerts open a new one only when they fire again. */
-  'incidents.resolve': method<IncidentView>()(
-    'action',
-    'operator',
+  'incidents.resolve': method<IncidentView>()('action', 'operator', () =>
     z.strictObject({
       incidentId,
       note: optionalNote,
     }),
   ),
-  'failover.approve': method<Outcome>()('action', 'admin', z.strictObject({ policyId })),
-  'failover.reject': method<Outcome>()('action', 'admin', z.strictObject({ policyId })),
-  'failover.start': method<Outcome>()(
-    'action',
-    'admin',
+  'failover.approve': method<Outcome>()('action', 'admin', () => z.strictObject({ policyId })),
+  'failover.reject': method<Outcome>()('action', 'admin', () => z.strictObject({ policyId })),
+  'failover.start': method<Outcome>()('action', 'admin', () =>
     z.strictObject({
       policyId,
       reason: z
@@ -154,14 +151,12 @@ export const RPC_CONTRACT = {
         .max(500, 'reason: at most 500 characters'),
     }),
   ),
-  'failover.failback': method<Outcome>()('action', 'admin', z.strictObject({ policyId })),
+  'failover.failback': method<Outcome>()('action', 'admin', () => z.strictObject({ policyId })),
   /**
    * One sync from a probe agent (src/shared/agent-protocol.ts): the bearer token as sent, and the
    * body unparsed (the engine parses it, after the token, with AgentSyncRequestSchema).
    */
-  'agent.sync': method<AgentSyncOutcome>()(
-    'agent',
-    'agent',
+  'agent.sync': method<AgentSyncOutcome>()('agent', 'agent', () =>
     z.strictObject({
       token: z.string().max(512),
       body: z.string().max(MAX_AGENT_BODY_BYTES),
@@ -174,9 +169,7 @@ export const RPC_CONTRACT = {
    * methods have their own door, like the agent's): the Authorization header as sent and the
    * body unparsed; the engine checks the one against alertmanager_in and parses the other.
    */
-  'alertmanager.webhook': method<AgentSyncOutcome>()(
-    'webhook',
-    'webhook',
+  'alertmanager.webhook': method<AgentSyncOutcome>()('webhook', 'webhook', () =>
     z.strictObject({
       authorization: z.string().max(4_096),
       body: z.string().max(MAX_WEBHOOK_BODY_BYTES),
@@ -184,30 +177,24 @@ export const RPC_CONTRACT = {
   ),
   /** Agent tokens known to the centre (never the tokens themselves). */
   /** The engine's own health (scheduler, store queue, notification outcomes), for /metrics. */
-  'engine.health': method<EngineHealth>()('query', 'viewer', z.strictObject({})),
-  'vantages.tokens': method<AgentTokenView[]>()('query', 'admin', z.strictObject({})),
-  'vantages.revokeToken': method<Outcome>()(
-    'action',
-    'admin',
+  'engine.health': method<EngineHealth>()('query', 'viewer', () => z.strictObject({})),
+  'vantages.tokens': method<AgentTokenView[]>()('query', 'admin', () => z.strictObject({})),
+  'vantages.revokeToken': method<Outcome>()('action', 'admin', () =>
     z.strictObject({ tokenId: id('tokenId', 'an agent token id') }),
   ),
   /** The config file as the board may edit it: its path, revision and editable items (src/shared/config-edit.ts). */
-  'config.document': method<ConfigDocumentView>()('query', 'admin', z.strictObject({})),
+  'config.document': method<ConfigDocumentView>()('query', 'admin', () => z.strictObject({})),
   /**
    * One edit of a check, component or alert rule, written back to the config file when the file is
    * still at `revision` and the result is valid; the hot reload applies it.
    */
-  'config.edit': method<ConfigEditOutcome>()(
-    'action',
-    'admin',
+  'config.edit': method<ConfigEditOutcome>()('action', 'admin', () =>
     z.strictObject({ revision: RevisionSchema, edit: ConfigEditSchema }),
   ),
   /** API tokens of people and services (never the tokens themselves); headless server only. */
-  'auth.tokens': method<ApiTokenView[]>()('query', 'admin', z.strictObject({})),
+  'auth.tokens': method<ApiTokenView[]>()('query', 'admin', () => z.strictObject({})),
   /** A new API token, shown once; it acts with `role`, for `user` when given, until `expiresAt`. */
-  'auth.createToken': method<CreatedSecret>()(
-    'action',
-    'admin',
+  'auth.createToken': method<CreatedSecret>()('action', 'admin', () =>
     z.strictObject({
       name: z.string({ error: 'name: expected a name' }).trim().min(1, 'name: expected a name').max(100),
       role: z.enum(PERSON_ROLES, { error: 'role: expected viewer, operator or admin' }),
@@ -215,19 +202,17 @@ export const RPC_CONTRACT = {
       expiresAt: z.number({ error: 'expiresAt: expected a time in ms since the epoch' }).min(0).nullable(),
     }),
   ),
-  'auth.revokeToken': method<Outcome>()('action', 'admin', z.strictObject({ tokenId: id('tokenId', 'a token id') })),
+  'auth.revokeToken': method<Outcome>()('action', 'admin', () =>
+    z.strictObject({ tokenId: id('tokenId', 'a token id') }),
+  ),
   /** Kiosk links for wall displays: view-only, no sign-in, revocable. */
-  'auth.kioskLinks': method<KioskLinkView[]>()('query', 'admin', z.strictObject({})),
-  'auth.createKioskLink': method<CreatedSecret>()(
-    'action',
-    'admin',
+  'auth.kioskLinks': method<KioskLinkView[]>()('query', 'admin', () => z.strictObject({})),
+  'auth.createKioskLink': method<CreatedSecret>()('action', 'admin', () =>
     z.strictObject({
       name: z.string({ error: 'name: expected a name' }).trim().min(1, 'name: expected a name').max(100),
     }),
   ),
-  'auth.revokeKioskLink': method<Outcome>()(
-    'action',
-    'admin',
+  'auth.revokeKioskLink': method<Outcome>()('action', 'admin', () =>
     z.strictObject({ linkId: id('linkId', 'a kiosk link id') }),
   ),
 } as const;

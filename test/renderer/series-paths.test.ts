@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linePath } from '../../src/renderer/src/chart-geometry.ts';
+import { linePath, nearestRow, stepRows } from '../../src/renderer/src/chart-geometry.ts';
 
 const x = (t: number) => t / 10;
 const y = (v: number) => 100 - v;
@@ -31,5 +31,29 @@ describe('linePath', () => {
     ];
     expect(linePath(rows, 'p95', (t: number) => (t === 0 ? undefined : t), y)).toBe('M10,80');
     expect(linePath(rows, 'p50', x, y)).toBe('');
+  });
+});
+
+describe('stepRows', () => {
+  it('keeps the first and last rows and each row where the value changes: a step line through them is the same shape', () => {
+    const rows = [0, 0, 0.5, 0.5, 0.5, 0, null, null, 0].map((down, i) => ({ t: i, down }));
+    expect(stepRows(rows, 'down').map((r) => r.t)).toEqual([0, 2, 5, 6, 8]);
+  });
+
+  it('keeps one or two rows as they are', () => {
+    expect(stepRows([{ t: 1, down: 0 }], 'down')).toEqual([{ t: 1, down: 0 }]);
+    expect(stepRows([], 'down')).toEqual([]);
+  });
+});
+
+describe('nearestRow', () => {
+  const rows = [0, 10, 20, 30].map((t) => ({ t }));
+  it('finds the row nearest in time, the earlier on a tie, and clamps at both ends', () => {
+    expect(nearestRow(rows, 14)).toBe(1);
+    expect(nearestRow(rows, 16)).toBe(2);
+    expect(nearestRow(rows, 15)).toBe(1);
+    expect(nearestRow(rows, -100)).toBe(0);
+    expect(nearestRow(rows, 1000)).toBe(3);
+    expect(nearestRow([], 5)).toBe(-1);
   });
 });

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useMemo } from 'react';
+import { Suspense, useEffect, useLayoutEffect, useMemo } from 'react';
 import { ConfigBanner } from './components/ConfigBanner.tsx';
 import { ConfirmDialog } from './components/ConfirmDialog.tsx';
 import { Header } from './components/Header.tsx';
@@ -11,16 +11,42 @@ import { WallExit } from './components/WallExit.tsx';
 import { usePixelShift, useRotation, useWakeLock } from './hooks/use-wall.ts';
 import { NAV_VIEWS, navigate, useRoute, wallOptions, type Route, type ViewName } from './route.ts';
 import { useBoard } from './store.ts';
-import { AccessView } from './views/AccessView.tsx';
-import { CheckDetail } from './views/CheckDetail.tsx';
-import { ComponentDetail } from './views/ComponentView.tsx';
-import { ConfigView } from './views/ConfigView.tsx';
-import { IncidentsView } from './views/IncidentsView.tsx';
-import { VantagesView } from './views/VantagesView.tsx';
-import { LatencyView } from './views/LatencyView.tsx';
-import { RegionMap } from './views/RegionMap.tsx';
+import { lazyView, ViewLoadBoundary } from './lazy-view.tsx';
 import { StatusGrid } from './views/StatusGrid.tsx';
 import { WallOverview } from './views/WallOverview.tsx';
+
+// The grid and the overview are in the first chunk (a board opens on them); every other view is
+// its own chunk, evaluated when first shown or prefetched when the browser is idle after start-up.
+const LAZY = {
+  latency: lazyView(() => import('./views/LatencyView.tsx').then((m) => m.LatencyView)),
+  check: lazyView(() => import('./views/CheckDetail.tsx').then((m) => m.CheckDetail)),
+  component: lazyView(() => import('./views/ComponentView.tsx').then((m) => m.ComponentDetail)),
+  incidents: lazyView(() => import('./views/IncidentsView.tsx').then((m) => m.IncidentsView)),
+  map: lazyView(() => import('./views/RegionMap.tsx').then((m) => m.RegionMap)),
+  vantages: lazyView(() => import('./views/VantagesView.tsx').then((m) => m.VantagesView)),
+  access: lazyView(() => import('./views/AccessView.tsx').then((m) => m.AccessView)),
+  config: lazyView(() => import('./views/ConfigView.tsx').then((m) => m.ConfigView)),
+};
+const LatencyView = LAZY.latency.View;
+const CheckDetail = LAZY.check.View;
+const ComponentDetail = LAZY.component.View;
+const IncidentsView = LAZY.incidents.View;
+const RegionMap = LAZY.map.View;
+const VantagesView = LAZY.vantages.View;
+const AccessView = LAZY.access.View;
+const ConfigView = LAZY.config.View;
+
+/**
+ * Loads every lazy view's code, one after another (the latency view, with the charts, first),
+ * waiting for `between` before each: one chunk per idle period, so a chart's data arriving
+ * meanwhile waits for one chunk's evaluation at most.
+ */
+export async function prefetchViews(between: () => Promise<void>): Promise<void> {
+  for (const view of Object.values(LAZY)) {
+    await between();
+    await view.prefetch().catch(() => undefined);
+  }
+}
 
 export function App() {
   const route = useRoute();
@@ -74,7 +100,11 @@ export function App() {
       {config && <ConfigBanner config={config} />}
       <main className="view" id="main">
         {hasBoard ? (
-          <View view={view} route={route} wall={wall.wall} />
+          <ViewLoadBoundary resetKey={view}>
+            <Suspense fallback={<p className="empty">Loading…</p>}>
+              <View view={view} route={route} wall={wall.wall} />
+            </Suspense>
+          </ViewLoadBoundary>
         ) : (
           <p className="empty">Waiting for the engine…</p>
         )}

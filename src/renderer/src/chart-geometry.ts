@@ -48,7 +48,7 @@ export function latencyTicks(max: number, count = 4): number[] {
 
 const TICK_STEPS = [
   60_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
-  172_800_000, 604_800_000,
+  172_800_000, 345_600_000, 604_800_000,
 ];
 
 /** Round-time ticks across the whole range (recharts would otherwise tick only where data is). */
@@ -57,4 +57,29 @@ export function timeTicks([from, to]: [number, number], max = 7): number[] {
   const ticks: number[] = [];
   for (let t = Math.ceil(from / step) * step; t <= to; t += step) ticks.push(t);
   return ticks;
+}
+
+/**
+ * The rows at which `key` changes (and the first and last): a step line through them draws the
+ * same shape as through every row. Recharts gets only these (the downtime area), not every row.
+ */
+export function stepRows<R extends ChartRowLike>(rows: readonly R[], key: string): R[] {
+  const out: R[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    if (i === 0 || i === rows.length - 1 || rows[i]![key] !== rows[i - 1]![key]) out.push(rows[i]!);
+  }
+  return out;
+}
+
+/** The index of the row nearest to time `t` in rows sorted by time (-1 when there are none). */
+export function nearestRow(rows: readonly { t: number }[], t: number): number {
+  if (rows.length === 0) return -1;
+  let lo = 0;
+  let hi = rows.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid]!.t < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && t - rows[lo - 1]!.t <= rows[lo]!.t - t ? lo - 1 : lo;
 }

@@ -1,13 +1,18 @@
 import { createRoot } from 'react-dom/client';
-import { LatencyChart, PERCENTILE_SERIES } from './components/LatencyChart.tsx';
+import { perf } from './perf.ts';
 
 /**
- * Renders a tiny chart once, off screen, while the browser is idle after start-up, so recharts'
- * code is compiled before the first real chart: a wall's first latency view otherwise pays for
- * it in the middle of its dwell.
+ * After start-up, in idle time: renders a tiny chart once, off screen, so recharts' code is
+ * loaded and compiled before the first real chart (a wall's first latency view otherwise pays for
+ * it in the middle of its dwell; a board opened on the latency view does it while its series are
+ * fetched), unless a real one has been drawn; then loads the other views' code
+ * (`prefetchViews`, one chunk per idle period).
  */
-export function warmUpCharts(): void {
-  const run = () => {
+export function warmUpCharts(prefetchViews: (between: () => Promise<void>) => Promise<void>): void {
+  const run = async () => {
+    await idle();
+    const { LatencyChart, PERCENTILE_SERIES } = await import('./components/LatencyChart.tsx');
+    if (perf.charts.length > 0) return prefetchViews(idle);
     const host = document.createElement('div');
     host.setAttribute('aria-hidden', 'true');
     host.style.cssText = 'position:fixed;left:-10000px;top:0;width:400px;height:200px;visibility:hidden';
@@ -32,7 +37,15 @@ export function warmUpCharts(): void {
       root.unmount();
       host.remove();
     }, 1000);
+    await prefetchViews(idle);
   };
-  if ('requestIdleCallback' in window) requestIdleCallback(run, { timeout: 5000 });
-  else setTimeout(run, 2000);
+  void run();
+}
+
+/** The browser's next idle period (or two seconds, where it has no idle callbacks). */
+function idle(): Promise<void> {
+  return new Promise((resolve) => {
+    if ('requestIdleCallback' in window) requestIdleCallback(() => resolve(), { timeout: 5000 });
+    else setTimeout(resolve, 2000);
+  });
 }

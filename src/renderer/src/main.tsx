@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './App.tsx';
+import { App, prefetchViews } from './App.tsx';
 import { warmUpCharts } from './chart-warmup.tsx';
 import { connectWhenAllowed } from './identity.ts';
 import { setTransport } from './rpc.ts';
@@ -19,4 +19,4 @@ createRoot(document.getElementById('root')!).render(
     <App />
   </StrictMode>,
 );
-warmUpCharts();
+warmUpCharts(prefetchViews);

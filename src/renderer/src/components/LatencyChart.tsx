@@ -1,9 +1,9 @@
-import { memo, useLayoutEffect, useMemo, useRef } from 'react';
-import { Area, CartesianGrid, ComposedChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
+import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { Area, ComposedChart, ReferenceLine, XAxis, YAxis } from 'recharts';
 import { formatAxisLatency, formatLatency, formatPercent, formatTime } from '../format.ts';
 import { rawCharts, recordChart } from '../perf.ts';
-import { latencyTicks, timeTicks } from '../chart-geometry.ts';
-import { SeriesPaths, SeriesTooltip } from './SeriesPaths.tsx';
+import { latencyTicks, stepRows, timeTicks } from '../chart-geometry.ts';
+import { GridLines, HoverLayer, SeriesPaths, SeriesTooltip } from './SeriesPaths.tsx';
 
 export interface ChartSeries {
   key: string;
@@ -87,8 +87,11 @@ export const LatencyChart = memo(function LatencyChart({
       ? [...shown, { t: domain[1], [DOWN_KEY]: last[DOWN_KEY] ?? null }]
       : shown;
   }, [rows, width, keys, domain]);
-  const rowsByTime = useMemo(() => new Map(data.map((r) => [r.t, r])), [data]);
   const hasDowntime = useMemo(() => data.some((r) => (r[DOWN_KEY] ?? 0) > 0), [data]);
+  // Recharts draws the frame (axes, threshold, downtime) from the rows where the downtime
+  // changes, not from every row: its per-row work was most of a render. The lines, the grid and
+  // the tooltip are the board's, on recharts' scales, from every row.
+  const frame = useMemo(() => stepRows(data, DOWN_KEY), [data]);
   // Series with too few values for a line (a check down most of the range) are drawn as dots.
   const sparse = useMemo(
     () => new Set(keys.filter((k) => data.reduce((n, r) => n + (r[k] !== null && r[k] !== undefined ? 1 : 0), 0) < 3)),
@@ -97,7 +100,12 @@ export const LatencyChart = memo(function LatencyChart({
   // Render time for the UI benchmark: from a data change to commit, and to the next frame.
   const started = useRef({ at: 0, data: null as ChartRow[] | null });
   if (started.current.data !== data) started.current = { at: receivedAt || performance.now(), data };
-  const surface = useRef<HTMLDivElement>(null);
+  const surface = useRef<HTMLDivElement | null>(null);
+  const [host, setHost] = useState<HTMLDivElement | null>(null);
+  const surfaceRef = useCallback((element: HTMLDivElement | null) => {
+    surface.current = element;
+    setHost(element);
+  }, []);
   useLayoutEffect(() => {
     const { at } = started.current;
     if (at === 0) return;
@@ -139,18 +147,23 @@ export const LatencyChart = memo(function LatencyChart({
   // Lines as thick for the eye on a 4K wall as on a desk: they scale with the type.
   const thickness = Math.max(1, rem / 20);
   const span = domain[1] - domain[0];
-  const ticks = useMemo(() => timeTicks(domain, Math.max(3, Math.floor(width / (rem * 6)))), [domain, width, rem]);
   const font = Math.round(0.75 * rem);
+  // As many time ticks as their labels fit with 3 rem between them ("07 Nov, 08:0" or "08:00"):
+  // recharts is told to show every tick, not to measure labels and drop the overlapping ones.
+  const labelPx = font * 0.6 * (span > 36 * 3_600_000 ? 12 : 5) + rem * 3;
+  const ticks = useMemo(() => timeTicks(domain, Math.max(3, Math.floor(width / labelPx))), [domain, width, labelPx]);
+  const margin = useMemo(() => ({ top: rem * 0.6, right: rem * 1.5, bottom: 0, left: 0 }), [rem]);
   if (width <= 0 || height <= 0) return null;
   return (
-    <div className="chart-surface" ref={surface}>
-      <ComposedChart
-        width={width}
-        height={height}
-        data={data}
-        margin={{ top: rem * 0.6, right: rem * 1.5, bottom: 0, left: 0 }}
-      >
-        <CartesianGrid stroke="#2a3344" strokeDasharray="3 6" vertical={false} />
+    <div
+      className="chart-surface"
+      ref={surfaceRef}
+      {...(interactive
+        ? { tabIndex: 0, role: 'group', 'aria-label': 'Latency chart: arrow keys step through the values' }
+        : {})}
+    >
+      <ComposedChart width={width} height={height} data={frame} margin={margin}>
+        <GridLines ticks={yTicks} stroke="#2a3344" dash="3 6" />
         <XAxis
           dataKey="t"
           type="number"
@@ -158,12 +171,14 @@ export const LatencyChart = memo(function LatencyChart({
           domain={domain}
           allowDataOverflow
           ticks={ticks}
+          // Every tick given (timeTicks spaces them for the width): recharts would otherwise
+          // measure each label in the DOM to drop overlapping ones.
+          interval={0}
           tickFormatter={(t: number) =>
             formatTime(t, timezone, span > 36 * 3_600_000).slice(0, span > 36 * 3_600_000 ? 12 : 5)
           }
           stroke="#a9b4c4"
           tick={{ fontSize: font, fill: '#c9d2de' }}
-          minTickGap={rem * 3}
           height={Math.round(font * 2.4)}
         />
         <YAxis
@@ -172,14 +187,14 @@ export const LatencyChart = memo(function LatencyChart({
           width={rem * 4.6}
           domain={[0, top]}
           ticks={yTicks}
+          interval={0}
           // The lines are not recharts items (SeriesPaths): the axis takes its domain as given.
           allowDataOverflow
           tickFormatter={(v: number) => formatAxisLatency(v, top)}
         />
         {/* Downtime: a step area on its own 0..1 axis, as tall as the share of probes that failed. */}
-        <YAxis yAxisId="down" domain={[0, 1]} hide />
-        {/* Also the one recharts item of an interactive chart: its tooltip shows only with one. */}
-        {(hasDowntime || interactive) && (
+        {hasDowntime && <YAxis yAxisId="down" domain={[0, 1]} hide />}
+        {hasDowntime && (
           <Area
             yAxisId="down"
             dataKey={DOWN_KEY}
@@ -191,7 +206,7 @@ export const LatencyChart = memo(function LatencyChart({
             isAnimationActive={false}
             activeDot={false}
             connectNulls={false}
-            className={hasDowntime ? 'downtime' : undefined}
+            className="downtime"
           />
         )}
         {showThreshold && (
@@ -209,13 +224,21 @@ export const LatencyChart = memo(function LatencyChart({
             }}
           />
         )}
+        <SeriesPaths
+          data={data}
+          series={series}
+          thickness={thickness}
+          sparse={sparse}
+          dotRadius={Math.max(3, rem * 0.2)}
+        />
         {interactive && (
-          <Tooltip
-            isAnimationActive={false}
-            content={({ label }) => (
+          <HoverLayer
+            data={data}
+            domain={domain}
+            host={host}
+            tooltip={(row) => (
               <SeriesTooltip
-                label={label}
-                rows={rowsByTime}
+                row={row}
                 series={series}
                 downKey={DOWN_KEY}
                 fontSize={font}
@@ -226,13 +249,6 @@ export const LatencyChart = memo(function LatencyChart({
             )}
           />
         )}
-        <SeriesPaths
-          data={data}
-          series={series}
-          thickness={thickness}
-          sparse={sparse}
-          dotRadius={Math.max(3, rem * 0.2)}
-        />
       </ComposedChart>
     </div>
   );

@@ -1,6 +1,7 @@
-import { useId } from 'react';
+import { useEffect, useId, useState, type MouseEvent, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
 import { usePlotArea, useXAxisScale, useYAxisScale } from 'recharts';
-import { linePath, type Scale } from '../chart-geometry.ts';
+import { linePath, nearestRow, type Scale } from '../chart-geometry.ts';
 import type { ChartRow, ChartSeries } from './LatencyChart.tsx';
 
 interface Props {
@@ -16,8 +17,7 @@ interface Props {
  * The chart's lines, drawn inside recharts' chart on its own axes (the scales from its hooks)
  * but without a `<Line>` per series: recharts 3 builds a point object, a label entry and
  * selector passes for every point of every line, about twice the time of the rest of the chart
- * for ten lines (docs/BENCHMARKS.md, issue 16). Axes, grid, threshold, downtime and tooltip stay
- * recharts'.
+ * for ten lines (docs/BENCHMARKS.md, issue 16). Axes, threshold and downtime stay recharts'.
  */
 export function SeriesPaths({ data, series, thickness, sparse, dotRadius }: Props) {
   const x = useXAxisScale() as Scale | undefined;
@@ -63,10 +63,118 @@ export function SeriesPaths({ data, series, thickness, sparse, dotRadius }: Prop
   );
 }
 
+/**
+ * The chart's horizontal grid, one line per y tick, on recharts' y scale: recharts'
+ * `CartesianGrid` computed its own ticks and positions again (about a tenth of a first render).
+ */
+export function GridLines({ ticks, stroke, dash }: { ticks: readonly number[]; stroke: string; dash: string }) {
+  const y = useYAxisScale() as Scale | undefined;
+  const plot = usePlotArea();
+  if (!y || !plot) return null;
+  return (
+    <g className="chart-grid-lines">
+      {ticks.map((tick) => {
+        const py = y(tick);
+        return py === undefined || !Number.isFinite(py) ? null : (
+          <line
+            key={tick}
+            x1={plot.x}
+            x2={plot.x + plot.width}
+            y1={py}
+            y2={py}
+            stroke={stroke}
+            strokeDasharray={dash}
+          />
+        );
+      })}
+    </g>
+  );
+}
+
+interface HoverProps {
+  data: readonly ChartRow[];
+  domain: [number, number];
+  /** The HTML element the tooltip is placed in (the chart's surface), which also takes the arrow keys. */
+  host: HTMLElement | null;
+  tooltip: (row: ChartRow) => ReactNode;
+}
+
+/**
+ * The chart's tooltip and cursor, on the board's rows: the pointer (or the arrow keys, with the
+ * chart focused) picks the nearest row, a line marks it and `tooltip` says its values. Recharts'
+ * own tooltip needs every row in recharts' data, whose per-row work was most of a render.
+ */
+export function HoverLayer({ data, domain, host, tooltip }: HoverProps) {
+  const x = useXAxisScale() as Scale | undefined;
+  const plot = usePlotArea();
+  const [index, setIndex] = useState<number | null>(null);
+  /** Where the pointer is, in the chart's pixels (null: the keys moved the cursor). */
+  const [pointerY, setPointerY] = useState<number | null>(null);
+  const count = data.length;
+  useEffect(() => {
+    if (!host) return;
+    const onKey = (event: KeyboardEvent) => {
+      const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+      if (step === 0 || count === 0) return;
+      event.preventDefault();
+      setPointerY(null);
+      setIndex((i) => Math.max(0, Math.min(count - 1, i === null ? (step > 0 ? 0 : count - 1) : i + step)));
+    };
+    const onBlur = () => setIndex(null);
+    host.addEventListener('keydown', onKey);
+    host.addEventListener('blur', onBlur);
+    return () => {
+      host.removeEventListener('keydown', onKey);
+      host.removeEventListener('blur', onBlur);
+    };
+  }, [host, count]);
+  if (!x || !plot) return null;
+  const row = index === null ? undefined : data[index];
+  const cx = row ? x(row.t) : undefined;
+  const onMove = (event: MouseEvent<SVGRectElement>) => {
+    const box = event.currentTarget.ownerSVGElement?.getBoundingClientRect();
+    const t = domain[0] + ((event.clientX - (box?.left ?? 0) - plot.x) / plot.width) * (domain[1] - domain[0]);
+    const i = nearestRow(data, t);
+    setIndex(i < 0 ? null : i);
+    setPointerY(event.clientY - (box?.top ?? 0));
+  };
+  const onRight = cx !== undefined && cx > plot.x + plot.width / 2;
+  return (
+    <g className="chart-hover">
+      {cx !== undefined && (
+        <line x1={cx} x2={cx} y1={plot.y} y2={plot.y + plot.height} stroke="#a9b4c4" strokeWidth={1} />
+      )}
+      <rect
+        x={plot.x}
+        y={plot.y}
+        width={plot.width}
+        height={plot.height}
+        fill="transparent"
+        onMouseMove={onMove}
+        onMouseLeave={() => setIndex(null)}
+      />
+      {row &&
+        cx !== undefined &&
+        host &&
+        createPortal(
+          <div
+            className="chart-tooltip-box"
+            style={{
+              left: onRight ? cx - 12 : cx + 12,
+              top: pointerY === null ? plot.y + 8 : Math.max(plot.y, pointerY - 24),
+              transform: onRight ? 'translateX(-100%)' : undefined,
+            }}
+          >
+            {tooltip(row)}
+          </div>,
+          host,
+        )}
+    </g>
+  );
+}
+
 interface TipProps {
-  /** The hovered row's time, as recharts' tooltip gives it (undefined when nothing is hovered). */
-  label: unknown;
-  rows: ReadonlyMap<number, ChartRow>;
+  row: ChartRow;
   series: readonly ChartSeries[];
   downKey: string;
   fontSize: number;
@@ -75,22 +183,8 @@ interface TipProps {
   formatShare: (v: number | null) => string;
 }
 
-/**
- * The tooltip's content, read from the hovered row itself: the lines are not recharts items,
- * so its own payload would hold only the downtime. Each series in its colour, a gap as "—".
- */
-export function SeriesTooltip({
-  label,
-  rows,
-  series,
-  downKey,
-  fontSize,
-  formatTime,
-  formatValue,
-  formatShare,
-}: TipProps) {
-  const row = typeof label === 'number' ? rows.get(label) : undefined;
-  if (!row) return null;
+/** The tooltip's content, read from the hovered row: each series in its colour, a gap as "—". */
+export function SeriesTooltip({ row, series, downKey, fontSize, formatTime, formatValue, formatShare }: TipProps) {
   const down = row[downKey] ?? 0;
   return (
     <div className="chart-tooltip" style={{ fontSize }}>
