@@ -22,6 +22,10 @@
  * Each line's `connect` is the long tasks from opening the page to a second after its first
  * tile (the snapshot's parse, apply and first render); `views` are measured after that.
  *
+ * BENCH_PROFILE=path writes CPU profiles (path-<scenario>, path-<scenario>-connect, path-chart);
+ * BENCH_TRACE=path DevTools timeline traces of each grid and of connecting (path-<scenario>.json,
+ * path-<scenario>-connect.json).
+ *
  * BENCH_LOAD=n runs n busy loops beside the browser for the whole run (a small, busy wall
  * computer); BENCH_NICE=n runs the benchmark and its browser at that nice value (negative: ahead
  * of whatever else the machine runs, to approximate a quiet machine on a shared one; the busy
@@ -282,6 +286,11 @@ async function openBoard() {
     await profiler.send('Profiler.setSamplingInterval', { interval: 200 });
     await profiler.send('Profiler.start');
   }
+  if (process.env.BENCH_TRACE)
+    await browser.startTracing(page, {
+      path: `${process.env.BENCH_TRACE}-${scenario}-connect.json`,
+      categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink.user_timing'],
+    });
   await page.goto(`${base}?perf=1#/checks`);
   await page.waitForSelector('[data-testid="connection"][data-state="live"]');
   await page.waitForSelector('[data-testid="check-c0000"]');
@@ -339,6 +348,7 @@ async function openBoard() {
   await sleep(1000);
   const connectTasks = await takeLongTasks();
   const connect = { longTasks: connectTasks.length, longestTaskMs: round(Math.max(0, ...connectTasks)) };
+  if (process.env.BENCH_TRACE) await browser.stopTracing();
   if (profiler) {
     const { profile } = await profiler.send('Profiler.stop');
     (await import('node:fs')).writeFileSync(
@@ -424,7 +434,14 @@ async function run(name: Scenario) {
     await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
     await cdp.send('Profiler.start');
   }
+  // BENCH_TRACE=path: a DevTools timeline trace of the grid (path-<scenario>.json): what the long tasks are.
+  if (process.env.BENCH_TRACE)
+    await browser.startTracing(page, {
+      path: `${process.env.BENCH_TRACE}-${name}.json`,
+      categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink.user_timing'],
+    });
   const grid = await watch('checks', name === 'steady' ? SECONDS : SCENARIO_SECONDS, name === 'grid-10k');
+  if (process.env.BENCH_TRACE) await browser.stopTracing();
   if (cdp) {
     const { profile } = await cdp.send('Profiler.stop');
     (await import('node:fs')).writeFileSync(`${process.env.BENCH_PROFILE!}-${name}`, JSON.stringify(profile));
