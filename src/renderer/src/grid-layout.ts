@@ -115,16 +115,19 @@ export function groupChecks(
     for (const position of positions) {
       const check = checks[position]!;
       const shown = !keep || keep(check);
-      const own = byParent.get(check.id);
-      const kids = own ? worstFirst(own, checks, keep) : [];
-      if (!shown && kids.length === 0) continue;
+      // Nothing looked up or made per check that has no instances (most boards have none).
+      const own = byParent.size > 0 ? byParent.get(check.id) : undefined;
+      const kids = own ? worstFirst(own, checks, keep) : null;
+      if (!shown && !kids?.length) continue;
       const bucket = buckets[STATUS_RANK[check.status] * 2 + (causes && roles.get(check.id) === 'root_cause' ? 0 : 1)]!;
       if (shown) {
         bucket.push(check.id);
         counts[check.status]++;
       }
-      bucket.push(...kids);
-      instances += kids.length;
+      if (kids) {
+        bucket.push(...kids);
+        instances += kids.length;
+      }
     }
     const ids = buckets.flat();
     if (ids.length === 0) continue;

@@ -17,10 +17,16 @@ const BEAT_COLOUR: Record<Beat, string> = {
 export const HeartbeatStrip = memo(function HeartbeatStrip({ beats }: { beats: string | undefined }) {
   if (!beats) return <div className="beats is-empty" aria-hidden="true" />;
   const n = beats.length;
-  const stops = [...beats].map((b, i) => {
-    const colour = BEAT_COLOUR[b as Beat] ?? BEAT_COLOUR.x;
-    return `${colour} ${((i / n) * 100).toFixed(2)}% ${(((i + 1) / n) * 100).toFixed(2)}%`;
-  });
+  // One stop per run of equal results, not per result: a healthy strip is a single colour, and
+  // fewer stops are less to paint each time a tile's strip moves on (every second per check).
+  const stops: string[] = [];
+  for (let from = 0; from < n;) {
+    let to = from + 1;
+    while (to < n && beats[to] === beats[from]) to++;
+    const colour = BEAT_COLOUR[beats[from] as Beat] ?? BEAT_COLOUR.x;
+    stops.push(`${colour} ${((from / n) * 100).toFixed(2)}% ${((to / n) * 100).toFixed(2)}%`);
+    from = to;
+  }
   const style = {
     '--n': n,
     width: `${(n / BEATS_KEPT) * 100}%`,
