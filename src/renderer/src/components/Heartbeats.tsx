@@ -28,9 +28,9 @@ export const HeartbeatStrip = memo(function HeartbeatStrip({ beats }: { beats: s
     from = to;
   }
   const style = {
-    '--n': n,
     width: `${(n / BEATS_KEPT) * 100}%`,
-    backgroundImage: `linear-gradient(to right, ${stops.join(', ')})`,
+    // The gaps between slots: the tile's background over the colours.
+    backgroundImage: `repeating-linear-gradient(to right, transparent 0 calc(${100 / n}% - 2px), var(--tile-bg) calc(${100 / n}% - 2px) ${100 / n}%), linear-gradient(to right, ${stops.join(', ')})`,
   } as CSSProperties;
   return <div className="beats" style={style} role="img" aria-label={describeBeats(beats)} data-beats={beats} />;
 });
