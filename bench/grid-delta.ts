@@ -9,12 +9,12 @@
  * header then counted every check on each delta, done here the same way), to compare builds.
  * BENCH_DELTAS (default 400) and BENCH_CHECKS (10,000).
  */
-import { BEATS_KEPT, addBeat } from '../src/shared/beats.ts';
 import { diffCheck } from '../src/shared/check-patch.ts';
-import type { BoardSnapshot, CheckView, RegionView, Status } from '../src/shared/model.ts';
+import type { BoardSnapshot, CheckView, RegionView } from '../src/shared/model.ts';
 import { PROTOCOL_VERSION, type BoardMessage, type CheckPatch } from '../src/shared/protocol.ts';
 import { applyMessagesTo, type BoardData } from '../src/renderer/src/apply-messages.ts';
 import { groupChecks, NameOrder } from '../src/renderer/src/grid-layout.ts';
+import { nextResult, seededRandom, syntheticCheck } from './synthetic-board.ts';
 
 const CHECKS = Number(process.env.BENCH_CHECKS ?? 10_000);
 const DELTAS = Number(process.env.BENCH_DELTAS ?? 400);
@@ -25,28 +25,11 @@ const regions: RegionView[] = ['hk', 'sg', 'tyo', 'syd', 'bom', 'fra', 'iad', 's
   lon: 0,
   providerRegion: null,
 }));
-let random = 42;
-const rand = () => (random = (random * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+const rand = seededRandom();
 const t0 = 1_700_000_000_000;
-const checks: CheckView[] = Array.from({ length: CHECKS }, (_, i) => ({
-  id: `c${String(i).padStart(5, '0')}`,
-  name: `Service ${i} ${['api', 'web', 'db', 'cache', 'dns'][i % 5]}`,
-  type: 'http',
-  target: `GET https://svc-${i}.example.net/health`,
-  region: regions[i % regions.length]!.id,
-  intervalMs: 1000,
-  timeoutMs: 500,
-  status: 'up',
-  since: t0,
-  lastProbeAt: t0,
-  latencyMs: 20,
-  errorClass: null,
-  message: 'HTTP 200',
-  consecutiveFailures: 0,
-  consecutiveSuccesses: 10,
-  degradedLatencyMs: 500,
-  beats: 'u'.repeat(BEATS_KEPT),
-}));
+const checks: CheckView[] = Array.from({ length: CHECKS }, (_, i) =>
+  syntheticCheck(i, `c${String(i).padStart(5, '0')}`, regions[i % regions.length]!.id, 'up', t0),
+);
 
 let seq = 1;
 function nextDelta(tick: number): BoardMessage {
@@ -54,18 +37,7 @@ function nextDelta(tick: number): BoardMessage {
   const patches: CheckPatch[] = [];
   for (let i = tick % 4; i < checks.length; i += 4) {
     const prev = checks[i]!;
-    const flip = rand() < 0.002;
-    const status: Status = flip ? (prev.status === 'up' ? 'down' : 'up') : prev.status;
-    const next: CheckView = {
-      ...prev,
-      status,
-      since: flip ? at : prev.since,
-      lastProbeAt: at,
-      latencyMs: Math.round((15 + rand() * 30) * 10) / 10,
-      errorClass: status === 'down' ? 'connect_refused' : null,
-      message: status === 'down' ? 'connect ECONNREFUSED' : 'HTTP 200',
-      beats: addBeat(prev.beats, status === 'down' ? 'd' : 'u'),
-    };
+    const next = nextResult(prev, at, null, rand);
     checks[i] = next;
     const patch = diffCheck(prev, next);
     if (patch) patches.push(patch);

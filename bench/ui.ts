@@ -42,12 +42,12 @@ import type { AddressInfo } from 'node:net';
 import { loadavg, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
-import { addBeat, BEATS_KEPT } from '../src/shared/beats.ts';
 import type { BoardSnapshot, CheckView, SeriesPoint, Status } from '../src/shared/model.ts';
 import { diffCheck } from '../src/shared/check-patch.ts';
 import { PROTOCOL_VERSION, type BoardMessage, type CheckPatch } from '../src/shared/protocol.ts';
 import { readStatic } from '../src/server/static-files.ts';
 import { AUTH_ME_PATH, type AuthMe } from '../src/shared/auth-api.ts';
+import { nextResult, seededRandom, syntheticCheck } from './synthetic-board.ts';
 
 type Scenario = 'steady' | 'bad-hour' | 'grid-10k';
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'steady,bad-hour,grid-10k')
@@ -82,12 +82,7 @@ if (NICE !== null) setPriority(NICE);
 const busy = Array.from({ length: LOAD }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
 
 let seq = 0;
-let random = 42;
-const rand = () => {
-  // A fixed-seed generator: runs compare like with like.
-  random = (random * 1_103_515_245 + 12_345) % 2 ** 31;
-  return random / 2 ** 31;
-};
+const rand = seededRandom();
 
 let scenario: Scenario = 'steady';
 
@@ -100,26 +95,9 @@ function failing(i: number): Status | null {
 
 const now0 = Date.now();
 function makeChecks(count: number): CheckView[] {
-  return Array.from({ length: count }, (_, i) => ({
-    id: `c${String(i).padStart(4, '0')}`,
-    name: `Service ${i} ${['api', 'web', 'db', 'cache', 'dns'][i % 5]}`,
-    type: 'http',
-    target: `GET https://svc-${i}.example.net/health`,
-    region: REGIONS[i % REGIONS.length]!.id,
-    intervalMs: 1000,
-    timeoutMs: 500,
-    status: failing(i) ?? 'up',
-    since: now0 - 3_600_000,
-    lastProbeAt: now0,
-    latencyMs: 20,
-    errorClass: null,
-    message: 'HTTP 200',
-    consecutiveFailures: 0,
-    consecutiveSuccesses: 10,
-    degradedLatencyMs: 500,
-    // A full heartbeat strip, as every check carries after 30 results.
-    beats: (failing(i) === 'down' ? 'd' : failing(i) === 'degraded' ? 'g' : 'u').repeat(BEATS_KEPT),
-  }));
+  return Array.from({ length: count }, (_, i) =>
+    syntheticCheck(i, `c${String(i).padStart(4, '0')}`, REGIONS[i % REGIONS.length]!.id, failing(i) ?? 'up', now0),
+  );
 }
 let checks: CheckView[] = [];
 
@@ -148,19 +126,7 @@ function nextDelta(tick: number): BoardMessage {
   const patches: CheckPatch[] = [];
   for (let i = tick % 4; i < checks.length; i += 4) {
     const prev = checks[i]!;
-    const forced = failing(i);
-    const flip = forced === null && rand() < 0.002;
-    const status: Status = forced ?? (flip ? (prev.status === 'up' ? 'down' : 'up') : prev.status);
-    const next: CheckView = {
-      ...prev,
-      status,
-      since: flip ? at : prev.since,
-      lastProbeAt: at,
-      latencyMs: Math.round(((status === 'degraded' ? 800 : 15) + rand() * 30) * 10) / 10,
-      errorClass: status === 'down' ? 'connect_refused' : null,
-      message: status === 'down' ? 'connect ECONNREFUSED' : 'HTTP 200',
-      beats: addBeat(prev.beats, status === 'down' ? 'd' : status === 'degraded' ? 'g' : 'u'),
-    };
+    const next = nextResult(prev, at, failing(i), rand);
     checks[i] = next;
     // What the engine sends: only what changed in each check (shared/check-patch.ts).
     const patch = diffCheck(prev, next);
