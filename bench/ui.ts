@@ -23,7 +23,13 @@
  *    pages, with each run's figures and the medians (for comparing chart changes quickly);
  *    BENCH_CHART_POINTS=hint serves about the points the board asks for, as the engine does.
  * Each line's `connect` is the long tasks from opening the page to a second after its first
- * tile (the snapshot's parse, apply and first render); `views` are measured after that.
+ * tile (the snapshot's parse, apply and first render); `views` are measured after that. Both
+ * give the renderer's main-thread CPU time (`mainThreadMs`, `mainThreadMsPerSecond`: DevTools'
+ * ThreadTime), the board's own work, which a loaded machine's waits for a core do not inflate.
+ *
+ * BENCH_PROFILE=path writes CPU profiles (path-<scenario>, path-<scenario>-connect, path-chart);
+ * BENCH_TRACE=path DevTools timeline traces of each grid and of connecting (path-<scenario>.json,
+ * path-<scenario>-connect.json).
  *
  * BENCH_LOAD=n runs n busy loops beside the browser for the whole run (a small, busy wall
  * computer); BENCH_NICE=n runs the benchmark and its browser at that nice value (negative: ahead
@@ -39,12 +45,12 @@ import type { AddressInfo } from 'node:net';
 import { loadavg, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from '@playwright/test';
-import { addBeat, BEATS_KEPT } from '../src/shared/beats.ts';
 import type { BoardSnapshot, CheckView, SeriesPoint, Status } from '../src/shared/model.ts';
 import { diffCheck } from '../src/shared/check-patch.ts';
 import { PROTOCOL_VERSION, type BoardMessage, type CheckPatch } from '../src/shared/protocol.ts';
 import { readStatic } from '../src/server/static-files.ts';
 import { AUTH_ME_PATH, type AuthMe } from '../src/shared/auth-api.ts';
+import { nextResult, seededRandom, syntheticCheck } from './synthetic-board.ts';
 
 type Scenario = 'steady' | 'bad-hour' | 'grid-10k' | 'chart';
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'steady,bad-hour,grid-10k')
@@ -80,12 +86,7 @@ if (NICE !== null) setPriority(NICE);
 const busy = Array.from({ length: LOAD }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
 
 let seq = 0;
-let random = 42;
-const rand = () => {
-  // A fixed-seed generator: runs compare like with like.
-  random = (random * 1_103_515_245 + 12_345) % 2 ** 31;
-  return random / 2 ** 31;
-};
+const rand = seededRandom();
 
 let scenario: Scenario = 'steady';
 
@@ -98,26 +99,9 @@ function failing(i: number): Status | null {
 
 const now0 = Date.now();
 function makeChecks(count: number): CheckView[] {
-  return Array.from({ length: count }, (_, i) => ({
-    id: `c${String(i).padStart(4, '0')}`,
-    name: `Service ${i} ${['api', 'web', 'db', 'cache', 'dns'][i % 5]}`,
-    type: 'http',
-    target: `GET https://svc-${i}.example.net/health`,
-    region: REGIONS[i % REGIONS.length]!.id,
-    intervalMs: 1000,
-    timeoutMs: 500,
-    status: failing(i) ?? 'up',
-    since: now0 - 3_600_000,
-    lastProbeAt: now0,
-    latencyMs: 20,
-    errorClass: null,
-    message: 'HTTP 200',
-    consecutiveFailures: 0,
-    consecutiveSuccesses: 10,
-    degradedLatencyMs: 500,
-    // A full heartbeat strip, as every check carries after 30 results.
-    beats: (failing(i) === 'down' ? 'd' : failing(i) === 'degraded' ? 'g' : 'u').repeat(BEATS_KEPT),
-  }));
+  return Array.from({ length: count }, (_, i) =>
+    syntheticCheck(i, `c${String(i).padStart(4, '0')}`, REGIONS[i % REGIONS.length]!.id, failing(i) ?? 'up', now0),
+  );
 }
 let checks: CheckView[] = [];
 
@@ -146,19 +130,7 @@ function nextDelta(tick: number): BoardMessage {
   const patches: CheckPatch[] = [];
   for (let i = tick % 4; i < checks.length; i += 4) {
     const prev = checks[i]!;
-    const forced = failing(i);
-    const flip = forced === null && rand() < 0.002;
-    const status: Status = forced ?? (flip ? (prev.status === 'up' ? 'down' : 'up') : prev.status);
-    const next: CheckView = {
-      ...prev,
-      status,
-      since: flip ? at : prev.since,
-      lastProbeAt: at,
-      latencyMs: Math.round(((status === 'degraded' ? 800 : 15) + rand() * 30) * 10) / 10,
-      errorClass: status === 'down' ? 'connect_refused' : null,
-      message: status === 'down' ? 'connect ECONNREFUSED' : 'HTTP 200',
-      beats: addBeat(prev.beats, status === 'down' ? 'd' : status === 'degraded' ? 'g' : 'u'),
-    };
+    const next = nextResult(prev, at, failing(i), rand);
     checks[i] = next;
     // What the engine sends: only what changed in each check (shared/check-patch.ts).
     const patch = diffCheck(prev, next);
@@ -304,6 +276,17 @@ async function openBoard() {
   });
   // BENCH_PROFILE=path: a CPU profile of connecting as well (path-<scenario>-connect).
   const stopConnectProfile = await startProfile(page, 200);
+  if (process.env.BENCH_TRACE)
+    await browser.startTracing(page, {
+      path: `${process.env.BENCH_TRACE}-${scenario}-connect.json`,
+      categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink.user_timing'],
+    });
+  // The renderer's main-thread CPU time (DevTools' ThreadTime): the board's own work, which on
+  // a loaded machine the wall time of its tasks says little about (they wait for a core).
+  const metrics = await page.context().newCDPSession(page);
+  await metrics.send('Performance.enable', { timeDomain: 'threadTicks' });
+  const threadMs = async () =>
+    1000 * ((await metrics.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ThreadTime')?.value ?? 0);
   await page.goto(`${base}?perf=1#/checks`);
   await page.waitForSelector('[data-testid="connection"][data-state="live"]');
   await page.waitForSelector('[data-testid="check-c0000"]');
@@ -333,6 +316,7 @@ async function openBoard() {
     await sleep(1000);
     await takeLongTasks();
     const before = await readPerf();
+    const threadBefore = await threadMs();
     let maxTiles = await tiles();
     for (let s = 0; s < seconds; s++) {
       await sleep(1000);
@@ -347,9 +331,11 @@ async function openBoard() {
     }
     const tasks = await takeLongTasks();
     const after = await readPerf();
+    const thread = (await threadMs()) - threadBefore;
     const batches = after.apply.batches - before.apply.batches;
     return {
       seconds,
+      mainThreadMsPerSecond: round(thread / seconds),
       longTasks: tasks.length,
       longestTaskMs: round(Math.max(0, ...tasks)),
       batches,
@@ -360,7 +346,12 @@ async function openBoard() {
   // Connecting: the snapshot's arrival, parse and first render, until a second after the first tile.
   await sleep(1000);
   const connectTasks = await takeLongTasks();
-  const connect = { longTasks: connectTasks.length, longestTaskMs: round(Math.max(0, ...connectTasks)) };
+  const connect = {
+    longTasks: connectTasks.length,
+    longestTaskMs: round(Math.max(0, ...connectTasks)),
+    mainThreadMs: round(await threadMs()),
+  };
+  if (process.env.BENCH_TRACE) await browser.stopTracing();
   await stopConnectProfile(`${scenario}-connect`);
   return { page, watch, readPerf, connect };
 }
@@ -478,7 +469,14 @@ async function run(name: Scenario) {
   serveScenario(name, count);
   const { page, watch, readPerf, connect } = await openBoard();
   const stopViewProfile = await startProfile(page, 200);
+  // BENCH_TRACE=path: a DevTools timeline trace of the grid (path-<scenario>.json): what the long tasks are.
+  if (process.env.BENCH_TRACE)
+    await browser.startTracing(page, {
+      path: `${process.env.BENCH_TRACE}-${name}.json`,
+      categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink.user_timing'],
+    });
   const grid = await watch('checks', name === 'steady' ? SECONDS : SCENARIO_SECONDS, name === 'grid-10k');
+  if (process.env.BENCH_TRACE) await browser.stopTracing();
   await stopViewProfile(name);
   const views: Record<string, Awaited<ReturnType<typeof watch>>> = { checks: grid };
   if (name !== 'grid-10k') {

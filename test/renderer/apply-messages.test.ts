@@ -22,7 +22,7 @@ const check = (id: string): CheckView => ({
   consecutiveSuccesses: 1,
 });
 
-const empty: BoardData = { board: null, layoutChecks: null, rosterChecks: null, notices: [], seq: null };
+const empty: BoardData = { board: null, layoutChecks: null, rosterChecks: null, summary: null, notices: [], seq: null };
 const snapshot = (seq: number): BoardMessage => ({
   v: PROTOCOL_VERSION,
   seq,
@@ -79,5 +79,61 @@ describe('applyMessagesTo', () => {
     const next = applyMessagesTo(first, [delta(2, [{ id: 'a', items: { message: { 0: 'x' } } }])]);
     expect(next.inStep).toBe(false);
     expect(next.board?.checks[0]?.message).toBe('');
+  });
+});
+
+describe('the board summary kept by applyMessagesTo', () => {
+  const withChecks = (seq: number, checks: CheckView[]): BoardMessage => ({
+    v: PROTOCOL_VERSION,
+    seq,
+    kind: 'snapshot',
+    snapshot: { ...emptyBoard(seq), checks },
+  });
+
+  it('counts a snapshot, then follows each delta from its checks alone, as a full count would', () => {
+    const first = applyMessagesTo(empty, [
+      withChecks(1, [
+        check('a'),
+        { ...check('b'), restored: true },
+        { ...check('i'), instanceOf: 'a', status: 'down' },
+      ]),
+    ]);
+    expect(first.summary).toEqual({
+      counts: { down: 0, degraded: 0, up: 2, maintenance: 0, other: 0 },
+      restored: 1,
+      newestProbeAt: 1,
+      total: 2,
+    });
+    const next = applyMessagesTo(first, [
+      delta(2, [{ id: 'a', set: { status: 'down', lastProbeAt: 5 } }]),
+      delta(3, [
+        { id: 'b', set: { status: 'degraded', lastProbeAt: 6 }, unset: ['restored'] },
+        // An instance is counted on its check's tile: not in the header.
+        { id: 'i', set: { status: 'up', lastProbeAt: 9 } },
+      ]),
+    ]);
+    expect(next.summary).toEqual({
+      counts: { down: 1, degraded: 1, up: 0, maintenance: 0, other: 0 },
+      restored: 0,
+      newestProbeAt: 6,
+      total: 2,
+    });
+    // Nothing read the whole board for that: the same as counting it.
+    const counted = applyMessagesTo(empty, [withChecks(3, next.board!.checks)]);
+    expect(next.summary).toEqual(counted.summary);
+  });
+
+  it('counts again after a check is removed or added', () => {
+    const first = applyMessagesTo(empty, [withChecks(1, [check('a'), { ...check('b'), status: 'down' }])]);
+    const gone = applyMessagesTo(first, [
+      { ...(delta(2, []) as Extract<BoardMessage, { kind: 'delta' }>), removed: ['b'] },
+    ]);
+    expect(gone.summary?.counts.down).toBe(0);
+    expect(gone.summary?.total).toBe(1);
+    const added = applyMessagesTo(gone, [
+      { ...(delta(3, []) as Extract<BoardMessage, { kind: 'delta' }>), checks: [{ ...check('c'), status: 'unknown' }] },
+    ]);
+    expect(added.summary?.counts).toEqual({ down: 0, degraded: 0, up: 1, maintenance: 0, other: 1 });
+    expect(added.summary?.total).toBe(2);
   });
 });

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { CheckView, ImpactRole, RegionView, Status } from '../../src/shared/model.ts';
 import { applyCheckDelta } from '../../src/shared/board-state.ts';
 import { naturalCompare } from '../../src/renderer/src/format.ts';
-import { groupChecks, NameOrder } from '../../src/renderer/src/grid-layout.ts';
+import {
+  giveNameOrder,
+  groupChecks,
+  nameOrder,
+  NameOrder,
+  type GridGroup,
+} from '../../src/renderer/src/grid-layout.ts';
 import { STATUS_RANK, worstStatus } from '../../src/renderer/src/status-style.ts';
 
 const STATUSES: Status[] = ['up', 'up', 'up', 'degraded', 'down', 'unknown', 'maintenance'];
@@ -120,5 +126,68 @@ describe('groupChecks with check instances', () => {
     expect(hk!.instances).toBe(1);
     const down = groupChecks(checks, checks, REGIONS, new Map(), (c) => c.status === 'down', new NameOrder());
     expect(down[0]!.ids).toEqual(['c0', 'c0/s5']);
+  });
+});
+
+describe('groupChecks across deltas', () => {
+  it('keeps the group of a region whose statuses did not change, the same object, and makes the others again', () => {
+    const checks = Array.from({ length: 80 }, (_, i) => check(i, STATUSES[i % STATUSES.length]));
+    const names = new NameOrder();
+    const roles = new Map<string, ImpactRole>();
+    const before = groupChecks(checks, checks, REGIONS, roles, null, names);
+    // c1 is in sg: its status changes; every check's latency changes.
+    const next = applyCheckDelta(checks, {
+      checks: [],
+      patches: checks.map((c) => ({
+        id: c.id,
+        set: c.id === 'c1' ? { status: 'down', latencyMs: 5 } : { latencyMs: 5 },
+      })),
+      removed: [],
+    });
+    const after = groupChecks(next, checks, REGIONS, roles, null, names);
+    const byId = (groups: GridGroup[], id: string) => groups.find((g) => g.id === id)!;
+    expect(byId(after, 'hk')).toBe(byId(before, 'hk'));
+    expect(byId(after, 'lon')).toBe(byId(before, 'lon'));
+    expect(byId(after, 'sg')).not.toBe(byId(before, 'sg'));
+    expect(byId(after, 'sg').counts.down).toBe(byId(before, 'sg').counts.down + 1);
+    expect(after.map((g) => ({ id: g.id, ids: g.ids, status: g.status }))).toEqual(reference(next, roles, () => true));
+    // A filter makes every group again (what it keeps may depend on more than the status).
+    const filtered = groupChecks(next, checks, REGIONS, roles, () => true, names);
+    expect(byId(filtered, 'hk')).not.toBe(byId(after, 'hk'));
+    expect(filtered.map((g) => g.ids)).toEqual(after.map((g) => g.ids));
+  });
+});
+
+describe('a name order given from elsewhere (the stream worker)', () => {
+  const checks = Array.from({ length: 60 }, (_, i) => check(i, STATUSES[i % STATUSES.length]));
+
+  it('is the natural name order, ties in position order', () => {
+    const same = [check(0, 'up', 'b'), check(1, 'up', 'a 10'), check(2, 'up', 'b'), check(3, 'up', 'a 9')];
+    expect([...nameOrder(same)]).toEqual([3, 1, 0, 2]);
+  });
+
+  it('is used for those checks and later arrays with the same positions, and only for them', () => {
+    // A wrong order given on purpose: that the grid follows it shows it was used, not sorted again.
+    const reversed = Int32Array.from(nameOrder(checks)).reverse();
+    giveNameOrder(checks, reversed);
+    const names = new NameOrder();
+    const patched = applyCheckDelta(checks, {
+      checks: [],
+      patches: [{ id: 'c4', set: { latencyMs: 2 } }],
+      removed: [],
+    });
+    for (const board of [checks, patched]) {
+      const hk = names.of(board).get('hk')!;
+      expect(hk).toEqual([...reversed].filter((p) => checks[p]!.region === 'hk'));
+    }
+    // A new roster (a check added) is sorted afresh.
+    const added = applyCheckDelta(checks, { checks: [check(500)], patches: [], removed: [] });
+    const sorted = new NameOrder().of(added).get('hk')!;
+    expect(sorted.map((p) => added[p]!.name)).toEqual(
+      added
+        .filter((c) => c.region === 'hk')
+        .map((c) => c.name)
+        .sort(naturalCompare),
+    );
   });
 });

@@ -2,6 +2,7 @@ import { applyBoardMessage, followsOn } from '../../shared/board-state.ts';
 import type { BoardSnapshot, CheckView, Notice } from '../../shared/model.ts';
 import type { BoardMessage } from '../../shared/protocol.ts';
 import { layoutChange } from './apply-checks.ts';
+import { summarize, updateSummary, type BoardSummary } from './board-summary.ts';
 
 /** The part of the renderer's store that board messages change. DOM-free, so tests import it. */
 export interface BoardData {
@@ -19,6 +20,8 @@ export interface BoardData {
    * positions, so orders worked out from it stay valid.
    */
   rosterChecks: CheckView[] | null;
+  /** The header's counts of the board's checks, kept as deltas arrive (`board-summary.ts`). */
+  summary: BoardSummary | null;
   /** Notices received in this session, newest first (the engine does not replay them). */
   notices: Notice[];
   /** The last message applied; null before the first snapshot and after a missed message. */
@@ -38,6 +41,7 @@ export function applyMessagesTo(state: BoardData, messages: readonly BoardMessag
   let board = state.board;
   let seq = state.seq;
   let notices = state.notices;
+  let summary = state.summary;
   let moved = false;
   let roster = false;
   let inStep = true;
@@ -52,9 +56,12 @@ export function applyMessagesTo(state: BoardData, messages: readonly BoardMessag
       if (message.kind === 'notice') notices = [message.notice, ...notices].slice(0, MAX_NOTICES);
       else if (message.kind === 'delta' && board) {
         const change = layoutChange(board.checks, message);
+        const before = board.checks;
         board = applyBoardMessage(board, message);
         moved ||= change !== 'none';
         roster ||= change === 'roster';
+        // After a change of roster the checks are counted again at the end.
+        if (!roster && summary && board) summary = updateSummary(summary, before, board.checks, changedIds(message));
       } else {
         const next = applyBoardMessage(board, message);
         if (next?.checks !== board?.checks) moved = roster = true;
@@ -74,7 +81,14 @@ export function applyMessagesTo(state: BoardData, messages: readonly BoardMessag
     seq,
     layoutChecks: moved || !state.layoutChecks ? checks : state.layoutChecks,
     rosterChecks: roster || !state.rosterChecks ? checks : state.rosterChecks,
+    summary: checks === null ? null : roster || !summary ? summarize(checks) : summary,
     notices,
     inStep,
   };
+}
+
+/** The ids of the checks a delta touches. */
+function* changedIds(delta: Extract<BoardMessage, { kind: 'delta' }>): Generator<string> {
+  for (const check of delta.checks) yield check.id;
+  for (const patch of delta.patches) yield patch.id;
 }

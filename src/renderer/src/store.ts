@@ -23,6 +23,7 @@ export const useBoard = create<BoardState>()((set) => ({
   board: null,
   layoutChecks: null,
   rosterChecks: null,
+  summary: null,
   connection: 'connecting',
   lastMessageAt: null,
   notices: [],

@@ -1,30 +1,20 @@
 import { useMemo } from 'react';
 import { formatAge } from '../freshness.ts';
-import { useBoard, useConfigChecks } from '../store.ts';
+import type { BoardSummary } from '../board-summary.ts';
+import { useBoard } from '../store.ts';
 import { useNow } from '../shared-clock.ts';
 
 /** Title, status counts, connection and data age, and the clock in the board's time zone. */
 export function Header() {
   const title = useBoard((s) => s.board?.title ?? 'Knockon');
   const timezone = useBoard((s) => s.board?.timezone ?? 'UTC');
-  const checks = useConfigChecks();
+  // Kept by the store as deltas arrive: the header never walks the board's checks.
+  const summary = useBoard((s) => s.summary);
   const connection = useBoard((s) => s.connection);
   const now = useNow(1000);
-  const { counts, newestDataAt, restored } = useMemo(() => {
-    const c = { down: 0, degraded: 0, up: 0, maintenance: 0, other: 0 };
-    let newest: number | null = null;
-    let restored = 0;
-    for (const check of checks ?? []) {
-      if (check.restored) restored++;
-      if (check.status === 'down') c.down++;
-      else if (check.status === 'degraded') c.degraded++;
-      else if (check.status === 'up') c.up++;
-      else if (check.status === 'maintenance') c.maintenance++;
-      else c.other++;
-      if (check.lastProbeAt !== null && (newest === null || check.lastProbeAt > newest)) newest = check.lastProbeAt;
-    }
-    return { counts: c, newestDataAt: newest, restored };
-  }, [checks]);
+  const counts = summary?.counts ?? NO_COUNTS;
+  const newestDataAt = summary?.newestProbeAt ?? null;
+  const restored = summary?.restored ?? 0;
   const time = useMemo(() => clockFormat(timezone), [timezone]).format(now);
   const city = timezone.split('/').pop()?.replace(/_/g, ' ') ?? timezone;
   const age = newestDataAt !== null ? now - newestDataAt : null;
@@ -90,6 +80,8 @@ function clockFormat(timezone: string): Intl.DateTimeFormat {
     return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' });
   }
 }
+
+const NO_COUNTS: BoardSummary['counts'] = { down: 0, degraded: 0, up: 0, maintenance: 0, other: 0 };
 
 /** Newer data than this keeps the header counts in colour. */
 const STALE_HEADER_MS = 30_000;

@@ -17,14 +17,20 @@ const BEAT_COLOUR: Record<Beat, string> = {
 export const HeartbeatStrip = memo(function HeartbeatStrip({ beats }: { beats: string | undefined }) {
   if (!beats) return <div className="beats is-empty" aria-hidden="true" />;
   const n = beats.length;
-  const stops = [...beats].map((b, i) => {
-    const colour = BEAT_COLOUR[b as Beat] ?? BEAT_COLOUR.x;
-    return `${colour} ${((i / n) * 100).toFixed(2)}% ${(((i + 1) / n) * 100).toFixed(2)}%`;
-  });
+  // One stop per run of equal results, not per result: a healthy strip is a single colour, and
+  // fewer stops are less to paint each time a tile's strip moves on (every second per check).
+  const stops: string[] = [];
+  for (let from = 0; from < n;) {
+    let to = from + 1;
+    while (to < n && beats[to] === beats[from]) to++;
+    const colour = BEAT_COLOUR[beats[from] as Beat] ?? BEAT_COLOUR.x;
+    stops.push(`${colour} ${((from / n) * 100).toFixed(2)}% ${((to / n) * 100).toFixed(2)}%`);
+    from = to;
+  }
   const style = {
-    '--n': n,
     width: `${(n / BEATS_KEPT) * 100}%`,
-    backgroundImage: `linear-gradient(to right, ${stops.join(', ')})`,
+    // The gaps between slots: the tile's background over the colours.
+    backgroundImage: `repeating-linear-gradient(to right, transparent 0 calc(${100 / n}% - 2px), var(--tile-bg) calc(${100 / n}% - 2px) ${100 / n}%), linear-gradient(to right, ${stops.join(', ')})`,
   } as CSSProperties;
   return <div className="beats" style={style} role="img" aria-label={describeBeats(beats)} data-beats={beats} />;
 });

@@ -1,4 +1,5 @@
 import type { CheckView } from '../../../shared/model.ts';
+import { giveNameOrder } from '../grid-layout.ts';
 import type { BoardMessage } from '../../../shared/protocol.ts';
 import { RPC_ACTIONS, type RpcMethod, type RpcParams, type RpcResult } from '../../../shared/rpc.ts';
 import type { StreamCommand, StreamEvent } from './stream-worker.ts';
@@ -128,12 +129,11 @@ export function sseTransport(url = '/api/events'): Transport {
             slices.push(event.checks);
             return;
           case 'message': {
-            const { message } = event;
-            queue.push(
-              event.sliced && message.kind === 'snapshot'
-                ? { ...message, snapshot: { ...message.snapshot, checks: slices.flat() } }
-                : message,
-            );
+            let { message } = event;
+            if (event.sliced && message.kind === 'snapshot')
+              message = { ...message, snapshot: { ...message.snapshot, checks: slices.flat() } };
+            if (event.order && message.kind === 'snapshot') giveNameOrder(message.snapshot.checks, event.order);
+            queue.push(message);
             slices = [];
             foreign = 0;
             if (frame === 0) frame = requestAnimationFrame(flush);

@@ -8,6 +8,7 @@
  */
 import { isBoardMessage, isOtherVersion, type BoardMessage } from '../../../shared/protocol.ts';
 import type { CheckView } from '../../../shared/model.ts';
+import { nameOrder } from '../grid-layout.ts';
 
 /** Page -> worker: open the stream at `url` (closing any other), numbered `stream`. The page ends it by terminating the worker. */
 export type StreamCommand = { open: string; stream: number };
@@ -19,8 +20,11 @@ export type StreamEvent = { stream: number } & (
   | { kind: 'other-version' }
   /** Checks of the snapshot that follows, in order. */
   | { kind: 'checks'; checks: CheckView[] }
-  /** A board message; a snapshot's checks are then the slices posted before it, when `sliced`. */
-  | { kind: 'message'; message: BoardMessage; sliced: boolean }
+  /**
+   * A board message; a snapshot's checks are then the slices posted before it, when `sliced`,
+   * and `order` their positions in name order (`nameOrder`, for the grid).
+   */
+  | { kind: 'message'; message: BoardMessage; sliced: boolean; order?: Int32Array }
 );
 
 /** Checks per slice: a slice's copy into the page stays well within a frame on a slow machine. */
@@ -57,14 +61,20 @@ function open(url: string, stream: number): void {
 
 function post(stream: number, message: BoardMessage): void {
   const checks = message.kind === 'snapshot' ? message.snapshot.checks : null;
-  if (message.kind !== 'snapshot' || !Array.isArray(checks) || checks.length <= SNAPSHOT_SLICE) {
+  if (message.kind !== 'snapshot' || !Array.isArray(checks)) {
     scope.postMessage({ stream, kind: 'message', message, sliced: false });
+    return;
+  }
+  // The grid's name order, sorted here rather than on the page's first render.
+  const order = nameOrder(checks);
+  if (checks.length <= SNAPSHOT_SLICE) {
+    scope.postMessage({ stream, kind: 'message', message, sliced: false, order });
     return;
   }
   for (let i = 0; i < checks.length; i += SNAPSHOT_SLICE)
     scope.postMessage({ stream, kind: 'checks', checks: checks.slice(i, i + SNAPSHOT_SLICE) });
   const rest: BoardMessage = { ...message, snapshot: { ...message.snapshot, checks: [] } };
-  scope.postMessage({ stream, kind: 'message', message: rest, sliced: true });
+  scope.postMessage({ stream, kind: 'message', message: rest, sliced: true, order });
 }
 
 scope.onmessage = ({ data }) => open(data.open, data.stream);

@@ -30,6 +30,7 @@ export function StatusGrid({ wall, params }: { wall: boolean; params: URLSearchP
   const components = useBoard((s) => s.board?.components);
   const roles = useMemo(() => checkRoles(components ?? []), [components]);
   const source = useBoard((s) => s.board?.config.source);
+  const total = useBoard((s) => s.summary?.total ?? 0);
   const [filter, setFilter] = useState(() => parseFilter(params.get('filter')));
   const [query, setQuery] = useState(() => params.get('q') ?? '');
   const deferredQuery = useDeferredValue(query);
@@ -57,7 +58,6 @@ export function StatusGrid({ wall, params }: { wall: boolean; params: URLSearchP
     return <p className="empty">No checks configured in {source ?? 'the config'}.</p>;
   }
   const shown = groups.reduce((n, g) => n + g.ids.length - g.instances, 0);
-  const total = checks.reduce((n, c) => n + (c.instanceOf === undefined ? 1 : 0), 0);
   return (
     <div className="grid-view" data-testid="view-checks">
       {!wall && (
