@@ -15,6 +15,26 @@ function config(yaml: string) {
   return outcome.config;
 }
 
+/** An engine with its modules whose every probe is refused: the target is down throughout. */
+async function downEngine(clock: FakeClock, emit: (m: BoardMessage) => void) {
+  const rpc = new RpcRegistry();
+  const engine = new Engine({
+    clock,
+    emit,
+    rpc,
+    probe: async (check): Promise<ProbeResult> => ({
+      checkId: check.id,
+      startedAt: clock.now(),
+      ok: false,
+      latencyMs: null,
+      errorClass: 'connect_refused',
+      message: 'connection refused',
+    }),
+  });
+  const context = await installModules({ engine, rpc, dataDir: null, clock, log: () => {} });
+  return { engine, context };
+}
+
 describe('engine: planned maintenance', () => {
   it('shows the covered checks in maintenance for the window, tells the modules, and announces its edges', async () => {
     const clock = new FakeClock(T0);
@@ -58,22 +78,8 @@ maintenance:
 
   it('holds alerts while a check is in maintenance: its incident resolves, and none opens until the window ends', async () => {
     const clock = new FakeClock(T0);
-    const rpc = new RpcRegistry();
     // The target is down throughout: only the window decides whether that is news.
-    const engine = new Engine({
-      clock,
-      emit: () => {},
-      rpc,
-      probe: async (check): Promise<ProbeResult> => ({
-        checkId: check.id,
-        startedAt: clock.now(),
-        ok: false,
-        latencyMs: null,
-        errorClass: 'connect_refused',
-        message: 'connection refused',
-      }),
-    });
-    const context = await installModules({ engine, rpc, dataDir: null, clock, log: () => {} });
+    const { engine, context } = await downEngine(clock, () => {});
     engine.applyConfig(
       config(`defaults: { interval: 10s, timeout: 1s, fall: 1, rise: 1 }
 checks:
@@ -101,22 +107,8 @@ maintenance:
 
   it('a reload that ends or starts a window (the board’s End now and Start) takes effect and is announced', async () => {
     const clock = new FakeClock(T0);
-    const rpc = new RpcRegistry();
     const notices: Notice[] = [];
-    const engine = new Engine({
-      clock,
-      emit: (m: BoardMessage) => void (m.kind === 'notice' && notices.push(m.notice)),
-      rpc,
-      probe: async (check): Promise<ProbeResult> => ({
-        checkId: check.id,
-        startedAt: clock.now(),
-        ok: false,
-        latencyMs: null,
-        errorClass: 'connect_refused',
-        message: 'connection refused',
-      }),
-    });
-    const context = await installModules({ engine, rpc, dataDir: null, clock, log: () => {} });
+    const { engine, context } = await downEngine(clock, (m) => void (m.kind === 'notice' && notices.push(m.notice)));
     const withWindow = (window: string) =>
       config(`defaults: { interval: 10s, timeout: 1s, fall: 1, rise: 1 }
 checks:
