@@ -180,7 +180,7 @@ export class FailoverModule implements EngineModule {
         // Published by apply once what it decided (taken up again, or failed) is written.
         continue;
       }
-      this.publish(runtime);
+      this.publish(runtime, this.view(runtime));
     }
   }
 
@@ -376,7 +376,8 @@ export class FailoverModule implements EngineModule {
           ),
         propagation: (rows) => {
           runtime.propagation = rows;
-          this.publish(runtime);
+          // The state as written, with the new rows: a decision not yet on disk is never shown here.
+          this.publish(runtime, runtime.shown ?? this.view(runtime));
         },
         query: this.options.query ?? dnsCheckQuery,
         env: this.options.env ?? process.env,
@@ -648,7 +649,12 @@ export class FailoverModule implements EngineModule {
     };
   }
 
-  private publish(runtime: Runtime, view = this.view(runtime)): void {
+  /**
+   * Shows `view` (a state as written) with the run's propagation rows as they are now: the rows
+   * are live observations (a run's DNS polls), never older than what was shown before.
+   */
+  private publish(runtime: Runtime, written: FailoverView): void {
+    const view = { ...written, propagation: runtime.propagation };
     const text = JSON.stringify(view);
     runtime.shown = view;
     if (text === runtime.lastView) return;
