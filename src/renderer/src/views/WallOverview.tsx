@@ -21,6 +21,8 @@ const INCIDENT_ROOM = { wall: 2, desk: 4 };
 /** More cards than this and each drops its list of names: the counts stay, every critical fits. */
 const DENSE_ABOVE = 3;
 
+const NO_FAILOVERS: readonly FailoverView[] = [];
+
 const ATTENTION: Partial<Record<FailoverView['state'], string>> = {
   awaiting_approval: 'awaiting approval',
   running: 'failing over',
@@ -70,33 +72,44 @@ function RecentChanges({ checks, now }: { checks: CheckView[]; now: number }) {
 }
 
 /**
- * On the wall, the incident cards and their "+ 6 warnings" line must end inside the column: it
- * cannot scroll, and a card cut in half reads as nothing from across the room. After each layout
- * the last of them is measured; while it ends below the column, one card fewer is shown (never
- * fewer than the criticals: splitForRoom keeps them), then the cards go dense. Starts again from
- * `room` when the incidents or the column's size change. The engineer's overview scrolls instead.
+ * On the wall, the incident cards, their "+ 6 warnings" line and the failover panel under them
+ * must end inside the column: it cannot scroll, and a card (or an approval) cut in half reads as
+ * nothing from across the room. After a layout the last of them is measured; while it ends below
+ * the column, one card fewer is shown (never fewer than the criticals: splitForRoom keeps them),
+ * then the cards and the failover panel go dense. Starts again from `room` when the incidents,
+ * the failovers' states or the column's size change; measured only then (and after each step),
+ * not on every render. The engineer's overview scrolls instead.
  */
 function useIncidentFit(
   ref: React.RefObject<HTMLElement | null>,
   open: readonly IncidentView[],
+  failovers: readonly FailoverView[],
   room: number,
   wall: boolean,
   size: { width: number; height: number },
 ): { room: number; dense: boolean } {
-  const key = `${room}|${size.width}x${size.height}|${open.map((i) => `${i.id}:${i.severity}`).join(',')}`;
+  const key = [
+    room,
+    `${size.width}x${size.height}`,
+    open.map((i) => `${i.id}:${i.severity}`).join(','),
+    failovers.map((f) => `${f.policyId}:${f.state}`).join(','),
+  ].join('|');
   const [fit, setFit] = useState({ key, room, dense: false });
   const current = fit.key === key ? fit : { key, room, dense: false };
   useLayoutEffect(() => {
     const column = ref.current;
     if (!wall || !column) return;
-    const parts = column.querySelectorAll('[data-testid^="incident-"], [data-testid="more-incidents"]');
+    const parts = column.querySelectorAll(
+      '[data-testid^="incident-"], [data-testid="more-incidents"], [data-testid="failovers"]',
+    );
     const last = parts[parts.length - 1];
     if (!last || last.getBoundingClientRect().bottom <= column.getBoundingClientRect().bottom + 0.5) return;
     const shown = splitForRoom(open, current.room).shown.length;
     if (current.room > 1 && shown > 1 && open[shown - 1]?.severity !== 'critical') {
       setFit({ key, room: Math.min(current.room, shown) - 1, dense: current.dense });
     } else if (!current.dense) setFit({ key, room: current.room, dense: true });
-  });
+    // `open` is in `key`; the ref is stable.
+  }, [wall, key, current.room, current.dense]);
   return current;
 }
 
@@ -115,7 +128,14 @@ export function WallOverview({ wall }: { wall: boolean }) {
   );
   const open = useMemo(() => (incidents ?? []).filter((i) => i.state === 'open').sort(compareIncidents), [incidents]);
   const [incidentsRef, incidentsSize] = useSize<HTMLElement>();
-  const fit = useIncidentFit(incidentsRef, open, wall ? INCIDENT_ROOM.wall : INCIDENT_ROOM.desk, wall, incidentsSize);
+  const fit = useIncidentFit(
+    incidentsRef,
+    open,
+    failovers ?? NO_FAILOVERS,
+    wall ? INCIDENT_ROOM.wall : INCIDENT_ROOM.desk,
+    wall,
+    incidentsSize,
+  );
   const { shown, rest } = splitForRoom(open, fit.room);
   const { cards, folded } = useMemo(() => fitRegions(summaries), [summaries]);
   const columns = regionColumns(cards.length + (folded.length > 0 ? 1 : 0));
@@ -242,7 +262,7 @@ export function WallOverview({ wall }: { wall: boolean }) {
           )
         ) : (
           shown.map((incident) => (
-            <IncidentSummary key={incident.id} incident={incident} now={now} big={shown.length <= 2} />
+            <IncidentSummary key={incident.id} incident={incident} now={now} big={shown.length <= 2 && !fit.dense} />
           ))
         )}
         {rest.length > 0 && (
