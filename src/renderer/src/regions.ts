@@ -1,6 +1,5 @@
 import type { CheckView, ComponentView, RegionView, Status } from '../../shared/model.ts';
-import { naturalCompare } from './format.ts';
-import { STATUS_RANK, worstStatus } from './status-style.ts';
+import { compareWorstFirst, STATUS_RANK, worstStatus } from './status-style.ts';
 
 /** One region's health, from its components when it has any, else from its checks. */
 export interface RegionSummary {
@@ -70,7 +69,7 @@ export function summariseRegions(
     });
   }
   for (const s of byId.values()) {
-    s.items.sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || naturalCompare(a.name, b.name));
+    s.items.sort(compareWorstFirst);
     // A check not probed yet says nothing about the region: unknown only when all are.
     const known = [...s.items.map((i) => i.status), ...statusesOf(s.counts)].filter((x) => x !== 'unknown');
     s.status = worstStatus(known);

@@ -6,18 +6,19 @@ import { FailoverPanel } from '../components/FailoverPanel.tsx';
 import { HeartbeatStrip } from '../components/Heartbeats.tsx';
 import { MaintenanceActions } from '../components/MaintenanceActions.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
-import { formatLastLatency, naturalCompare } from '../format.ts';
+import { formatLastLatency } from '../format.ts';
 import { formatAge } from '../freshness.ts';
 import { href } from '../route.ts';
 import { useNow } from '../shared-clock.ts';
-import { STATUS_RANK } from '../status-style.ts';
+import { compareWorstFirst } from '../status-style.ts';
+import { checkById } from '../apply-checks.ts';
 import { useBoard } from '../store.ts';
 
 const ROLE_LABEL = { root_cause: 'ROOT CAUSE', impacted: 'KNOCK-ON', healthy: 'no incident' } as const;
 
 /** Worst first, then by name as people count ("node 3" before "node 27"). */
 function worstFirst<T extends { status: CheckView['status']; name: string }>(list: T[]): T[] {
-  return [...list].sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || naturalCompare(a.name, b.name));
+  return [...list].sort(compareWorstFirst);
 }
 
 /**
@@ -34,9 +35,10 @@ export function ComponentDetail({ id, wall }: { id: string; wall: boolean }) {
   const failovers = useBoard((s) => s.board?.failovers);
   const now = useNow(1000);
 
+  // Its own checks looked up by id (the board's index), not every check filtered per delta.
   const own = useMemo(() => {
-    const ids = new Set(component?.checks ?? []);
-    return worstFirst((checks ?? []).filter((c) => ids.has(c.id)));
+    if (!component || !checks) return [];
+    return worstFirst(component.checks.flatMap((c) => checkById(checks, c) ?? []));
   }, [component, checks]);
   const byId = useMemo(() => new Map((components ?? []).map((c) => [c.id, c])), [components]);
   const dependents = useMemo(

@@ -178,7 +178,8 @@ export function RegionMap() {
     return { regionNodes, labels, items, edges: buildEdges(components ?? [], openIncidents, items, checks ?? []) };
   }, [projection, summaries, components, openIncidents, checks, rem, size.width, size.height]);
 
-  const crossBorder = layout?.edges.filter((e) => e.cross).length ?? 0;
+  const links = useMemo(() => dependencyCounts(components ?? []), [components]);
+  const drawn = layout?.edges.filter((e) => e.key.includes('->')).length ?? 0;
   const labelAll = (layout?.items.size ?? 0) <= LABEL_ITEMS_UP_TO;
   return (
     <div className="map-view" data-testid="view-map">
@@ -344,7 +345,8 @@ export function RegionMap() {
         )}
         <h2>Links</h2>
         <p className="muted">
-          {layout?.edges.length ?? 0} dependencies, {crossBorder} cross-border
+          {links.all} dependencies, {links.cross} cross-border
+          {drawn < links.all && ` (${links.all - drawn} inside a region's cluster marker, not drawn)`}
           {(components ?? []).length === 0 && ' (no components configured: markers show checks)'}
         </p>
         <h2>Legend</h2>
@@ -401,6 +403,21 @@ function shorten(a: { x: number; y: number }, b: { x: number; y: number }, by: n
   const len = Math.hypot(dx, dy) || 1;
   const k = Math.min(by, len / 3) / len;
   return { x: a.x + dx * k, y: a.y + dy * k };
+}
+
+/** The configured dependencies between components (both ends known), and how many cross a region border. */
+function dependencyCounts(components: ComponentView[]): { all: number; cross: number } {
+  const regionOf = new Map(components.map((c) => [c.id, c.region]));
+  let all = 0;
+  let cross = 0;
+  for (const c of components) {
+    for (const dep of c.dependsOn) {
+      if (!regionOf.has(dep)) continue;
+      all += 1;
+      if (regionOf.get(dep) !== c.region) cross += 1;
+    }
+  }
+  return { all, cross };
 }
 
 function buildEdges(
