@@ -4,25 +4,9 @@ import { applyBoardMessage, followsOn } from '../../src/shared/board-state.ts';
 import type { BoardSnapshot, CheckView } from '../../src/shared/model.ts';
 import { PROTOCOL_VERSION, type BoardMessage } from '../../src/shared/protocol.ts';
 import { ipcTransport } from '../../src/renderer/src/transport/ipc-client.ts';
-import { emptyBoard } from '../support/board.ts';
+import { checkView, emptyBoard } from '../support/board.ts';
 
-const check = (id: string, latencyMs: number): CheckView => ({
-  id,
-  name: id,
-  type: 'tcp',
-  target: id,
-  region: null,
-  intervalMs: 1000,
-  timeoutMs: 500,
-  status: 'up',
-  since: 1,
-  lastProbeAt: 1,
-  latencyMs,
-  errorClass: null,
-  message: '',
-  consecutiveFailures: 0,
-  consecutiveSuccesses: 1,
-});
+const check = (id: string, latencyMs: number): CheckView => checkView(id, { latencyMs });
 
 const snapshot = (seq: number, latencyMs: number): BoardMessage => ({
   v: PROTOCOL_VERSION,

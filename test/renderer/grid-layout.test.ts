@@ -10,6 +10,7 @@ import {
   type GridGroup,
 } from '../../src/renderer/src/grid-layout.ts';
 import { STATUS_RANK, worstStatus } from '../../src/renderer/src/status-style.ts';
+import { checkView } from '../support/board.ts';
 
 const STATUSES: Status[] = ['up', 'up', 'up', 'degraded', 'down', 'unknown', 'maintenance'];
 const region = (id: string): RegionView => ({ id, name: id.toUpperCase(), lat: 0, lon: 0, providerRegion: null });
@@ -18,23 +19,17 @@ const REGIONS = ['hk', 'sg', 'lon'].map(region);
 let seed = 7;
 const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 
-const check = (i: number, status: Status = 'up', name = `node ${i % 37} ${i}`): CheckView => ({
-  id: `c${i}`,
-  name,
-  type: 'http',
-  target: `https://c${i}.example`,
-  region: ['hk', 'sg', 'lon', null][i % 4]!,
-  intervalMs: 1000,
-  timeoutMs: 500,
-  status,
-  since: null,
-  lastProbeAt: null,
-  latencyMs: 1,
-  errorClass: null,
-  message: '',
-  consecutiveFailures: 0,
-  consecutiveSuccesses: 0,
-});
+const check = (i: number, status: Status = 'up', name = `node ${i % 37} ${i}`): CheckView =>
+  checkView(`c${i}`, {
+    name,
+    type: 'http',
+    target: `https://c${i}.example`,
+    region: ['hk', 'sg', 'lon', null][i % 4]!,
+    status,
+    since: null,
+    lastProbeAt: null,
+    consecutiveSuccesses: 0,
+  });
 
 /** The order the grid had before it was made linear: one comparator sort per region. */
 function reference(checks: CheckView[], roles: Map<string, ImpactRole>, keep: (c: CheckView) => boolean) {

@@ -4,26 +4,10 @@ import { BEATS_KEPT } from '../../src/shared/beats.ts';
 import { applyCheckPatch, diffCheck } from '../../src/shared/check-patch.ts';
 import type { BoardSnapshot, CheckView } from '../../src/shared/model.ts';
 import { PROTOCOL_VERSION, type BoardMessage, type CheckPatch } from '../../src/shared/protocol.ts';
-import { emptyBoard } from '../support/board.ts';
+import { checkView, emptyBoard } from '../support/board.ts';
 
-const check = (id: string, more: Partial<CheckView> = {}): CheckView => ({
-  id,
-  name: id,
-  type: 'http',
-  target: `GET http://${id}/`,
-  region: 'hk',
-  intervalMs: 1000,
-  timeoutMs: 500,
-  status: 'up',
-  since: 1,
-  lastProbeAt: 1,
-  latencyMs: 1,
-  errorClass: null,
-  message: 'HTTP 200',
-  consecutiveFailures: 0,
-  consecutiveSuccesses: 1,
-  ...more,
-});
+const check = (id: string, more: Partial<CheckView> = {}): CheckView =>
+  checkView(id, { type: 'http', target: `GET http://${id}/`, region: 'hk', message: 'HTTP 200', ...more });
 
 /** The patch between two views, checked to rebuild the second from the first. */
 function roundTrip(before: CheckView, after: CheckView): CheckPatch | null {
