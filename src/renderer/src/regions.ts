@@ -1,4 +1,4 @@
-import type { CheckView, ComponentView, RegionView, Status } from '../../shared/model.ts';
+import type { CheckView, ComponentView, ImpactRole, RegionView, Status } from '../../shared/model.ts';
 import { compareWorstFirst, STATUS_RANK, worstStatus } from './status-style.ts';
 
 /** One region's health, from its components when it has any, else from its checks. */
@@ -17,7 +17,7 @@ export interface RegionSummary {
     name: string;
     status: Status;
     kind: 'component' | 'check';
-    role?: string;
+    role?: ImpactRole;
     /** A load balancer serving from its backup: the header value that says so. */
     backup?: string;
   }[];

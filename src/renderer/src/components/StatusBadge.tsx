@@ -1,4 +1,4 @@
-import type { Status } from '../../../shared/model.ts';
+import type { ImpactRole, Status } from '../../../shared/model.ts';
 import { STATUS_STYLE } from '../status-style.ts';
 
 /** A status as glyph and word: colour is never the only cue. `compact` keeps only the glyph visible. */
@@ -14,6 +14,19 @@ export function StatusBadge({ status, stale, compact }: { status: Status; stale?
         {style.glyph}
       </span>
       {compact ? <span className="sr-only">{style.label}</span> : style.label}
+    </span>
+  );
+}
+
+/**
+ * What a thing is in an open incident, in words: CAUSE (solid) or KNOCK-ON (outlined); nothing
+ * for a healthy one.
+ */
+export function RoleTag({ role, testId }: { role: ImpactRole | null | undefined; testId?: string }) {
+  if (role !== 'root_cause' && role !== 'impacted') return null;
+  return (
+    <span className={`role-tag${role === 'impacted' ? ' is-impacted' : ''}`} data-testid={testId}>
+      {role === 'root_cause' ? 'CAUSE' : 'KNOCK-ON'}
     </span>
   );
 }

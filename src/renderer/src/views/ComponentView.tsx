@@ -5,7 +5,7 @@ import { DetailHead, Fact } from '../components/Detail.tsx';
 import { FailoverPanel } from '../components/FailoverPanel.tsx';
 import { HeartbeatStrip } from '../components/Heartbeats.tsx';
 import { MaintenanceActions } from '../components/MaintenanceActions.tsx';
-import { StatusBadge } from '../components/StatusBadge.tsx';
+import { RoleTag, StatusBadge } from '../components/StatusBadge.tsx';
 import { formatLastLatency } from '../format.ts';
 import { formatAge } from '../freshness.ts';
 import { href } from '../route.ts';
@@ -73,11 +73,7 @@ export function ComponentDetail({ id, wall }: { id: string; wall: boolean }) {
   return (
     <div className="detail-view component-view" data-testid="view-component" data-component={component.id}>
       <DetailHead back={{ view: 'overview', label: 'Overview' }} name={component.name} status={component.status}>
-        {component.role !== 'healthy' && (
-          <span className={`role-tag${component.role === 'impacted' ? ' is-impacted' : ''}`}>
-            {component.role === 'root_cause' ? 'CAUSE' : 'KNOCK-ON'}
-          </span>
-        )}
+        <RoleTag role={component.role} />
         <span className="muted">
           {component.kind} · <code>{component.id}</code> · {regionName(component.region) ?? 'no region'}
           {component.site ? ` · ${component.site}` : ''}
@@ -227,8 +223,7 @@ function Related({
             <li key={c.id} data-status={c.status}>
               <StatusBadge status={c.status} compact />
               <a href={href('component', c.id)}>{c.name}</a>
-              {c.role === 'root_cause' && <span className="role-tag">CAUSE</span>}
-              {c.role === 'impacted' && <span className="role-tag is-impacted">KNOCK-ON</span>}
+              <RoleTag role={c.role} />
               <span className="muted">{regionName(c.region) ?? ''}</span>
             </li>
           ))}

@@ -19,6 +19,8 @@ interface Node {
   x: number;
   y: number;
   role: ComponentView['role'] | null;
+  /** What the marker links to: a region's own marker links nowhere. */
+  kind: 'region' | 'component' | 'check';
   anchor?: 'start' | 'middle' | 'end';
   labelDx?: number;
   labelDy?: number;
@@ -127,6 +129,7 @@ export function RegionMap() {
         x,
         y,
         role: null,
+        kind: 'region',
         cluster,
         counts: cluster ? clusterCounts(s.items) : checkCounts(s.counts, s.total),
       });
@@ -147,7 +150,8 @@ export function RegionMap() {
           status: item.status,
           x: x + cos * radius,
           y: y + Math.sin(angle) * radius,
-          role: (item.role as Node['role']) ?? null,
+          role: item.role ?? null,
+          kind: item.kind,
           anchor: cos > 0.25 ? 'start' : cos < -0.25 ? 'end' : 'middle',
           labelDx: cos > 0.25 ? 0.7 * rem : cos < -0.25 ? -0.7 * rem : 0,
           labelDy: Math.abs(cos) > 0.25 ? 0.3 * rem : Math.sin(angle) > 0 ? 1.3 * rem : -0.8 * rem,
@@ -252,7 +256,7 @@ export function RegionMap() {
                 // Each marker leads to its detail: a component's view, or a check's.
                 <a
                   key={n.key}
-                  href={href(n.key.startsWith('component:') ? 'component' : 'check', n.id)}
+                  href={href(n.kind === 'component' ? 'component' : 'check', n.id)}
                   aria-label={`${n.name}: ${n.status}`}
                 >
                   <g

@@ -2,7 +2,7 @@ import { useLayoutEffect, useMemo, useState, type CSSProperties } from 'react';
 import type { CheckView, FailoverView, IncidentView } from '../../../shared/model.ts';
 import { FailoverPanel } from '../components/FailoverPanel.tsx';
 import { IncidentSummary } from '../components/IncidentSummary.tsx';
-import { StatusBadge } from '../components/StatusBadge.tsx';
+import { RoleTag, StatusBadge } from '../components/StatusBadge.tsx';
 import { useSize } from '../hooks/use-size.ts';
 import { formatDuration } from '../format.ts';
 import { fitRegions, regionColumns, summariseRegions } from '../regions.ts';
@@ -192,8 +192,7 @@ export function WallOverview({ wall }: { wall: boolean }) {
                 <li key={`${item.kind}-${item.id}`} data-status={item.status}>
                   <StatusBadge status={item.status} compact />
                   <a href={href(item.kind, item.id)}>{item.name}</a>
-                  {item.role === 'root_cause' && <span className="role-tag">CAUSE</span>}
-                  {item.role === 'impacted' && <span className="role-tag is-impacted">KNOCK-ON</span>}
+                  <RoleTag role={item.role} />
                   {item.backup !== undefined && (
                     <span className="role-tag is-backup" title={`serving from the backup (${item.backup})`}>
                       ON BACKUP
