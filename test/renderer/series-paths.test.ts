@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linePath, nearestRow, stepRows } from '../../src/renderer/src/chart-geometry.ts';
+import { linearOf, linePath, nearestRow, stepRows } from '../../src/renderer/src/chart-geometry.ts';
 
 const x = (t: number) => t / 10;
 const y = (v: number) => 100 - v;
@@ -55,5 +55,24 @@ describe('nearestRow', () => {
     expect(nearestRow(rows, -100)).toBe(0);
     expect(nearestRow(rows, 1000)).toBe(3);
     expect(nearestRow([], 5)).toBe(-1);
+  });
+});
+
+describe('linearOf', () => {
+  it('gives a linear scale as offset + factor * value, the same values as the scale', () => {
+    const scale = (t: number) => 40 + (t - 1_700_000_000_000) / 3_600_000;
+    const fast = linearOf(scale, 1_700_000_000_000, 1_700_086_400_000);
+    expect(fast).not.toBe(scale);
+    for (const t of [1_700_000_000_000, 1_700_000_900_000, 1_700_050_000_000, 1_700_200_000_000])
+      expect(fast(t)).toBeCloseTo(scale(t), 9);
+  });
+
+  it('returns a scale that is not linear, or cannot be probed, as it is', () => {
+    const sqrt = (v: number) => Math.sqrt(v) * 10;
+    expect(linearOf(sqrt, 0, 100)).toBe(sqrt);
+    const partial = (v: number) => (v === 0 ? undefined : v);
+    expect(linearOf(partial, 0, 1)).toBe(partial);
+    const flat = (v: number) => v * 2;
+    expect(linearOf(flat, 5, 5)).toBe(flat);
   });
 });

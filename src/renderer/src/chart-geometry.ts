@@ -30,6 +30,24 @@ export function linePath(rows: readonly ChartRowLike[], key: string, x: Scale, y
   return d;
 }
 
+/**
+ * A linear scale (recharts' time and value axes) as a plain `offset + factor * value`, from its
+ * values at `from` and `to`: d3's time scale makes a Date per call, which for every point of ten
+ * lines was most of a chart's first render. A scale that is not linear there (its midpoint off
+ * the line, or not finite) is returned as it is.
+ */
+export function linearOf(scale: Scale, from: number, to: number): Scale {
+  const a = scale(from);
+  const b = scale(to);
+  const mid = scale((from + to) / 2);
+  if (from === to || a === undefined || b === undefined || mid === undefined) return scale;
+  const factor = (b - a) / (to - from);
+  const offset = a - factor * from;
+  const expected = offset + factor * ((from + to) / 2);
+  if (!Number.isFinite(factor) || !Number.isFinite(offset) || !(Math.abs(mid - expected) < 1e-6)) return scale;
+  return (value) => offset + factor * value;
+}
+
 const NICE_STEPS = [1, 2, 2.5, 5, 10];
 
 /**

@@ -23,6 +23,7 @@ export const DOWN_KEY = 'down';
 const DOWN_COLOUR = '#ff6b6b';
 
 interface Props {
+  /** Empty while the series are fetched: the frame (axes over the domain) without lines. */
   rows: ChartRow[];
   series: ChartSeries[];
   width: number;
@@ -108,11 +109,13 @@ export const LatencyChart = memo(function LatencyChart({
   }, []);
   useLayoutEffect(() => {
     const { at } = started.current;
-    if (at === 0) return;
+    // The empty frame drawn while the series are fetched is not a chart render to time.
+    if (at === 0 || rows.length === 0) return;
     started.current.at = 0;
     const entry = {
       points: sourcePoints ?? rows.length,
       series: series.length,
+      startedAt: at,
       commitMs: performance.now() - at,
       drawnMs: 0,
       frameMs: 0,
@@ -138,7 +141,7 @@ export const LatencyChart = memo(function LatencyChart({
   }, [data, keys]);
   // A threshold far above the data would flatten every line to the floor: draw it only when it
   // is within reach, and say where it is otherwise.
-  const showThreshold = thresholdMs !== null && (dataMax === 0 || thresholdMs <= dataMax * 3);
+  const showThreshold = thresholdMs !== null && data.length > 0 && (dataMax === 0 || thresholdMs <= dataMax * 3);
   const yTicks = useMemo(
     () => latencyTicks(Math.max(yMax ?? dataMax, showThreshold ? thresholdMs! : 0) * 1.1 || 1),
     [yMax, dataMax, showThreshold, thresholdMs],
@@ -154,10 +157,13 @@ export const LatencyChart = memo(function LatencyChart({
   const ticks = useMemo(() => timeTicks(domain, Math.max(3, Math.floor(width / labelPx))), [domain, width, labelPx]);
   const margin = useMemo(() => ({ top: rem * 0.6, right: rem * 1.5, bottom: 0, left: 0 }), [rem]);
   if (width <= 0 || height <= 0) return null;
+  /** No rows yet: the frame (axes over the range) is drawn while the series are fetched. */
+  const empty = data.length === 0;
   return (
     <div
       className="chart-surface"
       ref={surfaceRef}
+      aria-busy={empty || undefined}
       {...(interactive
         ? { tabIndex: 0, role: 'group', 'aria-label': 'Latency chart: arrow keys step through the values' }
         : {})}
@@ -183,7 +189,8 @@ export const LatencyChart = memo(function LatencyChart({
         />
         <YAxis
           stroke="#a9b4c4"
-          tick={{ fontSize: font, fill: '#c9d2de' }}
+          // The frame drawn while the series are fetched has no latency scale to label yet.
+          tick={empty ? false : { fontSize: font, fill: '#c9d2de' }}
           width={rem * 4.6}
           domain={[0, top]}
           ticks={yTicks}
@@ -224,14 +231,16 @@ export const LatencyChart = memo(function LatencyChart({
             }}
           />
         )}
-        <SeriesPaths
-          data={data}
-          series={series}
-          thickness={thickness}
-          sparse={sparse}
-          dotRadius={Math.max(3, rem * 0.2)}
-        />
-        {interactive && (
+        {!empty && (
+          <SeriesPaths
+            data={data}
+            series={series}
+            thickness={thickness}
+            sparse={sparse}
+            dotRadius={Math.max(3, rem * 0.2)}
+          />
+        )}
+        {interactive && !empty && (
           <HoverLayer
             data={data}
             domain={domain}

@@ -1,7 +1,7 @@
 import { useEffect, useId, useState, type MouseEvent, type ReactNode } from 'react';
 import { createPortal } from 'react-dom';
 import { usePlotArea, useXAxisScale, useYAxisScale } from 'recharts';
-import { linePath, nearestRow, type Scale } from '../chart-geometry.ts';
+import { linearOf, linePath, nearestRow, type Scale } from '../chart-geometry.ts';
 import type { ChartRow, ChartSeries } from './LatencyChart.tsx';
 
 interface Props {
@@ -20,11 +20,14 @@ interface Props {
  * for ten lines (docs/BENCHMARKS.md, issue 16). Axes, threshold and downtime stay recharts'.
  */
 export function SeriesPaths({ data, series, thickness, sparse, dotRadius }: Props) {
-  const x = useXAxisScale() as Scale | undefined;
-  const y = useYAxisScale() as Scale | undefined;
+  const xScale = useXAxisScale() as Scale | undefined;
+  const yScale = useYAxisScale() as Scale | undefined;
   const plot = usePlotArea();
   const clipId = `series-clip-${useId().replace(/:/g, '')}`;
-  if (!x || !y || !plot) return null;
+  if (!xScale || !yScale || !plot) return null;
+  const first = data[0]?.t ?? 0;
+  const x = linearOf(xScale, first, Math.max(first + 1, data.at(-1)?.t ?? 0));
+  const y = linearOf(yScale, 0, 1);
   return (
     <g className="chart-lines">
       <defs>
@@ -32,33 +35,35 @@ export function SeriesPaths({ data, series, thickness, sparse, dotRadius }: Prop
           <rect x={plot.x} y={plot.y} width={plot.width} height={plot.height} />
         </clipPath>
       </defs>
-      {series.map((s) =>
-        sparse.has(s.key) ? (
-          <g key={s.key} className="chart-line chart-line-dots" data-key={s.key} clipPath={`url(#${clipId})`}>
-            {data.map((row) => {
-              const value = row[s.key];
-              const cx = value === null || value === undefined ? undefined : x(row.t);
-              const cy = cx === undefined ? undefined : y(value!);
-              return cx === undefined || cy === undefined ? null : (
-                <circle key={row.t} cx={cx} cy={cy} r={dotRadius} fill={s.color} />
-              );
-            })}
-          </g>
-        ) : (
-          <path
-            key={s.key}
-            className="chart-line"
-            data-key={s.key}
-            d={linePath(data, s.key, x, y)}
-            fill="none"
-            stroke={s.color}
-            strokeWidth={(s.width ?? 2) * thickness}
-            strokeDasharray={s.dash}
-            strokeLinejoin="round"
-            clipPath={`url(#${clipId})`}
-          />
-        ),
-      )}
+      {/* One clip for every line: one clipped layer to paint, not one per line. */}
+      <g clipPath={`url(#${clipId})`}>
+        {series.map((s) =>
+          sparse.has(s.key) ? (
+            <g key={s.key} className="chart-line chart-line-dots" data-key={s.key}>
+              {data.map((row) => {
+                const value = row[s.key];
+                const cx = value === null || value === undefined ? undefined : x(row.t);
+                const cy = cx === undefined ? undefined : y(value!);
+                return cx === undefined || cy === undefined ? null : (
+                  <circle key={row.t} cx={cx} cy={cy} r={dotRadius} fill={s.color} />
+                );
+              })}
+            </g>
+          ) : (
+            <path
+              key={s.key}
+              className="chart-line"
+              data-key={s.key}
+              d={linePath(data, s.key, x, y)}
+              fill="none"
+              stroke={s.color}
+              strokeWidth={(s.width ?? 2) * thickness}
+              strokeDasharray={s.dash}
+              strokeLinejoin="round"
+            />
+          ),
+        )}
+      </g>
     </g>
   );
 }

@@ -359,14 +359,18 @@ function ChartBody(props: {
 }) {
   const { rows, size, error, loading, now, range } = props;
   const domain = useMemo<[number, number]>(() => [now - RANGE_MS[range], now], [now, range]);
-  if (rows.length === 0) {
+  const waiting = rows.length === 0 && loading && !error;
+  if (rows.length === 0 && !waiting) {
     return (
       <p className="chart-empty" data-testid="chart-empty">
-        {error ? `History unavailable: ${error}` : loading ? 'Loading history…' : 'No history in this range yet.'}
+        {error ? `History unavailable: ${error}` : 'No history in this range yet.'}
       </p>
     );
   }
-  return (
+  // While the series are fetched the chart's frame (axes, no lines) is already drawn: recharts
+  // mounts (and, on a fresh page, its code compiles) during the fetch rather than after it, and
+  // the series only fill in the lines (docs/BENCHMARKS.md, "The chart's frame during the fetch").
+  const chart = (
     <LatencyChart
       rows={rows}
       series={props.series}
@@ -381,6 +385,15 @@ function ChartBody(props: {
       sourcePoints={props.sourcePoints}
       yMax={props.yMax ?? null}
     />
+  );
+  if (!waiting) return chart;
+  return (
+    <>
+      {chart}
+      <p className="chart-empty" data-testid="chart-empty">
+        Loading history…
+      </p>
+    </>
   );
 }
 
