@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linearOf, linePath, nearestRow, stepRows } from '../../src/renderer/src/chart-geometry.ts';
+import { linearOf, linePath, nearestRow, scaleKey, stepRows, tenths } from '../../src/renderer/src/chart-geometry.ts';
 
 const x = (t: number) => t / 10;
 const y = (v: number) => 100 - v;
@@ -74,5 +74,25 @@ describe('linearOf', () => {
     expect(linearOf(partial, 0, 1)).toBe(partial);
     const flat = (v: number) => v * 2;
     expect(linearOf(flat, 5, 5)).toBe(flat);
+  });
+});
+
+describe('scaleKey', () => {
+  it('is the same for two linear scales with the same mapping, and the scale itself otherwise', () => {
+    const a = linearOf((v) => 10 + 2 * v, 0, 10);
+    const b = linearOf((v) => 10 + 2 * v, 0, 10);
+    expect(a).not.toBe(b);
+    expect(scaleKey(a)).toBe(scaleKey(b));
+    expect(scaleKey(linearOf((v) => 11 + 2 * v, 0, 10))).not.toBe(scaleKey(a));
+    const sqrt = (v: number) => Math.sqrt(v);
+    expect(scaleKey(linearOf(sqrt, 0, 100))).toBe(sqrt);
+  });
+});
+
+describe('tenths', () => {
+  it('writes a number to a tenth exactly as String(Math.round(v * 10) / 10) does', () => {
+    const values = [0, -0, 0.04, -0.04, -0.05, 0.05, -0.15, 0.96, -1.26, 3.96, 123.45, -123.45, 1919.99, -2000.06];
+    for (let v = -30; v <= 30; v += 0.037) values.push(v);
+    for (const v of values) expect(tenths(v)).toBe(String(Math.round(v * 10) / 10));
   });
 });

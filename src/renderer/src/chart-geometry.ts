@@ -24,7 +24,7 @@ export function linePath(rows: readonly ChartRowLike[], key: string, x: Scale, y
       drawing = false;
       continue;
     }
-    d += `${drawing ? 'L' : 'M'}${Math.round(px * 10) / 10},${Math.round(py * 10) / 10}`;
+    d += (drawing ? 'L' : 'M') + tenths(px) + ',' + tenths(py);
     drawing = true;
   }
   return d;
@@ -36,7 +36,7 @@ export function linePath(rows: readonly ChartRowLike[], key: string, x: Scale, y
  * lines was most of a chart's first render. A scale that is not linear there (its midpoint off
  * the line, or not finite) is returned as it is.
  */
-export function linearOf(scale: Scale, from: number, to: number): Scale {
+export function linearOf(scale: Scale, from: number, to: number): Scale | LinearScale {
   const a = scale(from);
   const b = scale(to);
   const mid = scale((from + to) / 2);
@@ -45,7 +45,27 @@ export function linearOf(scale: Scale, from: number, to: number): Scale {
   const offset = a - factor * from;
   const expected = offset + factor * ((from + to) / 2);
   if (!Number.isFinite(factor) || !Number.isFinite(offset) || !(Math.abs(mid - expected) < 1e-6)) return scale;
-  return (value) => offset + factor * value;
+  return Object.assign((value: number) => offset + factor * value, { offset, factor });
+}
+
+/** A linear scale with its mapping: two with the same offset and factor draw the same path. */
+export type LinearScale = Scale & { readonly offset: number; readonly factor: number };
+
+/** What a scale draws: its mapping when linear, else the scale itself. */
+export function scaleKey(scale: Scale | LinearScale): unknown {
+  return 'offset' in scale ? `${scale.offset}/${scale.factor}` : scale;
+}
+
+/**
+ * A number to a tenth, as `String(Math.round(v * 10) / 10)` writes it, from whole numbers only:
+ * about twice as fast as formatting the fraction (ten lines of a thousand points each).
+ */
+export function tenths(value: number): string {
+  const n = Math.round(value * 10);
+  const whole = Math.trunc(n / 10);
+  const tenth = Math.abs(n - whole * 10);
+  if (tenth === 0) return String(whole);
+  return (n < 0 && whole === 0 ? '-0' : String(whole)) + '.' + String(tenth);
 }
 
 const NICE_STEPS = [1, 2, 2.5, 5, 10];

@@ -180,6 +180,8 @@ export const LatencyChart = memo(function LatencyChart({
           // Every tick given (timeTicks spaces them for the width): recharts would otherwise
           // measure each label in the DOM to drop overlapping ones.
           interval={0}
+          // Nor work out "nice" ticks of its own (decimal.js logarithms, a tenth of a first render).
+          niceTicks="none"
           tickFormatter={(t: number) =>
             formatTime(t, timezone, span > 36 * 3_600_000).slice(0, span > 36 * 3_600_000 ? 12 : 5)
           }
@@ -195,12 +197,13 @@ export const LatencyChart = memo(function LatencyChart({
           domain={[0, top]}
           ticks={yTicks}
           interval={0}
+          niceTicks="none"
           // The lines are not recharts items (SeriesPaths): the axis takes its domain as given.
           allowDataOverflow
           tickFormatter={(v: number) => formatAxisLatency(v, top)}
         />
         {/* Downtime: a step area on its own 0..1 axis, as tall as the share of probes that failed. */}
-        {hasDowntime && <YAxis yAxisId="down" domain={[0, 1]} hide />}
+        {hasDowntime && <YAxis yAxisId="down" domain={[0, 1]} niceTicks="none" hide />}
         {hasDowntime && (
           <Area
             yAxisId="down"

@@ -1,7 +1,7 @@
-import { useEffect, useId, useState, type MouseEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type MouseEvent, type ReactNode } from 'react';
 import { createPortal } from 'react-dom';
 import { usePlotArea, useXAxisScale, useYAxisScale } from 'recharts';
-import { linearOf, linePath, nearestRow, type Scale } from '../chart-geometry.ts';
+import { linearOf, linePath, nearestRow, scaleKey, type Scale } from '../chart-geometry.ts';
 import type { ChartRow, ChartSeries } from './LatencyChart.tsx';
 
 interface Props {
@@ -24,10 +24,19 @@ export function SeriesPaths({ data, series, thickness, sparse, dotRadius }: Prop
   const yScale = useYAxisScale() as Scale | undefined;
   const plot = usePlotArea();
   const clipId = `series-clip-${useId().replace(/:/g, '')}`;
+  const drawn = useRef<{ key: readonly unknown[]; paths: ReadonlyMap<string, string> } | null>(null);
   if (!xScale || !yScale || !plot) return null;
   const first = data[0]?.t ?? 0;
   const x = linearOf(xScale, first, Math.max(first + 1, data.at(-1)?.t ?? 0));
   const y = linearOf(yScale, 0, 1);
+  // recharts hands out new scales in each of its passes after a commit, mostly the same
+  // mapping: the paths are made again only when the rows, the series or a mapping changed.
+  const key = [data, series, scaleKey(x), scaleKey(y)];
+  if (!drawn.current || drawn.current.key.some((part, i) => part !== key[i])) {
+    const paths = new Map(series.filter((s) => !sparse.has(s.key)).map((s) => [s.key, linePath(data, s.key, x, y)]));
+    drawn.current = { key, paths };
+  }
+  const paths = drawn.current.paths;
   return (
     <g className="chart-lines">
       <defs>
@@ -54,7 +63,7 @@ export function SeriesPaths({ data, series, thickness, sparse, dotRadius }: Prop
               key={s.key}
               className="chart-line"
               data-key={s.key}
-              d={linePath(data, s.key, x, y)}
+              d={paths.get(s.key) ?? linePath(data, s.key, x, y)}
               fill="none"
               stroke={s.color}
               strokeWidth={(s.width ?? 2) * thickness}
