@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linearOf, linePath, nearestRow, scaleKey, stepRows, tenths } from '../../src/renderer/src/chart-geometry.ts';
+import { linearMap, linePath, nearestRow, stepRows, tenths } from '../../src/renderer/src/chart-geometry.ts';
 
 const x = (t: number) => t / 10;
 const y = (v: number) => 100 - v;
@@ -58,34 +58,20 @@ describe('nearestRow', () => {
   });
 });
 
-describe('linearOf', () => {
-  it('gives a linear scale as offset + factor * value, the same values as the scale', () => {
-    const scale = (t: number) => 40 + (t - 1_700_000_000_000) / 3_600_000;
-    const fast = linearOf(scale, 1_700_000_000_000, 1_700_086_400_000);
-    expect(fast).not.toBe(scale);
-    for (const t of [1_700_000_000_000, 1_700_000_900_000, 1_700_050_000_000, 1_700_200_000_000])
-      expect(fast(t)).toBeCloseTo(scale(t), 9);
+describe('linearMap', () => {
+  it('maps a time domain across a plot area and a latency domain up it, as linear scales do', () => {
+    const x = linearMap([1_700_000_000_000, 1_700_086_400_000], [60, 1860]);
+    expect(x(1_700_000_000_000)).toBe(60);
+    expect(x(1_700_086_400_000)).toBeCloseTo(1860, 9);
+    expect(x(1_700_043_200_000)).toBeCloseTo(960, 9);
+    const y = linearMap([0, 600], [500, 20]);
+    expect(y(0)).toBe(500);
+    expect(y(600)).toBeCloseTo(20, 9);
+    expect(y(150)).toBeCloseTo(380, 9);
   });
 
-  it('returns a scale that is not linear, or cannot be probed, as it is', () => {
-    const sqrt = (v: number) => Math.sqrt(v) * 10;
-    expect(linearOf(sqrt, 0, 100)).toBe(sqrt);
-    const partial = (v: number) => (v === 0 ? undefined : v);
-    expect(linearOf(partial, 0, 1)).toBe(partial);
-    const flat = (v: number) => v * 2;
-    expect(linearOf(flat, 5, 5)).toBe(flat);
-  });
-});
-
-describe('scaleKey', () => {
-  it('is the same for two linear scales with the same mapping, and the scale itself otherwise', () => {
-    const a = linearOf((v) => 10 + 2 * v, 0, 10);
-    const b = linearOf((v) => 10 + 2 * v, 0, 10);
-    expect(a).not.toBe(b);
-    expect(scaleKey(a)).toBe(scaleKey(b));
-    expect(scaleKey(linearOf((v) => 11 + 2 * v, 0, 10))).not.toBe(scaleKey(a));
-    const sqrt = (v: number) => Math.sqrt(v);
-    expect(scaleKey(linearOf(sqrt, 0, 100))).toBe(sqrt);
+  it('puts everything at the start of the range when the domain is a single value', () => {
+    expect(linearMap([5, 5], [10, 90])(5)).toBe(10);
   });
 });
 

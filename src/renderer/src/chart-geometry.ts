@@ -31,29 +31,15 @@ export function linePath(rows: readonly ChartRowLike[], key: string, x: Scale, y
 }
 
 /**
- * A linear scale (recharts' time and value axes) as a plain `offset + factor * value`, from its
- * values at `from` and `to`: d3's time scale makes a Date per call, which for every point of ten
- * lines was most of a chart's first render. A scale that is not linear there (its midpoint off
- * the line, or not finite) is returned as it is.
+ * The linear map of `domain` onto `range` (a chart's time or latency onto its plot area's
+ * pixels), as recharts' own linear and time scales place the axes' ticks. The board draws its
+ * lines, grid and cursor with it rather than with recharts' scales: d3's time scale makes a Date
+ * per call, and recharts hands out a new scale in each of its passes after a commit (the first
+ * of them still the previous domain's), which redrew every line each time.
  */
-export function linearOf(scale: Scale, from: number, to: number): Scale | LinearScale {
-  const a = scale(from);
-  const b = scale(to);
-  const mid = scale((from + to) / 2);
-  if (from === to || a === undefined || b === undefined || mid === undefined) return scale;
-  const factor = (b - a) / (to - from);
-  const offset = a - factor * from;
-  const expected = offset + factor * ((from + to) / 2);
-  if (!Number.isFinite(factor) || !Number.isFinite(offset) || !(Math.abs(mid - expected) < 1e-6)) return scale;
-  return Object.assign((value: number) => offset + factor * value, { offset, factor });
-}
-
-/** A linear scale with its mapping: two with the same offset and factor draw the same path. */
-export type LinearScale = Scale & { readonly offset: number; readonly factor: number };
-
-/** What a scale draws: its mapping when linear, else the scale itself. */
-export function scaleKey(scale: Scale | LinearScale): unknown {
-  return 'offset' in scale ? `${scale.offset}/${scale.factor}` : scale;
+export function linearMap([d0, d1]: readonly [number, number], [r0, r1]: readonly [number, number]): Scale {
+  const factor = d1 === d0 ? 0 : (r1 - r0) / (d1 - d0);
+  return (value) => r0 + factor * (value - d0);
 }
 
 /**

@@ -98,6 +98,21 @@ export const LatencyChart = memo(function LatencyChart({
     () => new Set(keys.filter((k) => data.reduce((n, r) => n + (r[k] !== null && r[k] !== undefined ? 1 : 0), 0) < 3)),
     [data, keys],
   );
+
+  const dataMax = useMemo(() => {
+    let m = 0;
+    for (const row of data) for (const k of keys) m = Math.max(m, row[k] ?? 0);
+    return m;
+  }, [data, keys]);
+  // A threshold far above the data would flatten every line to the floor: draw it only when it
+  // is within reach, and say where it is otherwise.
+  const showThreshold = thresholdMs !== null && data.length > 0 && (dataMax === 0 || thresholdMs <= dataMax * 3);
+  const yTicks = useMemo(
+    () => latencyTicks(Math.max(yMax ?? dataMax, showThreshold ? thresholdMs! : 0) * 1.1 || 1),
+    [yMax, dataMax, showThreshold, thresholdMs],
+  );
+  const top = yTicks.at(-1)!;
+  const yDomain = useMemo<[number, number]>(() => [0, top], [top]);
   // Render time for the UI benchmark: from a data change to commit, and to the next frame.
   const started = useRef({ at: 0, data: null as ChartRow[] | null });
   if (started.current.data !== data) started.current = { at: receivedAt || performance.now(), data };
@@ -121,10 +136,15 @@ export const LatencyChart = memo(function LatencyChart({
       frameMs: 0,
     };
     recordChart(entry);
-    // recharts 3 lays out its axes in passes after React's commit; the lines follow its scales.
+    // recharts 3 lays out its axes in passes after React's commit: drawn is every line and the
+    // y axis labelled to its top (the lines are drawn in the commit, on the board's own maps).
+    const topLabel = formatAxisLatency(top, top);
     let frames = 0;
     const poll = () => {
-      const drawn = (surface.current?.querySelectorAll('.chart-line').length ?? 0) >= series.length;
+      const lines = surface.current?.querySelectorAll('.chart-line').length ?? 0;
+      const labels =
+        surface.current?.querySelectorAll('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value') ?? [];
+      const drawn = lines >= series.length && [...labels].some((label) => label.textContent === topLabel);
       if (!drawn && ++frames < 120) return void requestAnimationFrame(poll);
       entry.drawnMs = performance.now() - at;
       requestAnimationFrame(() => {
@@ -132,21 +152,7 @@ export const LatencyChart = memo(function LatencyChart({
       });
     };
     poll();
-  }, [data, rows.length, series.length, sourcePoints]);
-
-  const dataMax = useMemo(() => {
-    let m = 0;
-    for (const row of data) for (const k of keys) m = Math.max(m, row[k] ?? 0);
-    return m;
-  }, [data, keys]);
-  // A threshold far above the data would flatten every line to the floor: draw it only when it
-  // is within reach, and say where it is otherwise.
-  const showThreshold = thresholdMs !== null && data.length > 0 && (dataMax === 0 || thresholdMs <= dataMax * 3);
-  const yTicks = useMemo(
-    () => latencyTicks(Math.max(yMax ?? dataMax, showThreshold ? thresholdMs! : 0) * 1.1 || 1),
-    [yMax, dataMax, showThreshold, thresholdMs],
-  );
-  const top = yTicks.at(-1)!;
+  }, [data, rows.length, series.length, sourcePoints, top]);
   // Lines as thick for the eye on a 4K wall as on a desk: they scale with the type.
   const thickness = Math.max(1, rem / 20);
   const span = domain[1] - domain[0];
@@ -169,7 +175,7 @@ export const LatencyChart = memo(function LatencyChart({
         : {})}
     >
       <ComposedChart width={width} height={height} data={frame} margin={margin}>
-        <GridLines ticks={yTicks} stroke="#2a3344" dash="3 6" />
+        <GridLines ticks={yTicks} yDomain={yDomain} stroke="#2a3344" dash="3 6" />
         <XAxis
           dataKey="t"
           type="number"
@@ -194,7 +200,7 @@ export const LatencyChart = memo(function LatencyChart({
           // The frame drawn while the series are fetched has no latency scale to label yet.
           tick={empty ? false : { fontSize: font, fill: '#c9d2de' }}
           width={rem * 4.6}
-          domain={[0, top]}
+          domain={yDomain}
           ticks={yTicks}
           interval={0}
           niceTicks="none"
@@ -241,6 +247,8 @@ export const LatencyChart = memo(function LatencyChart({
             thickness={thickness}
             sparse={sparse}
             dotRadius={Math.max(3, rem * 0.2)}
+            xDomain={domain}
+            yDomain={yDomain}
           />
         )}
         {interactive && !empty && (
