@@ -22,6 +22,8 @@
  *  - `chart`: only the steady scenario's chart, BENCH_CHART_RUNS times (3 by default) on fresh
  *    pages, with each run's figures and the medians (for comparing chart changes quickly);
  *    BENCH_CHART_POINTS=hint serves about the points the board asks for, as the engine does.
+ *    The first render also gives `openToFrameMs`: from opening the page to the frame after every
+ *    line (chunk, series fetch and render, whichever overlaps which), and `openToDataMs`.
  * Each line's `connect` is the long tasks from opening the page to a second after its first
  * tile (the snapshot's parse, apply and first render); `views` are measured after that. Both
  * give the renderer's main-thread CPU time (`mainThreadMs`, `mainThreadMsPerSecond`: DevTools'
@@ -242,7 +244,15 @@ const browser = await chromium.launch({
 
 type Perf = {
   apply: { batches: number; messages: number; totalMs: number; maxMs: number; over5ms: number };
-  charts: { points: number; series: number; commitMs: number; drawnMs: number; frameMs: number }[];
+  charts: {
+    points: number;
+    series: number;
+    /** The data's arrival, ms since the page was opened (absent in builds before it was recorded). */
+    startedAt?: number;
+    commitMs: number;
+    drawnMs: number;
+    frameMs: number;
+  }[];
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -382,6 +392,22 @@ async function chart(query: string) {
   await waitForCharts(1);
   await stopColdProfile('chart-first');
   const cold = (await charts()).filter((c) => c.series === SERIES).at(-1)!;
+  // On the way there (resource timing, ms since opening): the latency view's chunk loaded, and the
+  // series requests' first start and last end.
+  const steps = await chartPage.evaluate(() => {
+    const entries = performance.getEntriesByType('resource') as unknown as {
+      name: string;
+      startTime: number;
+      responseEnd: number;
+    }[];
+    const chunk = entries.find((e) => /\/LatencyView-[^/]*\.js$/.test(e.name));
+    const asks = entries.filter((e) => e.name.includes('history.series'));
+    return {
+      viewChunkLoadedMs: chunk?.responseEnd ?? null,
+      seriesAskedMs: asks.length > 0 ? Math.min(...asks.map((e) => e.startTime)) : null,
+      seriesAnsweredMs: asks.length > 0 ? Math.max(...asks.map((e) => e.responseEnd)) : null,
+    };
+  });
   // BENCH_SCREENSHOTS=dir: the chart, and its tooltip with the pointer on it.
   if (process.env.BENCH_SCREENSHOTS && query === 'perf=1') {
     await chartPage.screenshot({ path: `${process.env.BENCH_SCREENSHOTS}/bench-chart.png` });
@@ -412,10 +438,20 @@ async function chart(query: string) {
     drawnMs: round(c.drawnMs),
     frameMs: round(c.frameMs),
   });
+  // From opening the page: to the series' arrival, and to the frame after every line (chunk,
+  // series fetch, recharts' mount and the render all included, whichever overlaps which).
+  const opened: { openToDataMs?: number; openToFrameMs?: number } =
+    cold.startedAt === undefined
+      ? {}
+      : {
+          openToDataMs: round(cold.startedAt),
+          openToFrameMs: round(cold.startedAt + cold.frameMs),
+          ...Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, v === null ? null : round(v)])),
+        };
   return {
     series: warm.series,
     pointsPerSeries: warm.points,
-    first: figures(cold),
+    first: { ...figures(cold), ...opened },
     warm: { ...figures(warm), mainThreadMs: round(warmThreadMs * 1000) },
   };
 }
@@ -433,9 +469,11 @@ async function chartOnly() {
   for (let i = 0; i < CHART_RUNS; i++) runs.push(await chart(process.env.BENCH_CHART_QUERY ?? 'perf=1'));
   chartBoard = false;
   const median = (values: number[]) => round([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!);
+  const opened = runs.flatMap((r) => (r.first.openToFrameMs === undefined ? [] : [r.first.openToFrameMs]));
   const first = {
     frameMs: median(runs.map((r) => r.first.frameMs)),
     drawnMs: median(runs.map((r) => r.first.drawnMs)),
+    ...(opened.length > 0 ? { openToFrameMs: median(opened) } : {}),
   };
   const warm = {
     frameMs: median(runs.map((r) => r.warm.frameMs)),
@@ -452,6 +490,8 @@ async function chartOnly() {
     machine: { busyLoops: LOAD, nice: NICE, loadAtStart, loadAtEnd: load() },
     runs: runs.map((r) => ({
       firstFrameMs: r.first.frameMs,
+      firstOpenToFrameMs: r.first.openToFrameMs,
+      firstSteps: r.first.openToFrameMs === undefined ? undefined : r.first,
       warmFrameMs: r.warm.frameMs,
       warmMainThreadMs: r.warm.mainThreadMs,
     })),

@@ -185,11 +185,16 @@ test.describe('the board in a bad hour', () => {
       await page.getByTestId('shared-y').click();
       await expect(page).toHaveURL(/y=shared/);
       await expect
-        .poll(async () => new Set(await topTicks(page)).size, {
-          message: 'every chart ends its y-axis at the same value',
-        })
+        .poll(
+          async () => ((ticks) => (ticks.includes('') ? 'still fetching' : new Set(ticks).size))(await topTicks(page)),
+          {
+            message: 'every chart ends its y-axis at the same value',
+          },
+        )
         .toBe(1);
       expect((await topTicks(page)).length).toBeGreaterThan(1);
+      // (Labelled: a chart still fetching its series has no labels, and '' would agree vacuously.)
+      expect(await topTicks(page)).not.toContain('');
       // A down check's failed probes are shaded as downtime, not drawn as fast latency.
       await board.openView(url, 'latency/lon-edge-1');
       await expect(page.getByTestId('legend-downtime')).toBeVisible();
@@ -315,7 +320,7 @@ async function expectRegionsFit(page: Page, size: { width: number; height: numbe
 /** The top y-axis tick of each latency chart on the page. */
 function topTicks(page: Page): Promise<string[]> {
   return page.evaluate(`[...document.querySelectorAll('.chart-card')].map((card) => {
-    const ticks = [...card.querySelectorAll('.recharts-yAxis .recharts-cartesian-axis-tick-value')];
+    const ticks = [...card.querySelectorAll('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value')];
     return ticks.map((t) => t.textContent).at(-1) ?? '';
   })`);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linePath, nearestRow, stepRows } from '../../src/renderer/src/chart-geometry.ts';
+import { linearMap, linePath, nearestRow, stepRows, tenths } from '../../src/renderer/src/chart-geometry.ts';
 
 const x = (t: number) => t / 10;
 const y = (v: number) => 100 - v;
@@ -55,5 +55,30 @@ describe('nearestRow', () => {
     expect(nearestRow(rows, -100)).toBe(0);
     expect(nearestRow(rows, 1000)).toBe(3);
     expect(nearestRow([], 5)).toBe(-1);
+  });
+});
+
+describe('linearMap', () => {
+  it('maps a time domain across a plot area and a latency domain up it, as linear scales do', () => {
+    const x = linearMap([1_700_000_000_000, 1_700_086_400_000], [60, 1860]);
+    expect(x(1_700_000_000_000)).toBe(60);
+    expect(x(1_700_086_400_000)).toBeCloseTo(1860, 9);
+    expect(x(1_700_043_200_000)).toBeCloseTo(960, 9);
+    const y = linearMap([0, 600], [500, 20]);
+    expect(y(0)).toBe(500);
+    expect(y(600)).toBeCloseTo(20, 9);
+    expect(y(150)).toBeCloseTo(380, 9);
+  });
+
+  it('puts everything at the start of the range when the domain is a single value', () => {
+    expect(linearMap([5, 5], [10, 90])(5)).toBe(10);
+  });
+});
+
+describe('tenths', () => {
+  it('writes a number to a tenth exactly as String(Math.round(v * 10) / 10) does', () => {
+    const values = [0, -0, 0.04, -0.04, -0.05, 0.05, -0.15, 0.96, -1.26, 3.96, 123.45, -123.45, 1919.99, -2000.06];
+    for (let v = -30; v <= 30; v += 0.037) values.push(v);
+    for (const v of values) expect(tenths(v)).toBe(String(Math.round(v * 10) / 10));
   });
 });

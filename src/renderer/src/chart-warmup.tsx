@@ -4,22 +4,30 @@ import { perf } from './perf.ts';
 /**
  * After start-up, in idle time: renders a tiny chart once, off screen, so recharts' code is
  * loaded and compiled before the first real chart (a wall's first latency view otherwise pays for
- * it in the middle of its dwell; a board opened on the latency view does it while its series are
- * fetched), unless a real one has been drawn; then loads the other views' code
- * (`prefetchViews`, one chunk per idle period).
+ * it in the middle of its dwell), unless a real chart is on the page already (a board opened on
+ * the latency view draws its charts' frames while their series are fetched: recharts is warm, and
+ * a second chart mounted and unmounted would only compete with the first one's lines); then loads
+ * the other views' code (`prefetchViews`, one chunk per idle period).
  */
 export function warmUpCharts(prefetchViews: (between: () => Promise<void>) => Promise<void>): void {
   const run = async () => {
     await idle();
-    const { LatencyChart, PERCENTILE_SERIES } = await import('./components/LatencyChart.tsx');
-    if (perf.charts.length > 0) return prefetchViews(idle);
+    const { DOWN_KEY, LatencyChart, PERCENTILE_SERIES } = await import('./components/LatencyChart.tsx');
+    if (perf.charts.length > 0 || document.querySelector('.chart-surface')) return prefetchViews(idle);
     const host = document.createElement('div');
     host.setAttribute('aria-hidden', 'true');
     host.style.cssText = 'position:fixed;left:-10000px;top:0;width:400px;height:200px;visibility:hidden';
     document.body.appendChild(host);
     const root = createRoot(host);
     const now = Date.now();
-    const rows = Array.from({ length: 50 }, (_, i) => ({ t: now - (50 - i) * 60_000, p50: 10, p95: 20, p99: 30 }));
+    // A stretch of failed probes too, so the downtime area's code is compiled as well.
+    const rows = Array.from({ length: 50 }, (_, i) => ({
+      t: now - (50 - i) * 60_000,
+      p50: 10,
+      p95: 20,
+      p99: 30,
+      [DOWN_KEY]: i >= 20 && i < 25 ? 1 : 0,
+    }));
     root.render(
       <LatencyChart
         rows={rows}

@@ -7,9 +7,17 @@ export const perf = {
   apply: { batches: 0, messages: 0, totalMs: 0, maxMs: 0, over5ms: 0 },
   /**
    * Chart renders, from the data's arrival: to React's commit, to every line drawn (recharts
-   * draws in passes after the commit), and to the frame after that.
+   * draws in passes after the commit), and to the frame after that; `startedAt` is the data's
+   * arrival (performance.now(): since the page was opened).
    */
-  charts: [] as { points: number; series: number; commitMs: number; drawnMs: number; frameMs: number }[],
+  charts: [] as {
+    points: number;
+    series: number;
+    startedAt: number;
+    commitMs: number;
+    drawnMs: number;
+    frameMs: number;
+  }[],
 };
 
 const perfParam = typeof location !== 'undefined' ? new URLSearchParams(location.search).get('perf') : null;

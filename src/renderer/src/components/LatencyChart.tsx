@@ -23,6 +23,7 @@ export const DOWN_KEY = 'down';
 const DOWN_COLOUR = '#ff6b6b';
 
 interface Props {
+  /** Empty while the series are fetched: the frame (axes over the domain) without lines. */
   rows: ChartRow[];
   series: ChartSeries[];
   width: number;
@@ -97,6 +98,21 @@ export const LatencyChart = memo(function LatencyChart({
     () => new Set(keys.filter((k) => data.reduce((n, r) => n + (r[k] !== null && r[k] !== undefined ? 1 : 0), 0) < 3)),
     [data, keys],
   );
+
+  const dataMax = useMemo(() => {
+    let m = 0;
+    for (const row of data) for (const k of keys) m = Math.max(m, row[k] ?? 0);
+    return m;
+  }, [data, keys]);
+  // A threshold far above the data would flatten every line to the floor: draw it only when it
+  // is within reach, and say where it is otherwise.
+  const showThreshold = thresholdMs !== null && data.length > 0 && (dataMax === 0 || thresholdMs <= dataMax * 3);
+  const yTicks = useMemo(
+    () => latencyTicks(Math.max(yMax ?? dataMax, showThreshold ? thresholdMs! : 0) * 1.1 || 1),
+    [yMax, dataMax, showThreshold, thresholdMs],
+  );
+  const top = yTicks.at(-1)!;
+  const yDomain = useMemo<[number, number]>(() => [0, top], [top]);
   // Render time for the UI benchmark: from a data change to commit, and to the next frame.
   const started = useRef({ at: 0, data: null as ChartRow[] | null });
   if (started.current.data !== data) started.current = { at: receivedAt || performance.now(), data };
@@ -108,20 +124,27 @@ export const LatencyChart = memo(function LatencyChart({
   }, []);
   useLayoutEffect(() => {
     const { at } = started.current;
-    if (at === 0) return;
+    // The empty frame drawn while the series are fetched is not a chart render to time.
+    if (at === 0 || rows.length === 0) return;
     started.current.at = 0;
     const entry = {
       points: sourcePoints ?? rows.length,
       series: series.length,
+      startedAt: at,
       commitMs: performance.now() - at,
       drawnMs: 0,
       frameMs: 0,
     };
     recordChart(entry);
-    // recharts 3 lays out its axes in passes after React's commit; the lines follow its scales.
+    // recharts 3 lays out its axes in passes after React's commit: drawn is every line and the
+    // y axis labelled to its top (the lines are drawn in the commit, on the board's own maps).
+    const topLabel = formatAxisLatency(top, top);
     let frames = 0;
     const poll = () => {
-      const drawn = (surface.current?.querySelectorAll('.chart-line').length ?? 0) >= series.length;
+      const lines = surface.current?.querySelectorAll('.chart-line').length ?? 0;
+      const labels =
+        surface.current?.querySelectorAll('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value') ?? [];
+      const drawn = lines >= series.length && [...labels].some((label) => label.textContent === topLabel);
       if (!drawn && ++frames < 120) return void requestAnimationFrame(poll);
       entry.drawnMs = performance.now() - at;
       requestAnimationFrame(() => {
@@ -129,21 +152,7 @@ export const LatencyChart = memo(function LatencyChart({
       });
     };
     poll();
-  }, [data, rows.length, series.length, sourcePoints]);
-
-  const dataMax = useMemo(() => {
-    let m = 0;
-    for (const row of data) for (const k of keys) m = Math.max(m, row[k] ?? 0);
-    return m;
-  }, [data, keys]);
-  // A threshold far above the data would flatten every line to the floor: draw it only when it
-  // is within reach, and say where it is otherwise.
-  const showThreshold = thresholdMs !== null && (dataMax === 0 || thresholdMs <= dataMax * 3);
-  const yTicks = useMemo(
-    () => latencyTicks(Math.max(yMax ?? dataMax, showThreshold ? thresholdMs! : 0) * 1.1 || 1),
-    [yMax, dataMax, showThreshold, thresholdMs],
-  );
-  const top = yTicks.at(-1)!;
+  }, [data, rows.length, series.length, sourcePoints, top]);
   // Lines as thick for the eye on a 4K wall as on a desk: they scale with the type.
   const thickness = Math.max(1, rem / 20);
   const span = domain[1] - domain[0];
@@ -154,16 +163,19 @@ export const LatencyChart = memo(function LatencyChart({
   const ticks = useMemo(() => timeTicks(domain, Math.max(3, Math.floor(width / labelPx))), [domain, width, labelPx]);
   const margin = useMemo(() => ({ top: rem * 0.6, right: rem * 1.5, bottom: 0, left: 0 }), [rem]);
   if (width <= 0 || height <= 0) return null;
+  /** No rows yet: the frame (axes over the range) is drawn while the series are fetched. */
+  const empty = data.length === 0;
   return (
     <div
       className="chart-surface"
       ref={surfaceRef}
+      aria-busy={empty || undefined}
       {...(interactive
         ? { tabIndex: 0, role: 'group', 'aria-label': 'Latency chart: arrow keys step through the values' }
         : {})}
     >
       <ComposedChart width={width} height={height} data={frame} margin={margin}>
-        <GridLines ticks={yTicks} stroke="#2a3344" dash="3 6" />
+        <GridLines ticks={yTicks} yDomain={yDomain} stroke="#2a3344" dash="3 6" />
         <XAxis
           dataKey="t"
           type="number"
@@ -174,6 +186,8 @@ export const LatencyChart = memo(function LatencyChart({
           // Every tick given (timeTicks spaces them for the width): recharts would otherwise
           // measure each label in the DOM to drop overlapping ones.
           interval={0}
+          // Nor work out "nice" ticks of its own (decimal.js logarithms, a tenth of a first render).
+          niceTicks="none"
           tickFormatter={(t: number) =>
             formatTime(t, timezone, span > 36 * 3_600_000).slice(0, span > 36 * 3_600_000 ? 12 : 5)
           }
@@ -183,17 +197,19 @@ export const LatencyChart = memo(function LatencyChart({
         />
         <YAxis
           stroke="#a9b4c4"
-          tick={{ fontSize: font, fill: '#c9d2de' }}
+          // The frame drawn while the series are fetched has no latency scale to label yet.
+          tick={empty ? false : { fontSize: font, fill: '#c9d2de' }}
           width={rem * 4.6}
-          domain={[0, top]}
+          domain={yDomain}
           ticks={yTicks}
           interval={0}
+          niceTicks="none"
           // The lines are not recharts items (SeriesPaths): the axis takes its domain as given.
           allowDataOverflow
           tickFormatter={(v: number) => formatAxisLatency(v, top)}
         />
         {/* Downtime: a step area on its own 0..1 axis, as tall as the share of probes that failed. */}
-        {hasDowntime && <YAxis yAxisId="down" domain={[0, 1]} hide />}
+        {hasDowntime && <YAxis yAxisId="down" domain={[0, 1]} niceTicks="none" hide />}
         {hasDowntime && (
           <Area
             yAxisId="down"
@@ -224,14 +240,18 @@ export const LatencyChart = memo(function LatencyChart({
             }}
           />
         )}
-        <SeriesPaths
-          data={data}
-          series={series}
-          thickness={thickness}
-          sparse={sparse}
-          dotRadius={Math.max(3, rem * 0.2)}
-        />
-        {interactive && (
+        {!empty && (
+          <SeriesPaths
+            data={data}
+            series={series}
+            thickness={thickness}
+            sparse={sparse}
+            dotRadius={Math.max(3, rem * 0.2)}
+            xDomain={domain}
+            yDomain={yDomain}
+          />
+        )}
+        {interactive && !empty && (
           <HoverLayer
             data={data}
             domain={domain}

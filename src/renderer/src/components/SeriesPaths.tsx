@@ -1,7 +1,7 @@
-import { useEffect, useId, useState, type MouseEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type MouseEvent, type ReactNode } from 'react';
 import { createPortal } from 'react-dom';
-import { usePlotArea, useXAxisScale, useYAxisScale } from 'recharts';
-import { linePath, nearestRow, type Scale } from '../chart-geometry.ts';
+import { usePlotArea } from 'recharts';
+import { linearMap, linePath, nearestRow } from '../chart-geometry.ts';
 import type { ChartRow, ChartSeries } from './LatencyChart.tsx';
 
 interface Props {
@@ -11,6 +11,20 @@ interface Props {
   /** Series with too few values for a line, drawn as dots of this radius. */
   sparse: ReadonlySet<string>;
   dotRadius: number;
+  /** The x axis's time domain and the y axis's latency domain, as given to recharts' axes. */
+  xDomain: readonly [number, number];
+  yDomain: readonly [number, number];
+}
+
+/** Where a plot area's pixels are: its time across, its latency up (recharts' axes the same). */
+function usePlotMaps(xDomain: readonly [number, number], yDomain: readonly [number, number]) {
+  const plot = usePlotArea();
+  if (!plot) return null;
+  return {
+    plot,
+    x: linearMap(xDomain, [plot.x, plot.x + plot.width]),
+    y: linearMap(yDomain, [plot.y + plot.height, plot.y]),
+  };
 }
 
 /**
@@ -19,12 +33,20 @@ interface Props {
  * selector passes for every point of every line, about twice the time of the rest of the chart
  * for ten lines (docs/BENCHMARKS.md, issue 16). Axes, threshold and downtime stay recharts'.
  */
-export function SeriesPaths({ data, series, thickness, sparse, dotRadius }: Props) {
-  const x = useXAxisScale() as Scale | undefined;
-  const y = useYAxisScale() as Scale | undefined;
-  const plot = usePlotArea();
+export function SeriesPaths({ data, series, thickness, sparse, dotRadius, xDomain, yDomain }: Props) {
+  const maps = usePlotMaps(xDomain, yDomain);
   const clipId = `series-clip-${useId().replace(/:/g, '')}`;
-  if (!x || !y || !plot) return null;
+  const drawn = useRef<{ key: readonly unknown[]; paths: ReadonlyMap<string, string> } | null>(null);
+  if (!maps) return null;
+  const { plot, x, y } = maps;
+  // Made again only when the rows, the series or where they are drawn changed, not on each of
+  // recharts' passes after a commit (its plot area comes back as a new object each time).
+  const key = [data, series, sparse, plot.x, plot.y, plot.width, plot.height, ...xDomain, ...yDomain];
+  if (!drawn.current || drawn.current.key.some((part, i) => part !== key[i])) {
+    const paths = new Map(series.filter((s) => !sparse.has(s.key)).map((s) => [s.key, linePath(data, s.key, x, y)]));
+    drawn.current = { key, paths };
+  }
+  const paths = drawn.current.paths;
   return (
     <g className="chart-lines">
       <defs>
@@ -32,45 +54,57 @@ export function SeriesPaths({ data, series, thickness, sparse, dotRadius }: Prop
           <rect x={plot.x} y={plot.y} width={plot.width} height={plot.height} />
         </clipPath>
       </defs>
-      {series.map((s) =>
-        sparse.has(s.key) ? (
-          <g key={s.key} className="chart-line chart-line-dots" data-key={s.key} clipPath={`url(#${clipId})`}>
-            {data.map((row) => {
-              const value = row[s.key];
-              const cx = value === null || value === undefined ? undefined : x(row.t);
-              const cy = cx === undefined ? undefined : y(value!);
-              return cx === undefined || cy === undefined ? null : (
-                <circle key={row.t} cx={cx} cy={cy} r={dotRadius} fill={s.color} />
-              );
-            })}
-          </g>
-        ) : (
-          <path
-            key={s.key}
-            className="chart-line"
-            data-key={s.key}
-            d={linePath(data, s.key, x, y)}
-            fill="none"
-            stroke={s.color}
-            strokeWidth={(s.width ?? 2) * thickness}
-            strokeDasharray={s.dash}
-            strokeLinejoin="round"
-            clipPath={`url(#${clipId})`}
-          />
-        ),
-      )}
+      {/* One clip for every line: one clipped layer to paint, not one per line. */}
+      <g clipPath={`url(#${clipId})`}>
+        {series.map((s) =>
+          sparse.has(s.key) ? (
+            <g key={s.key} className="chart-line chart-line-dots" data-key={s.key}>
+              {data.map((row) => {
+                const value = row[s.key];
+                const cx = value === null || value === undefined ? undefined : x(row.t);
+                const cy = cx === undefined ? undefined : y(value!);
+                return cx === undefined || cy === undefined ? null : (
+                  <circle key={row.t} cx={cx} cy={cy} r={dotRadius} fill={s.color} />
+                );
+              })}
+            </g>
+          ) : (
+            <path
+              key={s.key}
+              className="chart-line"
+              data-key={s.key}
+              d={paths.get(s.key) ?? linePath(data, s.key, x, y)}
+              fill="none"
+              stroke={s.color}
+              strokeWidth={(s.width ?? 2) * thickness}
+              strokeDasharray={s.dash}
+              strokeLinejoin="round"
+            />
+          ),
+        )}
+      </g>
     </g>
   );
 }
 
 /**
- * The chart's horizontal grid, one line per y tick, on recharts' y scale: recharts'
+ * The chart's horizontal grid, one line per y tick, where the y axis puts its ticks: recharts'
  * `CartesianGrid` computed its own ticks and positions again (about a tenth of a first render).
  */
-export function GridLines({ ticks, stroke, dash }: { ticks: readonly number[]; stroke: string; dash: string }) {
-  const y = useYAxisScale() as Scale | undefined;
-  const plot = usePlotArea();
-  if (!y || !plot) return null;
+export function GridLines({
+  ticks,
+  yDomain,
+  stroke,
+  dash,
+}: {
+  ticks: readonly number[];
+  yDomain: readonly [number, number];
+  stroke: string;
+  dash: string;
+}) {
+  const maps = usePlotMaps([0, 1], yDomain);
+  if (!maps) return null;
+  const { plot, y } = maps;
   return (
     <g className="chart-grid-lines">
       {ticks.map((tick) => {
@@ -105,8 +139,7 @@ interface HoverProps {
  * own tooltip needs every row in recharts' data, whose per-row work was most of a render.
  */
 export function HoverLayer({ data, domain, host, tooltip }: HoverProps) {
-  const x = useXAxisScale() as Scale | undefined;
-  const plot = usePlotArea();
+  const maps = usePlotMaps(domain, [0, 1]);
   const [index, setIndex] = useState<number | null>(null);
   /** Where the pointer is, in the chart's pixels (null: the keys moved the cursor). */
   const [pointerY, setPointerY] = useState<number | null>(null);
@@ -128,7 +161,8 @@ export function HoverLayer({ data, domain, host, tooltip }: HoverProps) {
       host.removeEventListener('blur', onBlur);
     };
   }, [host, count]);
-  if (!x || !plot) return null;
+  if (!maps) return null;
+  const { plot, x } = maps;
   const row = index === null ? undefined : data[index];
   const cx = row ? x(row.t) : undefined;
   const onMove = (event: MouseEvent<SVGRectElement>) => {

@@ -7,6 +7,8 @@ export interface SeriesState {
   series: Map<string, SeriesPoint[]> | null;
   error: string | null;
   loading: boolean;
+  /** The series have been asked for and not answered yet (set once the request is out). */
+  pending: boolean;
   /** performance.now() when the series arrived: the start of the chart's render time. */
   receivedAt: number;
 }
@@ -34,7 +36,13 @@ export function useSeries(
 ): SeriesState {
   const key = checkIds.join('\u0000');
   const split = vantages?.join('\u0000') ?? null;
-  const [state, setState] = useState<SeriesState>({ series: null, error: null, loading: true, receivedAt: 0 });
+  const [state, setState] = useState<SeriesState>({
+    series: null,
+    error: null,
+    loading: true,
+    pending: false,
+    receivedAt: 0,
+  });
   useEffect(() => {
     if (points <= 0 || key === '') return;
     let active = true;
@@ -53,6 +61,7 @@ export function useSeries(
             series: new Map(asks.map((ask, i) => [ask.key, results[i] ?? []])),
             error: null,
             loading: false,
+            pending: false,
             receivedAt: performance.now(),
           }),
         (error: unknown) =>
@@ -60,11 +69,14 @@ export function useSeries(
           setState((prev) => ({
             ...prev,
             loading: false,
+            pending: false,
             error: error instanceof Error ? error.message : String(error),
           })),
       );
-    setState({ series: null, error: null, loading: true, receivedAt: 0 });
+    // The request goes out first, then the render that says so: what the chart draws while it
+    // waits (its frame) never delays asking.
     void run();
+    setState({ series: null, error: null, loading: true, pending: true, receivedAt: 0 });
     const timer = setInterval(() => void run(), REFRESH_MS[range]);
     return () => {
       active = false;

@@ -168,10 +168,10 @@ function failedShare(p: SeriesPoint): number {
 function useChartSource(ids: string[], range: SeriesRange, vantages: readonly string[] | null = null) {
   const [ref, size] = useSize<HTMLDivElement>();
   const points = size.width > 0 ? Math.round(pointsForWidth(size.width) / 50) * 50 : 0;
-  const { series, error, loading, receivedAt } = useSeries(ids, range, points, vantages);
+  const { series, error, loading, pending, receivedAt } = useSeries(ids, range, points, vantages);
   const timezone = useBoard((s) => s.board?.timezone ?? 'UTC');
   const now = useNow(15_000);
-  return { ref, points, series, body: { size, range, now, timezone, error, loading, receivedAt } };
+  return { ref, points, series, body: { size, range, now, timezone, error, loading, pending, receivedAt } };
 }
 
 /**
@@ -353,20 +353,27 @@ function ChartBody(props: {
   interactive: boolean;
   error: string | null;
   loading: boolean;
+  pending: boolean;
   receivedAt: number;
   sourcePoints: number;
   yMax?: number | null;
 }) {
-  const { rows, size, error, loading, now, range } = props;
+  const { rows, size, error, loading, pending, now, range } = props;
   const domain = useMemo<[number, number]>(() => [now - RANGE_MS[range], now], [now, range]);
-  if (rows.length === 0) {
+  // The frame is drawn once the series are asked for, not in the render that asks (that would
+  // hold the request back by recharts' mount).
+  const waiting = rows.length === 0 && pending && !error;
+  if (rows.length === 0 && !waiting) {
     return (
       <p className="chart-empty" data-testid="chart-empty">
         {error ? `History unavailable: ${error}` : loading ? 'Loading history…' : 'No history in this range yet.'}
       </p>
     );
   }
-  return (
+  // While the series are fetched the chart's frame (axes, no lines) is already drawn: recharts
+  // mounts (and, on a fresh page, its code compiles) during the fetch rather than after it, and
+  // the series only fill in the lines (docs/BENCHMARKS.md, "The chart's frame during the fetch").
+  const chart = (
     <LatencyChart
       rows={rows}
       series={props.series}
@@ -381,6 +388,15 @@ function ChartBody(props: {
       sourcePoints={props.sourcePoints}
       yMax={props.yMax ?? null}
     />
+  );
+  if (!waiting) return chart;
+  return (
+    <>
+      {chart}
+      <p className="chart-empty" data-testid="chart-empty">
+        Loading history…
+      </p>
+    </>
   );
 }
 
