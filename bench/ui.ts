@@ -26,6 +26,8 @@
  * tile (the snapshot's parse, apply and first render); `views` are measured after that. Both
  * give the renderer's main-thread CPU time (`mainThreadMs`, `mainThreadMsPerSecond`: DevTools'
  * ThreadTime), the board's own work, which a loaded machine's waits for a core do not inflate.
+ * `apply` is every batch applied to the store: `maxMs` the longest of all, `deltaMaxMs` of those
+ * without a snapshot (the per-delta target, `pass.deltaApplyUnder5ms`), `snapshotMaxMs` with one.
  *
  * BENCH_PROFILE=path writes CPU profiles (path-<scenario>, path-<scenario>-connect, path-chart);
  * BENCH_TRACE=path DevTools timeline traces of each grid and of connecting (path-<scenario>.json,
