@@ -1,4 +1,4 @@
-import { Suspense, useEffect, useLayoutEffect, useMemo } from 'react';
+import { Suspense, useDeferredValue, useEffect, useLayoutEffect, useMemo } from 'react';
 import { ConfigBanner } from './components/ConfigBanner.tsx';
 import { ConfirmDialog } from './components/ConfirmDialog.tsx';
 import { Header } from './components/Header.tsx';
@@ -52,7 +52,13 @@ export function App() {
   const route = useRoute();
   const wall = useMemo(() => wallOptions(route), [route]);
   const view = useRotation(wall, route.view);
-  const hasBoard = useBoard((s) => s.board !== null);
+  // The board's first render (every tile of the view, its layout) is a background render that
+  // React time-slices and yields from, not one task with the snapshot's apply: the header's
+  // counts come with the snapshot, the view a moment after, in slices of a few milliseconds.
+  const hasBoard = useDeferredValue(
+    useBoard((s) => s.board !== null),
+    false,
+  );
   const config = useBoard((s) => s.board?.config);
   const connection = useBoard((s) => s.connection);
   const signedOut = useIdentity((s) => s.identity.mode === 'signed-out');

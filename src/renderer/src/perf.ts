@@ -4,7 +4,11 @@
  * performance.measure entries, for the DevTools timeline.
  */
 export const perf = {
-  apply: { batches: 0, messages: 0, totalMs: 0, maxMs: 0, over5ms: 0 },
+  /**
+   * Every batch applied; `deltaMaxMs` the longest of those without a snapshot, `snapshotMaxMs`
+   * the longest with one (a snapshot replaces the board: connecting, or after a missed message).
+   */
+  apply: { batches: 0, messages: 0, totalMs: 0, maxMs: 0, over5ms: 0, deltaMaxMs: 0, snapshotMaxMs: 0 },
   /**
    * Chart renders, from the data's arrival: to React's commit, to every line drawn (recharts
    * draws in passes after the commit), and to the frame after that; `startedAt` is the data's
@@ -25,9 +29,11 @@ const measureEntries = perfParam !== null;
 /** `?perf=raw-charts`: the benchmark's comparison run, with the chart's downsampling guard off. */
 export const rawCharts = perfParam === 'raw-charts';
 
-export function recordApply(start: number, messages: number): void {
+export function recordApply(start: number, messages: number, snapshot = false): void {
   const ms = performance.now() - start;
   const a = perf.apply;
+  if (snapshot) a.snapshotMaxMs = Math.max(a.snapshotMaxMs, ms);
+  else a.deltaMaxMs = Math.max(a.deltaMaxMs, ms);
   a.batches++;
   a.messages += messages;
   a.totalMs += ms;

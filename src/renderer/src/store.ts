@@ -36,7 +36,11 @@ export const useBoard = create<BoardState>()((set) => ({
       inStep = applied;
       return { ...data, lastMessageAt: Date.now(), connection: 'live' };
     });
-    recordApply(start, messages.length);
+    recordApply(
+      start,
+      messages.length,
+      messages.some((m) => m.kind === 'snapshot'),
+    );
     return inStep;
   },
   setConnection: (connection) => set({ connection }),

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useEffect, useState } from 'react';
 import { formatAge } from '../freshness.ts';
 import type { BoardSummary } from '../board-summary.ts';
 import { useBoard } from '../store.ts';
@@ -15,7 +15,7 @@ export function Header() {
   const counts = summary?.counts ?? NO_COUNTS;
   const newestDataAt = summary?.newestProbeAt ?? null;
   const restored = summary?.restored ?? 0;
-  const time = useMemo(() => clockFormat(timezone), [timezone]).format(now);
+  const format = useClockFormat(timezone);
   const city = timezone.split('/').pop()?.replace(/_/g, ' ') ?? timezone;
   const age = newestDataAt !== null ? now - newestDataAt : null;
   // Counts that include states from before a restart are not current either.
@@ -59,11 +59,36 @@ export function Header() {
         )}
       </div>
       <div className="clock" data-testid="clock">
-        <span className="clock-time">{time}</span>
+        <span className="clock-time">{format ? format.format(now) : '--:--:--'}</span>
         <span className="clock-zone">{city}</span>
       </div>
     </header>
   );
+}
+
+/**
+ * The clock's format for `timezone`, made when the browser is next idle rather than in the render
+ * that brings the board: a page's first `Intl.DateTimeFormat` loads the time-zone data (tens of
+ * milliseconds), which would lengthen the task that shows the board. Until then, the previous
+ * zone's format (null at start-up: the clock reads --:--:-- for a moment).
+ */
+function useClockFormat(timezone: string): Intl.DateTimeFormat | null {
+  const [made, setMade] = useState<{ timezone: string; format: Intl.DateTimeFormat } | null>(null);
+  useEffect(() => {
+    if (made?.timezone === timezone) return;
+    return whenIdle(() => setMade({ timezone, format: clockFormat(timezone) }));
+  }, [made, timezone]);
+  return made?.format ?? null;
+}
+
+/** Runs `run` when the browser is idle (within a second at the latest); returns a cancel. */
+function whenIdle(run: () => void): () => void {
+  if (typeof requestIdleCallback === 'function') {
+    const handle = requestIdleCallback(run, { timeout: 1000 });
+    return () => cancelIdleCallback(handle);
+  }
+  const handle = setTimeout(run, 0);
+  return () => clearTimeout(handle);
 }
 
 function clockFormat(timezone: string): Intl.DateTimeFormat {

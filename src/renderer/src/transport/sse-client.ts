@@ -100,14 +100,32 @@ export function sseTransport(url = '/api/events'): Transport {
         onConnection('connecting');
         queue = [];
         slices = [];
+        holding = false;
         // The worker closes the stream it had.
         send({ open: url, stream: ++stream });
       };
+      /** Messages wait while the board's first render after a snapshot is under way (below). */
+      let holding = false;
       const flush = () => {
         frame = 0;
+        if (holding) return;
         const batch = queue;
         queue = [];
         if (batch.length > 0 && !onMessages(batch)) open();
+        else if (batch.some((m) => m.kind === 'snapshot')) holdUntilIdle();
+      };
+      // After a snapshot the views render the new board in a background render React
+      // time-slices; a delta applied meanwhile would change what that render read, and React
+      // would then finish it in one blocking pass. So later messages wait until the browser is
+      // idle (the render done), a second at most, and are then applied together.
+      const holdUntilIdle = () => {
+        holding = true;
+        const release = () => {
+          holding = false;
+          if (!closed && queue.length > 0 && frame === 0) frame = requestAnimationFrame(flush);
+        };
+        if (typeof requestIdleCallback === 'function') requestIdleCallback(release, { timeout: 1000 });
+        else setTimeout(release, 0);
       };
       const receive = (event: StreamEvent) => {
         if (event.stream !== stream || closed) return;
