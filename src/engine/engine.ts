@@ -483,28 +483,29 @@ export class Engine {
       obs.view.voting &&
       (tracked.multi ? result.ok === (tracked.state.status !== 'down') : true);
     const evidence = observed && agrees ? result : null;
-    // The check's own line on the board: from this result when it bears on the decision (a
-    // single vantage's result always does, as before vantages existed).
-    if (!tracked.multi || evidence !== null || tracked.view.lastProbeAt === null) {
-      tracked.view = {
-        ...tracked.view,
-        lastProbeAt: observed ? result.startedAt : tracked.view.lastProbeAt,
-        latencyMs: roundLatency(result.latencyMs),
-        errorClass: result.errorClass,
-        message: result.message,
-        details: probeDetails(result),
-        beats: addBeat(tracked.view.beats, beatOf(result, tracked.check.degradedLatencyMs)),
-      };
-    }
     // Probed since the restart: what it shows is current again.
     if (observed && tracked.view.restored) tracked.view = withoutRestored(tracked.view);
+    // The check's own line on the board: from this result when it bears on the decision (a
+    // single vantage's result always does, as before vantages existed).
+    const line: Partial<CheckView> | null =
+      !tracked.multi || evidence !== null || tracked.view.lastProbeAt === null
+        ? {
+            lastProbeAt: observed ? result.startedAt : tracked.view.lastProbeAt,
+            latencyMs: roundLatency(result.latencyMs),
+            errorClass: result.errorClass,
+            message: result.message,
+            details: probeDetails(result),
+            beats: addBeat(tracked.view.beats, beatOf(result, tracked.check.degradedLatencyMs)),
+          }
+        : null;
     // Instances follow the results the check's own line shows.
     const step =
       observed && (!tracked.multi || evidence !== null) && hasInstances(tracked.check)
         ? nextInstances(id, tracked.instances, result, instanceRules(tracked.check), now)
         : null;
     if (step) tracked.instances = step.instances;
-    tracked.view = this.decidedView(tracked);
+    // One copy of the view per result: the line, the decided status and the matrix together.
+    tracked.view = this.decidedView(tracked, line);
     if (step) this.showInstances(tracked, step.changed, step.removed);
     this.batcher.changed(id);
     const update: CheckUpdate = {
@@ -554,11 +555,15 @@ export class Engine {
     };
   }
 
-  /** The check's view with its decided status, and for several vantages the matrix and quorum. */
-  private decidedView(tracked: Tracked): CheckView {
+  /**
+   * The check's view with its decided status, and for several vantages the matrix and quorum;
+   * with `line`, the check's own line from a new result too. Always a new object.
+   */
+  private decidedView(tracked: Tracked, line: Partial<CheckView> | null = null): CheckView {
     const state = tracked.state;
     const view: CheckView = {
       ...tracked.view,
+      ...line,
       status: this.shown(tracked, state).status,
       since: state.since,
       consecutiveFailures: state.consecutiveFailures,
@@ -580,7 +585,11 @@ export class Engine {
       held: d.held,
       pathProblem: d.pathProblem,
     };
-    return { ...view, vantages: [...tracked.obs.values()].map((o) => o.view), quorum };
+    const vantages: CheckVantageView[] = [];
+    for (const obs of tracked.obs.values()) vantages.push(obs.view);
+    view.vantages = vantages;
+    view.quorum = quorum;
+    return view;
   }
 
   /**

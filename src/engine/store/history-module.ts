@@ -46,8 +46,8 @@ export class HistoryModule<Store extends HistoryBackend = StoreClient> implement
   private vantages: KnownVantages = { local: 'local', remote: new Set() };
   /** Per check: when its state row was last written, and with which status. */
   private readonly written = new Map<string, { at: number; status: Status }>();
-  /** Per check: its newest state when that was not written yet (written within STATE_EVERY_MS). */
-  private readonly held = new Map<string, SavedCheckState>();
+  /** Per check: its newest update when its state was not written yet (written within STATE_EVERY_MS). */
+  private readonly held = new Map<string, HeldUpdate>();
 
   constructor(store: Store, log: StoreLog, rpc?: RpcRegistry) {
     this.store = store;
@@ -121,28 +121,20 @@ export class HistoryModule<Store extends HistoryBackend = StoreClient> implement
     const result = this.storable(update.result);
     // Inside a maintenance window the result is kept (and shown) but not charged to availability.
     this.store.record(update.state.status === 'maintenance' ? { ...result, maintenance: true } : result);
-    // Kept as decided, not as shown: a maintenance window is re-read at start-up, not restored.
-    const saved: SavedCheckState = {
-      state: update.own,
-      view: { ...update.view, status: update.own.status },
-      // The full result (phases, certificate, DNS answers) is in the results table; this row is
-      // rewritten often, so it keeps only what the board shows.
-      lastResult: summary(result),
-      savedAt: update.now,
-    };
     // A change of status is written with the next batch; otherwise a check's row is rewritten at
     // most every STATE_EVERY_MS (a check probed from three vantages would rewrite it for every
     // result, the largest part of ingesting them), and its newest state is written at stop. A
-    // crash loses at most that long of counters and last-probe times, never a status.
+    // crash loses at most that long of counters and last-probe times, never a status. The row
+    // is made only when it is written: most results only replace the held update.
     const id = update.check.id;
     const last = this.written.get(id);
     if (last && last.status === update.own.status && update.now - last.at < STATE_EVERY_MS) {
-      this.held.set(id, saved);
+      this.held.set(id, { own: update.own, view: update.view, result, now: update.now });
       return;
     }
     this.written.set(id, { at: update.now, status: update.own.status });
     this.held.delete(id);
-    this.store.queueCheckState(id, saved);
+    this.store.queueCheckState(id, savedState({ own: update.own, view: update.view, result, now: update.now }));
   }
 
   /** This machine's results are stored without a vantage, even when they name its configured id. */
@@ -153,7 +145,7 @@ export class HistoryModule<Store extends HistoryBackend = StoreClient> implement
   }
 
   async stop(): Promise<void> {
-    for (const [id, saved] of this.held) this.store.queueCheckState(id, saved);
+    for (const [id, update] of this.held) this.store.queueCheckState(id, savedState(update));
     this.held.clear();
     try {
       await this.store.close();
@@ -164,6 +156,21 @@ export class HistoryModule<Store extends HistoryBackend = StoreClient> implement
       );
     }
   }
+}
+
+/** What a check's state row is made from, its result as stored (views and states are never changed in place). */
+type HeldUpdate = Pick<CheckUpdate, 'own' | 'view' | 'result' | 'now'>;
+
+/** A check's state row: kept as decided, not as shown (a maintenance window is re-read at start-up, not restored). */
+function savedState(update: HeldUpdate): SavedCheckState {
+  return {
+    state: update.own,
+    view: { ...update.view, status: update.own.status },
+    // The full result (phases, certificate, DNS answers) is in the results table; this row is
+    // rewritten often, so it keeps only what the board shows.
+    lastResult: summary(update.result),
+    savedAt: update.now,
+  };
 }
 
 function summary(result: ProbeResult): ProbeResult {
