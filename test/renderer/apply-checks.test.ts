@@ -1,26 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { checkView } from '../support/board.ts';
 import { applyCheckDelta, checkById } from '../../src/shared/board-state.ts';
 import type { CheckView } from '../../src/shared/model.ts';
 import type { CheckPatch } from '../../src/shared/protocol.ts';
 import { layoutChange } from '../../src/renderer/src/apply-checks.ts';
 
-const check = (id: string, latencyMs = 1): CheckView => ({
-  id,
-  name: id,
-  type: 'http',
-  target: id,
-  region: null,
-  intervalMs: 1000,
-  timeoutMs: 500,
-  status: 'up',
-  since: null,
-  lastProbeAt: null,
-  latencyMs,
-  errorClass: null,
-  message: '',
-  consecutiveFailures: 0,
-  consecutiveSuccesses: 0,
-});
+const check = (id: string, latencyMs = 1): CheckView =>
+  checkView(id, { type: 'http', since: null, lastProbeAt: null, latencyMs, consecutiveSuccesses: 0 });
 
 const delta = (checks: CheckView[], patches: CheckPatch[] = [], removed: string[] = []) => ({
   checks,

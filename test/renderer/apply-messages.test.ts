@@ -2,25 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { CheckView } from '../../src/shared/model.ts';
 import { PROTOCOL_VERSION, type BoardMessage, type CheckPatch } from '../../src/shared/protocol.ts';
 import { applyMessagesTo, type BoardData } from '../../src/renderer/src/apply-messages.ts';
-import { emptyBoard } from '../support/board.ts';
+import { checkView, emptyBoard } from '../support/board.ts';
 
-const check = (id: string): CheckView => ({
-  id,
-  name: id,
-  type: 'tcp',
-  target: id,
-  region: null,
-  intervalMs: 1000,
-  timeoutMs: 500,
-  status: 'up',
-  since: 1,
-  lastProbeAt: 1,
-  latencyMs: 1,
-  errorClass: null,
-  message: '',
-  consecutiveFailures: 0,
-  consecutiveSuccesses: 1,
-});
+const check = (id: string): CheckView => checkView(id);
 
 const empty: BoardData = { board: null, layoutChecks: null, rosterChecks: null, summary: null, notices: [], seq: null };
 const snapshot = (seq: number): BoardMessage => ({
