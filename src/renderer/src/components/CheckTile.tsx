@@ -7,7 +7,7 @@ import { useClock } from '../shared-clock.ts';
 import { useBoard, useCheck } from '../store.ts';
 import { STATUS_STYLE } from '../status-style.ts';
 import { HeartbeatStrip } from './Heartbeats.tsx';
-import { StatusBadge } from './StatusBadge.tsx';
+import { RoleTag, StatusBadge } from './StatusBadge.tsx';
 import { VantageDots } from './VantageDots.tsx';
 
 /** Tiles only age in 5-second steps: a second's precision is not worth re-rendering every tile. */
@@ -46,12 +46,7 @@ function TileBody({ check, connected, role }: { check: CheckView; connected: boo
       <header className="tile-head">
         <StatusBadge status={check.status} />
         <VantageDots check={check} />
-        {role === 'root_cause' && (
-          <span className="role-tag" data-testid={`cause-${check.id}`}>
-            CAUSE
-          </span>
-        )}
-        {role === 'impacted' && <span className="role-tag is-impacted">KNOCK-ON</span>}
+        <RoleTag role={role} testId={role === 'root_cause' ? `cause-${check.id}` : undefined} />
         {check.paused && <span className="stale-tag">PAUSED</span>}
         {check.instanceCounts && (
           <span className="role-tag" data-testid={`instances-${check.id}`}>
