@@ -166,6 +166,11 @@ interface Tracked {
   /** Probed from more than this machine: the view carries the matrix and the quorum. */
   multi: boolean;
   decision: QuorumDecision | null;
+  /**
+   * No voting vantage's data goes stale before this (at most the earliest such `freshUntil`):
+   * the sweep passes the check by until then. -Infinity when not known (looked at next sweep).
+   */
+  staleAt: number;
   /** A prometheus check with `instances: true`: one per series, keyed by series id (instances.ts). */
   instances: Map<string, Instance>;
   /** Their board views, keyed by instance id. */
@@ -307,6 +312,7 @@ export class Engine {
         old.check = check;
         old.view = { ...old.view, ...pickStatic(initialView(check)) };
         old.obs = observations(check, old.obs, old.state);
+        old.staleAt = -Infinity;
         old.multi = isMulti(check, config.vantage.id);
         if (!hasInstances(check)) old.instances = new Map();
         next.set(check.id, old);
@@ -323,6 +329,7 @@ export class Engine {
           obs: observations(check, null, state),
           multi: isMulti(check, config.vantage.id),
           decision: null,
+          staleAt: -Infinity,
           instances:
             hasInstances(check) && answer && seenAt != null
               ? restoredInstances(check.id, answer, seenAt, instanceRules(check))
@@ -532,12 +539,15 @@ export class Engine {
   /** Decides the check's status from its vantages' views (the quorum); sets state and decision. */
   private decide(tracked: Tracked, now: number, latest: string | null): void {
     const votes = [];
+    let staleAt = Infinity;
     for (const obs of tracked.obs.values()) {
       const eligible =
         obs.freshUntil > now && (this.book.online(obs.vantage) || this.book.isReference(tracked.check.id, obs.vantage));
       obs.view = obs.view.voting === eligible ? obs.view : { ...obs.view, voting: eligible };
       votes.push({ vantage: obs.vantage, status: obs.state.status, eligible });
+      if (eligible && obs.freshUntil < staleAt) staleAt = obs.freshUntil;
     }
+    tracked.staleAt = staleAt;
     const previous = tracked.state;
     const decision = decideQuorum(tracked.check.quorumRule, tracked.check.missingVantage, votes, previous.status);
     tracked.decision = decision;
@@ -745,11 +755,19 @@ export class Engine {
       this.batcher.poke();
     }
     for (const t of this.tracked.values()) {
-      if (!t.multi || !t.decision) continue;
-      // Only checks whose votes would change: a vantage whose data just went stale.
+      // Only checks whose votes would change: a vantage whose data just went stale. A check's
+      // staleAt (set where its votes are counted; a result only makes data fresher) spares
+      // looking at its vantages every second.
+      if (!t.multi || !t.decision || t.staleAt > now) continue;
       let moved = false;
-      for (const obs of t.obs.values()) if (obs.view.voting && obs.freshUntil <= now) moved = true;
+      let staleAt = Infinity;
+      for (const obs of t.obs.values()) {
+        if (!obs.view.voting) continue;
+        if (obs.freshUntil <= now) moved = true;
+        else if (obs.freshUntil < staleAt) staleAt = obs.freshUntil;
+      }
       if (moved) this.redecide(t, now);
+      else t.staleAt = staleAt;
     }
     this.sweepAlarm.set(now + SWEEP_MS);
   }

@@ -38,6 +38,11 @@ export function percentStateChange(history: readonly string[]): number {
 }
 
 export function recordFlapState(prev: FlapState, state: string, thresholds: FlapThresholds): FlapState {
+  // A full window of one state, and the same again: nothing moves (most results of a steady check).
+  if (prev.percent === 0 && prev.history.length === FLAP_HISTORY && prev.history[FLAP_HISTORY - 1] === state) {
+    const flapping = prev.flapping ? !(0 < thresholds.stop) : 0 >= thresholds.start;
+    if (flapping === prev.flapping) return prev;
+  }
   const history = [...prev.history, state].slice(-FLAP_HISTORY);
   const percent = percentStateChange(history);
   let flapping = prev.flapping;

@@ -65,7 +65,14 @@ export function subjectKey(subject: SubjectRef): string {
   return `${subject.kind}:${subject.id}`;
 }
 
+const NO_COMPONENTS: readonly string[] = [];
+
 export class Topology {
+  /**
+   * Moves whenever a check's or component's status can have changed (a new status, a config):
+   * what depends only on statuses (IncidentBook.reconcile) need not look again until it does.
+   */
+  statusRevision = 0;
   private components = new Map<string, ComponentEntry>();
   private checks = new Map<string, CheckEntry>();
   private componentsOfCheck = new Map<string, string[]>();
@@ -108,6 +115,7 @@ export class Topology {
       });
     }
     this.checks = checks;
+    this.statusRevision++;
     const components = new Map<string, ComponentEntry>();
     this.componentsOfCheck = new Map();
     for (const c of withReplicationLinks(config.components, config.checks)) {
@@ -161,14 +169,14 @@ export class Topology {
       const view = this.componentView(id);
       return `${view?.flapping}|${JSON.stringify(view?.backupInUse)}`;
     };
-    const before = new Map((this.componentsOfCheck.get(checkId) ?? []).map((id) => [id, viewKey(id)]));
+    const affected = this.componentsOfCheck.get(checkId) ?? NO_COMPONENTS;
+    const before = affected.length === 0 ? null : new Map(affected.map((id) => [id, viewKey(id)]));
     if (result.ok) check.headers = result.headers ?? {};
     if (check.type === 'prometheus') check.series = result.prometheus?.series.filter((x) => x.failing) ?? [];
     const daysLeft = (result.tls as { daysLeft?: unknown } | undefined)?.daysLeft;
     if (typeof daysLeft === 'number' && Number.isFinite(daysLeft)) check.daysLeft = daysLeft;
     const raw = !result.ok ? 'down' : result.degraded ? 'degraded' : 'up';
     check.flap = this.flapEnabled ? recordFlapState(check.flap, raw, this.thresholds) : INITIAL_FLAP;
-    const affected = this.componentsOfCheck.get(checkId) ?? [];
     let componentChanged = false;
     const touched: string[] = [];
     for (const id of affected) {
@@ -184,10 +192,11 @@ export class Topology {
         touched.push(id);
       }
       c.flap = this.flapEnabled ? recordFlapState(c.flap, c.status, this.thresholds) : INITIAL_FLAP;
-      if (!touched.includes(id) && viewKey(id) !== before.get(id)) touched.push(id);
+      if (!touched.includes(id) && viewKey(id) !== before!.get(id)) touched.push(id);
     }
     // Roles and the vantage only move when a status does: most results change nothing.
     if (!componentChanged && !checkChanged) return touched;
+    this.statusRevision++;
     return this.recompute(touched);
   }
 

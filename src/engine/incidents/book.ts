@@ -83,6 +83,7 @@ export class IncidentBook {
 
   /** Incidents changed since the last call: persisted already, to be published. */
   takeChanged(): IncidentView[] {
+    if (this.changed.size === 0) return [];
     const ids = this.changed;
     this.changed = new Set();
     return [...ids].flatMap((id) => {

@@ -82,6 +82,10 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   private restored = false;
   private stopped = false;
   private lastVantage: VantageView | null = null;
+  /** Per check: the subjects a result of it gives new inputs to (it and its components), by config. */
+  private subjectsOf = new Map<string, ReadonlySet<string>>();
+  /** The topology's status revision at the last reconcile (-1: none yet). */
+  private reconciledAt = -1;
   private flapping = new Set<string>();
   private readonly openedListeners = new Set<(incident: IncidentView) => void>();
   private readonly alertListeners = new Set<(signal: AlertSignal) => void>();
@@ -137,6 +141,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       }
       this.rules = new Map(config.alerts.map((r) => [r.name, r]));
       this.topology.configure(config, this.options.checkViews());
+      this.subjectsOf = new Map();
       if (first) this.restoreAlerts(now);
       const windows = config.alerts.flatMap((r) => (r.condition === 'latency' ? [r.window] : []));
       this.latencies.setRetention(Math.max(0, ...windows));
@@ -198,13 +203,28 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       // or releases every alert): evaluating every rule on every result would not scale.
       const vantage = this.topology.vantage();
       const vantageChanged = this.lastVantage?.online !== vantage.online;
-      const only = new Set([
-        subjectKey({ kind: 'check', id: checkId }),
-        ...this.topology.componentsOf(checkId).map((id) => subjectKey({ kind: 'component', id })),
-      ]);
+      const only = this.subjects(checkId);
       if (status === 'down') this.book.widenSeenBy({ kind: 'check', id: checkId }, this.topology);
       this.evaluate(now, vantageChanged ? undefined : only);
     });
+  }
+
+  /** The notifier hears of incidents that changed (evaluate's flush). */
+  private readonly notifyChanged = (changed: IncidentView[]): void => {
+    if (changed.length > 0) this.notifier.update(changed);
+  };
+
+  /** The subjects whose rules a result of the check gives new inputs: the check and its components. */
+  private subjects(checkId: string): ReadonlySet<string> {
+    let subjects = this.subjectsOf.get(checkId);
+    if (!subjects) {
+      subjects = new Set([
+        subjectKey({ kind: 'check', id: checkId }),
+        ...this.topology.componentsOf(checkId).map((id) => subjectKey({ kind: 'component', id })),
+      ]);
+      this.subjectsOf.set(checkId, subjects);
+    }
+    return subjects;
   }
 
   contribute(board: BoardSnapshot): void {
@@ -349,11 +369,16 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     if (expiry !== null) evaluation.nextDueAt = Math.min(evaluation.nextDueAt ?? expiry, expiry);
     this.alerts = evaluation.alerts;
     this.book.applyTransitions(evaluation.transitions, this.topology, now);
-    this.book.reconcile(this.topology, now);
+    // Reconciling reads only statuses and the book's alerts: after a result that moved neither
+    // (most of them), it would find what it found last time.
+    if (!only || evaluation.transitions.length > 0 || this.topology.statusRevision !== this.reconciledAt) {
+      this.reconciledAt = this.topology.statusRevision;
+      this.book.reconcile(this.topology, now);
+    }
     // What is saved of an alert (state, start, severity) moves only with a transition, or with
     // a config change (a full evaluation): a result that changes neither costs no serialisation.
     if (evaluation.transitions.length > 0 || !only) this.saveAlerts();
-    this.flush((changed) => changed.length > 0 && this.notifier.update(changed));
+    this.flush(this.notifyChanged);
     this.tellAlerts(evaluation.transitions, now);
     this.publishVantage(now);
     // A partial evaluation knows only its own due times: keep an earlier timer (a full
@@ -414,6 +439,9 @@ export class KnockOnModule implements EngineModule, IncidentLog {
       return;
     }
     const first = this.book.takeChanged();
+    // Most results change no incident: nothing to write, publish or tell. A caller waiting for its
+    // turn (an RPC's answer) still goes through the queue, so it is answered in order.
+    if (first.length === 0 && (then === undefined || then === this.notifyChanged)) return;
     const opened: IncidentView[] = [];
     for (const incident of first) {
       if (incident.state === 'open' && !this.known.has(incident.id)) {
