@@ -67,8 +67,10 @@ export const DEFAULT_SYNC_INTERVAL_MS = 250;
 export const EARLY_SYNC_AT = 1_000;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 30_000;
-/** The last sync on shutdown is given this long. */
+/** The last syncs on shutdown (until the centre acknowledges everything) are given this long. */
 const FINAL_SYNC_MS = 2_000;
+/** Between them: the centre acknowledges with its next group commit (COMMIT_GAP_MS, 500 ms). */
+const FINAL_ACK_POLL_MS = 100;
 /** A body's results stay this far under the centre's limit (the envelope, and JSON's escaping). */
 const BATCH_BYTES = MAX_AGENT_BODY_BYTES - 256 * 1024;
 /** The status file is rewritten at least this often, even while syncs back off. */
@@ -101,6 +103,13 @@ export class ProbeAgent {
   private lastSyncAt: number | null = null;
   private lastError: string | null = null;
   private failures = 0;
+  /**
+   * The highest sequence the centre answered as applied since the last failed sync: the next
+   * batch follows it (results stay buffered until acknowledged). 0 after a failure: the next
+   * batch starts from the oldest held, since a centre that restarted has lost what it had not
+   * committed.
+   */
+  private accepted = 0;
   private statusAt = 0;
   private flushFailing = false;
   private unsendable = 0;
@@ -162,7 +171,7 @@ export class ProbeAgent {
     };
   }
 
-  /** Stops probing, writes the buffer, tries one last sync (2 s at most), and closes. */
+  /** Stops probing, writes the buffer, syncs until acknowledged (2 s at most), and closes. */
   stop(): Promise<void> {
     this.stopped ??= this.shutdown();
     return this.stopped;
@@ -176,11 +185,15 @@ export class ProbeAgent {
     await this.engine.stop();
     await this.loopDone;
     this.flush();
+    const deadline = AbortSignal.timeout(FINAL_SYNC_MS);
+    const last = () => this.syncOnce(deadline).catch((error: unknown) => ({ ok: false, message: describe(error) }));
     if (this.buffer.size() > 0) {
-      const outcome = await this.syncOnce(AbortSignal.timeout(FINAL_SYNC_MS)).catch((error: unknown) => ({
-        ok: false,
-        message: describe(error),
-      }));
+      let outcome = await last();
+      // The centre answers before its group commit: ask again until it acknowledges it all.
+      while (outcome.ok && this.buffer.size() > 0 && !deadline.aborted) {
+        await new Promise((resolve) => setTimeout(resolve, FINAL_ACK_POLL_MS));
+        outcome = await last();
+      }
       if (!outcome.ok) this.log('warn', `last sync before stopping failed (${outcome.message}); the buffer keeps it`);
     }
     this.writeStatus('stopped');
@@ -290,13 +303,15 @@ export class ProbeAgent {
   /** One sync: waiting results to disk, the oldest batch sent, the ack and any assignment applied. */
   private async syncOnce(signal: AbortSignal): Promise<{ ok: boolean; message: string; next: number }> {
     this.flush();
-    const batch = this.buffer.batch(MAX_BATCH_RESULTS, BATCH_BYTES);
+    const after = this.accepted;
+    const batch = this.buffer.batch(MAX_BATCH_RESULTS, BATCH_BYTES, after);
     const body: AgentSyncRequest = {
       v: AGENT_PROTOCOL_VERSION,
       vantage: this.options.vantage,
       agent: { version: this.options.version, stream: this.buffer.stream, startedAt: this.startedAt },
       sentAt: Date.now(),
       assignmentRev: this.assignment?.rev ?? null,
+      after,
       results: encodeBatch(batch),
       status: {
         buffered: Math.max(0, this.buffer.size() - batch.length),
@@ -318,7 +333,8 @@ export class ProbeAgent {
     this.connected = true;
     this.lastSyncAt = Date.now();
     this.lastError = null;
-    const before = this.buffer.size();
+    // A centre that does not answer `accepted` has applied what it acknowledged, no more.
+    this.accepted = Math.max(response.ack, response.accepted ?? response.ack);
     try {
       this.buffer.ack(response.ack);
     } catch (error) {
@@ -331,16 +347,16 @@ export class ProbeAgent {
       }
     }
     this.writeStatus();
-    const advanced = this.buffer.size() < before;
     const lastSent = batch.at(-1)?.seq ?? 0;
     // A backlog goes up batch after batch while the centre keeps taking it.
-    const more = advanced && response.ack >= lastSent && this.buffer.size() > 0;
-    const early = more && (batch.length >= MAX_BATCH_RESULTS || this.buffer.size() >= EARLY_SYNC_AT);
+    const unsent = batch.length > 0 && this.accepted >= lastSent ? this.buffer.sizeAfter(this.accepted) : 0;
+    const early = unsent > 0 && (batch.length >= MAX_BATCH_RESULTS || unsent >= EARLY_SYNC_AT);
     return { ok: true, message: 'synced', next: early ? 0 : this.options.syncIntervalMs };
   }
 
   private failed(status: number | null, message: string): void {
     this.failures++;
+    this.accepted = 0;
     this.connected = false;
     const changed = message !== this.lastError;
     this.lastError = message;

@@ -157,12 +157,18 @@ export class AgentBuffer {
     return dropped;
   }
 
-  /** The oldest results on disk, in sequence order: at most `max`, and about `maxBytes` of JSON. */
-  batch(max: number, maxBytes: number): BufferedResult[] {
+  /**
+   * The oldest results on disk after sequence `after`, in sequence order: at most `max`, and
+   * about `maxBytes` of JSON.
+   */
+  batch(max: number, maxBytes: number, after = 0): BufferedResult[] {
     const out: BufferedResult[] = [];
     const corrupt: number[] = [];
     let bytes = 0;
-    for (const row of this.db.prepare('SELECT seq, json FROM results ORDER BY seq LIMIT ?').iterate(max) as Iterable<{
+    const rows = this.db
+      .prepare('SELECT seq, json FROM results WHERE seq > ? ORDER BY seq LIMIT ?')
+      .iterate(after, max);
+    for (const row of rows as Iterable<{
       seq: number;
       json: string;
     }>) {
@@ -191,6 +197,13 @@ export class AgentBuffer {
     const gone = Number(this.db.prepare('DELETE FROM results WHERE seq <= ?').run(seq).changes);
     this.stored -= gone;
     return gone;
+  }
+
+  /** Results on disk after sequence `after` (not yet sent, or sent and not applied). */
+  sizeAfter(after: number): number {
+    if (this.closed) return 0;
+    const row = this.db.prepare('SELECT count(*) AS n FROM results WHERE seq > ?').get(after) as { n: number };
+    return Number(row.n) + this.pending.length;
   }
 
   /** Results waiting to be acknowledged, on disk and in memory. */

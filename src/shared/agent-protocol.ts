@@ -8,6 +8,15 @@
  * and resends the rest: at least once on the wire, exactly once at the centre), and the
  * assignment (the checks this vantage probes) whenever the agent's revision differs.
  *
+ * Accepted before acknowledged: an agent that says which sequence its batch follows (`after`)
+ * is answered as soon as the results are applied, with `accepted` (the highest applied) beside
+ * `ack` (the highest on disk, which may lag by a group commit). It sends its next batch after
+ * `accepted` and drops results only once acknowledged; after any failed sync it starts again
+ * from the oldest it holds. A centre that finds `after` beyond what it has applied (it restarted
+ * and lost what was not yet on disk) applies nothing and answers where it is, and the agent
+ * resends from there, so nothing is skipped. Agents that send no `after` are answered once
+ * their results are on disk, as before.
+ *
  * The results go up as one compact batch (`ResultBatch`, protocol 2): columns, one entry per
  * result, with check ids, messages and error classes each written once per batch and indexed,
  * sequence numbers and start times as differences from the previous result, and the rare
@@ -452,6 +461,12 @@ export const AgentSyncRequestSchema = z.strictObject({
   sentAt: ms,
   /** Revision of the assignment the agent runs; null when it has none. */
   assignmentRev: text(128).nullable(),
+  /**
+   * The sequence this batch follows: the highest the centre answered as `accepted` on this
+   * connection, 0 after a failure (from the oldest the agent holds). Absent: the agent waits
+   * for each batch's acknowledgement (see the file's comment).
+   */
+  after: z.int().min(0).optional(),
   /** Results in sequence order, each numbered within the stream (1, 2, 3, …). */
   results: ResultBatchSchema,
   status: z.strictObject({
@@ -484,6 +499,8 @@ export const AgentSyncResponseSchema = z.strictObject({
   v: z.literal(AGENT_PROTOCOL_VERSION),
   /** Highest sequence of this stream stored durably at the centre (0: none yet). */
   ack: z.int().min(0),
+  /** Highest sequence applied at the centre, on disk or not yet (only when the request has `after`). */
+  accepted: z.int().min(0).optional(),
   /** Present when the agent's assignmentRev differs from the centre's. */
   assignment: AssignmentSchema.optional(),
   /** The centre's clock when it answered. */

@@ -58,13 +58,16 @@ interface Write {
 }
 
 /**
- * The least time between two writes sent for commitWith. Each write costs the engine thread
- * up to a millisecond whatever it holds (the message, the store thread's parse and durable
- * commit, the answers), and every agent sync asks for one: the syncs that come within this
+ * The least time between two writes sent for commitWith. Each write costs about a millisecond
+ * of CPU whatever it holds (the message, the store thread's parse and durable commit with its
+ * fsync, the answers), and every agent sync asks for one: the syncs that come within this
  * time, or while the last such write is still being committed, go in one write, one fsync (a
- * group commit). A lone sync is committed at once.
+ * group commit). A lone sync is committed at once. Agents are answered before their commit
+ * (agent-protocol.ts, `after`), so this delays only their acknowledgements, never the board:
+ * 500 ms makes about two commits a second for any number of agents (100 ms made eight to ten
+ * for three agents, a fifth of the centre's CPU; docs/BENCHMARKS.md).
  */
-export const COMMIT_GAP_MS = 100;
+export const COMMIT_GAP_MS = 500;
 
 /** Restart back-off of a store thread that died: doubles from the first to the last. */
 const RESTART_DELAYS_MS = [500, 1_000, 2_000, 5_000, 10_000, 30_000];

@@ -2,8 +2,10 @@
  * The centre's side of the agent door (POST /api/agent/v1/sync, src/shared/agent-protocol.ts).
  * For each sync: the token first (bound to one vantage), then the body, then the results not
  * seen yet in the agent's stream go to the engine, are committed with the stream's cursor in
- * one durable transaction, and only then acknowledged. The agent gets its assignment (the
- * checks it probes) whenever its revision differs.
+ * one durable transaction, and only then acknowledged. An agent that says which sequence its
+ * batch follows (`after`) is answered once its results are applied, with what is acknowledged
+ * so far; the others once their results are on disk. The agent gets its assignment (the checks
+ * it probes) whenever its revision differs.
  */
 import type { z } from 'zod';
 import {
@@ -188,6 +190,12 @@ export class AgentsModule implements EngineModule {
     };
     // The link first: results from an agent that just came back vote as they arrive.
     this.engine.setAgentLink(vantage, link, { online: request.status.online, reason: request.status.reason });
+    const after = request.after;
+    if (after !== undefined && after > cursor.accepted) {
+      // The agent takes more as applied here than this centre has (it restarted before they were
+      // on disk): nothing is applied across the gap; the answer says where to resend from.
+      return this.answer(request, built, cursor, now);
+    }
     // Only the results after the stream's cursor are built: a resent batch costs its parse alone.
     const { last, results } = decodeBatch(request.results, cursor.accepted);
     const fresh = results as ProbeResult[];
@@ -205,14 +213,36 @@ export class AgentsModule implements EngineModule {
     }
     cursor.accepted = last;
     if (cursor.accepted > cursor.committed) {
-      // Another sync of the stream may commit meanwhile: the cursor only moves forward.
-      const committing = cursor.accepted;
+      // Committed with the next group commit (the store's COMMIT_GAP_MS): an agent that sends
+      // `after` does not wait for it, and hears of it in a later answer's `ack`.
+      const committed = this.commit(key, cursor);
+      if (after === undefined) await committed;
+    }
+    if (match.source === 'database') this.store.touchAgentToken(match.id, now);
+    return this.answer(request, built, cursor, now);
+  }
+
+  /** The cursor's accepted place, durably; `committed` moves once it is (only ever forward). */
+  private async commit(key: string, cursor: Cursor): Promise<void> {
+    const committing = cursor.accepted;
+    try {
       if ((await this.store.commitWith(key, committing)) && committing > cursor.committed) {
         cursor.committed = committing;
       }
+    } catch (error) {
+      // Not acknowledged: the agent keeps the results, and the next commit takes the cursor.
+      this.refusals.reportError('agents:commit', `agents: committing ${key} failed`, error);
     }
-    if (match.source === 'database') this.store.touchAgentToken(match.id, now);
+  }
+
+  private answer(
+    request: AgentSyncRequest,
+    built: BuiltAssignment | undefined,
+    cursor: Cursor,
+    now: number,
+  ): AgentSyncResponse {
     const response: AgentSyncResponse = { v: AGENT_PROTOCOL_VERSION, ack: cursor.committed, at: now };
+    if (request.after !== undefined) response.accepted = cursor.accepted;
     if (built && request.assignmentRev !== built.assignment.rev) response.assignment = built.assignment;
     return response;
   }
