@@ -20,7 +20,10 @@
  *                host's LiveBoard.apply, and the SSE frame's JSON.stringify (once, for every client)
  *
  * Environment: PARTS_WINDOW_S (20), PARTS_WARMUP_S (12), PARTS_VARIANTS (all, comma-separated),
- * PARTS_SYNCS_PER_S (1: syncs a second from each agent, the same results split among them).
+ * PARTS_SYNCS_PER_S (1: syncs a second from each agent, the same results split among them),
+ * PARTS_ALLOC=1 (also the bytes the variant's thread allocates per result, from V8's sampling
+ * heap profiler with collected objects kept: a figure the machine's load does not move, unlike
+ * CPU; the largest allocation sites go to stderr).
  * One JSON line: CPU-s per 1,000 results for each variant, and of it the engine thread's CPU in the
  * synchronous part of each sync (token, JSON, zod, ingest: what the store thread and the commit
  * do not include), measured around each call.
@@ -42,6 +45,8 @@ const ALL = ['parse', 'zod', 'door', 'history', 'no-states', 'modules', 'board']
 type Variant = (typeof ALL)[number];
 
 interface Outcome {
+  /** Bytes allocated on the variant's thread per result, and the largest sites (PARTS_ALLOC=1). */
+  alloc?: { perResult: number; sites: [string, number][] };
   results: number;
   cpuS: number;
   wallBusyMs: number;
@@ -201,20 +206,71 @@ async function runVariant(input: Input): Promise<Outcome> {
   );
   await sleep(input.warmupMs - (Date.now() - started));
   measuring = true;
+  const sampling = process.env.PARTS_ALLOC === '1' ? await startAllocationSampling() : null;
   const cpu0 = process.cpuUsage();
   await sleep(input.windowMs);
   const cpu = process.cpuUsage(cpu0);
+  const allocated = sampling ? await sampling.stop() : null;
   measuring = false;
   clearInterval(timer);
   await stop();
   rmSync(dir, { recursive: true, force: true });
   const cpuS = (cpu.user + cpu.system - making) / 1e6;
   return {
+    ...(allocated
+      ? {
+          alloc: {
+            perResult: Math.round(allocated.total / results),
+            sites: allocated.sites.slice(0, 15).map(([site, bytes]) => [site, Math.round(bytes / results)]),
+          },
+        }
+      : {}),
     results,
     cpuS,
     wallBusyMs: wallBusy,
     syncCpuS: syncCpu / 1e6,
     ...(input.variant === 'board' ? { board: boardPart } : {}),
+  };
+}
+
+interface SampledNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: SampledNode[];
+}
+
+/**
+ * V8's sampling heap profiler on this thread, keeping objects already collected: what the
+ * window allocated, by site (a builtin is charged to the function that called it).
+ */
+async function startAllocationSampling(): Promise<{
+  stop(): Promise<{ total: number; sites: [string, number][] }>;
+}> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  } as never);
+  return {
+    async stop() {
+      const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: { head: SampledNode } };
+      session.disconnect();
+      const sites = new Map<string, number>();
+      let total = 0;
+      const walk = (node: SampledNode, caller: string) => {
+        const f = node.callFrame;
+        const name = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/')}:${f.lineNumber + 1}`;
+        const site = f.url === '' ? `${name} <- ${caller}` : name;
+        sites.set(site, (sites.get(site) ?? 0) + node.selfSize);
+        total += node.selfSize;
+        for (const child of node.children) walk(child, f.url === '' ? caller : name);
+      };
+      walk(profile.head, '(root)');
+      return { total, sites: [...sites].sort((a, b) => b[1] - a[1]) };
+    },
   };
 }
 
@@ -228,6 +284,7 @@ if (!isMainThread) {
   const windowMs = Number(process.env.PARTS_WINDOW_S ?? 20) * 1000;
   const out: Record<string, number> = {};
   const sync: Record<string, number> = {};
+  const alloc: Record<string, number> = {};
   for (const variant of variants) {
     if (!ALL.includes(variant)) throw new Error(`PARTS_VARIANTS: unknown variant ${variant}`);
     const worker = new Worker(new URL(import.meta.url), {
@@ -245,6 +302,13 @@ if (!isMainThread) {
       `${variant}: ${result.results} results, ${round(result.cpuS, 2)} CPU-s, ${out[variant]} CPU-s per 1,000 ` +
         `(synchronous part of each sync: ${sync[variant]} CPU-s, wall ${round(result.wallBusyMs / (result.results / 1000), 1)} ms per 1,000)`,
     );
+    if (result.alloc) {
+      alloc[variant] = result.alloc.perResult;
+      console.error(
+        `${variant}: ${result.alloc.perResult} bytes allocated per result on its thread; the largest sites:`,
+      );
+      for (const [site, bytes] of result.alloc.sites) console.error(`  ${String(bytes).padStart(6)} B  ${site}`);
+    }
     const b = result.board;
     if (b) {
       console.error(
@@ -254,6 +318,11 @@ if (!isMainThread) {
     }
   }
   console.log(
-    JSON.stringify({ bench: 'vantages-parts', cpu_s_per_1000_results: out, sync_cpu_s_per_1000_results: sync }),
+    JSON.stringify({
+      bench: 'vantages-parts',
+      cpu_s_per_1000_results: out,
+      sync_cpu_s_per_1000_results: sync,
+      ...(Object.keys(alloc).length > 0 ? { alloc_bytes_per_result: alloc } : {}),
+    }),
   );
 }
