@@ -36,12 +36,20 @@ export interface EngineHostOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /**
    * Delta text held back unparsed before the host asks the engine for its board instead of
-   * applying it (tests set it low). Default: twice the last snapshot's text, at least 1 MiB.
+   * applying it (tests set it low). Default: `SNAPSHOTS_DEFERRED` times the last snapshot's text,
+   * at least 1 MiB.
    */
   deferredBytes?: number;
 }
 
 const MIN_DEFERRED_BYTES = 1024 * 1024;
+/**
+ * The engine's board costs about as much to make and parse as 40 deltas of the vantages bench
+ * cost to parse and apply (bench/board-path.ts): asked for after four snapshots' worth of delta
+ * text (8 MB, about 30 s of 2,000 checks at three vantages), it costs a fifth of applying them,
+ * and a board asked for meanwhile catches up at most that much (about 50 ms there).
+ */
+const SNAPSHOTS_DEFERRED = 4;
 
 const MAX_RESTART_DELAY_MS = 30_000;
 const STABLE_AFTER_MS = 60_000;
@@ -188,7 +196,7 @@ export class EngineHost {
 
   /** Deltas held back past the bound: the engine's board replaces them (asked once at a time). */
   private boundDeferred(worker: Worker): void {
-    const bound = this.options.deferredBytes ?? Math.max(MIN_DEFERRED_BYTES, 2 * this.snapshotChars);
+    const bound = this.options.deferredBytes ?? Math.max(MIN_DEFERRED_BYTES, SNAPSHOTS_DEFERRED * this.snapshotChars);
     const held = this.board.deferredBytes();
     if (held <= bound) return;
     if (this.stateRequest) {
