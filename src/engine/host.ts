@@ -44,10 +44,11 @@ export interface EngineHostOptions {
 
 const MIN_DEFERRED_BYTES = 1024 * 1024;
 /**
- * The engine's board costs about as much to make and parse as 40 deltas of the vantages bench
- * cost to parse and apply (bench/board-path.ts): asked for after four snapshots' worth of delta
- * text (8 MB, about 30 s of 2,000 checks at three vantages), it costs a fifth of applying them,
- * and a board asked for meanwhile catches up at most that much (about 50 ms there).
+ * The engine's board costs about as much to make and parse (20 to 35 ms for 2,000 checks at three
+ * vantages) as 40 to 60 of that board's deltas cost to parse and apply (bench/board-path.ts):
+ * asked for after four snapshots' worth of delta text (8 MB, about 30 s of deltas there), it
+ * costs about half of applying them, and a board asked for meanwhile catches up at most that
+ * much (about 50 ms there).
  */
 const SNAPSHOTS_DEFERRED = 4;
 
