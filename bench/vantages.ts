@@ -25,10 +25,11 @@
  * their default when unset), BENCH_NO_LOCAL=1 (skip the local run), BENCH_NO_BOARD=1 (no board
  * client; no delay figures), BENCH_CENTRE_NODE_OPTIONS (NODE_OPTIONS for the centre only, e.g.
  * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it), BENCH_AGENT_NODE_OPTIONS (the same for the
- * agents, e.g. "--max-semi-space-size=8").
+ * agents, e.g. "--max-semi-space-size=8"), BENCH_CAPTURE=FILE (the board stream's messages, one JSON
+ * text a line, to the window's 80th delta: the input of bench/board-path.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -51,6 +52,7 @@ const WITH_LOCAL = env.BENCH_NO_LOCAL !== '1';
 const WITH_BOARD = env.BENCH_NO_BOARD !== '1';
 const CENTRE_NODE_OPTIONS = env.BENCH_CENTRE_NODE_OPTIONS ?? '';
 const AGENT_NODE_OPTIONS = env.BENCH_AGENT_NODE_OPTIONS ?? '';
+const CAPTURE = env.BENCH_CAPTURE;
 const VANTAGES = ['a1', 'a2', 'a3'] as const;
 const FARM_PORTS = 8;
 const CLK_TCK = 100;
@@ -251,11 +253,24 @@ class BoardClient {
           if (!frame.startsWith('event: board')) continue;
           const at = frame.indexOf('\ndata: ');
           if (at < 0) continue;
-          this.onMessage(JSON.parse(frame.slice(at + 7)) as BoardMessage, receipt);
+          const data = frame.slice(at + 7);
+          this.capture(data);
+          this.onMessage(JSON.parse(data) as BoardMessage, receipt);
         }
       });
     });
     this.request.on('error', () => {});
+  }
+
+  /**
+   * BENCH_CAPTURE=FILE: the stream's messages as sent (one JSON text a line), from the first
+   * snapshot to the 80th delta of the window, for bench/board-path.ts.
+   */
+  private captured = 0;
+  private capture(data: string): void {
+    if (!CAPTURE || this.captured >= 80) return;
+    appendFileSync(CAPTURE, `${data}\n`);
+    if (this.measuring && data.includes('"kind":"delta"')) this.captured++;
   }
 
   /** Pairs (check, vantage) with a result, of `total` possible. */

@@ -20,6 +20,7 @@ import type {
 import { isObserverFault } from '../shared/model.ts';
 import { addBeat, beatOf } from '../shared/beats.ts';
 import { describeQuorum } from '../shared/config/vantages.ts';
+import { applyBoardParts } from '../shared/board-state.ts';
 import { diffCheck } from '../shared/check-patch.ts';
 import { DELTA_INTERVAL_MS, PROTOCOL_VERSION, type BoardMessage, type CheckPatch } from '../shared/protocol.ts';
 import { Alarm } from './alarm.ts';
@@ -205,6 +206,8 @@ export class Engine {
   private seq = 0;
   /** Each check's view as the receivers have it: the last snapshot's, then each delta's. */
   private sent = new Map<string, CheckView>();
+  /** The rest of the board as the receivers have it (components, incidents...): null before a snapshot. */
+  private sentParts: Omit<BoardSnapshot, 'checks'> | null = null;
   private readonly modules: EngineModule[] = [];
   private pendingPart: Required<Omit<BoardPart, 'vantage'>> & { vantage?: VantageView; vantages?: VantageView[] } = {
     components: [],
@@ -955,9 +958,34 @@ export class Engine {
     this.pendingPart = { components: [], incidents: [], failovers: [] };
   }
 
+  /**
+   * The board as the receivers have it after the last message sent, numbered as that message: a
+   * host that skipped applying deltas resets to it (the worker's port keeps it in order with the
+   * deltas). Null before the first snapshot.
+   */
+  boardAsSent(): Extract<BoardMessage, { kind: 'snapshot' }> | null {
+    if (!this.sentParts) return null;
+    const snapshot = { ...this.sentParts, checks: [...this.sent.values()] };
+    return { v: PROTOCOL_VERSION, seq: this.seq, kind: 'snapshot', snapshot };
+  }
+
   private emit(message: DistributiveOmit<BoardMessage, 'v' | 'seq'>): void {
-    if (message.kind === 'snapshot') this.sent = new Map(message.snapshot.checks.map((c) => [c.id, c]));
-    this.emitRaw({ ...message, v: PROTOCOL_VERSION, seq: ++this.seq } as BoardMessage);
+    switch (message.kind) {
+      case 'snapshot': {
+        this.sent = new Map(message.snapshot.checks.map((c) => [c.id, c]));
+        const { checks: _, ...parts } = message.snapshot;
+        this.sentParts = parts;
+        break;
+      }
+      case 'config':
+        if (this.sentParts) this.sentParts = { ...this.sentParts, config: message.config };
+        break;
+      case 'delta':
+        if (this.sentParts) this.sentParts = applyBoardParts(this.sentParts, message);
+        break;
+    }
+    // The envelope first: a host checks the serialised message's start against it.
+    this.emitRaw({ v: PROTOCOL_VERSION, seq: ++this.seq, ...message } as BoardMessage);
   }
 }
 

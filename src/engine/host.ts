@@ -4,10 +4,18 @@
  * Used by the Electron main process and by the headless server alike.
  */
 import { Worker } from 'node:worker_threads';
-import { LiveBoard } from '../shared/board-state.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { BoardSnapshot } from '../shared/model.ts';
-import { isEngineEvent, type BoardMessage, type EngineCommand } from '../shared/protocol.ts';
+import {
+  boardTextFits,
+  isBoardMessage,
+  isEngineEvent,
+  type BoardMessage,
+  type BoardText,
+  type EngineCommand,
+  type EngineEvent,
+} from '../shared/protocol.ts';
+import { DeferredBoard } from './deferred-board.ts';
 import type { RpcMethod, RpcParams, RpcResult } from '../shared/rpc.ts';
 import { ENGINE_RESOURCE_LIMITS } from './worker-limits.ts';
 import { CLOSE_TIMEOUT_MS } from './store/thread-protocol.ts';
@@ -26,16 +34,41 @@ export interface EngineHostOptions {
   /** Where the engine keeps its history database; null keeps history in memory only. */
   dataDir?: string | null;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /**
+   * Delta text held back unparsed before the host asks the engine for its board instead of
+   * applying it (tests set it low). Default: `SNAPSHOTS_DEFERRED` times the last snapshot's text,
+   * at least 1 MiB.
+   */
+  deferredBytes?: number;
 }
+
+const MIN_DEFERRED_BYTES = 1024 * 1024;
+/**
+ * The engine's board costs about as much to make and parse (20 to 35 ms for 2,000 checks at three
+ * vantages) as 40 to 60 of that board's deltas cost to parse and apply (bench/board-path.ts):
+ * asked for after four snapshots' worth of delta text (8 MB, about 30 s of deltas there), it
+ * costs about half of applying them, and a board asked for meanwhile catches up at most that
+ * much (about 50 ms there).
+ */
+const SNAPSHOTS_DEFERRED = 4;
 
 const MAX_RESTART_DELAY_MS = 30_000;
 const STABLE_AFTER_MS = 60_000;
 
 export class EngineHost {
   private worker: Worker | null = null;
-  /** The latest board, kept so a delta costs O(changed) and a snapshot is made only when asked. */
-  private readonly board = new LiveBoard();
+  /**
+   * The latest board. Deltas are kept as the engine's text and applied only when the board is
+   * asked for, or when they pile up past `deferredBytes`: then the engine's own board replaces
+   * them (`board-state`), or, while it has not answered, they are applied here.
+   */
+  private readonly board = new DeferredBoard();
   private readonly listeners = new Set<(message: BoardMessage) => void>();
+  private readonly textListeners = new Set<(message: BoardText) => void>();
+  /** The last snapshot's text length: the deferred deltas' bound follows the board's size. */
+  private snapshotChars = 0;
+  private stateRequest: { worker: Worker; id: number } | null = null;
+  private resets = 0;
   private readonly options: EngineHostOptions;
   private stopping = false;
   private restarts = 0;
@@ -77,15 +110,30 @@ export class EngineHost {
     return this.board.seq();
   }
 
+  /** Times the engine's board replaced deltas held back (tests, diagnostics). */
+  boardResets(): number {
+    return this.resets;
+  }
+
   /** Resolves once the engine has sent its first snapshot. */
   ready(): Promise<void> {
     if (this.board.started()) return Promise.resolve();
     return new Promise((resolve) => this.snapshotWaiters.push(resolve));
   }
 
+  /** Every board message as an object (parsed once for all such listeners, only while there are any). */
   subscribe(listener: (message: BoardMessage) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Every board message as the engine's JSON text, its envelope checked (`boardTextFits`): what
+   * the board server writes to its clients as it is.
+   */
+  subscribeText(listener: (message: BoardText) => void): () => void {
+    this.textListeners.add(listener);
+    return () => this.textListeners.delete(listener);
   }
 
   /**
@@ -124,6 +172,57 @@ export class EngineHost {
     for (const [id] of this.pending) this.settle(id, { ok: false, error: reason });
   }
 
+  private boardMessage(worker: Worker, event: BoardText): void {
+    const log = this.options.log ?? (() => {});
+    if (!boardTextFits(event)) return log('warn', 'engine sent a board message unlike its envelope; ignored');
+    let message: BoardMessage | null = null;
+    if (event.board === 'delta' && this.listeners.size === 0) {
+      this.board.defer(event.seq, event.text);
+      this.boundDeferred(worker);
+    } else {
+      // Our engine's JSON.stringify, its envelope checked above and again here.
+      const parsed = parseJson(event.text);
+      if (!isBoardMessage(parsed)) return log('warn', 'engine sent a malformed board message; ignored');
+      message = parsed;
+      if (message.kind === 'snapshot') this.snapshotChars = event.text.length;
+      this.board.apply(message);
+      if (message.kind === 'snapshot') for (const resolve of this.snapshotWaiters.splice(0)) resolve();
+    }
+    for (const listener of this.textListeners) listener(event);
+    if (this.listeners.size > 0) {
+      message ??= JSON.parse(event.text) as BoardMessage;
+      for (const listener of this.listeners) listener(message);
+    }
+  }
+
+  /** Deltas held back past the bound: the engine's board replaces them (asked once at a time). */
+  private boundDeferred(worker: Worker): void {
+    const bound = this.options.deferredBytes ?? Math.max(MIN_DEFERRED_BYTES, SNAPSHOTS_DEFERRED * this.snapshotChars);
+    const held = this.board.deferredBytes();
+    if (held <= bound) return;
+    if (this.stateRequest) {
+      // The engine is slow to answer: memory stays bounded, at the cost of parsing them here.
+      if (held > 4 * bound) this.board.catchUp();
+      return;
+    }
+    const id = this.nextRequestId++;
+    this.stateRequest = { worker, id };
+    worker.postMessage({ v: 1, kind: 'board-state', id } satisfies EngineCommand);
+  }
+
+  private boardState(worker: Worker, event: Extract<EngineEvent, { kind: 'board-state' }>): void {
+    if (this.stateRequest?.worker !== worker || this.stateRequest.id !== event.id) return;
+    this.stateRequest = null;
+    if (event.text === null) return;
+    const parsed = parseJson(event.text);
+    if (!isBoardMessage(parsed) || parsed.kind !== 'snapshot') {
+      return this.options.log?.('warn', 'engine sent a malformed board state; ignored');
+    }
+    this.snapshotChars = event.text.length;
+    // Always as of the last message received (the port keeps order); if not, the deltas stay.
+    if (this.board.reset(parsed)) this.resets++;
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
@@ -145,14 +244,14 @@ export class EngineHost {
       resourceLimits: ENGINE_RESOURCE_LIMITS,
     });
     this.worker = worker;
+    this.stateRequest = null;
     worker.on('message', (event: unknown) => {
       if (!isEngineEvent(event)) return log('warn', 'engine sent a malformed message; ignored');
       if (event.kind === 'log') return log(event.level, event.message);
       if (event.kind === 'stopped') return;
       if (event.kind === 'response') return this.settle(event.id, event);
-      this.board.apply(event);
-      if (event.kind === 'snapshot') for (const resolve of this.snapshotWaiters.splice(0)) resolve();
-      for (const listener of this.listeners) listener(event);
+      if (event.kind === 'board-state') return this.boardState(worker, event);
+      this.boardMessage(worker, event);
     });
     worker.on('error', (error) => log('error', `engine worker failed: ${error.stack ?? String(error)}`));
     const spawnedAt = Date.now();
@@ -175,5 +274,13 @@ export class EngineHost {
       demoConfigText: this.options.demoConfigText ?? null,
       dataDir: this.options.dataDir ?? null,
     } satisfies EngineCommand);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

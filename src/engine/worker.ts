@@ -3,7 +3,7 @@
  * Speaks `EngineCommand` in and `EngineEvent` out over the worker's parent port.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { EngineCommandSchema, type EngineCommand, type EngineEvent } from '../shared/protocol.ts';
+import { boardText, EngineCommandSchema, type EngineCommand, type EngineEvent } from '../shared/protocol.ts';
 import { systemClock } from './clock.ts';
 import { parseConfigText } from './config/parse.ts';
 import { readConfigFile } from './config/read.ts';
@@ -43,7 +43,9 @@ const log = (level: 'info' | 'warn' | 'error', message: string) =>
 process.on('unhandledRejection', (reason) => log('error', `unhandled rejection in the engine: ${String(reason)}`));
 
 const rpc = new RpcRegistry();
-const engine = new Engine({ clock: systemClock, emit: send, rpc, log });
+// Board messages are serialised here, once: the host forwards the text to SSE clients as it is
+// and parses it only where it needs objects (a structured clone of a delta cost both threads more).
+const engine = new Engine({ clock: systemClock, emit: (message) => send(boardText(message)), rpc, log });
 
 // Says so when the in-flight limit, rather than the targets, is what makes probes late.
 let delayedBefore = 0;
@@ -106,6 +108,12 @@ port.on('message', (message: unknown) => {
           }),
       );
       break;
+    case 'board-state': {
+      // Answered at once, so it follows every board message already sent and precedes the next.
+      const board = engine.boardAsSent();
+      send({ v: 1, seq: ++logSeq, kind: 'board-state', id: command.id, text: board && JSON.stringify(board) });
+      break;
+    }
     case 'stop':
       unwatch?.();
       // Modules flush what they hold (history, incidents) before the worker reports stopped.

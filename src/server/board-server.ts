@@ -11,7 +11,7 @@ import { MetricsExporter } from './metrics.ts';
 import { AGENT_SYNC_PATH, MAX_AGENT_BODY_BYTES } from '../shared/agent-protocol.ts';
 import { AUTH_ME_PATH, type AuthMe } from '../shared/auth-api.ts';
 import type { BoardSnapshot } from '../shared/model.ts';
-import { PROTOCOL_VERSION, type BoardMessage } from '../shared/protocol.ts';
+import { PROTOCOL_VERSION, type BoardMessage, type BoardText } from '../shared/protocol.ts';
 import {
   isRpcMethodName,
   parseRpcParams,
@@ -45,6 +45,12 @@ export interface BoardSource {
   /** Engine worker restarts since start (EngineHost), for /metrics. */
   workerRestarts?(): number;
   subscribe(listener: (message: BoardMessage) => void): () => void;
+  /**
+   * The same messages as the JSON text the engine made of them (EngineHost): written to the
+   * clients as it is, never parsed or serialised again here. Without it, `subscribe`'s objects are
+   * serialised once per message.
+   */
+  subscribeText?(listener: (message: BoardText) => void): () => void;
   request<M extends RpcMethod>(method: M, params: RpcParams<M>, actor: Actor): Promise<RpcResult<M>>;
 }
 
@@ -273,7 +279,8 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
     }
     res.write(bytes);
   };
-  const frame = (message: BoardMessage) => Buffer.from(`event: board\ndata: ${JSON.stringify(message)}\n\n`);
+  const frameOf = (json: string) => Buffer.from(`event: board\ndata: ${json}\n\n`);
+  const frame = (message: BoardMessage) => frameOf(JSON.stringify(message));
   // Reconnecting walls (after a restart, all at once) share one serialised snapshot. It is
   // numbered as the last message the board reflects: a client expects the next one after it.
   let snapshotFrame: { board: BoardSnapshot; seq: number; bytes: Buffer } | null = null;
@@ -284,12 +291,15 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
     }
     return snapshotFrame.bytes;
   };
-  // Each message is serialised once, for every client.
-  const unsubscribe = source.subscribe((message) => {
+  // Each message is serialised once, for every client (by the engine, when the source has its text).
+  const send = (bytes: () => Buffer) => {
     if (clients.size === 0) return;
-    const bytes = frame(message);
-    for (const res of clients.keys()) write(res, bytes);
-  });
+    const shared = bytes();
+    for (const res of clients.keys()) write(res, shared);
+  };
+  const unsubscribe = source.subscribeText
+    ? source.subscribeText((message) => send(() => frameOf(message.text)))
+    : source.subscribe((message) => send(() => frame(message)));
   const keepalive = setInterval(() => {
     for (const res of clients.keys()) write(res, KEEPALIVE_FRAME);
   }, KEEPALIVE_MS);

@@ -26,8 +26,11 @@ export function applyBoardMessage(board: BoardSnapshot | null, message: BoardMes
   }
 }
 
-/** Everything a delta changes but the checks. */
-function applyBoardParts<B extends BoardParts>(board: B, message: Delta): B {
+/** Everything a delta changes but the checks (the engine keeps its board as sent with it too). */
+export function applyBoardParts<B extends BoardParts>(
+  board: B,
+  message: Pick<Delta, 'at' | 'components' | 'incidents' | 'failovers' | 'vantage' | 'vantages'>,
+): B {
   return {
     ...board,
     generatedAt: message.at,

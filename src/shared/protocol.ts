@@ -97,6 +97,8 @@ export const EngineCommandSchema = z.discriminatedUnion('kind', [
     actor: ActorSchema,
   }),
   z.object({ v: z.literal(1), kind: z.literal('stop') }),
+  /** The board as the engine last sent it (`Engine.boardAsSent`), for a host that deferred its deltas. */
+  z.object({ v: z.literal(1), kind: z.literal('board-state'), id: z.int().nonnegative() }),
 ]);
 export type EngineCommand = z.infer<typeof EngineCommandSchema>;
 
@@ -120,10 +122,42 @@ const LifecycleSchema = z.union([
   z.object({ v: lifecycle, seq, kind: z.literal('response'), id: z.int(), ok: z.literal(true), result: z.unknown() }),
   z.object({ v: lifecycle, seq, kind: z.literal('response'), id: z.int(), ok: z.literal(false), error: z.string() }),
   z.object({ v: lifecycle, seq, kind: z.literal('stopped') }),
+  /** The answer to a `board-state` command: a snapshot message's JSON text, null before the first snapshot. */
+  z.object({ v: lifecycle, seq, kind: z.literal('board-state'), id: z.int(), text: z.string().nullable() }),
 ]);
 
-/** Engine worker -> host: board messages, plus lifecycle messages the UI never sees. */
-export type EngineEvent = BoardMessage | z.infer<typeof LifecycleSchema>;
+/**
+ * A board message as the engine worker sends it: serialised once, in the worker, to the JSON
+ * text every SSE client is sent as it is. `seq` and `board` are the message's own seq and kind,
+ * and its text must start with that envelope (`boardTextFits`): the host checks it before
+ * forwarding the bytes; it parses the rest only where it needs objects.
+ */
+const BoardTextSchema = z.object({
+  v: lifecycle,
+  seq,
+  kind: z.literal('board'),
+  board: z.enum(['snapshot', 'delta', 'config', 'notice']),
+  text: z.string(),
+});
+export type BoardText = z.infer<typeof BoardTextSchema>;
+
+/** A board message's text, as the worker sends it. The engine puts the envelope first (`v`, `seq`, `kind`). */
+export function boardText(message: BoardMessage): BoardText {
+  return { v: 1, seq: message.seq, kind: 'board', board: message.kind, text: JSON.stringify(message) };
+}
+
+/**
+ * Whether a board text's JSON starts with the envelope its wrapper claims: this protocol's
+ * version, its seq and its kind, so what is forwarded unparsed is the message the host counted.
+ * The rest of the text is our engine's JSON.stringify; browsers check each message's envelope
+ * again (the stream worker's isBoardMessage) before applying it.
+ */
+export function boardTextFits(event: BoardText): boolean {
+  return event.text.startsWith(`{"v":${PROTOCOL_VERSION},"seq":${event.seq},"kind":"${event.board}",`);
+}
+
+/** Engine worker -> host: board messages as text, plus lifecycle messages the UI never sees. */
+export type EngineEvent = BoardText | z.infer<typeof LifecycleSchema>;
 
 /** Validation where a board message enters a process boundary: the envelope, not deep content. */
 export function isBoardMessage(value: unknown): value is BoardMessage {
@@ -137,5 +171,5 @@ export function isOtherVersion(value: unknown): boolean {
 }
 
 export function isEngineEvent(value: unknown): value is EngineEvent {
-  return isBoardMessage(value) || LifecycleSchema.safeParse(value).success;
+  return BoardTextSchema.safeParse(value).success || LifecycleSchema.safeParse(value).success;
 }

@@ -51,6 +51,7 @@ export function withAuthMethods(
     current: () => source.current(),
     seq: source.seq && (() => source.seq!()),
     subscribe: (listener) => source.subscribe(listener),
+    subscribeText: source.subscribeText && ((listener) => source.subscribeText!(listener)),
     workerRestarts: source.workerRestarts && (() => source.workerRestarts!()),
     request: async (method, params, actor) => {
       const handler = local[method] as ((p: unknown, a: Actor) => unknown) | undefined;
