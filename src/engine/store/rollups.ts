@@ -1,6 +1,7 @@
 import { cellFromSamples, IN_MAINTENANCE_SQL, type Cell, type Sample } from './rollup-math.ts';
 import type { StoreDatabase } from './database.ts';
 import { CHUNK_SPAN, type Chunks } from './chunks.ts';
+import type { Staging } from './staging.ts';
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -65,9 +66,13 @@ export class Rollups {
   /** The minute or hour being rolled up, piece by piece. */
   private readonly cursors: Record<RollupLevel, UnitCursor | null> = { minute: null, hour: null };
 
-  constructor(store: StoreDatabase, chunks: Chunks) {
+  /** The results staged before they are indexed: moved before any rollup that needs them. */
+  private readonly staging: Staging;
+
+  constructor(store: StoreDatabase, chunks: Chunks, staging: Staging) {
     this.store = store;
     this.chunks = chunks;
+    this.staging = staging;
     this.watermarks = { minute: this.readWatermark('minute'), hour: this.readWatermark('hour') };
   }
 
@@ -93,6 +98,10 @@ export class Rollups {
    * logs it); nothing of a failed step is kept.
    */
   maintain(now: number, retention: Retention, budgetMs = STEP_BUDGET_MS): boolean {
+    // Everything below works before the minute about to close (late rows' units, sealed hours
+    // and pruned rows are older still) on result_rows: staged rows that started before it move
+    // first, about once a minute (staging.ts). Until all have moved, nothing else is done.
+    if (this.staging.due(floorTo(now - ROLLUP_LATENESS_MS, MINUTE)) && !this.staging.move()) return true;
     const deadline = performance.now() + budgetMs;
     const done: string[] = [];
     let more: boolean;
@@ -197,7 +206,7 @@ export class Rollups {
     // Raw results are the source of rollups: never delete any that are not rolled up yet.
     const rawCut = Math.min(now - retention.raw, this.watermarks.minute ?? 0, this.watermarks.hour ?? 0);
     const raw = this.store.run(
-      'DELETE FROM results WHERE rowid IN (SELECT rowid FROM results WHERE started_at < ? LIMIT ?)',
+      'DELETE FROM result_rows WHERE rowid IN (SELECT rowid FROM result_rows WHERE started_at < ? LIMIT ?)',
       rawCut,
       PRUNE_BATCH,
     );
@@ -247,8 +256,12 @@ export class Rollups {
   }
 
   private nextResultAt(from: number, before: number): number | null {
+    // Each table's min on its own: a min over the view would read every row of the range.
     const t = this.store.get<{ t: number | null }>(
-      'SELECT min(started_at) AS t FROM results WHERE started_at >= ? AND started_at < ?',
+      'SELECT min(t) AS t FROM (SELECT min(started_at) AS t FROM result_rows WHERE started_at >= ? AND started_at < ? ' +
+        'UNION ALL SELECT min(started_at) FROM result_staged WHERE started_at >= ? AND started_at < ?)',
+      from,
+      before,
       from,
       before,
     )?.t;
@@ -256,7 +269,9 @@ export class Rollups {
   }
 
   private firstResultAt(fallback: number): number {
-    const first = this.store.get<{ t: number | null }>('SELECT min(started_at) AS t FROM results')?.t;
+    const first = this.store.get<{ t: number | null }>(
+      'SELECT min(t) AS t FROM (SELECT min(started_at) AS t FROM result_rows UNION ALL SELECT min(started_at) FROM result_staged)',
+    )?.t;
     return first === null || first === undefined ? fallback : floorTo(first, MINUTE);
   }
 
