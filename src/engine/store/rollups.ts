@@ -100,8 +100,10 @@ export class Rollups {
   maintain(now: number, retention: Retention, budgetMs = STEP_BUDGET_MS): boolean {
     // Everything below works before the minute about to close (late rows' units, sealed hours
     // and pruned rows are older still) on result_rows: staged rows that started before it move
-    // first, about once a minute (staging.ts). Until all have moved, nothing else is done.
-    if (this.staging.due(floorTo(now - ROLLUP_LATENESS_MS, MINUTE)) && !this.staging.move()) return true;
+    // first, about once a minute (staging.ts), a piece per step. Until they have, nothing else
+    // is done.
+    const close = floorTo(now - ROLLUP_LATENESS_MS, MINUTE);
+    if (this.staging.due(close) && (!this.staging.move() || this.staging.due(close))) return true;
     const deadline = performance.now() + budgetMs;
     const done: string[] = [];
     let more: boolean;

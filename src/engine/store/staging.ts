@@ -16,8 +16,23 @@ import type { StoreDatabase } from './database.ts';
  */
 export const ROW_COLUMNS = 'check_key, started_at, ok, latency_ms, error_class, message, details';
 
-/** Rows moved at most per step (about 80 s at 600 results/s): a bound on one transaction. */
+/** Staged rows one move takes at most (about 80 s at 600 results/s): a bound on a backlog's move. */
 export const MOVE_LIMIT = 50_000;
+/**
+ * About this many rows are moved per piece (one transaction, one maintenance step): a move of a
+ * minute at 600 results/s is a few pieces, each a few tens of ms, so the store thread's commits
+ * and queries never wait for a whole minute's move. A piece is a range of check keys: each
+ * check's rows of the minute still move together.
+ */
+export const PIECE_ROWS = 6_000;
+
+/** A move under way: staged rows up to `upTo` (rowid), keys from `from` on, `width` keys a piece. */
+interface Move {
+  upTo: number;
+  from: number;
+  width: number;
+  lastKey: number;
+}
 
 export class Staging {
   private readonly store: StoreDatabase;
@@ -26,9 +41,12 @@ export class Staging {
    * `due` costs nothing; never later than the truth (a rolled-back batch leaves it lower).
    */
   private earliest: number;
+  private current: Move | null = null;
+  private readonly limits: { pieceRows: number; moveLimit: number };
 
-  constructor(store: StoreDatabase) {
+  constructor(store: StoreDatabase, limits = { pieceRows: PIECE_ROWS, moveLimit: MOVE_LIMIT }) {
     this.store = store;
+    this.limits = limits;
     this.earliest = this.readEarliest();
   }
 
@@ -47,33 +65,60 @@ export class Staging {
   }
 
   /**
-   * Moves the oldest staged rows (at most `limit`) into result_rows, in check and time order,
-   * in one transaction. Returns true when nothing is left staged.
+   * Moves one piece of what is staged into result_rows, in check and time order, in one
+   * transaction: the rows (at most MOVE_LIMIT, oldest first, taken when the move starts) of a
+   * range of check keys. Returns true when that move is complete and nothing staged then is
+   * left (rows staged since wait for the next move); a move cut short (a restart, a failed
+   * piece) simply starts again from what is staged.
    */
-  move(limit = MOVE_LIMIT): boolean {
-    // Two subqueries: each is a single min or max, which SQLite answers from the b-tree's ends.
-    const span = this.store.get<{ first: number | null; last: number | null }>(
-      'SELECT (SELECT min(rowid) FROM result_staged) AS first, (SELECT max(rowid) FROM result_staged) AS last',
-    );
-    if (!span || span.first === null || span.last === null) {
-      this.earliest = Infinity;
-      return true;
+  move(): boolean {
+    const move = this.current ?? this.start();
+    if (move === null) return true;
+    const to = move.from + move.width;
+    try {
+      this.store.transaction(() => {
+        this.store.run(
+          `INSERT INTO result_rows (${ROW_COLUMNS}) SELECT ${ROW_COLUMNS} FROM result_staged ` +
+            'WHERE rowid <= ? AND check_key >= ? AND check_key < ? ORDER BY check_key, started_at',
+          move.upTo,
+          move.from,
+          to,
+        );
+        this.store.run(
+          'DELETE FROM result_staged WHERE rowid <= ? AND check_key >= ? AND check_key < ?',
+          move.upTo,
+          move.from,
+          to,
+        );
+      });
+    } catch (error) {
+      this.current = null;
+      throw error;
     }
-    const upTo = Math.min(span.last, span.first + limit - 1);
-    this.store.transaction(() => {
-      this.store.run(
-        `INSERT INTO result_rows (${ROW_COLUMNS}) SELECT ${ROW_COLUMNS} FROM result_staged ` +
-          'WHERE rowid <= ? ORDER BY check_key, started_at',
-        upTo,
-      );
-      this.store.run('DELETE FROM result_staged WHERE rowid <= ?', upTo);
-    });
-    if (upTo === span.last) {
-      this.earliest = Infinity;
-      return true;
+    if (to <= move.lastKey) {
+      this.current = { ...move, from: to };
+      return false;
     }
+    this.current = null;
     this.earliest = this.readEarliest();
-    return false;
+    return true;
+  }
+
+  private start(): Move | null {
+    // Each a single min or max, which SQLite answers from the b-tree's ends.
+    const first = this.store.get<{ r: number | null }>('SELECT min(rowid) AS r FROM result_staged')?.r ?? null;
+    if (first === null) {
+      this.earliest = Infinity;
+      return null;
+    }
+    const last = this.store.get<{ r: number | null }>('SELECT max(rowid) AS r FROM result_staged')!.r!;
+    const lastKey = this.store.get<{ k: number | null }>('SELECT max(key) AS k FROM checks')?.k ?? 0;
+    const upTo = Math.min(last, first + this.limits.moveLimit - 1);
+    const rows = upTo - first + 1;
+    // Keys are small integers handed out in order: a key range of PIECE_ROWS / rows of them.
+    const width = Math.max(1, Math.ceil(((lastKey + 1) * this.limits.pieceRows) / rows));
+    this.current = { upTo, from: 0, width, lastKey };
+    return this.current;
   }
 
   private readEarliest(): number {

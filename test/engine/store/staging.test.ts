@@ -199,34 +199,41 @@ describe('staged results', () => {
 });
 
 describe('Staging.move', () => {
-  it('moves at most `limit` rows per call, oldest first, each row in exactly one table', () => {
+  it('moves a piece of check keys per call, at most a bound of rows per move, each row in exactly one table', () => {
     const dir = tempDir();
     const store = new StoreDatabase(dir.path);
     try {
-      const staging = new Staging(store);
-      const key = store.keyOf('c', '', true);
+      // 4 keys, 5 rows each (20 rows); pieces of about 5 rows, moves of at most 12 rows.
+      const staging = new Staging(store, { pieceRows: 5, moveLimit: 12 });
+      const keys = ['a', 'b', 'c', 'd'].map((id) => store.keyOf(id, '', true));
       store.transaction(() => {
-        for (let i = 0; i < 10; i++) {
-          store.run(staging.insertSql(), key, T0 + i * 1_000, 1, 5, null, 'ok', null);
-          staging.noteStaged(T0 + i * 1_000);
+        for (let i = 0; i < 5; i++) {
+          for (const key of keys) {
+            store.run(staging.insertSql(), key, T0 + i * 1_000, 1, 5, null, 'ok', null);
+            staging.noteStaged(T0 + i * 1_000);
+          }
         }
       });
+      const total = () => store.get<{ n: number }>('SELECT count(*) AS n FROM results')!.n;
+      const indexed = () =>
+        store.all<{ k: number; t: number }>('SELECT check_key AS k, started_at AS t FROM result_rows ORDER BY rowid');
       expect(staging.due(T0)).toBe(false);
       expect(staging.due(T0 + 1)).toBe(true);
-      const total = () => store.get<{ n: number }>('SELECT count(*) AS n FROM results')!.n;
-      expect(staging.move(4)).toBe(false);
-      expect(store.get<{ n: number }>('SELECT count(*) AS n FROM result_rows')!.n).toBe(4);
-      expect(total()).toBe(10);
-      // What is left started at T0 + 4 s: due before a later time only.
-      expect(staging.due(T0 + 4_000)).toBe(false);
-      expect(staging.due(T0 + 4_001)).toBe(true);
-      expect(staging.move(4)).toBe(false);
-      expect(staging.move(4)).toBe(true);
+      // The first move takes the oldest 12 rows (times 0..2 s), a few keys per piece.
+      let pieces = 1;
+      while (!staging.move()) pieces++;
+      expect(pieces).toBeGreaterThan(1);
+      expect(total()).toBe(20);
+      expect(indexed()).toHaveLength(12);
+      // Each key's rows together, in time order: keys in order, then times.
+      expect(indexed()).toEqual([...indexed()].sort((x, y) => x.k - y.k || x.t - y.t));
+      // What is left started at 3 s: due before a later time only.
+      expect(staging.due(T0 + 3_000)).toBe(false);
+      expect(staging.due(T0 + 3_001)).toBe(true);
+      while (!staging.move());
       expect(staging.due(Infinity)).toBe(false);
-      expect(total()).toBe(10);
-      expect(
-        store.all<{ t: number }>('SELECT started_at AS t FROM result_rows ORDER BY rowid').map((r) => r.t),
-      ).toEqual(Array.from({ length: 10 }, (_, i) => T0 + i * 1_000));
+      expect(total()).toBe(20);
+      expect(indexed()).toHaveLength(20);
       expect(staging.move()).toBe(true);
     } finally {
       store.close();
