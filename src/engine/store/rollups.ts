@@ -99,9 +99,9 @@ export class Rollups {
    */
   maintain(now: number, retention: Retention, budgetMs = STEP_BUDGET_MS): boolean {
     // Everything below works before the minute about to close (late rows' units, sealed hours
-    // and pruned rows are older still) on result_rows: staged rows that started before it move
-    // first, about once a minute (staging.ts), a piece per step. Until they have, nothing else
-    // is done.
+    // and pruned rows are older still) and reads result_rows alone (no scan of the staged table
+    // per key): staged rows that started before it move first, about once a minute
+    // (staging.ts), a piece per step. Until they have, nothing else is done.
     const close = floorTo(now - ROLLUP_LATENESS_MS, MINUTE);
     if (this.staging.due(close) && (!this.staging.move() || this.staging.due(close))) return true;
     const deadline = performance.now() + budgetMs;
@@ -177,7 +177,7 @@ export class Rollups {
    */
   private startUnit(level: RollupLevel, t: number): UnitCursor {
     const rows = this.store.get<{ n: number }>(
-      'SELECT count(*) AS n FROM results WHERE started_at >= ? AND started_at < ?',
+      'SELECT count(*) AS n FROM result_rows WHERE started_at >= ? AND started_at < ?',
       t,
       t + SPAN[level],
     )!.n;
@@ -229,7 +229,7 @@ export class Rollups {
   private rollUpUnit(level: RollupLevel, t: number): void {
     const rows = this.store.all<RawRow>(
       'SELECT check_key, ok, latency_ms AS latencyMs, error_class AS errorClass, ' +
-        `${IN_MAINTENANCE_SQL} AS maintenance FROM results ` +
+        `${IN_MAINTENANCE_SQL} AS maintenance FROM result_rows ` +
         'WHERE started_at >= ? AND started_at < ?',
       t,
       t + SPAN[level],
@@ -250,7 +250,7 @@ export class Rollups {
 
   /** One check's minute or hour, sealed or open (a late result may be for a sealed hour). */
   private rollUpCheck(level: RollupLevel, t: number, key: number): void {
-    const samples: Sample[] = this.chunks.read(key, t, t + SPAN[level]);
+    const samples: Sample[] = this.chunks.read(key, t, t + SPAN[level], '', undefined, 'result_rows');
     const table = TABLE[level];
     this.store.run(`DELETE FROM ${table} WHERE check_key = ? AND t = ?`, key, t);
     const cell = cellFromSamples(t, samples);
@@ -258,12 +258,8 @@ export class Rollups {
   }
 
   private nextResultAt(from: number, before: number): number | null {
-    // Each table's min on its own: a min over the view would read every row of the range.
     const t = this.store.get<{ t: number | null }>(
-      'SELECT min(t) AS t FROM (SELECT min(started_at) AS t FROM result_rows WHERE started_at >= ? AND started_at < ? ' +
-        'UNION ALL SELECT min(started_at) FROM result_staged WHERE started_at >= ? AND started_at < ?)',
-      from,
-      before,
+      'SELECT min(started_at) AS t FROM result_rows WHERE started_at >= ? AND started_at < ?',
       from,
       before,
     )?.t;
@@ -271,9 +267,7 @@ export class Rollups {
   }
 
   private firstResultAt(fallback: number): number {
-    const first = this.store.get<{ t: number | null }>(
-      'SELECT min(t) AS t FROM (SELECT min(started_at) AS t FROM result_rows UNION ALL SELECT min(started_at) FROM result_staged)',
-    )?.t;
+    const first = this.store.get<{ t: number | null }>('SELECT min(started_at) AS t FROM result_rows')?.t;
     return first === null || first === undefined ? fallback : floorTo(first, MINUTE);
   }
 
