@@ -3,11 +3,11 @@ import type { StoreDatabase } from './database.ts';
 /**
  * The open results' two tables (schema 6). A batch appends its results to `result_staged`,
  * which has no index: a commit writes the few pages at the table's end. About once a minute
- * everything staged moves into `result_rows` (indexed by check and by time) in one
- * transaction, in (check, time) order, so each check's rows of that minute land together on one
- * leaf page of `results_by_check` instead of one page written per row per commit. The view
- * `results` is both tables: every query over the open part reads it, so a row is seen exactly
- * once whichever table it is in (one statement reads one snapshot of both).
+ * everything staged moves into `result_rows` (indexed by check and by time), in check order
+ * (each check's rows in the order written), so each check's rows of that minute land together
+ * on one leaf page of `results_by_check` instead of one page written per row per commit. The
+ * view `results` is both tables: every query over the open part reads it, so a row is seen
+ * exactly once whichever table it is in (one statement reads one snapshot of both).
  *
  * Maintenance (rollups, sealing, pruning) reads and deletes in `result_rows` and needs every row
  * it works on there: Rollups.maintain moves first whenever a staged row started before the
@@ -65,7 +65,7 @@ export class Staging {
   }
 
   /**
-   * Moves one piece of what is staged into result_rows, in check and time order, in one
+   * Moves one piece of what is staged into result_rows, in check order, in one
    * transaction: the rows (at most MOVE_LIMIT, oldest first, taken when the move starts) of a
    * range of check keys. Returns true when that move is complete and nothing staged then is
    * left (rows staged since wait for the next move); a move cut short (a restart, a failed
@@ -79,7 +79,7 @@ export class Staging {
       this.store.transaction(() => {
         this.store.run(
           `INSERT INTO result_rows (${ROW_COLUMNS}) SELECT ${ROW_COLUMNS} FROM result_staged ` +
-            'WHERE rowid <= ? AND check_key >= ? AND check_key < ? ORDER BY check_key, started_at',
+            'WHERE rowid <= ? AND check_key >= ? AND check_key < ? ORDER BY check_key, rowid',
           move.upTo,
           move.from,
           to,
