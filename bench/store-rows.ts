@@ -1,24 +1,45 @@
 /**
- * node bench/store-rows.ts: what the centre's store thread pays per result row, by index.
+ * node bench/store-rows.ts: what the centre's store thread pays per result row, by variant.
  *
  * The history store on a real file (a temp directory), written as the store thread writes an
  * agent's results: groups of PER_COMMIT results (about what one group commit carries at the
  * vantages benchmark's pace) from 2,000 checks probed from three vantages, each group with an
  * agent cursor in one durable (synchronous=FULL) transaction (HistoryStore.commitStates, the
- * path of StoreClient.commitWith). The table first holds ROWS_S_PREFILL seconds of results at
- * 600 a second (as the open hour does), loaded through the bulk path. Then MEASURED results are
- * written and this thread's CPU (user + system: SQLite's writes and fsyncs are system time) is
- * taken per 1,000 results. One JSON line per variant:
+ * path of StoreClient.commitWith). The indexed table first holds ROWS_PREFILL_S seconds of
+ * results at 600 a second (as the open hour does), loaded through the bulk path. Then MEASURED
+ * results are written and this thread's CPU (user + system: SQLite's writes and fsyncs are
+ * system time) is taken per 1,000 results. Where results are staged (schema 6, staging.ts),
+ * every ROWS_MOVE_ROWS results (a minute at 600 a second) what is staged is moved into the
+ * indexed table, as maintenance does about once a minute; the moves are in the measured CPU,
+ * and a last one at the end moves what is left. One JSON line per variant:
  *
- *   product          the schema as it is (results_by_check and results_by_time)
- *   no-check-index   results_by_check dropped before the measured part: what that index costs
- *                    (every new row lands on another check's leaf page: one page written per row)
- *   checkpoint       the product's schema with wal_autocheckpoint ROWS_CHECKPOINT_PAGES (10,000)
- *                    pages instead of SQLite's 1,000
+ *   product          the store as it is: staged, moved by the store's own Staging.move (a piece
+ *                    of check keys at a time: INSERT … SELECT … ORDER BY check_key, started_at,
+ *                    then DELETE of those rows)
+ *   unstaged         every batch written straight into the indexed table (result_rows): the
+ *                    product before schema 6 (every new row lands on another check's leaf page
+ *                    of results_by_check: about one page written per row)
+ *   no-check-index   unstaged with results_by_check dropped: what that index costs
+ *   checkpoint       unstaged with wal_autocheckpoint ROWS_CHECKPOINT_PAGES (10,000) pages
+ *                    instead of SQLite's 1,000
+ *   cache            unstaged with cache_size ROWS_CACHE_MB (64) MB instead of 2
+ *   page-1024        unstaged in a file of 1,024-byte pages instead of 4,096 (a leaf page
+ *                    written per row is a quarter of the bytes)
+ *   move-rows        staged, the move in one transaction, row by row (read in check order, one
+ *                    insert each), then DELETE by rowid
+ *   move-unordered   staged, the move in one transaction in the staged table's (arrival)
+ *                    order, then DELETE by rowid
+ *
+ * Staged variants also say what a reader pays for the staged rows: with a minute of them
+ * staged, one check's newest 50 results read through the `results` view (a scan of the staged
+ * table: it has no index), in ms (staged_read_ms), and a move's wall time (move_ms, the longest;
+ * for product, whose move is in pieces of check keys, one per maintenance step, also the
+ * pieces and the longest piece, piece_ms).
  *
  * Environment: ROWS_VARIANTS (all, comma-separated), ROWS_PER_COMMIT (100), ROWS_MEASURED
- * (120000), ROWS_PREFILL_S (1200), ROWS_CHECKPOINT_PAGES (10000). Not a product path: no-check-index
- * and checkpoint change the bench's own database only.
+ * (120000), ROWS_PREFILL_S (1200), ROWS_CHECKPOINT_PAGES (10000), ROWS_CACHE_MB (64),
+ * ROWS_MOVE_ROWS (36000). Not a product path: every variant but product changes the bench's own
+ * database or store only.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,11 +48,22 @@ import { DatabaseSync } from 'node:sqlite';
 import { systemClock } from '../src/engine/clock.ts';
 import { DB_FILE, HistoryStore } from '../src/engine/store/index.ts';
 import type { StoreDatabase } from '../src/engine/store/database.ts';
+import { ROW_COLUMNS, type Staging } from '../src/engine/store/staging.ts';
 import type { ProbeResult } from '../src/shared/model.ts';
 import { HttpResults } from './http-results.ts';
 
-const ALL = ['product', 'no-check-index', 'checkpoint'] as const;
+const ALL = [
+  'product',
+  'unstaged',
+  'no-check-index',
+  'checkpoint',
+  'cache',
+  'page-1024',
+  'move-rows',
+  'move-unordered',
+] as const;
 type Variant = (typeof ALL)[number];
+const STAGED: readonly Variant[] = ['product', 'move-rows', 'move-unordered'];
 const CHECKS = 2_000;
 const VANTAGES = ['a1', 'a2', 'a3'];
 const PER_S = 600;
@@ -39,6 +71,8 @@ const PER_COMMIT = Number(process.env.ROWS_PER_COMMIT ?? 100);
 const MEASURED = Number(process.env.ROWS_MEASURED ?? 120_000);
 const PREFILL_S = Number(process.env.ROWS_PREFILL_S ?? 1_200);
 const CHECKPOINT_PAGES = Number(process.env.ROWS_CHECKPOINT_PAGES ?? 10_000);
+const CACHE_MB = Number(process.env.ROWS_CACHE_MB ?? 64);
+const MOVE_ROWS = Number(process.env.ROWS_MOVE_ROWS ?? PER_S * 60);
 
 const gen = new HttpResults(1_000);
 /** The n-th result of the stream: check after check, each vantage in turn, 600 a second. */
@@ -49,9 +83,18 @@ function nth(n: number, t0: number): ProbeResult {
   return { ...gen.next(c % 1_000, t, `c${c}`), vantage };
 }
 
+type Row = [number, number, number, number | null, string | null, string, string | null];
+
 function run(variant: Variant): Record<string, unknown> {
   const dir = mkdtempSync(join(tmpdir(), 'knockon-rows-'));
+  if (variant === 'page-1024') {
+    // The page size is fixed when the first table is made: before the store's migrations.
+    const empty = new DatabaseSync(join(dir, DB_FILE));
+    empty.exec('PRAGMA page_size = 1024; CREATE TABLE page_size_set (x); DROP TABLE page_size_set;');
+    empty.close();
+  }
   const store = new HistoryStore({ dataDir: dir, clock: systemClock, timers: false });
+  const inside = store as unknown as { store: StoreDatabase; staging: Staging };
   try {
     const t0 = Date.now() - (PREFILL_S + MEASURED / PER_S) * 1000;
     const prefill = PREFILL_S * PER_S;
@@ -60,33 +103,117 @@ function run(variant: Variant): Record<string, unknown> {
       for (let n = from; n < Math.min(prefill, from + 10_000); n++) batch.push(nth(n, t0));
       store.importResults(batch);
     }
-    if (variant === 'no-check-index') {
-      const other = new DatabaseSync(join(dir, DB_FILE));
-      other.exec('DROP INDEX results_by_check');
-      other.close();
+    // The store's own connection: these pragmas are per connection.
+    const db = inside.store.db;
+    if (variant === 'no-check-index') db.exec('DROP INDEX results_by_check');
+    if (variant === 'checkpoint') db.exec(`PRAGMA wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
+    if (variant === 'cache') db.exec(`PRAGMA cache_size = ${-CACHE_MB * 1024}`);
+    const staged = STAGED.includes(variant);
+    if (!staged) {
+      // The write path before schema 6: the batch's inserts go to the indexed table.
+      const direct = `INSERT INTO result_rows (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`;
+      inside.staging.insertSql = () => direct;
     }
-    if (variant === 'checkpoint') {
-      // The store's own connection: wal_autocheckpoint is per connection.
-      const db = (store as unknown as { store: StoreDatabase }).store.db;
-      db.exec(`PRAGMA wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
-    }
+    const benchMove = (ordered: boolean, rowByRow: boolean) => {
+      const last = db.prepare('SELECT max(rowid) AS r FROM result_staged');
+      const select = `SELECT ${ROW_COLUMNS} FROM result_staged WHERE rowid <= ?${ordered ? ' ORDER BY check_key, started_at' : ''}`;
+      const bulk = db.prepare(`INSERT INTO result_rows (${ROW_COLUMNS}) ${select}`);
+      const read = db.prepare(select);
+      read.setReturnArrays(true);
+      const insert = db.prepare(`INSERT INTO result_rows (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+      const unstage = db.prepare('DELETE FROM result_staged WHERE rowid <= ?');
+      return () => {
+        const upTo = (last.get() as { r: number | null }).r;
+        if (upTo === null) return;
+        db.exec('BEGIN IMMEDIATE');
+        if (rowByRow) for (const row of read.iterate(upTo) as unknown as Iterable<Row>) insert.run(...row);
+        else bulk.run(upTo);
+        unstage.run(upTo);
+        db.exec('COMMIT');
+      };
+    };
+    const moveOnce =
+      variant === 'move-rows'
+        ? benchMove(true, true)
+        : variant === 'move-unordered'
+          ? benchMove(false, false)
+          : () => {
+              // A piece per maintenance step in the product: each timed on its own.
+              for (;;) {
+                const w0 = performance.now();
+                const done = inside.staging.move();
+                pieceMsMax = Math.max(pieceMsMax, performance.now() - w0);
+                pieces++;
+                if (done) break;
+              }
+            };
+    let moves = 0;
+    let pieces = 0;
+    let pieceMsMax = 0;
+    let moveCpuUs = 0;
+    let moveMsMax = 0;
+    const move = () => {
+      moves++;
+      const m0 = process.threadCpuUsage();
+      const w0 = performance.now();
+      moveOnce();
+      moveMsMax = Math.max(moveMsMax, performance.now() - w0);
+      const used = process.threadCpuUsage(m0);
+      moveCpuUs += used.user + used.system;
+    };
     const results: ProbeResult[] = [];
     for (let n = prefill; n < prefill + MEASURED; n++) results.push(nth(n, t0));
     const c0 = process.threadCpuUsage();
     let at = Date.now();
+    let sinceMove = 0;
     for (let i = 0; i < results.length; i += PER_COMMIT) {
       for (const r of results.slice(i, i + PER_COMMIT)) store.record(r);
       store.commitStates([{ key: 'agent-cursor:a1:bench', at: at++, body: String(i) }]);
+      sinceMove += PER_COMMIT;
+      if (staged && sinceMove >= MOVE_ROWS) {
+        move();
+        sinceMove = 0;
+      }
     }
+    if (staged) move();
     const c = process.threadCpuUsage(c0);
+    const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+    if (count('SELECT count(*) AS n FROM result_rows') !== prefill + MEASURED) {
+      throw new Error(`${variant}: the indexed table does not hold every row`);
+    }
+    let stagedReadMs: number | null = null;
+    if (staged) {
+      // What a reader pays for the staged rows: a minute staged, one check's newest read.
+      for (let n = prefill + MEASURED; n < prefill + MEASURED + MOVE_ROWS; n += PER_COMMIT) {
+        for (let k = n; k < n + PER_COMMIT; k++) store.record(nth(k, t0));
+        store.commitStates([{ key: 'agent-cursor:a1:bench', at: at++, body: String(n) }]);
+      }
+      const read = db.prepare(
+        `SELECT ${ROW_COLUMNS} FROM results WHERE check_key = ? ORDER BY started_at DESC LIMIT 50`,
+      );
+      const w0 = performance.now();
+      for (let k = 1; k <= 100; k++) read.all(k * 17);
+      stagedReadMs = Math.round(((performance.now() - w0) / 100) * 100) / 100;
+    }
     const round = (n: number) => Math.round(n * 10_000) / 10_000;
     return {
       variant,
       ...(variant === 'checkpoint' ? { checkpoint_pages: CHECKPOINT_PAGES } : {}),
+      ...(variant === 'cache' ? { cache_mb: CACHE_MB } : {}),
       per_commit: PER_COMMIT,
       results: MEASURED,
       cpu_s_per_1000_results: round((c.user + c.system) / 1e6 / (MEASURED / 1000)),
       system_s_per_1000_results: round(c.system / 1e6 / (MEASURED / 1000)),
+      ...(staged
+        ? {
+            move_rows: MOVE_ROWS,
+            moves,
+            of_it_moves_s_per_1000_results: round(moveCpuUs / 1e6 / (MEASURED / 1000)),
+            move_ms: Math.round(moveMsMax),
+            ...(variant === 'product' ? { pieces, piece_ms: Math.round(pieceMsMax) } : {}),
+            staged_read_ms: stagedReadMs,
+          }
+        : {}),
     };
   } finally {
     store.close();

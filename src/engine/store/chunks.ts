@@ -3,11 +3,13 @@ import { decodeChunk, encodeChunk } from './chunk-codec.ts';
 import type { StoreDatabase } from './database.ts';
 
 /**
- * Raw results live in two places: the `results` table, one row per result, for the open part
- * (written in the batch transaction, as durable as ever), and `result_chunks`, one compact
- * blob per (check, vantage) and hour (chunk-codec.ts), once that hour is rolled up. Sealing
- * moves an hour's rows into its chunk in one transaction; a late result for a sealed hour is a
- * row until the next seal merges it in. Readers take both.
+ * Raw results live in two places: the `results` view, one row per result, for the open part
+ * (written in the batch transaction, as durable as ever; staged first, then indexed: see
+ * staging.ts), and `result_chunks`, one compact blob per (check, vantage) and hour
+ * (chunk-codec.ts), once that hour is rolled up. Sealing moves an hour's indexed rows into its
+ * chunk in one transaction (maintenance has moved every staged row of a rolled-up hour before
+ * it seals); a late result for a sealed hour is a row until the next seal merges it in. Readers
+ * take both.
  */
 export const CHUNK_SPAN = 3_600_000;
 /** Chunks sealed at most per call, whatever the budget: a bound on one transaction. */
@@ -66,9 +68,18 @@ export class Chunks {
 
   /**
    * Results of one key with startedAt in [from, to), sealed and open, oldest first. `checkId`
-   * and `vantage` are put on each result as given.
+   * and `vantage` are put on each result as given. `open` is where the open rows are read:
+   * `results` (staged and indexed: queries) or `result_rows` alone (maintenance, which has
+   * moved every staged row it needs first: it spares a scan of the staged table per key).
    */
-  read(key: number, from: number, to: number, checkId = '', vantage?: string): ProbeResult[] {
+  read(
+    key: number,
+    from: number,
+    to: number,
+    checkId = '',
+    vantage?: string,
+    open: 'results' | 'result_rows' = 'results',
+  ): ProbeResult[] {
     const out: ProbeResult[] = [];
     const chunks = this.store.all<{ body: Uint8Array }>(
       'SELECT body FROM result_chunks WHERE check_key = ? AND t >= ? AND t < ? ORDER BY t',
@@ -80,7 +91,7 @@ export class Chunks {
       for (const r of decodeSafely(c.body, checkId, vantage)) if (r.startedAt >= from && r.startedAt < to) out.push(r);
     }
     const rows = this.store.all<ResultRow>(
-      `SELECT ${ROW_COLUMNS} FROM results WHERE check_key = ? AND started_at >= ? AND started_at < ? ORDER BY started_at`,
+      `SELECT ${ROW_COLUMNS} FROM ${open} WHERE check_key = ? AND started_at >= ? AND started_at < ? ORDER BY started_at`,
       key,
       from,
       to,
@@ -121,7 +132,7 @@ export class Chunks {
     return this.store.transaction(() => {
       for (let sealed = 0; sealed < SEAL_LIMIT; sealed++) {
         const next = this.store.get<{ key: number; t: number }>(
-          'SELECT check_key AS key, started_at AS t FROM results WHERE started_at < ? ORDER BY started_at LIMIT 1',
+          'SELECT check_key AS key, started_at AS t FROM result_rows WHERE started_at < ? ORDER BY started_at LIMIT 1',
           cut,
         );
         if (!next) return false;
@@ -135,7 +146,7 @@ export class Chunks {
   /** One key's hour: its rows and its chunk (if any) become one chunk. */
   private sealOne(key: number, t: number): void {
     const rows = this.store.all<ResultRow>(
-      `SELECT ${ROW_COLUMNS} FROM results WHERE check_key = ? AND started_at >= ? AND started_at < ? ORDER BY started_at`,
+      `SELECT ${ROW_COLUMNS} FROM result_rows WHERE check_key = ? AND started_at >= ? AND started_at < ? ORDER BY started_at`,
       key,
       t,
       t + CHUNK_SPAN,
@@ -159,7 +170,7 @@ export class Chunks {
       encodeChunk(results),
     );
     this.store.run(
-      'DELETE FROM results WHERE check_key = ? AND started_at >= ? AND started_at < ?',
+      'DELETE FROM result_rows WHERE check_key = ? AND started_at >= ? AND started_at < ?',
       key,
       t,
       t + CHUNK_SPAN,

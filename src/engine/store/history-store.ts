@@ -14,6 +14,7 @@ import { AgentTokens, noteTokenUse, withTokenUse, type AgentTokenRow, type NewAg
 import { LOCAL_VANTAGE, StoreDatabase, type CheckKey } from './database.ts';
 import { Chunks } from './chunks.ts';
 import { Rollups, STEP_BUDGET_MS, type Retention } from './rollups.ts';
+import { ROW_COLUMNS, Staging } from './staging.ts';
 import { queryAvailability, queryAvailabilityAll, queryFirstAt, querySeries } from './series.ts';
 
 export type { Retention } from './rollups.ts';
@@ -115,6 +116,7 @@ const CATCH_UP_DELAY_MS = 50;
 export class HistoryStore {
   private readonly store: StoreDatabase;
   private readonly rollups: Rollups;
+  private readonly staging: Staging;
   private readonly clock: Clock;
   private readonly log: StoreLog;
   private readonly queueLimit: number;
@@ -164,7 +166,8 @@ export class HistoryStore {
     this.onHealth = options.onHealth;
     this.onFlush = options.onFlush;
     this.store = new StoreDatabase(options.dataDir);
-    this.rollups = new Rollups(this.store, new Chunks(this.store));
+    this.staging = new Staging(this.store);
+    this.rollups = new Rollups(this.store, new Chunks(this.store), this.staging);
     this.tokens = new AgentTokens(this.store);
     if (options.timers !== false) {
       this.scheduleFlush();
@@ -356,9 +359,12 @@ export class HistoryStore {
     }
   }
 
-  /** Writes results straight to the database in one transaction (imports, benchmarks). */
+  /**
+   * Writes results straight to the database in one transaction (imports, benchmarks): into the
+   * indexed table, not staged (a bulk load's rows are many per check already).
+   */
   importResults(results: readonly ProbeResult[]): number {
-    this.store.transaction(() => this.insertResults(results));
+    this.store.transaction(() => this.insertResults(results, false));
     this.noteLate(results);
     return results.length;
   }
@@ -368,13 +374,16 @@ export class HistoryStore {
     for (const r of results) this.rollups.noteLate(this.store.keyOf(r.checkId, vantageOf(r), true), r.startedAt);
   }
 
-  /** Inserts raw results; the caller holds the transaction. */
-  private insertResults(results: readonly ProbeResult[]): void {
+  /**
+   * Inserts raw results, staged (a batch: see staging.ts) or straight into the indexed table;
+   * the caller holds the transaction.
+   */
+  private insertResults(results: readonly ProbeResult[], staged = true): void {
     const insert = this.store.stmt(
-      'INSERT INTO results (check_key, started_at, ok, latency_ms, error_class, message, details) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?)',
+      staged ? this.staging.insertSql() : `INSERT INTO result_rows (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const r of results) {
+      if (staged) this.staging.noteStaged(r.startedAt);
       insert.run(
         this.store.keyOf(r.checkId, vantageOf(r), true),
         r.startedAt,

@@ -29,7 +29,8 @@
  *     availabilityAll(range, now?): Map<checkId, number>             every vantage together
  *   Without `vantage`, queries cover every vantage of the check together (percentiles from the
  *   merged histograms); with one ('' = this machine), only that one. Raw results are rows until
- *   their hour is rolled up, then one compact chunk per (check, vantage) and hour (chunks.ts).
+ *   their hour is rolled up (staged first, moved into the indexed table about once a minute:
+ *   staging.ts), then one compact chunk per (check, vantage) and hour (chunks.ts).
  *
  *   Durable before return (synchronous=FULL transaction; when the disk refuses, the write is
  *   held in memory, in order, and written first on the next flush: they do not throw)

@@ -163,6 +163,29 @@ const MIGRATIONS: readonly string[] = [
     revoked_at INTEGER
   );
   `,
+  // 6: a result is first appended to result_staged (no index: a commit writes only the pages
+  // at its end) and moved, about once a minute, into the indexed table (now result_rows) in
+  // check order, so each check's rows of that minute share a page of its index (staging.ts).
+  // `results` becomes a view of both: every reader of the open part reads both in one
+  // statement. Its `rowid` keeps the order each (check, vantage)'s rows were written in (a
+  // move keeps it; staged rows, written after every moved row of their check, come after).
+  // Across checks it is not the order written.
+  `
+  ALTER TABLE results RENAME TO result_rows;
+  CREATE TABLE result_staged (
+    check_key INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    latency_ms REAL,
+    error_class TEXT,
+    message TEXT NOT NULL,
+    details TEXT
+  );
+  CREATE VIEW results AS
+    SELECT check_key, started_at, ok, latency_ms, error_class, message, details, rowid AS rowid FROM result_rows
+    UNION ALL
+    SELECT check_key, started_at, ok, latency_ms, error_class, message, details, rowid + 4398046511104 FROM result_staged;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

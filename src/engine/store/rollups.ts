@@ -1,6 +1,7 @@
 import { cellFromSamples, IN_MAINTENANCE_SQL, type Cell, type Sample } from './rollup-math.ts';
 import type { StoreDatabase } from './database.ts';
 import { CHUNK_SPAN, type Chunks } from './chunks.ts';
+import type { Staging } from './staging.ts';
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -65,9 +66,13 @@ export class Rollups {
   /** The minute or hour being rolled up, piece by piece. */
   private readonly cursors: Record<RollupLevel, UnitCursor | null> = { minute: null, hour: null };
 
-  constructor(store: StoreDatabase, chunks: Chunks) {
+  /** The results staged before they are indexed: moved before any rollup that needs them. */
+  private readonly staging: Staging;
+
+  constructor(store: StoreDatabase, chunks: Chunks, staging: Staging) {
     this.store = store;
     this.chunks = chunks;
+    this.staging = staging;
     this.watermarks = { minute: this.readWatermark('minute'), hour: this.readWatermark('hour') };
   }
 
@@ -93,6 +98,12 @@ export class Rollups {
    * logs it); nothing of a failed step is kept.
    */
   maintain(now: number, retention: Retention, budgetMs = STEP_BUDGET_MS): boolean {
+    // Everything below works before the minute about to close (late rows' units, sealed hours
+    // and pruned rows are older still) and reads result_rows alone (no scan of the staged table
+    // per key): staged rows that started before it move first, about once a minute
+    // (staging.ts), a piece per step. Until they have, nothing else is done.
+    const close = floorTo(now - ROLLUP_LATENESS_MS, MINUTE);
+    if (this.staging.due(close) && (!this.staging.move() || this.staging.due(close))) return true;
     const deadline = performance.now() + budgetMs;
     const done: string[] = [];
     let more: boolean;
@@ -166,7 +177,7 @@ export class Rollups {
    */
   private startUnit(level: RollupLevel, t: number): UnitCursor {
     const rows = this.store.get<{ n: number }>(
-      'SELECT count(*) AS n FROM results WHERE started_at >= ? AND started_at < ?',
+      'SELECT count(*) AS n FROM result_rows WHERE started_at >= ? AND started_at < ?',
       t,
       t + SPAN[level],
     )!.n;
@@ -197,7 +208,7 @@ export class Rollups {
     // Raw results are the source of rollups: never delete any that are not rolled up yet.
     const rawCut = Math.min(now - retention.raw, this.watermarks.minute ?? 0, this.watermarks.hour ?? 0);
     const raw = this.store.run(
-      'DELETE FROM results WHERE rowid IN (SELECT rowid FROM results WHERE started_at < ? LIMIT ?)',
+      'DELETE FROM result_rows WHERE rowid IN (SELECT rowid FROM result_rows WHERE started_at < ? LIMIT ?)',
       rawCut,
       PRUNE_BATCH,
     );
@@ -218,7 +229,7 @@ export class Rollups {
   private rollUpUnit(level: RollupLevel, t: number): void {
     const rows = this.store.all<RawRow>(
       'SELECT check_key, ok, latency_ms AS latencyMs, error_class AS errorClass, ' +
-        `${IN_MAINTENANCE_SQL} AS maintenance FROM results ` +
+        `${IN_MAINTENANCE_SQL} AS maintenance FROM result_rows ` +
         'WHERE started_at >= ? AND started_at < ?',
       t,
       t + SPAN[level],
@@ -239,7 +250,7 @@ export class Rollups {
 
   /** One check's minute or hour, sealed or open (a late result may be for a sealed hour). */
   private rollUpCheck(level: RollupLevel, t: number, key: number): void {
-    const samples: Sample[] = this.chunks.read(key, t, t + SPAN[level]);
+    const samples: Sample[] = this.chunks.read(key, t, t + SPAN[level], '', undefined, 'result_rows');
     const table = TABLE[level];
     this.store.run(`DELETE FROM ${table} WHERE check_key = ? AND t = ?`, key, t);
     const cell = cellFromSamples(t, samples);
@@ -248,7 +259,7 @@ export class Rollups {
 
   private nextResultAt(from: number, before: number): number | null {
     const t = this.store.get<{ t: number | null }>(
-      'SELECT min(started_at) AS t FROM results WHERE started_at >= ? AND started_at < ?',
+      'SELECT min(started_at) AS t FROM result_rows WHERE started_at >= ? AND started_at < ?',
       from,
       before,
     )?.t;
@@ -256,7 +267,7 @@ export class Rollups {
   }
 
   private firstResultAt(fallback: number): number {
-    const first = this.store.get<{ t: number | null }>('SELECT min(started_at) AS t FROM results')?.t;
+    const first = this.store.get<{ t: number | null }>('SELECT min(started_at) AS t FROM result_rows')?.t;
     return first === null || first === undefined ? fallback : floorTo(first, MINUTE);
   }
 

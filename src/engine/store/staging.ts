@@ -1,0 +1,128 @@
+import type { StoreDatabase } from './database.ts';
+
+/**
+ * The open results' two tables (schema 6). A batch appends its results to `result_staged`,
+ * which has no index: a commit writes the few pages at the table's end. About once a minute
+ * everything staged moves into `result_rows` (indexed by check and by time), in check order
+ * (each check's rows in the order written), so each check's rows of that minute land together
+ * on one leaf page of `results_by_check` instead of one page written per row per commit. The
+ * view `results` is both tables: every query over the open part reads it, so a row is seen
+ * exactly once whichever table it is in (one statement reads one snapshot of both).
+ *
+ * Maintenance (rollups, sealing, pruning) reads and deletes in `result_rows` and needs every row
+ * it works on there: Rollups.maintain moves first whenever a staged row started before the
+ * minute it is about to close (`due`). The move and the batches run on the same thread, so none
+ * can land in between.
+ */
+export const ROW_COLUMNS = 'check_key, started_at, ok, latency_ms, error_class, message, details';
+
+/** Staged rows one move takes at most (about 80 s at 600 results/s): a bound on a backlog's move. */
+export const MOVE_LIMIT = 50_000;
+/**
+ * About this many rows are moved per piece (one transaction, one maintenance step): a move of a
+ * minute at 600 results/s is a few pieces, each a few tens of ms, so the store thread's commits
+ * and queries never wait for a whole minute's move. A piece is a range of check keys: each
+ * check's rows of the minute still move together.
+ */
+export const PIECE_ROWS = 6_000;
+
+/** A move under way: staged rows up to `upTo` (rowid), keys from `from` on, `width` keys a piece. */
+interface Move {
+  upTo: number;
+  from: number;
+  width: number;
+  lastKey: number;
+}
+
+export class Staging {
+  private readonly store: StoreDatabase;
+  /**
+   * The earliest start of a staged row, or Infinity when none is. Kept as rows are staged, so
+   * `due` costs nothing; never later than the truth (a rolled-back batch leaves it lower).
+   */
+  private earliest: number;
+  private current: Move | null = null;
+  private readonly limits: { pieceRows: number; moveLimit: number };
+
+  constructor(store: StoreDatabase, limits = { pieceRows: PIECE_ROWS, moveLimit: MOVE_LIMIT }) {
+    this.store = store;
+    this.limits = limits;
+    this.earliest = this.readEarliest();
+  }
+
+  /** The insert a batch uses (the caller holds the transaction and calls noteStaged). */
+  insertSql(): string {
+    return `INSERT INTO result_staged (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`;
+  }
+
+  noteStaged(startedAt: number): void {
+    if (startedAt < this.earliest) this.earliest = startedAt;
+  }
+
+  /** True when a staged row started before `t`: maintenance working before `t` must move first. */
+  due(t: number): boolean {
+    return this.earliest < t;
+  }
+
+  /**
+   * Moves one piece of what is staged into result_rows, in check order, in one
+   * transaction: the rows (at most MOVE_LIMIT, oldest first, taken when the move starts) of a
+   * range of check keys. Returns true when that move is complete and nothing staged then is
+   * left (rows staged since wait for the next move); a move cut short (a restart, a failed
+   * piece) simply starts again from what is staged.
+   */
+  move(): boolean {
+    const move = this.current ?? this.start();
+    if (move === null) return true;
+    const to = move.from + move.width;
+    try {
+      this.store.transaction(() => {
+        this.store.run(
+          `INSERT INTO result_rows (${ROW_COLUMNS}) SELECT ${ROW_COLUMNS} FROM result_staged ` +
+            'WHERE rowid <= ? AND check_key >= ? AND check_key < ? ORDER BY check_key, rowid',
+          move.upTo,
+          move.from,
+          to,
+        );
+        this.store.run(
+          'DELETE FROM result_staged WHERE rowid <= ? AND check_key >= ? AND check_key < ?',
+          move.upTo,
+          move.from,
+          to,
+        );
+      });
+    } catch (error) {
+      this.current = null;
+      throw error;
+    }
+    if (to <= move.lastKey) {
+      this.current = { ...move, from: to };
+      return false;
+    }
+    this.current = null;
+    this.earliest = this.readEarliest();
+    return true;
+  }
+
+  private start(): Move | null {
+    // Each a single min or max, which SQLite answers from the b-tree's ends.
+    const first = this.store.get<{ r: number | null }>('SELECT min(rowid) AS r FROM result_staged')?.r ?? null;
+    if (first === null) {
+      this.earliest = Infinity;
+      return null;
+    }
+    const last = this.store.get<{ r: number | null }>('SELECT max(rowid) AS r FROM result_staged')!.r!;
+    const lastKey = this.store.get<{ k: number | null }>('SELECT max(key) AS k FROM checks')?.k ?? 0;
+    const upTo = Math.min(last, first + this.limits.moveLimit - 1);
+    const rows = upTo - first + 1;
+    // Keys are small integers handed out in order: a key range of PIECE_ROWS / rows of them.
+    const width = Math.max(1, Math.ceil(((lastKey + 1) * this.limits.pieceRows) / rows));
+    this.current = { upTo, from: 0, width, lastKey };
+    return this.current;
+  }
+
+  private readEarliest(): number {
+    const t = this.store.get<{ t: number | null }>('SELECT min(started_at) AS t FROM result_staged')?.t;
+    return t === null || t === undefined ? Infinity : t;
+  }
+}
