@@ -139,6 +139,8 @@ export class StoreClient {
   private heldUpTo = 0;
   /** Publications waiting for the durable writes before them (afterWritten), in order. */
   private shownAfter: { upTo: number; show: () => void }[] = [];
+  /** A send of the queued durable writes is due at the end of this task (afterWritten). */
+  private opsSoon = false;
   /** flush() calls waiting for their writes to be acknowledged. */
   private ackWaiters: { upTo: number; resolve: () => void }[] = [];
   /** Callers of commitWith, by the write that carries their state. */
@@ -297,7 +299,16 @@ export class StoreClient {
    * written is never shown.
    */
   afterWritten(show: () => void): void {
-    if (this.ops.length > 0) this.send();
+    if (this.ops.length > 0) {
+      // The next write carries them, whoever sends it: sent at the end of this task, not now,
+      // so the writes a task makes go together (one write, however many notes), and the task
+      // can finish what must be committed with them (an agent sync's results and its cursor,
+      // which a write sent halfway through would split: a crash then would store the results
+      // without the cursor, and the agent's resend would store them twice).
+      this.shownAfter.push({ upTo: this.seq + 1, show });
+      this.sendOpsSoon();
+      return;
+    }
     if (this.lastOpsSeq <= this.showableUpTo()) {
       show();
       return;
@@ -501,6 +512,16 @@ export class StoreClient {
 
   private postWrite(write: Write): void {
     this.post({ kind: 'write', now: this.clock.now(), ...write });
+  }
+
+  /** Sends the durable writes queued in this task once it ends (unless a write took them first). */
+  private sendOpsSoon(): void {
+    if (this.opsSoon) return;
+    this.opsSoon = true;
+    queueMicrotask(() => {
+      this.opsSoon = false;
+      if (this.ops.length > 0 && !this.closing) this.send();
+    });
   }
 
   private queueOp(op: DurableOp): void {

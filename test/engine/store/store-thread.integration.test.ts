@@ -131,6 +131,33 @@ describe('the history store on its own thread (StoreClient)', () => {
     expect(rows()).toBe(4);
   });
 
+  it('never writes an agent batch without its cursor, when a durable note in the middle of the batch asks for a write', async () => {
+    const store = open();
+    const cursor = () =>
+      queryFile<{ body: string }>(
+        join(dir.path, DB_FILE),
+        "SELECT body FROM module_state WHERE key = 'agent-cursor:sg:s1'",
+      )[0]?.body;
+    store.record({ ...result('api', T0, 4), vantage: 'sg' });
+    expect(await store.commitWith('agent-cursor:sg:s1', 1)).toBe(true);
+    // One task, as the agent door's: results applied (a module writes a note and waits for it
+    // to be written before it acts), more results, then the batch's cursor.
+    let shown: { rows: number; cursor: string | undefined } | null = null;
+    const written = new Promise<void>((resolve) => {
+      store.record({ ...result('api', T0 + 1_000, 5), vantage: 'sg' });
+      store.saveState('failover:note', { step: 1 });
+      store.afterWritten(() => {
+        shown = { rows: rows(), cursor: cursor() };
+        resolve();
+      });
+      store.record({ ...result('api', T0 + 2_000, 6), vantage: 'sg' });
+      void store.commitWith('agent-cursor:sg:s1', 3);
+    });
+    await written;
+    // The note's write took the whole batch and its cursor: results never on disk without it.
+    expect(shown).toEqual({ rows: 3, cursor: '3' });
+  });
+
   it('loses nothing when the store thread dies: unacknowledged writes go to the next one', async () => {
     const store = open();
     for (let i = 0; i < 3; i++) store.record(result('hk-lb', T0 + i * 10_000, 10));
