@@ -8,27 +8,21 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, type HistoryStore } from '../../../src/engine/store/index.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
-import { T0, openStore, result, tempDir } from './helpers.ts';
+import { T0, every10s as resultsEvery10s, openStore, result, tempDir } from './helpers.ts';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
 /** An hour boundary a little after T0: the sealed hours are whole. */
 const H = Math.ceil(T0 / HOUR) * HOUR;
 
+/** This file's results: see helpers.ts. */
 function every10s(checkId: string, from: number, to: number, vantage?: string): ProbeResult[] {
-  const out: ProbeResult[] = [];
-  for (let t = from, i = 0; t < to; t += 10_000, i++) {
-    const r: ProbeResult =
-      i % 30 === 7
-        ? result(checkId, t, null, false)
-        : {
-            ...result(checkId, t, 20 + (i % 9)),
-            httpStatus: 200,
-            phases: { dnsMs: 0.5, connectMs: 1.25, tlsMs: 3, ttfbMs: 15 + (i % 9), transferMs: 0.25 },
-          };
-    out.push(vantage ? { ...r, vantage } : r);
-  }
-  return out;
+  return resultsEvery10s(checkId, from, to, {
+    vantage,
+    failEvery: 30,
+    failAt: 7,
+    phases: { connectMs: 1.25, tlsMs: 3, transferMs: 0.25 },
+  });
 }
 
 describe('sealed chunks', () => {

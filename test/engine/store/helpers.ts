@@ -46,3 +46,40 @@ export function queryFile<T>(path: string, sql: string): T[] {
     db.close();
   }
 }
+
+/**
+ * A check's HTTP results every 10 s over [from, to): latency 20 to 28 ms with phases, and every
+ * `failEvery`-th one (counting from `failAt`) a failure without latency.
+ */
+export function every10s(
+  checkId: string,
+  from: number,
+  to: number,
+  options: {
+    vantage?: string;
+    failEvery: number;
+    failAt: number;
+    phases: { connectMs: number; tlsMs: number; transferMs: number };
+  },
+): ProbeResult[] {
+  const { vantage, failEvery, failAt, phases } = options;
+  const out: ProbeResult[] = [];
+  for (let t = from, i = 0; t < to; t += 10_000, i++) {
+    const r: ProbeResult =
+      i % failEvery === failAt
+        ? result(checkId, t, null, false)
+        : {
+            ...result(checkId, t, 20 + (i % 9)),
+            httpStatus: 200,
+            phases: {
+              dnsMs: 0.5,
+              connectMs: phases.connectMs,
+              tlsMs: phases.tlsMs,
+              ttfbMs: 15 + (i % 9),
+              transferMs: phases.transferMs,
+            },
+          };
+    out.push(vantage ? { ...r, vantage } : r);
+  }
+  return out;
+}

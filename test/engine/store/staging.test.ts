@@ -11,27 +11,21 @@ import { StoreDatabase } from '../../../src/engine/store/database.ts';
 import { Staging } from '../../../src/engine/store/staging.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
-import { T0, openStore, result, tempDir } from './helpers.ts';
+import { T0, every10s as resultsEvery10s, openStore, result, tempDir } from './helpers.ts';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
 /** An hour boundary a little after T0. */
 const H = Math.ceil(T0 / HOUR) * HOUR;
 
+/** This file's results: see helpers.ts. */
 function every10s(checkId: string, from: number, to: number, vantage?: string): ProbeResult[] {
-  const out: ProbeResult[] = [];
-  for (let t = from, i = 0; t < to; t += 10_000, i++) {
-    const r: ProbeResult =
-      i % 6 === 5
-        ? result(checkId, t, null, false)
-        : {
-            ...result(checkId, t, 20 + (i % 9)),
-            httpStatus: 200,
-            phases: { dnsMs: 0.5, connectMs: 1, tlsMs: 2, ttfbMs: 15 + (i % 9), transferMs: 0 },
-          };
-    out.push(vantage ? { ...r, vantage } : r);
-  }
-  return out;
+  return resultsEvery10s(checkId, from, to, {
+    vantage,
+    failEvery: 6,
+    failAt: 5,
+    phases: { connectMs: 1, tlsMs: 2, transferMs: 0 },
+  });
 }
 
 describe('staged results', () => {
