@@ -7,7 +7,7 @@ import { startBoardServer, type RunningBoardServer } from '../../src/server/boar
 import { followsOn, LiveBoard } from '../../src/shared/board-state.ts';
 import { isBoardMessage, type BoardMessage } from '../../src/shared/protocol.ts';
 import { HttpTarget } from '../support/http-target.ts';
-import { waitFor } from '../support/wait.ts';
+import { Changes } from '../support/wait.ts';
 
 const workerPath = new URL('../../src/engine/worker.ts', import.meta.url);
 
@@ -16,7 +16,7 @@ class StreamClient {
   readonly board = new LiveBoard();
   readonly data: string[] = [];
   readonly messages: BoardMessage[] = [];
-  private readonly listeners = new Set<() => void>();
+  private readonly changes = new Changes();
   private readonly controller = new AbortController();
   /** After each message applied (in the same tick as its receipt). */
   onMessage: (client: StreamClient) => void = () => {};
@@ -50,7 +50,7 @@ class StreamClient {
           this.messages.push(message);
           this.board.apply(message);
           this.onMessage(this);
-          for (const listener of this.listeners) listener();
+          this.changes.notify();
         }
       }
     } catch (error) {
@@ -59,14 +59,7 @@ class StreamClient {
   }
 
   until<T>(what: string, test: () => T | undefined | null | false): Promise<T> {
-    return waitFor(
-      (onChange) => {
-        this.listeners.add(onChange);
-        return () => this.listeners.delete(onChange);
-      },
-      test,
-      what,
-    );
+    return this.changes.until(what, test, 15_000);
   }
 
   close(): void {
