@@ -24,7 +24,9 @@
  * PARTS_SYNCS_PER_S (1: syncs a second from each agent, the same results split among them),
  * PARTS_ALLOC=1 (also the bytes the variant's thread allocates per result, from V8's sampling
  * heap profiler with collected objects kept: a figure the machine's load does not move, unlike
- * CPU; the largest allocation sites go to stderr).
+ * CPU; the largest allocation sites go to stderr). PARTS_ALLOC=live: only what is still alive
+ * after a full collection at the window's end (the window's objects the engine retains: the
+ * ones that outlive the young generation and are collected in the old one), per result.
  * One JSON line: CPU-s per 1,000 results for each variant, and of it the engine thread's CPU in the
  * synchronous part of each sync (token, JSON, zod, ingest: what the store thread and the commit
  * do not include), measured around each call.
@@ -225,7 +227,8 @@ async function runVariant(input: Input): Promise<Outcome> {
   );
   await sleep(input.warmupMs - (Date.now() - started));
   measuring = true;
-  const sampling = process.env.PARTS_ALLOC === '1' ? await startAllocationSampling() : null;
+  const mode = process.env.PARTS_ALLOC;
+  const sampling = mode === '1' || mode === 'live' ? await startAllocationSampling(mode === 'live') : null;
   const cpu0 = process.cpuUsage();
   await sleep(input.windowMs);
   const cpu = process.cpuUsage(cpu0);
@@ -262,7 +265,7 @@ interface SampledNode {
  * V8's sampling heap profiler on this thread, keeping objects already collected: what the
  * window allocated, by site (a builtin is charged to the function that called it).
  */
-async function startAllocationSampling(): Promise<{
+async function startAllocationSampling(live: boolean): Promise<{
   stop(): Promise<{ total: number; sites: [string, number][] }>;
 }> {
   const { Session } = await import('node:inspector/promises');
@@ -270,11 +273,12 @@ async function startAllocationSampling(): Promise<{
   session.connect();
   await session.post('HeapProfiler.startSampling', {
     samplingInterval: 1024,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMajorGC: !live,
+    includeObjectsCollectedByMinorGC: !live,
   } as never);
   return {
     async stop() {
+      if (live) await session.post('HeapProfiler.collectGarbage');
       const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: { head: SampledNode } };
       session.disconnect();
       const sites = new Map<string, number>();
