@@ -19,6 +19,7 @@ export function diffCheck(before: CheckView, after: CheckView): CheckPatch | nul
   let set: Record<string, unknown> | undefined;
   let unset: OptionalCheckField[] | undefined;
   let items: Record<string, Record<number, unknown>> | undefined;
+  let itemFields: Record<string, Record<number, Record<string, unknown>>> | undefined;
   let beatsAdded: string | undefined;
   for (const key in now) {
     const value = now[key];
@@ -27,7 +28,8 @@ export function diffCheck(before: CheckView, after: CheckView): CheckPatch | nul
     if (sameValue(old, value)) continue;
     const members = changedMembers(old, value);
     if (members) {
-      (items ??= {})[key] = members;
+      if (members.whole) (items ??= {})[key] = members.whole;
+      if (members.fields) (itemFields ??= {})[key] = members.fields;
       continue;
     }
     if (key === 'beats') {
@@ -42,12 +44,13 @@ export function diffCheck(before: CheckView, after: CheckView): CheckPatch | nul
   for (const key in was) {
     if (was[key] !== undefined && now[key] === undefined) (unset ??= []).push(key as OptionalCheckField);
   }
-  if (!set && !unset && !items && beatsAdded === undefined) return null;
+  if (!set && !unset && !items && !itemFields && beatsAdded === undefined) return null;
   return {
     id: after.id,
     ...(set ? { set: set as CheckPatch['set'] } : {}),
     ...(unset ? { unset } : {}),
     ...(items ? { items } : {}),
+    ...(itemFields ? { itemFields } : {}),
     ...(beatsAdded !== undefined ? { beatsAdded } : {}),
   };
 }
@@ -59,14 +62,32 @@ export function diffCheck(before: CheckView, after: CheckView): CheckPatch | nul
 export function applyCheckPatch(view: CheckView, patch: CheckPatch): CheckView {
   const next = { ...view, ...patch.set } as CheckView & Record<string, unknown>;
   if (patch.unset) for (const key of patch.unset) delete next[key];
+  // Each list is copied once, then its members replaced (`items`) or merged into (`itemFields`).
+  const copied = new Set<string>();
+  const listOf = (key: string): unknown[] => {
+    const current = next[key];
+    // A patch made against another view (the receiver out of step): the caller takes a snapshot.
+    if (!Array.isArray(current)) throw new TypeError(`patch for ${view.id}: ${key} is not a list here`);
+    if (copied.has(key)) return current;
+    copied.add(key);
+    return (next[key] = current.slice());
+  };
   if (patch.items) {
     for (const [key, members] of Object.entries(patch.items)) {
-      const current = next[key];
-      // A patch made against another view (the receiver out of step): the caller takes a snapshot.
-      if (!Array.isArray(current)) throw new TypeError(`patch for ${view.id}: ${key} is not a list here`);
-      const array = current.slice();
+      const array = listOf(key);
       for (const [i, member] of Object.entries(members!)) array[Number(i)] = member;
-      next[key] = array;
+    }
+  }
+  if (patch.itemFields) {
+    for (const [key, members] of Object.entries(patch.itemFields)) {
+      const array = listOf(key);
+      for (const [i, fields] of Object.entries(members!)) {
+        const member = array[Number(i)];
+        if (typeof member !== 'object' || member === null || Array.isArray(member)) {
+          throw new TypeError(`patch for ${view.id}: ${key}[${i}] is not an object here`);
+        }
+        array[Number(i)] = { ...member, ...fields };
+      }
     }
   }
   if (patch.beatsAdded !== undefined) next.beats = addBeats(view.beats, patch.beatsAdded);
@@ -74,19 +95,50 @@ export function applyCheckPatch(view: CheckView, patch: CheckPatch): CheckView {
 }
 
 /**
- * For two arrays of the same length of which fewer than half the members changed (one
- * vantage's view in the matrix), the changed members by index; null otherwise (sent whole).
+ * For two arrays of the same length, what changed member by member (one vantage's view in the
+ * matrix): for a member that is an object before and after with no field gone, the fields that
+ * changed (`fields`, merged over the member by the receiver: a probe's new time and latency, not
+ * the whole view); any other changed member whole (`whole`). Null for arrays of another length,
+ * or when every member changed and none could go as fields (the array is sent whole).
  */
-function changedMembers(before: unknown, after: unknown): Record<number, unknown> | null {
+function changedMembers(
+  before: unknown,
+  after: unknown,
+): { whole?: Record<number, unknown>; fields?: Record<number, Record<string, unknown>> } | null {
   if (!Array.isArray(before) || !Array.isArray(after) || before.length !== after.length) return null;
-  const members: Record<number, unknown> = {};
-  let changed = 0;
+  let whole: Record<number, unknown> | undefined;
+  let fields: Record<number, Record<string, unknown>> | undefined;
+  let wholeCount = 0;
   for (let i = 0; i < after.length; i++) {
-    if (sameValue(before[i], after[i], 1)) continue;
-    if (++changed * 2 >= after.length) return null;
-    members[i] = after[i];
+    const was = before[i] as unknown;
+    const now = after[i] as unknown;
+    if (sameValue(was, now, 1)) continue;
+    const changed = changedFields(was, now);
+    if (changed) {
+      (fields ??= {})[i] = changed;
+      continue;
+    }
+    (whole ??= {})[i] = now;
+    wholeCount++;
   }
-  return members;
+  if (wholeCount === after.length && after.length > 0) return null;
+  return { ...(whole ? { whole } : {}), ...(fields ? { fields } : {}) };
+}
+
+/** The fields of `after` that differ (by identity) from `before`'s, when both are plain objects and none of `before`'s fields is gone; null otherwise. */
+function changedFields(before: unknown, after: unknown): Record<string, unknown> | null {
+  if (!isPlainObject(before) || !isPlainObject(after)) return null;
+  for (const key in before) if (before[key] !== undefined && after[key] === undefined) return null;
+  let changed: Record<string, unknown> | null = null;
+  for (const key in after) {
+    const value = after[key];
+    if (value !== undefined && value !== before[key]) (changed ??= {})[key] = value;
+  }
+  return changed;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Letters appended between two strips at most: past that the strip is sent whole. */

@@ -20,10 +20,10 @@ import type {
 
 /**
  * 2: a delta carries each changed check as a patch (`CheckPatch`), whole views only for new
- * checks. A receiver that meets another version asks for a snapshot (the SSE client reconnects,
+ * checks. 3: a patch may carry the changed fields of a list's members (`itemFields`). A receiver that meets another version asks for a snapshot (the SSE client reconnects,
  * then reloads the page when the server's bundle is newer than its own).
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 type V = typeof PROTOCOL_VERSION;
 
 /** The optional fields of a check view: the ones a patch may unset. */
@@ -40,8 +40,13 @@ export interface CheckPatch {
   id: string;
   set?: Partial<Omit<CheckView, 'id'>>;
   unset?: OptionalCheckField[];
-  /** Array fields (the vantage matrix) of the same length with a few members changed: those members by index. */
+  /** Array fields of the same length with some members changed: those members whole, by index. */
   items?: Partial<Record<keyof CheckView, Record<number, unknown>>>;
+  /**
+   * Array fields' object members (the vantage matrix's views) of which some fields changed: those
+   * fields by index, merged over the member (after `items`).
+   */
+  itemFields?: Partial<Record<keyof CheckView, Record<number, Record<string, unknown>>>>;
   beatsAdded?: string;
 }
 

@@ -72,18 +72,45 @@ describe('check patches', () => {
     const before = check('a', { vantages: [obs] });
     expect(diffCheck(before, { ...before, vantages: [obs] })).toBeNull();
     const moved = { ...obs, voting: false };
-    expect(roundTrip(before, { ...before, vantages: [moved] })?.set).toEqual({ vantages: [moved] });
-    // Of three vantages one changed: only that member travels, by index.
+    expect(roundTrip(before, { ...before, vantages: [moved] })).toEqual({
+      id: 'a',
+      itemFields: { vantages: { 0: { voting: false } } },
+    });
+    // Of three vantages one changed: only that member's changed fields travel, by index.
     const [sg, tyo, fra] = ['sg', 'tyo', 'fra'].map((vantage) => ({ ...obs, vantage }));
     const matrix = check('a', { vantages: [sg!, tyo!, fra!] });
     const fresh = { ...tyo!, latencyMs: 9, lastProbeAt: 2 };
     expect(roundTrip(matrix, { ...matrix, vantages: [sg!, fresh, fra!] })).toEqual({
       id: 'a',
-      items: { vantages: { 1: fresh } },
+      itemFields: { vantages: { 1: { lastProbeAt: 2, latencyMs: 9 } } },
     });
-    // Two of three changed: the array whole.
+    // Two of three changed: each its own fields.
     const both = [{ ...sg!, voting: false }, fresh, fra!];
-    expect(roundTrip(matrix, { ...matrix, vantages: both })?.set).toEqual({ vantages: both });
+    expect(roundTrip(matrix, { ...matrix, vantages: both })).toEqual({
+      id: 'a',
+      itemFields: { vantages: { 0: { voting: false }, 1: { lastProbeAt: 2, latencyMs: 9 } } },
+    });
+    // A member that lost a field goes whole; the others still as fields.
+    const { since: _since, ...noSince } = sg!;
+    const lost = [noSince, fresh, fra!] as CheckView['vantages'];
+    expect(roundTrip(matrix, { ...matrix, vantages: lost })).toEqual({
+      id: 'a',
+      items: { vantages: { 0: noSince } },
+      itemFields: { vantages: { 1: { lastProbeAt: 2, latencyMs: 9 } } },
+    });
+    // Every member replaced by something that is no object: the array whole.
+    const numbers = check('a', { series: [1, 2] } as Partial<CheckView>);
+    expect(roundTrip(numbers, { ...numbers, series: [3, 4] } as CheckView)?.set).toEqual({ series: [3, 4] });
+    // A list of another length: whole.
+    const shorter = [sg!, fresh];
+    expect(roundTrip(matrix, { ...matrix, vantages: shorter })?.set).toEqual({ vantages: shorter });
+    // Fields for a member the receiver does not have as an object: refused, so it takes a snapshot.
+    expect(() =>
+      applyCheckPatch(check('a', { vantages: [null] } as unknown as Partial<CheckView>), {
+        id: 'a',
+        itemFields: { vantages: { 0: { voting: true } } },
+      }),
+    ).toThrow(/vantages\[0\] is not an object/);
     // A new quorum whose new `failing` array names the same vantages is the same quorum.
     const quorum = { rule: '2 of 3', voters: 3, of: 3, failing: ['sg'], held: false, pathProblem: true };
     const voted = check('a', { quorum });
