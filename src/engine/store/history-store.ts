@@ -861,17 +861,39 @@ function vantageOf(result: ProbeResult): string {
  */
 function detailsOf(result: ProbeResult): string | null {
   let extra: Record<string, unknown> | null = null;
-  for (const [k, v] of Object.entries(result)) {
-    if (COLUMNS.has(k) || v === undefined) continue;
+  // Rounded here, field by field, for what most results carry (numbers, strings, `phases`); a
+  // replacer, which JSON.stringify calls for every key at every level, only for the rest (TLS
+  // chains, DNS answers, replication, series): it took a fifth of the store thread.
+  let nested = false;
+  const fields = result as unknown as Record<string, unknown>;
+  for (const k in fields) {
+    let v = fields[k];
+    if (v === undefined || COLUMNS.has(k)) continue;
+    if (typeof v === 'number') v = roundTiming(k, v);
+    else if (k === 'phases' && isFlatNumbers(v)) v = roundedTimings(v);
+    else if (typeof v === 'object' && v !== null) nested = true;
     (extra ??= {})[k] = v;
   }
   if (!extra) return null;
   try {
-    return JSON.stringify(extra, roundTimings);
+    return nested ? JSON.stringify(extra, roundTimings) : JSON.stringify(extra);
   } catch {
     // Not JSON-able (a BigInt, a cycle): the columns are still worth keeping.
     return null;
   }
+}
+
+/** An object whose own values are all numbers (an HTTP result's phases). */
+function isFlatNumbers(value: unknown): value is Record<string, number> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const k in value) if (typeof (value as Record<string, unknown>)[k] !== 'number') return false;
+  return true;
+}
+
+function roundedTimings(values: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k in values) out[k] = roundTiming(k, values[k]!);
+  return out;
 }
 
 /** Messages are capped: a hostile target's error text must not bloat the database. */
@@ -906,9 +928,12 @@ function sanitize(r: ProbeResult): ProbeResult | null {
 }
 
 function roundTimings(key: string, value: unknown): unknown {
-  return typeof value === 'number' && key.endsWith('Ms') && !Number.isInteger(value)
-    ? Math.round(value * 1_000) / 1_000
-    : value;
+  return typeof value === 'number' ? roundTiming(key, value) : value;
+}
+
+/** A timing (a field named …Ms) to the microsecond; any other number as it is. */
+function roundTiming(key: string, value: number): number {
+  return key.endsWith('Ms') && !Number.isInteger(value) ? Math.round(value * 1_000) / 1_000 : value;
 }
 
 /** A module state's JSON, or undefined (said in the log) when it has none: not saved then. */
