@@ -116,20 +116,31 @@ const version = z.literal(PROTOCOL_VERSION);
 const BoardEnvelope = z.looseObject({ v: version, seq, kind: z.enum(['snapshot', 'delta', 'config', 'notice']) });
 /** The worker's own messages to its host (never past it): their version is the commands' (1). */
 const lifecycle = z.literal(1);
-const LifecycleSchema = z.union([
-  z.object({
-    v: lifecycle,
-    seq,
-    kind: z.literal('log'),
-    level: z.enum(['info', 'warn', 'error']),
-    message: z.string(),
-  }),
+const LogSchema = z.object({
+  v: lifecycle,
+  seq,
+  kind: z.literal('log'),
+  level: z.enum(['info', 'warn', 'error']),
+  message: z.string(),
+});
+const ResponseSchema = z.union([
   z.object({ v: lifecycle, seq, kind: z.literal('response'), id: z.int(), ok: z.literal(true), result: z.unknown() }),
   z.object({ v: lifecycle, seq, kind: z.literal('response'), id: z.int(), ok: z.literal(false), error: z.string() }),
-  z.object({ v: lifecycle, seq, kind: z.literal('stopped') }),
-  /** The answer to a `board-state` command: a snapshot message's JSON text, null before the first snapshot. */
-  z.object({ v: lifecycle, seq, kind: z.literal('board-state'), id: z.int(), text: z.string().nullable() }),
 ]);
+const StoppedSchema = z.object({ v: lifecycle, seq, kind: z.literal('stopped') });
+/** The answer to a `board-state` command: a snapshot message's JSON text, null before the first snapshot. */
+const BoardStateSchema = z.object({
+  v: lifecycle,
+  seq,
+  kind: z.literal('board-state'),
+  id: z.int(),
+  text: z.string().nullable(),
+});
+type Lifecycle =
+  | z.infer<typeof LogSchema>
+  | z.infer<typeof ResponseSchema>
+  | z.infer<typeof StoppedSchema>
+  | z.infer<typeof BoardStateSchema>;
 
 /**
  * A board message as the engine worker sends it: serialised once, in the worker, to the JSON
@@ -162,7 +173,7 @@ export function boardTextFits(event: BoardText): boolean {
 }
 
 /** Engine worker -> host: board messages as text, plus lifecycle messages the UI never sees. */
-export type EngineEvent = BoardText | z.infer<typeof LifecycleSchema>;
+export type EngineEvent = BoardText | Lifecycle;
 
 /** Validation where a board message enters a process boundary: the envelope, not deep content. */
 export function isBoardMessage(value: unknown): value is BoardMessage {
@@ -175,6 +186,17 @@ export function isOtherVersion(value: unknown): boolean {
   return typeof v === 'number' && v !== PROTOCOL_VERSION;
 }
 
+/** Each engine event's schema by its kind: one parse per message, not a union tried in turn. */
+const EngineEventSchemas: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType>([
+  ['board', BoardTextSchema],
+  ['log', LogSchema],
+  ['response', ResponseSchema],
+  ['stopped', StoppedSchema],
+  ['board-state', BoardStateSchema],
+]);
+
 export function isEngineEvent(value: unknown): value is EngineEvent {
-  return BoardTextSchema.safeParse(value).success || LifecycleSchema.safeParse(value).success;
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  const schema = typeof kind === 'string' ? EngineEventSchemas.get(kind) : undefined;
+  return schema !== undefined && schema.safeParse(value).success;
 }
