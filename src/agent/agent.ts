@@ -114,6 +114,8 @@ export class ProbeAgent {
    */
   private accepted = 0;
   private statusAt = 0;
+  /** statusKey() as last written. */
+  private statusSaid = '';
   private flushFailing = false;
   private unsendable = 0;
   private stopping = false;
@@ -349,7 +351,7 @@ export class ProbeAgent {
         this.log('info', `assignment ${response.assignment.rev.slice(0, 12)}: probing ${this.checkCount()} checks`);
       }
     }
-    this.writeStatus();
+    this.writeStatusIfChanged();
     const lastSent = batch.at(-1)?.seq ?? 0;
     // A backlog goes up batch after batch while the centre keeps taking it.
     const unsent = batch.length > 0 && this.accepted >= lastSent ? this.buffer.sizeAfter(this.accepted) : 0;
@@ -409,8 +411,30 @@ export class ProbeAgent {
     return this.engine.checkViews().length;
   }
 
+  /**
+   * After a good sync: the status file when what it says has changed (link, network, error,
+   * checks, a backlog gone), otherwise every STATUS_EVERY_MS from tick(). Writing it at every
+   * sync (three times a second) cost a temporary file and a rename each time.
+   */
+  private writeStatusIfChanged(): void {
+    if (this.statusKey() !== this.statusSaid) this.writeStatus();
+  }
+
+  /** What the status file says that a reader acts on; the counts are refreshed every few seconds. */
+  private statusKey(): string {
+    return [
+      this.connected,
+      this.observer.online,
+      this.observer.reason,
+      this.lastError,
+      this.checkCount(),
+      this.buffer.size() === 0,
+    ].join('|');
+  }
+
   private writeStatus(state: AgentStatus['state'] = 'running'): void {
     this.statusAt = Date.now();
+    this.statusSaid = this.statusKey();
     try {
       writeStatusFile(this.options.dataDir, {
         at: this.statusAt,

@@ -1,6 +1,7 @@
 /**
  * `<data-dir>/agent-status.json`: what the agent last knew of itself, written atomically
- * (a temporary file renamed over it) after each sync attempt and at least every few seconds.
+ * (a temporary file renamed over it) after a failed sync, after a good one that changes what it
+ * says (the link, the network, the error, the checks, a backlog gone), and every few seconds.
  * `knockon agent-health` reads it: a fresh file means the agent is running and probing.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';

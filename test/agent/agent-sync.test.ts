@@ -4,7 +4,7 @@
  * network marks results, shutdown writes the buffer and syncs once more, and HTTPS trusts
  * --ca-file.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { backoffMs, ProbeAgent } from '../../src/agent/agent.ts';
 import { AgentBuffer } from '../../src/agent/buffer.ts';
 import { CentreClient } from '../../src/agent/client.ts';
-import { agentHealth } from '../../src/agent/status-file.ts';
+import { agentHealth, AgentStatusSchema, STATUS_FILE } from '../../src/agent/status-file.ts';
 import {
   AGENT_SYNC_PATH,
   AGENT_PROTOCOL_VERSION,
@@ -271,6 +271,30 @@ describe('agent sync loop', () => {
         .filter((r) => r.result.checkId === 'gw')
         .every((r) => r.result.observerOffline !== true),
     ).toBe(true);
+  });
+
+  it('writes its status file when what it says changes, not at every good sync', async () => {
+    // No checks: nothing buffered, so a good sync changes nothing the file says.
+    centre.assignment = assignment('rev-1', []);
+    const a = agent(centre.url, { syncIntervalMs: 50 });
+    a.start();
+    const file = join(dir, 'agent', STATUS_FILE);
+    const read = () => AgentStatusSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+    await centre.until(() => centre.syncs.length >= 2, 'two syncs');
+    await agentUntil(() => a.stats().connected, 'connected');
+    const first = read();
+    expect(first).toMatchObject({ connected: true, lastError: null });
+    const synced = centre.syncs.length;
+    await centre.until(() => centre.syncs.length >= synced + 5, 'five more syncs');
+    expect(read().at).toBe(first.at);
+    // A failed sync is said at once, and so is the link coming back.
+    centre.failWith = 503;
+    await agentUntil(() => !a.stats().connected, 'a failed sync');
+    expect(read()).toMatchObject({ connected: false, lastError: expect.stringContaining('HTTP 503') });
+    centre.failWith = null;
+    await agentUntil(() => a.stats().connected, 'connected again');
+    expect(read()).toMatchObject({ connected: true, lastError: null });
+    await a.stop();
   });
 
   it('on stop: stops probing, writes the buffer, syncs once more, and says it stopped', async () => {
