@@ -25,7 +25,7 @@ import { Engine } from '../engine/engine.ts';
 import { AgentBuffer } from './buffer.ts';
 import { CentreClient, type SyncOutcome } from './client.ts';
 import { writeStatusFile, type AgentStatus } from './status-file.ts';
-import { toWire } from './wire.ts';
+import { wireEntry } from './wire.ts';
 
 type Log = (level: 'info' | 'warn' | 'error', message: string) => void;
 
@@ -215,13 +215,13 @@ export class ProbeAgent {
     if (this.stopping) return;
     const reference = this.references.ids.has(check.id);
     // A reference check measures the observer itself: its results are always evidence.
-    const wire = toWire(result, !reference && !this.observer.online);
+    const wire = wireEntry(result, !reference && !this.observer.online);
     if (wire === null) {
       if (this.unsendable++ === 0)
         this.log('error', `a result of check ${check.id} cannot be sent (not even bare); such results are skipped`);
       return;
     }
-    this.buffer.add(wire);
+    this.buffer.add(wire.result, wire.json);
     if (reference && !this.observerCheckQueued) {
       // After the engine has applied this result: the check's status then includes it.
       this.observerCheckQueued = true;

@@ -39,7 +39,19 @@ interface Pending {
   seq: number;
   startedAt: number;
   json: string;
+  result: WireResult;
 }
+
+/** A result on disk, kept in memory too (`recent`): what a sync sends, without reading it back. */
+interface Recent {
+  seq: number;
+  result: WireResult;
+  /** As batch() counts a row: its JSON's bytes and room for the entry's envelope. */
+  bytes: number;
+}
+
+/** Results kept in memory after they are written (about 0.5 KB each); older ones are read from disk. */
+const MAX_RECENT = 20_000;
 
 /** The agent's data is its own: the directory 0700, the database (and its -wal, -shm) 0600. */
 function createPrivately(dataDir: string, path: string): void {
@@ -59,6 +71,13 @@ export class AgentBuffer {
   private readonly now: () => number;
   private nextSeq: number;
   private pending: Pending[] = [];
+  /**
+   * The newest results on disk, in sequence order: each added once its flush committed, removed
+   * with its row (an ack) or all at once when the file dropped rows (the bounds, damage), so it
+   * only ever holds rows the file has. batch() sends from here when it holds all the file has
+   * after the cursor (the counts agree), which is every sync but the first ones after a restart.
+   */
+  private recent: Recent[] = [];
   /** Rows on disk. */
   private stored: number;
   private droppedCount = 0;
@@ -120,9 +139,9 @@ export class AgentBuffer {
   }
 
   /** Numbers a result and keeps it in memory until the next flush. Returns its sequence number. */
-  add(result: WireResult): number {
+  add(result: WireResult, json = JSON.stringify(result)): number {
     const seq = this.nextSeq++;
-    this.pending.push({ seq, startedAt: result.startedAt, json: JSON.stringify(result) });
+    this.pending.push({ seq, startedAt: result.startedAt, json, result });
     if (this.pending.length > this.maxCount) {
       this.pending.shift();
       this.droppedCount++;
@@ -154,6 +173,13 @@ export class AgentBuffer {
     this.pending = [];
     this.stored += batch.length - dropped;
     this.droppedCount += dropped;
+    if (dropped > 0) {
+      // Which rows the bounds took is the file's to say: read from it until memory catches up.
+      this.recent = [];
+    } else {
+      for (const p of batch) this.recent.push({ seq: p.seq, result: p.result, bytes: Buffer.byteLength(p.json) + 32 });
+      if (this.recent.length > MAX_RECENT) this.recent = this.recent.slice(-MAX_RECENT);
+    }
     return dropped;
   }
 
@@ -162,6 +188,8 @@ export class AgentBuffer {
    * about `maxBytes` of JSON.
    */
   batch(max: number, maxBytes: number, after = 0): BufferedResult[] {
+    const kept = this.batchFromMemory(max, maxBytes, after);
+    if (kept) return kept;
     const out: BufferedResult[] = [];
     const corrupt: number[] = [];
     let bytes = 0;
@@ -180,6 +208,7 @@ export class AgentBuffer {
       else corrupt.push(row.seq);
     }
     if (corrupt.length > 0) {
+      this.recent = [];
       // A row that no longer reads as a result (a damaged file) is dropped, counted, never sent.
       this.transaction(() => {
         const del = this.db.prepare('DELETE FROM results WHERE seq = ?');
@@ -187,6 +216,29 @@ export class AgentBuffer {
       });
       this.stored -= corrupt.length;
       this.droppedCount += corrupt.length;
+    }
+    return out;
+  }
+
+  /**
+   * batch() from `recent`, when it holds every row the file has after `after` (it only holds
+   * rows the file has, so the same count is the same rows); null otherwise. The results are
+   * the ones written, not copies.
+   */
+  private batchFromMemory(max: number, maxBytes: number, after: number): BufferedResult[] | null {
+    const recent = this.recent;
+    if (recent.length === 0 || this.closed) return null;
+    let i = 0;
+    while (i < recent.length && recent[i]!.seq <= after) i++;
+    const onDisk = this.db.prepare('SELECT count(*) AS n FROM results WHERE seq > ?').get(after) as { n: number };
+    if (Number(onDisk.n) !== recent.length - i) return null;
+    const out: BufferedResult[] = [];
+    let bytes = 0;
+    for (; i < recent.length && out.length < max; i++) {
+      const entry = recent[i]!;
+      bytes += entry.bytes;
+      if (out.length > 0 && bytes > maxBytes) break;
+      out.push({ seq: entry.seq, result: entry.result });
     }
     return out;
   }
@@ -201,6 +253,9 @@ export class AgentBuffer {
     try {
       const gone = Number(this.db.prepare('DELETE FROM results WHERE seq <= ?').run(seq).changes);
       this.stored -= gone;
+      let kept = 0;
+      while (kept < this.recent.length && this.recent[kept]!.seq <= seq) kept++;
+      if (kept > 0) this.recent = this.recent.slice(kept);
       return gone;
     } finally {
       this.db.exec('PRAGMA synchronous = FULL');

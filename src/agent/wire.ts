@@ -13,6 +13,11 @@ export const MAX_WIRE_RESULT_CHARS = 64 * 1024;
  * result no schema could carry (no check id), which the caller counts.
  */
 export function toWire(result: ProbeResult, observerOffline: boolean): WireResult | null {
+  return wireEntry(result, observerOffline)?.result ?? null;
+}
+
+/** toWire's result with its JSON (made once: the size check needs it, and the buffer keeps it). */
+export function wireEntry(result: ProbeResult, observerOffline: boolean): { result: WireResult; json: string } | null {
   const full = {
     checkId: result.checkId,
     startedAt: result.startedAt,
@@ -34,7 +39,10 @@ export function toWire(result: ProbeResult, observerOffline: boolean): WireResul
     ...(observerOffline ? { observerOffline: true } : {}),
   };
   const parsed = WireResultSchema.safeParse(full);
-  if (parsed.success && JSON.stringify(parsed.data).length <= MAX_WIRE_RESULT_CHARS) return parsed.data;
+  if (parsed.success) {
+    const json = JSON.stringify(parsed.data);
+    if (json.length <= MAX_WIRE_RESULT_CHARS) return { result: parsed.data, json };
+  }
   // The verdict alone: whatever detail was out of bounds is described in the message.
   const bare = WireResultSchema.safeParse({
     checkId: result.checkId,
@@ -48,7 +56,7 @@ export function toWire(result: ProbeResult, observerOffline: boolean): WireResul
     message: clip(`${String(result.message)} (details too large to send)`, 2_000),
     ...(observerOffline ? { observerOffline: true } : {}),
   });
-  return bare.success ? bare.data : null;
+  return bare.success ? { result: bare.data, json: JSON.stringify(bare.data) } : null;
 }
 
 function clip(text: unknown, max: number): string {

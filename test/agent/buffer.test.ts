@@ -51,6 +51,36 @@ describe('agent buffer', () => {
     buffer.close();
   });
 
+  it('sends from memory exactly what a restart reads back from the file', () => {
+    const buffer = open();
+    const made = Array.from({ length: 6 }, (_, i) => result(`c${i}`, T0 + i));
+    for (const r of made.slice(0, 4)) buffer.add(r);
+    buffer.flush();
+    for (const r of made.slice(4)) buffer.add(r);
+    buffer.flush();
+    buffer.ack(2);
+    const seqs = (b: ReturnType<typeof open>, max: number, bytes: number, after = 0) =>
+      b.batch(max, bytes, after).map((r) => r.seq);
+    const asSent = buffer.batch(100, 1e9);
+    expect(asSent.map((r) => r.seq)).toEqual([3, 4, 5, 6]);
+    expect(seqs(buffer, 2, 1e9)).toEqual([3, 4]);
+    expect(seqs(buffer, 100, 1e9, 4)).toEqual([5, 6]);
+    // The byte bound: the first result always goes, the next only while they fit.
+    expect(seqs(buffer, 100, 1)).toEqual([3]);
+    buffer.close();
+    const reopened = open();
+    expect(reopened.batch(100, 1e9)).toEqual(asSent);
+    expect(seqs(reopened, 2, 1e9)).toEqual([3, 4]);
+    expect(seqs(reopened, 100, 1)).toEqual([3]);
+    // Memory starts empty after a restart: new results go with the old ones read back, in order.
+    reopened.add(result('c6', T0 + 6));
+    reopened.flush();
+    expect(seqs(reopened, 100, 1e9)).toEqual([3, 4, 5, 6, 7]);
+    reopened.ack(6);
+    expect(reopened.batch(100, 1e9)).toEqual([{ seq: 7, result: result('c6', T0 + 6) }]);
+    reopened.close();
+  });
+
   it('holds at most maxCount results: the oldest go first, and are counted', () => {
     const buffer = open(5);
     for (let i = 0; i < 8; i++) buffer.add(result('a', T0 + i));
