@@ -2,11 +2,14 @@
  * The agent's own file, `<data-dir>/agent.db` (node:sqlite, WAL): its stream id, the next
  * sequence number, the last assignment, and the results not yet acknowledged by the centre.
  *
- * Results are numbered as they are made and written in batches (one transaction with the next
- * sequence number, synchronous=FULL: a number once sent is never handed out again, even after a
- * power cut). The buffer is bounded by count and by age: past either, the oldest go first and
- * are counted. Only rows on disk are ever sent, so an acknowledged sequence number is never
- * reused by a restart.
+ * Results are numbered as they are made and written in batches, one transaction a sync,
+ * synchronous=NORMAL as the centre writes its results: an agent that crashes or is killed loses
+ * none, a power cut may lose the last ones not yet fsynced. Numbers are reserved ahead, up to
+ * `reserved_seq`, in a durable transaction (synchronous=FULL) once every RESERVE_SEQ results:
+ * a number once sent is never handed out again, even after a power cut, since a restart starts
+ * after the reservation (a gap in the stream, which the centre skips); a clean close gives back
+ * what it did not use. The buffer is bounded by count and by age: past either, the oldest go
+ * first and are counted. Only rows written are ever sent.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
@@ -22,6 +25,8 @@ import {
 
 export const AGENT_DB_FILE = 'agent.db';
 const SCHEMA_VERSION = 1;
+/** Sequence numbers reserved durably at a time: one fsync per this many results. */
+export const RESERVE_SEQ = 10_000;
 
 export interface AgentBufferOptions {
   dataDir: string;
@@ -70,6 +75,8 @@ export class AgentBuffer {
   private readonly maxAgeMs: number;
   private readonly now: () => number;
   private nextSeq: number;
+  /** Numbers below this are reserved on disk (durably): any of them may be sent. */
+  private reservedSeq: number;
   private pending: Pending[] = [];
   /**
    * The newest results on disk, in sequence order: each added once its flush committed, removed
@@ -102,7 +109,9 @@ export class AgentBuffer {
     }
     this.stream = stream;
     const maxSeq = (db.prepare('SELECT MAX(seq) AS seq FROM results').get() as { seq: number | null }).seq ?? 0;
-    this.nextSeq = Math.max(Number(meta('next_seq') ?? 1), maxSeq + 1);
+    // After a crash the reservation is ahead of what was used: the stream goes on after it.
+    this.nextSeq = Math.max(Number(meta('next_seq') ?? 1), Number(meta('reserved_seq') ?? 0), maxSeq + 1);
+    this.reservedSeq = this.nextSeq;
     this.stored = Number((db.prepare('SELECT COUNT(*) AS n FROM results').get() as { n: number }).n);
   }
 
@@ -119,7 +128,7 @@ export class AgentBuffer {
       // Held for as long as the agent runs: a second agent on this directory cannot open it.
       db.exec('PRAGMA locking_mode = EXCLUSIVE');
       db.exec('PRAGMA journal_mode = WAL');
-      db.exec('PRAGMA synchronous = FULL');
+      db.exec('PRAGMA synchronous = NORMAL');
       db.exec('BEGIN IMMEDIATE');
       db.exec(
         'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);' +
@@ -150,26 +159,30 @@ export class AgentBuffer {
   }
 
   /**
-   * Writes what is waiting, with the next sequence number, in one durable transaction, then
-   * applies the bounds. Returns the results dropped by them. Throws when the disk refuses
-   * (the results stay waiting in memory, bounded).
+   * Writes what is waiting, with the next sequence number, in one transaction (durable when it
+   * reserves more numbers, or on close), then applies the bounds. Returns the results dropped by
+   * them. Throws when the disk refuses (the results stay waiting in memory, bounded).
    */
-  flush(): number {
+  flush(closing = false): number {
     if (this.closed) return 0;
     const batch = this.pending;
     const cutoff = this.now() - this.maxAgeMs;
     let dropped = 0;
+    // Closing gives back the unused reservation: a clean restart goes on from the next number.
+    const reserve = closing ? this.nextSeq : this.nextSeq > this.reservedSeq ? this.nextSeq + RESERVE_SEQ : null;
     this.transaction(() => {
       const insert = this.db.prepare('INSERT OR REPLACE INTO results (seq, started_at, json) VALUES (?, ?, ?)');
       for (const p of batch) insert.run(p.seq, p.startedAt, p.json);
       this.setMeta('next_seq', String(this.nextSeq));
+      if (reserve !== null) this.setMeta('reserved_seq', String(reserve));
       dropped += Number(this.db.prepare('DELETE FROM results WHERE started_at < ?').run(cutoff).changes);
       dropped += Number(
         this.db
           .prepare('DELETE FROM results WHERE seq <= (SELECT seq FROM results ORDER BY seq DESC LIMIT 1 OFFSET ?)')
           .run(this.maxCount).changes,
       );
-    });
+    }, reserve !== null);
+    if (reserve !== null) this.reservedSeq = reserve;
     this.pending = [];
     this.stored += batch.length - dropped;
     this.droppedCount += dropped;
@@ -246,20 +259,14 @@ export class AgentBuffer {
   /** The centre has `seq` and everything before it on disk: they go. Returns how many went. */
   ack(seq: number): number {
     if (this.closed || seq <= 0) return 0;
-    // Not fsynced on its own (the next flush's durable commit takes it to disk): an ack lost to a
-    // power cut only sends again what the centre has, which it skips by its cursor. The numbers
-    // themselves are durable (flush), so none is ever handed out twice.
-    this.db.exec('PRAGMA synchronous = NORMAL');
-    try {
-      const gone = Number(this.db.prepare('DELETE FROM results WHERE seq <= ?').run(seq).changes);
-      this.stored -= gone;
-      let kept = 0;
-      while (kept < this.recent.length && this.recent[kept]!.seq <= seq) kept++;
-      if (kept > 0) this.recent = this.recent.slice(kept);
-      return gone;
-    } finally {
-      this.db.exec('PRAGMA synchronous = FULL');
-    }
+    // Not fsynced: an ack lost to a power cut only sends again what the centre has, which it
+    // skips by its cursor.
+    const gone = Number(this.db.prepare('DELETE FROM results WHERE seq <= ?').run(seq).changes);
+    this.stored -= gone;
+    let kept = 0;
+    while (kept < this.recent.length && this.recent[kept]!.seq <= seq) kept++;
+    if (kept > 0) this.recent = this.recent.slice(kept);
+    return gone;
   }
 
   /** Results on disk after sequence `after` (not yet sent, or sent and not applied). */
@@ -310,7 +317,7 @@ export class AgentBuffer {
   close(): void {
     if (this.closed) return;
     try {
-      this.flush();
+      this.flush(true);
     } finally {
       this.closed = true;
       this.db.close();
@@ -327,7 +334,9 @@ export class AgentBuffer {
     this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
   }
 
-  private transaction(fn: () => void): void {
+  /** One write transaction; `durable`: fsynced when it returns (synchronous=FULL), with all before it. */
+  private transaction(fn: () => void, durable = true): void {
+    if (durable) this.db.exec('PRAGMA synchronous = FULL');
     this.db.exec('BEGIN IMMEDIATE');
     try {
       fn();
@@ -339,6 +348,8 @@ export class AgentBuffer {
         // Already rolled back (a full disk does that); the original error is the one to report.
       }
       throw error;
+    } finally {
+      if (durable) this.db.exec('PRAGMA synchronous = NORMAL');
     }
   }
 }

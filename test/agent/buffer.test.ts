@@ -2,12 +2,13 @@
  * The agent's buffer on a real SQLite file: bounds by count and by age (oldest first, counted),
  * a restart keeps the stream and never reuses a sequence number, one agent per directory.
  */
+import { spawnSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AGENT_DB_FILE, AgentBuffer } from '../../src/agent/buffer.ts';
+import { AGENT_DB_FILE, AgentBuffer, RESERVE_SEQ } from '../../src/agent/buffer.ts';
 import { toWire, MAX_WIRE_RESULT_CHARS } from '../../src/agent/wire.ts';
 import type { WireResult } from '../../src/shared/agent-protocol.ts';
 import type { ProbeResult } from '../../src/shared/model.ts';
@@ -140,6 +141,32 @@ describe('agent buffer', () => {
     expect(second.size()).toBe(0);
     expect(second.add(result('a', T0 + 3))).toBe(4);
     second.close();
+  });
+
+  it('after a crash, goes on after the numbers it reserved: none is handed out twice, what was written stays', () => {
+    // A real crash: another process writes two batches and exits without closing the buffer.
+    const script = [
+      `import { AgentBuffer } from ${JSON.stringify(new URL('../../src/agent/buffer.ts', import.meta.url).pathname)};`,
+      `const b = AgentBuffer.open({ dataDir: ${JSON.stringify(join(dir, 'data'))}, maxCount: 1000, maxAgeMs: 1e12 });`,
+      `for (let i = 0; i < 3; i++) b.add({ checkId: 'a', startedAt: ${T0} + i, ok: true, latencyMs: 3, errorClass: null, message: 'ok' });`,
+      'b.flush();',
+      `b.add({ checkId: 'a', startedAt: ${T0 + 3}, ok: true, latencyMs: 3, errorClass: null, message: 'ok' });`,
+      'b.flush();',
+      'process.exit(0);',
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.status).toBe(0);
+    const after = open();
+    expect(after.batch(100, 1e9).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+    // The first flush reserved RESERVE_SEQ numbers ahead: the stream goes on after them.
+    expect(after.next()).toBe(4 + RESERVE_SEQ);
+    expect(after.add(result('b', T0 + 10))).toBe(4 + RESERVE_SEQ);
+    after.close();
+    // A clean close gives the rest back.
+    const again = open();
+    expect(again.next()).toBe(5 + RESERVE_SEQ);
+    again.close();
   });
 
   it('a wiped buffer is a new stream, so the centre does not take its results for replays', () => {
