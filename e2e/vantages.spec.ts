@@ -119,7 +119,11 @@ checks:
       // (vantages: [local, sg, tyo]). Combined history would give every line the same figure.
       await expect(lines.nth(2)).toHaveText(/^Tokyo: p95 ([4-9]\d\d ms|\d\.\d\d s)$/);
       await expect(lines.nth(1)).toHaveText('Singapore: every probe failed');
-      await expect(lines.nth(0)).toHaveText(/: p95 (\d+\.\d|\d\d|[1-3]\d\d) ms$/);
+      await expect(lines.nth(0)).toHaveText(/^this machine: p95 .+ ms$/);
+      // This machine's own figure, not Tokyo's: usually a few ms, but a cold start's first probes
+      // on a busy 2-core machine once made it 528 ms, so it is not bounded below Tokyo's delay.
+      const p95 = async (i: number) => /p95 (.+)$/.exec((await lines.nth(i).textContent()) ?? '')?.[1];
+      expect(await p95(0)).not.toBe(await p95(2));
       await screenshotBoth(page, 'vantages-latency-split');
     });
 
