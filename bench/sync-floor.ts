@@ -20,6 +20,7 @@
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 const env = process.env;
@@ -141,8 +142,7 @@ for (const variant of chosen.filter((v) => v !== 'idle')) {
       requests: m.requests,
       cpu_ms_per_request: Number((above / Math.max(1, m.requests)).toFixed(3)),
       cpu_s_per_1000_results_at_600_per_s: Number((above / m.seconds / 600).toFixed(4)),
-      load_avg: (await import('node:os'))
-        .loadavg()
+      load_avg: loadavg()
         .slice(0, 2)
         .map((x) => Number(x.toFixed(2))),
     }),

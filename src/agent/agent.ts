@@ -417,24 +417,25 @@ export class ProbeAgent {
    * sync (three times a second) cost a temporary file and a rename each time.
    */
   private writeStatusIfChanged(): void {
-    if (this.statusKey() !== this.statusSaid) this.writeStatus();
+    if (this.statusKey(this.checkCount()) !== this.statusSaid) this.writeStatus();
   }
 
   /** What the status file says that a reader acts on; the counts are refreshed every few seconds. */
-  private statusKey(): string {
+  private statusKey(checks: number): string {
     return [
       this.connected,
       this.observer.online,
       this.observer.reason,
       this.lastError,
-      this.checkCount(),
+      checks,
       this.buffer.size() === 0,
     ].join('|');
   }
 
   private writeStatus(state: AgentStatus['state'] = 'running'): void {
     this.statusAt = Date.now();
-    this.statusSaid = this.statusKey();
+    const checks = this.checkCount();
+    this.statusSaid = this.statusKey(checks);
     try {
       writeStatusFile(this.options.dataDir, {
         at: this.statusAt,
@@ -445,7 +446,7 @@ export class ProbeAgent {
         lastError: this.lastError,
         buffered: this.buffer.size(),
         dropped: this.buffer.dropped(),
-        checks: this.checkCount(),
+        checks,
         online: this.observer.online,
         reason: this.observer.reason,
         pid: process.pid,

@@ -58,6 +58,11 @@ interface Recent {
 /** Results kept in memory after they are written (about 0.5 KB each); older ones are read from disk. */
 const MAX_RECENT = 20_000;
 
+/** What a result counts toward a batch's byte bound: its JSON and room for its entry's envelope ({"seq":…,"result":…}). */
+function entryBytes(json: string): number {
+  return Buffer.byteLength(json) + 32;
+}
+
 /** The agent's data is its own: the directory 0700, the database (and its -wal, -shm) 0600. */
 function createPrivately(dataDir: string, path: string): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -168,8 +173,7 @@ export class AgentBuffer {
     const batch = this.pending;
     const cutoff = this.now() - this.maxAgeMs;
     let dropped = 0;
-    // Closing gives back the unused reservation: a clean restart goes on from the next number.
-    const reserve = closing ? this.nextSeq : this.nextSeq > this.reservedSeq ? this.nextSeq + RESERVE_SEQ : null;
+    const reserve = this.reservation(closing);
     this.transaction(() => {
       const insert = this.db.prepare('INSERT OR REPLACE INTO results (seq, started_at, json) VALUES (?, ?, ?)');
       for (const p of batch) insert.run(p.seq, p.startedAt, p.json);
@@ -190,7 +194,7 @@ export class AgentBuffer {
       // Which rows the bounds took is the file's to say: read from it until memory catches up.
       this.recent = [];
     } else {
-      for (const p of batch) this.recent.push({ seq: p.seq, result: p.result, bytes: Buffer.byteLength(p.json) + 32 });
+      for (const p of batch) this.recent.push({ seq: p.seq, result: p.result, bytes: entryBytes(p.json) });
       if (this.recent.length > MAX_RECENT) this.recent = this.recent.slice(-MAX_RECENT);
     }
     return dropped;
@@ -213,8 +217,7 @@ export class AgentBuffer {
       seq: number;
       json: string;
     }>) {
-      // Room for the envelope of each entry ({"seq":…,"result":…}).
-      bytes += Buffer.byteLength(row.json) + 32;
+      bytes += entryBytes(row.json);
       if (out.length > 0 && bytes > maxBytes) break;
       const parsed = parseResult(row.json);
       if (parsed) out.push({ seq: row.seq, result: parsed });
@@ -231,6 +234,16 @@ export class AgentBuffer {
       this.droppedCount += corrupt.length;
     }
     return out;
+  }
+
+  /**
+   * The `reserved_seq` this flush writes, or null when the reservation still covers every number
+   * handed out: RESERVE_SEQ more once it does not, and on close only what was used (the rest is
+   * given back, so a clean restart goes on from the next number).
+   */
+  private reservation(closing: boolean): number | null {
+    if (closing) return this.nextSeq;
+    return this.nextSeq > this.reservedSeq ? this.nextSeq + RESERVE_SEQ : null;
   }
 
   /**

@@ -10,13 +10,9 @@ export const MAX_WIRE_RESULT_CHARS = 64 * 1024;
 /**
  * A probe result as the centre accepts it (src/shared/agent-protocol.ts): the fields the wire
  * knows, text within its bounds, details dropped when they would not fit. Null only for a
- * result no schema could carry (no check id), which the caller counts.
+ * result no schema could carry (no check id), which the caller counts. With its JSON, made once:
+ * the size check needs it, and the buffer keeps it.
  */
-export function toWire(result: ProbeResult, observerOffline: boolean): WireResult | null {
-  return wireEntry(result, observerOffline)?.result ?? null;
-}
-
-/** toWire's result with its JSON (made once: the size check needs it, and the buffer keeps it). */
 export function wireEntry(result: ProbeResult, observerOffline: boolean): { result: WireResult; json: string } | null {
   const full = {
     checkId: result.checkId,

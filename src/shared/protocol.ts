@@ -20,8 +20,9 @@ import type {
 
 /**
  * 2: a delta carries each changed check as a patch (`CheckPatch`), whole views only for new
- * checks. 3: a patch may carry the changed fields of a list's members (`itemFields`). A receiver that meets another version asks for a snapshot (the SSE client reconnects,
- * then reloads the page when the server's bundle is newer than its own).
+ * checks. 3: a patch may carry the changed fields of a list's members (`itemFields`). A receiver
+ * that meets another version asks for a snapshot (the SSE client reconnects, then reloads the
+ * page when the server's bundle is newer than its own).
  */
 export const PROTOCOL_VERSION = 3;
 type V = typeof PROTOCOL_VERSION;
@@ -123,7 +124,7 @@ const LogSchema = z.object({
   level: z.enum(['info', 'warn', 'error']),
   message: z.string(),
 });
-const ResponseSchema = z.union([
+const ResponseSchema = z.discriminatedUnion('ok', [
   z.object({ v: lifecycle, seq, kind: z.literal('response'), id: z.int(), ok: z.literal(true), result: z.unknown() }),
   z.object({ v: lifecycle, seq, kind: z.literal('response'), id: z.int(), ok: z.literal(false), error: z.string() }),
 ]);
@@ -136,12 +137,6 @@ const BoardStateSchema = z.object({
   id: z.int(),
   text: z.string().nullable(),
 });
-type Lifecycle =
-  | z.infer<typeof LogSchema>
-  | z.infer<typeof ResponseSchema>
-  | z.infer<typeof StoppedSchema>
-  | z.infer<typeof BoardStateSchema>;
-
 /**
  * A board message as the engine worker sends it: serialised once, in the worker, to the JSON
  * text every SSE client is sent as it is. `seq` and `board` are the message's own seq and kind,
@@ -172,8 +167,18 @@ export function boardTextFits(event: BoardText): boolean {
   return event.text.startsWith(`{"v":${PROTOCOL_VERSION},"seq":${event.seq},"kind":"${event.board}",`);
 }
 
-/** Engine worker -> host: board messages as text, plus lifecycle messages the UI never sees. */
-export type EngineEvent = BoardText | Lifecycle;
+/**
+ * Engine worker -> host: board messages as text, plus lifecycle messages the UI never sees.
+ * Parsed by `kind`: one schema per message, not each tried in turn.
+ */
+const EngineEventSchema = z.discriminatedUnion('kind', [
+  BoardTextSchema,
+  LogSchema,
+  ResponseSchema,
+  StoppedSchema,
+  BoardStateSchema,
+]);
+export type EngineEvent = z.infer<typeof EngineEventSchema>;
 
 /** Validation where a board message enters a process boundary: the envelope, not deep content. */
 export function isBoardMessage(value: unknown): value is BoardMessage {
@@ -186,17 +191,6 @@ export function isOtherVersion(value: unknown): boolean {
   return typeof v === 'number' && v !== PROTOCOL_VERSION;
 }
 
-/** Each engine event's schema by its kind: one parse per message, not a union tried in turn. */
-const EngineEventSchemas: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType>([
-  ['board', BoardTextSchema],
-  ['log', LogSchema],
-  ['response', ResponseSchema],
-  ['stopped', StoppedSchema],
-  ['board-state', BoardStateSchema],
-]);
-
 export function isEngineEvent(value: unknown): value is EngineEvent {
-  const kind = (value as { kind?: unknown } | null)?.kind;
-  const schema = typeof kind === 'string' ? EngineEventSchemas.get(kind) : undefined;
-  return schema !== undefined && schema.safeParse(value).success;
+  return EngineEventSchema.safeParse(value).success;
 }

@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AGENT_DB_FILE, AgentBuffer, RESERVE_SEQ } from '../../src/agent/buffer.ts';
-import { toWire, MAX_WIRE_RESULT_CHARS } from '../../src/agent/wire.ts';
+import { MAX_WIRE_RESULT_CHARS, wireEntry } from '../../src/agent/wire.ts';
 import type { WireResult } from '../../src/shared/agent-protocol.ts';
 import type { ProbeResult } from '../../src/shared/model.ts';
 
 const T0 = 1_800_000_000_000;
 const HOUR = 3_600_000;
+
+const toWire = (r: ProbeResult, observerOffline: boolean) => wireEntry(r, observerOffline)?.result ?? null;
 
 function result(checkId: string, startedAt: number): WireResult {
   return { checkId, startedAt, ok: true, latencyMs: 3, errorClass: null, message: 'ok' };

@@ -861,16 +861,17 @@ function vantageOf(result: ProbeResult): string {
  */
 function detailsOf(result: ProbeResult): string | null {
   let extra: Record<string, unknown> | null = null;
-  // Rounded here, field by field, for what most results carry (numbers, strings, `phases`); a
-  // replacer, which JSON.stringify calls for every key at every level, only for the rest (TLS
-  // chains, DNS answers, replication, series): it took a fifth of the store thread.
+  // Rounded here, field by field, for what most results carry (numbers, strings, a flat object
+  // of timings such as `phases`); a replacer, which JSON.stringify calls for every key at every
+  // level, only for the rest (TLS chains, DNS answers, replication, series): it took a fifth of
+  // the store thread.
   let nested = false;
   const fields = result as unknown as Record<string, unknown>;
   for (const k in fields) {
     let v = fields[k];
     if (v === undefined || COLUMNS.has(k)) continue;
     if (typeof v === 'number') v = roundTiming(k, v);
-    else if (k === 'phases' && isFlatNumbers(v)) v = roundedTimings(v);
+    else if (isFlatNumbers(v)) v = roundedTimings(v);
     else if (typeof v === 'object' && v !== null) nested = true;
     (extra ??= {})[k] = v;
   }
@@ -883,7 +884,7 @@ function detailsOf(result: ProbeResult): string | null {
   }
 }
 
-/** An object whose own values are all numbers (an HTTP result's phases). */
+/** An object whose values are all numbers (an HTTP result's phases). */
 function isFlatNumbers(value: unknown): value is Record<string, number> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   for (const k in value) if (typeof (value as Record<string, unknown>)[k] !== 'number') return false;
