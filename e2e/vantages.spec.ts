@@ -93,6 +93,8 @@ checks:
     await test.step('check detail: one row per vantage, the quorum and the path problem in words', async () => {
       await board.openView(url, 'check/web');
       const matrix = page.getByTestId('vantage-matrix');
+      // The header says the check's settings as they are written, not rounded to seconds.
+      await expect(page.getByTestId('view-check')).toContainText('every 1s, timeout 800ms');
       await expect(matrix.getByTestId('vantage-row-sg')).toHaveAttribute('data-status', 'down');
       await expect(matrix.getByTestId('vantage-row-tyo')).toHaveAttribute('data-status', 'up');
       await expect(matrix.getByTestId('vantage-row-local')).toHaveAttribute('data-status', 'up');

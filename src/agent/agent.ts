@@ -143,7 +143,6 @@ export class ProbeAgent {
     });
     this.engine = new Engine({
       clock: systemClock,
-      emit: () => {},
       onResult: (result, check) => this.onResult(result, check),
       log: this.log,
     });
@@ -408,7 +407,7 @@ export class ProbeAgent {
   }
 
   private checkCount(): number {
-    return this.engine.checkViews().length;
+    return this.engine.checkCount();
   }
 
   /**

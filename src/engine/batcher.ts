@@ -4,7 +4,25 @@ import type { Clock } from './clock.ts';
  * Collects the ids of changed checks and flushes them at most once per `intervalMs`,
  * so the UI gets a few batched messages per second however many probes finish.
  */
-export class ChangeBatcher {
+/** What the engine tells of changes: a ChangeBatcher, or NO_BOARD where nobody reads them. */
+export interface ChangeSink {
+  changed(id: string): void;
+  poke(): void;
+  remove(id: string): void;
+  clear(): void;
+  stop(): void;
+}
+
+/** For an engine without a board (a probe agent): changes are not collected or sent. */
+export const NO_BOARD: ChangeSink = {
+  changed: () => {},
+  poke: () => {},
+  remove: () => {},
+  clear: () => {},
+  stop: () => {},
+};
+
+export class ChangeBatcher implements ChangeSink {
   private pending = new Set<string>();
   private removed = new Set<string>();
   private timer: unknown = null;

@@ -28,7 +28,7 @@ import { maintenanceNotice } from './maintenance/notice.ts';
 import { MaintenanceSchedule } from './maintenance/schedule.ts';
 import { ObserverHealth } from './analysis/observer-health.ts';
 import { describeError, RepeatedErrors } from './repeated-errors.ts';
-import { ChangeBatcher } from './batcher.ts';
+import { ChangeBatcher, NO_BOARD, type ChangeSink } from './batcher.ts';
 import { describeTarget, initialView, probeDetails, resolveChecks, type ResolvedCheck } from './checks.ts';
 import type { Clock } from './clock.ts';
 import { HeartbeatBook } from './heartbeat/book.ts';
@@ -53,7 +53,11 @@ export type ProbeFn = (check: ResolvedCheck, signal: AbortSignal) => Promise<Pro
 
 export interface EngineOptions {
   clock: Clock;
-  emit: (message: BoardMessage) => void;
+  /**
+   * Where board messages go. Without it there is no board (a probe agent): no snapshots or
+   * deltas are built, so no view is compared with the one sent before it.
+   */
+  emit?: (message: BoardMessage) => void;
   /** Probes running at once across all checks. */
   maxInFlight?: number;
   /** Due probes waiting for a slot at most; beyond it a probe is dropped as probe_error. */
@@ -193,12 +197,12 @@ const LOCAL_VANTAGE: VantageView = { id: 'local', name: 'this machine', online: 
  */
 export class Engine {
   private readonly clock: Clock;
-  private readonly emitRaw: (message: BoardMessage) => void;
+  private readonly emitRaw: ((message: BoardMessage) => void) | null;
   private readonly probe: ProbeFn;
   private readonly onResult: EngineOptions['onResult'];
   private readonly log: NonNullable<EngineOptions['log']>;
   private readonly scheduler: Scheduler;
-  private readonly batcher: ChangeBatcher;
+  private readonly batcher: ChangeSink;
   private readonly abort = new AbortController();
   private tracked = new Map<string, Tracked>();
   private config: Config | null = null;
@@ -240,7 +244,7 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     this.clock = options.clock;
-    this.emitRaw = options.emit;
+    this.emitRaw = options.emit ?? null;
     this.heartbeats = new HeartbeatBook(options.clock);
     this.log = options.log ?? (() => {});
     this.moduleErrors = new RepeatedErrors(options.clock, this.log);
@@ -259,9 +263,9 @@ export class Engine {
       run: (id) => this.probeOnce(id),
       onDropped: (id) => this.dropped(id),
     });
-    this.batcher = new ChangeBatcher(this.clock, DELTA_INTERVAL_MS, (changed, removed) =>
-      this.emitDelta(changed, removed),
-    );
+    this.batcher = this.emitRaw
+      ? new ChangeBatcher(this.clock, DELTA_INTERVAL_MS, (changed, removed) => this.emitDelta(changed, removed))
+      : NO_BOARD;
   }
 
   /** Adds a module; it sees every config applied and every check update from now on. */
@@ -298,6 +302,11 @@ export class Engine {
    */
   checkViews(): CheckView[] {
     return [...this.tracked.values()].map((t) => t.view);
+  }
+
+  /** How many checks the config has (instances not counted), without building their views. */
+  checkCount(): number {
+    return this.tracked.size;
   }
 
   now(): number {
@@ -364,7 +373,7 @@ export class Engine {
     const checks = [...next.values()].map((t) => t.check);
     for (const module of this.modules) this.guarded(module, 'onConfig', () => module.onConfig?.(config, checks));
     this.clearPendingPart();
-    this.emit({ kind: 'snapshot', snapshot: this.snapshot() });
+    if (this.emitRaw) this.emit({ kind: 'snapshot', snapshot: this.snapshot() });
   }
 
   /** The file on disk is invalid: say so, and keep running the last good config. */
@@ -970,6 +979,7 @@ export class Engine {
   }
 
   private emit(message: DistributiveOmit<BoardMessage, 'v' | 'seq'>): void {
+    if (!this.emitRaw) return;
     switch (message.kind) {
       case 'snapshot': {
         this.sent = new Map(message.snapshot.checks.map((c) => [c.id, c]));

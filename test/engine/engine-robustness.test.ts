@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/engine/config/parse.ts';
 import { Engine, type CheckUpdate, type EngineModule, type ProbeFn } from '../../src/engine/engine.ts';
 import type { ProbeResult } from '../../src/shared/model.ts';
+import { DELTA_INTERVAL_MS, type BoardMessage } from '../../src/shared/protocol.ts';
 import { FakeClock } from '../support/fake-clock.ts';
+
+/** A fake clock that remembers the length of every timer set on it. */
+class TimerLog extends FakeClock {
+  readonly lengths: number[] = [];
+  override setTimeout(fn: () => void, ms: number): unknown {
+    this.lengths.push(ms);
+    return super.setTimeout(fn, ms);
+  }
+}
 
 function config(checks: object[]) {
   const outcome = parseConfigText(JSON.stringify({ checks }), 'test.yaml');
@@ -55,6 +65,30 @@ describe('engine robustness', () => {
     expect(logs.some((m) => m.includes('module broken failed in onConfig'))).toBe(true);
     expect(logs.some((m) => m.includes('module broken failed in onCheckUpdate'))).toBe(true);
     await engine.stop();
+  });
+
+  it('without a board (a probe agent) applies results but builds no board messages', async () => {
+    const run = async (emit?: (m: BoardMessage) => void) => {
+      const clock = new TimerLog(0);
+      const engine = new Engine({ clock, probe: scripted([{ startedAt: 100 }]), ...(emit ? { emit } : {}) });
+      engine.applyConfig(config([tcp('a'), tcp('b')]), 'test.yaml');
+      await clock.advance(1_000);
+      const views = engine.checkViews();
+      await engine.stop();
+      return { clock, views, count: engine.checkCount() };
+    };
+    const messages: BoardMessage[] = [];
+    const withBoard = await run((m) => messages.push(m));
+    const without = await run();
+    expect(without.views.map((v) => [v.id, v.status, v.lastProbeAt])).toEqual([
+      ['a', 'up', 100],
+      ['b', 'up', 100],
+    ]);
+    expect(without.count).toBe(2);
+    // The board's engine sent a snapshot and then a delta a batching interval after the results.
+    expect(messages.map((m) => m.kind)).toEqual(['snapshot', 'delta']);
+    expect(withBoard.clock.lengths).toContain(DELTA_INTERVAL_MS);
+    expect(without.clock.lengths).not.toContain(DELTA_INTERVAL_MS);
   });
 
   it('does not make data look fresh when the probe could not run (probe_error)', async () => {

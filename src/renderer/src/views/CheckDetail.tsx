@@ -1,4 +1,5 @@
 import type { PhaseTimings, ProbeResult, SeriesRange } from '../../../shared/model.ts';
+import { formatDuration as formatConfigDuration } from '../../../shared/config/duration.ts';
 import { DetailHead, Fact } from '../components/Detail.tsx';
 import { HeartbeatBar } from '../components/Heartbeats.tsx';
 import { MaintenanceActions } from '../components/MaintenanceActions.tsx';
@@ -63,7 +64,7 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
       <DetailHead back={{ view: 'checks', label: 'Checks' }} name={check.name} status={check.status}>
         <span className="muted">
           {check.type} · <code>{check.target}</code> · {regionName ?? check.region ?? 'no region'} · every{' '}
-          {formatAge(check.intervalMs)}, timeout {formatAge(check.timeoutMs)}
+          {formatConfigDuration(check.intervalMs)}, timeout {formatConfigDuration(check.timeoutMs)}
         </span>
         {check.instanceOf !== undefined && (
           <span className="muted" data-testid="instance-of">
