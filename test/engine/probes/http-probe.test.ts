@@ -70,6 +70,15 @@ describe('HTTP probe', () => {
     expect(p.dnsMs + p.connectMs + p.ttfbMs + p.transferMs).toBeLessThanOrEqual(result.latencyMs!);
   });
 
+  it("leaves stack traces as they were once a probe is over (they are off only for undici's closing turn)", async () => {
+    const limit = Error.stackTraceLimit;
+    const results = await Promise.all([1, 2, 3].map(() => httpProbe(http({ url: `${server.url}/health` }))));
+    expect(results.map((r) => r.ok)).toEqual([true, true, true]);
+    // The probe's own continuation already runs with traces back on.
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new Error('after a probe').stack).toMatch(/\n\s+at /);
+  });
+
   it('sends the configured method, headers and body', async () => {
     const result = await httpProbe(
       http({
