@@ -15,10 +15,14 @@
  *   time minus the result's startedAt + latency. Every process is on this machine, so the agent
  *   and the board client read the same clock.
  *
- * Then, in the same run, the cost of probing as many results locally: a `knockon serve` of its
- * own probing the same 2,000 checks from `local`, with the same board client, measured over the
- * same window. Both scenarios run by default: quiet, and loaded (two CPU-bound busy loops, one
- * per core of the 2-core machine, running through the scenario). One JSON line per scenario.
+ * And, at the same time, the cost of probing as many results locally: a `knockon serve` of its
+ * own probing the same 2,000 checks from `local`, with a board client of its own, started with
+ * the centre and its agents and measured over the same window. Its agents and this peer share
+ * the machine's minutes: on a small virtual machine a minute's figures move by up to a fifth,
+ * and a peer measured in other minutes (as this bench did first, after the agents' window) was
+ * given a quieter machine (0.4 busy cores against 0.85). Both scenarios run by default: quiet,
+ * and loaded (two CPU-bound busy loops, one per core of the 2-core machine, running through the
+ * scenario). One JSON line per scenario.
  *
  * Environment: BENCH_WINDOW_S (60), BENCH_WARMUP_S (20), BENCH_CHECKS (2000), BENCH_INTERVAL
  * (10s), BENCH_SCENARIOS (quiet,loaded), BENCH_SYNC_INTERVAL (the agents' --sync-interval;
@@ -167,11 +171,12 @@ class Meter {
   private readonly t0 = performance.now();
   readonly load0 = loadavg()[0]!;
   private readonly pids: Map<string, number>;
-  private readonly threads0: Map<string, number>;
+  /** The processes whose threads are reported one by one (the centre, the local peer). */
+  private readonly threads0: Map<string, Map<string, number>>;
 
-  constructor(pids: Map<string, number>) {
+  constructor(pids: Map<string, number>, byThread: readonly string[]) {
     this.pids = pids;
-    this.threads0 = threadCpuSeconds(pids.get('centre')!);
+    this.threads0 = new Map(byThread.map((name) => [name, threadCpuSeconds(pids.get(name)!)]));
     this.cpu0 = new Map([...pids].map(([name, pid]) => [name, cpuSeconds(pid)]));
     this.sample();
     this.timer = setInterval(() => this.sample(), 500);
@@ -192,10 +197,14 @@ class Meter {
     this.sample();
     const elapsedS = (performance.now() - this.t0) / 1000;
     const cpu = new Map([...this.pids].map(([name, pid]) => [name, cpuSeconds(pid) - this.cpu0.get(name)!]));
-    const threads = new Map<string, number>();
-    for (const [comm, s] of threadCpuSeconds(this.pids.get('centre')!)) {
-      const cores = (s - (this.threads0.get(comm) ?? 0)) / elapsedS;
-      if (cores >= 0.001) threads.set(comm, Math.round(cores * 1000) / 1000);
+    const threads = new Map<string, Record<string, number>>();
+    for (const [name, before] of this.threads0) {
+      const cores: Record<string, number> = {};
+      for (const [comm, s] of threadCpuSeconds(this.pids.get(name)!)) {
+        const c = (s - (before.get(comm) ?? 0)) / elapsedS;
+        if (c >= 0.001) cores[comm] = Math.round(c * 1000) / 1000;
+      }
+      threads.set(name, cores);
     }
     const machine = machineJiffies();
     const self = process.cpuUsage(this.self0);
@@ -206,7 +215,7 @@ class Meter {
       elapsedS,
       cpu,
       rss: this.peak,
-      centreThreads: Object.fromEntries(threads),
+      threads,
       benchCores: (self.user + self.system) / 1e6 / elapsedS,
       machineBusyCores,
       stealCores,
@@ -406,17 +415,22 @@ async function waitUntil(condition: () => boolean, what: string, timeoutMs: numb
 }
 
 // ---------------------------------------------------------------------------------------------
-// One run: a lab (centre with agents, or a centre probing locally), warm-up, window.
+// One run: the centre with its agents and, beside them, the local peer; warm-up, one window.
+
+interface LabOutcome {
+  results: Map<string, { results: number; failed: number }>;
+  delay: ReturnType<typeof delayFigures> | null;
+  deltas: number;
+}
 
 interface RunOutcome {
   elapsedS: number;
   cpu: Map<string, number>;
   rss: Map<string, number>;
-  /** The centre's CPU by thread name, in cores. */
-  centreThreads: Record<string, number>;
-  results: Map<string, { results: number; failed: number }>;
-  delay: ReturnType<typeof delayFigures> | null;
-  deltas: number;
+  /** CPU by thread name, in cores, of the centre and of the local peer. */
+  threads: Map<string, Record<string, number>>;
+  multi: LabOutcome;
+  local: LabOutcome | null;
   farmCores: number;
   benchCores: number;
   machineBusyCores: number;
@@ -427,7 +441,7 @@ interface RunOutcome {
   load: number[];
 }
 
-async function run(ports: number[], farmPid: number, loadPids: number[], withAgents: boolean): Promise<RunOutcome> {
+async function startLab(ports: number[], withAgents: boolean): Promise<AgentsLab> {
   const lab = await startAgentsLab({
     config: configText(ports, withAgents),
     env: { NODE_OPTIONS: CENTRE_NODE_OPTIONS },
@@ -441,38 +455,55 @@ async function run(ports: number[], farmPid: number, loadPids: number[], withAge
       : [],
   });
   labs.add(lab);
-  let board: BoardClient | null = null;
+  return lab;
+}
+
+async function stopLab(lab: AgentsLab): Promise<void> {
+  await lab.stop();
+  labs.delete(lab);
+}
+
+/** The board client from the start, so it sees every view's first probe before the window. */
+async function boardOf(lab: AgentsLab, pairs: number): Promise<BoardClient | null> {
+  if (!WITH_BOARD) return null;
+  const board = new BoardClient(lab.centre.url);
+  await waitUntil(() => board.coverage() >= pairs * 0.99, `results on ${lab.centre.spec.name}'s board`, 90_000, lab);
+  return board;
+}
+
+async function run(ports: number[], farmPid: number, loadPids: number[]): Promise<RunOutcome> {
+  const started = await Promise.allSettled([startLab(ports, true), WITH_LOCAL ? startLab(ports, false) : null]);
+  const [multiLab, localLab] = started.map((s) => (s.status === 'fulfilled' ? s.value : null));
+  const boards: BoardClient[] = [];
   try {
-    const pairs = CHECKS * (withAgents ? VANTAGES.length : 1);
-    // The board client from the start, so it sees every view's first probe before the window.
-    board = new BoardClient(lab.centre.url);
-    if (WITH_BOARD) {
-      const b = board;
-      await waitUntil(() => b.coverage() >= pairs * 0.99, 'results on the board from every vantage', 90_000, lab);
-    } else {
-      board.close();
-      board = null;
-      await sleep(2 * INTERVAL_MS);
-    }
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    const [board, localBoard] = await Promise.all([
+      boardOf(multiLab!, CHECKS * VANTAGES.length),
+      localLab ? boardOf(localLab, CHECKS) : null,
+    ]);
+    for (const b of [board, localBoard]) if (b) boards.push(b);
+    if (!WITH_BOARD) await sleep(2 * INTERVAL_MS);
     await sleep(WARMUP_S * 1000);
-    const pids = new Map<string, number>([['centre', lab.centre.child!.pid!]]);
-    if (withAgents) for (const v of VANTAGES) pids.set(v, lab.agents.get(v)!.child!.pid!);
+    const pids = new Map<string, number>([['centre', multiLab!.centre.child!.pid!]]);
+    for (const v of VANTAGES) pids.set(v, multiLab!.agents.get(v)!.child!.pid!);
+    if (localLab) pids.set('local', localLab.centre.child!.pid!);
     pids.set('farm', farmPid);
     loadPids.forEach((pid, i) => pids.set(`load${i}`, pid));
     const from = Date.now();
-    if (board) board.measuring = true;
-    const meter = new Meter(pids);
+    for (const b of boards) b.measuring = true;
+    const meter = new Meter(pids, localLab ? ['centre', 'local'] : ['centre']);
     const deltas0 = board?.deltas ?? 0;
     await sleep(WINDOW_S * 1000);
     const measured = meter.stop();
     const to = Date.now();
-    if (board) board.measuring = false;
-    for (const p of [lab.centre, ...lab.agents.values()] as LabProcess[]) {
-      if (!p.running) throw new Error(`${p.spec.name} exited during the window:\n${p.tail()}`);
+    for (const b of boards) b.measuring = false;
+    for (const lab of [multiLab!, ...(localLab ? [localLab] : [])]) {
+      for (const p of [lab.centre, ...lab.agents.values()] as LabProcess[]) {
+        if (!p.running) throw new Error(`${p.spec.name} exited during the window:\n${p.tail()}`);
+      }
     }
     // The window's last results reach the database with the next sync (agents) or flush (local).
     await sleep(3_000);
-    const results = resultsIn(lab.centre.dbPath, from, to);
     const farmCores = measured.cpu.get('farm')! / measured.elapsedS;
     const loadCores = loadPids.reduce((n, _, i) => n + measured.cpu.get(`load${i}`)!, 0) / measured.elapsedS;
     for (const name of ['farm', ...loadPids.map((_, i) => `load${i}`)]) measured.cpu.delete(name);
@@ -480,10 +511,19 @@ async function run(ports: number[], farmPid: number, loadPids: number[], withAge
       elapsedS: measured.elapsedS,
       cpu: measured.cpu,
       rss: measured.rss,
-      centreThreads: measured.centreThreads,
-      results,
-      delay: board ? delayFigures(board.samples) : null,
-      deltas: (board?.deltas ?? 0) - deltas0,
+      threads: measured.threads,
+      multi: {
+        results: resultsIn(multiLab!.centre.dbPath, from, to),
+        delay: board ? delayFigures(board.samples) : null,
+        deltas: (board?.deltas ?? 0) - deltas0,
+      },
+      local: localLab
+        ? {
+            results: resultsIn(localLab.centre.dbPath, from, to),
+            delay: localBoard ? delayFigures(localBoard.samples) : null,
+            deltas: 0,
+          }
+        : null,
       farmCores,
       benchCores: measured.benchCores,
       machineBusyCores: measured.machineBusyCores,
@@ -493,9 +533,8 @@ async function run(ports: number[], farmPid: number, loadPids: number[], withAge
       load: measured.load,
     };
   } finally {
-    board?.close();
-    await lab.stop();
-    labs.delete(lab);
+    for (const b of boards) b.close();
+    await Promise.all([multiLab, localLab].flatMap((lab) => (lab ? [stopLab(lab)] : [])));
   }
 }
 
@@ -506,29 +545,28 @@ const perThousand = (cpuS: number, n: number) => round((cpuS / Math.max(1, n)) *
 async function scenario(name: 'quiet' | 'loaded', ports: number[], farmPid: number) {
   const load = name === 'loaded' ? startLoad() : [];
   try {
-    console.error(`vantages bench, ${name}: centre with ${VANTAGES.length} agents, ${CHECKS} checks each`);
+    console.error(
+      `vantages bench, ${name}: centre with ${VANTAGES.length} agents, ${CHECKS} checks each` +
+        (WITH_LOCAL ? `, and beside them a centre probing the ${CHECKS} checks itself` : ''),
+    );
     const loadPids = load.map((c) => c.pid!);
-    const multi = await run(ports, farmPid, loadPids, true);
-    let local: RunOutcome | null = null;
-    if (WITH_LOCAL) {
-      console.error(`vantages bench, ${name}: a centre probing the ${CHECKS} checks itself`);
-      local = await run(ports, farmPid, loadPids, false);
-    }
+    const outcome = await run(ports, farmPid, loadPids);
+    const { multi, local } = outcome;
     const ingested = VANTAGES.reduce((n, v) => n + (multi.results.get(v)?.results ?? 0), 0);
     const failed = VANTAGES.reduce((n, v) => n + (multi.results.get(v)?.failed ?? 0), 0);
-    const centreCpu = multi.cpu.get('centre')!;
+    const centreCpu = outcome.cpu.get('centre')!;
     const centrePer1000 = perThousand(centreCpu, ingested);
     const agents = VANTAGES.map((v) => {
       const probes = multi.results.get(v)?.results ?? 0;
       return {
         vantage: v,
         probes,
-        cpu_s_per_1000_probes: perThousand(multi.cpu.get(v)!, probes),
-        rss_mb: Math.round(multi.rss.get(v)!),
+        cpu_s_per_1000_probes: perThousand(outcome.cpu.get(v)!, probes),
+        rss_mb: Math.round(outcome.rss.get(v)!),
       };
     });
     const localProbes = local?.results.get('')?.results ?? 0;
-    const localPer1000 = local ? perThousand(local.cpu.get('centre')!, localProbes) : null;
+    const localPer1000 = local ? perThousand(outcome.cpu.get('local')!, localProbes) : null;
     const fraction = localPer1000 ? round(centrePer1000 / localPer1000, 3) : null;
     const delayP99 = multi.delay?.p99_ms ?? null;
     return {
@@ -539,14 +577,14 @@ async function scenario(name: 'quiet' | 'loaded', ports: number[], farmPid: numb
       interval_ms: INTERVAL_MS,
       sync_interval: SYNC_INTERVAL ?? 'default',
       ...(AGENT_NODE_OPTIONS ? { agent_node_options: AGENT_NODE_OPTIONS } : {}),
-      window_s: round(multi.elapsedS),
+      window_s: round(outcome.elapsedS),
       centre_results: ingested,
-      centre_results_per_s: round(ingested / multi.elapsedS),
+      centre_results_per_s: round(ingested / outcome.elapsedS),
       centre_failed_results: failed,
       centre_cpu_s_per_1000_results: centrePer1000,
-      centre_cpu_cores: round(centreCpu / multi.elapsedS, 3),
-      centre_rss_mb: Math.round(multi.rss.get('centre')!),
-      centre_threads_cores: multi.centreThreads,
+      centre_cpu_cores: round(centreCpu / outcome.elapsedS, 3),
+      centre_rss_mb: Math.round(outcome.rss.get('centre')!),
+      centre_threads_cores: outcome.threads.get('centre') ?? {},
       agents,
       delay_p50_ms: multi.delay?.p50_ms ?? null,
       delay_p99_ms: delayP99,
@@ -554,8 +592,8 @@ async function scenario(name: 'quiet' | 'loaded', ports: number[], farmPid: numb
       board_deltas: multi.deltas,
       local_probes: localProbes,
       local_cpu_s_per_1000_probes: localPer1000,
-      local_rss_mb: local ? Math.round(local.rss.get('centre')!) : null,
-      local_threads_cores: local?.centreThreads ?? null,
+      local_rss_mb: local ? Math.round(outcome.rss.get('local')!) : null,
+      local_threads_cores: outcome.threads.get('local') ?? null,
       local_delay_p99_ms: local?.delay?.p99_ms ?? null,
       ingest_fraction_of_local: fraction,
       targets: {
@@ -565,20 +603,13 @@ async function scenario(name: 'quiet' | 'loaded', ports: number[], farmPid: numb
         delay_p99_lt_1s: delayP99 === null ? null : delayP99 < 1_000,
       },
       machine: {
-        busy_cores: round(multi.machineBusyCores, 2),
-        others_cores: round(multi.othersCores, 2),
-        steal_cores: round(multi.stealCores, 2),
-        farm_cores: round(multi.farmCores, 2),
-        bench_client_cores: round(multi.benchCores, 2),
-        busy_loops_cores: round(multi.loadCores, 2),
-        load_avg: multi.load.map((l) => round(l, 2)),
-        ...(local
-          ? {
-              local_run_busy_cores: round(local.machineBusyCores, 2),
-              local_run_others_cores: round(local.othersCores, 2),
-              local_run_steal_cores: round(local.stealCores, 2),
-            }
-          : {}),
+        busy_cores: round(outcome.machineBusyCores, 2),
+        others_cores: round(outcome.othersCores, 2),
+        steal_cores: round(outcome.stealCores, 2),
+        farm_cores: round(outcome.farmCores, 2),
+        bench_client_cores: round(outcome.benchCores, 2),
+        busy_loops_cores: round(outcome.loadCores, 2),
+        load_avg: outcome.load.map((l) => round(l, 2)),
       },
     };
   } finally {
