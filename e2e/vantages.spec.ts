@@ -95,6 +95,14 @@ checks:
       const matrix = page.getByTestId('vantage-matrix');
       // The header says the check's settings as they are written, not rounded to seconds.
       await expect(page.getByTestId('view-check')).toContainText('every 1s, timeout 800ms');
+      // The strip and the availability mix every vantage's probes, and say so: Singapore's
+      // failures are there, each bar naming where it was probed from.
+      await expect(page.locator('#beats-title')).toContainText('from 3 vantages');
+      await expect(page.getByTestId('avail-24h')).toContainText("all 3 vantages' probes");
+      await expect(page.getByTestId('heartbeat-bar').locator('.beat-d').first()).toHaveAttribute(
+        'title',
+        /http_status, from Singapore$/,
+      );
       await expect(matrix.getByTestId('vantage-row-sg')).toHaveAttribute('data-status', 'down');
       await expect(matrix.getByTestId('vantage-row-tyo')).toHaveAttribute('data-status', 'up');
       await expect(matrix.getByTestId('vantage-row-local')).toHaveAttribute('data-status', 'up');

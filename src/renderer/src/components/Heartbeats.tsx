@@ -35,15 +35,21 @@ export const HeartbeatStrip = memo(function HeartbeatStrip({ beats }: { beats: s
   return <div className="beats" style={style} role="img" aria-label={describeBeats(beats)} data-beats={beats} />;
 });
 
-/** The detail's strip: one bar per recent result, each telling its time and outcome on hover. */
+/**
+ * The detail's strip: one bar per recent result, each telling its time and outcome on hover, and
+ * with `vantageName` (a check probed from several vantages) where it was probed from.
+ */
 export function HeartbeatBar({
   results,
   degradedLatencyMs,
   timezone,
+  vantageName,
 }: {
   results: ProbeResult[];
   degradedLatencyMs: number | null;
   timezone: string;
+  /** The name of a result's vantage (undefined: this machine). */
+  vantageName?: (vantage: string | undefined) => string;
 }) {
   // Newest first from the store; drawn oldest left, as on the tiles.
   const ordered = [...results].reverse();
@@ -54,7 +60,10 @@ export function HeartbeatBar({
         <span
           key={`${r.startedAt}-${r.vantage ?? ''}-${i}`}
           className={`beat beat-${beats[i]}`}
-          title={`${formatTime(r.startedAt, timezone, true)}: ${r.ok ? formatLatency(r.latencyMs) : (r.errorClass ?? 'failed')}`}
+          title={
+            `${formatTime(r.startedAt, timezone, true)}: ${r.ok ? formatLatency(r.latencyMs) : (r.errorClass ?? 'failed')}` +
+            (vantageName ? `, from ${vantageName(r.vantage)}` : '')
+          }
         />
       ))}
     </div>

@@ -42,6 +42,7 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
     if (first === null || now - first >= RANGE_MS[range]) return undefined;
     return `measured over ${formatDuration(now - first)}`;
   };
+  const vantageViews = useBoard((s) => s.board?.vantages);
 
   if (!check) {
     return (
@@ -58,6 +59,19 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
   const withPhases = results.filter((r) => r.phases).slice(0, 12);
   const dns = results.find((r) => Array.isArray(r.dns) && r.dns.length > 0)?.dns ?? null;
   const tls = results.find((r) => r.tls)?.tls ?? null;
+  // Probed from several vantages: the strip and the availability mix all their probes, a path
+  // problem's failures among them, so they say so (each vantage's own figures are in the matrix).
+  const spread = check.vantages && check.vantages.length > 1 ? check.vantages.length : null;
+  const vantageName = (vantage: string | undefined): string => {
+    const views = vantageViews ?? [];
+    const view =
+      vantage === undefined ? views.find((v) => (v.kind ?? 'local') === 'local') : views.find((v) => v.id === vantage);
+    return view?.name ?? vantage ?? 'this machine';
+  };
+  // Said once, on the first of the three: the row of facts must stay one row on a wall.
+  const availabilityNote = (range: SeriesRange): string | undefined =>
+    [spread !== null ? `all ${spread} vantages' probes` : null, covered(range)].filter(Boolean).join(' · ') ||
+    undefined;
 
   return (
     <div className="detail-view" data-testid="view-check" data-check={check.id}>
@@ -83,7 +97,7 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
         <Fact
           label="Availability 24h"
           value={formatPercent(day.data ?? null)}
-          note={covered('24h')}
+          note={availabilityNote('24h')}
           testId="avail-24h"
         />
         <Fact label="7 days" value={formatPercent(week.data ?? null)} note={covered('7d')} />
@@ -99,9 +113,15 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
       {results.length > 0 && (
         <section className="detail-beats" aria-labelledby="beats-title">
           <h3 id="beats-title">
-            Last {results.length} results <span className="muted">oldest left</span>
+            Last {results.length} results{spread !== null ? ` from ${spread} vantages` : ''}{' '}
+            <span className="muted">oldest left</span>
           </h3>
-          <HeartbeatBar results={results} degradedLatencyMs={check.degradedLatencyMs ?? null} timezone={timezone} />
+          <HeartbeatBar
+            results={results}
+            degradedLatencyMs={check.degradedLatencyMs ?? null}
+            timezone={timezone}
+            {...(spread !== null ? { vantageName } : {})}
+          />
         </section>
       )}
       <VantageMatrix check={check} now={now} />
