@@ -246,8 +246,11 @@ class BoardClient {
   measuring = false;
   deltas = 0;
   private request: ReturnType<typeof get> | null = null;
+  /** Whether this client's stream goes to BENCH_CAPTURE (the centre with agents; not the local peer). */
+  private readonly captures: boolean;
 
-  constructor(url: string) {
+  constructor(url: string, captures: boolean) {
+    this.captures = captures;
     const events = new URL('/api/events', url);
     this.request = get(events, (res) => {
       res.setEncoding('utf8');
@@ -277,7 +280,7 @@ class BoardClient {
    */
   private captured = 0;
   private capture(data: string): void {
-    if (!CAPTURE || this.captured >= 80) return;
+    if (!CAPTURE || !this.captures || this.captured >= 80) return;
     appendFileSync(CAPTURE, `${data}\n`);
     if (this.measuring && data.includes('"kind":"delta"')) this.captured++;
   }
@@ -464,9 +467,9 @@ async function stopLab(lab: AgentsLab): Promise<void> {
 }
 
 /** The board client from the start, so it sees every view's first probe before the window. */
-async function boardOf(lab: AgentsLab, pairs: number): Promise<BoardClient | null> {
+async function boardOf(lab: AgentsLab, pairs: number, captures: boolean): Promise<BoardClient | null> {
   if (!WITH_BOARD) return null;
-  const board = new BoardClient(lab.centre.url);
+  const board = new BoardClient(lab.centre.url, captures);
   await waitUntil(() => board.coverage() >= pairs * 0.99, `results on ${lab.centre.spec.name}'s board`, 90_000, lab);
   return board;
 }
@@ -478,8 +481,8 @@ async function run(ports: number[], farmPid: number, loadPids: number[]): Promis
   try {
     for (const s of started) if (s.status === 'rejected') throw s.reason;
     const [board, localBoard] = await Promise.all([
-      boardOf(multiLab!, CHECKS * VANTAGES.length),
-      localLab ? boardOf(localLab, CHECKS) : null,
+      boardOf(multiLab!, CHECKS * VANTAGES.length, true),
+      localLab ? boardOf(localLab, CHECKS, false) : null,
     ]);
     for (const b of [board, localBoard]) if (b) boards.push(b);
     if (!WITH_BOARD) await sleep(2 * INTERVAL_MS);
