@@ -99,10 +99,11 @@ checks:
       // failures are there, each bar naming where it was probed from.
       await expect(page.locator('#beats-title')).toContainText('from 3 vantages');
       await expect(page.getByTestId('avail-24h')).toContainText("all 3 vantages' probes");
-      await expect(page.getByTestId('heartbeat-bar').locator('.beat-d').first()).toHaveAttribute(
-        'title',
-        /http_status, from Singapore$/,
-      );
+      // (Another vantage's first probe may have timed out on a busy machine: any failed bar of
+      // Singapore's will do.)
+      await expect(
+        page.getByTestId('heartbeat-bar').locator('.beat-d[title$="http_status, from Singapore"]').first(),
+      ).toBeVisible();
       await expect(matrix.getByTestId('vantage-row-sg')).toHaveAttribute('data-status', 'down');
       await expect(matrix.getByTestId('vantage-row-tyo')).toHaveAttribute('data-status', 'up');
       await expect(matrix.getByTestId('vantage-row-local')).toHaveAttribute('data-status', 'up');
