@@ -1,9 +1,5 @@
 import type { Clock } from './clock.ts';
 
-/**
- * Collects the ids of changed checks and flushes them at most once per `intervalMs`,
- * so the UI gets a few batched messages per second however many probes finish.
- */
 /** What the engine tells of changes: a ChangeBatcher, or NO_BOARD where nobody reads them. */
 export interface ChangeSink {
   changed(id: string): void;
@@ -22,6 +18,10 @@ export const NO_BOARD: ChangeSink = {
   stop: () => {},
 };
 
+/**
+ * Collects the ids of changed checks and flushes them at most once per `intervalMs`,
+ * so the UI gets a few batched messages per second however many probes finish.
+ */
 export class ChangeBatcher implements ChangeSink {
   private pending = new Set<string>();
   private removed = new Set<string>();

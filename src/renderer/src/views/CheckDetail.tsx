@@ -69,8 +69,8 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
     return view?.name ?? vantage ?? 'this machine';
   };
   // Said once, on the first of the three: the row of facts must stay one row on a wall.
-  const availabilityNote = (range: SeriesRange): string | undefined =>
-    [spread !== null ? `all ${spread} vantages' probes` : null, covered(range)].filter(Boolean).join(' · ') ||
+  const dayNote =
+    [spread !== null ? `all ${spread} vantages' probes` : null, covered('24h')].filter(Boolean).join(' · ') ||
     undefined;
 
   return (
@@ -94,12 +94,7 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
         />
         <Fact label="Latency" value={formatLastLatency(check)} />
         <Fact label="Last probe" value={check.lastProbeAt ? `${formatAge(now - check.lastProbeAt)} ago` : 'never'} />
-        <Fact
-          label="Availability 24h"
-          value={formatPercent(day.data ?? null)}
-          note={availabilityNote('24h')}
-          testId="avail-24h"
-        />
+        <Fact label="Availability 24h" value={formatPercent(day.data ?? null)} note={dayNote} testId="avail-24h" />
         <Fact label="7 days" value={formatPercent(week.data ?? null)} note={covered('7d')} />
         <Fact label="30 days" value={formatPercent(month.data ?? null)} note={covered('30d')} />
         {check.skippedSlots !== undefined && (
