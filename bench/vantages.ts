@@ -244,6 +244,7 @@ class BoardClient {
   private readonly seen = new Map<string, number>();
   samples: DelaySample[] = [];
   measuring = false;
+  /** Deltas received while measuring. */
   deltas = 0;
   private request: ReturnType<typeof get> | null = null;
   /** Whether this client's stream goes to BENCH_CAPTURE (the centre with agents; not the local peer). */
@@ -298,7 +299,7 @@ class BoardClient {
         this.observe(check, null, receipt);
       }
     } else if (message.kind === 'delta') {
-      this.deltas++;
+      if (this.measuring) this.deltas++;
       for (const check of message.checks) {
         this.views.set(check.id, check);
         this.observe(check, message.at, receipt);
@@ -474,6 +475,15 @@ async function boardOf(lab: AgentsLab, pairs: number, captures: boolean): Promis
   return board;
 }
 
+/** A lab's results of the window's probes (in its centre's database) and what its board client saw. */
+function labOutcome(lab: AgentsLab, board: BoardClient | null, from: number, to: number): LabOutcome {
+  return {
+    results: resultsIn(lab.centre.dbPath, from, to),
+    delay: board ? delayFigures(board.samples) : null,
+    deltas: board?.deltas ?? 0,
+  };
+}
+
 async function run(ports: number[], farmPid: number, loadPids: number[]): Promise<RunOutcome> {
   const started = await Promise.allSettled([startLab(ports, true), WITH_LOCAL ? startLab(ports, false) : null]);
   const [multiLab, localLab] = started.map((s) => (s.status === 'fulfilled' ? s.value : null));
@@ -495,7 +505,6 @@ async function run(ports: number[], farmPid: number, loadPids: number[]): Promis
     const from = Date.now();
     for (const b of boards) b.measuring = true;
     const meter = new Meter(pids, localLab ? ['centre', 'local'] : ['centre']);
-    const deltas0 = board?.deltas ?? 0;
     await sleep(WINDOW_S * 1000);
     const measured = meter.stop();
     const to = Date.now();
@@ -515,18 +524,8 @@ async function run(ports: number[], farmPid: number, loadPids: number[]): Promis
       cpu: measured.cpu,
       rss: measured.rss,
       threads: measured.threads,
-      multi: {
-        results: resultsIn(multiLab!.centre.dbPath, from, to),
-        delay: board ? delayFigures(board.samples) : null,
-        deltas: (board?.deltas ?? 0) - deltas0,
-      },
-      local: localLab
-        ? {
-            results: resultsIn(localLab.centre.dbPath, from, to),
-            delay: localBoard ? delayFigures(localBoard.samples) : null,
-            deltas: 0,
-          }
-        : null,
+      multi: labOutcome(multiLab!, board, from, to),
+      local: localLab ? labOutcome(localLab, localBoard, from, to) : null,
       farmCores,
       benchCores: measured.benchCores,
       machineBusyCores: measured.machineBusyCores,

@@ -157,7 +157,10 @@ export class ProbeAgent {
         `${this.buffer.size()} results buffered; centre ${this.client.url.origin}`,
     );
     if (stored && this.apply(stored, 'the stored assignment')) {
-      this.log('info', `probing ${this.checkCount()} checks from the stored assignment until the centre answers`);
+      this.log(
+        'info',
+        `probing ${this.engine.checkCount()} checks from the stored assignment until the centre answers`,
+      );
     }
     this.flushTimer = setInterval(() => this.tick(), this.options.syncIntervalMs);
     this.loopDone = this.loop();
@@ -168,7 +171,7 @@ export class ProbeAgent {
     return {
       buffered: this.buffer.size(),
       dropped: this.buffer.dropped(),
-      checks: this.checkCount(),
+      checks: this.engine.checkCount(),
       connected: this.connected,
       online: this.observer.online,
       stream: this.buffer.stream,
@@ -347,7 +350,10 @@ export class ProbeAgent {
     // Not while stopping: the engine has stopped, and the next start asks again.
     if (response.assignment && response.assignment.rev !== this.refusedRev && !this.stopping) {
       if (this.apply(response.assignment, `assignment from ${this.client.url.origin}`)) {
-        this.log('info', `assignment ${response.assignment.rev.slice(0, 12)}: probing ${this.checkCount()} checks`);
+        this.log(
+          'info',
+          `assignment ${response.assignment.rev.slice(0, 12)}: probing ${this.engine.checkCount()} checks`,
+        );
       }
     }
     this.writeStatusIfChanged();
@@ -406,17 +412,13 @@ export class ProbeAgent {
     return true;
   }
 
-  private checkCount(): number {
-    return this.engine.checkCount();
-  }
-
   /**
    * After a good sync: the status file when what it says has changed (link, network, error,
    * checks, a backlog gone), otherwise every STATUS_EVERY_MS from tick(). Writing it at every
    * sync (three times a second) cost a temporary file and a rename each time.
    */
   private writeStatusIfChanged(): void {
-    if (this.statusKey(this.checkCount()) !== this.statusSaid) this.writeStatus();
+    if (this.statusKey(this.engine.checkCount()) !== this.statusSaid) this.writeStatus();
   }
 
   /** What the status file says that a reader acts on; the counts are refreshed every few seconds. */
@@ -433,7 +435,7 @@ export class ProbeAgent {
 
   private writeStatus(state: AgentStatus['state'] = 'running'): void {
     this.statusAt = Date.now();
-    const checks = this.checkCount();
+    const checks = this.engine.checkCount();
     this.statusSaid = this.statusKey(checks);
     try {
       writeStatusFile(this.options.dataDir, {

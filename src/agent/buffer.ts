@@ -86,8 +86,9 @@ export class AgentBuffer {
   /**
    * The newest results on disk, in sequence order: each added once its flush committed, removed
    * with its row (an ack) or all at once when the file dropped rows (the bounds, damage), so it
-   * only ever holds rows the file has. batch() sends from here when it holds all the file has
-   * after the cursor (the counts agree), which is every sync but the first ones after a restart.
+   * is always every row the file has from its first sequence number on. batch() sends from here
+   * when that covers all the file has after the cursor, which is every sync but the first ones
+   * after a restart.
    */
   private recent: Recent[] = [];
   /** Rows on disk. */
@@ -247,17 +248,16 @@ export class AgentBuffer {
   }
 
   /**
-   * batch() from `recent`, when it holds every row the file has after `after` (it only holds
-   * rows the file has, so the same count is the same rows); null otherwise. The results are
-   * the ones written, not copies.
+   * batch() from `recent`, when it holds every row the file has after `after`: it holds every
+   * row from its first on, so either the file has nothing older, or nothing older is wanted.
+   * Null otherwise. The results are the ones written, not copies.
    */
   private batchFromMemory(max: number, maxBytes: number, after: number): BufferedResult[] | null {
     const recent = this.recent;
     if (recent.length === 0 || this.closed) return null;
+    if (this.stored !== recent.length && after < recent[0]!.seq - 1) return null;
     let i = 0;
     while (i < recent.length && recent[i]!.seq <= after) i++;
-    const onDisk = this.db.prepare('SELECT count(*) AS n FROM results WHERE seq > ?').get(after) as { n: number };
-    if (Number(onDisk.n) !== recent.length - i) return null;
     const out: BufferedResult[] = [];
     let bytes = 0;
     for (; i < recent.length && out.length < max; i++) {

@@ -1,5 +1,5 @@
 /** Display formats shared by the views: one place, so every view says times the same way. */
-import type { CheckView } from '../../shared/model.ts';
+import type { CheckView, VantageView } from '../../shared/model.ts';
 
 export function formatLatency(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
@@ -86,4 +86,14 @@ export function naturalCompare(a: string, b: string): number {
   const ka = naturalKey(a);
   const kb = naturalKey(b);
   return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/**
+ * A vantage's name as the board's list of vantages gives it, else its id. `undefined` is this
+ * machine (a result probed here carries no vantage).
+ */
+export function vantageName(vantages: readonly VantageView[] | undefined, id: string | undefined): string {
+  const views = vantages ?? [];
+  const view = id === undefined ? views.find((v) => (v.kind ?? 'local') === 'local') : views.find((v) => v.id === id);
+  return view?.name ?? id ?? 'this machine';
 }

@@ -1,5 +1,5 @@
 import type { CheckVantageView, CheckView } from '../../../shared/model.ts';
-import { formatLatency, formatPercent } from '../format.ts';
+import { formatLatency, formatPercent, vantageName } from '../format.ts';
 import { formatAge } from '../freshness.ts';
 import { useQuery } from '../hooks/use-query.ts';
 import { useBoard } from '../store.ts';
@@ -21,7 +21,7 @@ export function VantageMatrix({ check, now }: { check: CheckView; now: number })
   const quorum = check.quorum;
   if (!quorum || !check.vantages) return null;
   const byId = new Map((vantages ?? []).map((v) => [v.id, v]));
-  const name = (id: string) => byId.get(id)?.name ?? id;
+  const name = (id: string) => vantageName(vantages, id);
   const failing = quorum.failing.map(name);
   return (
     <section className="vantage-matrix" aria-labelledby="vantages-title" data-testid="vantage-matrix">

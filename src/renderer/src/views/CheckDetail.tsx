@@ -7,7 +7,7 @@ import { ReplicationPanel } from '../components/ReplicationPanel.tsx';
 import { SeriesPanel } from '../components/SeriesPanel.tsx';
 import { VantageMatrix } from '../components/VantageMatrix.tsx';
 import { RANGE_MS } from '../components/LatencyChart.tsx';
-import { formatDuration, formatLastLatency, formatLatency, formatPercent, formatTime } from '../format.ts';
+import { formatDuration, formatLastLatency, formatLatency, formatPercent, formatTime, vantageName } from '../format.ts';
 import { formatAge } from '../freshness.ts';
 import { useQuery } from '../hooks/use-query.ts';
 import { href, navigate } from '../route.ts';
@@ -62,12 +62,7 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
   // Probed from several vantages: the strip and the availability mix all their probes, a path
   // problem's failures among them, so they say so (each vantage's own figures are in the matrix).
   const spread = check.vantages && check.vantages.length > 1 ? check.vantages.length : null;
-  const vantageName = (vantage: string | undefined): string => {
-    const views = vantageViews ?? [];
-    const view =
-      vantage === undefined ? views.find((v) => (v.kind ?? 'local') === 'local') : views.find((v) => v.id === vantage);
-    return view?.name ?? vantage ?? 'this machine';
-  };
+  const nameOf = (vantage: string | undefined): string => vantageName(vantageViews, vantage);
   // Said once, on the first of the three: the row of facts must stay one row on a wall.
   const dayNote =
     [spread !== null ? `all ${spread} vantages' probes` : null, covered('24h')].filter(Boolean).join(' · ') ||
@@ -115,7 +110,7 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
             results={results}
             degradedLatencyMs={check.degradedLatencyMs ?? null}
             timezone={timezone}
-            {...(spread !== null ? { vantageName } : {})}
+            {...(spread !== null ? { vantageName: nameOf } : {})}
           />
         </section>
       )}

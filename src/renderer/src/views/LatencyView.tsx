@@ -11,7 +11,7 @@ import {
 } from '../components/LatencyChart.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { downsampleSeries, pointsForWidth } from '../downsample.ts';
-import { formatLastLatency, formatLatency, naturalCompare } from '../format.ts';
+import { formatLastLatency, formatLatency, naturalCompare, vantageName } from '../format.ts';
 import { remPx, useSize } from '../hooks/use-size.ts';
 import { useSeries } from '../hooks/use-series.ts';
 import { useReportMax, useSharedScale, type SharedScale } from '../hooks/use-shared-scale.ts';
@@ -205,7 +205,7 @@ export const CheckChart = memo(function CheckChart({
         vantages.map((v) => {
           const points = series?.get(v) ?? [];
           const latest = points.findLast((p) => p.p95 !== null)?.p95 ?? null;
-          const name = names?.find((n) => n.id === v)?.name ?? v;
+          const name = vantageName(names, v);
           if (latest !== null) return `${name}: p95 ${formatLatency(latest)}`;
           // Failed probes have no latency to draw: say so rather than "no data".
           return points.some((p) => p.count > 0) ? `${name}: every probe failed` : `${name}: no data`;
