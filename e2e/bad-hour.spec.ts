@@ -293,6 +293,27 @@ test.describe('the board in a bad hour', () => {
       await expect(board.app()).toHaveAttribute('data-view', 'overview');
       await expect(page.getByRole('navigation')).toBeVisible();
     });
+
+    await test.step('overview: a toast that stays up hides nothing for good', async () => {
+      // Another warning, now on the engineer's overview: its toast floats over the incident
+      // column's bottom right (in a bad hour a burst keeps it up), and the column's end can be
+      // scrolled out from under it.
+      lab.setSlow('gru-db', true);
+      await expect(page.getByTestId('toast').first()).toBeVisible({ timeout: 30_000 });
+      const column = page.getByTestId('active-incidents');
+      const last = column.locator(':scope > *').last();
+      await expect
+        .poll(
+          async () => {
+            await column.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+            const [end, toasts] = [await last.boundingBox(), await page.getByTestId('toasts').boundingBox()];
+            return toasts!.y - (end!.y + end!.height);
+          },
+          { message: 'room between the column scrolled to its end and the toasts' },
+        )
+        .toBeGreaterThanOrEqual(0);
+      await screenshotBoth(page, 'bad-hour-overview-toast');
+    });
   });
 });
 

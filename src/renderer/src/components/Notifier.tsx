@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import type { Notice } from '../../../shared/model.ts';
 import { navigate } from '../route.ts';
 import { transportName } from '../rpc.ts';
@@ -68,9 +68,38 @@ function showBrowserNotification(notice: Notice): boolean {
   }
 }
 
+/**
+ * How much of the window's bottom the engineer's floating toasts take, as `--toasts-reserve` on
+ * the document: what scrolls is given that much room at its end (styles.css), so a toast that
+ * stays up through a bad hour never hides the end of a list for good. Zero without toasts; not
+ * used on the wall, where toasts have a band of their own.
+ */
+function useToastReserve(container: RefObject<HTMLDivElement | null>, count: number): void {
+  useLayoutEffect(() => {
+    const root = document.documentElement;
+    const element = container.current;
+    const measure = () => {
+      const top = element && count > 0 ? element.getBoundingClientRect().top : window.innerHeight;
+      root.style.setProperty('--toasts-reserve', `${Math.max(0, Math.ceil(window.innerHeight - top))}px`);
+    };
+    measure();
+    if (!element || count === 0 || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    window.addEventListener('resize', measure);
+    return () => {
+      observer.disconnect();
+      window.removeEventListener('resize', measure);
+      root.style.setProperty('--toasts-reserve', '0px');
+    };
+  }, [container, count]);
+}
+
 function Toasts() {
   const toasts = useUi((s) => s.toasts);
   const dismiss = useUi((s) => s.dismiss);
+  const container = useRef<HTMLDivElement>(null);
+  useToastReserve(container, toasts.length);
   useEffect(() => {
     if (toasts.length === 0) return;
     // Each from its own time: a new toast must not keep the older ones up (in a bad hour they
@@ -79,7 +108,7 @@ function Toasts() {
     return () => timers.forEach(clearTimeout);
   }, [toasts, dismiss]);
   return (
-    <div className="toasts" aria-live="assertive" data-testid="toasts">
+    <div className="toasts" aria-live="assertive" data-testid="toasts" ref={container}>
       {toasts.map((t) => (
         <div key={t.id} className={`toast tone-${t.tone}`} role="status" data-testid="toast">
           <strong>{t.title}</strong>
