@@ -6,6 +6,7 @@ import { Board } from './board.ts';
 import { seriousViolations } from './support/axe.ts';
 import { startBadHourLab, type BadHourLab } from './support/bad-hour.ts';
 import { serve, type Served } from './support/serve.ts';
+import { overlappingLabels } from './support/map-overlaps.ts';
 import { screenshotBoth } from './support/shots.ts';
 
 /**
@@ -344,24 +345,4 @@ function topTicks(page: Page): Promise<string[]> {
     const ticks = [...card.querySelectorAll('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value')];
     return ticks.map((t) => t.textContent).at(-1) ?? '';
   })`);
-}
-
-/**
- * Pairs of map labels and cluster markers whose drawn boxes (measured in the page) overlap:
- * London's label over Frankfurt's, or London's marker under Frankfurt's.
- */
-function overlappingLabels(page: Page): Promise<string[]> {
-  return page.evaluate(`(() => {
-    const boxes = [...document.querySelectorAll('.map-canvas .region-label, .map-canvas .region-state, .map-canvas .item-label, .map-canvas .cluster-ring')]
-      .map((e) => ({ text: e.textContent || 'marker of ' + e.closest('g').dataset.testid, group: e.closest('g'), r: e.getBoundingClientRect() }));
-    const hits = [];
-    for (let i = 0; i < boxes.length; i++)
-      for (let j = i + 1; j < boxes.length; j++) {
-        const a = boxes[i].r, b = boxes[j].r;
-        if (boxes[i].group === boxes[j].group) continue; // a region's name and its state line are one label
-        if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
-          hits.push(boxes[i].text + ' / ' + boxes[j].text);
-      }
-    return hits;
-  })()`);
 }

@@ -4,6 +4,7 @@ import { hashAgentToken } from '../src/engine/store/agent-tokens.ts';
 import { startAgentsLab, type AgentsLab } from '../test/support/agents-lab.ts';
 import { Board } from './board.ts';
 import { freePort } from './support/free-port.ts';
+import { overlappingLabels } from './support/map-overlaps.ts';
 import { screenshotBoth } from './support/shots.ts';
 
 /**
@@ -44,6 +45,7 @@ board: { title: Vantages }
 defaults: { interval: 1s, timeout: 800ms, fall: 1, rise: 1 }
 regions:
   - { id: hk, name: Hong Kong, lat: 22.3, lon: 114.2 }
+  - { id: sgp, name: Singapore, lat: 1.29, lon: 103.85 }
 vantages:
   - { id: sg, name: Singapore, token_sha256: ${hashAgentToken(TOKENS.sg)}, offline_after: 5s, lat: 1.35, lon: 103.8 }
   - { id: tyo, name: Tokyo, token_sha256: ${hashAgentToken(TOKENS.tyo)}, offline_after: 5s, lat: 35.7, lon: 139.7 }
@@ -57,7 +59,7 @@ checks:
     headers_env: { x-probe-from: PROBE_FROM }
     vantages: [local, sg, tyo]
   - { id: gone, name: HK gone, type: tcp, region: hk, host: 127.0.0.1, port: ${closed}, vantages: [local, sg, tyo, fra] }
-  - { id: solo, name: HK solo, type: http, region: hk, url: "http://127.0.0.1:${port}/" }
+  - { id: solo, name: Singapore solo, type: http, region: sgp, url: "http://127.0.0.1:${port}/" }
 `,
       agents: (['sg', 'tyo'] as const).map((id) => ({
         vantage: id,
@@ -88,6 +90,16 @@ checks:
       await expect(page.getByTestId('vantages-solo')).toHaveCount(0);
       await expect(page.getByTestId('agents-offline')).toContainText('Frankfurt');
       await screenshotBoth(page, 'vantages-grid');
+    });
+
+    await test.step("overview: Hong Kong is up, with Singapore's path problem said on its card", async () => {
+      await board.openView(url, 'overview');
+      const card = page.getByTestId('region-card-hk');
+      await expect(page.getByTestId('region-paths-hk')).toHaveText('◇ 1 path problem · Singapore');
+      // Hong Kong's other check is down from every vantage: that, not the path problem, colours it.
+      await expect(card).toHaveAttribute('data-status', 'down');
+      await expect(page.getByTestId('region-paths-sgp')).toHaveCount(0);
+      await screenshotBoth(page, 'vantages-overview');
     });
 
     await test.step('check detail: one row per vantage, the quorum and the path problem in words', async () => {
@@ -155,6 +167,18 @@ checks:
       await expect(page.getByTestId('map-path-sg>hk')).toHaveCount(1);
       await expect(page.getByTestId('map-path-tyo>hk')).toHaveCount(0);
       await screenshotBoth(page, 'vantages-map');
+      // Singapore's agent and Singapore's region are in the same city: the agent's diamond is
+      // drawn beside the region's marker, and no name covers another's.
+      for (const size of [
+        { width: 1920, height: 1080 },
+        { width: 3840, height: 2160 },
+      ]) {
+        await page.setViewportSize(size);
+        await expect
+          .poll(() => overlappingLabels(page), { message: `map labels or markers overlap at ${size.width}` })
+          .toEqual([]);
+      }
+      await page.setViewportSize({ width: 1920, height: 1080 });
     });
   });
 });

@@ -35,6 +35,22 @@ describe('map label placement', () => {
         expect(overlaps(p.box, { left: m.x - 10, top: m.y - 10, right: m.x + 10, bottom: m.y + 10 })).toBe(false);
     expect(placeLabels(input)).toEqual(placed);
   });
+
+  it('inside the map, a free spot above is taken whatever rounding the coordinates bring', () => {
+    // Measured on the map (Tokyo's agent): with the map's bounds, a box wholly inside them once
+    // came out "partly outside" by a rounding error, and the label went two spots away.
+    const bounds = { left: 0, top: 0, right: 1509.6, bottom: 903.3 };
+    for (const [x, y] of [
+      [1116.37, 425.21],
+      [612.9, 342.77],
+      [1033.33, 563.1],
+    ] as const) {
+      const request = { id: 'tyo', x, y, r: 14.7, width: 58.59, height: 23.63, priority: 0 };
+      const [placed] = placeLabels([request], bounds);
+      expect(placed!.cx).toBe(x);
+      expect(placed!.box.bottom).toBeCloseTo(y - 14.7 - 4, 6);
+    }
+  });
 });
 
 describe('spreading markers that would cover each other', () => {
@@ -71,5 +87,27 @@ describe('spreading markers that would cover each other', () => {
     const first = spreadMarkers(points, 30);
     apart(first, 30);
     expect(spreadMarkers([...points].reverse(), 30)).toEqual(first);
+  });
+
+  it('moves a probe agent off the region it shares a city with, never the region', () => {
+    // Singapore's agent on Singapore's region, Tokyo's near Hong Kong's; two regions too close
+    // to each other already (spread before, so they are fixed here and stay where they are).
+    const spread = spreadMarkers(
+      [
+        { id: 'sgp', x: 700, y: 500 },
+        { id: 'hk', x: 720, y: 430 },
+        { id: 'vantage:sg', x: 700, y: 500 },
+        { id: 'vantage:tyo', x: 735, y: 420 },
+      ],
+      40,
+      40,
+      new Set(['sgp', 'hk']),
+    );
+    const by = new Map(spread.map((s) => [s.id, s]));
+    expect(by.get('sgp')).toEqual({ id: 'sgp', x: 700, y: 500, moved: false });
+    expect(by.get('hk')).toEqual({ id: 'hk', x: 720, y: 430, moved: false });
+    expect(by.get('vantage:sg')!.moved && by.get('vantage:tyo')!.moved).toBe(true);
+    apart([by.get('sgp')!, by.get('vantage:sg')!, by.get('vantage:tyo')!], 40);
+    apart([by.get('hk')!, by.get('vantage:sg')!, by.get('vantage:tyo')!], 40);
   });
 });

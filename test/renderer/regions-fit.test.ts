@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Status } from '../../src/shared/model.ts';
 import { naturalCompare } from '../../src/renderer/src/format.ts';
-import { fitRegions, regionColumns } from '../../src/renderer/src/regions.ts';
+import { fitRegions, regionColumns, summariseRegions } from '../../src/renderer/src/regions.ts';
+import { checkView } from '../support/board.ts';
 
 const region = (id: string, status: Status) => ({ id, status });
 
@@ -46,5 +47,33 @@ describe('natural order of names', () => {
       'London api node 10',
       'London api node 27',
     ]);
+  });
+});
+
+describe("a region's path problems", () => {
+  const quorum = (failing: string[], pathProblem: boolean) => ({
+    rule: 'majority of 4',
+    voters: 4,
+    of: 4,
+    failing,
+    held: false,
+    pathProblem,
+  });
+
+  it('counts its checks that some vantages cannot reach, and names those vantages once each', () => {
+    const [sgp] = summariseRegions(
+      [{ id: 'sgp', name: 'Singapore', lat: 1.3, lon: 103.8, providerRegion: null }],
+      [
+        checkView('a', { region: 'sgp', quorum: quorum(['tyo'], true) }),
+        checkView('b', { region: 'sgp', quorum: quorum(['tyo', 'fra'], true) }),
+        // Down from every vantage: an outage, not a path problem.
+        checkView('c', { region: 'sgp', status: 'down', quorum: quorum(['sg', 'tyo', 'fra', 'local'], false) }),
+        checkView('d', { region: 'sgp' }),
+      ],
+      [],
+    );
+    expect(sgp!.paths).toBe(2);
+    expect(sgp!.pathVantages).toEqual(['tyo', 'fra']);
+    expect(sgp!.status).toBe('down');
   });
 });

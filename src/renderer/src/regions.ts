@@ -11,6 +11,9 @@ export interface RegionSummary {
   total: number;
   /** Checks showing their last known state from before a restart, not probed since. */
   stale: number;
+  /** Checks with a path problem (down from some vantages, up by the quorum), and those vantages' ids. */
+  paths: number;
+  pathVantages: string[];
   /** Worst first: what the wall lists under the region. */
   items: {
     id: string;
@@ -44,6 +47,8 @@ export function summariseRegions(
         counts: emptyCounts(),
         total: 0,
         stale: 0,
+        paths: 0,
+        pathVantages: [],
         items: [],
       };
       byId.set(key, summary);
@@ -56,6 +61,10 @@ export function summariseRegions(
     s.counts[c.status]++;
     s.total++;
     if (c.restored) s.stale++;
+    if (c.quorum?.pathProblem) {
+      s.paths++;
+      for (const v of c.quorum.failing) if (!s.pathVantages.includes(v)) s.pathVantages.push(v);
+    }
     if (components.length === 0) s.items.push({ id: c.id, name: c.name, status: c.status, kind: 'check' });
   }
   for (const c of components) {

@@ -5,7 +5,7 @@ import { href } from '../route.ts';
 import { remPx, useSize } from '../hooks/use-size.ts';
 import { countryPaths, curve, curveMidpoint, fitProjection } from '../map-geometry.ts';
 import { compareIncidents } from '../../../shared/incident-order.ts';
-import { placeLabels, spreadMarkers } from '../map-labels.ts';
+import { placeLabels, spreadMarkers, type Box, type Placed } from '../map-labels.ts';
 import { replicationLinkLabel } from '../replication-format.ts';
 import { summariseRegions } from '../regions.ts';
 import { useBoard, useConfigChecks } from '../store.ts';
@@ -160,31 +160,75 @@ export function RegionMap() {
       });
       regionNodes[regionNodes.length - 1]!.radius = shown.length > 0 ? radius : 0;
     }
+    const labelAll = items.size <= LABEL_ITEMS_UP_TO;
+    // Probe agents' markers, moved off any region (or other agent) they would cover: a vantage
+    // in the same city as a region is drawn beside it, a leader line back to its true place.
+    const vantageAt = placed.flatMap((v) => {
+      const p = projection([v.lon, v.lat]);
+      return p ? [{ id: `vantage:${v.id}`, x: p[0], y: p[1], v }] : [];
+    });
+    const regionIds = new Set(regionNodes.map((r) => r.id));
+    const vantageSpread = new Map(
+      spreadMarkers(
+        [
+          ...regionNodes.map((r) => ({ id: r.id, x: r.x, y: r.y, r: regionReach(r, rem) })),
+          ...vantageAt.map((v) => ({ ...v, r: (VANTAGE_SIZE_REM + 0.5) * rem })),
+        ],
+        2.4 * rem,
+        40,
+        regionIds,
+      ).map((m) => [m.id, m]),
+    );
+    const vantageNodes: VantageNode[] = vantageAt.map(({ id, x, y, v }) => {
+      const drawn = vantageSpread.get(id)!;
+      return { id, v, x: drawn.x, y: drawn.y, at: drawn.moved ? { x, y } : null };
+    });
+    const vantageLabel = (v: VantageView) => `${v.name}${v.online ? '' : ' · offline'}`;
     const labels = new Map(
       placeLabels(
-        regionNodes.map((r) => ({
-          id: r.id,
-          x: r.x,
-          y: r.y,
-          r: r.radius ? r.radius + 0.5 * rem : r.cluster ? 1.4 * rem : 1.1 * rem,
-          // Estimated from the type sizes: the e2e test measures the drawn boxes.
-          width:
-            Math.max(
-              r.name.length * 0.62 * 1.15,
-              (STATUS_STYLE[r.status].label.length + 3 + r.counts.length) * 0.6 * 0.85,
-            ) * rem,
-          height: 2.7 * rem,
-          priority: STATUS_RANK[r.status],
-        })),
+        [
+          ...regionNodes.map((r) => ({
+            id: r.id,
+            x: r.x,
+            y: r.y,
+            r: regionReach(r, rem),
+            // Estimated from the type sizes: the e2e test measures the drawn boxes.
+            width:
+              Math.max(
+                r.name.length * 0.62 * 1.15,
+                (STATUS_STYLE[r.status].label.length + 3 + r.counts.length) * 0.6 * 0.85,
+              ) * rem,
+            height: 2.7 * rem,
+            priority: STATUS_RANK[r.status],
+          })),
+          // After every region's: a region's state is what the map is for.
+          ...vantageNodes.map((n) => ({
+            id: n.id,
+            x: n.x,
+            y: n.y,
+            r: VANTAGE_SIZE_REM * rem,
+            width: vantageLabel(n.v).length * 0.62 * VANTAGE_LABEL_REM * rem,
+            height: 1.25 * VANTAGE_LABEL_REM * rem,
+            priority: Object.keys(STATUS_RANK).length,
+          })),
+        ],
         { left: 0, top: 0, right: size.width, bottom: size.height },
+        [...items.values()].flatMap((n) => itemBoxes(n, labelAll || n.role === 'root_cause', rem)),
       ).map((p) => [p.id, p]),
     );
-    return { regionNodes, labels, items, edges: buildEdges(components ?? [], openIncidents, items, checks ?? []) };
-  }, [projection, summaries, components, openIncidents, checks, rem, size.width, size.height]);
+    return {
+      regionNodes,
+      labels,
+      items,
+      labelAll,
+      vantageNodes,
+      edges: buildEdges(components ?? [], openIncidents, items, checks ?? []),
+    };
+  }, [projection, summaries, components, openIncidents, checks, placed, rem, size.width, size.height]);
 
   const links = useMemo(() => dependencyCounts(components ?? []), [components]);
   const drawn = layout?.edges.filter((e) => e.key.includes('->')).length ?? 0;
-  const labelAll = (layout?.items.size ?? 0) <= LABEL_ITEMS_UP_TO;
+  const labelAll = layout?.labelAll ?? true;
   return (
     <div className="map-view" data-testid="view-map">
       <div className="map-canvas" ref={ref}>
@@ -283,8 +327,8 @@ export function RegionMap() {
               ))}
             </g>
             <VantageLayer
-              projection={projection!}
-              placed={placed}
+              nodes={layout.vantageNodes}
+              labels={layout.labels}
               checks={checks ?? []}
               regionAt={(id) => layout.regionNodes.find((r) => r.id === id) ?? null}
               rem={rem}
@@ -483,30 +527,56 @@ function buildEdges(
   return edges;
 }
 
+/** An item's marker, and its name where it is drawn (estimated from the type size, as the labels are). */
+function itemBoxes(n: Node, labelled: boolean, rem: number): Box[] {
+  const s = 0.42 * rem;
+  const marker = { left: n.x - s, top: n.y - s, right: n.x + s, bottom: n.y + s };
+  if (!labelled) return [marker];
+  const width = Math.min(n.name.length, 22) * 0.62 * 0.8 * rem;
+  const x = n.x + (n.labelDx ?? 0);
+  const left = n.anchor === 'start' ? x : n.anchor === 'end' ? x - width : x - width / 2;
+  const baseline = n.y + (n.labelDy ?? 0);
+  return [marker, { left, top: baseline - 0.8 * rem, right: left + width, bottom: baseline + 0.25 * rem }];
+}
+
+/** How far from its centre a region's marker reaches: its ring of components, or its own shape. */
+function regionReach(r: { radius?: number; cluster: boolean }, rem: number): number {
+  return r.radius ? r.radius + 0.5 * rem : r.cluster ? 1.4 * rem : 1.1 * rem;
+}
+
+/** A probe agent's marker where it is drawn, and its true place when moved off a region. */
+interface VantageNode {
+  id: string;
+  v: VantageView;
+  x: number;
+  y: number;
+  at: { x: number; y: number } | null;
+}
+
+/** A vantage's diamond, half its width, and its label's type size, in rem. */
+const VANTAGE_SIZE_REM = 0.7;
+const VANTAGE_LABEL_REM = 0.9;
+
 /**
- * Vantages as their own markers (a hollow diamond, labelled below), and each path problem as a
- * dashed line from every vantage that cannot reach the check to the check's region.
+ * Vantages as their own markers (a hollow diamond, its label placed with the regions' so neither
+ * covers the other), and each path problem as a dashed line from every vantage that cannot reach
+ * the check to the check's region.
  */
 function VantageLayer({
-  projection,
-  placed,
+  nodes,
+  labels,
   checks,
   regionAt,
   rem,
 }: {
-  projection: NonNullable<ReturnType<typeof fitProjection>>;
-  placed: (VantageView & { lat: number; lon: number })[];
+  nodes: readonly VantageNode[];
+  labels: ReadonlyMap<string, Placed>;
   checks: readonly CheckView[];
   regionAt: (id: string) => { x: number; y: number } | null;
   rem: number;
 }) {
-  if (placed.length === 0) return null;
-  const at = new Map(
-    placed.flatMap((v) => {
-      const p = projection([v.lon, v.lat]);
-      return p ? [[v.id, { x: p[0], y: p[1], v }] as const] : [];
-    }),
-  );
+  if (nodes.length === 0) return null;
+  const at = new Map(nodes.map((n) => [n.v.id, n]));
   const paths = new Map<string, { from: { x: number; y: number }; to: { x: number; y: number }; checks: string[] }>();
   for (const check of checks) {
     if (!check.quorum?.pathProblem || !check.region) continue;
@@ -521,7 +591,7 @@ function VantageLayer({
       paths.set(key, entry);
     }
   }
-  const s = 0.7 * rem;
+  const s = VANTAGE_SIZE_REM * rem;
   return (
     <g className="vantages">
       {[...paths].map(([key, p]) => (
@@ -535,20 +605,37 @@ function VantageLayer({
           <title>{`path problem: ${p.checks.join(', ')}`}</title>
         </path>
       ))}
-      {[...at.values()].map(({ x, y, v }) => (
-        <g
-          key={v.id}
-          className={`vantage-marker${v.online ? '' : ' is-offline'}`}
-          data-testid={`map-vantage-${v.id}`}
-          data-online={v.online ? 'true' : 'false'}
-        >
-          <path d={`M ${x} ${y - s} L ${x + s} ${y} L ${x} ${y + s} L ${x - s} ${y} Z`} />
-          <text x={x} y={y + s + 1.1 * rem} textAnchor="middle" fontSize={0.9 * rem} className="vantage-label">
-            {v.name}
-            {v.online ? '' : ' · offline'}
-          </text>
-        </g>
-      ))}
+      {nodes.map(({ id, v, x, y, at: origin }) => {
+        const label = labels.get(id);
+        return (
+          <g
+            key={v.id}
+            className={`vantage-marker${v.online ? '' : ' is-offline'}`}
+            data-testid={`map-vantage-${v.id}`}
+            data-online={v.online ? 'true' : 'false'}
+          >
+            {origin && (
+              <>
+                <line x1={origin.x} y1={origin.y} x2={x} y2={y} className="marker-leader" />
+                <circle cx={origin.x} cy={origin.y} r={0.18 * rem} className="marker-origin" />
+              </>
+            )}
+            <path d={`M ${x} ${y - s} L ${x + s} ${y} L ${x} ${y + s} L ${x - s} ${y} Z`} />
+            {label && (
+              <text
+                x={label.cx}
+                y={label.cy + 0.35 * VANTAGE_LABEL_REM * rem}
+                textAnchor="middle"
+                fontSize={VANTAGE_LABEL_REM * rem}
+                className="vantage-label"
+              >
+                {v.name}
+                {v.online ? '' : ' · offline'}
+              </text>
+            )}
+          </g>
+        );
+      })}
     </g>
   );
 }
