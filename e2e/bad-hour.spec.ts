@@ -6,7 +6,7 @@ import { Board } from './board.ts';
 import { seriousViolations } from './support/axe.ts';
 import { startBadHourLab, type BadHourLab } from './support/bad-hour.ts';
 import { serve, type Served } from './support/serve.ts';
-import { overlappingLabels } from './support/map-overlaps.ts';
+import { expectNoMapOverlaps } from './support/map-overlaps.ts';
 import { screenshotBoth } from './support/shots.ts';
 
 /**
@@ -170,16 +170,7 @@ test.describe('the board in a bad hour', () => {
       await expect(page.getByTestId('map-cluster-lon')).toContainText('7 down of 7');
       await expect(page.locator('[data-testid^="map-item-"]')).toHaveCount(0);
       await screenshotBoth(page, 'bad-hour-map');
-      for (const size of [
-        { width: 1920, height: 1080 },
-        { width: 3840, height: 2160 },
-      ]) {
-        await page.setViewportSize(size);
-        await expect
-          .poll(() => overlappingLabels(page), { message: `map labels or markers overlap at ${size.width}` })
-          .toEqual([]);
-      }
-      await page.setViewportSize({ width: 1920, height: 1080 });
+      await expectNoMapOverlaps(page);
       await board.openView(url, 'latency');
       await screenshotBoth(page, 'bad-hour-latency');
       // One y-axis for every chart, on demand: the top ticks agree, so heights compare.

@@ -4,7 +4,7 @@ import { hashAgentToken } from '../src/engine/store/agent-tokens.ts';
 import { startAgentsLab, type AgentsLab } from '../test/support/agents-lab.ts';
 import { Board } from './board.ts';
 import { freePort } from './support/free-port.ts';
-import { overlappingLabels } from './support/map-overlaps.ts';
+import { expectNoMapOverlaps } from './support/map-overlaps.ts';
 import { screenshotBoth } from './support/shots.ts';
 
 /**
@@ -169,16 +169,7 @@ checks:
       await screenshotBoth(page, 'vantages-map');
       // Singapore's agent and Singapore's region are in the same city: the agent's diamond is
       // drawn beside the region's marker, and no name covers another's.
-      for (const size of [
-        { width: 1920, height: 1080 },
-        { width: 3840, height: 2160 },
-      ]) {
-        await page.setViewportSize(size);
-        await expect
-          .poll(() => overlappingLabels(page), { message: `map labels or markers overlap at ${size.width}` })
-          .toEqual([]);
-      }
-      await page.setViewportSize({ width: 1920, height: 1080 });
+      await expectNoMapOverlaps(page);
     });
   });
 });

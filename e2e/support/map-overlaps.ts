@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 
 /**
  * Pairs of map labels and markers whose drawn boxes (measured in the page) overlap: London's
@@ -20,4 +20,18 @@ export function overlappingLabels(page: Page): Promise<string[]> {
       }
     return hits;
   })()`);
+}
+
+/** No map label or marker over another at 1080p and 4K (the viewport is left at 1080p). */
+export async function expectNoMapOverlaps(page: Page): Promise<void> {
+  for (const size of [
+    { width: 1920, height: 1080 },
+    { width: 3840, height: 2160 },
+  ]) {
+    await page.setViewportSize(size);
+    await expect
+      .poll(() => overlappingLabels(page), { message: `map labels or markers overlap at ${size.width}` })
+      .toEqual([]);
+  }
+  await page.setViewportSize({ width: 1920, height: 1080 });
 }
