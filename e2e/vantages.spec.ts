@@ -60,6 +60,8 @@ checks:
     vantages: [local, sg, tyo]
   - { id: gone, name: HK gone, type: tcp, region: hk, host: 127.0.0.1, port: ${closed}, vantages: [local, sg, tyo, fra] }
   - { id: solo, name: Singapore solo, type: http, region: sgp, url: "http://127.0.0.1:${port}/" }
+alerts:
+  - { name: GoneDown, condition: down, on: checks, ids: [gone], for: 0s, severity: critical }
 `,
       agents: (['sg', 'tyo'] as const).map((id) => ({
         vantage: id,
@@ -99,6 +101,14 @@ checks:
       // Hong Kong's other check is down from every vantage: that, not the path problem, colours it.
       await expect(card).toHaveAttribute('data-status', 'down');
       await expect(page.getByTestId('region-paths-sgp')).toHaveCount(0);
+      // The one incident is the check down from every vantage that reports (Frankfurt never
+      // connected), and its card says so by name; the path problem opens none.
+      const incidents = page.getByTestId('active-incidents').locator('[data-testid^="incident-"]');
+      await expect(incidents).toHaveCount(1);
+      await expect(incidents.first().getByTestId('root-cause')).toHaveText('HK gone');
+      await expect(incidents.first().getByTestId('seen-from')).toHaveText(
+        /^Seen from \d vantages: (this machine|Singapore|Tokyo)(, (this machine|Singapore|Tokyo))+$/,
+      );
       await screenshotBoth(page, 'vantages-overview');
     });
 

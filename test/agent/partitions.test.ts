@@ -200,6 +200,11 @@ failover:
     expect(incidentsOfApi(board)).toHaveLength(1);
     expect(incidentsOfApi(board)[0]!.id).toBe(incident!.id);
     expect([...(incidentsOfApi(board)[0]!.seenBy ?? [])].sort()).toEqual(['local', 'sg', 'tyo']);
+    // People read names: the timeline says who saw it open (two or three of them by then).
+    const detected = incidentsOfApi(board)[0]!.events.find((e) => e.kind === 'detected')!;
+    expect(detected.message).toMatch(
+      /; seen from [23] vantages: (this machine|Singapore|Tokyo)(, (this machine|Singapore|Tokyo))+$/,
+    );
     expect(runs()).toBe(1);
   });
 

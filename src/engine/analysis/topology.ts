@@ -87,6 +87,8 @@ export class Topology {
     offline_when: 'all',
   };
   private vantageView: VantageView = { id: 'local', name: 'this machine', online: true, reason: null };
+  /** Every vantage's name by id (this machine's and the agents'), for what people read. */
+  private vantageNames = new Map<string, string>();
 
   /** Applies a config, keeping what is known about checks and components that remain. */
   configure(
@@ -150,6 +152,10 @@ export class Topology {
     }
     this.blastCache = new Map();
     this.vantageConfig = config.vantage;
+    this.vantageNames = new Map([
+      [config.vantage.id, config.vantage.name],
+      ...config.vantages.map((v): [string, string] => [v.id, v.name ?? v.id]),
+    ]);
     this.recompute(null);
   }
 
@@ -226,6 +232,11 @@ export class Topology {
 
   vantage(): VantageView {
     return this.vantageView;
+  }
+
+  /** A vantage's name as configured; its id when it has none (or is not configured). */
+  vantageName(id: string): string {
+    return this.vantageNames.get(id) ?? id;
   }
 
   componentIds(): string[] {

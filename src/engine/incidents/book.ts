@@ -210,7 +210,7 @@ export class IncidentBook {
     const impactedNote = view.impacted.length > 0 ? `; blast radius: ${view.impacted.map((i) => i.id).join(', ')}` : '';
     const seenNote =
       seenBy.length > 1 || topology.checksOf(root).some((id) => !topology.localOnly({ kind: 'check', id }))
-        ? `; seen from ${seenBy.length} vantage${seenBy.length === 1 ? '' : 's'}: ${seenBy.join(', ')}`
+        ? `; seen from ${seenBy.length} vantage${seenBy.length === 1 ? '' : 's'}: ${seenBy.map((v) => topology.vantageName(v)).join(', ')}`
         : '';
     const timeline: IncidentEvent[] = [
       {

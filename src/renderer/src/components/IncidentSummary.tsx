@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import type { IncidentView } from '../../../shared/model.ts';
 import { formatDuration } from '../format.ts';
+import { useSeenFrom } from '../hooks/use-seen-from.ts';
 import { href } from '../route.ts';
 import { isSilenced, SilencedTag } from './SilencedTag.tsx';
 
@@ -24,6 +25,7 @@ export const IncidentSummary = memo(function IncidentSummary({
     byRegion.set(key, [...(byRegion.get(key) ?? []), item]);
   }
   const open = incident.state === 'open';
+  const seenFrom = useSeenFrom(incident.seenBy);
   return (
     <article
       className={`incident-summary sev-${incident.severity}${open ? '' : ' is-resolved'}${big ? ' is-big' : ''}`}
@@ -49,6 +51,11 @@ export const IncidentSummary = memo(function IncidentSummary({
           <a href={href(incident.rootCause.kind, incident.rootCause.id)}>{incident.rootCause.name}</a>
         </strong>
       </p>
+      {seenFrom && (
+        <p className="seen-from" data-testid="seen-from">
+          <span className="label">Seen from</span> {seenFrom}
+        </p>
+      )}
       <div className="blast">
         <span className="label">Blast radius</span>{' '}
         {incident.impacted.length === 0 ? (

@@ -5,6 +5,7 @@ import { IfAllowed } from '../components/SignIn.tsx';
 import { isSilenced, SilencedTag } from '../components/SilencedTag.tsx';
 import { formatDuration, formatTime } from '../format.ts';
 import { useQuery } from '../hooks/use-query.ts';
+import { useSeenFrom } from '../hooks/use-seen-from.ts';
 import { href } from '../route.ts';
 import { useBoard } from '../store.ts';
 import { useNow } from '../shared-clock.ts';
@@ -114,6 +115,7 @@ const IncidentTimeline = memo(function IncidentTimeline({
   const span = end - start;
   const position = (at: number) => `${(((at - start) / span) * 100).toFixed(2)}%`;
   const mttd = incident.openedAt - incident.detectedAt;
+  const seenFrom = useSeenFrom(incident.seenBy);
   const mtta = incident.acknowledged ? incident.acknowledged.at - incident.openedAt : null;
   const mttr = incident.resolvedAt !== null ? incident.resolvedAt - incident.detectedAt : null;
   const events = [...incident.events].sort((a, b) => a.at - b.at);
@@ -198,6 +200,12 @@ const IncidentTimeline = memo(function IncidentTimeline({
                   ))}
             </dd>
           </div>
+          {seenFrom && (
+            <div>
+              <dt>Seen from</dt>
+              <dd data-testid="seen-from">{seenFrom}</dd>
+            </div>
+          )}
           <div className="durations">
             <dt>Durations</dt>
             <dd>
