@@ -121,6 +121,8 @@ alerts:
       // failures are there, each bar naming where it was probed from.
       await expect(page.locator('#beats-title')).toContainText('from 3 vantages');
       await expect(page.getByTestId('avail-24h')).toContainText("all 3 vantages' probes");
+      // Its latency is the vantages' median, not whichever answered last (Tokyo's 400 ms once in three).
+      await expect(page.getByTestId('latency-fact')).toContainText("median of the vantages' latest");
       // (Another vantage's first probe may have timed out on a busy machine: any failed bar of
       // Singapore's will do.)
       await expect(

@@ -610,6 +610,9 @@ export class Engine {
     const vantages: CheckVantageView[] = [];
     for (const obs of tracked.obs.values()) vantages.push(obs.view);
     view.vantages = vantages;
+    // The median of the vantages' latest, not whichever answered last (a check slow from one far
+    // vantage would show that vantage's time one result in n).
+    view.latencyMs = medianLatency(vantages) ?? view.latencyMs;
     view.quorum = quorum;
     return view;
   }
@@ -1074,4 +1077,21 @@ function withoutRestored(view: CheckView): CheckView {
 function pickStatic(view: CheckView): Partial<CheckView> {
   const { name, type, target, region, intervalMs, timeoutMs, degradedLatencyMs } = view;
   return { name, type, target, region, intervalMs, timeoutMs, degradedLatencyMs };
+}
+
+/**
+ * A multi-vantage check's latency: the median of the latest of its voting vantages that see it
+ * up or degraded (the mean of the middle two for an even count), as the matrix shows them; null
+ * when none has one (the check keeps the figure it has).
+ */
+function medianLatency(vantages: readonly CheckVantageView[]): number | null {
+  const latencies: number[] = [];
+  for (const v of vantages) {
+    // A vantage that sees it down times a failure, not the service.
+    if (v.voting && v.status !== 'down' && v.latencyMs !== null) latencies.push(v.latencyMs);
+  }
+  if (latencies.length === 0) return null;
+  latencies.sort((a, b) => a - b);
+  const mid = latencies.length >> 1;
+  return roundLatency(latencies.length % 2 === 1 ? latencies[mid]! : (latencies[mid - 1]! + latencies[mid]!) / 2);
 }

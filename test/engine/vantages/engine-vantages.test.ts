@@ -111,6 +111,29 @@ describe('engine: every result keyed by (check, vantage), decided by a quorum', 
     await r.engine.stop();
   });
 
+  it("gives a multi-vantage check the median of its vantages' latencies, not the last one's", async () => {
+    const r = rig();
+    await r.clock.advance(10_000);
+    const timed = (vantage: string, ms: number) => {
+      r.engine.setAgentLink(vantage, link(r.clock), { online: true, reason: null });
+      r.engine.ingest(vantage, [{ ...result('api', true, r.clock.now()), latencyMs: ms }]);
+    };
+    timed('sg', 3);
+    // Tokyo is slow to reach it (and answers last): the check's figure stays the middle one.
+    timed('tyo', 450);
+    const api = r.view('api');
+    expect(api.vantages!.map((v) => [v.vantage, v.latencyMs])).toEqual([
+      ['local', 5],
+      ['sg', 3],
+      ['tyo', 450],
+    ]);
+    expect(api.latencyMs).toBe(5);
+    // A vantage that sees it down times a failure, not the service: of the two left, their mean.
+    r.engine.ingest('tyo', [{ ...result('api', false, r.clock.now()), latencyMs: 1 }]);
+    expect(r.view('api').latencyMs).toBe(4);
+    await r.engine.stop();
+  });
+
   it('stops counting an agent that goes quiet, and holds the decision when too few remain', async () => {
     const r = rig();
     await agentsSee(r, { sg: false, tyo: false });

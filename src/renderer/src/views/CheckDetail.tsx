@@ -87,7 +87,12 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
           label="Status"
           value={`${check.status.toUpperCase()}${check.since ? ` for ${formatAge(now - check.since)}` : ''}`}
         />
-        <Fact label="Latency" value={formatLastLatency(check)} />
+        <Fact
+          label="Latency"
+          value={formatLastLatency(check)}
+          note={check.vantages && check.status !== 'down' ? "median of the vantages' latest" : undefined}
+          testId="latency-fact"
+        />
         <Fact label="Last probe" value={check.lastProbeAt ? `${formatAge(now - check.lastProbeAt)} ago` : 'never'} />
         <Fact label="Availability 24h" value={formatPercent(day.data ?? null)} note={dayNote} testId="avail-24h" />
         <Fact label="7 days" value={formatPercent(week.data ?? null)} note={covered('7d')} />
