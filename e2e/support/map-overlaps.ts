@@ -5,7 +5,7 @@ import { expect, type Page } from '@playwright/test';
  * label over Frankfurt's, London's cluster marker under Frankfurt's, or a probe agent's diamond
  * or name over a region's.
  */
-export function overlappingLabels(page: Page): Promise<string[]> {
+function overlappingLabels(page: Page): Promise<string[]> {
   return page.evaluate(`(() => {
     const parts = '.region-label, .region-state, .item-label, .cluster-ring, .vantage-label, .vantage-marker > path';
     const boxes = [...document.querySelectorAll(parts.split(', ').map((p) => '.map-canvas ' + p).join(', '))]

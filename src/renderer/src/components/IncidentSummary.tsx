@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import type { IncidentView } from '../../../shared/model.ts';
 import { formatDuration } from '../format.ts';
-import { useSeenFrom } from '../hooks/use-seen-from.ts';
+import { useSeenFrom } from '../hooks/use-vantage-names.ts';
 import { href } from '../route.ts';
 import { isSilenced, SilencedTag } from './SilencedTag.tsx';
 

@@ -7,9 +7,10 @@ import { ReplicationPanel } from '../components/ReplicationPanel.tsx';
 import { SeriesPanel } from '../components/SeriesPanel.tsx';
 import { VantageMatrix } from '../components/VantageMatrix.tsx';
 import { RANGE_MS } from '../components/LatencyChart.tsx';
-import { formatDuration, formatLastLatency, formatLatency, formatPercent, formatTime, vantageName } from '../format.ts';
+import { formatDuration, formatLastLatency, formatLatency, formatPercent, formatTime } from '../format.ts';
 import { formatAge } from '../freshness.ts';
 import { useQuery } from '../hooks/use-query.ts';
+import { useVantageName } from '../hooks/use-vantage-names.ts';
 import { href, navigate } from '../route.ts';
 import { useBoard } from '../store.ts';
 import { useNow } from '../shared-clock.ts';
@@ -42,7 +43,7 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
     if (first === null || now - first >= RANGE_MS[range]) return undefined;
     return `measured over ${formatDuration(now - first)}`;
   };
-  const vantageViews = useBoard((s) => s.board?.vantages);
+  const nameOf = useVantageName();
 
   if (!check) {
     return (
@@ -62,7 +63,6 @@ export function CheckDetail({ id, params }: { id: string; params: URLSearchParam
   // Probed from several vantages: the strip and the availability mix all their probes, a path
   // problem's failures among them, so they say so (each vantage's own figures are in the matrix).
   const spread = check.vantages && check.vantages.length > 1 ? check.vantages.length : null;
-  const nameOf = (vantage: string | undefined): string => vantageName(vantageViews, vantage);
   // Said once, on the first of the three: the row of facts must stay one row on a wall.
   const dayNote =
     [spread !== null ? `all ${spread} vantages' probes` : null, covered('24h')].filter(Boolean).join(' · ') ||

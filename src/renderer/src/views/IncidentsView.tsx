@@ -5,7 +5,7 @@ import { IfAllowed } from '../components/SignIn.tsx';
 import { isSilenced, SilencedTag } from '../components/SilencedTag.tsx';
 import { formatDuration, formatTime } from '../format.ts';
 import { useQuery } from '../hooks/use-query.ts';
-import { useSeenFrom } from '../hooks/use-seen-from.ts';
+import { useSeenFrom } from '../hooks/use-vantage-names.ts';
 import { href } from '../route.ts';
 import { useBoard } from '../store.ts';
 import { useNow } from '../shared-clock.ts';

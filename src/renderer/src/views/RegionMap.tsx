@@ -336,13 +336,7 @@ export function RegionMap() {
             <g className="regions">
               {layout.regionNodes.map((r) => (
                 <g key={r.key} className="region-marker" data-testid={`map-region-${r.id}`} data-status={r.status}>
-                  {/* Drawn away from its place: a thin line and a dot say where the region really is. */}
-                  {r.at && (
-                    <>
-                      <line x1={r.at.x} y1={r.at.y} x2={r.x} y2={r.y} className="marker-leader" />
-                      <circle cx={r.at.x} cy={r.at.y} r={0.18 * rem} className="marker-origin" />
-                    </>
-                  )}
+                  {r.at && <MarkerLeader from={r.at} to={r} rem={rem} />}
                   <StatusShape status={r.status} x={r.x} y={r.y} r={(r.radius ? 0.7 : 0.9) * rem} />
                   {r.cluster && <circle cx={r.x} cy={r.y} r={1.3 * rem} className="cluster-ring" />}
                   <text
@@ -539,6 +533,24 @@ function itemBoxes(n: Node, labelled: boolean, rem: number): Box[] {
   return [marker, { left, top: baseline - 0.8 * rem, right: left + width, bottom: baseline + 0.25 * rem }];
 }
 
+/** A marker drawn away from its place (a region or an agent): a thin line and a dot say where it really is. */
+function MarkerLeader({
+  from,
+  to,
+  rem,
+}: {
+  from: { x: number; y: number };
+  to: { x: number; y: number };
+  rem: number;
+}) {
+  return (
+    <>
+      <line x1={from.x} y1={from.y} x2={to.x} y2={to.y} className="marker-leader" />
+      <circle cx={from.x} cy={from.y} r={0.18 * rem} className="marker-origin" />
+    </>
+  );
+}
+
 /** How far from its centre a region's marker reaches: its ring of components, or its own shape. */
 function regionReach(r: { radius?: number; cluster: boolean }, rem: number): number {
   return r.radius ? r.radius + 0.5 * rem : r.cluster ? 1.4 * rem : 1.1 * rem;
@@ -614,12 +626,7 @@ function VantageLayer({
             data-testid={`map-vantage-${v.id}`}
             data-online={v.online ? 'true' : 'false'}
           >
-            {origin && (
-              <>
-                <line x1={origin.x} y1={origin.y} x2={x} y2={y} className="marker-leader" />
-                <circle cx={origin.x} cy={origin.y} r={0.18 * rem} className="marker-origin" />
-              </>
-            )}
+            {origin && <MarkerLeader from={origin} to={{ x, y }} rem={rem} />}
             <path d={`M ${x} ${y - s} L ${x + s} ${y} L ${x} ${y + s} L ${x - s} ${y} Z`} />
             {label && (
               <text

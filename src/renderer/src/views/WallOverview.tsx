@@ -4,7 +4,8 @@ import { FailoverPanel } from '../components/FailoverPanel.tsx';
 import { IncidentSummary } from '../components/IncidentSummary.tsx';
 import { RoleTag, StatusBadge } from '../components/StatusBadge.tsx';
 import { useSize } from '../hooks/use-size.ts';
-import { formatDuration, vantageName } from '../format.ts';
+import { formatDuration } from '../format.ts';
+import { useVantageName } from '../hooks/use-vantage-names.ts';
 import { fitRegions, regionColumns, summariseRegions } from '../regions.ts';
 import { href } from '../route.ts';
 import { useBoard, useConfigChecks } from '../store.ts';
@@ -121,7 +122,7 @@ export function WallOverview({ wall }: { wall: boolean }) {
   const incidents = useBoard((s) => s.board?.incidents);
   const failovers = useBoard((s) => s.board?.failovers);
   const offline = useBoard((s) => s.board?.vantage.online === false);
-  const vantages = useBoard((s) => s.board?.vantages);
+  const vantageName = useVantageName();
   const now = useNow(1000);
   const summaries = useMemo(
     () => summariseRegions(regions ?? [], checks ?? [], components ?? []),
@@ -185,8 +186,7 @@ export function WallOverview({ wall }: { wall: boolean }) {
               {/* Not an outage, but a network one of the vantages has: which vantages cannot reach it. */}
               {s.paths > 0 && (
                 <span className="c-path" data-testid={`region-paths-${s.id || 'other'}`}>
-                  ◇ {s.paths} path problem{s.paths === 1 ? '' : 's'} ·{' '}
-                  {s.pathVantages.map((v) => vantageName(vantages, v)).join(', ')}
+                  ◇ {s.paths} path problem{s.paths === 1 ? '' : 's'} · {s.pathVantages.map(vantageName).join(', ')}
                 </span>
               )}
               {/* A zero is not news: it never wears an alarm colour. */}
