@@ -4,6 +4,8 @@ import type { Clock } from './clock.ts';
 export interface ChangeSink {
   changed(id: string): void;
   poke(): void;
+  /** What is pending goes now (an agent's sync applied), or as soon as the rate allows. */
+  flushNow(): void;
   remove(id: string): void;
   clear(): void;
   stop(): void;
@@ -13,6 +15,7 @@ export interface ChangeSink {
 export const NO_BOARD: ChangeSink = {
   changed: () => {},
   poke: () => {},
+  flushNow: () => {},
   remove: () => {},
   clear: () => {},
   stop: () => {},
@@ -21,11 +24,20 @@ export const NO_BOARD: ChangeSink = {
 /**
  * Collects the ids of changed checks and flushes them at most once per `intervalMs`,
  * so the UI gets a few batched messages per second however many probes finish.
+ *
+ * `flushNow` sends what is pending at once: an agent's sync carries a batch of results that
+ * already waited up to a sync interval at the agent, and holding them another `intervalMs` here
+ * would add to that wait; sent with the sync's answer, the centre's threads wake once for both.
+ * Still never sooner than an interval after the last delta (it goes then, not an interval after
+ * its first change): however many agents sync, the board gets at most 1000 / `intervalMs`
+ * deltas a second, as before.
  */
 export class ChangeBatcher implements ChangeSink {
   private pending = new Set<string>();
   private removed = new Set<string>();
   private timer: unknown = null;
+  private lastFlushAt = -Infinity;
+  private dueAt = Infinity;
   private readonly clock: Clock;
   private readonly intervalMs: number;
   private readonly flush: (changed: string[], removed: string[]) => void;
@@ -61,17 +73,36 @@ export class ChangeBatcher implements ChangeSink {
   stop(): void {
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
+    this.dueAt = Infinity;
+  }
+
+  flushNow(): void {
+    if (this.timer === null) return; // nothing pending
+    const at = Math.max(this.clock.now(), this.lastFlushAt + this.intervalMs);
+    if (at >= this.dueAt) return;
+    this.clock.clearTimeout(this.timer);
+    if (at <= this.clock.now()) this.send();
+    else this.schedule(at);
   }
 
   private arm(): void {
     if (this.timer !== null) return;
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = null;
-      const changed = [...this.pending];
-      const removed = [...this.removed];
-      this.pending = new Set();
-      this.removed = new Set();
-      this.flush(changed, removed);
-    }, this.intervalMs);
+    this.schedule(this.clock.now() + this.intervalMs);
+  }
+
+  private schedule(at: number): void {
+    this.dueAt = at;
+    this.timer = this.clock.setTimeout(() => this.send(), at - this.clock.now());
+  }
+
+  private send(): void {
+    this.timer = null;
+    this.dueAt = Infinity;
+    this.lastFlushAt = this.clock.now();
+    const changed = [...this.pending];
+    const removed = [...this.removed];
+    this.pending = new Set();
+    this.removed = new Set();
+    this.flush(changed, removed);
   }
 }

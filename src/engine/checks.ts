@@ -142,5 +142,6 @@ export function probeDetails(result: ProbeResult): ProbeDetails | undefined {
   if (result.headers) details.headers = result.headers;
   if (result.replication) details.replication = result.replication;
   if (result.prometheus) details.prometheus = result.prometheus;
-  return Object.keys(details).length > 0 ? details : undefined;
+  for (const _ in details) return details;
+  return undefined;
 }

@@ -47,7 +47,7 @@ import type { RpcRegistry } from './rpc.ts';
 import { Scheduler } from './scheduler.ts';
 import { INITIAL_STATE, isChanging, nextState, type CheckState } from './status.ts';
 import { VantageBook } from './vantages/book.ts';
-import { decideQuorum, type QuorumDecision } from './vantages/quorum.ts';
+import { decideQuorum, type QuorumDecision, type VantageVote } from './vantages/quorum.ts';
 
 export type ProbeFn = (check: ResolvedCheck, signal: AbortSignal) => Promise<ProbeResult>;
 
@@ -159,6 +159,8 @@ interface Observation {
   freshUntil: number;
   /** Its latest result that said something about the target. */
   last: ProbeResult | null;
+  /** Its vote, rewritten at each decision (decide() and quorum keep none). */
+  vote: VantageVote;
 }
 
 interface Tracked {
@@ -237,6 +239,8 @@ export class Engine {
   private readonly maintenanceAlarm: Alarm;
   /** Results from agents for checks they are not assigned (a stale agent config), counted. */
   private unassigned = 0;
+  /** decide()'s list of votes, emptied after each use. */
+  private readonly votes: VantageVote[] = [];
 
   /** Heartbeats received; heartbeat checks are "probed" by reading it. */
   readonly heartbeats: HeartbeatBook;
@@ -550,18 +554,26 @@ export class Engine {
 
   /** Decides the check's status from its vantages' views (the quorum); sets state and decision. */
   private decide(tracked: Tracked, now: number, latest: string | null): void {
-    const votes = [];
+    // The votes are the observations' own, rewritten in place: decideQuorum keeps none of them.
+    const votes = this.votes;
+    votes.length = 0;
     let staleAt = Infinity;
     for (const obs of tracked.obs.values()) {
       const eligible =
         obs.freshUntil > now && (this.book.online(obs.vantage) || this.book.isReference(tracked.check.id, obs.vantage));
       obs.view = obs.view.voting === eligible ? obs.view : { ...obs.view, voting: eligible };
-      votes.push({ vantage: obs.vantage, status: obs.state.status, eligible });
+      obs.vote.status = obs.state.status;
+      obs.vote.eligible = eligible;
+      votes.push(obs.vote);
       if (eligible && obs.freshUntil < staleAt) staleAt = obs.freshUntil;
     }
     tracked.staleAt = staleAt;
     const previous = tracked.state;
-    const decision = decideQuorum(tracked.check.quorumRule, tracked.check.missingVantage, votes, previous.status);
+    const decided = decideQuorum(tracked.check.quorumRule, tracked.check.missingVantage, votes, previous.status);
+    votes.length = 0;
+    // The same decision as before keeps its object: most results change no vote, and a check's
+    // decision lives until its next result (seconds), so a new one each time is old-generation garbage.
+    const decision = sameDecision(tracked.decision, decided) ? tracked.decision! : decided;
     tracked.decision = decision;
     const source = latest !== null ? tracked.obs.get(latest) : undefined;
     if (!tracked.multi && source && !decision.held) {
@@ -599,14 +611,24 @@ export class Engine {
     if (skipped > 0) view.skippedSlots = skipped;
     if (!tracked.multi || tracked.decision === null) return view;
     const d = tracked.decision;
-    const quorum: QuorumView = {
-      rule: describeQuorum(tracked.check.quorumRule, tracked.obs.size),
-      voters: d.voters,
-      of: tracked.obs.size,
-      failing: d.failing,
-      held: d.held,
-      pathProblem: d.pathProblem,
-    };
+    const was = tracked.view.quorum;
+    // Kept when the decision is (sameDecision keeps its object, failing list included).
+    const quorum: QuorumView =
+      was !== undefined &&
+      was.failing === d.failing &&
+      was.voters === d.voters &&
+      was.held === d.held &&
+      was.pathProblem === d.pathProblem &&
+      was.of === tracked.obs.size
+        ? was
+        : {
+            rule: was?.of === tracked.obs.size ? was.rule : describeQuorum(tracked.check.quorumRule, tracked.obs.size),
+            voters: d.voters,
+            of: tracked.obs.size,
+            failing: d.failing,
+            held: d.held,
+            pathProblem: d.pathProblem,
+          };
     const vantages: CheckVantageView[] = [];
     for (const obs of tracked.obs.values()) vantages.push(obs.view);
     view.vantages = vantages;
@@ -805,6 +827,8 @@ export class Engine {
       this.apply(tracked, result.vantage === vantageId ? result : { ...result, vantage: vantageId }, vantageId);
       applied++;
     }
+    // These results waited at the agent already: to the board with the sync's answer, not later.
+    if (applied > 0) this.batcher.flushNow();
     return applied;
   }
 
@@ -1054,6 +1078,7 @@ function observations(
       state,
       freshUntil: 0,
       last: null,
+      vote: { vantage, status: state.status, eligible: false },
       view: {
         vantage,
         status: state.status,
@@ -1079,6 +1104,16 @@ function pickStatic(view: CheckView): Partial<CheckView> {
   return { name, type, target, region, intervalMs, timeoutMs, degradedLatencyMs };
 }
 
+/** Whether two quorum decisions say the same (the failing vantages in the same order). */
+function sameDecision(a: QuorumDecision | null, b: QuorumDecision): boolean {
+  if (a === null) return false;
+  if (a.status !== b.status || a.voters !== b.voters || a.held !== b.held || a.pathProblem !== b.pathProblem)
+    return false;
+  if (a.failing.length !== b.failing.length) return false;
+  for (let i = 0; i < a.failing.length; i++) if (a.failing[i] !== b.failing[i]) return false;
+  return true;
+}
+
 /**
  * A multi-vantage check's latency: the median of the latest of its voting vantages that see it
  * up or degraded (the mean of the middle two for an even count), as the matrix shows them; null
@@ -1091,7 +1126,13 @@ function medianLatency(vantages: readonly CheckVantageView[]): number | null {
     if (v.voting && v.status !== 'down' && v.latencyMs !== null) latencies.push(v.latencyMs);
   }
   if (latencies.length === 0) return null;
-  latencies.sort((a, b) => a - b);
+  // An insertion sort: a handful of vantages, and Array.prototype.sort allocates a work copy.
+  for (let i = 1; i < latencies.length; i++) {
+    const x = latencies[i]!;
+    let j = i - 1;
+    for (; j >= 0 && latencies[j]! > x; j--) latencies[j + 1] = latencies[j]!;
+    latencies[j + 1] = x;
+  }
   const mid = latencies.length >> 1;
   return roundLatency(latencies.length % 2 === 1 ? latencies[mid]! : (latencies[mid - 1]! + latencies[mid]!) / 2);
 }

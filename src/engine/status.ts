@@ -26,7 +26,7 @@ export interface CheckState {
   /** Consecutive successes below the degraded latency. */
   consecutiveFast: number;
   /** With a fail window: times of the failures within it, the latest `maxFails` at most. */
-  recentFailures?: number[];
+  recentFailures?: readonly number[];
   /** With a fail window: while down, no success counts before this time. */
   outUntil?: number | null;
 }
@@ -61,6 +61,9 @@ export const INITIAL_STATE: CheckState = {
  *   success counts before that, a failure starts the period again, and the first success
  *   after it makes the check up (nginx's single trial request), with the window emptied.
  */
+/** Shared by every state without failures in a window (never written to: states are values). */
+const NO_FAILURES: readonly number[] = Object.freeze([]);
+
 export function nextState(prev: CheckState, result: ProbeResult, rules: StatusRules, now: number): CheckState {
   if (isObserverFault(result.errorClass)) return prev;
   const slow = isSlow(result, rules.degradedLatencyMs);
@@ -70,7 +73,7 @@ export function nextState(prev: CheckState, result: ProbeResult, rules: StatusRu
   const consecutiveFast = result.ok && !slow ? prev.consecutiveFast + 1 : 0;
 
   const window = rules.failWindow ?? null;
-  const recentFailures = window ? recentWithin(prev, result.ok, window, now) : [];
+  const recentFailures = window ? recentWithin(prev, result.ok, window, now) : NO_FAILURES;
   const downNow = window
     ? !result.ok && (recentFailures.length >= window.maxFails || prev.status === 'down')
     : consecutiveFailures >= rules.fall;
@@ -92,7 +95,7 @@ export function nextState(prev: CheckState, result: ProbeResult, rules: StatusRu
     consecutiveSuccesses,
     consecutiveSlow,
     consecutiveFast,
-    recentFailures: backUp ? [] : recentFailures,
+    recentFailures: backUp ? NO_FAILURES : recentFailures,
     outUntil: window && downNow ? now + window.failTimeoutMs : backUp ? null : (prev.outUntil ?? null),
   };
 }

@@ -34,3 +34,41 @@ describe('ChangeBatcher: a few deltas a second however many probes finish', () =
     expect(flushes).toHaveLength(1);
   });
 });
+
+describe("ChangeBatcher.flushNow: an agent sync's results go with its answer", () => {
+  it('sends what is pending at once when no delta went out within an interval', async () => {
+    const { clock, flushes, b } = batcher();
+    b.changed('a');
+    await clock.advance(40);
+    b.flushNow();
+    expect(flushes).toEqual([{ at: 1_000_040, changed: ['a'], removed: [] }]);
+    // The timer it replaced does not fire a second, empty delta.
+    await clock.advance(1_000);
+    expect(flushes).toHaveLength(1);
+  });
+
+  it('does nothing when nothing is pending', async () => {
+    const { clock, flushes, b } = batcher();
+    b.flushNow();
+    await clock.advance(1_000);
+    expect(flushes).toEqual([]);
+  });
+
+  it('keeps at most one delta an interval: too soon after the last, it goes an interval after it', async () => {
+    const { clock, flushes, b } = batcher();
+    b.changed('a');
+    b.flushNow();
+    await clock.advance(100);
+    b.changed('b');
+    b.flushNow();
+    expect(flushes).toHaveLength(1);
+    await clock.advance(149);
+    expect(flushes).toHaveLength(1);
+    await clock.advance(1);
+    // 250 ms after the first delta, not 250 ms after 'b' changed.
+    expect(flushes).toEqual([
+      { at: 1_000_000, changed: ['a'], removed: [] },
+      { at: 1_000_250, changed: ['b'], removed: [] },
+    ]);
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/engine/config/parse.ts';
 import { Engine, type CheckUpdate, type QuorumChange } from '../../../src/engine/engine.ts';
 import type { AgentLinkView, ProbeResult } from '../../../src/shared/model.ts';
+import type { BoardMessage } from '../../../src/shared/protocol.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 
 const CONFIG = `
@@ -218,5 +219,40 @@ describe('engine: an agent clock far ahead', () => {
     }
     expect(r.view('api').vantages!.find((v) => v.vantage === 'tyo')!.voting).toBe(false);
     await r.engine.stop();
+  });
+});
+
+describe("engine: an agent's sync goes to the board with its answer", () => {
+  it('sends the delta as the sync is applied, and still at most one delta per 250 ms', async () => {
+    const clock = new FakeClock(1_800_000_000_000);
+    const messages: BoardMessage[] = [];
+    const engine = new Engine({
+      clock,
+      emit: (m) => messages.push(m),
+      probe: async (check) => result(check.id, true, clock.now()),
+    });
+    const outcome = parseConfigText(CONFIG, 'vantages.yaml');
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues));
+    engine.applyConfig(outcome.config, 'vantages.yaml');
+    await clock.advance(10_000);
+    const deltas = () => messages.filter((m) => m.kind === 'delta');
+    const touched = (m: BoardMessage | undefined) =>
+      m?.kind === 'delta' ? [...m.checks.map((c) => c.id), ...m.patches.map((p) => p.id)] : [];
+    const before = deltas().length;
+    engine.setAgentLink('sg', link(clock), { online: true, reason: null });
+    engine.ingest('sg', [result('api', false, clock.now())]);
+    // No timer waited for: the delta is out before the sync's answer is.
+    expect(deltas()).toHaveLength(before + 1);
+    expect(touched(deltas().at(-1))).toContain('api');
+    await clock.advance(100);
+    engine.setAgentLink('tyo', link(clock), { online: true, reason: null });
+    engine.ingest('tyo', [result('api', false, clock.now())]);
+    expect(deltas()).toHaveLength(before + 1);
+    await clock.advance(149);
+    expect(deltas()).toHaveLength(before + 1);
+    await clock.advance(1);
+    expect(deltas()).toHaveLength(before + 2);
+    expect(touched(deltas().at(-1))).toContain('api');
+    await engine.stop();
   });
 });
