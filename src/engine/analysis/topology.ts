@@ -177,7 +177,7 @@ export class Topology {
     };
     const affected = this.componentsOfCheck.get(checkId) ?? NO_COMPONENTS;
     const before = affected.length === 0 ? null : new Map(affected.map((id) => [id, viewKey(id)]));
-    if (result.ok) check.headers = result.headers ?? {};
+    if (result.ok) check.headers = result.headers ?? NO_HEADERS;
     if (check.type === 'prometheus') check.series = result.prometheus?.series.filter((x) => x.failing) ?? [];
     const daysLeft = (result.tls as { daysLeft?: unknown } | undefined)?.daysLeft;
     if (typeof daysLeft === 'number' && Number.isFinite(daysLeft)) check.daysLeft = daysLeft;
@@ -313,7 +313,8 @@ export class Topology {
     if (!k) return;
     k.multi = quorum.multi;
     k.held = quorum.held;
-    k.failing = [...quorum.failing];
+    // Copied only when it changed: this runs on every result, and most change nothing.
+    if (!sameList(k.failing, quorum.failing)) k.failing = [...quorum.failing];
   }
 
   /** Whether every check of the subject is probed only from this machine (its vantage decides alone). */
@@ -393,4 +394,13 @@ export class Topology {
     const c = this.components.get(componentId);
     return c ? { role: c.role, impactedBy: c.impactedBy } : null;
   }
+}
+
+/** The headers of a result that reported none (shared: never written to). */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

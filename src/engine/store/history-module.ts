@@ -129,7 +129,15 @@ export class HistoryModule<Store extends HistoryBackend = StoreClient> implement
     const id = update.check.id;
     const last = this.written.get(id);
     if (last && last.status === update.own.status && update.now - last.at < STATE_EVERY_MS) {
-      this.held.set(id, { own: update.own, view: update.view, result, now: update.now });
+      const held = this.held.get(id);
+      // Rewritten in place: a new entry per result would live until the next (seconds) and
+      // die in the old generation.
+      if (held) {
+        held.own = update.own;
+        held.view = update.view;
+        held.result = result;
+        held.now = update.now;
+      } else this.held.set(id, { own: update.own, view: update.view, result, now: update.now });
       return;
     }
     this.written.set(id, { at: update.now, status: update.own.status });
