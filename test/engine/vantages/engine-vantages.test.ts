@@ -48,9 +48,10 @@ function rig() {
   ]);
   const updates: CheckUpdate[] = [];
   const changes: QuorumChange[] = [];
+  const messages: BoardMessage[] = [];
   const engine = new Engine({
     clock,
-    emit: () => {},
+    emit: (m) => messages.push(m),
     probe: async (check) => result(check.id, local.get(check.id) ?? true, clock.now()),
   });
   engine.use({
@@ -69,7 +70,7 @@ function rig() {
     );
   };
   const view = (id: string) => engine.snapshot().checks.find((c) => c.id === id)!;
-  return { clock, engine, local, sync, view, updates, changes };
+  return { clock, engine, local, sync, view, updates, changes, messages };
 }
 
 /** Ten seconds on, then one sync from each agent: what sg and tyo see of api (and sg of its gateway). */
@@ -224,16 +225,7 @@ describe('engine: an agent clock far ahead', () => {
 
 describe("engine: an agent's sync goes to the board with its answer", () => {
   it('sends the delta as the sync is applied, and still at most one delta per 250 ms', async () => {
-    const clock = new FakeClock(1_800_000_000_000);
-    const messages: BoardMessage[] = [];
-    const engine = new Engine({
-      clock,
-      emit: (m) => messages.push(m),
-      probe: async (check) => result(check.id, true, clock.now()),
-    });
-    const outcome = parseConfigText(CONFIG, 'vantages.yaml');
-    if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues));
-    engine.applyConfig(outcome.config, 'vantages.yaml');
+    const { clock, engine, messages } = rig();
     await clock.advance(10_000);
     const deltas = () => messages.filter((m) => m.kind === 'delta');
     const touched = (m: BoardMessage | undefined) =>
