@@ -172,6 +172,8 @@ interface Tracked {
   obs: Map<string, Observation>;
   /** Probed from more than this machine: the view carries the matrix and the quorum. */
   multi: boolean;
+  /** Its quorum rule as the board words it ("majority of 3"), made once per config. */
+  quorumText: string;
   decision: QuorumDecision | null;
   /**
    * No voting vantage's data goes stale before this (at most the earliest such `freshUntil`):
@@ -330,6 +332,7 @@ export class Engine {
         old.obs = observations(check, old.obs, old.state);
         old.staleAt = -Infinity;
         old.multi = isMulti(check, config.vantage.id);
+        old.quorumText = describeQuorum(check.quorumRule, old.obs.size);
         if (!hasInstances(check)) old.instances = new Map();
         next.set(check.id, old);
       } else {
@@ -338,12 +341,14 @@ export class Engine {
         const state = restored?.state ?? INITIAL_STATE;
         const answer = restored?.view.details?.prometheus;
         const seenAt = restored?.view.lastProbeAt;
+        const obs = observations(check, null, state);
         next.set(check.id, {
           check,
           state,
           view: restored?.view ?? initialView(check),
-          obs: observations(check, null, state),
+          obs,
           multi: isMulti(check, config.vantage.id),
+          quorumText: describeQuorum(check.quorumRule, obs.size),
           decision: null,
           staleAt: -Infinity,
           instances:
@@ -612,17 +617,19 @@ export class Engine {
     if (!tracked.multi || tracked.decision === null) return view;
     const d = tracked.decision;
     const was = tracked.view.quorum;
-    // Kept when the decision is (sameDecision keeps its object, failing list included).
+    // Kept when the decision is (sameDecision keeps its object, failing list included) and the
+    // rule too (a reload may change it and nothing else).
     const quorum: QuorumView =
       was !== undefined &&
       was.failing === d.failing &&
       was.voters === d.voters &&
       was.held === d.held &&
       was.pathProblem === d.pathProblem &&
-      was.of === tracked.obs.size
+      was.of === tracked.obs.size &&
+      was.rule === tracked.quorumText
         ? was
         : {
-            rule: was?.of === tracked.obs.size ? was.rule : describeQuorum(tracked.check.quorumRule, tracked.obs.size),
+            rule: tracked.quorumText,
             voters: d.voters,
             of: tracked.obs.size,
             failing: d.failing,

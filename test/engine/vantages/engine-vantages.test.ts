@@ -248,3 +248,16 @@ describe("engine: an agent's sync goes to the board with its answer", () => {
     await engine.stop();
   });
 });
+
+describe('engine: a reload that changes only the quorum rule', () => {
+  it('shows the new rule at once, with the same votes and decision', async () => {
+    const r = rig();
+    await agentsSee(r, { sg: true, tyo: true });
+    expect(r.view('api').quorum!.rule).toBe('majority of 3');
+    const outcome = parseConfigText(CONFIG.replace('quorum: majority', 'quorum: { k_of_n: 2 }'), 'vantages.yaml');
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome.issues));
+    r.engine.applyConfig(outcome.config, 'vantages.yaml');
+    expect(r.view('api').quorum).toMatchObject({ rule: '2 of 3', voters: 3, held: false });
+    await r.engine.stop();
+  });
+});
