@@ -61,10 +61,10 @@ export const DEFAULT_BUFFER_MAX_AGE_MS = 24 * 3_600_000;
 /**
  * A result waits up to this long at the agent; the centre sends a sync's results to the board as
  * it applies them (`ChangeBatcher.flushNow`), so together well under the second the board
- * promises (docs/BENCHMARKS.md, bench:vantages: result to board p99 about 0.7 s). It was 350 ms
- * while the centre held a sync's results for its next 250 ms delta; with them sent at once, 500
- * ms keeps about the same p99 with 30 % fewer syncs, each costing the agent and the centre a
- * request.
+ * promises (docs/BENCHMARKS.md, bench:vantages: result to board p99 about 0.75 s). It was 350 ms
+ * while the centre held a sync's results for its next 250 ms delta (p99 about 0.6 s); with them
+ * sent at once, 500 ms gives about 0.75 s with 30 % fewer syncs, each costing the agent and the
+ * centre a request.
  */
 export const DEFAULT_SYNC_INTERVAL_MS = 500;
 /** This many results waiting send a sync before the interval is up. */

@@ -42,6 +42,9 @@ export const INITIAL_STATE: CheckState = {
   outUntil: null,
 };
 
+/** Shared by every state without failures in a window (never written to: states are values). */
+const NO_FAILURES: readonly number[] = Object.freeze([]);
+
 /**
  * The status rules, as a pure function of (state, result, time).
  *
@@ -61,9 +64,6 @@ export const INITIAL_STATE: CheckState = {
  *   success counts before that, a failure starts the period again, and the first success
  *   after it makes the check up (nginx's single trial request), with the window emptied.
  */
-/** Shared by every state without failures in a window (never written to: states are values). */
-const NO_FAILURES: readonly number[] = Object.freeze([]);
-
 export function nextState(prev: CheckState, result: ProbeResult, rules: StatusRules, now: number): CheckState {
   if (isObserverFault(result.errorClass)) return prev;
   const slow = isSlow(result, rules.degradedLatencyMs);
