@@ -47,7 +47,7 @@ import type { RpcRegistry } from './rpc.ts';
 import { Scheduler } from './scheduler.ts';
 import { INITIAL_STATE, isChanging, nextState, type CheckState } from './status.ts';
 import { VantageBook } from './vantages/book.ts';
-import { decideQuorum, type QuorumDecision, type VantageVote } from './vantages/quorum.ts';
+import { decideQuorum, sameDecision, type QuorumDecision, type VantageVote } from './vantages/quorum.ts';
 
 export type ProbeFn = (check: ResolvedCheck, signal: AbortSignal) => Promise<ProbeResult>;
 
@@ -172,9 +172,9 @@ interface Tracked {
   obs: Map<string, Observation>;
   /** Probed from more than this machine: the view carries the matrix and the quorum. */
   multi: boolean;
-  /** Its quorum rule as the board words it ("majority of 3"), made once per config. */
-  quorumText: string;
   decision: QuorumDecision | null;
+  /** The board's view of `decision`, made when the decision or the config changes (null until then). */
+  quorumView: QuorumView | null;
   /**
    * No voting vantage's data goes stale before this (at most the earliest such `freshUntil`):
    * the sweep passes the check by until then. -Infinity when not known (looked at next sweep).
@@ -332,7 +332,8 @@ export class Engine {
         old.obs = observations(check, old.obs, old.state);
         old.staleAt = -Infinity;
         old.multi = isMulti(check, config.vantage.id);
-        old.quorumText = describeQuorum(check.quorumRule, old.obs.size);
+        // The rule or the vantages may have changed: the quorum's view is made again.
+        old.quorumView = null;
         if (!hasInstances(check)) old.instances = new Map();
         next.set(check.id, old);
       } else {
@@ -341,15 +342,14 @@ export class Engine {
         const state = restored?.state ?? INITIAL_STATE;
         const answer = restored?.view.details?.prometheus;
         const seenAt = restored?.view.lastProbeAt;
-        const obs = observations(check, null, state);
         next.set(check.id, {
           check,
           state,
           view: restored?.view ?? initialView(check),
-          obs,
+          obs: observations(check, null, state),
           multi: isMulti(check, config.vantage.id),
-          quorumText: describeQuorum(check.quorumRule, obs.size),
           decision: null,
+          quorumView: null,
           staleAt: -Infinity,
           instances:
             hasInstances(check) && answer && seenAt != null
@@ -579,6 +579,7 @@ export class Engine {
     // The same decision as before keeps its object: most results change no vote, and a check's
     // decision lives until its next result (seconds), so a new one each time is old-generation garbage.
     const decision = sameDecision(tracked.decision, decided) ? tracked.decision! : decided;
+    if (decision !== tracked.decision) tracked.quorumView = null;
     tracked.decision = decision;
     const source = latest !== null ? tracked.obs.get(latest) : undefined;
     if (!tracked.multi && source && !decision.held) {
@@ -616,33 +617,23 @@ export class Engine {
     if (skipped > 0) view.skippedSlots = skipped;
     if (!tracked.multi || tracked.decision === null) return view;
     const d = tracked.decision;
-    const was = tracked.view.quorum;
-    // Kept when the decision is (sameDecision keeps its object, failing list included) and the
-    // rule too (a reload may change it and nothing else).
-    const quorum: QuorumView =
-      was !== undefined &&
-      was.failing === d.failing &&
-      was.voters === d.voters &&
-      was.held === d.held &&
-      was.pathProblem === d.pathProblem &&
-      was.of === tracked.obs.size &&
-      was.rule === tracked.quorumText
-        ? was
-        : {
-            rule: tracked.quorumText,
-            voters: d.voters,
-            of: tracked.obs.size,
-            failing: d.failing,
-            held: d.held,
-            pathProblem: d.pathProblem,
-          };
+    // Made once per decision: most results leave it as it was, and a view kept is one fewer
+    // object living until the next result.
+    tracked.quorumView ??= {
+      rule: describeQuorum(tracked.check.quorumRule, tracked.obs.size),
+      voters: d.voters,
+      of: tracked.obs.size,
+      failing: d.failing,
+      held: d.held,
+      pathProblem: d.pathProblem,
+    };
     const vantages: CheckVantageView[] = [];
     for (const obs of tracked.obs.values()) vantages.push(obs.view);
     view.vantages = vantages;
     // The median of the vantages' latest, not whichever answered last (a check slow from one far
     // vantage would show that vantage's time one result in n).
     view.latencyMs = medianLatency(vantages) ?? view.latencyMs;
-    view.quorum = quorum;
+    view.quorum = tracked.quorumView;
     return view;
   }
 
@@ -1109,16 +1100,6 @@ function withoutRestored(view: CheckView): CheckView {
 function pickStatic(view: CheckView): Partial<CheckView> {
   const { name, type, target, region, intervalMs, timeoutMs, degradedLatencyMs } = view;
   return { name, type, target, region, intervalMs, timeoutMs, degradedLatencyMs };
-}
-
-/** Whether two quorum decisions say the same (the failing vantages in the same order). */
-function sameDecision(a: QuorumDecision | null, b: QuorumDecision): boolean {
-  if (a === null) return false;
-  if (a.status !== b.status || a.voters !== b.voters || a.held !== b.held || a.pathProblem !== b.pathProblem)
-    return false;
-  if (a.failing.length !== b.failing.length) return false;
-  for (let i = 0; i < a.failing.length; i++) if (a.failing[i] !== b.failing[i]) return false;
-  return true;
 }
 
 /**

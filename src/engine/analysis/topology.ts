@@ -20,6 +20,7 @@ import { componentStatus } from './component-status.ts';
 import { INITIAL_FLAP, recordFlapState, type FlapState, type FlapThresholds } from './flap.ts';
 import { analyseImpact, blastRadius } from './impact.ts';
 import { vantageState } from './vantage.ts';
+import { sameVantages } from '../vantages/quorum.ts';
 import { headerMeets } from '../probes/http-expect.ts';
 import type { BackupInUseConfig } from '../../shared/config/backup-in-use.ts';
 
@@ -314,7 +315,7 @@ export class Topology {
     k.multi = quorum.multi;
     k.held = quorum.held;
     // Copied only when it changed: this runs on every result, and most change nothing.
-    if (!sameList(k.failing, quorum.failing)) k.failing = [...quorum.failing];
+    if (!sameVantages(k.failing, quorum.failing)) k.failing = [...quorum.failing];
   }
 
   /** Whether every check of the subject is probed only from this machine (its vantage decides alone). */
@@ -398,9 +399,3 @@ export class Topology {
 
 /** The headers of a result that reported none (shared: never written to). */
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

@@ -4,6 +4,7 @@
  * made automatic by the topology). Every change is written to the repository before the
  * caller publishes it. Time always comes in as an argument.
  */
+import { describeSeenBy } from '../../shared/seen-by.ts';
 import type { ActorRef } from '../../shared/actor.ts';
 import type { IncidentEvent, IncidentView, Severity } from '../../shared/model.ts';
 import type { AlertInstance, AlertTransition } from '../alerting/evaluate.ts';
@@ -210,7 +211,7 @@ export class IncidentBook {
     const impactedNote = view.impacted.length > 0 ? `; blast radius: ${view.impacted.map((i) => i.id).join(', ')}` : '';
     const seenNote =
       seenBy.length > 1 || topology.checksOf(root).some((id) => !topology.localOnly({ kind: 'check', id }))
-        ? `; seen from ${seenBy.length} vantage${seenBy.length === 1 ? '' : 's'}: ${seenBy.map((v) => topology.vantageName(v)).join(', ')}`
+        ? `; seen from ${describeSeenBy(seenBy.map((v) => topology.vantageName(v)))}`
         : '';
     const timeline: IncidentEvent[] = [
       {

@@ -84,3 +84,22 @@ export function decideQuorum(
   const status: Status = meets(rule, down, voters) ? 'down' : meets(rule, down + degraded, voters) ? 'degraded' : 'up';
   return { status, voters, failing, held: false, pathProblem: status !== 'down' && failing.length > 0 };
 }
+
+/** Whether two lists of vantage ids are the same, in the same order. */
+export function sameVantages(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether two decisions say the same: a caller keeps its older object, and what is built from it. */
+export function sameDecision(a: QuorumDecision | null, b: QuorumDecision): boolean {
+  return (
+    a !== null &&
+    a.status === b.status &&
+    a.voters === b.voters &&
+    a.held === b.held &&
+    a.pathProblem === b.pathProblem &&
+    sameVantages(a.failing, b.failing)
+  );
+}

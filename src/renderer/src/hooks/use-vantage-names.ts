@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { describeSeenBy } from '../../../shared/seen-by.ts';
 import { vantageName } from '../format.ts';
 import { useBoard } from '../store.ts';
 
@@ -30,5 +31,5 @@ export function useSeenFrom(seenBy: readonly string[] | undefined): string | nul
   const name = useVantageName();
   const localId = useBoard((s) => s.board?.vantage.id);
   if (!seenBy || seenBy.length === 0 || (seenBy.length === 1 && seenBy[0] === localId)) return null;
-  return `${seenBy.length} vantage${seenBy.length === 1 ? '' : 's'}: ${seenBy.map(name).join(', ')}`;
+  return describeSeenBy(seenBy.map(name));
 }
