@@ -37,6 +37,7 @@ Commands:
   serve   [--config FILE] [--host 127.0.0.1] [--port 8080] [--token TOKEN] [--data-dir DIR]
           [--allowed-host NAME]... [--max-connections 512]
           [--metrics-token-env NAME | --metrics-basic-auth-env NAME] [--tls-cert FILE --tls-key FILE]
+          [--agent-port PORT [--agent-host HOST]]
           Run the engine and serve the board to browsers. Without --config, runs the
           built-in demo lab (Hong Kong primary, Singapore backup) on loopback.
           Actions (acknowledge, failover) need the token (--token, KNOCKON_TOKEN, or a
@@ -53,6 +54,9 @@ Commands:
           With an auth: section in the config, people sign in (README, Users and sign-in);
           without one, binding to anything but loopback is refused. --tls-cert/--tls-key
           serve HTTPS (PEM files, read again when they change; session cookies get Secure).
+          --agent-port serves probe agents' syncs on a port of their own, read by the
+          engine's thread (cheaper for many agents; the board's port still takes them), on
+          --agent-host (default: --host), with the same TLS files; nothing else is served there.
   hash-password
           Read a password from stdin and print its scrypt hash for auth.users[].password_hash.
   check   --config FILE --once [--json]
@@ -120,6 +124,8 @@ async function serve(args: string[]): Promise<number> {
       'metrics-basic-auth-env': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      'agent-port': { type: 'string' },
+      'agent-host': { type: 'string' },
     },
   });
   const metricsAuth = metricsAuthFrom(values['metrics-token-env'], values['metrics-basic-auth-env']);
@@ -144,6 +150,15 @@ async function serve(args: string[]): Promise<number> {
   }
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
     err('--tls-cert and --tls-key: give both (PEM files), or neither');
+    return 2;
+  }
+  const agentPort = values['agent-port'] === undefined ? null : Number(values['agent-port']);
+  if (agentPort !== null && (!/^\d+$/.test(values['agent-port']!) || agentPort > 65535)) {
+    err(`--agent-port: expected a port number 0-65535, got "${values['agent-port']}"`);
+    return 2;
+  }
+  if (values['agent-host'] !== undefined && agentPort === null) {
+    err('--agent-host: give --agent-port too (the port agents sync on)');
     return 2;
   }
   const tlsFiles =
@@ -182,6 +197,8 @@ async function serve(args: string[]): Promise<number> {
     demoConfigText: lab?.configText ?? null,
     dataDir,
     log: logLine,
+    agentPort:
+      agentPort === null ? null : { host: values['agent-host'] ?? values.host, port: agentPort, tls: tlsFiles },
   });
   let authSetup: AuthSetup;
   try {
@@ -198,6 +215,19 @@ async function serve(args: string[]): Promise<number> {
     return EXIT_BAD_CONFIG;
   }
   host.start();
+  let agentsUrl: string | null = null;
+  if (agentPort !== null) {
+    try {
+      agentsUrl = await host.agentPortUrl();
+    } catch {
+      // The worker has logged why (the address in use, the engine not starting).
+      err('knockon serve: the agent port did not open, so the centre does not start');
+      authSetup.close();
+      await host.stop();
+      await lab?.stop();
+      return 1;
+    }
+  }
   const board = await startBoardServer({
     ...authSetup.options,
     staticDir: rendererDir,
@@ -238,6 +268,10 @@ async function serve(args: string[]): Promise<number> {
     await host.stop();
     await lab?.stop();
   });
+  if (agentsUrl !== null) {
+    logLine('info', `agents sync on ${agentsUrl} (the agent port; the board's port takes them too)`);
+    out(`Knockon agents: ${agentsUrl}`);
+  }
   out(`Knockon board: ${board.url}`);
   return new Promise(() => {});
 }

@@ -40,6 +40,11 @@ export interface EngineHostOptions {
    * at least 1 MiB.
    */
   deferredBytes?: number;
+  /**
+   * The agent door on a port of its own, served by the worker (src/server/agent-port.ts). Port 0
+   * takes a free port at the first start and keeps it across restarts of the worker.
+   */
+  agentPort?: { host: string; port: number; tls: { certFile: string; keyFile: string } | null } | null;
 }
 
 const MIN_DEFERRED_BYTES = 1024 * 1024;
@@ -69,12 +74,15 @@ export class EngineHost {
   private snapshotChars = 0;
   private stateRequest: { worker: Worker; id: number } | null = null;
   private resets = 0;
-  private readonly options: EngineHostOptions;
+  private options: EngineHostOptions;
   private stopping = false;
   private restarts = 0;
   private exits = 0;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
   private snapshotWaiters: (() => void)[] = [];
+  /** The agent port as the worker last reported it; waiters until the first report. */
+  private agentPortReport: { url: string | null; error: string | null } | null = null;
+  private agentPortWaiters: (() => void)[] = [];
   private nextRequestId = 1;
   private readonly pending = new Map<
     number,
@@ -119,6 +127,28 @@ export class EngineHost {
   ready(): Promise<void> {
     if (this.board.started()) return Promise.resolve();
     return new Promise((resolve) => this.snapshotWaiters.push(resolve));
+  }
+
+  /**
+   * Where the agent port listens (its URL, port 0 resolved), once the worker has opened it;
+   * rejects with the reason when it could not. Only with the `agentPort` option.
+   */
+  async agentPortUrl(): Promise<string> {
+    if (!this.options.agentPort) throw new Error('no agent port was asked for');
+    if (!this.agentPortReport) await new Promise<void>((resolve) => this.agentPortWaiters.push(resolve));
+    const report = this.agentPortReport!;
+    if (report.url === null) throw new Error(report.error ?? 'the agent port did not open');
+    return report.url;
+  }
+
+  private agentPortOpened(event: Extract<EngineEvent, { kind: 'agent-port' }>): void {
+    this.agentPortReport = { url: event.url, error: event.error };
+    // A worker that restarts binds the same port again, not another free one.
+    const port = event.url === null ? NaN : Number(new URL(event.url).port);
+    if (this.options.agentPort && Number.isInteger(port) && port > 0) {
+      this.options = { ...this.options, agentPort: { ...this.options.agentPort, port } };
+    }
+    for (const resolve of this.agentPortWaiters.splice(0)) resolve();
   }
 
   /** Every board message as an object (parsed once for all such listeners, only while there are any). */
@@ -251,6 +281,7 @@ export class EngineHost {
       if (event.kind === 'stopped') return;
       if (event.kind === 'response') return this.settle(event.id, event);
       if (event.kind === 'board-state') return this.boardState(worker, event);
+      if (event.kind === 'agent-port') return this.agentPortOpened(event);
       this.boardMessage(worker, event);
     });
     worker.on('error', (error) => log('error', `engine worker failed: ${error.stack ?? String(error)}`));
@@ -273,6 +304,7 @@ export class EngineHost {
       configPath: this.options.configPath,
       demoConfigText: this.options.demoConfigText ?? null,
       dataDir: this.options.dataDir ?? null,
+      agentPort: this.options.agentPort ?? null,
     } satisfies EngineCommand);
   }
 }

@@ -14,6 +14,10 @@ import { Engine } from './engine.ts';
 import { installModules } from './modules.ts';
 import { RpcRegistry } from './rpc.ts';
 import { runStoreThread, storeThreadData } from './store/store-thread.ts';
+import { startAgentPort } from '../server/agent-port.ts';
+import type { Listening } from '../server/http-basics.ts';
+import { AGENT_CALLER } from '../server/identity.ts';
+import type { AgentSyncOutcome } from '../shared/rpc.ts';
 
 // This file is also the history store thread's entry (one file to bundle for both threads): as
 // that thread it runs only the store, which exits the thread itself when the engine closes it.
@@ -61,9 +65,47 @@ setInterval(() => {
   }
 }, 60_000).unref();
 let unwatch: (() => void) | null = null;
+let agentPort: Listening | null = null;
 
-async function start(command: Extract<EngineCommand, { kind: 'start' }>): Promise<void> {
+type StartCommand = Extract<EngineCommand, { kind: 'start' }>;
+
+async function start(command: StartCommand): Promise<void> {
   await installModules({ engine, rpc, dataDir: command.dataDir, log, storeEntry: storeEntry() });
+  await loadConfig(command);
+  if (command.agentPort) await openAgentPort(command.agentPort);
+}
+
+/**
+ * The agent door on a port of its own, on this thread: a sync is read, applied and answered here,
+ * without a message to the host and back (src/server/agent-port.ts). The host hears where it
+ * listens, or why it could not.
+ */
+async function openAgentPort(options: NonNullable<StartCommand['agentPort']>): Promise<void> {
+  try {
+    agentPort = await startAgentPort({
+      host: options.host,
+      port: options.port,
+      ...(options.tls
+        ? {
+            tls: {
+              ...options.tls,
+              onReload: ({ ok, message }: { ok: boolean; message: string }) =>
+                log(ok ? 'info' : 'error', `agent port: ${message}`),
+            },
+          }
+        : {}),
+      call: (params) => rpc.dispatch('agent.sync', params, AGENT_CALLER) as Promise<AgentSyncOutcome>,
+    });
+    send({ v: 1, seq: ++logSeq, kind: 'agent-port', url: agentPort.url, error: null });
+  } catch (error) {
+    const where = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+    const message = `the agent port could not listen on ${where}: ${error instanceof Error ? error.message : String(error)}`;
+    log('error', message);
+    send({ v: 1, seq: ++logSeq, kind: 'agent-port', url: null, error: message.slice(0, 2_000) });
+  }
+}
+
+async function loadConfig(command: StartCommand): Promise<void> {
   // Edits from the board are written to the file; the watcher below applies them.
   new ConfigEditor(command.configPath, log).register(rpc);
   if (command.configPath === null) {
@@ -92,7 +134,19 @@ port.on('message', (message: unknown) => {
   const command = parsed.data;
   switch (command.kind) {
     case 'start':
-      start(command).catch((error: unknown) => log('error', String(error)));
+      start(command).catch((error: unknown) => {
+        log('error', String(error));
+        // Whoever waits for the agent port hears that it will not come.
+        if (command.agentPort && !agentPort) {
+          send({
+            v: 1,
+            seq: ++logSeq,
+            kind: 'agent-port',
+            url: null,
+            error: `the engine did not start: ${String(error)}`.slice(0, 2_000),
+          });
+        }
+      });
       break;
     case 'request':
       rpc.dispatch(command.method, command.params, command.actor).then(
@@ -116,11 +170,14 @@ port.on('message', (message: unknown) => {
     }
     case 'stop':
       unwatch?.();
-      // Modules flush what they hold (history, incidents) before the worker reports stopped.
-      void engine.stop().finally(() => {
-        send({ v: 1, seq: ++logSeq, kind: 'stopped' });
-        port.close();
-      });
+      // Modules flush what they hold (history, incidents) before the worker reports stopped;
+      // no sync is taken meanwhile (an agent resends what was not acknowledged).
+      void (agentPort?.close() ?? Promise.resolve())
+        .then(() => engine.stop())
+        .finally(() => {
+          send({ v: 1, seq: ++logSeq, kind: 'stopped' });
+          port.close();
+        });
       break;
   }
 });

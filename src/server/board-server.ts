@@ -3,12 +3,12 @@
  * Server-Sent Events. Binds to loopback unless told otherwise.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { hostname, networkInterfaces } from 'node:os';
+import { agentDoor } from './agent-door.ts';
+import { HttpError, jsonReply, listenHttp, readBody, SECURITY_HEADERS } from './http-basics.ts';
 import { MetricsExporter } from './metrics.ts';
-import { AGENT_SYNC_PATH, MAX_AGENT_BODY_BYTES } from '../shared/agent-protocol.ts';
+import { AGENT_SYNC_PATH } from '../shared/agent-protocol.ts';
 import { AUTH_ME_PATH, type AuthMe } from '../shared/auth-api.ts';
 import type { BoardSnapshot } from '../shared/model.ts';
 import { PROTOCOL_VERSION, type BoardMessage, type BoardText } from '../shared/protocol.ts';
@@ -36,7 +36,9 @@ import {
   type Identifier,
 } from './identity.ts';
 import { readStatic } from './static-files.ts';
-import { readTlsPair, watchTlsPair, type TlsFiles } from './tls-files.ts';
+import type { TlsFiles } from './tls-files.ts';
+
+export { CSP } from './http-basics.ts';
 
 export interface BoardSource {
   current(): BoardSnapshot | null;
@@ -133,32 +135,6 @@ const MAX_BODY_BYTES = 64 * 1024;
 /** Where Alertmanager's webhook_configs point. */
 export const ALERTMANAGER_WEBHOOK_PATH = '/api/alertmanager/webhook';
 
-/** A request's body, at most `limit` bytes: beyond it, 413 and the connection closed. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    if (Number(req.headers['content-length'] ?? 0) > limit) {
-      reject(new HttpError(413, `request body over ${limit} bytes`, true));
-      return;
-    }
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        // Answered, then closed: the rest of the body is never read or kept.
-        req.off('data', onData);
-        chunks.length = 0;
-        reject(new HttpError(413, `request body over ${limit} bytes`, true));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   const body = await readBody(req, MAX_BODY_BYTES);
   try {
@@ -168,11 +144,6 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** Agent syncs read or waiting for the engine at once: bodies may be 8 MiB, so memory stays bounded. */
-const MAX_AGENT_SYNCS_IN_FLIGHT = 16;
-/** Agent tokens are far shorter (the contract's bound). */
-const MAX_AGENT_TOKEN_CHARS = 512;
-
 /** Parsed at the door with the method's schema: the engine never sees what the contract refuses. */
 function parsedParams<M extends RpcMethod>(method: M, params: unknown): RpcParams<M> {
   const parsed = parseRpcParams(method, params);
@@ -180,44 +151,9 @@ function parsedParams<M extends RpcMethod>(method: M, params: unknown): RpcParam
   return parsed.params;
 }
 
-/** Answers a door's request with JSON (the agent's and Alertmanager's doors). */
-function jsonReply(res: ServerResponse) {
-  return (status: number, body: unknown, headers: Record<string, string> = {}) => {
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'cache-control': 'no-store',
-      ...SECURITY_HEADERS,
-      ...headers,
-    });
-    res.end(JSON.stringify(body));
-  };
-}
-
-class HttpError extends Error {
-  readonly status: number;
-  /** Close the connection after answering (a body left unread). */
-  readonly close: boolean;
-  constructor(status: number, message: string, close = false) {
-    super(message);
-    this.status = status;
-    this.close = close;
-  }
-}
-
 function tokenMatches(header: string | undefined, token: string): boolean {
   return secretMatches(bearerToken(header), token);
 }
-
-export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-  "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
-
-const SECURITY_HEADERS = {
-  'content-security-policy': CSP,
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-};
 
 const KEEPALIVE_MS = 15_000;
 const KEEPALIVE_FRAME = Buffer.from(': keepalive\n\n');
@@ -235,14 +171,7 @@ const DEFAULT_MAX_CONNECTIONS = 512;
 const DEFAULT_MAX_CLIENTS = 200;
 const DEFAULT_MAX_PER_ADDRESS = 8;
 const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
-const MAX_KEEP_ALIVE_MS = 5_000;
-const REQUEST_TIMEOUT_MS = 30_000;
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
-
-const CLIENT_ERROR_STATUS: Record<string, string> = {
-  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
-  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
-};
 
 export interface RunningBoardServer {
   server: Server;
@@ -305,63 +234,8 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
   }, KEEPALIVE_MS);
   keepalive.unref();
 
-  let agentSyncs = 0;
-  /**
-   * The agent door. Agents call the centre by whatever public name it has, so the Host check
-   * (which keeps a rebound DNS name from reading the board in a browser) does not apply: every
-   * request here is authenticated by its own agent token, checked in the engine before the body
-   * is parsed, and a browser, which always sends Origin with a POST, is refused outright.
-   */
-  const agentSync = async (req: IncomingMessage, res: ServerResponse) => {
-    const reply = jsonReply(res);
-    if (req.method !== 'POST') return reply(405, { error: 'agents sync with POST' }, { allow: 'POST' });
-    if (req.headers.origin !== undefined) {
-      return reply(403, { error: 'the agent door does not answer browsers' }, { connection: 'close' });
-    }
-    const token = bearerToken(req.headers.authorization);
-    if (token === null || token.length > MAX_AGENT_TOKEN_CHARS) {
-      return reply(
-        401,
-        { error: 'agents need their token: Authorization: Bearer <agent token>' },
-        { 'www-authenticate': 'Bearer', connection: 'close' },
-      );
-    }
-    if (!/^application\/json(\s*;|$)/i.test(req.headers['content-type'] ?? '')) {
-      return reply(415, { error: 'the sync body is JSON: content-type: application/json' }, { connection: 'close' });
-    }
-    if (agentSyncs >= MAX_AGENT_SYNCS_IN_FLIGHT) {
-      return reply(503, { error: 'too many agent syncs at once; retry' }, { 'retry-after': '1', connection: 'close' });
-    }
-    agentSyncs++;
-    try {
-      let body: Buffer;
-      try {
-        body = await readBody(req, MAX_AGENT_BODY_BYTES);
-      } catch (error) {
-        const status = error instanceof HttpError ? error.status : 400;
-        return reply(
-          status,
-          { error: error instanceof Error ? error.message : String(error) },
-          { connection: 'close' },
-        );
-      }
-      let outcome: { status: number; body: unknown };
-      try {
-        outcome = await source.request(
-          'agent.sync',
-          { token, body: body.toString('utf8'), from: String(req.socket.remoteAddress ?? 'unknown').slice(0, 200) },
-          AGENT_CALLER,
-        );
-      } catch (error) {
-        // The engine is restarting or busy: nothing was acknowledged, the agent sends it again.
-        const message = error instanceof Error ? error.message : String(error);
-        return reply(503, { error: `the centre's engine did not answer: ${message}` }, { 'retry-after': '1' });
-      }
-      reply(outcome.status, outcome.body);
-    } finally {
-      agentSyncs--;
-    }
-  };
+  // The agent door, beside the board (agent-door.ts): the sync goes to the engine as an RPC.
+  const agentSync = agentDoor((params) => source.request('agent.sync', params, AGENT_CALLER));
 
   /**
    * Alertmanager's webhook (webhook_configs url: <board>/api/alertmanager/webhook). Like the
@@ -645,50 +519,6 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
     res.end(req.method === 'HEAD' ? undefined : file.body);
   };
 
-  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  const tlsPair = options.tls ? await readTlsPair(options.tls) : null;
-  const create = (
-    tlsPair ? (opts: object, listener: never) => createHttpsServer({ ...opts, ...tlsPair }, listener) : createServer
-  ) as typeof createServer;
-  const server = create(
-    // Bounded so connections to the board can never take the descriptors probes need. Node's
-    // headersTimeout runs from the moment a connection opens, so it also closes a socket that
-    // never sends a byte; once a request is complete (an event stream's is at once) it no
-    // longer applies. requestTimeout bounds a body sent slowly.
-    {
-      headersTimeout: idleTimeoutMs,
-      requestTimeout: Math.max(REQUEST_TIMEOUT_MS, idleTimeoutMs),
-      keepAliveTimeout: Math.min(MAX_KEEP_ALIVE_MS, idleTimeoutMs),
-      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(idleTimeoutMs / 4))),
-    },
-    (req, res) => {
-      handle(req, res).catch(() => {
-        if (!res.headersSent) res.writeHead(500).end();
-        else res.destroy();
-      });
-    },
-  );
-  server.maxConnections = maxConnections;
-  const tls = options.tls;
-  const stopWatchingTls = tls
-    ? watchTlsPair(
-        tls,
-        (pair) => {
-          (server as HttpsServer).setSecureContext(pair);
-          tls.onReload?.({ ok: true, message: `TLS certificate ${tls.certFile} reloaded` });
-        },
-        (message) => tls.onReload?.({ ok: false, message: `${message}; still serving the previous certificate` }),
-      )
-    : () => {};
-  server.on('connection', (socket: Socket) => socket.on('error', () => {}));
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? '400 Bad Request';
-    // Destroyed once written, not just ended: a peer that never reads would hold a half-closed
-    // socket, and its descriptor, for good.
-    if (socket.writable) {
-      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, () => socket.destroy());
-    } else socket.destroy();
-  });
   const host = options.host ?? '127.0.0.1';
   const bound = hostNameOf(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
   if (bound) allowed.add(bound);
@@ -699,26 +529,26 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
       for (const i of list ?? []) allowed.add(i.family === 'IPv6' ? `[${i.address.toLowerCase()}]` : i.address);
     }
   }
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8080, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const listening = await listenHttp(
+    {
+      host,
+      port: options.port ?? 8080,
+      idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      maxConnections,
+      ...(options.tls ? { tls: options.tls } : {}),
+    },
+    handle,
+  );
   return {
-    server,
-    url: `${tlsPair ? 'https' : 'http'}://${shownHost}:${address.port}/`,
+    server: listening.server,
+    url: listening.url,
     close: async () => {
       unsubscribe();
-      stopWatchingTls();
       clearInterval(keepalive);
       stopWatchingRevocations();
       for (const res of clients.keys()) res.end();
       clients.clear();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // After close() stops accepting: a socket still sending headers would otherwise hold it open.
-      server.closeAllConnections();
-      await closed;
+      await listening.close();
     },
   };
 }

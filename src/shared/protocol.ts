@@ -92,6 +92,18 @@ export const EngineCommandSchema = z.discriminatedUnion('kind', [
     configPath: z.string().max(MAX_PATH).nullable(),
     demoConfigText: z.string().nullable(),
     dataDir: z.string().max(MAX_PATH).nullable(),
+    /**
+     * Serve the agent door on a port of its own, from the engine's thread (src/server/agent-port.ts);
+     * absent or null: agents sync through the board's port only.
+     */
+    agentPort: z
+      .object({
+        host: z.string().min(1).max(255),
+        port: z.int().min(0).max(65_535),
+        tls: z.object({ certFile: z.string().max(MAX_PATH), keyFile: z.string().max(MAX_PATH) }).nullable(),
+      })
+      .nullable()
+      .optional(),
   }),
   z.object({
     v: z.literal(1),
@@ -137,6 +149,14 @@ const BoardStateSchema = z.object({
   id: z.int(),
   text: z.string().nullable(),
 });
+/** Where the worker's agent port listens (`url`), or why it could not (`error`); after each start. */
+const AgentPortSchema = z.object({
+  v: lifecycle,
+  seq,
+  kind: z.literal('agent-port'),
+  url: z.string().max(300).nullable(),
+  error: z.string().max(2_000).nullable(),
+});
 /**
  * A board message as the engine worker sends it: serialised once, in the worker, to the JSON
  * text every SSE client is sent as it is. `seq` and `board` are the message's own seq and kind,
@@ -177,6 +197,7 @@ const EngineEventSchema = z.discriminatedUnion('kind', [
   ResponseSchema,
   StoppedSchema,
   BoardStateSchema,
+  AgentPortSchema,
 ]);
 export type EngineEvent = z.infer<typeof EngineEventSchema>;
 

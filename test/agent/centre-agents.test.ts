@@ -105,6 +105,9 @@ alerts:
 `,
     agents: [{ vantage: 'sg', token: SG_TOKEN, args: ['--sync-interval', '200ms'] }],
     startAgents: false,
+    // The agents sync on the centre's agent port (served by its engine thread); the raw syncs
+    // below go through the board's port, so both doors are taken by real processes here.
+    agentPort: true,
   });
   sg = lab.agents.get('sg')!;
 }, 60_000);
@@ -128,6 +131,10 @@ describe('centre and agents as processes', () => {
     await Promise.all([sg.up(), tyo.up()]);
     await tyo.waitForLine(/assignment \w+: probing 2 checks/, 'its assignment');
     await sg.waitForLine(/assignment \w+: probing 2 checks/, 'its assignment');
+    // Through the agent port, a port of its own that serves no board.
+    expect(lab.centre.agentsUrl).not.toBe(lab.centre.url);
+    expect(sg.spec.args).toContain(lab.centre.agentsUrl);
+    expect((await fetch(lab.centre.agentsUrl + '/api/snapshot')).status).toBe(404);
   });
 
   it('shows results from every vantage on the board: the per-vantage matrix and the links', async () => {

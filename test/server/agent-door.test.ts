@@ -1,14 +1,17 @@
 /**
- * The board server's agent door (POST /api/agent/v1/sync) on real sockets, with a stand-in
- * engine: what reaches the engine, what is refused at the door, and which of the board's
- * checks apply to agents.
+ * The agent door (POST /api/agent/v1/sync) on real sockets, with a stand-in engine, as the board
+ * server serves it and as the agent port (`knockon serve --agent-port`) serves it alone: what
+ * reaches the engine, what is refused at the door, and which of the board's checks apply to
+ * agents.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBoardServer, type BoardSource, type RunningBoardServer } from '../../src/server/board-server.ts';
+import { startAgentPort } from '../../src/server/agent-port.ts';
+import { startBoardServer, type BoardSource } from '../../src/server/board-server.ts';
+import { AGENT_CALLER } from '../../src/server/identity.ts';
 import { AGENT_SYNC_PATH, MAX_AGENT_BODY_BYTES } from '../../src/shared/agent-protocol.ts';
 import type { RpcParams } from '../../src/shared/rpc.ts';
 import { emptyBoard } from '../support/board.ts';
@@ -60,13 +63,23 @@ function send(
 
 const agentHeaders = { authorization: 'Bearer kna_the-agent', 'content-type': 'application/json' };
 
-describe('the agent door', () => {
+const servers = {
+  'the board server': (dir: string) => startBoardServer({ source, staticDir: dir, port: 0, token: 'board-token' }),
+  'the agent port': () =>
+    startAgentPort({
+      host: '127.0.0.1',
+      port: 0,
+      call: (params) => source.request('agent.sync', params, AGENT_CALLER),
+    }),
+};
+
+describe.each(Object.keys(servers) as (keyof typeof servers)[])('the agent door on %s', (kind) => {
   let dir: string;
-  let server: RunningBoardServer;
+  let server: { url: string; close(): Promise<void> };
   let port: number;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'knockon-agent-door-'));
-    server = await startBoardServer({ source, staticDir: dir, port: 0, token: 'board-token' });
+    server = await servers[kind](dir);
     port = Number(new URL(server.url).port);
   });
   afterAll(async () => {
@@ -146,10 +159,24 @@ describe('the agent door', () => {
     expect((await send(port, { headers: agentHeaders, body: '{}' })).status).toBe(200);
   });
 
-  it('keeps the board behind its own checks: agent tokens do not open actions, foreign hosts still get 421', async () => {
-    expect(
-      (await send(port, { path: '/api/snapshot', method: 'GET', headers: { host: 'centre.noc.example' } })).status,
-    ).toBe(421);
-    expect((await send(port, { path: '/api/action/agent.sync', headers: agentHeaders, body: '{}' })).status).toBe(404);
+  // The door's token opens nothing else: behind the board's own checks there, and alone on the agent port.
+  it('opens nothing but the door: the board keeps its checks (421, 404); the agent port serves no board', async () => {
+    calls.length = 0;
+    if (kind === 'the board server') {
+      expect(
+        (await send(port, { path: '/api/snapshot', method: 'GET', headers: { host: 'centre.noc.example' } })).status,
+      ).toBe(421);
+      expect((await send(port, { path: '/api/action/agent.sync', headers: agentHeaders, body: '{}' })).status).toBe(
+        404,
+      );
+    } else {
+      for (const path of ['/', '/api/snapshot', '/api/events', '/api/action/agent.sync', '/metrics']) {
+        const res = await send(port, { path, method: 'GET', headers: { authorization: 'Bearer board-token' } });
+        expect(res.status, path).toBe(404);
+        expect(JSON.parse(res.body).error).toMatch(/serves \/api\/agent\/v1\/sync only/);
+      }
+      expect((await send(port, { path: '/healthz', method: 'GET' })).body).toBe('ok\n');
+    }
+    expect(calls).toEqual([]);
   });
 });

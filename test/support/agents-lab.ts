@@ -139,6 +139,8 @@ export interface CentreOptions {
   /** Bind address (default 127.0.0.1). */
   host?: string;
   wrap?: string[];
+  /** Serve agents on the centre's agent port (`--agent-port`), and point the agents at it. */
+  agentPort?: boolean;
 }
 
 export class LabCentre extends LabProcess {
@@ -146,6 +148,10 @@ export class LabCentre extends LabProcess {
   readonly configPath: string;
   port = 0;
   url = '';
+  /** The agent port's URL (with `agentPort`), else the board's: where agents sync. */
+  agentsUrl = '';
+  private readonly agentPort: boolean;
+  private agentPortNumber = 0;
 
   constructor(dir: string, options: CentreOptions) {
     const dataDir = join(dir, 'centre');
@@ -169,6 +175,7 @@ export class LabCentre extends LabProcess {
     });
     this.dataDir = dataDir;
     this.configPath = configPath;
+    this.agentPort = options.agentPort ?? false;
   }
 
   /** The history database the centre writes. */
@@ -180,12 +187,21 @@ export class LabCentre extends LabProcess {
   async up(): Promise<void> {
     const from = this.lines.length;
     const portArgs = ['--port', String(this.port)];
-    const base = this.spec.args.filter((_, i, all) => all[i] !== '--port' && all[i - 1] !== '--port');
+    if (this.agentPort) portArgs.push('--agent-port', String(this.agentPortNumber));
+    const ours = new Set(['--port', '--agent-port']);
+    const base = this.spec.args.filter((_, i, all) => !ours.has(all[i]!) && !ours.has(all[i - 1]!));
     this.spec.args = [...base, ...portArgs];
     this.start();
     const [, url] = await this.waitForLine(/Knockon board: (http:\/\/\S+)/, 'the board URL', 20_000, from);
     this.url = url!.replace(/\/$/, '');
     this.port = Number(new URL(this.url).port);
+    this.agentsUrl = this.url;
+    if (this.agentPort) {
+      // Printed before the board's line: there already.
+      const [, agents] = await this.waitForLine(/Knockon agents: (http:\/\/\S+)/, 'the agent port', 1_000, from);
+      this.agentsUrl = agents!.replace(/\/$/, '');
+      this.agentPortNumber = Number(new URL(this.agentsUrl).port);
+    }
     await this.waitForLine(/config loaded from/, 'the config loaded', 20_000, from);
   }
 
@@ -304,7 +320,7 @@ export async function startAgentsLab(options: AgentsLabOptions): Promise<AgentsL
     centre,
     agents,
     addAgent: (spec) => {
-      const agent = new LabAgent(dir, () => centre.url, spec);
+      const agent = new LabAgent(dir, () => centre.agentsUrl, spec);
       agents.set(spec.vantage, agent);
       return agent;
     },
