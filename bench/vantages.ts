@@ -29,7 +29,9 @@
  * their default when unset), BENCH_NO_LOCAL=1 (skip the local run), BENCH_NO_BOARD=1 (no board
  * client; no delay figures), BENCH_CENTRE_NODE_OPTIONS (NODE_OPTIONS for the centre only, e.g.
  * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it), BENCH_AGENT_NODE_OPTIONS (the same for the
- * agents, e.g. "--max-semi-space-size=8"), BENCH_CAPTURE=FILE (the board stream's messages, one JSON
+ * agents, e.g. "--max-semi-space-size=8"), BENCH_AGENT_DOOR (port: the agents sync on the centre's
+ * agent port, `knockon serve --agent-port`, the default; board: through the board's port, as
+ * before the agent port existed), BENCH_CAPTURE=FILE (the board stream's messages, one JSON
  * text a line, to the window's 80th delta: the input of bench/board-path.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -57,6 +59,8 @@ const WITH_BOARD = env.BENCH_NO_BOARD !== '1';
 const CENTRE_NODE_OPTIONS = env.BENCH_CENTRE_NODE_OPTIONS ?? '';
 const AGENT_NODE_OPTIONS = env.BENCH_AGENT_NODE_OPTIONS ?? '';
 const CAPTURE = env.BENCH_CAPTURE;
+const AGENT_DOOR = env.BENCH_AGENT_DOOR ?? 'port';
+if (AGENT_DOOR !== 'port' && AGENT_DOOR !== 'board') throw new Error('BENCH_AGENT_DOOR: port or board');
 const VANTAGES = ['a1', 'a2', 'a3'] as const;
 const FARM_PORTS = 8;
 const CLK_TCK = 100;
@@ -449,6 +453,7 @@ async function startLab(ports: number[], withAgents: boolean): Promise<AgentsLab
   const lab = await startAgentsLab({
     config: configText(ports, withAgents),
     env: { NODE_OPTIONS: CENTRE_NODE_OPTIONS },
+    agentPort: withAgents && AGENT_DOOR === 'port',
     agents: withAgents
       ? VANTAGES.map((vantage) => ({
           vantage,
@@ -578,6 +583,7 @@ async function scenario(name: 'quiet' | 'loaded', ports: number[], farmPid: numb
       vantages: [...VANTAGES],
       interval_ms: INTERVAL_MS,
       sync_interval: SYNC_INTERVAL ?? 'default',
+      agent_door: AGENT_DOOR,
       ...(AGENT_NODE_OPTIONS ? { agent_node_options: AGENT_NODE_OPTIONS } : {}),
       window_s: round(outcome.elapsedS),
       centre_results: ingested,

@@ -6,7 +6,8 @@
  * - `agent`: `knockon agent-health --data-dir <the agent's data dir>` (its status file is fresh:
  *   at most KNOCKON_HEALTH_MAX_AGE old, 90s by default, three of the agent's status intervals
  *   and then some);
- * - `serve`: `GET /healthz` on the board's port answers 200;
+ * - `serve`: `GET /healthz` on the board's port answers 200, and on the agent port too when
+ *   `--agent-port` is given;
  * - anything else (`check`, `demo`, `agent-token`): nothing to watch, healthy.
  * Exit 0 healthy, 1 not (the reason on stderr), as HEALTHCHECK expects.
  *
@@ -61,9 +62,8 @@ function agentHealthy(args: string[]): number {
   return run.status === 0 ? 0 : 1;
 }
 
-async function boardHealthy(args: string[]): Promise<number> {
-  const port = flag(args, 'port') ?? '8080';
-  const bound = flag(args, 'host') ?? '127.0.0.1';
+/** GET /healthz on a port of a `serve` bound to `bound`; 0 when it answers 200. */
+async function answers(bound: string, port: string): Promise<number> {
   // On every interface, loopback reaches it; on one address, only that address does.
   const host = bound === '0.0.0.0' ? '127.0.0.1' : bound === '::' || bound === '[::]' ? '[::1]' : bound;
   const url = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}/healthz`;
@@ -79,6 +79,14 @@ async function boardHealthy(args: string[]): Promise<number> {
     process.stderr.write(`unhealthy: ${url}: ${error instanceof Error ? error.message : String(error)}${cause}\n`);
   }
   return 1;
+}
+
+/** The board's port, and the agent port when there is one (agents cannot sync without it). */
+async function boardHealthy(args: string[]): Promise<number> {
+  const host = flag(args, 'host') ?? '127.0.0.1';
+  if ((await answers(host, flag(args, 'port') ?? '8080')) !== 0) return 1;
+  const agentPort = flag(args, 'agent-port');
+  return agentPort === undefined ? 0 : answers(flag(args, 'agent-host') ?? host, agentPort);
 }
 
 async function main(): Promise<number> {

@@ -201,7 +201,7 @@ describe('deployment recipes', () => {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'knockon-deploy-'));
     const args = compose.services['agent-sg']!.command.map((a) =>
-      a === 'http://centre:8080' ? `http://127.0.0.1:${port}` : a === '/data' ? dir : a,
+      a === 'http://centre:8081' ? `http://127.0.0.1:${port}` : a === '/data' ? dir : a,
     );
     const agent = await startKnockon(
       args,
@@ -220,7 +220,9 @@ describe('deployment recipes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'knockon-deploy-centre-'));
     writeFileSync(join(dir, 'knockon.yaml'), 'checks:\n  - { id: here, type: tcp, host: 127.0.0.1, port: 9 }\n');
     const port = String(await freePort());
+    const agentPort = String(await freePort());
     // Loopback rather than every interface; the rest as the image runs it.
+    expect(cmd).toContain('8081');
     const args = cmd.map((a) =>
       a === '/etc/knockon/knockon.yaml'
         ? join(dir, 'knockon.yaml')
@@ -228,9 +230,11 @@ describe('deployment recipes', () => {
           ? dir
           : a === '8080'
             ? port
-            : a === '0.0.0.0'
-              ? '127.0.0.1'
-              : a,
+            : a === '8081'
+              ? agentPort
+              : a === '0.0.0.0'
+                ? '127.0.0.1'
+                : a,
     );
     const centre = await startKnockon(args, { KNOCKON_TOKEN: 'deploy-test-board-token' }, /Knockon board: http/);
     try {
@@ -239,6 +243,8 @@ describe('deployment recipes', () => {
         code: 0,
         output: expect.stringContaining(`:${port}/healthz answered 200`),
       });
+      // The agent port, which the image's command opens, is asked too.
+      expect(health.output).toContain(`:${agentPort}/healthz answered 200`);
     } finally {
       await centre.stop();
     }
