@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import type { ResourceLimits } from 'node:worker_threads';
 
 /**
@@ -9,3 +10,36 @@ import type { ResourceLimits } from 'node:worker_threads';
  * limit is a ceiling on live data, far above what the engine holds.
  */
 export const ENGINE_RESOURCE_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 24, maxOldGenerationSizeMb: 1024 };
+
+/**
+ * How much the old generation may grow past what the last full collection kept before V8 starts
+ * the next one, in percent. V8 sizes that step by how fast the collector is against how fast the
+ * program allocates: for an engine that is idle most of the time it judges collections cheap and
+ * keeps the step near 27 %, so a centre with 600 results a second (about 1.3 MB promoted a
+ * second over a 46 MB live heap) ran a full collection every 10 s, each marking the whole heap:
+ * about 30 ms on the engine's thread and as much again on V8's helper threads, a fifth of the
+ * centre's CPU. At 100 % it runs one every 35 s or so, for at most about 45 MB more heap
+ * (docs/BENCHMARKS.md, "The old generation's growth step"). The same holds for the agents and a
+ * local engine, which run the same engine. KNOCKON_HEAP_GROWING_PERCENT overrides it (an integer
+ * from 0, V8's own choice, to 400).
+ */
+export const HEAP_GROWING_PERCENT = 100;
+
+let tuned = false;
+
+/**
+ * Sets V8's heap growing step for this process, once (the flag is process-wide and read at each
+ * collection, so it applies to every thread's heap, those started before too). Returns the
+ * percentage set, or null when V8 is left to choose; throws on a malformed override.
+ */
+export function tuneHeapGrowth(env: NodeJS.ProcessEnv = process.env): number | null {
+  const given = env.KNOCKON_HEAP_GROWING_PERCENT;
+  const percent = given === undefined || given === '' ? HEAP_GROWING_PERCENT : Number(given);
+  if (!Number.isInteger(percent) || percent < 0 || percent > 400) {
+    throw new Error(`KNOCKON_HEAP_GROWING_PERCENT: expected a whole number from 0 to 400, got "${given}"`);
+  }
+  if (percent === 0) return null;
+  if (!tuned) setFlagsFromString(`--heap-growing-percent=${percent}`);
+  tuned = true;
+  return percent;
+}
