@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgentPort } from '../../src/server/agent-port.ts';
 import { startBoardServer, type BoardSource, type RunningBoardServer } from '../../src/server/board-server.ts';
+import { AGENT_SYNC_PATH } from '../../src/shared/agent-protocol.ts';
 import { hashPassword } from '../../src/server/auth/passwords.ts';
 import { setupAuth, type AuthSetup } from '../../src/server/auth/setup.ts';
 import { authSchema } from '../../src/shared/config/auth.ts';
@@ -95,6 +97,46 @@ describe('the board over TLS', () => {
     expect(login.status).toBe(200);
     expect(login.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
     await dispatcher.close();
+  });
+
+  it("serves the agent port over the board's TLS files: an agent's sync over HTTPS, plain HTTP refused", async () => {
+    const synced: string[] = [];
+    const agents = await startAgentPort({
+      host: '127.0.0.1',
+      port: 0,
+      tls: { certFile: join(dir, 'board.crt'), keyFile: join(dir, 'board.key') },
+      call: async ({ body }) => {
+        synced.push(body);
+        return { status: 200, body: { v: 2, ack: 1 } };
+      },
+    });
+    const dispatcher = new Agent({ connect: { ca } });
+    try {
+      expect(agents.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+      const res = await undiciFetch(new URL(AGENT_SYNC_PATH, agents.url), {
+        dispatcher,
+        method: 'POST',
+        headers: { authorization: 'Bearer kna_over-tls', 'content-type': 'application/json' },
+        body: '{"v":2}',
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ v: 2, ack: 1 });
+      expect(synced).toEqual(['{"v":2}']);
+      // Plain HTTP to the TLS port gets no answer from the door.
+      const plain = await fetch(agents.url.replace('https:', 'http:') + AGENT_SYNC_PATH.slice(1), {
+        method: 'POST',
+        headers: { authorization: 'Bearer kna_over-tls', 'content-type': 'application/json' },
+        body: '{}',
+      }).then(
+        (r) => r.status,
+        () => 'refused',
+      );
+      expect(plain).not.toBe(200);
+      expect(synced).toHaveLength(1);
+    } finally {
+      await dispatcher.close();
+      await agents.close();
+    }
   });
 
   it('serves a renewed certificate without a restart, and keeps the old one when the new pair is broken', async () => {
