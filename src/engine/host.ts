@@ -147,6 +147,9 @@ export class EngineHost {
   }
 
   private agentPortOpened(event: Extract<EngineEvent, { kind: 'agent-port' }>): void {
+    // The first report is the caller's to announce (agentPortUrl); one after a worker restart is said here.
+    if (this.agentPortReport && event.url !== null)
+      this.options.log?.('info', `the agent port is open again on ${event.url}`);
     this.agentPortReport = { url: event.url, error: event.error };
     // A worker that restarts binds the same port again, not another free one.
     const port = event.url === null ? NaN : Number(new URL(event.url).port);
