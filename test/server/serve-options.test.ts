@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { lstat, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +51,36 @@ describe('knockon serve: board options', () => {
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a malformed --agent-port, an --agent-host without one, and an agent port already taken', async () => {
+    const bad = await serveUntilExit(['--config', configPath, '--agent-port', '80a']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--agent-port: expected a port number 0-65535, got "80a"');
+    const alone = await serveUntilExit(['--config', configPath, '--agent-host', '0.0.0.0']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('--agent-host: give --agent-port too');
+    // The port is this test's own listener: the centre says which address and does not start.
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const busy = await serveUntilExit([
+        '--config',
+        configPath,
+        '--port',
+        '0',
+        '--data-dir',
+        dir,
+        '--agent-port',
+        String(port),
+      ]);
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toContain(`the agent port could not listen on 127.0.0.1:${port}: listen EADDRINUSE`);
+      expect(busy.stderr).toContain('the agent port did not open, so the centre does not start');
+    } finally {
+      taken.close();
+    }
   });
 
   it('refuses an --allowed-host that is not a host name, before starting anything', async () => {
