@@ -70,6 +70,16 @@ export default tseslint.config(
     ),
   },
   {
+    // The server sits on the engine, not under it: only the worker's entry, which serves the
+    // agent port from the engine's thread, may import it (src/server/agent-port.ts).
+    files: ['src/engine/**/*.ts'],
+    ignores: ['src/engine/worker.ts'],
+    rules: restrict(
+      ['electron', 'react', 'react-dom', '**/main/*', '**/renderer/**', '**/server/**'],
+      'The engine runs without Electron or React, and imports no server code (the worker entry alone serves the agent port).',
+    ),
+  },
+  {
     files: ['src/renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
     rules: restrict(

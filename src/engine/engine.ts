@@ -645,13 +645,8 @@ export class Engine {
     const before = tracked.decision;
     const previous = tracked.state;
     this.decide(tracked, now, null);
-    const after = tracked.decision!;
-    const same =
-      before !== null &&
-      before.status === after.status &&
-      before.voters === after.voters &&
-      before.held === after.held &&
-      before.failing.join() === after.failing.join();
+    // decide() keeps the decision's object when it says the same (sameDecision).
+    const same = before === tracked.decision;
     tracked.view = this.decidedView(tracked);
     if (same || !tell) return;
     this.batcher.changed(tracked.check.id);

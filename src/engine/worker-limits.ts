@@ -25,11 +25,10 @@ export const ENGINE_RESOURCE_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb
  */
 export const HEAP_GROWING_PERCENT = 100;
 
-let tuned = false;
-
 /**
- * Sets V8's heap growing step for this process, once (the flag is process-wide and read at each
- * collection, so it applies to every thread's heap, those started before too). Returns the
+ * Sets V8's heap growing step for this process (the flag is process-wide and read at each
+ * collection, so it applies to every thread's heap, those started before too; setting it again
+ * is harmless). Returns the
  * percentage set, or null when V8 is left to choose; throws on a malformed override.
  */
 export function tuneHeapGrowth(env: NodeJS.ProcessEnv = process.env): number | null {
@@ -39,7 +38,6 @@ export function tuneHeapGrowth(env: NodeJS.ProcessEnv = process.env): number | n
     throw new Error(`KNOCKON_HEAP_GROWING_PERCENT: expected a whole number from 0 to 400, got "${given}"`);
   }
   if (percent === 0) return null;
-  if (!tuned) setFlagsFromString(`--heap-growing-percent=${percent}`);
-  tuned = true;
+  setFlagsFromString(`--heap-growing-percent=${percent}`);
   return percent;
 }

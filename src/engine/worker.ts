@@ -14,9 +14,9 @@ import { Engine } from './engine.ts';
 import { installModules } from './modules.ts';
 import { RpcRegistry } from './rpc.ts';
 import { runStoreThread, storeThreadData } from './store/store-thread.ts';
-import { startAgentPort } from '../server/agent-port.ts';
-import type { Listening } from '../server/http-basics.ts';
-import { AGENT_CALLER } from '../server/identity.ts';
+// The one import of the headless server's code in the engine (lint keeps it to this entry): the
+// agent port is an entry point of its own, served from this thread.
+import { startAgentPort, type AgentPort } from '../server/agent-port.ts';
 import type { AgentSyncOutcome } from '../shared/rpc.ts';
 
 // This file is also the history store thread's entry (one file to bundle for both threads): as
@@ -65,7 +65,7 @@ setInterval(() => {
   }
 }, 60_000).unref();
 let unwatch: (() => void) | null = null;
-let agentPort: Listening | null = null;
+let agentPort: AgentPort | null = null;
 
 type StartCommand = Extract<EngineCommand, { kind: 'start' }>;
 
@@ -94,7 +94,7 @@ async function openAgentPort(options: NonNullable<StartCommand['agentPort']>): P
             },
           }
         : {}),
-      call: (params) => rpc.dispatch('agent.sync', params, AGENT_CALLER) as Promise<AgentSyncOutcome>,
+      call: (params, actor) => rpc.dispatch('agent.sync', params, actor) as Promise<AgentSyncOutcome>,
     });
     send({ v: 1, seq: ++logSeq, kind: 'agent-port', url: agentPort.url, error: null });
   } catch (error) {

@@ -7,17 +7,21 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_AGENT_BODY_BYTES } from '../shared/agent-protocol.ts';
+import type { Actor } from '../shared/actor.ts';
 import type { AgentSyncOutcome, RpcParams } from '../shared/rpc.ts';
 import { HttpError, jsonReply, readBody } from './http-basics.ts';
-import { bearerToken } from './identity.ts';
+import { AGENT_CALLER, bearerToken } from './identity.ts';
 
 /** Agent syncs read or waiting for the engine at once: bodies may be 8 MiB, so memory stays bounded. */
 const MAX_AGENT_SYNCS_IN_FLIGHT = 16;
 /** Agent tokens are far shorter (the contract's bound). */
 const MAX_AGENT_TOKEN_CHARS = 512;
 
-/** Hands a sync to the engine (`agent.sync`); throws when the engine cannot answer now. */
-export type AgentSyncCall = (params: RpcParams<'agent.sync'>) => Promise<AgentSyncOutcome>;
+/**
+ * Hands a sync to the engine (`agent.sync`) as `actor` (the door's caller, AGENT_CALLER: identity
+ * comes from the entry point); throws when the engine cannot answer now.
+ */
+export type AgentSyncCall = (params: RpcParams<'agent.sync'>, actor: Actor) => Promise<AgentSyncOutcome>;
 
 /**
  * Agents call the centre by whatever public name it has, so the board's Host check (which keeps
@@ -62,11 +66,10 @@ export function agentDoor(call: AgentSyncCall): (req: IncomingMessage, res: Serv
       }
       let outcome: AgentSyncOutcome;
       try {
-        outcome = await call({
-          token,
-          body: body.toString('utf8'),
-          from: String(req.socket.remoteAddress ?? 'unknown').slice(0, 200),
-        });
+        outcome = await call(
+          { token, body: body.toString('utf8'), from: String(req.socket.remoteAddress ?? 'unknown').slice(0, 200) },
+          AGENT_CALLER,
+        );
       } catch (error) {
         // The engine is restarting or busy: nothing was acknowledged, the agent sends it again.
         const message = error instanceof Error ? error.message : String(error);

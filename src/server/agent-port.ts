@@ -11,6 +11,9 @@ import { AGENT_SYNC_PATH } from '../shared/agent-protocol.ts';
 import { agentDoor, type AgentSyncCall } from './agent-door.ts';
 import { jsonReply, listenHttp, type Listening, type ListenOptions } from './http-basics.ts';
 
+/** A listening agent port: its URL, and close(). */
+export type AgentPort = Listening;
+
 /** Agents keep one connection each; this bounds what a crowd of strangers can hold open. */
 const DEFAULT_MAX_CONNECTIONS = 256;
 const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
@@ -24,7 +27,7 @@ export interface AgentPortOptions {
   call: AgentSyncCall;
 }
 
-export async function startAgentPort(options: AgentPortOptions): Promise<Listening> {
+export async function startAgentPort(options: AgentPortOptions): Promise<AgentPort> {
   const door = agentDoor(options.call);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '').split('?')[0];

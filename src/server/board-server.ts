@@ -26,7 +26,6 @@ import {
 import type { Actor } from '../shared/actor.ts';
 import { clientKey, hostNameOf, isLoopback, isOwnOrigin, originHostName } from './client-address.ts';
 import {
-  AGENT_CALLER,
   ALERTMANAGER_CALLER,
   ANONYMOUS_VIEWER,
   bearerToken,
@@ -37,8 +36,6 @@ import {
 } from './identity.ts';
 import { readStatic } from './static-files.ts';
 import type { TlsFiles } from './tls-files.ts';
-
-export { CSP } from './http-basics.ts';
 
 export interface BoardSource {
   current(): BoardSnapshot | null;
@@ -235,7 +232,7 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Run
   keepalive.unref();
 
   // The agent door, beside the board (agent-door.ts): the sync goes to the engine as an RPC.
-  const agentSync = agentDoor((params) => source.request('agent.sync', params, AGENT_CALLER));
+  const agentSync = agentDoor((params, actor) => source.request('agent.sync', params, actor));
 
   /**
    * Alertmanager's webhook (webhook_configs url: <board>/api/alertmanager/webhook). Like the

@@ -94,7 +94,7 @@ export const EngineCommandSchema = z.discriminatedUnion('kind', [
     dataDir: z.string().max(MAX_PATH).nullable(),
     /**
      * Serve the agent door on a port of its own, from the engine's thread (src/server/agent-port.ts);
-     * absent or null: agents sync through the board's port only.
+     * null: agents sync through the board's port only.
      */
     agentPort: z
       .object({
@@ -102,8 +102,7 @@ export const EngineCommandSchema = z.discriminatedUnion('kind', [
         port: z.int().min(0).max(65_535),
         tls: z.object({ certFile: z.string().max(MAX_PATH), keyFile: z.string().max(MAX_PATH) }).nullable(),
       })
-      .nullable()
-      .optional(),
+      .nullable(),
   }),
   z.object({
     v: z.literal(1),

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgentPort } from '../../src/server/agent-port.ts';
 import { startBoardServer, type BoardSource } from '../../src/server/board-server.ts';
-import { AGENT_CALLER } from '../../src/server/identity.ts';
 import { AGENT_SYNC_PATH, MAX_AGENT_BODY_BYTES } from '../../src/shared/agent-protocol.ts';
 import type { RpcParams } from '../../src/shared/rpc.ts';
 import { emptyBoard } from '../support/board.ts';
@@ -69,7 +68,7 @@ const servers = {
     startAgentPort({
       host: '127.0.0.1',
       port: 0,
-      call: (params) => source.request('agent.sync', params, AGENT_CALLER),
+      call: (params, actor) => source.request('agent.sync', params, actor),
     }),
 };
 
