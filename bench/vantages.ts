@@ -41,6 +41,8 @@ import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { DatabaseSync } from 'node:sqlite';
 import { parseDuration } from '../src/shared/config/duration.ts';
+import { CHUNK_SPAN } from '../src/engine/store/chunks.ts';
+import { decodeChunk } from '../src/engine/store/chunk-codec.ts';
 import { hashAgentToken } from '../src/engine/store/index.ts';
 import { applyCheckPatch } from '../src/shared/check-patch.ts';
 import type { BoardMessage } from '../src/shared/protocol.ts';
@@ -399,13 +401,36 @@ function configText(ports: number[], withAgents: boolean): string {
 function resultsIn(dbPath: string, from: number, to: number): Map<string, { results: number; failed: number }> {
   const db = new DatabaseSync(dbPath, { readOnly: true });
   try {
+    // One snapshot for both reads: a seal in between would count its rows twice or not at all.
+    db.exec('BEGIN');
+    const counts = new Map<string, { results: number; failed: number }>();
+    const add = (vantage: string, ok: boolean) => {
+      const c = counts.get(vantage) ?? { results: 0, failed: 0 };
+      c.results++;
+      if (!ok) c.failed++;
+      counts.set(vantage, c);
+    };
     const rows = db
       .prepare(
         'SELECT c.vantage AS vantage, COUNT(*) AS n, SUM(r.ok = 0) AS failed FROM results r ' +
           'JOIN checks c ON c.key = r.check_key WHERE r.started_at >= ? AND r.started_at < ? GROUP BY c.vantage',
       )
       .all(from, to) as { vantage: string; n: number; failed: number }[];
-    return new Map(rows.map((r) => [r.vantage, { results: Number(r.n), failed: Number(r.failed) }]));
+    for (const r of rows) counts.set(r.vantage, { results: Number(r.n), failed: Number(r.failed) });
+    // A window across the hour has its first part sealed into that hour's chunks by then.
+    const chunks = db
+      .prepare(
+        'SELECT c.vantage AS vantage, k.body AS body FROM result_chunks k ' +
+          'JOIN checks c ON c.key = k.check_key WHERE k.t > ? AND k.t < ?',
+      )
+      .all(from - CHUNK_SPAN, to) as { vantage: string; body: Uint8Array }[];
+    for (const chunk of chunks) {
+      for (const r of decodeChunk(chunk.body, 'bench')) {
+        if (r.startedAt >= from && r.startedAt < to) add(chunk.vantage, r.ok);
+      }
+    }
+    db.exec('COMMIT');
+    return counts;
   } finally {
     db.close();
   }
@@ -521,6 +546,11 @@ async function run(ports: number[], farmPid: number, loadPids: number[]): Promis
     }
     // The window's last results reach the database with the next sync (agents) or flush (local).
     await sleep(3_000);
+    if (env.BENCH_TAILS === '1') {
+      for (const p of [multiLab!.centre, ...multiLab!.agents.values()] as LabProcess[]) {
+        process.stderr.write(`--- ${p.spec.name}\n${p.tail()}\n`);
+      }
+    }
     const farmCores = measured.cpu.get('farm')! / measured.elapsedS;
     const loadCores = loadPids.reduce((n, _, i) => n + measured.cpu.get(`load${i}`)!, 0) / measured.elapsedS;
     for (const name of ['farm', ...loadPids.map((_, i) => `load${i}`)]) measured.cpu.delete(name);
