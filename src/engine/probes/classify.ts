@@ -1,7 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { maxHeaderSize } from 'node:http';
 import { devNull } from 'node:os';
-import type { ErrorClass, ObserverShortage } from '../../shared/model.ts';
+import type { ErrorClass, ObserverShortage, ProbeResult } from '../../shared/model.ts';
 
 const BY_CODE: Record<string, ErrorClass> = {
   ECONNREFUSED: 'connect_refused',
@@ -66,6 +66,26 @@ const SHORTAGES: Record<string, { shortage: ObserverShortage; message: string }>
  * blamed on the target's name.
  */
 const AMBIGUOUS_LOOKUP = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_SYSTEM', 'EAI_NODATA', 'EAI_NONAME']);
+
+/**
+ * Whether the error is a failed getaddrinfo: whatever its code. Under EMFILE, glibc's name
+ * lookup can end in EAI_SYSTEM with the errno of whatever its name service modules tripped on
+ * (EBUSY for localhost on one of the machines this ran on), which Node reports as that code.
+ */
+function isLookupFailure(code: string, error: { syscall?: unknown } | undefined): boolean {
+  return AMBIGUOUS_LOOKUP.has(code) || error?.syscall === 'getaddrinfo';
+}
+
+/**
+ * Failures that mean no exchange with the target took place or finished, for reasons this
+ * machine may be the cause of: a probe that timed out while still looking the name up, or
+ * failed on an error nothing else names. Asked about descriptors after the fact (runProbe).
+ */
+const AMBIGUOUS_FAILURES: ReadonlySet<ErrorClass> = new Set<ErrorClass>([
+  'timeout',
+  'connect_timeout',
+  'connect_error',
+]);
 
 export interface Classified {
   errorClass: ErrorClass;
@@ -145,13 +165,13 @@ export function classifyError(
 ): Classified {
   const short = observerShortage(error);
   if (short) return { errorClass: 'probe_error', ...short };
-  let e = error as { code?: string; message?: string; cause?: unknown; name?: string } | undefined;
+  let e = error as { code?: string; message?: string; cause?: unknown; name?: string; syscall?: unknown } | undefined;
   // undici wraps the socket's error; the innermost code is the informative one.
   for (let depth = 0; depth < 4 && e && !(e.code && BY_CODE[e.code]) && e.cause; depth++) {
     e = e.cause as typeof e;
   }
   const code = typeof e?.code === 'string' ? e.code : '';
-  if (AMBIGUOUS_LOOKUP.has(code)) {
+  if (isLookupFailure(code, e)) {
     const lacking = descriptors();
     if (lacking) {
       return {
@@ -173,4 +193,31 @@ export function classifyError(
   if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS')) return { errorClass: 'tls_error', message };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return { errorClass: 'timeout', message: 'timed out' };
   return { errorClass: 'connect_error', message: message || 'unknown error' };
+}
+
+/**
+ * A failed result that this machine running out of file descriptors can explain (a timeout, a
+ * connection that could not be made, an error nothing names), made while no descriptor can be
+ * opened: the observer's, held like any shortage, never the target's. Any other result as it is.
+ * The descriptor is asked for only after such a failure, off the path of healthy probes.
+ */
+export function heldForShortage(
+  result: ProbeResult,
+  descriptors: () => 'EMFILE' | 'ENFILE' | null = descriptorShortage,
+): ProbeResult {
+  if (result.ok || result.shortage || result.errorClass === null || !AMBIGUOUS_FAILURES.has(result.errorClass)) {
+    return result;
+  }
+  const lacking = descriptors();
+  if (!lacking) return result;
+  return {
+    ...result,
+    errorClass: 'probe_error',
+    shortage: 'descriptors',
+    message:
+      `${SHORTAGES[lacking]!.message}; the probe failed meanwhile (${result.errorClass}: ${result.message})`.slice(
+        0,
+        300,
+      ),
+  };
 }

@@ -2,7 +2,7 @@ import type { ProbeDetails, ProbeResult } from '../../shared/model.ts';
 import { redactResult } from '../../shared/redact.ts';
 import type { ResolvedCheck } from '../checks.ts';
 import type { HeartbeatBook } from '../heartbeat/book.ts';
-import { observerShortage } from './classify.ts';
+import { heldForShortage, observerShortage } from './classify.ts';
 import { dnsProbe } from './dns-probe.ts';
 import { httpProbe } from './http-probe.ts';
 import { route53HealthProbe } from './route53-health-probe.ts';
@@ -45,7 +45,8 @@ export async function runProbe(
 ): Promise<ProbeResult> {
   // The one place every result is made (engine and `knockon check` alike): URLs in messages and
   // redirects lose their credentials here, before the board, the store or a terminal sees them.
-  return redactResult(await probeOnce(check, signal, context));
+  // Here too, for every probe type: a failure that this machine's shortage explains is held.
+  return redactResult(heldForShortage(await probeOnce(check, signal, context)));
 }
 
 async function probeOnce(check: ResolvedCheck, signal?: AbortSignal, context?: ProbeContext): Promise<ProbeResult> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyError, cleanOpenSslMessage } from '../../../src/engine/probes/classify.ts';
+import { classifyError, cleanOpenSslMessage, heldForShortage } from '../../../src/engine/probes/classify.ts';
+import type { ProbeResult } from '../../../src/shared/model.ts';
 
 const errno = (code: string, message = `connect ${code} 127.0.0.1:80`) => Object.assign(new Error(message), { code });
 
@@ -51,6 +52,58 @@ describe('error classifier: the observer’s own shortages', () => {
     expect(classifyError(errno('EAI_AGAIN', 'getaddrinfo EAI_AGAIN x'), () => 'ENFILE')).toMatchObject({
       errorClass: 'probe_error',
     });
+  });
+
+  it('takes any failed getaddrinfo as a lookup exhaustion may explain, whatever its code (EBUSY from glibc)', () => {
+    const busy = Object.assign(errno('EBUSY', 'getaddrinfo EBUSY localhost'), { syscall: 'getaddrinfo' });
+    expect(classifyError(busy, () => 'EMFILE')).toEqual({
+      errorClass: 'probe_error',
+      shortage: 'descriptors',
+      message: 'observer out of file descriptors (EMFILE); the name lookup failed (EBUSY) because of it',
+    });
+    expect(classifyError(busy, () => null)).toEqual({
+      errorClass: 'connect_error',
+      message: 'getaddrinfo EBUSY localhost',
+    });
+  });
+
+  it('holds a timeout or an unnamed failure made while no descriptor can be opened, as the observer’s', () => {
+    const failed = (errorClass: ProbeResult['errorClass'], message: string): ProbeResult => ({
+      checkId: 'web-by-name',
+      startedAt: 1_000,
+      ok: false,
+      latencyMs: null,
+      errorClass,
+      message,
+    });
+    expect(heldForShortage(failed('timeout', 'no answer within 200 ms'), () => 'EMFILE')).toEqual({
+      ...failed('probe_error', ''),
+      shortage: 'descriptors',
+      message:
+        'observer out of file descriptors (EMFILE); the probe failed meanwhile (timeout: no answer within 200 ms)',
+    });
+    expect(heldForShortage(failed('connect_error', 'getaddrinfo EBUSY localhost'), () => 'ENFILE')).toMatchObject({
+      errorClass: 'probe_error',
+      shortage: 'descriptors',
+    });
+    // With descriptors to spare, the target's failure stays the target's.
+    const timeout = failed('timeout', 'no answer within 200 ms');
+    expect(heldForShortage(timeout, () => null)).toBe(timeout);
+  });
+
+  it('never asks for a descriptor after a result exhaustion cannot explain', () => {
+    let asked = 0;
+    const count = () => {
+      asked++;
+      return 'EMFILE' as const;
+    };
+    const base = { checkId: 'c', startedAt: 1, latencyMs: 12 };
+    const answered: ProbeResult = { ...base, ok: false, errorClass: 'http_status', message: 'HTTP 503' };
+    const refused: ProbeResult = { ...base, ok: false, errorClass: 'connect_refused', message: 'refused' };
+    const up: ProbeResult = { ...base, ok: true, errorClass: null, message: 'HTTP 200' };
+    const held: ProbeResult = { ...base, ok: false, errorClass: 'probe_error', shortage: 'memory', message: 'ENOMEM' };
+    for (const result of [answered, refused, up, held]) expect(heldForShortage(result, count)).toBe(result);
+    expect(asked).toBe(0);
   });
 
   it('never asks for a descriptor after a failure exhaustion cannot explain', () => {
