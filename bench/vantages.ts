@@ -32,7 +32,12 @@
  * agents, e.g. "--max-semi-space-size=8"), BENCH_AGENT_DOOR (port: the agents sync on the centre's
  * agent port, `knockon serve --agent-port`, the default; board: through the board's port, as
  * before the agent port existed), BENCH_CAPTURE=FILE (the board stream's messages, one JSON
- * text a line, to the window's 80th delta: the input of bench/board-path.ts).
+ * text a line, to the window's 80th delta: the input of bench/board-path.ts), BENCH_CENTRE_PROBES=1
+ * (the centre probes every check itself too, `vantages: [local, a1, a2, a3]`: its own probes'
+ * measured latency and start lag beside the agents' syncs, against the local peer's; with
+ * BENCH_AGENT_DOOR, whether the agent port on the engine's thread delays the centre's probes;
+ * the centre's CPU then includes its probes, so its two ingest targets are null),
+ * BENCH_TAILS=1 (the centre's and the agents' logs after the window, on stderr).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -47,7 +52,7 @@ import { hashAgentToken } from '../src/engine/store/index.ts';
 import { applyCheckPatch } from '../src/shared/check-patch.ts';
 import type { BoardMessage } from '../src/shared/protocol.ts';
 import type { CheckView } from '../src/shared/model.ts';
-import { startAgentsLab, type AgentsLab, type LabProcess } from '../test/support/agents-lab.ts';
+import { BOARD_TOKEN, startAgentsLab, type AgentsLab, type LabProcess } from '../test/support/agents-lab.ts';
 
 const env = process.env;
 const WINDOW_S = Number(env.BENCH_WINDOW_S ?? 60);
@@ -62,6 +67,7 @@ const CENTRE_NODE_OPTIONS = env.BENCH_CENTRE_NODE_OPTIONS ?? '';
 const AGENT_NODE_OPTIONS = env.BENCH_AGENT_NODE_OPTIONS ?? '';
 const CAPTURE = env.BENCH_CAPTURE;
 const AGENT_DOOR = env.BENCH_AGENT_DOOR ?? 'port';
+const CENTRE_PROBES = env.BENCH_CENTRE_PROBES === '1';
 if (AGENT_DOOR !== 'port' && AGENT_DOOR !== 'board') throw new Error('BENCH_AGENT_DOOR: port or board');
 const VANTAGES = ['a1', 'a2', 'a3'] as const;
 const FARM_PORTS = 8;
@@ -341,6 +347,11 @@ class BoardClient {
   }
 }
 
+/** A percentile of sorted latencies in ms, to 0.1 ms; null for none. */
+function latencyFigure(sorted: number[], p: number): number | null {
+  return sorted.length === 0 ? null : Math.round(percentile(sorted, p) * 10) / 10;
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
@@ -393,17 +404,24 @@ function configText(ports: number[], withAgents: boolean): string {
           })),
         }
       : {}),
-    checks: checkList(ports, withAgents ? VANTAGES : null),
+    checks: checkList(ports, withAgents ? (CENTRE_PROBES ? ['local', ...VANTAGES] : VANTAGES) : null),
   });
 }
 
 /** Results in the centre's database whose probe started in [from, to), per vantage ('' is local). */
-function resultsIn(dbPath: string, from: number, to: number): Map<string, { results: number; failed: number }> {
+interface WindowResults {
+  counts: Map<string, { results: number; failed: number }>;
+  /** The measured latencies (ms) of this machine's own successful probes, sorted. */
+  localLatencies: number[];
+}
+
+function resultsIn(dbPath: string, from: number, to: number): WindowResults {
   const db = new DatabaseSync(dbPath, { readOnly: true });
   try {
     // One snapshot for both reads: a seal in between would count its rows twice or not at all.
     db.exec('BEGIN');
     const counts = new Map<string, { results: number; failed: number }>();
+    const localLatencies: number[] = [];
     const add = (vantage: string, ok: boolean) => {
       const c = counts.get(vantage) ?? { results: 0, failed: 0 };
       c.results++;
@@ -417,6 +435,13 @@ function resultsIn(dbPath: string, from: number, to: number): Map<string, { resu
       )
       .all(from, to) as { vantage: string; n: number; failed: number }[];
     for (const r of rows) counts.set(r.vantage, { results: Number(r.n), failed: Number(r.failed) });
+    const local = db
+      .prepare(
+        'SELECT r.latency_ms AS ms FROM results r JOIN checks c ON c.key = r.check_key ' +
+          "WHERE c.vantage = '' AND r.ok = 1 AND r.latency_ms IS NOT NULL AND r.started_at >= ? AND r.started_at < ?",
+      )
+      .all(from, to) as { ms: number }[];
+    for (const r of local) localLatencies.push(r.ms);
     // A window across the hour has its first part sealed into that hour's chunks by then.
     const chunks = db
       .prepare(
@@ -426,11 +451,13 @@ function resultsIn(dbPath: string, from: number, to: number): Map<string, { resu
       .all(from - CHUNK_SPAN, to) as { vantage: string; body: Uint8Array }[];
     for (const chunk of chunks) {
       for (const r of decodeChunk(chunk.body, 'bench')) {
-        if (r.startedAt >= from && r.startedAt < to) add(chunk.vantage, r.ok);
+        if (r.startedAt < from || r.startedAt >= to) continue;
+        add(chunk.vantage, r.ok);
+        if (chunk.vantage === '' && r.ok && r.latencyMs !== null) localLatencies.push(r.latencyMs);
       }
     }
     db.exec('COMMIT');
-    return counts;
+    return { counts, localLatencies: localLatencies.sort((a, b) => a - b) };
   } finally {
     db.close();
   }
@@ -452,6 +479,9 @@ async function waitUntil(condition: () => boolean, what: string, timeoutMs: numb
 
 interface LabOutcome {
   results: Map<string, { results: number; failed: number }>;
+  localLatencies: number[];
+  /** The engine's probe start lag p99 (ms, its last 4,096 probes) at the window's end; null without local probes. */
+  lagP99Ms: number | null;
   delay: ReturnType<typeof delayFigures> | null;
   deltas: number;
 }
@@ -506,12 +536,32 @@ async function boardOf(lab: AgentsLab, pairs: number, captures: boolean): Promis
 }
 
 /** A lab's results of the window's probes (in its centre's database) and what its board client saw. */
-function labOutcome(lab: AgentsLab, board: BoardClient | null, from: number, to: number): LabOutcome {
+function labOutcome(
+  lab: AgentsLab,
+  board: BoardClient | null,
+  from: number,
+  to: number,
+  lagP99Ms: number | null,
+): LabOutcome {
+  const { counts, localLatencies } = resultsIn(lab.centre.dbPath, from, to);
   return {
-    results: resultsIn(lab.centre.dbPath, from, to),
+    results: counts,
+    localLatencies,
+    lagP99Ms,
     delay: board ? delayFigures(board.samples) : null,
     deltas: board?.deltas ?? 0,
   };
+}
+
+/** The centre's probe start lag p99 in ms, from its /metrics (the engine's last 4,096 probes). */
+async function lagP99Of(lab: AgentsLab): Promise<number> {
+  const res = await fetch(`${lab.centre.url}/metrics`, { headers: { authorization: `Bearer ${BOARD_TOKEN}` } });
+  if (!res.ok) throw new Error(`GET /metrics: HTTP ${res.status}`);
+  const line = (await res.text())
+    .split('\n')
+    .find((l) => l.startsWith('knockon_probe_start_lag_seconds{quantile="0.99"}'));
+  if (!line) throw new Error('/metrics has no knockon_probe_start_lag_seconds{quantile="0.99"}');
+  return Math.round(Number(line.split(' ').at(-1)) * 1000);
 }
 
 async function run(ports: number[], farmPid: number, loadPids: number[]): Promise<RunOutcome> {
@@ -538,6 +588,10 @@ async function run(ports: number[], farmPid: number, loadPids: number[]): Promis
     await sleep(WINDOW_S * 1000);
     const measured = meter.stop();
     const to = Date.now();
+    const [multiLag, localLag] = await Promise.all([
+      CENTRE_PROBES ? lagP99Of(multiLab!) : null,
+      localLab ? lagP99Of(localLab) : null,
+    ]);
     for (const b of boards) b.measuring = false;
     for (const lab of [multiLab!, ...(localLab ? [localLab] : [])]) {
       for (const p of [lab.centre, ...lab.agents.values()] as LabProcess[]) {
@@ -559,8 +613,8 @@ async function run(ports: number[], farmPid: number, loadPids: number[]): Promis
       cpu: measured.cpu,
       rss: measured.rss,
       threads: measured.threads,
-      multi: labOutcome(multiLab!, board, from, to),
-      local: localLab ? labOutcome(localLab, localBoard, from, to) : null,
+      multi: labOutcome(multiLab!, board, from, to, multiLag),
+      local: localLab ? labOutcome(localLab, localBoard, from, to, localLag) : null,
       farmCores,
       benchCores: measured.benchCores,
       machineBusyCores: measured.machineBusyCores,
@@ -633,10 +687,22 @@ async function scenario(name: 'quiet' | 'loaded', ports: number[], farmPid: numb
       local_rss_mb: local ? Math.round(outcome.rss.get('local')!) : null,
       local_threads_cores: outcome.threads.get('local') ?? null,
       local_delay_p99_ms: local?.delay?.p99_ms ?? null,
+      local_latency_p50_ms: local ? latencyFigure(local.localLatencies, 0.5) : null,
+      local_latency_p99_ms: local ? latencyFigure(local.localLatencies, 0.99) : null,
+      local_lag_p99_ms: local?.lagP99Ms ?? null,
+      ...(CENTRE_PROBES
+        ? {
+            centre_local_probes: multi.results.get('')?.results ?? 0,
+            centre_local_latency_p50_ms: latencyFigure(multi.localLatencies, 0.5),
+            centre_local_latency_p99_ms: latencyFigure(multi.localLatencies, 0.99),
+            centre_local_lag_p99_ms: multi.lagP99Ms,
+          }
+        : {}),
       ingest_fraction_of_local: fraction,
       targets: {
-        centre_le_0_05: centrePer1000 <= 0.05,
-        centre_le_fifth_of_local: fraction === null ? null : fraction <= 0.2,
+        // With its own probes the centre's CPU is not its ingest's: these two do not apply.
+        centre_le_0_05: CENTRE_PROBES ? null : centrePer1000 <= 0.05,
+        centre_le_fifth_of_local: fraction === null || CENTRE_PROBES ? null : fraction <= 0.2,
         agents_le_local: localPer1000 === null ? null : agents.every((a) => a.cpu_s_per_1000_probes <= localPer1000),
         delay_p99_lt_1s: delayP99 === null ? null : delayP99 < 1_000,
       },
