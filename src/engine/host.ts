@@ -17,7 +17,7 @@ import {
 } from '../shared/protocol.ts';
 import { DeferredBoard } from './deferred-board.ts';
 import type { RpcMethod, RpcParams, RpcResult } from '../shared/rpc.ts';
-import { ENGINE_RESOURCE_LIMITS, tuneHeapGrowth } from './worker-limits.ts';
+import { ENGINE_RESOURCE_LIMITS, tuneHeapGrowthOrWarn } from './worker-limits.ts';
 import { CLOSE_TIMEOUT_MS } from './store/thread-protocol.ts';
 
 /** How long stop() lets the worker finish (modules write what they hold) before ending it. */
@@ -95,11 +95,7 @@ export class EngineHost {
 
   start(): void {
     this.stopping = false;
-    try {
-      tuneHeapGrowth();
-    } catch (error) {
-      this.options.log?.('warn', `${error instanceof Error ? error.message : String(error)}; V8 chooses`);
-    }
+    tuneHeapGrowthOrWarn((message) => this.options.log?.('warn', message));
     this.spawn();
   }
 

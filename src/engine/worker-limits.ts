@@ -41,3 +41,15 @@ export function tuneHeapGrowth(env: NodeJS.ProcessEnv = process.env): number | n
   setFlagsFromString(`--heap-growing-percent=${percent}`);
   return percent;
 }
+
+/**
+ * tuneHeapGrowth for a process starting up (the engine's host, an agent): a malformed override
+ * is said through `warn`, and V8 chooses.
+ */
+export function tuneHeapGrowthOrWarn(warn: (message: string) => void, env: NodeJS.ProcessEnv = process.env): void {
+  try {
+    tuneHeapGrowth(env);
+  } catch (error) {
+    warn(`${error instanceof Error ? error.message : String(error)}; V8 chooses`);
+  }
+}

@@ -138,6 +138,9 @@ export function descriptorShortage(): 'EMFILE' | 'ENFILE' | null {
   }
 }
 
+/** Whether a descriptor can be opened now (descriptorShortage; tests give their own). */
+type DescriptorCheck = typeof descriptorShortage;
+
 /**
  * OpenSSL's error strings carry its error code, function and source path
  * ("…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/…:354:");
@@ -159,10 +162,7 @@ export function cleanOpenSslMessage(message: string): string {
  * Maps a thrown error (Node, undici, TLS) to a stable error class and a short human message.
  * The observer's own shortages come first: they are probe_error whatever the probe was doing.
  */
-export function classifyError(
-  error: unknown,
-  descriptors: () => 'EMFILE' | 'ENFILE' | null = descriptorShortage,
-): Classified {
+export function classifyError(error: unknown, descriptors: DescriptorCheck = descriptorShortage): Classified {
   const short = observerShortage(error);
   if (short) return { errorClass: 'probe_error', ...short };
   let e = error as { code?: string; message?: string; cause?: unknown; name?: string; syscall?: unknown } | undefined;
@@ -201,10 +201,7 @@ export function classifyError(
  * opened: the observer's, held like any shortage, never the target's. Any other result as it is.
  * The descriptor is asked for only after such a failure, off the path of healthy probes.
  */
-export function heldForShortage(
-  result: ProbeResult,
-  descriptors: () => 'EMFILE' | 'ENFILE' | null = descriptorShortage,
-): ProbeResult {
+export function heldForShortage(result: ProbeResult, descriptors: DescriptorCheck = descriptorShortage): ProbeResult {
   if (result.ok || result.shortage || result.errorClass === null || !AMBIGUOUS_FAILURES.has(result.errorClass)) {
     return result;
   }
