@@ -228,6 +228,18 @@ export class HistoryStore {
     return this.pendingOps.length;
   }
 
+  /** Nothing is queued, held or pending here: a flush now would have nothing to write or retry. */
+  idle(): boolean {
+    return (
+      this.queue.length === this.head &&
+      this.held.length === 0 &&
+      this.pendingOps.length === 0 &&
+      this.pendingStates.size === 0 &&
+      this.pendingTouches.size === 0 &&
+      this.pendingModuleStates.size === 0
+    );
+  }
+
   /** Queues a check's latest state; written with the next batch (only the newest per check). */
   queueCheckState(checkId: string, saved: SavedCheckState): void {
     if (!this.closed) this.pendingStates.set(checkId, saved);
@@ -339,7 +351,20 @@ export class HistoryStore {
     this.noteLate(batch);
     this.flushed += batch.length;
     this.onFlush?.(batch.length, this.flushed);
+    this.postponeFlush();
     return batch.length;
+  }
+
+  /**
+   * A write just took everything queued: the timer's next flush is due an interval after it, not
+   * on a fixed beat. On the store thread, whose writes come from the engine twice a second on a
+   * busy centre, the beat would wake the thread once a second to find nothing to write. While
+   * writes are held or queued (a full disk), the beat stays: their retries ride on it.
+   */
+  private postponeFlush(): void {
+    if (this.flushTimer === null || this.closed || this.held.length > 0 || this.queue.length > this.head) return;
+    this.clock.clearTimeout(this.flushTimer);
+    this.scheduleFlush();
   }
 
   /**

@@ -507,7 +507,21 @@ export class StoreClient {
     }
     this.bound();
     this.postWrite(write);
+    this.postponeFlush();
     return write;
+  }
+
+  /**
+   * The flush timer counts from the last write sent: that write took everything buffered, so the
+   * next is due an interval after it. On a centre whose agents' commits send a write twice a
+   * second, a fixed beat would wake this thread and the store's once a second for a write of the
+   * few results since. While the durable connection holds writes (a full disk) the beat stays:
+   * their retries ride on it.
+   */
+  private postponeFlush(): void {
+    if (this.flushTimer === null || this.closing || !this.durable.idle()) return;
+    this.clock.clearTimeout(this.flushTimer);
+    this.scheduleFlush();
   }
 
   private postWrite(write: Write): void {

@@ -87,6 +87,22 @@ describe('the history store on its own thread (StoreClient)', () => {
     expect(store.loadCheckStates().get('hk-lb')).toMatchObject({ view: { status: 'up' } });
   });
 
+  it('counts the once-a-second flush from the last write sent: a commit that took the buffer puts it off', async () => {
+    const store = open();
+    await clock.advance(600);
+    store.record({ ...result('api', T0 + 500, 4), vantage: 'sg' });
+    expect(await store.commitWith('agent-cursor:sg:s1', 1)).toBe(true);
+    store.record({ ...result('api', T0 + 600, 5), vantage: 'sg' });
+    // The beat from the start would send it now; a second after the commit's write is when it goes.
+    await clock.advance(400);
+    // A query is answered after every write sent before it (the thread takes messages in order).
+    await store.recent('api', 10, 'sg');
+    expect(rows()).toBe(1);
+    await clock.advance(600);
+    await store.recent('api', 10, 'sg');
+    expect(rows()).toBe(2);
+  });
+
   it('commits an agent batch with its cursor in one write; loadState answers it, in memory too', async () => {
     for (const dataDir of [dir.path, null]) {
       const store = open(dataDir);
