@@ -547,7 +547,15 @@ export class Engine {
       view: tracked.view,
       now,
     };
-    for (const module of this.modules) this.guarded(module, 'onCheckUpdate', () => module.onCheckUpdate?.(update));
+    // As guarded(), without a closure per module per result: this runs for every result.
+    for (const module of this.modules) {
+      if (!module.onCheckUpdate) continue;
+      try {
+        module.onCheckUpdate(update);
+      } catch (error) {
+        this.moduleFailed(module, 'onCheckUpdate', error);
+      }
+    }
     if (this.book.referencesOf(id).includes(vantage)) this.refreshVantages(now);
   }
 
@@ -872,8 +880,12 @@ export class Engine {
     try {
       call();
     } catch (error) {
-      this.moduleErrors.reportError(`${module.name}:${hook}`, `module ${module.name} failed in ${hook}`, error);
+      this.moduleFailed(module, hook, error);
     }
+  }
+
+  private moduleFailed(module: EngineModule, hook: string, error: unknown): void {
+    this.moduleErrors.reportError(`${module.name}:${hook}`, `module ${module.name} failed in ${hook}`, error);
   }
 
   /**

@@ -75,6 +75,8 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   private readonly book: IncidentBook;
   private readonly notifier: Notifier;
   private rules = new Map<string, AlertRuleConfig>();
+  /** The rules' values, made once per config: evaluate runs on every result. */
+  private ruleList: AlertRuleConfig[] = [];
   private alerts = new Map<string, AlertInstance>();
   /** Alerts from Alertmanager's webhook, evaluated with the rules' own. */
   private readonly external = new ExternalAlerts();
@@ -140,6 +142,7 @@ export class KnockOnModule implements EngineModule, IncidentLog {
         }
       }
       this.rules = new Map(config.alerts.map((r) => [r.name, r]));
+      this.ruleList = [...this.rules.values()];
       this.topology.configure(config, this.options.checkViews());
       this.subjectsOf = new Map();
       if (first) this.restoreAlerts(now);
@@ -166,13 +169,16 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   }
 
   onCheckUpdate(update: CheckUpdate): void {
-    this.guard(`check ${update.check?.id}`, () => {
+    // Guarded as guard() does, without a closure or a label made for every result.
+    try {
       // A result that does not bear on the decided status (one vantage's path problem, an
       // observer offline) neither blames nor clears the target; unless the status itself moved,
       // there is nothing new to analyse.
       if (update.evidence === null && update.previous.status === update.state.status) return;
       this.analyse(update, update.evidence ?? standIn(update));
-    });
+    } catch (error) {
+      this.failed(`check ${update.check?.id}`, error);
+    }
   }
 
   /** Vantages went stale, offline or online, and the decided status moved with them. */
@@ -181,32 +187,38 @@ export class KnockOnModule implements EngineModule, IncidentLog {
   }
 
   private analyse(update: CheckUpdate | QuorumChange, result: ProbeResult): void {
+    try {
+      this.analyseNow(update, result);
+    } catch (error) {
+      this.failed(`check ${update.check.id}`, error);
+    }
+  }
+
+  private analyseNow(update: CheckUpdate | QuorumChange, result: ProbeResult): void {
     const checkId = update.check.id;
     const status = update.state.status;
     const now = update.now;
-    this.guard(`check ${checkId}`, () => {
-      const quorum = update.view.quorum;
-      this.topology.setQuorum(checkId, {
-        multi: quorum !== undefined,
-        held: quorum?.held ?? false,
-        failing: quorum?.failing ?? (status === 'down' ? [this.topology.vantage().id] : []),
-      });
-      const changed = this.topology.update(checkId, status, result, now);
-      if (result.ok && result.latencyMs !== null) this.latencies.add(checkId, now, result.latencyMs);
-      const components = changed.flatMap((id) => {
-        const view = this.topology.componentView(id);
-        return view ? [view] : [];
-      });
-      this.noteFlapping(components, now);
-      if (components.length > 0) this.options.publish({ components });
-      // Only this check and its components have new inputs, unless the vantage changed (it holds
-      // or releases every alert): evaluating every rule on every result would not scale.
-      const vantage = this.topology.vantage();
-      const vantageChanged = this.lastVantage?.online !== vantage.online;
-      const only = this.subjects(checkId);
-      if (status === 'down') this.book.widenSeenBy({ kind: 'check', id: checkId }, this.topology);
-      this.evaluate(now, vantageChanged ? undefined : only);
+    const quorum = update.view.quorum;
+    this.topology.setQuorum(checkId, {
+      multi: quorum !== undefined,
+      held: quorum?.held ?? false,
+      failing: quorum?.failing ?? (status === 'down' ? [this.topology.vantage().id] : []),
     });
+    const changed = this.topology.update(checkId, status, result, now);
+    if (result.ok && result.latencyMs !== null) this.latencies.add(checkId, now, result.latencyMs);
+    const components = changed.flatMap((id) => {
+      const view = this.topology.componentView(id);
+      return view ? [view] : [];
+    });
+    this.noteFlapping(components, now);
+    if (components.length > 0) this.options.publish({ components });
+    // Only this check and its components have new inputs, unless the vantage changed (it holds
+    // or releases every alert): evaluating every rule on every result would not scale.
+    const vantage = this.topology.vantage();
+    const vantageChanged = this.lastVantage?.online !== vantage.online;
+    const only = this.subjects(checkId);
+    if (status === 'down') this.book.widenSeenBy({ kind: 'check', id: checkId }, this.topology);
+    this.evaluate(now, vantageChanged ? undefined : only);
   }
 
   /** The notifier hears of incidents that changed (evaluate's flush). */
@@ -352,18 +364,17 @@ export class KnockOnModule implements EngineModule, IncidentLog {
    */
   private evaluate(now: number, only?: ReadonlySet<string>): void {
     if (this.stopped) return;
-    const candidates = [
-      ...buildCandidates(
-        [...this.rules.values()],
-        this.topology,
-        this.latencies,
-        now,
-        only,
-        this.observerDegraded,
-        this.alerts,
-      ),
-      ...this.external.candidates(now, (id) => this.topology.hasComponent(id), only),
-    ];
+    // One array for both kinds: this runs on every result.
+    const candidates = buildCandidates(
+      this.ruleList,
+      this.topology,
+      this.latencies,
+      now,
+      only,
+      this.observerDegraded,
+      this.alerts,
+    );
+    for (const c of this.external.candidates(now, (id) => this.topology.hasComponent(id), only)) candidates.push(c);
     const evaluation = evaluateAlerts(this.alerts, candidates, now, only ? 'some' : 'all', this.alerts);
     const expiry = this.external.nextExpiry(now);
     if (expiry !== null) evaluation.nextDueAt = Math.min(evaluation.nextDueAt ?? expiry, expiry);
@@ -544,8 +555,12 @@ export class KnockOnModule implements EngineModule, IncidentLog {
     try {
       fn();
     } catch (error) {
-      this.errors.reportError('knock-on', `knock-on analysis failed on ${what}`, error);
+      this.failed(what, error);
     }
+  }
+
+  private failed(what: string, error: unknown): void {
+    this.errors.reportError('knock-on', `knock-on analysis failed on ${what}`, error);
   }
 }
 
