@@ -24,7 +24,7 @@
  * PARTS_SYNCS_PER_S (1: syncs a second from each agent, the same results split among them),
  * PARTS_ALLOC=1 (also the bytes the variant's thread allocates per result, from V8's sampling
  * heap profiler with collected objects kept: a figure the machine's load does not move, unlike
- * CPU; the largest allocation sites go to stderr). PARTS_ALLOC=live: only what is still alive
+ * CPU; the largest allocation sites go to stderr, PARTS_ALLOC_SITES of them: 15). PARTS_ALLOC=live: only what is still alive
  * after a full collection at the window's end (the window's objects the engine retains: the
  * ones that outlive the young generation and are collected in the old one), per result.
  * One JSON line: CPU-s per 1,000 results for each variant, and of it the engine thread's CPU in the
@@ -243,7 +243,9 @@ async function runVariant(input: Input): Promise<Outcome> {
       ? {
           alloc: {
             perResult: Math.round(allocated.total / results),
-            sites: allocated.sites.slice(0, 15).map(([site, bytes]) => [site, Math.round(bytes / results)]),
+            sites: allocated.sites
+              .slice(0, Number(process.env.PARTS_ALLOC_SITES ?? 15))
+              .map(([site, bytes]) => [site, Math.round(bytes / results)]),
           },
         }
       : {}),
@@ -301,7 +303,13 @@ if (!isMainThread) {
   const outcome = await runVariant(workerData as Input);
   parentPort!.postMessage(outcome);
 } else {
-  const { ENGINE_RESOURCE_LIMITS } = await import('../src/engine/worker-limits.ts');
+  const { ENGINE_RESOURCE_LIMITS, tuneHeapGrowth } = await import('../src/engine/worker-limits.ts');
+  // As the product's host and agents do (process-wide: the variants' workers have it too).
+  tuneHeapGrowth();
+  const youngMb = process.env.PARTS_YOUNG_MB;
+  const limits = youngMb
+    ? { ...ENGINE_RESOURCE_LIMITS, maxYoungGenerationSizeMb: Number(youngMb) }
+    : ENGINE_RESOURCE_LIMITS;
   const variants = (process.env.PARTS_VARIANTS?.split(',') ?? [...ALL]) as Variant[];
   const warmupMs = Number(process.env.PARTS_WARMUP_S ?? 12) * 1000;
   const windowMs = Number(process.env.PARTS_WINDOW_S ?? 20) * 1000;
@@ -312,7 +320,7 @@ if (!isMainThread) {
     if (!ALL.includes(variant)) throw new Error(`PARTS_VARIANTS: unknown variant ${variant}`);
     const worker = new Worker(new URL(import.meta.url), {
       workerData: { variant, warmupMs, windowMs } satisfies Input,
-      resourceLimits: ENGINE_RESOURCE_LIMITS,
+      resourceLimits: limits,
     });
     const result = await new Promise<Outcome>((resolve, reject) => {
       worker.once('message', resolve);

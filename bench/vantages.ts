@@ -141,15 +141,24 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
-/** CPU seconds per thread name (comm) of a process: main thread, engine worker, V8 and libuv helpers. */
-function threadCpuSeconds(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
+/**
+ * Per thread name (comm) of a process (main thread, engine worker, store, V8 and libuv helpers):
+ * CPU seconds, and wakes: voluntary context switches, each a sleep the thread woke from (a
+ * message, a socket, a timer). A wake costs the most on a quiet machine (bench/thread-wake.ts).
+ */
+function threadSamples(pid: number): Map<string, { cpuS: number; wakes: number }> {
+  const out = new Map<string, { cpuS: number; wakes: number }>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
       const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
       const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      out.set(comm, (out.get(comm) ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
+      const wakes = Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      const sum = out.get(comm) ?? { cpuS: 0, wakes: 0 };
+      sum.cpuS += (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+      sum.wakes += wakes;
+      out.set(comm, sum);
     } catch {
       // The thread ended between the listing and the read.
     }
@@ -184,11 +193,11 @@ class Meter {
   readonly load0 = loadavg()[0]!;
   private readonly pids: Map<string, number>;
   /** The processes whose threads are reported one by one (the centre, the local peer). */
-  private readonly threads0: Map<string, Map<string, number>>;
+  private readonly threads0: Map<string, Map<string, { cpuS: number; wakes: number }>>;
 
   constructor(pids: Map<string, number>, byThread: readonly string[]) {
     this.pids = pids;
-    this.threads0 = new Map(byThread.map((name) => [name, threadCpuSeconds(pids.get(name)!)]));
+    this.threads0 = new Map(byThread.map((name) => [name, threadSamples(pids.get(name)!)]));
     this.cpu0 = new Map([...pids].map(([name, pid]) => [name, cpuSeconds(pid)]));
     this.sample();
     this.timer = setInterval(() => this.sample(), 500);
@@ -210,13 +219,18 @@ class Meter {
     const elapsedS = (performance.now() - this.t0) / 1000;
     const cpu = new Map([...this.pids].map(([name, pid]) => [name, cpuSeconds(pid) - this.cpu0.get(name)!]));
     const threads = new Map<string, Record<string, number>>();
+    const wakes = new Map<string, Record<string, number>>();
     for (const [name, before] of this.threads0) {
       const cores: Record<string, number> = {};
-      for (const [comm, s] of threadCpuSeconds(this.pids.get(name)!)) {
-        const c = (s - (before.get(comm) ?? 0)) / elapsedS;
+      const perS: Record<string, number> = {};
+      for (const [comm, now] of threadSamples(this.pids.get(name)!)) {
+        const c = (now.cpuS - (before.get(comm)?.cpuS ?? 0)) / elapsedS;
         if (c >= 0.001) cores[comm] = Math.round(c * 1000) / 1000;
+        const w = (now.wakes - (before.get(comm)?.wakes ?? 0)) / elapsedS;
+        if (w >= 0.1) perS[comm] = Math.round(w * 10) / 10;
       }
       threads.set(name, cores);
+      wakes.set(name, perS);
     }
     const machine = machineJiffies();
     const self = process.cpuUsage(this.self0);
@@ -228,6 +242,7 @@ class Meter {
       cpu,
       rss: this.peak,
       threads,
+      wakes,
       benchCores: (self.user + self.system) / 1e6 / elapsedS,
       machineBusyCores,
       stealCores,
@@ -492,6 +507,8 @@ interface RunOutcome {
   rss: Map<string, number>;
   /** CPU by thread name, in cores, of the centre and of the local peer. */
   threads: Map<string, Record<string, number>>;
+  /** Wakes a second per thread name (voluntary context switches), for the same processes. */
+  wakes: Map<string, Record<string, number>>;
   multi: LabOutcome;
   local: LabOutcome | null;
   farmCores: number;
@@ -613,6 +630,7 @@ async function run(ports: number[], farmPid: number, loadPids: number[]): Promis
       cpu: measured.cpu,
       rss: measured.rss,
       threads: measured.threads,
+      wakes: measured.wakes,
       multi: labOutcome(multiLab!, board, from, to, multiLag),
       local: localLab ? labOutcome(localLab, localBoard, from, to, localLag) : null,
       farmCores,
@@ -677,6 +695,7 @@ async function scenario(name: 'quiet' | 'loaded', ports: number[], farmPid: numb
       centre_cpu_cores: round(centreCpu / outcome.elapsedS, 3),
       centre_rss_mb: Math.round(outcome.rss.get('centre')!),
       centre_threads_cores: outcome.threads.get('centre') ?? {},
+      centre_threads_wakes_per_s: outcome.wakes.get('centre') ?? {},
       agents,
       delay_p50_ms: multi.delay?.p50_ms ?? null,
       delay_p99_ms: delayP99,
@@ -686,6 +705,7 @@ async function scenario(name: 'quiet' | 'loaded', ports: number[], farmPid: numb
       local_cpu_s_per_1000_probes: localPer1000,
       local_rss_mb: local ? Math.round(outcome.rss.get('local')!) : null,
       local_threads_cores: outcome.threads.get('local') ?? null,
+      local_threads_wakes_per_s: outcome.wakes.get('local') ?? null,
       local_delay_p99_ms: local?.delay?.p99_ms ?? null,
       local_latency_p50_ms: local ? latencyFigure(local.localLatencies, 0.5) : null,
       local_latency_p99_ms: local ? latencyFigure(local.localLatencies, 0.99) : null,
