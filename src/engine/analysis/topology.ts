@@ -164,20 +164,16 @@ export class Topology {
    * A check's new result and status. Returns the ids of components whose view changed.
    * `now` stamps status changes of components.
    */
-  update(checkId: string, status: Status, result: ProbeResult, now: number): string[] {
+  update(checkId: string, status: Status, result: ProbeResult, now: number): readonly string[] {
     const check = this.checks.get(checkId);
-    if (!check) return [];
-    if (isObserverFault(result.errorClass)) return [];
+    if (!check) return NO_COMPONENTS;
+    if (isObserverFault(result.errorClass)) return NO_COMPONENTS;
     const checkChanged = check.status !== status;
     check.status = status;
     check.errorClass = result.errorClass;
     check.failingSince = result.ok ? null : (check.failingSince ?? result.startedAt);
-    const viewKey = (id: string) => {
-      const view = this.componentView(id);
-      return `${view?.flapping}|${JSON.stringify(view?.backupInUse)}`;
-    };
     const affected = this.componentsOfCheck.get(checkId) ?? NO_COMPONENTS;
-    const before = affected.length === 0 ? null : new Map(affected.map((id) => [id, viewKey(id)]));
+    const before = affected.length === 0 ? null : new Map(affected.map((id) => [id, this.viewKey(id)]));
     if (result.ok) check.headers = result.headers ?? NO_HEADERS;
     if (check.type === 'prometheus') check.series = result.prometheus?.series.filter((x) => x.failing) ?? [];
     const daysLeft = (result.tls as { daysLeft?: unknown } | undefined)?.daysLeft;
@@ -199,12 +195,19 @@ export class Topology {
         touched.push(id);
       }
       c.flap = this.flapEnabled ? recordFlapState(c.flap, c.status, this.thresholds) : INITIAL_FLAP;
-      if (!touched.includes(id) && viewKey(id) !== before!.get(id)) touched.push(id);
+      if (!touched.includes(id) && this.viewKey(id) !== before!.get(id)) touched.push(id);
     }
-    // Roles and the vantage only move when a status does: most results change nothing.
-    if (!componentChanged && !checkChanged) return touched;
+    // Roles and the vantage only move when a status does: most results change nothing (and
+    // most checks are in no component: nothing is made for them, this runs on every result).
+    if (!componentChanged && !checkChanged) return touched.length === 0 ? NO_COMPONENTS : touched;
     this.statusRevision++;
     return this.recompute(touched);
+  }
+
+  /** What of a component's view a result can change besides its status: flapping, the backup in use. */
+  private viewKey(id: string): string {
+    const view = this.componentView(id);
+    return `${view?.flapping}|${JSON.stringify(view?.backupInUse)}`;
   }
 
   /** Recomputes roles and the vantage; returns components whose view changed (all when `touched` is null). */
