@@ -43,13 +43,38 @@ export function tuneHeapGrowth(env: NodeJS.ProcessEnv = process.env): number | n
 }
 
 /**
- * tuneHeapGrowth for a process starting up (the engine's host, an agent): a malformed override
- * is said through `warn`, and V8 chooses.
+ * Turns V8's parallel scavenging off for this process (process-wide, read at each young-generation
+ * collection, so the engine's and the store's threads started later have it too), unless
+ * KNOCKON_PARALLEL_SCAVENGE=1. In parallel, each scavenge wakes V8's helper threads to share the
+ * copying; on the small machines Knockon runs on (a wall display, a 2-core agent) the helpers
+ * sleep between collections, and waking a sleeping thread costs more than the copying it takes
+ * over: a young generation of 24 MiB holds a few MiB of survivors. Off, a centre's helper threads
+ * woke 9 to 11 times a second instead of 15, and agents cost 6 to 10 % less per probe
+ * (docs/BENCHMARKS.md, "Scavenging on one thread"). Returns whether parallel scavenging is off;
+ * throws on a malformed value.
+ */
+export function tuneScavenge(env: NodeJS.ProcessEnv = process.env): boolean {
+  const given = env.KNOCKON_PARALLEL_SCAVENGE;
+  if (given !== undefined && given !== '' && given !== '0' && given !== '1') {
+    throw new Error(
+      `KNOCKON_PARALLEL_SCAVENGE: expected 1 (V8's parallel scavenging) or 0 (off, the default), got "${given}"`,
+    );
+  }
+  const off = given !== '1';
+  setFlagsFromString(off ? '--no-parallel-scavenge' : '--parallel-scavenge');
+  return off;
+}
+
+/**
+ * tuneHeapGrowth and tuneScavenge for a process starting up (the engine's host, an agent): a
+ * malformed override is said through `warn`, and V8 chooses.
  */
 export function tuneHeapGrowthOrWarn(warn: (message: string) => void, env: NodeJS.ProcessEnv = process.env): void {
-  try {
-    tuneHeapGrowth(env);
-  } catch (error) {
-    warn(`${error instanceof Error ? error.message : String(error)}; V8 chooses`);
+  for (const tune of [tuneHeapGrowth, tuneScavenge]) {
+    try {
+      tune(env);
+    } catch (error) {
+      warn(`${error instanceof Error ? error.message : String(error)}; V8 chooses`);
+    }
   }
 }
