@@ -49,9 +49,9 @@ export function tuneHeapGrowth(env: NodeJS.ProcessEnv = process.env): number | n
  * copying; on the small machines Knockon runs on (a wall display, a 2-core agent) the helpers
  * sleep between collections, and waking a sleeping thread costs more than the copying it takes
  * over: a young generation of 24 MiB holds a few MiB of survivors. Off, a centre's helper threads
- * woke 9 to 11 times a second instead of 15, and agents cost 6 to 10 % less per probe
- * (docs/BENCHMARKS.md, "Scavenging on one thread"). Returns whether parallel scavenging is off;
- * throws on a malformed value.
+ * woke 9 to 11 times a second instead of 13 to 16, and the agents went from parity with the local
+ * engine to 3 to 5 % below it (docs/BENCHMARKS.md, "Wakes, and the same code on a faster day").
+ * Returns whether parallel scavenging is off; throws on a malformed value.
  */
 export function tuneScavenge(env: NodeJS.ProcessEnv = process.env): boolean {
   const given = env.KNOCKON_PARALLEL_SCAVENGE;

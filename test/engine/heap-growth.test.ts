@@ -2,7 +2,7 @@
  * The heap growth step and the scavenger set for Knockon's processes (worker-limits.ts): their
  * defaults, the overrides and what a malformed override says. What they do to the collector's
  * CPU is measured by bench/vantages.ts (docs/BENCHMARKS.md, "The old generation's growth step",
- * "Scavenging on one thread"), not here.
+ * "Wakes, and the same code on a faster day"), not here.
  */
 import { describe, expect, it } from 'vitest';
 import {
