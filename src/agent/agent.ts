@@ -22,7 +22,7 @@ import type { ResolvedCheck } from '../engine/checks.ts';
 import { systemClock } from '../engine/clock.ts';
 import { formatIssue, parseConfigText } from '../engine/config/parse.ts';
 import { Engine } from '../engine/engine.ts';
-import { tuneHeapGrowthOrWarn } from '../engine/worker-limits.ts';
+import { tuneHeapOrWarn } from '../engine/worker-limits.ts';
 import { AgentBuffer } from './buffer.ts';
 import { CentreClient, type SyncOutcome } from './client.ts';
 import { writeStatusFile, type AgentStatus } from './status-file.ts';
@@ -144,7 +144,7 @@ export class ProbeAgent {
       maxAgeMs: this.options.bufferMaxAgeMs,
     });
     // The same engine as the centre's, in this process's main thread: the same heap growth.
-    tuneHeapGrowthOrWarn((message) => this.log('warn', message));
+    tuneHeapOrWarn((message) => this.log('warn', message));
     this.engine = new Engine({
       clock: systemClock,
       onResult: (result, check) => this.onResult(result, check),

@@ -17,7 +17,7 @@ import {
 } from '../shared/protocol.ts';
 import { DeferredBoard } from './deferred-board.ts';
 import type { RpcMethod, RpcParams, RpcResult } from '../shared/rpc.ts';
-import { ENGINE_RESOURCE_LIMITS, tuneHeapGrowthOrWarn } from './worker-limits.ts';
+import { ENGINE_RESOURCE_LIMITS, tuneHeapOrWarn } from './worker-limits.ts';
 import { CLOSE_TIMEOUT_MS } from './store/thread-protocol.ts';
 
 /** How long stop() lets the worker finish (modules write what they hold) before ending it. */
@@ -95,7 +95,7 @@ export class EngineHost {
 
   start(): void {
     this.stopping = false;
-    tuneHeapGrowthOrWarn((message) => this.options.log?.('warn', message));
+    tuneHeapOrWarn((message) => this.options.log?.('warn', message));
     this.spawn();
   }
 

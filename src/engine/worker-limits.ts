@@ -69,7 +69,7 @@ export function tuneScavenge(env: NodeJS.ProcessEnv = process.env): boolean {
  * tuneHeapGrowth and tuneScavenge for a process starting up (the engine's host, an agent): a
  * malformed override is said through `warn`, and V8 chooses.
  */
-export function tuneHeapGrowthOrWarn(warn: (message: string) => void, env: NodeJS.ProcessEnv = process.env): void {
+export function tuneHeapOrWarn(warn: (message: string) => void, env: NodeJS.ProcessEnv = process.env): void {
   for (const tune of [tuneHeapGrowth, tuneScavenge]) {
     try {
       tune(env);

@@ -5,12 +5,7 @@
  * "Wakes, and the same code on a faster day"), not here.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  HEAP_GROWING_PERCENT,
-  tuneHeapGrowth,
-  tuneHeapGrowthOrWarn,
-  tuneScavenge,
-} from '../../src/engine/worker-limits.ts';
+import { HEAP_GROWING_PERCENT, tuneHeapGrowth, tuneHeapOrWarn, tuneScavenge } from '../../src/engine/worker-limits.ts';
 
 describe('tuneHeapGrowth', () => {
   it('sets 100 % by default, an override as given, and leaves V8 to choose at 0', () => {
@@ -44,7 +39,7 @@ describe('tuneScavenge', () => {
       );
     }
     const warnings: string[] = [];
-    tuneHeapGrowthOrWarn((m) => warnings.push(m), {
+    tuneHeapOrWarn((m) => warnings.push(m), {
       KNOCKON_PARALLEL_SCAVENGE: 'yes',
       KNOCKON_HEAP_GROWING_PERCENT: 'x',
     });

@@ -197,9 +197,8 @@ export class Topology {
       c.flap = this.flapEnabled ? recordFlapState(c.flap, c.status, this.thresholds) : INITIAL_FLAP;
       if (!touched.includes(id) && this.viewKey(id) !== before!.get(id)) touched.push(id);
     }
-    // Roles and the vantage only move when a status does: most results change nothing (and
-    // most checks are in no component: nothing is made for them, this runs on every result).
-    if (!componentChanged && !checkChanged) return touched.length === 0 ? NO_COMPONENTS : touched;
+    // Roles and the vantage only move when a status does: most results change nothing.
+    if (!componentChanged && !checkChanged) return touched;
     this.statusRevision++;
     return this.recompute(touched);
   }

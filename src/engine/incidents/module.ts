@@ -183,18 +183,15 @@ export class KnockOnModule implements EngineModule, IncidentLog {
 
   /** Vantages went stale, offline or online, and the decided status moved with them. */
   onQuorumChange(change: QuorumChange): void {
-    this.analyse(change, change.evidence);
-  }
-
-  private analyse(update: CheckUpdate | QuorumChange, result: ProbeResult): void {
     try {
-      this.analyseNow(update, result);
+      this.analyse(change, change.evidence);
     } catch (error) {
-      this.failed(`check ${update.check.id}`, error);
+      this.failed(`check ${change.check?.id}`, error);
     }
   }
 
-  private analyseNow(update: CheckUpdate | QuorumChange, result: ProbeResult): void {
+  /** Unguarded: its two callers (a result, a quorum change) each catch what it throws. */
+  private analyse(update: CheckUpdate | QuorumChange, result: ProbeResult): void {
     const checkId = update.check.id;
     const status = update.state.status;
     const now = update.now;

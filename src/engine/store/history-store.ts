@@ -362,7 +362,7 @@ export class HistoryStore {
    * writes are held or queued (a full disk), the beat stays: their retries ride on it.
    */
   private postponeFlush(): void {
-    if (this.flushTimer === null || this.closed || this.held.length > 0 || this.queue.length > this.head) return;
+    if (this.flushTimer === null || this.closed || !this.idle()) return;
     this.clock.clearTimeout(this.flushTimer);
     this.scheduleFlush();
   }
