@@ -60,14 +60,15 @@ export interface AgentStats {
 export const DEFAULT_BUFFER_MAX = 100_000;
 export const DEFAULT_BUFFER_MAX_AGE_MS = 24 * 3_600_000;
 /**
- * A result waits up to this long at the agent; the centre sends a sync's results to the board as
- * it applies them (`ChangeBatcher.flushNow`), so together well under the second the board
- * promises (docs/BENCHMARKS.md, bench:vantages: result to board p99 about 0.75 s). It was 350 ms
- * while the centre held a sync's results for its next 250 ms delta (p99 about 0.6 s); with them
- * sent at once, 500 ms gives about 0.75 s with 30 % fewer syncs, each costing the agent and the
- * centre a request.
+ * A result waits up to this long at the agent; the centre sends a beat's results to the board
+ * 25 ms after the first of its syncs (`ChangeBatcher.flushNow`), so together well under the
+ * second the board promises (docs/BENCHMARKS.md, bench:vantages: result to board p99 about
+ * 0.78 s). Before the beat (src/engine/vantages/beat.ts) it was 500 ms: agents synced at random
+ * phases, and a sync's results often waited up to 250 ms for the next delta (p99 about 0.75 s);
+ * on the beat, 500 ms gives p99 about 0.53 s, and 750 ms the same delay as before with a third
+ * fewer syncs, each costing the agent and the centre a request.
  */
-export const DEFAULT_SYNC_INTERVAL_MS = 500;
+export const DEFAULT_SYNC_INTERVAL_MS = 750;
 /** This many results waiting send a sync before the interval is up. */
 export const EARLY_SYNC_AT = 1_000;
 const BACKOFF_BASE_MS = 1_000;
@@ -80,6 +81,20 @@ const FINAL_ACK_POLL_MS = 100;
 const BATCH_BYTES = MAX_AGENT_BODY_BYTES - 256 * 1024;
 /** The status file is rewritten at least this often, even while syncs back off. */
 const STATUS_EVERY_MS = 5_000;
+
+/**
+ * How long after an answer to send the next sync: at the centre's slot for this vantage
+ * (`nextInMs`, on a beat of the agent's own period) less the round trip just measured (the
+ * answer's way here and the next request's way there), so that agents' syncs arrive together
+ * (src/engine/vantages/beat.ts). Always between half a period and a period and a half, whatever
+ * the centre says; a period without a slot (a centre that gives none).
+ */
+export function nextSyncDelay(nextInMs: number | undefined, roundTripMs: number, periodMs: number): number {
+  if (nextInMs === undefined) return periodMs;
+  let delay = (((nextInMs - roundTripMs) % periodMs) + periodMs) % periodMs;
+  if (delay < periodMs / 2) delay += periodMs;
+  return Math.round(delay);
+}
 
 /**
  * The wait after the n-th failed sync in a row: "full jitter" (a uniform draw from zero up to
@@ -322,6 +337,7 @@ export class ProbeAgent {
       agent: { version: this.options.version, stream: this.buffer.stream, startedAt: this.startedAt },
       sentAt: Date.now(),
       assignmentRev: this.assignment?.rev ?? null,
+      syncEveryMs: this.options.syncIntervalMs,
       after,
       results: encodeBatch(batch),
       status: {
@@ -332,7 +348,9 @@ export class ProbeAgent {
       },
     };
     const timeout = AbortSignal.timeout(10_000);
+    const started = performance.now();
     const outcome: SyncOutcome = await this.client.sync(body, AbortSignal.any([signal, timeout]));
+    const roundTripMs = performance.now() - started;
     if (!outcome.ok) {
       this.failed(outcome.status, outcome.message);
       this.writeStatus();
@@ -365,7 +383,8 @@ export class ProbeAgent {
     // A backlog goes up batch after batch while the centre keeps taking it.
     const unsent = batch.length > 0 && this.accepted >= lastSent ? this.buffer.sizeAfter(this.accepted) : 0;
     const early = unsent > 0 && (batch.length >= MAX_BATCH_RESULTS || unsent >= EARLY_SYNC_AT);
-    return { ok: true, message: 'synced', next: early ? 0 : this.options.syncIntervalMs };
+    const next = early ? 0 : nextSyncDelay(response.nextInMs, roundTripMs, this.options.syncIntervalMs);
+    return { ok: true, message: 'synced', next };
   }
 
   private failed(status: number | null, message: string): void {

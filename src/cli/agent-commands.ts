@@ -28,7 +28,7 @@ export interface CliIo {
 }
 
 export const AGENT_USAGE = `  agent   --centre URL --vantage ID [--token-env KNOCKON_AGENT_TOKEN] [--data-dir DIR]
-          [--ca-file FILE] [--buffer-max 100000] [--buffer-max-age 24h] [--sync-interval 500ms]
+          [--ca-file FILE] [--buffer-max 100000] [--buffer-max-age 24h] [--sync-interval 750ms]
           Probe from a remote vantage for a centre (knockon serve) and send it the results.
           The agent token is read from the environment variable --token-env names. The
           checks come from the centre (the ones listing this vantage) and are kept in

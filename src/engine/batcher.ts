@@ -25,12 +25,13 @@ export const NO_BOARD: ChangeSink = {
  * Collects the ids of changed checks and flushes them at most once per `intervalMs`,
  * so the UI gets a few batched messages per second however many probes finish.
  *
- * `flushNow` sends what is pending at once: an agent's sync carries a batch of results that
- * already waited up to a sync interval at the agent, and holding them another `intervalMs` here
- * would add to that wait; sent with the sync's answer, the centre's threads wake once for both.
- * Still never sooner than an interval after the last delta (it goes then, not an interval after
- * its first change): however many agents sync, the board gets at most 1000 / `intervalMs`
- * deltas a second, as before.
+ * `flushNow` sends what is pending `gatherMs` from now instead of `intervalMs`: an agent's sync
+ * carries a batch of results that already waited up to a sync interval at the agent, and
+ * holding them another `intervalMs` here would add to that wait. The short gather lets the
+ * other agents' syncs of the same beat (src/engine/vantages/beat.ts), which arrive within a few
+ * ms, go in the same delta. Still never sooner than an interval after the last delta (it goes
+ * then, not an interval after its first change): however many agents sync, the board gets at
+ * most 1000 / `intervalMs` deltas a second, as before.
  */
 export class ChangeBatcher implements ChangeSink {
   private pending = new Set<string>();
@@ -40,11 +41,13 @@ export class ChangeBatcher implements ChangeSink {
   private dueAt = Infinity;
   private readonly clock: Clock;
   private readonly intervalMs: number;
+  private readonly gatherMs: number;
   private readonly flush: (changed: string[], removed: string[]) => void;
 
-  constructor(clock: Clock, intervalMs: number, flush: (changed: string[], removed: string[]) => void) {
+  constructor(clock: Clock, intervalMs: number, flush: (changed: string[], removed: string[]) => void, gatherMs = 0) {
     this.clock = clock;
     this.intervalMs = intervalMs;
+    this.gatherMs = gatherMs;
     this.flush = flush;
   }
 
@@ -78,7 +81,7 @@ export class ChangeBatcher implements ChangeSink {
 
   flushNow(): void {
     if (this.timer === null) return; // nothing pending
-    const at = Math.max(this.clock.now(), this.lastFlushAt + this.intervalMs);
+    const at = Math.max(this.clock.now() + this.gatherMs, this.lastFlushAt + this.intervalMs);
     if (at >= this.dueAt) return;
     this.clock.clearTimeout(this.timer);
     if (at <= this.clock.now()) this.send();

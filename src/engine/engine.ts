@@ -188,6 +188,11 @@ interface Tracked {
 
 /** Agents send results in batches: their data stays fresh this much longer than the interval says. */
 const AGENT_SLACK_MS = 5_000;
+/**
+ * An agent sync's results go to the board this long after they are applied, not at once: the
+ * other agents on the same beat (vantages/beat.ts) arrive within a few ms and share the delta.
+ */
+const AGENT_GATHER_MS = 25;
 /** How often vantages' freshness and agents' links are re-read when there are agents. */
 const SWEEP_MS = 1_000;
 
@@ -270,7 +275,12 @@ export class Engine {
       onDropped: (id) => this.dropped(id),
     });
     this.batcher = this.emitRaw
-      ? new ChangeBatcher(this.clock, DELTA_INTERVAL_MS, (changed, removed) => this.emitDelta(changed, removed))
+      ? new ChangeBatcher(
+          this.clock,
+          DELTA_INTERVAL_MS,
+          (changed, removed) => this.emitDelta(changed, removed),
+          AGENT_GATHER_MS,
+        )
       : NO_BOARD;
   }
 
@@ -828,7 +838,7 @@ export class Engine {
       this.apply(tracked, result.vantage === vantageId ? result : { ...result, vantage: vantageId }, vantageId);
       applied++;
     }
-    // These results waited at the agent already: to the board with the sync's answer, not later.
+    // These results waited at the agent already: to the board with the beat's other syncs, not later.
     if (applied > 0) this.batcher.flushNow();
     return applied;
   }

@@ -462,6 +462,11 @@ export const AgentSyncRequestSchema = z.strictObject({
   /** Revision of the assignment the agent runs; null when it has none. */
   assignmentRev: text(128).nullable(),
   /**
+   * How often the agent syncs (its --sync-interval): the centre answers with its next slot on
+   * a beat of that period (`nextInMs`), so that agents sync together. Absent: no slot is given.
+   */
+  syncEveryMs: z.int().min(1).max(3_600_000).optional(),
+  /**
    * The sequence this batch follows: the highest the centre answered as `accepted` on this
    * connection, 0 after a failure (from the oldest the agent holds). Absent: the agent waits
    * for each batch's acknowledgement (see the file's comment).
@@ -505,5 +510,11 @@ export const AgentSyncResponseSchema = z.strictObject({
   assignment: AssignmentSchema.optional(),
   /** The centre's clock when it answered. */
   at: ms,
+  /**
+   * Ms from this answer to the agent's next slot on the centre's beat (src/engine/vantages/beat.ts),
+   * when the request gave `syncEveryMs`: the agent sends its next sync that long after the
+   * answer left, less its round trip, so that agents' syncs arrive together.
+   */
+  nextInMs: z.int().min(0).max(3_600_000).optional(),
 });
 export type AgentSyncResponse = z.infer<typeof AgentSyncResponseSchema>;

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { backoffMs, ProbeAgent } from '../../src/agent/agent.ts';
+import { backoffMs, nextSyncDelay, ProbeAgent } from '../../src/agent/agent.ts';
 import { AgentBuffer } from '../../src/agent/buffer.ts';
 import { CentreClient } from '../../src/agent/client.ts';
 import { agentHealth, AgentStatusSchema, STATUS_FILE } from '../../src/agent/status-file.ts';
@@ -54,6 +54,8 @@ class StandInCentre {
   assignment: Assignment | null = null;
   /** Non-null: the status to answer with instead of accepting. */
   failWith: number | null = null;
+  /** Non-null: the next slot on the beat to answer with (nextInMs). */
+  nextInMs: number | null = null;
   private server: Server | null = null;
   private readonly listeners = new Set<() => void>();
   url = '';
@@ -78,6 +80,7 @@ class StandInCentre {
         const ack = Math.max(0, ...this.syncs.filter((s) => s.results.length > 0).map((s) => s.results.at(-1)!.seq));
         const answer: AgentSyncResponse = { v: AGENT_PROTOCOL_VERSION, ack, at: Date.now() };
         if (this.assignment && parsed.data.assignmentRev !== this.assignment.rev) answer.assignment = this.assignment;
+        if (this.nextInMs !== null) answer.nextInMs = this.nextInMs;
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
       });
     };
@@ -93,6 +96,7 @@ class StandInCentre {
     this.syncs.length = 0;
     this.assignment = null;
     this.failWith = null;
+    this.nextInMs = null;
   }
 
   until<T>(check: () => T | null | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
@@ -324,6 +328,31 @@ describe('agent back-off', () => {
     ]);
     expect(backoffMs(4, () => 0)).toBe(0);
     expect(backoffMs(3, () => 0.5)).toBe(2_000);
+  });
+});
+
+describe("agent: the centre's beat", () => {
+  it('sends the next sync at the slot less the round trip, between half a period and a period and a half', () => {
+    expect(nextSyncDelay(500, 4, 500)).toBe(496);
+    expect(nextSyncDelay(700, 50, 750)).toBe(650);
+    // A slot sooner than half a period away: the one after it.
+    expect(nextSyncDelay(100, 4, 500)).toBe(596);
+    expect(nextSyncDelay(0, 0, 500)).toBe(500);
+    // A round trip longer than the wait: the slot after, still less the round trip.
+    expect(nextSyncDelay(20, 120, 500)).toBe(400);
+    // Whatever the centre says, within the bounds; a period without a slot.
+    expect(nextSyncDelay(3_600_000, 3, 500)).toBe(497);
+    expect(nextSyncDelay(undefined, 3, 500)).toBe(500);
+  });
+
+  it('says how often it syncs, and waits for the slot the centre gives rather than its own period', async () => {
+    // A slot 1.4 s away with a 1 s period: the agent's next sync goes about 1.4 s after the
+    // first answer (timers are never early, so no sooner than 1.3 s), not 1 s after.
+    centre.nextInMs = 1_400;
+    agent(centre.url, { syncIntervalMs: 1_000 }).start();
+    await centre.until(() => centre.syncs.length >= 2, 'a second sync');
+    expect(centre.syncs.map((s) => s.body.syncEveryMs)).toEqual([1_000, 1_000]);
+    expect(centre.syncs[1]!.at - centre.syncs[0]!.at).toBeGreaterThanOrEqual(1_300);
   });
 });
 

@@ -72,3 +72,28 @@ describe("ChangeBatcher.flushNow: an agent sync's results go with its answer", (
     ]);
   });
 });
+
+describe('ChangeBatcher.flushNow with a gather: the syncs of one beat in one delta', () => {
+  it('sends gatherMs after the first flushNow, with what came meanwhile, and keeps the interval between deltas', async () => {
+    const clock = new FakeClock(1_000_000);
+    const flushes: { at: number; changed: string[] }[] = [];
+    const b = new ChangeBatcher(clock, 250, (changed) => flushes.push({ at: clock.now(), changed }), 25);
+    b.changed('a');
+    b.flushNow();
+    await clock.advance(10);
+    b.changed('b');
+    b.flushNow();
+    await clock.advance(14);
+    expect(flushes).toEqual([]);
+    await clock.advance(1);
+    expect(flushes).toEqual([{ at: 1_000_025, changed: ['a', 'b'] }]);
+    // The next beat's sync, soon after: no sooner than an interval after that delta.
+    await clock.advance(100);
+    b.changed('c');
+    b.flushNow();
+    await clock.advance(149);
+    expect(flushes).toHaveLength(1);
+    await clock.advance(1);
+    expect(flushes.at(-1)).toEqual({ at: 1_000_275, changed: ['c'] });
+  });
+});

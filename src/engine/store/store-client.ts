@@ -43,6 +43,8 @@ export interface StoreClientOptions {
   queueLimit?: number;
   /** The least time between two writes sent for commitWith (COMMIT_GAP_MS); the calls between go together. */
   commitGapMs?: number;
+  /** How long a commitWith call waits for others (COMMIT_GATHER_MS); 0 sends a lone one at once. */
+  commitGatherMs?: number;
 }
 
 /** One numbered write: kept until the store thread acknowledges it. */
@@ -62,12 +64,20 @@ interface Write {
  * of CPU whatever it holds (the message, the store thread's parse and durable commit with its
  * fsync, the answers), and every agent sync asks for one: the syncs that come within this
  * time, or while the last such write is still being committed, go in one write, one fsync (a
- * group commit). A lone sync is committed at once. Agents are answered before their commit
- * (agent-protocol.ts, `after`), so this delays only their acknowledgements, never the board:
- * 500 ms makes about two commits a second for any number of agents (100 ms made eight to ten
- * for three agents, a fifth of the centre's CPU; docs/BENCHMARKS.md).
+ * group commit). Agents are answered before their commit (agent-protocol.ts, `after`), so this
+ * delays only their acknowledgements, never the board: 500 ms makes about two commits a second
+ * for any number of agents (100 ms made eight to ten for three agents, a fifth of the centre's
+ * CPU; docs/BENCHMARKS.md).
  */
 export const COMMIT_GAP_MS = 500;
+
+/**
+ * A commitWith call waits this long for others before its write goes (or longer, for the gap):
+ * agents sync on the centre's beat (src/engine/vantages/beat.ts), so their syncs arrive within a
+ * few ms of each other, and the first of them would otherwise go alone and hold the rest for
+ * the gap, two commits a beat instead of one.
+ */
+export const COMMIT_GATHER_MS = 25;
 
 /** Restart back-off of a store thread that died: doubles from the first to the last. */
 const RESTART_DELAYS_MS = [500, 1_000, 2_000, 5_000, 10_000, 30_000];
@@ -109,6 +119,7 @@ export class StoreClient {
   private readonly flushIntervalMs: number;
   private readonly queueLimit: number;
   private readonly commitGapMs: number;
+  private readonly commitGatherMs: number;
   private worker: Worker | null = null;
   private running = false;
   private closing = false;
@@ -148,6 +159,8 @@ export class StoreClient {
   /** commitWith states not sent yet (newest per key), and their callers. */
   private pendingStates = new Map<string, ModuleStateWrite>();
   private pendingCommits: ((ok: boolean) => void)[] = [];
+  /** When the first of the waiting commitWith calls came. */
+  private firstPendingAt = 0;
   /** When the last write with states was sent (engine clock), and the timer that sends the next. */
   private lastCommitAt = Number.NEGATIVE_INFINITY;
   private commitTimer: unknown = null;
@@ -170,6 +183,7 @@ export class StoreClient {
     this.flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
     this.queueLimit = options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
     this.commitGapMs = options.commitGapMs ?? COMMIT_GAP_MS;
+    this.commitGatherMs = options.commitGatherMs ?? COMMIT_GATHER_MS;
     this.start();
     this.scheduleFlush();
   }
@@ -220,8 +234,9 @@ export class StoreClient {
    * committed; false when the write failed or the thread died first: the state then stays with
    * its results, and whichever write takes them writes it too (HistoryStore.commitWith).
    *
-   * Calls close together share a write (see COMMIT_GAP_MS): sent at once when no such write is
-   * being committed and the last went at least the gap ago, else when both are true; any write
+   * Calls close together share a write (see COMMIT_GAP_MS and COMMIT_GATHER_MS): sent the
+   * gather after the first call when no such write is being committed and the last went at
+   * least the gap ago, else when all three are true; any write
    * sent before then (the second's batch, a flush) takes them with it. Results buffered before
    * the call are in the same write or an earlier one, so never committed after the state.
    */
@@ -231,6 +246,7 @@ export class StoreClient {
     if (body === undefined) return Promise.resolve(false);
     this.pendingStates.delete(key);
     this.pendingStates.set(key, { key, at: this.clock.now(), body });
+    if (this.pendingCommits.length === 0) this.firstPendingAt = this.clock.now();
     const committed = new Promise<boolean>((resolve) => {
       this.pendingCommits.push((ok) => {
         if (ok) this.remember(key, value);
@@ -461,12 +477,13 @@ export class StoreClient {
   }
 
   /**
-   * Sends the commitWith states waiting, now or once the write before them is committed and
-   * the gap since it has passed (a timer on the engine clock).
+   * Sends the commitWith states waiting once the gather since the first of them has passed, the
+   * write before them is committed and the gap since it has passed (a timer on the engine clock).
    */
   private scheduleCommit(): void {
     if (this.pendingCommits.length === 0 || this.commitTimer !== null || this.commits.size > 0) return;
-    const wait = this.lastCommitAt + this.commitGapMs - this.clock.now();
+    const due = Math.max(this.lastCommitAt + this.commitGapMs, this.firstPendingAt + this.commitGatherMs);
+    const wait = due - this.clock.now();
     if (wait <= 0) {
       this.send();
       return;

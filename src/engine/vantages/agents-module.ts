@@ -5,7 +5,8 @@
  * one durable transaction, and only then acknowledged. An agent that says which sequence its
  * batch follows (`after`) is answered once its results are applied, with what is acknowledged
  * so far; the others once their results are on disk. The agent gets its assignment (the checks
- * it probes) whenever its revision differs.
+ * it probes) whenever its revision differs, and, when it says how often it syncs, when to sync
+ * next: its vantage's slot on the centre's beat (beat.ts), so that agents sync together.
  */
 import type { z } from 'zod';
 import {
@@ -28,6 +29,7 @@ import type { RpcRegistry } from '../rpc.ts';
 import type { HistoryStore } from '../store/index.ts';
 import { AgentAuth, type TokenStore } from './agent-auth.ts';
 import { buildAssignments, type BuiltAssignment } from './assignment.ts';
+import { beatPlaces, nextSlotInMs, type BeatPlace } from './beat.ts';
 
 /** A clock difference below this is left alone: it is within what NTP and the network give. */
 export const SKEW_CORRECTION_MS = 1_000;
@@ -74,6 +76,7 @@ export class AgentsModule implements EngineModule {
   private readonly cursors = new Map<string, Cursor>();
   private vantages = new Set<string>();
   private assignments = new Map<string, BuiltAssignment>();
+  private beat = new Map<string, BeatPlace>();
   private configured = false;
   private saidNoDocument = false;
 
@@ -97,6 +100,7 @@ export class AgentsModule implements EngineModule {
   onConfig(config: Config, checks: readonly ResolvedCheck[]): void {
     this.configured = true;
     this.vantages = new Set(config.vantages.map((v) => v.id));
+    this.beat = beatPlaces(config.vantages.map((v) => v.id));
     this.auth.configure(config, this.env);
     const vantagesOf = new Map(checks.map((c) => [c.id, c.vantageIds]));
     const built = buildAssignments(config, inputOf(config), (id) => vantagesOf.get(id) ?? []);
@@ -244,6 +248,11 @@ export class AgentsModule implements EngineModule {
     const response: AgentSyncResponse = { v: AGENT_PROTOCOL_VERSION, ack: cursor.committed, at: now };
     if (request.after !== undefined) response.accepted = cursor.accepted;
     if (built && request.assignmentRev !== built.assignment.rev) response.assignment = built.assignment;
+    if (request.syncEveryMs !== undefined) {
+      // From now, not the sync's start: applying its results took some of the wait.
+      const place = this.beat.get(request.vantage) ?? { group: 0, groups: 1 };
+      response.nextInMs = nextSlotInMs(this.clock.now(), request.syncEveryMs, place);
+    }
     return response;
   }
 

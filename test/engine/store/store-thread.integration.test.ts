@@ -4,7 +4,7 @@ import { MessageChannel, type Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, HistoryStore, StoreClient } from '../../../src/engine/store/index.ts';
 import { runStoreThread } from '../../../src/engine/store/store-thread.ts';
-import { COMMIT_GAP_MS } from '../../../src/engine/store/store-client.ts';
+import { COMMIT_GAP_MS, COMMIT_GATHER_MS } from '../../../src/engine/store/store-client.ts';
 import {
   FromStoreSchema,
   WRITTEN_MARK,
@@ -40,6 +40,13 @@ describe('the history store on its own thread (StoreClient)', () => {
     });
     clients.push(client);
     return client;
+  }
+
+  /** commitWith, its gather passed on the engine's clock. */
+  async function commitNow(store: StoreClient, key: string, value: unknown): Promise<boolean> {
+    const committed = store.commitWith(key, value);
+    await clock.advance(COMMIT_GATHER_MS);
+    return committed;
   }
 
   const rows = () => queryFile<{ n: number }>(join(dir.path, DB_FILE), 'SELECT count(*) AS n FROM results')[0]!.n;
@@ -91,14 +98,14 @@ describe('the history store on its own thread (StoreClient)', () => {
     const store = open();
     await clock.advance(600);
     store.record({ ...result('api', T0 + 500, 4), vantage: 'sg' });
-    expect(await store.commitWith('agent-cursor:sg:s1', 1)).toBe(true);
+    expect(await commitNow(store, 'agent-cursor:sg:s1', 1)).toBe(true);
     store.record({ ...result('api', T0 + 600, 5), vantage: 'sg' });
     // The beat from the start would send it now; a second after the commit's write is when it goes.
-    await clock.advance(400);
+    await clock.advance(400 - COMMIT_GATHER_MS);
     // A query is answered after every write sent before it (the thread takes messages in order).
     await store.recent('api', 10, 'sg');
     expect(rows()).toBe(1);
-    await clock.advance(600);
+    await clock.advance(600 + COMMIT_GATHER_MS);
     await store.recent('api', 10, 'sg');
     expect(rows()).toBe(2);
   });
@@ -108,13 +115,13 @@ describe('the history store on its own thread (StoreClient)', () => {
       const store = open(dataDir);
       store.record({ ...result('api', T0, 4), vantage: 'sg' });
       store.record({ ...result('api', T0 + 1_000, 5), vantage: 'sg' });
-      expect(await store.commitWith('agent-cursor:sg:s1', 2)).toBe(true);
+      expect(await commitNow(store, 'agent-cursor:sg:s1', 2)).toBe(true);
       expect(store.loadState('agent-cursor:sg:s1')).toBe(2);
       expect((await store.recent('api', 10, 'sg')).map((r) => r.latencyMs)).toEqual([5, 4]);
     }
   });
 
-  it('commits the agent batches that come while one is being committed together, in one write after the gap', async () => {
+  it('commits the agent batches of one beat in one write, and those that come after it together after the gap', async () => {
     const store = open();
     const settled: string[] = [];
     const commit = (key: string, value: number) =>
@@ -122,29 +129,41 @@ describe('the history store on its own thread (StoreClient)', () => {
         settled.push(key);
         return ok;
       });
+    // Two agents' syncs a few ms apart (one beat): one write, the gather after the first.
     store.record({ ...result('api', T0, 4), vantage: 'sg' });
     const first = commit('agent-cursor:sg:s1', 1);
+    await clock.advance(3);
     store.record({ ...result('api', T0 + 1_000, 5), vantage: 'tyo' });
     const second = commit('agent-cursor:tyo:s2', 7);
+    await clock.advance(COMMIT_GATHER_MS - 4);
+    expect(settled).toEqual([]);
+    expect(rows()).toBe(0);
+    await clock.advance(1);
+    expect(await Promise.all([first, second])).toEqual([true, true]);
+    expect(rows()).toBe(2);
+    expect(store.loadState(WRITTEN_MARK)).toMatchObject({ seq: 1 });
+    // A sync that comes soon after waits for the gap since that write (the engine's clock);
+    // another in the meantime goes with it.
     store.record({ ...result('api', T0 + 2_000, 6), vantage: 'sg' });
     const third = commit('agent-cursor:sg:s1', 2);
-    // The first went at once, alone; the others wait for it and for the gap (the engine's clock).
-    expect(await first).toBe(true);
-    expect(settled).toEqual(['agent-cursor:sg:s1']);
-    expect(rows()).toBe(1);
-    expect(store.loadState('agent-cursor:tyo:s2')).toBeNull();
-    await clock.advance(COMMIT_GAP_MS);
-    expect(await Promise.all([second, third])).toEqual([true, true]);
-    expect(rows()).toBe(3);
+    await clock.advance(100);
+    store.record({ ...result('api', T0 + 3_000, 7), vantage: 'tyo' });
+    const fourth = commit('agent-cursor:tyo:s2', 8);
+    await clock.advance(COMMIT_GAP_MS - 101);
+    expect(settled).toHaveLength(2);
     expect(store.loadState('agent-cursor:tyo:s2')).toBe(7);
+    await clock.advance(1);
+    expect(await Promise.all([third, fourth])).toEqual([true, true]);
+    expect(rows()).toBe(4);
+    expect(store.loadState('agent-cursor:tyo:s2')).toBe(8);
     expect(store.loadState('agent-cursor:sg:s1')).toBe(2);
     // Two writes in all, the second with both cursors and both results: its number is in the file.
     expect(store.loadState(WRITTEN_MARK)).toMatchObject({ seq: 2 });
-    // A lone batch after a quiet gap goes at once.
+    // A lone batch after a quiet gap goes the gather after it.
     await clock.advance(COMMIT_GAP_MS);
-    store.record({ ...result('api', T0 + 3_000, 7), vantage: 'sg' });
-    expect(await store.commitWith('agent-cursor:sg:s1', 3)).toBe(true);
-    expect(rows()).toBe(4);
+    store.record({ ...result('api', T0 + 4_000, 8), vantage: 'sg' });
+    expect(await commitNow(store, 'agent-cursor:sg:s1', 3)).toBe(true);
+    expect(rows()).toBe(5);
   });
 
   it('never writes an agent batch without its cursor, when a durable note in the middle of the batch asks for a write', async () => {
@@ -155,7 +174,7 @@ describe('the history store on its own thread (StoreClient)', () => {
         "SELECT body FROM module_state WHERE key = 'agent-cursor:sg:s1'",
       )[0]?.body;
     store.record({ ...result('api', T0, 4), vantage: 'sg' });
-    expect(await store.commitWith('agent-cursor:sg:s1', 1)).toBe(true);
+    expect(await commitNow(store, 'agent-cursor:sg:s1', 1)).toBe(true);
     // One task, as the agent door's: results applied (a module writes a note and waits for it
     // to be written before it acts), more results, then the batch's cursor.
     let shown: { rows: number; cursor: string | undefined } | null = null;

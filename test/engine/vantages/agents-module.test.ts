@@ -383,6 +383,27 @@ describe('the compact batch', () => {
   });
 });
 
+describe('agents module: the beat', () => {
+  it('answers an agent that says how often it syncs with the time to its next slot, so agents sync together', async () => {
+    const r = rig(dir);
+    const t = r.clock.now();
+    // sg, tyo and fra are one group: their slots are the multiples of the period.
+    await r.clock.advance(300);
+    const first = await r.sync(
+      SG_TOKEN,
+      request('sg', t + 300, [{ seq: 1, result: ok('api', t) }], { syncEveryMs: 750 }),
+    );
+    expect((first.body as AgentSyncResponse).nextInMs).toBe(450);
+    await r.clock.advance(440);
+    const tyo = await r.sync(TYO_TOKEN, request('tyo', t + 740, [], { syncEveryMs: 750 }));
+    expect((tyo.body as AgentSyncResponse).nextInMs).toBe(10);
+    // An agent that does not say gets no slot.
+    const plain = await r.sync(SG_TOKEN, request('sg', t + 740, []));
+    expect(plain.body).not.toHaveProperty('nextInMs');
+    await r.close();
+  });
+});
+
 describe('agents module: results exactly once', () => {
   it('applies each (stream, seq) once, acknowledges what is committed, and stores each result once', async () => {
     const r = rig(dir);

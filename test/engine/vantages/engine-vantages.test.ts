@@ -223,8 +223,8 @@ describe('engine: an agent clock far ahead', () => {
   });
 });
 
-describe("engine: an agent's sync goes to the board with its answer", () => {
-  it('sends the delta as the sync is applied, and still at most one delta per 250 ms', async () => {
+describe("engine: an agent's sync goes to the board with the beat's other syncs", () => {
+  it('sends the delta 25 ms after the first sync of a beat, with those that come within it, and still at most one delta per 250 ms', async () => {
     const { clock, engine, messages } = rig();
     await clock.advance(10_000);
     const deltas = () => messages.filter((m) => m.kind === 'delta');
@@ -232,15 +232,22 @@ describe("engine: an agent's sync goes to the board with its answer", () => {
       m?.kind === 'delta' ? [...m.checks.map((c) => c.id), ...m.patches.map((p) => p.id)] : [];
     const before = deltas().length;
     engine.setAgentLink('sg', link(clock), { online: true, reason: null });
-    engine.ingest('sg', [result('api', false, clock.now())]);
-    // No timer waited for: the delta is out before the sync's answer is.
+    engine.ingest('sg', [result('sg-gw', false, clock.now())]);
+    // The other agent of the same beat, a few ms later: the same delta, not 250 ms after it.
+    await clock.advance(4);
+    engine.setAgentLink('tyo', link(clock), { online: true, reason: null });
+    engine.ingest('tyo', [result('api', false, clock.now())]);
+    await clock.advance(20);
+    expect(deltas()).toHaveLength(before);
+    await clock.advance(1);
     expect(deltas()).toHaveLength(before + 1);
-    expect(touched(deltas().at(-1))).toContain('api');
-    await clock.advance(100);
+    expect(touched(deltas().at(-1))).toEqual(expect.arrayContaining(['sg-gw', 'api']));
+    await clock.advance(75);
     engine.setAgentLink('tyo', link(clock), { online: true, reason: null });
     engine.ingest('tyo', [result('api', false, clock.now())]);
     expect(deltas()).toHaveLength(before + 1);
-    await clock.advance(149);
+    // 250 ms after the last delta, not 25 ms after this sync.
+    await clock.advance(174);
     expect(deltas()).toHaveLength(before + 1);
     await clock.advance(1);
     expect(deltas()).toHaveLength(before + 2);
