@@ -337,7 +337,7 @@ export class ProbeAgent {
       agent: { version: this.options.version, stream: this.buffer.stream, startedAt: this.startedAt },
       sentAt: Date.now(),
       assignmentRev: this.assignment?.rev ?? null,
-      syncEveryMs: this.options.syncIntervalMs,
+      syncEveryMs: Math.max(1, Math.round(this.options.syncIntervalMs)),
       after,
       results: encodeBatch(batch),
       status: {
