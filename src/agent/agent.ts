@@ -75,7 +75,7 @@ const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 30_000;
 /** The last syncs on shutdown (until the centre acknowledges everything) are given this long. */
 const FINAL_SYNC_MS = 2_000;
-/** Between them: the centre acknowledges with its next group commit (COMMIT_GAP_MS, 500 ms). */
+/** Between them: the centre acknowledges with its next group commit (COMMIT_GATHER_MS, 25 ms, or COMMIT_GAP_MS, 500 ms, after the last). */
 const FINAL_ACK_POLL_MS = 100;
 /** A body's results stay this far under the centre's limit (the envelope, and JSON's escaping). */
 const BATCH_BYTES = MAX_AGENT_BODY_BYTES - 256 * 1024;
@@ -84,15 +84,18 @@ const STATUS_EVERY_MS = 5_000;
 
 /**
  * How long after an answer to send the next sync: at the centre's slot for this vantage
- * (`nextInMs`, on a beat of the agent's own period) less the round trip just measured (the
- * answer's way here and the next request's way there), so that agents' syncs arrive together
- * (src/engine/vantages/beat.ts). Always between half a period and a period and a half, whatever
- * the centre says; a period without a slot (a centre that gives none).
+ * (`nextInMs`, on a beat of the agent's own period) less the round trip just measured, so that
+ * agents' syncs arrive together (src/engine/vantages/beat.ts). The round trip stands for the
+ * next request's way there (and the centre's time before its answer, so the agent lands that
+ * much early: the next answer measures again, nothing drifts). Whatever the centre says, one
+ * send to the next is at least half a period (the round trip and this wait), and the wait at
+ * most a period and a half: a far agent keeps its period, it does not skip to every other slot.
+ * Its own period from a centre that gives no slot.
  */
 export function nextSyncDelay(nextInMs: number | undefined, roundTripMs: number, periodMs: number): number {
   if (nextInMs === undefined) return periodMs;
   let delay = (((nextInMs - roundTripMs) % periodMs) + periodMs) % periodMs;
-  if (delay < periodMs / 2) delay += periodMs;
+  if (delay + roundTripMs < periodMs / 2) delay += periodMs;
   return Math.round(delay);
 }
 
@@ -113,6 +116,8 @@ export class ProbeAgent {
   private readonly client: CentreClient;
   private readonly engine: Engine;
   private readonly startedAt = Date.now();
+  /** The sync interval in whole ms (the protocol's `syncEveryMs`, and the beat's period). */
+  private readonly periodMs: number;
   private assignment: Assignment | null = null;
   /** A revision that did not parse or apply: not tried again, said once. */
   private refusedRev: string | null = null;
@@ -150,6 +155,7 @@ export class ProbeAgent {
       ...options,
       caFile: options.caFile ?? null,
     };
+    this.periodMs = Math.max(1, Math.round(this.options.syncIntervalMs));
     this.log = options.log;
     this.onChange = options.onChange ?? (() => {});
     this.client = new CentreClient({ centre: options.centre, token: options.token, caFile: this.options.caFile });
@@ -337,7 +343,7 @@ export class ProbeAgent {
       agent: { version: this.options.version, stream: this.buffer.stream, startedAt: this.startedAt },
       sentAt: Date.now(),
       assignmentRev: this.assignment?.rev ?? null,
-      syncEveryMs: Math.max(1, Math.round(this.options.syncIntervalMs)),
+      syncEveryMs: this.periodMs,
       after,
       results: encodeBatch(batch),
       status: {
@@ -383,7 +389,7 @@ export class ProbeAgent {
     // A backlog goes up batch after batch while the centre keeps taking it.
     const unsent = batch.length > 0 && this.accepted >= lastSent ? this.buffer.sizeAfter(this.accepted) : 0;
     const early = unsent > 0 && (batch.length >= MAX_BATCH_RESULTS || unsent >= EARLY_SYNC_AT);
-    const next = early ? 0 : nextSyncDelay(response.nextInMs, roundTripMs, this.options.syncIntervalMs);
+    const next = early ? 0 : nextSyncDelay(response.nextInMs, roundTripMs, this.periodMs);
     return { ok: true, message: 'synced', next };
   }
 

@@ -4,7 +4,7 @@ import type { Clock } from './clock.ts';
 export interface ChangeSink {
   changed(id: string): void;
   poke(): void;
-  /** What is pending goes now (an agent's sync applied), or as soon as the rate allows. */
+  /** What is pending goes after a short gather (an agent's sync applied), or as soon as the rate allows. */
   flushNow(): void;
   remove(id: string): void;
   clear(): void;

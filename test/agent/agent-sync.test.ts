@@ -332,7 +332,7 @@ describe('agent back-off', () => {
 });
 
 describe("agent: the centre's beat", () => {
-  it('sends the next sync at the slot less the round trip, between half a period and a period and a half', () => {
+  it('sends the next sync at the slot less the round trip, at least half a period after the last and within a period and a half', () => {
     expect(nextSyncDelay(500, 4, 500)).toBe(496);
     expect(nextSyncDelay(700, 50, 750)).toBe(650);
     // A slot sooner than half a period away: the one after it.
@@ -340,19 +340,23 @@ describe("agent: the centre's beat", () => {
     expect(nextSyncDelay(0, 0, 500)).toBe(500);
     // A round trip longer than the wait: the slot after, still less the round trip.
     expect(nextSyncDelay(20, 120, 500)).toBe(400);
+    // A far agent (a round trip over half the period) keeps its period: the next slot, not the one after.
+    expect(nextSyncDelay(740, 400, 750)).toBe(340);
+    expect(nextSyncDelay(499, 260, 500)).toBe(239);
     // Whatever the centre says, within the bounds; a period without a slot.
     expect(nextSyncDelay(3_600_000, 3, 500)).toBe(497);
     expect(nextSyncDelay(undefined, 3, 500)).toBe(500);
   });
 
   it('says how often it syncs, and waits for the slot the centre gives rather than its own period', async () => {
-    // A slot 1.4 s away with a 1 s period: the agent's next sync goes about 1.4 s after the
-    // first answer (timers are never early, so no sooner than 1.3 s), not 1 s after.
-    centre.nextInMs = 1_400;
+    // A slot 0.3 s away with a 1 s period is too soon: the agent takes the one after, about
+    // 1.3 s after the first answer at the centre whatever the round trip (timers are never
+    // early: no sooner than 1.2 s), where its own period would give 1 s.
+    centre.nextInMs = 300;
     agent(centre.url, { syncIntervalMs: 1_000 }).start();
     await centre.until(() => centre.syncs.length >= 2, 'a second sync');
     expect(centre.syncs.map((s) => s.body.syncEveryMs)).toEqual([1_000, 1_000]);
-    expect(centre.syncs[1]!.at - centre.syncs[0]!.at).toBeGreaterThanOrEqual(1_300);
+    expect(centre.syncs[1]!.at - centre.syncs[0]!.at).toBeGreaterThanOrEqual(1_200);
   });
 });
 

@@ -35,7 +35,7 @@ describe('ChangeBatcher: a few deltas a second however many probes finish', () =
   });
 });
 
-describe("ChangeBatcher.flushNow: an agent sync's results go with its answer", () => {
+describe('ChangeBatcher.flushNow without a gather: what is pending goes at once', () => {
   it('sends what is pending at once when no delta went out within an interval', async () => {
     const { clock, flushes, b } = batcher();
     b.changed('a');

@@ -65,9 +65,10 @@ interface Write {
  * fsync, the answers), and every agent sync asks for one: the syncs that come within this
  * time, or while the last such write is still being committed, go in one write, one fsync (a
  * group commit). Agents are answered before their commit (agent-protocol.ts, `after`), so this
- * delays only their acknowledgements, never the board: 500 ms makes about two commits a second
+ * delays only their acknowledgements, never the board: 500 ms makes at most two commits a second
  * for any number of agents (100 ms made eight to ten for three agents, a fifth of the centre's
- * CPU; docs/BENCHMARKS.md).
+ * CPU; docs/BENCHMARKS.md); on the centre's beat, one a beat for each group of agents
+ * (COMMIT_GATHER_MS).
  */
 export const COMMIT_GAP_MS = 500;
 
@@ -686,7 +687,7 @@ export class StoreClient {
         const callers = this.commits.get(message.seq) ?? [];
         this.commits.delete(message.seq);
         for (const resolve of callers) resolve(message.ok);
-        // The next group of commitWith states goes now, or when the gap has passed.
+        // The next group of commitWith states goes once its gather and the gap have passed.
         this.scheduleCommit();
         return;
       }

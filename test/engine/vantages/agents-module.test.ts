@@ -402,6 +402,27 @@ describe('agents module: the beat', () => {
     expect(plain.body).not.toHaveProperty('nextInMs');
     await r.close();
   });
+
+  it('puts the vantages of a large fleet in groups, each its share of the period later', async () => {
+    // Nine agent vantages make two groups; sg, declared second, is in the second: half a period on.
+    const others = Array.from({ length: 8 }, (_, i) => `  - { id: v${i}, token_env: V${i}_TOKEN }`);
+    const config = [
+      'defaults: { interval: 10s, timeout: 2s, fall: 1, rise: 1 }',
+      'vantages:',
+      others[0],
+      `  - { id: sg, token_sha256: ${hashAgentToken(SG_TOKEN)} }`,
+      ...others.slice(1),
+      'checks:',
+      '  - { id: api, type: tcp, host: 127.0.0.1, port: 1, vantages: [local, sg] }',
+    ].join('\n');
+    const r = rig(dir, { config });
+    const t = r.clock.now();
+    await r.clock.advance(300);
+    const out = await r.sync(SG_TOKEN, request('sg', t + 300, [], { syncEveryMs: 750 }));
+    expect(out.status).toBe(200);
+    expect((out.body as AgentSyncResponse).nextInMs).toBe(75);
+    await r.close();
+  });
 });
 
 describe('agents module: results exactly once', () => {
