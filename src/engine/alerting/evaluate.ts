@@ -82,10 +82,11 @@ export function evaluateAlerts(
   // A partial evaluation starts from every alert as it was and changes only its candidates'.
   const alerts = scope === 'some' ? (reuse === previous ? reuse : new Map(previous)) : new Map<string, AlertInstance>();
   const transitions: AlertTransition[] = [];
-  const seen = new Set<string>();
+  // Only a full evaluation ends the alerts no candidate speaks for; a partial one runs per result.
+  const seen = scope === 'all' ? new Set<string>() : null;
 
   for (const c of candidates) {
-    seen.add(c.key);
+    seen?.add(c.key);
     const prev = previous.get(c.key);
     if (!prev) {
       if (!c.active || c.hold) continue;
@@ -141,8 +142,8 @@ export function evaluateAlerts(
       alerts.set(c.key, next);
     }
   }
-  for (const [key, prev] of scope === 'all' ? previous : []) {
-    if (seen.has(key)) continue;
+  for (const [key, prev] of seen ? previous : []) {
+    if (seen?.has(key)) continue;
     // Rules or subjects removed by a config change: their alerts end.
     transitions.push({ kind: prev.state === 'firing' ? 'resolved' : 'cleared', alert: prev });
   }
