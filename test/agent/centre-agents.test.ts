@@ -221,6 +221,13 @@ describe('centre and agents as processes', () => {
         const api = check(b, 'api');
         return at(api, 'sg')?.voting && at(api, 'tyo')?.voting;
       }, 'sg and tyo voting again');
+      // Enough results on the centre's disk for "exactly once" below to say something, however
+      // fast this machine brought the agents to this point (re-tested with each delta).
+      await after.until(
+        () => centreResults('sg').length > 10 && centreResults('tyo').length > 10,
+        'more than ten results from each agent on the centre',
+        20_000,
+      );
     } finally {
       await after.close();
     }

@@ -159,7 +159,8 @@ failover:
     await sg.statusUntil((s) => s.buffered === 0 && s.connected, 'sg backlog sent', 30_000);
     expect(incidentsOfApi(watch.board!)).toEqual([]);
     expect(runs()).toBe(0);
-  });
+    // Each wait has its own bound and names its step when it runs out; the test's allows them.
+  }, 90_000);
 
   it('2: the target unreachable from sg only: a path problem, no incident, no failover', async () => {
     const ns = net.namespaces.get('sg')!;
