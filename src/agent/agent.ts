@@ -75,7 +75,7 @@ const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 30_000;
 /** The last syncs on shutdown (until the centre acknowledges everything) are given this long. */
 const FINAL_SYNC_MS = 2_000;
-/** Between them: the centre acknowledges with its next group commit (COMMIT_GATHER_MS, 25 ms, or COMMIT_GAP_MS, 500 ms, after the last). */
+/** Between them: the centre acknowledges with its next group commit (BEAT_GATHER_MS, 25 ms, or COMMIT_GAP_MS, 500 ms, after the last). */
 const FINAL_ACK_POLL_MS = 100;
 /** A body's results stay this far under the centre's limit (the envelope, and JSON's escaping). */
 const BATCH_BYTES = MAX_AGENT_BODY_BYTES - 256 * 1024;
@@ -187,7 +187,7 @@ export class ProbeAgent {
         `probing ${this.engine.checkCount()} checks from the stored assignment until the centre answers`,
       );
     }
-    this.flushTimer = setInterval(() => this.tick(), this.options.syncIntervalMs);
+    this.flushTimer = setInterval(() => this.tick(), this.periodMs);
     this.loopDone = this.loop();
     this.writeStatus();
   }

@@ -46,6 +46,7 @@ import { restoreProbeMemory, runProbe } from './probes/index.ts';
 import type { RpcRegistry } from './rpc.ts';
 import { Scheduler } from './scheduler.ts';
 import { INITIAL_STATE, isChanging, nextState, type CheckState } from './status.ts';
+import { BEAT_GATHER_MS } from './vantages/beat.ts';
 import { VantageBook } from './vantages/book.ts';
 import { decideQuorum, sameDecision, type QuorumDecision, type VantageVote } from './vantages/quorum.ts';
 
@@ -188,11 +189,6 @@ interface Tracked {
 
 /** Agents send results in batches: their data stays fresh this much longer than the interval says. */
 const AGENT_SLACK_MS = 5_000;
-/**
- * An agent sync's results go to the board this long after they are applied, not at once: the
- * other agents on the same beat (vantages/beat.ts) arrive within a few ms and share the delta.
- */
-const AGENT_GATHER_MS = 25;
 /** How often vantages' freshness and agents' links are re-read when there are agents. */
 const SWEEP_MS = 1_000;
 
@@ -279,7 +275,7 @@ export class Engine {
           this.clock,
           DELTA_INTERVAL_MS,
           (changed, removed) => this.emitDelta(changed, removed),
-          AGENT_GATHER_MS,
+          BEAT_GATHER_MS,
         )
       : NO_BOARD;
   }

@@ -142,10 +142,12 @@ export function evaluateAlerts(
       alerts.set(c.key, next);
     }
   }
-  for (const [key, prev] of seen ? previous : []) {
-    if (seen?.has(key)) continue;
-    // Rules or subjects removed by a config change: their alerts end.
-    transitions.push({ kind: prev.state === 'firing' ? 'resolved' : 'cleared', alert: prev });
+  if (seen) {
+    for (const [key, prev] of previous) {
+      if (seen.has(key)) continue;
+      // Rules or subjects removed by a config change: their alerts end.
+      transitions.push({ kind: prev.state === 'firing' ? 'resolved' : 'cleared', alert: prev });
+    }
   }
 
   let nextDueAt: number | null = null;

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { IncidentEvent, IncidentView, ProbeResult, SeriesPoint, SeriesRange } from '../../shared/model.ts';
 import type { StorageHealthView } from '../../shared/model.ts';
 import type { Clock } from '../clock.ts';
+import { BEAT_GATHER_MS } from '../vantages/beat.ts';
 import { noteTokenUse, withTokenUse, type AgentTokenRow, type NewAgentToken } from './agent-tokens.ts';
 import {
   DEFAULT_FLUSH_INTERVAL_MS,
@@ -43,7 +44,7 @@ export interface StoreClientOptions {
   queueLimit?: number;
   /** The least time between two writes sent for commitWith (COMMIT_GAP_MS); the calls between go together. */
   commitGapMs?: number;
-  /** How long a commitWith call waits for others (COMMIT_GATHER_MS); 0 sends a lone one at once. */
+  /** How long a commitWith call waits for others (BEAT_GATHER_MS); 0 sends a lone one at once. */
   commitGatherMs?: number;
 }
 
@@ -67,18 +68,11 @@ interface Write {
  * group commit). Agents are answered before their commit (agent-protocol.ts, `after`), so this
  * delays only their acknowledgements, never the board: 500 ms makes at most two commits a second
  * for any number of agents (100 ms made eight to ten for three agents, a fifth of the centre's
- * CPU; docs/BENCHMARKS.md); on the centre's beat, one a beat for each group of agents
- * (COMMIT_GATHER_MS).
- */
-export const COMMIT_GAP_MS = 500;
-
-/**
- * A commitWith call waits this long for others before its write goes (or longer, for the gap):
- * agents sync on the centre's beat (src/engine/vantages/beat.ts), so their syncs arrive within a
- * few ms of each other, and the first of them would otherwise go alone and hold the rest for
+ * CPU; docs/BENCHMARKS.md); on the centre's beat, one a beat for each group of agents: a call
+ * waits BEAT_GATHER_MS for the beat's others, or the first would go alone and hold the rest for
  * the gap, two commits a beat instead of one.
  */
-export const COMMIT_GATHER_MS = 25;
+export const COMMIT_GAP_MS = 500;
 
 /** Restart back-off of a store thread that died: doubles from the first to the last. */
 const RESTART_DELAYS_MS = [500, 1_000, 2_000, 5_000, 10_000, 30_000];
@@ -184,7 +178,7 @@ export class StoreClient {
     this.flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
     this.queueLimit = options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
     this.commitGapMs = options.commitGapMs ?? COMMIT_GAP_MS;
-    this.commitGatherMs = options.commitGatherMs ?? COMMIT_GATHER_MS;
+    this.commitGatherMs = options.commitGatherMs ?? BEAT_GATHER_MS;
     this.start();
     this.scheduleFlush();
   }
@@ -235,7 +229,7 @@ export class StoreClient {
    * committed; false when the write failed or the thread died first: the state then stays with
    * its results, and whichever write takes them writes it too (HistoryStore.commitWith).
    *
-   * Calls close together share a write (see COMMIT_GAP_MS and COMMIT_GATHER_MS): sent the
+   * Calls close together share a write (see COMMIT_GAP_MS and BEAT_GATHER_MS): sent the
    * gather after the first call when no such write is being committed and the last went at
    * least the gap ago, else when all three are true; any write
    * sent before then (the second's batch, a flush) takes them with it. Results buffered before
@@ -530,11 +524,9 @@ export class StoreClient {
   }
 
   /**
-   * The flush timer counts from the last write sent: that write took everything buffered, so the
-   * next is due an interval after it. On a centre whose agents' commits send a write twice a
-   * second, a fixed beat would wake this thread and the store's once a second for a write of the
-   * few results since. While the durable connection holds writes (a full disk) the beat stays:
-   * their retries ride on it.
+   * The flush timer counts from the last write sent, which took everything buffered (as
+   * HistoryStore.postponeFlush does on the store thread, and for the same reason). While the
+   * durable connection holds writes (a full disk) the fixed beat stays: their retries ride on it.
    */
   private postponeFlush(): void {
     if (this.flushTimer === null || this.closing || !this.durable.idle()) return;

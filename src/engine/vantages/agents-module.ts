@@ -74,9 +74,9 @@ export class AgentsModule implements EngineModule {
   private readonly auth: AgentAuth;
   private readonly refusals: RepeatedErrors;
   private readonly cursors = new Map<string, Cursor>();
-  private vantages = new Set<string>();
   private assignments = new Map<string, BuiltAssignment>();
-  private beat = new Map<string, BeatPlace>();
+  /** Each declared agent vantage's place on the beat: the declared vantages, keyed by id. */
+  private places = new Map<string, BeatPlace>();
   private configured = false;
   private saidNoDocument = false;
 
@@ -99,8 +99,7 @@ export class AgentsModule implements EngineModule {
 
   onConfig(config: Config, checks: readonly ResolvedCheck[]): void {
     this.configured = true;
-    this.vantages = new Set(config.vantages.map((v) => v.id));
-    this.beat = beatPlaces(config.vantages.map((v) => v.id));
+    this.places = beatPlaces(config.vantages.map((v) => v.id));
     this.auth.configure(config, this.env);
     const vantagesOf = new Map(checks.map((c) => [c.id, c.vantageIds]));
     const built = buildAssignments(config, inputOf(config), (id) => vantagesOf.get(id) ?? []);
@@ -161,7 +160,7 @@ export class AgentsModule implements EngineModule {
       };
     }
     if (!this.configured) return { status: 503, body: { error: 'the centre has no valid config yet' } };
-    if (!this.vantages.has(request.vantage)) {
+    if (!this.places.has(request.vantage)) {
       this.refusals.report(
         `403:${request.vantage}:undeclared`,
         `agents: refused a sync from ${from}: vantage ${request.vantage} is not declared in this centre's vantages`,
@@ -250,8 +249,8 @@ export class AgentsModule implements EngineModule {
     if (built && request.assignmentRev !== built.assignment.rev) response.assignment = built.assignment;
     if (request.syncEveryMs !== undefined) {
       // From now, not the sync's start: applying its results took some of the wait.
-      const place = this.beat.get(request.vantage) ?? { group: 0, groups: 1 };
-      response.nextInMs = nextSlotInMs(this.clock.now(), request.syncEveryMs, place);
+      const place = this.places.get(request.vantage);
+      if (place) response.nextInMs = nextSlotInMs(this.clock.now(), request.syncEveryMs, place);
     }
     return response;
   }

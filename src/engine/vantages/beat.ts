@@ -13,13 +13,20 @@
 /** Agents that share a slot: half the door's syncs in flight (agent-door.ts), so a slot never fills it. */
 export const AGENTS_PER_BEAT = 8;
 
+/**
+ * How long the centre waits after the first sync of a beat for the others, which arrive within a
+ * few ms of it: they then go to the board in one delta (Engine's ChangeBatcher) and to disk in
+ * one durable commit (StoreClient.commitWith) instead of the first going alone.
+ */
+export const BEAT_GATHER_MS = 25;
+
 /** Each agent vantage's place on the beat: its group and how many groups there are. */
 export interface BeatPlace {
   group: number;
   groups: number;
 }
 
-/** The vantages' places, in declared order: the first AGENTS_PER_BEAT groups' heads, and so on round. */
+/** The vantages' places: dealt round the groups in declared order (the 1st, then the 2nd group's first, …). */
 export function beatPlaces(vantageIds: readonly string[]): Map<string, BeatPlace> {
   const groups = Math.max(1, Math.ceil(vantageIds.length / AGENTS_PER_BEAT));
   return new Map(vantageIds.map((id, i) => [id, { group: i % groups, groups }]));

@@ -4,7 +4,8 @@ import { MessageChannel, type Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, HistoryStore, StoreClient } from '../../../src/engine/store/index.ts';
 import { runStoreThread } from '../../../src/engine/store/store-thread.ts';
-import { COMMIT_GAP_MS, COMMIT_GATHER_MS } from '../../../src/engine/store/store-client.ts';
+import { COMMIT_GAP_MS } from '../../../src/engine/store/store-client.ts';
+import { BEAT_GATHER_MS } from '../../../src/engine/vantages/beat.ts';
 import {
   FromStoreSchema,
   WRITTEN_MARK,
@@ -45,7 +46,7 @@ describe('the history store on its own thread (StoreClient)', () => {
   /** commitWith, its gather passed on the engine's clock. */
   async function commitNow(store: StoreClient, key: string, value: unknown): Promise<boolean> {
     const committed = store.commitWith(key, value);
-    await clock.advance(COMMIT_GATHER_MS);
+    await clock.advance(BEAT_GATHER_MS);
     return committed;
   }
 
@@ -101,11 +102,11 @@ describe('the history store on its own thread (StoreClient)', () => {
     expect(await commitNow(store, 'agent-cursor:sg:s1', 1)).toBe(true);
     store.record({ ...result('api', T0 + 600, 5), vantage: 'sg' });
     // The beat from the start would send it now; a second after the commit's write is when it goes.
-    await clock.advance(400 - COMMIT_GATHER_MS);
+    await clock.advance(400 - BEAT_GATHER_MS);
     // A query is answered after every write sent before it (the thread takes messages in order).
     await store.recent('api', 10, 'sg');
     expect(rows()).toBe(1);
-    await clock.advance(600 + COMMIT_GATHER_MS);
+    await clock.advance(600 + BEAT_GATHER_MS);
     await store.recent('api', 10, 'sg');
     expect(rows()).toBe(2);
   });
@@ -135,7 +136,7 @@ describe('the history store on its own thread (StoreClient)', () => {
     await clock.advance(3);
     store.record({ ...result('api', T0 + 1_000, 5), vantage: 'tyo' });
     const second = commit('agent-cursor:tyo:s2', 7);
-    await clock.advance(COMMIT_GATHER_MS - 4);
+    await clock.advance(BEAT_GATHER_MS - 4);
     expect(settled).toEqual([]);
     expect(rows()).toBe(0);
     await clock.advance(1);
