@@ -29,6 +29,10 @@
  *                    insert each), then DELETE by rowid
  *   move-unordered   staged, the move in one transaction in the staged table's (arrival)
  *                    order, then DELETE by rowid
+ *   states           product, with the checks' state rows as the history module writes them
+ *                    (history-module.ts): each check's row rewritten at most every
+ *                    ROWS_STATE_EVERY_S seconds of the results' time (60, the module's
+ *                    STATE_EVERY_MS), a row as the centre's (three vantages' views, about 1.4 kB)
  *
  * Staged variants also say what a reader pays for the staged rows: with a minute of them
  * staged, one check's newest 50 results read through the `results` view (a scan of the staged
@@ -49,7 +53,8 @@ import { systemClock } from '../src/engine/clock.ts';
 import { DB_FILE, HistoryStore } from '../src/engine/store/index.ts';
 import type { StoreDatabase } from '../src/engine/store/database.ts';
 import { ROW_COLUMNS, type Staging } from '../src/engine/store/staging.ts';
-import type { ProbeResult } from '../src/shared/model.ts';
+import type { CheckView, ProbeResult } from '../src/shared/model.ts';
+import type { SavedCheckState } from '../src/engine/store/history-store.ts';
 import { HttpResults } from './http-results.ts';
 
 const ALL = [
@@ -61,9 +66,10 @@ const ALL = [
   'page-1024',
   'move-rows',
   'move-unordered',
+  'states',
 ] as const;
 type Variant = (typeof ALL)[number];
-const STAGED: readonly Variant[] = ['product', 'move-rows', 'move-unordered'];
+const STAGED: readonly Variant[] = ['product', 'move-rows', 'move-unordered', 'states'];
 const CHECKS = 2_000;
 const VANTAGES = ['a1', 'a2', 'a3'];
 const PER_S = 600;
@@ -73,6 +79,7 @@ const PREFILL_S = Number(process.env.ROWS_PREFILL_S ?? 1_200);
 const CHECKPOINT_PAGES = Number(process.env.ROWS_CHECKPOINT_PAGES ?? 10_000);
 const CACHE_MB = Number(process.env.ROWS_CACHE_MB ?? 64);
 const MOVE_ROWS = Number(process.env.ROWS_MOVE_ROWS ?? PER_S * 60);
+const STATE_EVERY_MS = Number(process.env.ROWS_STATE_EVERY_S ?? 60) * 1000;
 
 const gen = new HttpResults(1_000);
 /** The n-th result of the stream: check after check, each vantage in turn, 600 a second. */
@@ -84,6 +91,58 @@ function nth(n: number, t0: number): ProbeResult {
 }
 
 type Row = [number, number, number, number | null, string | null, string, string | null];
+
+/** A check's state row as the centre writes it for a check probed from three vantages. */
+function savedState(result: ProbeResult): SavedCheckState {
+  const { checkId, startedAt, ok, latencyMs, errorClass, message, vantage } = result;
+  const since = startedAt - 3_600_000;
+  const own = (v: string) => ({
+    vantage: v,
+    status: 'up' as const,
+    since,
+    lastProbeAt: startedAt,
+    latencyMs: latencyMs === null ? null : Math.round(latencyMs * 10) / 10,
+    errorClass,
+    message,
+    voting: true,
+  });
+  return {
+    state: {
+      status: 'up',
+      since,
+      consecutiveFailures: 0,
+      consecutiveSuccesses: 1,
+      consecutiveSlow: 0,
+      consecutiveFast: 1,
+      recentFailures: [],
+      outUntil: null,
+    },
+    view: {
+      id: checkId,
+      name: checkId,
+      type: 'http',
+      target: `GET http://127.0.0.1:33301/health?c=${checkId}`,
+      region: null,
+      intervalMs: 10_000,
+      timeoutMs: 5_000,
+      status: 'up',
+      since,
+      lastProbeAt: startedAt,
+      latencyMs,
+      errorClass,
+      message,
+      consecutiveFailures: 0,
+      consecutiveSuccesses: 1,
+      degradedLatencyMs: null,
+      vantages: VANTAGES.map(own),
+      quorum: { rule: 'majority of 3', voters: 3, of: 3, failing: [], held: false, pathProblem: false },
+      details: { httpStatus: 200, phases: { dnsMs: 0.977, connectMs: 27.846, tlsMs: 0, ttfbMs: 2.366, transferMs: 0.331 } },
+      beats: 'uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu',
+    } as unknown as CheckView,
+    lastResult: { checkId, startedAt, ok, latencyMs, errorClass, message, httpStatus: 200, ...(vantage ? { vantage } : {}) },
+    savedAt: startedAt,
+  };
+}
 
 function run(variant: Variant): Record<string, unknown> {
   const dir = mkdtempSync(join(tmpdir(), 'knockon-rows-'));
@@ -163,11 +222,30 @@ function run(variant: Variant): Record<string, unknown> {
     };
     const results: ProbeResult[] = [];
     for (let n = prefill; n < prefill + MEASURED; n++) results.push(nth(n, t0));
+    // When each check's state row was last written (the results' time), for the states variant:
+    // every check has its row before the measured part, written at times spread over the
+    // cadence, as in a centre that has run a while.
+    const stateAt = new Map<string, number>();
+    let stateRows = 0;
+    if (variant === 'states') {
+      for (const r of results.slice(0, CHECKS)) {
+        stateAt.set(r.checkId, r.startedAt - Math.random() * STATE_EVERY_MS);
+        store.queueCheckState(r.checkId, savedState(r));
+      }
+      store.commitStates([]);
+    }
     const c0 = process.threadCpuUsage();
     let at = Date.now();
     let sinceMove = 0;
     for (let i = 0; i < results.length; i += PER_COMMIT) {
-      for (const r of results.slice(i, i + PER_COMMIT)) store.record(r);
+      for (const r of results.slice(i, i + PER_COMMIT)) {
+        store.record(r);
+        if (variant !== 'states') continue;
+        if (r.startedAt - stateAt.get(r.checkId)! < STATE_EVERY_MS) continue;
+        stateAt.set(r.checkId, r.startedAt);
+        store.queueCheckState(r.checkId, savedState(r));
+        stateRows++;
+      }
       store.commitStates([{ key: 'agent-cursor:a1:bench', at: at++, body: String(i) }]);
       sinceMove += PER_COMMIT;
       if (staged && sinceMove >= MOVE_ROWS) {
@@ -202,6 +280,7 @@ function run(variant: Variant): Record<string, unknown> {
       ...(variant === 'cache' ? { cache_mb: CACHE_MB } : {}),
       per_commit: PER_COMMIT,
       results: MEASURED,
+      ...(variant === 'states' ? { state_every_s: STATE_EVERY_MS / 1000, state_rows: stateRows } : {}),
       cpu_s_per_1000_results: round((c.user + c.system) / 1e6 / (MEASURED / 1000)),
       system_s_per_1000_results: round(c.system / 1e6 / (MEASURED / 1000)),
       ...(staged

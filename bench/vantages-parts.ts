@@ -29,7 +29,10 @@
  * ones that outlive the young generation and are collected in the old one), per result.
  * One JSON line: CPU-s per 1,000 results for each variant, and of it the engine thread's CPU in the
  * synchronous part of each sync (token, JSON, zod, ingest: what the store thread and the commit
- * do not include), measured around each call.
+ * do not include), measured around each call; and the variant thread's garbage-collection pauses
+ * (young-generation and full, how many and their wall ms per 1,000 results: a figure the
+ * machine's load moves far less than CPU). PARTS_YOUNG_MB sets the worker's young generation
+ * (the product's ENGINE_RESOURCE_LIMITS otherwise).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,6 +58,8 @@ interface Outcome {
   wallBusyMs: number;
   /** This thread's CPU in the synchronous part of each sync (token, JSON, zod, ingest), none of the store's. */
   syncCpuS: number;
+  /** The variant thread's garbage-collection pauses in the window: young-generation and full, count and ms. */
+  gc: { minor: number; minorMs: number; major: number; majorMs: number };
   board?: typeof boardPart;
 }
 
@@ -229,9 +234,25 @@ async function runVariant(input: Input): Promise<Outcome> {
   measuring = true;
   const mode = process.env.PARTS_ALLOC;
   const sampling = mode === '1' || mode === 'live' ? await startAllocationSampling(mode === 'live') : null;
+  const gc = { minor: 0, minorMs: 0, major: 0, majorMs: 0 };
+  const { PerformanceObserver, constants } = await import('node:perf_hooks');
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry.detail as { kind?: number } | undefined)?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) {
+        gc.minor++;
+        gc.minorMs += entry.duration;
+      } else {
+        gc.major++;
+        gc.majorMs += entry.duration;
+      }
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const cpu0 = process.cpuUsage();
   await sleep(input.windowMs);
   const cpu = process.cpuUsage(cpu0);
+  gcObserver.disconnect();
   const allocated = sampling ? await sampling.stop() : null;
   measuring = false;
   clearInterval(timer);
@@ -253,6 +274,7 @@ async function runVariant(input: Input): Promise<Outcome> {
     cpuS,
     wallBusyMs: wallBusy,
     syncCpuS: syncCpu / 1e6,
+    gc,
     ...(input.variant === 'board' ? { board: boardPart } : {}),
   };
 }
@@ -316,6 +338,7 @@ if (!isMainThread) {
   const out: Record<string, number> = {};
   const sync: Record<string, number> = {};
   const alloc: Record<string, number> = {};
+  const gcs: Record<string, Record<string, number>> = {};
   for (const variant of variants) {
     if (!ALL.includes(variant)) throw new Error(`PARTS_VARIANTS: unknown variant ${variant}`);
     const worker = new Worker(new URL(import.meta.url), {
@@ -333,6 +356,13 @@ if (!isMainThread) {
       `${variant}: ${result.results} results, ${round(result.cpuS, 2)} CPU-s, ${out[variant]} CPU-s per 1,000 ` +
         `(synchronous part of each sync: ${sync[variant]} CPU-s, wall ${round(result.wallBusyMs / (result.results / 1000), 1)} ms per 1,000)`,
     );
+    const per1000 = (n: number) => round((n / result.results) * 1000, 2);
+    gcs[variant] = {
+      minor_per_1000_results: per1000(result.gc.minor),
+      minor_ms_per_1000_results: per1000(result.gc.minorMs),
+      major_per_1000_results: per1000(result.gc.major),
+      major_ms_per_1000_results: per1000(result.gc.majorMs),
+    };
     if (result.alloc) {
       alloc[variant] = result.alloc.perResult;
       console.error(
@@ -353,6 +383,7 @@ if (!isMainThread) {
       bench: 'vantages-parts',
       cpu_s_per_1000_results: out,
       sync_cpu_s_per_1000_results: sync,
+      gc_pauses: gcs,
       ...(Object.keys(alloc).length > 0 ? { alloc_bytes_per_result: alloc } : {}),
     }),
   );
