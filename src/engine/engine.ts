@@ -848,6 +848,17 @@ export class Engine {
     this.batcher.poke();
   }
 
+  /**
+   * The centre refused a sync made with this agent vantage's token (agents-module.ts): the
+   * vantage's reason says so while no sync comes through. Only a new reason makes a delta.
+   */
+  noteAgentRefused(vantageId: string, reason: string): void {
+    if (!this.book.setRefused(vantageId, reason)) return;
+    this.refreshVantages(this.clock.now());
+    this.pendingPart.vantages = this.vantageViews();
+    this.batcher.poke();
+  }
+
   /** The voting vantages that see a check down now (failover's k of n). */
   failingVantages(checkId: string): string[] {
     return this.tracked.get(checkId)?.decision?.failing ?? [];

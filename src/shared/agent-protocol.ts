@@ -440,6 +440,12 @@ export function decodeBatch(batch: ResultBatch, after = 0): { last: number; resu
   return { last, results };
 }
 
+/**
+ * All the centre reads of a sync that AgentSyncRequestSchema refused: the version the agent says
+ * it runs, for the reason the vantage shows (an agent newer than its centre, most often).
+ */
+export const ClaimedAgentVersionSchema = z.object({ agent: z.object({ version: z.string().min(1).max(64) }) });
+
 export const AgentSyncRequestSchema = z.strictObject({
   v: z.literal(AGENT_PROTOCOL_VERSION, {
     error: (issue) =>

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import {
   AGENT_PROTOCOL_VERSION,
   AgentSyncRequestSchema,
+  ClaimedAgentVersionSchema,
   decodeBatch,
   type AgentSyncRequest,
   type AgentSyncResponse,
@@ -45,7 +46,7 @@ export type AgentsStore = TokenStore &
   };
 
 export interface AgentsModuleOptions {
-  engine: Pick<Engine, 'ingest' | 'setAgentLink'>;
+  engine: Pick<Engine, 'ingest' | 'setAgentLink' | 'noteAgentRefused'>;
   store: AgentsStore;
   clock: Clock;
   log: Log;
@@ -136,15 +137,25 @@ export class AgentsModule implements EngineModule {
         `400:${match.vantage}:json`,
         `agents: ${match.vantage} (${from}) sent a body that is not JSON`,
       );
+      this.engine.noteAgentRefused(match.vantage, 'its sync is not JSON');
       return { status: 400, body: { error: 'the body is not JSON' } };
     }
     const parsed = AgentSyncRequestSchema.safeParse(raw);
     if (!parsed.success) {
       const problem = describeIssues(parsed.error);
+      const claimed = claimedVersion(raw);
+      // A field this centre does not know is most often an agent of a later release.
+      const newer = parsed.error.issues.some((issue) => issue.code === 'unrecognized_keys');
+      const notes = [
+        ...(claimed ? [`agent ${claimed}`] : []),
+        ...(newer ? ['an agent newer than this centre? Upgrade the centre first'] : []),
+      ];
+      const said = `${problem}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
       this.refusals.report(
         `400:${match.vantage}:${problem}`,
-        `agents: ${match.vantage} (${from}) sent an invalid sync: ${problem}`,
+        `agents: ${match.vantage} (${from}) sent an invalid sync: ${said}`,
       );
+      this.engine.noteAgentRefused(match.vantage, `invalid sync: ${said}`);
       return { status: 400, body: { error: `invalid sync: ${problem}` } };
     }
     const request = parsed.data;
@@ -153,6 +164,10 @@ export class AgentsModule implements EngineModule {
         `403:${match.id}:${request.vantage}`,
         `agents: refused a sync from ${from}: token ${match.id} is bound to vantage ${match.vantage}, ` +
           `but it reports as ${request.vantage}`,
+      );
+      this.engine.noteAgentRefused(
+        match.vantage,
+        `a sync made with its token (${match.id}) reported as vantage ${request.vantage}`,
       );
       return {
         status: 403,
@@ -290,6 +305,15 @@ export function installAgents(context: ModuleContext): AgentsModule {
 }
 
 /** The first problems of a body, each with its field: `results[3].result.checkId: …`. */
+/** The most of a refused body's problem that is logged and shown (its field names are the body's). */
+const MAX_PROBLEM_CHARS = 300;
+
+/** The agent's own version from a body the sync schema refused, when it says one. */
+function claimedVersion(raw: unknown): string | null {
+  const claimed = ClaimedAgentVersionSchema.safeParse(raw);
+  return claimed.success ? claimed.data.agent.version : null;
+}
+
 function describeIssues(error: z.ZodError): string {
   const issues = error.issues.slice(0, 3).map((issue) => {
     const field = issue.path.reduce<string>(
@@ -303,5 +327,7 @@ function describeIssues(error: z.ZodError): string {
     return `${field || '(body)'}: ${message}`;
   });
   const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : '';
-  return issues.join('; ') + more;
+  // Field names come from the body: what is said of them (in the log, on the board) is bounded.
+  const said = issues.join('; ');
+  return (said.length > MAX_PROBLEM_CHARS ? `${said.slice(0, MAX_PROBLEM_CHARS)}…` : said) + more;
 }

@@ -22,6 +22,8 @@ interface Entry {
   link: AgentLinkView | null;
   /** What the agent says of its own network. */
   agentObserver: { online: boolean; reason: string | null };
+  /** Why the centre refused the last sync made with this vantage's token, since the last one it took. */
+  refused: string | null;
   online: boolean;
   reason: string | null;
 }
@@ -60,6 +62,7 @@ export class VantageBook {
       offlineAfterMs: Infinity,
       link: null,
       agentObserver: { online: true, reason: null },
+      refused: null,
       online: local?.online ?? true,
       reason: local?.reason ?? null,
     });
@@ -78,6 +81,7 @@ export class VantageBook {
         offlineAfterMs: v.offline_after,
         link: { ...(old?.link ?? NEVER_SEEN), checks: assigned(v.id) },
         agentObserver: old?.agentObserver ?? { online: true, reason: null },
+        refused: old?.refused ?? null,
         online: old?.online ?? false,
         reason: old?.reason ?? 'no sync from the agent yet',
       });
@@ -127,6 +131,20 @@ export class VantageBook {
     if (!e || e.kind !== 'agent') return;
     e.link = link;
     e.agentObserver = observer;
+    // A sync taken: whatever was refused before (an agent since upgraded, a token fixed) is past.
+    // (The sweep's link gone quiet is not a sync: the refusal stays the reason.)
+    if (link.connected) e.refused = null;
+  }
+
+  /**
+   * A sync made with this agent vantage's token was refused (its body, its claimed vantage):
+   * while no sync comes through, that is why it is offline. Returns whether the reason changed.
+   */
+  setRefused(id: string, reason: string): boolean {
+    const e = this.entries.get(id);
+    if (!e || e.kind !== 'agent' || e.refused === reason) return false;
+    e.refused = reason;
+    return true;
   }
 
   setLocalDegraded(degraded: boolean): void {
@@ -154,9 +172,11 @@ export class VantageBook {
         if (!e.link?.connected) {
           online = false;
           reason =
-            e.link?.lastSeenAt == null
-              ? 'no sync from the agent yet'
-              : `no sync from the agent for more than ${Math.round(e.offlineAfterMs / 1000)} s`;
+            e.refused !== null
+              ? `the centre refuses its syncs: ${e.refused}`
+              : e.link?.lastSeenAt == null
+                ? 'no sync from the agent yet'
+                : `no sync from the agent for more than ${Math.round(e.offlineAfterMs / 1000)} s`;
         } else if (!e.agentObserver.online) {
           online = false;
           reason = e.agentObserver.reason ?? 'the agent reports its own network failing';

@@ -498,6 +498,54 @@ describe('agents module: results exactly once', () => {
     await r.close();
   });
 
+  it('says on the vantage why its agent is offline when the centre refuses its syncs, until one is taken', async () => {
+    const r = rig(dir);
+    const tyo = () => r.engine.vantageViews().find((v) => v.id === 'tyo')!;
+    const t = r.clock.now();
+    expect(tyo()).toMatchObject({ online: false, reason: 'no sync from the agent yet' });
+    // An agent of a later release: a field this centre does not know.
+    const newer = {
+      ...request('tyo', t, []),
+      agent: { version: '9.9.0', stream: 'stream-bbbbbbbb', startedAt: t },
+      beatV3: 1,
+    };
+    expect((await r.sync(TYO_TOKEN, newer)).status).toBe(400);
+    expect(tyo()).toMatchObject({
+      online: false,
+      reason:
+        'the centre refuses its syncs: invalid sync: (body): unknown field beatV3 ' +
+        '(agent 9.9.0; an agent newer than this centre? Upgrade the centre first)',
+    });
+    expect(
+      r.logs.some((l) =>
+        l.includes('tyo (192.0.2.7) sent an invalid sync: (body): unknown field beatV3 (agent 9.9.0;'),
+      ),
+    ).toBe(true);
+    // A sync taken: online, and the refusal is past.
+    await r.sync(TYO_TOKEN, request('tyo', t, []));
+    expect(tyo()).toMatchObject({ online: true, reason: null });
+    // Refused while still connected: online until the link goes quiet, then the refusal is why.
+    expect((await r.sync(TYO_TOKEN, request('sg', t, []))).status).toBe(403);
+    expect(tyo().online).toBe(true);
+    await r.clock.advance(16_000);
+    expect(tyo().online).toBe(false);
+    expect(tyo().reason).toMatch(
+      /^the centre refuses its syncs: a sync made with its token \(.+\) reported as vantage sg$/,
+    );
+    // A body that is not JSON, and a field name as long as the body allows: said, and bounded.
+    await r.sync(TYO_TOKEN, 'nope{');
+    expect(tyo().reason).toBe('the centre refuses its syncs: its sync is not JSON');
+    await r.sync(TYO_TOKEN, { ...request('tyo', t, []), ['x'.repeat(100_000)]: 1 });
+    expect(tyo().reason!.length).toBeLessThan(500);
+    // Another vantage's refusals are not tyo's, and a refusal never marks a vantage online.
+    await r.sync(SG_TOKEN, 'nope{');
+    expect(tyo().reason).not.toBe('the centre refuses its syncs: its sync is not JSON');
+    expect(r.engine.vantageViews().find((v) => v.id === 'sg')!.reason).toBe(
+      'the centre refuses its syncs: its sync is not JSON',
+    );
+    await r.close();
+  });
+
   it('passes the agent view of its own network to the engine, and observerOffline results do not vote', async () => {
     const r = rig(dir);
     const t = r.clock.now();
