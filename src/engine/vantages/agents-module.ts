@@ -315,7 +315,12 @@ function claimedVersion(raw: unknown): string | null {
 }
 
 function describeIssues(error: z.ZodError): string {
-  const issues = error.issues.slice(0, 3).map((issue) => {
+  // A field this centre does not know first: when there is one, it is the likely cause (an agent
+  // of a later release) and the rest follows from it.
+  const ordered = [...error.issues].sort(
+    (a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'),
+  );
+  const issues = ordered.slice(0, 3).map((issue) => {
     const field = issue.path.reduce<string>(
       (out, key) => (typeof key === 'number' ? `${out}[${key}]` : out === '' ? String(key) : `${out}.${String(key)}`),
       '',

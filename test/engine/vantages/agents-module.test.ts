@@ -521,6 +521,9 @@ describe('agents module: results exactly once', () => {
         l.includes('tyo (192.0.2.7) sent an invalid sync: (body): unknown field beatV3 (agent 9.9.0;'),
       ),
     ).toBe(true);
+    // With other faults beside it, the unknown field comes first: it is the likely cause.
+    const both = await r.sync(TYO_TOKEN, { ...newer, sentAt: 'soon' });
+    expect((both.body as { error: string }).error).toMatch(/^invalid sync: \(body\): unknown field beatV3; sentAt: /);
     // A sync taken: online, and the refusal is past.
     await r.sync(TYO_TOKEN, request('tyo', t, []));
     expect(tyo()).toMatchObject({ online: true, reason: null });
