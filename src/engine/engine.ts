@@ -793,6 +793,8 @@ export class Engine {
         linksChanged = true;
       }
     }
+    // A refusal not repeated for a while no longer says why a vantage is offline.
+    if (this.book.expireRefusals(now)) linksChanged = true;
     if (linksChanged) {
       this.refreshVantages(now);
       this.pendingPart.vantages = this.vantageViews();
@@ -850,11 +852,14 @@ export class Engine {
 
   /**
    * The centre refused a sync made with this agent vantage's token (agents-module.ts): the
-   * vantage's reason says so while no sync comes through. Only a new reason makes a delta.
+   * vantage's reason says so while no sync comes through (VantageBook.setRefused). Only a change
+   * of what the vantage shows makes a delta: a refusal while its link is up shows nothing yet.
    */
   noteAgentRefused(vantageId: string, reason: string): void {
-    if (!this.book.setRefused(vantageId, reason)) return;
+    const before = this.book.reason(vantageId);
+    if (!this.book.setRefused(vantageId, reason, this.clock.now())) return;
     this.refreshVantages(this.clock.now());
+    if (this.book.reason(vantageId) === before) return;
     this.pendingPart.vantages = this.vantageViews();
     this.batcher.poke();
   }

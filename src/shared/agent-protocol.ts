@@ -440,6 +440,13 @@ export function decodeBatch(batch: ResultBatch, after = 0): { last: number; resu
   return { last, results };
 }
 
+/** What a body said its protocol was, for the refusal: a number as it is, anything else by its type. */
+function describeVersion(input: unknown): string {
+  if (typeof input === 'number' && Number.isFinite(input)) return String(input);
+  const kind = input === null ? 'null' : typeof input;
+  return `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+}
+
 /**
  * All the centre reads of a sync that AgentSyncRequestSchema refused: the version the agent says
  * it runs, for the reason the vantage shows (an agent newer than its centre, most often).
@@ -449,7 +456,7 @@ export const ClaimedAgentVersionSchema = z.object({ agent: z.object({ version: z
 export const AgentSyncRequestSchema = z.strictObject({
   v: z.literal(AGENT_PROTOCOL_VERSION, {
     error: (issue) =>
-      `this centre speaks agent protocol ${AGENT_PROTOCOL_VERSION}, the agent sent ${String(issue.input)}: ` +
+      `this centre speaks agent protocol ${AGENT_PROTOCOL_VERSION}, the agent sent ${describeVersion(issue.input)}: ` +
       'run the same Knockon release at the centre and its agents',
   }),
   /** The vantage the agent reports as; the token must be bound to it. */

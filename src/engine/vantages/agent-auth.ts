@@ -20,7 +20,8 @@ export interface TokenMatch {
   source: 'config' | 'database';
 }
 
-export type TokenCheck = { ok: true; match: TokenMatch } | { ok: false; reason: string };
+/** A refused token says its vantage when it is one the centre knows (revoked or expired): the vantage shows why. */
+export type TokenCheck = { ok: true; match: TokenMatch } | { ok: false; reason: string; vantage?: string };
 
 interface ConfigToken {
   vantage: string;
@@ -104,7 +105,7 @@ export class AgentAuth {
     const row = this.lookup(digest);
     if (row === null) return { ok: false, reason: 'unknown agent token' };
     const refusal = agentTokenRefusal(row, this.clock.now());
-    if (refusal !== null) return { ok: false, reason: `agent token ${row.id} is ${refusal}` };
+    if (refusal !== null) return { ok: false, reason: `agent token ${row.id} is ${refusal}`, vantage: row.vantage };
     return { ok: true, match: { vantage: row.vantage, id: row.id, source: 'database' } };
   }
 

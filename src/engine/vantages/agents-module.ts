@@ -126,6 +126,7 @@ export class AgentsModule implements EngineModule {
     if (!who.ok) {
       // Keyed without the address: a flood from many addresses is counted, not logged line by line.
       this.refusals.report(`401:${who.reason}`, `agents: refused a sync from ${from}: ${who.reason}`);
+      if (who.vantage !== undefined) this.engine.noteAgentRefused(who.vantage, who.reason);
       return { status: 401, body: { error: who.reason } };
     }
     const { match } = who;
@@ -306,12 +307,23 @@ export function installAgents(context: ModuleContext): AgentsModule {
 
 /** The first problems of a body, each with its field: `results[3].result.checkId: …`. */
 /** The most of a refused body's problem that is logged and shown (its field names are the body's). */
-const MAX_PROBLEM_CHARS = 300;
+export const MAX_REFUSAL_CHARS = 300;
+
+/**
+ * What is said of a refused body (field names, the version it claims): its control and format
+ * characters (line breaks, bidirectional overrides) replaced, so that it cannot forge a log line
+ * or turn the board's text around, and at most MAX_REFUSAL_CHARS, never ending in half a pair.
+ */
+function bounded(text: string): string {
+  const clean = text.replace(/[\p{Cc}\p{Cf}]/gu, '\uFFFD');
+  if (clean.length <= MAX_REFUSAL_CHARS) return clean;
+  return `${clean.slice(0, MAX_REFUSAL_CHARS - 1).replace(/[\uD800-\uDBFF]$/, '')}…`;
+}
 
 /** The agent's own version from a body the sync schema refused, when it says one. */
 function claimedVersion(raw: unknown): string | null {
   const claimed = ClaimedAgentVersionSchema.safeParse(raw);
-  return claimed.success ? claimed.data.agent.version : null;
+  return claimed.success ? bounded(claimed.data.agent.version) : null;
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -332,7 +344,5 @@ function describeIssues(error: z.ZodError): string {
     return `${field || '(body)'}: ${message}`;
   });
   const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : '';
-  // Field names come from the body: what is said of them (in the log, on the board) is bounded.
-  const said = issues.join('; ');
-  return (said.length > MAX_PROBLEM_CHARS ? `${said.slice(0, MAX_PROBLEM_CHARS)}…` : said) + more;
+  return bounded(issues.join('; ') + more);
 }

@@ -22,11 +22,21 @@ interface Entry {
   link: AgentLinkView | null;
   /** What the agent says of its own network. */
   agentObserver: { online: boolean; reason: string | null };
-  /** Why the centre refused the last sync made with this vantage's token, since the last one it took. */
-  refused: string | null;
+  /**
+   * Why the centre refused the last sync made with this vantage's token, and when, since the
+   * last one it took; forgotten once it is older than REFUSAL_KEPT_MS.
+   */
+  refused: { reason: string; at: number } | null;
   online: boolean;
   reason: string | null;
 }
+
+/**
+ * How long a refusal stays the reason an agent vantage is offline when no other comes: an agent
+ * retries a refused sync within its back-off's cap (30 s), so one not repeated for a minute (the
+ * agent stopped, or whatever sent it did) no longer says why.
+ */
+export const REFUSAL_KEPT_MS = 60_000;
 
 const NEVER_SEEN: AgentLinkView = {
   connected: false,
@@ -137,14 +147,32 @@ export class VantageBook {
   }
 
   /**
-   * A sync made with this agent vantage's token was refused (its body, its claimed vantage):
-   * while no sync comes through, that is why it is offline. Returns whether the reason changed.
+   * A sync made with this agent vantage's token was refused (its token, its body, its claimed
+   * vantage): while no sync comes through, and for REFUSAL_KEPT_MS after the last, that is why
+   * it is offline. Returns whether there was such a vantage.
    */
-  setRefused(id: string, reason: string): boolean {
+  setRefused(id: string, reason: string, at: number): boolean {
     const e = this.entries.get(id);
-    if (!e || e.kind !== 'agent' || e.refused === reason) return false;
-    e.refused = reason;
+    if (!e || e.kind !== 'agent') return false;
+    e.refused = { reason, at };
     return true;
+  }
+
+  /** Forgets refusals older than REFUSAL_KEPT_MS; returns whether any was. */
+  expireRefusals(now: number): boolean {
+    let expired = false;
+    for (const e of this.entries.values()) {
+      if (e.refused !== null && now - e.refused.at > REFUSAL_KEPT_MS) {
+        e.refused = null;
+        expired = true;
+      }
+    }
+    return expired;
+  }
+
+  /** The reason a vantage is offline, as the last refresh found it. */
+  reason(id: string): string | null {
+    return this.entries.get(id)?.reason ?? null;
   }
 
   setLocalDegraded(degraded: boolean): void {
@@ -173,7 +201,7 @@ export class VantageBook {
           online = false;
           reason =
             e.refused !== null
-              ? `the centre refuses its syncs: ${e.refused}`
+              ? `the centre refuses its syncs: ${e.refused.reason}`
               : e.link?.lastSeenAt == null
                 ? 'no sync from the agent yet'
                 : `no sync from the agent for more than ${Math.round(e.offlineAfterMs / 1000)} s`;

@@ -524,28 +524,54 @@ describe('agents module: results exactly once', () => {
     // With other faults beside it, the unknown field comes first: it is the likely cause.
     const both = await r.sync(TYO_TOKEN, { ...newer, sentAt: 'soon' });
     expect((both.body as { error: string }).error).toMatch(/^invalid sync: \(body\): unknown field beatV3; sentAt: /);
+    // Without an unknown field, no such hint; without a version the body could say, no version.
+    await r.sync(TYO_TOKEN, { ...request('tyo', t, []), agent: { ...newer.agent, version: 'v'.repeat(65) } });
+    expect(tyo().reason).toMatch(/^the centre refuses its syncs: invalid sync: agent\.version: [^(]*$/);
     // A sync taken: online, and the refusal is past.
     await r.sync(TYO_TOKEN, request('tyo', t, []));
     expect(tyo()).toMatchObject({ online: true, reason: null });
-    // Refused while still connected: online until the link goes quiet, then the refusal is why.
+    // Refused while still connected: online, nothing shown, until the link goes quiet.
     expect((await r.sync(TYO_TOKEN, request('sg', t, []))).status).toBe(403);
-    expect(tyo().online).toBe(true);
+    expect(tyo()).toMatchObject({ online: true, reason: null });
     await r.clock.advance(16_000);
     expect(tyo().online).toBe(false);
     expect(tyo().reason).toMatch(
       /^the centre refuses its syncs: a sync made with its token \(.+\) reported as vantage sg$/,
     );
-    // A body that is not JSON, and a field name as long as the body allows: said, and bounded.
+    // A refusal not repeated for a minute no longer says why (the agent stopped, or whatever sent it).
+    await r.clock.advance(60_000);
+    expect(tyo().reason).toBe('no sync from the agent for more than 15 s');
+    // A body that is not JSON; a revoked token of the vantage's own.
     await r.sync(TYO_TOKEN, 'nope{');
     expect(tyo().reason).toBe('the centre refuses its syncs: its sync is not JSON');
-    await r.sync(TYO_TOKEN, { ...request('tyo', t, []), ['x'.repeat(100_000)]: 1 });
-    expect(tyo().reason!.length).toBeLessThan(500);
+    const revoked = r.store.createAgentToken({ vantage: 'tyo', name: 'old tyo' });
+    r.store.revokeAgentToken(revoked.id);
+    expect((await r.sync(revoked.token, request('tyo', t, []))).status).toBe(401);
+    expect(tyo().reason).toBe(`the centre refuses its syncs: agent token ${revoked.id} is revoked`);
+    // What the body says is bounded and can neither break a line nor turn the text around.
+    await r.sync(TYO_TOKEN, {
+      ...newer,
+      agent: { ...newer.agent, version: '1\n2026-12-07 error forged' },
+      ['x'.repeat(100_000)]: 1,
+      'k\u202Eevil': 1,
+    });
+    const reason = tyo().reason!;
+    expect(reason).toMatch(/^the centre refuses its syncs: invalid sync: \(body\): unknown fields (beatV3, )?x{200}/);
+    expect(reason).toContain('… (agent 1\uFFFD2026-12-07 error forged; an agent newer than this centre?');
+    expect(reason.length).toBeLessThanOrEqual('the centre refuses its syncs: invalid sync: '.length + 300 + 140);
+    expect(reason).not.toMatch(/[\n\u202E]/);
+    expect(r.logs.at(-1)).not.toMatch(/[\n\u202E]/);
+    // A protocol version that is not a number is described, not converted (an object with its own toString).
+    const odd = await r.sync(TYO_TOKEN, { ...request('tyo', t, []), v: { toString: 1 } });
+    expect(odd).toMatchObject({ status: 400 });
+    expect((odd.body as { error: string }).error).toMatch(/the agent sent an object: /);
     // Another vantage's refusals are not tyo's, and a refusal never marks a vantage online.
     await r.sync(SG_TOKEN, 'nope{');
     expect(tyo().reason).not.toBe('the centre refuses its syncs: its sync is not JSON');
-    expect(r.engine.vantageViews().find((v) => v.id === 'sg')!.reason).toBe(
-      'the centre refuses its syncs: its sync is not JSON',
-    );
+    expect(r.engine.vantageViews().find((v) => v.id === 'sg')).toMatchObject({
+      online: false,
+      reason: 'the centre refuses its syncs: its sync is not JSON',
+    });
     await r.close();
   });
 
