@@ -136,10 +136,22 @@ function savedState(result: ProbeResult): SavedCheckState {
       degradedLatencyMs: null,
       vantages: VANTAGES.map(own),
       quorum: { rule: 'majority of 3', voters: 3, of: 3, failing: [], held: false, pathProblem: false },
-      details: { httpStatus: 200, phases: { dnsMs: 0.977, connectMs: 27.846, tlsMs: 0, ttfbMs: 2.366, transferMs: 0.331 } },
+      details: {
+        httpStatus: 200,
+        phases: { dnsMs: 0.977, connectMs: 27.846, tlsMs: 0, ttfbMs: 2.366, transferMs: 0.331 },
+      },
       beats: 'uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu',
     } as unknown as CheckView,
-    lastResult: { checkId, startedAt, ok, latencyMs, errorClass, message, httpStatus: 200, ...(vantage ? { vantage } : {}) },
+    lastResult: {
+      checkId,
+      startedAt,
+      ok,
+      latencyMs,
+      errorClass,
+      message,
+      httpStatus: 200,
+      ...(vantage ? { vantage } : {}),
+    },
     savedAt: startedAt,
   };
 }

@@ -238,7 +238,7 @@ async function runVariant(input: Input): Promise<Outcome> {
   const { PerformanceObserver, constants } = await import('node:perf_hooks');
   const gcObserver = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      const kind = (entry.detail as { kind?: number } | undefined)?.kind;
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
       if (kind === constants.NODE_PERFORMANCE_GC_MINOR) {
         gc.minor++;
         gc.minorMs += entry.duration;

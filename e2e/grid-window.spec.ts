@@ -74,9 +74,7 @@ ${checks.join('\n')}
       // on a loaded machine outrun the window and leave the grid.
       for (let i = 0; i < 60; i++) {
         await page.keyboard.press('Tab');
-        await page.evaluate(
-          () => new Promise<void>((done) => requestAnimationFrame(() => requestAnimationFrame(() => done()))),
-        );
+        await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
       }
       const focused = page.locator('.tile-name a:focus');
       await expect(focused).toHaveCount(1);
