@@ -5,7 +5,6 @@
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import pkg from '../../package.json' with { type: 'json' };
 import { ProbeAgent, DEFAULT_BUFFER_MAX, DEFAULT_SYNC_INTERVAL_MS } from '../agent/agent.ts';
 import { syncUrl } from '../agent/client.ts';
 import { agentHealth } from '../agent/status-file.ts';
@@ -14,8 +13,9 @@ import { hashAgentToken, HistoryStore, type AgentTokenRow } from '../engine/stor
 import { id as idSchema } from '../shared/config/common.ts';
 import { DURATION_LIMITS, formatDuration, parseDuration } from '../shared/config/duration.ts';
 import { isLoopbackHost } from '../server/client-address.ts';
+import { KNOCKON_VERSION } from '../shared/version.ts';
 
-export const KNOCKON_VERSION: string = pkg.version;
+export { KNOCKON_VERSION } from '../shared/version.ts';
 
 export interface CliIo {
   out: (line: string) => void;

@@ -1,3 +1,4 @@
+import { KNOCKON_VERSION } from '../shared/version.ts';
 import type { Config } from '../shared/config/schema.ts';
 import type {
   AgentLinkView,
@@ -877,7 +878,9 @@ export class Engine {
   /** Every vantage, this machine first (with its health and storage), then the agents. */
   vantageViews(): VantageView[] {
     const local = this.withHealth(this.baseVantage);
-    return this.book.views().map((v) => (v.kind === 'local' ? { ...v, ...local, kind: 'local' } : v));
+    return this.book
+      .views()
+      .map((v) => (v.kind === 'local' ? { ...v, ...local, kind: 'local', version: KNOCKON_VERSION } : v));
   }
 
   private restored(check: ResolvedCheck): RestoredCheck | null {

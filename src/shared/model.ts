@@ -470,6 +470,8 @@ export interface VantageView {
   lon?: number | null;
   /** Agents: the link to the centre. */
   link?: AgentLinkView;
+  /** This machine: the Knockon release it runs (an agent's is its link's `version`). */
+  version?: string;
 }
 
 /** What the centre knows of an agent's connection. */

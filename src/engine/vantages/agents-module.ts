@@ -8,6 +8,7 @@
  * it probes) whenever its revision differs, and, when it says how often it syncs, when to sync
  * next: its vantage's slot on the centre's beat (beat.ts), so that agents sync together.
  */
+import { compareVersions, KNOCKON_VERSION } from '../../shared/version.ts';
 import type { z } from 'zod';
 import {
   AGENT_PROTOCOL_VERSION,
@@ -145,12 +146,8 @@ export class AgentsModule implements EngineModule {
     if (!parsed.success) {
       const problem = describeIssues(parsed.error);
       const claimed = claimedVersion(raw);
-      // A field this centre does not know is most often an agent of a later release.
-      const newer = parsed.error.issues.some((issue) => issue.code === 'unrecognized_keys');
-      const notes = [
-        ...(claimed ? [`agent ${claimed}`] : []),
-        ...(newer ? ['an agent newer than this centre? Upgrade the centre first'] : []),
-      ];
+      const unknownField = parsed.error.issues.some((issue) => issue.code === 'unrecognized_keys');
+      const notes = releaseNotes(claimed, unknownField);
       const said = `${problem}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
       this.refusals.report(
         `400:${match.vantage}:${problem}`,
@@ -318,6 +315,21 @@ function bounded(text: string): string {
   const clean = text.replace(/[\p{Cc}\p{Cf}]/gu, '\uFFFD');
   if (clean.length <= MAX_REFUSAL_CHARS) return clean;
   return `${clean.slice(0, MAX_REFUSAL_CHARS - 1).replace(/[\uD800-\uDBFF]$/, '')}…`;
+}
+
+/**
+ * What a refused sync's release says, beside its problem: the agent's and this centre's, and which
+ * to upgrade when they differ. A field this centre does not know, from an agent that gives no
+ * comparable release, is most often an agent of a later one.
+ */
+function releaseNotes(claimed: string | null, unknownField: boolean): string[] {
+  if (claimed === null) return unknownField ? ['an agent newer than this centre? Upgrade the centre first'] : [];
+  const order = compareVersions(claimed, KNOCKON_VERSION);
+  const releases = `agent ${claimed}, this centre ${KNOCKON_VERSION}`;
+  if (order !== null && order > 0) return [`${releases}: upgrade the centre first`];
+  if (order !== null && order < 0) return [`${releases}: upgrade the agent`];
+  if (order === null && unknownField) return [`${releases}: an agent newer than this centre? Upgrade the centre first`];
+  return [releases];
 }
 
 /** The agent's own version from a body the sync schema refused, when it says one. */

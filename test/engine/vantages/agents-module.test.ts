@@ -26,6 +26,7 @@ import {
 } from '../../../src/shared/agent-protocol.ts';
 import type { AgentSyncOutcome } from '../../../src/shared/rpc.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
+import { KNOCKON_VERSION } from '../../../src/shared/version.ts';
 import { fill, freeUp, mountTmpfs, unmount } from '../../support/full-disk.ts';
 import { ADMIN, AGENT } from '../../support/actors.ts';
 
@@ -514,19 +515,25 @@ describe('agents module: results exactly once', () => {
       online: false,
       reason:
         'the centre refuses its syncs: invalid sync: (body): unknown field beatV3 ' +
-        '(agent 9.9.0; an agent newer than this centre? Upgrade the centre first)',
+        `(agent 9.9.0, this centre ${KNOCKON_VERSION}: upgrade the centre first)`,
     });
     expect(
       r.logs.some((l) =>
-        l.includes('tyo (192.0.2.7) sent an invalid sync: (body): unknown field beatV3 (agent 9.9.0;'),
+        l.includes('tyo (192.0.2.7) sent an invalid sync: (body): unknown field beatV3 (agent 9.9.0, this centre'),
       ),
     ).toBe(true);
     // With other faults beside it, the unknown field comes first: it is the likely cause.
     const both = await r.sync(TYO_TOKEN, { ...newer, sentAt: 'soon' });
     expect((both.body as { error: string }).error).toMatch(/^invalid sync: \(body\): unknown field beatV3; sentAt: /);
-    // Without an unknown field, no such hint; without a version the body could say, no version.
+    // Without a version the body could say, none; an older agent is told to upgrade itself.
     await r.sync(TYO_TOKEN, { ...request('tyo', t, []), agent: { ...newer.agent, version: 'v'.repeat(65) } });
     expect(tyo().reason).toMatch(/^the centre refuses its syncs: invalid sync: agent\.version: [^(]*$/);
+    await r.sync(TYO_TOKEN, { ...request('tyo', t, []), sentAt: 'soon', agent: { ...newer.agent, version: '0.0.1' } });
+    expect(tyo().reason).toMatch(
+      new RegExp(
+        `^the centre refuses its syncs: invalid sync: sentAt: .* \\(agent 0\\.0\\.1, this centre ${KNOCKON_VERSION.replaceAll('.', '\\.')}: upgrade the agent\\)$`,
+      ),
+    );
     // A sync taken: online, and the refusal is past.
     await r.sync(TYO_TOKEN, request('tyo', t, []));
     expect(tyo()).toMatchObject({ online: true, reason: null });
@@ -557,7 +564,9 @@ describe('agents module: results exactly once', () => {
     });
     const reason = tyo().reason!;
     expect(reason).toMatch(/^the centre refuses its syncs: invalid sync: \(body\): unknown fields (beatV3, )?x{200}/);
-    expect(reason).toContain('… (agent 1\uFFFD2026-12-07 error forged; an agent newer than this centre?');
+    expect(reason).toContain(
+      `… (agent 1\uFFFD2026-12-07 error forged, this centre ${KNOCKON_VERSION}: an agent newer than this centre?`,
+    );
     expect(reason.length).toBeLessThanOrEqual('the centre refuses its syncs: invalid sync: '.length + 300 + 140);
     expect(reason).not.toMatch(/[\n\u202E]/);
     expect(r.logs.at(-1)).not.toMatch(/[\n\u202E]/);

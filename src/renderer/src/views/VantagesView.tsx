@@ -56,7 +56,7 @@ export function VantagesView() {
               <td>{v.link ? v.link.buffered : '—'}</td>
               <td>{v.link ? v.link.dropped : '—'}</td>
               <td>{v.link ? v.link.checks : '—'}</td>
-              <td>{v.link?.version ?? '—'}</td>
+              <td>{v.link?.version ?? v.version ?? '—'}</td>
             </tr>
           ))}
         </tbody>
