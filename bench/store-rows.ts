@@ -94,7 +94,7 @@ type Row = [number, number, number, number | null, string | null, string, string
 
 /** A check's state row as the centre writes it for a check probed from three vantages. */
 function savedState(result: ProbeResult): SavedCheckState {
-  const { checkId, startedAt, ok, latencyMs, errorClass, message, vantage } = result;
+  const { checkId, startedAt, latencyMs, errorClass, message } = result;
   const since = startedAt - 3_600_000;
   const own = (v: string) => ({
     vantage: v,
@@ -142,16 +142,8 @@ function savedState(result: ProbeResult): SavedCheckState {
       },
       beats: 'uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu',
     } as unknown as CheckView,
-    lastResult: {
-      checkId,
-      startedAt,
-      ok,
-      latencyMs,
-      errorClass,
-      message,
-      httpStatus: 200,
-      ...(vantage ? { vantage } : {}),
-    },
+    // As the module keeps it: the result without its timings (they are in the results table).
+    lastResult: { ...result, phases: undefined },
     savedAt: startedAt,
   };
 }
