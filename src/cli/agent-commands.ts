@@ -15,8 +15,6 @@ import { DURATION_LIMITS, formatDuration, parseDuration } from '../shared/config
 import { isLoopbackHost } from '../server/client-address.ts';
 import { KNOCKON_VERSION } from '../shared/version.ts';
 
-export { KNOCKON_VERSION } from '../shared/version.ts';
-
 export interface CliIo {
   out: (line: string) => void;
   err: (line: string) => void;

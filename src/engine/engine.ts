@@ -857,9 +857,10 @@ export class Engine {
    * of what the vantage shows makes a delta: a refusal while its link is up shows nothing yet.
    */
   noteAgentRefused(vantageId: string, reason: string): void {
+    const now = this.clock.now();
     const before = this.book.reason(vantageId);
-    if (!this.book.setRefused(vantageId, reason, this.clock.now())) return;
-    this.refreshVantages(this.clock.now());
+    if (!this.book.setRefused(vantageId, reason, now)) return;
+    this.refreshVantages(now);
     if (this.book.reason(vantageId) === before) return;
     this.pendingPart.vantages = this.vantageViews();
     this.batcher.poke();

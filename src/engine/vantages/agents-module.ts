@@ -147,8 +147,8 @@ export class AgentsModule implements EngineModule {
       const problem = describeIssues(parsed.error);
       const claimed = claimedVersion(raw);
       const unknownField = parsed.error.issues.some((issue) => issue.code === 'unrecognized_keys');
-      const notes = releaseNotes(claimed, unknownField);
-      const said = `${problem}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+      const note = releaseNote(claimed, unknownField);
+      const said = note === null ? problem : `${problem} (${note})`;
       this.refusals.report(
         `400:${match.vantage}:${problem}`,
         `agents: ${match.vantage} (${from}) sent an invalid sync: ${said}`,
@@ -302,7 +302,6 @@ export function installAgents(context: ModuleContext): AgentsModule {
   return module;
 }
 
-/** The first problems of a body, each with its field: `results[3].result.checkId: …`. */
 /** The most of a refused body's problem that is logged and shown (its field names are the body's). */
 export const MAX_REFUSAL_CHARS = 300;
 
@@ -317,19 +316,19 @@ function bounded(text: string): string {
   return `${clean.slice(0, MAX_REFUSAL_CHARS - 1).replace(/[\uD800-\uDBFF]$/, '')}…`;
 }
 
+const NEWER_HINT = 'an agent newer than this centre? Upgrade the centre first';
+
 /**
  * What a refused sync's release says, beside its problem: the agent's and this centre's, and which
  * to upgrade when they differ. A field this centre does not know, from an agent that gives no
  * comparable release, is most often an agent of a later one.
  */
-function releaseNotes(claimed: string | null, unknownField: boolean): string[] {
-  if (claimed === null) return unknownField ? ['an agent newer than this centre? Upgrade the centre first'] : [];
+function releaseNote(claimed: string | null, unknownField: boolean): string | null {
+  if (claimed === null) return unknownField ? NEWER_HINT : null;
   const order = compareVersions(claimed, KNOCKON_VERSION);
   const releases = `agent ${claimed}, this centre ${KNOCKON_VERSION}`;
-  if (order !== null && order > 0) return [`${releases}: upgrade the centre first`];
-  if (order !== null && order < 0) return [`${releases}: upgrade the agent`];
-  if (order === null && unknownField) return [`${releases}: an agent newer than this centre? Upgrade the centre first`];
-  return [releases];
+  if (order === null) return unknownField ? `${releases}: ${NEWER_HINT}` : releases;
+  return order > 0 ? `${releases}: upgrade the centre first` : order < 0 ? `${releases}: upgrade the agent` : releases;
 }
 
 /** The agent's own version from a body the sync schema refused, when it says one. */
@@ -338,6 +337,7 @@ function claimedVersion(raw: unknown): string | null {
   return claimed.success ? bounded(claimed.data.agent.version) : null;
 }
 
+/** The first problems of a body, each with its field: `results[3].result.checkId: …`. */
 function describeIssues(error: z.ZodError): string {
   // A field this centre does not know first: when there is one, it is the likely cause (an agent
   // of a later release) and the rest follows from it.
