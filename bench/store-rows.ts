@@ -17,9 +17,9 @@
  *                    of check keys at a time: INSERT … SELECT … ORDER BY check_key, started_at,
  *                    then DELETE of those rows)
  *   unstaged         every batch written straight into the indexed table (result_rows): the
- *                    product before schema 6 (every new row lands on another check's leaf page
- *                    of results_by_check: about one page written per row)
- *   no-check-index   unstaged with results_by_check dropped: what that index costs
+ *                    product before schema 6, with schema 7's index (every row of a commit lands
+ *                    among its minute's rows: a few hundred leaf pages per commit)
+ *   no-key-index     unstaged with results_by_minute dropped: what a per-key index costs
  *   checkpoint       unstaged with wal_autocheckpoint ROWS_CHECKPOINT_PAGES (10,000) pages
  *                    instead of SQLite's 1,000
  *   cache            unstaged with cache_size ROWS_CACHE_MB (64) MB instead of 2
@@ -33,10 +33,13 @@
  *                    (history-module.ts): each check's row rewritten at most every
  *                    ROWS_STATE_EVERY_S seconds of the results' time (60, the module's
  *                    STATE_EVERY_MS), a row as the centre's (three vantages' views, about 1.4 kB)
+ *   check-index      product with schema 6's index of the indexed table, (key, time) instead of
+ *                    (minute, key, time): each key's rows of a move land on that key's own leaf
+ *                    page, one page written per key per move
  *
  * Staged variants also say what a reader pays for the staged rows: with a minute of them
- * staged, one check's newest 50 results read through the `results` view (a scan of the staged
- * table: it has no index), in ms (staged_read_ms), and a move's wall time (move_ms, the longest;
+ * staged, one check's newest 50 results read as the store reads them (keyRowsSql; for
+ * check-index through the `results` view; both scan the staged table: it has no index), in ms (staged_read_ms), and a move's wall time (move_ms, the longest;
  * for product, whose move is in pieces of check keys, one per maintenance step, also the
  * pieces and the longest piece, piece_ms).
  *
@@ -52,7 +55,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { systemClock } from '../src/engine/clock.ts';
 import { DB_FILE, HistoryStore } from '../src/engine/store/index.ts';
 import type { StoreDatabase } from '../src/engine/store/database.ts';
-import { ROW_COLUMNS, type Staging } from '../src/engine/store/staging.ts';
+import { ANY_TIME, ROW_COLUMNS, keyRowsSql, type Staging } from '../src/engine/store/staging.ts';
 import type { CheckView, ProbeResult } from '../src/shared/model.ts';
 import type { SavedCheckState } from '../src/engine/store/history-store.ts';
 import { HttpResults } from './http-results.ts';
@@ -60,16 +63,17 @@ import { HttpResults } from './http-results.ts';
 const ALL = [
   'product',
   'unstaged',
-  'no-check-index',
+  'no-key-index',
   'checkpoint',
   'cache',
   'page-1024',
   'move-rows',
   'move-unordered',
   'states',
+  'check-index',
 ] as const;
 type Variant = (typeof ALL)[number];
-const STAGED: readonly Variant[] = ['product', 'move-rows', 'move-unordered', 'states'];
+const STAGED: readonly Variant[] = ['product', 'move-rows', 'move-unordered', 'states', 'check-index'];
 const CHECKS = 2_000;
 const VANTAGES = ['a1', 'a2', 'a3'];
 const PER_S = 600;
@@ -168,7 +172,11 @@ function run(variant: Variant): Record<string, unknown> {
     }
     // The store's own connection: these pragmas are per connection.
     const db = inside.store.db;
-    if (variant === 'no-check-index') db.exec('DROP INDEX results_by_check');
+    if (variant === 'no-key-index') db.exec('DROP INDEX results_by_minute');
+    if (variant === 'check-index') {
+      // Schema 6's index of the open rows: by key, then time.
+      db.exec('DROP INDEX results_by_minute; CREATE INDEX results_by_check ON result_rows (check_key, started_at)');
+    }
     if (variant === 'checkpoint') db.exec(`PRAGMA wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
     if (variant === 'cache') db.exec(`PRAGMA cache_size = ${-CACHE_MB * 1024}`);
     const staged = STAGED.includes(variant);
@@ -270,11 +278,12 @@ function run(variant: Variant): Record<string, unknown> {
         for (let k = n; k < n + PER_COMMIT; k++) store.record(nth(k, t0));
         store.commitStates([{ key: 'agent-cursor:a1:bench', at: at++, body: String(n) }]);
       }
-      const read = db.prepare(
-        `SELECT ${ROW_COLUMNS} FROM results WHERE check_key = ? ORDER BY started_at DESC LIMIT 50`,
-      );
+      const read =
+        variant === 'check-index'
+          ? db.prepare(`SELECT ${ROW_COLUMNS} FROM results WHERE check_key = ?3 ORDER BY started_at DESC LIMIT 50`)
+          : db.prepare(keyRowsSql(ROW_COLUMNS, 'results', 'ORDER BY started_at DESC LIMIT 50'));
       const w0 = performance.now();
-      for (let k = 1; k <= 100; k++) read.all(k * 17);
+      for (let k = 1; k <= 100; k++) read.all(...ANY_TIME, k * 17);
       stagedReadMs = Math.round(((performance.now() - w0) / 100) * 100) / 100;
     }
     const round = (n: number) => Math.round(n * 10_000) / 10_000;

@@ -1,6 +1,7 @@
 import type { ProbeResult } from '../../shared/model.ts';
 import { decodeChunk, encodeChunk } from './chunk-codec.ts';
 import type { StoreDatabase } from './database.ts';
+import { ANY_TIME, DELETE_KEY_ROWS_SQL, keyRowsSql } from './staging.ts';
 
 /**
  * Raw results live in two places: the `results` view, one row per result, for the open part
@@ -90,12 +91,7 @@ export class Chunks {
     for (const c of chunks) {
       for (const r of decodeSafely(c.body, checkId, vantage)) if (r.startedAt >= from && r.startedAt < to) out.push(r);
     }
-    const rows = this.store.all<ResultRow>(
-      `SELECT ${ROW_COLUMNS} FROM ${open} WHERE check_key = ? AND started_at >= ? AND started_at < ? ORDER BY started_at`,
-      key,
-      from,
-      to,
-    );
+    const rows = this.store.all<ResultRow>(keyRowsSql(ROW_COLUMNS, open, 'ORDER BY started_at'), from, to, key);
     for (const row of rows) out.push(rowToResult(row, checkId, vantage));
     if (chunks.length > 0 && rows.length > 0) out.sort((a, b) => a.startedAt - b.startedAt);
     return out;
@@ -104,11 +100,7 @@ export class Chunks {
   /** The newest `limit` results of one key, newest first. */
   recent(key: number, limit: number, checkId: string, vantage?: string): ProbeResult[] {
     const out = this.store
-      .all<ResultRow>(
-        `SELECT ${ROW_COLUMNS} FROM results WHERE check_key = ? ORDER BY started_at DESC LIMIT ?`,
-        key,
-        limit,
-      )
+      .all<ResultRow>(keyRowsSql(ROW_COLUMNS, 'results', 'ORDER BY started_at DESC LIMIT ?4'), ...ANY_TIME, key, limit)
       .map((row) => rowToResult(row, checkId, vantage));
     // Chunks cover disjoint hours: once `limit` sealed results are in hand, older chunks cannot hold newer ones.
     let sealed = 0;
@@ -146,10 +138,10 @@ export class Chunks {
   /** One key's hour: its rows and its chunk (if any) become one chunk. */
   private sealOne(key: number, t: number): void {
     const rows = this.store.all<ResultRow>(
-      `SELECT ${ROW_COLUMNS} FROM result_rows WHERE check_key = ? AND started_at >= ? AND started_at < ? ORDER BY started_at`,
-      key,
+      keyRowsSql(ROW_COLUMNS, 'result_rows', 'ORDER BY started_at'),
       t,
       t + CHUNK_SPAN,
+      key,
     );
     const existing = this.store.get<{ body: Uint8Array }>(
       'SELECT body FROM result_chunks WHERE check_key = ? AND t = ?',
@@ -169,12 +161,7 @@ export class Chunks {
       results.length,
       encodeChunk(results),
     );
-    this.store.run(
-      'DELETE FROM result_rows WHERE check_key = ? AND started_at >= ? AND started_at < ?',
-      key,
-      t,
-      t + CHUNK_SPAN,
-    );
+    this.store.run(DELETE_KEY_ROWS_SQL, t, t + CHUNK_SPAN, key);
   }
 
   /** Deletes up to `limit` chunks whose whole hour is before `cut`; returns how many. */

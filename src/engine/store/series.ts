@@ -10,6 +10,7 @@ import {
   type Sample,
 } from './rollup-math.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
+import { ANY_TIME, keyRowsSql } from './staging.ts';
 import { HOUR, MINUTE, floorTo, type RollupLevel, type Rollups } from './rollups.ts';
 
 export const RANGE_MS: Record<SeriesRange, number> = {
@@ -278,13 +279,12 @@ export function queryAvailabilityAll(
 export function queryFirstAt(store: StoreDatabase, checkId: string, vantage?: string): number | null {
   let first: number | null = null;
   for (const key of keysFor(store, checkId, vantage)) {
-    for (const sql of [
-      'SELECT MIN(started_at) AS t FROM results WHERE check_key = ?',
-      'SELECT MIN(t) AS t FROM rollup_minute WHERE check_key = ?',
-      'SELECT MIN(t) AS t FROM rollup_hour WHERE check_key = ?',
+    for (const t of [
+      store.get<{ t: number }>(keyRowsSql('started_at AS t', 'results', 'ORDER BY t LIMIT 1'), ...ANY_TIME, key)?.t,
+      store.get<{ t: number | null }>('SELECT MIN(t) AS t FROM rollup_minute WHERE check_key = ?', key)?.t,
+      store.get<{ t: number | null }>('SELECT MIN(t) AS t FROM rollup_hour WHERE check_key = ?', key)?.t,
     ]) {
-      const t = store.get<{ t: number | null }>(sql, key)?.t ?? null;
-      if (t !== null && (first === null || t < first)) first = t;
+      if (t !== null && t !== undefined && (first === null || t < first)) first = t;
     }
   }
   return first;

@@ -3,11 +3,13 @@ import type { StoreDatabase } from './database.ts';
 /**
  * The open results' two tables (schema 6). A batch appends its results to `result_staged`,
  * which has no index: a commit writes the few pages at the table's end. About once a minute
- * everything staged moves into `result_rows` (indexed by check and by time), in check order
- * (each check's rows in the order written), so each check's rows of that minute land together
- * on one leaf page of `results_by_check` instead of one page written per row per commit. The
- * view `results` is both tables: every query over the open part reads it, so a row is seen
- * exactly once whichever table it is in (one statement reads one snapshot of both).
+ * everything staged moves into `result_rows` (indexed by minute and by time), in check order
+ * (each check's rows in the order written). Its `results_by_minute` is keyed (minute, key,
+ * time) (schema 7), so a move's rows, of the last minute or two, are appended at the index's
+ * end in key order: before, keyed (key, time), each key's rows of the minute went to that key's
+ * own leaf page, one page written per key per move. The view `results` is both tables; a query
+ * of one key reads both with keyRowsSql; either way a row is seen exactly once whichever table
+ * it is in (one statement reads one snapshot of both).
  *
  * Maintenance (rollups, sealing, pruning) reads and deletes in `result_rows` and needs every row
  * it works on there: Rollups.maintain moves first whenever a staged row started before the
@@ -15,6 +17,46 @@ import type { StoreDatabase } from './database.ts';
  * can land in between.
  */
 export const ROW_COLUMNS = 'check_key, started_at, ok, latency_ms, error_class, message, details';
+
+/**
+ * A row's minute as `results_by_minute` (schema 7) keys it: (minute, key, time), so a minute's
+ * move appends at the index's end. The expression is the index's own: a query must spell it
+ * exactly so for SQLite to use the index (SQLite's integer division, also for a REAL time).
+ */
+export const MINUTE_SQL = 'CAST(started_at / 60000 AS INTEGER)';
+
+/**
+ * `minute(m)`: the minutes from the minute of ?1 (a time, ms) to the minute of ?2 in which
+ * result_rows holds rows, each found by one seek on `results_by_minute` (a few hundred for the
+ * open hours; never the rows themselves). Computed in the statement, from its own snapshot.
+ */
+const OPEN_MINUTES =
+  'WITH RECURSIVE minute(m) AS (' +
+  `SELECT (SELECT ${MINUTE_SQL} FROM result_rows WHERE ${MINUTE_SQL} >= CAST(?1 / 60000 AS INTEGER) ORDER BY ${MINUTE_SQL} LIMIT 1) ` +
+  `UNION ALL SELECT (SELECT ${MINUTE_SQL} FROM result_rows WHERE ${MINUTE_SQL} > minute.m ORDER BY ${MINUTE_SQL} LIMIT 1) ` +
+  'FROM minute WHERE minute.m < CAST(?2 / 60000 AS INTEGER))';
+
+/** One key's rows in [?1, ?2) (?3 the key) of result_rows, by `results_by_minute`. */
+const KEY_ROWS_WHERE = `${MINUTE_SQL} IN minute AND check_key = ?3 AND started_at >= ?1 AND started_at < ?2`;
+
+/**
+ * A statement over one key's open rows with started_at in [?1, ?2) (?3 the key; ?4 on is the
+ * caller's, in `tail`): `columns` from result_rows and, for `results`, from result_staged too
+ * (a scan: it has no index), then `tail` (an ORDER BY over the two, a LIMIT).
+ */
+export function keyRowsSql(columns: string, from: 'results' | 'result_rows', tail: string): string {
+  const staged =
+    from === 'results'
+      ? ` UNION ALL SELECT ${columns} FROM result_staged WHERE check_key = ?3 AND started_at >= ?1 AND started_at < ?2`
+      : '';
+  return `${OPEN_MINUTES} SELECT ${columns} FROM result_rows WHERE ${KEY_ROWS_WHERE}${staged} ${tail}`;
+}
+
+/** Deletes one key's rows of result_rows in [?1, ?2) (?3 the key). */
+export const DELETE_KEY_ROWS_SQL = `${OPEN_MINUTES} DELETE FROM result_rows WHERE ${KEY_ROWS_WHERE}`;
+
+/** Bounds for "any time" in keyRowsSql: ±2^53 ms (a time past them is not a time a probe had). */
+export const ANY_TIME: readonly [number, number] = [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
 
 /** Staged rows one move takes at most (about 80 s at 600 results/s): a bound on a backlog's move. */
 export const MOVE_LIMIT = 50_000;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, type HistoryStore } from '../../../src/engine/store/index.ts';
 import { StoreDatabase } from '../../../src/engine/store/database.ts';
-import { Staging } from '../../../src/engine/store/staging.ts';
+import { ANY_TIME, DELETE_KEY_ROWS_SQL, Staging, keyRowsSql } from '../../../src/engine/store/staging.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { T0, every10s as resultsEvery10s, openStore, result, tempDir } from './helpers.ts';
@@ -255,6 +255,66 @@ describe('Staging.move', () => {
       expect(total()).toBe(20);
       expect(indexed()).toHaveLength(20);
       expect(staging.move()).toBe(true);
+    } finally {
+      store.close();
+      dir.remove();
+    }
+  });
+});
+
+describe("one key's open rows, found by minute (schema 7)", () => {
+  it('reads and deletes exactly that key in a range, staged or moved: minute edges, a fractional time, far times', () => {
+    const dir = tempDir();
+    const store = new StoreDatabase(dir.path);
+    try {
+      const staging = new Staging(store);
+      const a = store.keyOf('a', '', true);
+      const b = store.keyOf('b', '', true);
+      // A late row hours old, both sides of a minute's edge, a time that is not a whole ms, far ahead.
+      const times = [H - 3 * HOUR, H - 1, H, H + MIN - 1, H + MIN - 0.5, H + MIN, H + 5 * MIN + 0.25, H + 200 * HOUR];
+      store.transaction(() => {
+        for (const t of times) {
+          for (const [key, at] of [
+            [a, t],
+            [b, t + 7],
+          ] as const) {
+            store.run(staging.insertSql(), key, at, 1, 5, null, 'ok', null);
+            staging.noteStaged(at);
+          }
+        }
+      });
+      const read = (table: 'results' | 'result_rows', from: number, to: number, key = a) =>
+        store.all<{ t: number }>(keyRowsSql('started_at AS t', table, 'ORDER BY t'), from, to, key).map((r) => r.t);
+      const within = (from: number, to: number) => times.filter((t) => t >= from && t < to);
+      const ranges: [number, number][] = [
+        [...ANY_TIME],
+        [H, H + MIN],
+        [H - 1, H + MIN - 0.5],
+        [H + MIN - 0.5, H + 6 * MIN],
+        [H + MIN, H + MIN],
+        [H + 10 * MIN, H + 300 * HOUR],
+      ];
+      for (const [from, to] of ranges) {
+        expect(read('results', from, to)).toEqual(within(from, to));
+        expect(read('result_rows', from, to)).toEqual([]);
+      }
+      while (!staging.move());
+      expect(store.get<{ n: number }>('SELECT count(*) AS n FROM result_staged')!.n).toBe(0);
+      for (const [from, to] of ranges) {
+        expect(read('results', from, to)).toEqual(within(from, to));
+        expect(read('result_rows', from, to)).toEqual(within(from, to));
+      }
+      // A key's hour goes; the rest of it, and the other key, stay.
+      store.run(DELETE_KEY_ROWS_SQL, H, H + HOUR, a);
+      expect(read('result_rows', ...ANY_TIME)).toEqual(times.filter((t) => t < H || t >= H + HOUR));
+      expect(read('result_rows', ...ANY_TIME, b)).toEqual(times.map((t) => t + 7));
+      // Found by seeks on the minute index, never a scan of the indexed table.
+      const plan = store
+        .all<{ detail: string }>(`EXPLAIN QUERY PLAN ${keyRowsSql('started_at', 'results', '')}`, H, H + MIN, a)
+        .map((r) => r.detail)
+        .join('\n');
+      expect(plan).toMatch(/SEARCH result_rows USING (COVERING )?INDEX results_by_minute \(<expr>=\? AND check_key=\?/);
+      expect(plan).not.toMatch(/SCAN result_rows/);
     } finally {
       store.close();
       dir.remove();

@@ -1,0 +1,114 @@
+/**
+ * Upgrading a database written by the store at schema 6 (the open rows indexed by key and time,
+ * three results staged): test/fixtures/history-v6.db, made by test/fixtures/make-history-fixture.ts
+ * with that store, has data in every table, open rows, staged rows and sealed chunks. After the
+ * upgrade the open rows are indexed by minute (results_by_minute), the staged rows are still
+ * staged, and every key reads back each of its results once: before and after they are moved,
+ * and after they are sealed.
+ */
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DB_FILE, HistoryStore } from '../../../src/engine/store/index.ts';
+import { SCHEMA_VERSION } from '../../../src/engine/store/migrations.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
+import { T0, queryFile, tempDir } from './helpers.ts';
+
+const FIXTURE = new URL('../../fixtures/history-v6.db', import.meta.url);
+const HOUR = 3_600_000;
+
+describe('a schema 6 database opened by this store', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let path: string;
+  const open: HistoryStore[] = [];
+  const openAt = (now: number) => {
+    const store = new HistoryStore({ dataDir: dir.path, clock: new FakeClock(now), timers: false });
+    open.push(store);
+    return store;
+  };
+  const query = <T>(sql: string): T[] => queryFile<T>(path, sql);
+  const n = (sql: string) => query<{ n: number }>(sql)[0]!.n;
+
+  beforeEach(() => {
+    dir = tempDir();
+    path = join(dir.path, DB_FILE);
+    copyFileSync(FIXTURE, path);
+  });
+
+  afterEach(() => {
+    for (const store of open.splice(0)) store.close();
+    dir.remove();
+  });
+
+  /** Each key's times as the file holds them (open rows through the view, and the chunks' counts). */
+  const stored = () => ({
+    open: query<{ id: string; vantage: string; t: number }>(
+      'SELECT c.id AS id, c.vantage AS vantage, r.started_at AS t FROM results r JOIN checks c ON c.key = r.check_key ORDER BY id, vantage, t',
+    ),
+    sealed: n('SELECT sum(n) AS n FROM result_chunks'),
+  });
+
+  const readAll = (store: HistoryStore, now: number) => ({
+    local: store.recent('hk-lb', 1_000, ''),
+    sg: store.recent('hk-lb', 1_000, 'sg'),
+    sgApi: store.recent('sg-api', 1_000),
+    hour: store.series('hk-lb', '1h', 60, now, ''),
+    day: store.series('hk-lb', '24h', 1_440, now),
+    availability: [store.availability('hk-lb', '24h', now, ''), store.availability('hk-lb', '24h', now, 'sg')],
+    all: store.availabilityAll('7d', now),
+    since: [store.firstAt('hk-lb'), store.firstAt('sg-api')],
+  });
+
+  it('indexes the open rows by minute in place; every result is read once, staged, moved and sealed', () => {
+    expect(query("SELECT value FROM meta WHERE key = 'schema_version'")).toEqual([{ value: '6' }]);
+    const before = stored();
+    expect(n('SELECT count(*) AS n FROM result_staged')).toBe(3);
+    expect(before.open.length).toBeGreaterThan(3);
+    expect(before.sealed).toBeGreaterThan(0);
+
+    const store = openAt(T0);
+    expect(query("SELECT value FROM meta WHERE key = 'schema_version'")).toEqual([{ value: String(SCHEMA_VERSION) }]);
+    expect(
+      query<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'result_rows' ORDER BY name",
+      ).map((r) => r.name),
+    ).toEqual(['results_by_minute', 'results_by_time']);
+    // Nothing moved or lost by the upgrade itself.
+    expect(n('SELECT count(*) AS n FROM result_staged')).toBe(3);
+    expect(stored()).toEqual(before);
+
+    // Every open row of each key is found by the minute index, with its sealed hours, once.
+    const answers = readAll(store, T0);
+    const openOf = (id: string, vantage: string) =>
+      before.open.filter((r) => r.id === id && r.vantage === vantage).map((r) => r.t);
+    const times = (list: { startedAt: number }[]) => list.map((r) => r.startedAt);
+    for (const [list, id, vantage] of [
+      [answers.local, 'hk-lb', ''],
+      [answers.sg, 'hk-lb', 'sg'],
+      [answers.sgApi, 'sg-api', ''],
+    ] as const) {
+      const seen = times(list);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen).toEqual([...seen].sort((x, y) => y - x));
+      expect(seen.slice(0, openOf(id, vantage).length)).toEqual([...openOf(id, vantage)].reverse());
+    }
+    // The fixture: hk-lb every minute for two hours and once staged; from sg half an hour and
+    // once staged; sg-api every two minutes and once staged.
+    expect([answers.local.length, answers.sg.length, answers.sgApi.length]).toEqual([121, 31, 61]);
+    expect(answers.local[0]).toMatchObject({ startedAt: T0 - 30_000, latencyMs: 12 });
+    expect(answers.day.reduce((sum, p) => sum + p.count, 0)).toBe(121 + 31);
+    // The oldest kept is the first hour's rollup, which starts on the hour.
+    const firstHour = Math.floor((T0 - 2 * HOUR) / HOUR) * HOUR;
+    expect(answers.since).toEqual([firstHour, firstHour]);
+    store.close();
+
+    // Two hours later: moved, rolled up and sealed; the same answers from chunks.
+    const later = T0 + 2 * HOUR;
+    const sealed = openAt(later);
+    while (sealed.maintain(later, 1_000));
+    expect(n('SELECT count(*) AS n FROM result_staged')).toBe(0);
+    expect(n('SELECT count(*) AS n FROM results')).toBe(0);
+    expect(n('SELECT sum(n) AS n FROM result_chunks')).toBe(before.sealed + before.open.length);
+    expect(readAll(sealed, T0)).toEqual(answers);
+  });
+});
