@@ -1,7 +1,7 @@
 import { cellFromSamples, IN_MAINTENANCE_SQL, type Cell, type Sample } from './rollup-math.ts';
 import type { StoreDatabase } from './database.ts';
 import { CHUNK_SPAN, type Chunks } from './chunks.ts';
-import type { Staging } from './staging.ts';
+import { keyRangeRowsSql, type Staging } from './staging.ts';
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -192,15 +192,43 @@ export class Rollups {
     return cursor;
   }
 
-  /** Rolls up the next piece of checks of a big unit; true when the unit is complete. */
+  /**
+   * Rolls up the next piece of checks of a big unit, a range of `chunk` keys read in one
+   * statement by the minute index (the unit's rows of those keys sit together in it, and only
+   * the columns a cell needs are read); true when the unit is complete. The unit is open (not
+   * sealed: sealing waits for both levels' watermarks), so its rows are all in result_rows;
+   * startUnit cleared its cells.
+   */
   private rollUpChunk(level: RollupLevel, cursor: UnitCursor): boolean {
-    const keys = this.store
-      .all<{ key: number }>('SELECT key FROM checks WHERE key >= ? ORDER BY key LIMIT ?', cursor.nextKey, cursor.chunk!)
-      .map((r) => r.key);
-    for (const key of keys) this.rollUpCheck(level, cursor.t, key);
-    if (keys.length < cursor.chunk!) return true;
-    cursor.nextKey = keys.at(-1)! + 1;
+    const to = cursor.nextKey + cursor.chunk!;
+    const rows = this.store.all<RawRow>(
+      keyRangeRowsSql(
+        `check_key, ok, latency_ms AS latencyMs, error_class AS errorClass, ${IN_MAINTENANCE_SQL} AS maintenance`,
+      ),
+      cursor.t,
+      cursor.t + SPAN[level],
+      cursor.nextKey,
+      to,
+    );
+    this.insertCells(TABLE[level], cursor.t, rows);
+    const last = this.store.get<{ k: number | null }>('SELECT max(key) AS k FROM checks')?.k ?? 0;
+    if (to > last) return true;
+    cursor.nextKey = to;
     return false;
+  }
+
+  /** The cells of `rows` (of one unit at `t`, any keys), one per key. */
+  private insertCells(table: string, t: number, rows: readonly RawRow[]): void {
+    const byCheck = new Map<number, RawRow[]>();
+    for (const row of rows) {
+      const list = byCheck.get(row.check_key);
+      if (list) list.push(row);
+      else byCheck.set(row.check_key, [row]);
+    }
+    for (const [key, samples] of byCheck) {
+      const cell = cellFromSamples(t, samples);
+      if (cell) insertCell(this.store, table, key, cell);
+    }
   }
 
   /** Deletes one batch of expired rows per table; true when a batch was full (more to delete). */
@@ -234,18 +262,8 @@ export class Rollups {
       t,
       t + SPAN[level],
     );
-    const byCheck = new Map<number, RawRow[]>();
-    for (const row of rows) {
-      const list = byCheck.get(row.check_key);
-      if (list) list.push(row);
-      else byCheck.set(row.check_key, [row]);
-    }
-    const table = TABLE[level];
-    this.store.run(`DELETE FROM ${table} WHERE t = ?`, t);
-    for (const [key, samples] of byCheck) {
-      const cell = cellFromSamples(t, samples);
-      if (cell) insertCell(this.store, table, key, cell);
-    }
+    this.store.run(`DELETE FROM ${TABLE[level]} WHERE t = ?`, t);
+    this.insertCells(TABLE[level], t, rows);
   }
 
   /** One check's minute or hour, sealed or open (a late result may be for a sealed hour). */

@@ -52,6 +52,17 @@ export function keyRowsSql(columns: string, from: 'results' | 'result_rows', tai
   return `${OPEN_MINUTES} SELECT ${columns} FROM result_rows WHERE ${KEY_ROWS_WHERE}${staged} ${tail}`;
 }
 
+/**
+ * `columns` of the rows of result_rows in [?1, ?2) of the keys in [?3, ?4), by the minute
+ * index: one range of it per minute (a unit's rows of a piece of keys, as rollups read them).
+ */
+export function keyRangeRowsSql(columns: string): string {
+  return (
+    `${OPEN_MINUTES} SELECT ${columns} FROM result_rows WHERE ${MINUTE_SQL} IN minute ` +
+    'AND check_key >= ?3 AND check_key < ?4 AND started_at >= ?1 AND started_at < ?2'
+  );
+}
+
 /** Deletes one key's rows of result_rows in [?1, ?2) (?3 the key). */
 export const DELETE_KEY_ROWS_SQL = `${OPEN_MINUTES} DELETE FROM result_rows WHERE ${KEY_ROWS_WHERE}`;
 
