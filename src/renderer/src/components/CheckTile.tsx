@@ -75,10 +75,13 @@ function TileBody({ check, connected, role }: { check: CheckView; connected: boo
         )}
         {now > 0 && check.since !== null && <span className="since">for {formatAge(now - check.since)}</span>}
       </div>
-      <p className="tile-message" title={check.target}>
-        {check.errorClass && check.status !== 'down' ? <code>{check.errorClass}</code> : null} {check.message}
-        {failing ? ` (failing ${check.consecutiveFailures}×)` : ''}
-      </p>
+      {/* The message is the line that gives way when a long name takes two: whole or not at all. */}
+      <div className="tile-fill">
+        <p className="tile-message" title={check.target}>
+          {check.errorClass && check.status !== 'down' ? <code>{check.errorClass}</code> : null} {check.message}
+          {failing ? ` (failing ${check.consecutiveFailures}×)` : ''}
+        </p>
+      </div>
       <HeartbeatStrip beats={check.beats} />
     </article>
   );

@@ -1,3 +1,4 @@
+import { offlineLines } from '../offline-lines.ts';
 import { useBoard } from '../store.ts';
 
 /**
@@ -10,21 +11,38 @@ function capitalised(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** Agents that cannot vote now, in one quiet line: their checks are decided by the others. */
+/** Lines of reasons the offline-agents banner shows at most: the Vantages view has the rest. */
+const MAX_OFFLINE_LINES = 3;
+/** Offline agents the banner's heading names at most; past it, it counts them. */
+const MAX_NAMED = 4;
+
+/**
+ * Agents that cannot vote now, quietly: their checks are decided by the others. One line per
+ * reason (several agents refused for one cause read as one fact), each cut to one line on the
+ * wall with the whole of it on hover, at most MAX_OFFLINE_LINES of them.
+ */
 function AgentsOffline() {
   const vantages = useBoard((s) => s.board?.vantages);
   const offline = (vantages ?? []).filter((v) => v.kind === 'agent' && !v.online);
   if (offline.length === 0) return null;
+  const { lines, more } = offlineLines(offline, MAX_OFFLINE_LINES);
   return (
     <section className="vantage-banner is-agents-offline" role="status" data-testid="agents-offline">
       <strong>
-        <span aria-hidden="true">◌</span> {offline.length === 1 ? 'Vantage' : 'Vantages'}{' '}
-        {offline.map((v) => v.name).join(', ')} offline
+        <span aria-hidden="true">◌</span>{' '}
+        {offline.length > MAX_NAMED
+          ? `${offline.length} vantages offline`
+          : `${offline.length === 1 ? 'Vantage' : 'Vantages'} ${offline.map((v) => v.name).join(', ')} offline`}
       </strong>
-      <span>
-        {offline.map((v) => `${v.name}: ${v.reason ?? 'not voting'}`).join('; ')}. Their checks are decided by the other
-        vantages; nothing is called down for want of their data.
-      </span>
+      <ul className="offline-reasons">
+        {lines.map((line) => (
+          <li key={line.reason} title={`${line.names.join(', ')}: ${line.reason}`} data-testid="offline-reason">
+            <b>{line.names.join(', ')}</b>: {line.reason}
+          </li>
+        ))}
+        {more > 0 && <li data-testid="offline-more">and {more} more: see Vantages</li>}
+      </ul>
+      <span>Their checks are decided by the other vantages; nothing is called down for want of their data.</span>
     </section>
   );
 }
