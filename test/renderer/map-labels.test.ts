@@ -36,6 +36,19 @@ describe('map label placement', () => {
     expect(placeLabels(input)).toEqual(placed);
   });
 
+  it('keeps a crowded label beside its own marker: at most a label height beyond the nearest spots', () => {
+    // Every spot next to the marker is taken (an agent's label among a region's checks).
+    const crowd = { left: 300, top: 262, right: 700, bottom: 338 };
+    const [placed] = placeLabels(
+      [{ id: 'fra', x: 500, y: 300, r: 10, width: 200, height: 20, priority: 0 }],
+      undefined,
+      [crowd],
+    );
+    const gapX = Math.max(0, placed!.box.left - 500, 500 - placed!.box.right);
+    const gapY = Math.max(0, placed!.box.top - 300, 300 - placed!.box.bottom);
+    expect(Math.max(gapX, gapY)).toBeLessThanOrEqual(10 + 4 + 20);
+  });
+
   it('inside the map, a free spot above is taken whatever rounding the coordinates bring', () => {
     // Measured on the map (Tokyo's agent): with the map's bounds, a box wholly inside them once
     // came out "partly outside" by a rounding error, and the label went two spots away.

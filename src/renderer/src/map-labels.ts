@@ -31,7 +31,7 @@ export interface Placed {
   box: Box;
 }
 
-/** Above first (a map reads top-down), then below, the sides, the diagonals, then further out. */
+/** Above first (a map reads top-down), then below, the sides, the diagonals, then a label's height further out. */
 const SPOTS: [number, number][] = [
   [0, -1],
   [0, 1],
@@ -83,9 +83,11 @@ export function placeLabels(requests: readonly LabelRequest[], bounds?: Box, obs
     let best: Placed | null = null;
     let bestCost = Infinity;
     for (const [sx, sy] of SPOTS) {
-      // Far enough from the marker's centre that the box clears the marker, plus a gap.
-      const dx = sx === 0 ? 0 : sx * (req.r + req.width / 2 + GAP) + (Math.abs(sx) - 1) * sx * (req.width / 2);
-      const dy = sy === 0 ? 0 : sy * (req.r + req.height / 2 + GAP) + (Math.abs(sy) - 1) * sy * req.height;
+      // Far enough from the marker's centre that the box clears the marker, plus a gap; the
+      // outer ring one label's height further (not a label's width: a wide label two widths
+      // off its marker sat beside another one and read as that one's).
+      const dx = sx === 0 ? 0 : Math.sign(sx) * (req.r + req.width / 2 + GAP + (Math.abs(sx) - 1) * req.height);
+      const dy = sy === 0 ? 0 : Math.sign(sy) * (req.r + req.height / 2 + GAP + (Math.abs(sy) - 1) * req.height);
       const cx = req.x + dx;
       const cy = req.y + dy;
       const box = boxAt(cx, cy, req.width, req.height);
