@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HistoryStore, type HistoryStoreOptions } from '../../../src/engine/store/index.ts';
+import { afterEach, beforeEach } from 'vitest';
+import { DB_FILE, HistoryStore, type HistoryStoreOptions } from '../../../src/engine/store/index.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
-import type { FakeClock } from '../../support/fake-clock.ts';
+import { FakeClock } from '../../support/fake-clock.ts';
 
 /** A temp directory per test, removed afterwards: every test uses a real SQLite file. */
 export function tempDir(): { path: string; remove: () => void } {
@@ -82,4 +83,35 @@ export function every10s(
     out.push(vantage ? { ...r, vantage } : r);
   }
   return out;
+}
+
+/**
+ * A copy of a fixture database (test/fixtures/<name>) in a temp directory per test, for the
+ * migration tests: `openAt` opens this store on it at a given time (closed after the test),
+ * `query` and `n` read the file directly, read-only.
+ */
+export function fixtureCopy(name: string) {
+  const fixture = new URL(`../../fixtures/${name}`, import.meta.url);
+  let dir: ReturnType<typeof tempDir>;
+  let path = '';
+  const open: HistoryStore[] = [];
+  beforeEach(() => {
+    dir = tempDir();
+    path = join(dir.path, DB_FILE);
+    copyFileSync(fixture, path);
+  });
+  afterEach(() => {
+    for (const store of open.splice(0)) store.close();
+    dir.remove();
+  });
+  const query = <T>(sql: string): T[] => queryFile<T>(path, sql);
+  return {
+    openAt(now: number): HistoryStore {
+      const store = new HistoryStore({ dataDir: dir.path, clock: new FakeClock(now), timers: false });
+      open.push(store);
+      return store;
+    },
+    query,
+    n: (sql: string) => query<{ n: number }>(sql)[0]!.n,
+  };
 }

@@ -4,38 +4,15 @@
  * that store, has data in every table. After the upgrade everything reads back the same, and
  * again once maintenance has sealed the old rows into chunks.
  */
-import { copyFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DB_FILE, HistoryStore } from '../../../src/engine/store/index.ts';
+import { describe, expect, it } from 'vitest';
+import type { HistoryStore } from '../../../src/engine/store/index.ts';
 import { SCHEMA_VERSION } from '../../../src/engine/store/migrations.ts';
-import { FakeClock } from '../../support/fake-clock.ts';
-import { T0, queryFile, tempDir } from './helpers.ts';
+import { T0, fixtureCopy } from './helpers.ts';
 
-const FIXTURE = new URL('../../fixtures/history-v3.db', import.meta.url);
 const HOUR = 3_600_000;
 
 describe('a schema 3 database opened by this store', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let path: string;
-  const open: HistoryStore[] = [];
-  const openAt = (now: number) => {
-    const store = new HistoryStore({ dataDir: dir.path, clock: new FakeClock(now), timers: false });
-    open.push(store);
-    return store;
-  };
-  const query = <T>(sql: string): T[] => queryFile<T>(path, sql);
-
-  beforeEach(() => {
-    dir = tempDir();
-    path = join(dir.path, DB_FILE);
-    copyFileSync(FIXTURE, path);
-  });
-
-  afterEach(() => {
-    for (const store of open.splice(0)) store.close();
-    dir.remove();
-  });
+  const { openAt, query } = fixtureCopy('history-v3.db');
 
   /** Everything the fixture holds, as the store answers it. */
   const readAll = (store: HistoryStore, now: number) => ({

@@ -6,39 +6,15 @@
  * staged, and every key reads back each of its results once: before and after they are moved,
  * and after they are sealed.
  */
-import { copyFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DB_FILE, HistoryStore } from '../../../src/engine/store/index.ts';
+import { describe, expect, it } from 'vitest';
+import type { HistoryStore } from '../../../src/engine/store/index.ts';
 import { SCHEMA_VERSION } from '../../../src/engine/store/migrations.ts';
-import { FakeClock } from '../../support/fake-clock.ts';
-import { T0, queryFile, tempDir } from './helpers.ts';
+import { T0, fixtureCopy } from './helpers.ts';
 
-const FIXTURE = new URL('../../fixtures/history-v6.db', import.meta.url);
 const HOUR = 3_600_000;
 
 describe('a schema 6 database opened by this store', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let path: string;
-  const open: HistoryStore[] = [];
-  const openAt = (now: number) => {
-    const store = new HistoryStore({ dataDir: dir.path, clock: new FakeClock(now), timers: false });
-    open.push(store);
-    return store;
-  };
-  const query = <T>(sql: string): T[] => queryFile<T>(path, sql);
-  const n = (sql: string) => query<{ n: number }>(sql)[0]!.n;
-
-  beforeEach(() => {
-    dir = tempDir();
-    path = join(dir.path, DB_FILE);
-    copyFileSync(FIXTURE, path);
-  });
-
-  afterEach(() => {
-    for (const store of open.splice(0)) store.close();
-    dir.remove();
-  });
+  const { openAt, query, n } = fixtureCopy('history-v6.db');
 
   /** Each key's times as the file holds them (open rows through the view, and the chunks' counts). */
   const stored = () => ({
