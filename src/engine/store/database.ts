@@ -50,7 +50,8 @@ export class StoreDatabase {
   private checkKeys = new Map<string, CheckKey[]>();
   private inTransaction = false;
 
-  constructor(dataDir: string | null) {
+  /** `say`: where an upgrade of an existing file is said (migrate). */
+  constructor(dataDir: string | null, say?: (message: string) => void) {
     this.path = dataDir === null ? ':memory:' : join(dataDir, DB_FILE);
     if (dataDir !== null) createPrivately(dataDir, this.path);
     this.db = new DatabaseSync(this.path);
@@ -58,7 +59,7 @@ export class StoreDatabase {
       // Another process holding the write lock makes a write fail fast rather than stall probes.
       this.db.exec('PRAGMA busy_timeout = 250');
       // Before WAL mode is set: a file from a newer Knockon is refused without a byte changed.
-      migrate(this.db);
+      migrate(this.db, say);
       this.db.exec('PRAGMA journal_mode = WAL');
       this.db.exec('PRAGMA synchronous = NORMAL');
     } catch (error) {

@@ -165,7 +165,7 @@ export class HistoryStore {
     this.maintenanceIntervalMs = options.maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_INTERVAL_MS;
     this.onHealth = options.onHealth;
     this.onFlush = options.onFlush;
-    this.store = new StoreDatabase(options.dataDir);
+    this.store = new StoreDatabase(options.dataDir, (message) => this.log('info', message));
     this.staging = new Staging(this.store);
     this.rollups = new Rollups(this.store, new Chunks(this.store), this.staging);
     this.tokens = new AgentTokens(this.store);

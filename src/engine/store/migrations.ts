@@ -200,8 +200,13 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Brings the database to SCHEMA_VERSION; refuses a database written by a newer Knockon. */
-export function migrate(db: DatabaseSync): number {
+/**
+ * Brings the database to SCHEMA_VERSION; refuses a database written by a newer Knockon. An
+ * upgrade of an existing file is said before it starts and when it is done (`say`): a step
+ * that rebuilds an index over a large backlog takes seconds at start-up, and the operator
+ * should see why.
+ */
+export function migrate(db: DatabaseSync, say: (message: string) => void = () => {}): number {
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
   const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
   const current = row ? Number(row.value) : 0;
@@ -209,6 +214,13 @@ export function migrate(db: DatabaseSync): number {
     throw new Error(
       `the history database has schema version ${current}, newer than this Knockon's ${SCHEMA_VERSION}; ` +
         'upgrade Knockon or point --data-dir elsewhere',
+    );
+  }
+  const upgrading = current > 0 && current < SCHEMA_VERSION;
+  const started = performance.now();
+  if (upgrading) {
+    say(
+      `history: upgrading the database from schema ${current} to ${SCHEMA_VERSION} (in place; a large one takes a while)`,
     );
   }
   for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
@@ -222,5 +234,7 @@ export function migrate(db: DatabaseSync): number {
       throw error;
     }
   }
+  if (upgrading)
+    say(`history: database upgraded to schema ${SCHEMA_VERSION} in ${Math.round(performance.now() - started)} ms`);
   return SCHEMA_VERSION;
 }

@@ -87,15 +87,17 @@ export function every10s(
 
 /**
  * A copy of a fixture database (test/fixtures/<name>) in a temp directory per test, for the
- * migration tests: `openAt` opens this store on it at a given time (closed after the test),
- * `query` and `n` read the file directly, read-only.
+ * migration tests: `openAt` opens this store on it at a given time (closed after the test;
+ * what it logs goes to `logs`), `query` and `n` read the file directly, read-only.
  */
 export function fixtureCopy(name: string) {
   const fixture = new URL(`../../fixtures/${name}`, import.meta.url);
   let dir: ReturnType<typeof tempDir>;
   let path = '';
   const open: HistoryStore[] = [];
+  const logs: string[] = [];
   beforeEach(() => {
+    logs.length = 0;
     dir = tempDir();
     path = join(dir.path, DB_FILE);
     copyFileSync(fixture, path);
@@ -107,11 +109,18 @@ export function fixtureCopy(name: string) {
   const query = <T>(sql: string): T[] => queryFile<T>(path, sql);
   return {
     openAt(now: number): HistoryStore {
-      const store = new HistoryStore({ dataDir: dir.path, clock: new FakeClock(now), timers: false });
+      const store = new HistoryStore({
+        dataDir: dir.path,
+        clock: new FakeClock(now),
+        timers: false,
+        log: (level, message) => logs.push(`${level} ${message}`),
+      });
       open.push(store);
       return store;
     },
     query,
     n: (sql: string) => query<{ n: number }>(sql)[0]!.n,
+    /** What the stores opened in this test logged, as `level message`. */
+    logs,
   };
 }

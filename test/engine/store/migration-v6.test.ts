@@ -14,7 +14,7 @@ import { T0, fixtureCopy } from './helpers.ts';
 const HOUR = 3_600_000;
 
 describe('a schema 6 database opened by this store', () => {
-  const { openAt, query, n } = fixtureCopy('history-v6.db');
+  const { openAt, query, n, logs } = fixtureCopy('history-v6.db');
 
   /** Each key's times as the file holds them (open rows through the view, and the chunks' counts). */
   const stored = () => ({
@@ -44,6 +44,11 @@ describe('a schema 6 database opened by this store', () => {
 
     const store = openAt(T0);
     expect(query("SELECT value FROM meta WHERE key = 'schema_version'")).toEqual([{ value: String(SCHEMA_VERSION) }]);
+    // The upgrade is said, before and after: a large one takes seconds at start-up.
+    expect(logs.filter((line) => line.includes('upgrad'))).toEqual([
+      `info history: upgrading the database from schema 6 to ${SCHEMA_VERSION} (in place; a large one takes a while)`,
+      expect.stringMatching(new RegExp(`^info history: database upgraded to schema ${SCHEMA_VERSION} in \\d+ ms$`)),
+    ]);
     expect(
       query<{ name: string }>(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'result_rows' ORDER BY name",
@@ -81,6 +86,8 @@ describe('a schema 6 database opened by this store', () => {
     // Two hours later: moved, rolled up and sealed; the same answers from chunks.
     const later = T0 + 2 * HOUR;
     const sealed = openAt(later);
+    // Opened again at the current schema: nothing to say.
+    expect(logs.filter((line) => line.includes('upgrad'))).toHaveLength(2);
     while (sealed.maintain(later, 1_000));
     expect(n('SELECT count(*) AS n FROM result_staged')).toBe(0);
     expect(n('SELECT count(*) AS n FROM results')).toBe(0);
