@@ -39,7 +39,9 @@
  *                    left, at the time of the last result written; after the prefill, maintenance
  *                    first catches up (not in the figure per result; its own per 1,000 rows
  *                    prefilled: catch_up_s_per_1000_prefilled). Reports its share
- *                    (of_it_maintenance_s_per_1000_results)
+ *                    (of_it_maintenance_s_per_1000_results). With ROWS_ROLLUP_PREFILL_H (0), the
+ *                    minute rollups of that many hours before are written first (a centre that
+ *                    has run a while: each key's cells on pages of their own)
  *   check-index      product with schema 6's index of the indexed table, (key, time) instead of
  *                    (minute, key, time): each key's rows of a move land on that key's own leaf
  *                    page, one page written per key per move
@@ -52,7 +54,7 @@
  *
  * Environment: ROWS_VARIANTS (all, comma-separated), ROWS_PER_COMMIT (100), ROWS_MEASURED
  * (120000), ROWS_PREFILL_S (1200), ROWS_CHECKPOINT_PAGES (10000), ROWS_CACHE_MB (64),
- * ROWS_MOVE_ROWS (36000), ROWS_MAINTAIN_S (10). Not a product path: every variant but product changes the bench's own
+ * ROWS_MOVE_ROWS (36000), ROWS_MAINTAIN_S (10), ROWS_ROLLUP_PREFILL_H (0). Not a product path: every variant but product changes the bench's own
  * database or store only.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -93,6 +95,7 @@ const CACHE_MB = Number(process.env.ROWS_CACHE_MB ?? 64);
 const MOVE_ROWS = Number(process.env.ROWS_MOVE_ROWS ?? PER_S * 60);
 const STATE_EVERY_MS = Number(process.env.ROWS_STATE_EVERY_S ?? 60) * 1000;
 const MAINTAIN_ROWS = Number(process.env.ROWS_MAINTAIN_S ?? 10) * PER_S;
+const ROLLUP_PREFILL_H = Number(process.env.ROWS_ROLLUP_PREFILL_H ?? 0);
 
 const gen = new HttpResults(1_000);
 /** The n-th result of the stream: check after check, each vantage in turn, 600 a second. */
@@ -263,6 +266,22 @@ function run(variant: Variant): Record<string, unknown> {
       maintainCpuUs += used.user + used.system;
     };
     let catchUpCpuUs = 0;
+    if (variant === 'maintained' && ROLLUP_PREFILL_H > 0) {
+      // A centre that has run a while: each key's minute rollups of the hours before, written
+      // as the centre writes them (a minute's cells at a time), so each key has pages of its own.
+      const first = Math.floor(t0 / 60_000) * 60_000 - ROLLUP_PREFILL_H * 3_600_000;
+      const keys = (db.prepare('SELECT key FROM checks').all() as { key: number }[]).map((r) => r.key);
+      const cell = db.prepare(
+        'INSERT INTO rollup_minute (check_key, t, count, failures, lat_count, lat_min, lat_sum, lat_max, p50, p95, p99, sketch) ' +
+          'VALUES (?, ?, 6, 0, 6, 10, 75, 15, 12, 15, 15, ?)',
+      );
+      const sketch = new Uint8Array(48).fill(7);
+      for (let t = first; t < Math.floor(t0 / 60_000) * 60_000; t += 60_000) {
+        db.exec('BEGIN');
+        for (const key of keys) cell.run(key, t, sketch);
+        db.exec('COMMIT');
+      }
+    }
     if (variant === 'maintained') {
       maintain(results[0]!.startedAt);
       catchUpCpuUs = maintainCpuUs;

@@ -25,19 +25,36 @@ export interface Retention {
 export type RollupLevel = 'minute' | 'hour';
 const TABLE = { minute: 'rollup_minute', hour: 'rollup_hour' } as const;
 const SPAN = { minute: MINUTE, hour: HOUR } as const;
+/**
+ * What one unit of rollup work covers, and the step the watermark moves by: an hour's cells at
+ * a time, and ten minutes' minute cells at a time. The minute rollup table is keyed by (key,
+ * time), so each key's cells sit on pages of their own: a minute rolled up alone wrote one page
+ * per key (6,000 a minute at 600 results a second), ten at once write each key's page once for
+ * all ten, in key order. Queries read raw results after the watermark (at most about ten
+ * minutes and a half of them), so they lose nothing meanwhile.
+ */
+export const BLOCK = { minute: 10 * MINUTE, hour: HOUR } as const;
 const WATERMARK = { minute: 'minute_rolled_until', hour: 'hour_rolled_until' } as const;
 
 /** A maintenance step stops starting new work after this long: the engine thread stays responsive. */
 export const STEP_BUDGET_MS = 20;
-/** Results read at once when rolling up; a bigger minute or hour is done in pieces of checks. */
+/** Results read at once when rolling up; a bigger unit is done in pieces of checks. */
 export const READ_LIMIT = 20_000;
 
 interface RawRow extends Sample {
   check_key: number;
+  started_at: number;
 }
 
+/** What a cell needs of a raw row. */
+const RAW_COLUMNS =
+  'check_key, started_at, ok, latency_ms AS latencyMs, error_class AS errorClass, ' +
+  `${IN_MAINTENANCE_SQL} AS maintenance`;
+
 interface UnitCursor {
+  /** The unit: [t, end), within one BLOCK. */
   t: number;
+  end: number;
   /** The next check key to roll up. */
   nextKey: number;
   /** Checks per piece; null when the whole unit is read at once. */
@@ -142,7 +159,8 @@ export class Rollups {
       worked = true;
     }
     for (const level of ['minute', 'hour'] as const) {
-      const close = floorTo(now - ROLLUP_LATENESS_MS, SPAN[level]);
+      const block = BLOCK[level];
+      const close = floorTo(now - ROLLUP_LATENESS_MS, block);
       let w = this.watermarks[level] ?? floorTo(this.firstResultAt(close), SPAN[level]);
       while (w < close) {
         if (outOfTime()) {
@@ -156,12 +174,14 @@ export class Rollups {
             w = close;
             break;
           }
-          cursor = this.startUnit(level, floorTo(next, SPAN[level]));
+          // A watermark inside a block (one from before blocks) starts the unit there.
+          const start = floorTo(next, block);
+          cursor = this.startUnit(level, Math.max(w, start), start + block);
         }
         worked = true;
         if (cursor.chunk === null || this.rollUpChunk(level, cursor)) {
-          if (cursor.chunk === null) this.rollUpUnit(level, cursor.t);
-          w = cursor.t + SPAN[level];
+          if (cursor.chunk === null) this.rollUpUnit(level, cursor.t, cursor.end);
+          w = cursor.end;
           this.cursors[level] = null;
         }
       }
@@ -171,23 +191,24 @@ export class Rollups {
   }
 
   /**
-   * Begins rolling up one minute or hour. A unit with few enough results is read at once; a
-   * bigger one (an hour of 1,000 checks at 10 s is 360,000 results) is done a piece of checks
-   * at a time, each piece about READ_LIMIT results, so no step blocks the engine for long.
+   * Begins rolling up one unit, [t, end): ten minutes' minute cells or an hour's cell. A unit
+   * with few enough results is read at once; a bigger one (an hour of 1,000 checks at 10 s is
+   * 360,000 results) is done a piece of checks at a time, each piece about READ_LIMIT results,
+   * so no step blocks the engine for long.
    */
-  private startUnit(level: RollupLevel, t: number): UnitCursor {
+  private startUnit(level: RollupLevel, t: number, end: number): UnitCursor {
     const rows = this.store.get<{ n: number }>(
       'SELECT count(*) AS n FROM result_rows WHERE started_at >= ? AND started_at < ?',
       t,
-      t + SPAN[level],
+      end,
     )!.n;
     let chunk: number | null = null;
     if (rows > READ_LIMIT) {
       const checks = this.store.get<{ n: number }>('SELECT count(*) AS n FROM checks')!.n;
       chunk = Math.max(1, Math.floor(READ_LIMIT / Math.max(1, rows / Math.max(1, checks))));
-      this.store.run(`DELETE FROM ${TABLE[level]} WHERE t = ?`, t);
+      this.store.run(`DELETE FROM ${TABLE[level]} WHERE t >= ? AND t < ?`, t, end);
     }
-    const cursor = { t, nextKey: 0, chunk };
+    const cursor = { t, end, nextKey: 0, chunk };
     this.cursors[level] = cursor;
     return cursor;
   }
@@ -201,33 +222,35 @@ export class Rollups {
    */
   private rollUpChunk(level: RollupLevel, cursor: UnitCursor): boolean {
     const to = cursor.nextKey + cursor.chunk!;
-    const rows = this.store.all<RawRow>(
-      keyRangeRowsSql(
-        `check_key, ok, latency_ms AS latencyMs, error_class AS errorClass, ${IN_MAINTENANCE_SQL} AS maintenance`,
-      ),
-      cursor.t,
-      cursor.t + SPAN[level],
-      cursor.nextKey,
-      to,
-    );
-    this.insertCells(TABLE[level], cursor.t, rows);
+    const rows = this.store.all<RawRow>(keyRangeRowsSql(RAW_COLUMNS), cursor.t, cursor.end, cursor.nextKey, to);
+    this.insertCells(level, rows);
     const last = this.store.get<{ k: number | null }>('SELECT max(key) AS k FROM checks')?.k ?? 0;
     if (to > last) return true;
     cursor.nextKey = to;
     return false;
   }
 
-  /** The cells of `rows` (of one unit at `t`, any keys), one per key. */
-  private insertCells(table: string, t: number, rows: readonly RawRow[]): void {
-    const byCheck = new Map<number, RawRow[]>();
+  /**
+   * The cells of `rows` (of one unit, any keys): one per key and minute or hour, inserted key
+   * by key in time order (each key's page of the table written once for the unit's cells).
+   */
+  private insertCells(level: RollupLevel, rows: readonly RawRow[]): void {
+    const byKey = new Map<number, Map<number, RawRow[]>>();
     for (const row of rows) {
-      const list = byCheck.get(row.check_key);
+      const t = floorTo(row.started_at, SPAN[level]);
+      let cells = byKey.get(row.check_key);
+      if (!cells) byKey.set(row.check_key, (cells = new Map()));
+      const list = cells.get(t);
       if (list) list.push(row);
-      else byCheck.set(row.check_key, [row]);
+      else cells.set(t, [row]);
     }
-    for (const [key, samples] of byCheck) {
-      const cell = cellFromSamples(t, samples);
-      if (cell) insertCell(this.store, table, key, cell);
+    const ascending = (a: number, b: number) => a - b;
+    for (const key of [...byKey.keys()].sort(ascending)) {
+      const cells = byKey.get(key)!;
+      for (const t of [...cells.keys()].sort(ascending)) {
+        const cell = cellFromSamples(t, cells.get(t)!);
+        if (cell) insertCell(this.store, TABLE[level], key, cell);
+      }
     }
   }
 
@@ -253,17 +276,15 @@ export class Rollups {
     return full;
   }
 
-  /** A whole minute or hour of every check, in one read (at most READ_LIMIT results). */
-  private rollUpUnit(level: RollupLevel, t: number): void {
+  /** A whole unit of every check, in one read (at most READ_LIMIT results). */
+  private rollUpUnit(level: RollupLevel, t: number, end: number): void {
     const rows = this.store.all<RawRow>(
-      'SELECT check_key, ok, latency_ms AS latencyMs, error_class AS errorClass, ' +
-        `${IN_MAINTENANCE_SQL} AS maintenance FROM result_rows ` +
-        'WHERE started_at >= ? AND started_at < ?',
+      `SELECT ${RAW_COLUMNS} FROM result_rows WHERE started_at >= ? AND started_at < ?`,
       t,
-      t + SPAN[level],
+      end,
     );
-    this.store.run(`DELETE FROM ${TABLE[level]} WHERE t = ?`, t);
-    this.insertCells(TABLE[level], t, rows);
+    this.store.run(`DELETE FROM ${TABLE[level]} WHERE t >= ? AND t < ?`, t, end);
+    this.insertCells(level, rows);
   }
 
   /** One check's minute or hour, sealed or open (a late result may be for a sealed hour). */

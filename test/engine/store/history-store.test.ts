@@ -155,16 +155,18 @@ describe('HistoryStore', () => {
 
   it('logs a failed rollup step instead of throwing, and rolls up once the database is free', () => {
     const { store, logs } = openHere({ timers: false });
+    // Past the close of the ten minutes holding T0 (22:14): its minute is rolled up then.
+    const rolled = T0 + 10 * 60_000;
     store.importResults([result('hk-lb', T0, 5)]);
     const other = new DatabaseSync(join(dir.path, DB_FILE));
     other.exec('BEGIN IMMEDIATE');
-    expect(store.maintain(T0 + 2 * 60_000)).toBe(false);
+    expect(store.maintain(rolled)).toBe(false);
     expect(logs.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([
       expect.stringMatching(/^history: rollups or pruning failed; will retry: .*locked/),
     ]);
     other.exec('ROLLBACK');
-    store.maintain(T0 + 2 * 60_000);
-    expect(store.series('hk-lb', '24h', 1440, T0 + 2 * 60_000)).toMatchObject([{ t: T0, count: 1, max: 5 }]);
+    store.maintain(rolled);
+    expect(store.series('hk-lb', '24h', 1440, rolled)).toMatchObject([{ t: T0, count: 1, max: 5 }]);
     expect((other.prepare('SELECT count(*) AS n FROM rollup_minute').get() as { n: number }).n).toBe(1);
     other.close();
     expect(logs.at(-1)).toEqual({ level: 'info', message: 'history: rollups and pruning work again' });

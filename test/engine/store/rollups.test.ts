@@ -2,13 +2,15 @@ import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, type HistoryStore } from '../../../src/engine/store/index.ts';
-import { PRUNE_BATCH, READ_LIMIT, ROLLUP_LATENESS_MS } from '../../../src/engine/store/rollups.ts';
+import { BLOCK, PRUNE_BATCH, READ_LIMIT, ROLLUP_LATENESS_MS } from '../../../src/engine/store/rollups.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { T0, openStore, result, tempDir } from './helpers.ts';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
+/** When the ten minutes holding `t` are rolled up: their end, plus lateness. */
+const rolledAt = (t: number) => Math.floor(t / BLOCK.minute) * BLOCK.minute + BLOCK.minute + ROLLUP_LATENESS_MS;
 
 /** Latencies 1..n in a scrambled order, one result each, inside the minute starting at `t`. */
 function minuteOf(checkId: string, t: number, n: number): ProbeResult[] {
@@ -46,7 +48,7 @@ describe('rollups and pruning', () => {
       { ...result('hk-lb', T0 + 4, 9_000, false), maintenance: true },
       { ...result('hk-lb', T0 + 5, 9_000), maintenance: true },
     ]);
-    store.maintain(T0 + MIN + ROLLUP_LATENESS_MS);
+    store.maintain(rolledAt(T0));
     expect(rows('rollup_minute')).toEqual([
       {
         check_key: 1,
@@ -65,20 +67,31 @@ describe('rollups and pruning', () => {
     ]);
   });
 
-  it('waits for a minute to close, plus lateness for probes still running, before rolling it up', () => {
-    store.importResults(minuteOf('hk-lb', T0, 10));
-    store.maintain(T0 + MIN + ROLLUP_LATENESS_MS - 1);
+  it('rolls minutes up ten at a time, once the ten have closed, plus lateness for probes still running', () => {
+    // T0's minute and the next, in the same ten minutes (T0 is 22:14).
+    store.importResults([...minuteOf('hk-lb', T0, 10), ...minuteOf('hk-lb', T0 + MIN, 10)]);
+    store.maintain(T0 + 2 * MIN + ROLLUP_LATENESS_MS);
     expect(count('rollup_minute')).toBe(0);
-    store.maintain(T0 + MIN + ROLLUP_LATENESS_MS);
-    expect(count('rollup_minute')).toBe(1);
+    // Until then a query reads the raw results of those minutes: nothing is missing meanwhile.
+    expect(store.series('hk-lb', '1h', 60, T0 + 2 * MIN + ROLLUP_LATENESS_MS).reduce((n, p) => n + p.count, 0)).toBe(
+      20,
+    );
+    store.maintain(rolledAt(T0) - 1);
+    expect(count('rollup_minute')).toBe(0);
+    store.maintain(rolledAt(T0));
+    expect(rows('rollup_minute')).toMatchObject([
+      { t: T0, count: 10 },
+      { t: T0 + MIN, count: 10 },
+    ]);
+    expect(store.series('hk-lb', '1h', 60, rolledAt(T0)).reduce((n, p) => n + p.count, 0)).toBe(20);
   });
 
   it('rolls a minute up again when a result for it arrives after its rollup', () => {
     store.importResults(minuteOf('hk-lb', T0, 10));
-    store.maintain(T0 + 2 * MIN);
+    store.maintain(rolledAt(T0));
     store.record(result('hk-lb', T0 + 59_000, 1_000));
     store.flush();
-    store.maintain(T0 + 2 * MIN + 1);
+    store.maintain(rolledAt(T0) + 1);
     expect(rows('rollup_minute')).toMatchObject([{ t: T0, count: 11, lat_max: 1_000 }]);
   });
 

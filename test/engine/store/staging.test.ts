@@ -94,10 +94,13 @@ describe('staged results', () => {
     store.maintain(now);
     expect(staged()).toBe(0);
     expect(indexed()).toBe(120);
+    expect(count('SELECT count(*) AS n FROM rollup_minute')).toBe(0);
     expect(answers(now)).toEqual(before);
 
-    // Rolled up to the minute closed 30 s after its end: its 9 minutes' rows, each once.
-    expect(count('SELECT sum(count) AS n FROM rollup_minute')).toBe(9 * 12);
+    // Rolled up once the ten minutes close, 30 s after their end: their rows, each once.
+    store.maintain(now + 30_000);
+    expect(count('SELECT sum(count) AS n FROM rollup_minute')).toBe(10 * 12);
+    expect(answers(now)).toEqual(before);
     expect(answers(now)).toEqual(before);
   });
 
@@ -132,7 +135,8 @@ describe('staged results', () => {
     const now = clock.now();
     for (const r of every10s('hk-lb', now - 5 * MIN, now)) store.record(r);
     store.flush();
-    store.maintain(now);
+    // The ten minutes before `now` close 30 s after it.
+    store.maintain(now + 30_000);
     const minute = now - 3 * MIN;
     const cell = () =>
       db.prepare('SELECT count, failures FROM rollup_minute WHERE t = ?').get(minute) as {
