@@ -37,7 +37,10 @@
  * measured latency and start lag beside the agents' syncs, against the local peer's; with
  * BENCH_AGENT_DOOR, whether the agent port on the engine's thread delays the centre's probes;
  * the centre's CPU then includes its probes, so its two ingest targets are null),
- * BENCH_TAILS=1 (the centre's and the agents' logs after the window, on stderr).
+ * BENCH_TAILS=1 (the centre's and the agents' logs after the window, on stderr),
+ * BENCH_PREFILL_MIN (0: each centre, and the local peer, starts on an empty file; N: on a history
+ * of the N minutes before, written and caught up by the store before it starts, bench/prefill.ts:
+ * the store's tables as in a centre that has run a while).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -70,6 +73,7 @@ const AGENT_DOOR = env.BENCH_AGENT_DOOR ?? 'port';
 const CENTRE_PROBES = env.BENCH_CENTRE_PROBES === '1';
 if (AGENT_DOOR !== 'port' && AGENT_DOOR !== 'board') throw new Error('BENCH_AGENT_DOOR: port or board');
 const VANTAGES = ['a1', 'a2', 'a3'] as const;
+const PREFILL_MIN = Number(env.BENCH_PREFILL_MIN ?? 0);
 const FARM_PORTS = 8;
 const CLK_TCK = 100;
 
@@ -523,6 +527,7 @@ interface RunOutcome {
 
 async function startLab(ports: number[], withAgents: boolean): Promise<AgentsLab> {
   const lab = await startAgentsLab({
+    prepare: PREFILL_MIN > 0 ? (dataDir) => prefill(dataDir, withAgents) : undefined,
     config: configText(ports, withAgents),
     env: { NODE_OPTIONS: CENTRE_NODE_OPTIONS },
     agentPort: withAgents && AGENT_DOOR === 'port',
@@ -537,6 +542,34 @@ async function startLab(ports: number[], withAgents: boolean): Promise<AgentsLab
   });
   labs.add(lab);
   return lab;
+}
+
+/**
+ * BENCH_PREFILL_MIN: the centre's (or the local peer's) history of the minutes before, written
+ * first, in a process of its own (the labs start side by side: this one's event loop waits on them).
+ */
+async function prefill(dataDir: string, withAgents: boolean): Promise<void> {
+  const vantages = withAgents ? (CENTRE_PROBES ? ['local', ...VANTAGES] : [...VANTAGES]) : ['local'];
+  const child = spawn(
+    process.execPath,
+    [
+      new URL('./prefill.ts', import.meta.url).pathname,
+      dataDir,
+      String(PREFILL_MIN),
+      String(INTERVAL_MS),
+      String(CHECKS),
+      ...vantages,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  children.add(child);
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  children.delete(child);
+  if (code !== 0) throw new Error(`prefill of ${dataDir} failed (exit ${code})`);
+  const done = JSON.parse(out) as { results: number; ms: number };
+  console.error(`prefill: ${done.results} results over ${PREFILL_MIN} min in ${done.ms} ms (${dataDir})`);
 }
 
 async function stopLab(lab: AgentsLab): Promise<void> {
@@ -685,6 +718,7 @@ async function scenario(name: 'quiet' | 'loaded', ports: number[], farmPid: numb
       vantages: [...VANTAGES],
       interval_ms: INTERVAL_MS,
       sync_interval: SYNC_INTERVAL ?? 'default',
+      ...(PREFILL_MIN > 0 ? { prefill_min: PREFILL_MIN } : {}),
       agent_door: AGENT_DOOR,
       ...(AGENT_NODE_OPTIONS ? { agent_node_options: AGENT_NODE_OPTIONS } : {}),
       window_s: round(outcome.elapsedS),

@@ -306,6 +306,8 @@ export interface AgentsLabOptions extends CentreOptions {
   agents: AgentSpec[];
   /** Start the agents (default true); false leaves them to the test. */
   startAgents?: boolean;
+  /** Runs on the centre's data directory before the centre starts (a benchmark's history). */
+  prepare?: (centreDataDir: string) => void | Promise<void>;
 }
 
 /** Starts a centre with `config`, then the agents; resolves once all run. */
@@ -314,6 +316,7 @@ export async function startAgentsLab(options: AgentsLabOptions): Promise<AgentsL
   const centre = new LabCentre(dir, options);
   await mkdir(centre.dataDir, { recursive: true, mode: 0o700 });
   await writeFile(centre.configPath, options.config);
+  await options.prepare?.(centre.dataDir);
   const agents = new Map<string, LabAgent>();
   const lab: AgentsLab = {
     dir,
