@@ -1,7 +1,7 @@
 import type { ProbeResult } from '../../shared/model.ts';
 import { decodeChunk, encodeChunk } from './chunk-codec.ts';
 import type { StoreDatabase } from './database.ts';
-import { ANY_TIME, DELETE_KEY_ROWS_SQL, keyRowsSql } from './staging.ts';
+import { ANY_TIME, DELETE_KEY_RANGE_ROWS_SQL, FIRST_KEY_SQL, keyRangeRowsSql, keyRowsSql } from './staging.ts';
 
 /**
  * Raw results live in two places: the `results` view, one row per result, for the open part
@@ -13,8 +13,8 @@ import { ANY_TIME, DELETE_KEY_ROWS_SQL, keyRowsSql } from './staging.ts';
  * take both.
  */
 export const CHUNK_SPAN = 3_600_000;
-/** Chunks sealed at most per call, whatever the budget: a bound on one transaction. */
-const SEAL_LIMIT = 5_000;
+/** Rows a piece of sealing takes at most, about: a bound on one step's read, delete and time. */
+export const SEAL_ROWS = 6_000;
 
 export interface ResultRow {
   started_at: number;
@@ -62,6 +62,8 @@ function decodeSafely(body: Uint8Array, checkId: string, vantage?: string): Prob
 
 export class Chunks {
   private readonly store: StoreDatabase;
+  /** Keys a piece of sealing takes in the hour at `t` (counted once per hour). */
+  private sealWidth: { t: number; keys: number } | null = null;
 
   constructor(store: StoreDatabase) {
     this.store = store;
@@ -116,52 +118,85 @@ export class Chunks {
   }
 
   /**
-   * Seals hours that end at or before `cut` (rolled up already) into chunks, oldest first,
-   * until `deadline` (performance.now()); at least one. Returns true while rows before `cut`
-   * are left. The caller holds no transaction: each call is one.
+   * Seals hours that end at or before `cut` (rolled up already) into chunks, oldest hour first,
+   * a piece of keys at a time (about SEAL_ROWS rows: one read and one delete of a range of keys
+   * by the minute index, whose rows of each minute sit together), until `deadline`
+   * (performance.now()); at least one piece. Returns true while rows before `cut` are left. The
+   * caller holds no transaction: each call is one.
    */
   seal(cut: number, deadline: number): boolean {
     return this.store.transaction(() => {
-      for (let sealed = 0; sealed < SEAL_LIMIT; sealed++) {
-        const next = this.store.get<{ key: number; t: number }>(
-          'SELECT check_key AS key, started_at AS t FROM result_rows WHERE started_at < ? ORDER BY started_at LIMIT 1',
+      for (let pieces = 0; ; pieces++) {
+        const next = this.store.get<{ t: number }>(
+          'SELECT started_at AS t FROM result_rows WHERE started_at < ? ORDER BY started_at LIMIT 1',
           cut,
         );
         if (!next) return false;
-        if (sealed > 0 && performance.now() >= deadline) return true;
-        this.sealOne(next.key, Math.floor(next.t / CHUNK_SPAN) * CHUNK_SPAN);
+        if (pieces > 0 && performance.now() >= deadline) return true;
+        this.sealPiece(Math.floor(next.t / CHUNK_SPAN) * CHUNK_SPAN);
       }
-      return true;
     });
   }
 
-  /** One key's hour: its rows and its chunk (if any) become one chunk. */
-  private sealOne(key: number, t: number): void {
-    const rows = this.store.all<ResultRow>(
-      keyRowsSql(ROW_COLUMNS, 'result_rows', 'ORDER BY started_at'),
-      t,
-      t + CHUNK_SPAN,
-      key,
-    );
-    const existing = this.store.get<{ body: Uint8Array }>(
-      'SELECT body FROM result_chunks WHERE check_key = ? AND t = ?',
-      key,
-      t,
-    );
-    let results = rows.map((row) => rowToResult(row, ''));
-    if (existing) {
-      results = decodeSafely(existing.body, '').concat(results);
-      results.sort((a, b) => a.startedAt - b.startedAt);
+  /**
+   * The next piece of one hour: the keys from the smallest that has rows in it, as many as hold
+   * about SEAL_ROWS rows (from the hour's rows per key, counted once per hour); each key's rows
+   * and its chunk (if any: a late result for a sealed hour) become one chunk, and the rows go.
+   */
+  private sealPiece(t: number): void {
+    const end = t + CHUNK_SPAN;
+    const first = this.store.get<{ k: number | null }>(FIRST_KEY_SQL, t, end)?.k;
+    if (first === null || first === undefined) return;
+    if (this.sealWidth?.t !== t) {
+      const rows = this.store.get<{ n: number }>(
+        'SELECT count(*) AS n FROM result_rows WHERE started_at >= ? AND started_at < ?',
+        t,
+        end,
+      )!.n;
+      const keys = this.store.get<{ n: number }>('SELECT count(*) AS n FROM checks')!.n;
+      this.sealWidth = { t, keys: Math.max(1, Math.floor(SEAL_ROWS / Math.max(1, rows / Math.max(1, keys)))) };
     }
-    this.store.run(
-      'INSERT INTO result_chunks (check_key, t, n, body) VALUES (?, ?, ?, ?) ' +
-        'ON CONFLICT (check_key, t) DO UPDATE SET n = excluded.n, body = excluded.body',
-      key,
+    const to = first + this.sealWidth.keys;
+    // By minute, then key, then time: each key's rows come in time order.
+    const byKey = new Map<number, ResultRow[]>();
+    for (const row of this.store.all<ResultRow & { check_key: number }>(
+      keyRangeRowsSql(`check_key, ${ROW_COLUMNS}`),
       t,
-      results.length,
-      encodeChunk(results),
+      end,
+      first,
+      to,
+    )) {
+      const list = byKey.get(row.check_key);
+      if (list) list.push(row);
+      else byKey.set(row.check_key, [row]);
+    }
+    const existing = new Map(
+      this.store
+        .all<{ key: number; body: Uint8Array }>(
+          'SELECT check_key AS key, body FROM result_chunks WHERE t = ? AND check_key >= ? AND check_key < ?',
+          t,
+          first,
+          to,
+        )
+        .map((c) => [c.key, c.body]),
     );
-    this.store.run(DELETE_KEY_ROWS_SQL, t, t + CHUNK_SPAN, key);
+    for (const [key, rows] of [...byKey].sort((a, b) => a[0] - b[0])) {
+      let results = rows.map((row) => rowToResult(row, ''));
+      const body = existing.get(key);
+      if (body) {
+        results = decodeSafely(body, '').concat(results);
+        results.sort((a, b) => a.startedAt - b.startedAt);
+      }
+      this.store.run(
+        'INSERT INTO result_chunks (check_key, t, n, body) VALUES (?, ?, ?, ?) ' +
+          'ON CONFLICT (check_key, t) DO UPDATE SET n = excluded.n, body = excluded.body',
+        key,
+        t,
+        results.length,
+        encodeChunk(results),
+      );
+    }
+    this.store.run(DELETE_KEY_RANGE_ROWS_SQL, t, end, first, to);
   }
 
   /** Deletes up to `limit` chunks whose whole hour is before `cut`; returns how many. */

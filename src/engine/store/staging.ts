@@ -63,8 +63,18 @@ export function keyRangeRowsSql(columns: string): string {
   );
 }
 
-/** Deletes one key's rows of result_rows in [?1, ?2) (?3 the key). */
-export const DELETE_KEY_ROWS_SQL = `${OPEN_MINUTES} DELETE FROM result_rows WHERE ${KEY_ROWS_WHERE}`;
+/** Deletes the rows of result_rows in [?1, ?2) of the keys in [?3, ?4), a range of the minute index per minute. */
+export const DELETE_KEY_RANGE_ROWS_SQL =
+  `${OPEN_MINUTES} DELETE FROM result_rows WHERE ${MINUTE_SQL} IN minute ` +
+  'AND check_key >= ?3 AND check_key < ?4 AND started_at >= ?1 AND started_at < ?2';
+
+/**
+ * The smallest key with rows of result_rows in [?1, ?2): the first key of each minute that
+ * holds rows (a seek each), the least of them.
+ */
+export const FIRST_KEY_SQL =
+  `${OPEN_MINUTES} SELECT min(k) AS k FROM (SELECT (SELECT check_key FROM result_rows ` +
+  `WHERE ${MINUTE_SQL} = minute.m AND started_at >= ?1 AND started_at < ?2 ORDER BY check_key LIMIT 1) AS k FROM minute)`;
 
 /** Bounds for "any time" in keyRowsSql: ±2^53 ms (a time past them is not a time a probe had). */
 export const ANY_TIME: readonly [number, number] = [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];

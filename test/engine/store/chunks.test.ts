@@ -6,6 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, type HistoryStore } from '../../../src/engine/store/index.ts';
+import { SEAL_ROWS } from '../../../src/engine/store/chunks.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { T0, every10s as resultsEvery10s, openStore, result, tempDir } from './helpers.ts';
@@ -73,6 +74,23 @@ describe('sealed chunks', () => {
         .slice(0, 40)
         .map((r) => r.startedAt),
     );
+  });
+
+  it('seals an hour too big for one step a piece of keys at a time, each result once', () => {
+    // 24 checks × 360 results an hour: more than SEAL_ROWS, so the hour goes in pieces.
+    const ids = Array.from({ length: 24 }, (_, i) => `c${i}`);
+    const all = ids.flatMap((id) => every10s(id, H, H + HOUR));
+    expect(all.length).toBeGreaterThan(SEAL_ROWS);
+    store.importResults(all);
+    const before = ids.map((id) => store.recent(id, 1_000));
+    // Rolled up, not sealed yet, then one step at a time with no budget: one piece a step.
+    const now = H + HOUR + 31_000;
+    const chunkCounts = new Set<number>();
+    while (store.maintain(now, 0)) chunkCounts.add(count('SELECT count(*) AS n FROM result_chunks'));
+    expect([...chunkCounts].some((n) => n > 0 && n < ids.length)).toBe(true);
+    expect(count('SELECT count(*) AS n FROM result_chunks')).toBe(ids.length);
+    expect(count('SELECT count(*) AS n FROM result_rows')).toBe(0);
+    expect(ids.map((id) => store.recent(id, 1_000))).toEqual(before);
   });
 
   it('answers series and availability the same from chunks as from rows', () => {

@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, type HistoryStore } from '../../../src/engine/store/index.ts';
 import { StoreDatabase } from '../../../src/engine/store/database.ts';
-import { ANY_TIME, DELETE_KEY_ROWS_SQL, Staging, keyRowsSql } from '../../../src/engine/store/staging.ts';
+import {
+  ANY_TIME,
+  DELETE_KEY_RANGE_ROWS_SQL,
+  FIRST_KEY_SQL,
+  Staging,
+  keyRowsSql,
+} from '../../../src/engine/store/staging.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { T0, every10s as resultsEvery10s, openStore, result, tempDir } from './helpers.ts';
@@ -308,8 +314,11 @@ describe("one key's open rows, found by minute (schema 7)", () => {
         expect(read('results', from, to)).toEqual(within(from, to));
         expect(read('result_rows', from, to)).toEqual(within(from, to));
       }
+      // The first key with rows in a range, by a seek per minute.
+      expect(store.get<{ k: number }>(FIRST_KEY_SQL, H, H + HOUR)!.k).toBe(a);
+      expect(store.get<{ k: number | null }>(FIRST_KEY_SQL, H + 6 * MIN, H + 7 * MIN)!.k).toBeNull();
       // A key's hour goes; the rest of it, and the other key, stay.
-      store.run(DELETE_KEY_ROWS_SQL, H, H + HOUR, a);
+      store.run(DELETE_KEY_RANGE_ROWS_SQL, H, H + HOUR, a, a + 1);
       expect(read('result_rows', ...ANY_TIME)).toEqual(times.filter((t) => t < H || t >= H + HOUR));
       expect(read('result_rows', ...ANY_TIME, b)).toEqual(times.map((t) => t + 7));
       // Found by seeks on the minute index, never a scan of the indexed table.
