@@ -155,8 +155,21 @@ failover:
     } finally {
       ns.restore(net.shared[0]!);
     }
+    const restoredAt = Date.now();
     await watch.until((b) => vantage(b, 'sg')?.online === true, 'sg online again', 30_000);
-    await sg.statusUntil((s) => s.buffered === 0 && s.connected, 'sg backlog sent', 30_000);
+    // The agent sends its backlog oldest first, in order: once the centre has applied a result sg
+    // started after the link returned, everything buffered before it has arrived. (An empty buffer
+    // was the sign before, but a probe every 500 ms leaves it empty only for moments the status
+    // file may never show.) "1 (end)" counts every result exactly once.
+    await watch.until(
+      (b) => {
+        const seen = api(b)?.vantages?.find((v) => v.vantage === 'sg')?.lastProbeAt ?? null;
+        return seen !== null && seen > restoredAt ? seen : null;
+      },
+      'a result sg made after the link returned, and so its backlog, at the centre',
+      30_000,
+    );
+    await sg.statusUntil((s) => s.connected, 'sg connected', 30_000);
     expect(incidentsOfApi(watch.board!)).toEqual([]);
     expect(runs()).toBe(0);
     // Each wait has its own bound and names its step when it runs out; the test's allows them.
