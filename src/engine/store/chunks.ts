@@ -146,7 +146,11 @@ export class Chunks {
   private sealPiece(t: number): void {
     const end = t + CHUNK_SPAN;
     const first = this.store.get<{ k: number | null }>(FIRST_KEY_SQL, t, end)?.k;
-    if (first === null || first === undefined) return;
+    if (first === null || first === undefined) {
+      // The time index has a row in this hour that the minute index does not find: never
+      // expected (record() refuses times outside a Date's range), but looping on it would spin.
+      throw new Error(`sealing: the rows of the hour at ${t} are not found by the minute index`);
+    }
     if (this.sealWidth?.t !== t) {
       const rows = this.store.get<{ n: number }>(
         'SELECT count(*) AS n FROM result_rows WHERE started_at >= ? AND started_at < ?',

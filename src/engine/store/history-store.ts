@@ -922,6 +922,9 @@ function roundedTimings(values: Record<string, number>): Record<string, number> 
   return out;
 }
 
+/** The largest time a JavaScript Date holds, in ms either side of the epoch. */
+const MAX_TIME_MS = 8.64e15;
+
 /** Messages are capped: a hostile target's error text must not bloat the database. */
 export const MAX_MESSAGE_CHARS = 2_000;
 
@@ -931,7 +934,10 @@ export const MAX_MESSAGE_CHARS = 2_000;
  */
 function sanitize(r: ProbeResult): ProbeResult | null {
   if (typeof r !== 'object' || r === null || typeof r.checkId !== 'string' || r.checkId === '') return null;
-  if (typeof r.startedAt !== 'number' || !Number.isFinite(r.startedAt)) return null;
+  // A time a Date can hold: hours and minutes of it are exact, and the minute index finds it
+  // (a start of -1e300, from an agent's broken clock, made an hour with no room in it, and
+  // sealing looked for its rows forever).
+  if (typeof r.startedAt !== 'number' || !(Math.abs(r.startedAt) <= MAX_TIME_MS)) return null;
   // Filing a result under the wrong observer would be worse than not keeping it.
   if (r.vantage !== undefined && typeof r.vantage !== 'string') return null;
   const latencyOk = r.latencyMs === null || (typeof r.latencyMs === 'number' && Number.isFinite(r.latencyMs));

@@ -109,6 +109,8 @@ describe('HistoryStore', () => {
   it('never lets one malformed result block the batch it is in', () => {
     const { store, logs } = openHere({ timers: false });
     store.record({ ...result('hk-lb', T0, 1), startedAt: Number.NaN });
+    // A finite time no clock has: an agent's, broken. Its hour had no room for it.
+    store.record({ ...result('hk-lb', T0, 1), startedAt: -1e300 });
     store.record({ ...result('', T0, 1) });
     store.record({ ...result('hk-lb', T0 + 1, Number.POSITIVE_INFINITY), message: 'x'.repeat(100_000) });
     store.record({ ...result('hk-lb', T0 + 2, 3), finalUrl: 10n as unknown as string });
@@ -121,9 +123,9 @@ describe('HistoryStore', () => {
     expect(withBigInt).not.toHaveProperty('finalUrl');
     expect(capped?.latencyMs).toBeNull();
     expect(capped?.message).toHaveLength(MAX_MESSAGE_CHARS);
-    expect(store.stats().malformed).toBe(3);
+    expect(store.stats().malformed).toBe(4);
     expect(store.loadCheckStates().size).toBe(0);
-    expect(logs).toContainEqual({ level: 'warn', message: expect.stringMatching(/skipped 2 malformed results/) });
+    expect(logs).toContainEqual({ level: 'warn', message: expect.stringMatching(/skipped 3 malformed results/) });
   });
 
   it('drops the oldest results when the queue overflows, counts them and says so in the log', () => {
