@@ -90,7 +90,7 @@ export interface StoreStats {
   flushed: number;
   /** Results dropped because the queue overflowed (writes failing or too slow). */
   dropped: number;
-  /** Results refused by record() (no check id or start time, a vantage that is not text) and check states that were not JSON. */
+  /** Results refused by record() (no check id, no start time or one outside a Date's range, a vantage that is not text) and check states that were not JSON. */
   malformed: number;
   flushFailures: number;
   lastError: string | null;
