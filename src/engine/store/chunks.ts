@@ -1,7 +1,15 @@
 import type { ProbeResult } from '../../shared/model.ts';
 import { decodeChunk, encodeChunk } from './chunk-codec.ts';
 import type { StoreDatabase } from './database.ts';
-import { ANY_TIME, DELETE_KEY_RANGE_ROWS_SQL, FIRST_KEY_SQL, keyRangeRowsSql, keyRowsSql } from './staging.ts';
+import {
+  ANY_TIME,
+  DELETE_KEY_RANGE_ROWS_SQL,
+  FIRST_KEY_SQL,
+  keyRangeRowsSql,
+  keyRowsSql,
+  keysPerPiece,
+  rowsIn,
+} from './staging.ts';
 
 /**
  * Raw results live in two places: the `results` view, one row per result, for the open part
@@ -59,6 +67,9 @@ function decodeSafely(body: Uint8Array, checkId: string, vantage?: string): Prob
     return [];
   }
 }
+
+/** A piece of sealing's rows: every column, with its key. */
+const SEAL_READ_SQL = keyRangeRowsSql(`check_key, ${ROW_COLUMNS}`);
 
 export class Chunks {
   private readonly store: StoreDatabase;
@@ -152,24 +163,12 @@ export class Chunks {
       throw new Error(`sealing: the rows of the hour at ${t} are not found by the minute index`);
     }
     if (this.sealWidth?.t !== t) {
-      const rows = this.store.get<{ n: number }>(
-        'SELECT count(*) AS n FROM result_rows WHERE started_at >= ? AND started_at < ?',
-        t,
-        end,
-      )!.n;
-      const keys = this.store.get<{ n: number }>('SELECT count(*) AS n FROM checks')!.n;
-      this.sealWidth = { t, keys: Math.max(1, Math.floor(SEAL_ROWS / Math.max(1, rows / Math.max(1, keys)))) };
+      this.sealWidth = { t, keys: keysPerPiece(this.store, rowsIn(this.store, t, end), SEAL_ROWS) };
     }
     const to = first + this.sealWidth.keys;
     // By minute, then key, then time: each key's rows come in time order.
     const byKey = new Map<number, ResultRow[]>();
-    for (const row of this.store.all<ResultRow & { check_key: number }>(
-      keyRangeRowsSql(`check_key, ${ROW_COLUMNS}`),
-      t,
-      end,
-      first,
-      to,
-    )) {
+    for (const row of this.store.all<ResultRow & { check_key: number }>(SEAL_READ_SQL, t, end, first, to)) {
       const list = byKey.get(row.check_key);
       if (list) list.push(row);
       else byKey.set(row.check_key, [row]);

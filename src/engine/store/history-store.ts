@@ -14,7 +14,7 @@ import { AgentTokens, noteTokenUse, withTokenUse, type AgentTokenRow, type NewAg
 import { LOCAL_VANTAGE, StoreDatabase, type CheckKey } from './database.ts';
 import { Chunks } from './chunks.ts';
 import { Rollups, STEP_BUDGET_MS, type Retention } from './rollups.ts';
-import { ROW_COLUMNS, Staging } from './staging.ts';
+import { MAX_TIME_MS, ROW_COLUMNS, Staging } from './staging.ts';
 import { queryAvailability, queryAvailabilityAll, queryFirstAt, querySeries } from './series.ts';
 
 export type { Retention } from './rollups.ts';
@@ -921,9 +921,6 @@ function roundedTimings(values: Record<string, number>): Record<string, number> 
   for (const k in values) out[k] = roundTiming(k, values[k]!);
   return out;
 }
-
-/** The largest time a JavaScript Date holds, in ms either side of the epoch. */
-const MAX_TIME_MS = 8.64e15;
 
 /** Messages are capped: a hostile target's error text must not bloat the database. */
 export const MAX_MESSAGE_CHARS = 2_000;

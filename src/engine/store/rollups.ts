@@ -1,7 +1,7 @@
 import { cellFromSamples, IN_MAINTENANCE_SQL, type Cell, type Sample } from './rollup-math.ts';
 import type { StoreDatabase } from './database.ts';
 import { CHUNK_SPAN, type Chunks } from './chunks.ts';
-import { keyRangeRowsSql, type Staging } from './staging.ts';
+import { keyRangeRowsSql, keysPerPiece, rowsIn, type Staging } from './staging.ts';
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -50,6 +50,8 @@ interface RawRow extends Sample {
 const RAW_COLUMNS =
   'check_key, started_at, ok, latency_ms AS latencyMs, error_class AS errorClass, ' +
   `${IN_MAINTENANCE_SQL} AS maintenance`;
+/** A piece of a big unit's rows: a range of keys, by the minute index. */
+const RAW_RANGE_SQL = keyRangeRowsSql(RAW_COLUMNS);
 
 interface UnitCursor {
   /** The unit: [t, end), within one BLOCK. */
@@ -197,15 +199,10 @@ export class Rollups {
    * so no step blocks the engine for long.
    */
   private startUnit(level: RollupLevel, t: number, end: number): UnitCursor {
-    const rows = this.store.get<{ n: number }>(
-      'SELECT count(*) AS n FROM result_rows WHERE started_at >= ? AND started_at < ?',
-      t,
-      end,
-    )!.n;
+    const rows = rowsIn(this.store, t, end);
     let chunk: number | null = null;
     if (rows > READ_LIMIT) {
-      const checks = this.store.get<{ n: number }>('SELECT count(*) AS n FROM checks')!.n;
-      chunk = Math.max(1, Math.floor(READ_LIMIT / Math.max(1, rows / Math.max(1, checks))));
+      chunk = keysPerPiece(this.store, rows, READ_LIMIT);
       this.store.run(`DELETE FROM ${TABLE[level]} WHERE t >= ? AND t < ?`, t, end);
     }
     const cursor = { t, end, nextKey: 0, chunk };
@@ -222,7 +219,7 @@ export class Rollups {
    */
   private rollUpChunk(level: RollupLevel, cursor: UnitCursor): boolean {
     const to = cursor.nextKey + cursor.chunk!;
-    const rows = this.store.all<RawRow>(keyRangeRowsSql(RAW_COLUMNS), cursor.t, cursor.end, cursor.nextKey, to);
+    const rows = this.store.all<RawRow>(RAW_RANGE_SQL, cursor.t, cursor.end, cursor.nextKey, to);
     this.insertCells(level, rows);
     const last = this.store.get<{ k: number | null }>('SELECT max(key) AS k FROM checks')?.k ?? 0;
     if (to > last) return true;

@@ -36,8 +36,10 @@ const OPEN_MINUTES =
   `UNION ALL SELECT (SELECT ${MINUTE_SQL} FROM result_rows WHERE ${MINUTE_SQL} > minute.m ORDER BY ${MINUTE_SQL} LIMIT 1) ` +
   'FROM minute WHERE minute.m < CAST(?2 / 60000 AS INTEGER))';
 
-/** One key's rows in [?1, ?2) (?3 the key) of result_rows, by `results_by_minute`. */
-const KEY_ROWS_WHERE = `${MINUTE_SQL} IN minute AND check_key = ?3 AND started_at >= ?1 AND started_at < ?2`;
+/** One key's rows in [?1, ?2) (?3 the key). */
+const KEY_TIME = 'check_key = ?3 AND started_at >= ?1 AND started_at < ?2';
+/** The rows in [?1, ?2) of the keys in [?3, ?4). */
+const KEY_RANGE_TIME = 'check_key >= ?3 AND check_key < ?4 AND started_at >= ?1 AND started_at < ?2';
 
 /**
  * A statement over one key's open rows with started_at in [?1, ?2) (?3 the key; ?4 on is the
@@ -45,11 +47,8 @@ const KEY_ROWS_WHERE = `${MINUTE_SQL} IN minute AND check_key = ?3 AND started_a
  * (a scan: it has no index), then `tail` (an ORDER BY over the two, a LIMIT).
  */
 export function keyRowsSql(columns: string, from: 'results' | 'result_rows', tail: string): string {
-  const staged =
-    from === 'results'
-      ? ` UNION ALL SELECT ${columns} FROM result_staged WHERE check_key = ?3 AND started_at >= ?1 AND started_at < ?2`
-      : '';
-  return `${OPEN_MINUTES} SELECT ${columns} FROM result_rows WHERE ${KEY_ROWS_WHERE}${staged} ${tail}`;
+  const staged = from === 'results' ? ` UNION ALL SELECT ${columns} FROM result_staged WHERE ${KEY_TIME}` : '';
+  return `${OPEN_MINUTES} SELECT ${columns} FROM result_rows WHERE ${MINUTE_SQL} IN minute AND ${KEY_TIME}${staged} ${tail}`;
 }
 
 /**
@@ -57,16 +56,29 @@ export function keyRowsSql(columns: string, from: 'results' | 'result_rows', tai
  * index: one range of it per minute (a unit's rows of a piece of keys, as rollups read them).
  */
 export function keyRangeRowsSql(columns: string): string {
-  return (
-    `${OPEN_MINUTES} SELECT ${columns} FROM result_rows WHERE ${MINUTE_SQL} IN minute ` +
-    'AND check_key >= ?3 AND check_key < ?4 AND started_at >= ?1 AND started_at < ?2'
-  );
+  return `${OPEN_MINUTES} SELECT ${columns} FROM result_rows WHERE ${MINUTE_SQL} IN minute AND ${KEY_RANGE_TIME}`;
 }
 
 /** Deletes the rows of result_rows in [?1, ?2) of the keys in [?3, ?4), a range of the minute index per minute. */
-export const DELETE_KEY_RANGE_ROWS_SQL =
-  `${OPEN_MINUTES} DELETE FROM result_rows WHERE ${MINUTE_SQL} IN minute ` +
-  'AND check_key >= ?3 AND check_key < ?4 AND started_at >= ?1 AND started_at < ?2';
+export const DELETE_KEY_RANGE_ROWS_SQL = `${OPEN_MINUTES} DELETE FROM result_rows WHERE ${MINUTE_SQL} IN minute AND ${KEY_RANGE_TIME}`;
+
+/** The rows of result_rows in [from, to), counted by the time index. */
+export function rowsIn(store: StoreDatabase, from: number, to: number): number {
+  return store.get<{ n: number }>(
+    'SELECT count(*) AS n FROM result_rows WHERE started_at >= ? AND started_at < ?',
+    from,
+    to,
+  )!.n;
+}
+
+/**
+ * How many keys a piece of work over `inRange` rows takes so that it reads about `perPiece` of
+ * them (rollups and sealing go a range of keys at a time): from the rows per key, at least one.
+ */
+export function keysPerPiece(store: StoreDatabase, inRange: number, perPiece: number): number {
+  const keys = store.get<{ n: number }>('SELECT count(*) AS n FROM checks')!.n;
+  return Math.max(1, Math.floor(perPiece / Math.max(1, inRange / Math.max(1, keys))));
+}
 
 /**
  * The smallest key with rows of result_rows in [?1, ?2): the first key of each minute that
@@ -76,8 +88,15 @@ export const FIRST_KEY_SQL =
   `${OPEN_MINUTES} SELECT min(k) AS k FROM (SELECT (SELECT check_key FROM result_rows ` +
   `WHERE ${MINUTE_SQL} = minute.m AND started_at >= ?1 AND started_at < ?2 ORDER BY check_key LIMIT 1) AS k FROM minute)`;
 
-/** Bounds for "any time" in keyRowsSql: ±2^53 ms (a time past them is not a time a probe had). */
-export const ANY_TIME: readonly [number, number] = [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
+/**
+ * The largest time a JavaScript Date holds, in ms either side of the epoch: the store refuses a
+ * result that starts beyond it (HistoryStore.record), so hours and minutes of every stored time
+ * are exact and the minute index finds it.
+ */
+export const MAX_TIME_MS = 8.64e15;
+
+/** Bounds for "any time" in keyRowsSql: every time the store keeps. */
+export const ANY_TIME: readonly [number, number] = [-MAX_TIME_MS, MAX_TIME_MS + 1];
 
 /** Staged rows one move takes at most (about 80 s at 600 results/s): a bound on a backlog's move. */
 export const MOVE_LIMIT = 50_000;
