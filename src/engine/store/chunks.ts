@@ -15,10 +15,10 @@ import {
  * Raw results live in two places: the `results` view, one row per result, for the open part
  * (written in the batch transaction, as durable as ever; staged first, then indexed: see
  * staging.ts), and `result_chunks`, one compact blob per (check, vantage) and hour
- * (chunk-codec.ts), once that hour is rolled up. Sealing moves an hour's indexed rows into its
- * chunk in one transaction (maintenance has moved every staged row of a rolled-up hour before
- * it seals); a late result for a sealed hour is a row until the next seal merges it in. Readers
- * take both.
+ * (chunk-codec.ts), once that hour's minutes are rolled up. Sealing moves an hour's indexed rows
+ * into its chunk, a piece of keys per transaction, and the hour's rollup is made from the same
+ * read (Rollups.sealHours; maintenance has moved every staged row of the hour before it seals);
+ * a late result for a sealed hour is a row until the next seal merges it in. Readers take both.
  */
 export const CHUNK_SPAN = 3_600_000;
 /** Rows a piece of sealing takes at most, about: a bound on one step's read, delete and time. */
@@ -67,6 +67,9 @@ function decodeSafely(body: Uint8Array, checkId: string, vantage?: string): Prob
     return [];
   }
 }
+
+/** Told, as sealing goes, of one key's hour at `t` sealed: all its results, oldest first. */
+export type SealedHour = (t: number, key: number, results: readonly ProbeResult[]) => void;
 
 /** A piece of sealing's rows: every column, with its key. */
 const SEAL_READ_SQL = keyRangeRowsSql(`check_key, ${ROW_COLUMNS}`);
@@ -129,22 +132,25 @@ export class Chunks {
   }
 
   /**
-   * Seals hours that end at or before `cut` (rolled up already) into chunks, oldest hour first,
-   * a piece of keys at a time (about SEAL_ROWS rows: one read and one delete of a range of keys
-   * by the minute index, whose rows of each minute sit together), until `deadline`
-   * (performance.now()); at least one piece. Returns true while rows before `cut` are left. The
-   * caller holds no transaction: each call is one.
+   * Seals hours that end at or before `cut` into chunks, oldest hour first, a piece of keys at a
+   * time (about SEAL_ROWS rows: one read and one delete of a range of keys by the minute index,
+   * whose rows of each minute sit together), until `deadline` (performance.now()); at least one
+   * piece. `sealed` is given each key's whole hour as it is sealed (its chunk's results and its
+   * rows, in time order): the hour's rollup is made from them, so an hour's rows are read once.
+   * Returns the hour (its start) of the oldest row left before `cut`, or null when none is. The
+   * caller may hold a transaction; otherwise the call is one.
    */
-  seal(cut: number, deadline: number): boolean {
+  seal(cut: number, deadline: number, sealed: SealedHour): number | null {
     return this.store.transaction(() => {
       for (let pieces = 0; ; pieces++) {
         const next = this.store.get<{ t: number }>(
           'SELECT started_at AS t FROM result_rows WHERE started_at < ? ORDER BY started_at LIMIT 1',
           cut,
         );
-        if (!next) return false;
-        if (pieces > 0 && performance.now() >= deadline) return true;
-        this.sealPiece(Math.floor(next.t / CHUNK_SPAN) * CHUNK_SPAN);
+        if (!next) return null;
+        const t = Math.floor(next.t / CHUNK_SPAN) * CHUNK_SPAN;
+        if (pieces > 0 && performance.now() >= deadline) return t;
+        this.sealPiece(t, sealed);
       }
     });
   }
@@ -154,7 +160,7 @@ export class Chunks {
    * about SEAL_ROWS rows (from the hour's rows per key, counted once per hour); each key's rows
    * and its chunk (if any: a late result for a sealed hour) become one chunk, and the rows go.
    */
-  private sealPiece(t: number): void {
+  private sealPiece(t: number, sealed: SealedHour): void {
     const end = t + CHUNK_SPAN;
     const first = this.store.get<{ k: number | null }>(FIRST_KEY_SQL, t, end)?.k;
     if (first === null || first === undefined) {
@@ -198,6 +204,7 @@ export class Chunks {
         results.length,
         encodeChunk(results),
       );
+      sealed(t, key, results);
     }
     this.store.run(DELETE_KEY_RANGE_ROWS_SQL, t, end, first, to);
   }

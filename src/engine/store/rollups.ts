@@ -24,16 +24,15 @@ export interface Retention {
 
 export type RollupLevel = 'minute' | 'hour';
 const TABLE = { minute: 'rollup_minute', hour: 'rollup_hour' } as const;
-const SPAN = { minute: MINUTE, hour: HOUR } as const;
 /**
- * What one unit of rollup work covers, and the step the watermark moves by: an hour's cells at
- * a time, and ten minutes' minute cells at a time. The minute rollup table is keyed by (key,
- * time), so each key's cells sit on pages of their own: a minute rolled up alone wrote one page
- * per key (6,000 a minute at 600 results a second), ten at once write each key's page once for
- * all ten, in key order. Queries read raw results after the watermark (at most about ten
- * minutes and a half of them), so they lose nothing meanwhile.
+ * What one unit of minute rollup work covers, and the step the minute watermark moves by: ten
+ * minutes' cells at a time. The minute rollup table is keyed by (key, time), so each key's cells
+ * sit on pages of their own: a minute rolled up alone wrote one page per key (6,000 a minute at
+ * 600 results a second), ten at once write each key's page once for all ten, in key order.
+ * Queries read raw results after the watermark (at most about ten minutes and a half of them),
+ * so they lose nothing meanwhile. Hours are rolled up as they are sealed (sealHours).
  */
-export const BLOCK = { minute: 10 * MINUTE, hour: HOUR } as const;
+export const MINUTE_BLOCK = 10 * MINUTE;
 const WATERMARK = { minute: 'minute_rolled_until', hour: 'hour_rolled_until' } as const;
 
 /** A maintenance step stops starting new work after this long: the engine thread stays responsive. */
@@ -54,7 +53,7 @@ const RAW_COLUMNS =
 const RAW_RANGE_SQL = keyRangeRowsSql(RAW_COLUMNS);
 
 interface UnitCursor {
-  /** The unit: [t, end), within one BLOCK. */
+  /** The unit: [t, end), within one MINUTE_BLOCK. */
   t: number;
   end: number;
   /** The next check key to roll up. */
@@ -63,27 +62,29 @@ interface UnitCursor {
   chunk: number | null;
 }
 
+/** A minute of one check rolled up already when a late result for it was written. */
 interface Dirty {
-  level: RollupLevel;
   t: number;
   key: number;
 }
 
 /**
- * Rollups and pruning. Every rollup is computed from raw results, so percentiles are exact for
- * minutes and hours alike (raw results are kept at least 2 hours, longer than an hour takes
- * to close). A watermark per level says up to where rollups are complete; queries read
- * rollups before it and raw results after it.
+ * Rollups, sealing and pruning. Every rollup is computed from raw results, so percentiles are
+ * exact for minutes and hours alike (raw results are kept at least 2 hours, longer than an hour
+ * takes to close). Minutes are rolled up ten at a time from the open rows; an hour is rolled up
+ * as it is sealed, from the rows sealing reads (so an hour's rows are read once, not twice). A
+ * watermark per level says up to where rollups are complete; queries read rollups before it
+ * and raw results after it.
  */
 export class Rollups {
   private readonly store: StoreDatabase;
   /** Raw results, sealed and open: rollups read them, and so do raw-level queries. */
   readonly chunks: Chunks;
-  /** (level, unit, check) rolled up already when a late result for it was written. */
+  /** Minutes of checks rolled up already when a late result for them was written. */
   private readonly dirty = new Map<string, Dirty>();
   private readonly watermarks: Record<RollupLevel, number | null>;
-  /** The minute or hour being rolled up, piece by piece. */
-  private readonly cursors: Record<RollupLevel, UnitCursor | null> = { minute: null, hour: null };
+  /** The minutes being rolled up, piece by piece. */
+  private cursor: UnitCursor | null = null;
 
   /** The results staged before they are indexed: moved before any rollup that needs them. */
   private readonly staging: Staging;
@@ -100,14 +101,16 @@ export class Rollups {
     return this.watermarks[level];
   }
 
-  /** A result written behind a watermark: its check's minute and hour are rolled up again. */
+  /**
+   * A result written behind the minute watermark: its check's minute is rolled up again. (Its
+   * hour is too, when the row is sealed into the hour's chunk: every row before the minute
+   * watermark is sealed at the next maintenance.)
+   */
   noteLate(key: number, startedAt: number): void {
-    for (const level of ['minute', 'hour'] as const) {
-      const w = this.watermarks[level];
-      if (w === null || startedAt >= w) continue;
-      const t = floorTo(startedAt, SPAN[level]);
-      this.dirty.set(`${level}:${t}:${key}`, { level, t, key });
-    }
+    const w = this.watermarks.minute;
+    if (w === null || startedAt >= w) return;
+    const t = floorTo(startedAt, MINUTE);
+    this.dirty.set(`${t}:${key}`, { t, key });
   }
 
   /**
@@ -130,24 +133,46 @@ export class Rollups {
       // One transaction for the whole step: a commit per minute would cost more than the minute.
       more = this.store.transaction(() => this.rollUpDue(now, deadline, done));
     } catch (error) {
-      this.watermarks.minute = this.readWatermark('minute');
-      this.watermarks.hour = this.readWatermark('hour');
-      this.cursors.minute = null;
-      this.cursors.hour = null;
+      this.forget();
       throw error;
     }
     for (const id of done) this.dirty.delete(id);
-    // Hours rolled up at both levels are sealed into chunks (rollups of the open part read rows only).
-    const sealed = this.sealCut();
-    if (sealed !== null && this.chunks.seal(sealed, deadline)) more = true;
+    try {
+      if (this.sealHours(deadline)) more = true;
+    } catch (error) {
+      this.forget();
+      throw error;
+    }
     return this.prune(now, retention) || more;
   }
 
-  /** Hours before this are rolled up at both levels and may be sealed; null before the first rollups. */
-  private sealCut(): number | null {
-    const { minute, hour } = this.watermarks;
-    if (minute === null || hour === null) return null;
-    return floorTo(Math.min(minute, hour), CHUNK_SPAN);
+  /** After a failed step: what it may have moved in memory goes back to what the file says. */
+  private forget(): void {
+    this.watermarks.minute = this.readWatermark('minute');
+    this.watermarks.hour = this.readWatermark('hour');
+    this.cursor = null;
+  }
+
+  /**
+   * Seals the hours whose minutes are rolled up into chunks and rolls each up as it goes, from
+   * the rows sealing reads: each key's hour cell from all its results (its chunk's too, when a
+   * late row is merged into a sealed hour, so a late result's hour is rolled up again here).
+   * The hour watermark moves to the oldest hour with rows left, or to the cut when none are,
+   * in the same transaction. True while rows before the cut are left.
+   */
+  private sealHours(deadline: number): boolean {
+    const minute = this.watermarks.minute;
+    if (minute === null) return false;
+    const cut = floorTo(minute, CHUNK_SPAN);
+    return this.store.transaction(() => {
+      const left = this.chunks.seal(cut, deadline, (t, key, results) => {
+        this.store.run('DELETE FROM rollup_hour WHERE check_key = ? AND t = ?', key, t);
+        const cell = cellFromSamples(t, results);
+        if (cell) insertCell(this.store, TABLE.hour, key, cell);
+      });
+      this.saveWatermark('hour', Math.max(this.watermarks.hour ?? -Infinity, left ?? cut));
+      return left !== null;
+    });
   }
 
   private rollUpDue(now: number, deadline: number, done: string[]): boolean {
@@ -156,57 +181,54 @@ export class Rollups {
     const outOfTime = () => worked && performance.now() >= deadline;
     for (const [id, d] of this.dirty) {
       if (outOfTime()) return true;
-      this.rollUpCheck(d.level, d.t, d.key);
+      this.rollUpCheck(d.t, d.key);
       done.push(id);
       worked = true;
     }
-    for (const level of ['minute', 'hour'] as const) {
-      const block = BLOCK[level];
-      const close = floorTo(now - ROLLUP_LATENESS_MS, block);
-      let w = this.watermarks[level] ?? floorTo(this.firstResultAt(close), SPAN[level]);
-      while (w < close) {
-        if (outOfTime()) {
-          this.saveWatermark(level, w);
-          return true;
-        }
-        let cursor = this.cursors[level];
-        if (!cursor || cursor.t < w) {
-          const next = this.nextResultAt(w, close);
-          if (next === null) {
-            w = close;
-            break;
-          }
-          // A watermark inside a block (one from before blocks) starts the unit there.
-          const start = floorTo(next, block);
-          cursor = this.startUnit(level, Math.max(w, start), start + block);
-        }
-        worked = true;
-        if (cursor.chunk === null || this.rollUpChunk(level, cursor)) {
-          if (cursor.chunk === null) this.rollUpUnit(level, cursor.t, cursor.end);
-          w = cursor.end;
-          this.cursors[level] = null;
-        }
+    const close = floorTo(now - ROLLUP_LATENESS_MS, MINUTE_BLOCK);
+    let w = this.watermarks.minute ?? this.firstResultAt(close);
+    while (w < close) {
+      if (outOfTime()) {
+        this.saveWatermark('minute', w);
+        return true;
       }
-      this.saveWatermark(level, w);
+      let cursor = this.cursor;
+      if (!cursor || cursor.t < w) {
+        const next = this.nextResultAt(w, close);
+        if (next === null) {
+          w = close;
+          break;
+        }
+        // A watermark inside a block (one from before blocks) starts the unit there.
+        const start = floorTo(next, MINUTE_BLOCK);
+        cursor = this.startUnit(Math.max(w, start), start + MINUTE_BLOCK);
+      }
+      worked = true;
+      if (cursor.chunk === null || this.rollUpChunk(cursor)) {
+        if (cursor.chunk === null) this.rollUpUnit(cursor.t, cursor.end);
+        w = cursor.end;
+        this.cursor = null;
+      }
     }
+    this.saveWatermark('minute', w);
     return false;
   }
 
   /**
-   * Begins rolling up one unit, [t, end): ten minutes' minute cells or an hour's cell. A unit
-   * with few enough results is read at once; a bigger one (an hour of 1,000 checks at 10 s is
-   * 360,000 results) is done a piece of checks at a time, each piece about READ_LIMIT results,
-   * so no step blocks the engine for long.
+   * Begins rolling up one unit, [t, end): ten minutes' minute cells. A unit with few enough
+   * results is read at once; a bigger one (ten minutes of 6,000 checks at 10 s is 360,000
+   * results) is done a piece of checks at a time, each piece about READ_LIMIT results, so no
+   * step blocks the engine for long.
    */
-  private startUnit(level: RollupLevel, t: number, end: number): UnitCursor {
+  private startUnit(t: number, end: number): UnitCursor {
     const rows = rowsIn(this.store, t, end);
     let chunk: number | null = null;
     if (rows > READ_LIMIT) {
       chunk = keysPerPiece(this.store, rows, READ_LIMIT);
-      this.store.run(`DELETE FROM ${TABLE[level]} WHERE t >= ? AND t < ?`, t, end);
+      this.store.run(`DELETE FROM ${TABLE.minute} WHERE t >= ? AND t < ?`, t, end);
     }
     const cursor = { t, end, nextKey: 0, chunk };
-    this.cursors[level] = cursor;
+    this.cursor = cursor;
     return cursor;
   }
 
@@ -214,13 +236,13 @@ export class Rollups {
    * Rolls up the next piece of checks of a big unit, a range of `chunk` keys read in one
    * statement by the minute index (the unit's rows of those keys sit together in it, and only
    * the columns a cell needs are read); true when the unit is complete. The unit is open (not
-   * sealed: sealing waits for both levels' watermarks), so its rows are all in result_rows;
+   * sealed: sealing waits for the minute watermark), so its rows are all in result_rows;
    * startUnit cleared its cells.
    */
-  private rollUpChunk(level: RollupLevel, cursor: UnitCursor): boolean {
+  private rollUpChunk(cursor: UnitCursor): boolean {
     const to = cursor.nextKey + cursor.chunk!;
     const rows = this.store.all<RawRow>(RAW_RANGE_SQL, cursor.t, cursor.end, cursor.nextKey, to);
-    this.insertCells(level, rows);
+    this.insertCells(rows);
     const last = this.store.get<{ k: number | null }>('SELECT max(key) AS k FROM checks')?.k ?? 0;
     if (to > last) return true;
     cursor.nextKey = to;
@@ -228,13 +250,13 @@ export class Rollups {
   }
 
   /**
-   * The cells of `rows` (of one unit, any keys): one per key and minute or hour, inserted key
-   * by key in time order (each key's page of the table written once for the unit's cells).
+   * The minute cells of `rows` (of one unit, any keys): one per key and minute, inserted key by
+   * key in time order (each key's page of the table written once for the unit's cells).
    */
-  private insertCells(level: RollupLevel, rows: readonly RawRow[]): void {
+  private insertCells(rows: readonly RawRow[]): void {
     const byKey = new Map<number, Map<number, RawRow[]>>();
     for (const row of rows) {
-      const t = floorTo(row.started_at, SPAN[level]);
+      const t = floorTo(row.started_at, MINUTE);
       let cells = byKey.get(row.check_key);
       if (!cells) byKey.set(row.check_key, (cells = new Map()));
       const list = cells.get(t);
@@ -246,7 +268,7 @@ export class Rollups {
       const cells = byKey.get(key)!;
       for (const t of [...cells.keys()].sort(ascending)) {
         const cell = cellFromSamples(t, cells.get(t)!);
-        if (cell) insertCell(this.store, TABLE[level], key, cell);
+        if (cell) insertCell(this.store, TABLE.minute, key, cell);
       }
     }
   }
@@ -274,23 +296,22 @@ export class Rollups {
   }
 
   /** A whole unit of every check, in one read (at most READ_LIMIT results). */
-  private rollUpUnit(level: RollupLevel, t: number, end: number): void {
+  private rollUpUnit(t: number, end: number): void {
     const rows = this.store.all<RawRow>(
       `SELECT ${RAW_COLUMNS} FROM result_rows WHERE started_at >= ? AND started_at < ?`,
       t,
       end,
     );
-    this.store.run(`DELETE FROM ${TABLE[level]} WHERE t >= ? AND t < ?`, t, end);
-    this.insertCells(level, rows);
+    this.store.run(`DELETE FROM ${TABLE.minute} WHERE t >= ? AND t < ?`, t, end);
+    this.insertCells(rows);
   }
 
-  /** One check's minute or hour, sealed or open (a late result may be for a sealed hour). */
-  private rollUpCheck(level: RollupLevel, t: number, key: number): void {
-    const samples: Sample[] = this.chunks.read(key, t, t + SPAN[level], '', undefined, 'result_rows');
-    const table = TABLE[level];
-    this.store.run(`DELETE FROM ${table} WHERE check_key = ? AND t = ?`, key, t);
+  /** One check's minute, sealed or open (a late result may be for a sealed hour). */
+  private rollUpCheck(t: number, key: number): void {
+    const samples: Sample[] = this.chunks.read(key, t, t + MINUTE, '', undefined, 'result_rows');
+    this.store.run(`DELETE FROM ${TABLE.minute} WHERE check_key = ? AND t = ?`, key, t);
     const cell = cellFromSamples(t, samples);
-    if (cell) insertCell(this.store, table, key, cell);
+    if (cell) insertCell(this.store, TABLE.minute, key, cell);
   }
 
   private nextResultAt(from: number, before: number): number | null {

@@ -108,14 +108,17 @@ describe('sealed chunks', () => {
     expect(store.recent('hk-lb', 5)).toEqual(before.recent);
   });
 
-  it('merges a late result for a sealed hour into its chunk and rolls its minute up again', () => {
+  it('merges a late result for a sealed hour into its chunk and rolls its minute and hour up again', () => {
     store.importResults(every10s('hk-lb', H, H + 2 * HOUR + 5 * MIN));
     while (store.maintain(clock.now(), 1_000));
+    const hourCell = () => db.prepare(`SELECT count, lat_max FROM rollup_hour WHERE t = ${H}`).get();
+    expect(hourCell()).toMatchObject({ count: 360 });
     store.record(result('hk-lb', H + 30 * MIN + 5, 900));
     store.flush();
     while (store.maintain(clock.now(), 1_000));
     expect(count('SELECT count(*) AS n FROM results WHERE started_at < ' + (H + 2 * HOUR))).toBe(0);
     expect(count(`SELECT n FROM result_chunks WHERE t = ${H}`)).toBe(361);
+    expect(hourCell()).toEqual({ count: 361, lat_max: 900 });
     const late = store.series('hk-lb', '6h', 360, clock.now()).find((p) => p.t === H + 30 * MIN);
     expect(late).toMatchObject({ count: 7, max: 900 });
   });

@@ -2,7 +2,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, type HistoryStore } from '../../../src/engine/store/index.ts';
-import { BLOCK, PRUNE_BATCH, READ_LIMIT, ROLLUP_LATENESS_MS } from '../../../src/engine/store/rollups.ts';
+import { MINUTE_BLOCK, PRUNE_BATCH, READ_LIMIT, ROLLUP_LATENESS_MS } from '../../../src/engine/store/rollups.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { T0, openStore, result, tempDir } from './helpers.ts';
@@ -10,7 +10,7 @@ import { T0, openStore, result, tempDir } from './helpers.ts';
 const MIN = 60_000;
 const HOUR = 3_600_000;
 /** When the ten minutes holding `t` are rolled up: their end, plus lateness. */
-const rolledAt = (t: number) => Math.floor(t / BLOCK.minute) * BLOCK.minute + BLOCK.minute + ROLLUP_LATENESS_MS;
+const rolledAt = (t: number) => Math.floor(t / MINUTE_BLOCK) * MINUTE_BLOCK + MINUTE_BLOCK + ROLLUP_LATENESS_MS;
 
 /** Latencies 1..n in a scrambled order, one result each, inside the minute starting at `t`. */
 function minuteOf(checkId: string, t: number, n: number): ProbeResult[] {
@@ -178,6 +178,46 @@ describe('rollups and pruning', () => {
     const hourRows = rows('rollup_hour') as { count: number; lat_min: number; lat_max: number }[];
     expect(hourRows).toHaveLength(checks);
     expect(hourRows.every((r, c) => r.count === perCheck && r.lat_min === c && r.lat_max === c + 9)).toBe(true);
+  });
+
+  it('rolls an hour up as it seals it: counted once at every step, exact across a restart mid-hour', () => {
+    const hour = Math.floor(T0 / HOUR) * HOUR + HOUR;
+    const checks = 40;
+    const results: ProbeResult[] = [];
+    for (let c = 0; c < checks; c++) {
+      for (let i = 0; i < 360; i++) {
+        const r = result(`check-${c}`, hour + i * 10_000, c + (i % 10));
+        results.push(i % 36 === 5 ? { ...r, ok: false, latencyMs: null, errorClass: 'timeout' } : r);
+      }
+    }
+    store.importResults(results);
+    const now = hour + HOUR + ROLLUP_LATENESS_MS;
+    const ids = Array.from({ length: checks }, (_, c) => `check-${c}`);
+    const counts = () => ids.map((id) => store.series(id, '30d', 30, now).map((p) => [p.count, p.failures]));
+    const expected = ids.map(() => [[360, 10]]);
+    expect(counts()).toEqual(expected);
+    // A zero budget seals one piece per step; the store is reopened halfway through the hour.
+    let steps = 0;
+    let reopened = false;
+    while (store.maintain(now, 0)) {
+      steps++;
+      expect(counts()).toEqual(expected);
+      const sealed = count('result_chunks');
+      if (!reopened && sealed > 0 && sealed < checks) {
+        store.close();
+        store = openStore(dir.path, clock, { timers: false }).store;
+        reopened = true;
+      }
+    }
+    expect(reopened).toBe(true);
+    expect(steps).toBeGreaterThan(2);
+    expect(count('result_rows')).toBe(0);
+    expect(counts()).toEqual(expected);
+    const hourRows = rows('rollup_hour') as { t: number; count: number; failures: number; lat_min: number }[];
+    expect(hourRows).toHaveLength(checks);
+    expect(hourRows.every((r, c) => r.t === hour && r.count === 360 && r.failures === 10 && r.lat_min === c)).toBe(
+      true,
+    );
   });
 
   it('keeps raw results within retention', () => {
