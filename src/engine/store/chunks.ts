@@ -5,6 +5,7 @@ import {
   ANY_TIME,
   DELETE_KEY_RANGE_ROWS_SQL,
   FIRST_KEY_SQL,
+  firstRowAt,
   keyRangeRowsSql,
   keyRowsSql,
   keysPerPiece,
@@ -143,12 +144,9 @@ export class Chunks {
   seal(cut: number, deadline: number, sealed: SealedHour): number | null {
     return this.store.transaction(() => {
       for (let pieces = 0; ; pieces++) {
-        const next = this.store.get<{ t: number }>(
-          'SELECT started_at AS t FROM result_rows WHERE started_at < ? ORDER BY started_at LIMIT 1',
-          cut,
-        );
-        if (!next) return null;
-        const t = Math.floor(next.t / CHUNK_SPAN) * CHUNK_SPAN;
+        const next = firstRowAt(this.store, ANY_TIME[0], cut);
+        if (next === null) return null;
+        const t = Math.floor(next / CHUNK_SPAN) * CHUNK_SPAN;
         if (pieces > 0 && performance.now() >= deadline) return t;
         this.sealPiece(t, sealed);
       }

@@ -1,7 +1,7 @@
 import { cellFromSamples, IN_MAINTENANCE_SQL, type Cell, type Sample } from './rollup-math.ts';
 import type { StoreDatabase } from './database.ts';
 import { CHUNK_SPAN, type Chunks } from './chunks.ts';
-import { keyRangeRowsSql, keysPerPiece, rowsIn, type Staging } from './staging.ts';
+import { ANY_TIME, TIME_RANGE, firstRowAt, keyRangeRowsSql, keysPerPiece, rowsIn, type Staging } from './staging.ts';
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -278,7 +278,8 @@ export class Rollups {
     // Raw results are the source of rollups: never delete any that are not rolled up yet.
     const rawCut = Math.min(now - retention.raw, this.watermarks.minute ?? 0, this.watermarks.hour ?? 0);
     const raw = this.store.run(
-      'DELETE FROM result_rows WHERE rowid IN (SELECT rowid FROM result_rows WHERE started_at < ? LIMIT ?)',
+      `DELETE FROM result_rows WHERE rowid IN (SELECT rowid FROM result_rows WHERE ${TIME_RANGE} LIMIT ?3)`,
+      ANY_TIME[0],
       rawCut,
       PRUNE_BATCH,
     );
@@ -297,11 +298,7 @@ export class Rollups {
 
   /** A whole unit of every check, in one read (at most READ_LIMIT results). */
   private rollUpUnit(t: number, end: number): void {
-    const rows = this.store.all<RawRow>(
-      `SELECT ${RAW_COLUMNS} FROM result_rows WHERE started_at >= ? AND started_at < ?`,
-      t,
-      end,
-    );
+    const rows = this.store.all<RawRow>(`SELECT ${RAW_COLUMNS} FROM result_rows WHERE ${TIME_RANGE}`, t, end);
     this.store.run(`DELETE FROM ${TABLE.minute} WHERE t >= ? AND t < ?`, t, end);
     this.insertCells(rows);
   }
@@ -315,17 +312,12 @@ export class Rollups {
   }
 
   private nextResultAt(from: number, before: number): number | null {
-    const t = this.store.get<{ t: number | null }>(
-      'SELECT min(started_at) AS t FROM result_rows WHERE started_at >= ? AND started_at < ?',
-      from,
-      before,
-    )?.t;
-    return t === null || t === undefined ? null : t;
+    return firstRowAt(this.store, from, before);
   }
 
   private firstResultAt(fallback: number): number {
-    const first = this.store.get<{ t: number | null }>('SELECT min(started_at) AS t FROM result_rows')?.t;
-    return first === null || first === undefined ? fallback : floorTo(first, MINUTE);
+    const first = firstRowAt(this.store, ...ANY_TIME);
+    return first === null ? fallback : floorTo(first, MINUTE);
   }
 
   private readWatermark(level: RollupLevel): number | null {

@@ -10,7 +10,7 @@ import {
   type Sample,
 } from './rollup-math.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
-import { ANY_TIME, keyRowsSql } from './staging.ts';
+import { ANY_TIME, TIME_RANGE, keyRowsSql } from './staging.ts';
 import { HOUR, MINUTE, floorTo, type RollupLevel, type Rollups } from './rollups.ts';
 
 export const RANGE_MS: Record<SeriesRange, number> = {
@@ -245,7 +245,7 @@ export function queryAvailabilityAll(
     const rows =
       seg.level === 'raw'
         ? store.all<{ key: number; count: number; failures: number }>(
-            `SELECT check_key AS key, count(*) AS count, sum(ok = 0) AS failures FROM results WHERE started_at >= ? AND started_at < ? AND (error_class IS NULL OR error_class NOT IN ('probe_error', 'config_error')) AND NOT ${IN_MAINTENANCE_SQL} GROUP BY check_key`,
+            `SELECT check_key AS key, count(*) AS count, sum(ok = 0) AS failures FROM results WHERE ${TIME_RANGE} AND (error_class IS NULL OR error_class NOT IN ('probe_error', 'config_error')) AND NOT ${IN_MAINTENANCE_SQL} GROUP BY check_key`,
             seg.from,
             seg.to,
           )

@@ -62,13 +62,33 @@ export function keyRangeRowsSql(columns: string): string {
 /** Deletes the rows of result_rows in [?1, ?2) of the keys in [?3, ?4), a range of the minute index per minute. */
 export const DELETE_KEY_RANGE_ROWS_SQL = `${OPEN_MINUTES} DELETE FROM result_rows WHERE ${MINUTE_SQL} IN minute AND ${KEY_RANGE_TIME}`;
 
-/** The rows of result_rows in [from, to), counted by the time index. */
+/**
+ * The rows of result_rows in [?1, ?2), by the minute index (schema 8 has no index by time): a
+ * row's minute is never before the minute of ?1 nor after the minute of ?2 (the truncating
+ * division is monotonic, for negative times too), and the time bounds are exact.
+ */
+export const TIME_RANGE =
+  `${MINUTE_SQL} >= CAST(?1 / 60000 AS INTEGER) AND ${MINUTE_SQL} <= CAST(?2 / 60000 AS INTEGER) ` +
+  'AND started_at >= ?1 AND started_at < ?2';
+
+/** The rows of result_rows in [from, to), counted on the minute index. */
 export function rowsIn(store: StoreDatabase, from: number, to: number): number {
-  return store.get<{ n: number }>(
-    'SELECT count(*) AS n FROM result_rows WHERE started_at >= ? AND started_at < ?',
-    from,
-    to,
-  )!.n;
+  return store.get<{ n: number }>(`SELECT count(*) AS n FROM result_rows WHERE ${TIME_RANGE}`, from, to)!.n;
+}
+
+/**
+ * The earliest start of a row of result_rows in [?1, ?2): the first minute that holds one (the
+ * index walked in order, stopping at the first), then the least time in that minute (a later
+ * minute's rows all start later).
+ */
+export const FIRST_ROW_SQL =
+  `SELECT min(started_at) AS t FROM result_rows WHERE ${MINUTE_SQL} = ` +
+  `(SELECT ${MINUTE_SQL} FROM result_rows WHERE ${TIME_RANGE} ORDER BY ${MINUTE_SQL} LIMIT 1) ` +
+  'AND started_at >= ?1 AND started_at < ?2';
+
+/** The earliest start of a row of result_rows in [from, to), or null when there is none. */
+export function firstRowAt(store: StoreDatabase, from: number, to: number): number | null {
+  return store.get<{ t: number | null }>(FIRST_ROW_SQL, from, to)?.t ?? null;
 }
 
 /**

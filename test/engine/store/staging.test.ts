@@ -12,8 +12,12 @@ import {
   ANY_TIME,
   DELETE_KEY_RANGE_ROWS_SQL,
   FIRST_KEY_SQL,
+  FIRST_ROW_SQL,
   Staging,
+  TIME_RANGE,
+  firstRowAt,
   keyRowsSql,
+  rowsIn,
 } from '../../../src/engine/store/staging.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
@@ -328,6 +332,48 @@ describe("one key's open rows, found by minute (schema 7)", () => {
         .join('\n');
       expect(plan).toMatch(/SEARCH result_rows USING (COVERING )?INDEX results_by_minute \(<expr>=\? AND check_key=\?/);
       expect(plan).not.toMatch(/SCAN result_rows/);
+    } finally {
+      store.close();
+      dir.remove();
+    }
+  });
+
+  it('counts a range and finds its first row by the minute index alone (schema 8), exactly, negative times too', () => {
+    const dir = tempDir();
+    const store = new StoreDatabase(dir.path);
+    try {
+      const staging = new Staging(store);
+      const keys = ['a', 'b', 'c'].map((id) => store.keyOf(id, '', true));
+      // A broken clock's times before 1970 (a minute's truncating division groups (-60 s, 60 s)
+      // together), minute edges, a fraction, a late row, a far one.
+      const times = [-90_000.5, -60_000, -59_999, -30_000, 0, 30_000, H - 3 * HOUR, H - 1, H, H + MIN - 0.5, H + MIN];
+      times.push(H + 59 * MIN + 59_999, H + HOUR, H + 200 * HOUR);
+      store.transaction(() => {
+        times.forEach((t, i) => {
+          const key = keys[i % keys.length]!;
+          store.run(staging.insertSql(), key, t, 1, 5, null, 'ok', null);
+          staging.noteStaged(t);
+        });
+      });
+      while (!staging.move());
+      const within = (from: number, to: number) => times.filter((t) => t >= from && t < to);
+      const bounds = [...ANY_TIME, ...times, ...times.map((t) => t + 1), -120_000, -1, 1, H + 30 * MIN, H + 2 * HOUR];
+      for (const from of bounds) {
+        for (const to of bounds) {
+          const expected = within(from, to);
+          expect(rowsIn(store, from, to)).toBe(expected.length);
+          expect(firstRowAt(store, from, to)).toBe(expected.length > 0 ? Math.min(...expected) : null);
+        }
+      }
+      // Searches of the minute index, never a scan of the indexed table (it has no index by time).
+      for (const sql of [`SELECT count(*) FROM result_rows WHERE ${TIME_RANGE}`, FIRST_ROW_SQL]) {
+        const plan = store
+          .all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, H, H + HOUR)
+          .map((r) => r.detail)
+          .join('\n');
+        expect(plan).toMatch(/SEARCH result_rows USING COVERING INDEX results_by_minute/);
+        expect(plan).not.toMatch(/SCAN result_rows|TEMP B-TREE/);
+      }
     } finally {
       store.close();
       dir.remove();
