@@ -162,7 +162,7 @@ export class Chunks {
     const end = t + CHUNK_SPAN;
     const first = this.store.get<{ k: number | null }>(FIRST_KEY_SQL, t, end)?.k;
     if (first === null || first === undefined) {
-      // The time index has a row in this hour that the minute index does not find: never
+      // firstRowAt found a row in this hour that FIRST_KEY_SQL does not find: never
       // expected (record() refuses times outside a Date's range), but looping on it would spin.
       throw new Error(`sealing: the rows of the hour at ${t} are not found by the minute index`);
     }

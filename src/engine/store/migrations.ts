@@ -200,7 +200,8 @@ const MIGRATIONS: readonly string[] = [
   // (staging.ts, TIME_RANGE). Sealing goes a range of keys at a time, and the time index holds a
   // minute's keys side by side, so each piece's delete touched nearly every page of the hour's
   // time index, and each step's commit wrote them again: 45 % of the bytes sealing an hour
-  // wrote (docs/BENCHMARKS.md, "No index by time"). Dropping an index frees its pages: quick.
+  // wrote (docs/BENCHMARKS.md, "The hour rolled up as it is sealed"). Dropping an index frees
+  // its pages: quick.
   `
   DROP INDEX results_by_time;
   `,

@@ -3,7 +3,7 @@ import type { StoreDatabase } from './database.ts';
 /**
  * The open results' two tables (schema 6). A batch appends its results to `result_staged`,
  * which has no index: a commit writes the few pages at the table's end. About once a minute
- * everything staged moves into `result_rows` (indexed by minute and by time), in check order
+ * everything staged moves into `result_rows` (indexed by minute: schema 7, 8), in check order
  * (each check's rows in the order written). Its `results_by_minute` is keyed (minute, key,
  * time) (schema 7), so a move's rows, of the last minute or two, are appended at the index's
  * end in key order: before, keyed (key, time), each key's rows of the minute went to that key's
