@@ -7,10 +7,11 @@
  * open. Then the hour closes: maintenance runs at 30 s past its end until it has nothing left
  * (the last ten minutes' minute rollups, the hour's rollup and its sealing into chunks, pruning).
  * That close is what this bench measures, on this thread (user + system CPU), with the bytes the
- * process wrote meanwhile (/proc/self/io wchar: the WAL, the checkpoints). Unlike
- * bench/store-rows.ts (the whole store over an hour, its writes included), the close alone
- * varies little from run to run, so two versions of the store compare in a few runs (run the
- * other in a git worktree). One JSON line per round.
+ * process wrote meanwhile (/proc/self/io wchar: the WAL, the checkpoints). It is the part of
+ * bench/store-rows.ts's hour (the whole store, its writes included) that happens once an hour,
+ * alone, in under a minute: two versions of the store (the other in a git worktree) compare in
+ * a few alternated runs. The bytes written are the same from run to run; the CPU varies by a
+ * tenth or more on the bench machine. One JSON line per round.
  *
  * Environment: HOUR_ROUNDS (1: each round a new file), HOUR_CHECKS (2000).
  */
