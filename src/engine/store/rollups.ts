@@ -166,9 +166,7 @@ export class Rollups {
     const cut = floorTo(minute, CHUNK_SPAN);
     return this.store.transaction(() => {
       const left = this.chunks.seal(cut, deadline, (t, key, results) => {
-        this.store.run('DELETE FROM rollup_hour WHERE check_key = ? AND t = ?', key, t);
-        const cell = cellFromSamples(t, results);
-        if (cell) insertCell(this.store, TABLE.hour, key, cell);
+        replaceCell(this.store, TABLE.hour, key, t, results);
       });
       this.saveWatermark('hour', Math.max(this.watermarks.hour ?? -Infinity, left ?? cut));
       return left !== null;
@@ -194,7 +192,7 @@ export class Rollups {
       }
       let cursor = this.cursor;
       if (!cursor || cursor.t < w) {
-        const next = this.nextResultAt(w, close);
+        const next = firstRowAt(this.store, w, close);
         if (next === null) {
           w = close;
           break;
@@ -306,13 +304,7 @@ export class Rollups {
   /** One check's minute, sealed or open (a late result may be for a sealed hour). */
   private rollUpCheck(t: number, key: number): void {
     const samples: Sample[] = this.chunks.read(key, t, t + MINUTE, '', undefined, 'result_rows');
-    this.store.run(`DELETE FROM ${TABLE.minute} WHERE check_key = ? AND t = ?`, key, t);
-    const cell = cellFromSamples(t, samples);
-    if (cell) insertCell(this.store, TABLE.minute, key, cell);
-  }
-
-  private nextResultAt(from: number, before: number): number | null {
-    return firstRowAt(this.store, from, before);
+    replaceCell(this.store, TABLE.minute, key, t, samples);
   }
 
   private firstResultAt(fallback: number): number {
@@ -330,6 +322,13 @@ export class Rollups {
     this.store.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', WATERMARK[level], String(value));
     this.watermarks[level] = value;
   }
+}
+
+/** One key's cell at `t` made again from all its samples (none left: no cell). */
+function replaceCell(store: StoreDatabase, table: string, key: number, t: number, samples: Iterable<Sample>): void {
+  store.run(`DELETE FROM ${table} WHERE check_key = ? AND t = ?`, key, t);
+  const cell = cellFromSamples(t, samples);
+  if (cell) insertCell(store, table, key, cell);
 }
 
 function insertCell(store: StoreDatabase, table: string, key: number, c: Cell): void {
