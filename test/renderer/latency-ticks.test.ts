@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { latencyTicks, timeTicks } from '../../src/renderer/src/chart-geometry.ts';
+import { axisReach, latencyTicks, thresholdDrawn, timeTicks } from '../../src/renderer/src/chart-geometry.ts';
 
 describe('latencyTicks', () => {
   it('ends the axis on a round number at or above the data, in steps of 1, 2, 2.5 or 5 × 10ⁿ', () => {
@@ -26,5 +26,34 @@ describe('timeTicks', () => {
     const hour = 3_600_000;
     expect(timeTicks([0, 6 * hour], 7)).toEqual([0, 1, 2, 3, 4, 5, 6].map((h) => h * hour));
     expect(timeTicks([hour / 2, 6 * hour], 3)).toEqual([2 * hour, 4 * hour, 6 * hour]);
+  });
+});
+
+describe('a shared y-axis', () => {
+  // Each chart: the highest latency it draws and its degraded threshold (null: none).
+  const charts: [number, number | null][] = [
+    [4, 700], // fast, its threshold far above: not drawn on its own axis
+    [250, 700], // a busy machine's slow probe: the threshold within reach (≤ 3 × 250)
+    [0, 700], // every probe failed: the threshold alone sets the axis
+    [120, null],
+    [900, 2_000],
+  ];
+  const top = (dataMax: number, threshold: number | null, shared: number | null) =>
+    latencyTicks(axisReach(dataMax, threshold, shared) * 1.1).at(-1);
+
+  it('ends every chart at the same tick, whichever thresholds each one draws', () => {
+    const shared = Math.max(...charts.map(([d, t]) => axisReach(d, t, null)));
+    const tops = new Set(charts.map(([d, t]) => top(d, t, shared)));
+    expect([...tops]).toEqual([latencyTicks(shared * 1.1).at(-1)]);
+    // Each chart's own axis differs, so the agreement is the shared axis's doing.
+    expect(new Set(charts.map(([d, t]) => top(d, t, null))).size).toBeGreaterThan(1);
+  });
+
+  it('draws a threshold inside the shared axis, and one far above every chart nowhere', () => {
+    expect(thresholdDrawn(700, 4, null)).toBe(false);
+    expect(thresholdDrawn(700, 4, 900)).toBe(true);
+    expect(thresholdDrawn(2_000, 250, 900)).toBe(false);
+    expect(thresholdDrawn(700, 250, null)).toBe(true);
+    expect(thresholdDrawn(null, 0, 900)).toBe(false);
   });
 });

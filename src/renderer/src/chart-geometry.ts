@@ -70,6 +70,27 @@ export function latencyTicks(max: number, count = 4): number[] {
   return ticks;
 }
 
+/**
+ * Whether a chart draws its degraded threshold: when it is within the axis, that is within the
+ * shared axis or at most three times the chart's own data. Further up it would flatten every line
+ * to the floor. With no latency at all (every probe failed) the threshold alone sets the axis.
+ */
+export function thresholdDrawn(thresholdMs: number | null, dataMax: number, sharedMax: number | null): boolean {
+  if (thresholdMs === null) return false;
+  return dataMax === 0 || thresholdMs <= Math.max(sharedMax ?? 0, dataMax * 3);
+}
+
+/**
+ * The value a chart's y-axis must reach: its data, its drawn threshold and the shared axis's top.
+ * Each chart reports its own reach (`sharedMax` null) and the shared axis is the largest of them;
+ * so every chart's threshold drawn on a shared axis is already inside it, and every chart ends its
+ * axis at the same tick.
+ */
+export function axisReach(dataMax: number, thresholdMs: number | null, sharedMax: number | null): number {
+  const threshold = thresholdDrawn(thresholdMs, dataMax, sharedMax) ? thresholdMs! : 0;
+  return Math.max(sharedMax ?? 0, dataMax, threshold);
+}
+
 const TICK_STEPS = [
   60_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
   172_800_000, 345_600_000, 604_800_000,

@@ -2,7 +2,7 @@ import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'r
 import { Area, ComposedChart, ReferenceLine, XAxis, YAxis } from 'recharts';
 import { formatAxisLatency, formatLatency, formatPercent, formatTime } from '../format.ts';
 import { rawCharts, recordChart } from '../perf.ts';
-import { latencyTicks, stepRows, timeTicks } from '../chart-geometry.ts';
+import { axisReach, latencyTicks, stepRows, thresholdDrawn, timeTicks } from '../chart-geometry.ts';
 import { GridLines, HoverLayer, SeriesPaths, SeriesTooltip } from './SeriesPaths.tsx';
 
 export interface ChartSeries {
@@ -105,11 +105,12 @@ export const LatencyChart = memo(function LatencyChart({
     return m;
   }, [data, keys]);
   // A threshold far above the data would flatten every line to the floor: draw it only when it
-  // is within reach, and say where it is otherwise.
-  const showThreshold = thresholdMs !== null && data.length > 0 && (dataMax === 0 || thresholdMs <= dataMax * 3);
+  // is within reach (the legend says where it is otherwise).
+  const threshold = data.length > 0 ? thresholdMs : null;
+  const showThreshold = thresholdDrawn(threshold, dataMax, yMax);
   const yTicks = useMemo(
-    () => latencyTicks(Math.max(yMax ?? dataMax, showThreshold ? thresholdMs! : 0) * 1.1 || 1),
-    [yMax, dataMax, showThreshold, thresholdMs],
+    () => latencyTicks(axisReach(dataMax, threshold, yMax) * 1.1 || 1),
+    [yMax, dataMax, threshold],
   );
   const top = yTicks.at(-1)!;
   const yDomain = useMemo<[number, number]>(() => [0, top], [top]);

@@ -10,6 +10,7 @@ import {
   type ChartSeries,
 } from '../components/LatencyChart.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
+import { axisReach, thresholdDrawn } from '../chart-geometry.ts';
 import { downsampleSeries, pointsForWidth } from '../downsample.ts';
 import { formatLastLatency, formatLatency, naturalCompare, vantageName } from '../format.ts';
 import { remPx, useSize } from '../hooks/use-size.ts';
@@ -226,10 +227,13 @@ export const CheckChart = memo(function CheckChart({
   const chartSeries = vantageSeries ?? PERCENTILE_SERIES;
   const latest = rows.at(-1);
   const dataMax = useMemo(
-    () => rows.reduce((m, r) => Math.max(m, ...chartSeries.map((s) => r[s.key] ?? 0)), 0) || null,
+    () => rows.reduce((m, r) => Math.max(m, ...chartSeries.map((s) => r[s.key] ?? 0)), 0),
     [rows, chartSeries],
   );
-  useReportMax(scale, `check-${check.id}`, dataMax);
+  const threshold = check.degradedLatencyMs ?? null;
+  // The shared axis must hold this chart's threshold where the chart draws it (every chart's
+  // axis then ends at the same tick); nothing to report before the series are here.
+  useReportMax(scale, `check-${check.id}`, rows.length > 0 ? axisReach(dataMax, threshold, null) || null : null);
   return (
     <section
       className="chart-card"
@@ -249,13 +253,18 @@ export const CheckChart = memo(function CheckChart({
           </span>
         </header>
       )}
-      <ChartLegend series={chartSeries} thresholdMs={check.degradedLatencyMs ?? null} dataMax={dataMax} rows={rows} />
+      <ChartLegend
+        series={chartSeries}
+        thresholdMs={threshold}
+        thresholdShown={rows.length === 0 || thresholdDrawn(threshold, dataMax, scale?.max ?? null)}
+        rows={rows}
+      />
       <div className="chart-box" ref={ref}>
         <ChartBody
           {...body}
           rows={rows}
           series={chartSeries}
-          thresholdMs={check.degradedLatencyMs ?? null}
+          thresholdMs={threshold}
           interactive={interactive}
           sourcePoints={sourcePoints}
           yMax={scale?.max ?? null}
@@ -403,12 +412,12 @@ function ChartBody(props: {
 function ChartLegend({
   series,
   thresholdMs,
-  dataMax = null,
+  thresholdShown = true,
   rows,
 }: {
   series: ChartSeries[];
   thresholdMs: number | null;
-  dataMax?: number | null;
+  thresholdShown?: boolean;
   rows: ChartRow[];
 }) {
   const downtime = rows.some((r) => (r[DOWN_KEY] ?? 0) > 0);
@@ -428,7 +437,7 @@ function ChartLegend({
             <line x1="0" y1="5" x2="28" y2="5" stroke="#f0b429" strokeWidth="2" strokeDasharray="6 3" />
           </svg>
           degraded ≥ {formatLatency(thresholdMs)}
-          {dataMax !== null && thresholdMs > dataMax * 3 ? ' (far above, not drawn)' : ''}
+          {thresholdShown ? '' : ' (far above, not drawn)'}
         </li>
       )}
       {downtime && (
