@@ -188,6 +188,7 @@ test.describe('the board in a bad hour', () => {
           { message: 'every chart ends its y-axis at the same value' },
         )
         .toBe('agree');
+      await screenshotBoth(page, 'bad-hour-latency-shared');
       // A down check's failed probes are shaded as downtime, not drawn as fast latency.
       await board.openView(url, 'latency/lon-edge-1');
       await expect(page.getByTestId('legend-downtime')).toBeVisible();
