@@ -70,6 +70,13 @@ export function latencyTicks(max: number, count = 4): number[] {
   return ticks;
 }
 
+/** The highest value of `series` in `rows` (0 without any). */
+export function seriesMax(rows: readonly ChartRowLike[], series: readonly { key: string }[]): number {
+  let max = 0;
+  for (const row of rows) for (const { key } of series) max = Math.max(max, row[key] ?? 0);
+  return max;
+}
+
 /**
  * Whether a chart draws its degraded threshold: when it is within the axis, that is within the
  * shared axis or at most three times the chart's own data. Further up it would flatten every line

@@ -2,7 +2,7 @@ import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'r
 import { Area, ComposedChart, ReferenceLine, XAxis, YAxis } from 'recharts';
 import { formatAxisLatency, formatLatency, formatPercent, formatTime } from '../format.ts';
 import { rawCharts, recordChart } from '../perf.ts';
-import { axisReach, latencyTicks, stepRows, thresholdDrawn, timeTicks } from '../chart-geometry.ts';
+import { axisReach, latencyTicks, seriesMax, stepRows, thresholdDrawn, timeTicks } from '../chart-geometry.ts';
 import { GridLines, HoverLayer, SeriesPaths, SeriesTooltip } from './SeriesPaths.tsx';
 
 export interface ChartSeries {
@@ -99,11 +99,7 @@ export const LatencyChart = memo(function LatencyChart({
     [data, keys],
   );
 
-  const dataMax = useMemo(() => {
-    let m = 0;
-    for (const row of data) for (const k of keys) m = Math.max(m, row[k] ?? 0);
-    return m;
-  }, [data, keys]);
+  const dataMax = useMemo(() => seriesMax(data, series), [data, series]);
   // A threshold far above the data would flatten every line to the floor: draw it only when it
   // is within reach (the legend says where it is otherwise).
   const threshold = data.length > 0 ? thresholdMs : null;

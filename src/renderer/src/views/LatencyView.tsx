@@ -10,7 +10,7 @@ import {
   type ChartSeries,
 } from '../components/LatencyChart.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
-import { axisReach, thresholdDrawn } from '../chart-geometry.ts';
+import { axisReach, seriesMax, thresholdDrawn } from '../chart-geometry.ts';
 import { downsampleSeries, pointsForWidth } from '../downsample.ts';
 import { formatLastLatency, formatLatency, naturalCompare, vantageName } from '../format.ts';
 import { remPx, useSize } from '../hooks/use-size.ts';
@@ -226,10 +226,7 @@ export const CheckChart = memo(function CheckChart({
     : (series?.get(check.id)?.length ?? 0);
   const chartSeries = vantageSeries ?? PERCENTILE_SERIES;
   const latest = rows.at(-1);
-  const dataMax = useMemo(
-    () => rows.reduce((m, r) => Math.max(m, ...chartSeries.map((s) => r[s.key] ?? 0)), 0),
-    [rows, chartSeries],
-  );
+  const dataMax = useMemo(() => seriesMax(rows, chartSeries), [rows, chartSeries]);
   const threshold = check.degradedLatencyMs ?? null;
   // The shared axis must hold this chart's threshold where the chart draws it (every chart's
   // axis then ends at the same tick); nothing to report before the series are here.
@@ -294,10 +291,7 @@ const RegionChart = memo(function RegionChart({
   const { ref, points, series, body } = useChartSource(ids, range);
   const chartSeries = useMemo(() => paletteSeries(checks.map((c) => c.name)), [checks]);
   const rows = useMemo(() => mergeP95(ids, series, Math.max(30, points)), [ids, series, points]);
-  const regionMax = useMemo(
-    () => rows.reduce((m, r) => Math.max(m, ...chartSeries.map((s) => r[s.key] ?? 0)), 0) || null,
-    [rows, chartSeries],
-  );
+  const regionMax = useMemo(() => seriesMax(rows, chartSeries) || null, [rows, chartSeries]);
   useReportMax(scale, `region-${id}`, regionMax);
   const sourcePoints = useMemo(() => Math.max(0, ...[...(series?.values() ?? [])].map((s) => s.length)), [series]);
   return (
