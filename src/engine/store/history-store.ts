@@ -13,7 +13,7 @@ import { HISTORY_DEFAULTS } from '../../shared/config/history.ts';
 import { AgentTokens, noteTokenUse, withTokenUse, type AgentTokenRow, type NewAgentToken } from './agent-tokens.ts';
 import { LOCAL_VANTAGE, StoreDatabase, type CheckKey } from './database.ts';
 import { Chunks } from './chunks.ts';
-import { Rollups, STEP_BUDGET_MS, type Retention } from './rollups.ts';
+import { Rollups, STEP_BUDGET_MS, type ExpiredResult, type Retention } from './rollups.ts';
 import { MAX_TIME_MS, ROW_COLUMNS, Staging } from './staging.ts';
 import { queryAvailability, queryAvailabilityAll, queryFirstAt, querySeries } from './series.ts';
 
@@ -407,18 +407,18 @@ export class HistoryStore {
     const insert = this.store.stmt(
       staged ? this.staging.insertSql() : `INSERT INTO result_rows (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
+    let expired: ExpiredResult[] | null = null;
     for (const r of results) {
+      const key = this.store.keyOf(r.checkId, vantageOf(r), true);
+      if (this.rollups.expired(r.startedAt)) {
+        (expired ??= []).push({ key, result: r });
+        continue;
+      }
       if (staged) this.staging.noteStaged(r.startedAt);
-      insert.run(
-        this.store.keyOf(r.checkId, vantageOf(r), true),
-        r.startedAt,
-        r.ok ? 1 : 0,
-        r.latencyMs,
-        r.errorClass,
-        r.message,
-        detailsOf(r),
-      );
+      insert.run(key, r.startedAt, r.ok ? 1 : 0, r.latencyMs, r.errorClass, r.message, detailsOf(r));
     }
+    // Behind pruning (a backlog older than raw retention): added to its cells, not kept raw.
+    if (expired) this.rollups.mergeExpired(expired, this.clock.now(), this.retention);
   }
 
   /**

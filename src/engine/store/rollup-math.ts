@@ -36,6 +36,37 @@ export interface Sample {
 export const IN_MAINTENANCE_SQL =
   "coalesce(details LIKE '%\"maintenance\":true%' AND json_extract(details, '$.maintenance') = 1, 0)";
 
+/** A rollup row's columns, in this order: read as arrays, the cheapest way to read many. */
+export const CELL_COLUMNS = 't, count, failures, lat_count, lat_min, lat_sum, lat_max, p50, p95, p99, sketch';
+export type CellRow = [
+  t: number,
+  count: number,
+  failures: number,
+  latCount: number,
+  latMin: number | null,
+  latSum: number | null,
+  latMax: number | null,
+  p50: number | null,
+  p95: number | null,
+  p99: number | null,
+  sketch: Uint8Array | null,
+];
+
+export function rowToCell(r: CellRow): Cell {
+  const [t, count, failures, latCount, latMin, latSum, latMax, p50, p95, p99, sketch] = r;
+  return { t, count, failures, latCount, latMin, latSum, latMax, p50, p95, p99, hist: histogramOf(sketch, latCount) };
+}
+
+/** A rollup's histogram; an empty one where it has no latencies, null where it predates them (or is damaged). */
+function histogramOf(sketch: Uint8Array | null, latCount: number): LatencyHistogram | null {
+  if (sketch === null) return latCount === 0 ? new LatencyHistogram() : null;
+  try {
+    return LatencyHistogram.decode(sketch);
+  } catch {
+    return null;
+  }
+}
+
 /** Nearest-rank percentile: always a latency that was really measured. `sorted` is ascending. */
 export function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;

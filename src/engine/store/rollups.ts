@@ -1,4 +1,13 @@
-import { cellFromSamples, IN_MAINTENANCE_SQL, type Cell, type Sample } from './rollup-math.ts';
+import {
+  CELL_COLUMNS,
+  cellFromSamples,
+  IN_MAINTENANCE_SQL,
+  mergeCells,
+  rowToCell,
+  type Cell,
+  type CellRow,
+  type Sample,
+} from './rollup-math.ts';
 import type { StoreDatabase } from './database.ts';
 import { CHUNK_SPAN, type Chunks } from './chunks.ts';
 import { ANY_TIME, TIME_RANGE, firstRowAt, keyRangeRowsSql, keysPerPiece, rowsIn, type Staging } from './staging.ts';
@@ -34,6 +43,8 @@ const TABLE = { minute: 'rollup_minute', hour: 'rollup_hour' } as const;
  */
 export const MINUTE_BLOCK = 10 * MINUTE;
 const WATERMARK = { minute: 'minute_rolled_until', hour: 'hour_rolled_until' } as const;
+/** The meta key of the time before which every raw result is pruned (Rollups.expired). */
+const RAW_PRUNED = 'raw_pruned_until';
 
 /** A maintenance step stops starting new work after this long: the engine thread stays responsive. */
 export const STEP_BUDGET_MS = 20;
@@ -68,6 +79,12 @@ interface Dirty {
   key: number;
 }
 
+/** A result whose raw results are pruned already (Rollups.expired), with its key. */
+export interface ExpiredResult {
+  key: number;
+  result: Sample & { startedAt: number };
+}
+
 /**
  * Rollups, sealing and pruning. Every rollup is computed from raw results, so percentiles are
  * exact for minutes and hours alike (raw results are kept at least 2 hours, longer than an hour
@@ -85,6 +102,8 @@ export class Rollups {
   private readonly watermarks: Record<RollupLevel, number | null>;
   /** The minutes being rolled up, piece by piece. */
   private cursor: UnitCursor | null = null;
+  /** Every raw result (row or chunk) that started before this is pruned; null before a prune has completed. */
+  private rawPruned: number | null;
 
   /** The results staged before they are indexed: moved before any rollup that needs them. */
   private readonly staging: Staging;
@@ -94,6 +113,51 @@ export class Rollups {
     this.chunks = chunks;
     this.staging = staging;
     this.watermarks = { minute: this.readWatermark('minute'), hour: this.readWatermark('hour') };
+    this.rawPruned = this.readMeta(RAW_PRUNED);
+  }
+
+  /**
+   * True when a result that started at `t` is behind pruning: every raw result of its hour is
+   * gone, so its minute and hour cannot be rolled up again from raw results (that would replace
+   * their cells with the late results alone). Such a result is merged into its cells instead
+   * (mergeExpired), and not kept raw: its raw retention is over.
+   */
+  expired(t: number): boolean {
+    return this.rawPruned !== null && t < this.rawPruned;
+  }
+
+  /**
+   * Merges `expired` results into their keys' minute and hour cells, in the caller's
+   * transaction: a cell gains their counts, failures and latencies (percentiles from the merged
+   * histograms), or is made from them where none is. A cell past its level's retention is not
+   * made again (pruning would take it).
+   */
+  mergeExpired(expired: readonly ExpiredResult[], now: number, retention: Retention): void {
+    for (const level of ['minute', 'hour'] as const) {
+      const unit = level === 'minute' ? MINUTE : HOUR;
+      const kept = now - retention[level];
+      const cells = new Map<string, { key: number; t: number; samples: Sample[] }>();
+      for (const { key, result } of expired) {
+        const t = floorTo(result.startedAt, unit);
+        if (t < kept) continue;
+        const id = `${key}:${t}`;
+        const cell = cells.get(id);
+        if (cell) cell.samples.push(result);
+        else cells.set(id, { key, t, samples: [result] });
+      }
+      for (const { key, t, samples } of cells.values()) {
+        const late = cellFromSamples(t, samples);
+        if (!late) continue;
+        const [row] = this.store.arrays(
+          `SELECT ${CELL_COLUMNS} FROM ${TABLE[level]} WHERE check_key = ? AND t = ?`,
+          key,
+          t,
+        );
+        const cell = row ? mergeCells(t, [rowToCell(row as CellRow), late]) : late;
+        this.store.run(`DELETE FROM ${TABLE[level]} WHERE check_key = ? AND t = ?`, key, t);
+        insertCell(this.store, TABLE[level], key, cell);
+      }
+    }
   }
 
   /** Rollups of `level` are complete before this time; null before the first rollup. */
@@ -104,11 +168,12 @@ export class Rollups {
   /**
    * A result written behind the minute watermark: its check's minute is rolled up again. (Its
    * hour is too, when the row is sealed into the hour's chunk: every row before the minute
-   * watermark is sealed at the next maintenance.)
+   * watermark is sealed at the next maintenance.) Not one behind pruning: it was merged into
+   * its cells as it was written (mergeExpired), and is not a row.
    */
   noteLate(key: number, startedAt: number): void {
     const w = this.watermarks.minute;
-    if (w === null || startedAt >= w) return;
+    if (w === null || startedAt >= w || this.expired(startedAt)) return;
     const t = floorTo(startedAt, MINUTE);
     this.dirty.set(`${t}:${key}`, { t, key });
   }
@@ -282,6 +347,13 @@ export class Rollups {
       PRUNE_BATCH,
     );
     let full = raw === PRUNE_BATCH || this.chunks.prune(rawCut, PRUNE_BATCH) === PRUNE_BATCH;
+    // Every row before the cut is gone, and every chunk of an hour before the cut's (a chunk is
+    // pruned once all its hour is past): a late result there is merged into its cells from now on.
+    const pruned = floorTo(rawCut, CHUNK_SPAN);
+    if (!full && pruned > (this.rawPruned ?? -Infinity)) {
+      this.store.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', RAW_PRUNED, String(pruned));
+      this.rawPruned = pruned;
+    }
     for (const level of ['minute', 'hour'] as const) {
       const table = TABLE[level];
       const deleted = this.store.run(
@@ -313,7 +385,11 @@ export class Rollups {
   }
 
   private readWatermark(level: RollupLevel): number | null {
-    const row = this.store.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', WATERMARK[level]);
+    return this.readMeta(WATERMARK[level]);
+  }
+
+  private readMeta(key: string): number | null {
+    const row = this.store.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', key);
     return row ? Number(row.value) : null;
   }
 

@@ -1,15 +1,17 @@
 import type { SeriesPoint, SeriesRange } from '../../shared/model.ts';
 import type { StoreDatabase } from './database.ts';
 import {
+  CELL_COLUMNS,
   cellFromSamples,
   IN_MAINTENANCE_SQL,
   mergeCells,
   mergeVantages,
+  rowToCell,
   toPoint,
   type Cell,
+  type CellRow,
   type Sample,
 } from './rollup-math.ts';
-import { LatencyHistogram } from './latency-histogram.ts';
 import { ANY_TIME, TIME_RANGE, keyRowsSql } from './staging.ts';
 import { HOUR, MINUTE, floorTo, type RollupLevel, type Rollups } from './rollups.ts';
 
@@ -64,37 +66,6 @@ function segments(level: Level, from: number, now: number, rollups: Rollups): Se
   }
   out.push({ level: 'raw', from: at, to: now + 1 });
   return out;
-}
-
-/** A rollup row's columns, in this order: read as arrays, the cheapest way to read many. */
-const CELL_COLUMNS = 't, count, failures, lat_count, lat_min, lat_sum, lat_max, p50, p95, p99, sketch';
-type CellRow = [
-  t: number,
-  count: number,
-  failures: number,
-  latCount: number,
-  latMin: number | null,
-  latSum: number | null,
-  latMax: number | null,
-  p50: number | null,
-  p95: number | null,
-  p99: number | null,
-  sketch: Uint8Array | null,
-];
-
-function rowToCell(r: CellRow): Cell {
-  const [t, count, failures, latCount, latMin, latSum, latMax, p50, p95, p99, sketch] = r;
-  return { t, count, failures, latCount, latMin, latSum, latMax, p50, p95, p99, hist: histogramOf(sketch, latCount) };
-}
-
-/** A rollup's histogram; an empty one where it has no latencies, null where it predates them (or is damaged). */
-function histogramOf(sketch: Uint8Array | null, latCount: number): LatencyHistogram | null {
-  if (sketch === null) return latCount === 0 ? new LatencyHistogram() : null;
-  try {
-    return LatencyHistogram.decode(sketch);
-  } catch {
-    return null;
-  }
 }
 
 /**

@@ -220,6 +220,55 @@ describe('rollups and pruning', () => {
     );
   });
 
+  it('adds a late result behind pruning to its minute and hour, never replacing them with it alone', () => {
+    const DAY = 86_400_000;
+    const retention = { raw: 2 * HOUR, minute: DAY, hour: 7 * DAY };
+    store.setRetention(retention);
+    const h = Math.floor((T0 - 5 * HOUR) / HOUR) * HOUR;
+    // An hour at 10 s, every result 10 ms: rolled up, sealed, then its raw results pruned.
+    store.importResults(Array.from({ length: 360 }, (_, i) => result('hk-lb', h + i * 10_000, 10)));
+    while (store.maintain(T0, 1_000));
+    expect(count('results') + count('result_chunks')).toBe(0);
+    const cell = (table: string, t: number) =>
+      db
+        .prepare(
+          `SELECT count, failures, lat_count AS latCount, lat_max AS latMax FROM ${table} WHERE check_key = 1 AND t = ?`,
+        )
+        .get(t);
+    expect(cell('rollup_hour', h)).toEqual({ count: 360, failures: 0, latCount: 360, latMax: 10 });
+    expect(cell('rollup_minute', h + MIN)).toEqual({ count: 6, failures: 0, latCount: 6, latMax: 10 });
+
+    // An agent's backlog: a failure and a slow success in that hour's second minute.
+    store.record(result('hk-lb', h + MIN + 1_000, null, false));
+    store.record(result('hk-lb', h + MIN + 2_000, 500));
+    store.flush();
+    while (store.maintain(T0, 1_000));
+    expect(cell('rollup_hour', h)).toEqual({ count: 362, failures: 1, latCount: 361, latMax: 500 });
+    expect(cell('rollup_minute', h + MIN)).toEqual({ count: 8, failures: 1, latCount: 7, latMax: 500 });
+    // Its raw retention is over: not kept raw.
+    expect(count('results') + count('result_chunks')).toBe(0);
+
+    // After a restart too (what pruning has done is in the file).
+    store.close();
+    store = openStore(dir.path, clock, { timers: false, retention }).store;
+    store.record(result('hk-lb', h + MIN + 3_000, 20));
+    // Past the minute's retention: its hour is made, no minute. Past every retention: nothing.
+    const day = Math.floor((T0 - 2 * DAY) / HOUR) * HOUR;
+    store.record(result('hk-lb', day + 5_000, 30));
+    store.record(result('hk-lb', T0 - 8 * DAY, 40));
+    store.flush();
+    while (store.maintain(T0, 1_000));
+    expect(cell('rollup_hour', h)).toEqual({ count: 363, failures: 1, latCount: 362, latMax: 500 });
+    expect(cell('rollup_minute', h + MIN)).toEqual({ count: 9, failures: 1, latCount: 8, latMax: 500 });
+    expect(cell('rollup_hour', day)).toEqual({ count: 1, failures: 0, latCount: 1, latMax: 30 });
+    expect(cell('rollup_minute', day)).toBeUndefined();
+    expect(count('rollup_hour')).toBe(2);
+    expect(count('results') + count('result_chunks')).toBe(0);
+    // The series reads the merged cells.
+    const hour = store.series('hk-lb', '30d', 720, T0).find((p) => p.t === h);
+    expect(hour).toMatchObject({ count: 363, failures: 1, max: 500 });
+  });
+
   it('keeps raw results within retention', () => {
     store.importResults([result('hk-lb', T0 - 86_400_000, 1), result('hk-lb', T0 - 8 * 86_400_000, 1)]);
     while (store.maintain(T0));
