@@ -10,6 +10,7 @@ import {
   keyRowsSql,
   keysPerPiece,
   rowsIn,
+  type Staging,
 } from './staging.ts';
 
 /**
@@ -37,15 +38,15 @@ export interface ResultRow {
 const ROW_COLUMNS = 'started_at, ok, latency_ms, error_class, message, details';
 
 export function rowToResult(row: ResultRow, checkId: string, vantage?: string): ProbeResult {
-  const r: ProbeResult = {
-    ...parseDetails(row.details),
-    checkId,
-    startedAt: row.started_at,
-    ok: row.ok === 1,
-    latencyMs: row.latency_ms,
-    errorClass: row.error_class as ProbeResult['errorClass'],
-    message: row.message,
-  };
+  // The parsed details are a new object of this call's own: the columns are set on it, in the
+  // order a copy would have them (details first), without copying it (sealing reads an hour).
+  const r = parseDetails(row.details) as unknown as ProbeResult;
+  r.checkId = checkId;
+  r.startedAt = row.started_at;
+  r.ok = row.ok === 1;
+  r.latencyMs = row.latency_ms;
+  r.errorClass = row.error_class as ProbeResult['errorClass'];
+  r.message = row.message;
   if (vantage !== undefined) r.vantage = vantage;
   return r;
 }
@@ -54,7 +55,9 @@ function parseDetails(text: string | null): Record<string, unknown> {
   if (text === null) return {};
   try {
     const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
   } catch {
     return {};
   }
@@ -77,11 +80,14 @@ const SEAL_READ_SQL = keyRangeRowsSql(`check_key, ${ROW_COLUMNS}`);
 
 export class Chunks {
   private readonly store: StoreDatabase;
+  /** The staged rows' rowids by key: a read of one key's open rows seeks its staged rows. */
+  readonly staging: Staging;
   /** Keys a piece of sealing takes in the hour at `t` (counted once per hour). */
   private sealWidth: { t: number; keys: number } | null = null;
 
-  constructor(store: StoreDatabase) {
+  constructor(store: StoreDatabase, staging: Staging) {
     this.store = store;
+    this.staging = staging;
   }
 
   /**
@@ -108,7 +114,11 @@ export class Chunks {
     for (const c of chunks) {
       for (const r of decodeSafely(c.body, checkId, vantage)) if (r.startedAt >= from && r.startedAt < to) out.push(r);
     }
-    const rows = this.store.all<ResultRow>(keyRowsSql(ROW_COLUMNS, open, 'ORDER BY started_at'), from, to, key);
+    const sql = keyRowsSql(ROW_COLUMNS, open, 'ORDER BY started_at');
+    const rows =
+      open === 'results'
+        ? this.store.all<ResultRow>(sql, from, to, key, this.staging.rowidsOf(key))
+        : this.store.all<ResultRow>(sql, from, to, key);
     for (const row of rows) out.push(rowToResult(row, checkId, vantage));
     if (chunks.length > 0 && rows.length > 0) out.sort((a, b) => a.startedAt - b.startedAt);
     return out;
@@ -117,7 +127,13 @@ export class Chunks {
   /** The newest `limit` results of one key, newest first. */
   recent(key: number, limit: number, checkId: string, vantage?: string): ProbeResult[] {
     const out = this.store
-      .all<ResultRow>(keyRowsSql(ROW_COLUMNS, 'results', 'ORDER BY started_at DESC LIMIT ?4'), ...ANY_TIME, key, limit)
+      .all<ResultRow>(
+        keyRowsSql(ROW_COLUMNS, 'results', 'ORDER BY started_at DESC LIMIT ?5'),
+        ...ANY_TIME,
+        key,
+        this.staging.rowidsOf(key),
+        limit,
+      )
       .map((row) => rowToResult(row, checkId, vantage));
     // Chunks cover disjoint hours: once `limit` sealed results are in hand, older chunks cannot hold newer ones.
     let sealed = 0;

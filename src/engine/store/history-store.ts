@@ -14,7 +14,7 @@ import { AgentTokens, noteTokenUse, withTokenUse, type AgentTokenRow, type NewAg
 import { LOCAL_VANTAGE, StoreDatabase, type CheckKey } from './database.ts';
 import { Chunks } from './chunks.ts';
 import { Rollups, STEP_BUDGET_MS, type ExpiredResult, type Retention } from './rollups.ts';
-import { MAX_TIME_MS, ROW_COLUMNS, Staging } from './staging.ts';
+import { MAX_TIME_MS, ROW_COLUMNS, Staging, type StagedRow } from './staging.ts';
 import { queryAvailability, queryAvailabilityAll, queryFirstAt, querySeries } from './series.ts';
 
 export type { Retention } from './rollups.ts';
@@ -167,7 +167,7 @@ export class HistoryStore {
     this.onFlush = options.onFlush;
     this.store = new StoreDatabase(options.dataDir, (message) => this.log('info', message));
     this.staging = new Staging(this.store);
-    this.rollups = new Rollups(this.store, new Chunks(this.store), this.staging);
+    this.rollups = new Rollups(this.store, new Chunks(this.store, this.staging), this.staging);
     this.tokens = new AgentTokens(this.store);
     if (options.timers !== false) {
       this.scheduleFlush();
@@ -334,7 +334,9 @@ export class HistoryStore {
     try {
       if (durable) this.store.durableTransaction(write);
       else this.store.transaction(write);
+      this.staging.committed();
     } catch (error) {
+      this.staging.dropped();
       this.requeue(batch, checkStates, touches);
       this.pendingModuleStates = moduleStates;
       this.pendingOps = ops.concat(this.pendingOps);
@@ -404,9 +406,9 @@ export class HistoryStore {
    * the caller holds the transaction.
    */
   private insertResults(results: readonly ProbeResult[], staged = true): void {
-    const insert = this.store.stmt(
-      staged ? this.staging.insertSql() : `INSERT INTO result_rows (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
+    const direct = staged
+      ? null
+      : this.store.stmt(`INSERT INTO result_rows (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`);
     let expired: ExpiredResult[] | null = null;
     for (const r of results) {
       const key = this.store.keyOf(r.checkId, vantageOf(r), true);
@@ -414,8 +416,9 @@ export class HistoryStore {
         (expired ??= []).push({ key, result: r });
         continue;
       }
-      if (staged) this.staging.noteStaged(r.startedAt);
-      insert.run(key, r.startedAt, r.ok ? 1 : 0, r.latencyMs, r.errorClass, r.message, detailsOf(r));
+      const row: StagedRow = [key, r.startedAt, r.ok ? 1 : 0, r.latencyMs, r.errorClass, r.message, detailsOf(r)];
+      if (direct) direct.run(...row);
+      else this.staging.insert(...row);
     }
     // Behind pruning (a backlog older than raw retention): added to its cells, not kept raw.
     if (expired) this.rollups.mergeExpired(expired, this.clock.now(), this.retention);
@@ -436,7 +439,7 @@ export class HistoryStore {
 
   /** When a check's kept history starts, from `vantage` or from all its vantages; null without any. */
   firstAt(checkId: string, vantage?: string): number | null {
-    return queryFirstAt(this.store, checkId, vantage);
+    return queryFirstAt(this.store, this.staging, checkId, vantage);
   }
 
   /** Availability of every check with data in the range, all its vantages together. */

@@ -12,7 +12,7 @@ import {
   type CellRow,
   type Sample,
 } from './rollup-math.ts';
-import { ANY_TIME, TIME_RANGE, keyRowsSql } from './staging.ts';
+import { ANY_TIME, TIME_RANGE, keyRowsSql, type Staging } from './staging.ts';
 import { HOUR, MINUTE, floorTo, type RollupLevel, type Rollups } from './rollups.ts';
 
 export const RANGE_MS: Record<SeriesRange, number> = {
@@ -247,11 +247,16 @@ export function queryAvailabilityAll(
  * When a check's kept history starts (its oldest raw result or rollup), or null without any:
  * an availability measured over 8 s must say so, not read as 24 hours at 100%.
  */
-export function queryFirstAt(store: StoreDatabase, checkId: string, vantage?: string): number | null {
+export function queryFirstAt(store: StoreDatabase, staging: Staging, checkId: string, vantage?: string): number | null {
   let first: number | null = null;
   for (const key of keysFor(store, checkId, vantage)) {
     for (const t of [
-      store.get<{ t: number }>(keyRowsSql('started_at AS t', 'results', 'ORDER BY t LIMIT 1'), ...ANY_TIME, key)?.t,
+      store.get<{ t: number }>(
+        keyRowsSql('started_at AS t', 'results', 'ORDER BY t LIMIT 1'),
+        ...ANY_TIME,
+        key,
+        staging.rowidsOf(key),
+      )?.t,
       store.get<{ t: number | null }>('SELECT MIN(t) AS t FROM rollup_minute WHERE check_key = ?', key)?.t,
       store.get<{ t: number | null }>('SELECT MIN(t) AS t FROM rollup_hour WHERE check_key = ?', key)?.t,
     ]) {

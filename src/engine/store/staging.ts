@@ -38,16 +38,23 @@ const OPEN_MINUTES =
 
 /** One key's rows in [?1, ?2) (?3 the key). */
 const KEY_TIME = 'check_key = ?3 AND started_at >= ?1 AND started_at < ?2';
+/**
+ * The staged rows of ?4, a JSON array of their rowids (Staging.rowidsOf): a seek each, not a
+ * scan of the table (it has no index; a minute or two of every key's rows).
+ */
+const STAGED_OF_KEY = 'rowid IN (SELECT value FROM json_each(?4))';
 /** The rows in [?1, ?2) of the keys in [?3, ?4). */
 const KEY_RANGE_TIME = 'check_key >= ?3 AND check_key < ?4 AND started_at >= ?1 AND started_at < ?2';
 
 /**
- * A statement over one key's open rows with started_at in [?1, ?2) (?3 the key; ?4 on is the
- * caller's, in `tail`): `columns` from result_rows and, for `results`, from result_staged too
- * (a scan: it has no index), then `tail` (an ORDER BY over the two, a LIMIT).
+ * A statement over one key's open rows with started_at in [?1, ?2) (?3 the key): `columns`
+ * from result_rows and, for `results`, from result_staged too, where ?4 is the key's staged
+ * rowids (Staging.rowidsOf: seeks, not a scan), then `tail` (an ORDER BY over the two, a LIMIT;
+ * its parameters are the caller's, from ?5 on for `results`, ?4 for `result_rows`).
  */
 export function keyRowsSql(columns: string, from: 'results' | 'result_rows', tail: string): string {
-  const staged = from === 'results' ? ` UNION ALL SELECT ${columns} FROM result_staged WHERE ${KEY_TIME}` : '';
+  const staged =
+    from === 'results' ? ` UNION ALL SELECT ${columns} FROM result_staged WHERE ${STAGED_OF_KEY} AND ${KEY_TIME}` : '';
   return `${OPEN_MINUTES} SELECT ${columns} FROM result_rows WHERE ${MINUTE_SQL} IN minute AND ${KEY_TIME}${staged} ${tail}`;
 }
 
@@ -128,6 +135,19 @@ export const MOVE_LIMIT = 50_000;
  */
 export const PIECE_ROWS = 6_000;
 
+/** A staged row's values, in ROW_COLUMNS' order. */
+export type StagedRow = [
+  key: number,
+  startedAt: number,
+  ok: number,
+  latencyMs: number | null,
+  errorClass: string | null,
+  message: string,
+  details: string | null,
+];
+
+const INSERT_SQL = `INSERT INTO result_staged (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`;
+
 /** A move under way: staged rows up to `upTo` (rowid), keys from `from` on, `width` keys a piece. */
 interface Move {
   upTo: number;
@@ -143,6 +163,14 @@ export class Staging {
    * `due` costs nothing; never later than the truth (a rolled-back batch leaves it lower).
    */
   private earliest: number;
+  /**
+   * Each key's staged rows' rowids, ascending (rowidsOf): kept as rows are staged and moved, and
+   * read from the table at start-up. A rowid of a rolled-back write may be left over (each
+   * read also asks for the key); a move forgets what it moved.
+   */
+  private readonly rowids = new Map<number, number[]>();
+  /** Rows inserted in the transaction under way: known once it commits (committed, dropped). */
+  private pending: { key: number; rowid: number; startedAt: number }[] = [];
   private current: Move | null = null;
   private readonly limits: { pieceRows: number; moveLimit: number };
 
@@ -150,15 +178,46 @@ export class Staging {
     this.store = store;
     this.limits = limits;
     this.earliest = this.readEarliest();
+    for (const { k, r } of store.all<{ k: number; r: number }>(
+      'SELECT check_key AS k, rowid AS r FROM result_staged ORDER BY rowid',
+    )) {
+      this.noteRowid(k, r);
+    }
   }
 
-  /** The insert a batch uses (the caller holds the transaction and calls noteStaged). */
-  insertSql(): string {
-    return `INSERT INTO result_staged (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`;
+  /**
+   * Appends a row to the staged table, in the caller's transaction; once it commits the caller
+   * says so (committed), or that it failed (dropped).
+   */
+  insert(...row: StagedRow): void {
+    const rowid = Number(this.store.stmt(INSERT_SQL).run(...row).lastInsertRowid);
+    this.pending.push({ key: row[0], rowid, startedAt: row[1] });
   }
 
-  noteStaged(startedAt: number): void {
-    if (startedAt < this.earliest) this.earliest = startedAt;
+  /** The rows inserted since the last commit are in the table. */
+  committed(): void {
+    for (const { key, rowid, startedAt } of this.pending) {
+      this.noteRowid(key, rowid);
+      if (startedAt < this.earliest) this.earliest = startedAt;
+    }
+    this.pending = [];
+  }
+
+  /** The rows inserted since the last commit were rolled back. */
+  dropped(): void {
+    this.pending = [];
+  }
+
+  /** The rowids of `key`'s staged rows, as keyRowsSql's ?4 takes them (a JSON array). */
+  rowidsOf(key: number): string {
+    const list = this.rowids.get(key);
+    return list ? JSON.stringify(list) : '[]';
+  }
+
+  private noteRowid(key: number, rowid: number): void {
+    const list = this.rowids.get(key);
+    if (list) list.push(rowid);
+    else this.rowids.set(key, [rowid]);
   }
 
   /** True when a staged row started before `t`: maintenance working before `t` must move first. */
@@ -196,6 +255,14 @@ export class Staging {
     } catch (error) {
       this.current = null;
       throw error;
+    }
+    for (let key = move.from; key < to; key++) {
+      const list = this.rowids.get(key);
+      if (!list) continue;
+      let moved = 0;
+      while (moved < list.length && list[moved]! <= move.upTo) moved++;
+      if (moved === list.length) this.rowids.delete(key);
+      else if (moved > 0) list.splice(0, moved);
     }
     if (to <= move.lastKey) {
       this.current = { ...move, from: to };

@@ -243,11 +243,11 @@ describe('Staging.move', () => {
       store.transaction(() => {
         for (let i = 0; i < 5; i++) {
           for (const key of keys) {
-            store.run(staging.insertSql(), key, T0 + i * 1_000, 1, 5, null, 'ok', null);
-            staging.noteStaged(T0 + i * 1_000);
+            staging.insert(key, T0 + i * 1_000, 1, 5, null, 'ok', null);
           }
         }
       });
+      staging.committed();
       const total = () => store.get<{ n: number }>('SELECT count(*) AS n FROM results')!.n;
       const indexed = () =>
         store.all<{ k: number; t: number }>('SELECT check_key AS k, started_at AS t FROM result_rows ORDER BY rowid');
@@ -276,6 +276,67 @@ describe('Staging.move', () => {
   });
 });
 
+describe('one key’s staged rows, by rowid', () => {
+  it('finds exactly each key’s staged rows after a rolled-back batch, a partial move and a restart', () => {
+    const dir = tempDir();
+    let store = new StoreDatabase(dir.path);
+    try {
+      let staging = new Staging(store, { pieceRows: 2, moveLimit: 3 });
+      const a = store.keyOf('a', '', true);
+      const b = store.keyOf('b', '', true);
+      const stage = (key: number, times: number[]) => {
+        for (const t of times) staging.insert(key, t, 1, 5, null, 'ok', null);
+      };
+      const read = (key: number) =>
+        store
+          .all<{ t: number }>(
+            keyRowsSql('started_at AS t', 'results', 'ORDER BY t'),
+            ...ANY_TIME,
+            key,
+            staging.rowidsOf(key),
+          )
+          .map((r) => r.t);
+      store.transaction(() => stage(a, [1, 2]));
+      staging.committed();
+      // A batch that fails: its rows are rolled back, and their rowids are handed out again.
+      expect(() =>
+        store.transaction(() => {
+          stage(a, [3, 4]);
+          throw new Error('disk full');
+        }),
+      ).toThrow('disk full');
+      staging.dropped();
+      store.transaction(() => stage(b, [10, 11, 12]));
+      staging.committed();
+      expect(read(a)).toEqual([1, 2]);
+      expect(read(b)).toEqual([10, 11, 12]);
+      // What was rolled back is not kept (a disk full for an hour retries its batch every second).
+      expect(JSON.parse(staging.rowidsOf(a))).toHaveLength(2);
+      // A move of the oldest three rows (a's two and b's first), then more of a staged.
+      while (!staging.move());
+      store.transaction(() => stage(a, [5]));
+      staging.committed();
+      expect(store.get<{ n: number }>('SELECT count(*) AS n FROM result_staged')!.n).toBe(3);
+      expect(read(a)).toEqual([1, 2, 5]);
+      expect(read(b)).toEqual([10, 11, 12]);
+      // A restart reads what is staged from the table.
+      store.close();
+      store = new StoreDatabase(dir.path);
+      staging = new Staging(store);
+      expect(read(a)).toEqual([1, 2, 5]);
+      expect(read(b)).toEqual([10, 11, 12]);
+      expect(JSON.parse(staging.rowidsOf(b))).toHaveLength(2);
+      while (!staging.move());
+      expect(staging.rowidsOf(a)).toBe('[]');
+      expect(read(a)).toEqual([1, 2, 5]);
+      expect(read(b)).toEqual([10, 11, 12]);
+    } finally {
+      store.close();
+      dir.remove();
+    }
+  });
+});
+
 describe("one key's open rows, found by minute (schema 7)", () => {
   it('reads and deletes exactly that key in a range, staged or moved: minute edges, a fractional time, far times', () => {
     const dir = tempDir();
@@ -292,13 +353,19 @@ describe("one key's open rows, found by minute (schema 7)", () => {
             [a, t],
             [b, t + 7],
           ] as const) {
-            store.run(staging.insertSql(), key, at, 1, 5, null, 'ok', null);
-            staging.noteStaged(at);
+            staging.insert(key, at, 1, 5, null, 'ok', null);
           }
         }
       });
-      const read = (table: 'results' | 'result_rows', from: number, to: number, key = a) =>
-        store.all<{ t: number }>(keyRowsSql('started_at AS t', table, 'ORDER BY t'), from, to, key).map((r) => r.t);
+      staging.committed();
+      const read = (table: 'results' | 'result_rows', from: number, to: number, key = a) => {
+        const sql = keyRowsSql('started_at AS t', table, 'ORDER BY t');
+        const rows =
+          table === 'results'
+            ? store.all<{ t: number }>(sql, from, to, key, staging.rowidsOf(key))
+            : store.all<{ t: number }>(sql, from, to, key);
+        return rows.map((r) => r.t);
+      };
       const within = (from: number, to: number) => times.filter((t) => t >= from && t < to);
       const ranges: [number, number][] = [
         [...ANY_TIME],
@@ -327,11 +394,14 @@ describe("one key's open rows, found by minute (schema 7)", () => {
       expect(read('result_rows', ...ANY_TIME, b)).toEqual(times.map((t) => t + 7));
       // Found by seeks on the minute index, never a scan of the indexed table.
       const plan = store
-        .all<{ detail: string }>(`EXPLAIN QUERY PLAN ${keyRowsSql('started_at', 'results', '')}`, H, H + MIN, a)
+        .all<{ detail: string }>(`EXPLAIN QUERY PLAN ${keyRowsSql('started_at', 'results', '')}`, H, H + MIN, a, '[]')
         .map((r) => r.detail)
         .join('\n');
       expect(plan).toMatch(/SEARCH result_rows USING (COVERING )?INDEX results_by_minute \(<expr>=\? AND check_key=\?/);
       expect(plan).not.toMatch(/SCAN result_rows/);
+      // The staged rows by their rowids (Staging.rowidsOf), never a scan of the staged table.
+      expect(plan).toMatch(/SEARCH result_staged USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+      expect(plan).not.toMatch(/SCAN result_staged/);
     } finally {
       store.close();
       dir.remove();
@@ -351,10 +421,10 @@ describe("one key's open rows, found by minute (schema 7)", () => {
       store.transaction(() => {
         times.forEach((t, i) => {
           const key = keys[i % keys.length]!;
-          store.run(staging.insertSql(), key, t, 1, 5, null, 'ok', null);
-          staging.noteStaged(t);
+          staging.insert(key, t, 1, 5, null, 'ok', null);
         });
       });
+      staging.committed();
       while (!staging.move());
       const within = (from: number, to: number) => times.filter((t) => t >= from && t < to);
       const bounds = [...ANY_TIME, ...times, ...times.map((t) => t + 1), -120_000, -1, 1, H + 30 * MIN, H + 2 * HOUR];
