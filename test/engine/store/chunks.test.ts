@@ -77,8 +77,8 @@ describe('sealed chunks', () => {
   });
 
   it('seals an hour too big for one step a piece of keys at a time, each result once', () => {
-    // 24 checks × 360 results an hour: more than SEAL_ROWS, so the hour goes in pieces.
-    const ids = Array.from({ length: 24 }, (_, i) => `c${i}`);
+    // 72 checks × 360 results an hour: more than SEAL_ROWS, so the hour goes in pieces.
+    const ids = Array.from({ length: 72 }, (_, i) => `c${i}`);
     const all = ids.flatMap((id) => every10s(id, H, H + HOUR));
     expect(all.length).toBeGreaterThan(SEAL_ROWS);
     store.importResults(all);
