@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, type HistoryStore } from '../../../src/engine/store/index.ts';
 import { MINUTE_BLOCK, PRUNE_BATCH, READ_LIMIT, ROLLUP_LATENESS_MS } from '../../../src/engine/store/rollups.ts';
+import { SEAL_ROWS } from '../../../src/engine/store/chunks.ts';
 import type { ProbeResult } from '../../../src/shared/model.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { T0, openStore, result, tempDir } from './helpers.ts';
@@ -164,8 +165,9 @@ describe('rollups and pruning', () => {
 
   it('rolls an hour too big to read at once up in pieces of checks, each check exact', () => {
     const hour = Math.floor(T0 / HOUR) * HOUR + HOUR;
-    const checks = 60;
-    const perCheck = Math.ceil((READ_LIMIT * 1.2) / checks);
+    // More rows than a read or a piece of sealing takes, so the hour goes in pieces.
+    const checks = 120;
+    const perCheck = Math.ceil((Math.max(READ_LIMIT, SEAL_ROWS) * 1.2) / checks);
     const results: ProbeResult[] = [];
     for (let c = 0; c < checks; c++) {
       for (let i = 0; i < perCheck; i++) results.push(result(`check-${c}`, hour + i * 8_000, c + (i % 10)));
@@ -182,7 +184,8 @@ describe('rollups and pruning', () => {
 
   it('rolls an hour up as it seals it: counted once at every step, exact across a restart mid-hour', () => {
     const hour = Math.floor(T0 / HOUR) * HOUR + HOUR;
-    const checks = 40;
+    // Three pieces of sealing or so.
+    const checks = Math.ceil((SEAL_ROWS * 2.5) / 360);
     const results: ProbeResult[] = [];
     for (let c = 0; c < checks; c++) {
       for (let i = 0; i < 360; i++) {
