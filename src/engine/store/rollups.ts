@@ -153,9 +153,7 @@ export class Rollups {
           key,
           t,
         );
-        const cell = row ? mergeCells(t, [rowToCell(row as CellRow), late]) : late;
-        this.store.run(`DELETE FROM ${TABLE[level]} WHERE check_key = ? AND t = ?`, key, t);
-        insertCell(this.store, TABLE[level], key, cell);
+        replaceCell(this.store, TABLE[level], key, t, row ? mergeCells(t, [rowToCell(row as CellRow), late]) : late);
       }
     }
   }
@@ -231,7 +229,7 @@ export class Rollups {
     const cut = floorTo(minute, CHUNK_SPAN);
     return this.store.transaction(() => {
       const left = this.chunks.seal(cut, deadline, (t, key, results) => {
-        replaceCell(this.store, TABLE.hour, key, t, results);
+        replaceCell(this.store, TABLE.hour, key, t, cellFromSamples(t, results));
       });
       this.saveWatermark('hour', Math.max(this.watermarks.hour ?? -Infinity, left ?? cut));
       return left !== null;
@@ -351,7 +349,7 @@ export class Rollups {
     // pruned once all its hour is past): a late result there is merged into its cells from now on.
     const pruned = floorTo(rawCut, CHUNK_SPAN);
     if (!full && pruned > (this.rawPruned ?? -Infinity)) {
-      this.store.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', RAW_PRUNED, String(pruned));
+      this.saveMeta(RAW_PRUNED, pruned);
       this.rawPruned = pruned;
     }
     for (const level of ['minute', 'hour'] as const) {
@@ -376,7 +374,7 @@ export class Rollups {
   /** One check's minute, sealed or open (a late result may be for a sealed hour). */
   private rollUpCheck(t: number, key: number): void {
     const samples: Sample[] = this.chunks.read(key, t, t + MINUTE, '', undefined, 'result_rows');
-    replaceCell(this.store, TABLE.minute, key, t, samples);
+    replaceCell(this.store, TABLE.minute, key, t, cellFromSamples(t, samples));
   }
 
   private firstResultAt(fallback: number): number {
@@ -395,15 +393,17 @@ export class Rollups {
 
   private saveWatermark(level: RollupLevel, value: number): void {
     if (this.watermarks[level] === value) return;
-    this.store.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', WATERMARK[level], String(value));
+    this.saveMeta(WATERMARK[level], value);
     this.watermarks[level] = value;
+  }
+  private saveMeta(key: string, value: number): void {
+    this.store.run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', key, String(value));
   }
 }
 
-/** One key's cell at `t` made again from all its samples (none left: no cell). */
-function replaceCell(store: StoreDatabase, table: string, key: number, t: number, samples: Iterable<Sample>): void {
+/** One key's cell at `t` replaced by `cell` (null: none left). */
+function replaceCell(store: StoreDatabase, table: string, key: number, t: number, cell: Cell | null): void {
   store.run(`DELETE FROM ${table} WHERE check_key = ? AND t = ?`, key, t);
-  const cell = cellFromSamples(t, samples);
   if (cell) insertCell(store, table, key, cell);
 }
 

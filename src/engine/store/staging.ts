@@ -159,18 +159,18 @@ interface Move {
 export class Staging {
   private readonly store: StoreDatabase;
   /**
-   * The earliest start of a staged row, or Infinity when none is. Kept as rows are staged, so
-   * `due` costs nothing; never later than the truth (a rolled-back batch leaves it lower).
+   * The earliest start of a staged row, or Infinity when none is. Kept as batches commit, so
+   * `due` costs nothing; never later than the truth (a move reads it again).
    */
   private earliest: number;
   /**
-   * Each key's staged rows' rowids, ascending (rowidsOf): kept as rows are staged and moved, and
-   * read from the table at start-up. A rowid of a rolled-back write may be left over (each
-   * read also asks for the key); a move forgets what it moved.
+   * Each key's staged rows' rowids, ascending (rowidsOf): noted as batches commit, forgotten by
+   * the move that takes them, read from the table at start-up.
    */
   private readonly rowids = new Map<number, number[]>();
-  /** Rows inserted in the transaction under way: known once it commits (committed, dropped). */
-  private pending: { key: number; rowid: number; startedAt: number }[] = [];
+  /** The rows inserted in the transaction under way (key, rowid pairs, flat) and their earliest start. */
+  private pending: number[] = [];
+  private pendingEarliest = Infinity;
   private current: Move | null = null;
   private readonly limits: { pieceRows: number; moveLimit: number };
 
@@ -191,21 +191,21 @@ export class Staging {
    */
   insert(...row: StagedRow): void {
     const rowid = Number(this.store.stmt(INSERT_SQL).run(...row).lastInsertRowid);
-    this.pending.push({ key: row[0], rowid, startedAt: row[1] });
+    this.pending.push(row[0], rowid);
+    if (row[1] < this.pendingEarliest) this.pendingEarliest = row[1];
   }
 
   /** The rows inserted since the last commit are in the table. */
   committed(): void {
-    for (const { key, rowid, startedAt } of this.pending) {
-      this.noteRowid(key, rowid);
-      if (startedAt < this.earliest) this.earliest = startedAt;
-    }
-    this.pending = [];
+    for (let i = 0; i < this.pending.length; i += 2) this.noteRowid(this.pending[i]!, this.pending[i + 1]!);
+    if (this.pendingEarliest < this.earliest) this.earliest = this.pendingEarliest;
+    this.dropped();
   }
 
   /** The rows inserted since the last commit were rolled back. */
   dropped(): void {
     this.pending = [];
+    this.pendingEarliest = Infinity;
   }
 
   /** The rowids of `key`'s staged rows, as keyRowsSql's ?4 takes them (a JSON array). */
